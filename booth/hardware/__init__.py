@@ -1,0 +1,1 @@
+"""Hardware protocols and drivers (one protocol per device)."""

@@ -1,0 +1,93 @@
+"""Canonical JSON: the one byte encoding of every hashed or signed record.
+
+Rules (written down in docs/ledger-format.md, section "Canonical JSON"):
+
+* UTF-8, no byte-order mark, no insignificant white space;
+* object keys sorted by their UTF-16 code units (the same as code points for
+  the Basic Multilingual Plane, which is all booth writes), no duplicate keys;
+* only ``null``, ``true``, ``false``, integers in [-(2**53-1), 2**53-1],
+  strings, arrays and objects: no floats, so no float formatting to agree on;
+* strings escaped as Python's ``json`` does with ``ensure_ascii=False``
+  (``\\"``, ``\\\\``, ``\\n``, ``\\r``, ``\\t``, ``\\b``, ``\\f``, other
+  control characters as ``\\u00XX``; everything else literal).
+
+>>> canonical({"b": 1, "a": [True, None, "é"]})
+b'{"a":[true,null,"\\xc3\\xa9"],"b":1}'
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_SAFE_INT = 2**53 - 1
+
+
+class NotCanonical(ValueError):
+    """A value cannot be, or a byte string is not, canonical JSON."""
+
+
+def _check(value: Any, path: str = "$") -> None:
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotCanonical(f"{path}: string is not valid Unicode text") from None
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise NotCanonical(f"{path}: integer {value} outside the safe range")
+        return
+    if isinstance(value, float):
+        raise NotCanonical(f"{path}: floats are not allowed in canonical JSON")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NotCanonical(f"{path}: object key {key!r} is not a string")
+            _check(item, f"{path}.{key}")
+        return
+    raise NotCanonical(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical(value: Any) -> bytes:
+    """Encode ``value`` as canonical JSON bytes (see module docstring)."""
+    _check(value)
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise NotCanonical("duplicate key in object")
+    return dict(pairs)
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse ``data`` and insist that it is exactly the canonical encoding.
+
+    Raises :class:`NotCanonical` for anything else (bad UTF-8, floats,
+    duplicate keys, extra white space, unsorted keys).
+    """
+    try:
+        text = data.decode("utf-8")
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=lambda s: (_ for _ in ()).throw(NotCanonical("float in JSON")),
+            parse_constant=lambda s: (_ for _ in ()).throw(NotCanonical(f"{s} in JSON")),
+        )
+    except NotCanonical:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise NotCanonical(f"not valid JSON: {exc}") from None
+    if canonical(value) != data:
+        raise NotCanonical("JSON is valid but not in canonical form")
+    return value

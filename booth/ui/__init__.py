@@ -1,0 +1,1 @@
+"""The pygame-ce kiosk: voter and companion screens."""
