@@ -1,0 +1,135 @@
+"""The one command-line entry point: ``booth <subcommand>``.
+
+Every job a person runs has a subcommand here; each handler returns the exit
+code.  Heavy modules are imported inside handlers so ``booth --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _cmd_device_init(args) -> int:
+    from booth.ledger.keys import short_fingerprint
+    from booth.ledger.ledger import Ledger, LedgerError
+
+    try:
+        ledger = Ledger.create(Path(args.state), note_text=args.note or "")
+    except LedgerError as exc:
+        print(f"booth: {exc}", file=sys.stderr)
+        return 1
+    with ledger:
+        print(f"Perangkat disiapkan / device provisioned: {args.state}")
+        print(f"  sidik jari / fingerprint: {short_fingerprint(ledger.key.fingerprint)}")
+        print(f"  kunci verifikasi / verifier key: {ledger.key.verifier_key()}")
+    return 0
+
+
+def _cmd_device_pubkey(args) -> int:
+    from booth.ledger.keys import DeviceKey, KeyFileError, short_fingerprint
+
+    try:
+        key = DeviceKey.load(Path(args.state) / "device.key")
+    except KeyFileError as exc:
+        print(f"booth: {exc}", file=sys.stderr)
+        return 2
+    print(key.verifier_key())
+    print(f"fingerprint {key.fingerprint} ({short_fingerprint(key.fingerprint)})")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from booth.ledger.verify import Unreadable, format_report, open_source, verify
+
+    known = []
+    for path in args.checkpoint or []:
+        try:
+            known.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"booth verify: cannot read checkpoint {path}: {exc}", file=sys.stderr)
+            return 2
+    try:
+        report = verify(open_source(Path(args.path)), known, args.fingerprint)
+    except Unreadable as exc:
+        if args.json:
+            print(json.dumps({"source": args.path, "valid": False, "unreadable": str(exc)}))
+        else:
+            print(f"booth verify: TIDAK TERBACA / UNREADABLE — {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    return 0 if report.ok else 1
+
+
+def _cmd_export(args) -> int:
+    from booth.ledger.bundle import write_bundle
+    from booth.ledger.ledger import Ledger, LedgerError
+
+    try:
+        with Ledger.open(Path(args.state)) as ledger:
+            path = write_bundle(ledger, Path(args.out))
+    except LedgerError as exc:
+        print(f"booth export: {exc}", file=sys.stderr)
+        return 1
+    print(f"Bundel ekspor / export bundle: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="booth",
+        description="booth — bilik suara elektronik untuk Pilkades / e-voting booth for village-head elections",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    from booth import demo_cli
+
+    demo_cli.register(sub)
+
+    device = sub.add_parser("device", help="provision the device and show its key")
+    dsub = device.add_subparsers(dest="device_command", metavar="ACTION")
+    dsub.required = True
+    p = dsub.add_parser("init", help="create the device key and an empty ledger in STATE")
+    p.add_argument("state")
+    p.add_argument("--note", help="free note recorded in the first event")
+    p.set_defaults(func=_cmd_device_init)
+    p = dsub.add_parser("pubkey", help="print the device's verifier key and fingerprint")
+    p.add_argument("state")
+    p.set_defaults(func=_cmd_device_pubkey)
+
+    p = sub.add_parser("verify", help="verify a state directory or an export bundle")
+    p.add_argument("path", help="state directory, ledger.db, or bundle .zip")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--checkpoint", action="append", metavar="FILE",
+                   help="a known (printed) checkpoint the log must be consistent with; repeatable")
+    p.add_argument("--fingerprint", help="the device fingerprint from paper (prefix is enough)")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("export", help="write the export bundle of a state directory")
+    p.add_argument("state")
+    p.add_argument("out", help="bundle file to write (.zip)")
+    p.set_defaults(func=_cmd_export)
+
+    try:
+        from booth import election_cli
+    except ImportError:
+        election_cli = None
+    if election_cli is not None:
+        election_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

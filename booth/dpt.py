@@ -1,0 +1,436 @@
+"""The DPT (Daftar Pemilih Tetap): the voter list CSV, read the way spreadsheets write it.
+
+The committee keeps the DPT in Excel, LibreOffice or Google Sheets and saves
+it as CSV.  Depending on the program and the laptop's regional settings that
+file is UTF-8 with or without a byte-order mark, separated by commas or (with
+Indonesian regional settings) semicolons, with CRLF or LF line ends, quoted
+fields and empty rows at the end.  All of these load.
+
+Columns (header names are forgiving about case, spaces and punctuation, and
+may be Indonesian or English; order does not matter)::
+
+    no / no_dpt        DPT number, 1, 2, 3 ...        (required)
+    nik                16-digit NIK                   (required)
+    nama               full name                      (required)
+    jenis_kelamin, L/P L or P (also Laki-laki/Perempuan, M/F)  (required)
+    tanggal_lahir      DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD    (required)
+    alamat             address                        (optional)
+    rt, rw             neighbourhood numbers          (optional)
+
+Example::
+
+    >>> voters = parse_dpt(
+    ...     b"no;nik;nama;L/P;tanggal_lahir;alamat;rt;rw\\r\\n"
+    ...     b"1;1810054508900003;SITI AMINAH;P;05-08-1990;Dusun I;001;002\\r\\n",
+    ...     reference_date=date(2025, 11, 16))
+    >>> voters[0].ref, voters[0].name, voters[0].sex
+    ('DPT-0001', 'SITI AMINAH', 'P')
+
+Every problem in the file is collected, with its line number, before
+:class:`DptError` is raised; nothing is returned from a file with problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from booth.nik import SEX_FEMALE, SEX_MALE, InvalidNik, clean_nik, nik_mismatches, parse_nik
+
+#: Lists a voter can be on: the final list, and the additional list of people
+#: who are allowed to vote on the day though missing from the DPT.
+LIST_DPT, LIST_DPTB = "DPT", "DPTb"
+
+MAX_NAME_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class Voter:
+    """One person on the voter list.
+
+    ``ref`` is the stable reference the rest of booth uses for this voter
+    (``"DPT-0042"`` for DPT number 42); it never changes when the list is
+    re-sorted, unlike a row position.
+    """
+
+    ref: str
+    dpt_number: int
+    nik: str
+    name: str
+    sex: str  # "L" or "P"
+    birth_date: date
+    address: str
+    rt: str
+    rw: str
+    list: str = LIST_DPT
+
+
+@dataclass(frozen=True)
+class DptProblem:
+    """One thing wrong in the DPT file, where it is, in Indonesian and English.
+
+    ``line`` is the line in the file as a spreadsheet shows it (the header is
+    line 1); ``column`` is the header name as written in the file, or ``None``.
+    """
+
+    line: int
+    column: str | None
+    message_en: str
+    message_id: str
+
+    @property
+    def message(self) -> str:
+        return self.message_en
+
+    def __iter__(self):  # so that ``line, column, message = problem`` works
+        return iter((self.line, self.column, self.message_en))
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message_en}"
+
+
+class DptError(ValueError):
+    """The DPT file has problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[DptProblem]):
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid DPT"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more)
+
+
+def voter_ref(dpt_number: int) -> str:
+    """The stable reference of a DPT voter: ``voter_ref(42) == "DPT-0042"``."""
+    return f"{LIST_DPT}-{dpt_number:04d}"
+
+
+# --- header names -----------------------------------------------------------
+
+def _header_key(name: str) -> str:
+    """``" Jenis Kelamin "`` -> ``"jeniskelamin"``, ``"L/P"`` -> ``"lp"``."""
+    return re.sub(r"[^0-9a-z]", "", name.strip().lstrip("\ufeff").lower())
+
+
+_COLUMN_NAMES = {
+    "dpt_number": ["no", "nodpt", "nomor", "nomordpt", "nourut", "nourutdpt", "dptnumber",
+                   "dptno", "number", "nr"],
+    "nik": ["nik", "nonik", "nomornik", "nomorinduk", "nomorindukkependudukan", "nationalid",
+            "idnumber"],
+    "name": ["nama", "namalengkap", "namapemilih", "name", "fullname"],
+    "sex": ["jeniskelamin", "kelamin", "jk", "lp", "sex", "gender"],
+    "birth_date": ["tanggallahir", "tgllahir", "tgllhr", "tanggallhr", "birthdate", "dateofbirth",
+                   "dob"],
+    "address": ["alamat", "address", "dusun"],
+    "rt": ["rt"],
+    "rw": ["rw"],
+}
+_REQUIRED = ["dpt_number", "nik", "name", "sex", "birth_date"]
+# Columns real DPT exports carry that booth does not need: accepted and ignored.
+# Anything else is refused, so that a misspelt "tanggal lahr" is not silently lost.
+_IGNORED = {"tempatlahir", "tmplahir", "tmptlahir", "placeofbirth", "usia", "umur", "age",
+            "statusperkawinan", "statuskawin", "kawin", "disabilitas", "difabel", "keterangan",
+            "ket", "note", "notes", "tps", "kelurahan", "desa", "pekon", "kecamatan", "kk",
+            "nokk"}
+_LOOKUP = {alias: field for field, aliases in _COLUMN_NAMES.items() for alias in aliases}
+
+_FIELD_LABEL = {  # for messages: (English, Indonesian)
+    "dpt_number": ("DPT number (no)", "nomor DPT (no)"),
+    "nik": ("NIK", "NIK"),
+    "name": ("name (nama)", "nama"),
+    "sex": ("sex (jenis_kelamin or L/P)", "jenis kelamin (jenis_kelamin atau L/P)"),
+    "birth_date": ("birth date (tanggal_lahir)", "tanggal lahir (tanggal_lahir)"),
+}
+
+_SEX_VALUES = {
+    "l": SEX_MALE, "lk": SEX_MALE, "laki": SEX_MALE, "lakilaki": SEX_MALE, "pria": SEX_MALE,
+    "m": SEX_MALE, "male": SEX_MALE,
+    "p": SEX_FEMALE, "pr": SEX_FEMALE, "pe": SEX_FEMALE, "perempuan": SEX_FEMALE,
+    "wanita": SEX_FEMALE, "w": SEX_FEMALE, "f": SEX_FEMALE, "female": SEX_FEMALE,
+}
+
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
+
+
+def parse_birth_date(text: str) -> date:
+    """Read DD-MM-YYYY, DD/MM/YYYY (also DD.MM.YYYY) or YYYY-MM-DD; raise ValueError.
+
+    >>> parse_birth_date("05/08/1990"), parse_birth_date("1990-08-05")
+    (datetime.date(1990, 8, 5), datetime.date(1990, 8, 5))
+    """
+    text = text.strip()
+    m = _DMY.match(text)
+    if m:
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    m = _YMD.match(text)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    raise ValueError(text)
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The separator the header uses: the most frequent of ``;`` ``,`` and tab outside quotes."""
+    outside = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: outside.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _decode(data: bytes) -> tuple[str | None, DptProblem | None]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, DptProblem(
+            line, None,
+            "the file is not UTF-8 text; save it again as \"CSV UTF-8\"",
+            "berkas bukan teks UTF-8; simpan ulang sebagai \"CSV UTF-8\"",
+        )
+
+
+def _records(text: str, delimiter: str):
+    """``(first_line_number, fields)`` for every record, or raise csv.Error with a line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        strict=False)
+    line = 1
+    while True:
+        start = line
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _CsvSyntax(reader.line_num or start, str(exc)) from None
+        line = reader.line_num + 1
+        yield start, row
+
+
+class _CsvSyntax(Exception):
+    def __init__(self, line: int, detail: str):
+        self.line, self.detail = line, detail
+
+
+def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
+    """Read a DPT CSV file; return its voters in DPT-number order, or raise :class:`DptError`.
+
+    ``reference_date`` (the election date) decides the century of two-digit
+    birth years in NIKs.  Checks, all collected with their line numbers: the
+    header has the required columns once each and nothing unknown; every row
+    has a DPT number (unique), a valid NIK (unique) whose birth date and sex
+    agree with the columns, a name, a sex and a birth date.
+    """
+    problems: list[DptProblem] = []
+
+    def problem(line: int, column: str | None, en: str, id_: str) -> None:
+        problems.append(DptProblem(line, column, en, id_))
+
+    text, bad = _decode(data)
+    if bad:
+        raise DptError([bad])
+    if not text.strip():
+        raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])
+
+    header_line = next(line for line in text.lstrip("\ufeff").splitlines() if line.strip())
+    delimiter = _sniff_delimiter(header_line)
+    try:
+        rows = list(_records(text, delimiter))
+    except _CsvSyntax as exc:
+        raise DptError([DptProblem(
+            exc.line, None,
+            f"the CSV cannot be read here ({exc.detail})",
+            f"CSV tidak dapat dibaca di sini ({exc.detail})",
+        )]) from None
+
+    rows = [(line, row) for line, row in rows if any(f.strip() for f in row)]
+    if not rows:
+        raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])
+
+    # --- header
+    header_lineno, header = rows[0]
+    columns: dict[str, int] = {}
+    names_in_file: dict[str, str] = {}
+    for index, raw in enumerate(header):
+        key = _header_key(raw)
+        if not key:
+            continue  # an unnamed, usually empty, column from a stray delimiter
+        field = _LOOKUP.get(key)
+        if field is None:
+            if key not in _IGNORED:
+                problem(header_lineno, raw.strip(),
+                        f"unknown column \"{raw.strip()}\" (expected: no, nik, nama, "
+                        f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)",
+                        f"kolom \"{raw.strip()}\" tidak dikenal (seharusnya: no, nik, nama, "
+                        f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)")
+            continue
+        if field in columns:
+            problem(header_lineno, raw.strip(),
+                    f"column \"{raw.strip()}\" appears twice (also \"{names_in_file[field]}\")",
+                    f"kolom \"{raw.strip()}\" muncul dua kali (juga \"{names_in_file[field]}\")")
+            continue
+        columns[field] = index
+        names_in_file[field] = raw.strip().lstrip("\ufeff")
+    for field in _REQUIRED:
+        if field not in columns:
+            en, id_ = _FIELD_LABEL[field]
+            problem(header_lineno, None, f"the column for {en} is missing",
+                    f"kolom {id_} tidak ada")
+    if problems:
+        raise DptError(problems)
+    if len(rows) == 1:
+        raise DptError([DptProblem(header_lineno, None,
+                                   "the DPT has a header but no voters",
+                                   "DPT hanya berisi judul kolom, tanpa pemilih")])
+
+    # --- rows
+    voters: list[Voter] = []
+    seen_nik: dict[str, int] = {}
+    seen_number: dict[int, int] = {}
+    width = len(header)
+    for line, row in rows[1:]:
+        if len(row) > width and any(f.strip() for f in row[width:]):
+            problem(line, None,
+                    f"the row has {len(row)} fields but the header has {width} "
+                    f"(a separator inside an unquoted value?)",
+                    f"baris berisi {len(row)} isian tetapi judul kolom {width} "
+                    f"(ada pemisah di dalam isian tanpa tanda kutip?)")
+            continue
+
+        def get(field: str) -> str:
+            index = columns.get(field)
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        def col(field: str) -> str:
+            return names_in_file.get(field, field)
+
+        ok = True
+        # DPT number
+        raw_number = get("dpt_number")
+        number = None
+        if not raw_number:
+            problem(line, col("dpt_number"), "the DPT number is empty", "nomor DPT kosong")
+            ok = False
+        elif not re.fullmatch(r"[0-9]{1,6}", raw_number) or int(raw_number) == 0:
+            problem(line, col("dpt_number"),
+                    f"the DPT number \"{raw_number}\" is not a whole number from 1",
+                    f"nomor DPT \"{raw_number}\" bukan bilangan bulat mulai 1")
+            ok = False
+        else:
+            number = int(raw_number)
+            if number in seen_number:
+                first = seen_number[number]
+                problem(line, col("dpt_number"),
+                        f"DPT number {number} is used twice: lines {first} and {line}",
+                        f"nomor DPT {number} dipakai dua kali: baris {first} dan {line}")
+                ok = False
+            else:
+                seen_number[number] = line
+
+        # name
+        name = " ".join(get("name").split())
+        if not name:
+            problem(line, col("name"), "the name is empty", "nama kosong")
+            ok = False
+        elif len(name) > MAX_NAME_LENGTH:
+            problem(line, col("name"), f"the name is longer than {MAX_NAME_LENGTH} characters",
+                    f"nama lebih dari {MAX_NAME_LENGTH} huruf")
+            ok = False
+
+        # sex
+        raw_sex = get("sex")
+        sex = _SEX_VALUES.get(re.sub(r"[^a-z]", "", raw_sex.lower()))
+        if sex is None:
+            problem(line, col("sex"),
+                    f"the sex \"{raw_sex}\" is not L or P" if raw_sex else "the sex is empty",
+                    f"jenis kelamin \"{raw_sex}\" bukan L atau P" if raw_sex
+                    else "jenis kelamin kosong")
+            ok = False
+
+        # birth date
+        raw_birth = get("birth_date")
+        birth = None
+        if not raw_birth:
+            problem(line, col("birth_date"), "the birth date is empty", "tanggal lahir kosong")
+            ok = False
+        else:
+            try:
+                birth = parse_birth_date(raw_birth)
+            except ValueError:
+                problem(line, col("birth_date"),
+                        f"the birth date \"{raw_birth}\" is not a date like 05-08-1990 "
+                        f"or 1990-08-05",
+                        f"tanggal lahir \"{raw_birth}\" bukan tanggal seperti 05-08-1990 "
+                        f"atau 1990-08-05")
+                ok = False
+            else:
+                if birth > reference_date:
+                    problem(line, col("birth_date"),
+                            f"the birth date {raw_birth} is after the election date",
+                            f"tanggal lahir {raw_birth} sesudah tanggal pemilihan")
+                    ok = False
+
+        # NIK
+        raw_nik = get("nik")
+        nik_text = clean_nik(raw_nik)
+        if not raw_nik:
+            problem(line, col("nik"), "the NIK is empty", "NIK kosong")
+            ok = False
+        elif _SCIENTIFIC.match(raw_nik):
+            problem(line, col("nik"),
+                    f"the NIK \"{raw_nik}\" was turned into a number by the spreadsheet; "
+                    f"format the NIK column as Text and type it again",
+                    f"NIK \"{raw_nik}\" diubah menjadi angka oleh spreadsheet; format kolom "
+                    f"NIK sebagai Teks lalu ketik ulang")
+            ok = False
+        else:
+            try:
+                nik = parse_nik(raw_nik, reference_date=reference_date)
+            except InvalidNik as exc:
+                problem(line, col("nik"), f"NIK {raw_nik}: {exc.message_en}",
+                        f"NIK {raw_nik}: {exc.message_id}")
+                ok = False
+            else:
+                for en, id_ in nik_mismatches(nik, sex=sex, birth_date=birth):
+                    problem(line, col("nik"), f"NIK {nik_text}: {en}", f"NIK {nik_text}: {id_}")
+                    ok = False
+            if nik_text in seen_nik:
+                first = seen_nik[nik_text]
+                problem(line, col("nik"),
+                        f"NIK {nik_text} appears twice: lines {first} and {line}",
+                        f"NIK {nik_text} muncul dua kali: baris {first} dan {line}")
+                ok = False
+            else:
+                seen_nik[nik_text] = line
+
+        if ok and not problems:
+            voters.append(Voter(
+                ref=voter_ref(number), dpt_number=number, nik=nik_text, name=name, sex=sex,
+                birth_date=birth, address=" ".join(get("address").split()),
+                rt=get("rt"), rw=get("rw"),
+            ))
+    if problems:
+        raise DptError(problems)
+    voters.sort(key=lambda v: v.dpt_number)
+    return voters
+
+
+def dpt_header() -> str:
+    """The header line booth writes in templates (comma-separated, Indonesian names)."""
+    return "no,nik,nama,jenis_kelamin,tanggal_lahir,alamat,rt,rw"
+
+
+def format_dpt(voters: list[Voter]) -> bytes:
+    """Write voters as a DPT CSV that :func:`parse_dpt` reads back (UTF-8, CRLF, dates DD-MM-YYYY)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(dpt_header().split(","))
+    for v in voters:
+        writer.writerow([v.dpt_number, v.nik, v.name, v.sex, v.birth_date.strftime("%d-%m-%Y"),
+                         v.address, v.rt, v.rw])
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,518 @@
+"""The ledger of one device: an ordered signed event log and an unordered ballot store.
+
+Everything lives in ``STATE_DIR/ledger.db`` (SQLite) beside the device key::
+
+    state/
+      device.key   Ed25519 private key, 0600 (only the ledger service reads it)
+      device.pub   the C2SP verifier key of this device's log
+      ledger.db    events, checkpoints, ballot slots, a little device state
+      vault.db     voter photos, encrypted (booth.ledger.vault)
+
+Rules this module keeps, and why:
+
+* **One transaction per state change.**  An event, its checkpoint and (for a
+  cast) the filled ballot slot commit together or not at all.
+* **Durable before acknowledged.**  WAL with ``synchronous=FULL``, asserted on
+  every open: a ballot the voter was told is recorded survives a power cut.
+* **No order in the ballot store.**  Ballot slots with random identifiers are
+  made *before* voting (``add_ballot_slots``), each a fixed size; a cast fills a
+  uniformly random empty slot in place.  So neither SQL order, page layout nor
+  cell position within a page says anything about cast order.  After every
+  commit the WAL is checkpointed and truncated, so the WAL never holds a
+  history of which page changed when; ``locking_mode=EXCLUSIVE`` keeps the
+  WAL index in process memory instead of a ``-shm`` file; ``secure_delete``
+  zeroes anything freed.
+* **Append-only.**  SQLite triggers refuse UPDATE and DELETE of events,
+  checkpoints and metadata, and any change of a filled ballot slot.  A file
+  edited behind SQLite's back is caught by ``booth verify``.
+
+Raw SQL through the standard ``sqlite3`` module is used here rather than
+sqlite-utils because the ledger needs exact control of pragmas, WITHOUT ROWID
+tables, triggers and transaction boundaries.
+
+>>> import tempfile, pathlib
+>>> from booth.ledger.clock import FakeClock
+>>> ledger = Ledger.create(pathlib.Path(tempfile.mkdtemp()), clock=FakeClock())
+>>> ledger.append("custody.received", "K01", {"place": "Kantor Kecamatan"}).seq
+1
+>>> ledger.size
+2
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from booth.ledger import formats, merkle, note
+from booth.ledger.canonical import parse_canonical
+from booth.ledger.clock import SystemClock, utc_text
+from booth.ledger.event_types import EVENT_TYPES
+from booth.ledger.keys import DeviceKey
+
+DB_NAME = "ledger.db"
+KEY_NAME = "device.key"
+PUB_NAME = "device.pub"
+SEAL_EVENT = "polls.packed"
+CLOSE_EVENT = "polls.closed"
+CAST_EVENT = "ballot.cast"
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    entry BLOB NOT NULL,
+    sig BLOB NOT NULL
+);
+CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
+CREATE TABLE ballots (
+    id BLOB PRIMARY KEY,
+    filled INTEGER NOT NULL,
+    slot BLOB NOT NULL,
+    sig BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE pending_slip (one INTEGER PRIMARY KEY CHECK (one = 1), ballot_id BLOB NOT NULL);
+CREATE TABLE device_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_append_only_d BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER checkpoints_append_only_u BEFORE UPDATE ON checkpoints
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+CREATE TRIGGER checkpoints_append_only_d BEFORE DELETE ON checkpoints
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+CREATE TRIGGER meta_fixed_u BEFORE UPDATE ON meta
+    BEGIN SELECT RAISE(ABORT, 'ledger metadata is fixed'); END;
+CREATE TRIGGER meta_fixed_d BEFORE DELETE ON meta
+    BEGIN SELECT RAISE(ABORT, 'ledger metadata is fixed'); END;
+CREATE TRIGGER ballots_fill_once BEFORE UPDATE ON ballots
+    WHEN OLD.filled != 0 OR NEW.filled != 1 OR NEW.id != OLD.id
+    BEGIN SELECT RAISE(ABORT, 'a cast ballot can never change'); END;
+CREATE TRIGGER ballots_never_deleted BEFORE DELETE ON ballots
+    BEGIN SELECT RAISE(ABORT, 'ballots are never deleted'); END;
+"""
+
+EMPTY_SLOT = bytes(formats.BALLOT_SLOT_BYTES)
+EMPTY_SIG = bytes(formats.SIGNATURE_BYTES)
+
+
+class LedgerError(Exception):
+    """Base class of the ledger's expected failures."""
+
+
+class LedgerSealed(LedgerError):
+    """The device was packed; its ledger is read-only."""
+
+
+class NoBallotSlots(LedgerError):
+    """Every prepared ballot slot is used (prepare more with add_ballot_slots)."""
+
+
+class UnknownEventType(LedgerError):
+    """The event type is not in booth.ledger.event_types."""
+
+
+class NotDurable(LedgerError):
+    """SQLite did not accept the durability settings the ledger requires."""
+
+
+class LedgerMissing(LedgerError):
+    """There is no ledger in this state directory (provision the device first)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event as stored (``raw`` is the exact signed, hashed bytes)."""
+
+    seq: int
+    time: str
+    boot: str
+    mono_ns: int
+    type: str
+    actor: str
+    payload: dict
+    prev: str
+    raw: bytes
+    sig: bytes
+
+    @property
+    def leaf_hash(self) -> bytes:
+        return merkle.leaf_hash(self.raw)
+
+    @classmethod
+    def from_row(cls, entry: bytes, sig: bytes) -> "Entry":
+        obj = parse_canonical(entry)
+        return cls(
+            seq=obj["seq"], time=obj["time"], boot=obj["boot"], mono_ns=obj["mono_ns"],
+            type=obj["type"], actor=obj["actor"], payload=obj["payload"], prev=obj["prev"],
+            raw=entry, sig=sig,
+        )
+
+
+@dataclass(frozen=True)
+class CastReceipt:
+    """What a cast tells the caller: the ballot ID (for the paper slip) and the running count."""
+
+    ballot_id: bytes
+    count: int
+    seq: int
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the ledger database with the settings every writer must have, and check them."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA secure_delete=ON")
+    sync = conn.execute("PRAGMA synchronous").fetchone()[0]
+    secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
+    if mode != "wal" or sync != 2 or secure != 1:
+        conn.close()
+        raise NotDurable(f"ledger needs WAL, synchronous=FULL, secure_delete (got {mode}, {sync}, {secure})")
+    return conn
+
+
+class Ledger:
+    """The device's ledger.  Open one per state directory; only the ledger service writes it."""
+
+    def __init__(self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock) -> None:
+        self.state_dir = Path(state_dir)
+        self._conn = conn
+        self.key = key
+        self.clock = clock
+        self._batch_depth = 0
+        self._load_state()
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def create(cls, state_dir: Path, *, clock=None, note_text: str = "") -> "Ledger":
+        """Provision a new device: make the key, the database and the first event."""
+        state_dir = Path(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(state_dir, 0o700)
+        if (state_dir / DB_NAME).exists() or (state_dir / KEY_NAME).exists():
+            raise LedgerError(f"{state_dir} already holds a ledger; refusing to overwrite it")
+        key = DeviceKey.create(state_dir / KEY_NAME)
+        (state_dir / PUB_NAME).write_text(key.verifier_key() + "\n")
+        conn = connect(state_dir / DB_NAME)
+        os.chmod(state_dir / DB_NAME, 0o600)
+        # Schema, metadata and the first event commit together: a device is
+        # either provisioned completely or not at all.
+        conn.executescript("BEGIN IMMEDIATE;" + SCHEMA)
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("format", formats.FORMAT_VERSION), ("origin", key.origin), ("verifier_key", key.verifier_key())],
+        )
+        ledger = cls(state_dir, conn, key, clock or SystemClock())
+        ledger._append(
+            "ledger.created",
+            "system",
+            {"fingerprint": key.fingerprint, "format": formats.FORMAT_VERSION,
+             "verifier_key": key.verifier_key(), "note": note_text},
+        )
+        conn.execute("COMMIT")
+        ledger._scrub_wal()
+        return ledger
+
+    @classmethod
+    def open(cls, state_dir: Path, *, clock=None) -> "Ledger":
+        """Open an existing device ledger (after a restart or a crash)."""
+        state_dir = Path(state_dir)
+        if not (state_dir / DB_NAME).exists():
+            raise LedgerMissing(f"no ledger in {state_dir}")
+        key = DeviceKey.load(state_dir / KEY_NAME)
+        conn = connect(state_dir / DB_NAME)
+        origin = conn.execute("SELECT value FROM meta WHERE key='origin'").fetchone()
+        if origin is None or origin[0] != key.origin:
+            conn.close()
+            raise LedgerError("the device key does not belong to this ledger")
+        return cls(state_dir, conn, key, clock or SystemClock())
+
+    def close(self) -> None:
+        self._scrub_wal()
+        self._conn.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _load_state(self) -> None:
+        """Rebuild the in-memory tip, Merkle frontier and empty-slot list from disk."""
+        self._frontier = merkle.Frontier()
+        tip = formats.GENESIS_PREV
+        last_type = None
+        for (entry,) in self._conn.execute("SELECT entry FROM events ORDER BY seq"):
+            leaf = merkle.leaf_hash(entry)
+            self._frontier.append(leaf)
+            tip = leaf.hex()
+        row = self._conn.execute("SELECT type FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        last_type = row[0] if row else None
+        self._tip = tip
+        self._sealed = last_type == SEAL_EVENT
+        self._empty_slots = [r[0] for r in self._conn.execute("SELECT id FROM ballots WHERE filled=0")]
+        self._cast = self._conn.execute("SELECT count(*) FROM ballots WHERE filled=1").fetchone()[0]
+
+    # ----------------------------------------------------------- transactions
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        if self._batch_depth:
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self._load_state()
+            raise
+        self._conn.execute("COMMIT")
+        self._scrub_wal()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many changes into one durable commit (bulk fixtures, demo data).
+
+        Never used on the voter's path: there every cast is its own commit.
+        """
+        with self._transaction():
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+
+    def _scrub_wal(self) -> None:
+        # Copy the WAL into the database and truncate it, so the WAL never keeps
+        # a sequence of page images that would tell in which order slots filled.
+        busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise LedgerError("could not checkpoint the WAL (database busy)")
+
+    # ----------------------------------------------------------------- writing
+    def _append(self, type: str, actor: str, payload: dict) -> Entry:
+        if self._sealed:
+            raise LedgerSealed("the device is packed; its ledger is read-only")
+        if type not in EVENT_TYPES:
+            raise UnknownEventType(f"unknown event type {type!r}")
+        seq = self._frontier.size
+        raw = formats.entry_bytes(
+            seq=seq, time=utc_text(self.clock.now()), boot=self.clock.boot,
+            mono_ns=self.clock.monotonic_ns(), type=type, actor=actor, payload=payload, prev=self._tip,
+        )
+        sig = self.key.sign(formats.event_message(raw))
+        self._conn.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (seq, type, raw, sig))
+        leaf = merkle.leaf_hash(raw)
+        self._frontier.append(leaf)
+        self._tip = leaf.hex()
+        checkpoint = note.Checkpoint(self.key.origin, seq + 1, self._frontier.root())
+        self._conn.execute(
+            "INSERT INTO checkpoints VALUES (?, ?)",
+            (seq + 1, note.sign_checkpoint(checkpoint, self.key.origin, self.key.private_key)),
+        )
+        if type == SEAL_EVENT:
+            self._sealed = True
+        return Entry.from_row(raw, sig)
+
+    def append(self, type: str, actor: str, payload: dict | None = None, *, state: dict | None = None) -> Entry:
+        """Append one event (and its checkpoint) durably; optionally update device state with it."""
+        with self._transaction():
+            entry = self._append(type, actor, payload or {})
+            for key, value in (state or {}).items():
+                self._put_state(key, value)
+        return entry
+
+    def add_ballot_slots(self, count: int, actor: str = "system") -> Entry:
+        """Prepare ``count`` empty ballot slots with fresh random identifiers."""
+        if not 1 <= count <= 1_000_000:
+            raise ValueError("slot count must be between 1 and 1,000,000")
+        new_ids: set[bytes] = set()
+        existing = self._conn.execute
+        while len(new_ids) < count:
+            candidate = secrets.token_bytes(formats.BALLOT_ID_BYTES)
+            if candidate not in new_ids and not existing(
+                "SELECT 1 FROM ballots WHERE id=?", (candidate,)
+            ).fetchone():
+                new_ids.add(candidate)
+        ids = list(new_ids)
+        with self._transaction():
+            self._conn.executemany(
+                "INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids]
+            )
+            total = self._conn.execute("SELECT count(*) FROM ballots").fetchone()[0]
+            entry = self._append("ballot.slots_added", actor, {"added": count, "total": total})
+        self._empty_slots.extend(ids)
+        return entry
+
+    def cast_ballot(self, election: str, selection: str, *, actor: str = "system",
+                    payload: dict | None = None) -> CastReceipt:
+        """Record one ballot: fill a random empty slot, log the cast with the running count.
+
+        The cast event carries the count and ``payload`` (e.g. the release it
+        consumes) but never the ballot identifier or the selection.  The new
+        ballot's identifier is kept as the *pending slip* until the paper slip
+        is printed (:meth:`record_slip`), so a slip can be reprinted after a
+        crash; it is then erased.
+        """
+        problem = formats.check_ballot_shape({"election": election, "id": "0" * 32, "selection": selection})
+        if problem:
+            raise ValueError(problem)
+        if not self._empty_slots:
+            raise NoBallotSlots("no empty ballot slot is left")
+        index = secrets.randbelow(len(self._empty_slots))
+        ballot_id = self._empty_slots[index]
+        record = formats.ballot_record(election=election, ballot_id=ballot_id, selection=selection)
+        sig = self.key.sign(formats.ballot_message(record))
+        with self._transaction():
+            changed = self._conn.execute(
+                "UPDATE ballots SET filled=1, slot=?, sig=? WHERE id=? AND filled=0",
+                (formats.pad_slot(record), sig, ballot_id),
+            ).rowcount
+            if changed != 1:
+                raise LedgerError("ballot slot was not empty")
+            self._conn.execute("INSERT OR REPLACE INTO pending_slip VALUES (1, ?)", (ballot_id,))
+            count = self._cast + 1
+            entry = self._append(CAST_EVENT, actor, {**(payload or {}), "count": count})
+        # swap-remove: O(1) and the list order carries no meaning
+        self._empty_slots[index] = self._empty_slots[-1]
+        self._empty_slots.pop()
+        self._cast = count
+        return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
+
+    def record_slip(self, type: str, actor: str, payload: dict | None = None) -> Entry:
+        """Log that the pending slip printed (or reprinted) and forget its ballot ID."""
+        if type not in ("slip.printed", "slip.reprinted"):
+            raise ValueError("record_slip takes slip.printed or slip.reprinted")
+        with self._transaction():
+            entry = self._append(type, actor, payload or {})
+            self._conn.execute("DELETE FROM pending_slip")
+        return entry
+
+    def pending_slip(self) -> bytes | None:
+        """The ballot ID whose paper slip has not printed yet, if any."""
+        row = self._conn.execute("SELECT ballot_id FROM pending_slip").fetchone()
+        return row[0] if row else None
+
+    def pending_slip_record(self) -> dict | None:
+        """The pending slip's ballot record (to print it again), if any."""
+        ballot_id = self.pending_slip()
+        if ballot_id is None:
+            return None
+        slot = self._conn.execute("SELECT slot FROM ballots WHERE id=?", (ballot_id,)).fetchone()[0]
+        return parse_canonical(formats.unpad_slot(slot))
+
+    def close_ballot_box(self, actor: str, payload: dict | None = None) -> Entry:
+        """Append ``polls.closed`` carrying the ballot count and the ballots' Merkle root."""
+        count, root = self.ballot_summary()
+        return self.append(CLOSE_EVENT, actor, {**(payload or {}), "ballots": count, "ballot_root": root.hex()})
+
+    # ------------------------------------------------------------ device state
+    def _put_state(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._conn.execute("DELETE FROM device_state WHERE key=?", (key,))
+        else:
+            self._conn.execute("INSERT OR REPLACE INTO device_state VALUES (?, ?)", (key, value))
+
+    def set_state(self, key: str, value: str | None) -> None:
+        """Store a small piece of device state that is not evidence (PIN hashes, settings)."""
+        if self._sealed:
+            raise LedgerSealed("the device is packed; its ledger is read-only")
+        with self._transaction():
+            self._put_state(key, value)
+
+    def get_state(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM device_state WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def size(self) -> int:
+        """Number of events in the log."""
+        return self._frontier.size
+
+    @property
+    def sealed(self) -> bool:
+        return self._sealed
+
+    @property
+    def ballots_cast(self) -> int:
+        return self._cast
+
+    @property
+    def empty_slots(self) -> int:
+        return len(self._empty_slots)
+
+    def root(self) -> bytes:
+        return self._frontier.root()
+
+    def entries(self, start: int = 0) -> Iterator[Entry]:
+        """The events from ``start`` on, in order."""
+        cur = self._conn.execute("SELECT entry, sig FROM events WHERE seq >= ? ORDER BY seq", (start,))
+        for entry, sig in cur:
+            yield Entry.from_row(entry, sig)
+
+    def entry(self, seq: int) -> Entry:
+        row = self._conn.execute("SELECT entry, sig FROM events WHERE seq=?", (seq,)).fetchone()
+        if row is None:
+            raise IndexError(seq)
+        return Entry.from_row(*row)
+
+    def latest_checkpoint(self) -> str:
+        """The signed checkpoint note of the whole log, for screens and paper."""
+        return self._conn.execute("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()[0]
+
+    def checkpoint(self, size: int) -> str:
+        row = self._conn.execute("SELECT note FROM checkpoints WHERE size=?", (size,)).fetchone()
+        if row is None:
+            raise IndexError(size)
+        return row[0]
+
+    def leaf_hashes(self, size: int | None = None) -> list[bytes]:
+        """Leaf hashes of the first ``size`` events (for inclusion and consistency proofs)."""
+        size = self.size if size is None else size
+        cur = self._conn.execute("SELECT entry FROM events WHERE seq < ? ORDER BY seq", (size,))
+        return [merkle.leaf_hash(e) for (e,) in cur]
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        return merkle.consistency_proof(self.leaf_hashes(new_size), old_size)
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
+        return merkle.inclusion_proof(self.leaf_hashes(size), seq)
+
+    def _cast_records(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        cur = self._conn.execute("SELECT id, slot, sig FROM ballots WHERE filled=1 ORDER BY id")
+        for ballot_id, slot, sig in cur:
+            yield ballot_id, formats.unpad_slot(slot), sig
+
+    def ballot_summary(self) -> tuple[int, bytes]:
+        """(number of cast ballots, Merkle root of their records sorted by ID)."""
+        frontier = merkle.Frontier()
+        for _, record, _ in self._cast_records():
+            frontier.append(merkle.leaf_hash(record))
+        return frontier.size, frontier.root()
+
+    def tally(self) -> Counter:
+        """Count the cast ballots by selection, straight from the ballot store."""
+        counts: Counter = Counter()
+        for _, record, _ in self._cast_records():
+            counts[parse_canonical(record)["selection"]] += 1
+        return counts
+
+    def ballot_records(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """(id, record, signature) of every cast ballot, sorted by ID (never cast order)."""
+        return self._cast_records()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for in-process verification and export only."""
+        return self._conn

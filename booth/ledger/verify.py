@@ -1,0 +1,476 @@
+"""``booth verify``: check a device's state directory or export bundle from the written format.
+
+This module reads rows and lines and re-derives every hash, chain link,
+signature and root from ``docs/ledger-format.md`` (via ``formats``,
+``merkle`` and ``note``).  It never asks the writer (``booth.ledger.ledger``)
+whether something is right.  It streams: memory stays flat however long the
+day was.
+
+Checks, in the order they are made:
+
+1. the device key: a C2SP verifier key whose name is ``booth/`` + the first
+   16 hex digits of the key's SHA-256 fingerprint (and, if given, the expected
+   fingerprint from paper);
+2. every event: stored in sequence with no gap, canonical JSON of the right
+   shape, a known event type, ``prev`` equal to the previous leaf hash, a valid
+   Ed25519 signature; the first event is ``ledger.created`` naming this key;
+3. every checkpoint: exactly one per log size, signed by the device, whose
+   root equals the RFC 6962 root recomputed over the events up to that size;
+   every *known* checkpoint (printed on a report, given with ``--checkpoint``)
+   is consistent with the log: same root at its size, and the log is not
+   shorter than it (truncation);
+4. every ballot: canonical record of the right shape in its slot, its
+   identifier matching the slot, the loaded election, a valid signature;
+   empty slots are all zero; identifiers strictly increasing in the store;
+5. reconciliation: ballots stored == ``ballot.cast`` events, each cast's
+   running count is the previous plus one, no cast after ``polls.closed``,
+   the closing event's count and ballot root equal the store's, prepared slots
+   equal the slots found.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sqlite3
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from cryptography.exceptions import InvalidSignature
+
+from booth.ledger import formats, merkle, note
+from booth.ledger.canonical import NotCanonical, parse_canonical
+from booth.ledger.event_types import EVENT_TYPES
+from booth.ledger.keys import fingerprint, origin_for, short_fingerprint
+
+MAX_PROBLEMS = 20
+
+
+class Unreadable(Exception):
+    """The input is not a ledger we can read at all (exit code 2)."""
+
+
+@dataclass
+class Problem:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+@dataclass
+class Report:
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, where: str, what: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(where, what))
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source,
+            "valid": self.ok,
+            "first_problem": str(self.problems[0]) if self.problems else None,
+            "problems": [{"where": p.where, "what": p.what} for p in self.problems],
+            "summary": self.summary,
+        }
+
+
+# ------------------------------------------------------------------ sources
+class DatabaseSource:
+    """A state directory (or a ``ledger.db`` file) as written on the device."""
+
+    kind = "database"
+    padded_ballots = True
+
+    def __init__(self, path: Path | None = None, conn: sqlite3.Connection | None = None) -> None:
+        if conn is not None:
+            self._conn = conn
+            self.name = "ledger (open connection)"
+            return
+        path = Path(path)
+        db = path / "ledger.db" if path.is_dir() else path
+        if not db.is_file():
+            raise Unreadable(f"no ledger database at {path}")
+        self.name = str(path)
+        try:
+            self._conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            self._conn.execute("PRAGMA query_only=ON")
+            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise Unreadable("the ledger is open in the running booth service; "
+                                 "verify through the service, or stop it first") from None
+            raise Unreadable(f"cannot open {db}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise Unreadable(f"{db} is not a readable SQLite database: {exc}") from None
+        missing = {"meta", "events", "checkpoints", "ballots"} - tables
+        if missing:
+            raise Unreadable(f"{db} is not a booth ledger (missing tables: {', '.join(sorted(missing))})")
+
+    def verifier_key(self) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key='verifier_key'").fetchone()
+        if row is None or not isinstance(row[0], str):
+            raise Unreadable("the ledger has no verifier key in its metadata")
+        return row[0]
+
+    def events(self) -> Iterator[tuple[int, str | None, bytes, bytes]]:
+        yield from self._conn.execute("SELECT seq, type, entry, sig FROM events ORDER BY seq")
+
+    def checkpoints(self) -> Iterator[tuple[int, str]]:
+        yield from self._conn.execute("SELECT size, note FROM checkpoints ORDER BY size")
+
+    def ballots(self) -> Iterator[tuple[bytes, int, bytes, bytes]]:
+        yield from self._conn.execute("SELECT id, filled, slot, sig FROM ballots ORDER BY id")
+
+    def declared_slots(self) -> int | None:
+        return None
+
+
+class BundleSource:
+    """An export bundle (zip) made by ``booth export``."""
+
+    kind = "bundle"
+    padded_ballots = False
+
+    def __init__(self, path: Path) -> None:
+        self.name = str(path)
+        try:
+            self._zip = zipfile.ZipFile(path)
+            self._header = json.loads(self._zip.read("bundle.json"))
+            if not isinstance(self._header, dict) or self._header.get("format") != "booth-bundle-v1":
+                raise Unreadable(f"{path} is not a booth bundle (unknown format)")
+            for member in ("device.pub", "events.jsonl", "checkpoints.jsonl", "ballots.jsonl"):
+                self._zip.getinfo(member)
+        except Unreadable:
+            raise
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+            raise Unreadable(f"{path} is not a readable booth bundle: {exc}") from None
+
+    def _lines(self, member: str) -> Iterator[bytes]:
+        with self._zip.open(member) as f:
+            for line in f:
+                if not line.endswith(b"\n"):
+                    raise Unreadable(f"{member}: last line is cut off")
+                yield line[:-1]
+
+    def verifier_key(self) -> str:
+        return self._zip.read("device.pub").decode("utf-8", "replace").strip()
+
+    def events(self) -> Iterator[tuple[int, str | None, bytes, bytes]]:
+        for index, line in enumerate(self._lines("events.jsonl")):
+            sig, entry = _split_signed_line(line)
+            yield index, None, entry, sig
+
+    def checkpoints(self) -> Iterator[tuple[int, str]]:
+        for line in self._lines("checkpoints.jsonl"):
+            try:
+                obj = json.loads(line)
+                yield int(obj["size"]), str(obj["note"])
+            except (ValueError, KeyError, TypeError):
+                yield -1, ""
+
+    def ballots(self) -> Iterator[tuple[bytes, int, bytes, bytes]]:
+        for line in self._lines("ballots.jsonl"):
+            sig, record = _split_signed_line(line)
+            try:
+                ballot_id = bytes.fromhex(json.loads(record)["id"])
+            except (ValueError, KeyError, TypeError):
+                ballot_id = b""
+            yield ballot_id, 1, record, sig
+
+    def declared_slots(self) -> int | None:
+        slots = self._header.get("slots")
+        return slots if isinstance(slots, int) else None
+
+
+def _split_signed_line(line: bytes) -> tuple[bytes, bytes]:
+    head, _, rest = line.partition(b" ")
+    try:
+        return base64.b64decode(head, validate=True), rest
+    except (binascii.Error, ValueError):
+        return b"", rest
+
+
+def open_source(path: Path):
+    """A state directory, a ledger.db file, or a bundle zip."""
+    path = Path(path)
+    if not path.exists():
+        raise Unreadable(f"{path} does not exist")
+    if path.is_dir():
+        return DatabaseSource(path)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(16)
+    except OSError as exc:
+        raise Unreadable(f"cannot read {path}: {exc}") from None
+    if magic.startswith(b"SQLite format 3"):
+        return DatabaseSource(path)
+    if magic.startswith(b"PK"):
+        return BundleSource(path)
+    raise Unreadable(f"{path} is neither a booth state directory, a ledger database nor a bundle")
+
+
+# ------------------------------------------------------------------- checks
+def _verify_sig(public_key, sig: bytes, message: bytes) -> bool:
+    if len(sig) != formats.SIGNATURE_BYTES:
+        return False
+    try:
+        public_key.verify(sig, message)
+        return True
+    except InvalidSignature:
+        return False
+
+
+def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str | None = None) -> Report:
+    """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input."""
+    report = Report(source=source.name)
+    try:
+        _verify(source, report, list(known_checkpoints), expected_fingerprint)
+    except sqlite3.DatabaseError as exc:
+        raise Unreadable(f"the database is damaged and cannot be read: {exc}") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise Unreadable(f"the bundle is damaged and cannot be read: {exc}") from None
+    return report
+
+
+def _verify(source, report: Report, known_texts: list[str], expected_fp: str | None) -> None:
+    summary = report.summary
+    summary["kind"] = source.kind
+    vkey = source.verifier_key()
+    try:
+        name, public_key = note.parse_verifier_key(vkey)
+    except note.NoteError as exc:
+        report.add("device key", f"not a valid verifier key: {exc}")
+        return
+    fp = fingerprint(public_key)
+    summary.update(origin=name, fingerprint=fp, fingerprint_short=short_fingerprint(fp))
+    if name != origin_for(public_key):
+        report.add("device key", f"key name {name!r} does not match the key's fingerprint")
+    if expected_fp and not fp.startswith(expected_fp.lower().replace("-", "").replace(" ", "")):
+        report.add("device key", f"fingerprint {short_fingerprint(fp)} is not the expected {expected_fp}")
+
+    known: dict[int, list[tuple[int, bytes]]] = {}
+    for i, text in enumerate(known_texts):
+        try:
+            cp = note.open_checkpoint(text, name, public_key)
+        except note.NoteError as exc:
+            report.add(f"known checkpoint {i + 1}", f"not signed by this device's log: {exc}")
+            continue
+        known.setdefault(cp.size, []).append((i + 1, cp.root_hash))
+
+    frontier = merkle.Frontier()
+    prev = formats.GENESIS_PREV
+    checkpoints = source.checkpoints()
+    pending_cp = next(checkpoints, None)
+    casts = 0
+    closed_at = None
+    closing_payload = None
+    election_id = None
+    slots_prepared = 0
+    sealed = False
+    types_seen: Counter = Counter()
+    latest_note = None
+
+    for index, (row_seq, row_type, entry, sig) in enumerate(source.events()):
+        where = f"event {index}"
+        if row_seq != index:
+            report.add(where, f"missing: the next stored event is number {row_seq} (deleted or reordered)")
+            return
+        try:
+            obj = parse_canonical(entry)
+        except NotCanonical as exc:
+            report.add(where, f"entry is not canonical JSON ({exc})")
+            return
+        shape = formats.check_entry_shape(obj)
+        if shape:
+            report.add(where, shape)
+            return
+        if obj["seq"] != index:
+            report.add(where, f"entry says it is number {obj['seq']} (moved or reordered)")
+        if obj["prev"] != prev:
+            report.add(where, "chain broken: prev is not the hash of the event before (changed, deleted or reordered)")
+        if not _verify_sig(public_key, sig, formats.event_message(entry)):
+            report.add(where, "signature does not verify (changed, or signed by another key)")
+        etype = obj["type"]
+        if etype not in EVENT_TYPES:
+            report.add(where, f"unknown event type {etype!r}")
+        if row_type is not None and row_type != etype:
+            report.add(where, f"type column {row_type!r} differs from the signed entry's {etype!r}")
+        if sealed:
+            report.add(where, "event after the device was packed (sealed)")
+        payload = obj["payload"]
+        if index == 0 and (etype != "ledger.created" or payload.get("verifier_key") != vkey):
+            report.add(where, "the log does not start with ledger.created for this device key")
+        if etype == "ballot.cast":
+            casts += 1
+            if payload.get("count") != casts:
+                report.add(where, f"cast count is {payload.get('count')!r}, expected {casts}")
+            if closed_at is not None:
+                report.add(where, f"ballot cast after the polls closed at event {closed_at}")
+        elif etype == "election.loaded":
+            election_id = payload.get("election_id")
+        elif etype == "ballot.slots_added":
+            added = payload.get("added")
+            slots_prepared += added if isinstance(added, int) else 0
+            if payload.get("total") != slots_prepared:
+                report.add(where, f"slot total {payload.get('total')!r} does not add up to {slots_prepared}")
+        elif etype == "polls.closed":
+            closed_at = index
+            closing_payload = payload
+            if payload.get("ballots") != casts:
+                report.add(where, f"closing count {payload.get('ballots')!r} differs from {casts} casts before it")
+        elif etype == "polls.packed":
+            sealed = True
+        types_seen[etype] += 1
+
+        leaf = merkle.leaf_hash(entry)
+        frontier.append(leaf)
+        prev = leaf.hex()
+        size = frontier.size
+        root = None
+
+        while pending_cp is not None and pending_cp[0] < size:
+            report.add(f"checkpoint {pending_cp[0]}", "stored out of order or duplicated")
+            pending_cp = next(checkpoints, None)
+        if pending_cp is None or pending_cp[0] != size:
+            report.add(where, f"no checkpoint for log size {size}")
+        else:
+            latest_note = pending_cp[1]
+            try:
+                cp = note.open_checkpoint(pending_cp[1], name, public_key)
+            except note.NoteError as exc:
+                report.add(f"checkpoint {size}", f"does not verify: {exc}")
+            else:
+                root = frontier.root()
+                if cp.size != size or cp.root_hash != root:
+                    report.add(f"checkpoint {size}", "its tree size or root does not match the events")
+            pending_cp = next(checkpoints, None)
+        if size in known:
+            root = root or frontier.root()
+            for number, known_root in known.pop(size):
+                if known_root != root:
+                    report.add(f"known checkpoint {number}", f"inconsistent with the log at size {size}")
+        if len(report.problems) >= MAX_PROBLEMS:
+            return
+
+    if frontier.size == 0:
+        report.add("event log", "empty: no events at all")
+    while pending_cp is not None:
+        report.add(f"checkpoint {pending_cp[0]}", "refers to events that are not in the log (truncated?)")
+        pending_cp = next(checkpoints, None)
+    for size, entries in sorted(known.items()):
+        for number, _ in entries:
+            report.add(f"known checkpoint {number}",
+                       f"covers {size} events but the log has only {frontier.size} (truncated)")
+
+    # ---------------------------------------------------------------- ballots
+    ballot_frontier = merkle.Frontier()
+    tally: Counter = Counter()
+    stored = slots = 0
+    last_id = b""
+    for ballot_id, filled, slot, sig in source.ballots():
+        slots += 1
+        where = f"ballot {ballot_id.hex()[:12] or '?'}"
+        if ballot_id <= last_id:
+            report.add(where, "ballot identifiers are not unique and sorted")
+        last_id = ballot_id
+        if filled == 0:
+            if slot != bytes(formats.BALLOT_SLOT_BYTES) or sig != bytes(formats.SIGNATURE_BYTES):
+                report.add(where, "an empty slot is not blank")
+            continue
+        if filled != 1:
+            report.add(where, "slot state is neither empty nor filled")
+            continue
+        record = slot
+        if source.padded_ballots:
+            record = formats.unpad_slot(slot)
+            if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record):].strip(b" "):
+                report.add(where, "slot padding is wrong")
+        try:
+            obj = parse_canonical(record)
+        except NotCanonical as exc:
+            report.add(where, f"record is not canonical JSON ({exc})")
+            continue
+        shape = formats.check_ballot_shape(obj)
+        if shape:
+            report.add(where, shape)
+            continue
+        if obj["id"] != ballot_id.hex():
+            report.add(where, "record's identifier differs from its slot (swapped?)")
+        if obj["election"] != election_id:
+            report.add(where, "ballot belongs to another election")
+        if not _verify_sig(public_key, sig, formats.ballot_message(record)):
+            report.add(where, "ballot signature does not verify (changed, or signed by another key)")
+        ballot_frontier.append(merkle.leaf_hash(record))
+        tally[obj["selection"]] += 1
+        stored += 1
+        if len(report.problems) >= MAX_PROBLEMS:
+            return
+
+    if stored != casts:
+        report.add("reconciliation", f"{stored} ballots stored but {casts} ballot.cast events")
+    declared = source.declared_slots()
+    if source.kind == "database" and slots != slots_prepared:
+        report.add("reconciliation", f"{slots} ballot slots found but {slots_prepared} prepared")
+    if declared is not None and declared != slots_prepared:
+        report.add("reconciliation", f"bundle declares {declared} slots but {slots_prepared} were prepared")
+    if closing_payload is not None:
+        if closing_payload.get("ballots") != stored:
+            report.add("reconciliation", "the closing event's ballot count differs from the store")
+        if closing_payload.get("ballot_root") != ballot_frontier.root().hex():
+            report.add("reconciliation", "the closing event's ballot root differs from the store (ballots changed after close)")
+
+    summary.update(
+        events=frontier.size,
+        root=base64.b64encode(frontier.root()).decode(),
+        latest_checkpoint=latest_note,
+        ballots_stored=stored,
+        ballot_cast_events=casts,
+        slots=slots if source.kind == "database" else declared,
+        election_id=election_id,
+        closed=closed_at is not None,
+        sealed=sealed,
+        tally=dict(sorted(tally.items())),
+        ballot_root=ballot_frontier.root().hex(),
+        event_types=dict(sorted(types_seen.items())),
+    )
+
+
+def format_report(report: Report) -> str:
+    """A readable summary (Indonesian / English) for people at the district."""
+    s = report.summary
+    lines = [f"booth verify: {report.source} ({s.get('kind', '?')})"]
+    if "fingerprint_short" in s:
+        lines.append(f"  Perangkat / device:        {s['origin']}  sidik jari / fingerprint {s['fingerprint_short']}")
+    if "events" in s:
+        lines.append(f"  Peristiwa / events:        {s['events']}")
+        lines.append(f"  Surat suara / ballots:     {s['ballots_stored']} tersimpan / stored, "
+                     f"{s['ballot_cast_events']} peristiwa coblos / cast events, {s['slots']} slot")
+        if s.get("election_id"):
+            lines.append(f"  Pemilihan / election:      {s['election_id']}")
+        if s["tally"]:
+            lines.append("  Perolehan / tally:         " + ", ".join(f"{k}: {v}" for k, v in s["tally"].items()))
+        lines.append(f"  Ditutup / closed:          {'ya / yes' if s['closed'] else 'belum / no'}"
+                     f"   Disegel / sealed: {'ya / yes' if s['sealed'] else 'belum / no'}")
+        if s.get("latest_checkpoint"):
+            lines.append("  Checkpoint terakhir / latest checkpoint:")
+            lines.extend("    " + line for line in s["latest_checkpoint"].rstrip("\n").split("\n"))
+    if report.ok:
+        lines.append("HASIL / RESULT: SAH / VALID")
+    else:
+        lines.append(f"HASIL / RESULT: TIDAK SAH / INVALID — {report.problems[0]}")
+        for p in report.problems[1:]:
+            lines.append(f"  also: {p}")
+    return "\n".join(lines)
