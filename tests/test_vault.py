@@ -32,6 +32,7 @@ from booth.ledger.vault import (
     PhotoDamaged,
     PhotoTooLarge,
     PhotoVault,
+    PurgeIncomplete,
     VaultAlreadyExists,
     VaultError,
     VaultNotFound,
@@ -122,7 +123,8 @@ def test_a_wrong_pin_reveals_nothing(booth):
 
 
 def test_a_new_pin_replaces_the_old_one(booth):
-    booth.store_photo("DPT-0042", photo := photo_of("DPT-0042"))
+    photo = photo_of("DPT-0042")
+    booth.store_photo("DPT-0042", photo)
     secret = booth.unlock("sari", "482913")
 
     booth.wrap_for_companion("sari", "775511", secret)
@@ -339,6 +341,24 @@ def test_purge_is_irreversible_and_can_be_finished_after_a_power_cut(booth, stat
             reopened.unlock("budi", "170845")
     finally:
         reopened.close()
+
+
+def test_a_purge_blocked_by_a_reader_destroys_the_keys_and_finishes_when_run_again(booth, state_dir):
+    booth.store_photo("DPT-0042", photo_of("DPT-0042"))
+    (ciphertext,) = raw(booth.path, "SELECT ciphertext FROM photos")[0]
+    reader = sqlite3.connect(booth.path, isolation_level=None)  # e.g. a backup copying the file
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM photos").fetchone()
+    booth._db.execute("PRAGMA busy_timeout = 200")  # the production wait (10 s) is too long for a test
+
+    with pytest.raises(PurgeIncomplete):
+        booth.purge()
+    with pytest.raises(VaultPurged):
+        booth.unlock("sari", "482913")  # the keys are already gone
+
+    reader.close()
+    assert booth.purge() == 0
+    assert files_containing(state_dir, ciphertext[:16]) == []
 
 
 # --------------------------------------------------------------------------

@@ -54,6 +54,10 @@ class Unreadable(Exception):
     """The input is not a ledger we can read at all (exit code 2)."""
 
 
+class _Stop(Exception):
+    """Internal: the first problem was found and the caller asked to stop there."""
+
+
 @dataclass
 class Problem:
     where: str
@@ -68,6 +72,7 @@ class Report:
     source: str
     problems: list[Problem] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    stop_at_first: bool = False
 
     @property
     def ok(self) -> bool:
@@ -76,6 +81,8 @@ class Report:
     def add(self, where: str, what: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(where, what))
+        if self.stop_at_first:
+            raise _Stop()
 
     def to_json(self) -> dict:
         return {
@@ -118,6 +125,9 @@ class DatabaseSource:
         missing = {"meta", "events", "checkpoints", "ballots"} - tables
         if missing:
             raise Unreadable(f"{db} is not a booth ledger (missing tables: {', '.join(sorted(missing))})")
+
+    def metadata(self) -> dict:
+        return {k: v for k, v in self._conn.execute("SELECT key, value FROM meta")}
 
     def verifier_key(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key='verifier_key'").fetchone()
@@ -164,6 +174,10 @@ class BundleSource:
                 if not line.endswith(b"\n"):
                     raise Unreadable(f"{member}: last line is cut off")
                 yield line[:-1]
+
+    def metadata(self) -> dict:
+        return {"format": formats.FORMAT_VERSION, "origin": self._header.get("origin"),
+                "verifier_key": self._header.get("verifier_key")}
 
     def verifier_key(self) -> str:
         return self._zip.read("device.pub").decode("utf-8", "replace").strip()
@@ -233,11 +247,18 @@ def _verify_sig(public_key, sig: bytes, message: bytes) -> bool:
         return False
 
 
-def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str | None = None) -> Report:
-    """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input."""
-    report = Report(source=source.name)
+def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str | None = None,
+           *, stop_at_first: bool = False) -> Report:
+    """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input.
+
+    With ``stop_at_first`` the check ends at the first problem found (faster
+    when only valid/invalid matters); otherwise up to 20 problems are listed.
+    """
+    report = Report(source=source.name, stop_at_first=stop_at_first)
     try:
         _verify(source, report, list(known_checkpoints), expected_fingerprint)
+    except _Stop:
+        pass
     except sqlite3.DatabaseError as exc:
         raise Unreadable(f"the database is damaged and cannot be read: {exc}") from None
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -258,6 +279,10 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
     summary.update(origin=name, fingerprint=fp, fingerprint_short=short_fingerprint(fp))
     if name != origin_for(public_key):
         report.add("device key", f"key name {name!r} does not match the key's fingerprint")
+    meta = source.metadata()
+    expected_meta = {"format": formats.FORMAT_VERSION, "origin": name, "verifier_key": vkey}
+    if meta != expected_meta:
+        report.add("metadata", f"expected {sorted(expected_meta)} with this key's values, found {sorted(meta)}")
     if expected_fp and not fp.startswith(expected_fp.lower().replace("-", "").replace(" ", "")):
         report.add("device key", f"fingerprint {short_fingerprint(fp)} is not the expected {expected_fp}")
 
