@@ -234,10 +234,11 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
     text, bad = _decode(data)
     if bad:
         raise DptError([bad])
+    text = text.lstrip("\ufeff")  # a file saved twice by a BOM-writing editor has two
     if not text.strip():
         raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])
 
-    header_line = next(line for line in text.lstrip("\ufeff").splitlines() if line.strip())
+    header_line = next(line for line in text.splitlines() if line.strip())
     delimiter = _sniff_delimiter(header_line)
     try:
         rows = list(_records(text, delimiter))

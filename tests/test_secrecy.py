@@ -1,0 +1,174 @@
+"""Ballot secrecy: nothing on the device's disk tells in which order ballots were cast.
+
+Brazil's urna once stored ballots in an order derived from a time-seeded
+shuffle, and researchers recovered votes in cast order.  Here 2,000 ballots
+are cast in a known order; copies of the state directory are taken mid-way
+(while the ledger is open) and after close.  In each copy, the order in which
+a plain SELECT returns the ballots and the byte position of each ballot in the
+files (database and WAL) must be uncorrelated with the cast order
+(|Spearman rho| <= 0.05).  A control shows the same measurement does find the
+order in a naive store, so the test is able to fail.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from booth.ledger.clock import FakeClock
+from booth.ledger.ledger import Ledger
+from ledger_days import ELECTION
+
+BALLOTS = 2000
+LIMIT = 0.05
+
+
+def spearman(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rank correlation (no ties are expected in our data)."""
+    def ranks(values):
+        order = sorted(range(len(values)), key=values.__getitem__)
+        r = [0] * len(values)
+        for rank, i in enumerate(order):
+            r[i] = rank
+        return r
+
+    rx, ry = ranks(xs), ranks(ys)
+    n = len(xs)
+    mean = (n - 1) / 2
+    cov = sum((a - mean) * (b - mean) for a, b in zip(rx, ry))
+    var = sum((a - mean) ** 2 for a in rx)
+    return cov / var
+
+
+def select_order(db: Path) -> dict[bytes, int]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT id FROM ballots WHERE filled=1").fetchall()
+    finally:
+        conn.close()
+    return {row[0]: i for i, row in enumerate(rows)}
+
+
+def byte_offsets(state: Path, signatures: dict[bytes, bytes]) -> dict[bytes, int]:
+    """Offset of each ballot's signature in the state directory's files, WAL included."""
+    blob = b""
+    for name in sorted(p.name for p in state.iterdir()):
+        if name.startswith("ledger.db"):
+            blob += (state / name).read_bytes()
+    found = {}
+    for ballot_id, sig in signatures.items():
+        at = blob.find(sig)
+        if at >= 0:
+            found[ballot_id] = at
+    return found
+
+
+def snapshot(state: Path, to: Path) -> Path:
+    """Copy the state directory, noting which files it held at that instant."""
+    shutil.copytree(state, to)
+    (to.parent / (to.name + ".files")).write_text(
+        json.dumps({p.name: p.stat().st_size for p in state.iterdir()})
+    )
+    return to
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    base = tmp_path_factory.mktemp("secrecy")
+    state = base / "state"
+    cast_order: list[bytes] = []
+    rng = random.Random(3)
+    with Ledger.create(state, clock=FakeClock()) as ledger:
+        ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        ledger.add_ballot_slots(BALLOTS + 200)
+        before = (state / "ledger.db").read_bytes()
+        layout = {bid: before.find(bid) for (bid,) in ledger.connection.execute("SELECT id FROM ballots")}
+        for i in range(BALLOTS):
+            receipt = ledger.cast_ballot(ELECTION, rng.choice("123"))
+            ledger.record_slip("slip.printed", "system")
+            cast_order.append(receipt.ballot_id)
+            if i == BALLOTS // 2:
+                midway = snapshot(state, base / "midway")
+        signatures = {bid: sig for bid, _, sig in ledger.ballot_records()}
+        ledger.close_ballot_box("K01")
+    closed = snapshot(state, base / "closed")
+    return cast_order, signatures, midway, closed, layout
+
+
+@pytest.mark.parametrize("copy", ["midway", "closed"])
+def test_a_plain_select_returns_ballots_in_no_relation_to_cast_order(day, copy):
+    cast_order, _, midway, closed, _ = day
+    path = midway if copy == "midway" else closed
+    positions = select_order(path / "ledger.db")
+    cast = [i for i, bid in enumerate(cast_order) if bid in positions]
+    assert len(cast) >= BALLOTS // 2
+    rho = spearman(cast, [positions[cast_order[i]] for i in cast])
+    assert abs(rho) <= LIMIT, rho
+
+
+@pytest.mark.parametrize("copy", ["midway", "closed"])
+def test_where_a_ballot_lies_in_the_files_says_nothing_of_when_it_was_cast(day, copy):
+    cast_order, signatures, midway, closed, _ = day
+    path = midway if copy == "midway" else closed
+    offsets = byte_offsets(path, signatures)
+    cast = [i for i, bid in enumerate(cast_order) if bid in offsets]
+    assert len(cast) >= BALLOTS // 2, "ballots should be found in the files"
+    rho = spearman(cast, [offsets[cast_order[i]] for i in cast])
+    assert abs(rho) <= LIMIT, rho
+
+
+def test_the_wal_keeps_no_history_of_casts(day):
+    _, _, midway, closed, _ = day
+    for path in (midway, closed):
+        files = json.loads((path.parent / (path.name + ".files")).read_text())
+        assert files.get("ledger.db-wal", 0) == 0  # emptied after every commit
+        assert "ledger.db-shm" not in files  # the WAL index lives in memory only
+
+
+def test_each_ballot_fills_a_slot_laid_out_before_voting_began(day):
+    """Filling rewrites the slot in place: a ballot's position was fixed before it was cast."""
+    cast_order, _, _, closed, layout = day
+    after = (closed / "ledger.db").read_bytes()
+    moved = [bid for bid in cast_order if after.find(bid) != layout[bid]]
+    assert not moved, f"{len(moved)} ballots are not where their empty slot was"
+
+
+def test_no_ballot_record_contains_a_time_or_counter(day):
+    cast_order, _, _, closed, _ = day
+    conn = sqlite3.connect(f"file:{closed / 'ledger.db'}?mode=ro", uri=True)
+    rows = conn.execute("SELECT id, slot FROM ballots WHERE filled=1").fetchall()
+    conn.close()
+    for ballot_id, slot in rows:
+        record = json.loads(slot.rstrip(b" "))
+        assert set(record) == {"election", "id", "selection"}
+        assert record["selection"] in {"1", "2", "3"}
+    # identifiers are random, not a counter: consecutive casts share no prefix pattern
+    ids = [int.from_bytes(b, "big") for b in cast_order]
+    rho = spearman(list(range(len(ids))), ids)
+    assert abs(rho) <= LIMIT
+
+
+def test_the_measurement_finds_the_order_in_a_naive_store(tmp_path):
+    """Control: a rowid table filled in cast order is caught by the same two measures."""
+    db = tmp_path / "naive.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE ballots (id BLOB, filled INTEGER, slot BLOB, sig BLOB)")
+    sigs = {}
+    order = []
+    for i in range(500):
+        bid, sig = random.randbytes(16), random.randbytes(64)
+        conn.execute("INSERT INTO ballots VALUES (?, 1, ?, ?)", (bid, b"x", sig))
+        sigs[bid] = sig
+        order.append(bid)
+    conn.commit()
+    conn.close()
+    positions = select_order(db)
+    assert spearman(list(range(500)), [positions[b] for b in order]) > 0.9
+    (tmp_path / "naive.db").rename(tmp_path / "ledger.db")
+    offsets = byte_offsets(tmp_path, sigs)
+    assert abs(spearman(list(range(500)), [offsets[b] for b in order])) > 0.9
