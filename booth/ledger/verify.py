@@ -35,6 +35,7 @@ import binascii
 import json
 import sqlite3
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,12 @@ MAX_PROBLEMS = 20
 
 class Unreadable(Exception):
     """The input is not a ledger we can read at all (exit code 2)."""
+
+
+# What zipfile raises for damaged archives: bad headers, bad CRCs, bad deflate
+# streams, unknown compression methods (NotImplementedError), "encrypted"
+# flags (RuntimeError).
+_ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 class _Stop(Exception):
@@ -113,6 +120,8 @@ class DatabaseSource:
         self.name = str(path)
         try:
             self._conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            # damaged TEXT must become a reported problem, not a UnicodeDecodeError
+            self._conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
             self._conn.execute("PRAGMA query_only=ON")
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.OperationalError as exc:
@@ -120,8 +129,9 @@ class DatabaseSource:
                 raise Unreadable("the ledger is open in the running booth service; "
                                  "verify through the service, or stop it first") from None
             raise Unreadable(f"cannot open {db}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
-            raise Unreadable(f"{db} is not a readable SQLite database: {exc}") from None
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            # SQLite's own message can quote damaged bytes that are not UTF-8
+            raise Unreadable(f"{db} is not a readable SQLite database: {exc!r}") from None
         missing = {"meta", "events", "checkpoints", "ballots"} - tables
         if missing:
             raise Unreadable(f"{db} is not a booth ledger (missing tables: {', '.join(sorted(missing))})")
@@ -165,7 +175,7 @@ class BundleSource:
                 self._zip.getinfo(member)
         except Unreadable:
             raise
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        except (KeyError, ValueError) + _ZIP_FAILURES as exc:
             raise Unreadable(f"{path} is not a readable booth bundle: {exc}") from None
 
     def _lines(self, member: str) -> Iterator[bytes]:
@@ -259,10 +269,10 @@ def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str 
         _verify(source, report, list(known_checkpoints), expected_fingerprint)
     except _Stop:
         pass
-    except sqlite3.DatabaseError as exc:
-        raise Unreadable(f"the database is damaged and cannot be read: {exc}") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise Unreadable(f"the bundle is damaged and cannot be read: {exc}") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise Unreadable(f"the database is damaged and cannot be read: {exc!r}") from None
+    except _ZIP_FAILURES as exc:
+        raise Unreadable(f"the bundle is damaged and cannot be read: {exc!r}") from None
     return report
 
 
@@ -280,6 +290,9 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
     if name != origin_for(public_key):
         report.add("device key", f"key name {name!r} does not match the key's fingerprint")
     meta = source.metadata()
+    if not isinstance(vkey, str):
+        report.add("device key", "the verifier key is not text (damaged)")
+        return
     expected_meta = {"format": formats.FORMAT_VERSION, "origin": name, "verifier_key": vkey}
     if meta != expected_meta:
         report.add("metadata", f"expected {sorted(expected_meta)} with this key's values, found {sorted(meta)}")
@@ -310,6 +323,10 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
 
     for index, (row_seq, row_type, entry, sig) in enumerate(source.events()):
         where = f"event {index}"
+        if not (isinstance(row_seq, int) and isinstance(entry, bytes) and isinstance(sig, bytes)
+                and (row_type is None or isinstance(row_type, str))):
+            report.add(where, "stored with the wrong column types (damaged)")
+            return
         if row_seq != index:
             report.add(where, f"missing: the next stored event is number {row_seq} (deleted or reordered)")
             return
@@ -366,6 +383,9 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
         size = frontier.size
         root = None
 
+        while pending_cp is not None and not (isinstance(pending_cp[0], int) and isinstance(pending_cp[1], str)):
+            report.add("checkpoints", "a checkpoint is stored with the wrong column types (damaged)")
+            pending_cp = next(checkpoints, None)
         while pending_cp is not None and pending_cp[0] < size:
             report.add(f"checkpoint {pending_cp[0]}", "stored out of order or duplicated")
             pending_cp = next(checkpoints, None)
@@ -407,6 +427,10 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
     last_id = b""
     for ballot_id, filled, slot, sig in source.ballots():
         slots += 1
+        if not (isinstance(ballot_id, bytes) and isinstance(filled, int)
+                and isinstance(slot, bytes) and isinstance(sig, bytes)):
+            report.add(f"ballot slot {slots}", "stored with the wrong column types (damaged)")
+            continue
         where = f"ballot {ballot_id.hex()[:12] or '?'}"
         if ballot_id <= last_id:
             report.add(where, "ballot identifiers are not unique and sorted")
