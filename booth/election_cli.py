@@ -215,6 +215,10 @@ def cmd_sign(args: argparse.Namespace, out: TextIO | None = None) -> int:
                                         write_package_zip)
 
     out = out or sys.stdout
+    if args.zip and Path(args.dir).resolve() in Path(args.zip).resolve().parents:
+        print("Zip tidak boleh di dalam folder paket / the zip must not be inside the package "
+              "folder (it would become an unknown file of the package)", file=out)
+        return EXIT_INVALID
     try:
         keys = load_key_pair(args.key)
     except (OSError, ValueError, TypeError) as exc:

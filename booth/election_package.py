@@ -582,6 +582,10 @@ class _Fields:
             self.problem(key, f"must be at most {max_length} printable characters",
                          f"paling banyak {max_length} huruf yang dapat dicetak")
             return None
+        if value in TEMPLATE_PLACEHOLDERS:
+            self.problem(key, f"still the template's example \"{value}\": fill in the real value",
+                         f"masih contoh dari templat \"{value}\": isi dengan data sebenarnya")
+            return None
         return value
 
     def integer(self, key: str, low: int, high: int) -> int | None:
@@ -1181,6 +1185,13 @@ def write_package_zip(directory: str | os.PathLike, zip_path: str | os.PathLike)
             info.external_attr = 0o644 << 16
             archive.writestr(info, files[name])
     return zip_path
+
+
+#: Example values of the template that must not reach a ballot by oversight.
+TEMPLATE_PLACEHOLDERS = frozenset({
+    "Pemilihan Kepala Pekon Contoh 2025", "Contoh", "NAMA CALON SATU", "NAMA CALON DUA",
+    "NAMA KETUA", "NAMA TEKNISI",
+})
 
 
 def election_template(**overrides: Any) -> dict:

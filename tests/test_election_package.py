@@ -271,10 +271,6 @@ def test_a_missing_path_is_unreadable(tmp_path):
 
 # --- content the committee got wrong -------------------------------------------------
 
-def resign(package: Path, keys) -> None:
-    sign_package(package, keys)
-
-
 @pytest.mark.parametrize("change, words", [
     (lambda e: e["candidates"][2].update(number=4), "nomor urut must be 1 to 3"),
     (lambda e: e["candidates"][2].update(number=2), "nomor urut must be 1 to 3"),
@@ -409,9 +405,19 @@ def test_a_committee_makes_fills_signs_and_checks_a_package_with_the_commands(tm
     # the empty template is not a package yet: check says what is missing
     assert election_cli.main(["election", "check", str(folder)]) == 1
     out = capsys.readouterr().out
-    assert "photos/1.jpg" in out and "no voters" in out and "not signed" in out
+    assert "no voters" in out and "not signed" in out
+    assert "still the template's example \"NAMA CALON SATU\"" in out
 
     # fill it in
+    def fill(e):
+        e.update(title="Pemilihan Kepala Pekon Maju Jaya 2025", pekon="Maju Jaya")
+        e["candidates"][0]["name"] = "WAGIMAN"
+        e["candidates"][1]["name"] = "SRI LESTARI"
+        e["companions"][0]["name"] = "SUGENG"
+        e["companions"][1]["name"] = "ANDI"
+    edit_json(folder / "election.json", fill)
+    assert election_cli.main(["election", "check", str(folder)]) == 1
+    assert "the photo of candidate 1 is missing" in capsys.readouterr().out
     for number, colour in ((1, (0, 120, 0)), (2, (0, 0, 160))):
         (folder / "photos" / f"{number}.jpg").write_bytes(
             portrait(number, colour, (30, 30, 30), (200, 150, 110), "peci"))
@@ -428,8 +434,8 @@ def test_a_committee_makes_fills_signs_and_checks_a_package_with_the_commands(tm
     out = capsys.readouterr().out
     package = load_package(folder)
     assert package.short_id in out and package.election_id in out
-    assert re.search(r"^\s+1\s+NAMA CALON SATU\s+photos/1.jpg", out, re.M)
-    assert re.search(r"^\s+2\s+NAMA CALON DUA\s+photos/2.jpg", out, re.M)
+    assert re.search(r"^\s+1\s+WAGIMAN\s+photos/1.jpg", out, re.M)
+    assert re.search(r"^\s+2\s+SRI LESTARI\s+photos/2.jpg", out, re.M)
     assert "2 pemilih / voters" in out and "male 1" in out and "female 1" in out
     assert "PT-01" in out and "ketua" in out
     assert "SAH / VALID" in out
@@ -452,9 +458,10 @@ def test_check_lists_every_problem_on_its_own_line_and_exits_1(package, capsys):
     assert election_cli.main(["election", "check", str(package)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("TIDAK SAH / INVALID: 2")
-    assert any(line.strip().startswith("dpt.csv:") or line.strip().startswith("dpt.csv")
+    assert len(lines) == 3
+    assert lines[1].strip().startswith("catatan.txt") or lines[2].strip().startswith("catatan.txt")
+    assert any(line.strip().startswith("dpt.csv: berkas diubah sesudah ditandatangani")
                for line in lines[1:])
-    assert any(line.strip().startswith("catatan.txt") for line in lines[1:])
 
 
 def test_check_with_another_committees_key_exits_1(demo, tmp_path, capsys):

@@ -1,0 +1,552 @@
+"""A small layout toolkit for thermal paper: 384 dots wide, 1 bit, black on white.
+
+Every printed item (slip, reports, custody slip, self-test page) is built as a
+:class:`Page` — a stack of blocks laid out top to bottom — and rendered once
+into a Pillow image of mode ``"1"`` that is exactly :data:`WIDTH` dots wide.
+The printer prints that image as raster and the simulator shows the same
+image, so what witnesses see on screen is what the paper shows.
+
+>>> page = Page()
+>>> page.text("STRUK AUDIT", TITLE, align="center")
+>>> page.rule()
+>>> image = page.render()
+>>> image.mode, image.width
+('1', 384)
+
+Why it looks the way it does (58 mm paper at 203 dpi = 8 dots per mm):
+
+* Body text is DejaVu Sans at 22 px (capitals about 16 px, a line 30 px),
+  smaller English lines 18 px; nothing is drawn thinner than 2 dots, because
+  a worn thermal head drops single-dot lines.
+* Text is drawn anti-aliased on a grey canvas and cut to black/white at
+  :data:`INK_THRESHOLD`, slightly on the dark side, so that regular strokes
+  come out 2 dots wide and letters keep their shape.  Pillow's own 1-bit text
+  rendering is thinner and ragged.
+* QR codes and dithered grey are pasted already black/white, so the cut
+  leaves them exactly as drawn.
+* A margin of :data:`MARGIN` dots on each side keeps ink away from the edge
+  of the head.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from os import PathLike
+from typing import Iterator, Sequence
+
+import segno
+from PIL import Image, ImageDraw, ImageFont
+
+from booth import fonts
+
+WIDTH = 384  # dots across 58 mm paper at 203 dpi
+MARGIN = 6  # blank dots left and right
+CONTENT_WIDTH = WIDTH - 2 * MARGIN
+LINE = 2  # the thinnest line we draw, in dots
+INK_THRESHOLD = 150  # grey canvas value below which a dot prints black (0 black .. 255 white)
+
+MONO_BOLD_FONT = "DejaVuSansMono-Bold.ttf"  # in fonts-dejavu-core alongside booth.fonts.MONO
+
+
+# --- type styles -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Style:
+    """A font file from :mod:`booth.fonts` at a pixel size, plus the gap between lines."""
+
+    font: str = fonts.REGULAR
+    size: int = 22
+    gap: int = 4
+
+    def load(self) -> ImageFont.FreeTypeFont:
+        return _font(self.font, self.size)
+
+    @property
+    def line_height(self) -> int:
+        ascent, descent = self.load().getmetrics()
+        return ascent + descent + self.gap
+
+
+@lru_cache(maxsize=None)
+def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(fonts.font_path(name)), size)
+
+
+TITLE = Style(fonts.BOLD, 30, 2)  # "STRUK AUDIT", "LAPORAN NOL"
+HEADING = Style(fonts.BOLD, 24, 3)  # section heads, candidate names
+BODY = Style(fonts.REGULAR, 22)  # everything people read
+BODY_BOLD = Style(fonts.BOLD, 22)
+SMALL = Style(fonts.REGULAR, 18, 2)  # the short English line under Indonesian
+SMALL_BOLD = Style(fonts.BOLD, 18, 2)
+NUMBER = Style(fonts.BOLD, 30, 2)  # vote counts, nomor urut in tables
+MONO = Style(fonts.MONO, 20, 3)  # hashes, checkpoints: one character per cell
+MONO_BOLD = Style(MONO_BOLD_FONT, 20, 3)
+MONO_BIG = Style(MONO_BOLD_FONT, 30, 4)  # short IDs people compare by eye
+
+
+# --- wrapping -----------------------------------------------------------------
+
+def wrap(text: str, style: Style = BODY, width: int = CONTENT_WIDTH) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` dots.
+
+    Breaks at spaces; a word longer than a whole line (a hash, a base64 root)
+    is cut between characters.  ``"\\n"`` starts a new line.
+
+    >>> wrap("KI AGENG MUHAMMAD SYAIFULLAH", HEADING, 200)
+    ['KI AGENG', 'MUHAMMAD', 'SYAIFULLAH']
+    """
+    font = style.load()
+    fits = lambda s: font.getlength(s) <= width  # noqa: E731
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            joined = f"{line} {word}" if line else word
+            if fits(joined):
+                line = joined
+                continue
+            if line:
+                out.append(line)
+            while not fits(word):
+                cut = max([1] + [k for k in range(2, len(word)) if fits(word[:k])])
+                out.append(word[:cut])
+                word = word[cut:]
+            line = word
+        out.append(line)
+    return out
+
+
+def hex_groups(hex_text: str, group: int = 4, per_line: int = 4) -> str:
+    """A long hex string as lines of space-separated groups, for reading aloud.
+
+    >>> print(hex_groups("00112233445566778899aabbccddeeff"))
+    0011 2233 4455 6677
+    8899 aabb ccdd eeff
+    """
+    groups = [hex_text[i:i + group] for i in range(0, len(hex_text), group)]
+    return "\n".join(" ".join(groups[i:i + per_line]) for i in range(0, len(groups), per_line))
+
+
+def short_hex(hex_text: str, groups: int = 4) -> str:
+    """The first ``4 * groups`` hex digits, upper case, in groups of four.
+
+    The same shape as ``booth.ledger.keys.short_fingerprint``.
+
+    >>> short_hex("9f2c41d07be3a5586c0e1f2a3b4c5d6e")
+    '9F2C-41D0-7BE3-A558'
+    """
+    head = hex_text[: 4 * groups].upper()
+    return "-".join(head[i:i + 4] for i in range(0, len(head), 4))
+
+
+# --- Indonesian dates and times ----------------------------------------------
+
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+_ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+
+def tanggal(day: date) -> str:
+    """A date as written on an Indonesian berita acara.
+
+    >>> tanggal(date(2025, 11, 16))
+    'Minggu, 16 November 2025'
+    """
+    return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def jam(moment: datetime) -> str:
+    """Time of day with its zone as people write it: ``"07:00 WIB"``.
+
+    A naive datetime prints without a zone; an offset that is not WIB/WITA/WIT
+    prints as ``UTC+hh:mm``.
+    """
+    text = moment.strftime("%H:%M")
+    offset = moment.utcoffset()
+    if offset is None:
+        return text
+    minutes = int(offset.total_seconds() // 60)
+    if minutes % 60 == 0 and minutes // 60 in _ZONES:
+        return f"{text} {_ZONES[minutes // 60]}"
+    sign = "+" if minutes >= 0 else "-"
+    return f"{text} UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def waktu(moment: datetime) -> str:
+    """Date and time in short numeric form: ``"16-11-2025 07:00 WIB"``."""
+    return f"{moment.strftime('%d-%m-%Y')} {jam(moment)}"
+
+
+def persen(part: int, whole: int) -> str:
+    """A percentage with an Indonesian decimal comma, one decimal.
+
+    >>> persen(1, 3), persen(0, 0)
+    ('33,3%', '0,0%')
+    """
+    value = 100.0 * part / whole if whole else 0.0
+    return f"{value:.1f}%".replace(".", ",")
+
+
+# --- QR codes -----------------------------------------------------------------
+
+class QrTooLong(ValueError):
+    """The payload does not fit across the paper with modules at least ``min_module`` dots."""
+
+
+@dataclass(frozen=True)
+class QrFit:
+    """How a payload was encoded: QR version, error correction level, dots per module."""
+
+    version: int
+    error: str  # "H", "Q", "M" or "L"
+    module: int  # dots per module
+    border: int  # quiet zone, in modules
+    size: int  # dots across, quiet zone included
+
+
+def fit_qr(payload: str | bytes, *, max_width: int = WIDTH, min_module: int = 3,
+           max_module: int = 6, border: int = 4) -> tuple[segno.QRCode, QrFit]:
+    """Encode ``payload`` with the strongest error correction that still fits.
+
+    Tries H, Q, M, L in that order and takes the first whose symbol, with a
+    quiet zone of ``border`` modules, fits ``max_width`` dots at a whole
+    number of dots per module no smaller than ``min_module``.  Text is encoded
+    as UTF-8 bytes (no ECI), which is what phone and zxing readers assume.
+
+    At 384 dots, 3-dot modules and a 4-module quiet zone the largest symbol
+    is version 25 (117 modules): up to 535 bytes at H, 715 at Q, 997 at M and
+    1273 at L.
+
+    >>> _, fit = fit_qr("BOOTH1:B:7F3A91C20B4E:" + "AB" * 16)
+    >>> fit.error, fit.module
+    ('H', 6)
+    """
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    # Upper-case base32/hex payloads are pure QR alphanumerics: a third smaller.
+    if isinstance(payload, str) and _is_alphanumeric(payload):
+        data = payload
+    for error in "HQML":
+        try:
+            code = segno.make(data, error=error, boost_error=False, micro=False)
+        except segno.DataOverflowError:
+            continue
+        modules = code.symbol_size(scale=1, border=border)[0]
+        module = min(max_module, max_width // modules)
+        if module >= min_module:
+            return code, QrFit(code.version, error, module, border, modules * module)
+    raise QrTooLong(
+        f"QR payload of {len(data)} bytes does not fit {max_width} dots with modules of "
+        f"{min_module} dots or more")
+
+
+_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
+def _is_alphanumeric(text: str) -> bool:
+    return bool(text) and all(c in _ALPHANUMERIC for c in text)
+
+
+def qr_image(payload: str | bytes, **fit_options) -> tuple[Image.Image, QrFit]:
+    """A mode-"1" image of the QR code for ``payload``, quiet zone included (see :func:`fit_qr`)."""
+    code, fit = fit_qr(payload, **fit_options)
+    matrix = code.matrix
+    n = len(matrix)
+    small = Image.new("1", (n + 2 * fit.border, n + 2 * fit.border), 1)
+    pixels = small.load()
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                pixels[x + fit.border, y + fit.border] = 0
+    return small.resize((fit.size, fit.size), Image.NEAREST), fit
+
+
+# --- grey ---------------------------------------------------------------------
+
+_BAYER4 = ((0, 8, 2, 10), (12, 4, 14, 6), (3, 11, 1, 9), (15, 7, 13, 5))
+
+
+def dithered(width: int, height: int, darkness: float, cell: int = 1) -> Image.Image:
+    """A mode-"1" patch of even grey by ordered (Bayer 4x4) dithering.
+
+    ``darkness`` 0.0 is white, 1.0 black.  ``cell`` > 1 draws each dither dot
+    as a ``cell`` x ``cell`` square, which a thermal head reproduces better.
+    """
+    image = Image.new("1", (width, height), 1)
+    pixels = image.load()
+    level = darkness * 16
+    for y in range(height):
+        for x in range(width):
+            if _BAYER4[(y // cell) % 4][(x // cell) % 4] < level:
+                pixels[x, y] = 0
+    return image
+
+
+# --- the page -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: width in dots (``None`` = what is left), alignment, type style."""
+
+    width: int | None = None
+    align: str = "left"  # "left", "center" or "right"
+    style: Style = BODY
+
+
+class Page:
+    """A printed item being laid out, top to bottom.
+
+    Each method appends one block the full width of the paper.  ``region``
+    remembers where a group of blocks landed (``image.info["regions"]`` after
+    :meth:`render`), so tests and the simulator can point at, say, the ballot
+    ID on a slip.
+
+    >>> page = Page()
+    >>> page.bilingual("Masukkan struk ke Kotak Audit", "Put this slip in the audit box")
+    >>> page.render().height > 40
+    True
+    """
+
+    def __init__(self) -> None:
+        self._blocks: list[Image.Image] = []
+        self.height = 0
+        self.regions: dict[str, tuple[int, int]] = {}
+
+    # plumbing
+    def _canvas(self, height: int) -> Image.Image:
+        return Image.new("L", (WIDTH, max(0, height)), 255)
+
+    def add(self, block: Image.Image) -> None:
+        """Append a block (any mode; converted to grey) exactly as it is, full width."""
+        if block.width != WIDTH:
+            raise ValueError(f"a block must be {WIDTH} dots wide, not {block.width}")
+        self._blocks.append(block.convert("L"))
+        self.height += block.height
+
+    @contextlib.contextmanager
+    def region(self, name: str) -> Iterator[None]:
+        """Record the rows the blocks added inside the ``with`` occupy, as ``regions[name]``."""
+        top = self.height
+        yield
+        self.regions[name] = (top, self.height)
+
+    # blocks
+    def space(self, dots: int = 8) -> None:
+        """Blank paper, ``dots`` high."""
+        self.add(self._canvas(dots))
+
+    def text(self, text: str, style: Style = BODY, *, align: str = "left", indent: int = 0,
+             invert: bool = False) -> None:
+        """Text wrapped to the paper width; ``invert`` prints white on a black band."""
+        pad = 6 if invert else 0
+        width = CONTENT_WIDTH - indent - 2 * pad
+        lines = wrap(text, style, width)
+        block = self._canvas(len(lines) * style.line_height + 2 * pad)
+        draw = ImageDraw.Draw(block)
+        if invert:
+            draw.rectangle((MARGIN, 0, WIDTH - MARGIN - 1, block.height - 1), fill=0)
+        _draw_lines(draw, lines, style, MARGIN + indent + pad, pad, width, align,
+                    fill=255 if invert else 0)
+        self.add(block)
+
+    def bilingual(self, indonesian: str, english: str, *, style: Style = BODY,
+                  small: Style = SMALL, align: str = "left", indent: int = 0) -> None:
+        """Indonesian first in ``style``, then the short English in smaller type."""
+        self.text(indonesian, style, align=align, indent=indent)
+        if english:
+            self.text(english, small, align=align, indent=indent)
+
+    def rule(self, thickness: int = LINE, *, dashed: bool = False, pad: int = 6) -> None:
+        """A horizontal line across the content width, with ``pad`` blank dots above and below."""
+        block = self._canvas(thickness + 2 * pad)
+        draw = ImageDraw.Draw(block)
+        if dashed:
+            for x in range(MARGIN, WIDTH - MARGIN, 12):
+                draw.rectangle((x, pad, min(x + 6, WIDTH - MARGIN) - 1, pad + thickness - 1), fill=0)
+        else:
+            draw.rectangle((MARGIN, pad, WIDTH - MARGIN - 1, pad + thickness - 1), fill=0)
+        self.add(block)
+
+    def row(self, left: str, right: str, *, style: Style = BODY, right_style: Style | None = None,
+            indent: int = 0) -> None:
+        """A label on the left (wrapped) and a value flush right on its first line.
+
+        A value too wide to sit beside its label goes on its own line, flush right.
+        """
+        right_style = right_style or style
+        right_width = int(right_style.load().getlength(right)) if right else 0
+        room = CONTENT_WIDTH - indent - right_width - 12
+        if right and room < CONTENT_WIDTH // 3:
+            self.text(left, style, indent=indent)
+            self.text(right, right_style, align="right")
+            return
+        self.table_row([Column(room + 12 + indent, "left", style),
+                        Column(None, "right", right_style)], [left, right], indent=indent)
+
+    def table_row(self, columns: Sequence[Column], cells: Sequence[str], *, indent: int = 0,
+                  invert: bool = False, pad: int = 2) -> None:
+        """One table row: each cell wrapped inside its column, the row as tall as its tallest cell."""
+        widths = _column_widths(columns, CONTENT_WIDTH)
+        gutter = 8
+        laid = []
+        for index, (column, width, cell) in enumerate(zip(columns, widths, cells)):
+            inner = width - (gutter if index < len(columns) - 1 else 0) - (indent if index == 0 else 0)
+            laid.append((wrap(cell, column.style, inner) if cell else [], inner))
+        height = max((len(lines) * c.style.line_height for (lines, _), c in zip(laid, columns)),
+                     default=0) + 2 * pad
+        block = self._canvas(height)
+        draw = ImageDraw.Draw(block)
+        if invert:
+            draw.rectangle((MARGIN, 0, WIDTH - MARGIN - 1, height - 1), fill=0)
+        x = MARGIN
+        for index, (column, width, (lines, inner)) in enumerate(zip(columns, widths, laid)):
+            left = x + (indent if index == 0 else 0)
+            _draw_lines(draw, lines, column.style, left, pad, inner, column.align,
+                        fill=255 if invert else 0)
+            x += width
+        self.add(block)
+
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], *,
+              header: Sequence[str] | None = None, header_style: Style = SMALL_BOLD,
+              lines: bool = True) -> None:
+        """A table: optional header (small bold, ruled under), then one wrapped row per item."""
+        if header is not None:
+            self.table_row([Column(c.width, c.align, header_style) for c in columns], header)
+            self.rule(pad=2)
+        for index, cells in enumerate(rows):
+            if lines and index:
+                self.rule(dashed=True, pad=2)
+            self.table_row(columns, cells)
+
+    def bar(self, fraction: float, *, label: str = "", height: int = 20,
+            label_style: Style = BODY_BOLD) -> None:
+        """A horizontal bar, outlined, filled in proportion to ``fraction`` (0..1), label on the right."""
+        fraction = min(1.0, max(0.0, fraction))
+        label_width = 96 if label else 0
+        block = self._canvas(max(height, label_style.line_height if label else 0) + 4)
+        draw = ImageDraw.Draw(block)
+        top = (block.height - height) // 2
+        right = WIDTH - MARGIN - label_width - 1
+        draw.rectangle((MARGIN, top, right, top + height - 1), outline=0, width=LINE)
+        filled = round((right - MARGIN + 1) * fraction)
+        if filled:
+            draw.rectangle((MARGIN, top, MARGIN + filled - 1, top + height - 1), fill=0)
+        if label:
+            _draw_lines(draw, [label], label_style, WIDTH - MARGIN - label_width,
+                        (block.height - label_style.line_height) // 2 + 1, label_width, "right")
+        self.add(block)
+
+    def image(self, image: Image.Image, *, align: str = "center", pad: int = 0) -> None:
+        """Paste an image (at most the content width wide) as its own block."""
+        if image.width > WIDTH:
+            raise ValueError(f"image is {image.width} dots wide; paper has {WIDTH}")
+        block = self._canvas(image.height + 2 * pad)
+        x = {"left": MARGIN, "right": WIDTH - MARGIN - image.width}.get(
+            align, (WIDTH - image.width) // 2)
+        block.paste(image.convert("L"), (max(0, x), pad))
+        self.add(block)
+
+    def qr(self, payload: str | bytes, *, min_module: int = 3, max_module: int = 6) -> QrFit:
+        """A QR code for ``payload``, centred, as large as allowed (see :func:`fit_qr`)."""
+        image, fit = qr_image(payload, min_module=min_module, max_module=max_module)
+        self.image(image)
+        return fit
+
+    def big(self, text: str, *, min_height: int = 120, max_width: int = CONTENT_WIDTH,
+            font: str = fonts.BOLD, frame: int = 0, pad: int = 10) -> int:
+        """Very large text (a nomor urut), its ink at least ``min_height`` dots tall.
+
+        The text is cropped to its ink so no ascender space is wasted, and
+        centred; ``frame`` > 0 draws a box of that thickness around it.
+        Returns the height of the ink in dots.
+        """
+        size = min_height
+        while True:  # grow until the ink is tall enough (digits are ~0.73 em)
+            ink = _font(font, size).getbbox(text, anchor="ls")
+            if ink[3] - ink[1] >= min_height:
+                break
+            size += 4
+        while ink[2] - ink[0] > max_width - 2 * (frame + pad) and size > 20:
+            size -= 4  # too wide (many digits): shrink, accepting a shorter number
+            ink = _font(font, size).getbbox(text, anchor="ls")
+        width, height = ink[2] - ink[0], ink[3] - ink[1]
+        box_w, box_h = width + 2 * (frame + pad), height + 2 * (frame + pad)
+        block = self._canvas(box_h)
+        draw = ImageDraw.Draw(block)
+        left = (WIDTH - box_w) // 2
+        if frame:
+            draw.rectangle((left, 0, left + box_w - 1, box_h - 1), outline=0, width=frame)
+        draw.text((left + frame + pad - ink[0], frame + pad - ink[1]), text, fill=0,
+                  font=_font(font, size), anchor="ls")
+        self.add(block)
+        return height
+
+    def signatures(self, boxes: Sequence[tuple[str, str]], *, columns: int = 2,
+                   space: int = 72) -> None:
+        """Signature boxes, ``columns`` to a row: a label, room to sign, a line, the printed name.
+
+        ``boxes`` are ``(label, name)``; an empty name leaves a dotted line to write it in.
+        """
+        gap = 12
+        width = (CONTENT_WIDTH - gap * (columns - 1)) // columns
+        for start in range(0, len(boxes), columns):
+            chunk = boxes[start:start + columns]
+            laid = [(wrap(label, SMALL_BOLD, width), wrap(name or "(" + "." * 24 + ")",
+                                                          SMALL, width))
+                    for label, name in chunk]
+            label_h = max(len(a) for a, _ in laid) * SMALL_BOLD.line_height
+            name_h = max(len(b) for _, b in laid) * SMALL.line_height
+            block = self._canvas(label_h + space + LINE + 4 + name_h + 10)
+            draw = ImageDraw.Draw(block)
+            for index, (label_lines, name_lines) in enumerate(laid):
+                x = MARGIN + index * (width + gap)
+                _draw_lines(draw, label_lines, SMALL_BOLD, x, 0, width, "center")
+                line_y = label_h + space
+                draw.rectangle((x, line_y, x + width - 1, line_y + LINE - 1), fill=0)
+                _draw_lines(draw, name_lines, SMALL, x, line_y + LINE + 4, width, "center")
+            self.add(block)
+
+    # output
+    def render(self) -> Image.Image:
+        """The finished item: mode "1", :data:`WIDTH` dots wide, ``info["regions"]`` filled in."""
+        canvas = Image.new("L", (WIDTH, max(1, self.height)), 255)
+        y = 0
+        for block in self._blocks:
+            canvas.paste(block, (0, y))
+            y += block.height
+        image = canvas.point(lambda v: 255 if v >= INK_THRESHOLD else 0, mode="1")
+        image.info["regions"] = dict(self.regions)
+        return image
+
+
+def _column_widths(columns: Sequence[Column], total: int) -> list[int]:
+    fixed = sum(c.width for c in columns if c.width is not None)
+    flexible = [c for c in columns if c.width is None]
+    share = (total - fixed) // len(flexible) if flexible else 0
+    if flexible and share < 24:
+        raise ValueError("table columns are wider than the paper")
+    return [c.width if c.width is not None else share for c in columns]
+
+
+def _draw_lines(draw: ImageDraw.ImageDraw, lines: Sequence[str], style: Style, x: int, y: int,
+                width: int, align: str, fill: int = 0) -> None:
+    font = style.load()
+    ascent = font.getmetrics()[0]
+    for index, line in enumerate(lines):
+        length = font.getlength(line)
+        if align == "center":
+            left = x + (width - length) / 2
+        elif align == "right":
+            left = x + width - length
+        else:
+            left = x
+        draw.text((round(left), y + index * style.line_height + ascent), line, fill=fill,
+                  font=font, anchor="ls")
+
+
+def to_png(image: Image.Image, path: str | PathLike) -> None:
+    """Save a printed item as a PNG at the printer's 203 dpi (so 1:1 prints keep their size)."""
+    image.save(path, format="PNG", dpi=(203, 203))

@@ -1,0 +1,86 @@
+"""The vectors printed in docs/ledger-format.md are what booth writes and verifies."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, strategies as st
+
+from booth.ledger import formats, merkle
+from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
+
+DOC = Path(__file__).parent.parent / "docs" / "ledger-format.md"
+RFC8032_TEST1 = Ed25519PrivateKey.from_private_bytes(
+    bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+)
+
+
+def vectors() -> dict[str, dict[str, str]]:
+    found = {}
+    for name, body in re.findall(r"```vector (\S+)\n(.*?)```", DOC.read_text(), re.S):
+        found[name] = dict(line.split(": ", 1) for line in body.strip().split("\n"))
+    return found
+
+
+def test_the_document_has_the_event_and_ballot_vectors():
+    assert {"event-0", "event-1", "ballot"} <= set(vectors())
+
+
+def test_event_vectors():
+    v = vectors()
+    prev = formats.GENESIS_PREV
+    leaves = []
+    for name in ("event-0", "event-1"):
+        entry = v[name]["entry"].encode()
+        obj = parse_canonical(entry)  # the printed entry is canonical
+        assert formats.check_entry_shape(obj) is None
+        assert obj["prev"] == prev
+        assert formats.entry_bytes(**obj) == entry
+        leaf = hashlib.sha256(b"\x00" + entry).digest()  # straight from the spec
+        assert leaf.hex() == v[name]["leaf-hash"] == merkle.leaf_hash(entry).hex()
+        sig = bytes.fromhex(v[name]["signature"])
+        assert RFC8032_TEST1.sign(b"booth event v1\n" + entry) == sig
+        assert formats.event_message(entry) == b"booth event v1\n" + entry
+        prev = leaf.hex()
+        leaves.append(leaf)
+    assert merkle.root(leaves).hex() == v["event-1"]["root-of-both"]
+
+
+def test_ballot_vector():
+    v = vectors()["ballot"]
+    record = v["record"].encode()
+    obj = parse_canonical(record)
+    assert formats.check_ballot_shape(obj) is None
+    assert formats.ballot_record(
+        election=obj["election"], ballot_id=bytes.fromhex(obj["id"]), selection=obj["selection"]
+    ) == record
+    assert hashlib.sha256(b"\x00" + record).hexdigest() == v["leaf-hash"]
+    assert RFC8032_TEST1.sign(b"booth ballot v1\n" + record).hex() == v["signature"]
+    slot = formats.pad_slot(record)
+    assert len(slot) == formats.BALLOT_SLOT_BYTES and formats.unpad_slot(slot) == record
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53 - 1), 2**53 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_canonical_json_round_trips_exactly(value):
+    data = canonical(value)
+    assert parse_canonical(data) == value
+    assert canonical(parse_canonical(data)) == data
+
+
+@given(st.binary(max_size=64))
+def test_non_canonical_bytes_are_refused_with_one_exception_type(data):
+    try:
+        value = parse_canonical(data)
+    except NotCanonical:
+        return
+    assert canonical(value) == data
