@@ -62,10 +62,16 @@ class PrinterStatus:
     paper: str  # "ok", "low", "out" or "unknown"
     cover_open: bool = False
     detail: str = ""
+    jammed: bool = False  # paper jam or cutter error reported by the printer
 
     @property
     def ready(self) -> bool:
-        return self.online and self.paper in ("ok", "low", "unknown") and not self.cover_open
+        return (
+            self.online
+            and self.paper in ("ok", "low", "unknown")
+            and not self.cover_open
+            and not self.jammed
+        )
 
 
 class Printer(Protocol):

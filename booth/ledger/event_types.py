@@ -68,6 +68,7 @@ _TYPES = [
     EventType("slip.reprinted", "Struk audit dicetak ulang", "Audit slip reprinted"),
     EventType("voter.photo_taken", "Foto pemilih disimpan", "Voter photo stored"),
     EventType("voter.photo_failed", "Foto pemilih gagal diambil", "Voter photo failed"),
+    EventType("voter.photo_skipped", "Foto pemilih dilewati (dengan alasan)", "Voter photo skipped (with a reason)"),
     EventType("voter.photo_viewed", "Foto pemilih dilihat petugas", "Voter photo viewed by a companion"),
     EventType("photos.purged", "Foto pemilih dimusnahkan", "Voter photos destroyed"),
     # hardware and reports

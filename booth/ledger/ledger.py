@@ -184,8 +184,11 @@ def connect(path: Path) -> sqlite3.Connection:
 class Ledger:
     """The device's ledger.  Open one per state directory; only the ledger service writes it."""
 
-    def __init__(self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock) -> None:
+    def __init__(self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock, rng=None) -> None:
         self.state_dir = Path(state_dir)
+        # Ballot IDs and slot choice: the OS's CSPRNG (what ``secrets`` uses).
+        # Tests may pass a seeded random.Random to make a run reproducible.
+        self._rng = rng or secrets.SystemRandom()
         self._conn = conn
         self.key = key
         self.clock = clock
@@ -194,7 +197,7 @@ class Ledger:
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def create(cls, state_dir: Path, *, clock=None, note_text: str = "") -> "Ledger":
+    def create(cls, state_dir: Path, *, clock=None, note_text: str = "", rng=None) -> "Ledger":
         """Provision a new device: make the key, the database and the first event."""
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -212,7 +215,7 @@ class Ledger:
             "INSERT INTO meta VALUES (?, ?)",
             [("format", formats.FORMAT_VERSION), ("origin", key.origin), ("verifier_key", key.verifier_key())],
         )
-        ledger = cls(state_dir, conn, key, clock or SystemClock())
+        ledger = cls(state_dir, conn, key, clock or SystemClock(), rng)
         ledger._append(
             "ledger.created",
             "system",
@@ -224,7 +227,7 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, state_dir: Path, *, clock=None) -> "Ledger":
+    def open(cls, state_dir: Path, *, clock=None, rng=None) -> "Ledger":
         """Open an existing device ledger (after a restart or a crash)."""
         state_dir = Path(state_dir)
         if not (state_dir / DB_NAME).exists():
@@ -235,7 +238,7 @@ class Ledger:
         if origin is None or origin[0] != key.origin:
             conn.close()
             raise LedgerError("the device key does not belong to this ledger")
-        return cls(state_dir, conn, key, clock or SystemClock())
+        return cls(state_dir, conn, key, clock or SystemClock(), rng)
 
     def close(self) -> None:
         self._scrub_wal()
@@ -336,15 +339,18 @@ class Ledger:
         """Prepare ``count`` empty ballot slots with fresh random identifiers."""
         if not 1 <= count <= 1_000_000:
             raise ValueError("slot count must be between 1 and 1,000,000")
-        new_ids: set[bytes] = set()
-        existing = self._conn.execute
-        while len(new_ids) < count:
-            candidate = secrets.token_bytes(formats.BALLOT_ID_BYTES)
-            if candidate not in new_ids and not existing(
+        # A list keeps the order the IDs were drawn in (a set's order would
+        # depend on Python's per-process hash seed and make runs irreproducible).
+        ids: list[bytes] = []
+        seen: set[bytes] = set()
+        while len(ids) < count:
+            candidate = self._rng.randbytes(formats.BALLOT_ID_BYTES)
+            if candidate in seen or self._conn.execute(
                 "SELECT 1 FROM ballots WHERE id=?", (candidate,)
             ).fetchone():
-                new_ids.add(candidate)
-        ids = list(new_ids)
+                continue
+            seen.add(candidate)
+            ids.append(candidate)
         with self._transaction():
             self._conn.executemany(
                 "INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids]
@@ -369,7 +375,7 @@ class Ledger:
             raise ValueError(problem)
         if not self._empty_slots:
             raise NoBallotSlots("no empty ballot slot is left")
-        index = secrets.randbelow(len(self._empty_slots))
+        index = self._rng.randrange(len(self._empty_slots))
         ballot_id = self._empty_slots[index]
         record = formats.ballot_record(election=election, ballot_id=ballot_id, selection=selection)
         sig = self.key.sign(formats.ballot_message(record))

@@ -38,7 +38,7 @@ from os import PathLike
 from typing import Iterator, Sequence
 
 import segno
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from booth import fonts
 
@@ -46,7 +46,7 @@ WIDTH = 384  # dots across 58 mm paper at 203 dpi
 MARGIN = 6  # blank dots left and right
 CONTENT_WIDTH = WIDTH - 2 * MARGIN
 LINE = 2  # the thinnest line we draw, in dots
-INK_THRESHOLD = 150  # grey canvas value below which a dot prints black (0 black .. 255 white)
+INK_THRESHOLD = 200  # grey canvas value below which a dot prints black (0 black .. 255 white)
 
 MONO_BOLD_FONT = "DejaVuSansMono-Bold.ttf"  # in fonts-dejavu-core alongside booth.fonts.MONO
 
@@ -99,7 +99,7 @@ def wrap(text: str, style: Style = BODY, width: int = CONTENT_WIDTH) -> list[str
     ['KI AGENG', 'MUHAMMAD', 'SYAIFULLAH']
     """
     font = style.load()
-    fits = lambda s: font.getlength(s) <= width  # noqa: E731
+    fits = lambda s: ink_width(font, s) <= width  # noqa: E731
     out: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -287,6 +287,9 @@ def dithered(width: int, height: int, darkness: float, cell: int = 1) -> Image.I
 
 # --- the page -----------------------------------------------------------------
 
+Cell = str | tuple[str, str]  # text, or (indonesian, english)
+
+
 @dataclass(frozen=True)
 class Column:
     """A table column: width in dots (``None`` = what is left), alignment, type style."""
@@ -319,11 +322,21 @@ class Page:
     def _canvas(self, height: int) -> Image.Image:
         return Image.new("L", (WIDTH, max(0, height)), 255)
 
-    def add(self, block: Image.Image) -> None:
-        """Append a block (any mode; converted to grey) exactly as it is, full width."""
+    def add(self, block: Image.Image, *, exact: bool = False) -> None:
+        """Append a full-width block.
+
+        A drawn block (grey, anti-aliased) is inked: cut to black/white and
+        every 1-dot stroke widened to 2 (:func:`ink`).  ``exact=True`` keeps a
+        block as it is (QR codes, dithering, the test-pattern ladder).
+        """
         if block.width != WIDTH:
             raise ValueError(f"a block must be {WIDTH} dots wide, not {block.width}")
-        self._blocks.append(block.convert("L"))
+        if exact:
+            block = block if block.mode == "1" else block.point(
+                lambda v: 255 if v >= 128 else 0, mode="1")
+        else:
+            block = ink(block)
+        self._blocks.append(block)
         self.height += block.height
 
     @contextlib.contextmanager
@@ -365,52 +378,70 @@ class Page:
         draw = ImageDraw.Draw(block)
         if dashed:
             for x in range(MARGIN, WIDTH - MARGIN, 12):
-                draw.rectangle((x, pad, min(x + 6, WIDTH - MARGIN) - 1, pad + thickness - 1), fill=0)
+                end = min(x + 6, WIDTH - MARGIN) - 1
+                draw.rectangle((x, pad, end, pad + thickness - 1), fill=0)
         else:
             draw.rectangle((MARGIN, pad, WIDTH - MARGIN - 1, pad + thickness - 1), fill=0)
         self.add(block)
 
-    def row(self, left: str, right: str, *, style: Style = BODY, right_style: Style | None = None,
+    def row(self, left: Cell, right: str, *, style: Style = BODY, right_style: Style | None = None,
             indent: int = 0) -> None:
         """A label on the left (wrapped) and a value flush right on its first line.
 
-        A value too wide to sit beside its label goes on its own line, flush right.
+        ``left`` may be ``(indonesian, english)``.  A value so wide that a word
+        of the label no longer fits beside it goes on its own line, flush right.
         """
         right_style = right_style or style
-        right_width = int(right_style.load().getlength(right)) if right else 0
+        right_width = ink_width(right_style.load(), right) if right else 0
         room = CONTENT_WIDTH - indent - right_width - 12
-        if right and room < CONTENT_WIDTH // 3:
-            self.text(left, style, indent=indent)
+        main, english = (left, "") if isinstance(left, str) else left
+        words = [(w, style) for w in main.split()] + [(w, SMALL) for w in english.split()]
+        if right and any(ink_width(s.load(), w) > room for w, s in words):
+            self.bilingual(main, english, style=style, indent=indent)
             self.text(right, right_style, align="right")
             return
-        self.table_row([Column(room + 12 + indent, "left", style),
-                        Column(None, "right", right_style)], [left, right], indent=indent)
+        self.table_row([Column(None, "left", style),
+                        Column(right_width + 4, "right", right_style)], [left, right],
+                       indent=indent)
 
-    def table_row(self, columns: Sequence[Column], cells: Sequence[str], *, indent: int = 0,
+    def table_row(self, columns: Sequence[Column], cells: Sequence[Cell], *, indent: int = 0,
                   invert: bool = False, pad: int = 2) -> None:
-        """One table row: each cell wrapped inside its column, the row as tall as its tallest cell."""
-        widths = _column_widths(columns, CONTENT_WIDTH)
+        """One table row: each cell wrapped inside its column, the row as tall as its tallest cell.
+
+        A cell is a string, or ``(indonesian, english)``: the English then
+        follows on its own line(s) in :data:`SMALL`.
+        """
+        inset = 6 if invert else 0  # keep text off the edge of a black band
+        widths = _column_widths(columns, CONTENT_WIDTH - 2 * inset)
         gutter = 8
-        laid = []
+        laid = []  # per cell: [(lines, style), ...], inner width
         for index, (column, width, cell) in enumerate(zip(columns, widths, cells)):
-            inner = width - (gutter if index < len(columns) - 1 else 0) - (indent if index == 0 else 0)
-            laid.append((wrap(cell, column.style, inner) if cell else [], inner))
-        height = max((len(lines) * c.style.line_height for (lines, _), c in zip(laid, columns)),
-                     default=0) + 2 * pad
+            inner = width - (gutter if index < len(columns) - 1 else 0)
+            inner -= indent if index == 0 else 0
+            main, english = (cell, "") if isinstance(cell, str) else cell
+            parts = [(wrap(main, column.style, inner), column.style)] if main else []
+            if english:
+                parts.append((wrap(english, SMALL, inner), SMALL))
+            laid.append((parts, inner))
+        height = max((sum(len(lines) * style.line_height for lines, style in parts)
+                      for parts, _ in laid), default=0) + 2 * pad
         block = self._canvas(height)
         draw = ImageDraw.Draw(block)
         if invert:
             draw.rectangle((MARGIN, 0, WIDTH - MARGIN - 1, height - 1), fill=0)
-        x = MARGIN
-        for index, (column, width, (lines, inner)) in enumerate(zip(columns, widths, laid)):
+        x = MARGIN + inset
+        for index, (column, width, (parts, inner)) in enumerate(zip(columns, widths, laid)):
             left = x + (indent if index == 0 else 0)
-            _draw_lines(draw, lines, column.style, left, pad, inner, column.align,
-                        fill=255 if invert else 0)
+            y = pad
+            for lines, style in parts:
+                _draw_lines(draw, lines, style, left, y, inner, column.align,
+                            fill=255 if invert else 0)
+                y += len(lines) * style.line_height
             x += width
         self.add(block)
 
-    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], *,
-              header: Sequence[str] | None = None, header_style: Style = SMALL_BOLD,
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *,
+              header: Sequence[Cell] | None = None, header_style: Style = SMALL_BOLD,
               lines: bool = True) -> None:
         """A table: optional header (small bold, ruled under), then one wrapped row per item."""
         if header is not None:
@@ -423,7 +454,7 @@ class Page:
 
     def bar(self, fraction: float, *, label: str = "", height: int = 20,
             label_style: Style = BODY_BOLD) -> None:
-        """A horizontal bar, outlined, filled in proportion to ``fraction`` (0..1), label on the right."""
+        """An outlined bar filled in proportion to ``fraction`` (0..1), its label on the right."""
         fraction = min(1.0, max(0.0, fraction))
         label_width = 96 if label else 0
         block = self._canvas(max(height, label_style.line_height if label else 0) + 4)
@@ -447,7 +478,7 @@ class Page:
         x = {"left": MARGIN, "right": WIDTH - MARGIN - image.width}.get(
             align, (WIDTH - image.width) // 2)
         block.paste(image.convert("L"), (max(0, x), pad))
-        self.add(block)
+        self.add(block.point(lambda v: 255 if v >= 128 else 0, mode="1"), exact=True)
 
     def qr(self, payload: str | bytes, *, min_module: int = 3, max_module: int = 6) -> QrFit:
         """A QR code for ``payload``, centred, as large as allowed (see :func:`fit_qr`)."""
@@ -499,7 +530,7 @@ class Page:
                     for label, name in chunk]
             label_h = max(len(a) for a, _ in laid) * SMALL_BOLD.line_height
             name_h = max(len(b) for _, b in laid) * SMALL.line_height
-            block = self._canvas(label_h + space + LINE + 4 + name_h + 10)
+            block = self._canvas(label_h + space + LINE + 4 + name_h + 20)
             draw = ImageDraw.Draw(block)
             for index, (label_lines, name_lines) in enumerate(laid):
                 x = MARGIN + index * (width + gap)
@@ -512,14 +543,42 @@ class Page:
     # output
     def render(self) -> Image.Image:
         """The finished item: mode "1", :data:`WIDTH` dots wide, ``info["regions"]`` filled in."""
-        canvas = Image.new("L", (WIDTH, max(1, self.height)), 255)
+        image = Image.new("1", (WIDTH, max(1, self.height)), 1)
         y = 0
         for block in self._blocks:
-            canvas.paste(block, (0, y))
+            image.paste(block, (0, y))
             y += block.height
-        image = canvas.point(lambda v: 255 if v >= INK_THRESHOLD else 0, mode="1")
         image.info["regions"] = dict(self.regions)
         return image
+
+
+def ink(grey: Image.Image) -> Image.Image:
+    """Cut a grey drawing to black/white and widen every 1-dot stroke to 2 dots.
+
+    A dot is black where the grey is darker than :data:`INK_THRESHOLD`.  A
+    dot that is a black run one dot wide (across or down) grows into a 2x2
+    square, so no stroke is thinner than :data:`LINE` — a worn thermal head
+    drops lone dots.
+    """
+    black = grey.convert("L").point(lambda v: 255 if v < INK_THRESHOLD else 0, mode="1")
+    lone = Image.new("1", black.size, 0)
+    for dx, dy in ((1, 0), (0, 1)):
+        gap_before = ImageChops.invert(_shift(black, dx, dy))  # no ink left of / above
+        gap_after = ImageChops.invert(_shift(black, -dx, -dy))  # no ink right of / below
+        lone = ImageChops.logical_or(
+            lone, ImageChops.logical_and(black, ImageChops.logical_and(gap_before, gap_after)))
+    # Each lone dot becomes a 2x2 square: every dot of a square has ink beside
+    # and below/above it, and adding ink never shortens a run, so one pass does.
+    for dx, dy in ((1, 0), (0, 1), (1, 1)):
+        black = ImageChops.logical_or(black, _shift(lone, dx, dy))
+    return ImageChops.invert(black)
+
+
+def _shift(image: Image.Image, dx: int, dy: int) -> Image.Image:
+    """``image`` moved by (dx, dy), blank where it moved away from."""
+    out = Image.new("1", image.size, 0)
+    out.paste(image, (dx, dy))
+    return out
 
 
 def _column_widths(columns: Sequence[Column], total: int) -> list[int]:
@@ -536,15 +595,35 @@ def _draw_lines(draw: ImageDraw.ImageDraw, lines: Sequence[str], style: Style, x
     font = style.load()
     ascent = font.getmetrics()[0]
     for index, line in enumerate(lines):
-        length = font.getlength(line)
+        overhang, length = _extent(font, line)
         if align == "center":
             left = x + (width - length) / 2
         elif align == "right":
             left = x + width - length
         else:
             left = x
-        draw.text((round(left), y + index * style.line_height + ascent), line, fill=fill,
-                  font=font, anchor="ls")
+        draw.text((round(left + overhang), y + index * style.line_height + ascent), line,
+                  fill=fill, font=font, anchor="ls")
+
+
+def _extent(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int]:
+    """(dots the ink starts left of the pen, dots from the leftmost to the rightmost ink or pen).
+
+    Some glyphs ("J", "j", "A") reach left of the pen or right of their
+    advance; counting their ink, plus the one dot :func:`ink` may add on the
+    right, keeps them off the paper's edge.
+    """
+    if not text:
+        return 0, 0
+    left, _, right, _ = font.getbbox(text, anchor="ls")
+    start = min(0, left)
+    end = max(int(font.getlength(text) + 0.999), right) + 1
+    return -start, end - start
+
+
+def ink_width(font: ImageFont.FreeTypeFont, text: str) -> int:
+    """How many dots ``text`` needs across, ink overhangs included."""
+    return _extent(font, text)[1]
 
 
 def to_png(image: Image.Image, path: str | PathLike) -> None:

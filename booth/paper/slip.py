@@ -33,8 +33,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from booth.paper.layout import (BODY, BODY_BOLD, HEADING, MONO_BIG, SMALL, TITLE, Page,
-                                short_hex)
+from booth.paper.layout import BODY, BODY_BOLD, HEADING, MONO_BIG, SMALL, TITLE, Page, short_hex
 
 SLIP_QR_PREFIX = "BOOTH1:B"
 _HEX = re.compile(r"[0-9a-fA-F]{16,128}")
@@ -131,7 +130,8 @@ def render_slip(data: SlipData) -> Image.Image:
             page.text("Pilihan: Nomor Urut", HEADING, align="center")
             page.text("Choice: ballot number", SMALL, align="center")
             page.space(6)
-            page.big(str(data.candidate_number), min_height=128, frame=4, pad=14)
+            with page.region("number"):
+                page.big(str(data.candidate_number), min_height=128, frame=4, pad=14)
             page.space(8)
             page.text(data.candidate_name, HEADING, align="center")
     page.rule()
@@ -143,7 +143,7 @@ def render_slip(data: SlipData) -> Image.Image:
         page.qr(data.payload, max_module=5)
     page.rule()
 
-    page.text("Masukkan struk ke Kotak Audit", BODY_BOLD, align="center", invert=True)
+    page.text("Masukkan struk\nke Kotak Audit", HEADING, align="center", invert=True)
     page.space(2)
     page.text("Put this slip in the audit box", SMALL, align="center")
     page.space(28)  # room to tear off without cutting the last line

@@ -1,0 +1,614 @@
+"""The reports witnesses sign: zero report, results report, custody slip, self-test page.
+
+Each is laid out once as a 1-bit image 384 dots wide (see
+:mod:`booth.paper.layout`) from a plain frozen dataclass the core fills in.
+Indonesian comes first; a short English line in smaller type follows where a
+witness from the district may need it.
+
+* :func:`render_zero_report` — **LAPORAN NOL**, printed at activation: every
+  candidate with 0 votes, next to their nomor urut (names once got swapped
+  against numbers: witnesses compare them here), the ballot store empty, the
+  ledger checkpoint in text and as a QR code, signature lines.
+* :func:`render_results_report` — **BERITA ACARA HASIL PENGHITUNGAN SUARA**:
+  votes with bars and percentages, the reconciliation of voters, ballots and
+  slips (:func:`reconcile`), the final checkpoint, and a QR code signed by the
+  device that a witness scans and checks with ``booth``.
+* :func:`render_custody_slip` — **TANDA TERIMA / JEJAK SERAH TERIMA**: the
+  custody trail so far, with the latest checkpoint.
+* :func:`render_self_test` — **UJI PERANGKAT**: OK/GAGAL per device and a test
+  pattern to judge the print head.
+
+>>> from booth.paper.examples import example_zero_report
+>>> render_zero_report(example_zero_report()).width
+384
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+import datetime as dt
+from datetime import datetime
+
+from PIL import Image, ImageDraw
+
+from booth.paper.layout import (BODY, BODY_BOLD, CONTENT_WIDTH, HEADING, LINE, MARGIN, MONO,
+                                MONO_BIG, NUMBER, SMALL, SMALL_BOLD, TITLE,
+                                Column, Page, dithered, hex_groups, jam, persen, short_hex,
+                                tanggal, waktu)
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+# --- what the core fills in ------------------------------------------------------
+
+@dataclass(frozen=True)
+class ElectionHeader:
+    """The election as printed at the top of every report (from the election package).
+
+    Place names are bare ("Sukamaju", "Pagelaran", "Pringsewu"); the paper
+    adds "Pekon", "Kec." and "Kab.".  ``election_id`` is the lowercase hex
+    SHA-256 of the package manifest, ``election_short_id`` its "XXXX-XXXX-XXXX"
+    form.  Times are timezone-aware local times.
+    """
+
+    title: str
+    pekon: str
+    kecamatan: str
+    kabupaten: str
+    tps: int
+    date: dt.date
+    opens_at: datetime
+    closes_at: datetime
+    election_id: str
+    election_short_id: str
+    provinsi: str = ""
+
+    def __post_init__(self) -> None:
+        if not _HEX64.fullmatch(self.election_id):
+            raise ValueError("election_id must be 64 lowercase hex digits (SHA-256)")
+
+
+@dataclass(frozen=True)
+class CandidateVotes:
+    """One line of the candidate table: nomor urut, name, votes (0 on the zero report)."""
+
+    number: int
+    name: str
+    votes: int = 0
+
+
+@dataclass(frozen=True)
+class ZeroReportData:
+    """The zero report (LAPORAN NOL), printed when the device is activated.
+
+    ``candidates`` and ``blank_votes`` are what the ballot store holds now —
+    all zero on a healthy device; anything else is printed as a loud warning.
+    ``blank_votes`` is ``None`` when the election does not allow blank votes.
+    ``checkpoint`` is the whole signed checkpoint note (C2SP signed-note text).
+    """
+
+    election: ElectionHeader
+    device_fingerprint: str  # hex SHA-256 of the device's public key
+    candidates: tuple[CandidateVotes, ...]
+    ballots_in_store: int
+    checkpoint: str
+    printed_at: datetime
+    blank_votes: int | None = None
+    ketua_name: str = ""
+    ketua_title: str = "Ketua KPPS"
+    copy_number: int = 1
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The day's counts that must agree (see :func:`reconcile`).
+
+    dpt                    voters on the final list (DPT)
+    dptb                   voters added on the day (DPTb)
+    checked_in             voters who came and were verified (pemilih hadir)
+    voted                  voters marked as having voted
+    ballots_cast           ballots in the ballot store (surat suara tercatat)
+    slips_printed          ballots whose slip printed (first print; reprints not counted)
+    reprints               extra prints after a printer fault (cetak ulang)
+    cancelled_releases     releases cancelled before a ballot was cast (dibatalkan)
+    refused_repeat_voters  people refused because they had already voted (ditolak)
+    """
+
+    dpt: int
+    dptb: int
+    checked_in: int
+    voted: int
+    ballots_cast: int
+    slips_printed: int
+    reprints: int = 0
+    cancelled_releases: int = 0
+    refused_repeat_voters: int = 0
+
+
+@dataclass(frozen=True)
+class ResultsReportData:
+    """The results report (BERITA ACARA HASIL PENGHITUNGAN SUARA).
+
+    ``qr_payload`` is the signed results string the core makes (up to ~700
+    bytes prints at 3-dot modules with error correction Q; the hard limit is
+    1273 bytes at level L).  ``checkpoint`` is the final signed checkpoint
+    note.  ``blank_votes`` is ``None`` when blank votes are not allowed.
+    """
+
+    election: ElectionHeader
+    device_fingerprint: str
+    results: tuple[CandidateVotes, ...]
+    reconciliation: Reconciliation
+    checkpoint: str
+    qr_payload: str
+    printed_at: datetime
+    blank_votes: int | None = None
+    polls_closed_at: datetime | None = None
+    ketua_name: str = ""
+    ketua_title: str = "Ketua KPPS"
+    copy_number: int = 1
+
+    @property
+    def candidate_votes(self) -> int:
+        """Votes for candidates (suara sah untuk calon)."""
+        return sum(c.votes for c in self.results)
+
+    @property
+    def total_votes(self) -> int:
+        """Every ballot counted: candidate votes plus blank votes."""
+        return self.candidate_votes + (self.blank_votes or 0)
+
+
+@dataclass(frozen=True)
+class CustodyStep:
+    """One step of the custody trail (a ``custody.*`` ledger event).
+
+    ``stage`` / ``stage_en`` are the event's labels (booth.ledger.event_types),
+    e.g. "Serah terima di desa/pekon" / "Handed over at the village".
+    """
+
+    stage: str
+    stage_en: str
+    at: datetime
+    companion_name: str
+    companion_id: str
+    place: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CustodySlipData:
+    """The custody slip (TANDA TERIMA / JEJAK SERAH TERIMA).
+
+    ``election`` is ``None`` before an election package is loaded (a device
+    received at the district has none yet).
+    """
+
+    device_fingerprint: str
+    steps: tuple[CustodyStep, ...]
+    checkpoint: str
+    printed_at: datetime
+    election: ElectionHeader | None = None
+
+
+@dataclass(frozen=True)
+class DeviceCheck:
+    """One device's self-test result, e.g. ``DeviceCheck("Tombol", "Buttons", True, "6/6")``."""
+
+    device: str
+    device_en: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SelfTestData:
+    """The self-test page (UJI PERANGKAT), printed when the device is installed."""
+
+    device_fingerprint: str
+    checks: tuple[DeviceCheck, ...]
+    printed_at: datetime
+    software_version: str = ""
+    companion_name: str = ""
+
+
+# --- rules printed on the reports ---------------------------------------------
+
+@dataclass(frozen=True)
+class Check:
+    """One reconciliation rule and whether the day's counts keep it."""
+
+    rule: str  # Indonesian
+    rule_en: str
+    ok: bool
+
+
+def reconcile(counts: Reconciliation, total_votes: int) -> list[Check]:
+    """The rules the results report checks; the report says SESUAI only if all hold.
+
+    1. Every ballot in the store is counted: ``total_votes == ballots_cast``.
+    2. One voter, one ballot: ``ballots_cast == voted`` (voters marked as voted).
+    3. Every ballot has its paper slip: ``slips_printed == ballots_cast``
+       (reprints are extra copies after a fault and are listed, not added).
+    4. Only people who came voted: ``voted <= checked_in``.
+    5. Only listed people came: ``checked_in <= dpt + dptb``.
+
+    Cancelled releases and refused repeat voters are printed for the record;
+    they change no count a ballot depends on.
+
+    >>> r = Reconciliation(dpt=300, dptb=2, checked_in=250, voted=248, ballots_cast=248,
+    ...                    slips_printed=248)
+    >>> all(c.ok for c in reconcile(r, total_votes=248))
+    True
+    >>> [c.rule_en for c in reconcile(r, total_votes=247) if not c.ok]
+    ['ballots counted = ballots cast']
+    """
+    return [
+        Check("Suara dihitung = tercatat", "ballots counted = ballots cast",
+              total_votes == counts.ballots_cast),
+        Check("Tercatat = sudah memilih", "ballots cast = voters who voted",
+              counts.ballots_cast == counts.voted),
+        Check("Struk tercetak = tercatat", "slips printed = ballots cast",
+              counts.slips_printed == counts.ballots_cast),
+        Check("Sudah memilih ≤ hadir", "voted ≤ checked in",
+              counts.voted <= counts.checked_in),
+        Check("Hadir ≤ DPT + DPTb", "checked in ≤ DPT + DPTb",
+              counts.checked_in <= counts.dpt + counts.dptb),
+    ]
+
+
+def checkpoint_fields(note: str) -> tuple[str, str, str]:
+    """Origin, tree size and root hash (base64) from the text of a signed checkpoint note.
+
+    >>> note = "booth/0123456789abcdef\\n0\\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\\n"
+    >>> checkpoint_fields(note + "\\n— booth/0123456789abcdef c2lnbmF0dXJl\\n")
+    ('booth/0123456789abcdef', '0', '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=')
+    """
+    lines = note.split("\n")
+    if len(lines) < 3 or not lines[0] or not lines[1].isdigit() or not lines[2]:
+        raise ValueError("not a checkpoint note: expected origin, tree size and root lines")
+    return lines[0], lines[1], lines[2]
+
+
+# --- the reports -----------------------------------------------------------------
+
+_NO = Column(52, "center", NUMBER)
+_VOTES = Column(84, "right", NUMBER)
+_NAME = Column(None, "left", BODY_BOLD)
+_LABEL = Column(None, "left", BODY)
+_VALUE = Column(96, "right", BODY_BOLD)
+
+
+def render_zero_report(data: ZeroReportData) -> Image.Image:
+    """Lay out the zero report (LAPORAN NOL) for witnesses to check and sign before opening."""
+    page = Page()
+    _title(page, "LAPORAN NOL", "Zero report — before voting opens", data.copy_number)
+    _election(page, data.election)
+    _ids(page, data.election, data.device_fingerprint)
+
+    _section(page, "DAFTAR CALON DAN PEROLEHAN SUARA", "Candidates and votes")
+    page.text("Cocokkan nomor urut dengan nama calon.", BODY)
+    page.text("Check each ballot number against the name.", SMALL)
+    page.space(4)
+    _candidate_table(page, data.candidates)
+    if data.blank_votes is not None:
+        page.rule(dashed=True, pad=2)
+        page.table_row([_NO, _NAME, _VOTES], ["", ("Suara kosong", "Blank votes"),
+                                               str(data.blank_votes)])
+    page.rule(pad=4)
+    total = sum(c.votes for c in data.candidates) + (data.blank_votes or 0)
+    page.table_row([_LABEL, _VOTES], [("Jumlah suara", "Total votes"), str(total)])
+    page.table_row([_LABEL, _VOTES], [("Surat suara tersimpan", "Ballots in the store"),
+                                      str(data.ballots_in_store)])
+    page.space(6)
+    with page.region("verdict"):
+        if total == 0 and data.ballots_in_store == 0:
+            page.text("SEMUA NOL", TITLE, align="center", invert=True)
+            page.text("All zero: the ballot store is empty", SMALL, align="center")
+        else:
+            page.text("TIDAK NOL — JANGAN BUKA PEMUNGUTAN SUARA. Panggil petugas.", HEADING,
+                      align="center", invert=True)
+            page.text("NOT ZERO — do not open the polls. Call a companion.", SMALL,
+                      align="center")
+
+    _section(page, "CHECKPOINT LOG", "Signed ledger checkpoint")
+    _checkpoint(page, data.checkpoint, full_text=False)
+    page.space(4)
+    with page.region("qr"):
+        page.qr(data.checkpoint, max_module=4)
+    page.text("QR: catatan checkpoint lengkap yang ditandatangani", SMALL, align="center")
+    page.text("QR: the whole signed checkpoint note", SMALL, align="center")
+
+    _printed(page, data.printed_at)
+    _signatures(page, data.candidates, data.ketua_title, data.ketua_name)
+    _footer(page, data.copy_number)
+    return page.render()
+
+
+def render_results_report(data: ResultsReportData) -> Image.Image:
+    """Lay out the results report (berita acara hasil penghitungan suara)."""
+    page = Page()
+    _title(page, "BERITA ACARA", "Official record of the vote count", data.copy_number,
+           subtitle="HASIL PENGHITUNGAN SUARA")
+    _election(page, data.election)
+    if data.polls_closed_at is not None:
+        page.row(("Pemungutan ditutup", "Polls closed"), jam(data.polls_closed_at),
+                 right_style=BODY_BOLD)
+    _ids(page, data.election, data.device_fingerprint)
+
+    _section(page, "PEROLEHAN SUARA", "Votes per candidate")
+    _candidate_table(page, data.results, bars=True)
+    page.rule(pad=4)
+    page.table_row([_LABEL, _VOTES], [("Jumlah suara sah untuk calon", "Votes for candidates"),
+                                      str(data.candidate_votes)])
+    if data.blank_votes is not None:
+        page.table_row([_LABEL, _VOTES], [("Suara kosong", "Blank votes"),
+                                          str(data.blank_votes)])
+        page.table_row([_LABEL, _VOTES], [("Jumlah seluruh suara", "All votes"),
+                                          str(data.total_votes)])
+    page.text("Persentase dari suara sah untuk calon.", SMALL)
+    page.text("Percentages are of the votes for candidates.", SMALL)
+
+    _section(page, "REKONSILIASI", "Reconciliation")
+    _reconciliation(page, data.reconciliation, data.total_votes)
+
+    _section(page, "CHECKPOINT LOG AKHIR", "Final signed ledger checkpoint")
+    _checkpoint(page, data.checkpoint, full_text=True)
+
+    _section(page, "QR HASIL", "Results QR code, signed by the device")
+    with page.region("qr"):
+        page.qr(data.qr_payload, min_module=3, max_module=5)
+    page.text("Pindai dan periksa dengan aplikasi booth.", BODY, align="center")
+    page.text("Scan and verify it with booth.", SMALL, align="center")
+
+    _printed(page, data.printed_at)
+    _signatures(page, data.results, data.ketua_title, data.ketua_name)
+    _footer(page, data.copy_number)
+    return page.render()
+
+
+def render_custody_slip(data: CustodySlipData) -> Image.Image:
+    """Lay out the custody slip: the trail of who had the device, when and where."""
+    page = Page()
+    _title(page, "TANDA TERIMA", "Custody receipt: chain of custody of the device", None,
+           subtitle="JEJAK SERAH TERIMA")
+    if data.election is not None:
+        _election(page, data.election, with_hours=False)
+    _ids(page, data.election, data.device_fingerprint)
+
+    _section(page, "RIWAYAT", "Trail")
+    if not data.steps:
+        page.text("Belum ada serah terima tercatat.", BODY)
+        page.text("No custody step recorded yet.", SMALL)
+    for index, step in enumerate(data.steps, start=1):
+        if index > 1:
+            page.rule(dashed=True, pad=4)
+        page.table_row([Column(40, "left", BODY_BOLD), Column(None, "left", BODY_BOLD)],
+                       [f"{index}.", (step.stage, step.stage_en)])
+        indent = 40
+        page.text(f"Waktu: {waktu(step.at)}", BODY_BOLD, indent=indent)
+        page.text(f"Petugas: {step.companion_name} ({step.companion_id})", BODY, indent=indent)
+        page.text(f"Tempat: {step.place}", BODY, indent=indent)
+        if step.note:
+            page.text(f"Catatan: {step.note}", BODY, indent=indent)
+
+    _section(page, "CHECKPOINT TERAKHIR", "Latest signed ledger checkpoint")
+    _checkpoint(page, data.checkpoint, full_text=False)
+    page.space(4)
+    with page.region("qr"):
+        page.qr(data.checkpoint, max_module=4)
+
+    _printed(page, data.printed_at)
+    page.space(6)
+    page.signatures([("Yang menyerahkan\nHanded over by", ""), ("Yang menerima\nReceived by", "")])
+    page.space(30)
+    return page.render()
+
+
+def render_self_test(data: SelfTestData) -> Image.Image:
+    """Lay out the self-test page: OK/GAGAL per device and a test pattern for the print head."""
+    page = Page()
+    _title(page, "UJI PERANGKAT", "Device self-test", None)
+    if data.software_version:
+        page.row(("Versi perangkat lunak", "Software version"), data.software_version,
+                 style=BODY, right_style=BODY_BOLD)
+    _fingerprint(page, data.device_fingerprint)
+
+    _section(page, "HASIL UJI", "Results")
+    for check in data.checks:
+        page.table_row([Column(None, "left", BODY_BOLD), Column(110, "right", HEADING)],
+                       [(check.device, check.device_en if check.device_en != check.device else ""),
+                        "OK" if check.ok else "GAGAL"],
+                       invert=not check.ok)
+        if check.detail:
+            page.text(check.detail, SMALL, indent=12)
+        page.rule(dashed=True, pad=3)
+    failed = [c for c in data.checks if not c.ok]
+    page.space(4)
+    if failed:
+        page.text(f"{len(failed)} GAGAL — panggil teknisi", HEADING, align="center", invert=True)
+        page.text(f"{len(failed)} failed — call a technician", SMALL, align="center")
+    else:
+        page.text("SEMUA OK", TITLE, align="center", invert=True)
+        page.text("All devices passed", SMALL, align="center")
+
+    _section(page, "POLA UJI CETAK", "Print test pattern")
+    _test_pattern(page)
+
+    _printed(page, data.printed_at)
+    if data.companion_name:
+        page.text(f"Petugas / Companion: {data.companion_name}", BODY)
+    page.space(30)
+    return page.render()
+
+
+# --- pieces shared by the reports -------------------------------------------------
+
+def _title(page: Page, title: str, english: str, copy_number: int | None,
+           subtitle: str = "") -> None:
+    page.space(10)
+    page.text(title, TITLE, align="center")
+    if subtitle:
+        page.text(subtitle, HEADING, align="center")
+    page.text(english, SMALL, align="center")
+    if copy_number is not None:
+        page.text(f"Salinan ke-{copy_number}", BODY_BOLD, align="center")
+        page.text(f"Copy no. {copy_number}", SMALL, align="center")
+    page.rule(4)
+
+
+def _section(page: Page, title: str, english: str) -> None:
+    page.space(10)
+    page.text(title, HEADING, align="left")
+    page.text(english, SMALL)
+    page.rule(pad=4)
+
+
+def _election(page: Page, election: ElectionHeader, *, with_hours: bool = True) -> None:
+    page.text(election.title, HEADING, align="center")
+    place = f"Pekon {election.pekon}, Kec. {election.kecamatan}, Kab. {election.kabupaten}"
+    if election.provinsi:
+        place += f", {election.provinsi}"
+    page.text(place, BODY, align="center")
+    page.text(f"TPS {election.tps:02d}", HEADING, align="center")
+    page.space(4)
+    page.row(("Tanggal", "Date"), tanggal(election.date), right_style=BODY_BOLD)
+    if with_hours:
+        page.row(("Jam buka", "Opens"), jam(election.opens_at), right_style=BODY_BOLD)
+        page.row(("Jam tutup", "Closes"), jam(election.closes_at), right_style=BODY_BOLD)
+
+
+def _ids(page: Page, election: ElectionHeader | None, fingerprint: str) -> None:
+    if election is not None:
+        page.rule(pad=6)
+        page.text("ID Pemilihan", BODY_BOLD, align="center")
+        page.text("Election ID", SMALL, align="center")
+        page.text(election.election_short_id, MONO_BIG, align="center")
+        page.text(hex_groups(election.election_id), MONO, align="center")
+    _fingerprint(page, fingerprint)
+
+
+def _fingerprint(page: Page, fingerprint: str) -> None:
+    page.rule(pad=6)
+    page.text("Sidik Perangkat", BODY_BOLD, align="center")
+    page.text("Device fingerprint", SMALL, align="center")
+    page.text(short_hex(fingerprint), MONO_BIG, align="center")
+    page.text(hex_groups(fingerprint), MONO, align="center")
+
+
+def _checkpoint(page: Page, note: str, *, full_text: bool) -> None:
+    origin, size, root = checkpoint_fields(note)
+    page.bilingual("Asal", "Origin", style=BODY_BOLD)
+    page.text(origin, MONO, indent=12)
+    page.row(("Jumlah catatan", "Tree size"), size, right_style=MONO_BIG)
+    page.bilingual("Akar", "Root hash (base64)", style=BODY_BOLD)
+    page.text(root, MONO, indent=12)
+    if full_text:
+        page.space(4)
+        page.bilingual("Teks lengkap", "The whole signed note", style=BODY_BOLD)
+        page.text(note.rstrip("\n"), MONO)
+
+
+def _candidate_table(page: Page, candidates: tuple[CandidateVotes, ...], *,
+                     bars: bool = False) -> None:
+    """Nomor urut, name and votes on one row (region ``candidate-N``), with a share bar if asked."""
+    page.table([_NO, Column(None, "left", SMALL_BOLD), Column(_VOTES.width, "right", SMALL_BOLD)],
+               [], header=["No.", ("Nama calon", "Candidate"), ("Suara", "Votes")])
+    whole = sum(c.votes for c in candidates)
+    for index, candidate in enumerate(candidates):
+        if index:
+            page.rule(dashed=True, pad=2)
+        with page.region(f"candidate-{candidate.number}"):
+            page.table_row([_NO, _NAME, _VOTES],
+                           [str(candidate.number), candidate.name, str(candidate.votes)])
+        if bars:
+            page.bar(candidate.votes / whole if whole else 0.0,
+                     label=persen(candidate.votes, whole), height=22)
+
+
+def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> None:
+    rows = [
+        (("DPT", "Final voter list"), counts.dpt),
+        (("DPTb", "Added on the day"), counts.dptb),
+        (("Pemilih hadir", "Voters checked in"), counts.checked_in),
+        (("Pemilih sudah memilih", "Voters who voted"), counts.voted),
+        (("Surat suara tercatat", "Ballots cast"), counts.ballots_cast),
+        (("Struk tercetak", "Slips printed"), counts.slips_printed),
+        (("Cetak ulang", "Reprints"), counts.reprints),
+        (("Pelepasan dibatalkan", "Cancelled releases"), counts.cancelled_releases),
+        (("Ditolak (sudah memilih)", "Refused: already voted"), counts.refused_repeat_voters),
+    ]
+    page.table([_LABEL, _VALUE], [[label, str(value)] for label, value in rows], lines=False)
+    page.rule(pad=4)
+    checks = reconcile(counts, total_votes)
+    for check in checks:
+        page.table_row([Column(None, "left", BODY), Column(60, "right", BODY_BOLD)],
+                       [(check.rule, check.rule_en), "YA" if check.ok else "TIDAK"],
+                       invert=not check.ok)
+    page.space(6)
+    with page.region("verdict"):
+        if all(c.ok for c in checks):
+            page.text("SESUAI", TITLE, align="center", invert=True)
+            page.text("The counts agree", SMALL, align="center")
+        else:
+            page.text("TIDAK SESUAI", TITLE, align="center", invert=True)
+            page.text("The counts do NOT agree — see the lines marked TIDAK", SMALL,
+                      align="center")
+
+
+def _printed(page: Page, moment: datetime) -> None:
+    page.space(10)
+    page.row(("Dicetak", "Printed"), waktu(moment), right_style=BODY)
+
+
+def _signatures(page: Page, candidates: tuple[CandidateVotes, ...], ketua_title: str,
+                ketua_name: str) -> None:
+    _section(page, "TANDA TANGAN", "Signatures")
+    boxes = [(ketua_title, ketua_name)]
+    boxes += [(f"Saksi Calon\nNomor Urut {c.number}", "") for c in candidates]
+    page.signatures(boxes)
+
+
+def _footer(page: Page, copy_number: int) -> None:
+    page.rule(pad=6)
+    page.text(f"Salinan ke-{copy_number} · akhir laporan", SMALL, align="center")
+    page.text("End of report", SMALL, align="center")
+    page.space(30)
+
+
+# The characters booth prints: the self-test page shows every one, so a
+# missing glyph or a broken font shows up at installation, not on the day.
+CHARSET = ("ABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz\n0123456789\n"
+           ".,:;!?-–—·/\\()[]+=%#&'\"≤≥_@")
+
+
+def _test_pattern(page: Page) -> None:
+    page.bilingual("Abu-abu (dithering)", "Grey bars", style=SMALL_BOLD)
+    bars = page._canvas(48)
+    width = (CONTENT_WIDTH - 4 * 8) // 5
+    shades = (0.125, 0.25, 0.5, 0.75, 1.0)
+    for index, darkness in enumerate(shades):
+        bars.paste(dithered(width, 48, darkness), (MARGIN + index * (width + 8), 0))
+    page.add(bars, exact=True)
+    page.table_row([Column(width + 8, "center", SMALL)] * 4 + [Column(None, "center", SMALL)],
+                   [persen(round(d * 1000), 1000).replace(",0", "") for d in shades])
+    page.space(8)
+
+    page.bilingual("Garis 1, 2, 3, 4 titik", "Lines 1-4 dots", style=SMALL_BOLD)
+    ladder = page._canvas(84)
+    draw = ImageDraw.Draw(ladder)
+    for index, thickness in enumerate((1, 2, 3, 4)):
+        y = 4 + index * 12
+        draw.rectangle((MARGIN, y, MARGIN + 170, y + thickness - 1), fill=0)
+        x = 200 + index * 40
+        draw.rectangle((x, 4, x + thickness - 1, 80), fill=0)
+    draw.rectangle((MARGIN, 60, MARGIN + 170, 80), outline=0, width=LINE)
+    page.add(ladder, exact=True)
+    page.space(8)
+
+    page.bilingual("Huruf dan angka", "Character set", style=SMALL_BOLD)
+    page.text(CHARSET, BODY)
+    page.text(CHARSET, BODY_BOLD)
+    page.text(CHARSET, MONO)
+    page.text("Nomor 0123456789", HEADING)
