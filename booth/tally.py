@@ -2,7 +2,8 @@
 
 The tally is computed from the ballot store only (``Ledger.tally``), never
 from the cast events; the reconciliation then checks that the counts kept by
-the log agree with it and with each other.
+the log agree with it and with each other.  These rules are defined here once;
+the results report (``booth.paper.reports``) prints them.
 """
 
 from __future__ import annotations
@@ -19,31 +20,49 @@ def tally_from_store(store_counts, package) -> dict:
     return tally
 
 
-# (name, Indonesian, English, holds when)
-CHECKS = [
-    ("store_equals_casts", "Surat suara tersimpan = peristiwa coblos", "Ballots stored = cast events"),
-    ("casts_equal_voters", "Surat suara = pemilih yang memilih", "Ballots = voters who voted"),
-    ("slips_equal_casts", "Struk tercetak = surat suara", "Slips printed = ballots"),
-    ("releases_accounted", "Surat suara dibuka = dicoblos + dibatalkan", "Releases = casts + cancellations"),
-    ("voters_within_roll", "Pemilih hadir <= DPT + DPTb", "Voters present <= DPT + DPTb"),
+# (key, Indonesian, English, the counts it needs, when it holds)
+RULES = [
+    ("counted_equals_cast", "Suara dihitung = tercatat", "ballots counted = ballots cast",
+     ("votes_counted", "ballots_cast"), lambda c: c["votes_counted"] == c["ballots_cast"]),
+    ("store_equals_cast", "Kotak suara = peristiwa coblos", "ballot store = cast events",
+     ("ballots_stored", "ballots_cast"), lambda c: c["ballots_stored"] == c["ballots_cast"]),
+    ("cast_equals_voted", "Tercatat = sudah memilih", "ballots cast = voters who voted",
+     ("ballots_cast", "voted"), lambda c: c["ballots_cast"] == c["voted"]),
+    ("slips_equal_cast", "Struk tercetak = tercatat", "slips printed = ballots cast",
+     ("slips_printed", "ballots_cast"), lambda c: c["slips_printed"] == c["ballots_cast"]),
+    ("releases_accounted", "Dibuka = tercatat + dibatalkan", "releases = ballots cast + cancelled",
+     ("releases", "ballots_cast", "cancelled"), lambda c: c["releases"] == c["ballots_cast"] + c["cancelled"]),
+    ("voted_within_present", "Sudah memilih ≤ hadir", "voted ≤ checked in",
+     ("voted", "checked_in"), lambda c: c["voted"] <= c["checked_in"]),
+    ("present_within_roll", "Hadir ≤ DPT + DPTb", "checked in ≤ DPT + DPTb",
+     ("checked_in", "dpt", "dptb"), lambda c: c["checked_in"] <= c["dpt"] + c["dptb"]),
 ]
 
 
+def reconciliation_checks(counts: dict) -> list[tuple[str, str, str, bool]]:
+    """(key, Indonesian rule, English rule, holds) for every rule whose counts are known.
+
+    Rules whose counts are missing (None or absent) are left out.
+
+    >>> [k for k, _, _, ok in reconciliation_checks({"ballots_cast": 3, "voted": 2}) if not ok]
+    ['cast_equals_voted']
+    """
+    out = []
+    for key, id_text, en_text, needs, holds in RULES:
+        if all(counts.get(n) is not None for n in needs):
+            out.append((key, id_text, en_text, bool(holds(counts))))
+    return out
+
+
 def reconcile(counts: dict) -> dict:
-    """Check the day's counts against each other.
+    """The reconciliation of the day's counts (``counts`` as ``BoothService.counts`` gives them).
 
     >>> r = reconcile({"dpt": 10, "dptb": 1, "checked_in": 3, "voted": 3, "ballots_cast": 3,
-    ...                "ballots_stored": 3, "slips_printed": 3, "releases": 4, "cancelled": 1,
-    ...                "reprints": 0, "refused": 0})
+    ...                "ballots_stored": 3, "votes_counted": 3, "slips_printed": 3,
+    ...                "releases": 4, "cancelled": 1})
     >>> r["balanced"]
     True
     """
-    c = counts
-    results = {
-        "store_equals_casts": c["ballots_stored"] == c["ballots_cast"],
-        "casts_equal_voters": c["ballots_cast"] == c["voted"],
-        "slips_equal_casts": c["slips_printed"] == c["ballots_cast"],
-        "releases_accounted": c["releases"] == c["ballots_cast"] + c["cancelled"],
-        "voters_within_roll": c["checked_in"] <= c["dpt"] + c["dptb"],
-    }
-    return {"counts": dict(c), "checks": results, "balanced": all(results.values())}
+    checks = reconciliation_checks(counts)
+    return {"counts": dict(counts), "checks": {k: ok for k, _, _, ok in checks},
+            "balanced": all(ok for *_, ok in checks)}

@@ -32,6 +32,8 @@ from datetime import datetime
 
 from PIL import Image, ImageDraw
 
+from booth.tally import reconciliation_checks
+
 from booth.paper.layout import (BODY, BODY_BOLD, CONTENT_WIDTH, HEADING, LINE, MARGIN, MONO,
                                 MONO_BIG, NUMBER, SMALL, SMALL_BOLD, TITLE,
                                 Column, Page, dithered, hex_groups, jam, persen, short_hex,
@@ -124,6 +126,8 @@ class Reconciliation:
     reprints: int = 0
     cancelled_releases: int = 0
     refused_repeat_voters: int = 0
+    ballots_stored: int | None = None  # ballots in the store (checked against ballots cast)
+    releases: int | None = None  # ballots released by companions (= cast + cancelled)
 
 
 @dataclass(frozen=True)
@@ -225,17 +229,10 @@ class Check:
 
 
 def reconcile(counts: Reconciliation, total_votes: int) -> list[Check]:
-    """The rules the results report checks; the report says SESUAI only if all hold.
+    """The rules the results report checks (defined once, in ``booth.tally.RULES``).
 
-    1. Every ballot in the store is counted: ``total_votes == ballots_cast``.
-    2. One voter, one ballot: ``ballots_cast == voted`` (voters marked as voted).
-    3. Every ballot has its paper slip: ``slips_printed == ballots_cast``
-       (reprints are extra copies after a fault and are listed, not added).
-    4. Only people who came voted: ``voted <= checked_in``.
-    5. Only listed people came: ``checked_in <= dpt + dptb``.
-
-    Cancelled releases and refused repeat voters are printed for the record;
-    they change no count a ballot depends on.
+    The report says SESUAI only if all hold.  Reprints, cancelled releases and
+    refused repeat voters are printed for the record.
 
     >>> r = Reconciliation(dpt=300, dptb=2, checked_in=250, voted=248, ballots_cast=248,
     ...                    slips_printed=248)
@@ -244,18 +241,13 @@ def reconcile(counts: Reconciliation, total_votes: int) -> list[Check]:
     >>> [c.rule_en for c in reconcile(r, total_votes=247) if not c.ok]
     ['ballots counted = ballots cast']
     """
-    return [
-        Check("Suara dihitung = tercatat", "ballots counted = ballots cast",
-              total_votes == counts.ballots_cast),
-        Check("Tercatat = sudah memilih", "ballots cast = voters who voted",
-              counts.ballots_cast == counts.voted),
-        Check("Struk tercetak = tercatat", "slips printed = ballots cast",
-              counts.slips_printed == counts.ballots_cast),
-        Check("Sudah memilih ≤ hadir", "voted ≤ checked in",
-              counts.voted <= counts.checked_in),
-        Check("Hadir ≤ DPT + DPTb", "checked in ≤ DPT + DPTb",
-              counts.checked_in <= counts.dpt + counts.dptb),
-    ]
+    values = {
+        "dpt": counts.dpt, "dptb": counts.dptb, "checked_in": counts.checked_in, "voted": counts.voted,
+        "ballots_cast": counts.ballots_cast, "slips_printed": counts.slips_printed,
+        "votes_counted": total_votes, "ballots_stored": counts.ballots_stored,
+        "releases": counts.releases, "cancelled": counts.cancelled_releases if counts.releases is not None else None,
+    }
+    return [Check(id_text, en_text, ok) for _, id_text, en_text, ok in reconciliation_checks(values)]
 
 
 def checkpoint_fields(note: str) -> tuple[str, str, str]:
