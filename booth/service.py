@@ -205,6 +205,12 @@ class BoothService:
             "photos_skipped": d.photos_skipped,
         }
 
+    def device_fingerprint(self) -> str:
+        return self.ledger.key.fingerprint
+
+    def latest_checkpoint(self) -> str:
+        return self.ledger.latest_checkpoint()
+
     def election_info(self) -> dict:
         """The election and the candidate table (for the ballot and for checking against paper)."""
         pkg = self._need_package()
@@ -473,7 +479,7 @@ class BoothService:
         first = "activated" not in self.day.custody_done
         self._append("polls.zero_report", s.companion, {"ballots": self.ledger.ballots_cast})
         if first:
-            self._append("custody.activated", s.companion, {"place": "", "note": "laporan nol dicetak"})
+            self._append("custody.activated", s.companion, {"place": self._place(), "note": "laporan nol dicetak"})
 
     def open_polls(self, token: str) -> None:
         s = self._require("open_polls", token)
@@ -489,7 +495,7 @@ class BoothService:
             self.ledger.add_ballot_slots(slots - self.ledger.empty_slots, actor=s.companion)
             self.day.apply(self.ledger.entry(self.ledger.size - 1))
         self._append("polls.opened", s.companion, {})
-        self._append("custody.voting_opened", s.companion, {"place": "", "note": ""})
+        self._append("custody.voting_opened", s.companion, {"place": self._place(), "note": ""})
 
     def pause(self, token: str, reason: str = "") -> None:
         s = self._require("pause", token)
@@ -530,7 +536,7 @@ class BoothService:
         tally = tally_from_store(self.ledger.tally(), pkg)
         rec = reconcile(self.counts())
         self._append("polls.counted", s.companion, {"tally": tally, "reconciliation": rec})
-        self._append("custody.counting", s.companion, {"place": "", "note": ""})
+        self._append("custody.counting", s.companion, {"place": self._place(), "note": ""})
         return self.results()
 
     def results(self) -> dict:
@@ -578,10 +584,14 @@ class BoothService:
         self._transition("pack")
         if self.day.exports == 0:
             raise NotAllowed("Ekspor hasil dulu sebelum mengemas", "Export the results before packing")
-        self._append("custody.packed", s.companion, {"place": "", "note": "perangkat dikemas"})
+        self._append("custody.packed", s.companion, {"place": self._place(), "note": "perangkat dikemas"})
         self._append("polls.packed", s.companion, {})
         self._sessions.clear()
         self._enroll_secret = None
+
+    def _place(self) -> str:
+        e = self._need_package().election
+        return f"TPS {e.tps:02d}, Pekon {e.pekon}"
 
     def _report_base(self, kind: str) -> dict:
         info = self.election_info()
