@@ -105,6 +105,9 @@ class BoothService:
         self.ledger.close()
 
     def _append(self, type: str, actor: str, payload: dict | None = None, **kw):
+        if self.ledger.sealed:
+            raise NotAllowed("Perangkat sudah disegel; data hanya bisa dibaca",
+                             "The device is packed; its record is read-only")
         entry = self.ledger.append(type, actor, payload or {}, **kw)
         self.day.apply(entry)
         return entry

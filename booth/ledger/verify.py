@@ -109,6 +109,7 @@ class DatabaseSource:
     padded_ballots = True
 
     def __init__(self, path: Path | None = None, conn: sqlite3.Connection | None = None) -> None:
+        self._owned = conn is None
         if conn is not None:
             self._conn = conn
             self.name = "ledger (open connection)"
@@ -156,6 +157,12 @@ class DatabaseSource:
 
     def declared_slots(self) -> int | None:
         return None
+
+    def close(self) -> None:
+        # closed explicitly: a connection left to the garbage collector would
+        # keep the ledger from being opened by the booth service
+        if self._owned:
+            self._conn.close()
 
 
 class BundleSource:
@@ -218,6 +225,9 @@ class BundleSource:
         slots = self._header.get("slots")
         return slots if isinstance(slots, int) else None
 
+    def close(self) -> None:
+        self._zip.close()
+
 
 def _split_signed_line(line: bytes) -> tuple[bytes, bytes]:
     head, _, rest = line.partition(b" ")
@@ -273,6 +283,8 @@ def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str 
         raise Unreadable(f"the database is damaged and cannot be read: {exc!r}") from None
     except _ZIP_FAILURES as exc:
         raise Unreadable(f"the bundle is damaged and cannot be read: {exc!r}") from None
+    finally:
+        source.close()
     return report
 
 
