@@ -116,12 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", help="bundle file to write (.zip)")
     p.set_defaults(func=_cmd_export)
 
-    try:
-        from booth import election_cli
-    except ImportError:
-        election_cli = None
-    if election_cli is not None:
-        election_cli.register(sub)
+    from booth import election_cli, records_cli
+
+    election_cli.register(sub)
+    records_cli.register(sub)
     return parser
 
 

@@ -112,7 +112,37 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="trusted committee public key: committee.pub.json, a PEM file, "
                         "or the base64 signing key")
     p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("reset-pin", help="write a file that unlocks a locked-out companion")
+    p.add_argument("package", metavar="DIR_OR_ZIP", help="the signed election package")
+    p.add_argument("--key", required=True, metavar="KEYDIR", help="the committee key folder")
+    p.add_argument("--companion", required=True, help="companion ID, e.g. PT-02")
+    p.add_argument("--out", required=True, help="file to write (bring it on a USB stick)")
+    p.set_defaults(func=cmd_reset_pin)
     return election
+
+
+def cmd_reset_pin(args, out: TextIO | None = None) -> int:
+    """Sign a one-time reset file for one companion of this election."""
+    from booth.committee_reset import make_reset
+    from booth.election_package import PackageError, load_key_pair, load_package
+
+    out = out or sys.stdout
+    try:
+        keys = load_key_pair(args.key)
+        package = load_package(args.package, trusted_committee_key=keys.public)
+    except PackageError as error:
+        print_problems(error, out)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"booth election reset-pin: {error}", file=out)
+        return 2
+    if args.companion not in {c.id for c in package.companions}:
+        print(f"Petugas {args.companion} tidak ada di paket ini / not in this package", file=out)
+        return 1
+    Path(args.out).write_text(make_reset(keys.sign_private, package.election_id, args.companion))
+    print(f"Berkas buka-kunci untuk {args.companion} / reset file written: {args.out}", file=out)
+    return 0
 
 
 # --- output helpers ------------------------------------------------------------
