@@ -149,14 +149,19 @@ def run_and_kill(state_dir: Path, plan: KillPlan, *extra: str) -> Run:
                         acked += 1
                 time.sleep(plan.delay)
         proc.send_signal(signal.SIGKILL)
-        rest, run.stderr = proc.communicate()
-        run.lines.extend(rest.splitlines())
-        run.returncode = proc.returncode
+        run.returncode = proc.wait()
+        # Read through the same buffered file objects readline() used
+        # (communicate() would read the raw pipe and drop lines already
+        # buffered); the writer is dead, so both reads end at EOF.
+        run.lines.extend(proc.stdout.read().splitlines())
+        run.stderr = proc.stderr.read()
     finally:
         watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
     return run
 
 

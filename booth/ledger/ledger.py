@@ -181,6 +181,35 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _clear_unfinished_provisioning(state_dir: Path) -> None:
+    """Remove what a provisioning cut short by a power loss left behind.
+
+    Schema, metadata and the first event commit in one transaction, so a
+    database without committed metadata (or a key without a database) holds
+    no record at all; it is safe to start provisioning again.  A database
+    with metadata is never touched.
+    """
+    db = state_dir / DB_NAME
+    if db.exists():
+        try:
+            # read-write: a read-only open cannot recover a WAL left without its index
+            conn = sqlite3.connect(db)
+            try:
+                committed = conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'"
+                ).fetchone()[0] and conn.execute("SELECT count(*) FROM meta").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            return  # unreadable: leave it for a person to look at; create() will refuse
+        if committed:
+            return
+    elif not (state_dir / KEY_NAME).exists():
+        return
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal", KEY_NAME, PUB_NAME):
+        (state_dir / name).unlink(missing_ok=True)
+
+
 class Ledger:
     """The device's ledger.  Open one per state directory; only the ledger service writes it."""
 
@@ -202,6 +231,7 @@ class Ledger:
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
+        _clear_unfinished_provisioning(state_dir)
         if (state_dir / DB_NAME).exists() or (state_dir / KEY_NAME).exists():
             raise LedgerError(f"{state_dir} already holds a ledger; refusing to overwrite it")
         key = DeviceKey.create(state_dir / KEY_NAME)
@@ -234,11 +264,17 @@ class Ledger:
             raise LedgerMissing(f"no ledger in {state_dir}")
         key = DeviceKey.load(state_dir / KEY_NAME)
         conn = connect(state_dir / DB_NAME)
-        origin = conn.execute("SELECT value FROM meta WHERE key='origin'").fetchone()
-        if origin is None or origin[0] != key.origin:
+        try:
+            origin = conn.execute("SELECT value FROM meta WHERE key='origin'").fetchone()
+            if origin is None or origin[0] != key.origin:
+                raise LedgerError("the device key does not belong to this ledger")
+            return cls(state_dir, conn, key, clock or SystemClock(), rng)
+        except sqlite3.OperationalError as exc:
             conn.close()
-            raise LedgerError("the device key does not belong to this ledger")
-        return cls(state_dir, conn, key, clock or SystemClock(), rng)
+            raise LedgerMissing(f"no complete ledger in {state_dir} ({exc}); provision the device") from None
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self._scrub_wal()
