@@ -41,9 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reprint": frozenset({"ketua", "teknisi"}),
     "skip_photo": frozenset({"ketua", "teknisi", "anggota"}),
     "view_photo": frozenset({"ketua", "anggota"}),
-    "enroll": frozenset({"ketua"}),
     "verify": frozenset({"ketua", "teknisi"}),
-    "add_slots": frozenset({"ketua", "teknisi"}),
 }
 
 MIN_PIN_DIGITS = 6
