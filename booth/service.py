@@ -35,12 +35,12 @@ from booth import companions as comp
 from booth import polls
 from booth.day import Day
 from booth.errors import (
-    AlreadyVoted, BadInput, BoothError, LockedOut, NotAllowed, NotSignedIn, PackageRefused,
+    AlreadyVoted, BadInput, LockedOut, NotAllowed, NotSignedIn, PackageRefused,
     PermissionDenied, TooSoon, UnknownVoter, WrongPin,
 )
 from booth.ledger.clock import SystemClock, utc_text
 from booth.ledger.keys import short_fingerprint
-from booth.ledger.ledger import Ledger, LedgerMissing
+from booth.ledger.ledger import Ledger
 
 ELECTION_DIR = "election"
 VAULT_NAME = "vault.db"
@@ -643,7 +643,6 @@ class BoothService:
     def add_dptb(self, token: str, *, nik: str, name: str, sex: str, birth_date: str, address: str = "",
                  rt: str = "", rw: str = "", reason: str) -> dict:
         """Add a voter who is not on the DPT to the DPTb, with the reason (logged)."""
-        from booth.dpt import LIST_DPTB, Voter
         from booth.nik import InvalidNik, clean_nik, nik_mismatches, parse_nik
 
         s = self._require("add_dptb", token, states={polls.OPEN, polls.PAUSED})

@@ -129,7 +129,6 @@ def run_the_voting(d: Day):
     rng = random.Random(2025)
     voters = list(d.pkg.voters)
     rng.shuffle(voters)
-    svc = d.svc
     special = {20: "before_cast", 120: "before_slip", 220: "before_photo"}
     for i, voter in enumerate(voters[:292]):
         vote(d, voter.ref, rng.choice(["1", "2", "3"]), crash_at=special.get(i), jam=(i == 77))

@@ -8,8 +8,6 @@ https://github.com/transparency-dev/merkle/blob/main/proof/verify_test.go
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -419,21 +417,7 @@ def test_a_verifier_streams_ten_thousand_entries_in_constant_space():
 
 # --- the vectors written in the format document -------------------------------
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-def doc_vectors() -> dict[str, str]:
-    """Every ```vector <name> fenced block in docs/ledger-format*.md, by name."""
-    blocks: dict[str, str] = {}
-    for path in sorted(DOCS.glob("ledger-format*.md")):
-        for name, body in re.findall(r"^```vector ([\w.-]+)\n(.*?)^```$", path.read_text("utf-8"), re.M | re.S):
-            blocks[name] = body
-    return blocks
-
-
-def fields(body: str) -> dict[str, str]:
-    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in body.splitlines() if line.strip())}
-
+from doc_vectors import doc_vectors, fields  # noqa: E402
 
 def test_the_documented_hash_vectors_hold():
     v = fields(doc_vectors()["merkle-hashes"])

@@ -9,8 +9,6 @@ the PeterNeumann and EnochRoot keys and their signatures of the
 from __future__ import annotations
 
 import base64
-import re
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -397,21 +395,7 @@ def test_any_valid_checkpoint_round_trips_through_a_signed_note(origin, size, ro
 
 # --- the vectors written in the format document -------------------------------
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-def doc_vectors() -> dict[str, str]:
-    """Every ```vector <name> fenced block in docs/ledger-format*.md, by name."""
-    blocks: dict[str, str] = {}
-    for path in sorted(DOCS.glob("ledger-format*.md")):
-        for name, body in re.findall(r"^```vector ([\w.-]+)\n(.*?)^```$", path.read_text("utf-8"), re.M | re.S):
-            blocks[name] = body
-    return blocks
-
-
-def fields(body: str) -> dict[str, str]:
-    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in body.splitlines() if line.strip())}
-
+from doc_vectors import doc_vectors, fields  # noqa: E402
 
 def test_the_documented_note_vector_is_the_published_one():
     vectors = doc_vectors()
