@@ -4,7 +4,9 @@ The floor is the least any durable, signed cast can cost on this machine: one
 SQLite commit of a small row in WAL mode with ``synchronous=FULL`` (same
 pragmas as the ledger, ``locking_mode=EXCLUSIVE`` included, in a temporary
 directory on the same filesystem) plus one Ed25519 signature.  Target: the
-median cast costs at most 2x the floor.
+median cast costs at most 2x the floor.  For information it also measures the
+*design floor*: the same commit followed by the WAL checkpoint + truncate the
+ledger does after every commit for secrecy.
 
 Also printed: how many signatures and fsyncs one cast costs (fsyncs counted for
 real under ``strace -f`` when strace is installed), and where a cast's time

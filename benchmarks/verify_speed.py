@@ -123,8 +123,6 @@ def verify_in_process(path: Path) -> tuple[float, float, object]:
     t0, c0 = time.perf_counter(), time.process_time()
     report = verify(source)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    if hasattr(source, "_conn"):
-        source._conn.close()  # verify() leaves it open until a GC pass
     return elapsed, cpu, report
 
 
@@ -170,8 +168,6 @@ def profile(path: Path, top: int = 15) -> None:
     profiler.enable()
     verify(source)
     profiler.disable()
-    if hasattr(source, "_conn"):
-        source._conn.close()
     stats = pstats.Stats(profiler)
     total = stats.total_tt
     groups = {label: 0.0 for label, _ in PROFILE_GROUPS}

@@ -205,3 +205,24 @@ def test_the_measurement_finds_the_order_in_a_naive_store(tmp_path):
     (tmp_path / "naive.db").rename(tmp_path / "ledger.db")
     offsets = byte_offsets(tmp_path, sigs)
     assert abs(spearman(list(range(500)), [offsets[b] for b in order])) > 0.9
+
+
+def test_after_a_power_cut_neither_verify_nor_a_restart_leaves_a_trace_of_the_last_cast(tmp_path, monkeypatch):
+    """A WAL left by a crash holds the last cast's pages; the restart folds it in, verify leaves no -shm."""
+    from booth.ledger.verify import open_source, verify
+
+    state = tmp_path / "state"
+    with Ledger.create(state, clock=FakeClock()) as ledger:
+        ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        ledger.add_ballot_slots(50)
+        monkeypatch.setattr(Ledger, "_scrub_wal", lambda self: None)  # the power goes before the scrub
+        for _ in range(3):
+            ledger.cast_ballot(ELECTION, "2")
+        crashed = snapshot(state, tmp_path / "crashed")  # the files as the power cut left them
+        monkeypatch.undo()
+    assert (crashed / "ledger.db-wal").stat().st_size > 0
+    assert verify(open_source(crashed)).ok
+    assert not (crashed / "ledger.db-shm").exists(), "verify left a WAL index naming the last pages"
+    Ledger.open(crashed).close()
+    assert not (crashed / "ledger.db-wal").exists() or (crashed / "ledger.db-wal").stat().st_size == 0
+    assert not (crashed / "ledger.db-shm").exists()

@@ -268,7 +268,14 @@ class Ledger:
             origin = conn.execute("SELECT value FROM meta WHERE key='origin'").fetchone()
             if origin is None or origin[0] != key.origin:
                 raise LedgerError("the device key does not belong to this ledger")
-            return cls(state_dir, conn, key, clock or SystemClock(), rng)
+            ledger = cls(state_dir, conn, key, clock or SystemClock(), rng)
+            # After a crash the WAL may still hold the page images of the last
+            # cast, and a verifier that opened the files may have left a -shm
+            # index naming those pages: fold the WAL in, and remove the index
+            # (we hold the exclusive lock and never use a -shm file).
+            ledger._scrub_wal()
+            (state_dir / (DB_NAME + "-shm")).unlink(missing_ok=True)
+            return ledger
         except sqlite3.OperationalError as exc:
             conn.close()
             raise LedgerMissing(f"no complete ledger in {state_dir} ({exc}); provision the device") from None

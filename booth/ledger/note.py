@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ _UNICODE_SPACES = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+_SPACE_RE = re.compile("[" + re.escape("".join(sorted(_UNICODE_SPACES))) + "]")
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")  # every C0 control but "\n"
 _KEY_ID_HEX = re.compile("[0-9a-f]{8}")
 _TREE_SIZE = re.compile("0|[1-9][0-9]*")
@@ -112,7 +114,7 @@ def is_valid_name(name: object) -> bool:
     """Whether ``name`` may be a key name: non-empty, no white space, no ``+``, no controls."""
     if not isinstance(name, str) or not name or "+" in name:
         return False
-    if any(ch in _UNICODE_SPACES for ch in name) or _CONTROL.search(name):
+    if _SPACE_RE.search(name) or _CONTROL.search(name):
         return False
     return _is_unicode(name)
 
@@ -143,7 +145,13 @@ def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
     Raises BadKey if ``name`` is not a valid key name.
     """
     _check_name(name)
-    material = name.encode("utf-8") + b"\n" + bytes([SIGNATURE_TYPE_ED25519]) + _raw_public(public_key)
+    return _key_id(name, _raw_public(public_key))
+
+
+@functools.lru_cache(maxsize=64)
+def _key_id(name: str, raw_public_key: bytes) -> bytes:
+    # cached: a verifier opens one checkpoint per event, all with the same key
+    material = name.encode("utf-8") + b"\n" + bytes([SIGNATURE_TYPE_ED25519]) + raw_public_key
     return hashlib.sha256(material).digest()[:KEY_ID_SIZE]
 
 

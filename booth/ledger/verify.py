@@ -110,6 +110,7 @@ class DatabaseSource:
 
     def __init__(self, path: Path | None = None, conn: sqlite3.Connection | None = None) -> None:
         self._owned = conn is None
+        self._shm_existed = True
         if conn is not None:
             self._conn = conn
             self.name = "ledger (open connection)"
@@ -119,6 +120,11 @@ class DatabaseSource:
         if not db.is_file():
             raise Unreadable(f"no ledger database at {path}")
         self.name = str(path)
+        # Reading a WAL database makes SQLite create a -shm index beside it; it
+        # would record which pages the last transaction wrote, so remove it
+        # again when done if it was not there before.
+        self._shm = db.with_name(db.name + "-shm")
+        self._shm_existed = self._shm.exists()
         try:
             self._conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             # damaged TEXT must become a reported problem, not a UnicodeDecodeError
@@ -163,6 +169,8 @@ class DatabaseSource:
         # keep the ledger from being opened by the booth service
         if self._owned:
             self._conn.close()
+            if not self._shm_existed:
+                self._shm.unlink(missing_ok=True)
 
 
 class BundleSource:
