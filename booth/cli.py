@@ -41,6 +41,34 @@ def _cmd_device_pubkey(args) -> int:
     return 0
 
 
+def _cmd_device_pin_committee_key(args) -> int:
+    from booth.election_package import CommitteeKeys, read_public_keys
+    from booth.errors import BoothError
+    from booth.ledger.ledger import LedgerError
+    from booth.service import BoothService
+
+    try:
+        keys = read_public_keys(args.key)
+    except (OSError, ValueError) as exc:
+        print(f"booth: {exc}", file=sys.stderr)
+        return 2
+    raw = keys.sign_key if isinstance(keys, CommitteeKeys) else keys
+    try:
+        svc = BoothService.open(Path(args.state))
+        try:
+            if svc.ledger.get_state("committee_key"):
+                print("booth: kunci panitia sudah ditetapkan / a committee key is already pinned", file=sys.stderr)
+                return 1
+            svc.pin_committee_key(raw)
+        finally:
+            svc.close()
+    except (LedgerError, BoothError) as exc:
+        print(f"booth: {exc}", file=sys.stderr)
+        return 1
+    print("Kunci panitia ditetapkan / committee key pinned: only packages it signed will load")
+    return 0
+
+
 def _cmd_verify(args) -> int:
     from booth.ledger.verify import Unreadable, format_report, open_source, verify
 
@@ -99,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("state")
     p.add_argument("--note", help="free note recorded in the first event")
     p.set_defaults(func=_cmd_device_init)
+    p = dsub.add_parser("pin-committee-key", help="only accept election packages signed by this committee key")
+    p.add_argument("state")
+    p.add_argument("key", help="committee.pub.json (from 'booth election keygen') or the base64 signing key")
+    p.set_defaults(func=_cmd_device_pin_committee_key)
     p = dsub.add_parser("pubkey", help="print the device's verifier key and fingerprint")
     p.add_argument("state")
     p.set_defaults(func=_cmd_device_pubkey)
