@@ -1,65 +1,85 @@
-"""The demo day: a fictional election run on a simulated booth, end to end, headless.
+"""The demo day: the fictional Pilkakon of Pekon Sukamaju on a simulated booth, end to end.
 
-Writes into ``out``: ``state/`` (the device's state directory), ``bundle.zip``
-(the export for the district) and ``summary.json``; then runs ``booth
-verify`` on both and says what it did.
+``booth demo`` runs the built-in demo scenario (``booth_sim.demo_scenario``:
+about 300 voters and every fault the field knows) through the scenario runner,
+the same as ``booth sim`` would, into ``demo-out/`` by default.  With a display
+and the simulator window available it opens the window instead; otherwise it
+runs headless and says so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
-import shutil
+import importlib
+import importlib.util
+import os
+import sys
 from pathlib import Path
 from typing import TextIO
 
-from booth.ledger.bundle import write_bundle
-from booth.ledger.clock import FakeClock
-from booth.ledger.keys import short_fingerprint
-from booth.ledger.ledger import Ledger
-from booth.ledger.verify import format_report, open_source, verify
+
+def window_available(headless: bool) -> tuple[bool, str]:
+    """Whether the simulator window can open, and if not, why (for the person at the terminal)."""
+    if headless:
+        return False, "--headless"
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False, "tidak ada layar / no display (DISPLAY, WAYLAND_DISPLAY)"
+    try:
+        found = "booth.ui.sim_window" in sys.modules or importlib.util.find_spec("booth.ui.sim_window") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        return False, "jendela simulator belum tersedia / the simulator window is not available yet"
+    return True, ""
 
 
-def run_demo(out: Path, *, voters: int = 300, seed: int = 2026, stream: TextIO) -> int:
-    """Run the demo day into ``out`` (replacing an earlier demo there); return an exit code."""
-    if out.exists():
-        if not (out / "summary.json").exists():
-            stream.write(f"booth demo: {out} exists and is not a demo output; choose another --out\n")
-            return 2
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    rng = random.Random(seed)
-    clock = FakeClock()
-    election = hashlib.sha256(b"demo election: Pekon Sukamaju TPS 01").hexdigest()
-    choices = []
-    with Ledger.create(out / "state", clock=clock, note_text="demo device") as ledger:
-        ledger.append("election.loaded", "panitia", {"election_id": election, "candidates": 3})
-        ledger.add_ballot_slots(voters + voters // 5 + 20, actor="K01")
-        ledger.append("polls.opened", "K01", {})
-        for _ in range(voters):
-            clock.advance(rng.randint(20, 120))
-            choice = rng.choice(["1", "2", "3"])
-            ledger.cast_ballot(election, choice, actor="K01")
-            ledger.record_slip("slip.printed", "system")
-            choices.append(choice)
-        ledger.close_ballot_box("K01", {"reason": None})
-        tally = dict(sorted(ledger.tally().items()))
-        write_bundle(ledger, out / "bundle.zip")
-        fingerprint = ledger.key.fingerprint
-        checkpoint = ledger.latest_checkpoint()
-    reports = {name: verify(open_source(out / name)) for name in ("state", "bundle.zip")}
-    summary = {
-        "election_id": election,
-        "device_fingerprint": fingerprint,
-        "tally": tally,
-        "expected_tally": {k: choices.count(k) for k in sorted(set(choices))},
-        "final_checkpoint": checkpoint,
-        "verify": {name: r.ok for name, r in reports.items()},
-    }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    stream.write(f"Demo: {voters} pemilih / voters, perangkat / device {short_fingerprint(fingerprint)}\n")
-    stream.write(format_report(reports["state"]) + "\n")
-    stream.write(f"Artefak / artifacts: {out}/state, {out}/bundle.zip, {out}/summary.json\n")
-    ok = all(r.ok for r in reports.values()) and summary["tally"] == summary["expected_tally"]
-    return 0 if ok else 1
+def _voters_ok(voters: int, stream: TextIO) -> bool:
+    from booth_sim.demo_scenario import MAX_VOTERS, MIN_VOTERS
+
+    if MIN_VOTERS <= voters <= MAX_VOTERS:
+        return True
+    stream.write(f"booth demo: --voters must be from {MIN_VOTERS} to {MAX_VOTERS}\n")
+    return False
+
+
+def _demo(voters: int, seed: int):
+    from booth_sim.demo_scenario import demo_scenario
+    from booth_sim.scenario import parse_scenario
+
+    return parse_scenario(demo_scenario(voters, seed), source="<booth demo>")
+
+
+def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool = False, stream: TextIO) -> int:
+    """Run the demo day into ``out`` (replacing an earlier demo or sim output there); return an exit code."""
+    from booth_sim.runner import run_day
+    from booth_sim.scenario import ScenarioError
+
+    if not _voters_ok(voters, stream):
+        return 2
+    try:
+        scenario = _demo(voters, seed)
+    except ScenarioError as exc:  # a bug in the built-in scenario: say it plainly
+        from booth.sim_cli import refuse_scenario
+
+        return refuse_scenario(exc, stream)
+    window, why = window_available(headless)
+    if window:
+        sim_window = importlib.import_module("booth.ui.sim_window")
+        return sim_window.run(scenario=scenario, out=out)
+    stream.write(f"Demo Pilkakon Pekon Sukamaju: {scenario.voters_who_vote()} suara / votes, "
+                 f"tanpa jendela / headless ({why})\n")
+    return run_day(scenario, out, stream=stream)
+
+
+def write_demo_scenario(path: Path, *, voters: int = 300, seed: int = 2025, stream: TextIO) -> int:
+    """Write the demo day as a scenario file (refusing to overwrite one)."""
+    from booth_sim.demo_scenario import demo_scenario
+    from booth_sim.scenario import dumps
+
+    if not _voters_ok(voters, stream):
+        return 2
+    if path.exists():
+        stream.write(f"booth demo: {path} exists; not overwritten\n")
+        return 2
+    path.write_text(dumps(demo_scenario(voters, seed)), encoding="utf-8")
+    stream.write(f"Skenario demo ditulis / demo scenario written: {path}  (booth sim --scenario {path})\n")
+    return 0

@@ -1,4 +1,4 @@
-"""``booth demo``: run the built-in demo election day and say where the artifacts are."""
+"""``booth demo``: the built-in demo election day, in the simulator window or headless."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ from pathlib import Path
 
 
 def _cmd_demo(args) -> int:
-    from booth.demo import run_demo
+    from booth.demo import run_demo, write_demo_scenario
 
-    out = Path(args.out)
-    return run_demo(out, voters=args.voters, seed=args.seed, stream=sys.stdout)
+    if args.write_scenario:
+        return write_demo_scenario(Path(args.write_scenario), voters=args.voters, seed=args.seed, stream=sys.stdout)
+    return run_demo(Path(args.out), voters=args.voters, seed=args.seed, headless=args.headless, stream=sys.stdout)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run the built-in demo election day (headless) and write its artifacts")
-    p.add_argument("--out", default="demo-out", help="directory for the artifacts (default: demo-out)")
-    p.add_argument("--voters", type=int, default=300, help="how many voters come to vote (default 300)")
-    p.add_argument("--seed", type=int, default=2026, help="seed for the demo voters' choices")
+    p = sub.add_parser("demo", help="run the built-in demo election day and write its artifacts")
+    p.add_argument("--out", default="demo-out", help="folder for the artifacts (default: demo-out)")
     p.add_argument("--headless", action="store_true", help="no window even if a display is present")
+    p.add_argument("--voters", type=int, default=300, help="voters on the demo DPT (default 300; 30 to 2000)")
+    p.add_argument("--seed", type=int, default=2025, help="seed of the fictional voters and their choices")
+    p.add_argument("--write-scenario", metavar="FILE",
+                   help="write the demo day as a scenario file (to edit and run with booth sim) and stop")
     p.set_defaults(func=_cmd_demo)

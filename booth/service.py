@@ -304,11 +304,6 @@ class BoothService:
             (staging / name).write_bytes(data)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
-        if self._vault is not None:
-            self._vault.close()
-        (self.state_dir / VAULT_NAME).unlink(missing_ok=True)
-        self._vault, self._enroll_secret = PhotoVault.create(
-            self.state_dir / VAULT_NAME, pkg.election_id, pkg.committee.x25519())
         self._append("election.loaded", "panitia", {
             "election_id": pkg.election_id, "short_id": pkg.short_id, "candidates": len(pkg.candidates),
             "allow_blank": pkg.election.allow_blank, "dpt": len(pkg.voters),
@@ -316,7 +311,20 @@ class BoothService:
         })
         self.package = None
         self._load_stored_package()
+        self._new_vault()
         return self.election_info()
+
+    def _new_vault(self) -> None:
+        """A fresh, empty photo vault for the loaded election (only before any PIN exists)."""
+        from booth.ledger.vault import PhotoVault
+
+        assert not self.day.pins_set, "the vault is only remade before any companion has a PIN"
+        if self._vault is not None:
+            self._vault.close()
+        for suffix in ("", "-wal", "-shm"):
+            (self.state_dir / (VAULT_NAME + suffix)).unlink(missing_ok=True)
+        self._vault, self._enroll_secret = PhotoVault.create(
+            self.state_dir / VAULT_NAME, self.package.election_id, self.package.committee.x25519())
 
     def _pinned_committee_key(self):
         value = self.ledger.get_state("committee_key")
@@ -355,9 +363,15 @@ class BoothService:
         if problem:
             raise BadInput(problem, "PIN must be 6 to 12 digits and not trivial")
         secret = self._available_secret()
+        if secret is None and not self.day.pins_set:
+            # Nobody has a PIN yet, so no photo can have been stored and no
+            # wrap of the vault's secret exists: after a restart between the
+            # warehouse and the handover the empty vault is simply made anew.
+            self._new_vault()
+            secret = self._enroll_secret
         if secret is None:
-            raise NotAllowed("Minta ketua masuk dengan PIN dulu, lalu buat PIN petugas ini",
-                             "Ask the coordinator to sign in first, then make this companion's PIN")
+            raise NotAllowed("Minta petugas yang sudah punya PIN masuk dulu, lalu buat PIN petugas ini",
+                             "Ask a companion who has a PIN to sign in first, then make this companion's PIN")
         self._vault.wrap_for_companion(c.id, pin, secret, scrypt_n=self.settings.pin_scrypt_n)
         self._append("companion.pin_set", c.id, {"companion": c.id},
                      state={f"pin:{c.id}": comp.hash_pin(pin, n=self.settings.pin_scrypt_n)})
@@ -537,7 +551,7 @@ class BoothService:
         self._transition("count")
         pkg = self._need_package()
         tally = tally_from_store(self.ledger.tally(), pkg)
-        rec = reconcile(self.counts())
+        rec = reconcile({**self.counts(), "votes_counted": sum(tally.values())})
         self._append("polls.counted", s.companion, {"tally": tally, "reconciliation": rec})
         self._append("custody.counting", s.companion, {"place": self._place(), "note": ""})
         return self.results()
@@ -551,7 +565,7 @@ class BoothService:
             raise NotAllowed("Suara belum dihitung", "Votes have not been counted")
         base = self._report_base("results")
         base["tally"] = self.day.tally
-        base["reconciliation"] = reconcile(self.counts())
+        base["reconciliation"] = reconcile({**self.counts(), "votes_counted": sum(self.day.tally.values())})
         base["statement"] = results_statement(self.ledger, self.package, self.day.tally,
                                               base["reconciliation"])
         base["copies_printed"] = self.day.results_printed
@@ -822,6 +836,23 @@ class BoothService:
         if age < self.settings.release_timeout:
             raise NotAllowed("Belum waktunya dibatalkan", "Not timed out yet", wait_seconds=self.settings.release_timeout - age)
         self._append("ballot.release_cancelled", "system", {"release": release_id, "reason": "timeout"})
+
+    # ---------------------------------------------------------------- power
+    def power_changed(self, state: str) -> dict:
+        """The UPS reports mains lost / low battery / mains back (logged).
+
+        On battery the booth pauses safely as soon as no voter is in the
+        middle of choosing; resuming is a companion's decision.
+        """
+        if state not in ("mains", "battery", "low_battery"):
+            raise BadInput("Keadaan daya tidak dikenal", "Unknown power state")
+        self._append("device.power", "system", {"state": state})
+        paused = False
+        voting = self.day.current is not None and self.day.current.stage == "voting"
+        if state != "mains" and self.day.polls == polls.OPEN and not voting:
+            self._append("polls.paused", "system", {"reason": f"power: {state}"})
+            paused = True
+        return {"paused": paused, "polls": self.day.polls}
 
     # ------------------------------------------------------------ checking
     def verify_ledger(self, token: str) -> dict:

@@ -95,6 +95,7 @@ class Station:
 
     def print_results(self, token: str) -> Outcome:
         """Print the results report (again: "print another copy" calls this once more)."""
+        self.api.whoami(token)  # a signed-in companion, checked before any paper moves
         data = self.api.results()
         copy = data["copies_printed"] + 1
         try:
@@ -104,8 +105,16 @@ class Station:
         self.api.results_printed(token)
         return Outcome(True, data=data)
 
-    def print_custody_slip(self, token: str) -> Outcome:
-        self.api.whoami(token)  # signed in
+    def pack(self, token: str) -> Outcome:
+        """Seal the device, then print the custody slip that goes into the box."""
+        self.api.pack(token)
+        return self.print_custody_slip(None)
+
+    def print_custody_slip(self, token: str | None) -> Outcome:
+        """The custody trail on paper; after packing it prints without a PIN (it is public)."""
+        status = self.api.status()
+        if not status["sealed"]:
+            self.api.whoami(token)
         status = self.api.status()
         info = self.api.election_info()
         trail = self.api.custody_trail()
@@ -131,6 +140,7 @@ class Station:
     # ----------------------------------------------------------- self-test
     def self_test(self, token: str, *, now: dt.datetime | None = None) -> dict[str, str]:
         """Check every device, print the self-test page, and record the results."""
+        self.api.whoami(token)
         results: dict[str, str] = {}
         status = self.devices.printer.status()
         results["printer"] = "ok" if status.ready else f"not ready: paper {status.paper}"
@@ -155,6 +165,11 @@ class Station:
                 results["printer"] = f"failed: {type(exc).__name__}"
         self.api.record_self_test(token, results)
         return results
+
+    # --------------------------------------------------------------- power
+    def watch_power(self) -> None:
+        """Tell the core when the UPS reports a change (it pauses the booth safely)."""
+        self.devices.power.on_change(lambda state: self.api.power_changed(state.value))
 
     # -------------------------------------------------------------- lights
     def show_state(self) -> None:

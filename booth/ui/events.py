@@ -1,0 +1,61 @@
+"""What the kiosk reacts to: touches (finger or mouse) and the booth's push-buttons.
+
+pygame delivers touch as FINGERDOWN/UP/MOTION (normalised 0..1 coordinates)
+and, for the same finger, synthesized mouse events; a mouse is a mouse.
+:func:`from_pygame` turns each into one :class:`Touch` in surface pixels and
+drops the synthesized duplicates, so a finger counts once.
+
+>>> import pygame
+>>> e = pygame.event.Event(pygame.FINGERDOWN, x=0.5, y=0.25, finger_id=0, touch_id=0)
+>>> from_pygame(e, (800, 480))
+Touch(kind='down', pos=(400, 120), finger=0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from booth.hardware.controls import Nav
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A finger (or the mouse) going down, moving, or lifting at ``pos``."""
+
+    kind: str  # "down", "move", "up"
+    pos: tuple[int, int]
+    finger: int = -1  # -1: the mouse
+
+
+@dataclass(frozen=True)
+class Press:
+    """A push-button press (from the GPIO panel, or the arrow keys in a windowed dev kiosk)."""
+
+    nav: Nav
+
+
+_FINGER = {pygame.FINGERDOWN: "down", pygame.FINGERUP: "up", pygame.FINGERMOTION: "move"}
+_MOUSE = {pygame.MOUSEBUTTONDOWN: "down", pygame.MOUSEBUTTONUP: "up", pygame.MOUSEMOTION: "move"}
+
+# Developer keys in a windowed kiosk only (a kiosk on the appliance ignores the keyboard).
+DEV_KEYS = {pygame.K_UP: Nav.UP, pygame.K_DOWN: Nav.DOWN, pygame.K_RETURN: Nav.SELECT,
+            pygame.K_BACKSPACE: Nav.BACK, pygame.K_F12: Nav.COMPANION}
+
+
+def from_pygame(event, size: tuple[int, int]) -> Touch | None:
+    """The :class:`Touch` for a pygame event, or None if it is not a touch we use."""
+    if event.type in _FINGER:
+        x = min(size[0] - 1, max(0, int(event.x * size[0])))
+        y = min(size[1] - 1, max(0, int(event.y * size[1])))
+        return Touch(_FINGER[event.type], (x, y), int(getattr(event, "finger_id", 0)))
+    if event.type in _MOUSE:
+        if getattr(event, "touch", False):
+            return None  # SDL's mouse copy of a finger we already handle
+        if event.type != pygame.MOUSEMOTION and getattr(event, "button", 1) != 1:
+            return None
+        if event.type == pygame.MOUSEMOTION and not getattr(event, "buttons", (1,))[0]:
+            return None  # hovering is not touching
+        return Touch(_MOUSE[event.type], tuple(int(v) for v in event.pos))
+    return None

@@ -1,0 +1,592 @@
+"""The kiosk's building blocks: buttons, candidate cards, keypad, keyboard, lists, bars, charts.
+
+A widget has a ``rect`` and draws itself with a :class:`~booth.ui.drawing.Painter`;
+a *target* (``tappable``) also has ``activate()``, called when a touch starts
+and ends on it (the rule lives in :class:`booth.ui.screen.Screen`).  Composite
+widgets (keypad, keyboard, list) are made of small targets and return them
+from ``children()``.  Every target is at least ``theme.target`` pixels (12 mm)
+in both directions where the layout allows; ``tests/test_ui_*.py`` check it.
+
+>>> b = Button(_("Yes, choose"), on_tap=lambda: None, kind="primary")
+>>> b.tappable, b.label
+(True, 'Ya, Pilih')
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pygame
+
+from booth.ui import layout as L
+from booth.ui.drawing import Painter, fit
+from booth.ui.i18n import _, data
+
+
+class Widget:
+    """Something drawn in ``rect``; targets set ``tappable``/``focusable``."""
+
+    tappable = False
+    focusable = False
+
+    def __init__(self, rect=None) -> None:
+        self.rect = pygame.Rect(rect or (0, 0, 0, 0))
+        self.enabled = True
+        self.visible = True
+        self.speech: str | None = None  # voice clip key read out when focused
+
+    @property
+    def label(self) -> str:
+        return ""
+
+    def children(self) -> list["Widget"]:
+        return []
+
+    def draw(self, p: Painter, *, pressed: bool = False, focused: bool = False) -> None:
+        pass
+
+    def activate(self) -> None:
+        pass
+
+
+# ----------------------------------------------------------------- text
+class Label(Widget):
+    """Words or data in a box (wrapped and shrunk to fit)."""
+
+    def __init__(self, text, rect=None, *, size: str = "body", bold: bool = False, align: str = "center",
+                 valign: str = "center", color: str = "fg", max_lines: int | None = None) -> None:
+        super().__init__(rect)
+        self.text = text
+        self.size, self.bold, self.align, self.valign = size, bold, align, valign
+        self.color = color
+        self.max_lines = max_lines
+
+    @property
+    def label(self) -> str:
+        return str(self.text)
+
+    def draw(self, p, *, pressed=False, focused=False):
+        text = self.text() if callable(self.text) else self.text
+        p.text(text, self.rect, getattr(p.theme, self.size), bold=self.bold, align=self.align,
+               valign=self.valign, color=getattr(p.colors, self.color), max_lines=self.max_lines)
+
+
+# --------------------------------------------------------------- buttons
+class Button(Widget):
+    """A big labelled button.  ``kind``: normal, primary (go on), danger, quiet (no fill)."""
+
+    tappable = True
+    focusable = True
+
+    def __init__(self, label, on_tap: Callable[[], None] | None = None, rect=None, *, kind: str = "normal",
+                 icon: str | None = None, enabled: bool = True, sublabel=None, speech: str | None = None,
+                 bold: bool = True) -> None:
+        super().__init__(rect)
+        self.text = label
+        self.on_tap = on_tap
+        self.kind = kind
+        self.icon = icon
+        self.enabled = enabled
+        self.sublabel = sublabel
+        self.speech = speech
+        self.bold = bold
+
+    @property
+    def label(self) -> str:
+        return str(self.text)
+
+    def activate(self) -> None:
+        if self.enabled and self.on_tap is not None:
+            self.on_tap()
+
+    def colors(self, p: Painter, pressed: bool):
+        c = p.colors
+        if not self.enabled:
+            return c.disabled_bg, c.disabled_fg, c.disabled_fg
+        if pressed:
+            return c.pressed_bg, c.pressed_fg, c.pressed_fg
+        if self.kind == "primary":
+            return c.primary_bg, c.primary_fg, c.primary_bg if not p.theme.high_contrast else c.border
+        if self.kind == "danger":
+            return c.danger_bg, c.danger_fg, c.danger_bg if not p.theme.high_contrast else c.border
+        if self.kind == "quiet":
+            return c.bg, c.fg, c.border
+        return c.button_bg, c.button_fg, c.border
+
+    def draw(self, p, *, pressed=False, focused=False):
+        bg, fg, border = self.colors(p, pressed)
+        p.box(self.rect, bg, border=border)
+        inner = L.inset(self.rect, max(6, p.theme.gap), max(4, p.theme.gap // 2))
+        if self.icon:
+            size = min(inner.height, max(p.theme.button, inner.height // 2), inner.width // 4)
+            if self.text:
+                icon_box, inner = L.split_left(inner, size, p.theme.gap)
+            else:
+                icon_box = L.centered(inner, size, size)
+            p.icon(self.icon, L.centered(icon_box, size, size), fg)
+        if self.sublabel:
+            top, bottom = L.split_bottom(inner, int(inner.height * 0.38))
+            p.text(self.text, top, p.theme.button, color=fg, bold=self.bold)
+            p.text(self.sublabel, bottom, p.theme.small, color=fg)
+        elif self.text:
+            p.text(self.text, inner, p.theme.button, color=fg, bold=self.bold)
+        if focused:
+            p.focus_ring(self.rect)
+
+
+class Toggle(Button):
+    """A button that shows whether its setting is on (large text, high contrast, sound): icon above words."""
+
+    def __init__(self, label, is_on: Callable[[], bool], on_tap, rect=None, *, icon=None, speech=None) -> None:
+        super().__init__(label, on_tap, rect, icon=icon, speech=speech, bold=False)
+        self.is_on = is_on
+
+    def draw(self, p, *, pressed=False, focused=False):
+        bg, fg, border = self.colors(p, pressed)
+        p.box(self.rect, bg, border=border)
+        inner = L.inset(self.rect, max(4, p.theme.gap // 2), max(3, p.theme.gap // 3))
+        icon_box, text_box = L.split_top(inner, int(inner.height * 0.45))
+        p.icon(self.icon, L.centered(icon_box, icon_box.height, icon_box.height), fg)
+        p.text(self.text, text_box, p.theme.small, color=fg, bold=self.is_on(), max_lines=1)
+        if focused:
+            p.focus_ring(self.rect)
+
+    def colors(self, p, pressed):
+        c = p.colors
+        if pressed:
+            return c.pressed_bg, c.pressed_fg, c.pressed_fg
+        if self.is_on():
+            return c.header_bg if not p.theme.high_contrast else c.primary_bg, \
+                c.header_fg if not p.theme.high_contrast else c.primary_fg, c.border
+        return c.button_bg, c.button_fg, c.border
+
+
+# --------------------------------------------------------- candidate card
+class CandidateCard(Widget):
+    """A candidate: photo, huge nomor urut, name.  The whole card is one target."""
+
+    tappable = True
+    focusable = True
+
+    def __init__(self, number: int | str, name: str, photo: pygame.Surface | None, on_tap, rect=None,
+                 *, selected: bool = False, blank_words=None) -> None:
+        super().__init__(rect)
+        self.number = number
+        self.name = name
+        self.photo = photo
+        self.on_tap = on_tap
+        self.selected = selected
+        self.blank_words = blank_words  # the words of a blank-vote card (no number, no photo)
+        self.speech = f"candidate_{number}"
+        self.name_px: int | None = None  # set by the ballot so every name has the same size
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def activate(self) -> None:
+        self.on_tap()
+
+    @property
+    def horizontal(self) -> bool:
+        return self.rect.width > self.rect.height * 1.25
+
+    def boxes(self, pad: int) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect, str]:
+        """(photo, number, name, name alignment) inside the card."""
+        inner = L.inset(self.rect, pad)
+        if self.horizontal:
+            photo_w = min(int(inner.height * 0.8), inner.width // 2)
+            photo_box, rest = L.split_left(inner, photo_w, pad)
+            num_box, name_box = L.split_top(rest, int(rest.height * 0.55))
+            return photo_box, num_box, name_box, "left"
+        photo_box, band = L.split_top(inner, min(int(inner.height * 0.68), int(inner.width * 4 / 3)), pad)
+        if band.width < 180:  # a narrow card: number above the name
+            num_box, name_box = L.split_top(band, int(band.height * 0.5))
+            return photo_box, num_box, name_box, "center"
+        num_box, name_box = L.split_left(band, min(band.width // 3, int(band.height * 0.9)), pad)
+        return photo_box, num_box, name_box, "left"
+
+    def name_size(self, theme) -> int:
+        """The size the name fits at (the ballot draws every name at the smallest of these)."""
+        _photo, _num, name_box, _align = self.boxes(max(4, theme.gap // 2))
+        return fit(str(self.name), theme.body, True, name_box, max_lines=3)[0]
+
+    def draw(self, p, *, pressed=False, focused=False):
+        c = p.colors
+        bg = c.pressed_bg if pressed else c.card_bg
+        fg = c.pressed_fg if pressed else c.fg
+        border = c.focus if self.selected else c.border
+        p.box(self.rect, bg, border=border, width=max(c.border_width, 6 if self.selected else 0))
+        pad = max(4, p.theme.gap // 2)
+        if self.blank_words is not None:
+            p.text(self.blank_words, L.inset(self.rect, pad), p.theme.title, color=fg, bold=True)
+        else:
+            photo_box, num_box, name_box, align = self.boxes(pad)
+            self._photo(p, photo_box)
+            p.text(data(self.number), num_box, int(num_box.height * 0.95), color=fg, bold=True,
+                   align="left" if align == "left" else "center")
+            p.text(data(self.name), name_box, self.name_px or p.theme.body, color=fg, bold=True, align=align,
+                   max_lines=3)
+        if focused:
+            p.focus_ring(self.rect)
+
+    def _photo(self, p, box):
+        if self.photo is not None:
+            p.image(self.photo, box)
+        else:
+            p.box(box, p.colors.disabled_bg, radius=0)
+            p.icon("person", L.centered(box, box.height // 2, box.height // 2), p.colors.disabled_fg)
+
+
+# ------------------------------------------------------------ entry fields
+class TextField(Widget):
+    """The text being typed (or dots for a PIN), with a cursor bar."""
+
+    def __init__(self, value: Callable[[], str], rect=None, *, secret: bool = False, placeholder=None) -> None:
+        super().__init__(rect)
+        self.value = value
+        self.secret = secret
+        self.placeholder = placeholder
+
+    @property
+    def label(self) -> str:
+        return self.value()
+
+    def draw(self, p, *, pressed=False, focused=False):
+        p.box(self.rect, p.colors.card_bg, border=p.colors.border)
+        inner = L.inset(self.rect, p.theme.gap)
+        text = self.value()
+        if self.secret:
+            n = len(text)
+            r = max(5, min(inner.height // 4, p.theme.body // 2))
+            step = r * 3
+            x = inner.centerx - (n - 1) * step // 2
+            for i in range(n):
+                pygame.draw.circle(p.surface, p.colors.fg, (x + i * step, inner.centery), r)
+            p.items.append(_marker(self.rect, "•" * n))
+        elif text:
+            p.text(data(text), inner, p.theme.title, bold=True, align="left", max_lines=2)
+        elif self.placeholder:
+            p.text(self.placeholder, inner, p.theme.body, color=p.colors.muted, align="left")
+
+
+def _marker(rect, text):
+    from booth.ui.drawing import TextItem
+
+    return TextItem(text, pygame.Rect(rect), "data", None, 0, False)
+
+
+class Keypad(Widget):
+    """Digits 0-9, delete and a go key, in a 4x3 grid (for PINs and numbers)."""
+
+    def __init__(self, on_key: Callable[[str], None], go_label, rect=None, *, go_enabled=lambda: True) -> None:
+        super().__init__(rect)
+        self.on_key = on_key
+        self.go_label = go_label
+        self.go_enabled = go_enabled
+        self.keys: list[Button] = []
+        for k in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "go"]:
+            if k == "del":
+                b = Button(_("Delete"), lambda: self.on_key("del"), kind="normal")
+            elif k == "go":
+                b = Button(go_label, lambda: self.on_key("go"), kind="primary")
+            else:
+                b = Button(data(k), (lambda k=k: self.on_key(k)))
+            self.keys.append(b)
+        self.layout(self.rect)
+
+    def layout(self, rect) -> None:
+        self.rect = pygame.Rect(rect)
+        gap = max(6, min(self.rect.width, self.rect.height) // 40)
+        for b, cell in zip(self.keys, L.grid(self.rect, 12, 3, gap)):
+            b.rect = cell
+
+    def children(self):
+        self.keys[-1].enabled = bool(self.go_enabled())
+        return self.keys
+
+
+KEYBOARD_ROWS = ["1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"]
+ALPHABET = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Keyboard(Widget):
+    """Letters and digits, space, delete, and a done key.
+
+    QWERTY (as on phones) where ten keys of ``min_key`` pixels fit across;
+    on a narrow screen (portrait 720 px: ten 12 mm keys do not fit) the keys
+    go in alphabetical order in as many columns as fit.
+    """
+
+    def __init__(self, on_key: Callable[[str], None], done_label, rect=None, *, digits_only: bool = False,
+                 extra: str = "", min_key: int = 0, gap: int = 6) -> None:
+        super().__init__(rect)
+        self.on_key = on_key
+        self.done_label = done_label
+        self.digits_only = digits_only
+        self.extra = extra  # extra characters, e.g. "-" for dates, "-./," for addresses
+        self.min_key = min_key
+        self.gap = gap
+        self.key_rows: list[list[Button]] = []
+        self.space = None if digits_only else Button(_("Space"), lambda: self.on_key(" "), bold=False)
+        self.delete = Button(_("Delete"), lambda: self.on_key("del"), bold=False)
+        self.done = Button(done_label, lambda: self.on_key("done"), kind="primary")
+        self._keys: dict[str, Button] = {}
+        self.layout(self.rect)
+
+    def _key(self, ch: str) -> Button:
+        if ch not in self._keys:
+            self._keys[ch] = Button(data(ch), (lambda ch=ch: self.on_key(ch)))
+        return self._keys[ch]
+
+    def rows_for(self, width: int) -> list[str]:
+        if self.digits_only:
+            chars = "1234567890" + self.extra
+        elif self.min_key * 10 + self.gap * 9 <= width:
+            return list(KEYBOARD_ROWS[:-1]) + [KEYBOARD_ROWS[-1] + self.extra]
+        else:
+            chars = ALPHABET + self.extra
+        cols = max(3, (width + self.gap) // (self.min_key + self.gap)) if self.min_key else 10
+        cols = min(cols, len(chars))
+        return [chars[i:i + cols] for i in range(0, len(chars), cols)]
+
+    def layout(self, rect) -> None:
+        self.rect = pygame.Rect(rect)
+        gap = self.gap
+        rows = self.rows_for(self.rect.width)
+        self.key_rows = [[self._key(ch) for ch in row] for row in rows]
+        row_rects = L.rows(self.rect, len(rows) + 1, gap)
+        widest = max(len(r) for r in rows)
+        key_w = (self.rect.width - gap * (widest - 1)) / widest
+        for keys, row in zip(self.key_rows, row_rects):
+            used = len(keys) * key_w + gap * (len(keys) - 1)
+            left = row.left + (row.width - used) / 2
+            for i, b in enumerate(keys):
+                b.rect = pygame.Rect(round(left + i * (key_w + gap)), row.top, round(key_w), row.height)
+        last = row_rects[-1]
+        if self.space is None:
+            self.delete.rect, self.done.rect = L.columns(last, 2, gap)
+        else:
+            cells = L.columns(last, 4, gap)
+            self.delete.rect = cells[0]
+            self.space.rect = pygame.Rect(cells[1].left, last.top, cells[2].right - cells[1].left, last.height)
+            self.done.rect = cells[3]
+
+    def children(self):
+        keys = [b for row in self.key_rows for b in row] + [self.delete]
+        if self.space is not None:
+            keys.append(self.space)
+        return keys + [self.done]
+
+
+# --------------------------------------------------------------- lists
+class ListRow(Button):
+    """One row of a list: a title line and a detail line, with an optional status badge."""
+
+    def __init__(self, title, detail=None, on_tap=None, *, badge=None, badge_color: str = "muted") -> None:
+        super().__init__(title, on_tap, kind="normal", bold=True)
+        self.detail = detail
+        self.badge = badge
+        self.badge_color = badge_color
+
+    def draw(self, p, *, pressed=False, focused=False):
+        bg, fg, border = self.colors(p, pressed)
+        p.box(self.rect, bg, border=border)
+        inner = L.inset(self.rect, p.theme.gap, max(3, p.theme.gap // 2))
+        if self.badge:
+            inner, badge_box = L.split_right(inner, min(inner.width // 3, p.theme.body * 7), p.theme.gap)
+            p.text(self.badge, badge_box, p.theme.small, bold=True, align="right",
+                   color=fg if pressed else getattr(p.colors, self.badge_color))
+        if self.detail:
+            top, bottom = L.split_top(inner, int(inner.height * 0.55))
+            p.text(self.text, top, p.theme.body, color=fg, bold=True, align="left", max_lines=1)
+            p.text(self.detail, bottom, p.theme.small, color=fg, align="left", max_lines=1)
+        else:
+            p.text(self.text, inner, p.theme.body, color=fg, bold=True, align="left")
+        if focused:
+            p.focus_ring(self.rect)
+
+
+class ListView(Widget):
+    """Large rows, a page at a time, with big previous/next buttons (no fiddly scrolling)."""
+
+    def __init__(self, rows: list[ListRow], rect=None, *, row_height: int = 80, empty=None,
+                 columns: int = 1) -> None:
+        super().__init__(rect)
+        self.rows = rows
+        self.row_height = row_height
+        self.columns = columns
+        self.page = 0
+        self.empty = empty
+        self.prev = Button(_("Previous"), self._prev, icon="up", bold=False)
+        self.next = Button(_("Next"), self._next, icon="down", bold=False)
+        self.layout(self.rect)
+
+    @property
+    def per_page(self) -> int:
+        return max(1, self._list_box.height // self.row_height) if self.rect.height else 1
+
+    def layout(self, rect) -> None:
+        self.rect = pygame.Rect(rect)
+        gap = max(4, self.row_height // 10)
+        fits = (self.rect.height + gap) // (self.row_height + gap) * self.columns
+        paging = len(self.rows) > fits
+        if paging:
+            self._list_box, nav = L.split_bottom(self.rect, self.row_height, gap)
+        else:
+            self._list_box, nav = self.rect, None
+        n = max(1, (self._list_box.height + gap) // (self.row_height + gap))
+        self._slots = []
+        for col in L.columns(self._list_box, self.columns, gap * 2):  # down the first column, then the next
+            self._slots += [pygame.Rect(col.left, col.top + i * (self.row_height + gap), col.width,
+                                        self.row_height) for i in range(n)]
+        self._paging = paging
+        if nav is not None:
+            self.prev.rect, self.next.rect = L.columns(nav, 2, gap)
+        self.page = min(self.page, max(0, (len(self.rows) - 1) // len(self._slots)))
+
+    def _prev(self):
+        self.page = max(0, self.page - 1)
+
+    def _next(self):
+        if (self.page + 1) * len(self._slots) < len(self.rows):
+            self.page += 1
+
+    def visible_rows(self) -> list[ListRow]:
+        start = self.page * len(self._slots)
+        shown = self.rows[start:start + len(self._slots)]
+        for row, slot in zip(shown, self._slots):
+            row.rect = slot
+        return shown
+
+    def children(self):
+        out = list(self.visible_rows())
+        if self._paging:
+            self.prev.enabled = self.page > 0
+            self.next.enabled = (self.page + 1) * len(self._slots) < len(self.rows)
+            out += [self.prev, self.next]
+        return out
+
+    def draw(self, p, *, pressed=False, focused=False):
+        if not self.rows and self.empty is not None:
+            p.text(self.empty, self.rect, p.theme.body, color=p.colors.muted)
+
+
+# --------------------------------------------------------- bars and charts
+class ProgressBar(Widget):
+    """A bar filling from left to right; ``fraction`` None draws a moving stripe (busy)."""
+
+    def __init__(self, fraction: Callable[[], float | None], rect=None, *, caption=None) -> None:
+        super().__init__(rect)
+        self.fraction = fraction
+        self.caption = caption
+        self.phase = 0
+
+    def draw(self, p, *, pressed=False, focused=False):
+        bar = self.rect
+        if self.caption is not None:
+            bar, cap = L.split_bottom(self.rect, int(self.rect.height * 0.45), p.theme.gap)
+            text = self.caption() if callable(self.caption) else self.caption
+            p.text(text, cap, p.theme.body, align="left")
+        p.box(bar, p.colors.card_bg, border=p.colors.border)
+        inner = L.inset(bar, 4)
+        f = self.fraction()
+        if f is None:
+            self.phase = (self.phase + 1) % 20
+            w = inner.width // 4
+            x = inner.left + (inner.width - w) * self.phase // 19
+            p.box(pygame.Rect(x, inner.top, w, inner.height), p.colors.primary_bg, radius=4)
+        else:
+            w = round(inner.width * max(0.0, min(1.0, f)))
+            if w:
+                p.box(pygame.Rect(inner.left, inner.top, w, inner.height), p.colors.primary_bg, radius=4)
+
+
+class BarChart(Widget):
+    """One row per candidate: the big number, the name above a bar, the count at the bar's end."""
+
+    def __init__(self, bars: list[tuple[str, str, int]], rect=None) -> None:
+        super().__init__(rect)
+        self.bars = bars  # (number label, name, votes)
+
+    def draw(self, p, *, pressed=False, focused=False):
+        if not self.bars:
+            return
+        gap = p.theme.gap
+        n = len(self.bars)
+        row_h = min((self.rect.height - gap * (n - 1)) // n, int(p.theme.target * 1.6))
+        area = L.split_top(self.rect, n * row_h + (n - 1) * gap)[0]
+        top = max(1, max(v for _, _, v in self.bars))
+        for (number, name, votes), slot in zip(self.bars, L.rows(area, n, gap)):
+            num_box, rest = L.split_left(slot, min(slot.height, slot.width // 5), gap)
+            p.text(data(number), num_box, int(slot.height * 0.75), bold=True)
+            name_box, bar_box = L.split_top(rest, int(rest.height * 0.45))
+            p.text(data(name), name_box, p.theme.body, align="left", max_lines=1)
+            bar_area, count_box = L.split_right(bar_box, max(p.theme.body * 3, bar_box.width // 6), gap)
+            bar = pygame.Rect(bar_area.left, bar_area.top + bar_area.height // 8, round(bar_area.width * votes / top),
+                              bar_area.height * 3 // 4)
+            p.box(pygame.Rect(bar_area.left, bar.top, bar_area.width, bar.height), None, border=p.colors.border,
+                  width=1)
+            if bar.width:
+                p.box(bar, p.colors.primary_bg, radius=4)
+            p.text(data(votes), count_box, p.theme.title, bold=True, align="left")
+
+
+class Picture(Widget):
+    """A picture (camera preview, a voter's earlier photo) fitted into its box."""
+
+    def __init__(self, surface: Callable[[], pygame.Surface | None], rect=None, *, missing=None) -> None:
+        super().__init__(rect)
+        self.surface = surface
+        self.missing = missing
+
+    def draw(self, p, *, pressed=False, focused=False):
+        surf = self.surface()
+        p.box(self.rect, p.colors.disabled_bg, radius=0)
+        if surf is not None:
+            p.image(surf, self.rect)
+        elif self.missing is not None:
+            p.text(self.missing, L.inset(self.rect, p.theme.gap), p.theme.body, color=p.colors.disabled_fg)
+
+
+class Panel(Widget):
+    """A box of "name: value" lines (status, details), each line a (label, value, colour) triple."""
+
+    @staticmethod
+    def height_for(theme, lines: int, *, title: bool = False) -> int:
+        """The height that shows ``lines`` lines at body size (for layouts that fit the box to its content)."""
+        return int(theme.body * 1.45 * lines + (theme.body * 1.5 if title else 0) + theme.gap * 2 + 2)
+
+    def __init__(self, lines: Callable[[], list[tuple]], rect=None, *, title=None) -> None:
+        super().__init__(rect)
+        self.lines = lines
+        self.title = title
+
+    def draw(self, p, *, pressed=False, focused=False):
+        p.box(self.rect, p.colors.card_bg, border=p.colors.border)
+        inner = L.inset(self.rect, p.theme.gap)
+        if self.title is not None:
+            head, inner = L.split_top(inner, int(p.theme.body * 1.5))
+            p.text(self.title, head, p.theme.body, bold=True, align="left")
+        lines = self.lines()
+        if not lines:
+            return
+        line_h = min(int(p.theme.body * 1.45), max(1, inner.height // len(lines)))
+        px = min(p.theme.body, int(line_h / 1.25))
+        boxes = []
+        for i in range(len(lines)):
+            row = pygame.Rect(inner.left, inner.top + i * line_h, inner.width, line_h)
+            boxes.append(L.split_left(row, int(row.width * 0.45), p.theme.gap))
+        # One size for all names and one for all values, so the lines read as a table; a line
+        # much longer than the others shrinks (or wraps) alone rather than shrinking them all.
+        floor = int(px * 0.8)
+        name_px = max(floor, min(fit(str(line[0]), px, False, box[0], max_lines=1)[0]
+                                 for line, box in zip(lines, boxes)))
+        value_px = max(floor, min(fit(str(line[1]), px, True, box[1], max_lines=1)[0]
+                                  for line, box in zip(lines, boxes)))
+        for (name, value, *color), (left, right) in zip(lines, boxes):
+            if right.bottom > inner.bottom + 1:
+                break
+            p.text(name, left, name_px, align="left", color=p.colors.muted)
+            col = getattr(p.colors, color[0]) if color and color[0] else p.colors.fg
+            p.text(value, right, value_px, align="left", bold=True, color=col)
