@@ -296,7 +296,9 @@ def labels(name: str, *, optional: bool = False, nullable: bool = False, kw: boo
 
 
 _ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
-TOKEN = text("token", 64, pattern=r"[A-Za-z0-9_-]{1,64}")
+_TOKEN = r"[A-Za-z0-9_-]{1,64}"
+TOKEN = text("token", 64, pattern=_TOKEN)
+MAYBE_TOKEN = text("token", 64, optional=True, nullable=True, pattern=_TOKEN)
 COMPANION = text("companion_id", 32, pattern=_ID)
 PIN = text("pin", 32)
 VOTER = text("voter_ref", 64, pattern=_ID)
@@ -332,14 +334,14 @@ METHODS: dict[str, Method] = _table(
                "path the UI names"),
     Method("committee_reset", (text("reset_file_text", 16 * KiB),)),
     # --- companions
-    Method("set_first_pin", (COMPANION, PIN), result="none"),
+    Method("set_first_pin", (COMPANION, PIN, MAYBE_TOKEN), result="none"),
     Method("sign_in", (COMPANION, PIN)),
     Method("sign_out", (TOKEN,), result="none"),
     Method("whoami", (TOKEN,)),
     # --- custody
     Method("record_custody", (
         text("stage", 32),
-        text("token", 64, optional=True, nullable=True, kw=True, pattern=r"[A-Za-z0-9_-]{1,64}"),
+        text("token", 64, optional=True, nullable=True, kw=True, pattern=_TOKEN),
         text("companion_id", 32, optional=True, nullable=True, kw=True, pattern=_ID),
         text("place", 120, optional=True, kw=True),
         text("note", 500, optional=True, kw=True),
@@ -382,7 +384,9 @@ METHODS: dict[str, Method] = _table(
     Method("cancel_release", (TOKEN, RELEASE, text("reason", 200)), result="none"),
     Method("expire_release", (RELEASE,), result="none"),
     # --- checking
-    Method("verify_ledger", (TOKEN,)),
+    Method("verify_ledger", (MAYBE_TOKEN,)),
+    # --- the device
+    Method("power_changed", (text("state", 16),)),
 )
 
 #: Public ``BoothService`` methods deliberately not served, and why.
@@ -948,7 +952,9 @@ def parse_fake_clock(text: str):
     when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
         raise StartError("--fake-clock needs a time with a UTC offset, e.g. 2025-11-16T00:00:00+00:00")
-    return FakeClock(when.astimezone(dt.timezone.utc))
+    # Each start is its own "boot": the fake monotonic clock starts afresh, so waits
+    # measured across a restart must use wall time, as after a real reboot.
+    return FakeClock(when.astimezone(dt.timezone.utc), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
 
 
 def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int] | None = None,

@@ -8,7 +8,6 @@ count survives restarts: it is recomputed from the log.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -42,6 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "skip_photo": frozenset({"ketua", "teknisi", "anggota"}),
     "view_photo": frozenset({"ketua", "anggota"}),
     "verify": frozenset({"ketua", "teknisi"}),
+    "enroll": frozenset({"ketua"}),
 }
 
 MIN_PIN_DIGITS = 6
@@ -95,8 +95,8 @@ class Lockout:
     locked: bool = False  # only the committee can unlock
 
 
-def lockout(misses: int, last_miss: dt.datetime | None, now: dt.datetime) -> Lockout:
-    """Whether a companion with ``misses`` wrong PINs in a row may try again at ``now``.
+def lockout(misses: int, seconds_since_last_miss: float | None) -> Lockout:
+    """Whether a companion with ``misses`` wrong PINs in a row may try again now.
 
     The rule, case by case:
 
@@ -107,20 +107,22 @@ def lockout(misses: int, last_miss: dt.datetime | None, now: dt.datetime) -> Loc
     * a right PIN, or a committee reset, sets the count back to 0 (the caller
       counts misses since the last of those).
 
-    >>> t = dt.datetime(2026, 11, 22, 8, 0)
-    >>> lockout(4, t, t)
+    The time since the last miss is measured by the caller on the monotonic
+    clock (so setting the wall clock back does not lengthen a wait).
+
+    >>> lockout(4, 0)
     Lockout(allowed=True, wait_seconds=0, locked=False)
-    >>> lockout(6, t, t + dt.timedelta(seconds=10))
+    >>> lockout(6, 10)
     Lockout(allowed=False, wait_seconds=20, locked=False)
-    >>> lockout(15, t, t + dt.timedelta(days=1)).locked
+    >>> lockout(15, 86400).locked
     True
     """
     if misses >= LOCK_AFTER_MISSES:
         return Lockout(False, 0, True)
-    if misses < FREE_MISSES or last_miss is None:
+    if misses < FREE_MISSES or seconds_since_last_miss is None:
         return Lockout(True)
     wait = FIRST_WAIT_SECONDS * 2 ** (misses - FREE_MISSES)
-    remaining = wait - (now - last_miss).total_seconds()
+    remaining = wait - seconds_since_last_miss
     if remaining <= 0:
         return Lockout(True)
     return Lockout(False, int(-(-remaining // 1)))

@@ -19,13 +19,22 @@ def parse_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
 
 
+@dataclass(frozen=True)
+class Moment:
+    """When something happened: wall time, and the monotonic reading within a boot."""
+
+    wall: dt.datetime
+    boot: str
+    mono_ns: int
+
+
 @dataclass
 class Release:
     """A ballot released by a companion for one verified voter."""
 
     id: str
     voter: str
-    released_at: dt.datetime
+    released_at: Moment
     stage: str = "voting"  # voting -> printing -> (print_failed) -> photo -> done
     cast: bool = False
     slip_failures: int = 0
@@ -55,7 +64,7 @@ class Day:
     cancellations: int = 0
     current: Release | None = None
     casts: int = 0
-    last_cast_at: dt.datetime | None = None
+    last_cast_at: Moment | None = None
     slips_printed: int = 0  # slips that came out whole, first try or reprint
     slip_failures: int = 0
     reprints: int = 0
@@ -63,7 +72,7 @@ class Day:
     photo_failures: int = 0
     photos_skipped: int = 0
     pins_set: set[str] = field(default_factory=set)
-    misses: dict[str, tuple[int, dt.datetime]] = field(default_factory=dict)
+    misses: dict[str, tuple[int, Moment]] = field(default_factory=dict)
     locked: set[str] = field(default_factory=set)
     self_test: dict | None = None
     closed_early_reason: str | None = None
@@ -82,7 +91,7 @@ class Day:
     def apply(self, entry) -> None:
         """Fold one event (a ``booth.ledger.ledger.Entry``) into the day."""
         t, p = entry.type, entry.payload
-        when = parse_time(entry.time)
+        when = Moment(parse_time(entry.time), entry.boot, entry.mono_ns)
         self.size = entry.seq + 1
         if t in polls.STATE_AFTER_EVENT:
             self.polls = polls.STATE_AFTER_EVENT[t]

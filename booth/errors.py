@@ -12,7 +12,10 @@ from __future__ import annotations
 class BoothError(Exception):
     code = "error"
 
+    MAX_MESSAGE = 400  # words for a screen, never a dump of the input
+
     def __init__(self, message_id: str, message_en: str, **details) -> None:
+        message_id, message_en = _short(message_id, self.MAX_MESSAGE), _short(message_en, self.MAX_MESSAGE)
         super().__init__(message_en)
         self.message_id = message_id
         self.message_en = message_en
@@ -21,6 +24,11 @@ class BoothError(Exception):
     def to_json(self) -> dict:
         return {"code": self.code, "message_id": self.message_id, "message_en": self.message_en,
                 "details": self.details}
+
+
+def _short(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class NotAllowed(BoothError):

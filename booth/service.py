@@ -62,7 +62,7 @@ class Settings:
 class _Session:
     companion: str
     role: str
-    last_seen: dt.datetime
+    last_seen: int  # monotonic ns
     secret: object | None  # the photo vault secret, unwrapped with this companion's PIN
 
 
@@ -132,17 +132,25 @@ class BoothService:
     def _now(self) -> dt.datetime:
         return self.clock.now()
 
+    def _since(self, moment) -> float:
+        """Seconds since ``moment`` (a ``day.Moment``): on the monotonic clock within
+        the same boot, so correcting the wall clock never stops or stretches a
+        wait; across a reboot, wall time, never negative."""
+        if moment.boot == self.clock.boot:
+            return (self.clock.monotonic_ns() - moment.mono_ns) / 1e9
+        return max(0.0, (self._now() - moment.wall).total_seconds())
+
     def _session(self, token: str | None) -> _Session:
-        session = self._sessions.get(token or "")
+        session = self._sessions.get(token) if isinstance(token, str) else None
         if session is None:
             raise NotSignedIn("Silakan masuk dengan PIN petugas", "Please sign in with a companion PIN")
-        idle = (self._now() - session.last_seen).total_seconds()
+        idle = (self.clock.monotonic_ns() - session.last_seen) / 1e9
         if idle > self.settings.companion_idle_timeout:
             del self._sessions[token]
             self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "idle"})
             raise NotSignedIn("Sesi petugas berakhir karena tidak aktif. Masuk lagi dengan PIN",
                               "Companion session ended after inactivity. Sign in again")
-        session.last_seen = self._now()
+        session.last_seen = self.clock.monotonic_ns()
         return session
 
     def _require(self, action: str, token: str | None, *, states: set[str] | None = None) -> _Session:
@@ -282,6 +290,13 @@ class BoothService:
         from booth.election_package import PackageError, load_package
         from booth.ledger.vault import PhotoVault
 
+        if not isinstance(package_path, str) or not package_path or len(package_path) > 4096 \
+                or not _is_text(package_path):
+            raise PackageRefused("Paket pemilihan tidak ditemukan: lokasinya tidak sah",
+                                 "Election package not found: invalid location")
+        if trusted_committee_key is not None and (
+                not isinstance(trusted_committee_key, (bytes, bytearray)) or len(trusted_committee_key) != 32):
+            raise BadInput("Kunci panitia tidak sah", "Not a committee public key")
         self._transition("load_election")
         if self.ledger.sealed:
             raise NotAllowed("Perangkat sudah disegel", "The device is packed")
@@ -292,9 +307,10 @@ class BoothService:
         try:
             pkg = load_package(package_path, trusted_committee_key=trusted)
         except PackageError as exc:
-            problems = [f"{p.file}{':' + str(p.line) if p.line else ''}: {p.message_id}" for p in exc.problems][:20]
+            problems = [f"{p.file[:80]}{':' + str(p.line) if p.line else ''}: {p.message_id[:160]}"
+                        for p in exc.problems][:20]
             raise PackageRefused("Paket pemilihan ditolak: " + "; ".join(problems[:3]),
-                                 "Election package refused: " + str(exc)[:500], problems=problems) from None
+                                 "Election package refused: " + str(exc)[:300], problems=problems) from None
         target = self.state_dir / ELECTION_DIR
         staging = self.state_dir / (ELECTION_DIR + ".new")
         shutil.rmtree(staging, ignore_errors=True)
@@ -331,10 +347,15 @@ class BoothService:
         return base64.b64decode(value) if value else None
 
     def pin_committee_key(self, raw_public_key: bytes) -> None:
-        """At provisioning: only packages signed by this committee key will load."""
-        if len(raw_public_key) != 32:
+        """At provisioning: only packages signed by this committee key will load (logged, once)."""
+        if not isinstance(raw_public_key, (bytes, bytearray)) or len(raw_public_key) != 32:
             raise BadInput("Kunci panitia tidak sah", "Not a committee public key")
-        self.ledger.set_state("committee_key", base64.b64encode(raw_public_key).decode())
+        if self.day.polls != polls.UNCONFIGURED or self.ledger.get_state("committee_key"):
+            raise NotAllowed("Kunci panitia hanya ditetapkan sekali, sebelum paket dimuat",
+                             "The committee key is pinned once, before any package is loaded")
+        value = base64.b64encode(bytes(raw_public_key)).decode()
+        self._append("device.committee_key", "panitia", {"committee_key": value},
+                     state={"committee_key": value})
 
     # ------------------------------------------------------------ companions
     def _companion(self, companion_id: str):
@@ -344,16 +365,15 @@ class BoothService:
                 return c
         raise BadInput("Petugas tidak dikenal", "Unknown companion", companion=str(companion_id)[:40])
 
-    def _available_secret(self):
-        if self._enroll_secret is not None:
-            return self._enroll_secret
-        for s in self._sessions.values():
-            if s.secret is not None:
-                return s.secret
-        return None
+    def set_first_pin(self, companion_id: str, pin: str, token: str | None = None) -> None:
+        """At handover each companion makes their PIN (6 to 12 digits).
 
-    def set_first_pin(self, companion_id: str, pin: str) -> None:
-        """At handover each companion makes their PIN (at least 6 digits)."""
+        During the handover sitting (the package loaded, the vault's secret
+        still in hand, before activation) no token is needed.  Later — a
+        companion joining after a restart or after activation — the ketua
+        signs in and passes their ``token``: their PIN unlocked the vault's
+        secret that the new companion's PIN will wrap (role ``enroll``).
+        """
         c = self._companion(companion_id)
         if self.ledger.sealed:
             raise NotAllowed("Perangkat sudah disegel", "The device is packed")
@@ -362,7 +382,9 @@ class BoothService:
         problem = comp.check_pin_format(pin)
         if problem:
             raise BadInput(problem, "PIN must be 6 to 12 digits and not trivial")
-        secret = self._available_secret()
+        secret = self._enroll_secret
+        if token is not None:
+            secret = self._require("enroll", token).secret
         if secret is None and not self.day.pins_set:
             # Nobody has a PIN yet, so no photo can have been stored and no
             # wrap of the vault's secret exists: after a restart between the
@@ -370,8 +392,8 @@ class BoothService:
             self._new_vault()
             secret = self._enroll_secret
         if secret is None:
-            raise NotAllowed("Minta petugas yang sudah punya PIN masuk dulu, lalu buat PIN petugas ini",
-                             "Ask a companion who has a PIN to sign in first, then make this companion's PIN")
+            raise NotAllowed("Ketua harus masuk dengan PIN dulu untuk mendaftarkan petugas ini",
+                             "The coordinator must sign in first to enrol this companion")
         self._vault.wrap_for_companion(c.id, pin, secret, scrypt_n=self.settings.pin_scrypt_n)
         self._append("companion.pin_set", c.id, {"companion": c.id},
                      state={f"pin:{c.id}": comp.hash_pin(pin, n=self.settings.pin_scrypt_n)})
@@ -382,7 +404,7 @@ class BoothService:
         if c.id not in self.day.pins_set:
             raise NotAllowed("Petugas ini belum membuat PIN", "This companion has not made a PIN yet")
         misses, last = self.day.misses.get(c.id, (0, None))
-        rule = comp.lockout(misses, last, self._now())
+        rule = comp.lockout(misses, None if last is None else self._since(last))
         if c.id in self.day.locked or rule.locked:
             raise LockedOut("PIN terkunci. Hubungi panitia untuk membuka", "PIN locked. Ask the committee to unlock",
                             locked=True, wait_seconds=0)
@@ -407,11 +429,13 @@ class BoothService:
             except VaultError:
                 secret = None  # photos stay closed to this companion; voting goes on
         token = secrets.token_urlsafe(24)
-        self._sessions[token] = _Session(c.id, c.role, self._now(), secret)
+        self._sessions[token] = _Session(c.id, c.role, self.clock.monotonic_ns(), secret)
         self._append("companion.login", c.id, {"companion": c.id})
         return token
 
     def sign_out(self, token: str) -> None:
+        if not isinstance(token, str):
+            raise NotSignedIn("Silakan masuk dengan PIN petugas", "Please sign in with a companion PIN")
         session = self._sessions.pop(token, None)
         if session is not None:
             self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "signed out"})
@@ -462,8 +486,11 @@ class BoothService:
             raise NotAllowed(f"Tahap berikutnya adalah {_stage_words(expected)[0]}",
                              f"The next step is {_stage_words(expected)[1]}", expected=expected)
         if stage == "installed":
-            if not isinstance(self_test, dict) or not self_test:
+            if not self_test:
                 raise BadInput("Jalankan uji perangkat keras dulu", "Run the hardware self-test first")
+            _check_results(self_test)
+        elif self_test is not None:
+            raise BadInput("Hasil uji hanya untuk tahap dipasang", "Self-test results belong to 'installed'")
         payload = {"place": place, "note": note, "authenticated": token is not None}
         if self_test is not None:
             payload["self_test"] = self_test
@@ -471,8 +498,7 @@ class BoothService:
 
     def record_self_test(self, token: str, results: dict) -> None:
         s = self._require("self_test", token)
-        if not isinstance(results, dict) or not all(isinstance(v, str) for v in results.values()):
-            raise BadInput("Hasil uji tidak sah", "Bad self-test results")
+        _check_results(results)
         self._append("hardware.self_test", s.companion, {"results": results})
 
     def custody_trail(self) -> list[dict]:
@@ -495,6 +521,7 @@ class BoothService:
             raise NotAllowed("Catat pemasangan dan uji perangkat dulu", "Record installation and self-test first")
         first = "activated" not in self.day.custody_done
         self._append("polls.zero_report", s.companion, {"ballots": self.ledger.ballots_cast})
+        self._enroll_secret = None  # activation ends the handover sitting
         if first:
             self._append("custody.activated", s.companion, {"place": self._place(), "note": "laporan nol dicetak"})
 
@@ -582,10 +609,16 @@ class BoothService:
         s = self._require("export", token, states={polls.COUNTED})
         if self.day.results_printed == 0:
             raise NotAllowed("Cetak laporan hasil dulu, baru ekspor", "Print the results report before exporting")
-        self._append("polls.exported", s.companion, {"file": Path(out_path).name})
-        extra = self._bundle_extras()
-        write_bundle(self.ledger, Path(out_path), extra)
-        return str(out_path)
+        if not isinstance(out_path, str) or not out_path or len(out_path) > 4096 or not _is_text(out_path):
+            raise BadInput("Lokasi ekspor tidak sah", "Invalid export location")
+        try:
+            write_bundle(self.ledger, Path(out_path), self._bundle_extras())
+        except OSError as exc:
+            raise BadInput(f"Tidak bisa menulis ke {out_path[:100]}: periksa flashdisk",
+                           f"Cannot write {out_path[:100]}: check the USB stick ({exc.strerror})") from None
+        # logged only once the file is really there; the bundle holds the log up to the count
+        self._append("polls.exported", s.companion, {"file": Path(out_path).name[:100]})
+        return out_path
 
     def _bundle_extras(self) -> dict[str, bytes]:
         res = self.results()
@@ -621,10 +654,12 @@ class BoothService:
     # ------------------------------------------------------------- voters
     def search_voters(self, token: str, query: str, limit: int = 10) -> list[dict]:
         self._require("check_in", token)
-        if not isinstance(query, str) or not query.strip() or len(query) > 100:
+        if not isinstance(query, str) or not query.strip() or len(query) > 100 or not _is_text(query):
             raise BadInput("Ketik NIK atau nama pemilih", "Type the voter's NIK or name")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
+            raise BadInput("Jumlah hasil harus 1 sampai 50", "The number of results must be 1 to 50")
         self._need_package()
-        matches = self._index.search(query, limit=max(1, min(int(limit), 50)))
+        matches = self._index.search(query, limit=limit)
         return [self._voter_row(m.voter, score=m.score, why=m.why_id or m.why) for m in matches]
 
     def _voter_row(self, v, **extra) -> dict:
@@ -661,6 +696,10 @@ class BoothService:
 
         s = self._require("add_dptb", token, states={polls.OPEN, polls.PAUSED})
         pkg = self._need_package()
+        if not isinstance(nik, str) or len(nik) > 40 or not _is_text(nik):
+            raise BadInput("NIK tidak sah: harus 16 angka", "Invalid NIK: it must be 16 digits")
+        if not isinstance(birth_date, str) or len(birth_date) > 20:
+            raise BadInput("Tanggal lahir tidak sah (TTTT-BB-HH)", "Invalid birth date (YYYY-MM-DD)")
         _check_text(name, "nama", "name", 100, required=True)
         _check_text(reason, "alasan", "reason", 200, required=True)
         for value, wid, wen in ((address, "alamat", "address"), (rt, "RT", "RT"), (rw, "RW", "RW")):
@@ -753,7 +792,7 @@ class BoothService:
             raise BadInput("Pilihan tidak sah", "Not a valid choice")
         last = self.day.last_cast_at
         if last is not None:
-            wait = self.settings.min_cast_interval - (self._now() - last).total_seconds()
+            wait = self.settings.min_cast_interval - self._since(last)
             if wait > 0:
                 raise TooSoon(f"Mohon tunggu {int(wait) + 1} detik", f"Please wait {int(wait) + 1} seconds",
                               wait_seconds=wait)
@@ -804,8 +843,15 @@ class BoothService:
         current = self._current(release_id, "photo")
         if self._vault is None:
             raise NotAllowed("Brankas foto belum siap", "The photo vault is not ready")
+        if not isinstance(jpeg, (bytes, bytearray)):
+            raise BadInput("Foto tidak sah", "Not a photo")
+        if self._vault.has_photo(current.voter):
+            # stored just before a crash, not yet logged: keep that photo, log it now
+            self._append("voter.photo_taken", "system",
+                         {"voter": current.voter, "release": release_id, "recovered": True})
+            return
         try:
-            self._vault.store_photo(current.voter, jpeg)
+            self._vault.store_photo(current.voter, bytes(jpeg))
         except VaultError as exc:
             raise BadInput("Foto tidak bisa disimpan", f"Photo not stored: {exc}") from None
         self._append("voter.photo_taken", "system", {"voter": current.voter, "release": release_id})
@@ -832,7 +878,7 @@ class BoothService:
     def expire_release(self, release_id: str) -> None:
         """The kiosk's idle timer: a release unused for ``release_timeout`` is cancelled."""
         current = self._current(release_id, "voting")
-        age = (self._now() - current.released_at).total_seconds()
+        age = self._since(current.released_at)
         if age < self.settings.release_timeout:
             raise NotAllowed("Belum waktunya dibatalkan", "Not timed out yet", wait_seconds=self.settings.release_timeout - age)
         self._append("ballot.release_cancelled", "system", {"release": release_id, "reason": "timeout"})
@@ -855,11 +901,12 @@ class BoothService:
         return {"paused": paused, "polls": self.day.polls}
 
     # ------------------------------------------------------------ checking
-    def verify_ledger(self, token: str) -> dict:
-        """Verify this device's own ledger in place (companion screen, with progress)."""
+    def verify_ledger(self, token: str | None = None) -> dict:
+        """Verify this device's own ledger in place; on a packed device anyone may (read only)."""
         from booth.ledger.verify import DatabaseSource, verify
 
-        self._require("verify", token) if not self.ledger.sealed else self._session(token)
+        if not self.ledger.sealed:
+            self._require("verify", token)
         report = verify(DatabaseSource(conn=self.ledger.connection))
         return report.to_json()
 
@@ -874,11 +921,31 @@ def _stage_words(stage: str | None) -> tuple[str, str]:
 def _check_text(value, word_id: str, word_en: str, limit: int, *, required: bool = False) -> None:
     if value is None and not required:
         return
-    if not isinstance(value, str) or len(value) > limit or any(ord(ch) < 32 and ch not in "\n" for ch in value):
+    if (not isinstance(value, str) or len(value) > limit
+            or any(ord(ch) < 32 and ch not in "\n" for ch in value) or not _is_text(value)):
         raise BadInput(f"Isian {word_id} tidak sah (paling banyak {limit} huruf)",
                        f"Invalid {word_en} (at most {limit} characters)")
     if required and not value.strip():
         raise BadInput(f"Isian {word_id} wajib diisi", f"The {word_en} is required")
+
+
+def _is_text(value: str) -> bool:
+    """Real Unicode text (a lone surrogate from a JSON socket is not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_results(results) -> dict:
+    """Self-test results: a small table of device name -> "ok" or what failed."""
+    if not isinstance(results, dict) or not results or len(results) > 20:
+        raise BadInput("Hasil uji perangkat tidak sah", "Invalid self-test results")
+    for key, value in results.items():
+        _check_text(key, "nama perangkat", "device name", 40, required=True)
+        _check_text(value, "hasil uji", "test result", 200, required=True)
+    return results
 
 
 def _package_files(path: Path) -> dict[str, bytes]:

@@ -26,6 +26,7 @@ _TYPES = [
     EventType("ledger.created", "Buku besar perangkat dibuat", "Device ledger created"),
     EventType("device.started", "Perangkat dinyalakan", "Device started"),
     EventType("device.recovered", "Perangkat pulih setelah mati mendadak", "Device recovered after an unclean stop"),
+    EventType("device.committee_key", "Kunci panitia ditetapkan", "Committee key pinned"),
     EventType("device.power", "Perubahan daya listrik", "Power state changed"),
     # election package
     EventType("election.loaded", "Paket pemilihan dimuat dan diperiksa", "Election package loaded and checked"),

@@ -52,6 +52,12 @@ _render_cache: OrderedDict = OrderedDict()
 _RENDER_CACHE_SIZE = 600
 
 
+def forget_rendered() -> None:
+    """Drop cached renderings (after pygame was quit and started again)."""
+    _render_cache.clear()
+    _scaled_cache.clear()
+
+
 def render_line(line: str, px: int, bold: bool, color) -> pygame.Surface:
     """One line of text (cached: most frames redraw the same words)."""
     key = (line, px, bold, tuple(color))

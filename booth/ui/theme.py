@@ -137,11 +137,15 @@ _fonts: dict[tuple[bool, int], pygame.font.Font] = {}
 
 def font(px: int, bold: bool = False) -> pygame.font.Font:
     """DejaVu Sans at ``px`` pixels (cached)."""
+    if not pygame.font.get_init():  # first use, or pygame was quit (fonts made before are dead)
+        pygame.font.init()
+        _fonts.clear()
+        from booth.ui.drawing import forget_rendered
+
+        forget_rendered()
     key = (bold, int(px))
     f = _fonts.get(key)
     if f is None:
-        if not pygame.font.get_init():
-            pygame.font.init()
         f = pygame.font.Font(str(font_path(BOLD if bold else REGULAR)), max(6, int(px)))
         _fonts[key] = f
     return f
