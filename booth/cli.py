@@ -148,11 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", help="bundle file to write (.zip)")
     p.set_defaults(func=_cmd_export)
 
-    from booth import election_cli, records_cli, sim_cli
+    from booth import election_cli, records_cli, service_cli, sim_cli
 
     election_cli.register(sub)
     records_cli.register(sub)
     sim_cli.register(sub)
+    service_cli.register(sub)
     return parser
 
 

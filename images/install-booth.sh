@@ -70,6 +70,7 @@ in_root() {
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
   else
     [ -e "$root/dev/null" ] || mknod -m 666 "$root/dev/null" c 1 3
+    # shellcheck disable=SC2016  # the inner script expands its own "$@", not ours
     unshare --mount --propagation private -- sh -c '
       root="$1"; shift
       mount -t proc proc "$root/proc"
