@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import multiprocessing
 import sqlite3
 import zipfile
 import zlib
@@ -111,6 +112,7 @@ class DatabaseSource:
     def __init__(self, path: Path | None = None, conn: sqlite3.Connection | None = None) -> None:
         self._owned = conn is None
         self._shm_existed = True
+        self.path = None
         if conn is not None:
             self._conn = conn
             self.name = "ledger (open connection)"
@@ -120,6 +122,7 @@ class DatabaseSource:
         if not db.is_file():
             raise Unreadable(f"no ledger database at {path}")
         self.name = str(path)
+        self.path = path
         # Reading a WAL database makes SQLite create a -shm index beside it; it
         # would record which pages the last transaction wrote, so remove it
         # again when done if it was not there before.
@@ -181,6 +184,7 @@ class BundleSource:
 
     def __init__(self, path: Path) -> None:
         self.name = str(path)
+        self.path = Path(path)
         try:
             self._zip = zipfile.ZipFile(path)
             self._header = json.loads(self._zip.read("bundle.json"))
@@ -275,6 +279,71 @@ def _verify_sig(public_key, sig: bytes, message: bytes) -> bool:
         return False
 
 
+def _ballot_signatures(path: Path, out) -> None:
+    """Worker process: check every cast ballot's signature; send the IDs that fail.
+
+    The ballots' signatures do not depend on the event chain, so they are
+    checked beside it, on a second core, while the main process walks the log.
+    Sends None if anything goes wrong; the main process then checks them itself.
+    """
+    result = None
+    try:
+        source = open_source(path)
+        try:
+            _, public_key = note.parse_verifier_key(source.verifier_key())
+            bad = []
+            for ballot_id, filled, slot, sig in source.ballots():
+                if filled != 1 or not isinstance(slot, bytes) or not isinstance(sig, bytes):
+                    continue
+                record = formats.unpad_slot(slot) if source.padded_ballots else slot
+                if not _verify_sig(public_key, sig, formats.ballot_message(record)):
+                    bad.append(ballot_id)
+            result = bad
+        finally:
+            source.close()
+    except Exception:  # noqa: BLE001 - any trouble: the main process checks in-process
+        result = None
+    out.send(result)
+    out.close()
+
+
+class _BallotSignatureCheck:
+    """The ballot signatures, checked in a forked worker when that is possible."""
+
+    def __init__(self, source) -> None:
+        self._proc = self._pipe = None
+        path = getattr(source, "path", None)
+        if path is None:
+            return
+        try:
+            ctx = multiprocessing.get_context("fork")
+            self._pipe, child = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_ballot_signatures, args=(path, child), daemon=True)
+            self._proc.start()
+            child.close()
+        except (OSError, ValueError):
+            self._proc = self._pipe = None
+
+    def bad_ids(self) -> set[bytes] | None:
+        """The IDs whose signature failed, or None if the worker could not tell."""
+        if self._proc is None:
+            return None
+        try:
+            result = self._pipe.recv()
+        except (EOFError, OSError):
+            result = None
+        self.stop()
+        return None if result is None else set(result)
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.join(timeout=5)
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._pipe.close()
+            self._proc = None
+
+
 def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str | None = None,
            *, stop_at_first: bool = False) -> Report:
     """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input.
@@ -283,8 +352,10 @@ def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str 
     when only valid/invalid matters); otherwise up to 20 problems are listed.
     """
     report = Report(source=source.name, stop_at_first=stop_at_first)
+    # (stop_at_first wants the first problem quickly and in order: no worker)
+    ballots = _BallotSignatureCheck(source) if not stop_at_first else _BallotSignatureCheck(None)
     try:
-        _verify(source, report, list(known_checkpoints), expected_fingerprint)
+        _verify(source, report, list(known_checkpoints), expected_fingerprint, ballots)
     except _Stop:
         pass
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -292,11 +363,12 @@ def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str 
     except _ZIP_FAILURES as exc:
         raise Unreadable(f"the bundle is damaged and cannot be read: {exc!r}") from None
     finally:
+        ballots.stop()
         source.close()
     return report
 
 
-def _verify(source, report: Report, known_texts: list[str], expected_fp: str | None) -> None:
+def _verify(source, report: Report, known_texts: list[str], expected_fp: str | None, ballots) -> None:
     summary = report.summary
     summary["kind"] = source.kind
     vkey = source.verifier_key()
@@ -441,6 +513,7 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
                        f"covers {size} events but the log has only {frontier.size} (truncated)")
 
     # ---------------------------------------------------------------- ballots
+    bad_signatures = ballots.bad_ids()  # None: check each signature here
     ballot_frontier = merkle.Frontier()
     tally: Counter = Counter()
     stored = slots = 0
@@ -480,7 +553,9 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
             report.add(where, "record's identifier differs from its slot (swapped?)")
         if obj["election"] != election_id:
             report.add(where, "ballot belongs to another election")
-        if not _verify_sig(public_key, sig, formats.ballot_message(record)):
+        signed = (ballot_id not in bad_signatures if bad_signatures is not None
+                  else _verify_sig(public_key, sig, formats.ballot_message(record)))
+        if not signed:
             report.add(where, "ballot signature does not verify (changed, or signed by another key)")
         ballot_frontier.append(merkle.leaf_hash(record))
         tally[obj["selection"]] += 1
