@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     records_cli.register(sub)
     sim_cli.register(sub)
     service_cli.register(sub)
+    from booth.ui import kiosk_cli
+
+    kiosk_cli.register(sub)
     return parser
 
 

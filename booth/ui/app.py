@@ -54,6 +54,7 @@ class KioskSettings:
     expire_retry_s: float = 30.0  # then: ask the core to expire the release this often
     slip_check_s: float = 20.0  # "check your slip" moves on by itself after this
     thanks_s: float = 6.0
+    lost_print_s: float = 15.0  # "printing" with no print job here this long: reported as a failed slip
     confirm_guard_s: float = 0.8  # "Ya, Pilih" does nothing this soon after the choice (double presses)
     photo_look_s: float = 3.0  # time to look at the camera before the countdown starts
     photo_countdown: int = 3

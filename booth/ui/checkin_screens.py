@@ -125,7 +125,6 @@ class VoterScreen(CompanionScreen):
         self.voter = voter
 
     def build_body(self, area):
-        t = self.theme
         body, (no, yes) = self.footer(area, 2)
         self.add(Button(_("Not this person"), self.back, no, bold=False))
         if self.voter["status"] == "voted":
@@ -292,7 +291,6 @@ class ReprintScreen(CompanionScreen):
     title = N_("Print the slip again")
 
     def build_body(self, area):
-        t = self.theme
         body, (back, go) = self.footer(area, 2)
         self.body = body
         self.add(Button(_("Back"), self.back, back, bold=False))

@@ -15,7 +15,7 @@ from booth.hardware.power import Power
 from booth.ui import layout as L
 from booth.ui.common_screens import CompanionScreen, QuestionScreen, local_time
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data
-from booth.ui.widgets import Button, Panel
+from booth.ui.widgets import Button, Panel, even_text
 
 PAPER_WORDS = {
     "ok": (N_("Paper OK"), "ok"),
@@ -179,6 +179,7 @@ class CompanionHome(CompanionScreen):
         for b, cell in zip(buttons, cells):
             b.rect = cell
             self.add(b)
+        even_text(buttons, t)
 
     def count_lines(self) -> list[tuple]:
         c = self.status.get("counts", {})

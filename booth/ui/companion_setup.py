@@ -410,7 +410,6 @@ class ZeroReportScreen(CompanionScreen):
         return self.printed
 
     def build_body(self, area):
-        t = self.theme
         body, cells = self.footer(area, 2 if self.printed else 1)
         self.body = body
         if self.printed:

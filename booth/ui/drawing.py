@@ -6,8 +6,7 @@ words, where, whether they were translated words, data or the core's words,
 and whether they still did not fit (``clipped``).  Tests and the headless
 driver read :attr:`Painter.items` to know what the screen shows.
 
->>> import pygame; pygame.init()
-(...)
+>>> _ = pygame.init()
 >>> p = Painter(pygame.Surface((400, 200)), Theme((400, 200)))
 >>> p.text(data("SITI RAHMAWATI"), pygame.Rect(0, 0, 400, 100), 30).clipped
 False

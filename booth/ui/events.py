@@ -59,3 +59,29 @@ def from_pygame(event, size: tuple[int, int]) -> Touch | None:
             return None  # hovering is not touching
         return Touch(_MOUSE[event.type], tuple(int(v) for v in event.pos))
     return None
+
+
+def from_window(event, origin: tuple[int, int], kiosk_size: tuple[int, int],
+                window_size: tuple[int, int]) -> Touch | None:
+    """The :class:`Touch` for an event in a bigger window that shows the kiosk at ``origin``
+    (the simulator window: kiosk beside its panel), or None if it is not on the kiosk.
+
+    >>> e = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(420, 30), button=1)
+    >>> from_window(e, (400, 0), (800, 480), (1400, 480))
+    Touch(kind='down', pos=(20, 30), finger=-1)
+    """
+    if event.type in _FINGER:
+        x = event.x * window_size[0] - origin[0]
+        y = event.y * window_size[1] - origin[1]
+        if not (0 <= x < kiosk_size[0] and 0 <= y < kiosk_size[1]) and event.type == pygame.FINGERDOWN:
+            return None
+        return Touch(_FINGER[event.type], (min(kiosk_size[0] - 1, max(0, int(x))),
+                                           min(kiosk_size[1] - 1, max(0, int(y)))),
+                     int(getattr(event, "finger_id", 0)))
+    touch = from_pygame(event, window_size)
+    if touch is None:
+        return None
+    x, y = touch.pos[0] - origin[0], touch.pos[1] - origin[1]
+    if touch.kind == "down" and not (0 <= x < kiosk_size[0] and 0 <= y < kiosk_size[1]):
+        return None  # on the panel beside the kiosk, not on the kiosk
+    return Touch(touch.kind, (x, y), touch.finger)

@@ -135,14 +135,21 @@ class Theme:
 _fonts: dict[tuple[bool, int], pygame.font.Font] = {}
 
 
+def _forget_fonts() -> None:
+    """pygame.quit() kills every Font made before; make new ones after the next init."""
+    from booth.ui.drawing import forget_rendered
+
+    _fonts.clear()
+    forget_rendered()
+
+
+pygame.register_quit(_forget_fonts)
+
+
 def font(px: int, bold: bool = False) -> pygame.font.Font:
     """DejaVu Sans at ``px`` pixels (cached)."""
-    if not pygame.font.get_init():  # first use, or pygame was quit (fonts made before are dead)
+    if not pygame.font.get_init():
         pygame.font.init()
-        _fonts.clear()
-        from booth.ui.drawing import forget_rendered
-
-        forget_rendered()
     key = (bold, int(px))
     f = _fonts.get(key)
     if f is None:

@@ -16,7 +16,7 @@ without clips, :class:`Voice` still records what it would have said, which
 is what tests check.
 
 >>> v = Voice(None)
->>> v.say("ballot", "id"); v.history[-1].key
+>>> _ = v.say("ballot", "id"); v.history[-1].key
 'ballot'
 """
 

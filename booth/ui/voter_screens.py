@@ -209,6 +209,10 @@ class VoterScreen(Screen):
         if self.speech:
             self.app.say(self.speech)
 
+    def draw(self, p) -> None:
+        super().draw(p)
+        self.notice(p)
+
     def message_screen(self, p, title, body=None, *, icon: str | None = None, color=None, small=None) -> None:
         """Big centred words (the waiting/printing/thanks family)."""
         area = L.inset(pygame.Rect(0, 0, *self.size), p.theme.margin * 2)
@@ -253,7 +257,6 @@ class WaitingScreen(VoterScreen):
         if self.flow.election:
             p.text(data(self.flow.election.get("title", "")), low, p.theme.small, color=p.colors.muted,
                    valign="bottom")
-        self.notice(p)
 
 
 class _ClosedLike(VoterScreen):
@@ -350,6 +353,7 @@ class BallotScreen(VoterScreen):
         super().__init__(app)
         self.idle_stage = 0  # 0 fine, 1 prompted, 2 companion called
         self.next_expire_try: float | None = None
+        self._swallow = False  # the finger that woke the ballot is still down
 
     def build(self, area):
         t = self.theme
@@ -388,7 +392,31 @@ class BallotScreen(VoterScreen):
 
     def on_nav(self, nav):
         self.app.prefs.voice = True  # a voter using the buttons hears the prompts
+        if self.idle_stage:
+            self.wake()
+            return True  # the press that answers "are you still voting?" chooses nothing
         return False
+
+    def handle(self, event):
+        from booth.ui.events import Touch
+
+        if isinstance(event, Touch) and (self.idle_stage or self._swallow):
+            # The touch that answers "are you still voting?" lands on the banner, not on a
+            # candidate under it: it only wakes the ballot.
+            if event.kind == "down":
+                self._swallow = True
+                self.wake()
+            elif event.kind == "up":
+                self._swallow = False
+            self.cancel_touch()
+            return
+        super().handle(event)
+
+    def wake(self) -> None:
+        self.app.note_activity()
+        self.idle_stage = 0
+        self.next_expire_try = None
+        self.app.station.show_state()
 
     # -------------------------------------------------------- idle voter
     def update(self, now):
@@ -525,6 +553,18 @@ class PrintingScreen(VoterScreen):
 
     def update(self, now):
         self.flow.retry_cast_if_due(now)
+        release = self.flow.core.get("release")
+        if (self.flow.casting is None and not self.reported and release
+                and now - self.shown_at >= self.app.settings.lost_print_s):
+            # The core says "printing" but this kiosk is printing nothing (it restarted, or lost the
+            # answer to the cast): report a failed slip, so a companion reprints it — never a recast.
+            self.reported = True
+            self.app.call(self.app.api.slip_failed, release, "KioskLostPrint", on_error=lambda exc: True)
+            self.app.after_action()
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.reported = False
 
 
 class PrintFailedScreen(VoterScreen):

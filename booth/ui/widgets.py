@@ -90,6 +90,7 @@ class Button(Widget):
         self.sublabel = sublabel
         self.speech = speech
         self.bold = bold
+        self.px: int | None = None  # a common text size for a group of buttons (see even_text)
 
     @property
     def label(self) -> str:
@@ -129,9 +130,26 @@ class Button(Widget):
             p.text(self.text, top, p.theme.button, color=fg, bold=self.bold)
             p.text(self.sublabel, bottom, p.theme.small, color=fg)
         elif self.text:
-            p.text(self.text, inner, p.theme.button, color=fg, bold=self.bold)
+            p.text(self.text, inner, self.px or p.theme.button, color=fg, bold=self.bold)
         if focused:
             p.focus_ring(self.rect)
+
+    def text_box(self, theme) -> pygame.Rect:
+        inner = L.inset(self.rect, max(6, theme.gap), max(4, theme.gap // 2))
+        if self.icon and self.text:
+            size = min(inner.height, max(theme.button, inner.height // 2), inner.width // 4)
+            inner = L.split_left(inner, size, theme.gap)[1]
+        return inner
+
+
+def even_text(buttons: list[Button], theme, *, max_lines: int = 2) -> None:
+    """Give a group of buttons one text size: the largest at which every label fits."""
+    labelled = [b for b in buttons if b.text and not b.sublabel]
+    if not labelled:
+        return
+    size = min(fit(str(b.text), theme.button, b.bold, b.text_box(theme), max_lines=max_lines)[0] for b in labelled)
+    for b in labelled:
+        b.px = size
 
 
 class Toggle(Button):
