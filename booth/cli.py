@@ -157,7 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
     from booth.ui import kiosk_cli
 
     kiosk_cli.register(sub)
+    p = sub.add_parser("screens", help="regenerate the screenshot gallery of every kiosk screen (docs/screens)")
+    p.add_argument("out", nargs="?", default="docs/screens")
+    p.add_argument("--sizes", help="e.g. 720x1280,1024x600 (default: every supported size)")
+    p.add_argument("--languages", help="e.g. id,en (default: both)")
+    p.set_defaults(func=_cmd_screens)
     return parser
+
+
+def _cmd_screens(args) -> int:
+    from booth.ui import gallery
+
+    argv = [args.out]
+    if args.sizes:
+        argv += ["--sizes", args.sizes]
+    if args.languages:
+        argv += ["--languages", args.languages]
+    return gallery.main(argv) or 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,13 +11,40 @@ full screen without a cursor; ``--windowed`` gives a window that can be
 closed and takes the arrow keys, Enter and Backspace as the booth's buttons
 (F12: the companion button).  Exit codes: 0 a ketua exited the kiosk (or the
 window was closed), 2 bad arguments or nothing to connect to.
+
+Under systemd (``booth-kiosk.service``, ``Type=notify``) the kiosk tells the
+service manager, through :mod:`booth.systemd_notify`: ``READY=1`` once the
+first frame is on the display *and* the ledger service has answered;
+``STATUS=`` lines a companion can read (``systemctl status booth-kiosk``),
+e.g. *"Kiosk siap; layar waiting; sambungan buku besar ke-1 / Kiosk ready;
+screen waiting; ledger connection #1"* or, while the ledger service restarts,
+*"Mohon tunggu: layanan buku besar belum menjawab … / Please wait: …"*; the
+connection number goes up each time the kiosk had to connect again (after a
+ledger restart), so a companion or a test can see that it reconnected;
+``WATCHDOG=1`` from the main loop every half of ``$WATCHDOG_USEC`` (a hung
+loop is restarted); ``STOPPING=1`` on SIGTERM.  The poll the voter's screen
+rests on (``voter_screen``, and ``status``) waits at most
+:data:`POLL_TIMEOUT` seconds for an answer, so while the ledger restarts
+(its socket keeps the kiosk's connection queued) the loop keeps drawing the
+"Mohon tunggu" screen and pinging the watchdog, then resumes the session.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
+
+from booth.systemd_notify import Notifier, watchdog_interval
+
+#: Seconds the kiosk waits for an answer to a poll (``voter_screen``, ``status``) before it shows
+#: "Mohon tunggu" and asks again: the ledger service may be restarting behind its socket.
+POLL_TIMEOUT = 3.0
+QUICK_METHODS = frozenset({"voter_screen", "status"})
+_quick = threading.local()  # .on: a poll is in flight on this thread
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -37,9 +64,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def _open_api(args):
     if args.socket:
-        from booth.api_client import BoothClient
-
-        return BoothClient(args.socket)
+        return _kiosk_client(args.socket)
     from booth.service import BoothService
 
     state = Path(args.state)
@@ -74,9 +99,11 @@ def _cmd_kiosk(args) -> int:
         os.environ.setdefault("SDL_VIDEO_CENTERED", "1")
     surface = KioskApp.open_display(args.size, windowed=args.windowed)
     app = KioskApp(api, Station(api, devices), devices, surface.get_size(), settings=settings, surface=surface)
+    notifier = Notifier.from_environment()
     try:
-        app.run()
+        run_supervised(app, api, notifier, watchdog_interval())
     finally:
+        notifier.close()
         devices.close()
         closer = getattr(api, "close", None)
         if closer is not None:
@@ -85,6 +112,139 @@ def _cmd_kiosk(args) -> int:
 
         pygame.quit()
     return 0
+
+
+# ------------------------------------------------------------ systemd: notify and watchdog
+def _kiosk_client(socket_path: str):
+    """A :class:`~booth.api_client.BoothClient` that keeps count for the kiosk's status line.
+
+    ``reachable``: whether the ledger service answered the last call (any
+    answer, a refusal too); ``connections``: how many times it connected
+    (1 after start, +1 after each ledger restart).  Polls wait at most
+    :data:`POLL_TIMEOUT` seconds (they are read-only: nothing is lost by
+    giving up and asking again); every other call keeps the client's timeout.
+    """
+    import socket
+
+    from booth.api_client import BoothClient
+    from booth.api_server import LedgerUnavailable
+    from booth.errors import BoothError
+
+    class PollSocket(socket.socket):
+        """The client's connection; during a poll "wait for the answer" means POLL_TIMEOUT, not forever
+        (``read_frame`` waits for an answer's first byte with no timeout: a hung ledger would hang us)."""
+
+        __slots__ = ()
+
+        def settimeout(self, value):
+            if value is None and getattr(_quick, "on", False):
+                value = POLL_TIMEOUT
+            super().settimeout(value)
+
+    class KioskClient(BoothClient):
+        def __init__(self, path: str) -> None:
+            self._timeout = 120.0
+            self.reachable: bool | None = None
+            self.connections = 0
+            super().__init__(path)
+
+        @property
+        def timeout(self) -> float:
+            return POLL_TIMEOUT if getattr(_quick, "on", False) else self._timeout
+
+        @timeout.setter
+        def timeout(self, value: float) -> None:
+            self._timeout = value
+
+        def _connect(self):
+            sock = super()._connect()
+            sock.__class__ = PollSocket  # same object, same descriptor: only settimeout differs
+            self.connections += 1
+            return sock
+
+        def call(self, method: str, **params):
+            _quick.on = method in QUICK_METHODS
+            try:
+                result = super().call(method, **params)
+            except LedgerUnavailable:
+                self.reachable = False
+                raise
+            except BoothError:
+                self.reachable = True
+                raise
+            finally:
+                _quick.on = False
+            self.reachable = True
+            return result
+
+    return KioskClient(socket_path)
+
+
+class Supervision:
+    """What the kiosk tells systemd, decided after each frame (see the module docstring)."""
+
+    def __init__(self, app, api, notifier: Notifier, interval: float | None, *, clock=time.monotonic) -> None:
+        self.app = app
+        self.api = api
+        self.notifier = notifier
+        self.interval = interval
+        self.clock = clock
+        self.ready = False
+        self.last_status: str | None = None
+        self.last_ping = float("-inf")
+
+    def answered(self) -> bool:
+        """Whether the ledger answered last time (an in-process core always does)."""
+        return getattr(self.api, "reachable", True) is True
+
+    def status_text(self) -> str:
+        screen = self.app.frame.screen or "-"
+        if not self.answered():
+            return (f"Mohon tunggu: layanan buku besar belum menjawab; layar {screen} / "
+                    f"Please wait: the ledger service does not answer; screen {screen}")
+        n = getattr(self.api, "connections", 1)
+        return (f"Kiosk siap; layar {screen}; sambungan buku besar ke-{n} / "
+                f"Kiosk ready; screen {screen}; ledger connection #{n}")
+
+    def after_frame(self) -> None:
+        now = self.clock()
+        if not self.ready:
+            if self.app.frame.number >= 1 and self.answered():
+                self.last_status = self.status_text()
+                self.notifier.ready(self.last_status)
+                self.ready = True
+            elif self.last_status is None:
+                self.last_status = "Memulai kiosk, menunggu buku besar / starting, waiting for the ledger"
+                self.notifier.status(self.last_status)
+        else:
+            text = self.status_text()
+            if text != self.last_status:
+                self.last_status = text
+                self.notifier.status(text)
+        if self.interval is not None and now - self.last_ping >= self.interval:
+            self.notifier.watchdog()
+            self.last_ping = now
+
+
+def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None:
+    """``app.run()`` with READY/STATUS/WATCHDOG after each frame and a clean stop on SIGTERM."""
+    import pygame
+
+    supervision = Supervision(app, api, notifier, interval)
+
+    def stop(signum, frame) -> None:
+        app.running = False
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    ticker = pygame.time.Clock()
+    try:
+        while app.running:
+            app.step()
+            supervision.after_frame()
+            ticker.tick(app.settings.fps)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        notifier.stopping("Kiosk berhenti / kiosk stopping")
 
 
 def register(subparsers) -> None:

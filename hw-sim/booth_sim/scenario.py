@@ -684,7 +684,7 @@ class _DayCheck:
                            "add a committee_reset first")
             return None
         misses, last = self.misses.pop(cid, (0, None))
-        rule = comp.lockout(misses, last, self.now)
+        rule = comp.lockout(misses, None if last is None else (self.now - last).total_seconds())
         if not rule.allowed:
             self.now += dt.timedelta(seconds=rule.wait_seconds)  # the runner waits too
         return cid
@@ -818,7 +818,7 @@ class _DayCheck:
         for _ in range(a["times"]):
             if cid in self.locked:
                 break
-            rule = comp.lockout(misses, last, self.now)
+            rule = comp.lockout(misses, None if last is None else (self.now - last).total_seconds())
             if not rule.allowed:
                 self.now += dt.timedelta(seconds=rule.wait_seconds)
             misses, last = misses + 1, self.now

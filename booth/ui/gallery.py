@@ -1,0 +1,332 @@
+"""The screen gallery: a PNG of every voter and companion screen, per resolution and language.
+
+    python -m booth.ui.gallery docs/screens            # every resolution, both languages
+    python -m booth.ui.gallery /tmp/g --sizes 720x1280 --languages id,en
+
+For each resolution and language the kiosk is driven headless
+(:class:`~booth.ui.driver.KioskDriver`) through
+
+1. the companion's whole day, from a new device to a packed one
+   (``full_day`` in ``tests/test_ui_support.py``: package, custody, PINs,
+   self-test, zero report, check-in, refusal, DPTb, paper out, camera failure,
+   pause, close, count, export, verify, pack);
+2. every voter screen in order: waiting, ballot, confirmation, printing, check
+   your slip, the photo (look, countdown, review), thank you, the idle prompt
+   and "Panggil petugas";
+3. the voter's settings: large text, high contrast, both, the other language;
+4. a ballot with five candidates (the most the kiosk shows without scrolling).
+
+Screens are written as ``OUT/<W>x<H>/<lang>/NN-<screen>.png`` (palette PNGs,
+to keep the committed folder small) with ``OUT/README.md``, the gallery page:
+one table per resolution, a row per screen, Indonesian first.
+
+The walk reuses the kiosk tests' scenario builders (``tests/test_ui_support.py``),
+so this is a tool for a source checkout, not for the appliance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RESOLUTIONS = ((720, 1280), (800, 480), (1024, 600), (1280, 800))
+LANGUAGES = ("id", "en")
+LANGUAGE_TITLES = {"id": "Bahasa Indonesia", "en": "English"}
+FIVE = [  # the two candidates added to the demo's three for the five-candidate ballot
+    (4, "DARMAJI SUSANTO", (123, 31, 162), (60, 60, 70), (180, 130, 95), "peci"),
+    (5, "NURHAYATI HANDAYANI", (0, 121, 107), (250, 230, 200), (215, 170, 130), "hijab"),
+]
+
+
+@dataclass
+class Shot:
+    """One saved screen: its file and what it shows."""
+
+    path: Path
+    screen: str
+    caption: str
+
+
+@dataclass
+class Gallery:
+    """What :func:`make_gallery` wrote: shots per (resolution, language)."""
+
+    out: Path
+    shots: dict[tuple[str, str], list[Shot]] = field(default_factory=dict)
+
+
+def _support():
+    """The kiosk tests' day builders (``tests/test_ui_support.py`` next to the package)."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    tests = Path(__file__).resolve().parents[2] / "tests"
+    if not (tests / "test_ui_support.py").exists():
+        raise SystemExit("booth.ui.gallery needs a source checkout (tests/test_ui_support.py)")
+    if str(tests) not in sys.path:
+        sys.path.insert(0, str(tests))
+    import test_ui_support
+
+    return test_ui_support
+
+
+class _Camera:
+    """Saves the driver's frames as ``NN-<screen>.png``, skipping exact repeats of a screen."""
+
+    def __init__(self, drv, folder: Path) -> None:
+        self.drv = drv
+        self.folder = folder
+        self.shots: list[Shot] = []
+        self._seen: set[tuple] = set()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, caption: str | None = None) -> Path | None:
+        frame = self.drv.app.frame
+        key = (frame.screen, tuple(frame.texts()))
+        if key in self._seen and caption is None:  # a walk's repeat; a named variant is always kept
+            return None
+        self._seen.add(key)
+        name = caption or frame.screen
+        path = self.folder / f"{len(self.shots) + 1:02d}-{name}.png"
+        _save_small(self.drv.app.surface, path)
+        self.shots.append(Shot(path, frame.screen, name))
+        return path
+
+
+def _save_small(surface, path: Path) -> None:
+    """A palette PNG (256 colours, optimised): a third of the size, the screen still exact enough."""
+    import pygame
+    from PIL import Image
+
+    w, h = surface.get_size()
+    image = Image.frombytes("RGB", (w, h), pygame.image.tobytes(surface, "RGB"))
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
+def five_candidate_package(root: Path):
+    """The demo package with five candidates, each portrait drawn with its own number; signed."""
+    import json
+
+    from booth.demo_election import make_demo_package, portrait
+    from booth.election_package import (
+        ELECTION_FILE,
+        PHOTO_DIR,
+        load_package,
+        sign_package,
+    )
+
+    pkg_dir, keys = make_demo_package(root, voters=30)
+    election = json.loads((pkg_dir / ELECTION_FILE).read_text(encoding="utf-8"))
+    for number, name, background, clothing, skin, headwear in FIVE:
+        (pkg_dir / PHOTO_DIR / f"{number}.jpg").write_bytes(portrait(number, background, clothing, skin, headwear))
+        election["candidates"].append({"number": number, "name": name, "photo": f"{number}.jpg"})
+    (pkg_dir / ELECTION_FILE).write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sign_package(pkg_dir, keys)
+    return pkg_dir, load_package(pkg_dir)
+
+
+def _voter_screens(s, day, shot) -> None:
+    """Every voter screen, in the order a voter meets them, then the voter's settings."""
+    d, T = day.drv, s.T
+    d.step()
+    shot()  # waiting
+    day.release(0)
+    d.step()
+    assert d.screen == "ballot", d.screen
+    shot()
+    d.tap(next(c.name for c in day.pkg.candidates if c.number == 2))
+    shot()  # confirm
+    d.advance(1)
+    d.tap(T("Yes, choose"))
+    shot()  # printing
+    d.step()
+    shot()  # slip_check
+    d.tap(T("Continue"))
+    shot("photo-look")
+    d.advance(day.app.settings.photo_look_s + 0.5)
+    shot("photo-countdown")
+    for _i in range(day.app.settings.photo_countdown + 1):
+        d.advance(1)
+    d.step()
+    shot("photo-review")
+    d.tap(T("Keep photo"))
+    shot()  # thanks
+
+    # the next voter stands still: asked, then the companion is called
+    day.clock.advance(60)
+    day.release(1)
+    d.step()
+    d.advance(day.app.settings.idle_prompt_s + 1)
+    shot("ballot-idle-prompt")
+    d.advance(day.app.settings.idle_call_s - day.app.settings.idle_prompt_s)
+    shot("ballot-call-companion")
+    d.tap((day.app.size[0] // 2, day.app.size[1] // 2))  # the voter answers; nothing is chosen
+    d.step()
+
+    # the voter's own settings
+    d.tap(T("Large text"))
+    shot("ballot-large-text")
+    d.tap(T("Contrast"))
+    shot("ballot-large-text-high-contrast")
+    d.tap(T("Large text"))
+    shot("ballot-high-contrast")
+    d.tap(next(c.name for c in day.pkg.candidates if c.number == 1))
+    shot("confirm-high-contrast")
+    d.tap(T("No, go back"))
+    d.tap(T("Contrast"))
+    d.step()
+    other = {"id": "English", "en": "Bahasa Indonesia"}[day.app.settings.language]
+    d.tap(other)
+    shot("ballot-other-language")
+
+
+def _five_candidates(s, day, shot) -> None:
+    d = day.drv
+    day.release(0)
+    d.step()
+    assert d.screen == "ballot" and len(day.pkg.candidates) == 5
+    shot("ballot-5-candidates")
+    d.tap(s.T("Large text"))
+    shot("ballot-5-candidates-large-text")
+
+
+def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, stream=None) -> Gallery:
+    """Drive the kiosk through every screen and write the PNGs and ``README.md`` into ``out``."""
+    s = _support()
+    from booth.election_package import load_package
+
+    out = Path(out)
+    gallery = Gallery(out)
+    work = Path(tempfile.mkdtemp(prefix="booth-gallery-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    try:
+        pkg_dir, _keys = __import__("booth.demo_election", fromlist=["x"]).make_demo_package(work / "usb", voters=60)
+        demo = (pkg_dir, load_package(pkg_dir))
+        five = five_candidate_package(work / "usb5")
+        for size in sizes:
+            res = f"{size[0]}x{size[1]}"
+            for lang in languages:
+                folder = out / res / lang
+                shutil.rmtree(folder, ignore_errors=True)
+                shots: list[Shot] = []
+                for n, (walk, pkg, stage) in enumerate(((s.full_day, demo, "new"),
+                                                         (_voter_screens, demo, "open"),
+                                                         (_five_candidates, five, "open"))):
+                    root = work / f"{res}-{lang}-{n}"
+                    root.mkdir()
+                    day = s.make_day(root, pkg, stage=stage, size=size, language=lang)
+                    try:
+                        day.drv.shots_dir = folder
+                        camera = _Camera(day.drv, folder)
+                        camera.shots = shots  # one numbering for the three walks
+                        day.drv.shot = camera
+                        if walk is s.full_day:
+                            walk(day)
+                        else:
+                            walk(s, day, camera)
+                    finally:
+                        day.devices.close()
+                        day.svc.close()
+                gallery.shots[(res, lang)] = shots
+                if stream:
+                    stream.write(f"{res} {lang}: {len(shots)} screens\n")
+        write_readme(gallery)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return gallery
+
+
+def write_readme(gallery: Gallery) -> Path:
+    """The gallery page: per resolution, a row per screen with the Indonesian and English shots."""
+    lines = ["# Layar kios / Kiosk screens", "",
+             ("Dibuat otomatis / generated by `python -m booth.ui.gallery docs/screens` "
+              "(jangan diedit / do not edit). Bahasa Indonesia di kiri, English di kanan."), ""]
+    resolutions = sorted({res for res, _ in gallery.shots}, key=lambda r: [int(v) for v in r.split("x")])
+    for res in resolutions:
+        langs = [lang for lang in LANGUAGES if (res, lang) in gallery.shots]
+        lines += [f"## {res}", "", "| # | Layar / screen | " + " | ".join(LANGUAGE_TITLES[x] for x in langs) + " |",
+                  "|---|---|" + "---|" * len(langs)]
+        rows = max(len(gallery.shots[(res, lang)]) for lang in langs)
+        width = 180 if int(res.split("x")[0]) < int(res.split("x")[1]) else 280
+        for i in range(rows):
+            cells, caption = [], ""
+            for lang in langs:
+                shots = gallery.shots[(res, lang)]
+                if i < len(shots):
+                    rel = shots[i].path.relative_to(gallery.out).as_posix()
+                    cells.append(f'<a href="{rel}"><img src="{rel}" width="{width}"></a>')
+                    caption = caption or shots[i].caption
+                else:
+                    cells.append("")
+            lines.append(f"| {i + 1} | {caption} | " + " | ".join(cells) + " |")
+        lines.append("")
+    path = gallery.out / "README.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None) -> int:
+    """``booth sim`` with screenshots: run ``scenario`` headless into ``out`` as ``booth sim`` does,
+    with a kiosk on the scripted booth, saving what it shows after every step as
+    ``out/screens/NNN-<step>-<screen>.png``.  Returns ``booth sim``'s exit code (2: output refused).
+
+    >>> scenario_screens(load_scenario(Path("day.scenario.json")), "sim-out")   # doctest: +SKIP
+    0
+    """
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    from booth_sim.runner import OutputRefused, _report
+
+    from booth.ui.app import KioskApp, KioskSettings
+    from booth.ui.sim_window import ScenarioPlayer, share_power
+
+    stream = stream or sys.stdout
+    out = Path(out)
+    try:
+        player = ScenarioPlayer(scenario, out)
+    except OutputRefused as exc:
+        stream.write(f"booth sim: {exc}\n")
+        return 2
+    day = player.day
+    app = KioskApp(day.svc, day.station, day.devices, size, clock=day.clock, settings=KioskSettings(poll_interval=0))
+    share_power(day.devices, app, day)
+    folder = out / "screens"
+    folder.mkdir(parents=True, exist_ok=True)
+    digits = max(3, len(str(len(day.sc.steps))))
+    app.step()
+    _save_small(app.surface, folder / f"{0:0{digits}d}-start-{app.frame.screen}.png")
+    try:
+        while not player.done:
+            kind = day.sc.steps[player.next].kind
+            player.step()
+            if day.svc is not None and day.svc is not app.api:  # the scripted booth restarted
+                app.api, app.station = day.svc, day.station
+            app.after_action()
+            app.step()
+            app.step()
+            _save_small(app.surface, folder / f"{player.next:0{digits}d}-{kind}-{app.frame.screen}.png")
+    finally:
+        code = player.finish()
+    _report(player.summary, out, stream)
+    stream.write(f"Layar / screens: {len(list(folder.glob('*.png')))} PNG in {folder}/\n")
+    return code
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m booth.ui.gallery", description=__doc__.splitlines()[0])
+    parser.add_argument("out", help="folder for <W>x<H>/<lang>/NN-screen.png and README.md (e.g. docs/screens)")
+    parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in RESOLUTIONS))
+    parser.add_argument("--languages", default=",".join(LANGUAGES))
+    args = parser.parse_args(argv)
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    gallery = make_gallery(args.out, sizes=sizes, languages=args.languages.split(","), stream=sys.stdout)
+    total = sum(len(v) for v in gallery.shots.values())
+    print(f"{total} PNG + README.md in {gallery.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
