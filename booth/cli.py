@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", help="e.g. 720x1280,1024x600 (default: every supported size)")
     p.add_argument("--languages", help="e.g. id,en (default: both)")
     p.set_defaults(func=_cmd_screens)
+    p = sub.add_parser("guidebook", help="build the companions' guidebook (Markdown images + PDF) from the simulator")
+    p.add_argument("out", nargs="?", default="docs/guidebook")
+    p.set_defaults(func=lambda args: __import__("booth.guidebook", fromlist=["main"]).main([args.out]) or 0)
     return parser
 
 

@@ -3,6 +3,14 @@
 What it shows, each a test below, on one booted container:
 
 * ``booth-ledger`` reaches READY (``Type=notify``: active) with a status line a companion can read;
+* ``booth-kiosk`` (SDL's dummy video and audio drivers, every device simulated by
+  /etc/booth/hardware.toml) reaches READY: its first frame is drawn and the ledger answered;
+  its watchdog is fed; it runs as ``booth-kiosk``, cannot read /var/lib/booth inside its
+  own sandbox, and has no network;
+* while the ledger service is hung (SIGSTOP) and then SIGKILLed and restarted, the kiosk keeps
+  running (same PID, no restart), its status line says "Mohon tunggu …" (the "please wait"
+  screen, ``unavailable``), and after the ledger is back it says "Kiosk siap …" with a higher
+  ledger connection number: it reconnected;
 * a scripted voter session runs through ``/run/booth/api.sock`` as the kiosk's user, and
   root (not the kiosk's UID) is refused by the service itself;
 * the kiosk's user cannot read the device key or the database;
@@ -23,10 +31,11 @@ Needs root, mmdebstrap and systemd-container (``scripts/setup --test``
 installs them), and the Debian mirror and PyPI on first run.  About 1-2
 minutes with the cache, plus ~1.5 minutes to build the cache.
 
-Extending it: the kiosk service is masked while ``booth kiosk`` does not
-exist; once it does, it runs with SDL's dummy video driver (a drop-in below)
-and ``test_the_kiosk_reaches_ready`` checks it.  ``Booted.run`` runs any
-command inside; ``Booted.client`` runs the kiosk stand-in (CLIENT_SCRIPT).
+Extending it: the kiosk runs with a drop-in (KIOSK_DROPIN); the voter session
+itself is driven by a stand-in client (CLIENT_SCRIPT) beside the running kiosk,
+which follows it on its (dummy) screen.  ``Booted.run`` runs any command
+inside; ``Booted.client`` runs the stand-in; ``Booted.kiosk_status`` reads the
+kiosk's STATUS= line.
 """
 
 from __future__ import annotations
@@ -58,6 +67,11 @@ NSPAWN = ("systemd-nspawn", "-q", "-b", "--register=no", "--keep-unit", "--conso
 LEDGER = "booth-ledger.service"
 KIOSK = "booth-kiosk.service"
 CLIENT_HOME = "/var/tmp/booth-boot-client"
+# The kiosk in the container: no display, no sound card; /etc/booth/hardware.toml (which the
+# unit passes) says every device is simulated (BOOTH_SIM=1 at install).
+KIOSK_DROPIN = """[Service]
+Environment=SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
+"""
 
 _missing = [tool for tool in ("mmdebstrap", "systemd-nspawn", "nsenter", "unshare") if shutil.which(tool) is None]
 pytestmark = [
@@ -326,6 +340,23 @@ class Booted:
         raise AssertionError(f"{unit} did not become active:\n"
                              + self.run("journalctl", "-u", unit, "--no-pager", "-n", "30", check=False).stdout)
 
+    def kiosk_status(self) -> str:
+        return self.show(KIOSK, "StatusText")
+
+    def wait_kiosk_status(self, pattern: str, timeout: float = 30) -> re.Match:
+        """Wait until the kiosk's STATUS= line matches ``pattern``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.kiosk_status()
+            found = re.search(pattern, text)
+            if found:
+                return found
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"kiosk status {text!r} never matched {pattern!r}:\n"
+                                     + self.run("journalctl", "-u", KIOSK, "--no-pager", "-n", "30",
+                                                check=False).stdout)
+            time.sleep(0.2)
+
     def client(self, *args: str, user: str = "booth-kiosk", check: bool = True) -> dict:
         """The kiosk stand-in, as ``user``; its JSON answer."""
         result = self.run("runuser", "-u", user, "--", "/opt/booth/bin/python", f"{CLIENT_HOME}/kiosk.py", *args,
@@ -368,15 +399,17 @@ def booted():
         if served.returncode != 0:
             pytest.fail("`booth service ledger` does not exist in the installed booth: booth/cli.py must call "
                         "booth.service_cli.register(sub)\n" + served.stderr[-500:])
-        has_kiosk = subprocess.run(["chroot", str(root), "/opt/booth/bin/booth", "kiosk", "--help"],
-                                   capture_output=True, timeout=120).returncode == 0
-        if has_kiosk:
-            dropin = root / "etc/systemd/system" / f"{KIOSK}.d" / "boot-test.conf"
-            dropin.parent.mkdir(parents=True, exist_ok=True)
-            dropin.write_text("[Service]\nEnvironment=SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy\n")
-        else:
-            subprocess.run(["systemctl", f"--root={root}", "mask", KIOSK], check=True, capture_output=True)
-        container.kiosk = has_kiosk
+        kiosk = subprocess.run(["chroot", str(root), "/opt/booth/bin/booth", "kiosk", "--help"],
+                               capture_output=True, text=True, timeout=120)
+        if kiosk.returncode != 0:
+            pytest.fail("`booth kiosk` does not exist in the installed booth: booth/cli.py must call "
+                        "booth.ui.kiosk_cli.register(sub)\n" + kiosk.stderr[-500:])
+        hardware = tomllib.loads((root / "etc/booth/hardware.toml").read_text())
+        assert set(hardware["drivers"].values()) == {"sim"}, hardware  # BOOTH_SIM=1
+        dropin = root / "etc/systemd/system" / f"{KIOSK}.d" / "boot-test.conf"
+        dropin.parent.mkdir(parents=True, exist_ok=True)
+        dropin.write_text(KIOSK_DROPIN)
+        container.kiosk = True
         client_home = root / CLIENT_HOME.lstrip("/")
         client_home.mkdir(parents=True)
         (client_home / "kiosk.py").write_text(CLIENT_SCRIPT)
@@ -415,9 +448,45 @@ def test_the_ledger_service_reaches_ready(booted):
 
 
 def test_the_kiosk_reaches_ready(booted):
-    if not booted.kiosk:
-        pytest.skip("`booth kiosk` does not exist yet: booth-kiosk.service is masked in this boot")
-    booted.wait_active(KIOSK)
+    pid = booted.wait_active(KIOSK)  # Type=notify: active only after READY=1 (first frame + the ledger answered)
+    assert booted.show(KIOSK, "Type") == "notify"
+    assert booted.show(KIOSK, "NRestarts") == "0"
+    assert "SDL_VIDEODRIVER=dummy" in booted.show(KIOSK, "Environment")
+    assert "--hardware /etc/booth/hardware.toml" in booted.show(KIOSK, "ExecStart")
+    booted.wait_kiosk_status(r"^Kiosk siap; layar \w+; sambungan buku besar ke-\d+ / Kiosk ready")
+    uid = booted.run("id", "-u", "booth-kiosk").stdout.strip()
+    assert booted.run("stat", "-c", "%u", f"/proc/{pid}").stdout.strip() == uid
+    # the watchdog is armed and fed: still the same process well past half of WatchdogSec
+    assert booted.show(KIOSK, "WatchdogUSec") == "15s"
+    journal = booted.run("journalctl", "-u", KIOSK, "--no-pager", "-o", "cat").stdout
+    assert "Traceback" not in journal, journal[-2000:]
+
+
+def _inside_kiosk(booted, *argv: str) -> subprocess.CompletedProcess:
+    """``argv`` in the kiosk service's own namespaces (its sandbox), as its user and groups."""
+    pid = str(booted.wait_active(KIOSK))
+    ids = booted.run("id", "-u", "booth-kiosk").stdout.strip(), booted.run("id", "-g", "booth-kiosk").stdout.strip()
+    return booted.run("nsenter", "-t", pid, "-m", "-n", "-S", ids[0], "-G", ids[1], *argv, check=False)
+
+
+def test_the_kiosk_service_cannot_read_the_state_directory(booted):
+    for secret in ("/var/lib/booth/device.key", "/var/lib/booth/ledger.db"):
+        assert booted.run("test", "-e", secret, check=False).returncode == 0, f"{secret} should exist"
+        attempt = _inside_kiosk(booted, "cat", secret)
+        assert attempt.returncode != 0 and attempt.stdout == "", secret
+    listing = _inside_kiosk(booted, "ls", "-A", "/var/lib/booth")
+    assert listing.returncode != 0 or listing.stdout.strip() == ""  # InaccessiblePaths: nothing to see
+    assert booted.show(KIOSK, "InaccessiblePaths") == "-/var/lib/booth"
+
+
+def test_the_kiosk_has_no_network(booted):
+    pid = str(booted.wait_active(KIOSK))
+    own = booted.run("readlink", f"/proc/{pid}/ns/net").stdout.strip()
+    assert own != booted.run("readlink", "/proc/1/ns/net").stdout.strip()  # PrivateNetwork=yes
+    links = booted.run("nsenter", "-t", pid, "-n", "ip", "-o", "link").stdout.strip().splitlines()
+    assert [line.split(":")[1].strip() for line in links] == ["lo"]
+    assert booted.show(KIOSK, "PrivateNetwork") == "yes"
+    assert booted.show(KIOSK, "IPAddressDeny") != ""
 
 
 def test_a_voter_session_runs_through_the_socket_as_the_kiosk_user(booted):
@@ -511,14 +580,38 @@ def test_a_starved_watchdog_restarts_the_ledger_with_the_day_intact(booted):
     assert len(booted.client("vote", "1")["voted"]) == 1
 
 
+def test_the_kiosk_rides_out_a_ledger_restart(booted):
+    kiosk = booted.wait_active(KIOSK)
+    kiosk_restarts = booted.show(KIOSK, "NRestarts")
+    before = int(booted.wait_kiosk_status(r"^Kiosk siap; .*ke-(\d+) /").group(1))
+    old = booted.wait_active(LEDGER)
+    # Hung first (SIGSTOP), so the outage lasts long enough to see: the kiosk's poll gives up
+    # after POLL_TIMEOUT and it shows its "please wait" screen (STATUS: "Mohon tunggu ...").
+    booted.systemctl("kill", "-s", "STOP", "--kill-whom=main", LEDGER)
+    booted.wait_kiosk_status(r"^Mohon tunggu: layanan buku besar belum menjawab; layar unavailable", timeout=20)
+    booted.systemctl("kill", "-s", "KILL", LEDGER)
+    booted.wait_active(LEDGER, other_than=old)
+    after = int(booted.wait_kiosk_status(r"^Kiosk siap; .*ke-(\d+) /", timeout=30).group(1))
+    assert after > before  # it connected again, to the new ledger process
+    assert booted.main_pid(KIOSK) == kiosk and booted.show(KIOSK, "NRestarts") == kiosk_restarts
+    # ... and it rode out the earlier ledger faults (SIGKILL, starved watchdog) the same way
+    assert kiosk_restarts == "0"
+    assert booted.systemctl("is-active", KIOSK) == "active"
+    assert booted.client("status")["polls"] == "open"  # the day goes on
+
+
 def test_booth_verify_passes_on_the_state_directory(booted):
+    # The kiosk first: its polls would start the socket-activated ledger again during the check.
+    booted.systemctl("stop", KIOSK)
+    assert booted.show(KIOSK, "Result") == "success"  # SIGTERM: a clean stop (STOPPING=1)
     booted.systemctl("stop", LEDGER)  # the service holds the database exclusively while it runs
     assert booted.show(LEDGER, "Result") == "success"  # SIGTERM: a clean stop (STOPPING=1, exit 0)
     checked = booted.run("runuser", "-u", "booth-ledger", "--", "/opt/booth/bin/booth", "verify", "/var/lib/booth",
                          check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    booted.systemctl("start", LEDGER)
+    booted.systemctl("start", LEDGER, KIOSK)
     booted.wait_active(LEDGER)
+    booted.wait_active(KIOSK)
 
 
 def test_the_day_closes_and_exports_through_the_socket(booted):

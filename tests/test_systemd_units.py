@@ -103,7 +103,9 @@ def test_the_kiosk_cannot_see_the_state_directory_and_has_no_network():
     assert s["Service", "User"] == ["booth-kiosk"]
     assert "-/var/lib/booth" in s["Service", "InaccessiblePaths"]
     assert s["Service", "PrivateNetwork"] == ["yes"] and s["Service", "IPAddressDeny"] == ["any"]
-    assert s["Service", "ExecStart"] == [f"{INSTALLED_BOOTH} kiosk --socket /run/booth/api.sock"]
+    # the device's own hardware configuration, never the all-simulated default
+    assert s["Service", "ExecStart"] == [f"{INSTALLED_BOOTH} kiosk --socket /run/booth/api.sock "
+                                         "--hardware /etc/booth/hardware.toml"]
     assert s["Service", "DevicePolicy"] == ["closed"]
     allowed = " ".join(s["Service", "DeviceAllow"])
     for device in ("char-drm", "char-input", "char-gpiochip", "char-ttyAMA", "char-usb", "char-video4linux"):
