@@ -347,6 +347,21 @@ def _unreadable(en: str, id_: str, name: str = "") -> PackageError:
     return PackageError([PackageProblem(name, None, en, id_)], unreadable=True)
 
 
+def _keep(files: dict[str, bytes], problems: list[PackageProblem], name: str, data: bytes,
+          limit: int, total: int) -> int:
+    """Keep one file's bytes within its own limit and the whole package's; return the new total."""
+    if len(data) > limit:
+        problems.append(_too_big(name, limit))
+        return total
+    total += len(data)
+    if total > MAX_TOTAL_BYTES:
+        raise PackageError([PackageProblem(
+            "", None, f"the package is larger than {MAX_TOTAL_BYTES // 2**20} MiB",
+            f"paket lebih besar dari {MAX_TOTAL_BYTES // 2**20} MiB")])
+    files[name] = data
+    return total
+
+
 def _read_directory(root: Path, problems: list[PackageProblem]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     total = 0
@@ -399,15 +414,7 @@ def _read_directory(root: Path, problems: list[PackageProblem]) -> dict[str, byt
             except OSError as exc:
                 raise _unreadable(f"the file cannot be read ({exc.strerror})",
                                   f"berkas tidak dapat dibaca ({exc.strerror})", name) from None
-            if len(data) > limit:
-                problems.append(_too_big(name, limit))
-                continue
-            total += len(data)
-            if total > MAX_TOTAL_BYTES:
-                raise PackageError([PackageProblem(
-                    "", None, f"the package is larger than {MAX_TOTAL_BYTES // 2**20} MiB",
-                    f"paket lebih besar dari {MAX_TOTAL_BYTES // 2**20} MiB")])
-            files[name] = data
+            total = _keep(files, problems, name, data, limit, total)
     return files
 
 
@@ -477,15 +484,7 @@ def _read_zip(path: Path, problems: list[PackageProblem]) -> dict[str, bytes]:
             except Exception as exc:  # zlib/bz2/lzma raise their own types on damaged data
                 raise _unreadable(f"the zip entry is damaged ({type(exc).__name__})",
                                   f"isi zip rusak ({type(exc).__name__})", name) from None
-            if len(data) > limit:
-                problems.append(_too_big(name, limit))
-                continue
-            total += len(data)
-            if total > MAX_TOTAL_BYTES:
-                raise PackageError([PackageProblem(
-                    "", None, f"the package is larger than {MAX_TOTAL_BYTES // 2**20} MiB",
-                    f"paket lebih besar dari {MAX_TOTAL_BYTES // 2**20} MiB")])
-            files[name] = data
+            total = _keep(files, problems, name, data, limit, total)
     return files
 
 

@@ -47,7 +47,8 @@ def test_a_device_switched_off_between_warehouse_and_village_still_takes_the_fir
     svc.close()
 
 
-def _to_counted(svc, station, pkg, clock):
+def _to_open(svc, station, pkg, clock):
+    """Custody up to installation, the zero report, and the polls open at opening time."""
     svc.record_custody("received", companion_id="PT-02")
     svc.record_custody("distributed", companion_id="PT-02")
     tok = svc.sign_in("PT-01", PINS["PT-01"])
@@ -56,6 +57,10 @@ def _to_counted(svc, station, pkg, clock):
     station.print_zero_report(tok)
     clock.set(pkg.election.opens_at.astimezone(dt.timezone.utc))
     svc.open_polls(svc.sign_in("PT-01", PINS["PT-01"]))
+
+
+def _to_counted(svc, station, pkg, clock):
+    _to_open(svc, station, pkg, clock)
     for v in pkg.voters[:3]:
         clock.advance(60)
         tok = svc.sign_in("PT-01", PINS["PT-01"])
@@ -98,14 +103,7 @@ def test_packing_prints_the_custody_slip_for_the_box(opened, tmp_path):
 
 def test_a_power_cut_pauses_the_booth_once_no_voter_is_choosing(opened):
     svc, station, pkg, clock, _ = opened
-    svc.record_custody("received", companion_id="PT-02")
-    svc.record_custody("distributed", companion_id="PT-02")
-    tok = svc.sign_in("PT-01", PINS["PT-01"])
-    svc.record_custody("handed_over", token=tok)
-    svc.record_custody("installed", token=tok, self_test={"printer": "ok"})
-    station.print_zero_report(tok)
-    clock.set(pkg.election.opens_at.astimezone(dt.timezone.utc))
-    svc.open_polls(svc.sign_in("PT-01", PINS["PT-01"]))
+    _to_open(svc, station, pkg, clock)
     station.watch_power()
     voter = pkg.voters[0].ref
     tok = svc.sign_in("PT-01", PINS["PT-01"])
