@@ -2,6 +2,7 @@
 
     booth sim --scenario day.scenario.json --out sim-out
     booth sim --scenario day.scenario.json --check        # only check the file
+    booth sim --scenario day.scenario.json --screens      # the voters vote on the kiosk; DIR/screens/
 
 The scenario format is in ``docs/scenarios.md``.  Exit codes: 0 every
 expectation met and ``booth verify`` passes; 1 something was not as expected
@@ -38,6 +39,10 @@ def _cmd_sim(args) -> int:
               f"{scenario.voters_who_vote()} votes, expected tally "
               + ", ".join(f"{k}: {v}" for k, v in scenario.choices_tally().items()))
         return 0
+    if args.screens:
+        from booth.ui.gallery import scenario_screens
+
+        return scenario_screens(scenario, Path(args.out), stream=sys.stdout)
     return run_day(scenario, Path(args.out), stream=sys.stdout, state_in_memory=not args.state_on_disk)
 
 
@@ -50,4 +55,7 @@ def register(sub) -> None:
     p.add_argument("--check", action="store_true", help="only check the scenario; run nothing, write nothing")
     p.add_argument("--state-on-disk", action="store_true",
                    help="keep the device state in DIR/state while the day runs (slower: every change is fsynced)")
+    p.add_argument("--screens", action="store_true",
+                   help="also drive the kiosk (headless): every voter votes by touch or the buttons, and "
+                        "a screenshot of every step goes to DIR/screens/ (slower)")
     p.set_defaults(func=_cmd_sim)

@@ -39,16 +39,55 @@ def test_the_gallery_has_every_screen_in_both_languages_and_a_page_that_shows_th
             assert f"800x480/{lang}/{f.name}" in page
 
 
-def test_a_headless_scenario_saves_what_the_kiosk_shows_after_every_step(tmp_path):
-    import pytest
+def test_booth_sim_screens_drives_the_kiosk_voters_vote_by_touch_and_buttons(tmp_path):
+    """``booth sim --screens``: the runner plays the companions and the faults, the voters vote on the
+    kiosk (touch, or the panel buttons), and every step's screens are saved."""
+    import argparse
+    import io
+    import json
+    from contextlib import redirect_stdout
+
     from booth_sim.demo_scenario import MIN_VOTERS, demo_scenario
-    from booth_sim.scenario import parse_scenario
 
-    from booth.ui.gallery import scenario_screens
+    from booth import cli, sim_cli
 
-    scenario = parse_scenario(demo_scenario(MIN_VOTERS, 7), source="<test>")
-    assert scenario_screens(scenario, tmp_path / "out") == 0
-    shots = sorted((tmp_path / "out" / "screens").glob("*.png"))
-    assert len(shots) == len(scenario.steps) + 1
-    assert shots[-1].name.endswith("-pack-closed.png")
-    assert (tmp_path / "out" / "summary.json").exists()
+    scenario = demo_scenario(MIN_VOTERS, 7)
+    path = tmp_path / "day.scenario.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if "sim" not in sub.choices:
+        sim_cli.register(sub)
+    out = tmp_path / "out"
+    args = parser.parse_args(["sim", "--scenario", str(path), "--out", str(out), "--screens"])
+    with redirect_stdout(io.StringIO()) as stdout:
+        code = args.func(args)
+    assert code == 0, stdout.getvalue()[-3000:]
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    choices = [str(s["choice"]) for s in scenario["steps"] if s["step"] == "voter" and "choice" in s]
+    assert summary["tally"] == {c: choices.count(c) for c in ("1", "2", "3")}
+    assert summary["counts"]["ballots_cast"] == len(choices)  # a reprint, never a second ballot
+    assert summary["faults"]["paper_out"] >= 1 and summary["counts"]["reprints"] >= 1
+    assert all(e["met"] for e in summary["expectations"]) and all(v["ok"] for v in summary["verify"].values())
+
+    screens = out / "screens"
+    names = {f.name for f in screens.glob("*.png")}
+    index = json.loads((screens / "index.json").read_text(encoding="utf-8"))
+    assert {e["file"] for e in index} == names
+    assert len({e["step"] for e in index}) == len(scenario["steps"]) + 1  # every step, and the start
+    assert max(names).endswith("-pack-closed.png")
+    voted = {e["step"]: e for e in index if e["screen"] == "confirm"}
+    assert len(voted) >= len(choices) - 1  # all but the vote the crash recorded before the kiosk saw it
+    for number, confirm in voted.items():
+        choice = confirm["choice"]
+        assert f"Anda memilih Nomor Urut {choice}. Benar?" in confirm["texts"]
+        step = scenario["steps"][number - 1]
+        assert step["step"] == "voter" and str(step["choice"]) == choice
+        for screen in ("ballot", "confirm", "thanks"):
+            assert f"{number:03d}-voter-{screen}.png" in names
+    assert {e["by"] for e in voted.values()} == {"touch", "buttons"}
+    assert any(e["screen"] == "print_failed" for e in index)  # the paper ran out mid-slip
+    assert any(e["screen"] == "photo-failed" for e in index)  # the camera failed
+    for f in ("010-voter-ballot.png", max(names)):
+        assert pygame.image.load(str(screens / f)).get_size() == (720, 1280)

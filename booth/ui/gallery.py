@@ -34,6 +34,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booth.hardware.controls import Nav
+
 RESOLUTIONS = ((720, 1280), (800, 480), (1024, 600), (1280, 800))
 LANGUAGES = ("id", "en")
 LANGUAGE_TITLES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -97,14 +99,20 @@ class _Camera:
         return path
 
 
-def _save_small(surface, path: Path) -> None:
-    """A palette PNG (256 colours, optimised): a third of the size, the screen still exact enough."""
+def _save_small(surface, path: Path, *, fast: bool = False) -> None:
+    """A palette PNG (256 colours, optimised): a third of the size, the screen still exact enough.
+
+    ``fast`` (a scenario's hundreds of steps): a quicker palette and no optimising, about five
+    times faster, the file about as small."""
     import pygame
     from PIL import Image
 
     w, h = surface.get_size()
     image = Image.frombytes("RGB", (w, h), pygame.image.tobytes(surface, "RGB"))
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    if fast:
+        image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, compress_level=6)
+    else:
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def five_candidate_package(root: Path):
@@ -268,19 +276,136 @@ def write_readme(gallery: Gallery) -> Path:
     return path
 
 
-def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None) -> int:
-    """``booth sim`` with screenshots: run ``scenario`` headless into ``out`` as ``booth sim`` does,
-    with a kiosk on the scripted booth, saving what it shows after every step as
-    ``out/screens/NNN-<step>-<screen>.png``.  Returns ``booth sim``'s exit code (2: output refused).
+class _KioskVoter:
+    """The voter's part of a scripted voter step, done on the kiosk (``SimDay.voter_hands``).
+
+    The runner still plays the companions (check-in, release, reprint, skipping
+    the photo) and the faults.  The voter touches their candidate's card and "Ya, Pilih"; the
+    kiosk's own Station casts and prints; the voter checks the slip ("Lanjut") and the photo
+    screen takes the photo ("Simpan foto").  Every ``buttons_every``-th voter does all of it with
+    the panel's buttons only: DOWN until the focus ring is on the target, then SELECT.
+    """
+
+    def __init__(self, drv, day, shot, *, buttons_every: int = 7) -> None:
+        self.drv = drv
+        self.day = day
+        self.shot = shot  # shot(screen_name, **facts): save the glass as this step's <screen>
+        self.buttons_every = buttons_every
+        self.voters = 0  # voters who reached the ballot on the kiosk
+        self.by = "touch"  # how the voter now in the booth works the kiosk: "touch" or "buttons"
+
+    def _use(self, widget) -> None:
+        """Touch ``widget``, or move the focus to it with DOWN and press SELECT (panel buttons)."""
+        from booth_sim.runner import DayStopped
+
+        d, app = self.drv, self.drv.app
+        if self.by == "touch":
+            d.tap(widget)
+            return
+        for _i in range(len(app.screen.targets()) + 1):
+            if app.screen.focused() is widget:
+                break
+            d.press(Nav.DOWN)
+        if app.screen.focused() is not widget:
+            raise DayStopped(f"the buttons did not reach {getattr(widget, 'label', widget)!r} on {d.screen}")
+        d.press(Nav.SELECT)
+
+    def _attach(self) -> None:
+        """After a crash the runner reopened the booth: the kiosk talks to the new service."""
+        app, day = self.drv.app, self.day
+        if day.svc is not app.api:
+            app.api, app.station = day.svc, day.station
+        app.after_action()
+        self.drv.step()
+
+    def cast(self, release: str, choice: str):
+        from booth_sim.runner import DayStopped
+
+        d, app = self.drv, self.drv.app
+        self._attach()
+        if d.screen != "ballot":
+            raise DayStopped(f"the kiosk shows {d.screen!r}, not the ballot, after the release")
+        self.voters += 1
+        by = self.by = "buttons" if self.voters % self.buttons_every == 0 else "touch"
+        self.shot("ballot", by=by, choice=choice)
+        cards = app.screen.cards
+        card = next((c for c in cards if (c.blank_words is not None if choice == "blank"
+                                          else str(c.number) == str(choice))), None)
+        if card is None:
+            raise DayStopped(f"no card for choice {choice!r} on the ballot")
+        self._use(card)
+        if d.screen != "confirm":
+            raise DayStopped(f"the kiosk shows {d.screen!r}, not the confirmation")
+        self.shot("confirm", by=by, choice=choice)
+        d.advance(app.settings.confirm_guard_s + 0.2)
+        app.voter.last_print = None
+        self._use(app.screen.yes)  # "Ya, Pilih"
+        for _i in range(100):  # "a few seconds between ballots": the kiosk tries again when told
+            job = app.voter.casting
+            if job is None:
+                break
+            wait = (job["retry_at"] - app.now()) if job["retry_at"] is not None else 0.0
+            d.advance(max(0.1, wait))
+        d.step()
+        outcome = app.voter.last_print
+        if outcome is None:
+            raise DayStopped(f"the kiosk did not cast (it shows {d.screen!r})")
+        if d.screen == "print_failed":
+            self.shot("print_failed", by=by, choice=choice)
+        return outcome
+
+    def take_photo(self, release: str):
+        from booth_sim.runner import DayStopped
+
+        from booth.station import Outcome
+
+        d, app = self.drv, self.drv.app
+        self._attach()
+        if d.screen == "slip_check":
+            self._use(app.screen.targets()[0])  # "Lanjut": the slip is in the audit box
+            d.step()
+        if d.screen != "photo":
+            raise DayStopped(f"the kiosk shows {d.screen!r}, not the photo")
+        if app.screen.phase == "failed":
+            self._use(app.screen.targets()[0])  # "Coba lagi"
+        d.advance(app.settings.photo_look_s + 0.5)
+        for _i in range(app.settings.photo_countdown + 1):
+            d.advance(1)
+        d.step()
+        phase = app.screen.phase if d.screen == "photo" else None
+        if phase == "review":
+            self._use(app.screen.targets()[0])  # "Simpan foto"
+            d.step()
+            self.shot(d.screen, by=self.by)
+            self.by = "touch"
+            return Outcome(True)
+        if phase == "failed":
+            self.shot("photo-failed")
+            return Outcome(False)
+        raise DayStopped(f"the photo screen did not take the photo (it shows {d.screen!r}, {phase!r})")
+
+
+def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None, buttons_every: int = 7) -> int:
+    """``booth sim --screens``: run ``scenario`` into ``out`` as ``booth sim`` does, with a kiosk on
+    the scripted booth, saving what it shows after every step as ``out/screens/NNN-<step>-<screen>.png``.
+
+    The companions, the clock and the faults are the runner's; each voter who votes does it on
+    the kiosk (:class:`_KioskVoter`): ``NNN-voter-ballot``, ``-confirm``, ``-print_failed`` (if the
+    slip failed), ``-photo-failed`` (if the camera failed) and ``-thanks``.  ``out/screens/index.json``
+    lists every shot with the texts the kiosk drew on it.  Returns ``booth sim``'s exit code
+    (2: output refused).
 
     >>> scenario_screens(load_scenario(Path("day.scenario.json")), "sim-out")   # doctest: +SKIP
     0
     """
+    import json
+
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     from booth_sim.runner import OutputRefused, _report
 
     from booth.ui.app import KioskApp, KioskSettings
+    from booth.ui.driver import KioskDriver
     from booth.ui.sim_window import ScenarioPlayer, share_power
 
     stream = stream or sys.stdout
@@ -293,11 +418,28 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
     day = player.day
     app = KioskApp(day.svc, day.station, day.devices, size, clock=day.clock, settings=KioskSettings(poll_interval=0))
     share_power(day.devices, app, day)
+    drv = KioskDriver(app)
     folder = out / "screens"
     folder.mkdir(parents=True, exist_ok=True)
     digits = max(3, len(str(len(day.sc.steps))))
-    app.step()
-    _save_small(app.surface, folder / f"{0:0{digits}d}-start-{app.frame.screen}.png")
+    index: list[dict] = []
+
+    def save(number: int, kind: str, screen: str, **facts) -> None:
+        name = f"{number:0{digits}d}-{kind}-{screen}.png"
+        _save_small(app.surface, folder / name, fast=True)
+        entry = {"file": name, "step": number, "kind": kind, "screen": screen, **facts,
+                 "texts": list(app.frame.texts())}
+        if index and index[-1]["file"] == name:  # the same screen of the same step, shown again
+            index[-1] = entry
+        else:
+            index.append(entry)
+
+    def shot_in_step(screen: str, **facts) -> None:
+        save(player.next, day.sc.steps[player.next - 1].kind, screen, **facts)
+
+    day.voter_hands = _KioskVoter(drv, day, shot_in_step, buttons_every=buttons_every)
+    drv.step()
+    save(0, "start", app.frame.screen)
     try:
         while not player.done:
             kind = day.sc.steps[player.next].kind
@@ -305,13 +447,14 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
             if day.svc is not None and day.svc is not app.api:  # the scripted booth restarted
                 app.api, app.station = day.svc, day.station
             app.after_action()
-            app.step()
-            app.step()
-            _save_small(app.surface, folder / f"{player.next:0{digits}d}-{kind}-{app.frame.screen}.png")
+            drv.step(2)
+            drv.seen.clear()  # a long day: keep no frames the shots do not need
+            save(player.next, kind, app.frame.screen)
     finally:
         code = player.finish()
+    (folder / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     _report(player.summary, out, stream)
-    stream.write(f"Layar / screens: {len(list(folder.glob('*.png')))} PNG in {folder}/\n")
+    stream.write(f"Layar / screens: {len(list(folder.glob('*.png')))} PNG in {folder}/ (index.json)\n")
     return code
 
 

@@ -178,6 +178,11 @@ class SimDay:
         self.svc: BoothService | None = None
         self.station: Station | None = None
         self.devices = None
+        # Who does the voter's part in the booth: ``cast(release, choice)`` and
+        # ``take_photo(release)``, each returning a station Outcome.  None: the
+        # station, through the API (the headless day); ``booth sim --screens``
+        # gives a kiosk driven by touches and buttons (booth.ui.gallery).
+        self.voter_hands = None
 
     # ------------------------------------------------------------------ telling the story
     def say(self, where: str, id_text: str, en_text: str, *, loud: bool = True) -> None:
@@ -697,7 +702,7 @@ class SimDay:
                                   "the booth crashed after the vote was recorded, before the slip"))
                     notes.append(self._crash())
                 else:
-                    outcome = self.station.cast(release, choice)
+                    outcome = (self.voter_hands or self.station).cast(release, choice)
                     self._sync_prints("slip")
                 break
             except TooSoon as exc:
@@ -721,7 +726,7 @@ class SimDay:
             if self._camera_fails:
                 self._camera_fails -= 1
                 self.devices.camera.fail_next()
-            if self.station.take_photo(release).ok:
+            if (self.voter_hands or self.station).take_photo(release).ok:
                 if attempt > 1:
                     notes.append((f"foto berhasil pada percobaan ke-{attempt}", f"photo taken on try {attempt}"))
                 return
