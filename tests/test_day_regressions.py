@@ -29,7 +29,6 @@ def opened(tmp_path):
     svc.load_election(str(pkg_dir))
     for c, pin in PINS.items():
         svc.set_first_pin(c, pin)
-    tok = svc.sign_in("PT-01", PINS["PT-01"])
     station = Station(svc, open_devices(None))
     return svc, station, pkg, clock, tmp_path
 
