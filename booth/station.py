@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from booth import reports
+from booth.errors import BoothError
 from booth.hardware.camera import CameraError
 from booth.hardware.printer import PrinterError
 
@@ -174,6 +175,11 @@ class Station:
     # -------------------------------------------------------------- lights
     def show_state(self) -> None:
         """Lights for the people in the room: ready (green), attention (call a companion)."""
-        screen = self.api.voter_screen()["screen"]
+        try:
+            screen = self.api.voter_screen()["screen"]
+        except BoothError:
+            # the ledger service does not answer (restarting): call a companion, keep running
+            self.devices.lights.show(attention=True)
+            return
         self.devices.lights.show(ready=screen in ("waiting", "ballot"),
                                  attention=screen in ("print_failed",))

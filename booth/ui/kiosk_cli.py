@@ -162,10 +162,42 @@ def _kiosk_client(socket_path: str):
             self.connections += 1
             return sock
 
+        keepalive = None  # set by run_supervised: pings the watchdog while we wait on the ledger
+
+        def _call_waiting(self, method: str, params: dict):
+            """The call, with the watchdog fed while the *ledger* keeps us waiting.
+
+            A hung or restarting ledger is the ledger's watchdog's business; the
+            kiosk is not hung while it waits for an answer (bounded by the call's
+            own timeout), so it must not be restarted for it.  A kiosk hung
+            anywhere else still stops pinging and is restarted.
+            """
+            if self.keepalive is None:
+                return super().call(method, **params)
+            outcome: dict = {}
+            quick = getattr(_quick, "on", False)
+
+            def run() -> None:
+                _quick.on = quick
+                try:
+                    outcome["result"] = BoothClient.call(self, method, **params)
+                except BaseException as exc:  # handed back to the kiosk's thread below
+                    outcome["error"] = exc
+
+            worker = threading.Thread(target=run, name=f"ledger-call-{method}", daemon=True)
+            worker.start()
+            while worker.is_alive():
+                worker.join(1.0)
+                if worker.is_alive():
+                    self.keepalive()
+            if "error" in outcome:
+                raise outcome["error"]
+            return outcome["result"]
+
         def call(self, method: str, **params):
             _quick.on = method in QUICK_METHODS
             try:
-                result = super().call(method, **params)
+                result = self._call_waiting(method, params)
             except LedgerUnavailable:
                 self.reachable = False
                 raise
@@ -230,7 +262,11 @@ def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None
     """``app.run()`` with READY/STATUS/WATCHDOG after each frame and a clean stop on SIGTERM."""
     import pygame
 
+    from booth.errors import BoothError
+
     supervision = Supervision(app, api, notifier, interval)
+    if interval is not None and hasattr(api, "keepalive"):
+        api.keepalive = notifier.watchdog
 
     def stop(signum, frame) -> None:
         app.running = False
@@ -239,7 +275,14 @@ def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None
     ticker = pygame.time.Clock()
     try:
         while app.running:
-            app.step()
+            try:
+                app.step()
+            except BoothError as exc:
+                if exc.code != "ledger_unavailable":
+                    raise
+                # the ledger service stopped answering in the middle of a frame (it is
+                # restarting): the next frame's poll shows "Mohon tunggu"; keep running
+                api.reachable = False
             supervision.after_frame()
             ticker.tick(app.settings.fps)
     finally:
