@@ -13,10 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from booth import polls
-
-
-def parse_time(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+from booth.ledger.clock import parse_utc_text
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ class Day:
     def apply(self, entry) -> None:
         """Fold one event (a ``booth.ledger.ledger.Entry``) into the day."""
         t, p = entry.type, entry.payload
-        when = Moment(parse_time(entry.time), entry.boot, entry.mono_ns)
+        when = Moment(parse_utc_text(entry.time), entry.boot, entry.mono_ns)
         self.size = entry.seq + 1
         if t in polls.STATE_AFTER_EVENT:
             self.polls = polls.STATE_AFTER_EVENT[t]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from booth.ledger.clock import parse_utc_text
+
 from booth.paper import (CandidateVotes, CustodySlipData, CustodyStep, DeviceCheck, ElectionHeader,
                          Reconciliation, ResultsReportData, SelfTestData, SlipData, ZeroReportData,
                          render_custody_slip, render_results_report, render_self_test, render_slip,
@@ -25,8 +27,7 @@ DEVICE_WORDS = {
 def _local(info: dict, utc_text: str) -> dt.datetime:
     """A UTC time from the log, in the election's local time (WIB/WITA/WIT)."""
     tz = dt.datetime.fromisoformat(info["opens_at"]).tzinfo
-    when = dt.datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(tz)
+    return parse_utc_text(utc_text).astimezone(tz)
 
 
 def header(info: dict) -> ElectionHeader:

@@ -112,6 +112,10 @@ class BoothService:
         self.day.apply(entry)
         return entry
 
+    def _fold_latest(self) -> None:
+        """Fold in the event a ledger method appended itself (slots, close, cast)."""
+        self.day.apply(self.ledger.entry(self.ledger.size - 1))
+
     def _recover(self) -> None:
         """After a restart: cancel a release nobody voted on; keep a cast's slip for reprint."""
         current = self.day.current
@@ -288,7 +292,6 @@ class BoothService:
         the warehouse); a corrected package may replace it until then.
         """
         from booth.election_package import PackageError, load_package
-        from booth.ledger.vault import PhotoVault
 
         if not isinstance(package_path, str) or not package_path or len(package_path) > 4096 \
                 or not _is_text(package_path):
@@ -537,7 +540,7 @@ class BoothService:
         slots = max(self.settings.min_slots, int(len(pkg.voters) * (1 + self.settings.slot_margin)))
         if self.ledger.empty_slots < slots:
             self.ledger.add_ballot_slots(slots - self.ledger.empty_slots, actor=s.companion)
-            self.day.apply(self.ledger.entry(self.ledger.size - 1))
+            self._fold_latest()
         self._append("polls.opened", s.companion, {})
         self._append("custody.voting_opened", s.companion, {"place": self._place(), "note": ""})
 
@@ -568,7 +571,7 @@ class BoothService:
         if reason is not None:
             _check_text(reason, "alasan", "reason", 300)
         self.ledger.close_ballot_box(s.companion, {"early": early, "reason": reason if early else None})
-        self.day.apply(self.ledger.entry(self.ledger.size - 1))
+        self._fold_latest()
 
     def count(self, token: str) -> dict:
         """Count the ballot store, reconcile, log it, and return the results."""
@@ -766,7 +769,7 @@ class BoothService:
         if self.ledger.empty_slots < 5:
             pkg = self._need_package()
             self.ledger.add_ballot_slots(max(self.settings.min_slots, len(pkg.voters) // 4), actor=s.companion)
-            self.day.apply(self.ledger.entry(self.ledger.size - 1))
+            self._fold_latest()
         release = f"R{self.day.releases + 1:04d}"
         self._append("ballot.released", s.companion, {"release": release, "voter": v.ref})
         return {"release": release, "voter": v.ref}
@@ -798,7 +801,7 @@ class BoothService:
                               wait_seconds=wait)
         receipt = self.ledger.cast_ballot(pkg.election_id, selection, actor="pemilih",
                                           payload={"release": release_id})
-        self.day.apply(self.ledger.entry(receipt.seq))
+        self._fold_latest()
         return self._slip(receipt.ballot_id, selection)
 
     def _slip(self, ballot_id: bytes, selection: str) -> dict:

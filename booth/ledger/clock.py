@@ -69,6 +69,18 @@ class FakeClock:
         self._mono += 1
 
 
+UTC_TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def utc_text(when: dt.datetime) -> str:
     """RFC 3339 UTC text with microseconds, the form stored in events."""
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.astimezone(dt.timezone.utc).strftime(UTC_TEXT_FORMAT)
+
+
+def parse_utc_text(text: str) -> dt.datetime:
+    """The aware UTC datetime of a :func:`utc_text` string.
+
+    >>> parse_utc_text(utc_text(dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.timezone.utc))).isoformat()
+    '2026-11-22T07:00:00+00:00'
+    """
+    return dt.datetime.strptime(text, UTC_TEXT_FORMAT).replace(tzinfo=dt.timezone.utc)
