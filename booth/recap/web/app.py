@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import socket
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -56,13 +58,14 @@ class _Web:
         self.users = UserBook(data_dir) if data_dir is not None else None
         self.limiter = LoginLimiter()
         self.secure_cookies = secure_cookies
+        self.witness = False
 
     def respond(self, request: Request, page: Page | Response) -> Response:
         if isinstance(page, Response):
             return page
         session = request.state.session
         context = {"user": session.user, "csrf": self.signer.csrf_token(session),
-                   "saksi": WITNESS_APP.is_dir()}
+                   "saksi": self.witness}
         response = render(self.env, request, page, context)
         if request.state.new_session:
             set_session_cookie(response, self.signer, session, secure=self.secure_cookies)
@@ -141,16 +144,19 @@ def _safe_next(target: str | None) -> str:
     return "/panitia"
 
 
-def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool = False) -> Starlette:
+def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool = False,
+               witness_app: Path | None = WITNESS_APP) -> Starlette:
     """The recap's Starlette app over the ``Recap`` facade ``recap``.
 
     Committee accounts and the web secret live in ``data_dir`` (default: the
     facade's ``data_dir`` attribute).  ``secure_cookies`` marks the session
-    cookie HTTPS-only (set it when a TLS proxy is in front).
+    cookie HTTPS-only (set it when a TLS proxy is in front).  The witness app's
+    built files (``booth/witness/app/``) are served at ``/saksi/`` when present.
     """
     if data_dir is None:
         data_dir = getattr(recap, "data_dir", None)
     web = _Web(recap, Path(data_dir) if data_dir is not None else None, secure_cookies=secure_cookies)
+    web.witness = witness_app is not None and Path(witness_app).is_dir()
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/panitia", status_code=303)
@@ -210,8 +216,8 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         Route("/panitia.json", committee(accounts), methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    if WITNESS_APP.is_dir():
-        routes.append(Mount("/saksi", StaticFiles(directory=str(WITNESS_APP), html=True), name="saksi"))
+    if witness_app is not None and Path(witness_app).is_dir():
+        routes.append(Mount("/saksi", StaticFiles(directory=str(witness_app), html=True), name="saksi"))
     app = Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders)])
     app.state.web = web
     return app
@@ -227,11 +233,17 @@ class _SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        # The witness app fetches from the recap URL a witness types and runs zxing's
+        # WebAssembly: it brings its own policy, so the recap's strict one is not added there.
+        witness = scope["path"].startswith("/saksi/")
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 for name, value in SECURITY_HEADERS.items():
+                    if witness and name == "content-security-policy":
+                        continue
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 message = {**message, "headers": headers}
@@ -240,13 +252,15 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *,
+          data_dir: Path | None = None) -> None:
     """Run the recap's web app under uvicorn on ``host:port`` until interrupted.
 
     With ``workers`` > 1 the listening socket is bound once and shared by that
     many forked processes, each running its own app over ``recap`` (the
     sessions are signed cookies with a secret in the data directory and the
     sign-in rate limit is per process, so any worker can answer any request).
+    ``data_dir`` defaults to the facade's ``data_dir``.
     """
     import uvicorn
 
@@ -257,31 +271,51 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     sock.bind((host, port))
     sock.listen(256)
     sock.set_inheritable(True)
+    if workers == 1:
+        _run_one(uvicorn, recap, sock, data_dir)
+        return
+    # A small supervisor: it serves nothing itself, forwards SIGTERM/SIGINT to the
+    # workers and returns when they have all stopped (uvicorn re-raises the signal
+    # it caught, which would kill a serving parent before it could stop its children).
     children = []
-    for _ in range(workers - 1):
+    for _ in range(workers):
         pid = os.fork()
         if pid == 0:
+            code = 0
             try:
-                _run_one(uvicorn, recap, sock)
+                _run_one(uvicorn, recap, sock, data_dir)
+            except Exception:  # noqa: BLE001 - a worker reports any failure, then exits non-zero
+                traceback.print_exc()
+                code = 1
             finally:
-                os._exit(0)
+                os._exit(code)
         children.append(pid)
-    try:
-        _run_one(uvicorn, recap, sock)
-    finally:
-        import signal
+    sock.close()
 
-        for pid in children:
+    def forward(signum, frame):
+        for child in children:
             try:
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+                os.kill(child, signal.SIGTERM)
             except ProcessLookupError:
                 pass
 
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for child in children:
+            while True:
+                try:
+                    os.waitpid(child, 0)
+                    break
+                except InterruptedError:
+                    continue
+                except ChildProcessError:
+                    break
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
-def _run_one(uvicorn, recap: Any, sock: socket.socket) -> None:
-    config = uvicorn.Config(create_app(recap), log_level="warning", proxy_headers=False,
+
+def _run_one(uvicorn, recap: Any, sock: socket.socket, data_dir: Path | None) -> None:
+    config = uvicorn.Config(create_app(recap, data_dir=data_dir), log_level="warning", proxy_headers=False,
                             limit_concurrency=200, timeout_keep_alive=5)
     uvicorn.Server(config).run(sockets=[sock])
