@@ -13,6 +13,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from booth.recap.web import auth, create_app, users_cli
@@ -205,3 +207,18 @@ def test_sign_in_over_a_real_server_on_loopback_sets_a_guarded_cookie(data):
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_no_cookie_text_made_up_by_a_visitor_signs_anyone_in(cookie):
+    signer = SessionSigner(b"s" * 32)
+    session = signer.loads(cookie)
+    assert session is None or session.user is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120), st.text(max_size=40))
+def test_a_damaged_stored_hash_never_crashes_a_sign_in(stored, password):
+    assert verify_password(password, stored) is False
