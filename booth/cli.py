@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     from booth.ui import kiosk_cli
 
     kiosk_cli.register(sub)
+    recap = sub.add_parser("recap", help="the district recap after the polls (so far: the committee's web accounts)")
+    rsub = recap.add_subparsers(dest="recap_command", metavar="ACTION", required=True)
+    from booth.recap.web import users_cli
+
+    users_cli.register(rsub)
     p = sub.add_parser("screens", help="regenerate the screenshot gallery of every kiosk screen (docs/screens)")
     p.add_argument("out", nargs="?", default="docs/screens")
     p.add_argument("--sizes", help="e.g. 720x1280,1024x600 (default: every supported size)")
