@@ -74,6 +74,7 @@ class Day:
     self_test: dict | None = None
     closed_early_reason: str | None = None
     tally: dict | None = None
+    counted_size: int = 0          # log size right after polls.counted (the results statement names it)
     results_printed: int = 0
     zero_reports_printed: int = 0
     exports: int = 0
@@ -109,6 +110,7 @@ class Day:
             self.closed_early_reason = p.get("reason")
         elif t == "polls.counted":
             self.tally = p.get("tally")
+            self.counted_size = entry.seq + 1
         elif t == "polls.results_printed":
             self.results_printed += 1
         elif t == "polls.exported":

@@ -14,9 +14,10 @@ device's verifier key printed on the zero report::
     voters <voted> of <DPT + DPTb>
     balanced <yes|no>
 
-``log`` names the checkpoint of the log when the statement was made, which
-includes the ``polls.counted`` event, so the statement is anchored in the
-signed log.
+``log`` names the checkpoint of the log right after its ``polls.counted``
+event, so the statement is anchored in the signed log and every copy of it
+(each printed results report, the bundle's ``extra/results.txt``) is the
+same text.
 """
 
 from __future__ import annotations
@@ -29,8 +30,13 @@ from booth.ledger import note
 HEADER = "booth results v1"
 
 
-def results_statement(ledger, package, tally: dict, reconciliation: dict) -> str:
-    cp = note.Checkpoint.parse(ledger.latest_checkpoint().split("\n\n", 1)[0] + "\n")
+def results_statement(ledger, package, tally: dict, reconciliation: dict, checkpoint: str | None = None) -> str:
+    """The signed statement; ``checkpoint`` (default: the latest) is the log checkpoint it names.
+
+    The booth passes the checkpoint right after its ``polls.counted`` event, so every copy (each
+    printed results report, the bundle's ``extra/results.txt``) is the same text.
+    """
+    cp = note.Checkpoint.parse((checkpoint or ledger.latest_checkpoint()).split("\n\n", 1)[0] + "\n")
     e = package.election
     lines = [HEADER, f"election {package.election_id}", f"tps {e.tps} {e.pekon}",
              f"log {cp.size} {base64.b64encode(cp.root_hash).decode()}"]

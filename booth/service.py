@@ -597,7 +597,8 @@ class BoothService:
         base["tally"] = self.day.tally
         base["reconciliation"] = reconcile({**self.counts(), "votes_counted": sum(self.day.tally.values())})
         base["statement"] = results_statement(self.ledger, self.package, self.day.tally,
-                                              base["reconciliation"])
+                                              base["reconciliation"],
+                                              checkpoint=self.ledger.checkpoint(self.day.counted_size))
         base["copies_printed"] = self.day.results_printed
         return base
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -67,6 +69,59 @@ def write_bundle(ledger, path: Path, extra: dict[str, bytes] | None = None) -> P
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+# Hard limits on a bundle before anything in it is read (``booth verify`` and the recap alike).
+# A real day is far below them: 800 voters make about 4,000 events, well under 5 MB unpacked.
+MAX_MEMBERS = 64
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+#: JSON lines compress about 3-10x; far more means a zip bomb.
+MAX_RATIO = 200
+REQUIRED_MEMBERS = ("bundle.json", "device.pub", "events.jsonl", "checkpoints.jsonl", "ballots.jsonl")
+_EXTRA_NAME = re.compile(r"extra/[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class UnsafeBundle(ValueError):
+    """A zip that is not a bundle's shape or breaks a hard limit: nothing in it is read."""
+
+
+def check_zip_limits(z: zipfile.ZipFile) -> None:
+    """Refuse zip bombs, path tricks, links, encryption and strange members before reading any.
+
+    Checks the central directory only (sizes as declared; reading a member with
+    :mod:`zipfile` then fails if the data is longer than declared).
+    """
+    infos = z.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise UnsafeBundle(f"the zip has {len(infos)} members (a bundle has at most {MAX_MEMBERS})")
+    names: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name in names:
+            raise UnsafeBundle(f"the member {name[:80]!r} appears twice")
+        names.add(name)
+        if name not in REQUIRED_MEMBERS and not _EXTRA_NAME.fullmatch(name):
+            raise UnsafeBundle(f"unexpected member {name[:80]!r} (not part of a booth bundle)")
+        if info.flag_bits & 0x1:
+            raise UnsafeBundle(f"the member {name} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UnsafeBundle(f"the member {name} uses an unsupported compression")
+        mode = info.external_attr >> 16
+        if mode and not (stat.S_ISREG(mode) or mode & 0o170000 == 0):
+            raise UnsafeBundle(f"the member {name} is not a plain file (link or device)")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise UnsafeBundle(f"the member {name} unpacks to {info.file_size} bytes (limit {MAX_MEMBER_BYTES})")
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnsafeBundle(f"the member {name} is compressed {info.file_size // max(info.compress_size, 1)}x"
+                               " (a zip bomb?)")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise UnsafeBundle(f"the bundle unpacks to {total} bytes (limit {MAX_TOTAL_BYTES})")
+    missing = [m for m in REQUIRED_MEMBERS if m not in names]
+    if missing:
+        raise UnsafeBundle(f"the bundle lacks {', '.join(missing)}")
 
 
 def read_header(z: zipfile.ZipFile) -> dict:

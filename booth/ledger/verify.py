@@ -45,6 +45,7 @@ from typing import Iterator
 from cryptography.exceptions import InvalidSignature
 
 from booth.ledger import formats, merkle, note
+from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
 from booth.ledger.keys import fingerprint, origin_for, short_fingerprint
@@ -187,6 +188,11 @@ class BundleSource:
         self.path = Path(path)
         try:
             self._zip = zipfile.ZipFile(path)
+            try:
+                check_zip_limits(self._zip)
+            except UnsafeBundle as exc:
+                self._zip.close()
+                raise Unreadable(f"{path} is refused: {exc}") from None
             self._header = json.loads(self._zip.read("bundle.json"))
             if not isinstance(self._header, dict) or self._header.get("format") != "booth-bundle-v1":
                 raise Unreadable(f"{path} is not a booth bundle (unknown format)")

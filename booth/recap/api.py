@@ -242,6 +242,7 @@ class Area:
     tally: dict[str, int] | None        # only for a pekon (a contest): candidate number / "blank" -> votes
     candidates: tuple[Candidate, ...] = ()
     children: tuple["Area", ...] = ()
+    verified_tally: dict[str, int] | None = None   # a pekon's tally from verified places only
 
     @property
     def counted(self) -> int:
@@ -316,9 +317,14 @@ class Store(abc.ABC):
         Returns (the stored submission, created)."""
 
     @abc.abstractmethod
-    def finish_submission(self, sub: Submission) -> Submission:
-        """Record a queued submission's outcome (status, reason, result, receipt_index, finished_at).
-        Only a queued submission changes: finishing twice keeps the first outcome (returned)."""
+    def finish_submission(self, sub: Submission, receipt_entry: bytes | None = None,
+                          sign_checkpoint: Callable[[int, bytes], str] | None = None) -> Submission:
+        """Record a queued submission's outcome (status, reason, result, finished_at), in one transaction.
+
+        Only a queued submission changes: finishing twice keeps the first outcome (returned), so a job
+        run twice (a worker killed and its job retried) counts once.  With ``receipt_entry`` the entry is
+        appended to the recap's log in the same transaction (as ``append_leaf`` does) and the submission's
+        ``receipt_index`` is its leaf index: one receipt per accepted submission, never two."""
 
     @abc.abstractmethod
     def submission(self, submission_id: int) -> Submission | None: ...
