@@ -157,10 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     from booth.ui import kiosk_cli
 
     kiosk_cli.register(sub)
-    recap = sub.add_parser("recap", help="the district recap after the polls (so far: the committee's web accounts)")
+    recap = sub.add_parser("recap", help="rekap kabupaten / the district recap after the polls")
     rsub = recap.add_subparsers(dest="recap_command", metavar="ACTION", required=True)
+    from booth.recap import cli as recap_cli
     from booth.recap.web import users_cli
 
+    recap_cli.register(rsub)
     users_cli.register(rsub)
     p = sub.add_parser("screens", help="regenerate the screenshot gallery of every kiosk screen (docs/screens)")
     p.add_argument("out", nargs="?", default="docs/screens")

@@ -41,6 +41,8 @@ def tps_package(root: Path, *, pekon: str, tps: int, kecamatan: str = "Pagelaran
     election = json.loads(path.read_text())
     election.update(pekon=pekon, kecamatan=kecamatan, tps=tps, allow_blank=allow_blank,
                     title=f"Pemilihan Kepala Pekon {pekon} 2025 (UJI)")
+    for dropped in election["candidates"][candidates:]:
+        (folder / "photos" / dropped["photo"]).unlink()
     election["candidates"] = election["candidates"][:candidates]
     path.write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n")
     sign_package(folder, committee())

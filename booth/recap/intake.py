@@ -130,7 +130,7 @@ def check_statement(text: str, registrations: Iterable[Registration]) -> Check:
     election = text.split("\n", 2)[1].removeprefix("election ")
     if election != reg.election_id:
         return refuse("other_election", f"{election[:16]}… ≠ {reg.election_id[:16]}…",
-                      election_id=election, fingerprint=reg.fingerprint)
+                      election_id=reg.election_id, fingerprint=reg.fingerprint)
     return Check(True, result, reg.election_id, reg.fingerprint)
 
 
@@ -177,10 +177,11 @@ def _check_bundle_file(path: Path, by_fp: dict[str, Registration]) -> Check:
         return refuse("unreadable", str(exc).replace(str(path), "bundle"), fingerprint=fp)
     s = report.summary
     if not report.ok:
-        return refuse("invalid", str(report.problems[0]), election_id=s.get("election_id"), fingerprint=fp)
+        return refuse("invalid", str(report.problems[0]), election_id=reg.election_id, fingerprint=fp)
     if s.get("election_id") != reg.election_id:
+        # shown on the place the device is registered for (the bundle's claim is not that place's news)
         return refuse("other_election", f"{str(s.get('election_id'))[:16]}… ≠ {reg.election_id[:16]}…",
-                      election_id=s.get("election_id"), fingerprint=fp)
+                      election_id=reg.election_id, fingerprint=fp)
     if statement is None or "polls.counted" not in s.get("event_types", {}):
         return refuse("not_counted", election_id=reg.election_id, fingerprint=fp)
     statement = normalize_statement(statement)
