@@ -8,6 +8,7 @@
     booth recap demo   --data DIR [--no-serve]
     booth recap device add|import|list|remove --data DIR ...
     booth recap targets --data DIR [17:00=80 24:00=100]
+    booth recap receipt --data DIR ELECTION_ID   the receipt (JSON) of a polling place's counted result
     booth recap receipt-check RECEIPT.json --key RECAP.pub
 
 Exit codes: 0 done; 1 something was refused (each refusal on its own line with
@@ -99,6 +100,11 @@ def register(rsub) -> None:
     data(p)
     p.add_argument("targets", nargs="*", metavar="HH:MM=PERCENT")
     p.set_defaults(func=cmd_targets)
+
+    p = rsub.add_parser("receipt", help="tanda terima sebuah TPS / a polling place's receipt (JSON)")
+    data(p)
+    p.add_argument("which", help="the polling place's election ID, or a submission's sha256 (a prefix will do)")
+    p.set_defaults(func=cmd_receipt)
 
     p = rsub.add_parser("receipt-check", help="periksa tanda terima / verify a recap receipt")
     p.add_argument("receipt", type=Path)
@@ -464,6 +470,30 @@ def cmd_targets(args) -> int:
                 return 1
         for t in recap.targets():
             print(f"{t.at} {t.share:.0%}")
+    return 0
+
+
+def cmd_receipt(args) -> int:
+    recap = _open(args)
+    if recap is None:
+        return 2
+    with recap:
+        which = args.which.lower()
+        if len(which) < 8:
+            _err("sebutkan minimal 8 digit", "give at least 8 hex digits")
+            return 1
+        receipt = None
+        for p in recap.places():
+            if p.election_id.startswith(which) and p.receipt is not None:
+                receipt = p.receipt
+        for s in recap.submissions():
+            if receipt is None and s.sha256.startswith(which) and s.receipt_index is not None:
+                receipt = recap.receipt(s.id)
+        if receipt is None:
+            _err("tidak ada tanda terima untuk itu", "no receipt for that (not received, refused or in conflict)")
+            return 1
+        json.dump(receipt.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        print()
     return 0
 
 
