@@ -483,7 +483,7 @@ def cmd_receipt(args) -> int:
             _err("sebutkan minimal 8 digit", "give at least 8 hex digits")
             return 1
         receipt = None
-        for p in recap.places():
+        for p in recap.places(receipts=True):
             if p.election_id.startswith(which) and p.receipt is not None:
                 receipt = p.receipt
         for s in recap.submissions():

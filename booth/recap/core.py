@@ -380,14 +380,20 @@ class Recap:
         return self.store.latest_checkpoint()
 
     # ---------------------------------------------------------- the places
-    def places(self) -> list[Place]:
-        return self._places(self.store.submissions())
+    def places(self, *, receipts: bool = False) -> list[Place]:
+        """Every registered polling place, sorted by area; ``receipts`` also makes each counted result's
+        receipt (an inclusion proof each: ask only when showing them)."""
+        return self._places(self.store.submissions(), self.store.registrations(), receipts)
 
     def place(self, election_id: str) -> Place | None:
-        return next((p for p in self.places() if p.election_id == election_id), None)
+        """One polling place, with its receipt."""
+        regs = [r for r in self.store.registrations() if r.election_id == election_id]
+        if not regs:
+            return None
+        subs = [s for s in self.store.submissions() if s.election_id == election_id]
+        return self._places(subs, regs, True)[0]
 
-    def _places(self, subs: list[Submission]) -> list[Place]:
-        regs = self.store.registrations()
+    def _places(self, subs: list[Submission], regs: list[Registration], with_receipts: bool) -> list[Place]:
         resolutions = {r.election_id: r for r in self.store.resolutions()}
         by_election: dict[str, list[Submission]] = defaultdict(list)
         for s in subs:
@@ -431,7 +437,7 @@ class Recap:
                 carrying = [s for s in accepted if s.result and s.result.statement_sha256 == counted.statement_sha256]
                 first_at = min(s.received_at for s in carrying)
                 best = next((s for s in carrying if s.kind == "bundle"), carrying[0])
-                if best.receipt_index is not None:
+                if best.receipt_index is not None and with_receipts:
                     if entries is None:
                         entries = self.store.leaf_entries()
                     checkpoint = _checkpoint_for(self.store.latest_checkpoint() or "", entries, self.key)
