@@ -311,11 +311,12 @@ def test_in_any_order_and_with_repeats_the_recap_log_stays_one_chain(evening, or
     r = open_recap(scratch() / "r", workers=0)
     r.import_registry(evening["registry"], by="ketua")
     items = list(order) + [order[i] for i in repeats]
+    broken = evening.setdefault("tampered", tampered(days["suk1"].bundle))   # the same bytes each time
     for item in items:
         if item.startswith("s:"):
             r.submit_statement(days[item[2:]].statement)
         elif item.startswith("t:"):
-            r.submit_bundle(tampered(days[item[2:]].bundle))
+            r.submit_bundle(broken)
         else:
             r.submit_bundle(days[item].bundle)
     accepted = [s for s in r.submissions() if s.status == "accepted"]
