@@ -364,6 +364,10 @@ def cmd_export(args) -> int:
     with recap:
         try:
             paths = recap.export(args.out)
+        except ImportError:
+            _err("ekspor NIST belum dibangun (issue 9 masih terbuka)",
+                 "the NIST exports are not built yet (issue 9 is still open)")
+            return 2
         except RecapError as exc:
             _err(exc.id, exc.en)
             return 1
