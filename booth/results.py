@@ -75,16 +75,29 @@ class Statement:
 
 
 class StatementError(ValueError):
-    """A scanned statement that is not a genuine, well-formed booth statement (the message says why)."""
+    """A scanned statement that is not a genuine, well-formed booth statement (the message says why).
+
+    ``reason`` names the case for programs and the test vectors:
+    ``"format"`` (not this kind of statement, or a malformed line),
+    ``"signature"`` (no valid signature by the key), ``"origin"`` (an opening
+    statement whose key is named as another device).
+    """
+
+    def __init__(self, message: str, reason: str = "format") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def open_statement(text: str, verifier_key: str) -> Statement:
     """Check a scanned results statement against the device's verifier key."""
-    name, public_key = note.parse_verifier_key(verifier_key.strip())
+    try:
+        name, public_key = note.parse_verifier_key(verifier_key.strip())
+    except note.NoteError as exc:
+        raise StatementError(f"bad verifier key: {exc}") from None
     try:
         body, _ = note.open_note(text, {name: public_key})
     except note.NoteError as exc:
-        raise StatementError(f"signature does not verify: {exc}") from None
+        raise StatementError(f"signature does not verify: {exc}", "signature") from None
     lines = body.rstrip("\n").split("\n")
     if lines[0] != HEADER:
         raise StatementError("not a booth results statement")
@@ -159,11 +172,11 @@ def open_opening(text: str) -> Opening:
         raise StatementError(f"malformed statement: bad key line: {exc}") from None
     if name != origin_for(public_key):
         raise StatementError(f"key name {name} is not the booth origin of that key "
-                             f"({origin_for(public_key)})")
+                             f"({origin_for(public_key)})", "origin")
     try:
         body, _ = note.open_note(text, {name: public_key})
     except note.NoteError as exc:
-        raise StatementError(f"signature does not verify: {exc}") from None
+        raise StatementError(f"signature does not verify: {exc}", "signature") from None
     fields: dict = {}
     candidates: list[tuple[int, str]] = []
     try:
