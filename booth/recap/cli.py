@@ -148,9 +148,17 @@ def _describe(outcome, name: str) -> tuple[str, bool]:
 
 def ingest_files(recap, files: list[Path], *, source: str, by: str = "", progress: bool = True) -> int:
     """Ingest ``files``; prints one line per file; returns 0 when every file was accepted or already there."""
+    ok, lines = ingest_lines(recap, files, source=source, by=by, progress=progress)
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
+
+
+def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progress: bool = True) -> tuple[bool, list[str]]:
+    """Ingest ``files``: (all accepted or already there, one line per file)."""
     from tqdm import tqdm
 
-    from booth.recap.api import RecapError
+    from booth.recap.api import MAX_BUNDLE_BYTES, RecapError
 
     ok = True
     bundles: list[tuple[bytes, str]] = []
@@ -162,8 +170,6 @@ def ingest_files(recap, files: list[Path], *, source: str, by: str = "", progres
                 raise IsADirectoryError(str(path))
             if path.suffix.lower() in BUNDLE_SUFFIXES:
                 size = path.stat().st_size
-                from booth.recap.api import MAX_BUNDLE_BYTES
-
                 if size > MAX_BUNDLE_BYTES:
                     lines.append(f"DITOLAK / REFUSED: {path} — berkas terlalu besar / the file is too large ({size} bytes)")
                     ok = False
@@ -208,9 +214,7 @@ def ingest_files(recap, files: list[Path], *, source: str, by: str = "", progres
             bar.update(1)
     finally:
         bar.close()
-    for line in lines:
-        print(line)
-    return 0 if ok else 1
+    return ok, lines
 
 
 def cmd_ingest(args) -> int:
@@ -254,13 +258,7 @@ class FolderWatcher:
             else:
                 self._pending[path] = sig
         if ready:
-            import contextlib
-            import io
-
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                ingest_files(self.recap, ready, source="folder", progress=False)
-            lines = out.getvalue().splitlines()
+            lines = ingest_lines(self.recap, ready, source="folder", progress=False)[1]
         return lines
 
 
@@ -615,8 +613,7 @@ def cmd_demo(args) -> int:
         code = ingest_files(recap, files, source="demo", by="demo")
         print(f"(Penolakan di atas memang bagian dari demo / the refusals above are part of the demo: {code})")
         password = _demo_login(data_dir, secrets.token_urlsafe(9))
-        print(f"Kesalahan yang sengaja dibuat / faults made on purpose: {evening.describe()}"
-              if hasattr(evening, "describe") else "")
+        del evening
         if args.no_serve:
             return 0
         try:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from booth.qr_parts import QRPartsError, join
 from booth.recap import intake, registry
 from booth.recap.api import (
     MAX_BUNDLE_BYTES, MAX_PHOTO_BYTES, Area, Candidate, JobQueue, Outcome, Place, Progress, ProgressPoint,
@@ -231,10 +232,17 @@ class Recap:
         return self.store.remove_registration(fingerprint)
 
     # -------------------------------------------------------------- intake
-    def _new(self, kind: str, sha: str, source: str, filename: str, by: str) -> tuple[Submission, bool]:
+    def _receive(self, kind: str, data: bytes, source: str, filename: str, by: str) -> tuple[Submission, bool]:
+        """Keep ``data`` and queue it as a submission unless the same bytes came before: (submission, duplicate)."""
+        sha = intake.sha256_hex(data)
+        existing = self.store.submission_by_hash(sha)
+        if existing is not None:
+            return existing, True
+        self.store.put_blob(sha, data)
         sub = Submission(id=0, sha256=sha, kind=kind, source=source, filename=filename[:200],  # type: ignore[arg-type]
                          received_at=self.now(), received_by=by[:100], status="queued")
-        return self.store.new_submission(sub)
+        stored, created = self.store.new_submission(sub)
+        return stored, not created
 
     def _outcome(self, sub: Submission, duplicate: bool) -> Outcome:
         return Outcome(sub, duplicate, self.receipt(sub.id) if sub.status == "accepted" else None)
@@ -245,13 +253,8 @@ class Recap:
         if len(data) > MAX_BUNDLE_BYTES:
             raise RecapError(f"Berkas terlalu besar (batas {MAX_BUNDLE_BYTES // 2**20} MB)",
                              f"The file is too large (limit {MAX_BUNDLE_BYTES // 2**20} MB)", code="too_large")
-        sha = intake.sha256_hex(data)
-        existing = self.store.submission_by_hash(sha)
-        if existing is not None:
-            return self._outcome(existing, True)
-        self.store.put_blob(sha, data)
-        sub, created = self._new("bundle", sha, source, filename, by)
-        if not created:
+        sub, duplicate = self._receive("bundle", data, source, filename, by)
+        if duplicate:
             return self._outcome(sub, True)
         self.queue.enqueue(sub.id)
         if wait:
@@ -265,16 +268,10 @@ class Recap:
         """Many bundles at once (bulk import): all queued first, so every worker is busy."""
         pending: list[tuple[Submission, bool]] = []
         for data, filename in items:
-            sha = intake.sha256_hex(data)
-            existing = self.store.submission_by_hash(sha)
-            if existing is not None:
-                pending.append((existing, True))
-                continue
-            self.store.put_blob(sha, data)
-            sub, created = self._new("bundle", sha, source, filename, by)
-            if created:
+            sub, duplicate = self._receive("bundle", data, source, filename, by)
+            if not duplicate:
                 self.queue.enqueue(sub.id)
-            pending.append((sub, not created))
+            pending.append((sub, duplicate))
         outcomes = []
         for sub, duplicate in pending:
             if not duplicate:
@@ -292,18 +289,10 @@ class Recap:
         if not isinstance(text, str) or len(text.encode("utf-8", "replace")) > intake.MAX_STATEMENT_BYTES:
             raise RecapError("Teks terlalu panjang untuk pernyataan hasil", "Too long for a results statement",
                              code="too_large")
-        text = intake.normalize_statement(text)
-        sha = intake.sha256_hex(text)
-        existing = self.store.submission_by_hash(sha)
-        if existing is not None:
-            return self._outcome(existing, True)
-        self.store.put_blob(sha, text.encode())
-        sub, created = self._new("statement", sha, source, filename, by)
-        if created:
-            self.process(sub.id)   # cheap: one signature
-        stored = self.store.submission(sub.id)
-        assert stored is not None
-        return self._outcome(stored, not created)
+        sub, duplicate = self._receive("statement", intake.normalize_statement(text).encode(), source, filename, by)
+        if duplicate:
+            return self._outcome(sub, True)
+        return self._outcome(self.process(sub.id), False)   # cheap: one signature, no queue
 
     def submit_photo(self, data: bytes, *, source: str = "photo", filename: str = "", by: str = "") -> list[Outcome]:
         """Read the results QR from a photo or scan of the printed report and receive its statement."""
@@ -606,11 +595,6 @@ def join_parts(payloads: Sequence[str]) -> list[str]:
     whole = [p for p in payloads if not p.startswith("B1 ")]
     parts = [p for p in payloads if p.startswith("B1 ")]
     if parts:
-        try:
-            from booth.qr_parts import QRPartsError, join
-        except ImportError:  # pragma: no cover - the parts format arrives with the printed-QR work
-            raise RecapError("QR berbagian belum didukung", "Multi-part QR codes are not supported yet",
-                             code="photo") from None
         groups: dict[str, list[str]] = defaultdict(list)
         for p in parts:
             groups[p.split("\n", 1)[0].split()[-1]].append(p)

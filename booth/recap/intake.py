@@ -23,6 +23,7 @@ from typing import Iterable
 
 from booth.ledger import note
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
+from booth.ledger.keys import fingerprint
 from booth.ledger.verify import Unreadable, open_source, verify
 from booth.recap.api import MAX_BUNDLE_BYTES, MAX_STATEMENT_BYTES, Registration, Result
 from booth.results import HEADER as RESULTS_HEADER
@@ -165,9 +166,7 @@ def _check_bundle_file(path: Path, by_fp: dict[str, Registration]) -> Check:
         _, public = note.parse_verifier_key(device_pub)
     except note.NoteError as exc:
         return refuse("invalid", f"device.pub: {exc}")
-    from booth.ledger.keys import fingerprint as fp_of
-
-    fp = fp_of(public)
+    fp = fingerprint(public)
     reg = by_fp.get(fp)
     if reg is None:
         return refuse("unknown_device", fp[:16], fingerprint=fp)

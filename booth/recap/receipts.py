@@ -39,15 +39,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.ledger import merkle, note
-from booth.ledger.keys import fingerprint
+from booth.ledger.keys import DeviceKey, fingerprint
 from booth.recap.api import Receipt
 
 RECEIPT_HEADER = "booth recap receipt v1"
@@ -82,25 +80,11 @@ class RecapKey:
 
     @classmethod
     def load_or_create(cls, path: Path) -> "RecapKey":
-        """The recap's key in ``path`` (PEM, mode 0600), made on first use."""
-        path = Path(path)
-        if not path.exists():
-            key = Ed25519PrivateKey.generate()
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process made it first: use theirs
-                pass
-            else:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(pem)
-                    f.flush()
-                    os.fsync(f.fileno())
-        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return cls(loaded)
+        """The recap's key in ``path`` (PEM, mode 0600), made on first use (the device key's file format)."""
+        try:
+            return cls(DeviceKey.create(Path(path)).private_key)
+        except FileExistsError:  # made before, or by another process just now: use it
+            return cls(DeviceKey.load(Path(path)).private_key)
 
 
 def one_line(text: str, limit: int = 300) -> str:
