@@ -32,7 +32,7 @@ class CheckIn(Device):
 
     def check_in(self, token: str, voter_ref: str) -> dict:
         """Verification: the companion confirms the person; a voter who voted is refused."""
-        s = self._require("check_in", token, states={polls.OPEN, polls.PAUSED})
+        s = self._require("check_in", token, states=polls.ACTS["check_in"])
         v = self._voter(voter_ref)
         if v.ref in self.day.voted:
             self._append("voter.refused", s.companion, {"voter": v.ref, "reason": "already_voted"})
@@ -47,7 +47,7 @@ class CheckIn(Device):
         """Add a voter who is not on the DPT to the DPTb, with the reason (logged)."""
         from booth.nik import InvalidNik, clean_nik, nik_mismatches, parse_nik
 
-        s = self._require("add_dptb", token, states={polls.OPEN, polls.PAUSED})
+        s = self._require("add_dptb", token, states=polls.ACTS["add_dptb"])
         pkg = self._need_package()
         if not isinstance(nik, str) or len(nik) > 40 or not is_text(nik):
             raise refuse("nik_form")

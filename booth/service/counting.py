@@ -43,14 +43,14 @@ class Counting(Custody):
         return base
 
     def results_printed(self, token: str) -> None:
-        s = self._require("results_report", token, states={polls.COUNTED})
+        s = self._require("results_report", token, states=polls.ACTS["results_printed"])
         self._append("polls.results_printed", s.companion, {"copy": self.day.results_printed + 1})
 
     def export(self, token: str, out_path: str) -> str:
         """Write the signed results bundle for the district (log, ballots, results, custody)."""
         from booth.ledger.bundle import write_bundle
 
-        s = self._require("export", token, states={polls.COUNTED}, needs=("results_printed",))
+        s = self._require("export", token, states=polls.ACTS["export"], needs=("results_printed",))
         if not isinstance(out_path, str) or not out_path or len(out_path) > 4096 or not is_text(out_path):
             raise refuse("export_location")
         try:

@@ -11,7 +11,7 @@ state, the polls transition is allowed from there, and the named
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,7 +172,7 @@ class Device:
         session.last_seen = self.clock.monotonic_ns()
         return session
 
-    def _require(self, action: str, token: str | None, *, states: set[str] | None = None,
+    def _require(self, action: str, token: str | None, *, states: Collection[str] | None = None,
                  transition: str | None = None, needs: Iterable[str] = ()) -> Session:
         """The one guard for a companion's act: signed in, role allowed (``companions.PERMISSIONS``),
         then everything :meth:`_check_device` checks."""
@@ -182,7 +182,7 @@ class Device:
         self._check_device(states=states, transition=transition, needs=needs)
         return session
 
-    def _check_device(self, *, states: set[str] | None = None, transition: str | None = None,
+    def _check_device(self, *, states: Collection[str] | None = None, transition: str | None = None,
                       needs: Iterable[str] = ()) -> None:
         """The guard's device half (alone for acts before anyone has a PIN): not packed, the polls
         in ``states``, ``transition`` allowed from here (``polls.TRANSITIONS``), every precondition

@@ -13,11 +13,12 @@ class Polling(Device):
 
     def zero_report(self, token: str) -> dict:
         """The data of the zero report (every candidate at 0) for the kiosk to print."""
-        self._require("zero_report", token, states={polls.CONFIGURED}, needs=("ballot_store_empty", "installed"))
+        self._require("zero_report", token, states=polls.ACTS["zero_report"],
+                      needs=("ballot_store_empty", "installed"))
         return self._report_base("zero")
 
     def zero_report_printed(self, token: str) -> None:
-        s = self._require("zero_report", token, states={polls.CONFIGURED}, needs=("installed",))
+        s = self._require("zero_report", token, states=polls.ACTS["zero_report_printed"], needs=("installed",))
         first = "activated" not in self.day.custody_done
         self._append("polls.zero_report", s.companion, {"ballots": self.ledger.ballots_cast})
         self._enroll_secret = None  # activation ends the handover sitting

@@ -31,7 +31,7 @@ class VoterSession(Device):
 
     def release_ballot(self, token: str, voter_ref: str) -> dict:
         """Voting step: release exactly one ballot for one checked-in voter."""
-        s = self._require("release", token, states={polls.OPEN})
+        s = self._require("release", token, states=polls.ACTS["release_ballot"])
         v = self._voter(voter_ref)
         if self.day.current is not None:
             raise refuse("voter_in_booth")
@@ -59,7 +59,7 @@ class VoterSession(Device):
     def cast(self, release_id: str, selection: str) -> dict:
         """Record the voter's confirmed choice; return the paper slip's data."""
         self._current(release_id, "voting")
-        if self.day.polls != polls.OPEN:
+        if self.day.polls not in polls.ACTS["cast"]:
             raise refuse("voting_not_open")
         pkg = self._need_package()
         numbers = {str(c.number) for c in pkg.candidates}
