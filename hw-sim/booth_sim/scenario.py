@@ -370,11 +370,30 @@ def parse_time(text: Any) -> dt.datetime | None:
 
 
 # --------------------------------------------------------------------------- the election
+def make_demo_election(out: Path, *, voters: int = 300, seed: int = 2025, allow_blank: bool = False):
+    """The demo election package (signed) and its DEMO committee keys, in ``out``.
+
+    ``allow_blank`` re-signs the package with blank votes allowed (the demo
+    package itself does not allow them).
+    """
+    from booth.demo_election import make_demo_package
+    from booth.election_package import sign_package
+
+    package_dir, keys = make_demo_package(out, seed=seed, voters=voters)
+    if allow_blank:
+        election_file = package_dir / "election.json"
+        election = json.loads(election_file.read_text(encoding="utf-8"))
+        election["allow_blank"] = True
+        election_file.write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for name in ("manifest.json", "manifest.sig"):
+            (package_dir / name).unlink(missing_ok=True)
+        sign_package(package_dir, keys)
+    return package_dir, keys
+
+
 @functools.lru_cache(maxsize=8)
 def demo_facts(voters: int, seed: int, allow_blank: bool) -> ElectionFacts:
     """The facts of the demo election (made once in a temporary folder, never in the output)."""
-    from booth_sim.runner import make_demo_election
-
     with tempfile.TemporaryDirectory(prefix="booth-sim-check-") as tmp:
         package_dir, _ = make_demo_election(Path(tmp), voters=voters, seed=seed, allow_blank=allow_blank)
         return _facts_of(_load(package_dir))
