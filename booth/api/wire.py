@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from booth import strict_json
 from booth.errors import BoothError
 
 HEADER = struct.Struct(">I")
@@ -199,25 +200,17 @@ class Request:
     params: dict
 
 
-def _no_duplicates(pairs):
-    obj = {}
-    for key, value in pairs:
-        if key in obj:
-            raise ValueError(f"duplicate key {key!r}")
-        obj[key] = value
-    return obj
-
-
-def _no_constants(name):
-    raise ValueError(f"{name} is not JSON")
+#: How each kind of ``strict_json.JsonProblem`` is named in the answer (the decoder's own words).
+_MALFORMED = {"not_utf8": "UnicodeDecodeError", "syntax": "JSONDecodeError", "duplicate_key": "ValueError",
+              "constant": "ValueError", "too_deep": "RecursionError", "value": "ValueError"}
 
 
 def decode_request(body: bytes) -> Request:
     """Parse one frame body into a Request, or raise BadFrame (with ``details['id']`` if it was read)."""
     try:
-        obj = json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BadFrame("Permintaan rusak (bukan JSON)", f"Malformed request: {type(exc).__name__}") from None
+        obj = strict_json.loads(body)
+    except strict_json.JsonProblem as exc:
+        raise BadFrame("Permintaan rusak (bukan JSON)", f"Malformed request: {_MALFORMED[exc.kind]}") from None
     if not isinstance(obj, dict):
         raise BadFrame("Permintaan rusak", "A request must be a JSON object")
     request_id = obj.get("id")

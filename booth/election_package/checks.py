@@ -7,7 +7,6 @@ anything is refused; the manifest and the signature are ``manifest``'s.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from booth.election_package.model import (
     PHOTO_NAME, TEMPLATE_PLACEHOLDERS, TIMEZONES, Candidate, CommitteeKeys, Companion, Election, PackageProblem,
     b64_bytes,
 )
+from booth.strict_json import JsonProblem, loads
 
 # When election.json cannot be read, the DPT is still checked; NIK birth
 # years then only need a reference date late enough that no birth is "future".
@@ -31,34 +31,27 @@ _FALLBACK_REFERENCE = date(2099, 12, 31)
 
 
 def strict_json(data: bytes, name: str, problems: list[PackageProblem]) -> Any:
-    def no_duplicates(pairs):
-        keys = [k for k, _ in pairs]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"duplicate key {dupes[0]!r}")
-        return dict(pairs)
-
-    def no_constant(text):
-        raise ValueError(f"{text} is not allowed")
-
+    """The JSON file ``name`` read strictly (``booth.strict_json``), or None with its problem recorded."""
     if data.startswith(b"\xef\xbb\xbf"):  # Notepad's byte-order mark
         data = data[3:]
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        problems.append(PackageProblem(name, None, "the file is not UTF-8 text",
-                                       "berkas bukan teks UTF-8"))
-        return None
-    try:
-        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
-    except json.JSONDecodeError as exc:
-        problems.append(PackageProblem(
-            name, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})",
-            f"bukan JSON yang sah: {exc.msg} (kolom {exc.colno}); periksa koma, tanda kutip "
-            f"dan kurung"))
-    except (ValueError, RecursionError) as exc:
-        problems.append(PackageProblem(name, None, f"not valid JSON: {exc}",
-                                       f"bukan JSON yang sah: {exc}"))
+        return loads(data)
+    except JsonProblem as exc:
+        if exc.kind == "not_utf8":
+            problems.append(PackageProblem(name, None, "the file is not UTF-8 text", "berkas bukan teks UTF-8"))
+        elif exc.kind == "syntax":
+            problems.append(PackageProblem(
+                name, exc.line, f"not valid JSON: {exc.msg} (column {exc.column})",
+                f"bukan JSON yang sah: {exc.msg} (kolom {exc.column}); periksa koma, tanda kutip "
+                f"dan kurung"))
+        else:
+            if exc.kind == "duplicate_key":
+                why = f"duplicate key {exc.keys[0]!r}"
+            elif exc.kind == "constant":
+                why = f"{exc.constant} is not allowed"
+            else:
+                why = str(exc.cause)
+            problems.append(PackageProblem(name, None, f"not valid JSON: {why}", f"bukan JSON yang sah: {why}"))
     return None
 
 

@@ -33,8 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import json.decoder
-import json.scanner
 import math
 import re
 import tempfile
@@ -43,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from booth import companions as comp
-from booth import polls
+from booth import polls, strict_json
 
 FORMAT = "booth-scenario-v1"
 MAX_PROBLEMS = 20
@@ -188,47 +186,20 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------- JSON with lines
-class _Lined(dict):
-    """A JSON object that remembers the line it starts on."""
-
-    line: int | None = None
-
-
 def _parse_json(text: str, source: str) -> Any:
-    """Parse JSON strictly (no duplicate keys, no NaN/Infinity), keeping each object's line."""
-    def pairs(items):
-        obj = _Lined()
-        for key, value in items:
-            if key in obj:
-                raise _Duplicate(key)
-            obj[key] = value
-        return obj
-
-    def constant(name):
-        raise ValueError(f"{name} is not allowed in a scenario (write a number)")
-
-    decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=constant)
-
-    def parse_object(s_and_end, *args):
-        s, end = s_and_end
-        obj, new_end = json.decoder.JSONObject(s_and_end, *args)
-        obj.line = s.count("\n", 0, end) + 1
-        return obj, new_end
-
-    decoder.parse_object = parse_object
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    """Parse JSON strictly (``booth.strict_json``: no duplicate keys, no NaN/Infinity), keeping each object's line."""
     try:
-        return decoder.decode(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError([Problem(f"{source}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]) from None
-    except _Duplicate as exc:
-        raise ScenarioError([Problem(source, f"the key {exc.args[0]!r} appears twice in one object")]) from None
-    except (ValueError, RecursionError) as exc:
-        raise ScenarioError([Problem(source, f"not valid JSON: {exc}")]) from None
-
-
-class _Duplicate(Exception):
-    pass
+        return strict_json.loads(text, lines=True)
+    except strict_json.JsonProblem as exc:
+        if exc.kind == "syntax":
+            problem = Problem(f"{source}:{exc.line}:{exc.column}", f"not valid JSON: {exc.msg}")
+        elif exc.kind == "duplicate_key":
+            problem = Problem(source, f"the key {exc.key!r} appears twice in one object")
+        elif exc.kind == "constant":
+            problem = Problem(source, f"not valid JSON: {exc.constant} is not allowed in a scenario (write a number)")
+        else:
+            problem = Problem(source, f"not valid JSON: {exc.cause}")
+        raise ScenarioError([problem]) from None
 
 
 # --------------------------------------------------------------------------- field checks
@@ -353,7 +324,7 @@ def _kind(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, _Lined) else "{...}"
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, strict_json.LinedDict) else "{...}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
