@@ -197,3 +197,21 @@ def test_the_architecture_page_names_only_modules_that_exist_and_every_room_of_t
     for room in (ROOT / "booth" / "service").glob("*.py"):
         if room.name != "__init__.py":
             assert f"`{room.name}`" in doc, f"docs/architecture.md does not place booth/service/{room.name}"
+
+
+#: The trust path: what decides whether a ballot, a log, a package or a voter list is good.
+TRUST_PATH = ("booth/ledger", "booth/election_package", "booth/dpt.py", "booth/service", "booth/day.py",
+              "booth/api/wire.py", "booth/api/schema.py", "booth/strict_json.py")
+
+
+def test_no_function_on_the_trust_path_is_over_80_lines():
+    long = []
+    for entry in TRUST_PATH:
+        target = ROOT / entry
+        for path in ([target] if target.is_file() else sorted(target.rglob("*.py"))):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    lines = node.end_lineno - node.lineno + 1
+                    if lines > 80:
+                        long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == [], "split these into steps, each a function with a name from the day"
