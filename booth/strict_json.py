@@ -94,8 +94,9 @@ def _decoder(lines: bool) -> json.JSONDecoder:
             obj.line = s.count("\n", 0, end) + 1
             return obj, new_end
 
-        decoder.parse_object = parse_object  # type: ignore[method-assign]
-        decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner ignores parse_object
+        # the pure-Python scanner reads parse_object from the decoder; the C one would not
+        decoder.parse_object = parse_object  # type: ignore[attr-defined]
+        decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder
 
 

@@ -110,6 +110,7 @@ class BoothClient:
     # --- the connection
     def _connect(self) -> socket.socket:
         deadline = time.monotonic() + self.connect_timeout
+        error: OSError
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
             sock.settimeout(self.connect_timeout)
@@ -311,7 +312,7 @@ def _make_method(spec: Method):
 
     method.__name__ = spec.name
     method.__qualname__ = f"BoothClient.{spec.name}"
-    method.__signature__ = signature
+    method.__signature__ = signature  # type: ignore[attr-defined]  # what inspect.signature reads
     method.__doc__ = _doc_of(spec)
     return method
 

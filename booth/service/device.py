@@ -66,6 +66,10 @@ PRECONDITIONS: dict[str, tuple[Callable[[Device], bool], str]] = {
 class Device:
     """One device on its state directory; the rooms of ``booth.service`` add the day's acts."""
 
+    ledger: Ledger
+    day: Day
+    package: Any  # booth.election_package.ElectionPackage once loaded
+
     def __init__(self, ledger: Ledger, *, clock=None, settings: Settings | None = None) -> None:
         self.ledger = ledger
         self.clock = clock or ledger.clock
