@@ -10,7 +10,9 @@ So the booth always comes back in the same state it was in.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from booth import polls
 from booth.ledger.clock import parse_utc_text
@@ -87,82 +89,197 @@ class Day:
         return [step.stage for step in self.custody]
 
     def apply(self, entry) -> None:
-        """Fold one event (a ``booth.ledger.ledger.Entry``) into the day."""
-        t, p = entry.type, entry.payload
+        """Fold one event (a ``booth.ledger.ledger.Entry``) into the day.
+
+        The polls state follows ``polls.STATE_AFTER_EVENT``; everything else
+        the rules need follows :data:`HANDLERS`.  An event type in
+        :data:`IGNORED` changes nothing here (it is still in the log).
+        """
         when = Moment(parse_utc_text(entry.time), entry.boot, entry.mono_ns)
         self.size = entry.seq + 1
-        if t in polls.STATE_AFTER_EVENT:
-            self.polls = polls.STATE_AFTER_EVENT[t]
-        if t == "election.loaded":
-            self.election_id = p["election_id"]
-            self.zero_report_printed = False
-        elif t.startswith("custody."):
-            self.custody.append(CustodyStep(t.split(".", 1)[1], entry.time, entry.actor,
-                                            p.get("place", ""), p.get("note", ""), entry.seq))
-            if t == "custody.installed" and "self_test" in p:
-                self.self_test = p["self_test"]
-        elif t == "hardware.self_test":
-            self.self_test = p.get("results")
-        elif t == "polls.zero_report":
-            self.zero_report_printed = True
-            self.zero_reports_printed += 1
-        elif t == "polls.closed":
-            self.closed_early_reason = p.get("reason")
-        elif t == "polls.counted":
-            self.tally = p.get("tally")
-            self.counted_size = entry.seq + 1
-        elif t == "polls.results_printed":
-            self.results_printed += 1
-        elif t == "polls.exported":
-            self.exports += 1
-        elif t == "companion.pin_set":
-            self.pins_set.add(p["companion"])
-        elif t == "companion.login_failed":
-            count, _ = self.misses.get(p["companion"], (0, when))
-            self.misses[p["companion"]] = (count + 1, when)
-        elif t == "companion.locked":
-            self.locked.add(p["companion"])
-        elif t in ("companion.login", "companion.reset"):
-            self.misses.pop(p["companion"], None)
-            if t == "companion.reset":
-                self.locked.discard(p["companion"])
-                self.reset_nonces.add(p.get("nonce", ""))
-        elif t == "voter.dptb_added":
-            self.dptb[p["voter"]] = p
-        elif t == "voter.checked_in":
-            self.checked_in.add(p["voter"])
-        elif t == "voter.refused":
-            self.refusals += 1
-        elif t == "ballot.released":
-            self.releases += 1
-            self.current = Release(p["release"], p["voter"], when)
-        elif t == "ballot.release_cancelled":
-            self.cancellations += 1
-            self.current = None
-        elif t == "ballot.cast":
-            self.casts += 1
-            self.last_cast_at = when
-            if self.current is not None:
-                self.current.cast = True
-                self.current.stage = "printing"
-                self.voted.add(self.current.voter)
-        elif t == "slip.print_failed":
-            self.slip_failures += 1
-            if self.current is not None:
-                self.current.stage = "print_failed"
-                self.current.slip_failures += 1
-        elif t in ("slip.printed", "slip.reprinted"):
-            self.slips_printed += 1
-            self.reprints += t == "slip.reprinted"
-            if self.current is not None:
-                self.current.stage = "photo"
-        elif t == "voter.photo_failed":
-            self.photo_failures += 1
-        elif t in ("voter.photo_taken", "voter.photo_skipped"):
-            if t == "voter.photo_taken":
-                self.photos += 1
-            else:
-                self.photos_skipped += 1
-            self.current = None
-        elif t == "photos.purged":
-            self.photos_purged = True
+        if entry.type in polls.STATE_AFTER_EVENT:
+            self.polls = polls.STATE_AFTER_EVENT[entry.type]
+        handler = HANDLERS.get(entry.type)
+        if handler is not None:
+            handler(self, entry, when)
+
+
+# ------------------------------------------------------------ the handlers
+# Each takes (day, entry, when); ``entry.payload`` is the event's signed payload.
+def _election_loaded(day: Day, entry, when: Moment) -> None:
+    day.election_id = entry.payload["election_id"]
+    day.zero_report_printed = False  # a new package needs its own zero report
+
+
+def _custody_step(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    stage = entry.type.split(".", 1)[1]
+    day.custody.append(CustodyStep(stage, entry.time, entry.actor, p.get("place", ""), p.get("note", ""),
+                                   entry.seq))
+    if stage == "installed" and "self_test" in p:
+        day.self_test = p["self_test"]
+
+
+def _self_test(day: Day, entry, when: Moment) -> None:
+    day.self_test = entry.payload.get("results")
+
+
+def _zero_report(day: Day, entry, when: Moment) -> None:
+    day.zero_report_printed = True
+    day.zero_reports_printed += 1
+
+
+def _polls_closed(day: Day, entry, when: Moment) -> None:
+    day.closed_early_reason = entry.payload.get("reason")
+
+
+def _polls_counted(day: Day, entry, when: Moment) -> None:
+    day.tally = entry.payload.get("tally")
+    day.counted_size = entry.seq + 1
+
+
+def _results_printed(day: Day, entry, when: Moment) -> None:
+    day.results_printed += 1
+
+
+def _exported(day: Day, entry, when: Moment) -> None:
+    day.exports += 1
+
+
+def _pin_set(day: Day, entry, when: Moment) -> None:
+    day.pins_set.add(entry.payload["companion"])
+
+
+def _login_failed(day: Day, entry, when: Moment) -> None:
+    companion = entry.payload["companion"]
+    count, _ = day.misses.get(companion, (0, when))
+    day.misses[companion] = (count + 1, when)
+
+
+def _locked(day: Day, entry, when: Moment) -> None:
+    day.locked.add(entry.payload["companion"])
+
+
+def _signed_in(day: Day, entry, when: Moment) -> None:
+    day.misses.pop(entry.payload["companion"], None)
+
+
+def _lockout_reset(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.misses.pop(p["companion"], None)
+    day.locked.discard(p["companion"])
+    day.reset_nonces.add(p.get("nonce", ""))  # a reset file is good once
+
+
+def _dptb_added(day: Day, entry, when: Moment) -> None:
+    day.dptb[entry.payload["voter"]] = entry.payload
+
+
+def _checked_in(day: Day, entry, when: Moment) -> None:
+    day.checked_in.add(entry.payload["voter"])
+
+
+def _refused(day: Day, entry, when: Moment) -> None:
+    day.refusals += 1
+
+
+def _released(day: Day, entry, when: Moment) -> None:
+    day.releases += 1
+    day.current = Release(entry.payload["release"], entry.payload["voter"], when)
+
+
+def _release_cancelled(day: Day, entry, when: Moment) -> None:
+    day.cancellations += 1
+    day.current = None
+
+
+def _cast(day: Day, entry, when: Moment) -> None:
+    day.casts += 1
+    day.last_cast_at = when
+    if day.current is not None:
+        day.current.cast = True
+        day.current.stage = "printing"
+        day.voted.add(day.current.voter)
+
+
+def _slip_failed(day: Day, entry, when: Moment) -> None:
+    day.slip_failures += 1
+    if day.current is not None:
+        day.current.stage = "print_failed"
+        day.current.slip_failures += 1
+
+
+def _slip_printed(day: Day, entry, when: Moment) -> None:
+    day.slips_printed += 1
+    day.reprints += entry.type == "slip.reprinted"
+    if day.current is not None:
+        day.current.stage = "photo"
+
+
+def _photo_failed(day: Day, entry, when: Moment) -> None:
+    day.photo_failures += 1
+
+
+def _photo_taken(day: Day, entry, when: Moment) -> None:
+    day.photos += 1
+    day.current = None  # the voter's session ends with the photo
+
+
+def _photo_skipped(day: Day, entry, when: Moment) -> None:
+    day.photos_skipped += 1
+    day.current = None
+
+
+def _photos_purged(day: Day, entry, when: Moment) -> None:
+    day.photos_purged = True
+
+
+Handler = Callable[[Day, Any, Moment], None]
+
+#: What each event type (``booth.ledger.event_types.EVENT_TYPES``) changes in the day.
+HANDLERS: dict[str, Handler] = {
+    "election.loaded": _election_loaded,
+    **{f"custody.{stage}": _custody_step for stage in polls.CUSTODY_ORDER},
+    "hardware.self_test": _self_test,
+    "polls.zero_report": _zero_report,
+    "polls.closed": _polls_closed,
+    "polls.counted": _polls_counted,
+    "polls.results_printed": _results_printed,
+    "polls.exported": _exported,
+    "companion.pin_set": _pin_set,
+    "companion.login_failed": _login_failed,
+    "companion.locked": _locked,
+    "companion.login": _signed_in,
+    "companion.reset": _lockout_reset,
+    "voter.dptb_added": _dptb_added,
+    "voter.checked_in": _checked_in,
+    "voter.refused": _refused,
+    "ballot.released": _released,
+    "ballot.release_cancelled": _release_cancelled,
+    "ballot.cast": _cast,
+    "slip.print_failed": _slip_failed,
+    "slip.printed": _slip_printed,
+    "slip.reprinted": _slip_printed,
+    "voter.photo_failed": _photo_failed,
+    "voter.photo_taken": _photo_taken,
+    "voter.photo_skipped": _photo_skipped,
+    "photos.purged": _photos_purged,
+}
+
+#: Event types that change nothing the rules read (beyond the polls state), and why.
+IGNORED: dict[str, str] = {
+    "ledger.created": "the device's first event: the key is the ledger's, not the day's",
+    "device.started": "a boot note: the day resumes where the events before it left it",
+    "device.recovered": "a recovery note: the open session is resolved by the events written with it",
+    "device.committee_key": "the pinned committee key is kept in the ledger's state (get_state)",
+    "device.power": "the power state is shown live by the kiosk, not folded into the day",
+    "companion.logout": "sign-ins are tokens held in memory, gone with a restart anyway",
+    "polls.opened": "the polls state only (polls.STATE_AFTER_EVENT)",
+    "polls.paused": "the polls state only (polls.STATE_AFTER_EVENT)",
+    "polls.resumed": "the polls state only (polls.STATE_AFTER_EVENT)",
+    "polls.packed": "the polls state only (polls.STATE_AFTER_EVENT)",
+    "ballot.slots_added": "the ballot store's own bookkeeping",
+    "voter.photo_viewed": "an audit record of who looked at a photo",
+    "hardware.fault": "an audit record; faults are handled where they happen",
+    "report.printed": "an audit record of a printed report",
+}

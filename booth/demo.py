@@ -41,7 +41,8 @@ def _voters_ok(voters: int, stream: TextIO) -> bool:
     return False
 
 
-def _demo(voters: int, seed: int):
+def demo_day(voters: int, seed: int):
+    """The demo election day as a checked scenario (``voters`` on the DPT, choices from ``seed``)."""
     from booth_sim.demo_scenario import demo_scenario
     from booth_sim.scenario import parse_scenario
 
@@ -56,7 +57,7 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
     if not _voters_ok(voters, stream):
         return 2
     try:
-        scenario = _demo(voters, seed)
+        scenario = demo_day(voters, seed)
     except ScenarioError as exc:  # a bug in the built-in scenario: say it plainly
         from booth.sim_cli import refuse_scenario
 

@@ -226,37 +226,68 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
     has a DPT number (unique), a valid NIK (unique) whose birth date and sex
     agree with the columns, a name, a sex and a birth date.
     """
+    rows = _rows(data)
+    header_lineno, header = rows[0]
     problems: list[DptProblem] = []
+    columns, names = _read_header(header_lineno, header, problems)
+    if problems:
+        raise DptError(problems)
+    if len(rows) == 1:
+        raise DptError([DptProblem(header_lineno, None,
+                                   "the DPT has a header but no voters",
+                                   "DPT hanya berisi judul kolom, tanpa pemilih")])
+    voters: list[Voter] = []
+    seen_number: dict[int, int] = {}
+    seen_nik: dict[str, int] = {}
+    for number, row in rows[1:]:
+        line = _Line(number, row, columns, names, problems)
+        if not _fits_the_header(line, len(header)):
+            continue
+        # one checker per column, in this order: the NIK is checked against the sex and birth date
+        dpt_number = _check_dpt_number(line, seen_number)
+        name = _check_name(line)
+        sex = _check_sex(line)
+        birth = _check_birth_date(line, reference_date)
+        nik = _check_nik(line, reference_date, sex, birth, seen_nik)
+        if line.ok and not problems:
+            voters.append(Voter(
+                ref=voter_ref(dpt_number), dpt_number=dpt_number, nik=nik, name=name, sex=sex,
+                birth_date=birth, address=" ".join(line.get("address").split()),
+                rt=line.get("rt"), rw=line.get("rw"),
+            ))
+    if problems:
+        raise DptError(problems)
+    voters.sort(key=lambda v: v.dpt_number)
+    return voters
 
-    def problem(line: int, column: str | None, en: str, id_: str) -> None:
-        problems.append(DptProblem(line, column, en, id_))
 
+def _rows(data: bytes) -> list[tuple[int, list[str]]]:
+    """The file's non-empty records with their first line numbers, or DptError (not UTF-8, not CSV, empty)."""
     text, bad = _decode(data)
     if bad:
         raise DptError([bad])
     text = text.lstrip("\ufeff")  # a file saved twice by a BOM-writing editor has two
     if not text.strip():
         raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])
-
     header_line = next(line for line in text.splitlines() if line.strip())
-    delimiter = _sniff_delimiter(header_line)
     try:
-        rows = list(_records(text, delimiter))
+        rows = list(_records(text, _sniff_delimiter(header_line)))
     except _CsvSyntax as exc:
         raise DptError([DptProblem(
             exc.line, None,
             f"the CSV cannot be read here ({exc.detail})",
             f"CSV tidak dapat dibaca di sini ({exc.detail})",
         )]) from None
-
     rows = [(line, row) for line, row in rows if any(f.strip() for f in row)]
     if not rows:
         raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])
+    return rows
 
-    # --- header
-    header_lineno, header = rows[0]
+
+def _read_header(line: int, header: list[str], problems: list[DptProblem]) -> tuple[dict[str, int], dict[str, str]]:
+    """Which column holds which field, and the field's name as the file writes it."""
     columns: dict[str, int] = {}
-    names_in_file: dict[str, str] = {}
+    names: dict[str, str] = {}
     for index, raw in enumerate(header):
         key = _header_key(raw)
         if not key:
@@ -264,161 +295,144 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
         field = _LOOKUP.get(key)
         if field is None:
             if key not in _IGNORED:
-                problem(header_lineno, raw.strip(),
-                        f"unknown column \"{raw.strip()}\" (expected: no, nik, nama, "
-                        f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)",
-                        f"kolom \"{raw.strip()}\" tidak dikenal (seharusnya: no, nik, nama, "
-                        f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)")
+                problems.append(DptProblem(
+                    line, raw.strip(),
+                    f"unknown column \"{raw.strip()}\" (expected: no, nik, nama, "
+                    f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)",
+                    f"kolom \"{raw.strip()}\" tidak dikenal (seharusnya: no, nik, nama, "
+                    f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)"))
             continue
         if field in columns:
-            problem(header_lineno, raw.strip(),
-                    f"column \"{raw.strip()}\" appears twice (also \"{names_in_file[field]}\")",
-                    f"kolom \"{raw.strip()}\" muncul dua kali (juga \"{names_in_file[field]}\")")
+            problems.append(DptProblem(
+                line, raw.strip(),
+                f"column \"{raw.strip()}\" appears twice (also \"{names[field]}\")",
+                f"kolom \"{raw.strip()}\" muncul dua kali (juga \"{names[field]}\")"))
             continue
         columns[field] = index
-        names_in_file[field] = raw.strip().lstrip("\ufeff")
+        names[field] = raw.strip().lstrip("\ufeff")
     for field in _REQUIRED:
         if field not in columns:
             en, id_ = _FIELD_LABEL[field]
-            problem(header_lineno, None, f"the column for {en} is missing",
-                    f"kolom {id_} tidak ada")
-    if problems:
-        raise DptError(problems)
-    if len(rows) == 1:
-        raise DptError([DptProblem(header_lineno, None,
-                                   "the DPT has a header but no voters",
-                                   "DPT hanya berisi judul kolom, tanpa pemilih")])
+            problems.append(DptProblem(line, None, f"the column for {en} is missing", f"kolom {id_} tidak ada"))
+    return columns, names
 
-    # --- rows
-    voters: list[Voter] = []
-    seen_nik: dict[str, int] = {}
-    seen_number: dict[int, int] = {}
-    width = len(header)
-    for line, row in rows[1:]:
-        if len(row) > width and any(f.strip() for f in row[width:]):
-            problem(line, None,
-                    f"the row has {len(row)} fields but the header has {width} "
-                    f"(a separator inside an unquoted value?)",
-                    f"baris berisi {len(row)} isian tetapi judul kolom {width} "
-                    f"(ada pemisah di dalam isian tanpa tanda kutip?)")
-            continue
 
-        def get(field: str) -> str:
-            index = columns.get(field)
-            return row[index].strip() if index is not None and index < len(row) else ""
+class _Line:
+    """One voter's row: its fields by column name, and the problems found in it (``ok`` until one is)."""
 
-        def col(field: str) -> str:
-            return names_in_file.get(field, field)
+    def __init__(self, number: int, row: list[str], columns: dict[str, int], names: dict[str, str],
+                 problems: list[DptProblem]) -> None:
+        self.number, self.row = number, row
+        self._columns, self._names, self._problems = columns, names, problems
+        self.ok = True
 
-        ok = True
-        # DPT number
-        raw_number = get("dpt_number")
-        number = None
-        if not raw_number:
-            problem(line, col("dpt_number"), "the DPT number is empty", "nomor DPT kosong")
-            ok = False
-        elif not re.fullmatch(r"[0-9]{1,6}", raw_number) or int(raw_number) == 0:
-            problem(line, col("dpt_number"),
-                    f"the DPT number \"{raw_number}\" is not a whole number from 1",
-                    f"nomor DPT \"{raw_number}\" bukan bilangan bulat mulai 1")
-            ok = False
-        else:
-            number = int(raw_number)
-            if number in seen_number:
-                first = seen_number[number]
-                problem(line, col("dpt_number"),
-                        f"DPT number {number} is used twice: lines {first} and {line}",
-                        f"nomor DPT {number} dipakai dua kali: baris {first} dan {line}")
-                ok = False
-            else:
-                seen_number[number] = line
+    def get(self, field: str) -> str:
+        index = self._columns.get(field)
+        return self.row[index].strip() if index is not None and index < len(self.row) else ""
 
-        # name
-        name = " ".join(get("name").split())
-        if not name:
-            problem(line, col("name"), "the name is empty", "nama kosong")
-            ok = False
-        elif len(name) > MAX_NAME_LENGTH:
-            problem(line, col("name"), f"the name is longer than {MAX_NAME_LENGTH} characters",
-                    f"nama lebih dari {MAX_NAME_LENGTH} huruf")
-            ok = False
+    def bad(self, field: str | None, en: str, id_: str) -> None:
+        column = None if field is None else self._names.get(field, field)
+        self._problems.append(DptProblem(self.number, column, en, id_))
+        self.ok = False
 
-        # sex
-        raw_sex = get("sex")
-        sex = _SEX_VALUES.get(re.sub(r"[^a-z]", "", raw_sex.lower()))
-        if sex is None:
-            problem(line, col("sex"),
-                    f"the sex \"{raw_sex}\" is not L or P" if raw_sex else "the sex is empty",
-                    f"jenis kelamin \"{raw_sex}\" bukan L atau P" if raw_sex
-                    else "jenis kelamin kosong")
-            ok = False
 
-        # birth date
-        raw_birth = get("birth_date")
-        birth = None
-        if not raw_birth:
-            problem(line, col("birth_date"), "the birth date is empty", "tanggal lahir kosong")
-            ok = False
-        else:
-            try:
-                birth = parse_birth_date(raw_birth)
-            except ValueError:
-                problem(line, col("birth_date"),
-                        f"the birth date \"{raw_birth}\" is not a date like 05-08-1990 "
-                        f"or 1990-08-05",
-                        f"tanggal lahir \"{raw_birth}\" bukan tanggal seperti 05-08-1990 "
-                        f"atau 1990-08-05")
-                ok = False
-            else:
-                if birth > reference_date:
-                    problem(line, col("birth_date"),
-                            f"the birth date {raw_birth} is after the election date",
-                            f"tanggal lahir {raw_birth} sesudah tanggal pemilihan")
-                    ok = False
+def _fits_the_header(line: _Line, width: int) -> bool:
+    if len(line.row) > width and any(f.strip() for f in line.row[width:]):
+        line.bad(None,
+                 f"the row has {len(line.row)} fields but the header has {width} "
+                 f"(a separator inside an unquoted value?)",
+                 f"baris berisi {len(line.row)} isian tetapi judul kolom {width} "
+                 f"(ada pemisah di dalam isian tanpa tanda kutip?)")
+        return False
+    return True
 
-        # NIK
-        raw_nik = get("nik")
-        nik_text = clean_nik(raw_nik)
-        if not raw_nik:
-            problem(line, col("nik"), "the NIK is empty", "NIK kosong")
-            ok = False
-        elif _SCIENTIFIC.match(raw_nik):
-            problem(line, col("nik"),
-                    f"the NIK \"{raw_nik}\" was turned into a number by the spreadsheet; "
-                    f"format the NIK column as Text and type it again",
-                    f"NIK \"{raw_nik}\" diubah menjadi angka oleh spreadsheet; format kolom "
-                    f"NIK sebagai Teks lalu ketik ulang")
-            ok = False
-        else:
-            try:
-                nik = parse_nik(raw_nik, reference_date=reference_date)
-            except InvalidNik as exc:
-                problem(line, col("nik"), f"NIK {raw_nik}: {exc.message_en}",
-                        f"NIK {raw_nik}: {exc.message_id}")
-                ok = False
-            else:
-                for en, id_ in nik_mismatches(nik, sex=sex, birth_date=birth):
-                    problem(line, col("nik"), f"NIK {nik_text}: {en}", f"NIK {nik_text}: {id_}")
-                    ok = False
-            if nik_text in seen_nik:
-                first = seen_nik[nik_text]
-                problem(line, col("nik"),
-                        f"NIK {nik_text} appears twice: lines {first} and {line}",
-                        f"NIK {nik_text} muncul dua kali: baris {first} dan {line}")
-                ok = False
-            else:
-                seen_nik[nik_text] = line
 
-        if ok and not problems:
-            voters.append(Voter(
-                ref=voter_ref(number), dpt_number=number, nik=nik_text, name=name, sex=sex,
-                birth_date=birth, address=" ".join(get("address").split()),
-                rt=get("rt"), rw=get("rw"),
-            ))
-    if problems:
-        raise DptError(problems)
-    voters.sort(key=lambda v: v.dpt_number)
-    return voters
+def _check_dpt_number(line: _Line, seen: dict[int, int]) -> int:
+    """The DPT number: a whole number from 1, used once in the file (0 when it is not)."""
+    raw = line.get("dpt_number")
+    if not raw:
+        line.bad("dpt_number", "the DPT number is empty", "nomor DPT kosong")
+        return 0
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or int(raw) == 0:
+        line.bad("dpt_number", f"the DPT number \"{raw}\" is not a whole number from 1",
+                 f"nomor DPT \"{raw}\" bukan bilangan bulat mulai 1")
+        return 0
+    number = int(raw)
+    if number in seen:
+        line.bad("dpt_number", f"DPT number {number} is used twice: lines {seen[number]} and {line.number}",
+                 f"nomor DPT {number} dipakai dua kali: baris {seen[number]} dan {line.number}")
+    else:
+        seen[number] = line.number
+    return number
+
+
+def _check_name(line: _Line) -> str:
+    """The name, its spaces folded: not empty, at most :data:`MAX_NAME_LENGTH` characters."""
+    name = " ".join(line.get("name").split())
+    if not name:
+        line.bad("name", "the name is empty", "nama kosong")
+    elif len(name) > MAX_NAME_LENGTH:
+        line.bad("name", f"the name is longer than {MAX_NAME_LENGTH} characters",
+                 f"nama lebih dari {MAX_NAME_LENGTH} huruf")
+    return name
+
+
+def _check_sex(line: _Line) -> str | None:
+    """L or P, from any of the spellings of :data:`_SEX_VALUES`; None when it is neither."""
+    raw = line.get("sex")
+    sex = _SEX_VALUES.get(re.sub(r"[^a-z]", "", raw.lower()))
+    if sex is None:
+        line.bad("sex", f"the sex \"{raw}\" is not L or P" if raw else "the sex is empty",
+                 f"jenis kelamin \"{raw}\" bukan L atau P" if raw else "jenis kelamin kosong")
+    return sex
+
+
+def _check_birth_date(line: _Line, reference_date: date) -> date | None:
+    """The birth date (see :func:`parse_birth_date`), not after the election; None when it is not one."""
+    raw = line.get("birth_date")
+    if not raw:
+        line.bad("birth_date", "the birth date is empty", "tanggal lahir kosong")
+        return None
+    try:
+        birth = parse_birth_date(raw)
+    except ValueError:
+        line.bad("birth_date",
+                 f"the birth date \"{raw}\" is not a date like 05-08-1990 or 1990-08-05",
+                 f"tanggal lahir \"{raw}\" bukan tanggal seperti 05-08-1990 atau 1990-08-05")
+        return None
+    if birth > reference_date:
+        line.bad("birth_date", f"the birth date {raw} is after the election date",
+                 f"tanggal lahir {raw} sesudah tanggal pemilihan")
+    return birth
+
+
+def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date | None,
+               seen: dict[str, int]) -> str:
+    """The NIK, cleaned: valid, agreeing with the sex and birth date columns, used once in the file."""
+    raw = line.get("nik")
+    nik_text = clean_nik(raw)
+    if not raw:
+        line.bad("nik", "the NIK is empty", "NIK kosong")
+        return nik_text
+    if _SCIENTIFIC.match(raw):
+        line.bad("nik", f"the NIK \"{raw}\" was turned into a number by the spreadsheet; "
+                        f"format the NIK column as Text and type it again",
+                 f"NIK \"{raw}\" diubah menjadi angka oleh spreadsheet; format kolom "
+                 f"NIK sebagai Teks lalu ketik ulang")
+        return nik_text
+    try:
+        nik = parse_nik(raw, reference_date=reference_date)
+    except InvalidNik as exc:
+        line.bad("nik", f"NIK {raw}: {exc.message_en}", f"NIK {raw}: {exc.message_id}")
+    else:
+        for en, id_ in nik_mismatches(nik, sex=sex, birth_date=birth):
+            line.bad("nik", f"NIK {nik_text}: {en}", f"NIK {nik_text}: {id_}")
+    if nik_text in seen:
+        line.bad("nik", f"NIK {nik_text} appears twice: lines {seen[nik_text]} and {line.number}",
+                 f"NIK {nik_text} muncul dua kali: baris {seen[nik_text]} dan {line.number}")
+    else:
+        seen[nik_text] = line.number
+    return nik_text
 
 
 def dpt_header() -> str:

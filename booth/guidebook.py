@@ -274,10 +274,10 @@ def runner_prints(work: Path, stream) -> dict[str, Path]:
     """The first printed item of each kind from the simulator's demo day (``prints/NNN-kind.png``)."""
     from booth_sim.runner import run_day
 
-    from booth.demo import _demo
+    from booth.demo import demo_day
 
     out = work / "sim"
-    run_day(_demo(30, 2025), out, stream=io.StringIO())
+    run_day(demo_day(30, 2025), out, stream=io.StringIO())
     found: dict[str, Path] = {}
     for png in sorted((out / "prints").glob("*.png")):
         kind = png.stem.split("-", 1)[1] if "-" in png.stem else png.stem

@@ -49,6 +49,19 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "pack": (frozenset({COUNTED}), PACKED, "polls.packed"),
 }
 
+# acts of the day that are not transitions, and the polls states they may happen in
+# (read by the service's guard and by the scenario checker of the simulator)
+ACTS: dict[str, frozenset[str]] = {
+    "zero_report": frozenset({CONFIGURED}),
+    "zero_report_printed": frozenset({CONFIGURED}),
+    "check_in": frozenset({OPEN, PAUSED}),
+    "add_dptb": frozenset({OPEN, PAUSED}),
+    "release_ballot": frozenset({OPEN}),
+    "cast": frozenset({OPEN}),
+    "results_printed": frozenset({COUNTED}),
+    "export": frozenset({COUNTED}),
+}
+
 # the polls state each logged event leads to (for replaying the log)
 STATE_AFTER_EVENT = {event: target for _, target, event in TRANSITIONS.values()}
 

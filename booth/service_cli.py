@@ -1,7 +1,7 @@
 """``booth service ...``: the appliance's long-running services.
 
 ``booth service ledger`` runs the booth's core and ledger and serves them to
-the kiosk on a Unix socket (``booth.api_server``); systemd starts it as
+the kiosk on a Unix socket (``booth.api``); systemd starts it as
 ``booth-ledger.service`` (see systemd/ and docs/appliance.md)::
 
     booth service ledger --state /var/lib/booth --socket /run/booth/api.sock \\
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 
 def _cmd_ledger(args) -> int:
-    from booth.api_server import run_ledger
+    from booth.api.start import run_ledger
 
     return run_ledger(args.state, args.socket, allow_uids=args.allow_uid, allow_users=args.allow_user,
                       init=args.init, fake_clock=args.fake_clock, frame_timeout=args.frame_timeout,

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Iterator
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from booth.ledger import formats, merkle, note
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
@@ -374,228 +375,339 @@ def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str 
     return report
 
 
+# The walk below is cut into the five steps of the module docstring.  Each step
+# adds its problems to the report in the order the checks are listed there and
+# returns what the later steps need, or None when the walk cannot go on (a
+# damaged key, an event that cannot be read, or a full report).
+
+
+@dataclass
+class _DeviceKey:
+    """The device key as the log names it: the note name, the key, its verifier-key text."""
+
+    name: str
+    public_key: Ed25519PublicKey
+    text: str
+
+
+@dataclass
+class _EventFacts:
+    """What the event log says, for the ballot and reconciliation steps and the summary."""
+
+    frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
+    prev: str = formats.GENESIS_PREV
+    casts: int = 0
+    closed_at: int | None = None
+    closing_payload: dict | None = None
+    election_id: object = None
+    slots_prepared: int = 0
+    sealed: bool = False
+    types_seen: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class _BallotFacts:
+    """What the ballot store holds, for reconciliation and the summary."""
+
+    frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
+    tally: Counter = field(default_factory=Counter)
+    stored: int = 0
+    slots: int = 0
+    last_id: bytes = b""
+
+
 def _verify(source, report: Report, known_texts: list[str], expected_fp: str | None, ballots) -> None:
-    summary = report.summary
-    summary["kind"] = source.kind
+    report.summary["kind"] = source.kind
+    key = _check_device_key(source, report, expected_fp)
+    if key is None:
+        return
+    checkpoints = _CheckpointWalk(source.checkpoints(), _known_checkpoints(report, known_texts, key), key)
+    events = _check_events(source, report, key, checkpoints)
+    if events is None:
+        return
+    stored = _check_ballots(source, report, key, events.election_id, ballots.bad_ids())
+    if stored is None:
+        return
+    _reconcile(source, report, events, stored)
+    report.summary.update(
+        events=events.frontier.size,
+        root=base64.b64encode(events.frontier.root()).decode(),
+        latest_checkpoint=checkpoints.latest_note,
+        ballots_stored=stored.stored,
+        ballot_cast_events=events.casts,
+        slots=stored.slots if source.kind == "database" else source.declared_slots(),
+        election_id=events.election_id,
+        closed=events.closed_at is not None,
+        sealed=events.sealed,
+        tally=dict(sorted(stored.tally.items())),
+        ballot_root=stored.frontier.root().hex(),
+        event_types=dict(sorted(events.types_seen.items())),
+    )
+
+
+# --------------------------------------------------------- 1. the device key
+def _check_device_key(source, report: Report, expected_fp: str | None) -> _DeviceKey | None:
+    """Step 1: the key parses, is named from its fingerprint, matches the metadata and the paper."""
     vkey = source.verifier_key()
     try:
         name, public_key = note.parse_verifier_key(vkey)
     except note.NoteError as exc:
         report.add("device key", f"not a valid verifier key: {exc}")
-        return
+        return None
     fp = fingerprint(public_key)
-    summary.update(origin=name, fingerprint=fp, fingerprint_short=short_fingerprint(fp))
+    report.summary.update(origin=name, fingerprint=fp, fingerprint_short=short_fingerprint(fp))
     if name != origin_for(public_key):
         report.add("device key", f"key name {name!r} does not match the key's fingerprint")
     meta = source.metadata()
     if not isinstance(vkey, str):
         report.add("device key", "the verifier key is not text (damaged)")
-        return
+        return None
     expected_meta = {"format": formats.FORMAT_VERSION, "origin": name, "verifier_key": vkey}
     if meta != expected_meta:
-        report.add("metadata", f"expected {sorted(expected_meta)} with this key's values, found {sorted(meta)}")
+        # a damaged key column may hold a BLOB or a number: list it, never crash on sorting
+        found = sorted(meta, key=lambda k: (not isinstance(k, str), str(k)))
+        report.add("metadata", f"expected {sorted(expected_meta)} with this key's values, found {found}")
     if expected_fp and not fp.startswith(expected_fp.lower().replace("-", "").replace(" ", "")):
         report.add("device key", f"fingerprint {short_fingerprint(fp)} is not the expected {expected_fp}")
+    return _DeviceKey(name, public_key, vkey)
 
+
+# ----------------------------------------------------------- 3. checkpoints
+def _known_checkpoints(report: Report, texts: list[str], key: _DeviceKey) -> dict[int, list[tuple[int, bytes]]]:
+    """The checkpoints from paper or ``--checkpoint``, by log size: (their number, root)."""
     known: dict[int, list[tuple[int, bytes]]] = {}
-    for i, text in enumerate(known_texts):
+    for i, text in enumerate(texts):
         try:
-            cp = note.open_checkpoint(text, name, public_key)
+            cp = note.open_checkpoint(text, key.name, key.public_key)
         except note.NoteError as exc:
             report.add(f"known checkpoint {i + 1}", f"not signed by this device's log: {exc}")
             continue
         known.setdefault(cp.size, []).append((i + 1, cp.root_hash))
+    return known
 
-    frontier = merkle.Frontier()
-    prev = formats.GENESIS_PREV
-    checkpoints = source.checkpoints()
-    pending_cp = next(checkpoints, None)
-    casts = 0
-    closed_at = None
-    closing_payload = None
-    election_id = None
-    slots_prepared = 0
-    sealed = False
-    types_seen: Counter = Counter()
-    latest_note = None
 
-    for index, (row_seq, row_type, entry, sig) in enumerate(source.events()):
-        where = f"event {index}"
-        if not (isinstance(row_seq, int) and isinstance(entry, bytes) and isinstance(sig, bytes)
-                and (row_type is None or isinstance(row_type, str))):
-            report.add(where, "stored with the wrong column types (damaged)")
-            return
-        if row_seq != index:
-            report.add(where, f"missing: the next stored event is number {row_seq} (deleted or reordered)")
-            return
-        try:
-            obj = parse_canonical(entry)
-        except NotCanonical as exc:
-            report.add(where, f"entry is not canonical JSON ({exc})")
-            return
-        shape = formats.check_entry_shape(obj)
-        if shape:
-            report.add(where, shape)
-            return
-        if obj["seq"] != index:
-            report.add(where, f"entry says it is number {obj['seq']} (moved or reordered)")
-        if obj["prev"] != prev:
-            report.add(where, "chain broken: prev is not the hash of the event before (changed, deleted or reordered)")
-        if not _verify_sig(public_key, sig, formats.event_message(entry)):
-            report.add(where, "signature does not verify (changed, or signed by another key)")
-        etype = obj["type"]
-        if etype not in EVENT_TYPES:
-            report.add(where, f"unknown event type {etype!r}")
-        if row_type is not None and row_type != etype:
-            report.add(where, f"type column {row_type!r} differs from the signed entry's {etype!r}")
-        if sealed:
-            report.add(where, "event after the device was packed (sealed)")
-        payload = obj["payload"]
-        if index == 0 and (etype != "ledger.created" or payload.get("verifier_key") != vkey):
-            report.add(where, "the log does not start with ledger.created for this device key")
-        if etype == "ballot.cast":
-            casts += 1
-            if payload.get("count") != casts:
-                report.add(where, f"cast count is {payload.get('count')!r}, expected {casts}")
-            if closed_at is not None:
-                report.add(where, f"ballot cast after the polls closed at event {closed_at}")
-        elif etype == "election.loaded":
-            election_id = payload.get("election_id")
-        elif etype == "ballot.slots_added":
-            added = payload.get("added")
-            slots_prepared += added if isinstance(added, int) else 0
-            if payload.get("total") != slots_prepared:
-                report.add(where, f"slot total {payload.get('total')!r} does not add up to {slots_prepared}")
-        elif etype == "polls.closed":
-            closed_at = index
-            closing_payload = payload
-            if payload.get("ballots") != casts:
-                report.add(where, f"closing count {payload.get('ballots')!r} differs from {casts} casts before it")
-        elif etype == "polls.packed":
-            sealed = True
-        types_seen[etype] += 1
+class _CheckpointWalk:
+    """Step 3, walked beside the events: the stored checkpoints, then the known ones."""
 
-        leaf = merkle.leaf_hash(entry)
-        frontier.append(leaf)
-        prev = leaf.hex()
+    def __init__(self, stored: Iterator[tuple[int, str]], known: dict[int, list[tuple[int, bytes]]],
+                 key: _DeviceKey) -> None:
+        self._stored = stored
+        self._pending = next(stored, None)
+        self._known = known
+        self._key = key
+        self.latest_note: str | None = None
+
+    def _advance(self) -> None:
+        self._pending = next(self._stored, None)
+
+    def at_size(self, report: Report, where: str, frontier: merkle.Frontier) -> None:
+        """The log has just grown to ``frontier.size``: exactly one stored checkpoint must match it."""
         size = frontier.size
         root = None
-
-        while pending_cp is not None and not (isinstance(pending_cp[0], int) and isinstance(pending_cp[1], str)):
+        while self._pending is not None and not (isinstance(self._pending[0], int)
+                                                 and isinstance(self._pending[1], str)):
             report.add("checkpoints", "a checkpoint is stored with the wrong column types (damaged)")
-            pending_cp = next(checkpoints, None)
-        while pending_cp is not None and pending_cp[0] < size:
-            report.add(f"checkpoint {pending_cp[0]}", "stored out of order or duplicated")
-            pending_cp = next(checkpoints, None)
-        if pending_cp is None or pending_cp[0] != size:
+            self._advance()
+        while self._pending is not None and self._pending[0] < size:
+            report.add(f"checkpoint {self._pending[0]}", "stored out of order or duplicated")
+            self._advance()
+        if self._pending is None or self._pending[0] != size:
             report.add(where, f"no checkpoint for log size {size}")
         else:
-            latest_note = pending_cp[1]
+            self.latest_note = self._pending[1]
             try:
-                cp = note.open_checkpoint(pending_cp[1], name, public_key)
+                cp = note.open_checkpoint(self._pending[1], self._key.name, self._key.public_key)
             except note.NoteError as exc:
                 report.add(f"checkpoint {size}", f"does not verify: {exc}")
             else:
                 root = frontier.root()
                 if cp.size != size or cp.root_hash != root:
                     report.add(f"checkpoint {size}", "its tree size or root does not match the events")
-            pending_cp = next(checkpoints, None)
-        if size in known:
+            self._advance()
+        if size in self._known:
             root = root or frontier.root()
-            for number, known_root in known.pop(size):
+            for number, known_root in self._known.pop(size):
                 if known_root != root:
                     report.add(f"known checkpoint {number}", f"inconsistent with the log at size {size}")
-        if len(report.problems) >= MAX_PROBLEMS:
-            return
 
-    if frontier.size == 0:
+    def finish(self, report: Report, log_size: int) -> None:
+        """After the last event: nothing stored or known may reach past the log (truncation)."""
+        while self._pending is not None:
+            report.add(f"checkpoint {self._pending[0]}", "refers to events that are not in the log (truncated?)")
+            self._advance()
+        for size, entries in sorted(self._known.items()):
+            for number, _ in entries:
+                report.add(f"known checkpoint {number}",
+                           f"covers {size} events but the log has only {log_size} (truncated)")
+
+
+# ---------------------------------------------------------------- 2. events
+def _check_events(source, report: Report, key: _DeviceKey, checkpoints: _CheckpointWalk) -> _EventFacts | None:
+    """Step 2 (with step 3 beside it): every event in order, chained, signed, of a known type."""
+    facts = _EventFacts()
+    for index, row in enumerate(source.events()):
+        where = f"event {index}"
+        obj = _read_event(report, where, index, row, facts.prev, key)
+        if obj is None:
+            return None
+        _follow_event(report, where, index, obj, facts, key)
+        leaf = merkle.leaf_hash(row[2])
+        facts.frontier.append(leaf)
+        facts.prev = leaf.hex()
+        checkpoints.at_size(report, where, facts.frontier)
+        if len(report.problems) >= MAX_PROBLEMS:
+            return None
+    if facts.frontier.size == 0:
         report.add("event log", "empty: no events at all")
-    while pending_cp is not None:
-        report.add(f"checkpoint {pending_cp[0]}", "refers to events that are not in the log (truncated?)")
-        pending_cp = next(checkpoints, None)
-    for size, entries in sorted(known.items()):
-        for number, _ in entries:
-            report.add(f"known checkpoint {number}",
-                       f"covers {size} events but the log has only {frontier.size} (truncated)")
+    checkpoints.finish(report, facts.frontier.size)
+    return facts
 
-    # ---------------------------------------------------------------- ballots
-    bad_signatures = ballots.bad_ids()  # None: check each signature here
-    ballot_frontier = merkle.Frontier()
-    tally: Counter = Counter()
-    stored = slots = 0
-    last_id = b""
-    for ballot_id, filled, slot, sig in source.ballots():
-        slots += 1
-        if not (isinstance(ballot_id, bytes) and isinstance(filled, int)
-                and isinstance(slot, bytes) and isinstance(sig, bytes)):
-            report.add(f"ballot slot {slots}", "stored with the wrong column types (damaged)")
-            continue
-        where = f"ballot {ballot_id.hex()[:12] or '?'}"
-        if ballot_id <= last_id:
-            report.add(where, "ballot identifiers are not unique and sorted")
-        last_id = ballot_id
-        if filled == 0:
-            if slot != bytes(formats.BALLOT_SLOT_BYTES) or sig != bytes(formats.SIGNATURE_BYTES):
-                report.add(where, "an empty slot is not blank")
-            continue
-        if filled != 1:
-            report.add(where, "slot state is neither empty nor filled")
-            continue
-        record = slot
-        if source.padded_ballots:
-            record = formats.unpad_slot(slot)
-            if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record):].strip(b" "):
-                report.add(where, "slot padding is wrong")
-        try:
-            obj = parse_canonical(record)
-        except NotCanonical as exc:
-            report.add(where, f"record is not canonical JSON ({exc})")
-            continue
-        shape = formats.check_ballot_shape(obj)
-        if shape:
-            report.add(where, shape)
-            continue
-        if obj["id"] != ballot_id.hex():
-            report.add(where, "record's identifier differs from its slot (swapped?)")
-        if obj["election"] != election_id:
-            report.add(where, "ballot belongs to another election")
-        signed = (ballot_id not in bad_signatures if bad_signatures is not None
-                  else _verify_sig(public_key, sig, formats.ballot_message(record)))
-        if not signed:
-            report.add(where, "ballot signature does not verify (changed, or signed by another key)")
-        ballot_frontier.append(merkle.leaf_hash(record))
-        tally[obj["selection"]] += 1
-        stored += 1
-        if len(report.problems) >= MAX_PROBLEMS:
-            return
 
-    if stored != casts:
-        report.add("reconciliation", f"{stored} ballots stored but {casts} ballot.cast events")
+def _read_event(report: Report, where: str, index: int, row: tuple, prev: str, key: _DeviceKey) -> dict | None:
+    """One stored event: its parsed entry, or None when it cannot be read (the walk stops)."""
+    row_seq, row_type, entry, sig = row
+    if not (isinstance(row_seq, int) and isinstance(entry, bytes) and isinstance(sig, bytes)
+            and (row_type is None or isinstance(row_type, str))):
+        report.add(where, "stored with the wrong column types (damaged)")
+        return None
+    if row_seq != index:
+        report.add(where, f"missing: the next stored event is number {row_seq} (deleted or reordered)")
+        return None
+    try:
+        obj = parse_canonical(entry)
+    except NotCanonical as exc:
+        report.add(where, f"entry is not canonical JSON ({exc})")
+        return None
+    shape = formats.check_entry_shape(obj)
+    if shape:
+        report.add(where, shape)
+        return None
+    if obj["seq"] != index:
+        report.add(where, f"entry says it is number {obj['seq']} (moved or reordered)")
+    if obj["prev"] != prev:
+        report.add(where, "chain broken: prev is not the hash of the event before (changed, deleted or reordered)")
+    if not _verify_sig(key.public_key, sig, formats.event_message(entry)):
+        report.add(where, "signature does not verify (changed, or signed by another key)")
+    etype = obj["type"]
+    if etype not in EVENT_TYPES:
+        report.add(where, f"unknown event type {etype!r}")
+    if row_type is not None and row_type != etype:
+        report.add(where, f"type column {row_type!r} differs from the signed entry's {etype!r}")
+    return obj
+
+
+def _follow_event(report: Report, where: str, index: int, obj: dict, facts: _EventFacts, key: _DeviceKey) -> None:
+    """The day's order in the log: created first, casts counted, none after closing or packing."""
+    etype = obj["type"]
+    payload = obj["payload"]
+    if facts.sealed:
+        report.add(where, "event after the device was packed (sealed)")
+    if index == 0 and (etype != "ledger.created" or payload.get("verifier_key") != key.text):
+        report.add(where, "the log does not start with ledger.created for this device key")
+    if etype == "ballot.cast":
+        facts.casts += 1
+        if payload.get("count") != facts.casts:
+            report.add(where, f"cast count is {payload.get('count')!r}, expected {facts.casts}")
+        if facts.closed_at is not None:
+            report.add(where, f"ballot cast after the polls closed at event {facts.closed_at}")
+    elif etype == "election.loaded":
+        facts.election_id = payload.get("election_id")
+    elif etype == "ballot.slots_added":
+        added = payload.get("added")
+        facts.slots_prepared += added if isinstance(added, int) else 0
+        if payload.get("total") != facts.slots_prepared:
+            report.add(where, f"slot total {payload.get('total')!r} does not add up to {facts.slots_prepared}")
+    elif etype == "polls.closed":
+        facts.closed_at = index
+        facts.closing_payload = payload
+        if payload.get("ballots") != facts.casts:
+            report.add(where, f"closing count {payload.get('ballots')!r} differs from {facts.casts} casts before it")
+    elif etype == "polls.packed":
+        facts.sealed = True
+    facts.types_seen[etype] += 1
+
+
+# --------------------------------------------------------------- 4. ballots
+def _check_ballots(source, report: Report, key: _DeviceKey, election_id: object,
+                   bad_signatures: set[bytes] | None) -> _BallotFacts | None:
+    """Step 4: every slot of the store; None when the report filled up on the way."""
+    facts = _BallotFacts()
+    for row in source.ballots():
+        facts.slots += 1
+        counted = _check_ballot(source, report, key, election_id, bad_signatures, row, facts)
+        if counted and len(report.problems) >= MAX_PROBLEMS:
+            return None
+    return facts
+
+
+def _check_ballot(source, report: Report, key: _DeviceKey, election_id: object,
+                  bad_signatures: set[bytes] | None, row: tuple, facts: _BallotFacts) -> bool:
+    """One slot: blank, or a signed canonical record of this election.  True when it counted.
+
+    ``bad_signatures`` holds the IDs the worker process found badly signed;
+    None means the worker could not tell, so each signature is checked here.
+    """
+    ballot_id, filled, slot, sig = row
+    if not (isinstance(ballot_id, bytes) and isinstance(filled, int)
+            and isinstance(slot, bytes) and isinstance(sig, bytes)):
+        report.add(f"ballot slot {facts.slots}", "stored with the wrong column types (damaged)")
+        return False
+    where = f"ballot {ballot_id.hex()[:12] or '?'}"
+    if ballot_id <= facts.last_id:
+        report.add(where, "ballot identifiers are not unique and sorted")
+    facts.last_id = ballot_id
+    if filled == 0:
+        if slot != bytes(formats.BALLOT_SLOT_BYTES) or sig != bytes(formats.SIGNATURE_BYTES):
+            report.add(where, "an empty slot is not blank")
+        return False
+    if filled != 1:
+        report.add(where, "slot state is neither empty nor filled")
+        return False
+    record = slot
+    if source.padded_ballots:
+        record = formats.unpad_slot(slot)
+        if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record):].strip(b" "):
+            report.add(where, "slot padding is wrong")
+    try:
+        obj = parse_canonical(record)
+    except NotCanonical as exc:
+        report.add(where, f"record is not canonical JSON ({exc})")
+        return False
+    shape = formats.check_ballot_shape(obj)
+    if shape:
+        report.add(where, shape)
+        return False
+    if obj["id"] != ballot_id.hex():
+        report.add(where, "record's identifier differs from its slot (swapped?)")
+    if obj["election"] != election_id:
+        report.add(where, "ballot belongs to another election")
+    signed = (ballot_id not in bad_signatures if bad_signatures is not None
+              else _verify_sig(key.public_key, sig, formats.ballot_message(record)))
+    if not signed:
+        report.add(where, "ballot signature does not verify (changed, or signed by another key)")
+    facts.frontier.append(merkle.leaf_hash(record))
+    facts.tally[obj["selection"]] += 1
+    facts.stored += 1
+    return True
+
+
+# -------------------------------------------------------- 5. reconciliation
+def _reconcile(source, report: Report, events: _EventFacts, ballots: _BallotFacts) -> None:
+    """Step 5: the store, the cast events, the closing event and the prepared slots agree."""
+    if ballots.stored != events.casts:
+        report.add("reconciliation", f"{ballots.stored} ballots stored but {events.casts} ballot.cast events")
     declared = source.declared_slots()
-    if source.kind == "database" and slots != slots_prepared:
-        report.add("reconciliation", f"{slots} ballot slots found but {slots_prepared} prepared")
-    if declared is not None and declared != slots_prepared:
-        report.add("reconciliation", f"bundle declares {declared} slots but {slots_prepared} were prepared")
-    if closing_payload is not None:
-        if closing_payload.get("ballots") != stored:
+    if source.kind == "database" and ballots.slots != events.slots_prepared:
+        report.add("reconciliation", f"{ballots.slots} ballot slots found but {events.slots_prepared} prepared")
+    if declared is not None and declared != events.slots_prepared:
+        report.add("reconciliation", f"bundle declares {declared} slots but {events.slots_prepared} were prepared")
+    closing = events.closing_payload
+    if closing is not None:
+        if closing.get("ballots") != ballots.stored:
             report.add("reconciliation", "the closing event's ballot count differs from the store")
-        if closing_payload.get("ballot_root") != ballot_frontier.root().hex():
-            report.add("reconciliation", "the closing event's ballot root differs from the store (ballots changed after close)")
-
-    summary.update(
-        events=frontier.size,
-        root=base64.b64encode(frontier.root()).decode(),
-        latest_checkpoint=latest_note,
-        ballots_stored=stored,
-        ballot_cast_events=casts,
-        slots=slots if source.kind == "database" else declared,
-        election_id=election_id,
-        closed=closed_at is not None,
-        sealed=sealed,
-        tally=dict(sorted(tally.items())),
-        ballot_root=ballot_frontier.root().hex(),
-        event_types=dict(sorted(types_seen.items())),
-    )
+        if closing.get("ballot_root") != ballots.frontier.root().hex():
+            report.add("reconciliation", "the closing event's ballot root differs from the store "
+                       "(ballots changed after close)")
 
 
 def format_report(report: Report) -> str:

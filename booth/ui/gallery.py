@@ -402,7 +402,7 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    from booth_sim.runner import OutputRefused, _report
+    from booth_sim.runner import OutputRefused, print_summary
 
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
@@ -453,7 +453,7 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
     finally:
         code = player.finish()
     (folder / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    _report(player.summary, out, stream)
+    print_summary(player.summary, out, stream)
     stream.write(f"Layar / screens: {len(list(folder.glob('*.png')))} PNG in {folder}/ (index.json)\n")
     return code
 

@@ -116,7 +116,7 @@ def _cmd_kiosk(args) -> int:
 
 # ------------------------------------------------------------ systemd: notify and watchdog
 def _kiosk_client(socket_path: str):
-    """A :class:`~booth.api_client.BoothClient` that keeps count for the kiosk's status line.
+    """A :class:`~booth.api.client.BoothClient` that keeps count for the kiosk's status line.
 
     ``reachable``: whether the ledger service answered the last call (any
     answer, a refusal too); ``connections``: how many times it connected
@@ -126,8 +126,8 @@ def _kiosk_client(socket_path: str):
     """
     import socket
 
-    from booth.api_client import BoothClient
-    from booth.api_server import LedgerUnavailable
+    from booth.api.client import BoothClient
+    from booth.api.wire import LedgerUnavailable
     from booth.errors import BoothError
 
     class PollSocket(socket.socket):

@@ -526,7 +526,7 @@ def run(scenario=None, out: Path | None = None, state: Path | None = None, size=
     """
     pygame.init()
     if scenario is not None:
-        from booth_sim.runner import OutputRefused, _report
+        from booth_sim.runner import OutputRefused, print_summary
 
         try:
             win = SimWindow.play(scenario, Path(out or "sim-out"), size=size)
@@ -537,7 +537,7 @@ def run(scenario=None, out: Path | None = None, state: Path | None = None, size=
             win.run()
         finally:
             code = win.player.finish()
-            _report(win.player.summary, Path(out or "sim-out"), _stdout())
+            print_summary(win.player.summary, Path(out or "sim-out"), _stdout())
         return code
     root = Path(state) if state else Path(tempfile.mkdtemp(prefix="booth-sim-window-"))
     if root.exists() and any(root.iterdir()):

@@ -59,7 +59,7 @@ from booth.paper import to_png
 from booth.service import BoothService, Settings
 from booth.station import Printout, Station
 from booth_sim import scenario as sc
-from booth_sim.scenario import Scenario
+from booth_sim.scenario import Scenario, make_demo_election
 
 MARKER = ".booth-sim-output"
 OUTPUTS = (MARKER, "state", "prints", "election", "results.zip", "summary.json", "log.txt", "screens")
@@ -77,27 +77,6 @@ class DayStopped(Exception):
 
 
 # --------------------------------------------------------------------------- the demo election
-def make_demo_election(out: Path, *, voters: int = 300, seed: int = 2025, allow_blank: bool = False):
-    """The demo election package (signed) and its DEMO committee keys, in ``out``.
-
-    ``allow_blank`` re-signs the package with blank votes allowed (the demo
-    package itself does not allow them).
-    """
-    from booth.demo_election import make_demo_package
-    from booth.election_package import sign_package
-
-    package_dir, keys = make_demo_package(out, seed=seed, voters=voters)
-    if allow_blank:
-        election_file = package_dir / "election.json"
-        election = json.loads(election_file.read_text(encoding="utf-8"))
-        election["allow_blank"] = True
-        election_file.write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for name in ("manifest.json", "manifest.sig"):
-            (package_dir / name).unlink(missing_ok=True)
-        sign_package(package_dir, keys)
-    return package_dir, keys
-
-
 # --------------------------------------------------------------------------- the output folder
 def prepare_output(out: Path) -> None:
     """Make ``out`` ready: new, empty, or an earlier simulator output (whose files are replaced).
@@ -884,11 +863,12 @@ def run_day(scenario: Scenario, out: Path, *, stream: TextIO | None = None, stat
     except OutputRefused as exc:
         stream.write(f"booth sim: {exc}\n")
         return 2
-    _report(summary, Path(out), stream)
+    print_summary(summary, Path(out), stream)
     return summary["exit_code"]
 
 
-def _report(summary: dict, out: Path, stream: TextIO) -> None:
+def print_summary(summary: dict, out: Path, stream: TextIO) -> None:
+    """What the day came to, for the person who ran it: election, tally, reconciliation, where the files are."""
     w = stream.write
     w("\n")
     if summary.get("election_short_id"):

@@ -33,8 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import json.decoder
-import json.scanner
 import math
 import re
 import tempfile
@@ -43,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from booth import companions as comp
+from booth import polls, strict_json
 
 FORMAT = "booth-scenario-v1"
 MAX_PROBLEMS = 20
@@ -57,7 +56,7 @@ RELEASE_TIMEOUT_SECONDS = 300  # Settings.release_timeout: an unused release exp
 MAX_PHOTO_TRIES = 3  # the camera is tried this often, then the companion skips the photo
 DEFAULT_PAPER_OUT_MM = 40  # less than one slip (about 136 mm with the feed): runs out mid-slip
 
-CUSTODY_STAGES = ("received", "distributed", "handed_over", "installed")
+CUSTODY_STAGES = polls.MANUAL_CUSTODY  # the stages a companion records (the rest come with the polls)
 CRASH_POINTS = ("now", "after_release", "after_cast", "after_slip")
 
 # What each expectation compares, and how its value is checked.
@@ -83,7 +82,7 @@ INT_EXPECTATIONS = ("refusals", "ballots", "voted", "checked_in", "dptb", "cance
                     "slip_failures", "photos", "photos_skipped", "search_misses")
 FAULT_KINDS = ("wrong_pin", "lockout_wait", "committee_reset", "paper_out", "paper_jam", "camera_failure",
                "power_cut", "crash", "early_close", "walks_away", "idle", "repeat_visit")
-POLLS_STATES = ("configured", "open", "paused", "closed", "counted", "packed")
+POLLS_STATES = tuple(state for state in polls.STATE_WORDS if state != polls.UNCONFIGURED)
 
 
 # --------------------------------------------------------------------------- problems
@@ -187,47 +186,20 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------- JSON with lines
-class _Lined(dict):
-    """A JSON object that remembers the line it starts on."""
-
-    line: int | None = None
-
-
 def _parse_json(text: str, source: str) -> Any:
-    """Parse JSON strictly (no duplicate keys, no NaN/Infinity), keeping each object's line."""
-    def pairs(items):
-        obj = _Lined()
-        for key, value in items:
-            if key in obj:
-                raise _Duplicate(key)
-            obj[key] = value
-        return obj
-
-    def constant(name):
-        raise ValueError(f"{name} is not allowed in a scenario (write a number)")
-
-    decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=constant)
-
-    def parse_object(s_and_end, *args):
-        s, end = s_and_end
-        obj, new_end = json.decoder.JSONObject(s_and_end, *args)
-        obj.line = s.count("\n", 0, end) + 1
-        return obj, new_end
-
-    decoder.parse_object = parse_object
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    """Parse JSON strictly (``booth.strict_json``: no duplicate keys, no NaN/Infinity), keeping each object's line."""
     try:
-        return decoder.decode(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError([Problem(f"{source}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]) from None
-    except _Duplicate as exc:
-        raise ScenarioError([Problem(source, f"the key {exc.args[0]!r} appears twice in one object")]) from None
-    except (ValueError, RecursionError) as exc:
-        raise ScenarioError([Problem(source, f"not valid JSON: {exc}")]) from None
-
-
-class _Duplicate(Exception):
-    pass
+        return strict_json.loads(text, lines=True)
+    except strict_json.JsonProblem as exc:
+        if exc.kind == "syntax":
+            problem = Problem(f"{source}:{exc.line}:{exc.column}", f"not valid JSON: {exc.msg}")
+        elif exc.kind == "duplicate_key":
+            problem = Problem(source, f"the key {exc.key!r} appears twice in one object")
+        elif exc.kind == "constant":
+            problem = Problem(source, f"not valid JSON: {exc.constant} is not allowed in a scenario (write a number)")
+        else:
+            problem = Problem(source, f"not valid JSON: {exc.cause}")
+        raise ScenarioError([problem]) from None
 
 
 # --------------------------------------------------------------------------- field checks
@@ -352,7 +324,7 @@ def _kind(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, _Lined) else "{...}"
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, strict_json.LinedDict) else "{...}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -369,11 +341,30 @@ def parse_time(text: Any) -> dt.datetime | None:
 
 
 # --------------------------------------------------------------------------- the election
+def make_demo_election(out: Path, *, voters: int = 300, seed: int = 2025, allow_blank: bool = False):
+    """The demo election package (signed) and its DEMO committee keys, in ``out``.
+
+    ``allow_blank`` re-signs the package with blank votes allowed (the demo
+    package itself does not allow them).
+    """
+    from booth.demo_election import make_demo_package
+    from booth.election_package import sign_package
+
+    package_dir, keys = make_demo_package(out, seed=seed, voters=voters)
+    if allow_blank:
+        election_file = package_dir / "election.json"
+        election = json.loads(election_file.read_text(encoding="utf-8"))
+        election["allow_blank"] = True
+        election_file.write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for name in ("manifest.json", "manifest.sig"):
+            (package_dir / name).unlink(missing_ok=True)
+        sign_package(package_dir, keys)
+    return package_dir, keys
+
+
 @functools.lru_cache(maxsize=8)
 def demo_facts(voters: int, seed: int, allow_blank: bool) -> ElectionFacts:
     """The facts of the demo election (made once in a temporary folder, never in the output)."""
-    from booth_sim.runner import make_demo_election
-
     with tempfile.TemporaryDirectory(prefix="booth-sim-check-") as tmp:
         package_dir, _ = make_demo_election(Path(tmp), voters=voters, seed=seed, allow_blank=allow_blank)
         return _facts_of(_load(package_dir))
@@ -639,14 +630,20 @@ def who_acts(action: str, by: str | None, *, facts: ElectionFacts, pins: dict) -
 
 
 class _DayCheck:
-    """Walks the steps as the day would go and reports steps that cannot happen where they are."""
+    """Walks the steps as the day would go and reports steps that cannot happen where they are.
+
+    The rules are the core's: the polls move by ``polls.TRANSITIONS``, the other
+    acts happen in the states of ``polls.ACTS``, custody stages come in the
+    order of ``polls.CUSTODY_ORDER``, and who may do what is
+    ``companions.PERMISSIONS`` with the lockout rule of ``companions.lockout``.
+    """
 
     def __init__(self, check: _Checker, scenario: dict) -> None:
         self.check = check
         self.s = scenario
         self.facts: ElectionFacts = scenario["facts"]
         self.pins = scenario["pins"]
-        self.polls = "configured"
+        self.polls = polls.CONFIGURED  # the package is loaded before the day starts
         self.custody: list[str] = []
         self.self_test = self.zero = False
         self.results = self.exports = 0
@@ -689,11 +686,24 @@ class _DayCheck:
             self.now += dt.timedelta(seconds=rule.wait_seconds)  # the runner waits too
         return cid
 
-    def need(self, step: Step, states: tuple[str, ...], what: str) -> bool:
-        if self.polls not in states:
+    def need(self, step: Step, act: str, what: str) -> bool:
+        """Whether ``act`` (a transition of ``polls.TRANSITIONS`` or an act of ``polls.ACTS``) may
+        happen in the polls state here; if not, the problem says ``what`` and the state."""
+        allowed = polls.TRANSITIONS[act][0] if act in polls.TRANSITIONS else polls.ACTS[act]
+        if self.polls not in allowed:
             self.bad(step, f"{what} (the polls are {self.polls} here)")
             return False
         return True
+
+    def not_packed(self, step: Step, what: str) -> bool:
+        if self.polls == polls.PACKED:
+            self.bad(step, what)
+            return False
+        return True
+
+    def moves(self, transition: str) -> None:
+        """The polls after ``transition``, as ``polls.TRANSITIONS`` says."""
+        self.polls = polls.TRANSITIONS[transition][1]
 
     def arm(self, what: str, step: Step) -> None:
         self.armed.append((what, step))
@@ -712,7 +722,9 @@ class _DayCheck:
 
     # one method per step kind ------------------------------------------------------------
     def _custody(self, step, a):
-        expected = next((s for s in CUSTODY_STAGES if s not in self.custody), None)
+        expected = polls.next_custody_stage(self.custody)
+        if expected not in CUSTODY_STAGES:  # the rest come with the polls transitions
+            expected = None
         if a["stage"] != expected:
             self.bad(step, f"custody stage {a['stage']} is out of order; next is {expected or 'none (all recorded)'}")
             return
@@ -726,13 +738,13 @@ class _DayCheck:
             self.companion(step, "custody", a["by"])
 
     def _self_test(self, step, a):
-        if self.need(step, ("configured", "open", "paused", "closed", "counted"), "the device is packed"):
+        if self.not_packed(step, "the device is packed (the polls are packed here)"):
             self.companion(step, "self_test", a["by"])
             self.self_test = True
             self.fire("print", "capture")
 
     def _zero_report(self, step, a):
-        if not self.need(step, ("configured",), "the zero report is printed before opening"):
+        if not self.need(step, "zero_report", "the zero report is printed before opening"):
             return
         if "installed" not in self.custody:
             self.bad(step, "record custody \"installed\" (after a self_test) before the zero report")
@@ -742,16 +754,16 @@ class _DayCheck:
         self.fire("print")
 
     def _open(self, step, a):
-        if not self.need(step, ("configured",), "the polls open once"):
+        if not self.need(step, "open_polls", "the polls open once"):
             return
         if not self.zero:
             self.bad(step, "print the zero_report before opening")
             return
         self.companion(step, "open_polls", a["by"])
-        self.polls = "open"
+        self.moves("open_polls")
 
     def _voter(self, step, a):
-        if not self.need(step, ("open",), "voters vote only while the polls are open"):
+        if not self.need(step, "release_ballot", "voters vote only while the polls are open"):
             return
         self.now += dt.timedelta(seconds=self.s["seconds_per_voter"])
         cid = self.companion(step, "check_in", a["by"] or self.s["desk"])
@@ -797,19 +809,18 @@ class _DayCheck:
         self.now = a["at"]
 
     def _pause(self, step, a):
-        if self.need(step, ("open",), "only open polls can pause"):
+        if self.need(step, "pause", "only open polls can pause"):
             self.companion(step, "pause", a["by"])
-            self.polls = "paused"
+            self.moves("pause")
 
     def _resume(self, step, a):
-        if self.need(step, ("paused",), "only paused polls can resume"):
+        if self.need(step, "resume", "only paused polls can resume"):
             self.companion(step, "resume", a["by"])
-            self.polls = "open"
+            self.moves("resume")
 
     def _wrong_pin(self, step, a):
         cid = a["companion"]
-        if self.polls == "packed":
-            self.bad(step, "the device is packed; nobody signs in any more")
+        if not self.not_packed(step, "the device is packed; nobody signs in any more"):
             return
         if cid not in self.pins or "handed_over" not in self.custody:
             self.bad(step, f"{cid} has no PIN yet (PINs are made at custody \"handed_over\", from \"pins\")")
@@ -827,8 +838,7 @@ class _DayCheck:
         self.misses[cid] = (misses, last)
 
     def _committee_reset(self, step, a):
-        if self.polls == "packed":
-            self.bad(step, "the device is packed")
+        if not self.not_packed(step, "the device is packed"):
             return
         if not self.s["election"].demo and self.s["election"].committee_keys is None:
             self.bad(step, "a committee reset needs the committee's keys: add election.committee_keys")
@@ -846,22 +856,22 @@ class _DayCheck:
         self.arm("capture", step)
 
     def _power_cut(self, step, a):
-        if not self.need(step, ("configured", "open", "paused", "closed", "counted"), "the device is packed"):
+        if not self.not_packed(step, "the device is packed (the polls are packed here)"):
             return
-        if self.polls == "open":
+        if self.polls == polls.OPEN:  # the UPS pauses open polls
             self.companion(step, "pause", a["by"])
         self.now += dt.timedelta(minutes=a["minutes"])
 
     def _crash(self, step, a):
         if a["at"] != "now":
-            if self.polls != "open":
+            if self.polls not in polls.ACTS["cast"]:
                 self.bad(step, f"a crash {a['at'].replace('_', ' ')} happens in a voter's session: "
                                "only while the polls are open")
                 return
             self.arm("session", step)
 
     def _close(self, step, a):
-        if not self.need(step, ("open", "paused"), "only open or paused polls close"):
+        if not self.need(step, "close_polls", "only open or paused polls close"):
             return
         if self.now < self.facts.closes_at:
             self.bad(step, f"closes at {_local(self.now, self.facts)}, before the scheduled "
@@ -869,31 +879,31 @@ class _DayCheck:
                            "or a time step first")
             return
         self.companion(step, "close_polls", a["by"])
-        self.polls = "closed"
+        self.moves("close_polls")
 
     def _early_close(self, step, a):
-        if not self.need(step, ("open", "paused"), "only open or paused polls close"):
+        if not self.need(step, "close_polls", "only open or paused polls close"):
             return
         if self.now >= self.facts.closes_at:
             self.bad(step, f"at {_local(self.now, self.facts)} it is already closing time "
                            f"({_local(self.facts.closes_at, self.facts)}): use close")
             return
         self.companion(step, "close_polls", a["by"])
-        self.polls = "closed"
+        self.moves("close_polls")
 
     def _count(self, step, a):
-        if self.need(step, ("closed",), "count after closing"):
+        if self.need(step, "count", "count after closing"):
             self.companion(step, "count", a["by"])
-            self.polls = "counted"
+            self.moves("count")
 
     def _results(self, step, a):
-        if self.need(step, ("counted",), "results are printed after counting"):
+        if self.need(step, "results_printed", "results are printed after counting"):
             self.companion(step, "results_report", a["by"])
             self.results += a["copies"]
             self.fire("print")
 
     def _export(self, step, a):
-        if not self.need(step, ("counted",), "export after counting"):
+        if not self.need(step, "export", "export after counting"):
             return
         if not self.results:
             self.bad(step, "print the results report before exporting")
@@ -902,13 +912,13 @@ class _DayCheck:
         self.exports += 1
 
     def _pack(self, step, a):
-        if not self.need(step, ("counted",), "pack after counting"):
+        if not self.need(step, "pack", "pack after counting"):
             return
         if not self.exports:
             self.bad(step, "export the results before packing")
             return
         self.companion(step, "pack", a["by"])
-        self.polls = "packed"
+        self.moves("pack")
         self.fire("print")
 
 

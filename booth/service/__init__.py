@@ -1,0 +1,89 @@
+"""The booth's one client API: every rule of the election day, behind one guard.
+
+The kiosk and the simulator talk to the core only through :class:`BoothService`
+(in-process here; on the appliance the ``booth-ledger`` service serves the same
+methods over a Unix socket).  Arguments and results are plain JSON-friendly
+values, so the socket layer is a thin mapping.  The ledger service never
+touches the screen, the printer or the camera: the kiosk prints what
+``cast`` and the report methods return, and tells the core what happened.
+
+Who may call what:
+
+* the voter's side of the kiosk (no PIN): ``voter_screen``, ``cast``,
+  ``slip_printed``, ``slip_failed``, ``store_photo``, ``photo_failed``,
+  ``expire_release`` — each only within a release a companion made;
+* companions, after ``sign_in`` with their PIN: everything else, as the role
+  table in ``booth.companions.PERMISSIONS`` allows, each logged with their ID;
+* the committee: ``load_election`` (the package carries its signature) and
+  ``committee_reset`` (a reset file signed with the committee key).
+
+Every refusal is a ``booth.errors.BoothError`` with Indonesian and English
+words from one table (``booth.refusals.REFUSALS``), and changes nothing.
+
+The acts live in rooms named from the day, each a module of this package:
+
+=====================  ===========================================================
+``device``             the state directory, the log, the clock, the one guard
+``setup``              the committee's package and key (at the warehouse)
+``signin``             companions' PINs, signing in and out, the lockout reset
+``custody``            received, distributed, handed over, installed; the trail
+``polling``            zero report, opening, pauses, power, closing (``booth.polls`` is the table)
+``checkin``            finding and verifying voters, the DPTb, the earlier photo
+``voter_session``      release -> cast -> slip -> photo instead of ink
+``counting``           count, results report, export bundle, packing, verify
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from booth import polls
+from booth.ledger.clock import SystemClock, utc_text
+from booth.ledger.keys import short_fingerprint
+from booth.ledger.ledger import Ledger
+from booth.service.checkin import CheckIn
+from booth.service.counting import Counting
+from booth.service.device import ELECTION_DIR, PRECONDITIONS, VAULT_NAME, Session, Settings
+from booth.service.polling import Polling
+from booth.service.setup import Setup
+from booth.service.signin import SignIn
+from booth.service.voter_session import VoterSession
+
+__all__ = ["ELECTION_DIR", "PRECONDITIONS", "VAULT_NAME", "BoothService", "Session", "Settings"]
+
+
+class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting):
+    """The ledger service's API for one device (one state directory)."""
+
+    @classmethod
+    def provision(cls, state_dir: Path, *, clock=None, settings: Settings | None = None) -> BoothService:
+        """A new device: key, empty ledger."""
+        return cls(Ledger.create(Path(state_dir), clock=clock or SystemClock()), settings=settings)
+
+    @classmethod
+    def open(cls, state_dir: Path, *, clock=None, settings: Settings | None = None) -> BoothService:
+        """Start on an existing device: replay the log and resume where the day was."""
+        return cls(Ledger.open(Path(state_dir), clock=clock or SystemClock()), settings=settings)
+
+    def status(self) -> dict:
+        """What the companion's home screen shows."""
+        d = self.day
+        pkg = self.package
+        return {
+            "polls": d.polls,
+            "polls_words": polls.STATE_WORDS[d.polls],
+            "device": short_fingerprint(self.ledger.key.fingerprint),
+            "election_id": d.election_id,
+            "election_short_id": pkg.short_id if pkg else None,
+            "election_title": pkg.election.title if pkg else None,
+            "custody_done": d.custody_done,
+            "custody_next": polls.next_custody_stage(d.custody_done),
+            "zero_report_printed": d.zero_report_printed,
+            "counts": self.counts(),
+            "voter_screen": self.voter_screen(),
+            "empty_slots": self.ledger.empty_slots,
+            "sealed": self.ledger.sealed,
+            "log_size": self.ledger.size,
+            "time": utc_text(self._now()),
+        }

@@ -1,0 +1,63 @@
+"""Custody (tracking e-voting): received, distributed, handed over, installed — and the self-test."""
+
+from __future__ import annotations
+
+from booth import polls
+from booth.refusals import refuse
+from booth.service.checks import check_results, check_text
+from booth.service.device import Device
+
+
+class Custody(Device):
+    """The custody steps a companion records by hand, and the trail of all of them."""
+
+    def record_custody(self, stage: str, *, token: str | None = None, companion_id: str | None = None,
+                       place: str = "", note: str = "", self_test: dict | None = None) -> None:
+        """Record a custody step (received, distributed, handed over, installed).
+
+        Before handover no companion has a PIN yet, so ``received`` and
+        ``distributed`` name the companion (``companion_id``) without one; from
+        handover on a signed-in companion records the step.
+        """
+        if stage not in polls.MANUAL_CUSTODY:
+            raise refuse("unknown_custody_stage", stage=str(stage)[:40])
+        check_text(place, "tempat", "place", 120)
+        check_text(note, "catatan", "note", 500)
+        if stage in ("received", "distributed") and token is None:
+            actor = self._companion(companion_id or "").id
+            self._check_device()
+        else:
+            actor = self._require("custody", token).companion
+        self._need_package()
+        expected = polls.next_custody_stage(self.day.custody_done)
+        if stage != expected:
+            stage_id, stage_en = stage_words(expected)
+            raise refuse("custody_out_of_order", words={"stage_id": stage_id, "stage_en": stage_en},
+                         expected=expected)
+        if stage == "installed":
+            if not self_test:
+                raise refuse("self_test_first")
+            check_results(self_test)
+        elif self_test is not None:
+            raise refuse("self_test_not_here")
+        payload = {"place": place, "note": note, "authenticated": token is not None}
+        if self_test is not None:
+            payload["self_test"] = self_test
+        self._append(f"custody.{stage}", actor, payload)
+
+    def record_self_test(self, token: str, results: dict) -> None:
+        s = self._require("self_test", token)
+        check_results(results)
+        self._append("hardware.self_test", s.companion, {"results": results})
+
+    def custody_trail(self) -> list[dict]:
+        return [{"stage": s.stage, "words": stage_words(s.stage), "time": s.time, "actor": s.actor,
+                 "place": s.place, "note": s.note, "seq": s.seq} for s in self.day.custody]
+
+
+def stage_words(stage: str | None) -> tuple[str, str]:
+    """(Indonesian, English) words of a custody stage (``polls.CUSTODY_STAGES``); "done" after the last."""
+    for name, id_text, en_text in polls.CUSTODY_STAGES:
+        if name == stage:
+            return id_text, en_text
+    return ("selesai", "done")
