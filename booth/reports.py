@@ -59,6 +59,7 @@ def zero_report_image(data: dict, copy: int = 1):
         election=header(data), device_fingerprint=data["device"],
         candidates=tuple(CandidateVotes(c["number"], c["name"], 0) for c in data["candidates"]),
         ballots_in_store=data["counts"]["ballots_stored"], checkpoint=data["checkpoint"],
+        qr_payload=data.get("opening"),
         printed_at=_local(data, data["printed_at"]), blank_votes=0 if data["allow_blank"] else None,
         ketua_name=_ketua(data), copy_number=copy,
     ))

@@ -88,6 +88,9 @@ class ZeroReportData:
     all zero on a healthy device; anything else is printed as a loud warning.
     ``blank_votes`` is ``None`` when the election does not allow blank votes.
     ``checkpoint`` is the whole signed checkpoint note (C2SP signed-note text).
+    ``qr_payload`` is the signed opening statement (``booth.results.opening_statement``)
+    the QR code carries for witnesses to pin the device's key; ``None`` prints the
+    bare checkpoint note, as zero reports did before the opening statement existed.
     """
 
     election: ElectionHeader
@@ -100,6 +103,7 @@ class ZeroReportData:
     ketua_name: str = ""
     ketua_title: str = "Ketua KPPS"
     copy_number: int = 1
+    qr_payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -308,9 +312,15 @@ def render_zero_report(data: ZeroReportData) -> Image.Image:
     _checkpoint(page, data.checkpoint, full_text=False)
     page.space(4)
     with page.region("qr"):
-        page.qr(data.checkpoint, max_module=4)
-    page.text("QR: catatan checkpoint lengkap yang ditandatangani", SMALL, align="center")
-    page.text("QR: the whole signed checkpoint note", SMALL, align="center")
+        page.qr(data.qr_payload or data.checkpoint, max_module=4)
+    if data.qr_payload:
+        page.text("QR: pernyataan pembukaan bertanda tangan (kunci perangkat, ID pemilihan, "
+                  "checkpoint, calon). Saksi: pindai dengan aplikasi saksi.", SMALL, align="center")
+        page.text("QR: the signed opening statement (device key, election ID, checkpoint, "
+                  "candidates)", SMALL, align="center")
+    else:
+        page.text("QR: catatan checkpoint lengkap yang ditandatangani", SMALL, align="center")
+        page.text("QR: the whole signed checkpoint note", SMALL, align="center")
 
     _printed(page, data.printed_at)
     _signatures(page, data.candidates, data.ketua_title, data.ketua_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booth import polls
 from booth.refusals import refuse
+from booth.results import opening_statement
 from booth.service.checks import check_text
 from booth.service.device import Device
 
@@ -15,7 +16,10 @@ class Polling(Device):
         """The data of the zero report (every candidate at 0) for the kiosk to print."""
         self._require("zero_report", token, states=polls.ACTS["zero_report"],
                       needs=("ballot_store_empty", "installed"))
-        return self._report_base("zero")
+        base = self._report_base("zero")
+        # The zero report's QR: the signed opening statement a witness pins (key, election, log).
+        base["opening"] = opening_statement(self.ledger, self.package)
+        return base
 
     def zero_report_printed(self, token: str) -> None:
         s = self._require("zero_report", token, states=polls.ACTS["zero_report_printed"], needs=("installed",))
