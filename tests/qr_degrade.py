@@ -289,3 +289,9 @@ def decode(image: Image.Image) -> list[str]:
     """The payloads of every QR code zxing-cpp finds in ``image``, as UTF-8 text."""
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     return [r.bytes.decode("utf-8", errors="replace") for r in found if r.valid]
+
+
+#: The levels the printed statements must survive (tests/test_qr_print.py checks them, and
+#: booth.paper.qr's layout was chosen to): a print damaged this much still reads, every time,
+#: at the chosen layout.  The figures behind them are in docs/results-statement.md §4.
+DOCUMENTED = {"blur": 3, "fade": 1, "skew": 4, "crease": 2, "photo": 3, "worn": 2}

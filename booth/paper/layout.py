@@ -88,6 +88,18 @@ def paper(mm: int) -> Paper:
     return PAPERS[mm]
 
 
+def paper_for_dots(dots: int) -> Paper:
+    """The paper a printer printing ``dots`` across takes (384: 58 mm, 576: 80 mm).
+
+    >>> paper_for_dots(384).mm
+    58
+    """
+    for known in PAPERS.values():
+        if known.width == dots:
+            return known
+    raise ValueError(f"no paper is {dots} dots wide: 384 (58 mm) or 576 (80 mm)")
+
+
 # --- type styles -------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from PIL import Image, ImageDraw
 
 from booth.tally import reconciliation_checks
 
-from booth.paper import qr
+from booth.paper.qr import print_statement
 from booth.paper.layout import (BODY, BODY_BOLD, HEADING, LINE, MARGIN, MONO,
                                 MONO_BIG, NUMBER, PAPER_58, SMALL, SMALL_BOLD, TITLE,
                                 Column, Page, Paper, dithered, hex_groups, jam, persen, short_hex,
@@ -314,7 +314,7 @@ def render_zero_report(data: ZeroReportData, paper: Paper = PAPER_58) -> Image.I
     _section(page, "CHECKPOINT LOG", "Signed ledger checkpoint")
     _checkpoint(page, data.checkpoint, full_text=False)
     page.space(4)
-    qr.print_statement(page, data.qr_payload or data.checkpoint)
+    print_statement(page, data.qr_payload or data.checkpoint)
     if data.qr_payload:
         page.text("QR: pernyataan pembukaan bertanda tangan (kunci perangkat, ID pemilihan, "
                   "checkpoint, calon). Saksi: pindai dengan aplikasi saksi.", SMALL, align="center")
@@ -365,7 +365,7 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
     _checkpoint(page, data.checkpoint, full_text=True)
 
     _section(page, "QR HASIL", "Results QR code, signed by the device")
-    qr.print_statement(page, data.qr_payload)
+    print_statement(page, data.qr_payload)
     page.text("Pindai dan periksa dengan aplikasi booth.", BODY, align="center")
     page.text("Scan and verify it with booth.", SMALL, align="center")
 
