@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from booth.paper import qr  # noqa: E402
 from booth.paper.layout import PAPER_58, PAPER_80, Page, Paper  # noqa: E402
 from qr_day import qr_day  # noqa: E402
-from qr_degrade import KINDS, LEVELS, degrade, read_back  # noqa: E402
+from qr_degrade import DOCUMENTED, FRAMES, KINDS, LEVELS, degrade, read_back  # noqa: E402
 
 #: What the renderer did before this layout: the strongest EC that fits at >= 3 dots,
 #: modules capped at 5 dots (results report) or 4 (zero report), always one code.
@@ -54,9 +54,9 @@ def plan_page(plan: qr.QrPlan, paper: Paper) -> tuple[object, list[str], str]:
 
 
 def shares(image, regions: list[str], text: str, seeds: int,
-           kinds=KINDS) -> dict[tuple[str, int], int]:
-    """Per (kind, level): how many of ``seeds`` photos read back as exactly ``text``."""
-    return {(kind, level): sum(read_back(image, regions, kind, level, seed) == text
+           kinds=KINDS, frames: int = 1) -> dict[tuple[str, int], int]:
+    """Per (kind, level): how many of ``seeds`` prints read back as exactly ``text``."""
+    return {(kind, level): sum(read_back(image, regions, kind, level, seed, frames) == text
                                for seed in range(seeds))
             for kind in kinds for level in LEVELS}
 
@@ -109,8 +109,38 @@ def compare(seeds: int) -> None:
                       flush=True)
 
 
+def documented(seeds: int) -> None:
+    """The chosen layout at the documented levels, as the tests read it (FRAMES frames a part)."""
+    levels = " ".join(f"{k}-{lv}" for k, lv in sorted(DOCUMENTED.items()))
+    print(f"\n## Chosen layout at the documented levels ({levels}), {FRAMES} frames a part, "
+          f"{seeds} prints each\n")
+    print(f"{'paper':5} {'cand':4} {'text':8} {'layout':30} "
+          + " ".join(f"{k + '-' + str(lv):>9}" for k, lv in sorted(DOCUMENTED.items())))
+    for paper in (PAPER_58, PAPER_80):
+        for n, kind, text in statements((2, 5, 8)):
+            image, regions, label = plan_page(qr.plan(text, paper), paper)
+            cells = []
+            for k, lv in sorted(DOCUMENTED.items()):
+                read = sum(read_back(image, regions, k, lv, 1000 + s, FRAMES) == text
+                           for s in range(seeds))
+                cells.append(f"{read:>4}/{seeds:<4}")
+            print(f"{paper.mm:<5} {n:<4} {kind:8} {label:30} " + " ".join(cells), flush=True)
+
+
 def examples(out: Path) -> None:
-    """Example renders and what the phone sees, for the docs (docs/images/qr/)."""
+    """Example renders and what the phone sees, for the docs (docs/images/qr/).
+
+    ``old-vs-chosen-58mm.png``: the 8-candidate results QR, the old dense code on the
+    left, the first part of the chosen layout on the right, as the phone sees each
+    (one row per damage, the same seed for both), each marked with what zxing read.
+    """
+    import random
+
+    from PIL import Image, ImageDraw
+
+    from booth.paper.layout import SMALL_BOLD
+    from qr_degrade import capture, damage, decode
+
     out.mkdir(parents=True, exist_ok=True)
     text = qr_day(8).statement
     for paper in (PAPER_58, PAPER_80):
@@ -118,11 +148,26 @@ def examples(out: Path) -> None:
         image.save(out / f"chosen-results-8-calon-{paper.mm}mm.png")
     old, old_regions, _ = old_page(text, "results", PAPER_58)
     new, new_regions, _ = plan_page(qr.plan(text, PAPER_58), PAPER_58)
-    for name, image, regions in (("old", old, old_regions), ("chosen", new, new_regions)):
-        top, bottom = image.info["regions"][regions[0]]
-        crop = image.crop((0, top, image.width, bottom))
-        for kind, level in (("blur", 3), ("fade", 3), ("crease", 3), ("photo", 3), ("worn", 2)):
-            degrade(crop, kind, level, 1).save(out / f"{name}-58mm-{kind}-{level}.jpg", quality=85)
+    rows = (("blur", 3), ("fade", 2), ("crease", 3), ("photo", 3), ("photo", 4), ("worn", 2))
+    cell, label_h = 260, 50
+    sheet = Image.new("L", (2 * cell + 30, len(rows) * (cell + label_h) + 10), 255)
+    draw = ImageDraw.Draw(sheet)
+    font = SMALL_BOLD.load()
+    for r, (kind, level) in enumerate(rows):
+        for c, (image, regions) in enumerate(((old, old_regions), (new, new_regions))):
+            rng = random.Random(f"{kind}-{level}-1")
+            top, bottom = image.info["regions"][regions[0]]
+            seen = capture(damage(image.crop((0, top, image.width, bottom)), kind, level, rng),
+                           kind, level, rng)
+            read = "read" if decode(seen) else "NOT READ"
+            seen.thumbnail((cell, cell))
+            x, y = 10 + c * (cell + 10), 5 + r * (cell + label_h)
+            sheet.paste(seen, (x, y + label_h))
+            which = "old H/3" if c == 0 else "chosen Q/4, part 1/2"
+            draw.text((x, y + 2), f"{kind}-{level}", font=font, fill=0)
+            draw.text((x, y + 24), f"{which}: {read}", font=font, fill=0)
+    # 32 greys are plenty to see the damage, and keep the file small.
+    sheet.quantize(32).save(out / "old-vs-chosen-58mm.png", optimize=True)
 
 
 def main() -> None:
@@ -130,6 +175,8 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also measure every layout")
     parser.add_argument("--seeds", type=int, default=None, help="photos per cell")
     parser.add_argument("--png", type=Path, default=None, help="write example images here")
+    parser.add_argument("--documented", type=int, default=0, metavar="N",
+                        help="also read the chosen layout N times at each documented level")
     args = parser.parse_args()
     started = time.monotonic()
     if args.png:
@@ -137,6 +184,8 @@ def main() -> None:
     if args.grid:
         grid(args.seeds or 4)
     compare(args.seeds or 8)
+    if args.documented:
+        documented(args.documented)
     print(f"\n({time.monotonic() - started:.0f} s)")
 
 

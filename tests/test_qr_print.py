@@ -25,7 +25,7 @@ from booth.paper.layout import PAPER_58, PAPER_80, Page, paper
 from booth.reports import paper_of, results_report_image, zero_report_image
 from booth.results import open_opening, open_statement
 from qr_day import qr_day
-from qr_degrade import DOCUMENTED, decode, read_back
+from qr_degrade import DOCUMENTED, FRAMES, decode, read_back
 
 PAPERS = {"58mm": PAPER_58, "80mm": PAPER_80}
 SEEDS = (0, 1)
@@ -66,15 +66,15 @@ def test_a_worn_report_photographed_by_a_witness_gives_back_the_exact_statement(
     regions = qr_regions(image)
     assert regions, "the report has no QR code"
     for seed in SEEDS:
-        assert read_back(image, regions, kind, DOCUMENTED[kind], seed) == text, (kind, seed)
+        assert read_back(image, regions, kind, DOCUMENTED[kind], seed, FRAMES) == text, (kind, seed)
 
 
 def test_what_the_witness_reads_back_is_the_signed_statement_the_booth_made():
     image, text = report("zero", 8, "58mm")
-    opening = open_opening(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3))
+    opening = open_opening(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3, FRAMES))
     assert [name for _, name in opening.candidates][-1] == "RADEN AYU KUSUMAWARDHANI"
     image, text = report("results", 8, "58mm")
-    statement = open_statement(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3),
+    statement = open_statement(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3, FRAMES),
                                opening.verifier_key)
     assert statement.total == 240 and statement.balanced
 
@@ -96,8 +96,9 @@ def test_the_old_dense_code_fails_where_the_measured_layout_reads(kind, level):
     image, text = report("results", 8, "58mm")
     old = old_layout_page(text)
     seeds = range(4)
-    new_reads = sum(read_back(image, qr_regions(image), kind, level, s) == text for s in seeds)
-    old_reads = sum(read_back(old, ["qr-1"], kind, level, s) == text for s in seeds)
+    new_reads = sum(read_back(image, qr_regions(image), kind, level, s, FRAMES) == text
+                    for s in seeds)
+    old_reads = sum(read_back(old, ["qr-1"], kind, level, s, FRAMES) == text for s in seeds)
     assert new_reads == len(seeds)
     assert old_reads <= 1, f"the old 3-dot code read {old_reads} of {len(seeds)} times"
 

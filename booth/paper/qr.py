@@ -173,6 +173,8 @@ def print_plan(page: Page, plan_: QrPlan, region: str = "qr") -> None:
                     page.text(f"{PART_LABEL[0]} / {PART_LABEL[1]}", SMALL, align="center")
             if i < n:
                 page.space(8)
+    if n > 1:
+        page.space(8)  # the last label is not read as part of the text under it
 
 
 def print_statement(page: Page, text: str, region: str = "qr") -> QrPlan:
