@@ -25,15 +25,43 @@ const bi = (words, tag = "span") => el(tag, {}, words[0], el("span", { class: "e
 
 // --- the record on the phone ----------------------------------------------------
 
-function load() {
-  try {
-    const state = JSON.parse(localStorage.getItem(STORE) || "null");
-    if (state && Array.isArray(state.events)) return state;
-  } catch { /* a damaged record starts again rather than breaking the app */ }
-  return { format: "booth-saksi-record-v1", pin: null, events: [], cosigner: null, lastValid: null };
+// IndexedDB, not localStorage: a write is on disk when its transaction completes, so a scan is
+// kept even if the phone kills the browser right after it.
+const EMPTY = () => ({ format: "booth-saksi-record-v1", pin: null, events: [], cosigner: null, lastValid: null });
+let db = null;
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open("booth-saksi", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("record");
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
 }
-let state = load();
-const save = () => localStorage.setItem(STORE, JSON.stringify(state));
+async function load() {
+  try {
+    db = await openDb();
+    const stored = await new Promise((resolve, reject) => {
+      const get = db.transaction("record").objectStore("record").get(STORE);
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    });
+    if (stored && Array.isArray(stored.events)) return stored;
+  } catch { /* private mode or a damaged record: start again rather than break the app */ }
+  return EMPTY();
+}
+let state = EMPTY();
+let saving = Promise.resolve();
+function save() {
+  if (!db) return saving;
+  const snapshot = JSON.parse(JSON.stringify(state));
+  saving = saving.then(() => new Promise((resolve) => {
+    const tx = db.transaction("record", "readwrite", { durability: "strict" });
+    tx.objectStore("record").put(snapshot, STORE);
+    tx.oncomplete = () => { document.body.dataset.saved = String(state.events.length); resolve(); };
+    tx.onerror = tx.onabort = () => resolve();
+  }));
+  return saving;
+}
 const now = () => new Date().toISOString();
 function remember(event) {
   state.events.push({ at: now(), ...event });
@@ -82,7 +110,7 @@ function renderPin() {
   box.append(dl, bi(["Cocokkan dengan kertas Laporan Nol di depan Anda.", "Compare with the printed zero report in front of you."], "p"));
 }
 
-function showVerdict(kind, title, reason, extra = []) {
+function showVerdict(kind, title, reason, extra = [], code = kind) {
   const box = $("verdict");
   box.hidden = false;
   box.className = `verdict ${kind}`;
@@ -90,6 +118,7 @@ function showVerdict(kind, title, reason, extra = []) {
   because.className = "reason";
   box.replaceChildren(el("p", { class: "big", "data-verdict": kind }, title[0], el("span", { class: "en" }, title[1])),
     because, ...extra);
+  box.dataset.reason = code;
   box.dataset.shownAt = String(performance.now());
   box.scrollIntoView({ block: "start" });
 }
@@ -116,7 +145,7 @@ const statementJson = (s) => ({
 async function handleText(text) {
   if (text.startsWith(OPENING_HEADER)) return handleOpening(text);
   if (text.startsWith(RESULTS_HEADER) || text.includes("\n\n\u2014 ")) return handleResults(text);
-  showVerdict("tidak", ["TIDAK SAH", "NOT VALID"], ["QR ini bukan laporan booth.", "This QR is not a booth report."]);
+  showVerdict("tidak", ["TIDAK SAH", "NOT VALID"], ["QR ini bukan laporan booth.", "This QR is not a booth report."], [], "other-qr");
   remember({ kind: "other-qr", text: text.slice(0, 200) });
 }
 
@@ -126,7 +155,7 @@ async function handleOpening(text) {
     pin = await pinFromOpening(text);
   } catch (e) {
     if (!(e instanceof FormatError)) throw e;
-    showVerdict("tidak", ["TIDAK SAH", "NOT VALID"], OPENING_REFUSALS[e.reason] || OPENING_REFUSALS.format);
+    showVerdict("tidak", ["TIDAK SAH", "NOT VALID"], OPENING_REFUSALS[e.reason] || OPENING_REFUSALS.format, [], `opening-${e.reason}`);
     remember({ kind: "opening", ok: false, reason: e.reason, text });
     return;
   }
@@ -137,7 +166,7 @@ async function handleOpening(text) {
   showVerdict("sah", ["LAPORAN NOL SAH", "ZERO REPORT VALID"],
     [`Perangkat TPS ${pin.tps} dipin${replaced ? " (menggantikan yang lama)" : ""}. Di penutupan, pindai Berita Acara Hasil.`,
       `The device of polling place ${pin.tps} is pinned${replaced ? " (replacing the previous one)" : ""}. At the close, scan the results report.`],
-    [el("div", { class: "meta" }, `ID ${shortId(pin.electionId)} · log ${pin.logSize}`)]);
+    [el("div", { class: "meta" }, `ID ${shortId(pin.electionId)} · log ${pin.logSize}`)], "opening-ok");
   remember({ kind: "opening", ok: true, tps: pin.tps, election_id: pin.electionId, verifier_key: pin.verifierKey, log_size: pin.logSize, text });
 }
 
@@ -149,13 +178,12 @@ async function handleResults(text) {
     extra.push(el("div", { class: "meta" }, `TPS ${v.statement.tps} · ID ${shortId(v.statement.electionId)} · log ${v.statement.logSize} · ${b64encode(v.statement.logRoot).slice(0, 16)}…`));
   }
   if (v.ok) {
-    showVerdict("sah", ["SAH", "VALID"], REASONS.ok, extra);
+    showVerdict("sah", ["SAH", "VALID"], REASONS.ok, extra, "ok");
     state.lastValid = { ...statementJson(v.statement), text, at: now() };
     $("cosign").disabled = false;
   } else {
-    showVerdict("tidak", ["TIDAK SAH", "NOT VALID"], REASONS[v.reason] || REASONS.malformed, extra);
+    showVerdict("tidak", ["TIDAK SAH", "NOT VALID"], REASONS[v.reason] || REASONS.malformed, extra, v.reason);
   }
-  $("verdict").dataset.reason = v.reason;
   remember({ kind: "results", ok: v.ok, reason: v.reason, statement: v.statement ? statementJson(v.statement) : null, text });
 }
 
@@ -241,6 +269,7 @@ async function startCamera() {
   }
   seen = new Set();
   window.__saksiCameraAt = performance.now();
+  window.__saksiFirstFrameAt = undefined;
   video.srcObject = stream;
   $("viewfinder").hidden = false;
   $("scan").hidden = true;
@@ -408,19 +437,24 @@ function cosignLast() {
 
 // --- export and the record's list --------------------------------------------------------------
 
+function describe(e) {
+  switch (e.kind) {
+    case "opening": return e.ok ? `Laporan Nol SAH · TPS ${e.tps}` : `Laporan Nol TIDAK SAH (${e.reason})`;
+    case "results": return e.ok ? `Berita Acara SAH · total ${e.statement.total}` : `Berita Acara TIDAK SAH (${e.reason})`;
+    case "typed-key": return "Kunci diketik / key typed";
+    case "recap": return e.match ? "Rekap cocok / recap matches" : "Rekap BERBEDA / recap differs";
+    case "cosignature": return "Kosignatur dibuat / cosigned";
+    case "other-qr": return "QR lain / another QR";
+    default: return e.kind;
+  }
+}
+
 function renderRecord() {
   const list = $("record");
   list.replaceChildren();
   for (const e of [...state.events].reverse().slice(0, 30)) {
     const time = new Date(e.at).toLocaleString("id-ID");
-    const what = {
-      opening: e.ok ? `Laporan Nol SAH · TPS ${e.tps}` : `Laporan Nol TIDAK SAH (${e.reason})`,
-      results: e.ok ? `Berita Acara SAH · total ${e.statement.total}` : `Berita Acara TIDAK SAH (${e.reason})`,
-      "typed-key": "Kunci diketik / key typed",
-      recap: e.match ? "Rekap cocok / recap matches" : "Rekap BERBEDA / recap differs",
-      cosignature: "Kosignatur dibuat / cosigned",
-      "other-qr": "QR lain / another QR",
-    }[e.kind] || e.kind;
+    const what = describe(e);
     const good = e.ok === true || e.match === true;
     const bad = e.ok === false || e.match === false;
     list.append(el("li", {}, el("span", { class: good ? "ok" : bad ? "bad" : "" }, what), ` — ${time}`));
@@ -439,7 +473,7 @@ function exportRecord() {
 
 function forget() {
   if (!confirm("Hapus semua catatan, pin dan kunci saksi di ponsel ini?\nErase every record, pin and witness key on this phone?")) return;
-  state = { format: "booth-saksi-record-v1", pin: null, events: [], cosigner: null, lastValid: null };
+  state = EMPTY();
   save();
   renderPin();
   renderRecord();
@@ -454,7 +488,8 @@ function renderNet() {
 
 // --- start -------------------------------------------------------------------------------------
 
-function start() {
+async function start() {
+  state = await load();
   renderPin();
   renderRecord();
   renderNet();
@@ -473,6 +508,7 @@ function start() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => { /* http: without TLS: no offline cache */ });
   }
+  window.saksiFlush = () => saving; // the tests wait for the record to be on disk before closing
   document.body.dataset.ready = "1";
 }
 
