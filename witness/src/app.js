@@ -7,7 +7,7 @@ import {
   originFor, parseVerifierKey, partHeader, verifierKey, OPENING_HEADER, RESULTS_HEADER, COSIGNATURE_TYPE,
 } from "./format.js";
 import { checkResults, pinFromOpening } from "./check.js";
-import { BLANK, CANDIDATE, OPENING_REFUSALS, PARTS, REASONS, TOTAL } from "./words.js";
+import { BLANK, CANDIDATE, OPENING_REFUSALS, PARTS, REASONS, SHORT, TOTAL } from "./words.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 
 const STORE = "booth-saksi-v1";
@@ -439,8 +439,8 @@ function cosignLast() {
 
 function describe(e) {
   switch (e.kind) {
-    case "opening": return e.ok ? `Laporan Nol SAH · TPS ${e.tps}` : `Laporan Nol TIDAK SAH (${e.reason})`;
-    case "results": return e.ok ? `Berita Acara SAH · total ${e.statement.total}` : `Berita Acara TIDAK SAH (${e.reason})`;
+    case "opening": return e.ok ? `Laporan Nol SAH · TPS ${e.tps}` : `Laporan Nol TIDAK SAH (${SHORT[e.reason] || e.reason})`;
+    case "results": return e.ok ? `Berita Acara SAH · total ${e.statement.total}` : `Berita Acara TIDAK SAH (${SHORT[e.reason] || e.reason})`;
     case "typed-key": return "Kunci diketik / key typed";
     case "recap": return e.match ? "Rekap cocok / recap matches" : "Rekap BERBEDA / recap differs";
     case "cosignature": return "Kosignatur dibuat / cosigned";

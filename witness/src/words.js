@@ -32,3 +32,11 @@ export const PARTS = {
 export const CANDIDATE = ["Calon", "Candidate"];
 export const BLANK = ["Suara kosong", "Blank"];
 export const TOTAL = ["Jumlah", "Total"];
+
+/** Short words for the record's list. */
+export const SHORT = {
+  "not-pinned": "belum dipin", "bad-key": "kunci rusak", "other-election": "pemilihan lain", "other-device": "perangkat lain",
+  tampered: "diubah", "not-results": "bukan Berita Acara", malformed: "QR rusak", "other-tps": "TPS lain",
+  "log-older": "log lebih kecil", candidates: "calon berbeda", total: "jumlah salah", unbalanced: "tidak SESUAI",
+  origin: "kunci menyamar", signature: "diubah", format: "QR rusak",
+};
