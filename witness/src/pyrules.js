@@ -40,9 +40,13 @@ function digitValue(ch) {
   return n % 10;
 }
 
+// int() strips the same white space but for the four information separators U+001C..U+001F.
+const INT_SPACE_CLASS = "[" + PY_SPACES.replace(/[\x1c-\x1f]/g, "").replace(/[\\\]^-]/g, "\\$&") + "]";
+const INT_EDGES = new RegExp("^" + INT_SPACE_CLASS + "+|" + INT_SPACE_CLASS + "+$", "gu");
+
 /** Python's int(s) for a str: a BigInt, or throws ValueError-like Error. */
 export function pyInt(s) {
-  let t = strip(s);
+  let t = s.replace(INT_EDGES, "");
   let sign = 1n;
   if (t.startsWith("+") || t.startsWith("-")) {
     if (t[0] === "-") sign = -1n;
@@ -87,7 +91,6 @@ export function pyB64decode(s, strict = false) {
     const ch = s[i];
     if (ch === "=") {
       padding = true;
-      if (strict && quad === 0) throw new Error("Excess padding not allowed");
       if (quad >= 2 && quad + ++pads >= 4) {
         if (strict && i + 1 < s.length) throw new Error("Excess data after padding");
         return Uint8Array.from(out);
