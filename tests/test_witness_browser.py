@@ -10,6 +10,8 @@ refreshes the committed ones).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from pathlib import Path
@@ -19,7 +21,9 @@ import pytest
 from booth.reports import results_report_image, zero_report_image
 from booth.witness import APP
 from qr_day import qr_day
-from witness_camera import StaticServer, camera_frame, first_visit, launch, scan, y4m
+from booth.results import open_statement
+from booth.witness.cosign import check_cosignature
+from witness_camera import RecapStub, StaticServer, camera_frame, first_visit, launch, scan, y4m
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
@@ -131,6 +135,11 @@ def test_a_saksi_checks_the_day_on_a_phone_with_no_network(videos, tmp_path):
         page.click("#cosign")
         line = page.inner_text("#cosign-line")
         assert line.startswith("\u2014 saksi/")
+        # The committee checks the line with the saksi's key against the device's checkpoint.
+        saksi_key = page.locator("#cosign-result pre").nth(2).inner_text()
+        statement = open_statement(day.statement, day.zero["opening"].split("\nkey ")[1].split("\n")[0])
+        checkpoint = f"{statement.signer}\n{statement.log_size}\n{base64.b64encode(statement.log_root).decode()}\n"
+        assert check_cosignature(checkpoint, line, saksi_key).checkpoint.size == statement.log_size
         # A photo of the tampered report, picked from the gallery instead of the camera.
         page.evaluate("document.getElementById('verdict').removeAttribute('data-reason')")
         page.set_input_files("#photo", str(videos["folder"] / "tampered.png"))
@@ -153,3 +162,56 @@ def test_a_saksi_checks_the_day_on_a_phone_with_no_network(videos, tmp_path):
                 page.locator("#record").scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / "06-catatan.png"))
             close(phone)
+
+
+def test_back_online_the_saksi_compares_with_the_recaps_public_page(videos, tmp_path):
+    """The recap's /publik/pemilihan/<id>.json against what the witness scanned: match, then a changed tally."""
+    day = videos["day"]
+    vkey = day.zero["opening"].split("\nkey ")[1].split("\n")[0]
+    s = open_statement(day.statement, vkey)
+    page_json = {"election_id": s.election_id, "kabupaten": "Lampung Barat", "kecamatan": "Balik Bukit",
+                 "pekon": "Sukamaju", "tps": 1, "state": "verified", "log_size": s.log_size,
+                 "log_root": base64.b64encode(s.log_root).decode(), "tally": s.tally, "total": s.total,
+                 "voters": s.total, "received_at": "2026-12-12T19:40:00+07:00", "receipt": "r"}
+    recap = RecapStub({f"/publik/pemilihan/{s.election_id}.json": page_json})
+    server = StaticServer(APP)
+    shots = shots_folder(tmp_path)
+    try:
+        with playwright_api.sync_playwright() as pw:
+            phone = launch(pw, tmp_path / "phone", videos["videos"]["results"])
+            page = phone.pages[0] if phone.pages else phone.new_page()
+            first_visit(page, server.url, APP)
+            # The committee's device list instead of the zero report: a typed key pins the device.
+            page.click("#key-card summary")
+            page.fill("#key-text", "booth/0000+zz+nonsense")
+            page.click("#key-form button")
+            assert "Kunci tidak sah" in page.inner_text("#key-error")
+            page.fill("#key-text", vkey)
+            page.fill("#key-election", s.election_id)
+            page.click("#key-form button")
+            assert "Dipin dari kunci yang diketik" in page.inner_text("#pin")
+            assert scan(page) == "ok"
+            page.click("#recap-card summary")
+            page.fill("#recap-url", recap.url)
+            page.click("#recap-form button")
+            page.wait_for_selector("#recap-rows")
+            assert page.locator("#recap-rows li[data-match='true']").count() == 3
+            assert "Rekap sama dengan yang Anda pindai" in page.inner_text("#recap-result")
+            page.locator("#recap-card").screenshot(path=str(shots / "07-rekap-cocok.png"))
+            # The recap shows another count for candidate 2: the witness is told, item by item.
+            page_json["tally"] = {**s.tally, "2": s.tally["2"] + 3}
+            page.click("#recap-form button")
+            playwright_api.expect(page.locator("#recap-result")).to_contain_text("BERBEDA")
+            rows = page.locator("#recap-rows li").all_inner_texts()
+            assert [("BERBEDA" in r) for r in rows] == [False, False, True]
+            page.locator("#recap-card").screenshot(path=str(shots / "08-rekap-berbeda.png"))
+            # The exported record holds every scan and the comparison.
+            with page.expect_download() as download:
+                page.click("#export")
+            record = json.loads(Path(download.value.path()).read_text("utf-8"))
+            assert [e["kind"] for e in record["events"]] == ["typed-key", "results", "recap", "recap"]
+            assert record["events"][1]["ok"] is True and record["events"][3]["match"] is False
+            close(phone)
+    finally:
+        server.stop()
+        recap.stop()

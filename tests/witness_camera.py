@@ -146,3 +146,37 @@ def scan(page, timeout: float = 15000) -> str:
     page.click("#scan")
     page.wait_for_selector("#verdict[data-reason]", timeout=timeout)
     return page.get_attribute("#verdict", "data-reason")
+
+
+class RecapStub:
+    """A recap's public JSON pages (``/publik/pemilihan/<id>.json``, CORS open) on 127.0.0.1."""
+
+    def __init__(self, pages: dict[str, dict]) -> None:
+        import json
+
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                page = stub.pages.get(self.path)
+                body = json.dumps(page).encode() if page is not None else b'{"error": "not found"}'
+                self.send_response(200 if page is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.pages = pages
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
