@@ -26,7 +26,8 @@ from booth.witness.cosign import check_cosignature
 from witness_camera import RecapStub, StaticServer, camera_frame, first_visit, launch, scan, y4m
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")]
 
 
 def tampered(results: dict, candidate: str = "2", by: int = 5) -> dict:
