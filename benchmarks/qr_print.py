@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from booth.paper import qr  # noqa: E402
+from booth.paper import qr  # noqa: E402  (after the path: tests/ holds the day and the model)
 from booth.paper.layout import PAPER_58, PAPER_80, Page, Paper  # noqa: E402
 from qr_day import qr_day  # noqa: E402
-from qr_degrade import DOCUMENTED, FRAMES, KINDS, LEVELS, degrade, read_back  # noqa: E402
+from qr_degrade import DOCUMENTED, FRAMES, KINDS, LEVELS, read_back  # noqa: E402
 
 #: What the renderer did before this layout: the strongest EC that fits at >= 3 dots,
 #: modules capped at 5 dots (results report) or 4 (zero report), always one code.
@@ -137,9 +137,9 @@ def examples(out: Path) -> None:
     import random
 
     from PIL import Image, ImageDraw
+    from qr_degrade import capture, damage, decode
 
     from booth.paper.layout import SMALL_BOLD
-    from qr_degrade import capture, damage, decode
 
     out.mkdir(parents=True, exist_ok=True)
     text = qr_day(8).statement

@@ -26,14 +26,22 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
 from types import SimpleNamespace
+
+from service_day import (
+    closes_at,
+    demo_package,
+    fast_tmp,
+    open_polls,
+    print_zero_report,
+    provision,
+    vote,
+    walk_custody,
+)
 
 from booth.demo_election import write_demo_files
 from booth.election_package import MAX_CANDIDATES, sign_package
 from booth.results import opening_statement, results_statement
-from service_day import (closes_at, demo_package, fast_tmp, open_polls, print_zero_report,
-                         provision, vote, walk_custody)
 
 #: Names as long as real ones get on a Pilkades ballot (the opening statement prints them).
 NAMES = ("SUPARNO", "SITI RAHMAWATI", "AHMAD FAUZI", "Hj. SRI WAHYUNINGSIH, S.Pd.",

@@ -203,7 +203,10 @@ def photo(image: Image.Image, tilt: float, scale: float, shadow: float, noise: f
     cw, ch = canvas.size
     out_w, out_h = max(8, round(cw * scale)), max(8, round(ch * scale * math.cos(math.radians(tilt))))
     inset = squeeze * out_w
-    jitter = lambda: rng.uniform(-0.02, 0.02) * out_w  # noqa: E731  (the phone is not held square)
+
+    def jitter() -> float:  # the phone is not held square
+        return rng.uniform(-0.02, 0.02) * out_w
+
     far_first = rng.random() < 0.5
     top = [(inset + jitter(), jitter()), (out_w - inset + jitter(), jitter())]
     bottom = [(jitter(), out_h + jitter()), (out_w + jitter(), out_h + jitter())]

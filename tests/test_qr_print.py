@@ -11,12 +11,17 @@ parts with ``booth.qr_parts``: the result must be the exact signed statement.
 
 from __future__ import annotations
 
+import io
+import itertools
 import shutil
 import subprocess
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from qr_day import qr_day
+from qr_degrade import DOCUMENTED, FRAMES, decode, read_back
 
 from booth import qr_parts
 from booth.hardware.config import HardwareConfigError, parse_config
@@ -24,8 +29,6 @@ from booth.paper import qr
 from booth.paper.layout import PAPER_58, PAPER_80, Page, paper
 from booth.reports import paper_of, results_report_image, zero_report_image
 from booth.results import open_opening, open_statement
-from qr_day import qr_day
-from qr_degrade import DOCUMENTED, FRAMES, decode, read_back
 
 PAPERS = {"58mm": PAPER_58, "80mm": PAPER_80}
 SEEDS = (0, 1)
@@ -70,10 +73,10 @@ def test_a_worn_report_photographed_by_a_witness_gives_back_the_exact_statement(
 
 
 def test_what_the_witness_reads_back_is_the_signed_statement_the_booth_made():
-    image, text = report("zero", 8, "58mm")
+    image, _ = report("zero", 8, "58mm")
     opening = open_opening(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3, FRAMES))
     assert [name for _, name in opening.candidates][-1] == "RADEN AYU KUSUMAWARDHANI"
-    image, text = report("results", 8, "58mm")
+    image, _ = report("results", 8, "58mm")
     statement = open_statement(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3, FRAMES),
                                opening.verifier_key)
     assert statement.total == 240 and statement.balanced
@@ -123,7 +126,7 @@ def test_a_split_statement_prints_one_part_under_the_other_labelled_qr_i_of_n():
     regions = qr_regions(image)
     assert len(regions) >= 2, "an 8-candidate opening statement does not fit one sturdy code"
     spans = [image.info["regions"][name] for name in regions]
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "parts overlap"
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), "parts overlap"
     # Each part, read on its own, is its numbered part of the statement.
     payloads = []
     for i, (top, bottom) in enumerate(spans, start=1):
@@ -144,7 +147,6 @@ def test_a_split_statement_prints_one_part_under_the_other_labelled_qr_i_of_n():
 
 
 def _png(image) -> bytes:
-    import io
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
