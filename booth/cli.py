@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     recap_cli.register(rsub)
     users_cli.register(rsub)
+    from booth.witness import cli as witness_cli
+
+    witness_cli.register(sub)
     p = sub.add_parser("screens", help="regenerate the screenshot gallery of every kiosk screen (docs/screens)")
     p.add_argument("out", nargs="?", default="docs/screens")
     p.add_argument("--sizes", help="e.g. 720x1280,1024x600 (default: every supported size)")

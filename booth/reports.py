@@ -11,10 +11,11 @@ import datetime as dt
 
 from booth.ledger.clock import parse_utc_text
 
-from booth.paper import (CandidateVotes, CustodySlipData, CustodyStep, DeviceCheck, ElectionHeader,
+from booth.paper import (PAPER_58, CandidateVotes, CustodySlipData, CustodyStep, DeviceCheck, ElectionHeader,
                          Reconciliation, ResultsReportData, SelfTestData, SlipData, ZeroReportData,
                          render_custody_slip, render_results_report, render_self_test, render_slip,
                          render_zero_report, slip_qr_payload)
+from booth.paper.layout import Paper, paper_for_dots
 
 # what the self-test checks, in the order the page lists them
 DEVICE_WORDS = {
@@ -53,8 +54,8 @@ def slip_image(slip: dict):
     ))
 
 
-def zero_report_image(data: dict, copy: int = 1):
-    """The zero report, from ``BoothService.zero_report``."""
+def zero_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
+    """The zero report, from ``BoothService.zero_report``, for ``paper`` (58 or 80 mm)."""
     return render_zero_report(ZeroReportData(
         election=header(data), device_fingerprint=data["device"],
         candidates=tuple(CandidateVotes(c["number"], c["name"], 0) for c in data["candidates"]),
@@ -62,11 +63,11 @@ def zero_report_image(data: dict, copy: int = 1):
         qr_payload=data.get("opening"),
         printed_at=_local(data, data["printed_at"]), blank_votes=0 if data["allow_blank"] else None,
         ketua_name=_ketua(data), copy_number=copy,
-    ))
+    ), paper)
 
 
-def results_report_image(data: dict, copy: int = 1):
-    """The results report (berita acara), from ``BoothService.results``."""
+def results_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
+    """The results report (berita acara), from ``BoothService.results``, for ``paper``."""
     c = data["counts"]
     tally = data["tally"]
     return render_results_report(ResultsReportData(
@@ -81,7 +82,12 @@ def results_report_image(data: dict, copy: int = 1):
         checkpoint=data["checkpoint"], qr_payload=data["statement"], printed_at=_local(data, data["printed_at"]),
         blank_votes=tally.get("blank") if data["allow_blank"] else None,
         ketua_name=_ketua(data), copy_number=copy,
-    ))
+    ), paper)
+
+
+def paper_of(printer) -> Paper:
+    """The paper a printer is loaded with, from the dots it prints across (58 mm if unknown)."""
+    return paper_for_dots(getattr(printer, "width_dots", PAPER_58.width))
 
 
 def custody_slip_image(info: dict, trail: list[dict], checkpoint: str, device: str, printed_at: str):

@@ -88,7 +88,8 @@ class Station:
     def print_zero_report(self, token: str) -> Outcome:
         data = self.api.zero_report(token)
         try:
-            self._print("zero_report", reports.zero_report_image(data))
+            self._print("zero_report", reports.zero_report_image(
+                data, paper=reports.paper_of(self.devices.printer)))
         except PrinterError as exc:
             return Outcome(False, exc)
         self.api.zero_report_printed(token)
@@ -100,7 +101,8 @@ class Station:
         data = self.api.results()
         copy = data["copies_printed"] + 1
         try:
-            self._print("results_report", reports.results_report_image(data, copy=copy))
+            self._print("results_report", reports.results_report_image(
+                data, copy=copy, paper=reports.paper_of(self.devices.printer)))
         except PrinterError as exc:
             return Outcome(False, exc)
         self.api.results_printed(token)

@@ -145,6 +145,7 @@ class PrinterConfig:
     timeout_s: float = 5.0  # longest wait for the printer to take data or answer
     require_status: bool = True  # a printer that never answers status is treated as failed
     speed_mm_s: float = 50.0  # print speed, to know when a slip has left the printer
+    paper_mm: int = 58  # the roll's width: 58 (384 dots) or 80 (576 dots); reports are laid out for it
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,8 @@ def _check_printer(p: PrinterConfig, problems: list[str]) -> None:
         problems.append(f"printer.fragment_height: must be 8..2047 rows, got {p.fragment_height}")
     if not 0.1 <= p.timeout_s <= 120:
         problems.append(f"printer.timeout_s: must be 0.1..120 seconds, got {p.timeout_s}")
+    if p.paper_mm not in (58, 80):
+        problems.append(f"printer.paper_mm: must be 58 or 80 (mm), got {p.paper_mm}")
     if not 5 <= p.speed_mm_s <= 500:
         problems.append(f"printer.speed_mm_s: must be 5..500 mm/s, got {p.speed_mm_s}")
 

@@ -205,16 +205,21 @@ class EscposPrinter:
             profile=config.profile,
         )
         if config.connection == "usb":
-            return cls.over_usb(
+            printer = cls.over_usb(
                 config.usb_vendor_id,
                 config.usb_product_id,
                 in_ep=config.usb_in_ep,
                 out_ep=config.usb_out_ep,
                 **options,
             )
-        return cls.over_serial(
-            config.serial_device, config.baudrate, flow_control=config.flow_control, **options
-        )
+        else:
+            printer = cls.over_serial(
+                config.serial_device, config.baudrate, flow_control=config.flow_control, **options
+            )
+        from booth.paper.layout import paper
+
+        printer.width_dots = paper(getattr(config, "paper_mm", 58)).width  # 80 mm rolls: 576 dots
+        return printer
 
     # --- the protocol ----------------------------------------------------------
 

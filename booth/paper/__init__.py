@@ -17,7 +17,7 @@ images on its virtual tape, so what witnesses see on screen is what prints.
 (384, '1')
 """
 
-from booth.paper.layout import WIDTH, QrTooLong, to_png
+from booth.paper.layout import PAPER_58, PAPER_80, PAPERS, WIDTH, Paper, QrTooLong, paper, to_png
 from booth.paper.reports import (CandidateVotes, Check, CustodySlipData, CustodyStep,
                                  DeviceCheck, ElectionHeader, Reconciliation, ResultsReportData,
                                  SelfTestData, ZeroReportData, checkpoint_fields, reconcile,
@@ -26,7 +26,7 @@ from booth.paper.reports import (CandidateVotes, Check, CustodySlipData, Custody
 from booth.paper.slip import SlipData, render_slip, short_ballot_id, slip_qr_payload
 
 __all__ = [
-    "WIDTH", "QrTooLong", "to_png",
+    "WIDTH", "QrTooLong", "to_png", "Paper", "PAPER_58", "PAPER_80", "PAPERS", "paper",
     "SlipData", "render_slip", "short_ballot_id", "slip_qr_payload",
     "ElectionHeader", "CandidateVotes", "ZeroReportData", "render_zero_report",
     "Reconciliation", "Check", "reconcile", "ResultsReportData", "render_results_report",

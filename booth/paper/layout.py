@@ -1,8 +1,9 @@
-"""A small layout toolkit for thermal paper: 384 dots wide, 1 bit, black on white.
+"""A small layout toolkit for thermal paper: 384 dots wide (576 on 80 mm), 1 bit, black on white.
 
 Every printed item (slip, reports, custody slip, self-test page) is built as a
 :class:`Page` — a stack of blocks laid out top to bottom — and rendered once
-into a Pillow image of mode ``"1"`` that is exactly :data:`WIDTH` dots wide.
+into a Pillow image of mode ``"1"`` that is exactly the paper's width: :data:`WIDTH`
+dots on 58 mm paper (the default), 576 on 80 mm (``Page(PAPER_80)``).
 The printer prints that image as raster and the simulator shows the same
 image, so what witnesses see on screen is what the paper shows.
 
@@ -42,13 +43,61 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from booth import fonts
 
-WIDTH = 384  # dots across 58 mm paper at 203 dpi
+DOTS_PER_MM = 8  # a 203 dpi thermal head: one dot is 0.125 mm
+WIDTH = 384  # dots across 58 mm paper at 203 dpi (the head prints 48 mm of it)
 MARGIN = 6  # blank dots left and right
 CONTENT_WIDTH = WIDTH - 2 * MARGIN
 LINE = 2  # the thinnest line we draw, in dots
 INK_THRESHOLD = 200  # grey canvas value below which a dot prints black (0 black .. 255 white)
 
 MONO_BOLD_FONT = "DejaVuSansMono-Bold.ttf"  # in fonts-dejavu-core alongside booth.fonts.MONO
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper roll the printer takes: its width in mm and the dots the head prints across it.
+
+    Everything booth prints is laid out for one of :data:`PAPERS`; 58 mm is
+    the default (the appliance's printer), 80 mm the wider desk printers some
+    committees use for the reports.
+    """
+
+    mm: int
+    width: int  # dots across, what the head prints
+    dots_per_mm: int = DOTS_PER_MM
+
+    @property
+    def content_width(self) -> int:
+        """Dots between the margins."""
+        return self.width - 2 * MARGIN
+
+
+PAPER_58 = Paper(58, WIDTH)  # 48 mm printed at 8 dots/mm
+PAPER_80 = Paper(80, 576)  # 72 mm printed at 8 dots/mm
+PAPERS = {58: PAPER_58, 80: PAPER_80}
+
+
+def paper(mm: int) -> Paper:
+    """The paper of ``mm`` width (58 or 80), or ValueError saying which there are.
+
+    >>> paper(80).width
+    576
+    """
+    if mm not in PAPERS:
+        raise ValueError(f"kertas {mm} mm tidak dikenal: 58 atau 80 (paper must be 58 or 80 mm, not {mm})")
+    return PAPERS[mm]
+
+
+def paper_for_dots(dots: int) -> Paper:
+    """The paper a printer printing ``dots`` across takes (384: 58 mm, 576: 80 mm).
+
+    >>> paper_for_dots(384).mm
+    58
+    """
+    for known in PAPERS.values():
+        if known.width == dots:
+            return known
+    raise ValueError(f"no paper is {dots} dots wide: 384 (58 mm) or 576 (80 mm)")
 
 
 # --- type styles -------------------------------------------------------------
@@ -313,14 +362,17 @@ class Page:
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, paper: Paper = PAPER_58) -> None:
+        self.paper = paper
+        self.width = paper.width
+        self.content_width = paper.content_width
         self._blocks: list[Image.Image] = []
         self.height = 0
         self.regions: dict[str, tuple[int, int]] = {}
 
     # plumbing
     def _canvas(self, height: int) -> Image.Image:
-        return Image.new("L", (WIDTH, max(0, height)), 255)
+        return Image.new("L", (self.width, max(0, height)), 255)
 
     def add(self, block: Image.Image, *, exact: bool = False) -> None:
         """Append a full-width block.
@@ -329,8 +381,8 @@ class Page:
         every 1-dot stroke widened to 2 (:func:`ink`).  ``exact=True`` keeps a
         block as it is (QR codes, dithering, the test-pattern ladder).
         """
-        if block.width != WIDTH:
-            raise ValueError(f"a block must be {WIDTH} dots wide, not {block.width}")
+        if block.width != self.width:
+            raise ValueError(f"a block must be {self.width} dots wide, not {block.width}")
         if exact:
             block = block if block.mode == "1" else block.point(
                 lambda v: 255 if v >= 128 else 0, mode="1")
@@ -355,12 +407,12 @@ class Page:
              invert: bool = False) -> None:
         """Text wrapped to the paper width; ``invert`` prints white on a black band."""
         pad = 6 if invert else 0
-        width = CONTENT_WIDTH - indent - 2 * pad
+        width = self.content_width - indent - 2 * pad
         lines = wrap(text, style, width)
         block = self._canvas(len(lines) * style.line_height + 2 * pad)
         draw = ImageDraw.Draw(block)
         if invert:
-            draw.rectangle((MARGIN, 0, WIDTH - MARGIN - 1, block.height - 1), fill=0)
+            draw.rectangle((MARGIN, 0, self.width - MARGIN - 1, block.height - 1), fill=0)
         _draw_lines(draw, lines, style, MARGIN + indent + pad, pad, width, align,
                     fill=255 if invert else 0)
         self.add(block)
@@ -377,11 +429,11 @@ class Page:
         block = self._canvas(thickness + 2 * pad)
         draw = ImageDraw.Draw(block)
         if dashed:
-            for x in range(MARGIN, WIDTH - MARGIN, 12):
-                end = min(x + 6, WIDTH - MARGIN) - 1
+            for x in range(MARGIN, self.width - MARGIN, 12):
+                end = min(x + 6, self.width - MARGIN) - 1
                 draw.rectangle((x, pad, end, pad + thickness - 1), fill=0)
         else:
-            draw.rectangle((MARGIN, pad, WIDTH - MARGIN - 1, pad + thickness - 1), fill=0)
+            draw.rectangle((MARGIN, pad, self.width - MARGIN - 1, pad + thickness - 1), fill=0)
         self.add(block)
 
     def row(self, left: Cell, right: str, *, style: Style = BODY, right_style: Style | None = None,
@@ -393,7 +445,7 @@ class Page:
         """
         right_style = right_style or style
         right_width = ink_width(right_style.load(), right) if right else 0
-        room = CONTENT_WIDTH - indent - right_width - 12
+        room = self.content_width - indent - right_width - 12
         main, english = (left, "") if isinstance(left, str) else left
         words = [(w, style) for w in main.split()] + [(w, SMALL) for w in english.split()]
         if right and any(ink_width(s.load(), w) > room for w, s in words):
@@ -412,7 +464,7 @@ class Page:
         follows on its own line(s) in :data:`SMALL`.
         """
         inset = 6 if invert else 0  # keep text off the edge of a black band
-        widths = _column_widths(columns, CONTENT_WIDTH - 2 * inset)
+        widths = _column_widths(columns, self.content_width - 2 * inset)
         gutter = 8
         laid = []  # per cell: [(lines, style), ...], inner width
         for index, (column, width, cell) in enumerate(zip(columns, widths, cells)):
@@ -428,7 +480,7 @@ class Page:
         block = self._canvas(height)
         draw = ImageDraw.Draw(block)
         if invert:
-            draw.rectangle((MARGIN, 0, WIDTH - MARGIN - 1, height - 1), fill=0)
+            draw.rectangle((MARGIN, 0, self.width - MARGIN - 1, height - 1), fill=0)
         x = MARGIN + inset
         for index, (column, width, (parts, inner)) in enumerate(zip(columns, widths, laid)):
             left = x + (indent if index == 0 else 0)
@@ -460,33 +512,34 @@ class Page:
         block = self._canvas(max(height, label_style.line_height if label else 0) + 4)
         draw = ImageDraw.Draw(block)
         top = (block.height - height) // 2
-        right = WIDTH - MARGIN - label_width - 1
+        right = self.width - MARGIN - label_width - 1
         draw.rectangle((MARGIN, top, right, top + height - 1), outline=0, width=LINE)
         filled = round((right - MARGIN + 1) * fraction)
         if filled:
             draw.rectangle((MARGIN, top, MARGIN + filled - 1, top + height - 1), fill=0)
         if label:
-            _draw_lines(draw, [label], label_style, WIDTH - MARGIN - label_width,
+            _draw_lines(draw, [label], label_style, self.width - MARGIN - label_width,
                         (block.height - label_style.line_height) // 2 + 1, label_width, "right")
         self.add(block)
 
     def image(self, image: Image.Image, *, align: str = "center", pad: int = 0) -> None:
         """Paste an image (at most the content width wide) as its own block."""
-        if image.width > WIDTH:
-            raise ValueError(f"image is {image.width} dots wide; paper has {WIDTH}")
+        if image.width > self.width:
+            raise ValueError(f"image is {image.width} dots wide; paper has {self.width}")
         block = self._canvas(image.height + 2 * pad)
-        x = {"left": MARGIN, "right": WIDTH - MARGIN - image.width}.get(
-            align, (WIDTH - image.width) // 2)
+        x = {"left": MARGIN, "right": self.width - MARGIN - image.width}.get(
+            align, (self.width - image.width) // 2)
         block.paste(image.convert("L"), (max(0, x), pad))
         self.add(block.point(lambda v: 255 if v >= 128 else 0, mode="1"), exact=True)
 
     def qr(self, payload: str | bytes, *, min_module: int = 3, max_module: int = 6) -> QrFit:
         """A QR code for ``payload``, centred, as large as allowed (see :func:`fit_qr`)."""
-        image, fit = qr_image(payload, min_module=min_module, max_module=max_module)
+        image, fit = qr_image(payload, max_width=self.width, min_module=min_module,
+                              max_module=max_module)
         self.image(image)
         return fit
 
-    def big(self, text: str, *, min_height: int = 120, max_width: int = CONTENT_WIDTH,
+    def big(self, text: str, *, min_height: int = 120, max_width: int | None = None,
             font: str = fonts.BOLD, frame: int = 0, pad: int = 10) -> int:
         """Very large text (a nomor urut), its ink at least ``min_height`` dots tall.
 
@@ -494,6 +547,7 @@ class Page:
         centred; ``frame`` > 0 draws a box of that thickness around it.
         Returns the height of the ink in dots.
         """
+        max_width = self.content_width if max_width is None else max_width
         size = min_height
         while True:  # grow until the ink is tall enough (digits are ~0.73 em)
             ink = _font(font, size).getbbox(text, anchor="ls")
@@ -507,7 +561,7 @@ class Page:
         box_w, box_h = width + 2 * (frame + pad), height + 2 * (frame + pad)
         block = self._canvas(box_h)
         draw = ImageDraw.Draw(block)
-        left = (WIDTH - box_w) // 2
+        left = (self.width - box_w) // 2
         if frame:
             draw.rectangle((left, 0, left + box_w - 1, box_h - 1), outline=0, width=frame)
         draw.text((left + frame + pad - ink[0], frame + pad - ink[1]), text, fill=0,
@@ -522,7 +576,7 @@ class Page:
         ``boxes`` are ``(label, name)``; an empty name leaves a dotted line to write it in.
         """
         gap = 12
-        width = (CONTENT_WIDTH - gap * (columns - 1)) // columns
+        width = (self.content_width - gap * (columns - 1)) // columns
         for start in range(0, len(boxes), columns):
             chunk = boxes[start:start + columns]
             laid = [(wrap(label, SMALL_BOLD, width), wrap(name or "(" + "." * 24 + ")",
@@ -542,8 +596,8 @@ class Page:
 
     # output
     def render(self) -> Image.Image:
-        """The finished item: mode "1", :data:`WIDTH` dots wide, ``info["regions"]`` filled in."""
-        image = Image.new("1", (WIDTH, max(1, self.height)), 1)
+        """The finished item: mode "1", the paper's width in dots, ``info["regions"]`` filled in."""
+        image = Image.new("1", (self.width, max(1, self.height)), 1)
         y = 0
         for block in self._blocks:
             image.paste(block, (0, y))

@@ -34,9 +34,10 @@ from PIL import Image, ImageDraw
 
 from booth.tally import reconciliation_checks
 
-from booth.paper.layout import (BODY, BODY_BOLD, CONTENT_WIDTH, HEADING, LINE, MARGIN, MONO,
-                                MONO_BIG, NUMBER, SMALL, SMALL_BOLD, TITLE,
-                                Column, Page, dithered, hex_groups, jam, persen, short_hex,
+from booth.paper.qr import print_statement
+from booth.paper.layout import (BODY, BODY_BOLD, HEADING, LINE, MARGIN, MONO,
+                                MONO_BIG, NUMBER, PAPER_58, SMALL, SMALL_BOLD, TITLE,
+                                Column, Page, Paper, dithered, hex_groups, jam, persen, short_hex,
                                 tanggal, waktu)
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -138,9 +139,8 @@ class Reconciliation:
 class ResultsReportData:
     """The results report (BERITA ACARA HASIL PENGHITUNGAN SUARA).
 
-    ``qr_payload`` is the signed results string the core makes (up to ~700
-    bytes prints at 3-dot modules with error correction Q; the hard limit is
-    1273 bytes at level L).  ``checkpoint`` is the final signed checkpoint
+    ``qr_payload`` is the signed results statement the core makes
+    (``booth.results``); it prints as one to three codes (``booth.paper.qr``).  ``checkpoint`` is the final signed checkpoint
     note.  ``blank_votes`` is ``None`` when blank votes are not allowed.
     """
 
@@ -276,9 +276,12 @@ _LABEL = Column(None, "left", BODY)
 _VALUE = Column(96, "right", BODY_BOLD)
 
 
-def render_zero_report(data: ZeroReportData) -> Image.Image:
-    """Lay out the zero report (LAPORAN NOL) for witnesses to check and sign before opening."""
-    page = Page()
+def render_zero_report(data: ZeroReportData, paper: Paper = PAPER_58) -> Image.Image:
+    """Lay out the zero report (LAPORAN NOL) for witnesses to check and sign before opening.
+
+    The QR code(s) are sized for ``paper`` by :func:`booth.paper.qr.plan`.
+    """
+    page = Page(paper)
     _title(page, "LAPORAN NOL", "Zero report — before voting opens", data.copy_number)
     _election(page, data.election)
     _ids(page, data.election, data.device_fingerprint)
@@ -311,8 +314,7 @@ def render_zero_report(data: ZeroReportData) -> Image.Image:
     _section(page, "CHECKPOINT LOG", "Signed ledger checkpoint")
     _checkpoint(page, data.checkpoint, full_text=False)
     page.space(4)
-    with page.region("qr"):
-        page.qr(data.qr_payload or data.checkpoint, max_module=4)
+    print_statement(page, data.qr_payload or data.checkpoint)
     if data.qr_payload:
         page.text("QR: pernyataan pembukaan bertanda tangan (kunci perangkat, ID pemilihan, "
                   "checkpoint, calon). Saksi: pindai dengan aplikasi saksi.", SMALL, align="center")
@@ -328,9 +330,13 @@ def render_zero_report(data: ZeroReportData) -> Image.Image:
     return page.render()
 
 
-def render_results_report(data: ResultsReportData) -> Image.Image:
-    """Lay out the results report (berita acara hasil penghitungan suara)."""
-    page = Page()
+def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> Image.Image:
+    """Lay out the results report (berita acara hasil penghitungan suara).
+
+    The signed statement's QR code(s) are sized for ``paper`` by :func:`booth.paper.qr.plan`:
+    a long statement prints as numbered parts, one under the other.
+    """
+    page = Page(paper)
     _title(page, "BERITA ACARA", "Official record of the vote count", data.copy_number,
            subtitle="HASIL PENGHITUNGAN SUARA")
     _election(page, data.election)
@@ -359,8 +365,7 @@ def render_results_report(data: ResultsReportData) -> Image.Image:
     _checkpoint(page, data.checkpoint, full_text=True)
 
     _section(page, "QR HASIL", "Results QR code, signed by the device")
-    with page.region("qr"):
-        page.qr(data.qr_payload, min_module=3, max_module=5)
+    print_statement(page, data.qr_payload)
     page.text("Pindai dan periksa dengan aplikasi booth.", BODY, align="center")
     page.text("Scan and verify it with booth.", SMALL, align="center")
 
@@ -588,7 +593,7 @@ CHARSET = ("ABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz\n0123456789
 def _test_pattern(page: Page) -> None:
     page.bilingual("Abu-abu (dithering)", "Grey bars", style=SMALL_BOLD)
     bars = page._canvas(48)
-    width = (CONTENT_WIDTH - 4 * 8) // 5
+    width = (page.content_width - 4 * 8) // 5
     shades = (0.125, 0.25, 0.5, 0.75, 1.0)
     for index, darkness in enumerate(shades):
         bars.paste(dithered(width, 48, darkness), (MARGIN + index * (width + 8), 0))
