@@ -251,6 +251,7 @@ def parse_targets(times: list[str], shares: list[str]) -> list[Target]:
 # ------------------------------------------------------------------ routes
 def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
     recap = web.recap
+    web.env.globals.update(SOURCE_WORDS=SOURCE_WORDS, KIND_WORDS=KIND_WORDS, STATUS_WORDS=STATUS_WORDS)
 
     def user_of(request: Request) -> str:
         return request.state.session.user or ""
