@@ -55,9 +55,11 @@ def routes(web: Any, *, public_view: Callable[..., Any]) -> list[Route]:
 
     def overview(request: Request) -> Page:
         totals = recap.totals()
+        charts = {a.path: contest_chart(a) for kab in totals.areas for kec in kab.children for a in kec.children}
         return Page("public.html", {"areas": [public_area(a) for a in totals.areas],
                                     "generated_at": totals.generated_at, "recap_key": recap.verifier_key(),
                                     "checkpoint": recap.checkpoint()},
+                    extra={"charts": {"/".join(k): v for k, v in charts.items()}},
                     title="Hasil publik", nav="/publik/", headers=dict(CORS))
 
     def pekon(request: Request) -> Page:
