@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from booth.recap.api import MAX_BUNDLE_BYTES, MAX_PHOTO_BYTES, Outcome, RecapError
-from booth.recap.web.rendering import Page
+from booth.recap.web.rendering import Page, wants_json
 
 #: One upload form, all its files together (several days' bundles of a kecamatan at once).
 UPLOAD_LIMIT = 256 * 1024 * 1024
@@ -73,8 +73,9 @@ def refusal(filename: str, code: str, words: tuple[str, str]) -> dict[str, Any]:
             "receipt_index": None, "place": None, "place_state": None, "url": None}
 
 
-def outcome_json(recap: Any, filename: str, outcome: Outcome, places: dict[str, Any]) -> dict[str, Any]:
-    """One file's outcome as the page and the JSON answer show it."""
+def outcome_json(filename: str, outcome: Outcome, regs: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
+    """One file's outcome as the page and the JSON answer show it (``regs``: registration by election ID,
+    ``states``: each polling place's state now, when the page shows it)."""
     sub = outcome.submission
     what = "bundel" if sub.kind == "bundle" else "QR laporan hasil"
     what_en = "bundle" if sub.kind == "bundle" else "results report QR"
@@ -92,21 +93,23 @@ def outcome_json(recap: Any, filename: str, outcome: Outcome, places: dict[str, 
         words = (f"Sudah diterima sebelumnya (berkas yang sama, kiriman #{sub.id}); tidak ada yang berubah. "
                  + words[0],
                  f"Already received (the same file, submission #{sub.id}): nothing changed. " + words[1])
-    reg = places.get(sub.election_id or "")
+    reg = regs.get(sub.election_id or "")
     return {
         "filename": filename, "state": sub.status, "reason": sub.reason_code, "id": words[0], "en": words[1],
         "election_id": sub.election_id, "duplicate": outcome.duplicate, "kind": sub.kind,
         "submission_id": sub.id, "receipt_index": sub.receipt_index,
-        "place": reg.registration.place_label if reg else None,
-        "kecamatan": reg.registration.kecamatan if reg else None,
-        "place_state": reg.state if reg else None,
+        "place": reg.place_label if reg else None,
+        "kecamatan": reg.kecamatan if reg else None,
+        "place_state": states.get(sub.election_id or "") if reg else None,
         "url": f"/tps/{sub.election_id}" if reg else None,
     }
 
 
-def ingest(recap: Any, files: list[tuple[str, bytes]], *, by: str) -> list[dict[str, Any]]:
+def ingest(recap: Any, files: list[tuple[str, bytes]], *, by: str, with_states: bool = True) -> list[dict[str, Any]]:
     """Hand each file to the recap (bundles queued together so every worker is busy); one outcome
-    per file, or several for a photo holding several QR codes."""
+    per file, or several for a photo holding several QR codes.  ``with_states`` adds each polling
+    place's state after the upload (the page shows it; a script asking for JSON skips that read of
+    every submission, which matters when a whole kabupaten uploads at once)."""
     slots: list[list[tuple[str, Outcome] | dict[str, Any]]] = [[] for _ in files]
     bundles: list[tuple[int, bytes, str]] = []
     for i, (name, data) in enumerate(files):
@@ -137,11 +140,12 @@ def ingest(recap: Any, files: list[tuple[str, bytes]], *, by: str) -> list[dict[
         outcomes = recap.submit_bundles([(data, name) for _, data, name in bundles], source="upload", by=by)
         for (i, _, name), outcome in zip(bundles, outcomes):
             slots[i].append((name, outcome))
-    places = {p.election_id: p for p in recap.places()}
+    regs = {r.election_id: r for r in recap.registrations()}
+    states = {p.election_id: p.state for p in recap.places()} if with_states else {}
     answer: list[dict[str, Any]] = []
     for slot in slots:
         for item in slot:
-            answer.append(item if isinstance(item, dict) else outcome_json(recap, item[0], item[1], places))
+            answer.append(item if isinstance(item, dict) else outcome_json(item[0], item[1], regs, states))
     return answer
 
 
@@ -188,7 +192,8 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
             return Page("upload.html", {"outcomes": [], "summary": None, "error": {"id": NO_FILES[0], "en": NO_FILES[1]}},
                         extra=extra, title="Unggah hasil", nav="/unggah", status=400)
         items = [(PurePosixPath((f.filename or "berkas").replace("\\", "/")).name[:200], await f.read()) for f in files]
-        outcomes = await run_in_threadpool(ingest, web.recap, items, by=request.state.session.user or "")
+        outcomes = await run_in_threadpool(ingest, web.recap, items, by=request.state.session.user or "",
+                                           with_states=not wants_json(request))
         return Page("upload.html", {"outcomes": outcomes, "summary": summary(outcomes), "error": None},
                     extra=extra, title="Unggah hasil", nav="/unggah")
 
