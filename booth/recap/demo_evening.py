@@ -18,6 +18,7 @@ What it writes into ``out_dir``::
     terlambat/<name>.zip     bundles that arrive later (the QR-only places' bundles)
     packages/<name>/         the committee's signed election package of every TPS
     registry.json            every device registered before the day (booth-recap-registry-v1)
+    evening.json             what was made and where each fault is (DemoEvening.to_json)
     committee-demo.pub       the DEMO committee key the packages are signed with
 
 and a few faults, each recorded in the returned :class:`DemoEvening` so tests
@@ -37,6 +38,7 @@ fresh by the booth, as on a real day, so bundle bytes differ between runs.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -68,6 +70,8 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 #: The PIN each demo companion makes at handover (demo devices only).
+#: What the demo made and where each fault is, beside the files (DemoEvening.to_json).
+EVENING_FILE = "evening.json"
 PINS = {"PT-01": "730415", "PT-02": "730426", "PT-03": "730437"}
 #: Portrait colours (background, clothing, skin, headwear) for up to four candidates.
 _LOOKS = (((46, 125, 50), (30, 30, 36), (198, 150, 110), "peci"),
@@ -145,6 +149,27 @@ class DemoEvening:
 
     def place(self, election_id: str) -> DemoPlace:
         return next(p for p in self.places if p.election_id == election_id)
+
+    def to_json(self) -> dict:
+        """What ``evening.json`` holds (paths relative to the evening's folder)."""
+        value = dataclasses.asdict(self)
+        value["out_dir"] = "."
+        value["registry"] = self.registry.name
+        return value
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> DemoEvening:
+        """The evening described by ``out_dir/evening.json`` (written by :func:`make_demo_evening`)."""
+        out = Path(out_dir)
+        value = json.loads((out / EVENING_FILE).read_text(encoding="utf-8"))
+        places = tuple(DemoPlace(**{**p, "candidates": tuple(tuple(c) for c in p["candidates"]),
+                                    "results": tuple(DemoResult(**r) for r in p["results"]),
+                                    "verifier_keys": tuple(p["verifier_keys"])})
+                       for p in value["places"])
+        return cls(**{**value, "out_dir": out, "places": places, "registry": out / value["registry"],
+                      "qr_only": tuple(value["qr_only"]), "missing": tuple(value["missing"]),
+                      "duplicate": tuple(value["duplicate"]),
+                      "refusals": tuple(DemoRefusal(**r) for r in value["refusals"])})
 
     def by_state(self, state: str) -> list[DemoPlace]:
         return [p for p in self.places if p.state == state]
@@ -676,12 +701,16 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
     registry_path.write_text(json.dumps({"format": REGISTRY_FORMAT, "devices": registry}, ensure_ascii=False,
                                         indent=1) + "\n", encoding="utf-8")
     made.sort(key=lambda p: (p.kabupaten, p.kecamatan, p.pekon, p.tps))
-    return DemoEvening(
+    first, again = sorted((copy, dup_bundle))
+    evening = DemoEvening(
         out_dir=out, seed=seed, places=tuple(made), conflict=conflict, tampered=tampered, foreign=foreign,
         other_election=other, qr_only=tuple(p.election_id for p in made if p.fault == "qr_only"),
-        missing=tuple(p.election_id for p in made if p.fault == "missing"), duplicate=tuple(sorted((copy, dup_bundle))),  # type: ignore[arg-type]
+        missing=tuple(p.election_id for p in made if p.fault == "missing"), duplicate=(first, again),
         refusals=tuple(refusals), registry=registry_path,
         committee_key=base64.b64encode(keys.public.sign_key).decode())
+    (out / EVENING_FILE).write_text(json.dumps(evening.to_json(), ensure_ascii=False, indent=1) + "\n",
+                                    encoding="utf-8")
+    return evening
 
 
 def _place(plan: _Plan, package, state: str, results: tuple[DemoResult, ...], photo: str | None,
