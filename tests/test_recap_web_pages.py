@@ -249,7 +249,8 @@ def test_a_polling_place_shows_its_submissions_and_a_receipt_the_cli_accepts(cli
     election_id = d["suk1"].registration["election_id"]
     page = client.get(f"/tps/{election_id}")
     assert page.status_code == 200
-    assert page.text.count("<tr><td>") >= 2          # the QR and the bundle, both listed
+    listed = re.search(r'<ul class="results-list" id="kiriman">(.*?)</ul>', page.text, re.DOTALL).group(1)
+    assert listed.count("<li") == 2 and "suk1-qr.txt" in listed and "suk1.zip" in listed   # the QR and the bundle
     assert "booth.ledger.verify" in page.text and "unggahan web" in page.text and "ani" in page.text
     r = client.get(f"/tps/{election_id}/tanda-terima")
     assert r.status_code == 200
