@@ -423,3 +423,46 @@ def test_the_public_pages_show_counts_and_roots_to_anyone_and_never_a_ballot(cli
         # the public pages are read-only: the committee's pages stay closed to a visitor
         assert visitor.get("/wilayah", follow_redirects=False).status_code == 303
         assert visitor.post("/unggah", files=[("berkas", ("a.zip", d["suk2"].bundle))]).status_code == 401
+
+
+# ------------------------------------------------------------- any input
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from booth.recap.api import RecapError
+from booth.recap.web.pages import parse_targets
+
+_row = st.one_of(st.just(""), st.text(max_size=12), st.from_regex(r"\A[0-2]\d:[0-5]\d\Z"),
+                 st.integers(-5, 130).map(str), st.floats(allow_nan=True).map(str))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_row, _row), max_size=6))
+def test_any_targets_form_is_either_saved_as_typed_or_refused_with_words(rows):
+    times, shares = [a for a, _ in rows], [b for _, b in rows]
+    try:
+        targets = parse_targets(times, shares)
+    except RecapError as exc:
+        assert exc.id and exc.en and exc.code == "bad_targets"
+        return
+    assert 1 <= len(targets) <= len(rows) and all(0 < t.share <= 1 for t in targets)
+    assert len({t.at for t in targets}) == len(targets)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(st.tuples(st.text(min_size=1, max_size=20).filter(lambda n: "\x00" not in n),
+                                st.binary(max_size=300)), min_size=1, max_size=4))
+def test_any_uploaded_bytes_get_an_outcome_each_and_only_bundles_or_statements_are_kept(client, recap, files):
+    if not hasattr(client, "csrf"):      # one sign-in for all the examples (the fixture is shared)
+        client.csrf = signed_in(client)
+    token = client.csrf
+    before = len(recap.submissions())
+    r = post_files(client, token, files)
+    assert r.status_code == 200
+    outcomes = r.json()["outcomes"]
+    assert len(outcomes) >= len(files)
+    for o in outcomes:
+        assert o["state"] in ("accepted", "refused") and o["id"] and o["en"]
+    kept = [o for o in outcomes if o["submission_id"] is not None and not o["duplicate"]]
+    assert len(recap.submissions()) - before == len(kept)
+    assert all(o["state"] == "refused" for o in outcomes)   # random bytes are never a signed result

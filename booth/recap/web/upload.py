@@ -46,6 +46,8 @@ WRONG_TYPE = (
     "Jenis berkas tidak dikenal: unggah bundel results.zip atau foto/pindaian laporan hasil (.jpg, .png)",
     "Unknown kind of file: upload the results.zip bundle or a photo/scan of the results report (.jpg, .png)",
 )
+PHOTO_UNREADABLE = ("Foto ini tidak bisa dibuka; foto ulang laporan hasil atau unggah bundelnya",
+                    "This photo cannot be opened: photograph the results report again or upload its bundle")
 EMPTY_FILE = ("Berkas kosong (0 byte)", "The file is empty (0 bytes)")
 NO_FILES = ("Pilih minimal satu berkas untuk diunggah", "Choose at least one file to upload")
 
@@ -162,6 +164,11 @@ def _photo(recap: Any, data: bytes, name: str, by: str) -> list[Outcome]:
         outcomes = recap.submit_photo(data, source="photo", filename=name, by=by)
     except ModuleNotFoundError as exc:   # the reader's own library (zxing-cpp) is missing
         raise _PhotosMissing() from exc
+    except RecapError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a photo the image library chokes on is refused, not a crash
+        raise RecapError(PHOTO_UNREADABLE[0], PHOTO_UNREADABLE[1] + f" ({type(exc).__name__})",
+                         code="photo") from None
     if not outcomes:
         raise RecapError("Tidak ada QR laporan hasil di foto ini", "No results report QR code in this photo",
                          code="photo")
