@@ -135,6 +135,12 @@ def test_a_kecamatan_uploads_its_bundles_at_once_and_sees_each_outcome(client, r
     assert (out["catatan.pdf"]["reason"], out["catatan.pdf"]["submission_id"]) == ("wrong_type", None)
     states = {p.registration.place_label + " " + p.registration.pekon: p.state for p in recap.places()}
     assert states["TPS 01 Sukamaju Sukamaju"] == "verified"
+    # a script reads the form's token from /unggah.json and may send it as the field or a header
+    form = client.get("/unggah.json").json()
+    assert form["csrf"] == token and form["field"] == "berkas"
+    again = client.post("/unggah", headers={"accept": "application/json", "x-csrf-token": form["csrf"]},
+                        files=[("berkas", ("tps1.zip", d["suk1"].bundle))])
+    assert again.json()["outcomes"][0]["duplicate"] is True
     # the page itself lists the same outcomes, with a link to each polling place
     page = post_files(client, token, [("tps1.zip", d["suk1"].bundle)], as_json=False)
     assert "Sudah diterima sebelumnya" in page.text and "Already received" in page.text

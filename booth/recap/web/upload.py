@@ -186,7 +186,10 @@ def summary(outcomes: list[dict[str, Any]]) -> dict[str, int]:
 
 def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
     def form_page(request: Request) -> Page:
-        return Page("upload.html", {"outcomes": [], "summary": None, "error": None},
+        # the JSON twin carries the form's token, so a script signed in can upload without reading HTML
+        token = web.signer.csrf_token(request.state.session)
+        return Page("upload.html", {"outcomes": [], "summary": None, "error": None, "csrf": token,
+                                    "field": "berkas", "limit_bytes": UPLOAD_LIMIT},
                     extra={"accept": ACCEPT, "limit_mb": UPLOAD_LIMIT // 2**20}, title="Unggah hasil", nav="/unggah")
 
     async def upload(request: Request) -> Page:
