@@ -31,8 +31,8 @@ from booth.recap.api import MAX_PHOTO_BYTES
 MAX_PIXELS = 50_000_000
 #: The longest side a photo may have (a strip scanned at 600 dpi is a few thousand).
 MAX_SIDE = 16_000
-#: Formats a phone or a scanner writes (Pillow's names; MPO is how many phones' JPEGs open).
-FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP")
+#: Formats a phone or a scanner writes (Pillow's names; a phone's multi-picture JPEG opens as JPEG, then says MPO).
+FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP")
 #: The side a large photo is brought down to for the retries (QR modules stay several pixels wide).
 RETRY_SIDE = 1600
 
