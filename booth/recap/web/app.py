@@ -302,7 +302,8 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     """Run the recap's web app under uvicorn on ``host:port`` until interrupted.
 
     With ``workers`` > 1 the listening socket is bound once and shared by that
-    many forked processes, each running its own app over ``recap`` (the
+    many forked processes, each running its own app over its own opening of
+    ``recap``'s data (verifying inline, or through the same PostgreSQL queue; the
     sessions are signed cookies with a secret in the data directory and the
     sign-in rate limit is per process, so any worker can answer any request).
     ``data_dir`` defaults to the facade's ``data_dir``.
@@ -328,7 +329,7 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
         if pid == 0:
             code = 0
             try:
-                _run_one(uvicorn, recap, sock, data_dir)
+                _run_one(uvicorn, _reopened(recap), sock, data_dir)
             except Exception:  # noqa: BLE001 - a worker reports any failure, then exits non-zero
                 traceback.print_exc()
                 code = 1
@@ -358,6 +359,18 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _reopened(recap: Any) -> Any:
+    """The recap as a forked web worker must hold it: its own connection to the store (an SQLite or
+    PostgreSQL connection must never be shared across ``fork``) and its own verification — inline in
+    this process, or the same PostgreSQL queue as the parent — instead of the parent's process pool."""
+    data_dir = getattr(recap, "data_dir", None)
+    if recap is None or data_dir is None or not hasattr(type(recap), "open"):
+        return recap
+    queue = "procrastinate" if type(getattr(recap, "queue", None)).__name__ == "ProcrastinateQueue" else "local"
+    return type(recap).open(data_dir, database=getattr(recap, "database", None), workers=0,
+                            clock=getattr(recap, "clock", None), queue=queue)
 
 
 def _run_one(uvicorn, recap: Any, sock: socket.socket, data_dir: Path | None) -> None:
