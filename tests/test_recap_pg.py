@@ -36,6 +36,7 @@ from recap_evening import ingest_evening, small_evening
 # collects these functions in this module, where `recap` (below) is a PostgreSQL recap.
 from test_recap_core import (  # noqa: F401  (fixtures and tests collected again here)
     evening,
+    tampered,
     test_a_qr_photo_counts_provisionally_until_the_bundle_verifies_it,
     test_a_statement_signed_by_another_key_or_altered_is_refused,
     test_every_refusal_has_its_reason_and_changes_no_total,
@@ -348,6 +349,131 @@ def test_two_machines_finishing_one_submission_record_one_outcome_and_one_receip
     assert len(a.store.leaf_entries()) == 1
     a.close()
     b.close()
+
+
+# ------------------------------------------------------ the command line
+def test_the_committees_commands_work_the_same_on_postgresql(database, two_places, tmp_path):
+    data, stick = tmp_path / "rekap", tmp_path / "stick"
+    stick.mkdir()
+    (stick / "registry.json").write_bytes(registry_bytes(two_places))
+    for i, day in enumerate(two_places, 1):
+        (stick / f"tps{i}-hasil.zip").write_bytes(day.bundle)
+    (stick / "tps1-salinan.zip").write_bytes(two_places[0].bundle)
+    (stick / "rusak.zip").write_bytes(tampered(two_places[1].bundle))
+    db = ("--data", data, "--database", database)
+    done = booth("device", "import", *db, stick / "registry.json")
+    assert done.returncode == 0, done.stderr
+    done = booth("ingest", *db, "--workers", "1", *sorted(stick.glob("*.zip")))
+    assert done.returncode == 1, "the damaged bundle is refused"
+    lines = done.stdout.splitlines()
+    assert any("DITOLAK / REFUSED" in line and "rusak.zip" in line for line in lines)
+    assert any("sudah ada / already received" in line and "tps1-salinan.zip" in line for line in lines)
+    assert sum("diterima / accepted" in line for line in lines) == 2
+    totals = json.loads(booth("totals", *db, "--json").stdout)
+    assert [p["state"] for p in totals["places"]] == ["verified", "verified"]
+    assert totals["areas"][0]["valid"] == 8
+    election = two_places[0].registration["election_id"]
+    receipt = booth("receipt", *db, election)
+    assert receipt.returncode == 0, receipt.stderr
+    (tmp_path / "tanda-terima.json").write_text(receipt.stdout)
+    check = booth("receipt-check", tmp_path / "tanda-terima.json", "--key", data / "recap.pub")
+    assert check.returncode == 0 and "SAH / VALID" in check.stdout
+    assert not (data / "recap.sqlite").exists(), "nothing kept beside PostgreSQL"
+
+
+# ------------------------------------------------------ stateless web processes
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real ``booth recap serve --database`` process on loopback."""
+
+    def __init__(self, data_dir: Path, database: str, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "booth", "recap", "serve", "--data", str(data_dir), "--database", database,
+             "--listen", f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=open(log, "w"), env=_env(),
+            cwd=ROOT)
+        self.log = log
+
+    def wait_ready(self, httpx, timeout: float = 60) -> None:
+        def up():
+            assert self.proc.poll() is None, self.log.read_text()
+            try:
+                return httpx.get(self.url + "/panitia/masuk", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(up, timeout, f"the recap server on {self.url}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def test_two_web_processes_share_one_evening_through_postgresql(database, workers, two_places, tmp_path):
+    """An upload on one web server, its result on the other's public page; either can stop."""
+    import re
+
+    httpx = pytest.importorskip("httpx")
+    site_a = tmp_path / "kecamatan"
+    db = ("--database", database)
+    assert booth("device", "import", "--data", site_a, *db, _write(tmp_path / "registry.json",
+                 registry_bytes(two_places))).returncode == 0
+    added = subprocess.run([sys.executable, "-m", "booth", "recap", "user", "add", "--data", str(site_a), "ani",
+                            "--password-stdin"], input="kopi tubruk pagi\n", capture_output=True, text=True,
+                           env=_env(), cwd=ROOT, timeout=60)
+    assert added.returncode == 0, added.stderr
+    site_b = tmp_path / "kabupaten"
+    shutil.copytree(site_a, site_b)   # another machine: the same key and accounts, no data of its own
+    for name in ("worker-a", "worker-b"):
+        workers(database, machine(tmp_path, name, site_a)).wait_running()
+    servers = [Server(site, database, tmp_path / f"{site.name}.log") for site in (site_a, site_b)]
+    try:
+        for server in servers:
+            server.wait_ready(httpx)
+
+        def upload(server: Server, files: list[tuple[str, bytes]]) -> list[dict]:
+            with httpx.Client(base_url=server.url, timeout=120) as client:
+                page = client.get("/panitia/masuk").text
+                token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+                client.post("/panitia/masuk", data={"csrf": token, "username": "ani",
+                                                    "password": "kopi tubruk pagi", "next": "/panitia"})
+                form = client.get("/unggah.json").json()
+                r = client.post("/unggah", headers={"accept": "application/json", "x-csrf-token": form["csrf"]},
+                                files=[("berkas", f) for f in files])
+                assert r.status_code == 200, r.text
+                return r.json()["outcomes"]
+
+        first = upload(servers[0], [("tps1.zip", two_places[0].bundle), ("salinan.zip", two_places[0].bundle)])
+        assert [(o["state"], o["duplicate"]) for o in first] == [("accepted", False), ("accepted", True)]
+        servers[0].stop()   # the kecamatan's server goes away; the kabupaten's carries on
+        second = upload(servers[1], [("tps2.zip", two_places[1].bundle)])
+        assert [o["state"] for o in second] == ["accepted"]
+        for day in two_places:
+            view = httpx.get(f"{servers[1].url}/publik/pemilihan/{day.registration['election_id']}.json").json()
+            assert view["state"] == "verified" and view["tally"] == day.tally
+            assert check_receipt(view["receipt"], view["recap_key"])["election"] == day.registration["election_id"]
+    finally:
+        for server in servers:
+            server.stop()
+    assert not (site_a / "recap.sqlite").exists() and not (site_b / "recap.sqlite").exists()
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 # ------------------------------------------------------ operators' mistakes
