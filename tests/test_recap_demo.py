@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 from service_day import fast_tmp
 
-from booth.recap.demo_evening import DemoEvening
+from booth.recap.demo_evening import DemoEvening, make_demo_evening
 from booth.recap.intake import REASONS
 from booth.results import open_statement
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow   # 40 whole days of voting: about a minute on two cores
+#: 40 whole days of voting: about a minute and a half on two shared cores
+slow = pytest.mark.slow
 
 
 def booth(*argv, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -62,6 +63,7 @@ def _signed_result(evening: DemoEvening, bundle: str) -> tuple[dict, int]:
     return dict(st.tally), voted
 
 
+@slow
 def test_one_command_makes_ingests_and_reports_a_whole_evening_quickly(demo):
     ev, data = demo["evening"], demo["data"]
     assert len(ev.places) == 40
@@ -78,6 +80,7 @@ def test_one_command_makes_ingests_and_reports_a_whole_evening_quickly(demo):
     assert out.count("diterima / accepted") + out.count("DITOLAK") + out.count("sudah ada") == len(ev.files())
 
 
+@slow
 def test_every_fault_of_the_evening_shows_where_the_demo_put_it(demo):
     ev, places = demo["evening"], _places(demo)
     assert set(places) == {p.election_id for p in ev.places}
@@ -104,6 +107,7 @@ def test_every_fault_of_the_evening_shows_where_the_demo_put_it(demo):
     assert any(line.startswith("sudah ada / already received") and again in line for line in lines)
 
 
+@slow
 def test_the_kabupaten_totals_are_the_sum_of_the_booths_signed_tallies_without_the_conflict(demo):
     ev, totals = demo["evening"], demo["totals"]
     expected_pekon: dict[tuple[str, str], Counter] = {}
@@ -135,6 +139,7 @@ def test_the_kabupaten_totals_are_the_sum_of_the_booths_signed_tallies_without_t
         sum(_signed_result(ev, ev.place(e).late_bundle or "")[0].values()) for e in ev.qr_only)
 
 
+@slow
 def test_a_counted_polling_place_gets_a_receipt_anyone_can_check(demo, tmp_path):
     ev, data = demo["evening"], demo["data"]
     place = ev.by_state("verified")[0]
@@ -144,3 +149,29 @@ def test_a_counted_polling_place_gets_a_receipt_anyone_can_check(demo, tmp_path)
     check = booth("receipt-check", tmp_path / "tanda-terima.json", "--key", data / "recap.pub")
     assert check.returncode == 0 and "SAH / VALID" in check.stdout, check.stdout + check.stderr
     assert f"{place.tps} {place.pekon}" in check.stdout
+
+
+def _shape(ev: DemoEvening) -> list[tuple]:
+    """Everything about an evening that the seed decides (device keys and ballot IDs are the booths' own)."""
+    return [(p.name, p.election_id, p.kecamatan, p.pekon, p.tps, p.dpt, p.candidates, p.fault, p.state,
+             [(r.tally, r.voted, r.bundle) for r in p.results], p.photo, p.late_bundle) for p in ev.places] + [
+        (ev.conflict, ev.tampered, ev.foreign, ev.other_election, ev.duplicate,
+         [(r.file, r.reason, r.election_id) for r in ev.refusals])]
+
+
+def test_the_same_seed_makes_the_same_evening_and_another_seed_another():
+    root = fast_tmp("booth-recap-seed-")
+    first = make_demo_evening(root / "a", places=6, voters=8, seed=7)
+    again = make_demo_evening(root / "b", places=6, voters=8, seed=7)
+    other = make_demo_evening(root / "c", places=6, voters=8, seed=8)
+    assert _shape(first) == _shape(again)
+    assert _shape(first) != _shape(other)
+    assert {p.dpt for p in first.places} == {8}
+    assert DemoEvening.load(root / "a") == first
+    assert sorted(p.name for p in (root / "a" / "photos").iterdir()) == sorted(
+        Path(p.photo).name for p in first.places if p.photo)
+
+
+def test_an_evening_too_small_for_its_faults_is_refused_plainly():
+    with pytest.raises(ValueError, match="at least 6 polling places"):
+        make_demo_evening(fast_tmp("booth-recap-seed-") / "x", places=5)

@@ -52,7 +52,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 KABUPATEN = "Pringsewu"
 PROVINSI = "Lampung"
@@ -487,6 +487,7 @@ def report_crop(report: Image.Image, *, above: int = 330, below: int = 150) -> I
 
 
 _NOISE: dict[tuple[int, int], Image.Image] = {}
+_TABLE = 96   # the table's grey before toning (the toning's midpoint: wood brown)
 
 
 def _noise_field(size: tuple[int, int]) -> Image.Image:
@@ -508,10 +509,8 @@ def photograph(page: Image.Image, *, angle: float = 0.0, tilt: float = 0.0, blur
     """
     rng = random.Random(seed)
     width, height = size
-    paper = page.convert("L")
-    # thermal paper is off-white, its ink a dark grey
-    paper_rgb = Image.merge("RGB", [paper.point(lambda v, lo=lo, hi=hi: lo + (hi - lo) * v // 255)
-                                    for lo, hi in ((38, 240), (36, 238), (42, 230))])
+    # thermal paper is off-white, its ink a dark grey; the picture is made in grey and toned at the end
+    paper = page.convert("L").point(lambda v: 38 + (240 - 38) * v // 255)
     if scale is None:
         scale = min(width * 0.78 / paper.width, height * 0.8 / paper.height)
     w, h = paper.width * scale, paper.height * scale
@@ -524,35 +523,38 @@ def photograph(page: Image.Image, *, angle: float = 0.0, tilt: float = 0.0, blur
     dest = [(cx + x * math.cos(a) - y * math.sin(a), cy + x * math.sin(a) + y * math.cos(a)) for x, y in corners]
     src = [(0, 0), (paper.width, 0), (paper.width, paper.height), (0, paper.height)]
     coeffs = _perspective_coefficients(dest, src)
-    warped = paper_rgb.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
+    warped = paper.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
     mask = Image.new("L", paper.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs,
                                                      Image.Resampling.BILINEAR)
     # a wooden table and a soft shadow under the paper, drawn at a quarter size (they are blurred anyway)
     small = (max(1, width // 4), max(1, height // 4))
-    table = Image.new("RGB", small, (118, 84, 52))
+    table = Image.new("L", small, _TABLE)
     grain = ImageDraw.Draw(table)
     for _ in range(60):
         y = rng.uniform(0, small[1])
-        shade = rng.randint(-18, 14)
-        grain.line([(0, y), (small[0], y + rng.uniform(-10, 10))], fill=(118 + shade, 84 + shade, 52 + shade),
+        grain.line([(0, y), (small[0], y + rng.uniform(-10, 10))], fill=_TABLE + rng.randint(-16, 12),
                    width=rng.randint(1, 2))
     table = table.resize(size, Image.Resampling.BILINEAR)
     shadow = mask.resize(small, Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(3.5))
     shadow = shadow.resize(size, Image.Resampling.BILINEAR).point(lambda v: v * 0.45)
-    table.paste(Image.new("RGB", size, (30, 22, 15)), (9, 12), shadow)
+    table.paste(24, (9, 12, width, height), shadow.crop((0, 0, width - 9, height - 12)))
     photo = Image.composite(warped, table, mask)
     # the room's light: brighter where the lamp is, darker at the corners
     lamp = Image.radial_gradient("L").resize(size).point(lambda v: 255 - v * 0.55)
     lamp = lamp.transform(size, Image.Transform.AFFINE,
                           (1, 0, rng.uniform(-200, 200), 0, 1, rng.uniform(-260, 260)), fillcolor=115)
-    photo = ImageChops.multiply(photo, Image.merge("RGB", [lamp, lamp, lamp]))
+    photo = ImageChops.multiply(photo, lamp)
     if light != 1.0:
         photo = photo.point(lambda v: min(255, int(v * light)))
     if blur > 0:
         photo = photo.filter(ImageFilter.GaussianBlur(blur))
     if noise > 0:
         grainy = Image.blend(Image.new("L", size, 128), _noise_field(size), min(noise / 16, 1.0))
-        photo = ImageChops.add(photo, Image.merge("RGB", [grainy] * 3), scale=1.0, offset=-128)
+        photo = ImageChops.add(photo, grainy, scale=1.0, offset=-128)
+    # toned at the end: the table wood brown, the paper a warm white under the lamp
+    wood = ImageOps.colorize(photo, black=(10, 8, 6), white=(250, 247, 238), mid=(118, 84, 52), midpoint=_TABLE)
+    warm = Image.merge("RGB", (photo, photo.point(lambda v: v * 0.98), photo.point(lambda v: v * 0.92)))
+    photo = Image.composite(warm, wood, mask.filter(ImageFilter.BoxBlur(2)))
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=quality)
     return out.getvalue()
