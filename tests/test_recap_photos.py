@@ -120,8 +120,28 @@ def test_a_phone_photo_of_the_results_report_reads_back_to_the_exact_signed_stat
     assert statements_in_image(data) == [day["statement"]]
 
 
-def test_a_flatbed_scan_of_the_whole_strip_reads_too(day):
-    assert statements_in_image(png(day["report"])) == [day["statement"]]
+@pytest.mark.parametrize("kind", ["PNG", "WEBP", "TIFF", "BMP"])
+def test_a_flatbed_scan_of_the_whole_strip_reads_too(day, kind):
+    out = io.BytesIO()
+    day["report"].convert("L").save(out, kind, **({"lossless": True} if kind == "WEBP" else {}))
+    assert statements_in_image(out.getvalue()) == [day["statement"]]
+
+
+def test_a_phone_photo_stored_sideways_with_its_exif_orientation_reads(day):
+    upright = Image.open(io.BytesIO(photograph(report_crop(day["report"]), angle=4, seed=8)))
+    exif = Image.Exif()
+    exif[0x0112] = 6   # "rotate 90 degrees clockwise to show": what a phone held sideways writes
+    out = io.BytesIO()
+    upright.rotate(90, expand=True).save(out, "JPEG", quality=85, exif=exif)
+    assert statements_in_image(out.getvalue()) == [day["statement"]]
+
+
+def test_a_gif_is_not_taken_for_a_photo(day):
+    out = io.BytesIO()
+    day["report"].convert("L").save(out, "GIF")
+    with pytest.raises(PhotoError) as refused:
+        statements_in_image(out.getvalue())
+    assert refused.value.code == "not_an_image" and "JPEG, PNG, WebP" in refused.value.en
 
 
 def test_a_report_photographed_and_submitted_counts_provisionally_then_its_bundle_verifies_it(day, tmp_path):
