@@ -135,6 +135,8 @@ def test_a_kecamatan_uploads_its_bundles_at_once_and_sees_each_outcome(client, r
     assert (out["catatan.pdf"]["reason"], out["catatan.pdf"]["submission_id"]) == ("wrong_type", None)
     states = {p.registration.place_label + " " + p.registration.pekon: p.state for p in recap.places()}
     assert states["TPS 01 Sukamaju Sukamaju"] == "verified"
+    form_page = client.get("/unggah")
+    assert form_page.status_code == 200 and 'name="berkas"' in form_page.text and 'enctype="multipart/form-data"' in form_page.text
     # a script reads the form's token from /unggah.json and may send it as the field or a header
     form = client.get("/unggah.json").json()
     assert form["csrf"] == token and form["field"] == "berkas"
@@ -203,6 +205,10 @@ def test_the_dashboard_shows_the_evenings_progress_against_the_targets(client, r
     page = client.get("/")
     assert page.status_code == 200
     assert "<svg" in page.text and "80% 17:00" in page.text and "100% 24:00" in page.text
+    assert page.headers["refresh"] == "60"          # a wall screen keeps itself current, without JavaScript
+    by_kecamatan = re.search(r'<table id="per-kecamatan">(.*?)</table>', page.text, re.DOTALL).group(1)
+    assert "Pagelaran" in by_kecamatan and "Pardasuka" in by_kecamatan and by_kecamatan.count('class="sharebar"') == 2
+    assert "2/2" in by_kecamatan and "1/2" in by_kecamatan     # Pagelaran: both in; Pardasuka: Sidoharjo only
     data = client.get("/index.json").json()
     assert data["places"] == 4 and data["counted"] == 3 and data["verified"] == 2
     assert data["counts"] == {"verified": 2, "provisional": 1, "conflict": 0, "refused": 0, "missing": 1}
@@ -472,3 +478,26 @@ def test_any_uploaded_bytes_get_an_outcome_each_and_only_bundles_or_statements_a
     kept = [o for o in outcomes if o["submission_id"] is not None and not o["duplicate"]]
     assert len(recap.submissions()) - before == len(kept)
     assert all(o["state"] == "refused" for o in outcomes)   # random bytes are never a signed result
+
+
+def test_every_page_a_member_can_reach_by_its_links_renders(client, recap, evening):
+    """Follow every local link from the dashboard (and each page's JSON twin): no page fails."""
+    token = signed_in(client)
+    upload_evening(client, token, evening, "suk1", "suk2", "suk2b", "foreign", statements=["sid1"])
+    seen: set[str] = set()
+    todo = ["/", "/unggah", "/publik/"]
+    while todo and len(seen) < 150:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code, r.text[-300:])
+        if "text/html" in r.headers["content-type"]:
+            for href in re.findall(r'href="(/[^"#]*)"', r.text):
+                if href.startswith("/static/") or href in ("/saksi/",):
+                    continue
+                todo.append(href.replace("&amp;", "&"))
+    assert {"/", "/wilayah", "/konflik", "/belum-masuk", "/ditolak", "/perangkat", "/target", "/panitia"} <= seen
+    assert any(p.startswith("/tps/") for p in seen) and any(p.startswith("/publik/wilayah/") for p in seen)
+    assert any(p.endswith("/tanda-terima") for p in seen) and any(p.endswith(".json") for p in seen)

@@ -126,7 +126,13 @@ def dashboard(recap: Any) -> Page:
     data = {"places": len(totals.places), "counts": counts, "counted": progress.counted,
             "verified": progress.verified, "refused_submissions": refused_submissions,
             "progress": progress, "areas": totals.areas, "generated_at": totals.generated_at}
-    return Page("dashboard.html", data, extra={"chart": progress_svg(progress)}, title="Dasbor", nav="/")
+    kecamatan = [k for kab in totals.areas for k in kab.children]
+    bars = {k.path: charts.share_bar(k.states.get("verified", 0) / (k.places or 1),
+                                     k.states.get("provisional", 0) / (k.places or 1),
+                                     title=f"{k.name}: {k.counted}/{k.places} TPS") for k in kecamatan}
+    return Page("dashboard.html", data, extra={"chart": progress_svg(progress), "kecamatan": kecamatan,
+                                               "bars": bars},
+                title="Dasbor", nav="/", headers={"refresh": "60"})
 
 
 def area_page(recap: Any, path: tuple[str, ...]) -> Page:

@@ -78,7 +78,7 @@ def routes(web: Any, *, public_view: Callable[..., Any]) -> list[Route]:
                     title=area.name, nav="/publik/", headers=dict(CORS))
 
     def place(request: Request) -> Page:
-        view = recap.public_place(request.path_params["election_id"])
+        view = recap.public_place(strip_json(request.path_params["election_id"]))
         if view is None:
             return Page("message.html", {"error": "TPS tidak dikenal / unknown polling place"},
                         title="Tidak ditemukan", status=404)
@@ -104,6 +104,7 @@ def routes(web: Any, *, public_view: Callable[..., Any]) -> list[Route]:
         Route("/publik", v(overview), methods=["GET"]),
         Route("/publik/", v(overview), methods=["GET"]),
         Route("/publik/index.json", v(overview), methods=["GET"]),
+        Route("/publik.json", v(overview), methods=["GET"]),
         Route("/publik/pemilihan/{election_id}.json", place_json, methods=["GET"]),
         Route("/publik/pemilihan/{election_id}.json", preflight, methods=["OPTIONS"]),
         Route("/publik/tps/{election_id}", v(place), methods=["GET"]),

@@ -131,9 +131,11 @@ def render(env: Environment, request: Request, page: Page, context: dict[str, An
     if wants_json(request):
         return JSONResponse(to_jsonable(page.data), status_code=page.status, headers=page.headers)
     template = env.get_template(page.template)
-    html = template.render(**page.data, **page.extra, **context, page_title=page.title, nav=page.nav,
-                           json_url=json_url(request), request=request,
-                           url_for=lambda name, **kw: request.url_for(name, **kw).path)
+    # one namespace: the request's context (user, CSRF token) wins over a page value of the same name
+    values = {**page.data, **page.extra, **context, "page_title": page.title, "nav": page.nav,
+              "json_url": json_url(request), "request": request,
+              "url_for": lambda name, **kw: request.url_for(name, **kw).path}
+    html = template.render(values)
     return HTMLResponse(html, status_code=page.status, headers=page.headers)
 
 
