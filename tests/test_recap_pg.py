@@ -308,6 +308,34 @@ def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(database
     web.close()
 
 
+def test_a_bundle_received_while_no_worker_runs_is_kept_and_verified_when_one_starts(database, workers, two_places,
+                                                                                   tmp_path):
+    server = tmp_path / "server"
+    web = open_recap(server, database=database, queue="procrastinate", clock=clock)
+    web.queue.no_worker_grace = 1.0
+    web.import_registry(registry_bytes(two_places[:1]), by="ketua")
+    started = time.monotonic()
+    early = web.submit_bundle(two_places[0].bundle, filename="tps1.zip")   # waits, but not for ever
+    assert early.submission.status == "queued" and early.receipt is None
+    assert time.monotonic() - started < 30, "the upload does not hang without workers"
+    workers(database, machine(tmp_path, "worker", server)).wait_running()
+    assert web.queue.wait([early.submission.id], 60)
+    assert web.submission(early.submission.id).status == "accepted"
+    # a device registered late (replaced mid-day) is known to the worker already running
+    web.import_registry(registry_bytes(two_places[1:]), by="ketua")
+    late = web.submit_bundle(two_places[1].bundle, filename="tps2.zip")
+    assert late.accepted, late.submission.reason_en
+    # and a registration removed is gone for every machine's store
+    from booth.recap.pg_store import PgStore
+
+    other = PgStore(database)
+    assert len(other.registrations()) == 2
+    assert web.unregister_device(web.submission(early.submission.id).fingerprint, by="ketua")
+    assert [r.tps for r in other.registrations()] == [2]
+    other.close()
+    web.close()
+
+
 # ---------------------------------------------------- races between machines
 def test_two_machines_finishing_one_submission_record_one_outcome_and_one_receipt(database, two_places, tmp_path):
     server = tmp_path / "server"
@@ -331,12 +359,18 @@ def test_two_machines_finishing_one_submission_record_one_outcome_and_one_receip
     assert outcomes[0].submission.id == outcomes[1].submission.id
     assert sorted(o.duplicate for o in outcomes) == [False, True]
     assert len(a.submissions()) == 1
-    # two workers verifying it at once (a retried job whose first worker was only slow)
+    # two workers verifying it at once (a retried job whose first worker was only slow), both
+    # recording their outcome at the same moment
     sid = outcomes[0].submission.id
     results: list = [None, None]
+    for r in (a, b):
+        def together(sub, *args, _finish=r.store.finish_submission, **kwargs):
+            barrier.wait(timeout=60)
+            return _finish(sub, *args, **kwargs)
+
+        r.store.finish_submission = together
 
     def work(i: int, r) -> None:
-        barrier.wait()
         results[i] = r.process(sid)
 
     threads = [threading.Thread(target=work, args=(i, r)) for i, r in enumerate((a, b))]

@@ -56,6 +56,7 @@ TASK_NAME = "booth_recap_verify"
 QUEUE_NAME = "booth_recap"
 DEFAULT_HEARTBEAT = 5.0          # seconds between a worker's heartbeats
 DEFAULT_STALLED_AFTER = 20.0     # a worker silent this long is dead: its jobs go back to the queue
+NO_WORKER_GRACE = 15.0           # an upload stops waiting when no worker has been alive this long
 # pg_advisory_xact_lock key for installing procrastinate's schema once.
 _QUEUE_SCHEMA_LOCK = 0x7175657565   # "queue"
 # An error in a job (the database restarting, a full disk): try again, a little later each time.
@@ -112,17 +113,24 @@ class ProcrastinateQueue(JobQueue):
         self.app = make_app(database, pool_size=2)
         self.app.open()
         self._task = self.app.tasks[TASK_NAME]
+        #: how long ``wait`` waits while no worker at all is alive before answering "still queued"
+        self.no_worker_grace = NO_WORKER_GRACE
 
     def enqueue(self, submission_id: int) -> None:
         self._task.configure(**_job_options(submission_id)).defer(submission_id=int(submission_id))
 
     def wait(self, submission_ids: Sequence[int], timeout: float) -> bool:
         """Wait until none of ``submission_ids`` is queued: woken by the store's notification at each
-        finish, and looking again every second in case one was missed."""
+        finish, and looking again every second in case one was missed.
+
+        False on timeout, and also when no worker has been alive for ``no_worker_grace`` seconds: the
+        submissions stay stored and queued (an upload answers "being verified") and are verified
+        when a worker starts, instead of the committee's page hanging."""
         ids = [int(i) for i in submission_ids]
         if not ids:
             return True
         deadline = time.monotonic() + timeout
+        alone_since: float | None = None
         with psycopg.connect(self.database, autocommit=True) as conn:
             conn.execute(f"LISTEN {FINISHED_CHANNEL}")
             while True:
@@ -130,10 +138,21 @@ class ProcrastinateQueue(JobQueue):
                                    "WHERE id = ANY(%s) AND status = 'queued'", (ids,)).fetchone()
                 if row is None or row[0] == 0:
                     return True
-                left = deadline - time.monotonic()
-                if left <= 0:
+                now = time.monotonic()
+                if now >= deadline:
                     return False
-                for _ in conn.notifies(timeout=min(left, 1.0), stop_after=1):
+                alive = conn.execute("SELECT count(*) FROM procrastinate_workers "
+                                     "WHERE last_heartbeat > now() - make_interval(secs => %s)",
+                                     (DEFAULT_STALLED_AFTER,)).fetchone()
+                if alive is not None and alive[0] > 0:
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = now
+                elif now - alone_since >= self.no_worker_grace:
+                    logger.warning("no verification worker is running: %d submissions stay queued "
+                                   "(start `booth recap worker`)", row[0])
+                    return False
+                for _ in conn.notifies(timeout=min(deadline - now, 1.0), stop_after=1):
                     pass
 
     def close(self) -> None:
