@@ -133,3 +133,21 @@ def test_the_conflict_is_shown_and_not_summed(site, evening):
     public = client.get(f"/publik/pemilihan/{conflict.election_id}.json").json()
     assert public["state"] == "conflict" and public["tally"] is None
     assert public["results_in_conflict"] == len(conflict.results)
+
+
+def test_late_bundles_turn_the_qr_only_places_verified_with_the_same_numbers(site, evening):
+    """(Runs last: it adds to the evening.)  The bundles of the places counted from a photo arrive
+    later; each place becomes verified and the kabupaten's valid votes do not change."""
+    client, token = site["client"], site["token"]
+    kab = evening.places[0].kabupaten
+    before = client.get(f"/wilayah/{quote(kab)}.json").json()["area"]
+    late = sorted((evening.out_dir / "terlambat").glob("*.zip"))
+    assert late and len(late) == len(evening.qr_only)
+    r = client.post("/unggah", data={"csrf": token}, headers={"accept": "application/json"},
+                    files=[("berkas", (p.name, p.read_bytes())) for p in late])
+    assert [o["state"] for o in r.json()["outcomes"]] == ["accepted"] * len(late)
+    for election_id in evening.qr_only:
+        assert client.get(f"/tps/{election_id}.json").json()["place"]["state"] == "verified"
+    after = client.get(f"/wilayah/{quote(kab)}.json").json()["area"]
+    assert after["valid"] == before["valid"] == evening.expected_valid()
+    assert after["verified_valid"] > before["verified_valid"]
