@@ -318,6 +318,9 @@ def test_a_bundle_received_while_no_worker_runs_is_kept_and_verified_when_one_st
     early = web.submit_bundle(two_places[0].bundle, filename="tps1.zip")   # waits, but not for ever
     assert early.submission.status == "queued" and early.receipt is None
     assert time.monotonic() - started < 30, "the upload does not hang without workers"
+    started = time.monotonic()
+    assert not web.queue.wait([early.submission.id], 30), "the next upload is told at once"
+    assert time.monotonic() - started < 5
     workers(database, machine(tmp_path, "worker", server)).wait_running()
     assert web.queue.wait([early.submission.id], 60)
     assert web.submission(early.submission.id).status == "accepted"

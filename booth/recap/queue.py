@@ -85,7 +85,12 @@ def verify_submission(submission_id: int) -> str:
     if _WORKER_RECAP is None:
         raise RuntimeError("booth_recap_verify runs only in `booth recap worker`")
     sub = _WORKER_RECAP.process(int(submission_id))
-    return "gone" if sub is None else sub.status
+    if sub is None:
+        logger.warning("submission %s is not in the database", submission_id)
+        return "gone"
+    logger.info("submission %s (%s): %s%s", sub.id, sub.filename or sub.sha256[:16], sub.status,
+                f" — {sub.reason_en}" if sub.reason_en else "")
+    return sub.status
 
 
 def make_app(database: str, *, pool_size: int = 4) -> procrastinate.App:
@@ -115,6 +120,9 @@ class ProcrastinateQueue(JobQueue):
         self._task = self.app.tasks[TASK_NAME]
         #: how long ``wait`` waits while no worker at all is alive before answering "still queued"
         self.no_worker_grace = NO_WORKER_GRACE
+        # since when no worker has been seen alive (shared by every wait: a bulk upload of 40
+        # bundles with no worker running waits the grace once, not 40 times)
+        self._alone_since: float | None = None
 
     def enqueue(self, submission_id: int) -> None:
         self._task.configure(**_job_options(submission_id)).defer(submission_id=int(submission_id))
@@ -130,7 +138,6 @@ class ProcrastinateQueue(JobQueue):
         if not ids:
             return True
         deadline = time.monotonic() + timeout
-        alone_since: float | None = None
         with psycopg.connect(self.database, autocommit=True) as conn:
             conn.execute(f"LISTEN {FINISHED_CHANNEL}")
             while True:
@@ -145,10 +152,10 @@ class ProcrastinateQueue(JobQueue):
                                      "WHERE last_heartbeat > now() - make_interval(secs => %s)",
                                      (DEFAULT_STALLED_AFTER,)).fetchone()
                 if alive is not None and alive[0] > 0:
-                    alone_since = None
-                elif alone_since is None:
-                    alone_since = now
-                elif now - alone_since >= self.no_worker_grace:
+                    self._alone_since = None
+                elif self._alone_since is None:
+                    self._alone_since = now
+                elif now - self._alone_since >= self.no_worker_grace:
                     logger.warning("no verification worker is running: %d submissions stay queued "
                                    "(start `booth recap worker`)", row[0])
                     return False
