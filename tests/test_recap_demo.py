@@ -159,19 +159,33 @@ def _shape(ev: DemoEvening) -> list[tuple]:
          [(r.file, r.reason, r.election_id) for r in ev.refusals])]
 
 
-def test_the_same_seed_makes_the_same_evening_and_another_seed_another():
-    root = fast_tmp("booth-recap-seed-")
-    first = make_demo_evening(root / "a", places=6, voters=8, seed=7)
-    again = make_demo_evening(root / "b", places=6, voters=8, seed=7)
-    other = make_demo_evening(root / "c", places=6, voters=8, seed=8)
-    assert _shape(first) == _shape(again)
-    assert _shape(first) != _shape(other)
-    assert {p.dpt for p in first.places} == {8}
-    assert DemoEvening.load(root / "a") == first
-    assert sorted(p.name for p in (root / "a" / "photos").iterdir()) == sorted(
-        Path(p.photo).name for p in first.places if p.photo)
+def test_a_small_demo_evening_by_command_is_the_same_evening_its_seed_always_makes(tmp_path):
+    """`booth recap demo --places 6 --voters 8` (the default seed, 2026) as a real process; the same
+    evening made again in this process has the same shape; another seed makes another evening."""
+    run = booth("demo", "--data", tmp_path / "demo", "--no-serve", "--places", "6", "--voters", "8")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    by_command = DemoEvening.load(tmp_path / "demo")
+    totals = json.loads(booth("totals", "--data", tmp_path / "demo", "--json").stdout)
+    assert {p["election_id"]: p["state"] for p in totals["places"]} == {p.election_id: p.state for p in by_command.places}
+    assert totals["areas"][0]["valid"] == by_command.expected_valid()
+    again = make_demo_evening(tmp_path / "again", places=6, voters=8, seed=2026)
+    other = make_demo_evening(tmp_path / "other", places=6, voters=8, seed=2027)
+    assert _shape(by_command) == _shape(again)
+    assert _shape(again) != _shape(other)
+    assert {p.dpt for p in again.places} == {8}
+    assert DemoEvening.load(tmp_path / "again") == again
+    assert sorted(p.name for p in (tmp_path / "again" / "photos").iterdir()) == sorted(
+        Path(p.photo).name for p in again.places if p.photo)
 
 
 def test_an_evening_too_small_for_its_faults_is_refused_plainly():
     with pytest.raises(ValueError, match="at least 6 polling places"):
         make_demo_evening(fast_tmp("booth-recap-seed-") / "x", places=5)
+
+
+def test_an_evening_is_never_mixed_into_another_evenings_files(tmp_path):
+    (tmp_path / "bundles").mkdir()
+    (tmp_path / "bundles" / "lama.zip").write_bytes(b"PK")
+    with pytest.raises(FileExistsError, match="another demo evening"):
+        make_demo_evening(tmp_path, places=6)
+    assert [p.name for p in (tmp_path / "bundles").iterdir()] == ["lama.zip"]

@@ -594,6 +594,10 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
     from booth.recap.registry import REGISTRY_FORMAT, registration_from_package
 
     out = Path(out_dir)
+    for sub in ("bundles", "photos", "terlambat"):
+        if (out / sub).is_dir() and any((out / sub).iterdir()):
+            # another evening's files would be ingested with this one's
+            raise FileExistsError(f"{out / sub} already holds files of another demo evening")
     for sub in ("bundles", "photos", "terlambat", "packages"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"booth demo evening {seed}")
