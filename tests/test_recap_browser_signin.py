@@ -1,8 +1,12 @@
 """A committee member signs in to the recap in a real browser (Debian's chromium), on a cheap
-phone's screen and on a laptop, with JavaScript off: the pages must work without it."""
+phone's screen and on a laptop, with JavaScript off: the pages must work without it.
+
+Screenshots go to the test's temporary folder; to refresh the ones in docs/images/recap/:
+``RECAP_SCREENSHOTS=docs/images/recap .venv/bin/python -m pytest tests/test_recap_browser_signin.py``."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -15,7 +19,7 @@ from booth.recap.web.users import UserBook
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "images" / "recap"
+ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "kopi tubruk pagi"
@@ -43,8 +47,10 @@ def server(tmp_path):
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 @pytest.mark.parametrize("screen", sorted(VIEWPORTS))
-def test_a_committee_member_signs_in_and_out_without_javascript(server, screen):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def test_a_committee_member_signs_in_and_out_without_javascript(server, screen, tmp_path):
+    wanted = os.environ.get("RECAP_SCREENSHOTS")
+    shots = ROOT / wanted if wanted else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
@@ -56,14 +62,14 @@ def test_a_committee_member_signs_in_and_out_without_javascript(server, screen):
             page.fill("#password", "kopi susu sore")
             page.click("button[type=submit]")
             assert "Nama pengguna atau kata sandi salah" in page.inner_text("[role=alert]")
-            page.screenshot(path=str(SHOTS / f"signin-refused-{screen}.png"), full_page=True)
+            page.screenshot(path=str(shots / f"signin-refused-{screen}.png"), full_page=True)
             page.fill("#password", PASSWORD)
             page.click("button[type=submit]")
             assert page.url == server + "/panitia"
             assert "Masuk sebagai ani" in page.inner_text("main")
             # nothing on the page may spill sideways on a phone
             assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[screen]["width"]
-            page.screenshot(path=str(SHOTS / f"signed-in-{screen}.png"), full_page=True)
+            page.screenshot(path=str(shots / f"signed-in-{screen}.png"), full_page=True)
             page.click("text=Keluar")
             assert page.url.startswith(server + "/panitia/masuk")
             page.goto(server + "/panitia")

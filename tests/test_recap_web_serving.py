@@ -123,3 +123,53 @@ def test_the_candidates_chart_labels_each_bar_with_votes_and_share_and_escapes_n
     assert "120 (60.0%)" in svg and "80 (40.0%)" in svg and "0 (0.0%)" in svg
     assert "&lt;Aminah&gt;" in svg and "<Aminah>" not in svg
     assert share_bar(0.5, 0.25).count("<rect") == 3
+
+
+def test_two_worker_processes_each_receive_uploads_into_the_same_recap(tmp_path):
+    """Each forked web worker opens the store itself (no connection crosses fork) and verifies
+    inline: a bundle uploaded through one is counted on every worker's pages."""
+    from recap_days import counted_day, registry_bytes, scratch, tps_package
+
+    root = scratch()
+    days = [counted_day(root / f"tps{n}", tps_package(root, pekon="Sukamaju", tps=n, seed=n), ["1", "2", "2"])
+            for n in (1, 2)]
+    data = tmp_path / "rekap"
+    from booth.recap.api import open_recap
+
+    with open_recap(data, workers=0) as recap:
+        recap.import_registry(registry_bytes(days), by="ketua")
+    UserBook(data).add("ani", PASSWORD)
+    port = _free_port()
+    code = ("from booth.recap.api import open_recap; from booth.recap.web import serve; "
+            f"serve(open_recap({str(data)!r}, workers=1), '127.0.0.1', {port}, 2)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/panitia/masuk", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        with httpx.Client(base_url=base) as c:
+            token = re.search(r'name="csrf" value="([^"]+)"', c.get("/panitia/masuk").text).group(1)
+            c.post("/panitia/masuk", data={"csrf": token, "username": "ani", "password": PASSWORD})
+            token = c.get("/unggah.json").json()["csrf"]
+            cookies = c.cookies
+        for n, day in enumerate(days):
+            r = httpx.post(base + "/unggah", cookies=cookies, headers={"accept": "application/json", "connection": "close"},
+                           data={"csrf": token}, files=[("berkas", (f"tps{n + 1}.zip", day.bundle))], timeout=60)
+            assert r.status_code == 200 and r.json()["outcomes"][0]["state"] == "accepted", r.text
+        for _ in range(10):
+            r = httpx.get(base + "/index.json", cookies=cookies, headers={"connection": "close"})
+            assert r.json()["counts"]["verified"] == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -580,7 +580,7 @@ class Recap:
                 r = p.result
                 rows.append({**reg, "state": p.state, "tally": dict(r.tally) if r else None,
                              "total": r.total if r else None, "voters": r.voted if r else None,
-                             "dptb": p.dptb})
+                             "dptb": p.dptb, "counted_at": p.first_counted_at})
                 if p.state == "verified" and r is not None and r.statement_sha256 in subs_by_sha:
                     sub = subs_by_sha[r.statement_sha256]
                     path = Path(work) / f"{p.election_id}.zip"

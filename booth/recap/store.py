@@ -7,6 +7,7 @@ on what was read (finishing a submission once, appending to the recap's log).
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -29,7 +30,11 @@ def registration_to_row(r: Registration) -> dict:
             "data": json.dumps(asdict(r), ensure_ascii=False, sort_keys=True)}
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def registration_from_json(text: str) -> Registration:
+    # memoised: every verification job reads the whole registry, and a national evening registers
+    # hundreds of thousands of devices (parsing them all again per job made intake quadratic);
+    # a Registration is frozen, so sharing one per stored text is safe
     d = json.loads(text)
     d["candidates"] = tuple(Candidate(**c) for c in d["candidates"])
     return Registration(**d)

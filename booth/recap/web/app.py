@@ -13,6 +13,7 @@ headers, the streaming upload limit), ``users`` (the committee accounts).
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import signal
 import socket
@@ -23,6 +24,8 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -44,6 +47,7 @@ from booth.recap.web.users import UserBook
 STATIC = Path(__file__).parent / "static"
 WITNESS_APP = Path(__file__).resolve().parents[2] / "witness" / "app"
 MAX_FORM_BYTES = 64 * 1024  # a sign-in or settings form; uploads have their own limit
+MAX_UPLOAD_FILES = 200      # files in one upload form
 
 Handler = Callable[[Request], Awaitable[Page | Response]]
 
@@ -72,11 +76,19 @@ class _Web:
         return response
 
 
-def _view(web: _Web, handler: Handler, *, committee: bool) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler with the session, the sign-in check (committee pages) and the CSRF check (POST)."""
+def _view(web: _Web, handler: Handler | Callable[[Request], Page | Response], *, committee: bool,
+          upload_limit: int | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler with the session, the sign-in check (committee pages) and the CSRF check (POST).
+
+    A handler that is a plain function (most pages: they read the store) runs in the thread pool so a
+    slow query never stalls the server.  ``upload_limit``: the route takes a multipart form with files
+    of at most that many bytes in all (read once, as it streams in, before the CSRF check)."""
+
+    is_async = inspect.iscoroutinefunction(handler)
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
+        request.state.upload_limit = upload_limit
         request.state.session, request.state.new_session = session_of(request, web.signer)
         session = request.state.session
         if committee and session.user is None:
@@ -91,7 +103,11 @@ def _view(web: _Web, handler: Handler, *, committee: bool) -> Callable[[Request]
             refusal = await _csrf_refusal(web, request)
             if refusal is not None:
                 return refusal
-        return web.respond(request, await handler(request))
+        if is_async:
+            page = await handler(request)  # type: ignore[misc]
+        else:
+            page = await run_in_threadpool(handler, request)
+        return web.respond(request, page)
 
     return endpoint
 
@@ -99,15 +115,19 @@ def _view(web: _Web, handler: Handler, *, committee: bool) -> Callable[[Request]
 async def _csrf_refusal(web: _Web, request: Request) -> Response | None:
     session = request.state.session
     token = request.headers.get("x-csrf-token")
-    if token is None and request.headers.get("content-type", "").startswith("multipart/form-data"):
-        # multipart bodies are read once, by the handler, under its own size limit;
-        # their token comes in the query string (the form's action carries it)
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    if token is None and multipart:
+        # a client may also put the token in the query string (the form's action)
         token = request.query_params.get("csrf")
     if token is None:
+        limit = request.state.upload_limit if multipart and request.state.upload_limit else MAX_FORM_BYTES
         try:
-            form = await _small_form(request)
-        except UploadTooLarge:
-            return _refuse(web, request, 413, "Formulir terlalu besar / the form is too large")
+            form = await read_form(request, limit)
+        except UploadTooLarge as exc:
+            return _refuse(web, request, 413, too_large_words(exc.limit, upload=limit != MAX_FORM_BYTES))
+        except MultiPartException as exc:
+            return _refuse(web, request, 400, f"Formulir tidak bisa dibaca ({exc.message}) / "
+                                              f"the form cannot be read ({exc.message})")
         token = form.get("csrf")
     if web.signer.csrf_ok(session, token):
         return None
@@ -122,13 +142,29 @@ def _refuse(web: _Web, request: Request, status: int, message: str) -> Response:
 
 async def _small_form(request: Request):
     """The urlencoded/multipart form of a small request (sign-in, settings), at most ``MAX_FORM_BYTES``."""
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise UploadTooLarge(MAX_FORM_BYTES)
+    return await read_form(request, MAX_FORM_BYTES)
+
+
+def too_large_words(limit: int, *, upload: bool = False) -> str:
+    size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
+    if not upload:
+        return f"Formulir terlalu besar (batas {size}) / the form is too large (limit {size})"
+    return (f"Kiriman terlalu besar (batas {size} sekaligus); kirim lebih sedikit berkas sekaligus. / "
+            f"The request is too large (limit {size} at once): send fewer files at a time.")
+
+
+async def read_form(request: Request, limit: int):
+    """The request's form (urlencoded or multipart), read once and at most ``limit`` bytes while it
+    streams in; files only when the route allows uploads."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise UploadTooLarge(limit)
     if "form" not in request.scope.get("booth.cache", {}):
         from booth.recap.web.security import limit_body
 
-        request._receive = limit_body(request.receive, MAX_FORM_BYTES)
-        request.scope.setdefault("booth.cache", {})["form"] = await request.form(max_files=0, max_fields=50)
+        uploads = bool(getattr(request.state, "upload_limit", None))
+        request._receive = limit_body(request.receive, limit)
+        request.scope.setdefault("booth.cache", {})["form"] = await request.form(
+            max_files=MAX_UPLOAD_FILES if uploads else 0, max_fields=MAX_UPLOAD_FILES + 50 if uploads else 50)
     return request.scope["booth.cache"]["form"]
 
 
@@ -138,10 +174,11 @@ def _client_keys(request: Request, username: str) -> list[str]:
 
 
 def _safe_next(target: str | None) -> str:
-    # only a local path: never send a signed-in member to another site
-    if target and target.startswith("/panitia") and not target.startswith("//") and "\\" not in target:
+    # only a local path of this server: never send a signed-in member to another site
+    if (target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+            and not target.startswith("/panitia/masuk") and len(target) < 500):
         return target
-    return "/panitia"
+    return "/"
 
 
 def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool = False,
@@ -157,9 +194,6 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         data_dir = getattr(recap, "data_dir", None)
     web = _Web(recap, Path(data_dir) if data_dir is not None else None, secure_cookies=secure_cookies)
     web.witness = witness_app is not None and Path(witness_app).is_dir()
-
-    async def root(request: Request) -> Response:
-        return RedirectResponse("/panitia", status_code=303)
 
     async def sign_in_form(request: Request) -> Page:
         return Page("login.html", {"next": _safe_next(request.query_params.get("next")), "username": "",
@@ -208,7 +242,6 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         return _view(web, handler, committee=True)
 
     routes = [
-        Route("/", root),
         Route(SIGN_IN_PATH, public(sign_in_form), methods=["GET"]),
         Route(SIGN_IN_PATH, public(sign_in), methods=["POST"]),
         Route("/panitia/keluar", committee(sign_out), methods=["POST"]),
@@ -216,6 +249,18 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         Route("/panitia.json", committee(accounts), methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
+    if recap is not None:
+        from booth.recap.web import pages, upload
+        from booth.recap.web import public as public_pages
+
+        routes += upload.routes(web, committee_view=functools.partial(_view, web, committee=True))
+        routes += pages.routes(web, committee_view=functools.partial(_view, web, committee=True))
+        routes += public_pages.routes(web, public_view=functools.partial(_view, web, committee=False))
+    else:
+        async def root(request: Request) -> Response:
+            return RedirectResponse("/panitia", status_code=303)
+
+        routes.append(Route("/", root))
     if witness_app is not None and Path(witness_app).is_dir():
         routes.append(Mount("/saksi", StaticFiles(directory=str(witness_app), html=True), name="saksi"))
     app = Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders)])
@@ -257,7 +302,8 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     """Run the recap's web app under uvicorn on ``host:port`` until interrupted.
 
     With ``workers`` > 1 the listening socket is bound once and shared by that
-    many forked processes, each running its own app over ``recap`` (the
+    many forked processes, each running its own app over its own opening of
+    ``recap``'s data (verifying inline, or through the same PostgreSQL queue; the
     sessions are signed cookies with a secret in the data directory and the
     sign-in rate limit is per process, so any worker can answer any request).
     ``data_dir`` defaults to the facade's ``data_dir``.
@@ -283,7 +329,7 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
         if pid == 0:
             code = 0
             try:
-                _run_one(uvicorn, recap, sock, data_dir)
+                _run_one(uvicorn, _reopened(recap), sock, data_dir)
             except Exception:  # noqa: BLE001 - a worker reports any failure, then exits non-zero
                 traceback.print_exc()
                 code = 1
@@ -313,6 +359,18 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _reopened(recap: Any) -> Any:
+    """The recap as a forked web worker must hold it: its own connection to the store (an SQLite or
+    PostgreSQL connection must never be shared across ``fork``) and its own verification — inline in
+    this process, or the same PostgreSQL queue as the parent — instead of the parent's process pool."""
+    data_dir = getattr(recap, "data_dir", None)
+    if recap is None or data_dir is None or not hasattr(type(recap), "open"):
+        return recap
+    queue = "procrastinate" if type(getattr(recap, "queue", None)).__name__ == "ProcrastinateQueue" else "local"
+    return type(recap).open(data_dir, database=getattr(recap, "database", None), workers=0,
+                            clock=getattr(recap, "clock", None), queue=queue)
 
 
 def _run_one(uvicorn, recap: Any, sock: socket.socket, data_dir: Path | None) -> None:

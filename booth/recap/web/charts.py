@@ -52,7 +52,8 @@ def progress_chart(points: list[ProgressPoint], targets: list[TargetPoint], *,
     hi = max([last_hour, *hours])
     if hi == lo:
         hi = lo + 1
-    w, h, left, right, top, bottom = 640, 260, 44, 16, 14, 34
+    # small enough to read on a 360 px phone at 1:1, capped in width by the stylesheet on a laptop
+    w, h, left, right, top, bottom = 420, 240, 40, 12, 14, 30
     pw, ph = w - left - right, h - top - bottom
 
     def x(hour: float) -> float:
@@ -61,14 +62,14 @@ def progress_chart(points: list[ProgressPoint], targets: list[TargetPoint], *,
     def y(share: float) -> float:
         return top + (1 - max(0.0, min(1.0, share))) * ph
 
-    out = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">',
+    out = [f'<svg class="chart progress" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">',
            f"<title>{escape(title)}</title>"]
     for share in (0, 0.25, 0.5, 0.75, 1.0):
         out.append(f'<line x1="{left}" x2="{w - right}" y1="{y(share):.1f}" y2="{y(share):.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
         out.append(f'<text x="{left - 6}" y="{y(share) + 4:.1f}" text-anchor="end" font-size="12" '
                    f'fill="{INK}">{_pct(share)}</text>')
-    step = 1 if hi - lo <= 12 else 2
+    step = 2 if hi - lo <= 12 else 3
     for hour in range(lo, hi + 1, step):
         out.append(f'<text x="{x(hour):.1f}" y="{h - bottom + 18}" text-anchor="middle" font-size="12" '
                    f'fill="{INK}">{hour:02d}</text>')
@@ -85,7 +86,7 @@ def progress_chart(points: list[ProgressPoint], targets: list[TargetPoint], *,
     for t in targets:
         cx, cy = x(t.hour), y(t.share)
         out.append(f'<path d="M{cx:.1f},{cy - 7:.1f} l7,7 l-7,7 l-7,-7 z" fill="{TARGET}"/>')
-        anchor = "end" if cx > w - 80 else "start"
+        anchor = "end" if cx > w - 90 else "start"
         dx = -10 if anchor == "end" else 10
         out.append(f'<text x="{cx + dx:.1f}" y="{cy + 4:.1f}" text-anchor="{anchor}" font-size="12" '
                    f'font-weight="bold" fill="{TARGET}">{_pct(t.share)} {t.hour:02d}:00</text>')
@@ -94,23 +95,25 @@ def progress_chart(points: list[ProgressPoint], targets: list[TargetPoint], *,
 
 
 def bar_chart(rows: list[tuple[str, int]], *, title: str = "") -> str:
-    """Horizontal bars, one per candidate (label, votes), each labelled with its count and share."""
+    """Horizontal bars, one per candidate (label, votes), each labelled with its count and share.
+
+    The name stands above its bar, so a long name and the bars keep the whole width of a phone."""
     total = sum(v for _, v in rows) or 1
     biggest = max([v for _, v in rows] or [1]) or 1
-    bar_h, gap, label_w, w = 26, 10, 190, 640
-    h = max(1, len(rows)) * (bar_h + gap) + gap
-    pw = w - label_w - 110
-    out = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">',
+    label_h, bar_h, gap, left, w = 18, 20, 10, 8, 360
+    row_h = label_h + bar_h + gap
+    h = max(1, len(rows)) * row_h + gap
+    pw = w - left - 100
+    out = [f'<svg class="chart bars" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg">',
            f"<title>{escape(title)}</title>"]
     for i, (label, votes) in enumerate(rows):
-        top = gap + i * (bar_h + gap)
+        top = gap + i * row_h
         width = votes / biggest * pw
         colour = BAR_COLOURS[i % len(BAR_COLOURS)]
-        short = label if len(label) <= 26 else label[:25] + "…"
-        out.append(f'<text x="{label_w - 8}" y="{top + bar_h * 0.68:.1f}" text-anchor="end" '
-                   f'font-size="14" fill="{INK}">{escape(short)}</text>')
-        out.append(f'<rect x="{label_w}" y="{top}" width="{width:.1f}" height="{bar_h}" fill="{colour}"/>')
-        out.append(f'<text x="{label_w + width + 6:.1f}" y="{top + bar_h * 0.68:.1f}" font-size="14" '
+        short = label if len(label) <= 44 else label[:43] + "…"
+        out.append(f'<text x="{left}" y="{top + 13}" font-size="14" fill="{INK}">{escape(short)}</text>')
+        out.append(f'<rect x="{left}" y="{top + label_h}" width="{width:.1f}" height="{bar_h}" fill="{colour}"/>')
+        out.append(f'<text x="{left + width + 6:.1f}" y="{top + label_h + 15}" font-size="14" font-weight="bold" '
                    f'fill="{INK}">{votes} ({votes / total * 100:.1f}%)</text>')
     out.append("</svg>")
     return "".join(out)

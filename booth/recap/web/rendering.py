@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -32,10 +33,21 @@ STATE_WORDS = {
     "missing": ("Belum masuk", "missing"),
 }
 
-# The committee's menu; the recap's own pages (dashboard, upload, conflicts...) join it
-# as they are built over R1's ``Recap`` facade.
+# The committee's menu (path, Indonesian, English).
 COMMITTEE_MENU = [
+    ("/", "Dasbor", "Dashboard"),
+    ("/unggah", "Unggah", "Upload"),
+    ("/wilayah", "Hasil", "Results"),
+    ("/konflik", "Konflik", "Conflicts"),
+    ("/belum-masuk", "Belum masuk", "Missing"),
+    ("/ditolak", "Ditolak", "Refused"),
+    ("/perangkat", "Perangkat", "Devices"),
+    ("/target", "Target", "Targets"),
     ("/panitia", "Akun", "Accounts"),
+    ("/publik/", "Publik", "Public"),
+]
+PUBLIC_MENU = [
+    ("/publik/", "Hasil", "Results"),
 ]
 
 
@@ -75,7 +87,8 @@ def to_jsonable(value: Any) -> Any:
 def make_environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       trim_blocks=False, lstrip_blocks=False)
-    env.globals.update(STATE_WORDS=STATE_WORDS, COMMITTEE_MENU=COMMITTEE_MENU)
+    env.globals.update(STATE_WORDS=STATE_WORDS, COMMITTEE_MENU=COMMITTEE_MENU, PUBLIC_MENU=PUBLIC_MENU)
+    env.filters["u"] = lambda v: quote(str(v), safe="")
     env.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
     env.filters["num"] = lambda v: "–" if v is None else f"{v:,}".replace(",", ".")
     env.filters["b64"] = lambda v: base64.b64encode(v).decode() if isinstance(v, (bytes, bytearray)) else v
@@ -108,7 +121,7 @@ def wants_json(request: Request) -> bool:
 
 
 def json_url(request: Request) -> str:
-    path = request.url.path.rstrip("/") or "/panitia"
+    path = request.url.path.rstrip("/") or "/index"
     query = ("?" + request.url.query) if request.url.query else ""
     return (path if path.endswith(".json") else path + ".json") + query
 
@@ -118,9 +131,11 @@ def render(env: Environment, request: Request, page: Page, context: dict[str, An
     if wants_json(request):
         return JSONResponse(to_jsonable(page.data), status_code=page.status, headers=page.headers)
     template = env.get_template(page.template)
-    html = template.render(**page.data, **page.extra, **context, page_title=page.title, nav=page.nav,
-                           json_url=json_url(request), request=request,
-                           url_for=lambda name, **kw: request.url_for(name, **kw).path)
+    # one namespace: the request's context (user, CSRF token) wins over a page value of the same name
+    values = {**page.data, **page.extra, **context, "page_title": page.title, "nav": page.nav,
+              "json_url": json_url(request), "request": request,
+              "url_for": lambda name, **kw: request.url_for(name, **kw).path}
+    html = template.render(values)
     return HTMLResponse(html, status_code=page.status, headers=page.headers)
 
 

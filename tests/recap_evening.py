@@ -1,0 +1,61 @@
+"""A small demo evening for the recap's tests, made once per test process and shared.
+
+    ev = small_evening()                  # DemoEvening of 8 polling places (booth.recap.demo_evening)
+    ev.out_dir / "bundles", ev.out_dir / "photos", ev.registry, ev.conflict, ev.refusals, ...
+    folder = copy_evening(tmp_path / "ev")   # a private copy when a test changes files
+    ingest_evening(recap, ev)             # register its devices and receive every file, as `booth recap demo`
+
+Treat ``small_evening().out_dir`` as read-only.  Eight places hold one of every fault (a
+conflict, a tampered bundle, another election, a QR-only place, a missing place) and three
+verified places; the foreign device's bundle and the duplicate copy come on top.  Making it
+takes a few seconds (every TPS's day runs through BoothService).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from service_day import fast_tmp
+
+from booth.recap.demo_evening import DemoEvening, make_demo_evening
+
+SMALL_PLACES = 8
+SMALL_SEED = 2026
+
+_CACHE: dict[tuple[int, int, int | None], DemoEvening] = {}
+
+
+def small_evening(places: int = SMALL_PLACES, *, seed: int = SMALL_SEED, voters: int | None = None) -> DemoEvening:
+    """The demo evening of ``places`` polling places, made once per process for each arguments."""
+    key = (places, seed, voters)
+    if key not in _CACHE:
+        _CACHE[key] = make_demo_evening(fast_tmp("booth-recap-evening-") / "evening", places=places,
+                                        voters=voters, seed=seed)
+    return _CACHE[key]
+
+
+def copy_evening(dest: Path, evening: DemoEvening | None = None) -> Path:
+    """A private copy of an evening's files (bundles, photos, terlambat, packages, registry.json)."""
+    evening = evening or small_evening()
+    shutil.copytree(evening.out_dir, dest)
+    return Path(dest)
+
+
+def ingest_evening(recap, evening: DemoEvening | None = None, *, by: str = "uji") -> list:
+    """Register the evening's devices and receive every bundle, then every photo (the demo's order).
+
+    Returns the outcomes (photos may give one outcome each; a refused photo raises nothing here: its
+    RecapError is returned in the list instead)."""
+    from booth.recap.api import RecapError
+
+    evening = evening or small_evening()
+    recap.import_registry(evening.registry.read_bytes(), by=by)
+    bundles = sorted((evening.out_dir / "bundles").glob("*.zip"))
+    outcomes: list = list(recap.submit_bundles([(p.read_bytes(), p.name) for p in bundles], source="cli", by=by))
+    for photo in sorted((evening.out_dir / "photos").glob("*.jpg")):
+        try:
+            outcomes.extend(recap.submit_photo(photo.read_bytes(), filename=photo.name, by=by))
+        except RecapError as exc:
+            outcomes.append(exc)
+    return outcomes
