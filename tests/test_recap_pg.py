@@ -547,6 +547,16 @@ def test_a_database_that_cannot_be_reached_is_said_so_without_its_password(tmp_p
         assert done.returncode == 2 and "rahasia" not in done.stderr
 
 
+def test_a_database_holding_another_version_of_the_recap_is_refused_untouched(database, tmp_path):
+    open_recap(tmp_path / "rekap", database=database, workers=0).close()
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("UPDATE booth_recap.meta SET value = '99' WHERE key = 'schema'")
+    done = booth("totals", "--data", tmp_path / "rekap", "--database", database, "--json", timeout=60)
+    assert done.returncode == 2 and "version 99" in done.stderr and "versi 99" in done.stderr
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT value FROM booth_recap.meta WHERE key = 'schema'").fetchone()[0] == "99"
+
+
 # ------------------------------------------------------- the CI's cluster
 @pytest.mark.skipif(not postgres_installed(), reason="PostgreSQL is not installed (apt-get install postgresql)")
 def test_start_postgres_makes_a_loopback_cluster_once_and_gives_the_same_url_again():

@@ -103,16 +103,22 @@ def redact(url: str) -> str:
 
 
 def create_schema(conn: psycopg.Connection[Any]) -> None:
-    """Make the recap's tables if missing (once, even with several processes starting) and check the version."""
+    """Make the recap's tables if missing (once, even with several processes starting); a database
+    holding another version of them is refused before anything is touched."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        row = conn.execute("SELECT to_regclass(%s) AS meta", (f"{SCHEMA}.meta",)).fetchone()
+        if row is not None and row["meta"] is not None:
+            found = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema'").fetchone()
+            version = None if found is None else found["value"]
+            if version != str(SCHEMA_VERSION):
+                raise RecapError(
+                    f"Basis data ini memuat rekap versi {version}; booth ini membaca versi {SCHEMA_VERSION}",
+                    f"This database holds a version {version} recap; this booth reads version {SCHEMA_VERSION}",
+                    code="data_dir")
         params = {"empty": merkle.Frontier().to_bytes(), "version": str(SCHEMA_VERSION)}
         for statement in filter(str.strip, _DDL.split(";\n")):
             conn.execute(statement.encode(), {k: v for k, v in params.items() if f"%({k})s" in statement})
-    row = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema'").fetchone()
-    version = None if row is None else (row["value"] if isinstance(row, dict) else row[0])
-    if version != str(SCHEMA_VERSION):
-        raise RuntimeError(f"recap schema {version} in the database, this booth reads {SCHEMA_VERSION}")
 
 
 class PgStore(Store):
