@@ -422,6 +422,8 @@ def _run_day(state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_
                     int(results["counts"]["voted"]), report)
     finally:
         svc.close()
+        # the bundle holds the day; the device's state goes (a few MB each: /dev/shm may be small)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def _choices(rng: random.Random, contest: _Contest, dpt: int) -> list[str]:
@@ -636,6 +638,7 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
                 svc, _ = _provision(devices / plan.name, plan.package)
                 vkey = svc.ledger.key.verifier_key()
                 svc.close()
+                shutil.rmtree(devices / plan.name, ignore_errors=True)
                 registry.append(registration_from_package(package, vkey))
                 made.append(_place(plan, package, "missing", (), None, None, (vkey,)))
                 continue
