@@ -197,6 +197,7 @@ def comparable_totals(totals: dict, entries: list[bytes]) -> dict:
 
 
 # ---------------------------------------------------------- the evening twice
+@pytest.mark.slow
 def test_sqlite_and_postgresql_with_two_workers_count_the_same_evening(database, workers, tmp_path):
     """The 8-place demo evening (a conflict, a tampered bundle, another election, a QR-only place, a
     missing place, a foreign device, a duplicate) once on the laptop, once on PostgreSQL with two
@@ -263,7 +264,11 @@ def two_places():
     return [counted_day(root / "a", pk1, ["1", "2", "2", "3", "1"]), counted_day(root / "b", pk2, ["3", "3", "1"])]
 
 
-def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(database, workers, two_places, tmp_path):
+@pytest.mark.parametrize("moment", ["finish", "log"])
+def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(moment, database, workers, two_places,
+                                                                       tmp_path):
+    """Killed after verifying and before recording ("finish"), or inside the recording transaction with
+    the receipt's leaf being written and the rows locked ("log")."""
     server = tmp_path / "server"
     web = open_recap(server, database=database, queue="procrastinate", clock=clock)
     web.import_registry(registry_bytes(two_places), by="ketua")
@@ -271,7 +276,7 @@ def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(database
     pause.mkdir()
     # each job pauses 2 s between verifying and recording (the documented test hook); a worker silent
     # for 2 s is taken for dead
-    env = {"BOOTH_RECAP_TEST_PAUSE": "2", "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause),
+    env = {"BOOTH_RECAP_TEST_PAUSE": "2", "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause), "BOOTH_RECAP_TEST_PAUSE_AT": moment,
            "BOOTH_RECAP_WORKER_HEARTBEAT": "0.5", "BOOTH_RECAP_WORKER_STALLED_AFTER": "2"}
     crew = {w.pid: w for w in (workers(database, machine(tmp_path, n, server), env) for n in ("a", "b"))}
     for w in crew.values():
@@ -459,6 +464,7 @@ class Server:
                 self.proc.wait()
 
 
+@pytest.mark.slow
 def test_two_web_processes_share_one_evening_through_postgresql(database, workers, two_places, tmp_path):
     """An upload on one web server, its result on the other's public page; either can stop."""
     import re

@@ -26,8 +26,10 @@ key is not the one the recap's log is signed with refuses to start.
 Test hook (documented, for ``tests/test_recap_pg.py`` only): with
 ``BOOTH_RECAP_TEST_PAUSE=<seconds>`` and ``BOOTH_RECAP_TEST_PAUSE_DIR=<dir>``
 set, a worker that has verified a submission writes ``<dir>/<id>.<pid>`` and
-sleeps that long *before* recording the outcome, so a test can kill it in the
-middle of a job.  ``BOOTH_RECAP_WORKER_HEARTBEAT`` and
+sleeps that long *before* recording the outcome (with
+``BOOTH_RECAP_TEST_PAUSE_AT=log``: inside the recording transaction, the
+receipt's leaf about to be written), so a test can kill it in the middle of
+a job.  ``BOOTH_RECAP_WORKER_HEARTBEAT`` and
 ``BOOTH_RECAP_WORKER_STALLED_AFTER`` (seconds) shorten the heartbeat and the
 stall timeout.
 """
@@ -199,17 +201,32 @@ def _check_key(recap) -> RecapError | None:
 
 
 def _pause_hook(store) -> None:
-    """The documented test hook: pause between verifying a submission and recording its outcome."""
+    """The documented test hook: pause in the middle of a job, where a test can kill the worker.
+
+    ``BOOTH_RECAP_TEST_PAUSE_AT=finish`` (default): after verifying, before recording the outcome;
+    ``=log``: inside the recording transaction, with the receipt's leaf about to be written and the
+    submission's and the log's rows locked (an accepted submission only)."""
     seconds = _env_seconds("BOOTH_RECAP_TEST_PAUSE", 0)
     folder = os.environ.get("BOOTH_RECAP_TEST_PAUSE_DIR")
+    at = os.environ.get("BOOTH_RECAP_TEST_PAUSE_AT", "finish")
     if seconds <= 0 or not folder:
         return
     finish: Callable = store.finish_submission
 
-    def paused(sub, *args, **kwargs):
+    def pause(sub) -> None:
         Path(folder, f"{sub.id}.{os.getpid()}").write_text(sub.sha256)
         time.sleep(seconds)
-        return finish(sub, *args, **kwargs)
+
+    def paused(sub, receipt_entry=None, sign_checkpoint=None):
+        if at == "log" and sign_checkpoint is not None:
+            def slow_sign(size: int, root: bytes) -> str:
+                pause(sub)
+                return sign_checkpoint(size, root)
+
+            return finish(sub, receipt_entry, slow_sign)
+        if at != "log":
+            pause(sub)
+        return finish(sub, receipt_entry, sign_checkpoint)
 
     store.finish_submission = paused
 
