@@ -202,11 +202,15 @@ class PgStore(Store):
         return bytes(row["data"])
 
     def new_submission(self, sub: Submission) -> tuple[Submission, bool]:
+        existing = self.submission_by_hash(sub.sha256)
+        if existing is not None:   # looked up first, so a repeat uses no id (ids stay 1, 2, 3... as in SQLite)
+            return existing, False
         row = submission_to_row(sub)
         del row["id"]
         cols = ", ".join(row)
         values = ", ".join(f"%({k})s" for k in row)
-        # ON CONFLICT waits for a concurrent insert of the same sha256 to commit, then does nothing.
+        # Two machines inserting the same bytes at once: ON CONFLICT waits for the other's insert to
+        # commit, then does nothing.
         created = self._one(f"INSERT INTO {SCHEMA}.submissions ({cols}) VALUES ({values}) "
                             f"ON CONFLICT (sha256) DO NOTHING RETURNING {_COLUMNS}", row)
         if created is not None:
