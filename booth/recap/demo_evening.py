@@ -130,6 +130,14 @@ class DemoRefusal:
 
 
 @dataclass(frozen=True)
+class DemoArrival:
+    """When a file reaches the recap on the demo evening (UTC, ISO 8601 with Z)."""
+
+    file: str                   # relative to out_dir
+    at: str
+
+
+@dataclass(frozen=True)
 class DemoEvening:
     """What :func:`make_demo_evening` made, and where each fault is."""
 
@@ -146,6 +154,11 @@ class DemoEvening:
     refusals: tuple[DemoRefusal, ...]
     registry: Path
     committee_key: str = field(default="")   # the DEMO committee's public signing key (base64)
+    #: every file of bundles/, photos/ and terlambat/ in the order it reaches the recap, with its time:
+    #: report photos soon after the count, bundles as they are driven to the kecamatan office, the
+    #: QR-only places' bundles the next morning (ingest with the recap's clock at each to see the
+    #: evening's progress by hour)
+    arrivals: tuple[DemoArrival, ...] = ()
 
     def place(self, election_id: str) -> DemoPlace:
         return next(p for p in self.places if p.election_id == election_id)
@@ -169,7 +182,8 @@ class DemoEvening:
         return cls(**{**value, "out_dir": out, "places": places, "registry": out / value["registry"],
                       "qr_only": tuple(value["qr_only"]), "missing": tuple(value["missing"]),
                       "duplicate": tuple(value["duplicate"]),
-                      "refusals": tuple(DemoRefusal(**r) for r in value["refusals"])})
+                      "refusals": tuple(DemoRefusal(**r) for r in value["refusals"]),
+                      "arrivals": tuple(DemoArrival(**a) for a in value.get("arrivals", ()))})
 
     def by_state(self, state: str) -> list[DemoPlace]:
         return [p for p in self.places if p.state == state]
@@ -211,6 +225,7 @@ class _Plan:
     fault: Fault | None = None
     package: Path | None = None
     election_id: str = ""
+    closes_at: dt.datetime | None = None
 
 
 def _slug(*parts: str) -> str:
@@ -614,7 +629,8 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
         if folder.exists():
             shutil.rmtree(folder)
         plan.package = _write_package(folder, plan, contests[(plan.kecamatan, plan.pekon)], keys)
-        plan.election_id = load_package(plan.package).election_id
+        loaded = load_package(plan.package)
+        plan.election_id, plan.closes_at = loaded.election_id, loaded.election.closes_at
     (out / "committee-demo.pub").write_text(json.dumps(keys.public.to_json()) + "\n", encoding="utf-8")
 
     registry: list[dict] = []
@@ -712,15 +728,51 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
                                         indent=1) + "\n", encoding="utf-8")
     made.sort(key=lambda p: (p.kabupaten, p.kecamatan, p.pekon, p.tps))
     first, again = sorted((copy, dup_bundle))
+    arrivals = _arrivals(random.Random(f"booth demo evening {seed} arrivals"), plans, made, foreign, (first, again))
     evening = DemoEvening(
         out_dir=out, seed=seed, places=tuple(made), conflict=conflict, tampered=tampered, foreign=foreign,
         other_election=other, qr_only=tuple(p.election_id for p in made if p.fault == "qr_only"),
         missing=tuple(p.election_id for p in made if p.fault == "missing"), duplicate=(first, again),
         refusals=tuple(refusals), registry=registry_path,
-        committee_key=base64.b64encode(keys.public.sign_key).decode())
+        committee_key=base64.b64encode(keys.public.sign_key).decode(), arrivals=arrivals)
     (out / EVENING_FILE).write_text(json.dumps(evening.to_json(), ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")
     return evening
+
+
+def _arrivals(rng: random.Random, plans: list[_Plan], made: list[DemoPlace], foreign: str,
+              duplicate: tuple[str, str]) -> tuple[DemoArrival, ...]:
+    """When each file comes in: a photo of the report within the hour or two after the count, the bundle
+    as the USB stick is driven to the kecamatan (mostly the same afternoon), late bundles next morning."""
+    closes = {p.name: p.closes_at for p in plans}
+    times: dict[str, dt.datetime] = {}
+
+    def driven(after: dt.datetime) -> dt.datetime:
+        return after + dt.timedelta(minutes=45 + min(rng.expovariate(1 / 150), 600))
+
+    for place in made:
+        closed = closes[place.name]
+        assert closed is not None
+        if place.photo:
+            times[place.photo] = closed + dt.timedelta(minutes=rng.uniform(25, 100))
+        for result in place.results:
+            if result.bundle is None:
+                continue
+            if result.bundle.startswith("terlambat/"):
+                # the device's battery was flat: charged overnight, exported next morning
+                morning = dt.datetime.combine(closed.date() + dt.timedelta(days=1), dt.time(8), closed.tzinfo)
+                times[result.bundle] = morning + dt.timedelta(minutes=rng.uniform(0, 150))
+            else:
+                times[result.bundle] = driven(closed)
+    anyone = min(times.values())
+    times[foreign] = driven(anyone)
+    first, again = duplicate
+    times.setdefault(first, driven(anyone))
+    times.setdefault(again, driven(anyone))
+    if times[again] <= times[first]:
+        times[again] = times[first] + dt.timedelta(minutes=rng.uniform(10, 90))   # sent once more, to be sure
+    order = sorted(times.items(), key=lambda item: (item[1], item[0]))
+    return tuple(DemoArrival(file, when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) for file, when in order)
 
 
 def _place(plan: _Plan, package, state: str, results: tuple[DemoResult, ...], photo: str | None,
@@ -735,6 +787,7 @@ def _place(plan: _Plan, package, state: str, results: tuple[DemoResult, ...], ph
 __all__ = [
     "AREAS",
     "KABUPATEN",
+    "DemoArrival",
     "DemoEvening",
     "DemoPlace",
     "DemoRefusal",
