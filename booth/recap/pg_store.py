@@ -85,6 +85,17 @@ INSERT INTO {SCHEMA}.meta (key, value) VALUES ('registry_version', '0') ON CONFL
 """
 
 
+def nul_free(params: tuple | dict) -> tuple | dict:
+    """PostgreSQL text cannot hold NUL (U+0000), which SQLite keeps: a NUL in free text (a crafted
+    upload's file name, a decision's reason) is written as U+FFFD instead of failing the request."""
+    def clean(v: Any) -> Any:
+        return v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v
+
+    if isinstance(params, dict):
+        return {k: clean(v) for k, v in params.items()}
+    return tuple(clean(v) for v in params)
+
+
 def connect_error(url: str, exc: Exception) -> RecapError:
     """Words for a database that cannot be reached or used (the URL without its password)."""
     shown = redact(url)
@@ -141,15 +152,15 @@ class PgStore(Store):
     # One statement outside a transaction (autocommit), or a transaction when writing depends on reading.
     def _one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         with self._pool.connection() as conn:
-            return conn.execute(sql.encode(), params).fetchone()
+            return conn.execute(sql.encode(), nul_free(params)).fetchone()
 
     def _all(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         with self._pool.connection() as conn:
-            return conn.execute(sql.encode(), params).fetchall()
+            return conn.execute(sql.encode(), nul_free(params)).fetchall()
 
     def _run(self, sql: str, params: tuple | dict = ()) -> int:
         with self._pool.connection() as conn:
-            return conn.execute(sql.encode(), params).rowcount
+            return conn.execute(sql.encode(), nul_free(params)).rowcount
 
     # ------------------------------------------------------------- registry
     _BUMP_REGISTRY = (f"UPDATE {SCHEMA}.meta SET value = (value::bigint + 1)::text "
@@ -164,7 +175,7 @@ class PgStore(Store):
                          "%(tps)s, %(data)s) "
                          "ON CONFLICT (fingerprint) DO UPDATE SET election_id = EXCLUDED.election_id, "
                          "kabupaten = EXCLUDED.kabupaten, kecamatan = EXCLUDED.kecamatan, pekon = EXCLUDED.pekon, "
-                         "tps = EXCLUDED.tps, data = EXCLUDED.data".encode(), row)
+                         "tps = EXCLUDED.tps, data = EXCLUDED.data".encode(), nul_free(row))
             conn.execute(self._BUMP_REGISTRY.encode())
 
     def remove_registration(self, fingerprint: str) -> bool:
@@ -230,7 +241,7 @@ class PgStore(Store):
                     assert sign_checkpoint is not None
                     row["receipt_index"] = self._append(conn, receipt_entry, sign_checkpoint)[0]
                 sets = ", ".join(f"{k} = %({k})s" for k in _FINISH_KEYS)
-                conn.execute(f"UPDATE {SCHEMA}.submissions SET {sets} WHERE id = %(id)s".encode(), row)
+                conn.execute(f"UPDATE {SCHEMA}.submissions SET {sets} WHERE id = %(id)s".encode(), nul_free(row))
                 conn.execute("SELECT pg_notify(%s, %s)", (FINISHED_CHANNEL, str(sub.id)))
         stored = self.submission(sub.id)
         assert stored is not None
