@@ -44,11 +44,14 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
+import os
 import random
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -600,15 +603,98 @@ def _shoot(report: Image.Image, rng: random.Random) -> bytes:
 
 
 # ----------------------------------------------------------------- evening
+def _make_place(job: tuple[_Plan, _Contest, Path, Path, int]) -> tuple[DemoPlace, list[dict], list[DemoRefusal]]:
+    """One polling place's day (or two, or none), its files, its registrations and the refusals it plants.
+
+    Runs in a worker process: everything it needs comes in ``job``, its randomness from the plan's seed.
+    """
+    from booth.election_package import load_package
+    from booth.recap.registry import registration_from_package
+
+    plan, contest, out, devices, seed = job
+    keys = _committee_keys(seed)
+    registry: list[dict] = []
+    refusals: list[DemoRefusal] = []
+    assert plan.package is not None
+    day_rng = random.Random(plan.seed)
+    package = load_package(plan.package)
+    results: list[DemoResult] = []
+    photo = late = None
+    state = "verified"
+    if plan.fault == "missing":
+        # the device was provisioned and registered, but its results never came (a flat battery)
+        svc, _ = _provision(devices / plan.name, plan.package)
+        vkey = svc.ledger.key.verifier_key()
+        svc.close()
+        shutil.rmtree(devices / plan.name, ignore_errors=True)
+        registry.append(registration_from_package(package, vkey))
+        return _place(plan, package, "missing", (), None, None, (vkey,)), registry, refusals
+    if plan.fault == "other_election":
+        # the device kept the rehearsal's package: registered for the real one, reporting the other
+        rehearsal = _write_package(devices / (plan.name + "-latihan"), plan, contest, keys, rehearsal=True)
+        bundle = f"bundles/{plan.name}.zip"
+        day = _run_day(devices / plan.name, rehearsal, _choices(day_rng, contest, plan.dpt), out / bundle,
+                       render=True)
+        registry.append(registration_from_package(package, day.verifier_key))
+        assert day.report is not None
+        photo = f"photos/{plan.name}.jpg"
+        (out / photo).write_bytes(_shoot(day.report, day_rng))
+        refusals.append(DemoRefusal(bundle, "other_election", plan.election_id,
+                                    "a device loaded with the rehearsal's package"))
+        refusals.append(DemoRefusal(photo, "other_election", plan.election_id,
+                                    "the report printed by that device"))
+        results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle))
+        return _place(plan, package, "refused", tuple(results), photo, None, (day.verifier_key,)), registry, refusals
+    bundle_rel = f"terlambat/{plan.name}.zip" if plan.fault == "qr_only" else f"bundles/{plan.name}.zip"
+    day = _run_day(devices / plan.name, plan.package, _choices(day_rng, contest, plan.dpt), out / bundle_rel,
+                   render=plan.fault != "tampered")
+    registry.append(registration_from_package(package, day.verifier_key))
+    results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle_rel))
+    vkeys = [day.verifier_key]
+    if plan.fault == "tampered":
+        (out / bundle_rel).write_bytes(tamper_bundle((out / bundle_rel).read_bytes()))
+        state = "refused"
+        refusals.append(DemoRefusal(bundle_rel, "invalid", plan.election_id,
+                                    "a ballot's choice changed in the bundle on the USB stick"))
+    else:
+        assert day.report is not None
+        photo = f"photos/{plan.name}.jpg"
+        (out / photo).write_bytes(_shoot(day.report, day_rng))
+    if plan.fault == "qr_only":
+        late = bundle_rel
+        state = "provisional"
+    if plan.fault == "conflict":
+        # a second device set up for the same TPS reports other signed results
+        second = f"bundles/{plan.name}-perangkat-2.zip"
+        day2 = _run_day(devices / (plan.name + "-2"), plan.package, _choices(day_rng, contest, plan.dpt),
+                        out / second, render=False)
+        registry.append(registration_from_package(package, day2.verifier_key))
+        results.append(DemoResult(day2.verifier_key, day2.statement, day2.tally, day2.voted, second))
+        vkeys.append(day2.verifier_key)
+        state = "conflict"
+    return _place(plan, package, state, tuple(results), photo, late, tuple(vkeys)), registry, refusals
+
+
+def _run_jobs(jobs: list, workers: int | None) -> list[tuple[DemoPlace, list[dict], list[DemoRefusal]]]:
+    """Every place's day, on ``workers`` processes (default: two, or one on a one-core machine)."""
+    count = min(workers if workers is not None else min(2, os.cpu_count() or 1), len(jobs))
+    if count <= 1:
+        return [_make_place(job) for job in jobs]
+    # spawn: a fresh interpreter each (the caller may hold open databases and threads)
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_make_place, jobs))
+
+
 def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | None = None,
-                      seed: int = 2026) -> DemoEvening:
+                      seed: int = 2026, workers: int | None = None) -> DemoEvening:
     """Make the demo evening in ``out_dir`` (see the module docstring) and say what is where.
 
     ``places``: registered polling places (at least 6); ``voters``: the DPT of every TPS (default: 30
-    to 70 each, 65-92% of whom vote, so 40 places are made in well under a minute).
+    to 70 each, 65-92% of whom vote, so 40 places are made in well under a minute); ``workers``: processes
+    running the days (default 2; 1 runs them here).
     """
     from booth.election_package import load_package
-    from booth.recap.registry import REGISTRY_FORMAT, registration_from_package
+    from booth.recap.registry import REGISTRY_FORMAT
 
     out = Path(out_dir)
     for sub in ("bundles", "photos", "terlambat"):
@@ -633,81 +719,21 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
         plan.election_id, plan.closes_at = loaded.election_id, loaded.election.closes_at
     (out / "committee-demo.pub").write_text(json.dumps(keys.public.to_json()) + "\n", encoding="utf-8")
 
-    registry: list[dict] = []
-    made: list[DemoPlace] = []
-    refusals: list[DemoRefusal] = []
-    conflict = tampered = other = ""
-    verified_names: list[tuple[str, str]] = []   # (name, bundle) of places that end verified
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="booth-demo-devices-", dir=shm if shm.is_dir() else None) as work:
         devices = Path(work)
-        for plan in plans:
-            assert plan.package is not None
-            contest = contests[(plan.kecamatan, plan.pekon)]
-            day_rng = random.Random(plan.seed)
-            package = load_package(plan.package)
-            results: list[DemoResult] = []
-            photo = late = None
-            state = "verified"
-            if plan.fault == "missing":
-                # the device was provisioned and registered, but its results never came (a flat battery)
-                svc, _ = _provision(devices / plan.name, plan.package)
-                vkey = svc.ledger.key.verifier_key()
-                svc.close()
-                shutil.rmtree(devices / plan.name, ignore_errors=True)
-                registry.append(registration_from_package(package, vkey))
-                made.append(_place(plan, package, "missing", (), None, None, (vkey,)))
-                continue
-            if plan.fault == "other_election":
-                # the device kept the rehearsal's package: registered for the real one, reporting the other
-                rehearsal = _write_package(devices / (plan.name + "-latihan"), plan, contest, keys, rehearsal=True)
-                bundle = f"bundles/{plan.name}.zip"
-                day = _run_day(devices / plan.name, rehearsal, _choices(day_rng, contest, plan.dpt), out / bundle,
-                               render=True)
-                registry.append(registration_from_package(package, day.verifier_key))
-                assert day.report is not None
-                photo = f"photos/{plan.name}.jpg"
-                (out / photo).write_bytes(_shoot(day.report, day_rng))
-                other = bundle
-                refusals.append(DemoRefusal(bundle, "other_election", plan.election_id,
-                                            "a device loaded with the rehearsal's package"))
-                refusals.append(DemoRefusal(photo, "other_election", plan.election_id,
-                                            "the report printed by that device"))
-                results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle))
-                made.append(_place(plan, package, "refused", tuple(results), photo, None, (day.verifier_key,)))
-                continue
-            bundle_rel = f"terlambat/{plan.name}.zip" if plan.fault == "qr_only" else f"bundles/{plan.name}.zip"
-            day = _run_day(devices / plan.name, plan.package, _choices(day_rng, contest, plan.dpt), out / bundle_rel,
-                           render=plan.fault != "tampered")
-            registry.append(registration_from_package(package, day.verifier_key))
-            results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle_rel))
-            vkeys = [day.verifier_key]
-            if plan.fault == "tampered":
-                (out / bundle_rel).write_bytes(tamper_bundle((out / bundle_rel).read_bytes()))
-                tampered = bundle_rel
-                state = "refused"
-                refusals.append(DemoRefusal(bundle_rel, "invalid", plan.election_id,
-                                            "a ballot's choice changed in the bundle on the USB stick"))
-            else:
-                assert day.report is not None
-                photo = f"photos/{plan.name}.jpg"
-                (out / photo).write_bytes(_shoot(day.report, day_rng))
-            if plan.fault == "qr_only":
-                late = bundle_rel
-                state = "provisional"
-            if plan.fault == "conflict":
-                # a second device set up for the same TPS reports other signed results
-                second = f"bundles/{plan.name}-perangkat-2.zip"
-                day2 = _run_day(devices / (plan.name + "-2"), plan.package, _choices(day_rng, contest, plan.dpt),
-                                out / second, render=False)
-                registry.append(registration_from_package(package, day2.verifier_key))
-                results.append(DemoResult(day2.verifier_key, day2.statement, day2.tally, day2.voted, second))
-                vkeys.append(day2.verifier_key)
-                conflict = plan.election_id
-                state = "conflict"
-            if state == "verified":
-                verified_names.append((plan.name, bundle_rel))
-            made.append(_place(plan, package, state, tuple(results), photo, late, tuple(vkeys)))
+        jobs = [(plan, contests[(plan.kecamatan, plan.pekon)], out, devices, seed) for plan in plans]
+        made: list[DemoPlace] = []
+        registry: list[dict] = []
+        refusals: list[DemoRefusal] = []
+        for place, regs, planted in _run_jobs(jobs, workers):
+            made.append(place)
+            registry += regs
+            refusals += planted
+        conflict = next(p.election_id for p in made if p.fault == "conflict")
+        tampered = next(f"bundles/{p.name}.zip" for p in made if p.fault == "tampered")
+        other = next(f"bundles/{p.name}.zip" for p in made if p.fault == "other_election")
+        verified_names = [(p.name, f"bundles/{p.name}.zip") for p in made if p.state == "verified"]
 
         # a device nobody registered, claiming a verified place's TPS; and one bundle copied twice
         target_name, _ = verified_names[rng.randrange(len(verified_names))]
