@@ -33,6 +33,11 @@ Deterministic for a seed: the areas, names, DPTs, votes, tallies, faults and
 file names are the same every time, and so are the election IDs (the DEMO
 committee key is derived from the seed).  Device keys and ballot IDs are made
 fresh by the booth, as on a real day, so bundle bytes differ between runs.
+``DemoEvening.arrivals`` says when each file reaches the recap (photos soon
+after the count, bundles through the afternoon, late bundles next morning).
+
+The days run on two processes (spawned): a script calling this needs the usual
+``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
