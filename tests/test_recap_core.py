@@ -282,6 +282,20 @@ def test_progress_by_hour_against_the_committees_targets(evening, tmp_path):
     r.close()
 
 
+def test_a_place_counted_by_its_qr_is_verified_only_from_the_hour_its_bundle_came(evening, tmp_path):
+    clock = Clock(dt.datetime(2025, 11, 16, 7, 20, tzinfo=dt.timezone.utc))   # 14:20 WIB: the photo of the QR
+    r = open_recap(tmp_path / "r", workers=0, clock=clock)
+    r.import_registry(evening["registry"], by="ketua")
+    day = evening["days"]["suk1"]
+    r.submit_statement(day.statement)
+    clock.when = dt.datetime(2025, 11, 16, 10, 30, tzinfo=dt.timezone.utc)   # 17:30 WIB: the USB stick
+    r.submit_bundle(day.bundle)
+    points = {p.hour: (p.counted, p.verified) for p in r.progress().points}
+    assert points["14:00"] == (1, 0) and points["16:00"] == (1, 0), "counted from its QR, not yet verified"
+    assert points["17:00"] == (1, 1)
+    r.close()
+
+
 def test_verification_runs_in_worker_processes_and_a_restart_resumes_queued_work(evening, tmp_path):
     days = evening["days"]
     r = open_recap(tmp_path / "r", workers=2)
