@@ -350,7 +350,7 @@ def evenings(draw) -> list[dict]:
             voters = sum(tally.values()) if tally else None
             dptb = draw(st.integers(0, 5)) if counted else None
             places.append({
-                "verifier_key": draw(st.sampled_from(KEYS)), "election_id": secrets_hex(draw), "title": f"Pilkades {pekon}",
+                "verifier_key": draw(st.sampled_from(KEYS)), "election_id": election_hex(draw, len(places)), "title": f"Pilkades {pekon}",
                 "provinsi": "Lampung", "kabupaten": kab, "kecamatan": kec, "pekon": pekon, "tps": tps,
                 "dpt": (voters or 0) + draw(st.integers(0, 50)), "allow_blank": blank, "candidates": candidates,
                 "state": state, "tally": tally, "total": voters - tally.get("blank", 0) if tally else None,
@@ -361,8 +361,10 @@ def evenings(draw) -> list[dict]:
     return places
 
 
-def secrets_hex(draw) -> str:
-    return draw(st.binary(min_size=32, max_size=32)).hex()
+def election_hex(draw, index: int) -> str:
+    """A TPS's election ID: unique, as the SHA-256 of its own package is (the registry refuses a second
+    polling place with the same election)."""
+    return hashlib.sha256(draw(st.binary(max_size=8)) + index.to_bytes(4, "big")).hexdigest()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
