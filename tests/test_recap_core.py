@@ -370,3 +370,26 @@ def test_a_data_directory_that_cannot_be_used_is_said_so(tmp_path):
         open_recap(damaged, workers=0)
 
 
+
+
+def test_a_recap_key_swapped_under_its_log_is_refused_before_it_signs_anything(evening, tmp_path):
+    r = open_recap(tmp_path / "r", workers=0)
+    r.import_registry(evening["registry"], by="ketua")
+    r.submit_bundle(evening["days"]["suk1"].bundle)
+    checkpoint = r.checkpoint()
+    r.close()
+    (tmp_path / "r" / "recap.key").unlink()
+    from booth.recap.receipts import RecapKey
+
+    RecapKey.load_or_create(tmp_path / "r" / "recap.key")   # another machine's key, copied in by mistake
+    with pytest.raises(RecapError) as refused:
+        open_recap(tmp_path / "r", workers=0)
+    assert refused.value.code == "wrong_key" and "recap.key" in refused.value.en
+    (tmp_path / "r" / "recap.pub").unlink()
+    with pytest.raises(RecapError):
+        open_recap(tmp_path / "r", workers=0)
+    from booth.recap.store import SqliteStore
+
+    store = SqliteStore(tmp_path / "r" / "recap.sqlite")
+    assert store.latest_checkpoint() == checkpoint, "nothing was signed with the wrong key"
+    store.close()

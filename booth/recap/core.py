@@ -156,6 +156,10 @@ class Recap:
         if not pub.exists():
             pub.write_text(key.verifier_key() + "\n")
         recap = cls(data_dir, store, key, database=database, clock=clock)
+        problem = recap.key_problem()
+        if problem is not None:
+            store.close()
+            raise problem
         if queue == "procrastinate":
             from booth.recap.queue import ProcrastinateQueue
 
@@ -164,6 +168,32 @@ class Recap:
             count = workers if workers is not None else max(1, min(4, (os.cpu_count() or 1)))
             recap.queue = LocalQueue(data_dir, database, count)
         return recap
+
+    def key_problem(self) -> RecapError | None:
+        """The recap key in the data directory must be the one the recap's log is signed with.
+
+        The first process to open a store claims it for its key; a web process or worker started
+        with another machine's key (a shared PostgreSQL database) is refused before it signs anything."""
+        from booth.ledger import note
+
+        mine = self.verifier_key()
+        claimed = self.store.setting("recap_key")
+        if claimed is not None and claimed != mine:
+            return RecapError("Kunci rekap di --data bukan kunci rekap ini; salin recap.key dari server rekap",
+                              "The recap key in --data is not this recap's key; copy recap.key from the recap server",
+                              code="wrong_key")
+        latest = self.store.latest_checkpoint()
+        if latest is not None:
+            try:
+                name, public = note.parse_verifier_key(mine)
+                note.open_checkpoint(latest, name, public)
+            except note.NoteError:
+                return RecapError("Log rekap ditandatangani kunci lain; salin recap.key dari server rekap ke --data",
+                                  "The recap's log is signed by another key; copy recap.key from the recap server "
+                                  "into --data", code="wrong_key")
+        if claimed is None:
+            self.store.set_setting("recap_key", mine)
+        return None
 
     def close(self) -> None:
         self.queue.close()

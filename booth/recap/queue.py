@@ -176,30 +176,6 @@ def _env_seconds(name: str, default: float) -> float:
         return default
 
 
-def _check_key(recap) -> RecapError | None:
-    """The worker's recap key must be the recap's: the one its log is signed with (and that claimed it)."""
-    from booth.ledger import note
-
-    mine = recap.verifier_key()
-    claimed = recap.store.setting("recap_key")
-    if claimed is not None and claimed != mine:
-        return RecapError("Kunci rekap di --data bukan kunci rekap ini; salin recap.key dari server rekap",
-                          "The recap key in --data is not this recap's key; copy recap.key from the recap server",
-                          code="wrong_key")
-    latest = recap.store.latest_checkpoint()
-    if latest is not None:
-        try:
-            name, public = note.parse_verifier_key(mine)
-            note.open_checkpoint(latest, name, public)
-        except note.NoteError:
-            return RecapError("Log rekap ditandatangani kunci lain; salin recap.key dari server rekap ke --data",
-                              "The recap's log is signed by another key; copy recap.key from the recap server "
-                              "into --data", code="wrong_key")
-    if claimed is None:
-        recap.store.set_setting("recap_key", mine)
-    return None
-
-
 def _pause_hook(store) -> None:
     """The documented test hook: pause in the middle of a job, where a test can kill the worker.
 
@@ -285,9 +261,6 @@ def run_worker(database: str, concurrency: int = 1, *, data_dir: str | Path | No
     except RecapError as exc:
         return refuse(exc)
     try:
-        problem = _check_key(recap)
-        if problem is not None:
-            return refuse(problem)
         ensure_queue_schema(database)
         _pause_hook(recap.store)
         _WORKER_RECAP = recap
