@@ -175,8 +175,18 @@ def through_the_facade(day: dict, copies: list[bytes]) -> tuple[float, float]:
             recap.close()
 
 
-def with_workers(day: dict, copies: list[bytes], workers: int) -> tuple[float, list[float]]:
-    """(bundles per wall second, peak RSS MB of each worker) with a pool of ``workers`` processes."""
+def cpu_of(pid: int) -> float:
+    """CPU seconds of a process and its waited-for children (utime, stime, cutime, cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def with_workers(day: dict, copies: list[bytes], workers: int) -> tuple[float, list[float], float]:
+    """(bundles per wall second, peak RSS MB of each worker, workers' CPU seconds per bundle) with a pool
+    of ``workers`` processes."""
     with tempfile.TemporaryDirectory(prefix="recap-bench-") as work:
         recap = open_recap(Path(work) / "rekap", workers=workers)
         try:
@@ -184,13 +194,16 @@ def with_workers(day: dict, copies: list[bytes], workers: int) -> tuple[float, l
                                               "devices": [day["registration"]]}).encode(), by="bench")
             # warm-up: every worker started and has opened the recap
             recap.submit_bundles([(c, f"warm{i}.zip") for i, c in enumerate(copies[:workers])], source="cli")
+            pool = [p.pid for p in multiprocessing.active_children()]
+            cpu0 = sum(cpu_of(pid) for pid in pool)
             t0 = time.perf_counter()
             outcomes = recap.submit_bundles([(c, f"b{i}.zip") for i, c in enumerate(copies[workers:])],
                                             source="cli")
             elapsed = time.perf_counter() - t0
+            cpu = sum(cpu_of(pid) for pid in pool) - cpu0
             assert all(o.accepted for o in outcomes), [o.submission.reason_en for o in outcomes if not o.accepted]
-            rss = [peak_rss_mb(p.pid) for p in multiprocessing.active_children()]
-            return len(outcomes) / elapsed, [r for r in rss if r is not None]
+            rss = [peak_rss_mb(pid) for pid in pool]
+            return len(outcomes) / elapsed, [r for r in rss if r is not None and r > 20], cpu / len(outcomes)
         finally:
             recap.close()
 
@@ -293,11 +306,12 @@ def main() -> int:
     print("  Worker processes (Recap's local pool, distinct copies of the bundle)")
     pool = {}
     for workers in (1, 2):
-        rate, rss = with_workers(day, copies[: args.copies + workers], workers)
+        rate, rss, cpu = with_workers(day, copies[: args.copies + workers], workers)
         pool[workers] = rate
         rss_text = ", ".join(f"{r:.0f}" for r in rss) or "?"
         print(f"    {workers} worker{'s' if workers > 1 else ' '}: {rate:6.2f} bundles/s wall "
-              f"({rate / pool[1]:.2f}x one worker); worker peak RSS {rss_text} MB")
+              f"({rate / pool[1]:.2f}x one worker), {cpu * 1000:.0f} ms of the workers' CPU per bundle "
+              f"({1 / cpu if cpu else 0:.2f}/s per core); worker peak RSS {rss_text} MB")
 
     print()
     print("  QR-only results statements")

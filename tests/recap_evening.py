@@ -42,20 +42,42 @@ def copy_evening(dest: Path, evening: DemoEvening | None = None) -> Path:
     return Path(dest)
 
 
-def ingest_evening(recap, evening: DemoEvening | None = None, *, by: str = "uji") -> list:
+def ingest_evening(recap, evening: DemoEvening | None = None, *, by: str = "uji", timed: bool = False) -> list:
     """Register the evening's devices and receive every bundle, then every photo (the demo's order).
 
-    Returns the outcomes (photos may give one outcome each; a refused photo raises nothing here: its
-    RecapError is returned in the list instead)."""
+    With ``timed`` every file of ``evening.arrivals`` (the late bundles too) is received one by one at its
+    arrival time (the recap's clock set to it), so progress by hour shows the evening as it went.
+    Returns the outcomes (a refused photo raises nothing here: its RecapError is in the list instead)."""
+    import datetime as dt
+
     from booth.recap.api import RecapError
 
     evening = evening or small_evening()
     recap.import_registry(evening.registry.read_bytes(), by=by)
-    bundles = sorted((evening.out_dir / "bundles").glob("*.zip"))
-    outcomes: list = list(recap.submit_bundles([(p.read_bytes(), p.name) for p in bundles], source="cli", by=by))
-    for photo in sorted((evening.out_dir / "photos").glob("*.jpg")):
+    outcomes: list = []
+
+    def photo(path: Path) -> None:
         try:
-            outcomes.extend(recap.submit_photo(photo.read_bytes(), filename=photo.name, by=by))
+            outcomes.extend(recap.submit_photo(path.read_bytes(), filename=path.name, by=by))
         except RecapError as exc:
             outcomes.append(exc)
+
+    if timed:
+        clock = recap.clock
+        try:
+            for arrival in evening.arrivals:
+                when = dt.datetime.strptime(arrival.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+                recap.clock = lambda when=when: when
+                path = evening.out_dir / arrival.file
+                if path.suffix == ".zip":
+                    outcomes.append(recap.submit_bundle(path.read_bytes(), source="folder", filename=path.name, by=by))
+                else:
+                    photo(path)
+        finally:
+            recap.clock = clock
+        return outcomes
+    bundles = sorted((evening.out_dir / "bundles").glob("*.zip"))
+    outcomes.extend(recap.submit_bundles([(p.read_bytes(), p.name) for p in bundles], source="cli", by=by))
+    for path in sorted((evening.out_dir / "photos").glob("*.jpg")):
+        photo(path)
     return outcomes

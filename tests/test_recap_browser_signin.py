@@ -33,7 +33,10 @@ def server(tmp_path):
     UserBook(tmp_path).add("ani", PASSWORD)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    srv = uvicorn.Server(uvicorn.Config(create_app(None, data_dir=tmp_path), log_level="warning"))
+    from booth.recap.api import open_recap
+
+    recap = open_recap(tmp_path, workers=0)   # an empty recap: the full committee menu, as served
+    srv = uvicorn.Server(uvicorn.Config(create_app(recap), log_level="warning"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -43,6 +46,7 @@ def server(tmp_path):
     srv.should_exit = True
     thread.join(10)
     sock.close()
+    recap.close()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")

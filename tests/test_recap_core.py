@@ -282,6 +282,20 @@ def test_progress_by_hour_against_the_committees_targets(evening, tmp_path):
     r.close()
 
 
+def test_a_place_counted_by_its_qr_is_verified_only_from_the_hour_its_bundle_came(evening, tmp_path):
+    clock = Clock(dt.datetime(2025, 11, 16, 7, 20, tzinfo=dt.timezone.utc))   # 14:20 WIB: the photo of the QR
+    r = open_recap(tmp_path / "r", workers=0, clock=clock)
+    r.import_registry(evening["registry"], by="ketua")
+    day = evening["days"]["suk1"]
+    r.submit_statement(day.statement)
+    clock.when = dt.datetime(2025, 11, 16, 10, 30, tzinfo=dt.timezone.utc)   # 17:30 WIB: the USB stick
+    r.submit_bundle(day.bundle)
+    points = {p.hour: (p.counted, p.verified) for p in r.progress().points}
+    assert points["14:00"] == (1, 0) and points["16:00"] == (1, 0), "counted from its QR, not yet verified"
+    assert points["17:00"] == (1, 1)
+    r.close()
+
+
 def test_verification_runs_in_worker_processes_and_a_restart_resumes_queued_work(evening, tmp_path):
     days = evening["days"]
     r = open_recap(tmp_path / "r", workers=2)
@@ -356,3 +370,26 @@ def test_a_data_directory_that_cannot_be_used_is_said_so(tmp_path):
         open_recap(damaged, workers=0)
 
 
+
+
+def test_a_recap_key_swapped_under_its_log_is_refused_before_it_signs_anything(evening, tmp_path):
+    r = open_recap(tmp_path / "r", workers=0)
+    r.import_registry(evening["registry"], by="ketua")
+    r.submit_bundle(evening["days"]["suk1"].bundle)
+    checkpoint = r.checkpoint()
+    r.close()
+    (tmp_path / "r" / "recap.key").unlink()
+    from booth.recap.receipts import RecapKey
+
+    RecapKey.load_or_create(tmp_path / "r" / "recap.key")   # another machine's key, copied in by mistake
+    with pytest.raises(RecapError) as refused:
+        open_recap(tmp_path / "r", workers=0)
+    assert refused.value.code == "wrong_key" and "recap.key" in refused.value.en
+    (tmp_path / "r" / "recap.pub").unlink()
+    with pytest.raises(RecapError):
+        open_recap(tmp_path / "r", workers=0)
+    from booth.recap.store import SqliteStore
+
+    store = SqliteStore(tmp_path / "r" / "recap.sqlite")
+    assert store.latest_checkpoint() == checkpoint, "nothing was signed with the wrong key"
+    store.close()

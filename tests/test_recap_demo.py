@@ -8,6 +8,7 @@ here from the booths' own signed statements inside the bundles, not from the rec
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -18,8 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from recap_evening import ingest_evening, small_evening
 from service_day import fast_tmp
 
+from booth.recap.api import open_recap
 from booth.recap.demo_evening import DemoEvening, make_demo_evening
 from booth.recap.intake import REASONS
 from booth.results import open_statement
@@ -189,3 +192,31 @@ def test_an_evening_is_never_mixed_into_another_evenings_files(tmp_path):
     with pytest.raises(FileExistsError, match="another demo evening"):
         make_demo_evening(tmp_path, places=6)
     assert [p.name for p in (tmp_path / "bundles").iterdir()] == ["lama.zip"]
+
+
+def test_the_evening_comes_in_over_the_afternoon_and_its_progress_by_hour_shows_it(tmp_path):
+    ev = small_evening()
+    files = {a.file for a in ev.arrivals}
+    assert files == {str(p.relative_to(ev.out_dir)) for p in [*ev.files(), *(ev.out_dir / "terlambat").iterdir()]}
+    when = {a.file: a.at for a in ev.arrivals}
+    for p in ev.places:
+        if p.photo and p.results[0].bundle:
+            assert when[p.photo] < when[p.results[0].bundle], "the photo of the report is sent before the stick"
+    recap = open_recap(tmp_path / "rekap", workers=0)
+    ingest_evening(recap, ev, timed=True)
+    places = {p.election_id: p for p in recap.places()}
+    for p in ev.places:
+        want = "verified" if p.fault == "qr_only" else p.state   # their bundles came next morning
+        assert places[p.election_id].state == want, p.name
+    for eid in ev.qr_only:
+        photo = ev.place(eid).photo
+        assert places[eid].first_counted_at == when[photo], "counted since its photo came"
+    progress = recap.progress(now=dt.datetime(2025, 11, 17, 12, tzinfo=dt.UTC))
+    counted = [pt.counted for pt in progress.points]
+    assert counted == sorted(counted) and counted[0] == 0 and counted[-1] == progress.counted
+    hours_with_news = [pt.hour for pt, before in zip(progress.points[1:], counted) if pt.counted > before]
+    assert len(hours_with_news) >= 2, progress.points
+    assert progress.counted == len(ev.counted_places())
+    by_five = next(pt.counted for pt in progress.points if pt.hour == "16:00")   # counted before 17:00
+    assert 0 < by_five <= progress.counted
+    recap.close()

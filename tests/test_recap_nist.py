@@ -23,11 +23,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from recap_days import counted_day, registry_bytes, scratch, tps_package
 
-from booth.ledger import merkle, note
+from booth.ledger import keys, merkle, note
 from booth.ledger.keys import fingerprint
 from booth.recap import nist
 from booth.recap.api import RecapError, open_recap
@@ -325,3 +326,74 @@ def test_a_bundle_of_another_polling_place_is_refused_by_the_export(evening, tmp
     with pytest.raises(RecapError) as info:
         nist.write_exports(tmp_path / "x", places, [(other, path)])
     assert "another election" in info.value.en
+
+
+# ------------------------------------------------------------------ any evening, written out
+KEYS = [note.verifier_key(keys.origin_for(k.public_key()), k.public_key())
+        for k in (Ed25519PrivateKey.from_private_bytes(bytes([i]) * 32) for i in range(1, 5))]
+AREA_NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+
+
+@st.composite
+def evenings(draw) -> list[dict]:
+    """Registered polling places of one or more kabupaten, each in any state; QR-only results only."""
+    areas = draw(st.lists(st.tuples(AREA_NAMES, AREA_NAMES, AREA_NAMES), min_size=1, max_size=4, unique=True))
+    places = []
+    for kab, kec, pekon in areas:
+        blank = draw(st.booleans())
+        candidates = [{"number": n, "name": draw(AREA_NAMES)} for n in range(1, draw(st.integers(1, 4)) + 1)]
+        for tps in range(1, draw(st.integers(1, 3)) + 1):
+            state = draw(st.sampled_from(["verified", "provisional", "conflict", "refused", "missing"]))
+            counted = state in ("verified", "provisional")
+            options = [str(c["number"]) for c in candidates] + (["blank"] if blank else [])
+            tally = {k: draw(st.integers(0, 400)) for k in options} if counted else None
+            voters = sum(tally.values()) if tally else None
+            dptb = draw(st.integers(0, 5)) if counted else None
+            places.append({
+                "verifier_key": draw(st.sampled_from(KEYS)), "election_id": election_hex(draw, len(places)), "title": f"Pilkades {pekon}",
+                "provinsi": "Lampung", "kabupaten": kab, "kecamatan": kec, "pekon": pekon, "tps": tps,
+                "dpt": (voters or 0) + draw(st.integers(0, 50)), "allow_blank": blank, "candidates": candidates,
+                "state": state, "tally": tally, "total": voters - tally.get("blank", 0) if tally else None,
+                "voters": voters, "dptb": dptb,
+                "counted_at": f"2025-11-16T{draw(st.integers(6, 16)):02d}:{draw(st.integers(0, 59)):02d}:00Z"
+                if counted else None,
+            })
+    return places
+
+
+def election_hex(draw, index: int) -> str:
+    """A TPS's election ID: unique, as the SHA-256 of its own package is (the registry refuses a second
+    polling place with the same election)."""
+    return hashlib.sha256(draw(st.binary(max_size=8)) + index.to_bytes(4, "big")).hexdigest()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(places=evenings())
+def test_any_evening_of_qr_results_writes_valid_exports_whose_totals_add_up(places, tmp_path_factory):
+    if not any(p["counted_at"] for p in places):
+        with pytest.raises(RecapError):
+            nist.write_exports(tmp_path_factory.mktemp("x"), places, [])
+        return
+    out = tmp_path_factory.mktemp("any")
+    paths = nist.write_exports(out, places, [])
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    for doc, schema_file in zip(docs, ("NIST_V2_election_results_reporting.json", "NIST_V0_cast_vote_records.json",
+                                       "NIST_V1_election_event_logging.json")):
+        jsonschema.validate(doc, schema(schema_file), cls=jsonschema.Draft4Validator)
+    err, cvr, eel = docs
+    assert cvr["CVR"] == [] and eel["Device"] == []    # no verified bundle: no ballot, no event
+    ids, refs = ids_and_refs(err)
+    assert len(ids) == len(set(ids)) and refs <= set(ids)
+    units = {u["@id"]: u for u in err["GpUnit"]}
+    for election in err["Election"]:
+        for contest in election["Contest"]:
+            pekon = units[contest["ElectoralDistrictId"]]
+            mine = [p for p in places if p["kabupaten"] == units[election["ElectionScopeId"]]["Name"]
+                    and nist.pekon_id(p["kabupaten"], p["kecamatan"], p["pekon"]) == pekon["@id"]]
+            counted = [p for p in mine if p["state"] in ("verified", "provisional")]
+            for sel in contest["BallotSelection"]:
+                total = next(v["Count"] for v in sel["VoteCounts"] if v["GpUnitId"] == pekon["@id"])
+                assert total == sum(p["tally"][str(sel["SequenceOrder"])] for p in counted)
+            assert pekon["VotersParticipated"] == sum(p["voters"] for p in counted)
+            assert pekon["VotersRegistered"] == sum(p["dpt"] + (p["dptb"] or 0) for p in mine)
+    assert err["GeneratedDate"] == max(p["counted_at"] for p in places if p["counted_at"])

@@ -197,6 +197,7 @@ def comparable_totals(totals: dict, entries: list[bytes]) -> dict:
 
 
 # ---------------------------------------------------------- the evening twice
+@pytest.mark.slow
 def test_sqlite_and_postgresql_with_two_workers_count_the_same_evening(database, workers, tmp_path):
     """The 8-place demo evening (a conflict, a tampered bundle, another election, a QR-only place, a
     missing place, a foreign device, a duplicate) once on the laptop, once on PostgreSQL with two
@@ -263,7 +264,11 @@ def two_places():
     return [counted_day(root / "a", pk1, ["1", "2", "2", "3", "1"]), counted_day(root / "b", pk2, ["3", "3", "1"])]
 
 
-def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(database, workers, two_places, tmp_path):
+@pytest.mark.parametrize("moment", ["finish", "log"])
+def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(moment, database, workers, two_places,
+                                                                       tmp_path):
+    """Killed after verifying and before recording ("finish"), or inside the recording transaction with
+    the receipt's leaf being written and the rows locked ("log")."""
     server = tmp_path / "server"
     web = open_recap(server, database=database, queue="procrastinate", clock=clock)
     web.import_registry(registry_bytes(two_places), by="ketua")
@@ -271,7 +276,7 @@ def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(database
     pause.mkdir()
     # each job pauses 2 s between verifying and recording (the documented test hook); a worker silent
     # for 2 s is taken for dead
-    env = {"BOOTH_RECAP_TEST_PAUSE": "2", "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause),
+    env = {"BOOTH_RECAP_TEST_PAUSE": "2", "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause), "BOOTH_RECAP_TEST_PAUSE_AT": moment,
            "BOOTH_RECAP_WORKER_HEARTBEAT": "0.5", "BOOTH_RECAP_WORKER_STALLED_AFTER": "2"}
     crew = {w.pid: w for w in (workers(database, machine(tmp_path, n, server), env) for n in ("a", "b"))}
     for w in crew.values():
@@ -459,6 +464,7 @@ class Server:
                 self.proc.wait()
 
 
+@pytest.mark.slow
 def test_two_web_processes_share_one_evening_through_postgresql(database, workers, two_places, tmp_path):
     """An upload on one web server, its result on the other's public page; either can stop."""
     import re
@@ -528,7 +534,8 @@ def test_a_worker_without_the_recaps_key_refuses_to_start(database, two_places, 
     stranger = tmp_path / "stranger"
     open_recap(stranger, workers=0).close()   # a recap of its own: another key
     done = booth("worker", "--database", database, "--data", stranger, timeout=60)
-    assert done.returncode == 2 and "another key" in done.stderr, done.stderr
+    # the server claimed the database for its key when it opened it: a worker with another key is refused
+    assert done.returncode == 2 and "not this recap's key" in done.stderr, done.stderr
 
 
 def test_a_database_that_cannot_be_reached_is_said_so_without_its_password(tmp_path):
@@ -545,6 +552,16 @@ def test_a_database_that_cannot_be_reached_is_said_so_without_its_password(tmp_p
         assert "PostgreSQL" in done.stderr and "rahasia" not in done.stderr and "***" in done.stderr
         done = booth("worker", "--database", url, "--data", tmp_path, timeout=60)
         assert done.returncode == 2 and "rahasia" not in done.stderr
+
+
+def test_a_database_holding_another_version_of_the_recap_is_refused_untouched(database, tmp_path):
+    open_recap(tmp_path / "rekap", database=database, workers=0).close()
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("UPDATE booth_recap.meta SET value = '99' WHERE key = 'schema'")
+    done = booth("totals", "--data", tmp_path / "rekap", "--database", database, "--json", timeout=60)
+    assert done.returncode == 2 and "version 99" in done.stderr and "versi 99" in done.stderr
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT value FROM booth_recap.meta WHERE key = 'schema'").fetchone()[0] == "99"
 
 
 # ------------------------------------------------------- the CI's cluster

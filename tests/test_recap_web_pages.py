@@ -501,3 +501,19 @@ def test_every_page_a_member_can_reach_by_its_links_renders(client, recap, eveni
     assert {"/", "/wilayah", "/konflik", "/belum-masuk", "/ditolak", "/perangkat", "/target", "/panitia"} <= seen
     assert any(p.startswith("/tps/") for p in seen) and any(p.startswith("/publik/wilayah/") for p in seen)
     assert any(p.endswith("/tanda-terima") for p in seen) and any(p.endswith(".json") for p in seen)
+
+
+def test_a_big_kabupaten_draws_its_contests_on_their_own_pages_only(client, recap, evening, monkeypatch):
+    from booth.recap.web import pages, public
+
+    token = signed_in(client)
+    upload_evening(client, token, evening, "suk1", "sid1")
+    kab = evening["days"]["suk1"].registration["kabupaten"]
+    assert client.get("/publik/").text.count("<svg") == 3 and client.get(area_url(kab)).text.count("<svg") == 3
+    monkeypatch.setattr(pages, "MAX_CHARTS_PER_PAGE", 2)
+    monkeypatch.setattr(public, "MAX_CHARTS_PER_PAGE", 2)
+    overview, kab_page = client.get("/publik/"), client.get(area_url(kab))
+    assert overview.status_code == kab_page.status_code == 200
+    assert overview.text.count("<svg") == 0 and kab_page.text.count("<svg") == 0
+    assert client.get(area_url(kab, "Pardasuka")).text.count("<svg") == 2       # a kecamatan: still drawn
+    assert client.get(area_url(kab, "Pagelaran", "Sukamaju")).text.count("<svg") == 1

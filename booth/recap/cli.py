@@ -136,12 +136,22 @@ def _open(args, *, workers: int | None = 0, queue: str = "local"):
 
 
 # ------------------------------------------------------------------ intake
-def _describe(outcome, name: str) -> tuple[str, bool]:
+def _describe(outcome, name: str, recap=None) -> tuple[str, bool]:
     sub = outcome.submission
     if outcome.duplicate:
         return f"sudah ada / already received: {name}", True
     if sub.status == "accepted":
-        kind = "bundel terverifikasi / verified bundle" if sub.kind == "bundle" else "QR (sementara / provisional)"
+        if sub.kind == "bundle":
+            kind = "bundel terverifikasi / verified bundle"
+        else:
+            # A statement counts the place provisionally only until its bundle is in: say which it is.
+            place = recap.place(sub.election_id) if recap is not None and sub.election_id else None
+            if place is not None and place.state == "verified":
+                kind = "QR, TPS sudah terverifikasi dengan bundelnya / QR, the place is already verified by its bundle"
+            elif place is not None and place.state == "conflict":
+                kind = "QR, TPS dalam konflik / QR, the place is in conflict"
+            else:
+                kind = "QR (sementara / provisional)"
         return f"diterima / accepted: {name} — {kind}, tanda terima / receipt #{sub.receipt_index}", True
     return f"DITOLAK / REFUSED: {name} — {sub.reason_id} / {sub.reason_en}", False
 
@@ -187,7 +197,7 @@ def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progres
             bar.update(1)
 
         for outcome, (_, name) in zip(recap.submit_bundles(bundles, source=source, by=by, progress=done), bundles):
-            line, good = _describe(outcome, name)
+            line, good = _describe(outcome, name, recap)
             lines.append(line)
             ok &= good
         for path in others:
@@ -202,7 +212,7 @@ def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progres
                     raise RecapError("jenis berkas tidak dikenal (.zip, .jpg, .png, .webp, .txt)",
                                      "unknown kind of file (.zip, .jpg, .png, .webp, .txt)")
                 for outcome in outcomes:
-                    line, good = _describe(outcome, str(path))
+                    line, good = _describe(outcome, str(path), recap)
                     lines.append(line)
                     ok &= good
             except RecapError as exc:
@@ -604,13 +614,16 @@ def cmd_demo(args) -> int:
         print("Membuat malam demo / making the demo evening "
               f"({args.places} TPS; beberapa menit / a few minutes)...", flush=True)
         started = time.monotonic()
-        evening = make_demo_evening(data_dir, places=args.places, voters=args.voters)
+        try:
+            evening = make_demo_evening(data_dir, places=args.places, voters=args.voters)
+        except (ValueError, FileExistsError) as exc:
+            _err(f"demo tidak bisa dibuat: {exc}", f"the demo cannot be made: {exc}")
+            return 2
         print(f"  {len(list((data_dir / 'bundles').glob('*.zip')))} bundel, "
               f"{len(list((data_dir / 'photos').glob('*')))} foto ({time.monotonic() - started:.0f} s)", flush=True)
         recap.import_registry((data_dir / "registry.json").read_bytes(), by="demo")
         recap.set_targets([Target("17:00", 0.8), Target("24:00", 1.0)], by="demo")
-        files = sorted((data_dir / "bundles").glob("*.zip")) + sorted((data_dir / "photos").glob("*"))
-        code = ingest_files(recap, files, source="demo", by="demo")
+        code = _ingest_as_it_arrived(recap, evening)
         print(f"(Penolakan di atas memang bagian dari demo / the refusals above are part of the demo: {code})")
         password = _demo_login(data_dir, secrets.token_urlsafe(9))
         del evening
@@ -624,6 +637,34 @@ def cmd_demo(args) -> int:
         print(f"Masuk sebagai / sign in as: panitia / {password}")
     recap = open_recap(data_dir, workers=None)
     return serve_recap(recap, host, port)
+
+
+def _ingest_as_it_arrived(recap, evening) -> int:
+    """Receive the demo's files one by one at their arrival times, so progress by hour shows an afternoon.
+
+    The bundles that only arrive the next morning (``terlambat/``) stay out: their places stay
+    provisional (QR only) in the demo, as they would be at midnight."""
+    import datetime as dt
+
+    from tqdm import tqdm
+
+    arrivals = [a for a in evening.arrivals if not a.file.startswith("terlambat/")]
+    clock = recap.clock
+    ok = True
+    lines: list[str] = []
+    try:
+        for arrival in tqdm(arrivals, desc="menerima / receiving", unit="berkas", disable=not sys.stderr.isatty()):
+            when = dt.datetime.strptime(arrival.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            recap.clock = lambda when=when: when
+            good, more = ingest_lines(recap, [evening.out_dir / arrival.file], source="demo", by="demo",
+                                      progress=False)
+            ok &= good
+            lines += more
+    finally:
+        recap.clock = clock
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
 
 
 def _demo_login(data_dir: Path, password: str) -> str:

@@ -156,6 +156,10 @@ class Recap:
         if not pub.exists():
             pub.write_text(key.verifier_key() + "\n")
         recap = cls(data_dir, store, key, database=database, clock=clock)
+        problem = recap.key_problem()
+        if problem is not None:
+            store.close()
+            raise problem
         if queue == "procrastinate":
             from booth.recap.queue import ProcrastinateQueue
 
@@ -164,6 +168,32 @@ class Recap:
             count = workers if workers is not None else max(1, min(4, (os.cpu_count() or 1)))
             recap.queue = LocalQueue(data_dir, database, count)
         return recap
+
+    def key_problem(self) -> RecapError | None:
+        """The recap key in the data directory must be the one the recap's log is signed with.
+
+        The first process to open a store claims it for its key; a web process or worker started
+        with another machine's key (a shared PostgreSQL database) is refused before it signs anything."""
+        from booth.ledger import note
+
+        mine = self.verifier_key()
+        claimed = self.store.setting("recap_key")
+        if claimed is not None and claimed != mine:
+            return RecapError("Kunci rekap di --data bukan kunci rekap ini; salin recap.key dari server rekap",
+                              "The recap key in --data is not this recap's key; copy recap.key from the recap server",
+                              code="wrong_key")
+        latest = self.store.latest_checkpoint()
+        if latest is not None:
+            try:
+                name, public = note.parse_verifier_key(mine)
+                note.open_checkpoint(latest, name, public)
+            except note.NoteError:
+                return RecapError("Log rekap ditandatangani kunci lain; salin recap.key dari server rekap ke --data",
+                                  "The recap's log is signed by another key; copy recap.key from the recap server "
+                                  "into --data", code="wrong_key")
+        if claimed is None:
+            self.store.set_setting("recap_key", mine)
+        return None
 
     def close(self) -> None:
         self.queue.close()
@@ -304,7 +334,7 @@ class Recap:
         try:
             payloads = statements_in_image(data)
         except PhotoError as exc:
-            raise RecapError(exc.id, exc.en, code="photo") from None
+            raise RecapError(exc.id, exc.en, code=exc.code) from None
         texts = join_parts(payloads)
         return [self.submit_statement(t, source=source, filename=filename, by=by) for t in texts]
 
@@ -533,23 +563,25 @@ class Recap:
         places = self.places()
         day = self.evening_date(places)
         start = dt.datetime.combine(day, dt.time(12, 0), tz)
-        times = sorted((parse_utc(p.first_counted_at), p.state == "verified") for p in places if p.first_counted_at)
-        last = max([now.astimezone(tz)] + [t for t, _ in times])
+        times = sorted(parse_utc(p.first_counted_at) for p in places if p.first_counted_at)
+        # A place counts as verified from the hour its bundle arrived, which may be later than its QR.
+        verified_times = sorted(t for p in places if p.state == "verified" and (t := _verified_at(p)) is not None)
+        last = max([now.astimezone(tz)] + times)
         end = min(max(last, start + dt.timedelta(hours=1)), dt.datetime.combine(day, dt.time(0), tz) + dt.timedelta(days=2))
         total = len(places)
         points = []
         hour = start
         while hour < end:
             nxt = hour + dt.timedelta(hours=1)
-            counted = sum(1 for t, _ in times if t < nxt)
-            verified = sum(1 for t, v in times if t < nxt and v)
+            counted = sum(1 for t in times if t < nxt)
+            verified = sum(1 for t in verified_times if t < nxt)
             points.append(ProgressPoint(hour.strftime("%H:00") if hour.date() == day else hour.strftime("%d/%m %H:00"),
                                         counted, verified, counted / total if total else 0.0))
             hour = nxt
         results = []
         for t in self.targets():
             due = _target_time(day, t.at, tz)
-            counted_by = sum(1 for when, _ in times if when <= due)
+            counted_by = sum(1 for when in times if when <= due)
             met = None if now < due and counted_by < t.share * total else counted_by >= t.share * total
             results.append((t, met))
         counted_now = sum(1 for p in places if p.state in ("verified", "provisional"))
@@ -619,6 +651,12 @@ def _checkpoint_for(latest: str, entries: list[bytes], key: RecapKey) -> str:
     if size == len(entries):
         return latest
     return key.sign_checkpoint(len(entries), merkle.root([merkle.leaf_hash(e) for e in entries]))
+
+
+def _verified_at(place: Place) -> dt.datetime | None:
+    """When the first accepted bundle of ``place`` arrived (UTC), or None."""
+    bundles = [s.received_at for s in place.submissions if s.kind == "bundle" and s.status == "accepted"]
+    return parse_utc(min(bundles)) if bundles else None
 
 
 def _valid_hhmm(text: str) -> bool:

@@ -33,6 +33,11 @@ Deterministic for a seed: the areas, names, DPTs, votes, tallies, faults and
 file names are the same every time, and so are the election IDs (the DEMO
 committee key is derived from the seed).  Device keys and ballot IDs are made
 fresh by the booth, as on a real day, so bundle bytes differ between runs.
+``DemoEvening.arrivals`` says when each file reaches the recap (photos soon
+after the count, bundles through the afternoon, late bundles next morning).
+
+The days run on two processes (spawned): a script calling this needs the usual
+``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
@@ -44,11 +49,14 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
+import os
 import random
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +138,14 @@ class DemoRefusal:
 
 
 @dataclass(frozen=True)
+class DemoArrival:
+    """When a file reaches the recap on the demo evening (UTC, ISO 8601 with Z)."""
+
+    file: str                   # relative to out_dir
+    at: str
+
+
+@dataclass(frozen=True)
 class DemoEvening:
     """What :func:`make_demo_evening` made, and where each fault is."""
 
@@ -146,6 +162,11 @@ class DemoEvening:
     refusals: tuple[DemoRefusal, ...]
     registry: Path
     committee_key: str = field(default="")   # the DEMO committee's public signing key (base64)
+    #: every file of bundles/, photos/ and terlambat/ in the order it reaches the recap, with its time:
+    #: report photos soon after the count, bundles as they are driven to the kecamatan office, the
+    #: QR-only places' bundles the next morning (ingest with the recap's clock at each to see the
+    #: evening's progress by hour)
+    arrivals: tuple[DemoArrival, ...] = ()
 
     def place(self, election_id: str) -> DemoPlace:
         return next(p for p in self.places if p.election_id == election_id)
@@ -169,7 +190,8 @@ class DemoEvening:
         return cls(**{**value, "out_dir": out, "places": places, "registry": out / value["registry"],
                       "qr_only": tuple(value["qr_only"]), "missing": tuple(value["missing"]),
                       "duplicate": tuple(value["duplicate"]),
-                      "refusals": tuple(DemoRefusal(**r) for r in value["refusals"])})
+                      "refusals": tuple(DemoRefusal(**r) for r in value["refusals"]),
+                      "arrivals": tuple(DemoArrival(**a) for a in value.get("arrivals", ()))})
 
     def by_state(self, state: str) -> list[DemoPlace]:
         return [p for p in self.places if p.state == state]
@@ -211,6 +233,7 @@ class _Plan:
     fault: Fault | None = None
     package: Path | None = None
     election_id: str = ""
+    closes_at: dt.datetime | None = None
 
 
 def _slug(*parts: str) -> str:
@@ -422,6 +445,8 @@ def _run_day(state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_
                     int(results["counts"]["voted"]), report)
     finally:
         svc.close()
+        # the bundle holds the day; the device's state goes (a few MB each: /dev/shm may be small)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def _choices(rng: random.Random, contest: _Contest, dpt: int) -> list[str]:
@@ -583,15 +608,98 @@ def _shoot(report: Image.Image, rng: random.Random) -> bytes:
 
 
 # ----------------------------------------------------------------- evening
+def _make_place(job: tuple[_Plan, _Contest, Path, Path, int]) -> tuple[DemoPlace, list[dict], list[DemoRefusal]]:
+    """One polling place's day (or two, or none), its files, its registrations and the refusals it plants.
+
+    Runs in a worker process: everything it needs comes in ``job``, its randomness from the plan's seed.
+    """
+    from booth.election_package import load_package
+    from booth.recap.registry import registration_from_package
+
+    plan, contest, out, devices, seed = job
+    keys = _committee_keys(seed)
+    registry: list[dict] = []
+    refusals: list[DemoRefusal] = []
+    assert plan.package is not None
+    day_rng = random.Random(plan.seed)
+    package = load_package(plan.package)
+    results: list[DemoResult] = []
+    photo = late = None
+    state = "verified"
+    if plan.fault == "missing":
+        # the device was provisioned and registered, but its results never came (a flat battery)
+        svc, _ = _provision(devices / plan.name, plan.package)
+        vkey = svc.ledger.key.verifier_key()
+        svc.close()
+        shutil.rmtree(devices / plan.name, ignore_errors=True)
+        registry.append(registration_from_package(package, vkey))
+        return _place(plan, package, "missing", (), None, None, (vkey,)), registry, refusals
+    if plan.fault == "other_election":
+        # the device kept the rehearsal's package: registered for the real one, reporting the other
+        rehearsal = _write_package(devices / (plan.name + "-latihan"), plan, contest, keys, rehearsal=True)
+        bundle = f"bundles/{plan.name}.zip"
+        day = _run_day(devices / plan.name, rehearsal, _choices(day_rng, contest, plan.dpt), out / bundle,
+                       render=True)
+        registry.append(registration_from_package(package, day.verifier_key))
+        assert day.report is not None
+        photo = f"photos/{plan.name}.jpg"
+        (out / photo).write_bytes(_shoot(day.report, day_rng))
+        refusals.append(DemoRefusal(bundle, "other_election", plan.election_id,
+                                    "a device loaded with the rehearsal's package"))
+        refusals.append(DemoRefusal(photo, "other_election", plan.election_id,
+                                    "the report printed by that device"))
+        results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle))
+        return _place(plan, package, "refused", tuple(results), photo, None, (day.verifier_key,)), registry, refusals
+    bundle_rel = f"terlambat/{plan.name}.zip" if plan.fault == "qr_only" else f"bundles/{plan.name}.zip"
+    day = _run_day(devices / plan.name, plan.package, _choices(day_rng, contest, plan.dpt), out / bundle_rel,
+                   render=plan.fault != "tampered")
+    registry.append(registration_from_package(package, day.verifier_key))
+    results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle_rel))
+    vkeys = [day.verifier_key]
+    if plan.fault == "tampered":
+        (out / bundle_rel).write_bytes(tamper_bundle((out / bundle_rel).read_bytes()))
+        state = "refused"
+        refusals.append(DemoRefusal(bundle_rel, "invalid", plan.election_id,
+                                    "a ballot's choice changed in the bundle on the USB stick"))
+    else:
+        assert day.report is not None
+        photo = f"photos/{plan.name}.jpg"
+        (out / photo).write_bytes(_shoot(day.report, day_rng))
+    if plan.fault == "qr_only":
+        late = bundle_rel
+        state = "provisional"
+    if plan.fault == "conflict":
+        # a second device set up for the same TPS reports other signed results
+        second = f"bundles/{plan.name}-perangkat-2.zip"
+        day2 = _run_day(devices / (plan.name + "-2"), plan.package, _choices(day_rng, contest, plan.dpt),
+                        out / second, render=False)
+        registry.append(registration_from_package(package, day2.verifier_key))
+        results.append(DemoResult(day2.verifier_key, day2.statement, day2.tally, day2.voted, second))
+        vkeys.append(day2.verifier_key)
+        state = "conflict"
+    return _place(plan, package, state, tuple(results), photo, late, tuple(vkeys)), registry, refusals
+
+
+def _run_jobs(jobs: list, workers: int | None) -> list[tuple[DemoPlace, list[dict], list[DemoRefusal]]]:
+    """Every place's day, on ``workers`` processes (default: two, or one on a one-core machine)."""
+    count = min(workers if workers is not None else min(2, os.cpu_count() or 1), len(jobs))
+    if count <= 1:
+        return [_make_place(job) for job in jobs]
+    # spawn: a fresh interpreter each (the caller may hold open databases and threads)
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_make_place, jobs))
+
+
 def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | None = None,
-                      seed: int = 2026) -> DemoEvening:
+                      seed: int = 2026, workers: int | None = None) -> DemoEvening:
     """Make the demo evening in ``out_dir`` (see the module docstring) and say what is where.
 
     ``places``: registered polling places (at least 6); ``voters``: the DPT of every TPS (default: 30
-    to 70 each, 65-92% of whom vote, so 40 places are made in well under a minute).
+    to 70 each, 65-92% of whom vote, so 40 places are made in well under a minute); ``workers``: processes
+    running the days (default 2; 1 runs them here).
     """
     from booth.election_package import load_package
-    from booth.recap.registry import REGISTRY_FORMAT, registration_from_package
+    from booth.recap.registry import REGISTRY_FORMAT
 
     out = Path(out_dir)
     for sub in ("bundles", "photos", "terlambat"):
@@ -612,83 +720,25 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
         if folder.exists():
             shutil.rmtree(folder)
         plan.package = _write_package(folder, plan, contests[(plan.kecamatan, plan.pekon)], keys)
-        plan.election_id = load_package(plan.package).election_id
+        loaded = load_package(plan.package)
+        plan.election_id, plan.closes_at = loaded.election_id, loaded.election.closes_at
     (out / "committee-demo.pub").write_text(json.dumps(keys.public.to_json()) + "\n", encoding="utf-8")
 
-    registry: list[dict] = []
-    made: list[DemoPlace] = []
-    refusals: list[DemoRefusal] = []
-    conflict = tampered = other = ""
-    verified_names: list[tuple[str, str]] = []   # (name, bundle) of places that end verified
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="booth-demo-devices-", dir=shm if shm.is_dir() else None) as work:
         devices = Path(work)
-        for plan in plans:
-            assert plan.package is not None
-            contest = contests[(plan.kecamatan, plan.pekon)]
-            day_rng = random.Random(plan.seed)
-            package = load_package(plan.package)
-            results: list[DemoResult] = []
-            photo = late = None
-            state = "verified"
-            if plan.fault == "missing":
-                # the device was provisioned and registered, but its results never came (a flat battery)
-                svc, _ = _provision(devices / plan.name, plan.package)
-                vkey = svc.ledger.key.verifier_key()
-                svc.close()
-                registry.append(registration_from_package(package, vkey))
-                made.append(_place(plan, package, "missing", (), None, None, (vkey,)))
-                continue
-            if plan.fault == "other_election":
-                # the device kept the rehearsal's package: registered for the real one, reporting the other
-                rehearsal = _write_package(devices / (plan.name + "-latihan"), plan, contest, keys, rehearsal=True)
-                bundle = f"bundles/{plan.name}.zip"
-                day = _run_day(devices / plan.name, rehearsal, _choices(day_rng, contest, plan.dpt), out / bundle,
-                               render=True)
-                registry.append(registration_from_package(package, day.verifier_key))
-                assert day.report is not None
-                photo = f"photos/{plan.name}.jpg"
-                (out / photo).write_bytes(_shoot(day.report, day_rng))
-                other = bundle
-                refusals.append(DemoRefusal(bundle, "other_election", plan.election_id,
-                                            "a device loaded with the rehearsal's package"))
-                refusals.append(DemoRefusal(photo, "other_election", plan.election_id,
-                                            "the report printed by that device"))
-                results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle))
-                made.append(_place(plan, package, "refused", tuple(results), photo, None, (day.verifier_key,)))
-                continue
-            bundle_rel = f"terlambat/{plan.name}.zip" if plan.fault == "qr_only" else f"bundles/{plan.name}.zip"
-            day = _run_day(devices / plan.name, plan.package, _choices(day_rng, contest, plan.dpt), out / bundle_rel,
-                           render=plan.fault != "tampered")
-            registry.append(registration_from_package(package, day.verifier_key))
-            results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle_rel))
-            vkeys = [day.verifier_key]
-            if plan.fault == "tampered":
-                (out / bundle_rel).write_bytes(tamper_bundle((out / bundle_rel).read_bytes()))
-                tampered = bundle_rel
-                state = "refused"
-                refusals.append(DemoRefusal(bundle_rel, "invalid", plan.election_id,
-                                            "a ballot's choice changed in the bundle on the USB stick"))
-            else:
-                assert day.report is not None
-                photo = f"photos/{plan.name}.jpg"
-                (out / photo).write_bytes(_shoot(day.report, day_rng))
-            if plan.fault == "qr_only":
-                late = bundle_rel
-                state = "provisional"
-            if plan.fault == "conflict":
-                # a second device set up for the same TPS reports other signed results
-                second = f"bundles/{plan.name}-perangkat-2.zip"
-                day2 = _run_day(devices / (plan.name + "-2"), plan.package, _choices(day_rng, contest, plan.dpt),
-                                out / second, render=False)
-                registry.append(registration_from_package(package, day2.verifier_key))
-                results.append(DemoResult(day2.verifier_key, day2.statement, day2.tally, day2.voted, second))
-                vkeys.append(day2.verifier_key)
-                conflict = plan.election_id
-                state = "conflict"
-            if state == "verified":
-                verified_names.append((plan.name, bundle_rel))
-            made.append(_place(plan, package, state, tuple(results), photo, late, tuple(vkeys)))
+        jobs = [(plan, contests[(plan.kecamatan, plan.pekon)], out, devices, seed) for plan in plans]
+        made: list[DemoPlace] = []
+        registry: list[dict] = []
+        refusals: list[DemoRefusal] = []
+        for place, regs, planted in _run_jobs(jobs, workers):
+            made.append(place)
+            registry += regs
+            refusals += planted
+        conflict = next(p.election_id for p in made if p.fault == "conflict")
+        tampered = next(f"bundles/{p.name}.zip" for p in made if p.fault == "tampered")
+        other = next(f"bundles/{p.name}.zip" for p in made if p.fault == "other_election")
+        verified_names = [(p.name, f"bundles/{p.name}.zip") for p in made if p.state == "verified"]
 
         # a device nobody registered, claiming a verified place's TPS; and one bundle copied twice
         target_name, _ = verified_names[rng.randrange(len(verified_names))]
@@ -709,15 +759,51 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
                                         indent=1) + "\n", encoding="utf-8")
     made.sort(key=lambda p: (p.kabupaten, p.kecamatan, p.pekon, p.tps))
     first, again = sorted((copy, dup_bundle))
+    arrivals = _arrivals(random.Random(f"booth demo evening {seed} arrivals"), plans, made, foreign, (first, again))
     evening = DemoEvening(
         out_dir=out, seed=seed, places=tuple(made), conflict=conflict, tampered=tampered, foreign=foreign,
         other_election=other, qr_only=tuple(p.election_id for p in made if p.fault == "qr_only"),
         missing=tuple(p.election_id for p in made if p.fault == "missing"), duplicate=(first, again),
         refusals=tuple(refusals), registry=registry_path,
-        committee_key=base64.b64encode(keys.public.sign_key).decode())
+        committee_key=base64.b64encode(keys.public.sign_key).decode(), arrivals=arrivals)
     (out / EVENING_FILE).write_text(json.dumps(evening.to_json(), ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")
     return evening
+
+
+def _arrivals(rng: random.Random, plans: list[_Plan], made: list[DemoPlace], foreign: str,
+              duplicate: tuple[str, str]) -> tuple[DemoArrival, ...]:
+    """When each file comes in: a photo of the report within the hour or two after the count, the bundle
+    as the USB stick is driven to the kecamatan (mostly the same afternoon), late bundles next morning."""
+    closes = {p.name: p.closes_at for p in plans}
+    times: dict[str, dt.datetime] = {}
+
+    def driven(after: dt.datetime) -> dt.datetime:
+        return after + dt.timedelta(minutes=45 + min(rng.expovariate(1 / 150), 600))
+
+    for place in made:
+        closed = closes[place.name]
+        assert closed is not None
+        if place.photo:
+            times[place.photo] = closed + dt.timedelta(minutes=rng.uniform(25, 100))
+        for result in place.results:
+            if result.bundle is None:
+                continue
+            if result.bundle.startswith("terlambat/"):
+                # the device's battery was flat: charged overnight, exported next morning
+                morning = dt.datetime.combine(closed.date() + dt.timedelta(days=1), dt.time(8), closed.tzinfo)
+                times[result.bundle] = morning + dt.timedelta(minutes=rng.uniform(0, 150))
+            else:
+                times[result.bundle] = driven(closed)
+    anyone = min(times.values())
+    times[foreign] = driven(anyone)
+    first, again = duplicate
+    times.setdefault(first, driven(anyone))
+    times.setdefault(again, driven(anyone))
+    if times[again] <= times[first]:
+        times[again] = times[first] + dt.timedelta(minutes=rng.uniform(10, 90))   # sent once more, to be sure
+    order = sorted(times.items(), key=lambda item: (item[1], item[0]))
+    return tuple(DemoArrival(file, when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) for file, when in order)
 
 
 def _place(plan: _Plan, package, state: str, results: tuple[DemoResult, ...], photo: str | None,
@@ -732,6 +818,7 @@ def _place(plan: _Plan, package, state: str, results: tuple[DemoResult, ...], ph
 __all__ = [
     "AREAS",
     "KABUPATEN",
+    "DemoArrival",
     "DemoEvening",
     "DemoPlace",
     "DemoRefusal",

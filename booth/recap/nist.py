@@ -106,7 +106,8 @@ def pekon_id(kab: str, kec: str, pekon: str) -> str:
 
 
 def tps_id(place: dict) -> str:
-    return f"tps-{place['tps']:02d}-{slug(place['pekon'])}-{place['election_id'][:8]}"
+    # the election ID is the TPS's own (SHA-256 of its package): 64 bits of it leave no collision to fear
+    return f"tps-{place['tps']:02d}-{slug(place['pekon'])}-{place['election_id'][:16]}"
 
 
 def contest_id(kab: str, kec: str, pekon: str) -> str:

@@ -85,6 +85,17 @@ INSERT INTO {SCHEMA}.meta (key, value) VALUES ('registry_version', '0') ON CONFL
 """
 
 
+def nul_free(params: tuple | dict) -> tuple | dict:
+    """PostgreSQL text cannot hold NUL (U+0000), which SQLite keeps: a NUL in free text (a crafted
+    upload's file name, a decision's reason) is written as U+FFFD instead of failing the request."""
+    def clean(v: Any) -> Any:
+        return v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v
+
+    if isinstance(params, dict):
+        return {k: clean(v) for k, v in params.items()}
+    return tuple(clean(v) for v in params)
+
+
 def connect_error(url: str, exc: Exception) -> RecapError:
     """Words for a database that cannot be reached or used (the URL without its password)."""
     shown = redact(url)
@@ -103,16 +114,22 @@ def redact(url: str) -> str:
 
 
 def create_schema(conn: psycopg.Connection[Any]) -> None:
-    """Make the recap's tables if missing (once, even with several processes starting) and check the version."""
+    """Make the recap's tables if missing (once, even with several processes starting); a database
+    holding another version of them is refused before anything is touched."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        row = conn.execute("SELECT to_regclass(%s) AS meta", (f"{SCHEMA}.meta",)).fetchone()
+        if row is not None and row["meta"] is not None:
+            found = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema'").fetchone()
+            version = None if found is None else found["value"]
+            if version != str(SCHEMA_VERSION):
+                raise RecapError(
+                    f"Basis data ini memuat rekap versi {version}; booth ini membaca versi {SCHEMA_VERSION}",
+                    f"This database holds a version {version} recap; this booth reads version {SCHEMA_VERSION}",
+                    code="data_dir")
         params = {"empty": merkle.Frontier().to_bytes(), "version": str(SCHEMA_VERSION)}
         for statement in filter(str.strip, _DDL.split(";\n")):
             conn.execute(statement.encode(), {k: v for k, v in params.items() if f"%({k})s" in statement})
-    row = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'schema'").fetchone()
-    version = None if row is None else (row["value"] if isinstance(row, dict) else row[0])
-    if version != str(SCHEMA_VERSION):
-        raise RuntimeError(f"recap schema {version} in the database, this booth reads {SCHEMA_VERSION}")
 
 
 class PgStore(Store):
@@ -135,15 +152,15 @@ class PgStore(Store):
     # One statement outside a transaction (autocommit), or a transaction when writing depends on reading.
     def _one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         with self._pool.connection() as conn:
-            return conn.execute(sql.encode(), params).fetchone()
+            return conn.execute(sql.encode(), nul_free(params)).fetchone()
 
     def _all(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         with self._pool.connection() as conn:
-            return conn.execute(sql.encode(), params).fetchall()
+            return conn.execute(sql.encode(), nul_free(params)).fetchall()
 
     def _run(self, sql: str, params: tuple | dict = ()) -> int:
         with self._pool.connection() as conn:
-            return conn.execute(sql.encode(), params).rowcount
+            return conn.execute(sql.encode(), nul_free(params)).rowcount
 
     # ------------------------------------------------------------- registry
     _BUMP_REGISTRY = (f"UPDATE {SCHEMA}.meta SET value = (value::bigint + 1)::text "
@@ -158,7 +175,7 @@ class PgStore(Store):
                          "%(tps)s, %(data)s) "
                          "ON CONFLICT (fingerprint) DO UPDATE SET election_id = EXCLUDED.election_id, "
                          "kabupaten = EXCLUDED.kabupaten, kecamatan = EXCLUDED.kecamatan, pekon = EXCLUDED.pekon, "
-                         "tps = EXCLUDED.tps, data = EXCLUDED.data".encode(), row)
+                         "tps = EXCLUDED.tps, data = EXCLUDED.data".encode(), nul_free(row))
             conn.execute(self._BUMP_REGISTRY.encode())
 
     def remove_registration(self, fingerprint: str) -> bool:
@@ -196,11 +213,15 @@ class PgStore(Store):
         return bytes(row["data"])
 
     def new_submission(self, sub: Submission) -> tuple[Submission, bool]:
+        existing = self.submission_by_hash(sub.sha256)
+        if existing is not None:   # looked up first, so a repeat uses no id (ids stay 1, 2, 3... as in SQLite)
+            return existing, False
         row = submission_to_row(sub)
         del row["id"]
         cols = ", ".join(row)
         values = ", ".join(f"%({k})s" for k in row)
-        # ON CONFLICT waits for a concurrent insert of the same sha256 to commit, then does nothing.
+        # Two machines inserting the same bytes at once: ON CONFLICT waits for the other's insert to
+        # commit, then does nothing.
         created = self._one(f"INSERT INTO {SCHEMA}.submissions ({cols}) VALUES ({values}) "
                             f"ON CONFLICT (sha256) DO NOTHING RETURNING {_COLUMNS}", row)
         if created is not None:
@@ -220,7 +241,7 @@ class PgStore(Store):
                     assert sign_checkpoint is not None
                     row["receipt_index"] = self._append(conn, receipt_entry, sign_checkpoint)[0]
                 sets = ", ".join(f"{k} = %({k})s" for k in _FINISH_KEYS)
-                conn.execute(f"UPDATE {SCHEMA}.submissions SET {sets} WHERE id = %(id)s".encode(), row)
+                conn.execute(f"UPDATE {SCHEMA}.submissions SET {sets} WHERE id = %(id)s".encode(), nul_free(row))
                 conn.execute("SELECT pg_notify(%s, %s)", (FINISHED_CHANNEL, str(sub.id)))
         stored = self.submission(sub.id)
         assert stored is not None

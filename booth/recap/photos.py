@@ -40,7 +40,7 @@ RETRY_SIDE = 1600
 class PhotoError(ValueError):
     """A photo the recap cannot read QR codes from: ``.id`` (Indonesian), ``.en`` and a ``.code``."""
 
-    def __init__(self, code: str, id_text: str, en_text: str) -> None:
+    def __init__(self, id_text: str, en_text: str, *, code: str) -> None:
         super().__init__(en_text)
         self.code = code
         self.id = id_text
@@ -49,12 +49,12 @@ class PhotoError(ValueError):
 
 def _not_an_image(detail: str = "") -> PhotoError:
     more = f" ({detail})" if detail else ""
-    return PhotoError("not_an_image", f"Bukan foto atau pindaian yang bisa dibaca (JPEG, PNG, WebP){more}",
-                      f"Not a readable photo or scan (JPEG, PNG, WebP){more}")
+    return PhotoError(f"Bukan foto atau pindaian yang bisa dibaca (JPEG, PNG, WebP){more}",
+                      f"Not a readable photo or scan (JPEG, PNG, WebP){more}", code="not_an_image")
 
 
 def _too_large(id_text: str, en_text: str) -> PhotoError:
-    return PhotoError("too_large", f"Foto terlalu besar: {id_text}", f"The photo is too large: {en_text}")
+    return PhotoError(f"Foto terlalu besar: {id_text}", f"The photo is too large: {en_text}", code="too_large")
 
 
 def open_photo(data: bytes) -> Image.Image:
@@ -80,7 +80,8 @@ def open_photo(data: bytes) -> Image.Image:
             raise _too_large(f"{width} x {height} piksel (batas {MAX_PIXELS // 10**6} juta piksel)",
                              f"{width} x {height} pixels (limit {MAX_PIXELS // 10**6} megapixels)")
         if width < 21 or height < 21:
-            raise PhotoError("no_qr", "Foto terlalu kecil untuk memuat QR", "The photo is too small to hold a QR code")
+            raise PhotoError("Foto terlalu kecil untuk memuat QR", "The photo is too small to hold a QR code",
+                             code="no_qr")
         try:
             if image.format in ("JPEG", "MPO") and max(width, height) > 2 * RETRY_SIDE * 2:
                 # a very large JPEG is decoded at a reduced scale: still far more pixels than the QR needs
@@ -183,10 +184,10 @@ def statements_in_image(data: bytes) -> list[str]:
         if _complete(found):
             break
     if not found:
-        raise PhotoError("no_qr", "Tidak ada QR yang terbaca di foto ini; foto ulang QR laporan hasil dari dekat, "
+        raise PhotoError("Tidak ada QR yang terbaca di foto ini; foto ulang QR laporan hasil dari dekat, "
                          "tegak lurus dan terang",
                          "No QR code could be read in this photo; photograph the results report's QR again, "
-                         "closer, straight on and well lit")
+                         "closer, straight on and well lit", code="no_qr")
     return found
 
 

@@ -26,8 +26,10 @@ key is not the one the recap's log is signed with refuses to start.
 Test hook (documented, for ``tests/test_recap_pg.py`` only): with
 ``BOOTH_RECAP_TEST_PAUSE=<seconds>`` and ``BOOTH_RECAP_TEST_PAUSE_DIR=<dir>``
 set, a worker that has verified a submission writes ``<dir>/<id>.<pid>`` and
-sleeps that long *before* recording the outcome, so a test can kill it in the
-middle of a job.  ``BOOTH_RECAP_WORKER_HEARTBEAT`` and
+sleeps that long *before* recording the outcome (with
+``BOOTH_RECAP_TEST_PAUSE_AT=log``: inside the recording transaction, the
+receipt's leaf about to be written), so a test can kill it in the middle of
+a job.  ``BOOTH_RECAP_WORKER_HEARTBEAT`` and
 ``BOOTH_RECAP_WORKER_STALLED_AFTER`` (seconds) shorten the heartbeat and the
 stall timeout.
 """
@@ -174,42 +176,33 @@ def _env_seconds(name: str, default: float) -> float:
         return default
 
 
-def _check_key(recap) -> RecapError | None:
-    """The worker's recap key must be the recap's: the one its log is signed with (and that claimed it)."""
-    from booth.ledger import note
-
-    mine = recap.verifier_key()
-    claimed = recap.store.setting("recap_key")
-    if claimed is not None and claimed != mine:
-        return RecapError("Kunci rekap di --data bukan kunci rekap ini; salin recap.key dari server rekap",
-                          "The recap key in --data is not this recap's key; copy recap.key from the recap server",
-                          code="wrong_key")
-    latest = recap.store.latest_checkpoint()
-    if latest is not None:
-        try:
-            name, public = note.parse_verifier_key(mine)
-            note.open_checkpoint(latest, name, public)
-        except note.NoteError:
-            return RecapError("Log rekap ditandatangani kunci lain; salin recap.key dari server rekap ke --data",
-                              "The recap's log is signed by another key; copy recap.key from the recap server "
-                              "into --data", code="wrong_key")
-    if claimed is None:
-        recap.store.set_setting("recap_key", mine)
-    return None
-
-
 def _pause_hook(store) -> None:
-    """The documented test hook: pause between verifying a submission and recording its outcome."""
+    """The documented test hook: pause in the middle of a job, where a test can kill the worker.
+
+    ``BOOTH_RECAP_TEST_PAUSE_AT=finish`` (default): after verifying, before recording the outcome;
+    ``=log``: inside the recording transaction, with the receipt's leaf about to be written and the
+    submission's and the log's rows locked (an accepted submission only)."""
     seconds = _env_seconds("BOOTH_RECAP_TEST_PAUSE", 0)
     folder = os.environ.get("BOOTH_RECAP_TEST_PAUSE_DIR")
+    at = os.environ.get("BOOTH_RECAP_TEST_PAUSE_AT", "finish")
     if seconds <= 0 or not folder:
         return
     finish: Callable = store.finish_submission
 
-    def paused(sub, *args, **kwargs):
+    def pause(sub) -> None:
         Path(folder, f"{sub.id}.{os.getpid()}").write_text(sub.sha256)
         time.sleep(seconds)
-        return finish(sub, *args, **kwargs)
+
+    def paused(sub, receipt_entry=None, sign_checkpoint=None):
+        if at == "log" and sign_checkpoint is not None:
+            def slow_sign(size: int, root: bytes) -> str:
+                pause(sub)
+                return sign_checkpoint(size, root)
+
+            return finish(sub, receipt_entry, slow_sign)
+        if at != "log":
+            pause(sub)
+        return finish(sub, receipt_entry, sign_checkpoint)
 
     store.finish_submission = paused
 
@@ -268,9 +261,6 @@ def run_worker(database: str, concurrency: int = 1, *, data_dir: str | Path | No
     except RecapError as exc:
         return refuse(exc)
     try:
-        problem = _check_key(recap)
-        if problem is not None:
-            return refuse(problem)
         ensure_queue_schema(database)
         _pause_hook(recap.store)
         _WORKER_RECAP = recap

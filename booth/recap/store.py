@@ -96,6 +96,7 @@ class SqliteStore(Store):
             db["resolutions"].create({"id": int, "election_id": str, "statement_sha256": str, "by": str,
                                       "reason": str, "at": str}, pk="id", if_not_exists=True)
             self._conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            self._conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('registry_version', '0')")
         version = self.setting("schema")
         if version != str(SCHEMA_VERSION):
             raise RuntimeError(f"{self.path}: recap schema {version}, this booth reads {SCHEMA_VERSION}")
@@ -115,19 +116,33 @@ class SqliteStore(Store):
         return SqliteStore._Tx(self._conn, immediate)
 
     # ------------------------------------------------------------- registry
+    # Every verification job and statement reads the whole registry; at a national evening's scale
+    # (thousands of devices) reading and sorting it each time cost more than checking a statement.
+    # So the sorted list is kept, with the registry's version: a counter that every change bumps in
+    # its own transaction, read back (one row) to know whether another process changed the registry.
+    _BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'registry_version'"
+
     def add_registration(self, reg: Registration) -> None:
         with self._lock, self._tx():
             self.db["registrations"].upsert(registration_to_row(reg), pk="fingerprint")
+            self._conn.execute(self._BUMP)
 
     def remove_registration(self, fingerprint: str) -> bool:
         with self._lock, self._tx():
             cur = self._conn.execute("DELETE FROM registrations WHERE fingerprint = ?", (fingerprint,))
+            self._conn.execute(self._BUMP)
             return cur.rowcount > 0
 
     def registrations(self) -> list[Registration]:
-        with self._lock:
+        with self._lock, self._tx(immediate=False):
+            version = self._conn.execute("SELECT value FROM meta WHERE key = 'registry_version'").fetchone()[0]
+            cached = getattr(self, "_registry", None)
+            if cached is not None and cached[0] == version:
+                return list(cached[1])
             rows = self._conn.execute("SELECT data FROM registrations").fetchall()
-        return sorted((registration_from_json(r["data"]) for r in rows), key=sort_key)
+        regs = sorted((registration_from_json(r["data"]) for r in rows), key=sort_key)
+        self._registry = (version, tuple(regs))
+        return regs
 
     # ---------------------------------------------------------- submissions
     def put_blob(self, sha256: str, data: bytes) -> None:

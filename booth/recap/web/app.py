@@ -257,6 +257,9 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         routes += pages.routes(web, committee_view=functools.partial(_view, web, committee=True))
         routes += public_pages.routes(web, public_view=functools.partial(_view, web, committee=False))
     else:
+        # the sign-in layer alone (tests, a server without recap data): only the accounts page exists
+        web.env.globals["COMMITTEE_MENU"] = [("/panitia", "Akun", "Accounts")]
+
         async def root(request: Request) -> Response:
             return RedirectResponse("/panitia", status_code=303)
 

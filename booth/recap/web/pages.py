@@ -40,6 +40,8 @@ STATUS_WORDS = {"accepted": ("Diterima", "Accepted"), "refused": ("Ditolak", "Re
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024
 MAX_REGISTRY_BYTES = 16 * 1024 * 1024
 DEVICE_UPLOAD_LIMIT = MAX_PACKAGE_BYTES + 1024 * 1024
+#: Charts drawn on one area page (each is ~1.5 KB of SVG; a kabupaten may hold hundreds of pekon).
+MAX_CHARTS_PER_PAGE = 24
 
 
 # ------------------------------------------------------------------ helpers
@@ -149,7 +151,10 @@ def area_page(recap: Any, path: tuple[str, ...]) -> Page:
         extra["chart"] = contest_chart(area)
         extra["rows"] = list(zip(candidate_rows(area, area.tally), candidate_rows(area, area.verified_tally)))
     elif area is not None:
-        extra["contests"] = [(a, contest_chart(a)) for a in _pekons(area)]
+        pekons = _pekons(area)
+        # a chart per contest while the page stays light on a phone; past that, one click per pekon
+        if len(pekons) <= MAX_CHARTS_PER_PAGE:
+            extra["contests"] = [(a, contest_chart(a)) for a in pekons]
     title = area.name if area else "Hasil per wilayah"
     return Page("area.html", data, extra=extra, title=title, nav="/wilayah")
 

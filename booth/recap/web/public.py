@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from booth.recap.api import Area, Place
 from booth.recap.web.pages import (
+    MAX_CHARTS_PER_PAGE,
     candidate_rows,
     contest_chart,
     find_area,
@@ -55,7 +56,8 @@ def routes(web: Any, *, public_view: Callable[..., Any]) -> list[Route]:
 
     def overview(request: Request) -> Page:
         totals = recap.totals()
-        charts = {a.path: contest_chart(a) for kab in totals.areas for kec in kab.children for a in kec.children}
+        pekons = [a for kab in totals.areas for kec in kab.children for a in kec.children]
+        charts = {a.path: contest_chart(a) for a in pekons} if len(pekons) <= MAX_CHARTS_PER_PAGE else {}
         return Page("public.html", {"areas": [public_area(a) for a in totals.areas],
                                     "generated_at": totals.generated_at, "recap_key": recap.verifier_key(),
                                     "checkpoint": recap.checkpoint()},
