@@ -68,13 +68,13 @@ def statements(candidates: tuple[int, ...]):
         yield n, "results", day.statement
 
 
-def header() -> str:
-    return " ".join(f"{k[:6]:>6}{lv}" for k in KINDS for lv in LEVELS)
+def header(kinds=KINDS) -> str:
+    return " ".join(f"{k[:6]:>6}{lv}" for k in kinds for lv in LEVELS)
 
 
-def row(counts: dict, seeds: int) -> str:
+def row(counts: dict, seeds: int, kinds=KINDS) -> str:
     return " ".join(f"{100 * counts[(k, lv)] // seeds:>6}%" if counts else "      -"
-                    for k in KINDS for lv in LEVELS)
+                    for k in kinds for lv in LEVELS)
 
 
 def grid(seeds: int) -> None:
@@ -95,18 +95,18 @@ def grid(seeds: int) -> None:
                         break  # more parts at the same EC and module only adds scans
 
 
-def compare(seeds: int) -> None:
+def compare(seeds: int, kinds=KINDS) -> None:
     """The chosen layout (booth.paper.qr.plan) beside the old one, for every day and paper."""
     print(f"\n## Chosen layout vs old, {seeds} photos per cell, % read back\n")
-    print(f"{'paper':5} {'cand':4} {'text':8} {'which':6} {'layout':30} {header()}")
+    print(f"{'paper':5} {'cand':4} {'text':8} {'which':6} {'layout':30} {header(kinds)}")
     for paper in (PAPER_58, PAPER_80):
         for n, kind, text in statements((2, 5, 8)):
             for which, (image, regions, label) in (
                     ("old", old_page(text, kind, paper)),
                     ("chosen", plan_page(qr.plan(text, paper), paper))):
-                counts = shares(image, regions, text, seeds)
-                print(f"{paper.mm:<5} {n:<4} {kind:8} {which:6} {label:30} {row(counts, seeds)}",
-                      flush=True)
+                counts = shares(image, regions, text, seeds, kinds)
+                print(f"{paper.mm:<5} {n:<4} {kind:8} {which:6} {label:30} "
+                      f"{row(counts, seeds, kinds)}", flush=True)
 
 
 def documented(seeds: int) -> None:
@@ -175,6 +175,8 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also measure every layout")
     parser.add_argument("--seeds", type=int, default=None, help="photos per cell")
     parser.add_argument("--png", type=Path, default=None, help="write example images here")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="the damage to measure, e.g. fade,crease (default: all)")
     parser.add_argument("--documented", type=int, default=0, metavar="N",
                         help="also read the chosen layout N times at each documented level")
     args = parser.parse_args()
@@ -183,7 +185,11 @@ def main() -> None:
         examples(args.png)
     if args.grid:
         grid(args.seeds or 4)
-    compare(args.seeds or 8)
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        parser.error(f"unknown damage {unknown}: choose from {', '.join(KINDS)}")
+    compare(args.seeds or 8, kinds)
     if args.documented:
         documented(args.documented)
     print(f"\n({time.monotonic() - started:.0f} s)")

@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
+from qr_day import qr_day
+from witness_camera import StaticServer, camera_frame, first_visit, launch, scan, y4m
 
-from booth.reports import results_report_image  # noqa: E402
-from booth.witness import APP  # noqa: E402
-from qr_day import qr_day  # noqa: E402
-from witness_camera import StaticServer, camera_frame, first_visit, launch, scan, y4m  # noqa: E402
+from booth.reports import results_report_image
+from booth.witness import APP
 
 RUNS = 20
 

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from qr_day import qr_day
-from qr_degrade import DOCUMENTED, FRAMES, decode, read_back
+from qr_degrade import AT_LEAST, DOCUMENTED, FRAMES, PRINTS, decode, read_back
 
 from booth import qr_parts
 from booth.hardware.config import HardwareConfigError, parse_config
@@ -72,12 +72,25 @@ def test_a_worn_report_photographed_by_a_witness_gives_back_the_exact_statement(
         assert read_back(image, regions, kind, DOCUMENTED[kind], seed, FRAMES) == text, (kind, seed)
 
 
+@pytest.mark.parametrize("paper_name, candidates", [("58mm", 2), ("58mm", 8), ("80mm", 8)])
+@pytest.mark.parametrize("which", ["zero", "results"])
+@pytest.mark.parametrize("kind, level", sorted(AT_LEAST))
+def test_a_creased_report_still_reads_on_most_prints(which, candidates, paper_name, kind, level):
+    # A crease (or the crease in a worn print) across a finder pattern breaks that code on
+    # that print whatever the layout: the witness flattens the paper or scans another copy.
+    image, text = report(which, candidates, paper_name)
+    regions = qr_regions(image)
+    read = sum(read_back(image, regions, kind, level, seed, FRAMES) == text
+               for seed in range(100, 100 + PRINTS))
+    assert read >= AT_LEAST[(kind, level)], f"{kind}-{level}: {read} of {PRINTS} prints read"
+
+
 def test_what_the_witness_reads_back_is_the_signed_statement_the_booth_made():
     image, _ = report("zero", 8, "58mm")
-    opening = open_opening(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3, FRAMES))
+    opening = open_opening(read_back(image, qr_regions(image), "photo", DOCUMENTED["photo"], 3, FRAMES))
     assert [name for _, name in opening.candidates][-1] == "RADEN AYU KUSUMAWARDHANI"
     image, _ = report("results", 8, "58mm")
-    statement = open_statement(read_back(image, qr_regions(image), "worn", DOCUMENTED["worn"], 3, FRAMES),
+    statement = open_statement(read_back(image, qr_regions(image), "photo", DOCUMENTED["photo"], 3, FRAMES),
                                opening.verifier_key)
     assert statement.total == 240 and statement.balanced
 

@@ -17,13 +17,21 @@ import re
 from pathlib import Path
 
 import pytest
+from qr_day import qr_day
+from witness_camera import (
+    RecapStub,
+    StaticServer,
+    camera_frame,
+    first_visit,
+    launch,
+    scan,
+    y4m,
+)
 
 from booth.reports import results_report_image, zero_report_image
-from booth.witness import APP
-from qr_day import qr_day
 from booth.results import open_statement
+from booth.witness import APP
 from booth.witness.cosign import check_cosignature
-from witness_camera import RecapStub, StaticServer, camera_frame, first_visit, launch, scan, y4m
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.slow,
@@ -34,7 +42,7 @@ def tampered(results: dict, candidate: str = "2", by: int = 5) -> dict:
     """The results report with one candidate's count raised on paper and in the QR text."""
     votes = results["tally"][candidate]
     statement = re.sub(rf"^candidate {candidate} {votes}$", f"candidate {candidate} {votes + by}",
-                       results["statement"], count=1, flags=re.M)
+                       results["statement"], count=1, flags=re.MULTILINE)
     assert statement != results["statement"]
     return {**results, "statement": statement, "tally": {**results["tally"], candidate: votes + by}}
 

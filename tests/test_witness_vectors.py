@@ -30,12 +30,12 @@ def node_ready() -> None:
 def test_the_javascript_verifier_passes_every_vector_of_the_format_document(backend):
     node_ready()
     args = ["node", "test/vectors.mjs", str(DOC)] + (["--noble"] if backend == "noble" else [])
-    run = subprocess.run(args, cwd=WITNESS, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(args, cwd=WITNESS, capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
-    names = re.findall(r"^```vector ([\w.-]+)$", DOC.read_text("utf-8"), re.M)
+    names = re.findall(r"^```vector ([\w.-]+)$", DOC.read_text("utf-8"), re.MULTILINE)
     assert len(names) >= 11
     for name in names:
-        assert re.search(rf"^ok +{re.escape(name)}: ", run.stdout, re.M), f"{name} not checked:\n{run.stdout}"
+        assert re.search(rf"^ok +{re.escape(name)}: ", run.stdout, re.MULTILINE), f"{name} not checked:\n{run.stdout}"
     assert f"{len(names)} vectors, 0 failures" in run.stdout
 
 
@@ -44,6 +44,6 @@ def test_a_vector_changed_in_the_document_makes_the_javascript_verifier_fail(tmp
     text = DOC.read_text("utf-8").replace('expect: "fail"\nreason: "origin"', 'expect: "ok"', 1)
     (tmp_path / "doc.md").write_text(text, "utf-8")
     run = subprocess.run(["node", "test/vectors.mjs", str(tmp_path / "doc.md")], cwd=WITNESS,
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 1
     assert "FAIL opening-forged-name: refused (origin" in run.stdout

@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 import gzip
-import io
 import http.server
+import io
 import subprocess
 import threading
 from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 import zxingcpp
 from PIL import Image, ImageFilter
@@ -55,7 +56,7 @@ def y4m(frame: Image.Image, path: Path, seconds: float = 1.0, fps: int = 10) -> 
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".wasm": "application/wasm", ".webmanifest": "application/manifest+json",
                       ".js": "text/javascript", ".svg": "image/svg+xml"}
     COMPRESS = (".html", ".js", ".css", ".wasm", ".webmanifest", ".svg", "/")

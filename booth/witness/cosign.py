@@ -19,7 +19,10 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from booth.ledger import note
@@ -86,7 +89,7 @@ def parse_cosigner_key(text: str) -> tuple[str, Ed25519PublicKey]:
 
 def signed_message(checkpoint_text: str, timestamp: int) -> bytes:
     """What a cosigner signs: the cosignature/v1 header lines, then the checkpoint note text."""
-    return f"cosignature/v1\ntime {timestamp}\n{checkpoint_text}".encode("utf-8")
+    return f"cosignature/v1\ntime {timestamp}\n{checkpoint_text}".encode()
 
 
 def _checkpoint_body(checkpoint_text: str) -> tuple[str, note.Checkpoint]:
@@ -118,7 +121,7 @@ def check_cosignature(checkpoint_text: str, line: str, verifier_key: str) -> Cos
     """
     body, checkpoint = _checkpoint_body(checkpoint_text)
     name, public_key = parse_cosigner_key(verifier_key)
-    line = line[:-1] if line.endswith("\n") else line
+    line = line.removesuffix("\n")
     if not line.startswith(note.SIGNATURE_PREFIX):
         raise CosignatureError("Baris kosignatur harus diawali tanda pisah panjang dan spasi",
                                "A cosignature line starts with an em dash and a space")

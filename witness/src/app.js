@@ -261,6 +261,12 @@ let stream = null;
 let seen = new Set();
 async function startCamera() {
   const video = $("video");
+  if (!window.isSecureContext || !navigator.mediaDevices) {
+    // Browsers open the camera only on HTTPS (or localhost); a photo still works.
+    partsStatus(["Kamera hanya bisa dipakai bila aplikasi dibuka lewat HTTPS. Pilih foto QR, atau buka alamat https://.",
+      "The camera works only when the app is opened over HTTPS. Pick a photo of the QR, or open the https:// address."], "status error");
+    return;
+  }
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment", width: { ideal: 1280 } }, audio: false });
   } catch (e) {
