@@ -55,7 +55,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from booth.ledger import keys, note
 from booth.recap import intake, registry
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 
 TARGET_RATIO = 1.2
 TARGET_STATEMENTS = 5_000

@@ -52,7 +52,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 import recap_ingest
 
 from booth.recap import registry
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 from booth.recap.receipts import check_receipt
 
 PLACES = 8_232                      # 1/100 of 823,236

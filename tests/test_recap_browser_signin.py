@@ -33,7 +33,7 @@ def server(tmp_path):
     UserBook(tmp_path).add("ani", PASSWORD)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    from booth.recap.api import open_recap
+    from booth.recap.start import open_recap
 
     recap = open_recap(tmp_path, workers=0)   # an empty recap: the full committee menu, as served
     srv = uvicorn.Server(uvicorn.Config(create_app(recap), log_level="warning"))

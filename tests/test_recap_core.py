@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booth.ledger import merkle, note
-from booth.recap.api import RecapError, Target, open_recap
+from booth.recap.api import RecapError, Target
+from booth.recap.start import open_recap
 from booth.recap.receipts import ReceiptError, check_receipt
 from recap_days import counted_day, registry_bytes, scratch, tps_package
 

@@ -22,7 +22,7 @@ import pytest
 from recap_evening import ingest_evening, small_evening
 from service_day import fast_tmp
 
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 from booth.recap.demo_evening import DemoEvening, make_demo_evening
 from booth.recap.intake import REASONS
 from booth.results import open_statement

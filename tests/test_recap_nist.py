@@ -31,7 +31,8 @@ from recap_days import counted_day, registry_bytes, scratch, tps_package
 from booth.ledger import keys, merkle, note
 from booth.ledger.keys import fingerprint
 from booth.recap import nist
-from booth.recap.api import RecapError, open_recap
+from booth.recap.api import RecapError
+from booth.recap.start import open_recap
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "tests" / "fixtures" / "nist"

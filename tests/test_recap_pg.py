@@ -49,7 +49,7 @@ from test_recap_core import (  # noqa: F401  (fixtures and tests collected again
     test_two_signed_results_for_one_tps_are_a_conflict_never_summed,
 )
 
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 from booth.recap.receipts import check_receipt
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")

@@ -25,7 +25,7 @@ from test_recap_web_pages import (  # noqa: F401  (fixtures and tests collected 
     test_the_public_pages_show_counts_and_roots_to_anyone_and_never_a_ballot,
 )
 
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 from booth.recap.web.users import UserBook
 
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")

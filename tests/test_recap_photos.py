@@ -38,7 +38,8 @@ from service_day import (
 from booth import qr_parts
 from booth.election_package import load_package
 from booth.paper.layout import BODY_BOLD, Page
-from booth.recap.api import MAX_PHOTO_BYTES, RecapError, open_recap
+from booth.recap.api import MAX_PHOTO_BYTES, RecapError
+from booth.recap.start import open_recap
 from booth.recap.core import join_parts
 from booth.recap.demo_evening import photograph, report_crop
 from booth.recap.photos import PhotoError, statements_in_image
@@ -117,14 +118,14 @@ PHOTOS = {
 def test_a_phone_photo_of_the_results_report_reads_back_to_the_exact_signed_statement(day, how):
     data = photograph(report_crop(day["report"]), seed=7, **PHOTOS[how])
     assert data[:2] == b"\xff\xd8"
-    assert statements_in_image(data) == [day["statement"]]
+    assert join_parts(statements_in_image(data)) == [day["statement"]]
 
 
 @pytest.mark.parametrize("kind", ["PNG", "WEBP", "TIFF", "BMP"])
 def test_a_flatbed_scan_of_the_whole_strip_reads_too(day, kind):
     out = io.BytesIO()
     day["report"].convert("L").save(out, kind, **({"lossless": True} if kind == "WEBP" else {}))
-    assert statements_in_image(out.getvalue()) == [day["statement"]]
+    assert join_parts(statements_in_image(out.getvalue())) == [day["statement"]]
 
 
 def test_a_phone_photo_stored_sideways_with_its_exif_orientation_reads(day):
@@ -133,7 +134,7 @@ def test_a_phone_photo_stored_sideways_with_its_exif_orientation_reads(day):
     exif[0x0112] = 6   # "rotate 90 degrees clockwise to show": what a phone held sideways writes
     out = io.BytesIO()
     upright.rotate(90, expand=True).save(out, "JPEG", quality=85, exif=exif)
-    assert statements_in_image(out.getvalue()) == [day["statement"]]
+    assert join_parts(statements_in_image(out.getvalue())) == [day["statement"]]
 
 
 def test_a_gif_is_not_taken_for_a_photo(day):
@@ -214,7 +215,7 @@ def test_every_photo_of_the_demo_evening_reads_back_to_its_polling_places_statem
     assert len(photographed) >= 5
     for place in photographed:
         assert place.photo is not None
-        assert statements_in_image((ev.out_dir / place.photo).read_bytes()) == [place.results[0].statement], place.name
+        assert join_parts(statements_in_image((ev.out_dir / place.photo).read_bytes())) == [place.results[0].statement], place.name
 
 
 # ------------------------------------------------------------ files refused

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 from booth.recap.web import create_app
 from booth.recap.web.users import UserBook
 

@@ -20,7 +20,7 @@ import pytest
 from recap_days import counted_day, scratch, tps_package
 from starlette.testclient import TestClient
 
-from booth.recap.api import open_recap
+from booth.recap.start import open_recap
 from booth.recap.receipts import check_receipt
 from booth.recap.web import create_app, upload
 from booth.recap.web.users import UserBook
@@ -161,7 +161,7 @@ def test_a_photo_is_read_or_refused_with_its_reason_and_a_wrong_file_changes_not
     except ImportError:
         assert out[0]["reason"] == "photos_unavailable" and "Foto belum bisa dibaca" in out[0]["id"]
     else:
-        assert out[0]["reason"] == "photo" and out[0]["id"] and out[0]["en"]
+        assert out[0]["reason"] == "not_an_image" and out[0]["id"] and out[0]["en"]
     assert (out[1]["reason"], out[2]["reason"]) == ("empty", "wrong_type")
     assert snapshot(recap) == before
 

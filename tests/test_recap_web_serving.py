@@ -134,13 +134,13 @@ def test_two_worker_processes_each_receive_uploads_into_the_same_recap(tmp_path)
     days = [counted_day(root / f"tps{n}", tps_package(root, pekon="Sukamaju", tps=n, seed=n), ["1", "2", "2"])
             for n in (1, 2)]
     data = tmp_path / "rekap"
-    from booth.recap.api import open_recap
+    from booth.recap.start import open_recap
 
     with open_recap(data, workers=0) as recap:
         recap.import_registry(registry_bytes(days), by="ketua")
     UserBook(data).add("ani", PASSWORD)
     port = _free_port()
-    code = ("from booth.recap.api import open_recap; from booth.recap.web import serve; "
+    code = ("from booth.recap.start import open_recap; from booth.recap.web import serve; "
             f"serve(open_recap({str(data)!r}, workers=1), '127.0.0.1', {port}, 2)")
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

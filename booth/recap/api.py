@@ -7,7 +7,7 @@ was received in a store (SQLite on one laptop, PostgreSQL past one machine),
 answers every accepted submission with a signed receipt appended to the
 recap's own C2SP log, and adds the polling places up by area.
 
-The facade, ``Recap`` (in ``booth.recap.core``; ``open_recap`` below opens one)::
+The facade, ``Recap`` (in ``booth.recap.core``; ``booth.recap.start.open_recap`` opens one)::
 
     recap = open_recap(data_dir)                      # SQLite in data_dir, local worker pool
     recap.register_device(verifier_key, package_dir, by="ketua")   # or import_registry(path, by=)
@@ -382,33 +382,9 @@ class JobQueue(abc.ABC):
         """Stop the workers this queue started."""
 
 
-# The facade itself lives in booth.recap.core (it needs the intake and receipt code);
-# importing it from here keeps one import for callers.
-def open_recap(data_dir: str | Path, *, database: str | None = None, workers: int | None = None,
-               clock: Callable[[], dt.datetime] | None = None, queue: str = "local") -> "Recap":
-    """Open (creating if needed) the recap kept in ``data_dir``; see :class:`booth.recap.core.Recap`.
-
-    ``database``: None for the embedded SQLite store in ``data_dir/recap.sqlite``, or a
-    ``postgresql://`` URL.  ``queue``: "local" (a process pool of ``workers``, or inline with 0),
-    or "procrastinate" (PostgreSQL only: jobs for ``booth recap worker`` processes on any machine).
-    """
-    from booth.recap.core import Recap
-
-    return Recap.open(Path(data_dir), database=database, workers=workers, clock=clock, queue=queue)
-
-
 __all__ = [
     "PLACE_STATES", "STATE_WORDS", "MAX_BUNDLE_BYTES", "MAX_PHOTO_BYTES", "MAX_STATEMENT_BYTES",
     "RecapError", "Candidate", "Registration", "Result", "Submission", "Outcome", "Receipt",
     "Resolution", "Place", "Area", "Totals", "Target", "ProgressPoint", "Progress", "Store",
-    "JobQueue", "open_recap", "Recap",
+    "JobQueue",
 ]
-
-
-def __getattr__(name: str):
-    if name == "Recap":
-        from booth.recap.core import Recap
-
-        return Recap
-    raise AttributeError(name)
-

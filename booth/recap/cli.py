@@ -123,7 +123,8 @@ def _err(id_text: str, en_text: str) -> None:
 
 
 def _open(args, *, workers: int | None = 0, queue: str = "local"):
-    from booth.recap.api import RecapError, open_recap
+    from booth.recap.api import RecapError
+    from booth.recap.start import open_recap
 
     try:
         return open_recap(args.data, database=getattr(args, "database", None), workers=workers, queue=queue)
@@ -372,10 +373,6 @@ def cmd_export(args) -> int:
     with recap:
         try:
             paths = recap.export(args.out)
-        except ImportError:
-            _err("ekspor NIST belum dibangun (issue 9 masih terbuka)",
-                 "the NIST exports are not built yet (issue 9 is still open)")
-            return 2
         except RecapError as exc:
             _err(exc.id, exc.en)
             return 1
@@ -594,7 +591,8 @@ def cmd_worker(args) -> int:
 def cmd_demo(args) -> int:
     import secrets
 
-    from booth.recap.api import RecapError, Target, open_recap
+    from booth.recap.api import RecapError, Target
+    from booth.recap.start import open_recap
 
     data_dir: Path = args.data
     try:

@@ -68,7 +68,7 @@ _WORKER_RECAPS: dict[tuple, "Recap"] = {}
 def _process_in_worker(data_dir: str, database: str | None, submission_id: int) -> str:
     key = (data_dir, database)
     if key not in _WORKER_RECAPS:
-        _WORKER_RECAPS[key] = Recap.open(Path(data_dir), database=database, workers=0)
+        _WORKER_RECAPS[key] = Recap.open(Path(data_dir), database=database)
     return _WORKER_RECAPS[key].process(submission_id).status
 
 
@@ -123,8 +123,10 @@ class Recap:
         self.queue: JobQueue = InlineQueue(self)
 
     @classmethod
-    def open(cls, data_dir: Path, *, database: str | None = None, workers: int | None = None,
-             clock: Callable[[], dt.datetime] | None = None, queue: str = "local") -> "Recap":
+    def open(cls, data_dir: Path, *, database: str | None = None,
+             clock: Callable[[], dt.datetime] | None = None) -> "Recap":
+        """The recap kept in ``data_dir`` (and ``database``), verifying inline; ``booth.recap.start.open_recap``
+        gives it its worker pool or the PostgreSQL queue."""
         data_dir = Path(data_dir)
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -160,13 +162,6 @@ class Recap:
         if problem is not None:
             store.close()
             raise problem
-        if queue == "procrastinate":
-            from booth.recap.queue import ProcrastinateQueue
-
-            recap.queue = ProcrastinateQueue(database)
-        elif workers is None or workers > 0:
-            count = workers if workers is not None else max(1, min(4, (os.cpu_count() or 1)))
-            recap.queue = LocalQueue(data_dir, database, count)
         return recap
 
     def key_problem(self) -> RecapError | None:

@@ -257,7 +257,7 @@ def run_worker(database: str, concurrency: int = 1, *, data_dir: str | Path | No
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     try:
-        recap = Recap.open(Path(data_dir), database=database, workers=0)
+        recap = Recap.open(Path(data_dir), database=database)
     except RecapError as exc:
         return refuse(exc)
     try:

@@ -37,8 +37,10 @@ from booth.recap.web.rendering import Page, make_environment, render, wants_json
 from booth.recap.web.security import (
     SECURITY_HEADERS,
     SIGN_IN_PATH,
+    MAX_UPLOAD_FILES,
     UploadTooLarge,
     load_secret,
+    read_form,
     session_of,
     set_session_cookie,
 )
@@ -47,7 +49,6 @@ from booth.recap.web.users import UserBook
 STATIC = Path(__file__).parent / "static"
 WITNESS_APP = Path(__file__).resolve().parents[2] / "witness" / "app"
 MAX_FORM_BYTES = 64 * 1024  # a sign-in or settings form; uploads have their own limit
-MAX_UPLOAD_FILES = 200      # files in one upload form
 
 Handler = Callable[[Request], Awaitable[Page | Response]]
 
@@ -153,21 +154,6 @@ def too_large_words(limit: int, *, upload: bool = False) -> str:
             f"The request is too large (limit {size} at once): send fewer files at a time.")
 
 
-async def read_form(request: Request, limit: int):
-    """The request's form (urlencoded or multipart), read once and at most ``limit`` bytes while it
-    streams in; files only when the route allows uploads."""
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise UploadTooLarge(limit)
-    if "form" not in request.scope.get("booth.cache", {}):
-        from booth.recap.web.security import limit_body
-
-        uploads = bool(getattr(request.state, "upload_limit", None))
-        request._receive = limit_body(request.receive, limit)
-        request.scope.setdefault("booth.cache", {})["form"] = await request.form(
-            max_files=MAX_UPLOAD_FILES if uploads else 0, max_fields=MAX_UPLOAD_FILES + 50 if uploads else 50)
-    return request.scope["booth.cache"]["form"]
-
-
 def _client_keys(request: Request, username: str) -> list[str]:
     host = request.client.host if request.client else "?"
     return [f"addr:{host}", f"user:{username.lower()[:64]}"]
@@ -250,8 +236,9 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
     if recap is not None:
-        from booth.recap.web import pages, upload
-        from booth.recap.web import public as public_pages
+        import booth.recap.web.pages as pages
+        import booth.recap.web.public as public_pages
+        import booth.recap.web.upload as upload
 
         routes += upload.routes(web, committee_view=functools.partial(_view, web, committee=True))
         routes += pages.routes(web, committee_view=functools.partial(_view, web, committee=True))
@@ -371,9 +358,11 @@ def _reopened(recap: Any) -> Any:
     data_dir = getattr(recap, "data_dir", None)
     if recap is None or data_dir is None or not hasattr(type(recap), "open"):
         return recap
+    from booth.recap.start import open_recap
+
     queue = "procrastinate" if type(getattr(recap, "queue", None)).__name__ == "ProcrastinateQueue" else "local"
-    return type(recap).open(data_dir, database=getattr(recap, "database", None), workers=0,
-                            clock=getattr(recap, "clock", None), queue=queue)
+    return open_recap(data_dir, database=getattr(recap, "database", None), workers=0,
+                      clock=getattr(recap, "clock", None), queue=queue)
 
 
 def _run_one(uvicorn, recap: Any, sock: socket.socket, data_dir: Path | None) -> None:

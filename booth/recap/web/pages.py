@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from booth.recap.api import Area, Place, RecapError, Target, Totals
-from booth.recap.web import charts
+import booth.recap.web.charts as charts
 from booth.recap.web.rendering import Page
 
 SOURCE_WORDS = {
@@ -286,7 +286,7 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
         return conflicts_page(recap)
 
     async def post_resolve(request: Request) -> Page:
-        from booth.recap.web.app import read_form
+        from booth.recap.web.security import read_form
 
         form = await read_form(request, 64 * 1024)
         election_id = request.path_params["election_id"]
@@ -325,7 +325,7 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
         return devices_page(recap)
 
     async def post_device_add(request: Request) -> Page:
-        from booth.recap.web.app import read_form
+        from booth.recap.web.security import read_form
 
         form = await read_form(request, DEVICE_UPLOAD_LIMIT)
         package = form.get("paket")
@@ -363,7 +363,7 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
         return await run_in_threadpool(add)
 
     async def post_device_import(request: Request) -> Page:
-        from booth.recap.web.app import read_form
+        from booth.recap.web.security import read_form
 
         form = await read_form(request, MAX_REGISTRY_BYTES + 64 * 1024)
         upload = form.get("daftar")
@@ -383,7 +383,7 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
         return await run_in_threadpool(do_import)
 
     async def post_device_remove(request: Request) -> Page:
-        from booth.recap.web.app import read_form
+        from booth.recap.web.security import read_form
 
         form = await read_form(request, 64 * 1024)
         fingerprint = str(form.get("sidik", "")).strip().lower()
@@ -405,7 +405,7 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
         return targets_page(recap)
 
     async def post_targets(request: Request) -> Page:
-        from booth.recap.web.app import read_form
+        from booth.recap.web.security import read_form
 
         form = await read_form(request, 64 * 1024)
         times = [str(v) for v in form.getlist("jam")][:20]

@@ -95,3 +95,19 @@ def limit_body(receive, limit: int):
         return message
 
     return wrapped
+
+
+MAX_UPLOAD_FILES = 200      # files in one upload form
+
+
+async def read_form(request: Request, limit: int):
+    """The request's form (urlencoded or multipart), read once and at most ``limit`` bytes while it
+    streams in; files only when the route allows uploads."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise UploadTooLarge(limit)
+    if "form" not in request.scope.get("booth.cache", {}):
+        uploads = bool(getattr(request.state, "upload_limit", None))
+        request._receive = limit_body(request.receive, limit)
+        request.scope.setdefault("booth.cache", {})["form"] = await request.form(
+            max_files=MAX_UPLOAD_FILES if uploads else 0, max_fields=MAX_UPLOAD_FILES + 50 if uploads else 50)
+    return request.scope["booth.cache"]["form"]

@@ -193,7 +193,7 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
                     extra={"accept": ACCEPT, "limit_mb": UPLOAD_LIMIT // 2**20}, title="Unggah hasil", nav="/unggah")
 
     async def upload(request: Request) -> Page:
-        from booth.recap.web.app import read_form
+        from booth.recap.web.security import read_form
 
         form = await read_form(request, UPLOAD_LIMIT)   # already read (and bounded) for the CSRF check
         files = [f for f in form.getlist("berkas") if isinstance(f, UploadFile) and (f.filename or f.size)]
