@@ -194,7 +194,7 @@ def with_workers(day: dict, copies: list[bytes], workers: int) -> tuple[float, l
                                               "devices": [day["registration"]]}).encode(), by="bench")
             # warm-up: every worker started and has opened the recap
             recap.submit_bundles([(c, f"warm{i}.zip") for i, c in enumerate(copies[:workers])], source="cli")
-            pool = [p.pid for p in multiprocessing.active_children()]
+            pool = [p.pid for p in multiprocessing.active_children() if p.pid is not None]
             cpu0 = sum(cpu_of(pid) for pid in pool)
             t0 = time.perf_counter()
             outcomes = recap.submit_bundles([(c, f"b{i}.zip") for i, c in enumerate(copies[workers:])],
