@@ -394,3 +394,28 @@ def test_a_recap_key_swapped_under_its_log_is_refused_before_it_signs_anything(e
     store = SqliteStore(tmp_path / "r" / "recap.sqlite")
     assert store.latest_checkpoint() == checkpoint, "nothing was signed with the wrong key"
     store.close()
+
+
+def test_the_recaps_log_grows_from_its_kept_edge_and_from_its_leaves_alike(evening, tmp_path):
+    """Appending uses the log's kept Merkle frontier; a store without one (written before it was
+    kept) rebuilds it from the leaves: either way every checkpoint is the root of all entries."""
+    import sqlite3
+
+    r = open_recap(tmp_path / "r", workers=0)
+    r.import_registry(evening["registry"], by="ketua")
+    days = evening["days"]
+    r.submit_bundle(days["suk1"].bundle)
+    r.submit_statement(days["sid1"].statement)
+    r.close()
+    with sqlite3.connect(tmp_path / "r" / "recap.sqlite") as db:
+        db.execute("DELETE FROM meta WHERE key = 'log_frontier'")
+    r = open_recap(tmp_path / "r", workers=0)
+    r.submit_bundle(days["sid2"].bundle)
+    r.submit_statement(days["suk2"].statement)
+    leaves = [merkle.leaf_hash(e) for e in r.store.leaf_entries()]
+    cp = note.Checkpoint.parse(r.checkpoint().split("\n\n", 1)[0] + "\n")
+    assert cp.size == len(leaves) and cp.root_hash == merkle.root(leaves)
+    for sub in r.submissions():
+        if sub.receipt_index is not None:
+            check_receipt(r.receipt(sub.id), r.verifier_key())
+    r.close()

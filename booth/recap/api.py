@@ -346,6 +346,16 @@ class Store(abc.ABC):
     def leaf_entries(self) -> list[bytes]:
         """Every entry of the recap's log, in order."""
 
+    def leaf_hashes(self) -> list[bytes]:
+        """The RFC 6962 leaf hash of every entry, in order (a store keeps them: no re-hashing)."""
+        from booth.ledger import merkle
+
+        return [merkle.leaf_hash(e) for e in self.leaf_entries()]
+
+    def log_entry(self, index: int) -> bytes:
+        """One entry of the recap's log."""
+        return self.leaf_entries()[index]
+
     @abc.abstractmethod
     def latest_checkpoint(self) -> str | None: ...
 

@@ -29,7 +29,7 @@ from booth.recap.api import (
     MAX_BUNDLE_BYTES, MAX_PHOTO_BYTES, Area, Candidate, JobQueue, Outcome, Place, Progress, ProgressPoint,
     Receipt, RecapError, Registration, Resolution, Result, Store, Submission, Target, Totals,
 )
-from booth.recap.receipts import RecapKey, make_receipt, receipt_entry, resolution_entry
+from booth.recap.receipts import RecapKey, receipt_entry, receipt_from_leaves, resolution_entry
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"   # WIB: Lampung and the whole of Sumatra and Java
 TIMEZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -382,10 +382,11 @@ class Recap:
         sub = self.store.submission(submission_id)
         if sub is None or sub.receipt_index is None:
             return None
-        entries = self.store.leaf_entries()
+        leaves = self.store.leaf_hashes()
         checkpoint = self.store.latest_checkpoint()
         assert checkpoint is not None
-        return make_receipt(self.key, entries, sub.receipt_index, _checkpoint_for(checkpoint, entries, self.key))
+        return receipt_from_leaves(self.key, leaves, self.store.log_entry(sub.receipt_index), sub.receipt_index,
+                                   _checkpoint_for(checkpoint, leaves, self.key))
 
     def verifier_key(self) -> str:
         return self.key.verifier_key()
@@ -416,7 +417,7 @@ class Recap:
         groups: dict[str, list[Registration]] = defaultdict(list)
         for r in regs:
             groups[r.election_id].append(r)
-        entries: list[bytes] | None = None
+        leaves: list[bytes] | None = None
         places = []
         for election_id, group in groups.items():
             mine = by_election.get(election_id, [])
@@ -452,10 +453,11 @@ class Recap:
                 first_at = min(s.received_at for s in carrying)
                 best = next((s for s in carrying if s.kind == "bundle"), carrying[0])
                 if best.receipt_index is not None and with_receipts:
-                    if entries is None:
-                        entries = self.store.leaf_entries()
-                    checkpoint = _checkpoint_for(self.store.latest_checkpoint() or "", entries, self.key)
-                    receipt = make_receipt(self.key, entries, best.receipt_index, checkpoint)
+                    if leaves is None:
+                        leaves = self.store.leaf_hashes()
+                    checkpoint = _checkpoint_for(self.store.latest_checkpoint() or "", leaves, self.key)
+                    receipt = receipt_from_leaves(self.key, leaves, self.store.log_entry(best.receipt_index),
+                                                  best.receipt_index, checkpoint)
             places.append(Place(
                 registration=group[0], devices=tuple(r.fingerprint for r in group), state=state,  # type: ignore[arg-type]
                 result=counted, results=tuple(distinct.values()), submissions=tuple(mine),
@@ -634,18 +636,18 @@ def join_parts(payloads: Sequence[str]) -> list[str]:
     return whole
 
 
-def _checkpoint_for(latest: str, entries: list[bytes], key: RecapKey) -> str:
-    """The latest stored checkpoint if it covers every entry read (another process may append between
-    the two reads), else a fresh one over exactly those entries."""
+def _checkpoint_for(latest: str, leaves: list[bytes], key: RecapKey) -> str:
+    """The latest stored checkpoint if it covers every leaf read (another process may append between
+    the two reads), else a fresh one over exactly those leaves."""
     from booth.ledger import merkle, note
 
     try:
         size = note.Checkpoint.parse(latest.split("\n\n", 1)[0] + "\n").size
     except (note.NoteError, ValueError):
         size = -1
-    if size == len(entries):
+    if size == len(leaves):
         return latest
-    return key.sign_checkpoint(len(entries), merkle.root([merkle.leaf_hash(e) for e in entries]))
+    return key.sign_checkpoint(len(leaves), merkle.root(leaves))
 
 
 def _verified_at(place: Place) -> dt.datetime | None:

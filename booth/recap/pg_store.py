@@ -288,6 +288,15 @@ class PgStore(Store):
     def leaf_entries(self) -> list[bytes]:
         return [bytes(r["entry"]) for r in self._all(f"SELECT entry FROM {SCHEMA}.log ORDER BY idx")]
 
+    def leaf_hashes(self) -> list[bytes]:
+        return [bytes(r["leaf"]) for r in self._all(f"SELECT leaf FROM {SCHEMA}.log ORDER BY idx")]
+
+    def log_entry(self, index: int) -> bytes:
+        row = self._one(f"SELECT entry FROM {SCHEMA}.log WHERE idx = %s", (index,))
+        if row is None:
+            raise IndexError(index)
+        return bytes(row["entry"])
+
     def latest_checkpoint(self) -> str | None:
         row = self._one(f"SELECT checkpoint FROM {SCHEMA}.log ORDER BY idx DESC LIMIT 1")
         return None if row is None else row["checkpoint"]

@@ -108,11 +108,10 @@ def resolution_entry(*, election_id: str, result_sha256: str, by: str, reason: s
                       f"by {one_line(by)}", f"reason {one_line(reason)}", f"at {at}"]) + "\n"
 
 
-def make_receipt(key: RecapKey, entries: list[bytes], index: int, checkpoint: str) -> Receipt:
-    """The receipt of ``entries[index]`` under ``checkpoint`` (which covers ``len(entries)`` leaves)."""
-    leaves = [merkle.leaf_hash(e) for e in entries]
+def receipt_from_leaves(key: RecapKey, leaves: list[bytes], entry: bytes, index: int, checkpoint: str) -> Receipt:
+    """The receipt of ``entry``, leaf ``index`` of the tree of ``leaves``, under ``checkpoint``."""
     proof = merkle.inclusion_proof(leaves, index)
-    return Receipt(note=key.sign_note(entries[index].decode()), index=index, checkpoint=checkpoint,
+    return Receipt(note=key.sign_note(entry.decode()), index=index, checkpoint=checkpoint,
                    proof=tuple(base64.b64encode(p).decode() for p in proof))
 
 

@@ -210,18 +210,40 @@ class SqliteStore(Store):
 
     def _append(self, entry: bytes, sign_checkpoint: Callable[[int, bytes], str]) -> tuple[int, str]:
         """Append inside the caller's IMMEDIATE transaction (so no other process appends between)."""
-        leaves = [bytes(r[0]) for r in self._conn.execute("SELECT leaf FROM log ORDER BY idx")]
-        index = len(leaves)
+        # The log's right edge (a Merkle frontier, O(log n) hashes) is kept beside it, so an append costs
+        # the same on the evening's first submission and its 100,000th; it is rebuilt from the leaves
+        # only when it does not describe the log (a store written before it was kept).
+        size = self._conn.execute("SELECT COUNT(*) FROM log").fetchone()[0]
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'log_frontier'").fetchone()
+        frontier = merkle.Frontier.from_bytes(bytes.fromhex(row[0])) if row else None
+        if frontier is None or frontier.size != size:
+            frontier = merkle.Frontier()
+            for (stored,) in self._conn.execute("SELECT leaf FROM log ORDER BY idx"):
+                frontier.append(bytes(stored))
+        index = frontier.size
         leaf = merkle.leaf_hash(entry)
-        leaves.append(leaf)
-        checkpoint = sign_checkpoint(index + 1, merkle.root(leaves))
+        frontier.append(leaf)
+        checkpoint = sign_checkpoint(frontier.size, frontier.root())
         self._conn.execute("INSERT INTO log(idx, entry, leaf, checkpoint) VALUES (?, ?, ?, ?)",
                            (index, entry, leaf, checkpoint))
+        self._conn.execute("INSERT INTO meta(key, value) VALUES ('log_frontier', ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (frontier.to_bytes().hex(),))
         return index, checkpoint
 
     def leaf_entries(self) -> list[bytes]:
         with self._lock:
             return [bytes(r[0]) for r in self._conn.execute("SELECT entry FROM log ORDER BY idx")]
+
+    def leaf_hashes(self) -> list[bytes]:
+        with self._lock:
+            return [bytes(r[0]) for r in self._conn.execute("SELECT leaf FROM log ORDER BY idx")]
+
+    def log_entry(self, index: int) -> bytes:
+        with self._lock:
+            row = self._conn.execute("SELECT entry FROM log WHERE idx = ?", (index,)).fetchone()
+        if row is None:
+            raise IndexError(index)
+        return bytes(row[0])
 
     def latest_checkpoint(self) -> str | None:
         with self._lock:
