@@ -199,6 +199,16 @@ def test_back_online_the_saksi_compares_with_the_recaps_public_page(videos, tmp_
             page.fill("#key-election", s.election_id)
             page.click("#key-form button")
             assert "Dipin dari kunci yang diketik" in page.inner_text("#pin")
+            # Its entry in the committee's device list (registry JSON) pins the TPS and candidates too.
+            entry = {"verifier_key": vkey, "election_id": s.election_id, "pekon": "Sukamaju", "tps": 1,
+                     "candidates": [{"number": n, "name": name} for n, name in
+                                    [(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")]]}
+            page.click("#key-card summary")  # the card folded itself after the first pin
+            page.fill("#key-text", json.dumps(entry))
+            page.fill("#key-election", "")
+            page.click("#key-form button")
+            pin = page.inner_text("#pin")
+            assert "1 Sukamaju" in pin and "SITI RAHMAWATI" in pin
             assert scan(page) == "ok"
             page.click("#recap-card summary")
             page.fill("#recap-url", recap.url)
@@ -218,8 +228,8 @@ def test_back_online_the_saksi_compares_with_the_recaps_public_page(videos, tmp_
             with page.expect_download() as download:
                 page.click("#export")
             record = json.loads(Path(download.value.path()).read_text("utf-8"))
-            assert [e["kind"] for e in record["events"]] == ["typed-key", "results", "recap", "recap"]
-            assert record["events"][1]["ok"] is True and record["events"][3]["match"] is False
+            assert [e["kind"] for e in record["events"]] == ["typed-key", "typed-key", "results", "recap", "recap"]
+            assert record["events"][2]["ok"] is True and record["events"][4]["match"] is False
             close(phone)
     finally:
         server.stop()

@@ -335,8 +335,21 @@ function pinTypedKey(event) {
   event.preventDefault();
   const error = $("key-error");
   error.replaceChildren();
-  const text = $("key-text").value.trim();
-  const election = $("key-election").value.trim().toLowerCase();
+  let text = $("key-text").value.trim();
+  let election = $("key-election").value.trim().toLowerCase();
+  // One entry of the committee's device list (booth-recap-registry-v1) pins the TPS and the
+  // candidates too; a bare verifier key pins only the device (and the election if typed).
+  let listed = null;
+  if (text.startsWith("{")) {
+    try {
+      listed = JSON.parse(text);
+      text = String(listed.verifier_key || "");
+      election = String(listed.election_id || election).toLowerCase();
+    } catch {
+      error.append(bi(["Entri daftar perangkat rusak (JSON).", "Damaged device-list entry (JSON)."]));
+      return;
+    }
+  }
   let key;
   try {
     key = parseVerifierKey(text);
@@ -352,7 +365,10 @@ function pinTypedKey(event) {
     error.append(bi(["ID pemilihan harus 64 digit hex.", "The election ID is 64 hex digits."]));
     return;
   }
-  state.pin = { verifierKey: text, electionId: election || null, tps: null, logSize: null, candidates: null, signer: key.name, source: "typed" };
+  const tps = listed && listed.tps !== undefined && listed.pekon ? `${listed.tps} ${listed.pekon}` : null;
+  const candidates = listed && Array.isArray(listed.candidates)
+    ? listed.candidates.map((c) => [String(c.number), String(c.name)]) : null;
+  state.pin = { verifierKey: text, electionId: election || null, tps, logSize: null, candidates, signer: key.name, source: "typed" };
   save();
   renderPin();
   remember({ kind: "typed-key", verifier_key: text, election_id: election || null });
