@@ -74,6 +74,10 @@ def test_the_recap_serves_the_built_app_at_saksi(tmp_path):
         wasm = c.get("/saksi/zxing_reader.wasm")
         assert wasm.status_code == 200 and wasm.headers["content-type"] == "application/wasm"
         assert c.get("/saksi/sw.js").status_code == 200
+        # compressed on the wire: a phone's first visit stays under 500 KB
+        gz = c.get("/saksi/zxing_reader.wasm", headers={"accept-encoding": "gzip"})
+        assert gz.headers.get("content-encoding") == "gzip" and len(gz.content) == len(wasm.content)
+        assert int(gz.num_bytes_downloaded) < len(wasm.content) * 0.6
         # The app brings its own policy (camera, WebAssembly, the recap URL a saksi types).
         assert "content-security-policy" not in {k.lower() for k in page.headers}
         assert "wasm-unsafe-eval" in page.text
