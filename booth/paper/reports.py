@@ -366,8 +366,10 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
 
     _section(page, "QR HASIL", "Results QR code, signed by the device")
     print_statement(page, data.qr_payload)
-    page.text("Pindai dan periksa dengan aplikasi booth.", BODY, align="center")
-    page.text("Scan and verify it with booth.", SMALL, align="center")
+    page.text("Saksi: pindai dengan aplikasi saksi booth (/saksi/ di server rekap), tanpa internet.",
+              BODY, align="center")
+    page.text("Witnesses: scan it with the booth saksi app (/saksi/ on the recap server), offline.",
+              SMALL, align="center")
 
     _printed(page, data.printed_at)
     _signatures(page, data.results, data.ketua_title, data.ketua_name)
