@@ -128,7 +128,7 @@ def main(argv=None) -> int:
 
     candidate = booth.package.candidates[1].name
     down_up, down = touches(app, drv, candidate, args.touches)
-    bare2 = [a + b for a, b in zip(bare[0::2], bare[1::2])]
+    bare2 = [a + b for a, b in zip(bare[0::2], bare[1::2], strict=False)]
     print(f"\nreference: two bare frames                  {ms(bare2)}")
     print(f"touch (down+up) -> confirmation on screen   {ms(down_up)}")
     print(f"reference: one bare frame                   {ms(bare)}")

@@ -214,8 +214,7 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def cmd_new(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Create a package template: election.json, an empty dpt.csv, photos/, README.txt."""
     from booth.dpt import dpt_header
-    from booth.election_package import (DPT_FILE, ELECTION_FILE, PHOTO_DIR, README_FILE,
-                                        election_template)
+    from booth.election_package import DPT_FILE, ELECTION_FILE, PHOTO_DIR, README_FILE, election_template
 
     out = out or sys.stdout
     root = Path(args.dir)
@@ -241,8 +240,7 @@ def cmd_new(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def cmd_sign(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Check the package folder and, if it is valid, sign it (and optionally zip it)."""
-    from booth.election_package import (PackageError, load_key_pair, sign_package,
-                                        write_package_zip)
+    from booth.election_package import PackageError, load_key_pair, sign_package, write_package_zip
 
     out = out or sys.stdout
     if args.zip and Path(args.dir).resolve() in Path(args.zip).resolve().parents:

@@ -272,9 +272,8 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
 # ------------------------------------------------------------------ 2. the printed items
 def runner_prints(work: Path, stream) -> dict[str, Path]:
     """The first printed item of each kind from the simulator's demo day (``prints/NNN-kind.png``)."""
-    from booth_sim.runner import run_day
-
     from booth.demo import demo_day
+    from booth_sim.runner import run_day
 
     out = work / "sim"
     run_day(demo_day(30, 2025), out, stream=io.StringIO())

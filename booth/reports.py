@@ -10,11 +10,24 @@ from __future__ import annotations
 import datetime as dt
 
 from booth.ledger.clock import parse_utc_text
-
-from booth.paper import (CandidateVotes, CustodySlipData, CustodyStep, DeviceCheck, ElectionHeader,
-                         Reconciliation, ResultsReportData, SelfTestData, SlipData, ZeroReportData,
-                         render_custody_slip, render_results_report, render_self_test, render_slip,
-                         render_zero_report, slip_qr_payload)
+from booth.paper import (
+    CandidateVotes,
+    CustodySlipData,
+    CustodyStep,
+    DeviceCheck,
+    ElectionHeader,
+    Reconciliation,
+    ResultsReportData,
+    SelfTestData,
+    SlipData,
+    ZeroReportData,
+    render_custody_slip,
+    render_results_report,
+    render_self_test,
+    render_slip,
+    render_zero_report,
+    slip_qr_payload,
+)
 
 # what the self-test checks, in the order the page lists them
 DEVICE_WORDS = {

@@ -156,7 +156,7 @@ class Station:
         results["lights"] = "ok"
         self.devices.buzzer.beep("confirm")
         results["buzzer"] = "ok"
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         results["clock"] = "ok" if now.year >= 2024 else f"wrong date {now.date()}"
         results["power"] = "ok" if self.devices.power.state().value == "mains" else self.devices.power.state().value
         if results["printer"] == "ok":

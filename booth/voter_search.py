@@ -44,8 +44,8 @@ import bisect
 import heapq
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from booth.dpt import Voter
 from booth.nik import clean_nik

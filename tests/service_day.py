@@ -84,11 +84,11 @@ def package_with_companions(companions: list[dict]) -> tuple[Path, ElectionPacka
 
 
 def opens_at() -> dt.datetime:
-    return demo_package()[2].election.opens_at.astimezone(dt.timezone.utc)
+    return demo_package()[2].election.opens_at.astimezone(dt.UTC)
 
 
 def closes_at() -> dt.datetime:
-    return demo_package()[2].election.closes_at.astimezone(dt.timezone.utc)
+    return demo_package()[2].election.closes_at.astimezone(dt.UTC)
 
 
 @dataclass

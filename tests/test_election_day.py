@@ -30,7 +30,7 @@ SETTINGS = Settings(pin_scrypt_n=2**10)
 
 
 def utc(local: dt.datetime) -> dt.datetime:
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 class Day:
@@ -147,7 +147,7 @@ def run_the_voting(d: Day):
             d.svc.cancel_release(tok, release, "pemilih pergi / voter left")
             d.story["walked_away"] += 1
     # voters not on the DPT, added to the DPTb on the day
-    for n, (nik, name, sex, born) in enumerate([
+    for _n, (nik, name, sex, born) in enumerate([
         ("1810054407950003", "SITI AMINAH", "P", "1995-07-04"),
         ("1810051203880002", "BUDI SANTOSO", "L", "1988-03-12"),
         ("1810056510010004", "RINA MARLINA", "P", "2001-10-25"),

@@ -11,7 +11,13 @@ from booth.ledger import formats, merkle, note
 from booth.ledger.clock import FakeClock
 from booth.ledger.event_types import EVENT_TYPES
 from booth.ledger.ledger import (
-    Ledger, LedgerError, LedgerSealed, NoBallotSlots, NotDurable, UnknownEventType, connect,
+    Ledger,
+    LedgerError,
+    LedgerSealed,
+    NoBallotSlots,
+    NotDurable,
+    UnknownEventType,
+    connect,
 )
 from booth.ledger.verify import DatabaseSource, verify
 from ledger_days import ELECTION, voting_day
@@ -114,7 +120,7 @@ def test_every_event_type_has_indonesian_and_english_words():
 def test_a_ballot_record_holds_no_time_no_counter_and_no_voter(tmp_path):
     cast = voting_day(tmp_path / "state", voters=5)
     with Ledger.open(tmp_path / "state") as ledger:
-        for ballot_id, record, _ in ledger.ballot_records():
+        for _ballot_id, record, _ in ledger.ballot_records():
             assert set(__import__("json").loads(record)) == {"election", "id", "selection"}
         # the cast event says that *a* ballot was cast, never which one or for whom
         for entry in ledger.entries():

@@ -68,7 +68,9 @@ def test_every_reason_raised_is_in_the_table_with_its_words_filled_and_every_rea
 def test_a_refusal_carries_its_words_and_its_details():
     err = refuse("nik_listed", words={"voter": "DPT-0007"}, voter="DPT-0007")
     assert isinstance(err, NotAllowed)
-    assert (err.message_id, err.message_en) == ("NIK ini sudah terdaftar (DPT-0007)", "This NIK is already listed (DPT-0007)")
+    assert (err.message_id, err.message_en) == (
+        "NIK ini sudah terdaftar (DPT-0007)", "This NIK is already listed (DPT-0007)"
+    )
     assert err.to_json()["details"] == {"voter": "DPT-0007"}
     with pytest.raises(KeyError):
         refuse("no_such_reason")

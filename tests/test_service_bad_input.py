@@ -39,25 +39,41 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from booth.committee_reset import make_reset
 from booth.dpt import DptError, parse_dpt
 from booth.election_package import (
-    SIGNATURE_DOMAIN, CommitteeKeyPair, PackageError, make_manifest, read_package_files, sign_package,
+    SIGNATURE_DOMAIN,
+    CommitteeKeyPair,
+    PackageError,
+    make_manifest,
+    read_package_files,
+    sign_package,
     write_package_zip,
 )
 from booth.errors import BadInput, BoothError, LockedOut, PackageRefused
 from booth.ledger.vault import JPEG_START, MAX_PHOTO_BYTES
 from service_day import (
-    JPEG, KETUA, PINS, SELF_TEST, TEKNISI, Booth, cloned_booth, closes_at, demo_package, fast_tmp,
-    provision, vote,
+    JPEG,
+    KETUA,
+    PINS,
+    SELF_TEST,
+    TEKNISI,
+    Booth,
+    cloned_booth,
+    closes_at,
+    demo_package,
+    fast_tmp,
+    provision,
+    vote,
 )
 
 FUZZ = settings(max_examples=30, deadline=None,
@@ -646,7 +662,7 @@ def dpt_change(draw):
     if kind == "line_endings":
         return "CRLF line endings", "".join(lines).replace("\n", "\r\n").encode()
     column = draw(CELL)
-    return f"extra column {column!r:.20}", "".join(l.rstrip("\n") + "," + column + "\n" for l in lines).encode(
+    return f"extra column {column!r:.20}", "".join(line.rstrip("\n") + "," + column + "\n" for line in lines).encode(
         "utf-8", "replace")
 
 

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import pygame
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures
-    Nav, T, booth_day, demo_pkg, full_day, pin_of, sign_in, texts_of,
-)
 
+from booth.errors import BoothError
 from booth.ui.driver import audit
+from test_ui_support import (  # noqa: F401 - fixtures
+    Nav,
+    T,
+    booth_day,
+    demo_pkg,
+    full_day,
+    pin_of,
+    sign_in,
+    texts_of,
+)
 
 SIZES = [(720, 1280), (800, 480), (1024, 600), (1280, 800)]
 
@@ -38,7 +46,7 @@ def test_wrong_pins_show_the_wait_then_the_lock(booth_day):
     d = day.drv
     d.press(Nav.COMPANION)
     d.tap("RIZKY PRATAMA")
-    for i in range(5):
+    for _ in range(5):
         d.type("111111")
         d.tap("Masuk")
     assert d.screen == "pin"
@@ -110,7 +118,7 @@ def test_idle_companion_screens_go_back_to_the_voter_and_sign_out(booth_day):
     token = day.app.token
     d.advance(day.app.settings.companion_idle_s + 1)
     assert day.app.mode == "voter" and d.screen == "waiting"
-    with pytest.raises(Exception):
+    with pytest.raises(BoothError):
         day.svc.whoami(token)
 
 

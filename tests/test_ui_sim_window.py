@@ -9,10 +9,10 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 import pytest
-from test_ui_support import fast_root
 
 from booth.ui.i18n import _
 from booth.ui.sim_window import PANEL_W, SimWindow
+from test_ui_support import fast_root
 
 
 @pytest.fixture

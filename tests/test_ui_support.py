@@ -21,11 +21,11 @@ import pytest  # noqa: E402
 
 from booth.demo_election import make_demo_package  # noqa: E402
 from booth.election_package import load_package  # noqa: E402
+from booth.hardware.controls import Nav  # noqa: E402
 from booth.hardware.devices import open_devices  # noqa: E402
 from booth.ledger.clock import FakeClock  # noqa: E402
 from booth.service import BoothService, Settings  # noqa: E402
 from booth.station import Station  # noqa: E402
-from booth.hardware.controls import Nav  # noqa: E402
 from booth.ui.app import KioskApp, KioskSettings  # noqa: E402
 from booth.ui.driver import KioskDriver  # noqa: E402
 from booth.ui.i18n import _  # noqa: E402
@@ -71,7 +71,7 @@ class Day:
 
     def open_at(self, minutes: float) -> None:
         """Move the clock to ``minutes`` after opening time (wall and monotonic time together)."""
-        target = self.pkg.election.opens_at.astimezone(dt.timezone.utc) + dt.timedelta(minutes=minutes)
+        target = self.pkg.election.opens_at.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
         delta = (target - self.clock.now()).total_seconds()
         if delta >= 0:
             self.clock.advance(delta)
@@ -94,7 +94,7 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
              language: str = "id") -> Day:
     """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it."""
     pkg_dir, pkg = demo_pkg
-    clock = FakeClock(pkg.election.opens_at.astimezone(dt.timezone.utc) - dt.timedelta(days=2))
+    clock = FakeClock(pkg.election.opens_at.astimezone(dt.UTC) - dt.timedelta(days=2))
     svc = BoothService.provision(root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10))
     devices = open_devices(None)
     station = Station(svc, devices)
@@ -114,7 +114,7 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
     if at >= 4:
         assert station.print_zero_report(svc.sign_in("PT-01", pin_of("PT-01"))).ok
     if at >= 5:
-        clock.set(pkg.election.opens_at.astimezone(dt.timezone.utc))
+        clock.set(pkg.election.opens_at.astimezone(dt.UTC))
         svc.open_polls(svc.sign_in("PT-01", pin_of("PT-01")))
     export_dir = root / "usb-export"
     export_dir.mkdir(exist_ok=True)

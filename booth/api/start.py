@@ -71,7 +71,9 @@ def resolve_uids(uids: list[int] | None, users: list[str] | None) -> set[int]:
         try:
             allowed.add(pwd.getpwnam(name).pw_uid)
         except KeyError:
-            raise StartError(f"user {name!r} does not exist (install systemd/booth.conf with systemd-sysusers)") from None
+            raise StartError(
+                f"user {name!r} does not exist (install systemd/booth.conf with systemd-sysusers)"
+            ) from None
     if not allowed:
         raise StartError("no client is allowed: give --allow-user or --allow-uid")
     return allowed
@@ -104,7 +106,7 @@ def parse_fake_clock(text: str):
         raise StartError("--fake-clock needs a time with a UTC offset, e.g. 2025-11-16T00:00:00+00:00")
     # Each start is its own "boot": the fake monotonic clock starts afresh, so waits
     # measured across a restart must use wall time, as after a real reboot.
-    return FakeClock(when.astimezone(dt.timezone.utc), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
+    return FakeClock(when.astimezone(dt.UTC), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
 
 
 def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int] | None = None,

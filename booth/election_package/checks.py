@@ -18,9 +18,28 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from booth.dpt import DptError, Voter, parse_dpt
 from booth.election_package.model import (
-    COMMITTEE_FILE, COMMITTEE_FORMAT, COMPANION_ID, COMPANION_ROLES, DEFAULT_TIMEZONE, DPT_FILE, ELECTION_FILE,
-    ELECTION_FORMAT, MANIFEST_FILE, MAX_CANDIDATES, MIN_CANDIDATES, PHOTO_DIR, PHOTO_MAX_PX, PHOTO_MIN_PX,
-    PHOTO_NAME, TEMPLATE_PLACEHOLDERS, TIMEZONES, Candidate, CommitteeKeys, Companion, Election, PackageProblem,
+    COMMITTEE_FILE,
+    COMMITTEE_FORMAT,
+    COMPANION_ID,
+    COMPANION_ROLES,
+    DEFAULT_TIMEZONE,
+    DPT_FILE,
+    ELECTION_FILE,
+    ELECTION_FORMAT,
+    MANIFEST_FILE,
+    MAX_CANDIDATES,
+    MIN_CANDIDATES,
+    PHOTO_DIR,
+    PHOTO_MAX_PX,
+    PHOTO_MIN_PX,
+    PHOTO_NAME,
+    TEMPLATE_PLACEHOLDERS,
+    TIMEZONES,
+    Candidate,
+    CommitteeKeys,
+    Companion,
+    Election,
+    PackageProblem,
     b64_bytes,
 )
 from booth.strict_json import JsonProblem, loads

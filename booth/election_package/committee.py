@@ -17,8 +17,18 @@ from booth.election_package.checks import check_content
 from booth.election_package.files import read_package_files
 from booth.election_package.manifest import load_package, make_manifest, trusted_bytes
 from booth.election_package.model import (
-    COMMITTEE_FILE, DEFAULT_TIMEZONE, ELECTION_FORMAT, MANIFEST_FILE, SIGNATURE_DOMAIN, SIGNATURE_FILE,
-    CommitteeKeyPair, CommitteeKeys, ElectionPackage, PackageError, b64_bytes, unreadable,
+    COMMITTEE_FILE,
+    DEFAULT_TIMEZONE,
+    ELECTION_FORMAT,
+    MANIFEST_FILE,
+    SIGNATURE_DOMAIN,
+    SIGNATURE_FILE,
+    CommitteeKeyPair,
+    CommitteeKeys,
+    ElectionPackage,
+    PackageError,
+    b64_bytes,
+    unreadable,
 )
 from booth.ledger.canonical import canonical
 

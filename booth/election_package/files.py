@@ -9,9 +9,24 @@ import zipfile
 from pathlib import Path
 
 from booth.election_package.model import (
-    COMMITTEE_FILE, DPT_FILE, ELECTION_FILE, MANIFEST_FILE, MAX_DPT_BYTES, MAX_ENTRIES, MAX_JSON_BYTES,
-    MAX_PHOTO_BYTES, MAX_README_BYTES, MAX_SIGNATURE_BYTES, MAX_TOTAL_BYTES, PHOTO_DIR, PHOTO_NAME, README_FILE,
-    SIGNATURE_FILE, PackageError, PackageProblem, unreadable,
+    COMMITTEE_FILE,
+    DPT_FILE,
+    ELECTION_FILE,
+    MANIFEST_FILE,
+    MAX_DPT_BYTES,
+    MAX_ENTRIES,
+    MAX_JSON_BYTES,
+    MAX_PHOTO_BYTES,
+    MAX_README_BYTES,
+    MAX_SIGNATURE_BYTES,
+    MAX_TOTAL_BYTES,
+    PHOTO_DIR,
+    PHOTO_NAME,
+    README_FILE,
+    SIGNATURE_FILE,
+    PackageError,
+    PackageProblem,
+    unreadable,
 )
 
 _FIXED_LIMITS = {

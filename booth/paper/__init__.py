@@ -18,11 +18,24 @@ images on its virtual tape, so what witnesses see on screen is what prints.
 """
 
 from booth.paper.layout import WIDTH, QrTooLong, to_png
-from booth.paper.reports import (CandidateVotes, Check, CustodySlipData, CustodyStep,
-                                 DeviceCheck, ElectionHeader, Reconciliation, ResultsReportData,
-                                 SelfTestData, ZeroReportData, checkpoint_fields, reconcile,
-                                 render_custody_slip, render_results_report, render_self_test,
-                                 render_zero_report)
+from booth.paper.reports import (
+                                 CandidateVotes,
+                                 Check,
+                                 CustodySlipData,
+                                 CustodyStep,
+                                 DeviceCheck,
+                                 ElectionHeader,
+                                 Reconciliation,
+                                 ResultsReportData,
+                                 SelfTestData,
+                                 ZeroReportData,
+                                 checkpoint_fields,
+                                 reconcile,
+                                 render_custody_slip,
+                                 render_results_report,
+                                 render_self_test,
+                                 render_zero_report,
+)
 from booth.paper.slip import SlipData, render_slip, short_ballot_id, slip_qr_payload
 
 __all__ = [

@@ -17,14 +17,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from booth.paper.layout import to_png
-from booth.paper.reports import (CandidateVotes, CustodySlipData, CustodyStep, DeviceCheck,
-                                 ElectionHeader, Reconciliation, ResultsReportData, SelfTestData,
-                                 ZeroReportData, render_custody_slip, render_results_report,
-                                 render_self_test, render_zero_report)
+from booth.paper.reports import (
+    CandidateVotes,
+    CustodySlipData,
+    CustodyStep,
+    DeviceCheck,
+    ElectionHeader,
+    Reconciliation,
+    ResultsReportData,
+    SelfTestData,
+    ZeroReportData,
+    render_custody_slip,
+    render_results_report,
+    render_self_test,
+    render_zero_report,
+)
 from booth.paper.slip import SlipData, render_slip
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -113,14 +125,14 @@ def example_results_payload(length: int = 700) -> str:
     return (body + filler)[:length]
 
 
-def example_results_report(candidates=CANDIDATES, votes=(132, 118, 37),
-                           copy_number: int = 2) -> ResultsReportData:
+def example_results_report(candidates: Sequence[tuple[int, str]] = CANDIDATES,
+                           votes: Sequence[int] = (132, 118, 37), copy_number: int = 2) -> ResultsReportData:
     """The results report, copy 2: 292 ballots, 5 blank, reconciliation in balance."""
     votes = tuple(votes) + (0,) * (len(candidates) - len(votes))
     total = sum(votes) + 5
     return ResultsReportData(
         election=example_election(), device_fingerprint=DEVICE_FINGERPRINT,
-        results=tuple(CandidateVotes(n, name, v) for (n, name), v in zip(candidates, votes)),
+        results=tuple(CandidateVotes(n, name, v) for (n, name), v in zip(candidates, votes, strict=False)),
         blank_votes=5,
         reconciliation=Reconciliation(dpt=312, dptb=3, checked_in=total + 2, voted=total,
                                       ballots_cast=total, slips_printed=total, reprints=2,
@@ -134,7 +146,9 @@ def example_results_report(candidates=CANDIDATES, votes=(132, 118, 37),
 
 def example_custody_slip() -> CustodySlipData:
     """The custody slip printed at installation: received, distributed, handed over, installed."""
-    at = lambda d, h, m: datetime(2025, 11, d, h, m, tzinfo=WIB)  # noqa: E731
+    def at(d: int, h: int, m: int) -> datetime:
+        return datetime(2025, 11, d, h, m, tzinfo=WIB)
+
     steps = (
         CustodyStep("Perangkat diterima", "Device received", at(12, 9, 15), "RIZKY PRATAMA",
                     "PT-02", "Gudang Dinas PMD Kab. Pringsewu", "Segel utuh, nomor 004512"),

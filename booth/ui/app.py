@@ -83,7 +83,7 @@ class VoterPrefs:
 
 class _UiClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def monotonic_ns(self) -> int:
         return time.monotonic_ns()

@@ -25,7 +25,12 @@ from booth.errors import AlreadyVoted
 from booth.hardware.printer import CoverOpen, PaperJam, PaperOut, PrinterError, PrinterOffline
 from booth.ui import layout as L
 from booth.ui.common_screens import (
-    ChoiceScreen, CompanionScreen, TextEntryScreen, WorkingScreen, paint_problem, show_message,
+    ChoiceScreen,
+    CompanionScreen,
+    TextEntryScreen,
+    WorkingScreen,
+    paint_problem,
+    show_message,
 )
 from booth.ui.i18n import N_, _, data, error_words
 from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
@@ -231,7 +236,8 @@ class DptbFormScreen(CompanionScreen):
             value = self.values[key]
             shown = (_("Male") if value == "L" else _("Female") if value == "P" else data(value)) if value \
                 else _("Touch to fill in")
-            rows.append(ListRow(_(label), shown, (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
+            rows.append(ListRow(_(label), shown,
+                                (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
                                 badge=None if value or key in ("address", "rt", "rw") else _("Needed"),
                                 badge_color="warn"))
         self.add(ListView(rows, body, row_height=max(t.target, int(t.body * 2.5)), columns=1 if t.portrait else 2))

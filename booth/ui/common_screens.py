@@ -58,7 +58,7 @@ def local_hhmm(app, utc_text: str | None) -> str:
     except ValueError:
         return ""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     election = app.voter.election
     if election and election.get("opens_at"):
         when = when.astimezone(dt.datetime.fromisoformat(election["opens_at"]).tzinfo)

@@ -23,7 +23,13 @@ import pygame
 from booth.hardware.controls import Nav
 from booth.ui import layout as L
 from booth.ui.common_screens import (
-    CompanionScreen, ErrorScreen, TextEntryScreen, WorkingScreen, local_hhmm, local_time, show_message,
+    CompanionScreen,
+    ErrorScreen,
+    TextEntryScreen,
+    WorkingScreen,
+    local_hhmm,
+    local_time,
+    show_message,
 )
 from booth.ui.i18n import N_, _, core_words, data
 from booth.ui.signin import role_words
@@ -260,7 +266,7 @@ class PackageCheckScreen(CompanionScreen):
             return
         head, rest = L.split_top(self.cands_box, int(t.body * 1.8))
         p.text(_("Candidates"), head, t.body, bold=True, align="left")
-        for c, row in zip(cands, L.rows(rest, max(len(cands), 3), t.gap)):
+        for c, row in zip(cands, L.rows(rest, max(len(cands), 3), t.gap), strict=False):
             p.box(row, p.colors.card_bg, border=p.colors.border)
             inner = L.inset(row, t.gap // 2)
             photo_box, rest_box = L.split_left(inner, int(inner.height * 0.75), t.gap)
@@ -372,7 +378,7 @@ class ButtonTestScreen(CompanionScreen):
         self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
 
     def paint_body(self, p):
-        for (nav, words), box in zip(BUTTON_WORDS, self.boxes):
+        for (nav, words), box in zip(BUTTON_WORDS, self.boxes, strict=True):
             on = nav in self.pressed
             p.box(box, p.colors.primary_bg if on else p.colors.card_bg, border=p.colors.border)
             fg = p.colors.primary_fg if on else p.colors.fg
@@ -431,7 +437,7 @@ class ZeroReportScreen(CompanionScreen):
         n = max(3, len(cands))
         row_h = min((table.height - t.gap * (n - 1)) // n, int(t.target * 1.3))
         table = L.split_top(table, n * row_h + (n - 1) * t.gap)[0]
-        for c, row in zip(cands, L.rows(table, n, t.gap)):
+        for c, row in zip(cands, L.rows(table, n, t.gap), strict=False):
             p.box(row, p.colors.card_bg, border=p.colors.border)
             num, rest = L.split_left(L.inset(row, t.gap // 2), row.height, t.gap)
             name, votes = L.split_right(rest, min(row.height * 2, rest.width // 4), t.gap)

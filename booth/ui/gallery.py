@@ -355,9 +355,8 @@ class _KioskVoter:
         return outcome
 
     def take_photo(self, release: str):
-        from booth_sim.runner import DayStopped
-
         from booth.station import Outcome
+        from booth_sim.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         self._attach()
@@ -402,11 +401,10 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    from booth_sim.runner import OutputRefused, print_summary
-
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
     from booth.ui.sim_window import ScenarioPlayer, share_power
+    from booth_sim.runner import OutputRefused, print_summary
 
     stream = stream or sys.stdout
     out = Path(out)

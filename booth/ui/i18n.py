@@ -45,7 +45,7 @@ class Msg(str):
 
     msgid: str = ""
 
-    def format(self, *args, **kwargs) -> "Msg":  # noqa: A003 - str API
+    def format(self, *args, **kwargs) -> Msg:  # noqa: A003 - str API
         out = Msg(str.format(self, *args, **kwargs))
         out.msgid = self.msgid
         return out
@@ -153,10 +153,7 @@ def translations(lang: str) -> gettext.NullTranslations:
     from before an edit can never win); the .mo is read only where no .po was installed."""
     if lang not in _translations:
         po = po_path(lang)
-        if po.is_file():
-            blob = compile_po(po.read_text(encoding="utf-8"))
-        else:
-            blob = po.with_suffix(".mo").read_bytes()
+        blob = compile_po(po.read_text(encoding="utf-8")) if po.is_file() else po.with_suffix(".mo").read_bytes()
         _translations[lang] = gettext.GNUTranslations(io.BytesIO(blob))
     return _translations[lang]
 

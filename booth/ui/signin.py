@@ -87,7 +87,7 @@ class SignInScreen(CompanionScreen):
             extra.append(Button(_("Load another package"), lambda: self.app.push(PackageLoadScreen(self.app))))
         if extra:
             body, strip = L.split_bottom(body, t.target, t.gap * 2)
-            for b, cell in zip(extra, L.columns(strip, len(extra), t.gap * 2)):
+            for b, cell in zip(extra, L.columns(strip, len(extra), t.gap * 2), strict=True):
                 b.rect = cell
                 self.add(b)
         prompt, rest = L.split_top(body, int(t.body * 1.8))

@@ -84,9 +84,8 @@ class ScenarioPlayer:
     """A scripted day (:class:`booth_sim.runner.SimDay`) played one step at a time."""
 
     def __init__(self, scenario, out: Path) -> None:
-        from booth_sim.runner import SimDay, prepare_output
-
         from booth.hardware.devices import open_devices
+        from booth_sim.runner import SimDay, prepare_output
 
         self.day = SimDay(scenario, out, stream=None)
         prepare_output(self.day.out)  # raises OutputRefused before anything is written
@@ -112,9 +111,8 @@ class ScenarioPlayer:
 
     def step(self) -> None:
         """Run the next scripted step (as ``SimDay.run`` does), stopping the day on a refusal."""
-        from booth_sim.runner import DayStopped
-
         from booth.errors import BoothError
+        from booth_sim.runner import DayStopped
 
         if self.done:
             return

@@ -125,7 +125,7 @@ class Theme:
     def px_to_mm(self, px: float) -> float:
         return px * 25.4 / self.dpi
 
-    def variant(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> "Theme":
+    def variant(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> Theme:
         """The same screen with large text and/or high contrast switched."""
         return Theme(self.size, dpi=self.dpi,
                      large_text=self.large_text if large_text is None else large_text,

@@ -318,7 +318,7 @@ class AccessBar:
         ]
 
     def place(self, rect: pygame.Rect, gap: int) -> None:
-        for t, cell in zip(self.toggles, L.columns(rect, len(self.toggles), gap)):
+        for t, cell in zip(self.toggles, L.columns(rect, len(self.toggles), gap), strict=True):
             t.rect = cell
             self.screen.add(t)
 
@@ -367,7 +367,7 @@ class BallotScreen(VoterScreen):
             options.append(("blank", "", ""))
         _, cells = ballot_grid(cards_box, max(1, len(options)), t.gap * 2, t.body)
         self.cards = []
-        for (sel, number, name), cell in zip(options, cells):
+        for (sel, number, name), cell in zip(options, cells, strict=False):
             card = CandidateCard(number, name, self.app.candidate_photo(number) if number != "" else None,
                                  (lambda sel=sel: self.flow.choose(sel)), cell,
                                  blank_words=_("Blank vote") if sel == "blank" else None)

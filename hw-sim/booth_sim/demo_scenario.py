@@ -74,7 +74,7 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
         at(0.70): [{"step": "crash", "at": "after_cast"}],
         at(0.85): [{"step": "paper_jam"}],
     }
-    dptb_at = {at(f): p for f, p in zip((0.12, 0.38, 0.62, 0.9), DPTB)}
+    dptb_at = {at(f): p for f, p in zip((0.12, 0.38, 0.62, 0.9), DPTB, strict=False)}
     walker, idler, returner, by_name, skipper = come[at(0.10)], come[at(0.20)], come[at(0.35)], come[4], come[at(0.5)]
     steps: list[dict] = [
         {"step": "custody", "stage": "received", "by": "PT-02", "place": "Kantor Kecamatan Pagelaran",
@@ -130,7 +130,8 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
         "format": FORMAT,
         "title": "Demo: Pilkakon Pekon Sukamaju (fiktif / fictional)",
         "election": {"demo": {"voters": voters, "seed": seed}},
-        "clock": {"start": f"{(day - dt.timedelta(days=2)).isoformat()}T08:00:00+07:00", "seconds_per_voter": per_voter},
+        "clock": {"start": f"{(day - dt.timedelta(days=2)).isoformat()}T08:00:00+07:00",
+                  "seconds_per_voter": per_voter},
         "pins": dict(DEMO_PINS),
         "desk": "PT-01",
         "technician": "PT-02",

@@ -45,9 +45,10 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from booth import reports
 from booth.errors import AlreadyVoted, BoothError, LockedOut, NotAllowed, NotSignedIn, TooSoon, WrongPin
@@ -135,7 +136,7 @@ class SimDay:
         self.state_in_memory = state_in_memory
         self.state_dir = self.out / "state"
         self.settings = Settings()  # the field defaults; see docs/scenarios.md ("Speed")
-        self.clock = FakeClock(scenario.start.astimezone(dt.timezone.utc))
+        self.clock = FakeClock(scenario.start.astimezone(dt.UTC))
         self.tz = scenario.facts.opens_at.tzinfo
         self.tz_label = "WIB"
         self.story: list[str] = []
@@ -438,7 +439,7 @@ class SimDay:
     def _step_time(self, step, a):
         if a["at"] < self.clock.now():
             raise DayStopped(f"time {a['at'].isoformat()} is earlier than the simulated clock")
-        self.clock.set(a["at"].astimezone(dt.timezone.utc))
+        self.clock.set(a["at"].astimezone(dt.UTC))
         self.say(step.where, "jam diatur ke waktu ini", "the clock is set to this time")
 
     def _step_pause(self, step, a):
