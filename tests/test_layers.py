@@ -35,12 +35,6 @@ SIMULATOR_SIDE = {
     "booth.ui.gallery": "builds the screen gallery from a simulated day (a documentation tool)",
     "booth.ui.sim_window": "the simulator's window around the kiosk",
 }
-#: Appliance code that still names simulated drivers, and what replaces that.  Each entry must
-#: still be true (the test says so when it is not), so the list can only shrink.
-STILL_NAMING_THE_SIMULATOR = {
-    "booth.hardware.devices": "finds the simulated drivers by module name until the driver registry "
-                              "(issue 10, item 3) lets the simulator register them",
-}
 #: Packages whose circles are not yet untied (the kiosk's screens; the recap, new this session).
 CIRCLES_NOT_YET_CHECKED = ("booth.ui", "booth.recap")
 
@@ -108,11 +102,8 @@ def test_code_that_runs_on_the_appliance_imports_nothing_of_the_simulator():
         if _top(m.name) != "booth" or m.name in SIMULATOR_SIDE:
             continue
         simulated = {i for i in m.imports if _top(i) == "booth_sim"}
-        if m.name in STILL_NAMING_THE_SIMULATOR:
-            assert simulated, f"{m.name} no longer imports booth_sim: remove it from STILL_NAMING_THE_SIMULATOR"
-            continue
         assert not simulated, f"{m.name} imports {sorted(simulated)}"
-    for name in [*SIMULATOR_SIDE, *STILL_NAMING_THE_SIMULATOR]:
+    for name in SIMULATOR_SIDE:
         assert name in modules(), f"{name} is listed here but does not exist"
 
 
