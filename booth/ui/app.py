@@ -71,16 +71,6 @@ class KioskSettings:
     windowed: bool = False  # developer window: closable, arrow keys act as the buttons
 
 
-@dataclass
-class VoterPrefs:
-    """What one voter switched on; back to defaults for the next voter."""
-
-    large_text: bool = False
-    high_contrast: bool = False
-    language: str = i18n.DEFAULT_LANGUAGE
-    voice: bool = False
-
-
 class _UiClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
@@ -107,7 +97,7 @@ class KioskApp:
     def __init__(self, api, station, devices, size: tuple[int, int] = (720, 1280), *, clock=None,
                  settings: KioskSettings | None = None, voice=None, surface: pygame.Surface | None = None) -> None:
         from booth.ui.voice import Voice
-        from booth.ui.voter_screens import VoterFlow
+        from booth.ui.voter_screens import VoterFlow, VoterPrefs
 
         if not pygame.get_init():
             pygame.init()
@@ -409,6 +399,12 @@ class KioskApp:
             self.companion_stack.pop().on_hide()
             self.companion_stack[-1].on_show()
         self.note_activity()
+
+    def go_home(self) -> None:
+        """Back to the companion's home screen (the screens below it are closed)."""
+        from booth.ui.companion_home import CompanionHome
+
+        self.pop_to(CompanionHome)
 
     def pop_to(self, cls) -> None:
         """Pop screens until one of type ``cls`` is on top (the home screen, usually)."""

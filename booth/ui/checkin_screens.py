@@ -195,9 +195,7 @@ class RefusalScreen(CompanionScreen):
                  ).format(name=self.voter["name"]), bottom, t.body, align="left", valign="top")
 
     def done(self):
-        from booth.ui.companion_home import CompanionHome
-
-        self.app.pop_to(CompanionHome)
+        self.app.go_home()
 
 
 DPTB_REASONS = [
@@ -339,9 +337,7 @@ def cancel_release_screen(app) -> ChoiceScreen:
         release = _booth_release(app)
         ok, _r = app.call(app.api.cancel_release, app.token, release, str(reason))
         if ok:
-            from booth.ui.companion_home import CompanionHome
-
-            app.pop_to(CompanionHome)
+            app.go_home()
             show_message(app, _("Cancel the ballot in the booth"),
                          _("The ballot was cancelled. The voter may be checked in again."))
 

@@ -31,9 +31,7 @@ from booth.ui.widgets import BarChart, Button, Label, ListRow, ListView, Panel, 
 
 
 def _home(app):
-    from booth.ui.companion_home import CompanionHome
-
-    app.pop_to(CompanionHome)
+    app.go_home()
 
 
 # ----------------------------------------------------------------- pause

@@ -29,10 +29,10 @@ from booth.ui.common_screens import (
     WorkingScreen,
     local_hhmm,
     local_time,
+    role_words,
     show_message,
 )
 from booth.ui.i18n import N_, _, core_words, data
-from booth.ui.signin import role_words
 from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
 
 CUSTODY_WORDS = {
@@ -469,9 +469,7 @@ class ZeroReportScreen(CompanionScreen):
     def open_polls(self):
         ok, _r = self.app.call(self.app.api.open_polls, self.app.token)
         if ok:
-            from booth.ui.companion_home import CompanionHome
-
-            self.app.pop_to(CompanionHome)
+            self.app.go_home()
             show_message(self.app, _("Open the polls"), _("Voting is open. Check in the first voter."))
 
 

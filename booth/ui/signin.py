@@ -18,21 +18,12 @@ import pygame
 
 from booth.errors import LockedOut, WrongPin
 from booth.ui import layout as L
-from booth.ui.common_screens import CompanionScreen, show_message
+from booth.ui.common_screens import CompanionScreen, role_words, show_message
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data, error_words
 from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField
 
-ROLE_WORDS = {
-    "ketua": N_("Coordinator (Ketua KPPS)"),
-    "teknisi": N_("Technical companion"),
-    "anggota": N_("Polling officer (KPPS)"),
-}
 MIN_PIN = 6
 MAX_PIN = 12
-
-
-def role_words(role: str):
-    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else data(role)
 
 
 class SignInScreen(CompanionScreen):

@@ -136,11 +136,11 @@ _fonts: dict[tuple[bool, int], pygame.font.Font] = {}
 
 
 def _forget_fonts() -> None:
-    """pygame.quit() kills every Font made before; make new ones after the next init."""
-    from booth.ui.drawing import forget_rendered
+    """pygame.quit() kills every Font made before; make new ones after the next init.
 
+    (``booth.ui.drawing`` forgets its renderings of them with its own quit hook.)
+    """
     _fonts.clear()
-    forget_rendered()
 
 
 pygame.register_quit(_forget_fonts)

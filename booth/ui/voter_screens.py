@@ -21,16 +21,27 @@ are reset when the next voter's ballot is released.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pygame
 
 from booth.errors import BoothError, NotAllowed, TooSoon
 from booth.hardware.camera import CameraError
 from booth.hardware.controls import Nav
 from booth.ui import layout as L
-from booth.ui.app import VoterPrefs
-from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
+from booth.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
 from booth.ui.screen import Screen
 from booth.ui.widgets import Button, CandidateCard, Picture, ProgressBar, Toggle
+
+
+@dataclass
+class VoterPrefs:
+    """What one voter switched on; back to defaults for the next voter."""
+
+    large_text: bool = False
+    high_contrast: bool = False
+    language: str = DEFAULT_LANGUAGE
+    voice: bool = False
 
 
 class VoterFlow:
