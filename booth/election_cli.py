@@ -182,8 +182,8 @@ def print_summary(package: ElectionPackage, out: TextIO) -> None:
           f"(L/laki-laki/male {sexes.get('L', 0)}, P/perempuan/female {sexes.get('P', 0)})",
           file=out)
     print("Pendamping / Companions:", file=out)
-    for c in package.companions:
-        print(f"  {c.id:<8} {c.name:<40} {c.role}", file=out)
+    for companion in package.companions:
+        print(f"  {companion.id:<8} {companion.name:<40} {companion.role}", file=out)
 
 
 # --- commands ----------------------------------------------------------------

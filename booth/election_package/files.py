@@ -43,12 +43,13 @@ _FIXED_LIMITS = {
 _OS_CLUTTER = {".DS_Store", "Thumbs.db", "desktop.ini", "ehthumbs.db"}
 
 
-def _limit_for(name: str) -> int | None:
+def _limit_for(name: str) -> int:
+    """How many bytes the file ``name`` may hold (a name :func:`name_problem` allows)."""
     if name in _FIXED_LIMITS:
         return _FIXED_LIMITS[name]
     if name.startswith(PHOTO_DIR + "/"):
         return MAX_PHOTO_BYTES
-    return None
+    raise ValueError(f"{name!r} is not a file of a package")
 
 
 def _is_clutter(name: str) -> bool:

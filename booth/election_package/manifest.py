@@ -191,7 +191,8 @@ def load_package(path: str | os.PathLike, trusted_committee_key: Any = None) -> 
     signed = check_manifest(files, content.committee, trusted, problems)
     if problems:
         raise PackageError(problems)
-    assert signed is not None and content.election is not None
+    assert signed is not None and content.election is not None and content.committee is not None
+    assert content.candidates is not None and content.voters is not None and content.companions is not None
     manifest, signature = signed
     election_id = election_id_of(manifest)
     return ElectionPackage(
