@@ -47,7 +47,7 @@ DEFAULT_OUT = REPO / "docs" / "guidebook"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PDFS = {"id.md": "booth-panduan-id.pdf", "en.md": "booth-guidebook-en.pdf"}
 SCREEN_SIZE = (720, 1280)
-# guidebook image -> the kind of printed item (booth.station.Printout.kind)
+# guidebook image -> the kind of printed item (booth.kiosk.station.Printout.kind)
 PRINTS = {
     "print-self-test.png": "self_test",
     "print-zero-report.png": "zero_report",
@@ -106,7 +106,7 @@ def simulate_screens(images: Path, work: Path) -> list:
     from booth.hardware.devices import open_devices
     from booth.ledger.clock import FakeClock
     from booth.service import BoothService, Settings
-    from booth.station import Station
+    from booth.kiosk.station import Station
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
 

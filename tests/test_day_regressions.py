@@ -10,9 +10,9 @@ from booth.demo_election import make_demo_package
 from booth.election_package import load_package
 from booth.errors import NotSignedIn
 from booth.hardware.devices import open_devices
+from booth.kiosk.station import Station
 from booth.ledger.clock import FakeClock
 from booth.service import BoothService, Settings
-from booth.station import Station
 
 SETTINGS = Settings(pin_scrypt_n=2**10)
 PINS = {"PT-01": "731953", "PT-02": "846219", "PT-03": "592748"}

@@ -23,9 +23,9 @@ from booth.demo_election import make_demo_package  # noqa: E402
 from booth.election_package import load_package  # noqa: E402
 from booth.hardware.controls import Nav  # noqa: E402
 from booth.hardware.devices import open_devices  # noqa: E402
+from booth.kiosk.station import Station  # noqa: E402
 from booth.ledger.clock import FakeClock  # noqa: E402
 from booth.service import BoothService, Settings  # noqa: E402
-from booth.station import Station  # noqa: E402
 from booth.ui.app import KioskApp, KioskSettings  # noqa: E402
 from booth.ui.driver import KioskDriver  # noqa: E402
 from booth.ui.i18n import _  # noqa: E402

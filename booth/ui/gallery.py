@@ -241,7 +241,13 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
                 gallery.shots[(res, lang)] = shots
                 if stream:
                     stream.write(f"{res} {lang}: {len(shots)} screens\n")
-        write_readme(gallery)
+        partial = set(map(tuple, sizes)) != set(RESOLUTIONS) or set(languages) != set(LANGUAGES)
+        if partial and (out / "README.md").exists():
+            # the page lists every resolution and language: a run of a few keeps it whole
+            if stream:
+                stream.write(f"{out / 'README.md'} kept as it is (a run of only some sizes or languages)\n")
+        else:
+            write_readme(gallery)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return gallery
@@ -355,7 +361,7 @@ class _KioskVoter:
         return outcome
 
     def take_photo(self, release: str):
-        from booth.station import Outcome
+        from booth.kiosk.station import Outcome
         from booth_sim.runner import DayStopped
 
         d, app = self.drv, self.drv.app

@@ -449,9 +449,9 @@ def open_booth(root: Path, *, voters: int = 60) -> OpenBooth:
     from booth.demo_election import make_demo_package
     from booth.election_package import load_package
     from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
     from booth.ledger.clock import FakeClock
     from booth.service import BoothService, Settings
-    from booth.station import Station
     from booth.ui.app import KioskSettings
 
     root = Path(root)

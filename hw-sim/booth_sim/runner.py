@@ -2,7 +2,7 @@
 
 ``booth sim --scenario FILE --out DIR`` and ``booth demo`` come here.  The
 day runs in-process: :class:`~booth.service.BoothService` (every rule of the
-day), :class:`~booth.station.Station` (the kiosk's hands: printing, photos)
+day), :class:`~booth.kiosk.station.Station` (the kiosk's hands: printing, photos)
 and the simulated devices from ``open_devices(None)``, on a
 :class:`~booth.ledger.clock.FakeClock` that only the scenario moves.  The
 runner plays the people: the companions (who sign in, check voters in, fix
@@ -50,15 +50,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from booth import reports
 from booth.errors import AlreadyVoted, BoothError, LockedOut, NotAllowed, NotSignedIn, TooSoon, WrongPin
 from booth.hardware.devices import open_devices
 from booth.hardware.power import Power
 from booth.hardware.printer import CoverOpen, PaperJam, PaperOut, PrinterOffline
+from booth.kiosk import printouts
+from booth.kiosk.station import Printout, Station
 from booth.ledger.clock import FakeClock
 from booth.paper import to_png
 from booth.service import BoothService, Settings
-from booth.station import Printout, Station
 from booth_sim import scenario as sc
 from booth_sim.scenario import Scenario, make_demo_election
 
@@ -580,10 +580,10 @@ class SimDay:
         device; so the runner prints the same layout from the read-only API.
         """
         from booth.hardware.printer import PrinterError
-        from booth.station import Outcome
+        from booth.kiosk.station import Outcome
 
         status = self.svc.status()
-        image = reports.custody_slip_image(self.svc.election_info(), self.svc.custody_trail(),
+        image = printouts.custody_slip_image(self.svc.election_info(), self.svc.custody_trail(),
                                            self.svc.latest_checkpoint(), self.svc.device_fingerprint(),
                                            status["time"])
         try:
