@@ -84,10 +84,10 @@ Steps:
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``election`` command group (keygen, new, sign, check) to ``subparsers``."""
+    """Add the ``election`` command group (keygen, new, sign, check, reset-pin) to ``subparsers``."""
     election = subparsers.add_parser(
         "election", help="prepare, sign and check election packages (paket pemilihan)",
-        description="Paket pemilihan / election packages: keygen, new, sign, check.")
+        description="Paket pemilihan / election packages: keygen, new, sign, check, reset-pin.")
     commands = election.add_subparsers(dest="election_command", metavar="COMMAND")
     commands.required = True
 

@@ -262,11 +262,12 @@ def test_the_kiosk_command_runs_a_window_until_it_is_closed(tmp_path, monkeypatc
     monkeypatch.setattr(KioskApp, "open_display", staticmethod(open_and_close))
     parser = argparse.ArgumentParser()
     kiosk_cli.register(parser.add_subparsers())
+    (tmp_path / "state").mkdir()  # an empty directory: the kiosk provisions a device there (and says so)
     args = parser.parse_args(["kiosk", "--state", str(tmp_path / "state"), "--size", "800x480", "--windowed",
                               "--packages", str(demo_pkg[0].parent)])
     assert args.func(args) == 0
     assert opened == [((800, 480), True, True)]
-    assert (tmp_path / "state").is_dir()
+    assert (tmp_path / "state" / "ledger.db").exists()
     with pytest.raises(SystemExit):
         parser.parse_args(["kiosk", "--state", "x", "--size", "big"])
 

@@ -117,6 +117,12 @@ def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int]
     notifier = Notifier.from_environment()
     bound: Path | None = None
     try:
+        if not allow_uids and not allow_users:
+            # Run by hand (a developer, the README): serve the user who started it, and say so.
+            # The appliance's unit always names the kiosk's user (--allow-user booth-kiosk).
+            allow_uids = [os.getuid()]
+            print(f"booth service ledger: melayani pengguna ini saja / serving only this user (uid {os.getuid()}); "
+                  "give --allow-user for the kiosk's user", file=sys.stderr)
         allowed = resolve_uids(allow_uids, allow_users)
         clock = parse_fake_clock(fake_clock) if fake_clock else None
         notifier.status("Membuka buku besar / opening the ledger")
