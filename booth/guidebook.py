@@ -11,7 +11,7 @@
    running out mid-slip, the results.  The screens are Indonesian (what the
    booth shows by default) at 720x1280, the panel of the appliance.
 2. **Printed items.**  The simulator's scenario runner
-   (``hw-sim/booth_sim/runner.py``, the demo day) writes every printed item as
+   (``hw-sim/booth_sim/day/runner.py``, the demo day) writes every printed item as
    ``prints/NNN-kind.png``; the guidebook takes the first of each kind.  If the
    runner cannot run the day, the same items printed on the simulated printer
    during step 1 are used (the same renderer, ``booth.paper.to_png``), and the
@@ -104,9 +104,9 @@ def simulate_screens(images: Path, work: Path) -> list:
     from booth.election_package import load_package
     from booth.hardware.controls import Nav
     from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
     from booth.ledger.clock import FakeClock
     from booth.service import BoothService, Settings
-    from booth.kiosk.station import Station
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
 
@@ -273,7 +273,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
 def runner_prints(work: Path, stream) -> dict[str, Path]:
     """The first printed item of each kind from the simulator's demo day (``prints/NNN-kind.png``)."""
     from booth.demo import demo_day
-    from booth_sim.runner import run_day
+    from booth_sim.day.runner import run_day
 
     out = work / "sim"
     run_day(demo_day(30, 2025), out, stream=io.StringIO())
@@ -289,7 +289,7 @@ def write_prints(images: Path, printouts: list, work: Path, stream) -> str:
 
     try:
         found = runner_prints(work, stream)
-        source = "the simulator's demo day (booth_sim.runner)"
+        source = "the simulator's demo day (booth_sim.day.runner)"
     except Exception as exc:  # noqa: BLE001 - fall back to the kiosk day's printer, and say so
         stream.write(f"booth guidebook: the scenario runner failed ({type(exc).__name__}: {exc}); "
                      "using the kiosk day's printed items\n")

@@ -27,8 +27,8 @@ def refuse_scenario(error, stream=None) -> int:
 
 
 def _cmd_sim(args) -> int:
-    from booth_sim.runner import run_day
-    from booth_sim.scenario import ScenarioError, load_scenario
+    from booth_sim.day.runner import run_day
+    from booth_sim.day.scenario import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(Path(args.scenario))

@@ -35,6 +35,8 @@ SIMULATOR_SIDE = {
     "booth.ui.gallery": "builds the screen gallery from a simulated day (a documentation tool)",
     "booth.ui.sim_window": "the simulator's window around the kiosk",
 }
+#: The whole-day harness's modules at their old names (re-exports of booth_sim.day.*, for other branches).
+OLD_NAMES_OF_THE_DAY = ("booth_sim.runner", "booth_sim.scenario", "booth_sim.demo_scenario")
 #: Packages whose circles are not yet untied (the recap, new this session).
 CIRCLES_NOT_YET_CHECKED = ("booth.recap",)
 
@@ -105,6 +107,24 @@ def test_code_that_runs_on_the_appliance_imports_nothing_of_the_simulator():
         assert not simulated, f"{m.name} imports {sorted(simulated)}"
     for name in SIMULATOR_SIDE:
         assert name in modules(), f"{name} is listed here but does not exist"
+
+
+def test_the_simulated_devices_know_nothing_of_the_simulated_day():
+    """hw-sim holds two rooms: the devices (what the appliance's code drives) and the day that uses them."""
+    devices = [m for m in modules().values() if _top(m.name) == "booth_sim" and m.name != "booth_sim"
+               and not m.name.startswith("booth_sim.day") and m.name not in OLD_NAMES_OF_THE_DAY]
+    assert devices, "no simulated device modules found"
+    for m in devices:
+        harness = {i for i in m.imports if i.startswith("booth_sim.day") or i in OLD_NAMES_OF_THE_DAY}
+        assert not harness, f"{m.name} imports {sorted(harness)}"
+    for name in OLD_NAMES_OF_THE_DAY:
+        assert modules()[name].imports <= {f"booth_sim.day.{name.rpartition('.')[2]}"} | {
+            f"booth_sim.day.{name.rpartition('.')[2]}.{n}" for n in _exported(name)}, f"{name} only re-exports"
+
+
+def _exported(name: str) -> set[str]:
+    tree = ast.parse(modules()[name].path.read_text(encoding="utf-8"))
+    return {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
 
 
 def test_no_module_takes_a_private_name_from_another():

@@ -48,7 +48,7 @@ def test_booth_sim_screens_drives_the_kiosk_voters_vote_by_touch_and_buttons(tmp
     from contextlib import redirect_stdout
 
     from booth import cli, sim_cli
-    from booth_sim.demo_scenario import MIN_VOTERS, demo_scenario
+    from booth_sim.day.demo_scenario import MIN_VOTERS, demo_scenario
 
     scenario = demo_scenario(MIN_VOTERS, 7)
     path = tmp_path / "day.scenario.json"

@@ -302,7 +302,7 @@ class _KioskVoter:
 
     def _use(self, widget) -> None:
         """Touch ``widget``, or move the focus to it with DOWN and press SELECT (panel buttons)."""
-        from booth_sim.runner import DayStopped
+        from booth_sim.day.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         if self.by == "touch":
@@ -325,7 +325,7 @@ class _KioskVoter:
         self.drv.step()
 
     def cast(self, release: str, choice: str):
-        from booth_sim.runner import DayStopped
+        from booth_sim.day.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         self._attach()
@@ -362,7 +362,7 @@ class _KioskVoter:
 
     def take_photo(self, release: str):
         from booth.kiosk.station import Outcome
-        from booth_sim.runner import DayStopped
+        from booth_sim.day.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         self._attach()
@@ -410,7 +410,7 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
     from booth.ui.sim_window import ScenarioPlayer, share_power
-    from booth_sim.runner import OutputRefused, print_summary
+    from booth_sim.day.runner import OutputRefused, print_summary
 
     stream = stream or sys.stdout
     out = Path(out)

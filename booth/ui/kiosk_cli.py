@@ -116,7 +116,7 @@ def _cmd_kiosk(args) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the banner is noise on a kiosk's journal
     from booth.hardware.config import HardwareConfigError, load_config
     from booth.hardware.devices import open_devices
-    from booth.station import Station
+    from booth.kiosk.station import Station
     from booth.ui.app import KioskApp, KioskSettings
 
     try:

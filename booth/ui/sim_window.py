@@ -81,11 +81,11 @@ class TickingClock:
 
 
 class ScenarioPlayer:
-    """A scripted day (:class:`booth_sim.runner.SimDay`) played one step at a time."""
+    """A scripted day (:class:`booth_sim.day.runner.SimDay`) played one step at a time."""
 
     def __init__(self, scenario, out: Path) -> None:
         from booth.hardware.devices import open_devices
-        from booth_sim.runner import SimDay, prepare_output
+        from booth_sim.day.runner import SimDay, prepare_output
 
         self.day = SimDay(scenario, out, stream=None)
         prepare_output(self.day.out)  # raises OutputRefused before anything is written
@@ -112,7 +112,7 @@ class ScenarioPlayer:
     def step(self) -> None:
         """Run the next scripted step (as ``SimDay.run`` does), stopping the day on a refusal."""
         from booth.errors import BoothError
-        from booth_sim.runner import DayStopped
+        from booth_sim.day.runner import DayStopped
 
         if self.done:
             return
@@ -524,7 +524,7 @@ def run(scenario=None, out: Path | None = None, state: Path | None = None, size=
     """
     pygame.init()
     if scenario is not None:
-        from booth_sim.runner import OutputRefused, print_summary
+        from booth_sim.day.runner import OutputRefused, print_summary
 
         try:
             win = SimWindow.play(scenario, Path(out or "sim-out"), size=size)
