@@ -124,7 +124,7 @@ class KioskApp:
         self.last_activity = self.now()
         self.last_self_test: dict | None = None
         self.camera_ok: bool | None = None  # from the companion home's last camera check
-        self.photos: dict[int, pygame.Surface] = {}  # candidate photos, decoded once
+        self.photos: dict[int, pygame.Surface | None] = {}  # candidate photos, decoded once
         self._themes: dict = {}
         self._inbox: deque = deque()
         self._presses: queue.SimpleQueue = queue.SimpleQueue()
@@ -253,6 +253,7 @@ class KioskApp:
         self.frame = Frame(self.frame.number + 1, screen.name, painter.items)
 
     def _dispatch(self, event) -> None:
+        item: Touch | Press | None
         if isinstance(event, (Touch, Press)):
             item = event
         elif event.type == pygame.QUIT:
@@ -334,7 +335,7 @@ class KioskApp:
 
         if number not in self.photos:
             ok, blob = self.call(self.api.candidate_photo, number, on_error=lambda exc: True)
-            surf = None
+            surf: pygame.Surface | None = None
             if ok:
                 try:
                     surf = pygame.image.load(io.BytesIO(blob), "photo.jpg")

@@ -127,21 +127,21 @@ class VoterScreen(CompanionScreen):
 
     def __init__(self, app, voter: dict) -> None:
         super().__init__(app)
-        self.voter = voter
+        self.person = voter  # (Screen.voter says whether a screen is the voter's own)
 
     def build_body(self, area):
         body, (no, yes) = self.footer(area, 2)
         self.add(Button(_("Not this person"), self.back, no, bold=False))
-        if self.voter["status"] == "voted":
-            self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.voter), yes,
+        if self.person["status"] == "voted":
+            self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.person), yes,
                             kind="danger"))
         else:
-            self.add(Button(_("This is the person — release the ballot"), lambda: release_for(self.app, self.voter),
+            self.add(Button(_("This is the person — release the ballot"), lambda: release_for(self.app, self.person),
                             yes, kind="primary"))
         self.add(Panel(self.lines, body, title=_("Compare with the ID card (KTP)")))
 
     def lines(self):
-        v = self.voter
+        v = self.person
         words, color = STATUS_WORDS.get(v["status"], (N_("Not voted"), "ok"))
         sex = _("Male") if v["sex"] == "L" else _("Female")
         return [
@@ -163,8 +163,8 @@ class RefusalScreen(CompanionScreen):
 
     def __init__(self, app, voter: dict, *, has_photo: bool) -> None:
         super().__init__(app)
-        self.voter = voter
-        self.photo = None
+        self.person = voter  # (Screen.voter says whether a screen is the voter's own)
+        self.photo: pygame.Surface | None = None
         self.photo_problem = None
         if has_photo:
             def no_photo(exc):
@@ -192,7 +192,7 @@ class RefusalScreen(CompanionScreen):
         p.text(_("This voter has already voted"), top, int(t.title * 1.2), bold=True, color=p.colors.bad,
                align="left")
         p.text(_("{name}: compare the person with the photo taken when they voted. Do not release a ballot."
-                 ).format(name=self.voter["name"]), bottom, t.body, align="left", valign="top")
+                 ).format(name=self.person["name"]), bottom, t.body, align="left", valign="top")
 
     def done(self):
         self.app.go_home()

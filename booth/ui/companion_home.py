@@ -32,7 +32,7 @@ POWER_WORDS = {
 
 def device_lines(app) -> list[tuple]:
     """(name, value, colour) lines for the printer, camera, power and clock."""
-    lines = []
+    lines: list[tuple] = []
     try:
         st = app.devices.printer.status()
         # A printer with a fault reports itself offline too: name the fault first.

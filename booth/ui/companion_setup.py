@@ -113,7 +113,7 @@ class CustodyScreen(CompanionScreen):
                         kind="primary", enabled=bool(ready)))
 
     def trail_lines(self) -> list[tuple]:
-        out = []
+        out: list[tuple] = []
         for step in self.trail[-6:]:
             when = local_hhmm(self.app, step.get("time"))
             out.append((core_words(step["words"]), data(f"{when} {step.get('actor', '')}".strip()), "ok"))

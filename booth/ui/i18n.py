@@ -63,7 +63,8 @@ class CoreWords(str):
 def parse_po(text: str) -> dict[str, str]:
     """The ``msgid -> msgstr`` pairs of a .po file (header included under ``""``; fuzzy skipped)."""
     entries: dict[str, str] = {}
-    msgid = msgstr = None
+    msgid: str | None = None
+    msgstr: str | None = None
     section = None
     fuzzy = next_fuzzy = False
 
@@ -83,9 +84,9 @@ def parse_po(text: str) -> dict[str, str]:
             fuzzy, next_fuzzy = next_fuzzy, False
         elif line.startswith("msgstr "):
             msgstr, section = _po_string(line[7:], lineno), "str"
-        elif line.startswith('"') and section == "id":
+        elif line.startswith('"') and section == "id" and msgid is not None:
             msgid += _po_string(line, lineno)
-        elif line.startswith('"') and section == "str":
+        elif line.startswith('"') and section == "str" and msgstr is not None:
             msgstr += _po_string(line, lineno)
         else:
             raise ValueError(f"line {lineno}: cannot read {line[:40]!r}")

@@ -102,7 +102,7 @@ class SignInScreen(CompanionScreen):
             self.app.push(MakePinScreen(self.app, companion))
 
 
-def pin_layout(screen: CompanionScreen, area: pygame.Rect, go_label, go_enabled) -> pygame.Rect:
+def pin_layout(screen: PinScreen | MakePinScreen, area: pygame.Rect, go_label, go_enabled) -> pygame.Rect:
     """The keypad beside (landscape) or under (portrait) the words; returns the words' box."""
     t = screen.theme
     if t.portrait:
@@ -127,7 +127,7 @@ class PinScreen(CompanionScreen):
         super().__init__(app)
         self.companion = companion
         self.pin = ""
-        self.message = None
+        self.message: str | None = None
         self.wait_until: float | None = None
         self.locked = bool(companion.get("locked"))
 
@@ -203,7 +203,7 @@ class MakePinScreen(CompanionScreen):
         self.companion = companion
         self.pin = ""
         self.first: str | None = None
-        self.message = None
+        self.message: str | None = None
 
     def state_key(self):
         return self.first is None

@@ -86,7 +86,7 @@ HIGH_CONTRAST = Colors(
 
 def guess_dpi(size: tuple[int, int]) -> float:
     """Pixels per inch of a panel of ``size`` (a 7" panel unless it is a known 10.1" one)."""
-    inches = PANEL_INCHES.get(tuple(size))
+    inches = PANEL_INCHES.get((int(size[0]), int(size[1])))
     if inches is None:
         inches = 10.1 if max(size) >= 1280 and min(size) >= 800 else 7.0
     return math.hypot(*size) / inches

@@ -22,6 +22,7 @@ are reset when the next voter's ballot is released.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pygame
 
@@ -62,7 +63,7 @@ class VoterFlow:
         self.allow_blank = False
         self.election: dict | None = None
         self._last_poll = float("-inf")
-        self._key = None
+        self._key: tuple[Any, ...] | None = None
         self._reset_pending = False
         self.screen: Screen = NotOpenScreen(app)
 
@@ -107,7 +108,7 @@ class VoterFlow:
 
     def desired(self, now: float) -> tuple:
         s = self.core.get("screen")
-        release = self.core.get("release")
+        release: Any = self.core.get("release")  # the core's JSON
         if self.casting is not None:
             return ("printing", self.casting["release"])
         if s == "ballot":
@@ -337,7 +338,7 @@ class AccessBar:
 def ballot_grid(area: pygame.Rect, n: int, gap: int, name_px: int) -> tuple[int, list[pygame.Rect]]:
     """Columns and card boxes for ``n`` candidates: the arrangement with the biggest photos whose
     names still read at ``name_px`` (a name box narrower than ten letters counts against it)."""
-    best = None
+    best: tuple[float, int, list[pygame.Rect]] | None = None
     for cols in range(1, n + 1):
         cells = L.grid(area, n, cols, gap)
         w, h = cells[0].width, cells[0].height
@@ -351,6 +352,7 @@ def ballot_grid(area: pygame.Rect, n: int, gap: int, name_px: int) -> tuple[int,
         score = photo * min(1.0, name_w / (name_px * 7))
         if best is None or score > best[0]:
             best = (score, cols, cells)
+    assert best is not None  # n >= 1 gives at least one arrangement
     return best[1], best[2]
 
 

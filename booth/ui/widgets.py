@@ -14,6 +14,7 @@ in both directions where the layout allows; ``tests/test_ui_*.py`` check it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import pygame
@@ -309,7 +310,7 @@ class Keypad(Widget):
             elif k == "go":
                 b = Button(go_label, lambda: self.on_key("go"), kind="primary")
             else:
-                b = Button(data(k), (lambda k=k: self.on_key(k)))
+                b = Button(data(k), functools.partial(self.on_key, k))
             self.keys.append(b)
         self.layout(self.rect)
 
@@ -354,7 +355,7 @@ class Keyboard(Widget):
 
     def _key(self, ch: str) -> Button:
         if ch not in self._keys:
-            self._keys[ch] = Button(data(ch), (lambda ch=ch: self.on_key(ch)))
+            self._keys[ch] = Button(data(ch), functools.partial(self.on_key, ch))
         return self._keys[ch]
 
     def rows_for(self, width: int) -> list[str]:
