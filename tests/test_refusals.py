@@ -113,8 +113,8 @@ def test_a_packed_device_refuses_every_act_with_the_same_words(packed):
     assert svc.status()["sealed"] and svc.verify_ledger()["valid"]
 
 
-def test_a_photo_step_out_of_order_is_refused_with_the_table_words(tmp_path):
-    booth = ready_to_vote(tmp_path / "state")
+def test_a_photo_step_out_of_order_is_refused_with_the_table_words(service_booth):
+    booth = service_booth("open")
     svc = booth.svc
     token = booth.sign_in(KETUA)
     svc.check_in(token, "DPT-0002")

@@ -15,15 +15,12 @@ import pytest
 
 from booth.errors import BoothError
 from booth.ui.driver import audit
-from test_ui_support import (  # noqa: F401 - fixtures
+from test_ui_support import (
     Nav,
     T,
-    booth_day,
-    demo_pkg,
     full_day,
     pin_of,
     sign_in,
-    texts_of,
 )
 
 SIZES = [(720, 1280), (800, 480), (1024, 600), (1280, 800)]

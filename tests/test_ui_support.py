@@ -17,10 +17,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame  # noqa: E402
-import pytest  # noqa: E402
 
-from booth.demo_election import make_demo_package  # noqa: E402
-from booth.election_package import load_package  # noqa: E402
 from booth.hardware.controls import Nav  # noqa: E402
 from booth.hardware.devices import open_devices  # noqa: E402
 from booth.kiosk.station import Station  # noqa: E402
@@ -32,14 +29,6 @@ from booth.ui.i18n import _  # noqa: E402
 
 SHOTS = Path(os.environ.get("BOOTH_UI_SHOTS", "/tmp/booth-ui-shots"))
 STAGES = ("new", "loaded", "handed_over", "installed", "zero", "open")
-
-
-@pytest.fixture(scope="session")
-def demo_pkg(tmp_path_factory):
-    """The demo election package (made and signed once per test session)."""
-    root = tmp_path_factory.mktemp("demo")
-    pkg_dir, keys = make_demo_package(root / "usb", voters=60)
-    return pkg_dir, load_package(pkg_dir)
 
 
 def pin_of(companion_id: str) -> str:
@@ -130,22 +119,6 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
     return Day(svc, station, devices, clock, pkg, pkg_dir, app, drv, root)
 
 
-@pytest.fixture
-def booth_day(tmp_path, demo_pkg):
-    """``booth_day(stage=..., size=...)`` makes a Day; its devices are closed afterwards."""
-    made = []
-
-    def make(**kw):
-        day = make_day(fast_root(tmp_path), demo_pkg, **kw)
-        made.append(day)
-        return day
-
-    yield make
-    for day in made:
-        day.devices.close()
-        day.svc.close()
-
-
 def T(msgid: str) -> str:
     """``msgid`` in the language now on the kiosk's screen (so scenarios run in either language)."""
     return str(_(msgid))
@@ -206,7 +179,7 @@ def check_in_and_release(day: Day, query: str, name: str) -> None:
     d.tap(T("This is the person — release the ballot"))
 
 
-__all__ = ["Day", "make_day", "demo_pkg", "booth_day", "pin_of", "texts_of", "SHOTS", "pygame", "T", "sign_in",
+__all__ = ["Day", "make_day", "pin_of", "texts_of", "SHOTS", "pygame", "T", "sign_in",
            "photo", "vote", "check_in_and_release", "fast_root", "Nav", "full_day", "dptb_nik"]
 
 

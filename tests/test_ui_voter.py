@@ -14,16 +14,12 @@ import pytest
 from booth.ui.app import KioskApp, KioskSettings
 from booth.ui.driver import KioskDriver, audit
 from booth.ui.voice import Voice, clip_texts, make_clips
-from test_ui_support import (  # noqa: F401 - fixtures
+from test_ui_support import (
     SHOTS,
     Nav,
-    T,
-    booth_day,
-    demo_pkg,
     photo,
     pygame,
     sign_in,
-    texts_of,
     vote,
 )
 
