@@ -75,6 +75,7 @@ Environment=SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 
 _missing = [tool for tool in ("mmdebstrap", "systemd-nspawn", "nsenter", "unshare") if shutil.which(tool) is None]
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.boot,
     pytest.mark.skipif(os.geteuid() != 0, reason="the boot test needs root (mmdebstrap, systemd-nspawn)"),
     pytest.mark.skipif(bool(_missing), reason=f"not installed: {', '.join(_missing)} "

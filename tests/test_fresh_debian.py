@@ -66,7 +66,6 @@ _missing = [tool for tool in ("mmdebstrap", "systemd-nspawn") if shutil.which(to
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.boot,
-    pytest.mark.xdist_group("debian-root"),
     pytest.mark.skipif(os.geteuid() != 0, reason="the fresh-Debian test needs root (mmdebstrap, systemd-nspawn)"),
     pytest.mark.skipif(
         bool(_missing), reason=f"not installed: {', '.join(_missing)} (Debian packages mmdebstrap, systemd-container)"

@@ -80,11 +80,15 @@ def fast_root(tmp_path: Path) -> Path:
 
 def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), shots: str | None = None,
              settings: KioskSettings | None = None, voice=None, finger: bool = False,
-             language: str = "id") -> Day:
-    """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it."""
+             language: str = "id", rng=None, device_key=None) -> Day:
+    """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it.
+
+    ``rng`` and ``device_key`` fix the ballot IDs and the device's key (the screen gallery's
+    repeatable screens)."""
     pkg_dir, pkg = demo_pkg
     clock = FakeClock(pkg.election.opens_at.astimezone(dt.UTC) - dt.timedelta(days=2))
-    svc = BoothService.provision(root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10))
+    svc = BoothService.provision(root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10), rng=rng,
+                                 device_key=device_key)
     devices = open_devices(None)
     station = Station(svc, devices)
     at = STAGES.index(stage)

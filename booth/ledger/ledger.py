@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from booth.ledger import formats, merkle, note
 from booth.ledger.canonical import parse_canonical
 from booth.ledger.clock import Clock, SystemClock, utc_text
@@ -230,15 +232,19 @@ class Ledger:
     # ---------------------------------------------------------------- opening
     @classmethod
     def create(cls, state_dir: Path, *, clock: Clock | None = None, note_text: str = "",
-               rng: random.Random | None = None) -> Ledger:
-        """Provision a new device: make the key, the database and the first event."""
+               rng: random.Random | None = None, device_key: Ed25519PrivateKey | None = None) -> Ledger:
+        """Provision a new device: make the key, the database and the first event.
+
+        ``rng`` and ``device_key`` fix what is otherwise random (ballot IDs and slots, the
+        device's key) for repeatable documentation and tests; a real device never passes them.
+        """
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
         _clear_unfinished_provisioning(state_dir)
         if (state_dir / DB_NAME).exists() or (state_dir / KEY_NAME).exists():
             raise LedgerError(f"{state_dir} already holds a ledger; refusing to overwrite it")
-        key = DeviceKey.create(state_dir / KEY_NAME)
+        key = DeviceKey.create(state_dir / KEY_NAME, private_key=device_key)
         (state_dir / PUB_NAME).write_text(key.verifier_key() + "\n")
         conn = connect(state_dir / DB_NAME)
         os.chmod(state_dir / DB_NAME, 0o600)
