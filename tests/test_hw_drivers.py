@@ -27,13 +27,18 @@ from booth.hardware.devices import open_devices
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
-#: What only the extras (or the Pi's apt packages) bring, by the module each is imported as.
+#: What only the extras (or the Pi's apt packages) bring, by the module each is imported as: the
+#: kiosk window, the real devices' transports, the Pi's libraries and the recap's server.
 EXTRAS_ONLY = {
     "pygame": "pygame-ce",  # kiosk: the window
     "serial": "pyserial",  # hardware: the printer's serial port
     "usb": "pyusb",  # hardware: the printer's USB
     "lgpio": "lgpio",  # the Pi's GPIO chip (apt on Raspberry Pi OS)
     "picamera2": "picamera2",  # the Pi's camera (apt on Raspberry Pi OS)
+    "sqlite_utils": "sqlite-utils",  # recap: its tables
+    "starlette": "starlette",  # recap: the web pages
+    "uvicorn": "uvicorn",
+    "jinja2": "jinja2",
 }
 
 #: Run in a fresh interpreter that cannot import any of EXTRAS_ONLY.
