@@ -40,7 +40,7 @@ from booth.hardware.controls import Nav
 from booth.ui.app import KioskApp
 from booth.ui.driver import KioskDriver
 from booth.ui.i18n import _
-from booth.ui.sim_window import open_booth
+from booth_sim.day.window import open_booth
 
 SIZE = (720, 1280)
 

@@ -192,13 +192,13 @@ def _out_or_temporary(out: str | None, what: str) -> str:
 
 
 def _cmd_guidebook(args) -> int:
-    from booth import guidebook
+    from booth_dev import guidebook
 
     return guidebook.main([_out_or_temporary(args.out, "guidebook")]) or 0
 
 
 def _cmd_screens(args) -> int:
-    from booth.ui import gallery
+    from booth_dev import gallery
 
     argv = [_out_or_temporary(args.out, "screens")]
     if args.sizes:

@@ -24,7 +24,7 @@ def window_available(headless: bool) -> tuple[bool, str]:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False, "tidak ada layar / no display (DISPLAY, WAYLAND_DISPLAY)"
     try:
-        found = "booth.ui.sim_window" in sys.modules or importlib.util.find_spec("booth.ui.sim_window") is not None
+        found = "booth_sim.day.window" in sys.modules or importlib.util.find_spec("booth_sim.day.window") is not None
     except (ImportError, ValueError):
         found = False
     if not found:
@@ -64,7 +64,7 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
         return refuse_scenario(exc, stream)
     window, why = window_available(headless)
     if window:
-        sim_window = importlib.import_module("booth.ui.sim_window")
+        sim_window = importlib.import_module("booth_sim.day.window")
         return sim_window.run(scenario=scenario, out=out)
     stream.write(f"Demo Pilkakon Pekon Sukamaju: {scenario.voters_who_vote()} suara / votes, "
                  f"tanpa jendela / headless ({why})\n")

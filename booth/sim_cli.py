@@ -40,7 +40,7 @@ def _cmd_sim(args) -> int:
               + ", ".join(f"{k}: {v}" for k, v in scenario.choices_tally().items()))
         return 0
     if args.screens:
-        from booth.ui.gallery import scenario_screens
+        from booth_dev.gallery import scenario_screens
 
         return scenario_screens(scenario, Path(args.out), stream=sys.stdout)
     return run_day(scenario, Path(args.out), stream=sys.stdout, state_in_memory=not args.state_on_disk)

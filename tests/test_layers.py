@@ -31,9 +31,12 @@ HARDWARE_LIBRARIES = {"pygame", "gpiozero", "picamera2", "lgpio"}
 SIMULATOR_SIDE = {
     "booth.sim_cli": "the `booth sim` command runs a simulated day",
     "booth.demo": "`booth demo` is a simulated day",
-    "booth.guidebook": "builds the guidebook from a simulated day (a documentation tool)",
-    "booth.ui.gallery": "builds the screen gallery from a simulated day (a documentation tool)",
-    "booth.ui.sim_window": "the simulator's window around the kiosk",
+}
+#: Appliance-side modules that reach the documentation tools (booth_dev), and why.
+REACHING_THE_DEVELOPER_TOOLS = {
+    "booth.cli": "`booth screens` and `booth guidebook` run booth_dev's gallery and guidebook",
+    "booth.sim_cli": "`booth sim --screens` drives the kiosk through the gallery's hands",
+    "booth.paper.examples": "the paper examples at their old name (a documentation example still imports it)",
 }
 #: The whole-day harness's modules at their old names (re-exports of booth_sim.day.*, for other branches).
 OLD_NAMES_OF_THE_DAY = ("booth_sim.runner", "booth_sim.scenario", "booth_sim.demo_scenario")
@@ -60,7 +63,9 @@ def _module_name(path: Path) -> str:
 @cache
 def modules() -> dict[str, Module]:
     found = {}
-    for path in sorted([*(ROOT / "booth").rglob("*.py"), *(ROOT / "hw-sim" / "booth_sim").rglob("*.py")]):
+    sources = [*(ROOT / "booth").rglob("*.py"), *(ROOT / "hw-sim" / "booth_sim").rglob("*.py"),
+               *(ROOT / "hw-sim" / "booth_dev").rglob("*.py")]
+    for path in sorted(sources):
         module = Module(_module_name(path), path)
         package = module.name if path.name == "__init__.py" else module.name.rpartition(".")[0]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -107,6 +112,16 @@ def test_code_that_runs_on_the_appliance_imports_nothing_of_the_simulator():
         assert not simulated, f"{m.name} imports {sorted(simulated)}"
     for name in SIMULATOR_SIDE:
         assert name in modules(), f"{name} is listed here but does not exist"
+
+
+def test_code_that_runs_on_the_appliance_imports_no_developer_tool():
+    for m in modules().values():
+        if _top(m.name) != "booth" or m.name in REACHING_THE_DEVELOPER_TOOLS:
+            continue
+        tools = {i for i in m.imports if _top(i) == "booth_dev"}
+        assert not tools, f"{m.name} imports {sorted(tools)}"
+    for name in REACHING_THE_DEVELOPER_TOOLS:
+        assert any(_top(i) == "booth_dev" for i in modules()[name].imports), f"{name} no longer needs booth_dev"
 
 
 def test_the_simulated_devices_know_nothing_of_the_simulated_day():
@@ -195,7 +210,7 @@ def test_the_kiosks_client_loads_neither_the_core_nor_the_ledger():
 
 def test_the_ledger_service_loads_no_display_gpio_or_camera_library():
     loaded = _loaded_by("import booth.api.start, booth.api.server, booth.service, booth.ledger.verify")
-    assert {m for m in loaded if _top(m) in HARDWARE_LIBRARIES | {"booth_sim"}} == set()
+    assert {m for m in loaded if _top(m) in HARDWARE_LIBRARIES | {"booth_sim", "booth_dev"}} == set()
     assert not any(m.startswith("booth.ui") for m in loaded)
 
 

@@ -42,8 +42,8 @@ from booth.paper import (
     short_ballot_id,
     slip_qr_payload,
 )
-from booth.paper import examples as ex
 from booth.paper.layout import MARGIN, WIDTH, fit_qr
+from booth_dev import paper_examples as ex
 
 TESSERACT = shutil.which("tesseract")
 needs_ocr = pytest.mark.skipif(

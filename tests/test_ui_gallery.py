@@ -9,7 +9,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 
-from booth.ui.gallery import main
+from booth_dev.gallery import main
 
 VOTER = ["waiting", "ballot", "confirm", "printing", "slip_check", "photo-look", "photo-countdown",
          "photo-review", "thanks", "ballot-idle-prompt", "ballot-call-companion", "ballot-large-text",

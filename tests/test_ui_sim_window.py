@@ -11,7 +11,7 @@ import pygame
 import pytest
 
 from booth.ui.i18n import _
-from booth.ui.sim_window import PANEL_W, SimWindow
+from booth_sim.day.window import PANEL_W, SimWindow
 from test_ui_support import fast_root
 
 

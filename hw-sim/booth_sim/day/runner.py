@@ -48,19 +48,24 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
+from PIL import Image
+
+from booth.election_package import CommitteeKeyPair
 from booth.errors import AlreadyVoted, BoothError, LockedOut, NotAllowed, NotSignedIn, TooSoon, WrongPin
-from booth.hardware.devices import open_devices
+from booth.hardware.devices import Devices, open_devices
 from booth.hardware.power import Power
 from booth.hardware.printer import CoverOpen, PaperJam, PaperOut, PrinterOffline
 from booth.kiosk import printouts
-from booth.kiosk.station import Printout, Station
+from booth.kiosk.station import Outcome, Printout, Station
 from booth.ledger.clock import FakeClock
 from booth.paper import to_png
 from booth.service import BoothService, Settings
+from booth_sim.camera import SimCamera
 from booth_sim.day import scenario as sc
 from booth_sim.day.scenario import Scenario, make_demo_election
+from booth_sim.printer import SimPrinter
 
 MARKER = ".booth-sim-output"
 OUTPUTS = (MARKER, "state", "prints", "election", "results.zip", "summary.json", "log.txt", "screens")
@@ -122,7 +127,14 @@ def _memory_folder() -> Path | None:
 @dataclass
 class PrintedItem:
     kind: str
-    image: object
+    image: Image.Image
+
+
+class VoterHands(Protocol):
+    """Who does the voter's part in the booth: the station (headless) or a kiosk driven by touches."""
+
+    def cast(self, release: str, selection: str) -> Outcome: ...
+    def take_photo(self, release: str) -> Outcome: ...
 
 
 class SimDay:
@@ -153,16 +165,46 @@ class SimDay:
         self._camera_fails = 0  # captures still to fail (camera_failure steps, photo_fails)
         self._crash_at: str | None = None
         self._self_test: dict | None = None
-        self.keys = None
+        self.keys: CommitteeKeyPair | None = None
         self.package_dir: Path | None = None
         self.svc: BoothService | None = None
         self.station: Station | None = None
-        self.devices = None
+        self.devices: Devices | None = None
         # Who does the voter's part in the booth: ``cast(release, choice)`` and
         # ``take_photo(release)``, each returning a station Outcome.  None: the
         # station, through the API (the headless day); ``booth sim --screens``
-        # gives a kiosk driven by touches and buttons (booth.ui.gallery).
-        self.voter_hands = None
+        # gives a kiosk driven by touches and buttons (booth_dev.gallery).
+        self.voter_hands: VoterHands | None = None
+
+    # The booth, the kiosk's hands and the devices of the day under way (set up by _begin).
+    @property
+    def _booth(self) -> BoothService:
+        assert self.svc is not None, "the simulated booth is not running"
+        return self.svc
+
+    @property
+    def _hands(self) -> Station:
+        assert self.station is not None, "the simulated booth is not running"
+        return self.station
+
+    @property
+    def _devs(self) -> Devices:
+        assert self.devices is not None, "the simulated devices are not open"
+        return self.devices
+
+    @property
+    def _printer(self) -> SimPrinter:
+        """The simulated printer (the day runs its paper out, jams and unplugs it)."""
+        printer = self._devs.printer
+        assert isinstance(printer, SimPrinter), "a simulated day runs on the simulated printer"
+        return printer
+
+    @property
+    def _camera(self) -> SimCamera:
+        """The simulated camera (the day makes it fail)."""
+        camera = self._devs.camera
+        assert isinstance(camera, SimCamera), "a simulated day runs on the simulated camera"
+        return camera
 
     # ------------------------------------------------------------------ telling the story
     def say(self, where: str, id_text: str, en_text: str, *, loud: bool = True) -> None:
@@ -177,7 +219,7 @@ class SimDay:
     def _sign_in(self, cid: str) -> str:
         while True:
             try:
-                token = self.svc.sign_in(cid, self.sc.pins[cid])
+                token = self._booth.sign_in(cid, self.sc.pins[cid])
             except LockedOut as exc:
                 wait = exc.details.get("wait_seconds") or 0
                 if exc.details.get("locked") or wait <= 0:
@@ -197,28 +239,31 @@ class SimDay:
         token = self._tokens.get(cid)
         if token is not None:
             try:
-                self.svc.whoami(token)
+                self._booth.whoami(token)
             except NotSignedIn:
                 token = None
         return do(token or self._sign_in(cid))
 
     def _who(self, action: str, by: str | None) -> str:
-        return sc.who_acts(action, by, facts=self.sc.facts, pins=self.sc.pins)
+        cid = sc.who_acts(action, by, facts=self.sc.facts, pins=self.sc.pins)
+        # the scenario checker refuses a day with an act that no companion may do, before it runs
+        assert cid is not None, f"no companion of the package may {action}"
+        return cid
 
     # ------------------------------------------------------------------ the paper
     def _sync_prints(self, kind: str, *, reprint: bool = False) -> None:
         """Take what came out of the printer since last time: torn pieces, then whole items."""
-        partial = getattr(self.devices.printer, "partial", [])
+        partial = getattr(self._printer, "partial", [])
         for image in partial[self._partials_seen:]:
             self.prints.append(PrintedItem(f"{kind}-torn", image))
         self._partials_seen = len(partial)
-        for p in self.station.printouts[self._printouts_seen:]:
+        for p in self._hands.printouts[self._printouts_seen:]:
             self.prints.append(PrintedItem("slip-reprint" if reprint and p.kind == "slip" else p.kind, p.image))
-        self._printouts_seen = len(self.station.printouts)
+        self._printouts_seen = len(self._hands.printouts)
 
     def _fix_printer(self, error: Exception | None) -> tuple[str, str]:
         """What a technician does about a failed print: what the screen said, else what the printer says."""
-        printer = self.devices.printer
+        printer = self._printer
         if error is None:
             status = printer.status()
             error = (PaperOut() if status.paper == "out" else PaperJam() if status.jammed else
@@ -241,7 +286,7 @@ class SimDay:
             return "printer disambungkan lagi", "printer reconnected"
         return "printer diperiksa", "printer checked"
 
-    def _print_report(self, kind: str, do: Callable[[], object], notes: list) -> object:
+    def _print_report(self, kind: str, do: Callable[[], Outcome], notes: list) -> Outcome:
         """Print a report; after a failure, fix the printer and print it again."""
         for _ in range(MAX_PRINT_TRIES):
             outcome = do()
@@ -255,17 +300,17 @@ class SimDay:
     def _crash(self) -> tuple[str, str]:
         """The booth loses power at this instant and starts again from its state directory."""
         self.faults["crash"] += 1
-        self.svc.close()  # no election logic runs: see the module docstring
+        self._booth.close()  # no election logic runs: see the module docstring
         self.svc = None
         self._tokens.clear()
         return self._restart()
 
     def _restart(self) -> tuple[str, str]:
         self.svc = BoothService.open(self.state_dir, clock=self.clock, settings=self.settings)
-        printouts = self.station.printouts
+        printouts = self._hands.printouts
         self.station = Station(self.svc, self.devices, clock=self.clock)
-        self.station.printouts = printouts  # the paper already printed is still there
-        last = self.svc.ledger.entry(self.svc.ledger.size - 1)
+        self._hands.printouts = printouts  # the paper already printed is still there
+        last = self._booth.ledger.entry(self._booth.ledger.size - 1)
         note = last.payload if last.type == "device.started" else {}
         if note.get("cancelled_release"):
             return ("menyala lagi: surat suara yang belum dipakai dibatalkan",
@@ -282,15 +327,15 @@ class SimDay:
     def _handle_power(self, by: str | None, notes: list) -> None:
         while self._power_events:
             state = self._power_events.pop(0)
-            if state == Power.BATTERY and not self._shut_down and self.svc.day.polls == "open":
+            if state == Power.BATTERY and not self._shut_down and self._booth.day.polls == "open":
                 cid = self._who("pause", by)
-                self.act(cid, lambda t: self.svc.pause(t, "listrik padam / power cut"))
+                self.act(cid, lambda t: self._booth.pause(t, "listrik padam / power cut"))
                 self._paused_for_power = True
                 notes.append(("listrik padam, baterai, pemungutan dijeda", "power cut, on battery, voting paused"))
             elif state == Power.BATTERY and not self._shut_down:
                 notes.append(("listrik padam, berjalan dengan baterai", "power cut, running on battery"))
             elif state == Power.LOW_BATTERY and not self._shut_down:
-                self.svc.close()
+                self._booth.close()
                 self.svc = None
                 self._tokens.clear()
                 self._shut_down = True
@@ -301,7 +346,7 @@ class SimDay:
                     notes.append(self._restart())
                 if self._paused_for_power:
                     cid = self._who("resume", by)
-                    self.act(cid, lambda t: self.svc.resume(t))
+                    self.act(cid, lambda t: self._booth.resume(t))
                     self._paused_for_power = False
                     notes.append(("listrik kembali, pemungutan dilanjutkan", "power back, voting resumed"))
                 else:
@@ -346,13 +391,13 @@ class SimDay:
 
             self.package_dir = spec.package
             self.keys = load_key_pair(spec.committee_keys) if spec.committee_keys else None
-        self.devices.printer.load_paper(self.sc.paper_roll_mm)
-        self.devices.power.on_change(self._on_power)
+        self._printer.load_paper(self.sc.paper_roll_mm)
+        self._devs.power.on_change(self._on_power)
         self.svc = BoothService.provision(self.state_dir, clock=self.clock, settings=self.settings)
         self.station = Station(self.svc, self.devices, clock=self.clock)
         if self.keys is not None:
-            self.svc.pin_committee_key(self.keys.public.sign_key)
-        info = self.svc.load_election(str(self.package_dir))
+            self._booth.pin_committee_key(self.keys.public.sign_key)
+        info = self._booth.load_election(str(self.package_dir))
         self.tz_label = info["timezone"]
         self.say("start", f"Paket pemilihan dimuat: {info['title']}, ID {info['short_id']}, "
                           f"{len(self.sc.facts.voters)} DPT",
@@ -371,29 +416,29 @@ class SimDay:
                  "installed": ("Perangkat dipasang dan diuji", "installed and self-tested")}[stage]
         extra = ("", "")
         if before:
-            self.svc.record_custody(stage, companion_id=cid, place=a["place"], note=a["note"])
+            self._booth.record_custody(stage, companion_id=cid, place=a["place"], note=a["note"])
         else:
             if stage == "handed_over":
                 reloaded = ("", "")
                 made = [c for c in self.sc.facts.companions if c in self.sc.pins
-                        and c not in self.svc.day.pins_set]
+                        and c not in self._booth.day.pins_set]
                 for c in made:
                     try:
-                        self.svc.set_first_pin(c, self.sc.pins[c])
+                        self._booth.set_first_pin(c, self.sc.pins[c])
                     except NotAllowed:
-                        if self.svc.day.pins_set:
+                        if self._booth.day.pins_set:
                             raise
                         # Known core gap: the photo vault's enrolment secret lives only in
                         # memory, so after a restart between loading the package and the
                         # handover no first PIN can be made.  Loading the same package
                         # again (allowed until a PIN exists) makes a new one.
-                        self.svc.load_election(str(self.package_dir))
-                        self.svc.set_first_pin(c, self.sc.pins[c])
+                        self._booth.load_election(str(self.package_dir))
+                        self._booth.set_first_pin(c, self.sc.pins[c])
                         reloaded = ("; paket dimuat ulang setelah restart", "; package loaded again after the restart")
                 names = ", ".join(made)
                 extra = (f"; PIN dibuat: {names}{reloaded[0]}", f"; PINs made: {names}{reloaded[1]}")
             results = self._self_test if stage == "installed" else None
-            self.act(cid, lambda t: self.svc.record_custody(stage, token=t, place=a["place"], note=a["note"],
+            self.act(cid, lambda t: self._booth.record_custody(stage, token=t, place=a["place"], note=a["note"],
                                                             self_test=results))
         self.say(step.where, f"{words[0]} oleh {cid} di {a['place'] or '-'}{extra[0]}",
                  f"{words[1]} by {cid} at {a['place'] or '-'}{extra[1]}")
@@ -404,8 +449,8 @@ class SimDay:
         for _ in range(MAX_PRINT_TRIES):
             if self._camera_fails:
                 self._camera_fails -= 1
-                self.devices.camera.fail_next()
-            results = self.act(cid, lambda t: self.station.self_test(t, now=self.clock.now()))
+                self._camera.fail_next()
+            results = self.act(cid, lambda t: self._hands.self_test(t, now=self.clock.now()))
             self._sync_prints("self_test")
             failed = {k: v for k, v in results.items() if v != "ok"}
             if not failed:
@@ -421,14 +466,14 @@ class SimDay:
     def _step_zero_report(self, step, a):
         cid = self._who("zero_report", a["by"])
         notes: list = []
-        outcome = self._print_report("zero_report", lambda: self.act(cid, self.station.print_zero_report), notes)
+        outcome = self._print_report("zero_report", lambda: self.act(cid, self._hands.print_zero_report), notes)
         self.known_checkpoints.append(outcome.data["checkpoint"])
         self.say(step.where, "Laporan nol dicetak (semua calon 0) untuk saksi" + _notes(notes, 0),
                  "zero report printed (every candidate at 0) for the witnesses" + _notes(notes, 1))
 
     def _step_open(self, step, a):
         cid = self._who("open_polls", a["by"])
-        self.act(cid, self.svc.open_polls)
+        self.act(cid, self._booth.open_polls)
         self.say(step.where, f"TPS dibuka oleh {cid}", f"polls opened by {cid}")
 
     def _step_advance(self, step, a):
@@ -444,25 +489,25 @@ class SimDay:
 
     def _step_pause(self, step, a):
         cid = self._who("pause", a["by"])
-        self.act(cid, lambda t: self.svc.pause(t, a["reason"]))
+        self.act(cid, lambda t: self._booth.pause(t, a["reason"]))
         self.say(step.where, f"pemungutan dijeda ({a['reason']})", f"voting paused ({a['reason']})")
 
     def _step_resume(self, step, a):
         cid = self._who("resume", a["by"])
-        self.act(cid, self.svc.resume)
+        self.act(cid, self._booth.resume)
         self.say(step.where, "pemungutan dilanjutkan", "voting resumed")
 
     def _step_wrong_pin(self, step, a):
         cid = a["companion"]
         token = self._tokens.pop(cid, None)
         if token:
-            self.svc.sign_out(token)
+            self._booth.sign_out(token)
         wrong = waits = 0
         locked = False
         for _ in range(a["times"]):
             while True:
                 try:
-                    self.svc.sign_in(cid, WRONG_PIN)
+                    self._booth.sign_in(cid, WRONG_PIN)
                 except WrongPin:
                     wrong += 1
                     self.faults["wrong_pin"] += 1
@@ -477,7 +522,7 @@ class SimDay:
                 break
             if locked:
                 break
-        if self.svc.day.misses.get(cid, (0, None))[0] >= 15 or cid in self.svc.day.locked:
+        if self._booth.day.misses.get(cid, (0, None))[0] >= 15 or cid in self._booth.day.locked:
             locked = True
         more = (f", menunggu {waits}×" if waits else "", f", waited {waits}x" if waits else "")
         lock = ((", PIN TERKUNCI, panggil panitia", ", LOCKED OUT, call the committee") if locked else ("", ""))
@@ -487,19 +532,19 @@ class SimDay:
     def _step_committee_reset(self, step, a):
         from booth.committee_reset import make_reset
 
-        text = make_reset(self.keys.sign_private, self.svc.day.election_id, a["companion"])
-        self.svc.committee_reset(text)
+        text = make_reset(self.keys.sign_private, self._booth.day.election_id, a["companion"])
+        self._booth.committee_reset(text)
         self.faults["committee_reset"] += 1
         self.say(step.where, f"panitia membuka kunci {a['companion']} dengan berkas bertanda tangan",
                  f"the committee unlocked {a['companion']} with a signed reset file")
 
     def _step_paper_out(self, step, a):
-        self.devices.printer.paper_out_after(a["after_mm"])
+        self._printer.paper_out_after(a["after_mm"])
         mm = f"{a['after_mm']:g} mm"
         self.say(step.where, f"gulungan kertas tinggal {mm}", f"only {mm} of paper left")
 
     def _step_paper_jam(self, step, a):
-        self.devices.printer.jam_next()
+        self._printer.jam_next()
         self.say(step.where, "kertas akan macet pada cetakan berikutnya", "the next print will jam")
 
     def _step_camera_failure(self, step, a):
@@ -509,13 +554,13 @@ class SimDay:
     def _step_power_cut(self, step, a):
         self.faults["power_cut"] += 1
         notes: list = []
-        self.devices.power.cut()
+        self._devs.power.cut()
         self._handle_power(a["by"], notes)
         if a["battery_runs_out"]:
-            self.devices.power.low_battery()
+            self._devs.power.low_battery()
             self._handle_power(a["by"], notes)
         self.clock.advance(a["minutes"] * 60)
-        self.devices.power.restore()
+        self._devs.power.restore()
         self._handle_power(a["by"], notes)
         self.say(step.where, f"listrik padam {a['minutes']:g} menit: " + "; ".join(n[0] for n in notes),
                  f"power cut for {a['minutes']:g} minutes: " + "; ".join(n[1] for n in notes))
@@ -531,19 +576,19 @@ class SimDay:
 
     def _step_close(self, step, a):
         cid = self._who("close_polls", a["by"])
-        self.act(cid, self.svc.close_polls)
+        self.act(cid, self._booth.close_polls)
         self.say(step.where, f"TPS ditutup oleh {cid}", f"polls closed by {cid}")
 
     def _step_early_close(self, step, a):
         cid = self._who("close_polls", a["by"])
-        self.act(cid, lambda t: self.svc.close_polls(t, a["reason"]))
+        self.act(cid, lambda t: self._booth.close_polls(t, a["reason"]))
         self.faults["early_close"] += 1
         self.say(step.where, f"TPS ditutup lebih awal oleh {cid}: {a['reason']}",
                  f"polls closed early by {cid}: {a['reason']}")
 
     def _step_count(self, step, a):
         cid = self._who("count", a["by"])
-        res = self.act(cid, self.svc.count)
+        res = self.act(cid, self._booth.count)
         tally = ", ".join(f"{k}: {v}" for k, v in res["tally"].items())
         balanced = res["reconciliation"]["balanced"]
         self.say(step.where, f"suara dihitung: {tally}; rekonsiliasi {'cocok' if balanced else 'TIDAK COCOK'}",
@@ -553,19 +598,19 @@ class SimDay:
         cid = self._who("results_report", a["by"])
         notes: list = []
         for _ in range(a["copies"]):
-            outcome = self._print_report("results_report", lambda: self.act(cid, self.station.print_results), notes)
+            outcome = self._print_report("results_report", lambda: self.act(cid, self._hands.print_results), notes)
             self.known_checkpoints.append(outcome.data["checkpoint"])
         self.say(step.where, f"laporan hasil dicetak {a['copies']} rangkap" + _notes(notes, 0),
                  f"results report printed, {a['copies']} cop{'y' if a['copies'] == 1 else 'ies'}" + _notes(notes, 1))
 
     def _step_export(self, step, a):
         cid = self._who("export", a["by"])
-        self.act(cid, lambda t: self.svc.export(t, str(self.out / "results.zip")))
+        self.act(cid, lambda t: self._booth.export(t, str(self.out / "results.zip")))
         self.say(step.where, "hasil diekspor ke results.zip", "results exported to results.zip")
 
     def _step_pack(self, step, a):
         cid = self._who("pack", a["by"])
-        self.act(cid, self.svc.pack)
+        self.act(cid, self._booth.pack)
         self._tokens.clear()
         notes: list = []
         self._print_report("custody_slip", self._print_custody_slip, notes)
@@ -582,15 +627,15 @@ class SimDay:
         from booth.hardware.printer import PrinterError
         from booth.kiosk.station import Outcome
 
-        status = self.svc.status()
-        image = printouts.custody_slip_image(self.svc.election_info(), self.svc.custody_trail(),
-                                           self.svc.latest_checkpoint(), self.svc.device_fingerprint(),
+        status = self._booth.status()
+        image = printouts.custody_slip_image(self._booth.election_info(), self._booth.custody_trail(),
+                                           self._booth.latest_checkpoint(), self._booth.device_fingerprint(),
                                            status["time"])
         try:
-            self.devices.printer.print_image(image)
+            self._printer.print_image(image)
         except PrinterError as exc:
             return Outcome(False, exc)
-        self.station.printouts.append(Printout("custody_slip", image))
+        self._hands.printouts.append(Printout("custody_slip", image))
         return Outcome(True)
 
     # ------------------------------------------------------------------ a voter
@@ -600,10 +645,10 @@ class SimDay:
         notes: list = []
         if a.get("dptb"):
             p = a["dptb"]
-            found = self.act(desk, lambda t: self.svc.search_voters(t, p["nik"]))
+            found = self.act(desk, lambda t: self._booth.search_voters(t, p["nik"]))
             if any(r["nik"] == p["nik"] for r in found):
                 raise DayStopped(f"the DPTb voter's NIK {p['nik']} is already listed")
-            row = self.act(desk, lambda t: self.svc.add_dptb(
+            row = self.act(desk, lambda t: self._booth.add_dptb(
                 t, nik=p["nik"], name=p["name"], sex=p["sex"], birth_date=p["birth_date"], address=p["address"],
                 rt=p["rt"], rw=p["rw"], reason=p["reason"]))
             ref, name, nik = row["ref"], p["name"], p["nik"]
@@ -614,39 +659,39 @@ class SimDay:
             nik, name = self.sc.facts.voters[ref]
             find = a["find"]
             query = nik if find == "nik" else name if find == "name" else find["query"]
-            found = self.act(desk, lambda t: self.svc.search_voters(t, query))
+            found = self.act(desk, lambda t: self._booth.search_voters(t, query))
             if not any(r["ref"] == ref for r in found):
                 self.search_misses += 1
-                self.act(desk, lambda t: self.svc.search_voters(t, nik))
+                self.act(desk, lambda t: self._booth.search_voters(t, nik))
                 notes.append((f"tidak ketemu dengan \"{query}\", dicari dengan NIK",
                               f"not found by \"{query}\", found by NIK"))
             elif find != "nik":
                 notes.append((f"ditemukan dengan \"{query}\"", f"found by \"{query}\""))
         who = f"{ref} {name}"
         try:
-            self.act(desk, lambda t: self.svc.check_in(t, ref))
+            self.act(desk, lambda t: self._booth.check_in(t, ref))
         except AlreadyVoted as exc:
             notes.append(self._refused(desk, ref, exc))
             return self._say_voter(step, who, "DITOLAK", "REFUSED", notes, loud=True)
-        release = self.act(desk, lambda t: self.svc.release_ballot(t, ref))["release"]
+        release = self.act(desk, lambda t: self._booth.release_ballot(t, ref))["release"]
         if a["walks_away"]:
             self.clock.advance(sc.WALK_AWAY_SECONDS)
-            self.act(desk, lambda t: self.svc.cancel_release(t, release, "pemilih meninggalkan bilik / voter left"))
+            self.act(desk, lambda t: self._booth.cancel_release(t, release, "pemilih meninggalkan bilik / voter left"))
             self.faults["walks_away"] += 1
             return self._say_voter(step, who, "pergi tanpa memilih, surat suara dibatalkan petugas",
                                    "walked away without voting, the companion cancelled the release", notes, loud=True)
         if a["idle"]:
             self.clock.advance(sc.RELEASE_TIMEOUT_SECONDS + 1)
-            self.svc.expire_release(release)
+            self._booth.expire_release(release)
             self.faults["idle"] += 1
             return self._say_voter(step, who, "tidak memilih, surat suara kedaluwarsa",
                                    "did not vote, the release expired", notes, loud=True)
         self._vote(desk, ref, release, a["choice"], a["photo_fails"], notes)
         if a["repeat_visit"]:
             self.clock.advance(sc.REPEAT_VISIT_SECONDS)
-            self.act(desk, lambda t: self.svc.search_voters(t, nik))
+            self.act(desk, lambda t: self._booth.search_voters(t, nik))
             try:
-                self.act(desk, lambda t: self.svc.check_in(t, ref))
+                self.act(desk, lambda t: self._booth.check_in(t, ref))
                 raise DayStopped(f"{ref} came back after voting and was NOT refused")
             except AlreadyVoted as exc:
                 notes.append(self._refused(desk, ref, exc, again=True))
@@ -658,7 +703,7 @@ class SimDay:
         shown = ("", "")
         if exc.details.get("has_photo"):
             try:
-                self.act(desk, lambda t: self.svc.view_photo(t, ref))
+                self.act(desk, lambda t: self._booth.view_photo(t, ref))
                 shown = ("; foto sebelumnya ditampilkan", "; the earlier photo was shown")
             except BoothError as err:
                 shown = (f"; foto tidak bisa dibuka: {err.message_id}", f"; photo not shown: {err.message_en}")
@@ -671,32 +716,32 @@ class SimDay:
         if crash_at == "after_release":
             notes.append(("perangkat mati mendadak sebelum memilih", "the booth crashed before the vote"))
             notes.append(self._crash())
-            release = self.act(desk, lambda t: self.svc.release_ballot(t, ref))["release"]
+            release = self.act(desk, lambda t: self._booth.release_ballot(t, ref))["release"]
             notes.append(("surat suara dibuka lagi", "ballot released again"))
         outcome = None
         while True:
             try:
                 if crash_at == "after_cast":
-                    self.svc.cast(release, choice)  # recorded; the slip never reached the printer
+                    self._booth.cast(release, choice)  # recorded; the slip never reached the printer
                     notes.append(("perangkat mati mendadak setelah suara tercatat, sebelum struk",
                                   "the booth crashed after the vote was recorded, before the slip"))
                     notes.append(self._crash())
                 else:
-                    outcome = (self.voter_hands or self.station).cast(release, choice)
+                    outcome = (self.voter_hands or self._hands).cast(release, choice)
                     self._sync_prints("slip")
                 break
             except TooSoon as exc:
                 self.clock.advance(exc.details["wait_seconds"])  # the screen asks the voter to wait
         for _ in range(MAX_PRINT_TRIES):
-            if self.svc.voter_screen()["screen"] != "print_failed":
+            if self._booth.voter_screen()["screen"] != "print_failed":
                 break
             if outcome is not None and not outcome.ok:
                 notes.append(self._fix_printer(outcome.error))
-            outcome = self.act(tech, self.station.reprint)
+            outcome = self.act(tech, self._hands.reprint)
             self._sync_prints("slip", reprint=True)
             notes.append((f"struk dicetak ulang oleh {tech}" if outcome.ok else "cetak ulang gagal",
                           f"slip reprinted by {tech}" if outcome.ok else "reprint failed"))
-        if self.svc.voter_screen()["screen"] != "photo":
+        if self._booth.voter_screen()["screen"] != "photo":
             raise DayStopped(f"the slip did not print after {MAX_PRINT_TRIES} tries")
         if crash_at == "after_slip":
             notes.append(("perangkat mati mendadak sebelum foto", "the booth crashed before the photo"))
@@ -705,13 +750,13 @@ class SimDay:
         for attempt in range(1, sc.MAX_PHOTO_TRIES + 1):
             if self._camera_fails:
                 self._camera_fails -= 1
-                self.devices.camera.fail_next()
-            if (self.voter_hands or self.station).take_photo(release).ok:
+                self._camera.fail_next()
+            if (self.voter_hands or self._hands).take_photo(release).ok:
                 if attempt > 1:
                     notes.append((f"foto berhasil pada percobaan ke-{attempt}", f"photo taken on try {attempt}"))
                 return
             self.faults["camera_failure"] += 1
-        self.act(desk, lambda t: self.svc.skip_photo(t, release, "kamera gagal / camera failed"))
+        self.act(desk, lambda t: self._booth.skip_photo(t, release, "kamera gagal / camera failed"))
         notes.append((f"kamera gagal {sc.MAX_PHOTO_TRIES}×, foto dilewati petugas",
                       f"camera failed {sc.MAX_PHOTO_TRIES} times, the companion skipped the photo"))
 
@@ -727,10 +772,10 @@ class SimDay:
         if self.svc is not None:
             try:
                 summary.update(self._final_state())
-                self.svc.close()
+                self._booth.close()
             except Exception as exc:  # the day already failed; still write what is known
                 summary["final_state_error"] = f"{type(exc).__name__}: {exc}"
-        self.devices.close()
+        self._devs.close()
         if self.state_dir != self.out / "state" and self.state_dir.exists():
             shutil.copytree(self.state_dir, self.out / "state")
         summary.update(faults=self.faults, search_misses=self.search_misses, stopped=stopped)
@@ -743,7 +788,7 @@ class SimDay:
             by_kind[item.kind] = by_kind.get(item.kind, 0) + 1
         summary["prints"] = {"count": len(self.prints), "by_kind": by_kind}
 
-        checks = {}
+        checks: dict[str, dict[str, Any]] = {}
         for name in ("state", "results.zip"):
             path = self.out / name
             if not path.exists():
@@ -780,18 +825,18 @@ class SimDay:
         """What the device says at the end of the day (the tally from the store if not counted)."""
         from booth.tally import reconcile
 
-        status = self.svc.status()
-        counts = self.svc.counts()
-        counted = self.svc.day.tally
-        store = self.svc.ledger.tally()
+        status = self._booth.status()
+        counts = self._booth.counts()
+        counted = self._booth.day.tally
+        store = self._booth.ledger.tally()
         return {
             "election_id": status["election_id"], "election_short_id": status["election_short_id"],
-            "device_fingerprint": self.svc.device_fingerprint(), "polls": status["polls"],
+            "device_fingerprint": self._booth.device_fingerprint(), "polls": status["polls"],
             "counted": counted is not None,
             "tally": counted if counted is not None else {c: int(store.get(c, 0)) for c in self.sc.facts.choices()},
             "scenario_tally": self.sc.choices_tally(),
             "reconciliation": reconcile(counts), "counts": counts,
-            "final_checkpoint": self.svc.latest_checkpoint(),
+            "final_checkpoint": self._booth.latest_checkpoint(),
         }
 
     def _exported_expected(self) -> bool:

@@ -405,7 +405,7 @@ def _election(check: _Checker, value: Any, base: Path | None,
         voters = d.integer("voters", 1, 10_000, default=300)
         seed = d.integer("seed", 0, 2**31 - 1, default=2025)
         blank = d.boolean("allow_blank", False)
-        if None in (voters, seed, blank):
+        if voters is None or seed is None or blank is None:
             return None, None
         spec = ElectionSpec(demo=True, voters=voters, seed=seed, allow_blank=blank)
         return spec, demo_facts(voters, seed, blank)
@@ -1044,6 +1044,8 @@ def parse_scenario(value: Any, *, source: str = "<scenario>", base: Path | None 
     _DayCheck(check, checked).run(steps)
     if check.problems:
         raise ScenarioError(check.problems)
+    # no problems: every part was read
+    assert spec is not None and start is not None and per_voter is not None and roll is not None
     return Scenario(source=source, title=title, election=spec, start=start, seconds_per_voter=per_voter,
                     pins=pins, desk=duty["desk"], technician=duty["technician"], paper_roll_mm=roll,
                     steps=tuple(steps), expect=expect, facts=facts, raw=value)

@@ -1,6 +1,6 @@
 """The companions' guidebook (buku panduan), built by one command from the simulator.
 
-    python -m booth.guidebook [OUT_DIR]        # default: docs/guidebook
+    python -m booth_dev.guidebook [OUT_DIR]        # default: docs/guidebook
 
 1. **Screens.**  A simulated day on one booth: the demo election, every device
    simulated, a :class:`~booth.ledger.clock.FakeClock`, and the real kiosk
@@ -41,8 +41,19 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-REPO = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:  # the pieces of the simulated day, imported when it runs (pygame, the simulator)
+    from booth.election_package import ElectionPackage
+    from booth.hardware.devices import Devices
+    from booth.kiosk.station import Station
+    from booth.ledger.clock import FakeClock
+    from booth.service import BoothService
+    from booth.ui.app import KioskApp
+    from booth.ui.driver import KioskDriver
+    from booth_sim.printer import SimPrinter
+
+REPO = Path(__file__).resolve().parents[2]  # hw-sim/booth_dev/guidebook.py -> the checkout
 DEFAULT_OUT = REPO / "docs" / "guidebook"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PDFS = {"id.md": "booth-panduan-id.pdf", "en.md": "booth-guidebook-en.pdf"}
@@ -77,13 +88,22 @@ def missing_images(markdown_files, out_dir: Path) -> list[str]:
 # ------------------------------------------------------------------ 1. the screens
 @dataclass
 class _Day:
-    svc: object
-    station: object
-    devices: object
-    clock: object
-    pkg: object
-    app: object
-    drv: object
+    svc: BoothService
+    station: Station
+    devices: Devices
+    clock: FakeClock
+    pkg: ElectionPackage
+    app: KioskApp
+    drv: KioskDriver
+
+
+def _sim_printer(day: _Day) -> SimPrinter:
+    """The day's printer, which the guidebook's day runs out of paper on purpose."""
+    from booth_sim.printer import SimPrinter
+
+    printer = day.devices.printer
+    assert isinstance(printer, SimPrinter), "the guidebook's day runs on the simulated printer"
+    return printer
 
 
 def _pin(companion_id: str) -> str:
@@ -230,7 +250,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     day.clock.advance(60)
     sign_in()
     check_in(v2.nik, v2.name)
-    day.devices.printer.paper_out_after(20)
+    _sim_printer(day).paper_out_after(20)
     d.tap(pkg.candidates[0].name)
     d.advance(1)
     d.tap(t("Yes, choose"))
@@ -238,7 +258,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     shot("voter-print-failed.png", "print_failed")
     sign_in()
     d.tap(t("Print the slip again"))
-    day.devices.printer.load_paper()
+    _sim_printer(day).load_paper()
     d.tap(t("Continue"))
     d.step()
     expect("slip_check")
@@ -333,7 +353,9 @@ def _blocks(md: str):
             i += 1
             continue
         if re.fullmatch(r"\s*!\[[^\]]*\]\([^)]+\)\s*", line):
-            alt, ref = IMAGE_REF.search(line).groups()
+            found = IMAGE_REF.search(line)
+            assert found is not None  # the line is an image reference (checked above)
+            alt, ref = found.groups()
             yield "image", (alt, ref)
             i += 1
             continue
@@ -526,7 +548,7 @@ def build(out_dir: Path, *, stream=sys.stdout, compress: bool = True) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booth.guidebook",
+    parser = argparse.ArgumentParser(prog="python -m booth_dev.guidebook",
                                      description="Build the companions' guidebook: screenshots, printed items, PDFs.")
     parser.add_argument("out_dir", nargs="?", default=str(DEFAULT_OUT),
                         help="folder with id.md and en.md (default: docs/guidebook)")
