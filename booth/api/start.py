@@ -15,6 +15,7 @@ from pathlib import Path
 
 from booth.api.schema import FAKE_CLOCK_METHODS, METHODS
 from booth.api.server import LedgerServer
+from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, listen_fds, watchdog_interval
 
 log = logging.getLogger("booth.api")
@@ -113,7 +114,7 @@ def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int]
                allow_users: list[str] | None = None, init: bool = False, fake_clock: str | None = None,
                frame_timeout: float = 10.0, max_clients: int = 8) -> int:
     """``booth service ledger``: serve the booth until SIGTERM; the exit code for systemd."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     notifier = Notifier.from_environment()
     bound: Path | None = None
     try:
@@ -121,8 +122,8 @@ def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int]
             # Run by hand (a developer, the README): serve the user who started it, and say so.
             # The appliance's unit always names the kiosk's user (--allow-user booth-kiosk).
             allow_uids = [os.getuid()]
-            print(f"booth service ledger: melayani pengguna ini saja / serving only this user (uid {os.getuid()}); "
-                  "give --allow-user for the kiosk's user", file=sys.stderr)
+            log.warning("melayani pengguna ini saja / serving only this user (uid %d); "
+                        "give --allow-user for the kiosk's user", os.getuid())
         allowed = resolve_uids(allow_uids, allow_users)
         clock = parse_fake_clock(fake_clock) if fake_clock else None
         notifier.status("Membuka buku besar / opening the ledger")

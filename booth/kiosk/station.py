@@ -14,18 +14,23 @@ voter's session (the core keeps it until a companion reprints).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
+
+from PIL import Image
 
 from booth.errors import BoothError
 from booth.hardware.camera import CameraError
 from booth.hardware.printer import PrinterError
 from booth.kiosk import printouts
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Printout:
     kind: str  # "slip", "zero_report", "results_report", "custody_slip", "self_test"
-    image: object
+    image: Image.Image
 
 
 @dataclass
@@ -53,10 +58,16 @@ class Station:
         self.printouts: list[Printout] = []  # what came out whole, in order (for the simulator's tape)
 
     # ------------------------------------------------------------ printing
-    def _print(self, kind: str, image) -> None:
+    def _print(self, kind: str, image: Image.Image) -> None:
+        # Slips at DEBUG: the journal need not hold a line per voter; every other item, and every
+        # failure, at INFO / WARNING.  Never an ID or a choice (see booth.logs).
+        log.log(logging.DEBUG if kind == "slip" else logging.INFO, "printing the %s", kind)
         self.devices.lights.show(busy=True)
         try:
             self.devices.printer.print_image(image)
+        except PrinterError as exc:
+            log.warning("the %s did not print: %s (%s)", kind, exc, type(exc).__name__)
+            raise
         finally:
             self.devices.lights.show()
         self.printouts.append(Printout(kind, image))
@@ -133,6 +144,7 @@ class Station:
         try:
             jpeg = self.devices.camera.capture_jpeg()
         except CameraError as exc:
+            log.warning("the camera took no photo: %s (%s)", exc, type(exc).__name__)
             self.api.photo_failed(release, type(exc).__name__)
             return Outcome(False, exc)
         self.api.store_photo(release, jpeg)

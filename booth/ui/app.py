@@ -27,6 +27,7 @@ cursor, no screen saver), a simulator window embeds :attr:`surface` and calls
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import queue
 import time
@@ -41,6 +42,8 @@ from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
 from booth.ui.theme import Theme
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -138,7 +141,8 @@ class KioskApp:
         try:
             devices.power.on_change(self._power.put)
             self.power_state = devices.power.state().value
-        except Exception:  # noqa: BLE001 - a missing UPS HAT is not a reason to stop voting
+        except Exception as exc:  # noqa: BLE001 - a missing UPS HAT is not a reason to stop voting
+            log.warning("no power monitor, the booth runs without one: %s (%s)", exc, type(exc).__name__)
             self.power_state = None
         self.voter = VoterFlow(self)
 

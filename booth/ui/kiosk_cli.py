@@ -32,13 +32,17 @@ rests on (``voter_screen``, and ``status``) waits at most
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
+from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, watchdog_interval
+
+log = logging.getLogger(__name__)
 
 #: Seconds the kiosk waits for an answer to a poll (``voter_screen``, ``status``) before it shows
 #: "Mohon tunggu" and asks again: the ledger service may be restarting behind its socket.
@@ -106,7 +110,7 @@ def _open_api(args):
     if any(state.iterdir()):
         # never put a new device key beside the remains of another device's ledger
         raise FileExistsError(f"{state} is not empty but holds no device: refusing to provision a device over it")
-    print(f"booth kiosk: menyiapkan perangkat baru / provisioning a new device in {state}", file=sys.stderr)
+    log.info("menyiapkan perangkat baru / provisioning a new device in %s", state)
     return BoothService.provision(state)
 
 
@@ -114,6 +118,7 @@ def _cmd_kiosk(args) -> int:
     import os
 
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the banner is noise on a kiosk's journal
+    setup_logging()
     from booth.hardware.config import HardwareConfigError, load_config
     from booth.hardware.devices import open_devices
     from booth.kiosk.station import Station
