@@ -115,7 +115,29 @@ def _save_small(surface, path: Path, *, fast: bool = False) -> None:
         image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
-def five_candidate_package(root: Path):
+def fixed_keys():
+    """The gallery's committee key pair and device key, the same on every run.
+
+    A booth makes these at random; with them fixed, the election ID, the device's fingerprint and
+    the checkpoints on the screens come out the same, so refreshing the gallery changes a PNG only
+    when its screen changed.  Never keys for a real election: anyone can make them again from here.
+    """
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from booth.election_package import CommitteeKeyPair
+
+    def seed(word: str) -> bytes:
+        return hashlib.sha256(f"booth screen gallery (not a real key): {word}".encode()).digest()
+
+    committee = CommitteeKeyPair(Ed25519PrivateKey.from_private_bytes(seed("committee signing")),
+                                 X25519PrivateKey.from_private_bytes(seed("committee sealing")))
+    return committee, Ed25519PrivateKey.from_private_bytes(seed("device"))
+
+
+def five_candidate_package(root: Path, keys=None):
     """The demo package with five candidates, each portrait drawn with its own number; signed."""
     import json
 
@@ -127,7 +149,7 @@ def five_candidate_package(root: Path):
         sign_package,
     )
 
-    pkg_dir, keys = make_demo_package(root, voters=30)
+    pkg_dir, keys = make_demo_package(root, voters=30, keys=keys)
     election = json.loads((pkg_dir / ELECTION_FILE).read_text(encoding="utf-8"))
     for number, name, background, clothing, skin, headwear in FIVE:
         (pkg_dir / PHOTO_DIR / f"{number}.jpg").write_bytes(portrait(number, background, clothing, skin, headwear))
@@ -209,11 +231,24 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
 
     out = Path(out)
     gallery = Gallery(out)
-    work = Path(tempfile.mkdtemp(prefix="booth-gallery-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    # One fixed working folder (the screens show the USB stick's path), so one gallery run at a time.
+    import fcntl
+
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    lock = open(base / "booth-gallery.lock", "w")  # noqa: SIM115 -- held for the whole run
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    work = base / "booth-gallery"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
     try:
-        pkg_dir, _keys = __import__("booth.demo_election", fromlist=["x"]).make_demo_package(work / "usb", voters=60)
+        import random
+
+        from booth.demo_election import make_demo_package
+
+        committee, device_key = fixed_keys()
+        pkg_dir, _keys = make_demo_package(work / "usb", voters=60, keys=committee)
         demo = (pkg_dir, load_package(pkg_dir))
-        five = five_candidate_package(work / "usb5")
+        five = five_candidate_package(work / "usb5", keys=committee)
         for size in sizes:
             res = f"{size[0]}x{size[1]}"
             for lang in languages:
@@ -225,7 +260,9 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
                                                          (_five_candidates, five, "open"))):
                     root = work / f"{res}-{lang}-{n}"
                     root.mkdir()
-                    day = s.make_day(root, pkg, stage=stage, size=size, language=lang)
+                    # the same ballot IDs (and so checkpoints) each run, for each walk
+                    day = s.make_day(root, pkg, stage=stage, size=size, language=lang,
+                                     rng=random.Random(f"{res}-{lang}-{n}"), device_key=device_key)
                     try:
                         day.drv.shots_dir = folder
                         camera = _Camera(day.drv, folder)
@@ -250,6 +287,7 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
             write_readme(gallery)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        lock.close()
     return gallery
 
 
