@@ -34,6 +34,73 @@ import pytest
 # tests import their shared scenario builders (tests/ledger_days.py, ...) by name
 sys.path.insert(0, str(Path(__file__).parent))
 
+#: The slow tests, measured (``pytest --durations=60 -n 2``, this 2-core machine shared with other
+#: work; seconds are that run's): a whole file (its shared day) or one test.  They get the ``slow``
+#: mark here, in one table, so ``scripts/test -m "not slow"`` stays a few minutes; a name that no
+#: longer exists fails ``tests/test_slow_marks.py``.  Files that mark themselves (``pytestmark``):
+#: test_crash_safety (200 kills), test_boot and test_fresh_debian (Debian roots), test_gallery_repeatable.
+SLOW: dict[str, str | dict[str, str]] = {
+    "tests/test_tampering.py": "a voting day's ledger tampered with in every way (~170 s)",
+    "tests/test_election_day.py": "the 300-voter election day with every fault (~60 s to build)",
+    "tests/test_sim_day.py": "the demo day on the simulated booth (~50 s to build)",
+    "tests/test_guidebook.py": "builds the guidebook from a simulated day, PDFs included",
+    "tests/test_ui_gallery.py": "every kiosk screen at one size, both languages",
+    "tests/test_api_wire.py": {
+        "test_every_frame_is_answered_with_a_result_or_a_documented_error": "frame fuzzing (41 s)",
+    },
+    "tests/test_api_server.py": {
+        "test_a_short_election_day_runs_through_the_socket": "a day over the socket (20 s)",
+        "test_a_killed_server_restarts_with_the_day_intact_and_verify_passes": "kill and restart (15 s)",
+        "test_no_frame_makes_the_server_raise": "frame fuzzing (8 s)",
+    },
+    "tests/test_image_recipe.py": {
+        "test_refuses_an_empty_partition_3_elsewhere": "a disk image (24 s)",
+        "test_refuses_a_partition_3_that_is_not_the_booths": "a disk image (23 s)",
+        "test_data_partition_is_created_once_and_then_left_alone": "a disk image (22 s)",
+        "test_refuses_a_root_partition_reaching_into_the_data_area": "a disk image (17 s)",
+        "test_provisioning_makes_the_key_once_and_pins_the_committee_key_once": "first boot (7 s)",
+    },
+    "tests/test_paper.py": {
+        "test_the_zero_report_lists_every_candidate_by_number_and_name_with_zero_votes": "OCR (24 s)",
+        "test_the_results_report_reads_as_each_candidates_votes_and_sesuai": "OCR (15 s)",
+        "test_the_self_test_page_says_which_device_failed": "OCR (10 s)",
+        "test_the_examples_command_writes_a_png_of_every_item": "every printed item (7 s)",
+    },
+    "tests/test_ui_companion.py": {
+        "test_a_companions_day_from_empty_device_to_packed_through_the_screens": "a day per size (11-21 s each)",
+    },
+    "tests/test_service_bad_input.py": {
+        "test_a_resigned_dpt_is_refused_with_line_numbers_or_accepted_only_if_valid": "DPT fuzzing (14 s)",
+    },
+    "tests/test_election_package.py": {
+        "test_any_wrong_value_in_election_json_is_refused_with_package_error_never_a_crash": "fuzzing (12 s)",
+    },
+    "tests/test_vault.py": {
+        "test_any_voter_ref_and_photo_round_trip_after_a_restart": "vault fuzzing (10 s)",
+    },
+    "tests/test_recap_core.py": {
+        "test_in_any_order_and_with_repeats_the_recap_log_stays_one_chain": "recap log fuzzing (32 s)",
+        "test_the_kabupaten_totals_are_the_sum_of_the_booths_tallies": "many booths counted (9 s)",
+    },
+    "tests/test_hw_drivers.py": {
+        "test_the_demo_day_runs_headless_with_only_the_base_dependencies": "a demo day (8 s)",
+    },
+}
+
+
+def is_slow(nodeid: str) -> bool:
+    """Whether ``SLOW`` lists the test (its file, or its name without parameters)."""
+    path, _, rest = nodeid.partition("::")
+    listed = SLOW.get(path)
+    return isinstance(listed, str) or (isinstance(listed, dict) and rest.split("[")[0] in listed)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if is_slow(item.nodeid):
+            item.add_marker(pytest.mark.slow)
+
+
 SERVICE_STAGES = ("new", "loaded", "handed_over", "installed", "zero_report", "open")
 
 
