@@ -82,6 +82,31 @@ SLOW: dict[str, str | dict[str, str]] = {
         "test_in_any_order_and_with_repeats_the_recap_log_stays_one_chain": "recap log fuzzing (32 s)",
         "test_the_kabupaten_totals_are_the_sum_of_the_booths_tallies": "many booths counted (9 s)",
     },
+    "tests/test_secrecy.py": {  # the module's day of many ballots (~100 s to build) and what it feeds
+        "test_a_plain_select_returns_ballots_in_no_relation_to_cast_order": "statistics over the day's ballots",
+        "test_where_a_ballot_lies_in_the_files_says_nothing_of_when_it_was_cast": "the same day",
+        "test_the_wal_keeps_no_history_of_casts": "the same day",
+        "test_each_ballot_fills_a_slot_laid_out_before_voting_began": "the same day",
+        "test_no_ballot_record_contains_a_time_or_counter": "the same day",
+    },
+    "tests/test_service_rules_stateful.py": {
+        "TestElectionDayRules::runTest": "the day's rules as a state machine, hypothesis (65 s)",
+    },
+    "tests/test_verify_bad_input.py": {
+        "test_a_column_holding_a_value_of_another_type": "fuzzing verify (32 s)",
+        "test_flipped_bytes_in_the_database": "fuzzing verify (19 s)",
+        "test_edited_lines_inside_the_bundle": "fuzzing verify (18 s)",
+        "test_flipped_bytes_in_the_bundle_file": "fuzzing verify (12 s)",
+    },
+    "tests/test_ui_sim_window.py": {
+        "test_a_scenario_plays_step_by_step_and_writes_its_artifacts_when_the_window_closes": "a day (33 s)",
+    },
+    "tests/test_ui_i18n.py": {
+        "test_every_screen_of_the_day_draws_only_catalog_words_in_its_language": "a day per language (10 s each)",
+    },
+    "tests/test_recap_cli.py": {
+        "test_the_committee_registers_devices_ingests_a_stick_and_reads_the_totals": "three counted days (11 s)",
+    },
     "tests/test_hw_drivers.py": {
         "test_the_demo_day_runs_headless_with_only_the_base_dependencies": "a demo day (8 s)",
     },
