@@ -307,7 +307,7 @@ def main() -> int:
 
         print()
         print("  where one cast's time goes (median of each phase):")
-        other = [c - s - k - w for c, s, k, w in zip(cast_ns, sign_ns, commit_ns, scrub_ns)]
+        other = [c - s - k - w for c, s, k, w in zip(cast_ns, sign_ns, commit_ns, scrub_ns, strict=True)]
         phases = [
             ("Ed25519 signatures", sign_ns),
             ("SQL, JSON, Merkle before COMMIT", other),
@@ -316,7 +316,7 @@ def main() -> int:
         ]
         for name, samples in phases:
             print(f"     {name:42s} {statistics.median(samples) / 1e6:7.3f} ms")
-        to_commit = [c - w for c, w in zip(cast_ns, scrub_ns)]
+        to_commit = [c - w for c, w in zip(cast_ns, scrub_ns, strict=True)]
         print(f"     => to the durable COMMIT {statistics.median(to_commit) / 1e6:.3f} ms "
               f"({statistics.median(to_commit) / 1e6 / f_med:.2f}x the floor), "
               f"then the WAL scrub {statistics.median(scrub_ns) / 1e6:.3f} ms before the cast returns")

@@ -40,7 +40,7 @@ from booth.hardware.controls import Nav
 from booth.ui.app import KioskApp
 from booth.ui.driver import KioskDriver
 from booth.ui.i18n import _
-from booth.ui.sim_window import open_booth
+from booth_sim.day.window import open_booth
 
 SIZE = (720, 1280)
 
@@ -128,7 +128,7 @@ def main(argv=None) -> int:
 
     candidate = booth.package.candidates[1].name
     down_up, down = touches(app, drv, candidate, args.touches)
-    bare2 = [a + b for a, b in zip(bare[0::2], bare[1::2])]
+    bare2 = [a + b for a, b in zip(bare[0::2], bare[1::2], strict=False)]
     print(f"\nreference: two bare frames                  {ms(bare2)}")
     print(f"touch (down+up) -> confirmation on screen   {ms(down_up)}")
     print(f"reference: one bare frame                   {ms(bare)}")

@@ -151,10 +151,14 @@ def verify_cli(path: Path) -> tuple[float, float, int]:
 PROFILE_GROUPS = [
     # (label, test on (file, function name))
     ("Ed25519 signature verify", lambda f, n: "ed25519" in n.lower() or "Ed25519" in f),
-    ("canonical JSON parse + check", lambda f, n: f.endswith("canonical.py") or "/json/" in f or n.startswith("<method 'decode")),
+    ("canonical JSON parse + check",
+     lambda f, n: f.endswith("canonical.py") or "/json/" in f or n.startswith("<method 'decode")),
     ("signed-note (checkpoint) parsing", lambda f, n: f.endswith("note.py") or "b64decode" in n or "binascii" in n),
-    ("Merkle hashing (SHA-256)", lambda f, n: f.endswith("merkle.py") or "sha256" in n or "'digest'" in n or "'update'" in n),
-    ("reading rows / lines (SQLite, zip)", lambda f, n: (f.endswith("verify.py") and n in ("events", "checkpoints", "ballots", "_lines", "_split_signed_line"))
+    ("Merkle hashing (SHA-256)",
+     lambda f, n: f.endswith("merkle.py") or "sha256" in n or "'digest'" in n or "'update'" in n),
+    ("reading rows / lines (SQLite, zip)",
+     lambda f, n: (f.endswith("verify.py")
+                   and n in ("events", "checkpoints", "ballots", "_lines", "_split_signed_line"))
         or "zipfile" in f or "sqlite3" in n or "zlib" in n or "'read" in n),
     ("shape checks (formats, regex)", lambda f, n: f.endswith("formats.py") or "re.Pattern" in n),
     ("verify loop itself", lambda f, n: f.endswith("verify.py")),
@@ -173,7 +177,8 @@ def profile(path: Path, top: int = 15) -> None:
     groups = {label: 0.0 for label, _ in PROFILE_GROUPS}
     groups["other (builtins, generators, ...)"] = 0.0
     for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():
-        label = next((label for label, test in PROFILE_GROUPS if test(filename, name)), "other (builtins, generators, ...)")
+        label = next((label for label, test in PROFILE_GROUPS if test(filename, name)),
+                     "other (builtins, generators, ...)")
         groups[label] += tottime
     print(f"\n  cProfile of in-process verify on {path.name} (total {total:.1f} s; the profiler inflates the "
           f"Python share, the signature time is close to real):")

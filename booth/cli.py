@@ -167,21 +167,43 @@ def build_parser() -> argparse.ArgumentParser:
     from booth.witness import cli as witness_cli
 
     witness_cli.register(sub)
-    p = sub.add_parser("screens", help="regenerate the screenshot gallery of every kiosk screen (docs/screens)")
-    p.add_argument("out", nargs="?", default="docs/screens")
+    p = sub.add_parser("screens", help="draw every kiosk screen into OUT (the gallery: `booth screens docs/screens`)",
+                       description="Draw every kiosk screen, per resolution and language, with the gallery page "
+                                   "OUT/README.md. Without OUT into a new temporary folder (never into the "
+                                   "checkout unasked); `booth screens docs/screens` refreshes the gallery.")
+    p.add_argument("out", nargs="?", default=None, help="folder to write into (default: a new temporary folder)")
     p.add_argument("--sizes", help="e.g. 720x1280,1024x600 (default: every supported size)")
     p.add_argument("--languages", help="e.g. id,en (default: both)")
     p.set_defaults(func=_cmd_screens)
-    p = sub.add_parser("guidebook", help="build the companions' guidebook (Markdown images + PDF) from the simulator")
-    p.add_argument("out", nargs="?", default="docs/guidebook")
-    p.set_defaults(func=lambda args: __import__("booth.guidebook", fromlist=["main"]).main([args.out]) or 0)
+    p = sub.add_parser("guidebook", help="build the companions' guidebook (Markdown images + PDF) from the simulator",
+                       description="Build the guidebook into OUT; without OUT into a new temporary folder "
+                                   "(`booth guidebook docs/guidebook` refreshes the checkout's).")
+    p.add_argument("out", nargs="?", default=None, help="folder to write into (default: a new temporary folder)")
+    p.set_defaults(func=_cmd_guidebook)
     return parser
 
 
-def _cmd_screens(args) -> int:
-    from booth.ui import gallery
+def _out_or_temporary(out: str | None, what: str) -> str:
+    """The folder a documentation tool writes into: the one given, else a new temporary one (said)."""
+    if out is not None:
+        return out
+    import tempfile
 
-    argv = [args.out]
+    made = tempfile.mkdtemp(prefix=f"booth-{what}-")
+    print(f"booth {what}: menulis ke / writing into {made} (give a folder to write elsewhere)", file=sys.stderr)
+    return made
+
+
+def _cmd_guidebook(args) -> int:
+    from booth_dev import guidebook
+
+    return guidebook.main([_out_or_temporary(args.out, "guidebook")]) or 0
+
+
+def _cmd_screens(args) -> int:
+    from booth_dev import gallery
+
+    argv = [_out_or_temporary(args.out, "screens")]
     if args.sizes:
         argv += ["--sizes", args.sizes]
     if args.languages:

@@ -50,7 +50,9 @@ def open_reset(text: str, committee_key: Ed25519PublicKey, election_id: str,
     try:
         body, _ = note.open_note(text, {KEY_NAME: committee_key})
     except note.NoteError:
-        raise ResetError("not signed by this election's committee", "tidak ditandatangani panitia pemilihan ini") from None
+        raise ResetError(
+            "not signed by this election's committee", "tidak ditandatangani panitia pemilihan ini"
+        ) from None
     head, _, rest = body.partition("\n")
     m = _LINE.match(rest)
     if head != HEADER or not m:

@@ -1,6 +1,6 @@
 """The demo day: the fictional Pilkakon of Pekon Sukamaju on a simulated booth, end to end.
 
-``booth demo`` runs the built-in demo scenario (``booth_sim.demo_scenario``:
+``booth demo`` runs the built-in demo scenario (``booth_sim.day.demo_scenario``:
 about 300 voters and every fault the field knows) through the scenario runner,
 the same as ``booth sim`` would, into ``demo-out/`` by default.  With a display
 and the simulator window available it opens the window instead; otherwise it
@@ -24,7 +24,7 @@ def window_available(headless: bool) -> tuple[bool, str]:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False, "tidak ada layar / no display (DISPLAY, WAYLAND_DISPLAY)"
     try:
-        found = "booth.ui.sim_window" in sys.modules or importlib.util.find_spec("booth.ui.sim_window") is not None
+        found = "booth_sim.day.window" in sys.modules or importlib.util.find_spec("booth_sim.day.window") is not None
     except (ImportError, ValueError):
         found = False
     if not found:
@@ -33,7 +33,7 @@ def window_available(headless: bool) -> tuple[bool, str]:
 
 
 def _voters_ok(voters: int, stream: TextIO) -> bool:
-    from booth_sim.demo_scenario import MAX_VOTERS, MIN_VOTERS
+    from booth_sim.day.demo_scenario import MAX_VOTERS, MIN_VOTERS
 
     if MIN_VOTERS <= voters <= MAX_VOTERS:
         return True
@@ -43,16 +43,16 @@ def _voters_ok(voters: int, stream: TextIO) -> bool:
 
 def demo_day(voters: int, seed: int):
     """The demo election day as a checked scenario (``voters`` on the DPT, choices from ``seed``)."""
-    from booth_sim.demo_scenario import demo_scenario
-    from booth_sim.scenario import parse_scenario
+    from booth_sim.day.demo_scenario import demo_scenario
+    from booth_sim.day.scenario import parse_scenario
 
     return parse_scenario(demo_scenario(voters, seed), source="<booth demo>")
 
 
 def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool = False, stream: TextIO) -> int:
     """Run the demo day into ``out`` (replacing an earlier demo or sim output there); return an exit code."""
-    from booth_sim.runner import run_day
-    from booth_sim.scenario import ScenarioError
+    from booth_sim.day.runner import run_day
+    from booth_sim.day.scenario import ScenarioError
 
     if not _voters_ok(voters, stream):
         return 2
@@ -64,7 +64,7 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
         return refuse_scenario(exc, stream)
     window, why = window_available(headless)
     if window:
-        sim_window = importlib.import_module("booth.ui.sim_window")
+        sim_window = importlib.import_module("booth_sim.day.window")
         return sim_window.run(scenario=scenario, out=out)
     stream.write(f"Demo Pilkakon Pekon Sukamaju: {scenario.voters_who_vote()} suara / votes, "
                  f"tanpa jendela / headless ({why})\n")
@@ -73,8 +73,8 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
 
 def write_demo_scenario(path: Path, *, voters: int = 300, seed: int = 2025, stream: TextIO) -> int:
     """Write the demo day as a scenario file (refusing to overwrite one)."""
-    from booth_sim.demo_scenario import demo_scenario
-    from booth_sim.scenario import dumps
+    from booth_sim.day.demo_scenario import demo_scenario
+    from booth_sim.day.scenario import dumps
 
     if not _voters_ok(voters, stream):
         return 2

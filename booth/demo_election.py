@@ -227,7 +227,8 @@ def write_demo_files(package_dir: str | Path, *, seed: int = 2025, voters: int =
 
 
 def make_demo_package(out_dir: str | Path, seed: int = 2025, *, voters: int = 300,
-                      election_date: date = DEMO_DATE) -> tuple[Path, CommitteeKeyPair]:
+                      election_date: date = DEMO_DATE,
+                      keys: CommitteeKeyPair | None = None) -> tuple[Path, CommitteeKeyPair]:
     """Make and sign the demo package in ``out_dir``; return (package folder, DEMO committee keys).
 
     Writes ``out_dir/pekon-sukamaju-demo/`` (the package) and
@@ -239,7 +240,7 @@ def make_demo_package(out_dir: str | Path, seed: int = 2025, *, voters: int = 30
     for existing in (package_dir, keys_dir):
         if existing.exists():
             raise FileExistsError(str(existing))
-    keys = CommitteeKeyPair.generate()
+    keys = keys or CommitteeKeyPair.generate()  # fixed keys: a repeatable election ID (the screen gallery)
     save_key_pair(keys, keys_dir, demo=True)
     (keys_dir / "DEMO-KEYS-README.txt").write_text(_KEYS_README, encoding="utf-8")
     write_demo_files(package_dir, seed=seed, voters=voters, election_date=election_date)

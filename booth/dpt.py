@@ -249,7 +249,7 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
         sex = _check_sex(line)
         birth = _check_birth_date(line, reference_date)
         nik = _check_nik(line, reference_date, sex, birth, seen_nik)
-        if line.ok and not problems:
+        if line.ok and not problems and sex is not None and birth is not None:
             voters.append(Voter(
                 ref=voter_ref(dpt_number), dpt_number=dpt_number, nik=nik, name=name, sex=sex,
                 birth_date=birth, address=" ".join(line.get("address").split()),
@@ -266,6 +266,7 @@ def _rows(data: bytes) -> list[tuple[int, list[str]]]:
     text, bad = _decode(data)
     if bad:
         raise DptError([bad])
+    assert text is not None  # _decode gives the text or the problem
     text = text.lstrip("\ufeff")  # a file saved twice by a BOM-writing editor has two
     if not text.strip():
         raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])

@@ -84,10 +84,10 @@ Steps:
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``election`` command group (keygen, new, sign, check) to ``subparsers``."""
+    """Add the ``election`` command group (keygen, new, sign, check, reset-pin) to ``subparsers``."""
     election = subparsers.add_parser(
         "election", help="prepare, sign and check election packages (paket pemilihan)",
-        description="Paket pemilihan / election packages: keygen, new, sign, check.")
+        description="Paket pemilihan / election packages: keygen, new, sign, check, reset-pin.")
     commands = election.add_subparsers(dest="election_command", metavar="COMMAND")
     commands.required = True
 
@@ -182,8 +182,8 @@ def print_summary(package: ElectionPackage, out: TextIO) -> None:
           f"(L/laki-laki/male {sexes.get('L', 0)}, P/perempuan/female {sexes.get('P', 0)})",
           file=out)
     print("Pendamping / Companions:", file=out)
-    for c in package.companions:
-        print(f"  {c.id:<8} {c.name:<40} {c.role}", file=out)
+    for companion in package.companions:
+        print(f"  {companion.id:<8} {companion.name:<40} {companion.role}", file=out)
 
 
 # --- commands ----------------------------------------------------------------
@@ -214,8 +214,7 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def cmd_new(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Create a package template: election.json, an empty dpt.csv, photos/, README.txt."""
     from booth.dpt import dpt_header
-    from booth.election_package import (DPT_FILE, ELECTION_FILE, PHOTO_DIR, README_FILE,
-                                        election_template)
+    from booth.election_package import DPT_FILE, ELECTION_FILE, PHOTO_DIR, README_FILE, election_template
 
     out = out or sys.stdout
     root = Path(args.dir)
@@ -241,8 +240,7 @@ def cmd_new(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def cmd_sign(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Check the package folder and, if it is valid, sign it (and optionally zip it)."""
-    from booth.election_package import (PackageError, load_key_pair, sign_package,
-                                        write_package_zip)
+    from booth.election_package import PackageError, load_key_pair, sign_package, write_package_zip
 
     out = out or sys.stdout
     if args.zip and Path(args.dir).resolve() in Path(args.zip).resolve().parents:

@@ -124,6 +124,39 @@ def _cmd_custody(args) -> int:
     return 0
 
 
+#: The photo vault's refusals in Indonesian, beside the vault's own English words (booth.ledger
+#: stays free of the rest of booth, so the words for the committee live here, with its commands).
+VAULT_WORDS_ID = {
+    "VaultNotFound": "Tidak ada brankas foto di sini.",
+    "VaultAlreadyExists": "Brankas foto sudah ada di sini.",
+    "VaultDamaged": "Berkas brankas foto rusak.",
+    "VaultPurged": "Foto pemilih sudah dimusnahkan.",
+    "BadElectionId": "ID pemilihan kosong atau tidak sah.",
+    "BadVoterRef": "Nomor pemilih kosong atau tidak sah.",
+    "BadCompanionId": "ID petugas kosong atau tidak sah.",
+    "InvalidPin": "PIN kosong atau tidak sah.",
+    "NotAJpeg": "Ini bukan foto JPEG.",
+    "PhotoTooLarge": "Foto terlalu besar.",
+    "PhotoAlreadyStored": "Foto pemilih ini sudah tersimpan.",
+    "NoPhotoForVoter": "Tidak ada foto tersimpan untuk pemilih ini.",
+    "PhotoDamaged": "Foto ini rusak atau bukan milik pemilih ini.",
+    "WrongPin": "PIN salah.",
+    "NoWrapForCompanion": "Petugas ini tidak punya akses ke foto pemilih.",
+    "WrongCommitteeKey": "Ini bukan kunci panitia pemilihan ini.",
+    "WrongVaultSecret": "Kunci ini milik brankas foto pemilihan lain.",
+    "PurgeIncomplete": "Foto sudah dimusnahkan, tetapi berkas brankas belum bersih seluruhnya. "
+                       "Tutup program lain yang memakainya, lalu musnahkan lagi.",
+}
+
+
+def vault_words(exc: Exception) -> str:
+    """A vault refusal as the committee reads it: Indonesian first, then the vault's English."""
+    for cls in type(exc).__mro__:
+        if cls.__name__ in VAULT_WORDS_ID:
+            return f"{VAULT_WORDS_ID[cls.__name__]} / {exc}"
+    return f"brankas foto menolak / the photo vault refused: {exc}"
+
+
 def _cmd_photos_open(args) -> int:
     from booth.election_package import load_key_pair
     from booth.ledger.vault import VaultError, open_with_committee_key
@@ -134,10 +167,11 @@ def _cmd_photos_open(args) -> int:
         with vault:
             jpeg = vault.read_photo(args.voter, secret)
     except (OSError, ValueError) as exc:
-        print(f"booth photos open: {exc}", file=sys.stderr)
+        print(f"booth photos open: tidak bisa membaca kunci atau brankas / cannot read the key or the vault: {exc}",
+              file=sys.stderr)
         return 2
     except VaultError as exc:
-        print(f"booth photos open: {exc}", file=sys.stderr)
+        print(f"booth photos open: {vault_words(exc)}", file=sys.stderr)
         return 1
     Path(args.out).write_bytes(jpeg)
     print(f"Foto pemilih {args.voter} / voter photo written to {args.out}")
@@ -155,9 +189,10 @@ def _cmd_photos_purge(args) -> int:
         with PhotoVault.open(Path(args.state) / "vault.db") as vault:
             count = vault.purge()
     except VaultError as exc:
-        print(f"booth photos purge: {exc}", file=sys.stderr)
+        print(f"booth photos purge: {vault_words(exc)}", file=sys.stderr)
         return 1
-    print(f"{count} foto dimusnahkan / photos destroyed; tidak ada PIN atau kunci yang dapat membukanya lagi")
+    print(f"{count} foto dimusnahkan / photos destroyed; tidak ada PIN atau kunci yang dapat membukanya lagi / "
+          "no PIN or key can open them again")
     return 0
 
 

@@ -19,8 +19,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from booth.errors import (
-    AlreadyVoted, BadInput, BoothError, LockedOut, NotAllowed, NotSignedIn, PackageRefused, PermissionDenied,
-    TooSoon, UnknownVoter, WrongPin,
+    AlreadyVoted,
+    BadInput,
+    BoothError,
+    LockedOut,
+    NotAllowed,
+    NotSignedIn,
+    PackageRefused,
+    PermissionDenied,
+    TooSoon,
+    UnknownVoter,
+    WrongPin,
 )
 
 
@@ -110,7 +119,9 @@ REFUSALS: dict[str, Refusal] = {
     "nik_listed": Refusal(NotAllowed, "NIK ini sudah terdaftar ({voter})", "This NIK is already listed ({voter})"),
     "birth_date": Refusal(BadInput, "Tanggal lahir tidak sah (TTTT-BB-HH)", "Invalid birth date (YYYY-MM-DD)"),
     "sex": Refusal(BadInput, "Jenis kelamin harus L atau P", "Sex must be L or P"),
-    "photo_locked": Refusal(NotAllowed, "Foto tidak bisa dibuka dengan PIN ini", "Photos cannot be opened with this PIN"),
+    "photo_locked": Refusal(
+        NotAllowed, "Foto tidak bisa dibuka dengan PIN ini", "Photos cannot be opened with this PIN"
+    ),
     "no_photo": Refusal(NotAllowed, "Foto tidak tersedia", "No photo: {why}"),
     # --- the voter in the booth
     "voter_in_booth": Refusal(NotAllowed, "Masih ada pemilih di bilik suara", "A voter is still in the booth"),

@@ -34,7 +34,8 @@ def register(sub) -> None:
     p.add_argument("--state", required=True, help="state directory (database, device key, photo vault)")
     p.add_argument("--socket", help="socket path to bind when not socket-activated, e.g. /run/booth/api.sock")
     p.add_argument("--allow-user", action="append", metavar="NAME",
-                   help="user whose processes may connect (the kiosk's: booth-kiosk); repeatable")
+                   help="user whose processes may connect (the kiosk's: booth-kiosk); repeatable "
+                        "(default, with no --allow-user or --allow-uid: the user running the service)")
     p.add_argument("--allow-uid", action="append", type=int, metavar="UID",
                    help="UID whose processes may connect; repeatable")
     p.add_argument("--init", action="store_true",

@@ -27,8 +27,8 @@ def refuse_scenario(error, stream=None) -> int:
 
 
 def _cmd_sim(args) -> int:
-    from booth_sim.runner import run_day
-    from booth_sim.scenario import ScenarioError, load_scenario
+    from booth_sim.day.runner import run_day
+    from booth_sim.day.scenario import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(Path(args.scenario))
@@ -40,7 +40,7 @@ def _cmd_sim(args) -> int:
               + ", ".join(f"{k}: {v}" for k, v in scenario.choices_tally().items()))
         return 0
     if args.screens:
-        from booth.ui.gallery import scenario_screens
+        from booth_dev.gallery import scenario_screens
 
         return scenario_screens(scenario, Path(args.out), stream=sys.stdout)
     return run_day(scenario, Path(args.out), stream=sys.stdout, state_in_memory=not args.state_on_disk)

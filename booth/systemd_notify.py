@@ -47,7 +47,7 @@ class Notifier:
         self._sock: socket.socket | None = None
 
     @classmethod
-    def from_environment(cls, environ=os.environ) -> "Notifier":
+    def from_environment(cls, environ=os.environ) -> Notifier:
         return cls(environ.get("NOTIFY_SOCKET") or None)
 
     @property

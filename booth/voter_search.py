@@ -44,8 +44,8 @@ import bisect
 import heapq
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from booth.dpt import Voter
 from booth.nik import clean_nik
@@ -316,10 +316,10 @@ class VoterIndex:
             for i in self._by_number.get(int(digits), ()):
                 self._offer(scored, i, 0.97, ("DPT number", "nomor DPT"))
         if n == 16:
-            i = self._by_nik.get(digits)
-            if i is not None:
+            same = self._by_nik.get(digits)
+            if same is not None:
                 # Near misses would only add the voter's twin or neighbour in the list.
-                self._offer(scored, i, 1.0, ("same NIK", "NIK sama"))
+                self._offer(scored, same, 1.0, ("same NIK", "NIK sama"))
                 return
             # one digit wrong, or two neighbours swapped: one half is still exact
             for half, part in ((0, digits[:8]), (1, digits[8:])):

@@ -84,11 +84,11 @@ def package_with_companions(companions: list[dict]) -> tuple[Path, ElectionPacka
 
 
 def opens_at() -> dt.datetime:
-    return demo_package()[2].election.opens_at.astimezone(dt.timezone.utc)
+    return demo_package()[2].election.opens_at.astimezone(dt.UTC)
 
 
 def closes_at() -> dt.datetime:
-    return demo_package()[2].election.closes_at.astimezone(dt.timezone.utc)
+    return demo_package()[2].election.closes_at.astimezone(dt.UTC)
 
 
 @dataclass
@@ -147,15 +147,17 @@ def provision(state_dir: Path, *, at: dt.datetime | None = None, settings: Setti
     return booth
 
 
-def walk_custody(booth: Booth, companion_id: str = KETUA) -> None:
-    """received -> distributed (named, no PIN yet) -> handed over -> installed (signed in)."""
+def walk_custody(booth: Booth, companion_id: str = KETUA, *, until: str = "installed") -> None:
+    """received -> distributed (named, no PIN yet) -> handed over -> installed (signed in);
+    with ``until="handed_over"`` the booth is left with the KPPS, not yet installed."""
     svc = booth.svc
     technician = next(c.id for c in svc.package.companions if c.role == "teknisi")
     svc.record_custody("received", companion_id=technician, place="Kantor Kecamatan Pagelaran")
     svc.record_custody("distributed", companion_id=technician, place="Jalan ke pekon")
     token = booth.sign_in(companion_id)
     svc.record_custody("handed_over", token=token, place="Balai Pekon", note="diterima lengkap")
-    svc.record_custody("installed", token=token, place="Balai Pekon", self_test=dict(SELF_TEST))
+    if until == "installed":
+        svc.record_custody("installed", token=token, place="Balai Pekon", self_test=dict(SELF_TEST))
 
 
 def print_zero_report(booth: Booth, companion_id: str = KETUA) -> dict:

@@ -14,7 +14,7 @@ import pytest
 from booth.cli import main
 from booth.demo_election import make_demo_package
 from booth.election_package import load_package
-from booth.errors import LockedOut, WrongPin
+from booth.errors import BoothError, LockedOut, WrongPin
 from booth.ledger.clock import FakeClock
 from booth.service import BoothService, Settings
 
@@ -33,7 +33,7 @@ def after(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("after")
     pkg_dir, keys = make_demo_package(tmp / "pkg", voters=40)
     pkg = load_package(pkg_dir)
-    opens = pkg.election.opens_at.astimezone(dt.timezone.utc)
+    opens = pkg.election.opens_at.astimezone(dt.UTC)
     clock = FakeClock(opens - dt.timedelta(hours=3))
     svc = BoothService.provision(tmp / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10))
     svc.load_election(str(pkg_dir))
@@ -59,7 +59,7 @@ def after(tmp_path_factory):
         choices[choice] += 1
         svc.slip_printed(release)
         svc.store_photo(release, JPEG + bytes([i]))
-    clock.set(pkg.election.closes_at.astimezone(dt.timezone.utc))
+    clock.set(pkg.election.closes_at.astimezone(dt.UTC))
     tok = svc.sign_in("PT-01", pins["PT-01"])
     svc.close_polls(tok)
     statement = svc.count(tok)["statement"]
@@ -122,12 +122,13 @@ def test_a_locked_companion_is_unlocked_by_the_committees_reset_file(after, tmp_
         svc.sign_in("PT-03", pins["PT-03"])
     assert locked.value.details["locked"]
     reset = tmp_path / "reset.txt"
-    code, _ = run("election", "reset-pin", str(after["pkg_dir"]), "--key", str(after["pkg_dir"].parent / "demo-committee-keys"),
+    keys = after["pkg_dir"].parent / "demo-committee-keys"
+    code, _ = run("election", "reset-pin", str(after["pkg_dir"]), "--key", str(keys),
                   "--companion", "PT-03", "--out", str(reset))
     assert code == 0
     assert svc.committee_reset(reset.read_text()) == {"companion": "PT-03"}
     assert svc.sign_in("PT-03", pins["PT-03"])
-    with pytest.raises(Exception):
+    with pytest.raises(BoothError):
         svc.committee_reset(reset.read_text())  # a reset file works once
 
 

@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,13 @@ from hypothesis import strategies as st
 from booth import api_server
 from booth.api_client import BoothClient, RemoteError, error_from_json
 from booth.api_server import (
-    FAKE_CLOCK_METHODS, HEADER, METHODS, NOT_SERVED, NOT_SERVED_PARAMS, LedgerServer, LedgerUnavailable,
+    FAKE_CLOCK_METHODS,
+    HEADER,
+    METHODS,
+    NOT_SERVED,
+    NOT_SERVED_PARAMS,
+    LedgerServer,
+    LedgerUnavailable,
     PeerRefused,
 )
 from booth.demo_election import make_demo_package
@@ -87,7 +92,7 @@ class Ledger:
             argv += ["--fake-clock", self.fake_clock]
         return argv
 
-    def start(self, *, wait: bool = True, prefix: list[str] | None = None) -> "Ledger":
+    def start(self, *, wait: bool = True, prefix: list[str] | None = None) -> Ledger:
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
         env.update(self.env or {})
@@ -157,7 +162,7 @@ def demo(tmp_path_factory):
 
 
 def utc(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).isoformat()
+    return when.astimezone(dt.UTC).isoformat()
 
 
 class Day:
@@ -266,7 +271,7 @@ def test_a_short_election_day_runs_through_the_socket(ledger, demo, workdir):
     assert client.voter_screen() == {"screen": "waiting"}
 
     choices = ["1", "2", "2", "3", "2"]
-    for voter, choice in zip(pkg.voters, choices):
+    for voter, choice in zip(pkg.voters, choices, strict=False):
         slip = day.vote(voter, choice)
         assert slip["selection"] == choice and len(slip["ballot_id"]) == 32
 
@@ -342,7 +347,7 @@ def test_the_table_serves_every_public_method_of_the_booth_with_its_parameters()
         params = [p for p in signature.parameters.values()
                   if p.name != "self" and (method.name, p.name) not in NOT_SERVED_PARAMS]
         assert [p.name for p in params] == [p.name for p in method.params], method.name
-        for theirs, ours in zip(params, method.params):
+        for theirs, ours in zip(params, method.params, strict=True):
             assert (theirs.kind == inspect.Parameter.KEYWORD_ONLY) == ours.keyword_only, (method.name, ours.name)
             assert (theirs.default is inspect.Parameter.empty) == ours.required, (method.name, ours.name)
 
@@ -682,7 +687,7 @@ class FakeSystemd:
             self.sock.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
+            except TimeoutError:
                 break
             if predicate(self.messages):
                 return self.messages
@@ -721,7 +726,7 @@ def test_a_stopped_server_stops_pinging_the_watchdog(workdir):
         while True:  # drain what was sent before the stop
             try:
                 systemd.sock.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 break
         systemd.sock.settimeout(1.0)
         with pytest.raises(socket.timeout):
@@ -759,7 +764,7 @@ def test_a_request_stuck_inside_the_booth_starves_the_watchdog(workdir):
         while True:  # forget pings sent before it went in
             try:
                 systemd.sock.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 break
         systemd.sock.settimeout(0.8)
         with pytest.raises(socket.timeout):
@@ -807,7 +812,7 @@ def test_a_killed_server_restarts_with_the_day_intact_and_verify_passes(ledger, 
     client = ledger.client()
     day = Day(client, pkg_dir, pkg)
     day.set_up_and_open()
-    for voter, choice in zip(pkg.voters[:3], "123"):
+    for voter, choice in zip(pkg.voters[:3], "123", strict=False):
         day.vote(voter, choice)
     in_booth = pkg.voters[3]
     day.release(in_booth)  # a voter in the booth when the power goes

@@ -8,14 +8,12 @@ talk to a real ``LedgerServer`` on a Unix socket in a temporary directory,
 with a stand-in booth that answers every call the schema lets through, and
 check that every frame, whatever its names and values, is answered on the
 same connection with a result or one of the documented errors.
-
-They also hold ``booth.api.protocol.BoothAPI`` (the kiosk's typed view of the
-booth) to the socket's method table, the booth and the client.
+(``tests/test_api_protocol.py`` holds the kiosk's typed view of the booth to
+the socket's method table.)
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import socket
@@ -28,11 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booth.api.client import BoothClient
-from booth.api.protocol import BoothAPI
-from booth.api.schema import METHODS, NOT_SERVED_PARAMS
+from booth.api.schema import METHODS
 from booth.api.server import LedgerServer
 from booth.api.wire import HEADER, BadParams, UnknownMethod, encode_frame, shown_name
-from booth.service import BoothService
 
 # The codes of docs/appliance.md's "Errors of the socket layer" a request can earn before the booth sees it.
 SOCKET_ERRORS = {"bad_frame", "frame_too_large", "unknown_method", "bad_params"}
@@ -246,40 +242,6 @@ def test_every_frame_is_answered_with_a_result_or_a_documented_error(served, dra
     finally:
         sock.close()
     assert failures == []
-
-
-# ------------------------------------------------------- the typed interface
-def _members(cls) -> dict[str, inspect.Signature]:
-    return {name: inspect.signature(fn) for name, fn in vars(cls).items()
-            if callable(fn) and not name.startswith("_")}
-
-
-def _shape(signature: inspect.Signature, skip: set[str] = frozenset()) -> list[tuple[str, bool, bool]]:
-    """Each parameter: (name, keyword-only, required) — what a caller of the method must know."""
-    return [(p.name, p.kind == p.KEYWORD_ONLY, p.default is p.empty)
-            for p in signature.parameters.values() if p.name != "self" and p.name not in skip]
-
-
-def test_the_booth_api_protocol_is_the_socket_method_table():
-    members = _members(BoothAPI)
-    assert list(members) == list(METHODS), "BoothAPI lists the served methods, in the table's order"
-    for name, method in METHODS.items():
-        if method.special:
-            continue  # seen from the kiosk's side: compared with the client below
-        assert _shape(members[name]) == [(p.name, p.keyword_only, p.required) for p in method.params], name
-
-
-def test_the_booth_and_the_client_both_provide_the_booth_api():
-    assert issubclass(BoothService, BoothAPI) and issubclass(BoothClient, BoothAPI)
-    for name, signature in _members(BoothAPI).items():
-        booth = inspect.signature(getattr(BoothService, name))
-        not_served = {param for (method, param) in NOT_SERVED_PARAMS if method == name}
-        assert _shape(booth, not_served) == _shape(signature), f"BoothService.{name}"
-        assert booth.return_annotation == signature.return_annotation, f"BoothService.{name} returns"
-        for theirs, ours in zip([p for p in booth.parameters.values() if p.name not in not_served],
-                                signature.parameters.values()):
-            assert theirs.annotation == ours.annotation, f"BoothService.{name}({ours.name})"
-        assert _shape(inspect.signature(getattr(BoothClient, name))) == _shape(signature), f"BoothClient.{name}"
 
 
 def test_the_examples_in_the_wire_format_and_the_schema_hold():

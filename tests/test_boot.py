@@ -75,6 +75,7 @@ Environment=SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 
 _missing = [tool for tool in ("mmdebstrap", "systemd-nspawn", "nsenter", "unshare") if shutil.which(tool) is None]
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.boot,
     pytest.mark.skipif(os.geteuid() != 0, reason="the boot test needs root (mmdebstrap, systemd-nspawn)"),
     pytest.mark.skipif(bool(_missing), reason=f"not installed: {', '.join(_missing)} "
@@ -201,7 +202,7 @@ except BoothError as exc:
 # ------------------------------------------------------------------ building
 def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "w")
+    handle = open(path, "w")  # noqa: SIM115 -- the lock lives as long as the caller keeps the handle
     fcntl.flock(handle, fcntl.LOCK_EX)
     return handle
 
@@ -558,7 +559,7 @@ def test_sigkill_of_the_ledger_restarts_it_with_the_day_intact(booted):
     old = booted.wait_active(LEDGER)
     restarts = int(booted.show(LEDGER, "NRestarts"))
     booted.systemctl("kill", "-s", "KILL", LEDGER)
-    new = booted.wait_active(LEDGER, other_than=old)
+    booted.wait_active(LEDGER, other_than=old)
     assert int(booted.show(LEDGER, "NRestarts")) == restarts + 1
     assert _day(booted) == before
     assert len(booted.client("vote", "1")["voted"]) == 1  # and the day goes on

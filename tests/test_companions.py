@@ -16,8 +16,23 @@ from booth.committee_reset import make_reset
 from booth.election_package import CommitteeKeyPair
 from booth.errors import AlreadyVoted, BadInput, LockedOut, NotAllowed, NotSignedIn, PermissionDenied, WrongPin
 from service_day import (
-    JPEG, KETUA, PINS, SELF_TEST, TEKNISI, TEKNISI_2, cloned_booth, closes_at, demo_package, events, fast_tmp,
-    opens_at, package_with_companions, print_zero_report, provision, vote, walk_custody,
+    JPEG,
+    KETUA,
+    PINS,
+    SELF_TEST,
+    TEKNISI,
+    TEKNISI_2,
+    cloned_booth,
+    closes_at,
+    demo_package,
+    events,
+    fast_tmp,
+    opens_at,
+    package_with_companions,
+    print_zero_report,
+    provision,
+    vote,
+    walk_custody,
 )
 
 WRONG = "999999"

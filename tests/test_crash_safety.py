@@ -362,7 +362,7 @@ def test_a_slip_lost_to_a_crash_is_reprinted_never_recast(tmp_path):
 
         # Every cast is followed by exactly one slip event before the next cast.
         casts_and_slips = [t for t in types if t == "ballot.cast" or t.startswith("slip.")]
-        for a, b in zip(casts_and_slips, casts_and_slips[1:]):
+        for a, b in zip(casts_and_slips, casts_and_slips[1:], strict=False):
             check(not (a == "ballot.cast" and b == "ballot.cast"), "a cast whose slip was never printed")
             check(not (a.startswith("slip.") and b.startswith("slip.")), "two slips for one ballot")
 

@@ -10,9 +10,9 @@ from booth.demo_election import make_demo_package
 from booth.election_package import load_package
 from booth.errors import NotSignedIn
 from booth.hardware.devices import open_devices
+from booth.kiosk.station import Station
 from booth.ledger.clock import FakeClock
 from booth.service import BoothService, Settings
-from booth.station import Station
 
 SETTINGS = Settings(pin_scrypt_n=2**10)
 PINS = {"PT-01": "731953", "PT-02": "846219", "PT-03": "592748"}
@@ -23,7 +23,7 @@ def opened(tmp_path):
     """A booth at a village, polls open, with simulated devices."""
     pkg_dir, _ = make_demo_package(tmp_path / "pkg", voters=30)
     pkg = load_package(pkg_dir)
-    opens = pkg.election.opens_at.astimezone(dt.timezone.utc)
+    opens = pkg.election.opens_at.astimezone(dt.UTC)
     clock = FakeClock(opens - dt.timedelta(hours=2))
     svc = BoothService.provision(tmp_path / "state", clock=clock, settings=SETTINGS)
     svc.load_election(str(pkg_dir))
@@ -54,7 +54,7 @@ def _to_open(svc, station, pkg, clock):
     svc.record_custody("handed_over", token=tok)
     svc.record_custody("installed", token=tok, self_test={"printer": "ok"})
     station.print_zero_report(tok)
-    clock.set(pkg.election.opens_at.astimezone(dt.timezone.utc))
+    clock.set(pkg.election.opens_at.astimezone(dt.UTC))
     svc.open_polls(svc.sign_in("PT-01", PINS["PT-01"]))
 
 
@@ -66,7 +66,7 @@ def _to_counted(svc, station, pkg, clock):
         svc.check_in(tok, v.ref)
         release = svc.release_ballot(tok, v.ref)["release"]
         assert station.cast(release, "1").ok and station.take_photo(release).ok
-    clock.set(pkg.election.closes_at.astimezone(dt.timezone.utc))
+    clock.set(pkg.election.closes_at.astimezone(dt.UTC))
     tok = svc.sign_in("PT-01", PINS["PT-01"])
     svc.close_polls(tok)
     svc.count(tok)

@@ -14,7 +14,7 @@ import dataclasses
 from booth import polls
 from booth.day import HANDLERS, IGNORED, Day
 from booth.ledger.event_types import EVENT_TYPES
-from service_day import JPEG, KETUA, PINS, ready_to_vote, vote
+from service_day import JPEG, KETUA, PINS, vote
 
 
 def test_every_registered_event_type_is_handled_or_explicitly_ignored():
@@ -29,8 +29,8 @@ def test_every_registered_event_type_is_handled_or_explicitly_ignored():
     assert {f"custody.{stage}" for stage in polls.CUSTODY_ORDER} == {t for t in registered if t.startswith("custody.")}
 
 
-def test_a_restarted_booth_knows_the_same_day_as_the_one_that_wrote_the_log(tmp_path):
-    booth = ready_to_vote(tmp_path / "state")
+def test_a_restarted_booth_knows_the_same_day_as_the_one_that_wrote_the_log(service_booth):
+    booth = service_booth("open")
     svc = booth.svc
     vote(svc, "DPT-0001", "2")
     token = svc.sign_in(KETUA, PINS[KETUA])

@@ -30,7 +30,7 @@ SETTINGS = Settings(pin_scrypt_n=2**10)
 
 
 def utc(local: dt.datetime) -> dt.datetime:
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 class Day:
@@ -147,7 +147,7 @@ def run_the_voting(d: Day):
             d.svc.cancel_release(tok, release, "pemilih pergi / voter left")
             d.story["walked_away"] += 1
     # voters not on the DPT, added to the DPTb on the day
-    for n, (nik, name, sex, born) in enumerate([
+    for _n, (nik, name, sex, born) in enumerate([
         ("1810054407950003", "SITI AMINAH", "P", "1995-07-04"),
         ("1810051203880002", "BUDI SANTOSO", "L", "1988-03-12"),
         ("1810056510010004", "RINA MARLINA", "P", "2001-10-25"),
@@ -171,54 +171,94 @@ def test_every_ballot_was_counted_as_cast(day):
                                 refused=1, walked_away=1, dptb=5)
 
 
+def second_visit(d: Day) -> dict:
+    """While the polls are open, a voter who already voted comes back, and someone not on the DPT."""
+    if not hasattr(d, "visits"):
+        tok = d.token()
+        voted = next(iter(v for v in d.pkg.voters if d.svc._voter_row(v)["status"] == "voted"))
+        with pytest.raises(AlreadyVoted) as again:
+            d.svc.check_in(tok, voted.ref)
+        with pytest.raises(UnknownVoter) as stranger:
+            d.svc.check_in(tok, "DPT-9999")
+        d.visits = {"again": again.value, "stranger": stranger.value}
+    return d.visits
+
+
 def test_a_voter_can_never_vote_twice(day):
-    tok = day.token()
-    voted = next(iter(v for v in day.pkg.voters if day.svc._voter_row(v)["status"] == "voted"))
-    with pytest.raises(AlreadyVoted):
-        day.svc.check_in(tok, voted.ref)
-    with pytest.raises(UnknownVoter):
-        day.svc.check_in(tok, "DPT-9999")
+    visits = second_visit(day)
+    assert isinstance(visits["again"], AlreadyVoted)
+    assert isinstance(visits["stranger"], UnknownVoter)
+
+
+# The evening's acts, each done once on the module's day whichever test asks first, so that every
+# test below also passes alone (``pytest -k``), in any order, or on its own pytest-xdist worker.
+def close_early(d: Day) -> dict:
+    """Half an hour before closing time the ketua closes the polls: first without a reason, then with one."""
+    second_visit(d)  # while the polls are still open
+    if not hasattr(d, "closing"):
+        svc = d.svc
+        d.clock.set(utc(d.pkg.election.closes_at) - dt.timedelta(minutes=30))
+        tok = d.token()
+        with pytest.raises(NotAllowed) as no_reason:
+            svc.close_polls(tok)
+        svc.close_polls(tok, reason="Semua pemilih DPT sudah hadir / everyone has voted")
+        with pytest.raises(NotAllowed) as after:
+            svc.release_ballot(tok, d.pkg.voters[0].ref)
+        event = [e for e in svc.ledger.entries() if e.type == "polls.closed"][-1]
+        d.closing = {"no_reason": no_reason.value, "event": event, "release_after": after.value}
+    return d.closing
+
+
+def count(d: Day) -> dict:
+    """After closing, the count."""
+    close_early(d)
+    if not hasattr(d, "results"):
+        d.results = d.svc.count(d.token())
+    return d.results
+
+
+def print_export_and_pack(d: Day) -> dict:
+    """After the count: the results report (twice), the bundle for the district, the device packed."""
+    count(d)
+    if not hasattr(d, "finish"):
+        svc, tok, out = d.svc, d.token(), d.state.parent / "usb"
+        out.mkdir()
+        with pytest.raises(NotAllowed) as export_first:
+            svc.export(tok, str(out / "early.zip"))  # results report first
+        svc.results_printed(tok)
+        svc.results_printed(tok)  # "print another copy"
+        bundle = svc.export(tok, str(out / "hasil-tps01.zip"))
+        svc.pack(tok)
+        with pytest.raises(NotAllowed) as pause_after:
+            svc.pause(d.token(), "x")
+        d.finish = {"export_first": export_first.value, "bundle": bundle, "pause_after": pause_after.value,
+                    "polls": svc.status()["polls"], "early_zip": (out / "early.zip").exists()}
+        svc.close()
+    return d.finish
 
 
 def test_closing_early_needs_a_reason_and_is_logged(day):
-    svc = day.svc
-    day.clock.set(utc(day.pkg.election.closes_at) - dt.timedelta(minutes=30))
-    tok = day.token()
-    with pytest.raises(NotAllowed) as refused:
-        svc.close_polls(tok)
-    assert "alasan" in refused.value.message_id
-    svc.close_polls(tok, reason="Semua pemilih DPT sudah hadir / everyone has voted")
-    closing = [e for e in svc.ledger.entries() if e.type == "polls.closed"][-1]
-    assert closing.payload["early"] is True and "Semua pemilih" in closing.payload["reason"]
-    with pytest.raises(NotAllowed):
-        svc.release_ballot(tok, day.pkg.voters[0].ref)
+    closing = close_early(day)
+    assert "alasan" in closing["no_reason"].message_id
+    assert closing["event"].payload["early"] is True and "Semua pemilih" in closing["event"].payload["reason"]
+    assert isinstance(closing["release_after"], NotAllowed)
 
 
 def test_the_count_equals_the_choices_and_everything_reconciles(day):
-    svc = day.svc
-    tok = day.token()
-    results = svc.count(tok)
+    results = count(day)
     assert results["tally"] == {k: day.choices[k] for k in ("1", "2", "3")}
     assert results["reconciliation"]["balanced"], results["reconciliation"]
     assert "booth results v1" in results["statement"]
 
 
-def test_results_are_printed_exported_and_the_device_is_packed(day, tmp_path):
-    svc = day.svc
-    tok = day.token()
-    with pytest.raises(NotAllowed):
-        svc.export(tok, str(tmp_path / "early.zip"))  # results report first
-    svc.results_printed(tok)
-    svc.results_printed(tok)  # "print another copy"
-    bundle = svc.export(tok, str(tmp_path / "hasil-tps01.zip"))
-    svc.pack(tok)
-    with pytest.raises(NotAllowed):
-        svc.pause(day.token(), "x")
-    assert svc.status()["polls"] == "packed"
-    report = verify(open_source(Path(bundle)))
+def test_results_are_printed_exported_and_the_device_is_packed(day):
+    finish = print_export_and_pack(day)
+    assert isinstance(finish["export_first"], NotAllowed) and not finish["early_zip"]
+    assert isinstance(finish["pause_after"], NotAllowed)
+    assert finish["polls"] == "packed"
+    report = verify(open_source(Path(finish["bundle"])))
     assert report.ok, report.problems
     assert report.summary["tally"] == {k: v for k, v in day.choices.items()}
-    day.svc.close()
     state = verify(open_source(day.state))
     assert state.ok and state.summary["sealed"], state.problems
 
@@ -226,7 +266,9 @@ def test_results_are_printed_exported_and_the_device_is_packed(day, tmp_path):
 def test_the_custody_trail_tells_the_whole_journey(day):
     from booth.ledger.ledger import Ledger
 
-    stages = [e.type.split(".")[1] for e in Ledger.open(day.state).entries() if e.type.startswith("custody.")]
+    print_export_and_pack(day)
+    with Ledger.open(day.state) as ledger:
+        stages = [e.type.split(".")[1] for e in ledger.entries() if e.type.startswith("custody.")]
     assert stages == ["received", "distributed", "handed_over", "installed", "activated",
                       "voting_opened", "counting", "packed"]
 

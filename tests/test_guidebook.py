@@ -1,6 +1,6 @@
 """The companions' guidebook: one command makes every image the Markdown shows, and both PDFs.
 
-``booth.guidebook.build`` runs the simulated day (the kiosk driven headless, the
+``booth_dev.guidebook.build`` runs the simulated day (the kiosk driven headless, the
 simulator's demo day for the printed items) into a temporary folder holding
 copies of docs/guidebook/id.md and en.md, with PDF compression off so the
 PDFs' outline (one entry per heading) can be read here without a PDF library.
@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("fpdf", reason="fpdf2 is not installed (pip install fpdf2; the test and docs extras)")
 
-from booth import guidebook
+from booth_dev import guidebook
 
 SOURCE = Path(__file__).resolve().parent.parent / "docs" / "guidebook"
 EXPECTED = {"companion-home.png", "companion-pin.png", "companion-self-test.png", "companion-check-in.png",

@@ -1,4 +1,5 @@
 """hardware.toml: which drivers, which pins; bad files are refused with a message naming the key."""
+# ruff: noqa: E402 -- the imports follow the sys.path line that puts this checkout's hw-sim first
 
 import io
 import re

@@ -88,7 +88,7 @@ def test_slips_are_kept_in_print_order_and_use_up_the_roll():
     printer.print_image(first)
     printer.print_image(second)
 
-    assert [same_pixels(p, i) for p, i in zip(printer.printed, (first, second))] == [True, True]
+    assert [same_pixels(p, i) for p, i in zip(printer.printed, (first, second), strict=False)] == [True, True]
     assert printer.paper_left_mm == 1000 - 2 * (400 / 8 + 12)
 
 

@@ -9,7 +9,7 @@ imports (at the top and inside functions) and fails when one goes against them:
 * code that runs on the appliance imports nothing of the simulator
   (``booth_sim``): only the simulator's own commands and developer tools do;
 * no module takes a private name (``_name``) from another module;
-* no import circles in the core, the ledger, the hardware layer or the simulator.
+* no import circles in the core, the ledger, the hardware layer, the kiosk or the simulator.
 
 And at run time: the kiosk's client loads neither the core nor the ledger; the
 ledger service loads no display, GPIO or camera library.
@@ -31,18 +31,17 @@ HARDWARE_LIBRARIES = {"pygame", "gpiozero", "picamera2", "lgpio"}
 SIMULATOR_SIDE = {
     "booth.sim_cli": "the `booth sim` command runs a simulated day",
     "booth.demo": "`booth demo` is a simulated day",
-    "booth.guidebook": "builds the guidebook from a simulated day (a documentation tool)",
-    "booth.ui.gallery": "builds the screen gallery from a simulated day (a documentation tool)",
-    "booth.ui.sim_window": "the simulator's window around the kiosk",
 }
-#: Appliance code that still names simulated drivers, and what replaces that.  Each entry must
-#: still be true (the test says so when it is not), so the list can only shrink.
-STILL_NAMING_THE_SIMULATOR = {
-    "booth.hardware.devices": "finds the simulated drivers by module name until the driver registry "
-                              "(issue 10, item 3) lets the simulator register them",
+#: Appliance-side modules that reach the documentation tools (booth_dev), and why.
+REACHING_THE_DEVELOPER_TOOLS = {
+    "booth.cli": "`booth screens` and `booth guidebook` run booth_dev's gallery and guidebook",
+    "booth.sim_cli": "`booth sim --screens` drives the kiosk through the gallery's hands",
+    "booth.paper.examples": "the paper examples at their old name (a documentation example still imports it)",
 }
-#: Packages whose circles are not yet untied (the kiosk's screens; the recap, new this session).
-CIRCLES_NOT_YET_CHECKED = ("booth.ui",)
+#: The whole-day harness's modules at their old names (re-exports of booth_sim.day.*, for other branches).
+OLD_NAMES_OF_THE_DAY = ("booth_sim.runner", "booth_sim.scenario", "booth_sim.demo_scenario")
+#: Packages whose circles are not yet untied: none (the kiosk's screens and the recap are untied).
+CIRCLES_NOT_YET_CHECKED: tuple[str, ...] = ()
 
 
 @dataclass
@@ -64,7 +63,9 @@ def _module_name(path: Path) -> str:
 @cache
 def modules() -> dict[str, Module]:
     found = {}
-    for path in sorted([*(ROOT / "booth").rglob("*.py"), *(ROOT / "hw-sim" / "booth_sim").rglob("*.py")]):
+    sources = [*(ROOT / "booth").rglob("*.py"), *(ROOT / "hw-sim" / "booth_sim").rglob("*.py"),
+               *(ROOT / "hw-sim" / "booth_dev").rglob("*.py")]
+    for path in sorted(sources):
         module = Module(_module_name(path), path)
         package = module.name if path.name == "__init__.py" else module.name.rpartition(".")[0]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -108,12 +109,37 @@ def test_code_that_runs_on_the_appliance_imports_nothing_of_the_simulator():
         if _top(m.name) != "booth" or m.name in SIMULATOR_SIDE:
             continue
         simulated = {i for i in m.imports if _top(i) == "booth_sim"}
-        if m.name in STILL_NAMING_THE_SIMULATOR:
-            assert simulated, f"{m.name} no longer imports booth_sim: remove it from STILL_NAMING_THE_SIMULATOR"
-            continue
         assert not simulated, f"{m.name} imports {sorted(simulated)}"
-    for name in [*SIMULATOR_SIDE, *STILL_NAMING_THE_SIMULATOR]:
+    for name in SIMULATOR_SIDE:
         assert name in modules(), f"{name} is listed here but does not exist"
+
+
+def test_code_that_runs_on_the_appliance_imports_no_developer_tool():
+    for m in modules().values():
+        if _top(m.name) != "booth" or m.name in REACHING_THE_DEVELOPER_TOOLS:
+            continue
+        tools = {i for i in m.imports if _top(i) == "booth_dev"}
+        assert not tools, f"{m.name} imports {sorted(tools)}"
+    for name in REACHING_THE_DEVELOPER_TOOLS:
+        assert any(_top(i) == "booth_dev" for i in modules()[name].imports), f"{name} no longer needs booth_dev"
+
+
+def test_the_simulated_devices_know_nothing_of_the_simulated_day():
+    """hw-sim holds two rooms: the devices (what the appliance's code drives) and the day that uses them."""
+    devices = [m for m in modules().values() if _top(m.name) == "booth_sim" and m.name != "booth_sim"
+               and not m.name.startswith("booth_sim.day") and m.name not in OLD_NAMES_OF_THE_DAY]
+    assert devices, "no simulated device modules found"
+    for m in devices:
+        harness = {i for i in m.imports if i.startswith("booth_sim.day") or i in OLD_NAMES_OF_THE_DAY}
+        assert not harness, f"{m.name} imports {sorted(harness)}"
+    for name in OLD_NAMES_OF_THE_DAY:
+        assert modules()[name].imports <= {f"booth_sim.day.{name.rpartition('.')[2]}"} | {
+            f"booth_sim.day.{name.rpartition('.')[2]}.{n}" for n in _exported(name)}, f"{name} only re-exports"
+
+
+def _exported(name: str) -> set[str]:
+    tree = ast.parse(modules()[name].path.read_text(encoding="utf-8"))
+    return {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
 
 
 def test_no_module_takes_a_private_name_from_another():
@@ -184,7 +210,7 @@ def test_the_kiosks_client_loads_neither_the_core_nor_the_ledger():
 
 def test_the_ledger_service_loads_no_display_gpio_or_camera_library():
     loaded = _loaded_by("import booth.api.start, booth.api.server, booth.service, booth.ledger.verify")
-    assert {m for m in loaded if _top(m) in HARDWARE_LIBRARIES | {"booth_sim"}} == set()
+    assert {m for m in loaded if _top(m) in HARDWARE_LIBRARIES | {"booth_sim", "booth_dev"}} == set()
     assert not any(m.startswith("booth.ui") for m in loaded)
 
 

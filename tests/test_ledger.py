@@ -11,7 +11,13 @@ from booth.ledger import formats, merkle, note
 from booth.ledger.clock import FakeClock
 from booth.ledger.event_types import EVENT_TYPES
 from booth.ledger.ledger import (
-    Ledger, LedgerError, LedgerSealed, NoBallotSlots, NotDurable, UnknownEventType, connect,
+    Ledger,
+    LedgerError,
+    LedgerSealed,
+    NoBallotSlots,
+    NotDurable,
+    UnknownEventType,
+    connect,
 )
 from booth.ledger.verify import DatabaseSource, verify
 from ledger_days import ELECTION, voting_day
@@ -53,9 +59,9 @@ def test_every_event_is_chained_signed_and_checkpointed(tmp_path):
         assert merkle.verify_inclusion(entries[1].leaf_hash, 1, 3, ledger.inclusion_proof(1), cp.root_hash)
 
 
-def test_sqlite_itself_refuses_to_change_or_delete_history(tmp_path):
-    voting_day(tmp_path / "state", voters=3)
-    with Ledger.open(tmp_path / "state") as ledger:
+def test_sqlite_itself_refuses_to_change_or_delete_history(ledger_day):
+    state, _ = ledger_day(3)
+    with Ledger.open(state) as ledger:
         conn = ledger.connection
         for sql in [
             "UPDATE events SET type='x' WHERE seq=1",
@@ -111,10 +117,10 @@ def test_every_event_type_has_indonesian_and_english_words():
         assert t.id_text and t.en_text and t.id_text != t.en_text
 
 
-def test_a_ballot_record_holds_no_time_no_counter_and_no_voter(tmp_path):
-    cast = voting_day(tmp_path / "state", voters=5)
-    with Ledger.open(tmp_path / "state") as ledger:
-        for ballot_id, record, _ in ledger.ballot_records():
+def test_a_ballot_record_holds_no_time_no_counter_and_no_voter(ledger_day):
+    state, cast = ledger_day(5)
+    with Ledger.open(state) as ledger:
+        for _ballot_id, record, _ in ledger.ballot_records():
             assert set(__import__("json").loads(record)) == {"election", "id", "selection"}
         # the cast event says that *a* ballot was cast, never which one or for whom
         for entry in ledger.entries():
@@ -124,9 +130,9 @@ def test_a_ballot_record_holds_no_time_no_counter_and_no_voter(tmp_path):
                 assert set(entry.payload) == {"count"}
 
 
-def test_the_tally_counts_the_ballot_store(tmp_path):
-    cast = voting_day(tmp_path / "state", voters=40)
-    with Ledger.open(tmp_path / "state") as ledger:
+def test_the_tally_counts_the_ballot_store(ledger_day):
+    state, cast = ledger_day(40)
+    with Ledger.open(state) as ledger:
         expected = {}
         for _, choice in cast:
             expected[choice] = expected.get(choice, 0) + 1

@@ -6,7 +6,8 @@ import hashlib
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from booth.ledger import formats, merkle
 from booth.ledger.canonical import NotCanonical, canonical, parse_canonical

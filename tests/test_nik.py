@@ -1,5 +1,6 @@
 """NIK checks as a companion or committee member meets them: what the 16 digits say, and why one is refused."""
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -122,10 +123,8 @@ def test_any_text_is_either_a_valid_nik_or_refused_with_invalid_nik(text):
 
 @given(st.text(alphabet="0123456789 .-", min_size=14, max_size=20))
 def test_any_digit_string_is_either_a_valid_nik_or_refused_with_invalid_nik(text):
-    try:
+    with contextlib.suppress(InvalidNik):
         nik(text)
-    except InvalidNik:
-        pass
 
 
 @settings(max_examples=200)

@@ -39,8 +39,10 @@ PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx0
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
 TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-PETER_SIG = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
-ENOCH_SIG = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
+PETER_SIG = ("— PeterNeumann "
+             "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
+ENOCH_SIG = ("— EnochRoot "
+             "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n")
 
 
 def peter_private_key() -> Ed25519PrivateKey:
@@ -117,7 +119,8 @@ def test_repeated_and_unknown_signatures_are_ignored():
         (TEXT + "\n" + PETER_SIG[:-1]).encode(),
         ("\x01" + TEXT + "\n" + PETER_SIG).encode(),
         b"\xff" + (TEXT + "\n" + PETER_SIG).encode(),
-        (TEXT + "\n" + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=").encode(),
+        (TEXT + "\n" + "— Bad Name "
+         "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=").encode(),
         (TEXT + "\n" + PETER_SIG + "Unexpected line.\n").encode(),
     ],
     ids=[
@@ -396,6 +399,7 @@ def test_any_valid_checkpoint_round_trips_through_a_signed_note(origin, size, ro
 # --- the vectors written in the format document -------------------------------
 
 from doc_vectors import doc_vectors, fields  # noqa: E402
+
 
 def test_the_documented_note_vector_is_the_published_one():
     vectors = doc_vectors()

@@ -22,18 +22,29 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from booth import qr_parts
-from booth.paper import (CandidateVotes, QrTooLong, Reconciliation, SlipData, reconcile,
-                         render_custody_slip, render_results_report, render_self_test,
-                         render_slip, render_zero_report, short_ballot_id, slip_qr_payload)
-from booth.paper import examples as ex
+from booth.paper import (
+    CandidateVotes,
+    QrTooLong,
+    Reconciliation,
+    SlipData,
+    reconcile,
+    render_custody_slip,
+    render_results_report,
+    render_self_test,
+    render_slip,
+    render_zero_report,
+    short_ballot_id,
+    slip_qr_payload,
+)
 from booth.paper.layout import MARGIN, WIDTH, fit_qr
+from booth_dev import paper_examples as ex
 
 TESSERACT = shutil.which("tesseract")
 needs_ocr = pytest.mark.skipif(
@@ -44,7 +55,7 @@ needs_ocr = pytest.mark.skipif(
 
 # --- the items, rendered once ---------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def item(name: str) -> Image.Image:
     makers = {
         "slip": lambda: render_slip(ex.example_slip(2)),
@@ -76,7 +87,7 @@ QR_PAYLOADS = {
 
 # --- reading the paper back -------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def _tesseract(png: bytes, psm: int, digits: bool) -> str:
     args = [TESSERACT, "stdin", "stdout", "--psm", str(psm)]
     if digits:

@@ -68,7 +68,9 @@ def test_every_reason_raised_is_in_the_table_with_its_words_filled_and_every_rea
 def test_a_refusal_carries_its_words_and_its_details():
     err = refuse("nik_listed", words={"voter": "DPT-0007"}, voter="DPT-0007")
     assert isinstance(err, NotAllowed)
-    assert (err.message_id, err.message_en) == ("NIK ini sudah terdaftar (DPT-0007)", "This NIK is already listed (DPT-0007)")
+    assert (err.message_id, err.message_en) == (
+        "NIK ini sudah terdaftar (DPT-0007)", "This NIK is already listed (DPT-0007)"
+    )
     assert err.to_json()["details"] == {"voter": "DPT-0007"}
     with pytest.raises(KeyError):
         refuse("no_such_reason")
@@ -111,8 +113,8 @@ def test_a_packed_device_refuses_every_act_with_the_same_words(packed):
     assert svc.status()["sealed"] and svc.verify_ledger()["valid"]
 
 
-def test_a_photo_step_out_of_order_is_refused_with_the_table_words(tmp_path):
-    booth = ready_to_vote(tmp_path / "state")
+def test_a_photo_step_out_of_order_is_refused_with_the_table_words(service_booth):
+    booth = service_booth("open")
     svc = booth.svc
     token = booth.sign_in(KETUA)
     svc.check_in(token, "DPT-0002")

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booth_sim.scenario import STEP_FIELDS, ScenarioError, dumps, load_scenario, parse_scenario
+from booth_sim.day.scenario import STEP_FIELDS, ScenarioError, dumps, load_scenario, parse_scenario
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from booth import companions, polls
-from booth_sim import scenario as scenario_module
-from booth_sim.scenario import ScenarioError, parse_scenario
+from booth_sim.day import scenario as scenario_module
+from booth_sim.day.scenario import ScenarioError, parse_scenario
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 _text = DOC.read_text(encoding="utf-8")

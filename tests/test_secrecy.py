@@ -54,7 +54,7 @@ def spearman(xs: list[float], ys: list[float]) -> float:
     rx, ry = ranks(xs), ranks(ys)
     n = len(xs)
     mean = (n - 1) / 2
-    cov = sum((a - mean) * (b - mean) for a, b in zip(rx, ry))
+    cov = sum((a - mean) * (b - mean) for a, b in zip(rx, ry, strict=True))
     var = sum((a - mean) ** 2 for a in rx)
     return cov / var
 
@@ -157,7 +157,7 @@ def test_no_ballot_record_contains_a_time_or_counter(day):
     conn = sqlite3.connect(f"file:{closed / 'ledger.db'}?mode=ro", uri=True)
     rows = conn.execute("SELECT id, slot FROM ballots WHERE filled=1").fetchall()
     conn.close()
-    for ballot_id, slot in rows:
+    for _ballot_id, slot in rows:
         record = json.loads(slot.rstrip(b" "))
         assert set(record) == {"election", "id", "selection"}
         assert record["selection"] in {"1", "2", "3"}
@@ -193,7 +193,7 @@ def test_the_measurement_finds_the_order_in_a_naive_store(tmp_path):
     conn.execute("CREATE TABLE ballots (id BLOB, filled INTEGER, slot BLOB, sig BLOB)")
     sigs = {}
     order = []
-    for i in range(500):
+    for _ in range(500):
         bid, sig = random.randbytes(16), random.randbytes(64)
         conn.execute("INSERT INTO ballots VALUES (?, 1, ?, ?)", (bid, b"x", sig))
         sigs[bid] = sig

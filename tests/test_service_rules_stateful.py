@@ -31,8 +31,8 @@ import datetime as dt
 import shutil
 from collections import Counter
 
-import pytest
-from hypothesis import HealthCheck, event, settings, strategies as st
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from booth.committee_reset import make_reset
@@ -219,8 +219,9 @@ class ElectionDay(RuleBasedStateMachine):
     # ------------------------------------------------------------ voters
     def pick_voter(self, which, index):
         """A voter the way the day brings them: a new one, one checked in, one who voted, or anyone."""
-        pools = {"new": [v for v in VOTERS if v not in self.checked_in], "checked": sorted(self.checked_in - self.voted),
-                 "voted": sorted(self.voted), "any": VOTERS + UNKNOWN_VOTERS, "unknown": UNKNOWN_VOTERS}
+        pools = {"new": [v for v in VOTERS if v not in self.checked_in],
+                 "checked": sorted(self.checked_in - self.voted), "voted": sorted(self.voted),
+                 "any": VOTERS + UNKNOWN_VOTERS, "unknown": UNKNOWN_VOTERS}
         pool = pools[which] or VOTERS
         return pool[index % len(pool)]
 

@@ -235,9 +235,9 @@ def test_with_a_display_the_demo_opens_the_simulator_window(monkeypatch, tmp_pat
     from booth.demo import run_demo
 
     calls = []
-    window = types.ModuleType("booth.ui.sim_window")
+    window = types.ModuleType("booth_sim.day.window")
     window.run = lambda **kw: calls.append(kw) or 0
-    monkeypatch.setitem(sys.modules, "booth.ui.sim_window", window)
+    monkeypatch.setitem(sys.modules, "booth_sim.day.window", window)
     monkeypatch.setenv("DISPLAY", ":0")
     assert run_demo(tmp_path / "demo-out", stream=io.StringIO()) == 0
     (call,) = calls

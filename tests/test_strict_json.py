@@ -73,6 +73,6 @@ def test_the_readers_of_outside_json_all_use_it():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    for path in ("booth/api/wire.py", "booth/election_package/checks.py", "hw-sim/booth_sim/scenario.py"):
+    for path in ("booth/api/wire.py", "booth/election_package/checks.py", "hw-sim/booth_sim/day/scenario.py"):
         source = (root / path).read_text(encoding="utf-8")
         assert "strict_json" in source and "object_pairs_hook" not in source, path

@@ -96,7 +96,8 @@ def test_changing_any_checkpoint_is_detected(day, tmp_path):
     for size, text in rows(day, "SELECT size, note FROM checkpoints"):
         lines = text.split("\n")
         lines[1] = str(int(lines[1]) + 1)
-        assert_detected(tampered(day, tmp_path, ("UPDATE checkpoints SET note=? WHERE size=?", ("\n".join(lines), size))))
+        change = ("UPDATE checkpoints SET note=? WHERE size=?", ("\n".join(lines), size))
+        assert_detected(tampered(day, tmp_path, change))
 
 
 def test_changing_any_ballot_is_detected(day, tmp_path):

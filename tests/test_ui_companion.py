@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import pygame
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures
-    Nav, T, booth_day, demo_pkg, full_day, pin_of, sign_in, texts_of,
-)
 
+from booth.errors import BoothError
 from booth.ui.driver import audit
+from test_ui_support import (
+    Nav,
+    T,
+    full_day,
+    pin_of,
+    sign_in,
+)
 
 SIZES = [(720, 1280), (800, 480), (1024, 600), (1280, 800)]
 
@@ -38,7 +43,7 @@ def test_wrong_pins_show_the_wait_then_the_lock(booth_day):
     d = day.drv
     d.press(Nav.COMPANION)
     d.tap("RIZKY PRATAMA")
-    for i in range(5):
+    for _ in range(5):
         d.type("111111")
         d.tap("Masuk")
     assert d.screen == "pin"
@@ -110,7 +115,7 @@ def test_idle_companion_screens_go_back_to_the_voter_and_sign_out(booth_day):
     token = day.app.token
     d.advance(day.app.settings.companion_idle_s + 1)
     assert day.app.mode == "voter" and d.screen == "waiting"
-    with pytest.raises(Exception):
+    with pytest.raises(BoothError):
         day.svc.whoami(token)
 
 
@@ -254,11 +259,12 @@ def test_the_kiosk_command_runs_a_window_until_it_is_closed(tmp_path, monkeypatc
     monkeypatch.setattr(KioskApp, "open_display", staticmethod(open_and_close))
     parser = argparse.ArgumentParser()
     kiosk_cli.register(parser.add_subparsers())
+    (tmp_path / "state").mkdir()  # an empty directory: the kiosk provisions a device there (and says so)
     args = parser.parse_args(["kiosk", "--state", str(tmp_path / "state"), "--size", "800x480", "--windowed",
                               "--packages", str(demo_pkg[0].parent)])
     assert args.func(args) == 0
     assert opened == [((800, 480), True, True)]
-    assert (tmp_path / "state").is_dir()
+    assert (tmp_path / "state" / "ledger.db").exists()
     with pytest.raises(SystemExit):
         parser.parse_args(["kiosk", "--state", "x", "--size", "big"])
 

@@ -9,7 +9,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 
-from booth.ui.gallery import main
+from booth_dev.gallery import main
 
 VOTER = ["waiting", "ballot", "confirm", "printing", "slip_check", "photo-look", "photo-countdown",
          "photo-review", "thanks", "ballot-idle-prompt", "ballot-call-companion", "ballot-large-text",
@@ -47,9 +47,8 @@ def test_booth_sim_screens_drives_the_kiosk_voters_vote_by_touch_and_buttons(tmp
     import json
     from contextlib import redirect_stdout
 
-    from booth_sim.demo_scenario import MIN_VOTERS, demo_scenario
-
     from booth import cli, sim_cli
+    from booth_sim.day.demo_scenario import MIN_VOTERS, demo_scenario
 
     scenario = demo_scenario(MIN_VOTERS, 7)
     path = tmp_path / "day.scenario.json"

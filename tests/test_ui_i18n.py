@@ -13,7 +13,6 @@ import gettext
 import io
 
 import pytest
-from test_ui_support import booth_day, demo_pkg, full_day, pygame  # noqa: F401 - fixtures
 
 from booth.ui import i18n
 from booth.ui.drawing import Painter
@@ -21,6 +20,7 @@ from booth.ui.i18n import _, catalog, compile_po, data, parse_po, source_msgids
 from booth.ui.screen import Screen
 from booth.ui.theme import Theme
 from booth.ui.widgets import Button
+from test_ui_support import full_day, pygame
 
 FIELD_WORDING = {
     "Touch the photo of the candidate you choose": "Sentuh foto calon pilihan Anda",

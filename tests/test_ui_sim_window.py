@@ -9,10 +9,10 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 import pytest
-from test_ui_support import fast_root
 
 from booth.ui.i18n import _
-from booth.ui.sim_window import PANEL_W, SimWindow
+from booth_sim.day.window import PANEL_W, SimWindow
+from test_ui_support import fast_root
 
 
 @pytest.fixture
@@ -110,8 +110,8 @@ def test_a_screenshot_of_the_whole_window_can_be_saved(window, tmp_path):
 
 
 def test_a_scenario_plays_step_by_step_and_writes_its_artifacts_when_the_window_closes(tmp_path):
-    from booth_sim.demo_scenario import MIN_VOTERS, demo_scenario
-    from booth_sim.scenario import parse_scenario
+    from booth_sim.day.demo_scenario import MIN_VOTERS, demo_scenario
+    from booth_sim.day.scenario import parse_scenario
 
     pygame.init()
     scenario = parse_scenario(demo_scenario(MIN_VOTERS, 7), source="<test>")

@@ -17,29 +17,18 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame  # noqa: E402
-import pytest  # noqa: E402
 
-from booth.demo_election import make_demo_package  # noqa: E402
-from booth.election_package import load_package  # noqa: E402
+from booth.hardware.controls import Nav  # noqa: E402
 from booth.hardware.devices import open_devices  # noqa: E402
+from booth.kiosk.station import Station  # noqa: E402
 from booth.ledger.clock import FakeClock  # noqa: E402
 from booth.service import BoothService, Settings  # noqa: E402
-from booth.station import Station  # noqa: E402
-from booth.hardware.controls import Nav  # noqa: E402
 from booth.ui.app import KioskApp, KioskSettings  # noqa: E402
 from booth.ui.driver import KioskDriver  # noqa: E402
 from booth.ui.i18n import _  # noqa: E402
 
 SHOTS = Path(os.environ.get("BOOTH_UI_SHOTS", "/tmp/booth-ui-shots"))
 STAGES = ("new", "loaded", "handed_over", "installed", "zero", "open")
-
-
-@pytest.fixture(scope="session")
-def demo_pkg(tmp_path_factory):
-    """The demo election package (made and signed once per test session)."""
-    root = tmp_path_factory.mktemp("demo")
-    pkg_dir, keys = make_demo_package(root / "usb", voters=60)
-    return pkg_dir, load_package(pkg_dir)
 
 
 def pin_of(companion_id: str) -> str:
@@ -71,7 +60,7 @@ class Day:
 
     def open_at(self, minutes: float) -> None:
         """Move the clock to ``minutes`` after opening time (wall and monotonic time together)."""
-        target = self.pkg.election.opens_at.astimezone(dt.timezone.utc) + dt.timedelta(minutes=minutes)
+        target = self.pkg.election.opens_at.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
         delta = (target - self.clock.now()).total_seconds()
         if delta >= 0:
             self.clock.advance(delta)
@@ -91,11 +80,15 @@ def fast_root(tmp_path: Path) -> Path:
 
 def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), shots: str | None = None,
              settings: KioskSettings | None = None, voice=None, finger: bool = False,
-             language: str = "id") -> Day:
-    """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it."""
+             language: str = "id", rng=None, device_key=None) -> Day:
+    """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it.
+
+    ``rng`` and ``device_key`` fix the ballot IDs and the device's key (the screen gallery's
+    repeatable screens)."""
     pkg_dir, pkg = demo_pkg
-    clock = FakeClock(pkg.election.opens_at.astimezone(dt.timezone.utc) - dt.timedelta(days=2))
-    svc = BoothService.provision(root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10))
+    clock = FakeClock(pkg.election.opens_at.astimezone(dt.UTC) - dt.timedelta(days=2))
+    svc = BoothService.provision(root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10), rng=rng,
+                                 device_key=device_key)
     devices = open_devices(None)
     station = Station(svc, devices)
     at = STAGES.index(stage)
@@ -114,7 +107,7 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
     if at >= 4:
         assert station.print_zero_report(svc.sign_in("PT-01", pin_of("PT-01"))).ok
     if at >= 5:
-        clock.set(pkg.election.opens_at.astimezone(dt.timezone.utc))
+        clock.set(pkg.election.opens_at.astimezone(dt.UTC))
         svc.open_polls(svc.sign_in("PT-01", pin_of("PT-01")))
     export_dir = root / "usb-export"
     export_dir.mkdir(exist_ok=True)
@@ -128,22 +121,6 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
     drv = KioskDriver(app, shots_dir=SHOTS / shots if shots else None, finger=finger)
     drv.step()
     return Day(svc, station, devices, clock, pkg, pkg_dir, app, drv, root)
-
-
-@pytest.fixture
-def booth_day(tmp_path, demo_pkg):
-    """``booth_day(stage=..., size=...)`` makes a Day; its devices are closed afterwards."""
-    made = []
-
-    def make(**kw):
-        day = make_day(fast_root(tmp_path), demo_pkg, **kw)
-        made.append(day)
-        return day
-
-    yield make
-    for day in made:
-        day.devices.close()
-        day.svc.close()
 
 
 def T(msgid: str) -> str:
@@ -206,7 +183,7 @@ def check_in_and_release(day: Day, query: str, name: str) -> None:
     d.tap(T("This is the person — release the ballot"))
 
 
-__all__ = ["Day", "make_day", "demo_pkg", "booth_day", "pin_of", "texts_of", "SHOTS", "pygame", "T", "sign_in",
+__all__ = ["Day", "make_day", "pin_of", "texts_of", "SHOTS", "pygame", "T", "sign_in",
            "photo", "vote", "check_in_and_release", "fast_root", "Nav", "full_day", "dptb_nik"]
 
 

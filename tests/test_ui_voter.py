@@ -10,13 +10,18 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures
-    SHOTS, Nav, T, booth_day, demo_pkg, photo, pygame, sign_in, texts_of, vote,
-)
 
 from booth.ui.app import KioskApp, KioskSettings
 from booth.ui.driver import KioskDriver, audit
 from booth.ui.voice import Voice, clip_texts, make_clips
+from test_ui_support import (
+    SHOTS,
+    Nav,
+    photo,
+    pygame,
+    sign_in,
+    vote,
+)
 
 SIZES = [(720, 1280), (800, 480), (1024, 600), (1280, 800)]
 
@@ -141,7 +146,8 @@ def test_pressed_feedback_shows_on_the_next_frame(booth_day):
     assert day.app.screen._down is card
     pressed = day.app.surface.copy()
     assert pressed.get_at((card.rect.centerx, card.rect.bottom - 8)) != before or \
-        pressed.get_at((card.rect.left + 8, card.rect.bottom - 8)) == day.app.theme_for(day.app.screen).colors.pressed_bg
+        pressed.get_at((card.rect.left + 8, card.rect.bottom - 8)) == \
+        day.app.theme_for(day.app.screen).colors.pressed_bg
     d.app.feed(d._event("up", card.rect.center))
     d.step()
     assert d.screen == "confirm"

@@ -7,6 +7,7 @@ is exactly the original record), 1 (invalid, naming the problem) or 2
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import sqlite3
@@ -18,7 +19,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from booth.cli import main
 from booth.ledger.bundle import write_bundle
@@ -26,7 +28,8 @@ from booth.ledger.ledger import Ledger
 from booth.ledger.verify import open_source, verify
 from ledger_days import voting_day
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("BOOTH_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=int(__import__("os").environ.get("BOOTH_FUZZ_EXAMPLES", "60")), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +127,8 @@ def test_a_column_holding_a_value_of_another_type(originals, tmp_path, table, da
         conn.execute(f"DROP TRIGGER {name}")
     key = COLUMNS[table][0]
     keys = [r[0] for r in conn.execute(f"SELECT {key} FROM {table} ORDER BY {key}")]
-    try:
+    with contextlib.suppress(sqlite3.IntegrityError):  # a duplicate primary key: nothing changed
         conn.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (value, keys[row % len(keys)]))
-    except sqlite3.IntegrityError:  # a duplicate primary key: nothing changed
-        pass
     conn.close()
     assert_sane(target, summary)
 

@@ -43,7 +43,13 @@ from pathlib import Path
 
 from booth.api.schema import ALL_METHODS, Method
 from booth.api.wire import (
-    PROTOCOL_ERRORS, RESPONSE_LIMIT, BadParams, ConnectionClosed, LedgerUnavailable, read_frame, send_frame,
+    PROTOCOL_ERRORS,
+    RESPONSE_LIMIT,
+    BadParams,
+    ConnectionClosed,
+    LedgerUnavailable,
+    read_frame,
+    send_frame,
 )
 from booth.errors import BoothError
 
@@ -174,7 +180,7 @@ class BoothClient:
             finally:
                 self._sock = None
 
-    def __enter__(self) -> "BoothClient":
+    def __enter__(self) -> BoothClient:
         return self
 
     def __exit__(self, *exc) -> None:

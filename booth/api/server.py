@@ -32,6 +32,7 @@ and the booth is rebuilt from the ledger, never left half-changed in memory.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -47,8 +48,18 @@ from pathlib import Path
 
 from booth.api.schema import METHODS, Method, bad_param, check_params, encode_result, largest_frame
 from booth.api.wire import (
-    SMALL_FRAME, BadFrame, ConnectionClosed, FrameTooLarge, InternalError, PeerRefused, ServerBusy,
-    UnknownMethod, decode_request, read_frame, send_frame, shown_name,
+    SMALL_FRAME,
+    BadFrame,
+    ConnectionClosed,
+    FrameTooLarge,
+    InternalError,
+    PeerRefused,
+    ServerBusy,
+    UnknownMethod,
+    decode_request,
+    read_frame,
+    send_frame,
+    shown_name,
 )
 from booth.errors import BoothError
 from booth.systemd_notify import Notifier
@@ -208,7 +219,7 @@ class LedgerServer:
                         if exc.mid_frame:
                             log.info("a client hung up in the middle of a frame")
                         return
-                    except (socket.timeout, OSError):
+                    except (TimeoutError, OSError):
                         log.info("a client connection failed or a frame did not arrive in time; hung up")
                         return
                     response = self.handle_frame(body)
@@ -228,7 +239,7 @@ class LedgerServer:
         try:
             send_frame(conn, message, timeout=self.frame_timeout)
             return True
-        except (OSError, socket.timeout):
+        except (TimeoutError, OSError):
             return False
 
     def _accept_loop(self, tick: float) -> None:
@@ -236,7 +247,7 @@ class LedgerServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self.listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError as exc:
                 if self._stop.is_set():
@@ -300,10 +311,8 @@ class LedgerServer:
         with self._clients_lock:
             clients, threads = list(self._clients), list(self._threads)
         for conn in clients:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         while True:  # requests that arrived too late are told to come back
             try:
                 job = self._jobs.get_nowait()
@@ -364,7 +373,7 @@ def _serve_fake_clock_set(server: LedgerServer, utc: str) -> str:
         raise bad_param("fake_clock_set", "utc", "bad_format") from None
     if when.tzinfo is None:
         raise bad_param("fake_clock_set", "utc", "bad_format")
-    server.clock.set(when.astimezone(dt.timezone.utc))
+    server.clock.set(when.astimezone(dt.UTC))
     return server.clock.now().isoformat()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from booth.api.schema import FAKE_CLOCK_METHODS, METHODS
 from booth.api.server import LedgerServer
+from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, listen_fds, watchdog_interval
 
 log = logging.getLogger("booth.api")
@@ -71,7 +72,9 @@ def resolve_uids(uids: list[int] | None, users: list[str] | None) -> set[int]:
         try:
             allowed.add(pwd.getpwnam(name).pw_uid)
         except KeyError:
-            raise StartError(f"user {name!r} does not exist (install systemd/booth.conf with systemd-sysusers)") from None
+            raise StartError(
+                f"user {name!r} does not exist (install systemd/booth.conf with systemd-sysusers)"
+            ) from None
     if not allowed:
         raise StartError("no client is allowed: give --allow-user or --allow-uid")
     return allowed
@@ -104,17 +107,23 @@ def parse_fake_clock(text: str):
         raise StartError("--fake-clock needs a time with a UTC offset, e.g. 2025-11-16T00:00:00+00:00")
     # Each start is its own "boot": the fake monotonic clock starts afresh, so waits
     # measured across a restart must use wall time, as after a real reboot.
-    return FakeClock(when.astimezone(dt.timezone.utc), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
+    return FakeClock(when.astimezone(dt.UTC), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
 
 
 def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int] | None = None,
                allow_users: list[str] | None = None, init: bool = False, fake_clock: str | None = None,
                frame_timeout: float = 10.0, max_clients: int = 8) -> int:
     """``booth service ledger``: serve the booth until SIGTERM; the exit code for systemd."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     notifier = Notifier.from_environment()
     bound: Path | None = None
     try:
+        if not allow_uids and not allow_users:
+            # Run by hand (a developer, the README): serve the user who started it, and say so.
+            # The appliance's unit always names the kiosk's user (--allow-user booth-kiosk).
+            allow_uids = [os.getuid()]
+            log.warning("melayani pengguna ini saja / serving only this user (uid %d); "
+                        "give --allow-user for the kiosk's user", os.getuid())
         allowed = resolve_uids(allow_uids, allow_users)
         clock = parse_fake_clock(fake_clock) if fake_clock else None
         notifier.status("Membuka buku besar / opening the ledger")

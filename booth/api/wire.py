@@ -100,7 +100,7 @@ def recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise socket.timeout("frame not complete in time")
+                raise TimeoutError("frame not complete in time")
             sock.settimeout(left)
         chunk = sock.recv(min(n - got, 1 * MiB))
         if not chunk:

@@ -18,9 +18,28 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from booth.dpt import DptError, Voter, parse_dpt
 from booth.election_package.model import (
-    COMMITTEE_FILE, COMMITTEE_FORMAT, COMPANION_ID, COMPANION_ROLES, DEFAULT_TIMEZONE, DPT_FILE, ELECTION_FILE,
-    ELECTION_FORMAT, MANIFEST_FILE, MAX_CANDIDATES, MIN_CANDIDATES, PHOTO_DIR, PHOTO_MAX_PX, PHOTO_MIN_PX,
-    PHOTO_NAME, TEMPLATE_PLACEHOLDERS, TIMEZONES, Candidate, CommitteeKeys, Companion, Election, PackageProblem,
+    COMMITTEE_FILE,
+    COMMITTEE_FORMAT,
+    COMPANION_ID,
+    COMPANION_ROLES,
+    DEFAULT_TIMEZONE,
+    DPT_FILE,
+    ELECTION_FILE,
+    ELECTION_FORMAT,
+    MANIFEST_FILE,
+    MAX_CANDIDATES,
+    MIN_CANDIDATES,
+    PHOTO_DIR,
+    PHOTO_MAX_PX,
+    PHOTO_MIN_PX,
+    PHOTO_NAME,
+    TEMPLATE_PLACEHOLDERS,
+    TIMEZONES,
+    Candidate,
+    CommitteeKeys,
+    Companion,
+    Election,
+    PackageProblem,
     b64_bytes,
 )
 from booth.strict_json import JsonProblem, loads
@@ -173,8 +192,9 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
     candidates = _parse_candidates(f.obj.get("candidates"), problems)
     companions = _parse_companions(f.obj.get("companions"), problems)
 
-    complete = None not in (title, pekon, kecamatan, kabupaten, provinsi, tps, day, zone)
-    if complete and len(hours) == 2 and isinstance(allow_blank, bool) \
+    if title is not None and pekon is not None and kecamatan is not None and kabupaten is not None \
+            and provinsi is not None and tps is not None and day is not None and zone is not None \
+            and len(hours) == 2 and isinstance(allow_blank, bool) \
             and hours["opens"] < hours["closes"]:
         tz = timezone(*TIMEZONES[zone])
         election = Election(
@@ -221,7 +241,7 @@ def _parse_candidates(value: Any, problems: list[PackageProblem]) -> list[Candid
             f.problem("photo", "must be a file name in photos/ such as \"1.jpg\" or \"2.png\"",
                       "harus nama berkas di photos/ seperti \"1.jpg\" atau \"2.png\"")
             photo = None
-        if None in (number, name, photo):
+        if number is None or name is None or photo is None:
             ok = False
             continue
         out.append(Candidate(number, name, photo))
@@ -276,7 +296,7 @@ def _parse_companions(value: Any, problems: list[PackageProblem]) -> list[Compan
             f.problem("role", f"must be one of {', '.join(COMPANION_ROLES)}",
                       f"harus salah satu dari {', '.join(COMPANION_ROLES)}")
             role = None
-        if None in (ident, name, role):
+        if ident is None or name is None or role is None:
             ok = False
             continue
         out.append(Companion(ident, name, role))

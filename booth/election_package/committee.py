@@ -15,10 +15,20 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from booth.election_package.checks import check_content
 from booth.election_package.files import read_package_files
-from booth.election_package.manifest import load_package, make_manifest, trusted_bytes
+from booth.election_package.manifest import load_package, make_manifest
 from booth.election_package.model import (
-    COMMITTEE_FILE, DEFAULT_TIMEZONE, ELECTION_FORMAT, MANIFEST_FILE, SIGNATURE_DOMAIN, SIGNATURE_FILE,
-    CommitteeKeyPair, CommitteeKeys, ElectionPackage, PackageError, b64_bytes, unreadable,
+    COMMITTEE_FILE,
+    DEFAULT_TIMEZONE,
+    ELECTION_FORMAT,
+    MANIFEST_FILE,
+    SIGNATURE_DOMAIN,
+    SIGNATURE_FILE,
+    CommitteeKeyPair,
+    CommitteeKeys,
+    ElectionPackage,
+    PackageError,
+    b64_bytes,
+    unreadable,
 )
 from booth.ledger.canonical import canonical
 
@@ -82,7 +92,7 @@ def read_public_keys(source: str | os.PathLike) -> CommitteeKeys | bytes:
             key = serialization.load_pem_public_key(data)
             if not isinstance(key, Ed25519PublicKey):
                 raise ValueError("the PEM file does not hold an Ed25519 public key")
-            return trusted_bytes(key)
+            return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         try:
             obj = json.loads(data)
             sign, seal = b64_bytes(obj["sign_key"], 32), b64_bytes(obj["seal_key"], 32)

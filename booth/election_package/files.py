@@ -9,9 +9,24 @@ import zipfile
 from pathlib import Path
 
 from booth.election_package.model import (
-    COMMITTEE_FILE, DPT_FILE, ELECTION_FILE, MANIFEST_FILE, MAX_DPT_BYTES, MAX_ENTRIES, MAX_JSON_BYTES,
-    MAX_PHOTO_BYTES, MAX_README_BYTES, MAX_SIGNATURE_BYTES, MAX_TOTAL_BYTES, PHOTO_DIR, PHOTO_NAME, README_FILE,
-    SIGNATURE_FILE, PackageError, PackageProblem, unreadable,
+    COMMITTEE_FILE,
+    DPT_FILE,
+    ELECTION_FILE,
+    MANIFEST_FILE,
+    MAX_DPT_BYTES,
+    MAX_ENTRIES,
+    MAX_JSON_BYTES,
+    MAX_PHOTO_BYTES,
+    MAX_README_BYTES,
+    MAX_SIGNATURE_BYTES,
+    MAX_TOTAL_BYTES,
+    PHOTO_DIR,
+    PHOTO_NAME,
+    README_FILE,
+    SIGNATURE_FILE,
+    PackageError,
+    PackageProblem,
+    unreadable,
 )
 
 _FIXED_LIMITS = {
@@ -28,12 +43,13 @@ _FIXED_LIMITS = {
 _OS_CLUTTER = {".DS_Store", "Thumbs.db", "desktop.ini", "ehthumbs.db"}
 
 
-def _limit_for(name: str) -> int | None:
+def _limit_for(name: str) -> int:
+    """How many bytes the file ``name`` may hold (a name :func:`name_problem` allows)."""
     if name in _FIXED_LIMITS:
         return _FIXED_LIMITS[name]
     if name.startswith(PHOTO_DIR + "/"):
         return MAX_PHOTO_BYTES
-    return None
+    raise ValueError(f"{name!r} is not a file of a package")
 
 
 def _is_clutter(name: str) -> bool:

@@ -21,10 +21,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from booth.election_package.checks import check_content
 from booth.election_package.files import name_problem, read_package_files
 from booth.election_package.model import (
-    COMMITTEE_FILE, MANIFEST_FILE, MANIFEST_FORMAT, SIGNATURE_DOMAIN, SIGNATURE_FILE, CommitteeKeys,
-    ElectionPackage, PackageError, PackageProblem, b64_bytes, election_id_of, short_id,
+    COMMITTEE_FILE,
+    MANIFEST_FILE,
+    MANIFEST_FORMAT,
+    SIGNATURE_DOMAIN,
+    SIGNATURE_FILE,
+    CommitteeKeys,
+    ElectionPackage,
+    PackageError,
+    PackageProblem,
+    b64_bytes,
+    election_id_of,
+    short_id,
 )
 from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
+
 
 def make_manifest(files: Mapping[str, bytes]) -> bytes:
     """The canonical manifest bytes for the package ``files`` (manifest and signature excluded)."""
@@ -180,7 +191,8 @@ def load_package(path: str | os.PathLike, trusted_committee_key: Any = None) -> 
     signed = check_manifest(files, content.committee, trusted, problems)
     if problems:
         raise PackageError(problems)
-    assert signed is not None and content.election is not None
+    assert signed is not None and content.election is not None and content.committee is not None
+    assert content.candidates is not None and content.voters is not None and content.companions is not None
     manifest, signature = signed
     election_id = election_id_of(manifest)
     return ElectionPackage(

@@ -187,7 +187,7 @@ class CommitteeKeyPair:
     seal_private: X25519PrivateKey
 
     @classmethod
-    def generate(cls) -> "CommitteeKeyPair":
+    def generate(cls) -> CommitteeKeyPair:
         return cls(Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
 
     @property

@@ -24,9 +24,10 @@ what is simulated so the kiosk can say so on screen.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from booth.hardware.controls import Nav
 

@@ -8,7 +8,8 @@ voters who cannot see the screen), one companion button, three status LEDs
 from __future__ import annotations
 
 import enum
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 
 class Nav(enum.Enum):

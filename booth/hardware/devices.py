@@ -8,7 +8,9 @@ True
 
 Real drivers are imported only when configured, so a laptop without
 gpiozero's lgpio, pyserial or picamera2 can still open simulated devices.
-Simulated devices come from ``booth_sim``; the simulated buttons, LEDs and
+Any other driver name (``"sim"``: the simulator's devices) is looked up in
+:mod:`booth.hardware.drivers`, the registry the simulator registers into, so
+this module never names the simulator.  The simulated buttons, LEDs and
 buzzer share one virtual header, :attr:`Devices.panel`, which the simulator
 window and tests use to press buttons and watch the LEDs.
 """
@@ -22,6 +24,7 @@ from typing import Any
 from booth.hardware.camera import Camera
 from booth.hardware.config import HardwareConfig
 from booth.hardware.controls import Buttons, Buzzer, Lights
+from booth.hardware.drivers import Panel, find
 from booth.hardware.power import PowerMonitor
 from booth.hardware.printer import Printer
 
@@ -36,7 +39,7 @@ class Devices:
     printer: Printer
     camera: Camera
     power: PowerMonitor
-    panel: Any = None  # booth_sim.gpio.SimPanel when any GPIO device is simulated
+    panel: Any = None  # the simulated header (a drivers.Panel) when any GPIO device is simulated
 
     def close(self) -> None:
         """Release every device; one failing to close does not keep the others open."""
@@ -59,37 +62,40 @@ def open_devices(config: HardwareConfig | None = None) -> Devices:
         opened.append(device)
         return device
 
-    panel = None
-    if "sim" in (drivers.buttons, drivers.lights, drivers.buzzer):
-        from booth_sim.gpio import SimPanel
+    # the simulated header is one for buttons, lights and buzzer (SimPanel's hand and eye)
+    gpio_drivers = {drivers.buttons, drivers.lights, drivers.buzzer} - {"real"}
+    panel = find(gpio_drivers.pop()).panel(pins) if gpio_drivers else None
 
-        panel = SimPanel(pins)
+    def on_panel() -> Panel:
+        assert panel is not None  # some GPIO device is not "real", so the panel was opened
+        return panel
+
     try:
         bounce_s = config.buttons.bounce_ms / 1000
         if drivers.buttons == "real":
             from booth.hardware.gpio import GpioButtons
 
-            buttons = keep(GpioButtons(pins.buttons(), bounce_s=bounce_s))
+            buttons: Buttons = keep(GpioButtons(pins.buttons(), bounce_s=bounce_s))
         else:
-            buttons = keep(panel.buttons(bounce_s=bounce_s))
+            buttons = keep(on_panel().buttons(bounce_s=bounce_s))
 
         if drivers.lights == "real":
             from booth.hardware.gpio import GpioLights
 
-            lights = keep(GpioLights(pins.led_ready, pins.led_busy, pins.led_attention))
+            lights: Lights = keep(GpioLights(pins.led_ready, pins.led_busy, pins.led_attention))
         else:
-            lights = keep(panel.lights())
+            lights = keep(on_panel().lights())
 
         if drivers.buzzer == "real":
             from booth.hardware.gpio import GpioBuzzer
 
-            buzzer = keep(GpioBuzzer(pins.buzzer))
+            buzzer: Buzzer = keep(GpioBuzzer(pins.buzzer))
         else:
-            buzzer = keep(panel.buzzer())
+            buzzer = keep(on_panel().buzzer())
 
-        printer = keep(_open_printer(config))
-        camera = keep(_open_camera(config))
-        power = keep(_open_power(config))
+        printer: Printer = keep(_open_printer(config))
+        camera: Camera = keep(_open_camera(config))
+        power: PowerMonitor = keep(_open_power(config))
     except BaseException:
         for device in reversed(opened):
             with contextlib.suppress(Exception):
@@ -99,20 +105,11 @@ def open_devices(config: HardwareConfig | None = None) -> Devices:
 
 
 def _open_printer(config: HardwareConfig) -> Printer:
-    p = config.printer
     if config.drivers.printer == "real":
         from booth.hardware.escpos_printer import EscposPrinter
 
-        return EscposPrinter.from_config(p)
-    from booth_sim.printer import SimPrinter
-
-    return SimPrinter(
-        cutter=p.cutter,
-        feed_mm=p.feed_mm,
-        fragment_height=p.fragment_height,
-        require_status=p.require_status,
-        speed_mm_s=p.speed_mm_s,
-    )
+        return EscposPrinter.from_config(config.printer)
+    return find(config.drivers.printer).printer(config.printer)
 
 
 def _open_camera(config: HardwareConfig) -> Camera:
@@ -121,9 +118,7 @@ def _open_camera(config: HardwareConfig) -> Camera:
         from booth.hardware.picamera import Picamera2Camera
 
         return Picamera2Camera(c.width, c.height, rotation=c.rotation, jpeg_quality=c.jpeg_quality)
-    from booth_sim.camera import SimCamera
-
-    return SimCamera(c.width, c.height, jpeg_quality=c.jpeg_quality)
+    return find(config.drivers.camera).camera(c)
 
 
 def _open_power(config: HardwareConfig) -> PowerMonitor:
@@ -141,6 +136,4 @@ def _open_power(config: HardwareConfig) -> PowerMonitor:
             power_good_active_high=ups.power_good_active_high,
             low_battery_active_high=ups.low_battery_active_high,
         )
-    from booth_sim.power import SimPower
-
-    return SimPower(pins, ups)
+    return find(config.drivers.power).power(pins, ups)

@@ -56,12 +56,16 @@ import copy
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from escpos import exceptions as escpos_errors
 from escpos.escpos import Escpos
 from escpos.printer import Serial, Usb
 from PIL import Image
+
+if TYPE_CHECKING:
+    from booth.hardware.config import PrinterConfig
 
 from booth.hardware.printer import (
     WIDTH_DOTS,
@@ -149,7 +153,7 @@ class EscposPrinter:
         timeout_s: float = 5.0,
         profile: str | None = None,
         **options: Any,
-    ) -> "EscposPrinter":
+    ) -> EscposPrinter:
         """The printer on a serial port (the Pi's UART or a USB-serial cable).
 
         Needs pyserial (``python-escpos[serial]``).  ``timeout_s`` bounds a
@@ -180,7 +184,7 @@ class EscposPrinter:
         timeout_s: float = 5.0,
         profile: str | None = None,
         **options: Any,
-    ) -> "EscposPrinter":
+    ) -> EscposPrinter:
         """The printer on USB, found by vendor/product id (``lsusb``); needs pyusb."""
         connection = Usb(
             idVendor=vendor_id,
@@ -193,9 +197,9 @@ class EscposPrinter:
         return cls(connection, name=f"usb {vendor_id:04x}:{product_id:04x}", **options)
 
     @classmethod
-    def from_config(cls, config) -> "EscposPrinter":
+    def from_config(cls, config: PrinterConfig) -> EscposPrinter:
         """The printer described by a :class:`booth.hardware.config.PrinterConfig`."""
-        options = dict(
+        options: dict[str, Any] = dict(
             cutter=config.cutter,
             feed_mm=config.feed_mm,
             fragment_height=config.fragment_height,
@@ -293,7 +297,8 @@ class EscposPrinter:
         device = getattr(self._conn, "_device", None)
         # Discard unsent bytes: closing a stalled port would otherwise wait for them.
         with contextlib.suppress(Exception):
-            device.reset_output_buffer()
+            if device is not None:
+                device.reset_output_buffer()
         self.close()
         # python-escpos only opens when its device is False; after a failed open it
         # is None and would never try again.
@@ -410,7 +415,7 @@ class EscposPrinter:
             raise error from exc
 
 
-class _SerialPort(Serial):
+class _SerialPort(Serial):  # type: ignore[misc]  # python-escpos ships no types
     """python-escpos's serial connection, taking a status answer as soon as it is in.
 
     python-escpos reads 16 bytes, so pyserial would wait out its whole timeout
@@ -419,7 +424,8 @@ class _SerialPort(Serial):
 
     def query_status(self, mode: bytes) -> bytes:
         self.device.reset_input_buffer()  # a late answer to an earlier question is not this one's
-        return super().query_status(mode)
+        answer: bytes = super().query_status(mode)
+        return answer
 
     def _read(self) -> bytes:
         first = self.device.read(1)  # waits up to the port's timeout

@@ -16,10 +16,11 @@ high); an *active* buzzer switched by an NPN transistor (sounds when high).
 from __future__ import annotations
 
 import threading
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from gpiozero import LED, Button
 from gpiozero import Buzzer as _GpioZeroBuzzer
+from gpiozero.pins import Factory
 
 from booth.hardware.controls import Nav
 
@@ -46,7 +47,7 @@ class GpioButtons:
         pins: Mapping[Nav, int],
         *,
         bounce_s: float | None = 0.05,
-        pin_factory=None,
+        pin_factory: Factory | None = None,
     ) -> None:
         self._callbacks: list[Callable[[Nav], None]] = []
         self._lock = threading.Lock()
@@ -102,7 +103,7 @@ class GpioLights:
         attention_pin: int,
         *,
         blink: tuple[float, float] = BLINK,
-        pin_factory=None,
+        pin_factory: Factory | None = None,
     ) -> None:
         self._blink = blink
         self._lock = threading.Lock()
@@ -149,7 +150,7 @@ class GpioBuzzer:
     >>> buzzer.close()
     """
 
-    def __init__(self, pin: int, *, pin_factory=None) -> None:
+    def __init__(self, pin: int, *, pin_factory: Factory | None = None) -> None:
         self._buzzer = _GpioZeroBuzzer(pin, pin_factory=pin_factory)
 
     def beep(self, kind: str = "confirm") -> None:

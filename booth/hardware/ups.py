@@ -16,9 +16,10 @@ gpiozero's thread.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from gpiozero import DigitalInputDevice
+from gpiozero.pins import Factory
 
 from booth.hardware.power import Power
 
@@ -34,7 +35,7 @@ class GpioPowerMonitor:
         power_good_active_high: bool = True,
         low_battery_active_high: bool = False,
         bounce_s: float | None = 0.1,
-        pin_factory=None,
+        pin_factory: Factory | None = None,
     ) -> None:
         self._callbacks: list[Callable[[Power], None]] = []
         self._lock = threading.Lock()

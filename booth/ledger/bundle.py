@@ -24,13 +24,17 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from booth.ledger.canonical import canonical
+
+if TYPE_CHECKING:
+    from booth.ledger.ledger import Ledger
 
 BUNDLE_FORMAT = "booth-bundle-v1"
 
 
-def write_bundle(ledger, path: Path, extra: dict[str, bytes] | None = None) -> Path:
+def write_bundle(ledger: Ledger, path: Path, extra: dict[str, bytes] | None = None) -> Path:
     """Write ``ledger`` (and optional extra files) as a bundle at ``path`` atomically."""
     path = Path(path)
     extra = extra or {}
@@ -124,5 +128,6 @@ def check_zip_limits(z: zipfile.ZipFile) -> None:
         raise UnsafeBundle(f"the bundle lacks {', '.join(missing)}")
 
 
-def read_header(z: zipfile.ZipFile) -> dict:
-    return json.loads(z.read("bundle.json"))
+def read_header(z: zipfile.ZipFile) -> dict[str, Any]:
+    header: dict[str, Any] = json.loads(z.read("bundle.json"))
+    return header

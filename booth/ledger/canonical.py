@@ -18,7 +18,7 @@ b'{"a":[true,null,"\\xc3\\xa9"],"b":1}'
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_SAFE_INT = 2**53 - 1
 
@@ -63,18 +63,18 @@ def canonical(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     if len(keys) != len(set(keys)):
         raise NotCanonical("duplicate key in object")
     return dict(pairs)
 
 
-def _refuse_float(text: str):
+def _refuse_float(text: str) -> NoReturn:
     raise NotCanonical("float in JSON")
 
 
-def _refuse_constant(text: str):
+def _refuse_constant(text: str) -> NoReturn:
     raise NotCanonical(f"{text} in JSON")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Protocol
 
 
 def _boot_id() -> str:
@@ -19,6 +20,15 @@ def _boot_id() -> str:
         return "unknown"
 
 
+class Clock(Protocol):
+    """What the ledger and the core read the time from: :class:`SystemClock` or :class:`FakeClock`."""
+
+    boot: str
+
+    def now(self) -> dt.datetime: ...
+    def monotonic_ns(self) -> int: ...
+
+
 class SystemClock:
     """The real clock of the device."""
 
@@ -26,7 +36,7 @@ class SystemClock:
         self.boot = _boot_id()
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def monotonic_ns(self) -> int:
         return time.monotonic_ns()
@@ -44,7 +54,7 @@ class FakeClock:
     """
 
     def __init__(self, start: dt.datetime | None = None, boot: str = "fakeboot") -> None:
-        self._now = start or dt.datetime(2026, 11, 22, 0, 0, tzinfo=dt.timezone.utc)
+        self._now = start or dt.datetime(2026, 11, 22, 0, 0, tzinfo=dt.UTC)
         if self._now.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
         self._mono = 1_000_000_000
@@ -74,7 +84,7 @@ UTC_TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 def utc_text(when: dt.datetime) -> str:
     """RFC 3339 UTC text with microseconds, the form stored in events."""
-    return when.astimezone(dt.timezone.utc).strftime(UTC_TEXT_FORMAT)
+    return when.astimezone(dt.UTC).strftime(UTC_TEXT_FORMAT)
 
 
 def parse_utc_text(text: str) -> dt.datetime:
@@ -83,4 +93,4 @@ def parse_utc_text(text: str) -> dt.datetime:
     >>> parse_utc_text(utc_text(dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.timezone.utc))).isoformat()
     '2026-11-22T07:00:00+00:00'
     """
-    return dt.datetime.strptime(text, UTC_TEXT_FORMAT).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(text, UTC_TEXT_FORMAT).replace(tzinfo=dt.UTC)

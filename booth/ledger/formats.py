@@ -29,6 +29,7 @@ Ballot record
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from booth.ledger.canonical import canonical
 
@@ -49,7 +50,7 @@ BALLOT_KEYS = frozenset({"election", "id", "selection"})
 
 
 def entry_bytes(
-    *, seq: int, time: str, boot: str, mono_ns: int, type: str, actor: str, payload: dict, prev: str
+    *, seq: int, time: str, boot: str, mono_ns: int, type: str, actor: str, payload: dict[str, Any], prev: str
 ) -> bytes:
     """The canonical bytes of one event entry (the Merkle leaf)."""
     return canonical(

@@ -73,9 +73,10 @@ class DeviceKey:
         return note.verifier_key(self.origin, self.public_key)
 
     @classmethod
-    def create(cls, path: Path) -> "DeviceKey":
-        """Make a new key and write it to ``path`` with mode 0600; refuse to overwrite."""
-        key = Ed25519PrivateKey.generate()
+    def create(cls, path: Path, *, private_key: Ed25519PrivateKey | None = None) -> DeviceKey:
+        """Make a new key (or take ``private_key``: fixed keys for repeatable documentation and tests)
+        and write it to ``path`` with mode 0600; refuse to overwrite."""
+        key = private_key or Ed25519PrivateKey.generate()
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -88,7 +89,7 @@ class DeviceKey:
         return cls(key)
 
     @classmethod
-    def load(cls, path: Path) -> "DeviceKey":
+    def load(cls, path: Path) -> DeviceKey:
         try:
             key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
         except (OSError, ValueError, TypeError) as exc:

@@ -43,16 +43,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import secrets
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.ledger import formats, merkle, note
 from booth.ledger.canonical import parse_canonical
-from booth.ledger.clock import SystemClock, utc_text
+from booth.ledger.clock import Clock, SystemClock, utc_text
 from booth.ledger.event_types import EVENT_TYPES
 from booth.ledger.keys import DeviceKey
 
@@ -138,7 +142,7 @@ class Entry:
     mono_ns: int
     type: str
     actor: str
-    payload: dict
+    payload: dict[str, Any]
     prev: str
     raw: bytes
     sig: bytes
@@ -148,7 +152,7 @@ class Entry:
         return merkle.leaf_hash(self.raw)
 
     @classmethod
-    def from_row(cls, entry: bytes, sig: bytes) -> "Entry":
+    def from_row(cls, entry: bytes, sig: bytes) -> Entry:
         obj = parse_canonical(entry)
         return cls(
             seq=obj["seq"], time=obj["time"], boot=obj["boot"], mono_ns=obj["mono_ns"],
@@ -213,7 +217,8 @@ def _clear_unfinished_provisioning(state_dir: Path) -> None:
 class Ledger:
     """The device's ledger.  Open one per state directory; only the ledger service writes it."""
 
-    def __init__(self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock, rng=None) -> None:
+    def __init__(self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock: Clock,
+                 rng: random.Random | None = None) -> None:
         self.state_dir = Path(state_dir)
         # Ballot IDs and slot choice: the OS's CSPRNG (what ``secrets`` uses).
         # Tests may pass a seeded random.Random to make a run reproducible.
@@ -226,15 +231,20 @@ class Ledger:
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def create(cls, state_dir: Path, *, clock=None, note_text: str = "", rng=None) -> "Ledger":
-        """Provision a new device: make the key, the database and the first event."""
+    def create(cls, state_dir: Path, *, clock: Clock | None = None, note_text: str = "",
+               rng: random.Random | None = None, device_key: Ed25519PrivateKey | None = None) -> Ledger:
+        """Provision a new device: make the key, the database and the first event.
+
+        ``rng`` and ``device_key`` fix what is otherwise random (ballot IDs and slots, the
+        device's key) for repeatable documentation and tests; a real device never passes them.
+        """
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
         _clear_unfinished_provisioning(state_dir)
         if (state_dir / DB_NAME).exists() or (state_dir / KEY_NAME).exists():
             raise LedgerError(f"{state_dir} already holds a ledger; refusing to overwrite it")
-        key = DeviceKey.create(state_dir / KEY_NAME)
+        key = DeviceKey.create(state_dir / KEY_NAME, private_key=device_key)
         (state_dir / PUB_NAME).write_text(key.verifier_key() + "\n")
         conn = connect(state_dir / DB_NAME)
         os.chmod(state_dir / DB_NAME, 0o600)
@@ -257,7 +267,7 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, state_dir: Path, *, clock=None, rng=None) -> "Ledger":
+    def open(cls, state_dir: Path, *, clock: Clock | None = None, rng: random.Random | None = None) -> Ledger:
         """Open an existing device ledger (after a restart or a crash)."""
         state_dir = Path(state_dir)
         if not (state_dir / DB_NAME).exists():
@@ -287,10 +297,10 @@ class Ledger:
         self._scrub_wal()
         self._conn.close()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _load_state(self) -> None:
@@ -307,7 +317,7 @@ class Ledger:
         self._tip = tip
         self._sealed = last_type == SEAL_EVENT
         self._empty_slots = [r[0] for r in self._conn.execute("SELECT id FROM ballots WHERE filled=0")]
-        self._cast = self._conn.execute("SELECT count(*) FROM ballots WHERE filled=1").fetchone()[0]
+        self._cast: int = self._conn.execute("SELECT count(*) FROM ballots WHERE filled=1").fetchone()[0]
 
     # ----------------------------------------------------------- transactions
     @contextlib.contextmanager
@@ -346,7 +356,7 @@ class Ledger:
             raise LedgerError("could not checkpoint the WAL (database busy)")
 
     # ----------------------------------------------------------------- writing
-    def _append(self, type: str, actor: str, payload: dict) -> Entry:
+    def _append(self, type: str, actor: str, payload: dict[str, Any]) -> Entry:
         if self._sealed:
             raise LedgerSealed("the device is packed; its ledger is read-only")
         if type not in EVENT_TYPES:
@@ -370,7 +380,8 @@ class Ledger:
             self._sealed = True
         return Entry.from_row(raw, sig)
 
-    def append(self, type: str, actor: str, payload: dict | None = None, *, state: dict | None = None) -> Entry:
+    def append(self, type: str, actor: str, payload: dict[str, Any] | None = None, *,
+               state: dict[str, Any] | None = None) -> Entry:
         """Append one event (and its checkpoint) durably; optionally update device state with it."""
         with self._transaction():
             entry = self._append(type, actor, payload or {})
@@ -404,7 +415,7 @@ class Ledger:
         return entry
 
     def cast_ballot(self, election: str, selection: str, *, actor: str = "system",
-                    payload: dict | None = None) -> CastReceipt:
+                    payload: dict[str, Any] | None = None) -> CastReceipt:
         """Record one ballot: fill a random empty slot, log the cast with the running count.
 
         The cast event carries the count and ``payload`` (e.g. the release it
@@ -438,7 +449,7 @@ class Ledger:
         self._cast = count
         return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
 
-    def record_slip(self, type: str, actor: str, payload: dict | None = None) -> Entry:
+    def record_slip(self, type: str, actor: str, payload: dict[str, Any] | None = None) -> Entry:
         """Log that the pending slip printed (or reprinted) and forget its ballot ID."""
         if type not in ("slip.printed", "slip.reprinted"):
             raise ValueError("record_slip takes slip.printed or slip.reprinted")
@@ -452,15 +463,16 @@ class Ledger:
         row = self._conn.execute("SELECT ballot_id FROM pending_slip").fetchone()
         return row[0] if row else None
 
-    def pending_slip_record(self) -> dict | None:
+    def pending_slip_record(self) -> dict[str, Any] | None:
         """The pending slip's ballot record (to print it again), if any."""
         ballot_id = self.pending_slip()
         if ballot_id is None:
             return None
         slot = self._conn.execute("SELECT slot FROM ballots WHERE id=?", (ballot_id,)).fetchone()[0]
-        return parse_canonical(formats.unpad_slot(slot))
+        record: dict[str, Any] = parse_canonical(formats.unpad_slot(slot))
+        return record
 
-    def close_ballot_box(self, actor: str, payload: dict | None = None) -> Entry:
+    def close_ballot_box(self, actor: str, payload: dict[str, Any] | None = None) -> Entry:
         """Append ``polls.closed`` carrying the ballot count and the ballots' Merkle root."""
         count, root = self.ballot_summary()
         return self.append(CLOSE_EVENT, actor, {**(payload or {}), "ballots": count, "ballot_root": root.hex()})
@@ -518,13 +530,15 @@ class Ledger:
 
     def latest_checkpoint(self) -> str:
         """The signed checkpoint note of the whole log, for screens and paper."""
-        return self._conn.execute("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()[0]
+        latest: str = self._conn.execute("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()[0]
+        return latest
 
     def checkpoint(self, size: int) -> str:
         row = self._conn.execute("SELECT note FROM checkpoints WHERE size=?", (size,)).fetchone()
         if row is None:
             raise IndexError(size)
-        return row[0]
+        text: str = row[0]
+        return text
 
     def leaf_hashes(self, size: int | None = None) -> list[bytes]:
         """Leaf hashes of the first ``size`` events (for inclusion and consistency proofs)."""
@@ -550,9 +564,9 @@ class Ledger:
             frontier.append(merkle.leaf_hash(record))
         return frontier.size, frontier.root()
 
-    def tally(self) -> Counter:
+    def tally(self) -> Counter[str]:
         """Count the cast ballots by selection, straight from the ballot store."""
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
         for _, record, _ in self._cast_records():
             counts[parse_canonical(record)["selection"]] += 1
         return counts

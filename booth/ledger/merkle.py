@@ -32,7 +32,7 @@ True
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 HASH_SIZE = 32
 
@@ -300,7 +300,7 @@ class Frontier:
             r = node_hash(h, r)
         return r
 
-    def copy(self) -> "Frontier":
+    def copy(self) -> Frontier:
         """An independent frontier in the same state."""
         other = Frontier()
         other._size = self._size
@@ -312,7 +312,7 @@ class Frontier:
         return self._size.to_bytes(8, "big") + b"".join(self._hashes)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Frontier":
+    def from_bytes(cls, data: bytes) -> Frontier:
         """Rebuild a frontier from :meth:`to_bytes`; ValueError if the bytes are not one."""
         if not isinstance(data, (bytes, bytearray)) or len(data) < 8:
             raise ValueError("frontier is shorter than its 8-byte size")

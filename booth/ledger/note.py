@@ -40,8 +40,8 @@ import binascii
 import functools
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -352,7 +352,7 @@ class Checkpoint:
         return "".join(line + "\n" for line in lines)
 
     @classmethod
-    def parse(cls, text: str) -> "Checkpoint":
+    def parse(cls, text: str) -> Checkpoint:
         """Parse checkpoint note text strictly; MalformedCheckpoint says what is wrong.
 
         Rejects: text not ending in a newline, fewer than three lines, an

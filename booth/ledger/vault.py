@@ -43,6 +43,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -50,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat, NoEncryption
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from booth.ledger.canonical import canonical
 
@@ -232,7 +233,7 @@ class VaultSecret:
     def __repr__(self) -> str:
         return f"VaultSecret(election_id={self.election_id!r}, private key hidden)"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError("a VaultSecret is never pickled or copied out of the process")
 
 
@@ -422,8 +423,8 @@ class PhotoVault:
     # -- creating and opening -------------------------------------------
 
     @classmethod
-    def create(cls, path: str | os.PathLike, election_id: str,
-               committee_public_key: X25519PublicKey) -> tuple["PhotoVault", VaultSecret]:
+    def create(cls, path: str | os.PathLike[str], election_id: str,
+               committee_public_key: X25519PublicKey) -> tuple[PhotoVault, VaultSecret]:
         """Make the vault of a new election; return it and its secret.
 
         The file appears complete or not at all (built beside it, then
@@ -475,7 +476,7 @@ class PhotoVault:
         return cls.open(path), VaultSecret(election_id, private)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "PhotoVault":
+    def open(cls, path: str | os.PathLike[str]) -> PhotoVault:
         """Open an existing vault (e.g. after a restart).  Needs no secret."""
         path = Path(path)
         if not path.is_file():
@@ -501,10 +502,10 @@ class PhotoVault:
         """Close the file.  Safe to call twice."""
         self._db.close()
 
-    def __enter__(self) -> "PhotoVault":
+    def __enter__(self) -> PhotoVault:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- companions --------------------------------------------------------
@@ -614,14 +615,16 @@ class PhotoVault:
         if not all(isinstance(value, bytes) for value in row):
             raise PhotoDamaged()
         try:
-            return _open_sealed(secret._private_key, *row, PHOTO_INFO,
+            ephemeral, nonce, ciphertext = row
+            return _open_sealed(secret._private_key, ephemeral, nonce, ciphertext, PHOTO_INFO,
                                 photo_associated_data(self.election_id, voter_ref))
         except InvalidTag:
             raise PhotoDamaged() from None
 
     def photo_count(self) -> int:
         """How many photos are stored (0 after purge)."""
-        return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+        return count
 
     def is_purged(self) -> bool:
         """Has this vault been purged?"""
@@ -640,7 +643,7 @@ class PhotoVault:
         clean-up and returns 0.
         """
         with self._change() as db:
-            count = db.execute("SELECT count(*) FROM photos").fetchone()[0]
+            count: int = db.execute("SELECT count(*) FROM photos").fetchone()[0]
             db.execute("DELETE FROM photos")
             db.execute("DELETE FROM companion_wraps")
             db.execute("DELETE FROM committee_seal")
@@ -699,14 +702,15 @@ class PhotoVault:
         if row is None or not all(isinstance(value, bytes) for value in row):
             raise VaultDamaged()
         try:
-            private_bytes = _open_sealed(committee_private_key, *row, SEAL_INFO,
+            ephemeral, nonce, ciphertext = row
+            private_bytes = _open_sealed(committee_private_key, ephemeral, nonce, ciphertext, SEAL_INFO,
                                          seal_associated_data(self.election_id, self._vault_public_bytes))
         except InvalidTag:
             raise VaultDamaged() from None
         return self._secret_from(private_bytes)
 
 
-def open_with_committee_key(path: str | os.PathLike,
+def open_with_committee_key(path: str | os.PathLike[str],
                             committee_private_key: X25519PrivateKey) -> tuple[PhotoVault, VaultSecret]:
     """Open a vault (a copy of it, on the committee's laptop) with the committee's private key.
 

@@ -38,9 +38,12 @@ import sqlite3
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -81,7 +84,7 @@ class Problem:
 class Report:
     source: str
     problems: list[Problem] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
     stop_at_first: bool = False
 
     @property
@@ -94,7 +97,7 @@ class Report:
         if self.stop_at_first:
             raise _Stop()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "valid": self.ok,
@@ -119,6 +122,8 @@ class DatabaseSource:
             self._conn = conn
             self.name = "ledger (open connection)"
             return
+        if path is None:
+            raise TypeError("DatabaseSource needs a path or an open connection")
         path = Path(path)
         db = path / "ledger.db" if path.is_dir() else path
         if not db.is_file():
@@ -148,7 +153,7 @@ class DatabaseSource:
         if missing:
             raise Unreadable(f"{db} is not a booth ledger (missing tables: {', '.join(sorted(missing))})")
 
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         return {k: v for k, v in self._conn.execute("SELECT key, value FROM meta")}
 
     def verifier_key(self) -> str:
@@ -211,7 +216,7 @@ class BundleSource:
                     raise Unreadable(f"{member}: last line is cut off")
                 yield line[:-1]
 
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         return {"format": formats.FORMAT_VERSION, "origin": self._header.get("origin"),
                 "verifier_key": self._header.get("verifier_key")}
 
@@ -256,7 +261,11 @@ def _split_signed_line(line: bytes) -> tuple[bytes, bytes]:
         return b"", rest
 
 
-def open_source(path: Path):
+#: What ``verify`` reads: a device's database or an export bundle.
+Source = DatabaseSource | BundleSource
+
+
+def open_source(path: Path) -> Source:
     """A state directory, a ledger.db file, or a bundle zip."""
     path = Path(path)
     if not path.exists():
@@ -276,7 +285,7 @@ def open_source(path: Path):
 
 
 # ------------------------------------------------------------------- checks
-def _verify_sig(public_key, sig: bytes, message: bytes) -> bool:
+def _verify_sig(public_key: Ed25519PublicKey, sig: bytes, message: bytes) -> bool:
     if len(sig) != formats.SIGNATURE_BYTES:
         return False
     try:
@@ -286,7 +295,7 @@ def _verify_sig(public_key, sig: bytes, message: bytes) -> bool:
         return False
 
 
-def _ballot_signatures(path: Path, out) -> None:
+def _ballot_signatures(path: Path, out: Connection) -> None:
     """Worker process: check every cast ballot's signature; send the IDs that fail.
 
     The ballots' signatures do not depend on the event chain, so they are
@@ -317,8 +326,9 @@ def _ballot_signatures(path: Path, out) -> None:
 class _BallotSignatureCheck:
     """The ballot signatures, checked in a forked worker when that is possible."""
 
-    def __init__(self, source) -> None:
-        self._proc = self._pipe = None
+    def __init__(self, source: Source | None) -> None:
+        self._proc: BaseProcess | None = None
+        self._pipe: Connection | None = None
         path = getattr(source, "path", None)
         if path is None:
             return
@@ -333,7 +343,7 @@ class _BallotSignatureCheck:
 
     def bad_ids(self) -> set[bytes] | None:
         """The IDs whose signature failed, or None if the worker could not tell."""
-        if self._proc is None:
+        if self._proc is None or self._pipe is None:
             return None
         try:
             result = self._pipe.recv()
@@ -347,11 +357,12 @@ class _BallotSignatureCheck:
             self._proc.join(timeout=5)
             if self._proc.is_alive():
                 self._proc.kill()
-            self._pipe.close()
+            if self._pipe is not None:
+                self._pipe.close()
             self._proc = None
 
 
-def verify(source, known_checkpoints: list[str] = (), expected_fingerprint: str | None = None,
+def verify(source: Source, known_checkpoints: Iterable[str] = (), expected_fingerprint: str | None = None,
            *, stop_at_first: bool = False) -> Report:
     """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input.
 
@@ -398,11 +409,11 @@ class _EventFacts:
     prev: str = formats.GENESIS_PREV
     casts: int = 0
     closed_at: int | None = None
-    closing_payload: dict | None = None
+    closing_payload: dict[str, Any] | None = None
     election_id: object = None
     slots_prepared: int = 0
     sealed: bool = False
-    types_seen: Counter = field(default_factory=Counter)
+    types_seen: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -410,13 +421,14 @@ class _BallotFacts:
     """What the ballot store holds, for reconciliation and the summary."""
 
     frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
-    tally: Counter = field(default_factory=Counter)
+    tally: Counter[str] = field(default_factory=Counter)
     stored: int = 0
     slots: int = 0
     last_id: bytes = b""
 
 
-def _verify(source, report: Report, known_texts: list[str], expected_fp: str | None, ballots) -> None:
+def _verify(source: Source, report: Report, known_texts: list[str], expected_fp: str | None,
+            ballots: _BallotSignatureCheck) -> None:
     report.summary["kind"] = source.kind
     key = _check_device_key(source, report, expected_fp)
     if key is None:
@@ -446,7 +458,7 @@ def _verify(source, report: Report, known_texts: list[str], expected_fp: str | N
 
 
 # --------------------------------------------------------- 1. the device key
-def _check_device_key(source, report: Report, expected_fp: str | None) -> _DeviceKey | None:
+def _check_device_key(source: Source, report: Report, expected_fp: str | None) -> _DeviceKey | None:
     """Step 1: the key parses, is named from its fingerprint, matches the metadata and the paper."""
     vkey = source.verifier_key()
     try:
@@ -542,7 +554,7 @@ class _CheckpointWalk:
 
 
 # ---------------------------------------------------------------- 2. events
-def _check_events(source, report: Report, key: _DeviceKey, checkpoints: _CheckpointWalk) -> _EventFacts | None:
+def _check_events(source: Source, report: Report, key: _DeviceKey, checkpoints: _CheckpointWalk) -> _EventFacts | None:
     """Step 2 (with step 3 beside it): every event in order, chained, signed, of a known type."""
     facts = _EventFacts()
     for index, row in enumerate(source.events()):
@@ -563,7 +575,8 @@ def _check_events(source, report: Report, key: _DeviceKey, checkpoints: _Checkpo
     return facts
 
 
-def _read_event(report: Report, where: str, index: int, row: tuple, prev: str, key: _DeviceKey) -> dict | None:
+def _read_event(report: Report, where: str, index: int, row: tuple[Any, ...], prev: str,
+                key: _DeviceKey) -> dict[str, Any] | None:
     """One stored event: its parsed entry, or None when it cannot be read (the walk stops)."""
     row_seq, row_type, entry, sig = row
     if not (isinstance(row_seq, int) and isinstance(entry, bytes) and isinstance(sig, bytes)
@@ -574,7 +587,7 @@ def _read_event(report: Report, where: str, index: int, row: tuple, prev: str, k
         report.add(where, f"missing: the next stored event is number {row_seq} (deleted or reordered)")
         return None
     try:
-        obj = parse_canonical(entry)
+        obj: dict[str, Any] = parse_canonical(entry)
     except NotCanonical as exc:
         report.add(where, f"entry is not canonical JSON ({exc})")
         return None
@@ -596,7 +609,8 @@ def _read_event(report: Report, where: str, index: int, row: tuple, prev: str, k
     return obj
 
 
-def _follow_event(report: Report, where: str, index: int, obj: dict, facts: _EventFacts, key: _DeviceKey) -> None:
+def _follow_event(report: Report, where: str, index: int, obj: dict[str, Any], facts: _EventFacts,
+                  key: _DeviceKey) -> None:
     """The day's order in the log: created first, casts counted, none after closing or packing."""
     etype = obj["type"]
     payload = obj["payload"]
@@ -628,7 +642,7 @@ def _follow_event(report: Report, where: str, index: int, obj: dict, facts: _Eve
 
 
 # --------------------------------------------------------------- 4. ballots
-def _check_ballots(source, report: Report, key: _DeviceKey, election_id: object,
+def _check_ballots(source: Source, report: Report, key: _DeviceKey, election_id: object,
                    bad_signatures: set[bytes] | None) -> _BallotFacts | None:
     """Step 4: every slot of the store; None when the report filled up on the way."""
     facts = _BallotFacts()
@@ -640,8 +654,8 @@ def _check_ballots(source, report: Report, key: _DeviceKey, election_id: object,
     return facts
 
 
-def _check_ballot(source, report: Report, key: _DeviceKey, election_id: object,
-                  bad_signatures: set[bytes] | None, row: tuple, facts: _BallotFacts) -> bool:
+def _check_ballot(source: Source, report: Report, key: _DeviceKey, election_id: object,
+                  bad_signatures: set[bytes] | None, row: tuple[Any, ...], facts: _BallotFacts) -> bool:
     """One slot: blank, or a signed canonical record of this election.  True when it counted.
 
     ``bad_signatures`` holds the IDs the worker process found badly signed;
@@ -692,7 +706,7 @@ def _check_ballot(source, report: Report, key: _DeviceKey, election_id: object,
 
 
 # -------------------------------------------------------- 5. reconciliation
-def _reconcile(source, report: Report, events: _EventFacts, ballots: _BallotFacts) -> None:
+def _reconcile(source: Source, report: Report, events: _EventFacts, ballots: _BallotFacts) -> None:
     """Step 5: the store, the cast events, the closing event and the prepared slots agree."""
     if ballots.stored != events.casts:
         report.add("reconciliation", f"{ballots.stored} ballots stored but {events.casts} ballot.cast events")

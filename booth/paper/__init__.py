@@ -6,7 +6,7 @@ images on its virtual tape, so what witnesses see on screen is what prints.
 * :mod:`booth.paper.layout`  — the toolkit: text, rules, tables, bars, QR codes
 * :mod:`booth.paper.slip`    — the paper slip (struk audit), one per ballot
 * :mod:`booth.paper.reports` — zero report, results report, custody slip, self-test page
-* :mod:`booth.paper.examples` — example data; ``python3 -m booth.paper.examples OUT_DIR``
+* :mod:`booth_dev.paper_examples` — example data; ``python3 -m booth_dev.paper_examples OUT_DIR``
 
 >>> from booth.paper import render_slip, SlipData
 >>> image = render_slip(SlipData(

@@ -32,11 +32,11 @@ Why it looks the way it does (58 mm paper at 203 dpi = 8 dots per mm):
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from os import PathLike
-from typing import Iterator, Sequence
 
 import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -119,7 +119,7 @@ class Style:
         return ascent + descent + self.gap
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(fonts.font_path(name)), size)
 
@@ -148,7 +148,10 @@ def wrap(text: str, style: Style = BODY, width: int = CONTENT_WIDTH) -> list[str
     ['KI AGENG', 'MUHAMMAD', 'SYAIFULLAH']
     """
     font = style.load()
-    fits = lambda s: ink_width(font, s) <= width  # noqa: E731
+
+    def fits(s: str) -> bool:
+        return ink_width(font, s) <= width
+
     out: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -274,7 +277,7 @@ def fit_qr(payload: str | bytes, *, max_width: int = WIDTH, min_module: int = 3,
     >>> fit.error, fit.module
     ('H', 6)
     """
-    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    data: str | bytes = payload.encode("utf-8") if isinstance(payload, str) else payload
     # Upper-case base32/hex payloads are pure QR alphanumerics: a third smaller.
     if isinstance(payload, str) and _is_alphanumeric(payload):
         data = payload
@@ -283,10 +286,10 @@ def fit_qr(payload: str | bytes, *, max_width: int = WIDTH, min_module: int = 3,
             code = segno.make(data, error=error, boost_error=False, micro=False)
         except segno.DataOverflowError:
             continue
-        modules = code.symbol_size(scale=1, border=border)[0]
+        modules = int(code.symbol_size(scale=1, border=border)[0])
         module = min(max_module, max_width // modules)
         if module >= min_module:
-            return code, QrFit(code.version, error, module, border, modules * module)
+            return code, QrFit(int(code.version), error, module, border, modules * module)
     raise QrTooLong(
         f"QR payload of {len(data)} bytes does not fit {max_width} dots with modules of "
         f"{min_module} dots or more")
@@ -299,18 +302,19 @@ def _is_alphanumeric(text: str) -> bool:
     return bool(text) and all(c in _ALPHANUMERIC for c in text)
 
 
-def qr_image(payload: str | bytes, **fit_options) -> tuple[Image.Image, QrFit]:
+def qr_image(payload: str | bytes, **fit_options: int) -> tuple[Image.Image, QrFit]:
     """A mode-"1" image of the QR code for ``payload``, quiet zone included (see :func:`fit_qr`)."""
     code, fit = fit_qr(payload, **fit_options)
     matrix = code.matrix
     n = len(matrix)
     small = Image.new("1", (n + 2 * fit.border, n + 2 * fit.border), 1)
     pixels = small.load()
+    assert pixels is not None  # an image made in memory is always loaded
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
                 pixels[x + fit.border, y + fit.border] = 0
-    return small.resize((fit.size, fit.size), Image.NEAREST), fit
+    return small.resize((fit.size, fit.size), Image.Resampling.NEAREST), fit
 
 
 # --- grey ---------------------------------------------------------------------
@@ -326,6 +330,7 @@ def dithered(width: int, height: int, darkness: float, cell: int = 1) -> Image.I
     """
     image = Image.new("1", (width, height), 1)
     pixels = image.load()
+    assert pixels is not None  # an image made in memory is always loaded
     level = darkness * 16
     for y in range(height):
         for x in range(width):
@@ -467,7 +472,7 @@ class Page:
         widths = _column_widths(columns, self.content_width - 2 * inset)
         gutter = 8
         laid = []  # per cell: [(lines, style), ...], inner width
-        for index, (column, width, cell) in enumerate(zip(columns, widths, cells)):
+        for index, (column, width, cell) in enumerate(zip(columns, widths, cells, strict=False)):
             inner = width - (gutter if index < len(columns) - 1 else 0)
             inner -= indent if index == 0 else 0
             main, english = (cell, "") if isinstance(cell, str) else cell
@@ -482,7 +487,7 @@ class Page:
         if invert:
             draw.rectangle((MARGIN, 0, self.width - MARGIN - 1, height - 1), fill=0)
         x = MARGIN + inset
-        for index, (column, width, (parts, inner)) in enumerate(zip(columns, widths, laid)):
+        for index, (column, width, (parts, inner)) in enumerate(zip(columns, widths, laid, strict=False)):
             left = x + (indent if index == 0 else 0)
             y = pad
             for lines, style in parts:
@@ -557,7 +562,7 @@ class Page:
         while ink[2] - ink[0] > max_width - 2 * (frame + pad) and size > 20:
             size -= 4  # too wide (many digits): shrink, accepting a shorter number
             ink = _font(font, size).getbbox(text, anchor="ls")
-        width, height = ink[2] - ink[0], ink[3] - ink[1]
+        width, height = int(ink[2] - ink[0]), int(ink[3] - ink[1])
         box_w, box_h = width + 2 * (frame + pad), height + 2 * (frame + pad)
         block = self._canvas(box_h)
         draw = ImageDraw.Draw(block)
@@ -670,8 +675,8 @@ def _extent(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int]:
     if not text:
         return 0, 0
     left, _, right, _ = font.getbbox(text, anchor="ls")
-    start = min(0, left)
-    end = max(int(font.getlength(text) + 0.999), right) + 1
+    start = int(min(0, left))
+    end = int(max(int(font.getlength(text) + 0.999), right)) + 1
     return -start, end - start
 
 
@@ -680,6 +685,6 @@ def ink_width(font: ImageFont.FreeTypeFont, text: str) -> int:
     return _extent(font, text)[1]
 
 
-def to_png(image: Image.Image, path: str | PathLike) -> None:
+def to_png(image: Image.Image, path: str | PathLike[str]) -> None:
     """Save a printed item as a PNG at the printer's 203 dpi (so 1:1 prints keep their size)."""
     image.save(path, format="PNG", dpi=(203, 203))

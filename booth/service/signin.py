@@ -81,7 +81,9 @@ class SignIn(Device):
             raise refuse("not_signed_in")
         session = self._sessions.pop(token, None)
         if session is not None:
-            self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "signed out"})
+            self._append(
+                "companion.logout", session.companion, {"companion": session.companion, "reason": "signed out"}
+            )
 
     def whoami(self, token: str) -> dict:
         s = self._session(token)

@@ -26,5 +26,5 @@ Where things are:
 
 The UI talks to the core only through the client API (``BoothService`` in
 process, ``BoothClient`` over the socket) and to the devices through
-:class:`booth.station.Station`; it never opens the ledger.
+:class:`booth.kiosk.station.Station`; it never opens the ledger.
 """

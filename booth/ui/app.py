@@ -27,6 +27,7 @@ cursor, no screen saver), a simulator window embeds :attr:`surface` and calls
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import queue
 import time
@@ -41,6 +42,8 @@ from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
 from booth.ui.theme import Theme
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -71,19 +74,9 @@ class KioskSettings:
     windowed: bool = False  # developer window: closable, arrow keys act as the buttons
 
 
-@dataclass
-class VoterPrefs:
-    """What one voter switched on; back to defaults for the next voter."""
-
-    large_text: bool = False
-    high_contrast: bool = False
-    language: str = i18n.DEFAULT_LANGUAGE
-    voice: bool = False
-
-
 class _UiClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def monotonic_ns(self) -> int:
         return time.monotonic_ns()
@@ -107,7 +100,7 @@ class KioskApp:
     def __init__(self, api, station, devices, size: tuple[int, int] = (720, 1280), *, clock=None,
                  settings: KioskSettings | None = None, voice=None, surface: pygame.Surface | None = None) -> None:
         from booth.ui.voice import Voice
-        from booth.ui.voter_screens import VoterFlow
+        from booth.ui.voter_screens import VoterFlow, VoterPrefs
 
         if not pygame.get_init():
             pygame.init()
@@ -134,7 +127,7 @@ class KioskApp:
         self.last_activity = self.now()
         self.last_self_test: dict | None = None
         self.camera_ok: bool | None = None  # from the companion home's last camera check
-        self.photos: dict[int, pygame.Surface] = {}  # candidate photos, decoded once
+        self.photos: dict[int, pygame.Surface | None] = {}  # candidate photos, decoded once
         self._themes: dict = {}
         self._inbox: deque = deque()
         self._presses: queue.SimpleQueue = queue.SimpleQueue()
@@ -148,7 +141,8 @@ class KioskApp:
         try:
             devices.power.on_change(self._power.put)
             self.power_state = devices.power.state().value
-        except Exception:  # noqa: BLE001 - a missing UPS HAT is not a reason to stop voting
+        except Exception as exc:  # noqa: BLE001 - a missing UPS HAT is not a reason to stop voting
+            log.warning("no power monitor, the booth runs without one: %s (%s)", exc, type(exc).__name__)
             self.power_state = None
         self.voter = VoterFlow(self)
 
@@ -263,6 +257,7 @@ class KioskApp:
         self.frame = Frame(self.frame.number + 1, screen.name, painter.items)
 
     def _dispatch(self, event) -> None:
+        item: Touch | Press | None
         if isinstance(event, (Touch, Press)):
             item = event
         elif event.type == pygame.QUIT:
@@ -344,7 +339,7 @@ class KioskApp:
 
         if number not in self.photos:
             ok, blob = self.call(self.api.candidate_photo, number, on_error=lambda exc: True)
-            surf = None
+            surf: pygame.Surface | None = None
             if ok:
                 try:
                     surf = pygame.image.load(io.BytesIO(blob), "photo.jpg")
@@ -409,6 +404,12 @@ class KioskApp:
             self.companion_stack.pop().on_hide()
             self.companion_stack[-1].on_show()
         self.note_activity()
+
+    def go_home(self) -> None:
+        """Back to the companion's home screen (the screens below it are closed)."""
+        from booth.ui.companion_home import CompanionHome
+
+        self.pop_to(CompanionHome)
 
     def pop_to(self, cls) -> None:
         """Pop screens until one of type ``cls`` is on top (the home screen, usually)."""

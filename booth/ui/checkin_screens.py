@@ -25,7 +25,12 @@ from booth.errors import AlreadyVoted
 from booth.hardware.printer import CoverOpen, PaperJam, PaperOut, PrinterError, PrinterOffline
 from booth.ui import layout as L
 from booth.ui.common_screens import (
-    ChoiceScreen, CompanionScreen, TextEntryScreen, WorkingScreen, paint_problem, show_message,
+    ChoiceScreen,
+    CompanionScreen,
+    TextEntryScreen,
+    WorkingScreen,
+    paint_problem,
+    show_message,
 )
 from booth.ui.i18n import N_, _, data, error_words
 from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
@@ -122,21 +127,21 @@ class VoterScreen(CompanionScreen):
 
     def __init__(self, app, voter: dict) -> None:
         super().__init__(app)
-        self.voter = voter
+        self.person = voter  # (Screen.voter says whether a screen is the voter's own)
 
     def build_body(self, area):
         body, (no, yes) = self.footer(area, 2)
         self.add(Button(_("Not this person"), self.back, no, bold=False))
-        if self.voter["status"] == "voted":
-            self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.voter), yes,
+        if self.person["status"] == "voted":
+            self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.person), yes,
                             kind="danger"))
         else:
-            self.add(Button(_("This is the person — release the ballot"), lambda: release_for(self.app, self.voter),
+            self.add(Button(_("This is the person — release the ballot"), lambda: release_for(self.app, self.person),
                             yes, kind="primary"))
         self.add(Panel(self.lines, body, title=_("Compare with the ID card (KTP)")))
 
     def lines(self):
-        v = self.voter
+        v = self.person
         words, color = STATUS_WORDS.get(v["status"], (N_("Not voted"), "ok"))
         sex = _("Male") if v["sex"] == "L" else _("Female")
         return [
@@ -158,8 +163,8 @@ class RefusalScreen(CompanionScreen):
 
     def __init__(self, app, voter: dict, *, has_photo: bool) -> None:
         super().__init__(app)
-        self.voter = voter
-        self.photo = None
+        self.person = voter  # (Screen.voter says whether a screen is the voter's own)
+        self.photo: pygame.Surface | None = None
         self.photo_problem = None
         if has_photo:
             def no_photo(exc):
@@ -187,12 +192,10 @@ class RefusalScreen(CompanionScreen):
         p.text(_("This voter has already voted"), top, int(t.title * 1.2), bold=True, color=p.colors.bad,
                align="left")
         p.text(_("{name}: compare the person with the photo taken when they voted. Do not release a ballot."
-                 ).format(name=self.voter["name"]), bottom, t.body, align="left", valign="top")
+                 ).format(name=self.person["name"]), bottom, t.body, align="left", valign="top")
 
     def done(self):
-        from booth.ui.companion_home import CompanionHome
-
-        self.app.pop_to(CompanionHome)
+        self.app.go_home()
 
 
 DPTB_REASONS = [
@@ -231,7 +234,8 @@ class DptbFormScreen(CompanionScreen):
             value = self.values[key]
             shown = (_("Male") if value == "L" else _("Female") if value == "P" else data(value)) if value \
                 else _("Touch to fill in")
-            rows.append(ListRow(_(label), shown, (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
+            rows.append(ListRow(_(label), shown,
+                                (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
                                 badge=None if value or key in ("address", "rt", "rw") else _("Needed"),
                                 badge_color="warn"))
         self.add(ListView(rows, body, row_height=max(t.target, int(t.body * 2.5)), columns=1 if t.portrait else 2))
@@ -333,9 +337,7 @@ def cancel_release_screen(app) -> ChoiceScreen:
         release = _booth_release(app)
         ok, _r = app.call(app.api.cancel_release, app.token, release, str(reason))
         if ok:
-            from booth.ui.companion_home import CompanionHome
-
-            app.pop_to(CompanionHome)
+            app.go_home()
             show_message(app, _("Cancel the ballot in the booth"),
                          _("The ballot was cancelled. The voter may be checked in again."))
 

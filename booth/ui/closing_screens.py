@@ -18,16 +18,20 @@ from pathlib import Path
 
 from booth.ui import layout as L
 from booth.ui.common_screens import (
-    ChoiceScreen, CompanionScreen, ErrorScreen, QuestionScreen, WorkingScreen, local_time, show_message,
+    ChoiceScreen,
+    CompanionScreen,
+    ErrorScreen,
+    QuestionScreen,
+    WorkingScreen,
+    local_time,
+    show_message,
 )
 from booth.ui.i18n import N_, _, data
 from booth.ui.widgets import BarChart, Button, Label, ListRow, ListView, Panel, ProgressBar
 
 
 def _home(app):
-    from booth.ui.companion_home import CompanionHome
-
-    app.pop_to(CompanionHome)
+    app.go_home()
 
 
 # ----------------------------------------------------------------- pause

@@ -37,6 +37,19 @@ NEXT_STEP = {
 }
 
 
+#: A companion's role in the words of the screens (the package names them ketua, teknisi, anggota).
+ROLE_WORDS = {
+    "ketua": N_("Coordinator (Ketua KPPS)"),
+    "teknisi": N_("Technical companion"),
+    "anggota": N_("Polling officer (KPPS)"),
+}
+
+
+def role_words(role: str):
+    """The role's words on screen; a role the table does not know is shown as the package has it."""
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else data(role)
+
+
 def local_time(app) -> dt.datetime:
     """The wall clock in the election's time zone (WIB in Lampung), else UTC."""
     now = app.wall_time()
@@ -58,7 +71,7 @@ def local_hhmm(app, utc_text: str | None) -> str:
     except ValueError:
         return ""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     election = app.voter.election
     if election and election.get("opens_at"):
         when = when.astimezone(dt.datetime.fromisoformat(election["opens_at"]).tzinfo)

@@ -32,7 +32,7 @@ POWER_WORDS = {
 
 def device_lines(app) -> list[tuple]:
     """(name, value, colour) lines for the printer, camera, power and clock."""
-    lines = []
+    lines: list[tuple] = []
     try:
         st = app.devices.printer.status()
         # A printer with a fault reports itself offline too: name the fault first.
@@ -176,7 +176,7 @@ class CompanionHome(CompanionScreen):
                 break
         row_h = min(int(t.target * 1.25), row_h)
         cells = L.grid(L.split_top(acts, n_rows * row_h + (n_rows - 1) * t.gap)[0], len(buttons), cols, t.gap)
-        for b, cell in zip(buttons, cells):
+        for b, cell in zip(buttons, cells, strict=True):
             b.rect = cell
             self.add(b)
         even_text(buttons, t)

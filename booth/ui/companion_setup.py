@@ -23,10 +23,16 @@ import pygame
 from booth.hardware.controls import Nav
 from booth.ui import layout as L
 from booth.ui.common_screens import (
-    CompanionScreen, ErrorScreen, TextEntryScreen, WorkingScreen, local_hhmm, local_time, show_message,
+    CompanionScreen,
+    ErrorScreen,
+    TextEntryScreen,
+    WorkingScreen,
+    local_hhmm,
+    local_time,
+    role_words,
+    show_message,
 )
 from booth.ui.i18n import N_, _, core_words, data
-from booth.ui.signin import role_words
 from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
 
 CUSTODY_WORDS = {
@@ -107,7 +113,7 @@ class CustodyScreen(CompanionScreen):
                         kind="primary", enabled=bool(ready)))
 
     def trail_lines(self) -> list[tuple]:
-        out = []
+        out: list[tuple] = []
         for step in self.trail[-6:]:
             when = local_hhmm(self.app, step.get("time"))
             out.append((core_words(step["words"]), data(f"{when} {step.get('actor', '')}".strip()), "ok"))
@@ -260,7 +266,7 @@ class PackageCheckScreen(CompanionScreen):
             return
         head, rest = L.split_top(self.cands_box, int(t.body * 1.8))
         p.text(_("Candidates"), head, t.body, bold=True, align="left")
-        for c, row in zip(cands, L.rows(rest, max(len(cands), 3), t.gap)):
+        for c, row in zip(cands, L.rows(rest, max(len(cands), 3), t.gap), strict=False):
             p.box(row, p.colors.card_bg, border=p.colors.border)
             inner = L.inset(row, t.gap // 2)
             photo_box, rest_box = L.split_left(inner, int(inner.height * 0.75), t.gap)
@@ -372,7 +378,7 @@ class ButtonTestScreen(CompanionScreen):
         self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
 
     def paint_body(self, p):
-        for (nav, words), box in zip(BUTTON_WORDS, self.boxes):
+        for (nav, words), box in zip(BUTTON_WORDS, self.boxes, strict=True):
             on = nav in self.pressed
             p.box(box, p.colors.primary_bg if on else p.colors.card_bg, border=p.colors.border)
             fg = p.colors.primary_fg if on else p.colors.fg
@@ -431,7 +437,7 @@ class ZeroReportScreen(CompanionScreen):
         n = max(3, len(cands))
         row_h = min((table.height - t.gap * (n - 1)) // n, int(t.target * 1.3))
         table = L.split_top(table, n * row_h + (n - 1) * t.gap)[0]
-        for c, row in zip(cands, L.rows(table, n, t.gap)):
+        for c, row in zip(cands, L.rows(table, n, t.gap), strict=False):
             p.box(row, p.colors.card_bg, border=p.colors.border)
             num, rest = L.split_left(L.inset(row, t.gap // 2), row.height, t.gap)
             name, votes = L.split_right(rest, min(row.height * 2, rest.width // 4), t.gap)
@@ -463,9 +469,7 @@ class ZeroReportScreen(CompanionScreen):
     def open_polls(self):
         ok, _r = self.app.call(self.app.api.open_polls, self.app.token)
         if ok:
-            from booth.ui.companion_home import CompanionHome
-
-            self.app.pop_to(CompanionHome)
+            self.app.go_home()
             show_message(self.app, _("Open the polls"), _("Voting is open. Check in the first voter."))
 
 

@@ -57,6 +57,10 @@ def forget_rendered() -> None:
     _scaled_cache.clear()
 
 
+# pygame.quit() kills the fonts the renderings were made with (booth.ui.theme forgets those)
+pygame.register_quit(forget_rendered)
+
+
 def render_line(line: str, px: int, bold: bool, color) -> pygame.Surface:
     """One line of text (cached: most frames redraw the same words)."""
     key = (line, px, bold, tuple(color))

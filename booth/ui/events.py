@@ -57,7 +57,7 @@ def from_pygame(event, size: tuple[int, int]) -> Touch | None:
             return None
         if event.type == pygame.MOUSEMOTION and not getattr(event, "buttons", (1,))[0]:
             return None  # hovering is not touching
-        return Touch(_MOUSE[event.type], tuple(int(v) for v in event.pos))
+        return Touch(_MOUSE[event.type], (int(event.pos[0]), int(event.pos[1])))
     return None
 
 

@@ -45,7 +45,7 @@ class Msg(str):
 
     msgid: str = ""
 
-    def format(self, *args, **kwargs) -> "Msg":  # noqa: A003 - str API
+    def format(self, *args, **kwargs) -> Msg:  # noqa: A003 - str API
         out = Msg(str.format(self, *args, **kwargs))
         out.msgid = self.msgid
         return out
@@ -63,7 +63,8 @@ class CoreWords(str):
 def parse_po(text: str) -> dict[str, str]:
     """The ``msgid -> msgstr`` pairs of a .po file (header included under ``""``; fuzzy skipped)."""
     entries: dict[str, str] = {}
-    msgid = msgstr = None
+    msgid: str | None = None
+    msgstr: str | None = None
     section = None
     fuzzy = next_fuzzy = False
 
@@ -83,9 +84,9 @@ def parse_po(text: str) -> dict[str, str]:
             fuzzy, next_fuzzy = next_fuzzy, False
         elif line.startswith("msgstr "):
             msgstr, section = _po_string(line[7:], lineno), "str"
-        elif line.startswith('"') and section == "id":
+        elif line.startswith('"') and section == "id" and msgid is not None:
             msgid += _po_string(line, lineno)
-        elif line.startswith('"') and section == "str":
+        elif line.startswith('"') and section == "str" and msgstr is not None:
             msgstr += _po_string(line, lineno)
         else:
             raise ValueError(f"line {lineno}: cannot read {line[:40]!r}")
@@ -153,10 +154,7 @@ def translations(lang: str) -> gettext.NullTranslations:
     from before an edit can never win); the .mo is read only where no .po was installed."""
     if lang not in _translations:
         po = po_path(lang)
-        if po.is_file():
-            blob = compile_po(po.read_text(encoding="utf-8"))
-        else:
-            blob = po.with_suffix(".mo").read_bytes()
+        blob = compile_po(po.read_text(encoding="utf-8")) if po.is_file() else po.with_suffix(".mo").read_bytes()
         _translations[lang] = gettext.GNUTranslations(io.BytesIO(blob))
     return _translations[lang]
 

@@ -32,13 +32,17 @@ rests on (``voter_screen``, and ``status``) waits at most
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
+from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, watchdog_interval
+
+log = logging.getLogger(__name__)
 
 #: Seconds the kiosk waits for an answer to a poll (``voter_screen``, ``status``) before it shows
 #: "Mohon tunggu" and asks again: the ledger service may be restarting behind its socket.
@@ -62,6 +66,34 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+class NoDisplay(RuntimeError):
+    """SDL found no screen to show the kiosk on."""
+
+
+def check_display(environ=None) -> None:
+    """Refuse to run a kiosk nobody can see.
+
+    With no X11/Wayland session and no console display, SDL quietly falls back to
+    an invisible "offscreen" display and the kiosk would run on, showing nothing.
+    A driver asked for by name (``SDL_VIDEODRIVER=dummy``: tests, the boot test) is fine.
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    import pygame
+
+    pygame.display.init()
+    driver = pygame.display.get_driver()
+    asked = [d.strip() for d in environ.get("SDL_VIDEODRIVER", "").split(",") if d.strip()]
+    if driver in ("offscreen", "dummy") and driver not in asked:
+        pygame.display.quit()
+        raise NoDisplay(
+            "tidak ada layar / no display: SDL found no screen (no DISPLAY or WAYLAND_DISPLAY, no console "
+            f"display) and would draw into an invisible {driver!r} one. Run it on the booth's screen or in a "
+            "desktop session (SDL_VIDEODRIVER=dummy runs it without a screen, for tests)"
+        )
+
+
 def _open_api(args):
     if args.socket:
         return _kiosk_client(args.socket)
@@ -70,20 +102,36 @@ def _open_api(args):
     state = Path(args.state)
     if (state / "device.key").exists() or (state / "ledger.db").exists():
         return BoothService.open(state)
+    if not state.is_dir():
+        raise FileNotFoundError(
+            f"{state} tidak ada / does not exist: create the device first with `booth device init {state}` "
+            "(or give an existing, empty directory)"
+        )
+    if any(state.iterdir()):
+        # never put a new device key beside the remains of another device's ledger
+        raise FileExistsError(f"{state} is not empty but holds no device: refusing to provision a device over it")
+    log.info("menyiapkan perangkat baru / provisioning a new device in %s", state)
     return BoothService.provision(state)
 
 
 def _cmd_kiosk(args) -> int:
     import os
 
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the banner is noise on a kiosk's journal
+    setup_logging()
     from booth.hardware.config import HardwareConfigError, load_config
     from booth.hardware.devices import open_devices
-    from booth.station import Station
+    from booth.kiosk.station import Station
     from booth.ui.app import KioskApp, KioskSettings
 
     try:
         config = load_config(args.hardware)
     except (HardwareConfigError, FileNotFoundError) as exc:
+        print(f"booth kiosk: {exc}", file=sys.stderr)
+        return 2
+    try:
+        check_display()
+    except NoDisplay as exc:
         print(f"booth kiosk: {exc}", file=sys.stderr)
         return 2
     try:

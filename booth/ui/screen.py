@@ -41,7 +41,7 @@ class Screen:
     def __init__(self, app) -> None:
         self.app = app
         self.widgets: list[Widget] = []
-        self.size: tuple[int, int] | None = None
+        self.size: tuple[int, int] = (0, 0)  # set by layout()
         self._built_for = None
         self._down: Widget | None = None
         self._down_on = False  # the finger is still over the target it went down on
@@ -60,7 +60,7 @@ class Screen:
 
     def layout(self, size: tuple[int, int]) -> None:
         """(Re)build the widgets for ``size`` with the current theme and language."""
-        self.size = tuple(size)
+        self.size = (int(size[0]), int(size[1]))
         self.widgets = []
         self._down = None
         self.build(pygame.Rect(0, 0, *self.size))

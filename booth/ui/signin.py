@@ -18,21 +18,12 @@ import pygame
 
 from booth.errors import LockedOut, WrongPin
 from booth.ui import layout as L
-from booth.ui.common_screens import CompanionScreen, show_message
+from booth.ui.common_screens import CompanionScreen, role_words, show_message
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data, error_words
 from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField
 
-ROLE_WORDS = {
-    "ketua": N_("Coordinator (Ketua KPPS)"),
-    "teknisi": N_("Technical companion"),
-    "anggota": N_("Polling officer (KPPS)"),
-}
 MIN_PIN = 6
 MAX_PIN = 12
-
-
-def role_words(role: str):
-    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else data(role)
 
 
 class SignInScreen(CompanionScreen):
@@ -87,7 +78,7 @@ class SignInScreen(CompanionScreen):
             extra.append(Button(_("Load another package"), lambda: self.app.push(PackageLoadScreen(self.app))))
         if extra:
             body, strip = L.split_bottom(body, t.target, t.gap * 2)
-            for b, cell in zip(extra, L.columns(strip, len(extra), t.gap * 2)):
+            for b, cell in zip(extra, L.columns(strip, len(extra), t.gap * 2), strict=True):
                 b.rect = cell
                 self.add(b)
         prompt, rest = L.split_top(body, int(t.body * 1.8))
@@ -111,7 +102,7 @@ class SignInScreen(CompanionScreen):
             self.app.push(MakePinScreen(self.app, companion))
 
 
-def pin_layout(screen: CompanionScreen, area: pygame.Rect, go_label, go_enabled) -> pygame.Rect:
+def pin_layout(screen: PinScreen | MakePinScreen, area: pygame.Rect, go_label, go_enabled) -> pygame.Rect:
     """The keypad beside (landscape) or under (portrait) the words; returns the words' box."""
     t = screen.theme
     if t.portrait:
@@ -136,7 +127,7 @@ class PinScreen(CompanionScreen):
         super().__init__(app)
         self.companion = companion
         self.pin = ""
-        self.message = None
+        self.message: str | None = None
         self.wait_until: float | None = None
         self.locked = bool(companion.get("locked"))
 
@@ -212,7 +203,7 @@ class MakePinScreen(CompanionScreen):
         self.companion = companion
         self.pin = ""
         self.first: str | None = None
-        self.message = None
+        self.message: str | None = None
 
     def state_key(self):
         return self.first is None

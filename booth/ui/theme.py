@@ -86,7 +86,7 @@ HIGH_CONTRAST = Colors(
 
 def guess_dpi(size: tuple[int, int]) -> float:
     """Pixels per inch of a panel of ``size`` (a 7" panel unless it is a known 10.1" one)."""
-    inches = PANEL_INCHES.get(tuple(size))
+    inches = PANEL_INCHES.get((int(size[0]), int(size[1])))
     if inches is None:
         inches = 10.1 if max(size) >= 1280 and min(size) >= 800 else 7.0
     return math.hypot(*size) / inches
@@ -125,7 +125,7 @@ class Theme:
     def px_to_mm(self, px: float) -> float:
         return px * 25.4 / self.dpi
 
-    def variant(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> "Theme":
+    def variant(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> Theme:
         """The same screen with large text and/or high contrast switched."""
         return Theme(self.size, dpi=self.dpi,
                      large_text=self.large_text if large_text is None else large_text,
@@ -136,11 +136,11 @@ _fonts: dict[tuple[bool, int], pygame.font.Font] = {}
 
 
 def _forget_fonts() -> None:
-    """pygame.quit() kills every Font made before; make new ones after the next init."""
-    from booth.ui.drawing import forget_rendered
+    """pygame.quit() kills every Font made before; make new ones after the next init.
 
+    (``booth.ui.drawing`` forgets its renderings of them with its own quit hook.)
+    """
     _fonts.clear()
-    forget_rendered()
 
 
 pygame.register_quit(_forget_fonts)

@@ -30,8 +30,12 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booth.ui.i18n import LANGUAGES, N_, gettext_in
+
+if TYPE_CHECKING:
+    import pygame
 
 ESPEAK_VOICES = {"id": "id", "en": "en"}
 
@@ -128,8 +132,8 @@ class Voice:
     def __init__(self, clip_dir: str | Path | None) -> None:
         self.clip_dir = Path(clip_dir) if clip_dir else None
         self.history: list[Spoken] = []
-        self._sounds: dict[Path, object] = {}
-        self._channel = None
+        self._sounds: dict[Path, pygame.mixer.Sound] = {}
+        self._channel: pygame.mixer.Channel | None = None
         self._mixer = False
         if self.clip_dir is not None:
             try:
@@ -156,7 +160,7 @@ class Voice:
         """Play clip ``key`` in ``lang`` now (cutting off the one playing unless ``interrupt`` is False)."""
         path = self.clip(key, lang)
         played = False
-        if path is not None and self._mixer:
+        if path is not None and self._mixer and self._channel is not None:
             import pygame
 
             sound = self._sounds.get(path)
@@ -186,6 +190,8 @@ class Voice:
         return thread
 
     def _stale(self, candidates) -> bool:
+        if self.clip_dir is None:
+            return False  # silent: no clips to make
         for lang in LANGUAGES:
             try:
                 manifest = json.loads((self.clip_dir / lang / "manifest.json").read_text(encoding="utf-8"))

@@ -21,16 +21,28 @@ are reset when the next voter's ballot is released.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pygame
 
 from booth.errors import BoothError, NotAllowed, TooSoon
 from booth.hardware.camera import CameraError
 from booth.hardware.controls import Nav
 from booth.ui import layout as L
-from booth.ui.app import VoterPrefs
-from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
+from booth.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
 from booth.ui.screen import Screen
 from booth.ui.widgets import Button, CandidateCard, Picture, ProgressBar, Toggle
+
+
+@dataclass
+class VoterPrefs:
+    """What one voter switched on; back to defaults for the next voter."""
+
+    large_text: bool = False
+    high_contrast: bool = False
+    language: str = DEFAULT_LANGUAGE
+    voice: bool = False
 
 
 class VoterFlow:
@@ -51,7 +63,7 @@ class VoterFlow:
         self.allow_blank = False
         self.election: dict | None = None
         self._last_poll = float("-inf")
-        self._key = None
+        self._key: tuple[Any, ...] | None = None
         self._reset_pending = False
         self.screen: Screen = NotOpenScreen(app)
 
@@ -96,7 +108,7 @@ class VoterFlow:
 
     def desired(self, now: float) -> tuple:
         s = self.core.get("screen")
-        release = self.core.get("release")
+        release: Any = self.core.get("release")  # the core's JSON
         if self.casting is not None:
             return ("printing", self.casting["release"])
         if s == "ballot":
@@ -318,7 +330,7 @@ class AccessBar:
         ]
 
     def place(self, rect: pygame.Rect, gap: int) -> None:
-        for t, cell in zip(self.toggles, L.columns(rect, len(self.toggles), gap)):
+        for t, cell in zip(self.toggles, L.columns(rect, len(self.toggles), gap), strict=True):
             t.rect = cell
             self.screen.add(t)
 
@@ -326,7 +338,7 @@ class AccessBar:
 def ballot_grid(area: pygame.Rect, n: int, gap: int, name_px: int) -> tuple[int, list[pygame.Rect]]:
     """Columns and card boxes for ``n`` candidates: the arrangement with the biggest photos whose
     names still read at ``name_px`` (a name box narrower than ten letters counts against it)."""
-    best = None
+    best: tuple[float, int, list[pygame.Rect]] | None = None
     for cols in range(1, n + 1):
         cells = L.grid(area, n, cols, gap)
         w, h = cells[0].width, cells[0].height
@@ -340,6 +352,7 @@ def ballot_grid(area: pygame.Rect, n: int, gap: int, name_px: int) -> tuple[int,
         score = photo * min(1.0, name_w / (name_px * 7))
         if best is None or score > best[0]:
             best = (score, cols, cells)
+    assert best is not None  # n >= 1 gives at least one arrangement
     return best[1], best[2]
 
 
@@ -367,7 +380,7 @@ class BallotScreen(VoterScreen):
             options.append(("blank", "", ""))
         _, cells = ballot_grid(cards_box, max(1, len(options)), t.gap * 2, t.body)
         self.cards = []
-        for (sel, number, name), cell in zip(options, cells):
+        for (sel, number, name), cell in zip(options, cells, strict=False):
             card = CandidateCard(number, name, self.app.candidate_photo(number) if number != "" else None,
                                  (lambda sel=sel: self.flow.choose(sel)), cell,
                                  blank_words=_("Blank vote") if sel == "blank" else None)

@@ -14,7 +14,8 @@ in both directions where the layout allows; ``tests/test_ui_*.py`` check it.
 
 from __future__ import annotations
 
-from typing import Callable
+import functools
+from collections.abc import Callable
 
 import pygame
 
@@ -39,7 +40,7 @@ class Widget:
     def label(self) -> str:
         return ""
 
-    def children(self) -> list["Widget"]:
+    def children(self) -> list[Widget]:
         return []
 
     def draw(self, p: Painter, *, pressed: bool = False, focused: bool = False) -> None:
@@ -309,14 +310,14 @@ class Keypad(Widget):
             elif k == "go":
                 b = Button(go_label, lambda: self.on_key("go"), kind="primary")
             else:
-                b = Button(data(k), (lambda k=k: self.on_key(k)))
+                b = Button(data(k), functools.partial(self.on_key, k))
             self.keys.append(b)
         self.layout(self.rect)
 
     def layout(self, rect) -> None:
         self.rect = pygame.Rect(rect)
         gap = max(6, min(self.rect.width, self.rect.height) // 40)
-        for b, cell in zip(self.keys, L.grid(self.rect, 12, 3, gap)):
+        for b, cell in zip(self.keys, L.grid(self.rect, 12, 3, gap), strict=False):
             b.rect = cell
 
     def children(self):
@@ -354,7 +355,7 @@ class Keyboard(Widget):
 
     def _key(self, ch: str) -> Button:
         if ch not in self._keys:
-            self._keys[ch] = Button(data(ch), (lambda ch=ch: self.on_key(ch)))
+            self._keys[ch] = Button(data(ch), functools.partial(self.on_key, ch))
         return self._keys[ch]
 
     def rows_for(self, width: int) -> list[str]:
@@ -376,7 +377,7 @@ class Keyboard(Widget):
         row_rects = L.rows(self.rect, len(rows) + 1, gap)
         widest = max(len(r) for r in rows)
         key_w = (self.rect.width - gap * (widest - 1)) / widest
-        for keys, row in zip(self.key_rows, row_rects):
+        for keys, row in zip(self.key_rows, row_rects, strict=False):
             used = len(keys) * key_w + gap * (len(keys) - 1)
             left = row.left + (row.width - used) / 2
             for i, b in enumerate(keys):
@@ -473,7 +474,7 @@ class ListView(Widget):
     def visible_rows(self) -> list[ListRow]:
         start = self.page * len(self._slots)
         shown = self.rows[start:start + len(self._slots)]
-        for row, slot in zip(shown, self._slots):
+        for row, slot in zip(shown, self._slots, strict=False):
             row.rect = slot
         return shown
 
@@ -535,7 +536,7 @@ class BarChart(Widget):
         row_h = min((self.rect.height - gap * (n - 1)) // n, int(p.theme.target * 1.6))
         area = L.split_top(self.rect, n * row_h + (n - 1) * gap)[0]
         top = max(1, max(v for _, _, v in self.bars))
-        for (number, name, votes), slot in zip(self.bars, L.rows(area, n, gap)):
+        for (number, name, votes), slot in zip(self.bars, L.rows(area, n, gap), strict=False):
             num_box, rest = L.split_left(slot, min(slot.height, slot.width // 5), gap)
             p.text(data(number), num_box, int(slot.height * 0.75), bold=True)
             name_box, bar_box = L.split_top(rest, int(rest.height * 0.45))
@@ -599,10 +600,10 @@ class Panel(Widget):
         # much longer than the others shrinks (or wraps) alone rather than shrinking them all.
         floor = int(px * 0.8)
         name_px = max(floor, min(fit(str(line[0]), px, False, box[0], max_lines=1)[0]
-                                 for line, box in zip(lines, boxes)))
+                                 for line, box in zip(lines, boxes, strict=True)))
         value_px = max(floor, min(fit(str(line[1]), px, True, box[1], max_lines=1)[0]
-                                  for line, box in zip(lines, boxes)))
-        for (name, value, *color), (left, right) in zip(lines, boxes):
+                                  for line, box in zip(lines, boxes, strict=True)))
+        for (name, value, *color), (left, right) in zip(lines, boxes, strict=True):
             if right.bottom > inner.bottom + 1:
                 break
             p.text(name, left, name_px, align="left", color=p.colors.muted)

@@ -18,7 +18,7 @@ Without a scenario the booth is brought to "polls open" with the demo
 election, the clock moves with real time, and the tester plays both voter and
 companion with the mouse (PINs are shown on the panel).
 
->>> from booth.ui.sim_window import SimWindow             # doctest: +SKIP
+>>> from booth_sim.day.window import SimWindow             # doctest: +SKIP
 >>> win = SimWindow.ready_booth(root)                     # doctest: +SKIP
 >>> win.click_control("SELECT"); win.step()               # doctest: +SKIP
 """
@@ -27,16 +27,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygame
 
 from booth.hardware.controls import Nav
 from booth.ui.events import DEV_KEYS, from_window
+
+if TYPE_CHECKING:
+    from booth.election_package import ElectionPackage
+    from booth.hardware.devices import Devices
+    from booth.kiosk.station import Station
+    from booth.ledger.clock import FakeClock
+    from booth.service import BoothService
+    from booth.ui.app import KioskSettings
 
 PANEL_W = 460
 MIN_H = 900
@@ -61,8 +72,8 @@ class Control:
     name: str
     label: str
     rect: pygame.Rect
-    action: object
-    lit: object = None  # callable -> bool: drawn "on" (a switch that is on)
+    action: Callable[[], object]
+    lit: Callable[[], object] | None = None  # drawn "on" while it says so (a switch that is on)
 
 
 class TickingClock:
@@ -81,12 +92,11 @@ class TickingClock:
 
 
 class ScenarioPlayer:
-    """A scripted day (:class:`booth_sim.runner.SimDay`) played one step at a time."""
+    """A scripted day (:class:`booth_sim.day.runner.SimDay`) played one step at a time."""
 
     def __init__(self, scenario, out: Path) -> None:
-        from booth_sim.runner import SimDay, prepare_output
-
         from booth.hardware.devices import open_devices
+        from booth_sim.day.runner import SimDay, prepare_output
 
         self.day = SimDay(scenario, out, stream=None)
         prepare_output(self.day.out)  # raises OutputRefused before anything is written
@@ -112,9 +122,8 @@ class ScenarioPlayer:
 
     def step(self) -> None:
         """Run the next scripted step (as ``SimDay.run`` does), stopping the day on a refusal."""
-        from booth_sim.runner import DayStopped
-
         from booth.errors import BoothError
+        from booth_sim.day.runner import DayStopped
 
         if self.done:
             return
@@ -148,6 +157,8 @@ class SimWindow:
         self.devices = devices
         self.clock = clock
         self.player = player
+        self.service: BoothService | None = None  # the booth the window made, if it made one (closed with it)
+        self.package: ElectionPackage | None = None
         self.pins = pins or {}
         self.ticker = TickingClock(clock)
         self.ticker.running = ticking
@@ -200,7 +211,7 @@ class SimWindow:
         y = 40
         for i, nav in enumerate((Nav.UP, Nav.DOWN, Nav.SELECT, Nav.BACK, Nav.COMPANION)):
             rect = pygame.Rect(x0 + (i % 3) * 144, y + (i // 3) * 58, 136, 50)
-            controls.append(Control(nav.name, nav.name, rect, (lambda n=nav: panel.press(n))))
+            controls.append(Control(nav.name, nav.name, rect, functools.partial(panel.press, nav)))
         self._leds_y = y + 2 * 58 + 6  # LEDs and buzzer below the buttons
         y = self._leds_y + 44
         printer, power = self.devices.printer, self.devices.power
@@ -435,13 +446,13 @@ def share_power(devices, app, day=None) -> None:
 class OpenBooth:
     """A simulated booth with the demo election and the polls open, ready for a kiosk."""
 
-    service: object
-    station: object
-    devices: object
-    clock: object
-    package: object
-    pins: dict
-    settings: object
+    service: BoothService
+    station: Station
+    devices: Devices
+    clock: FakeClock
+    package: ElectionPackage
+    pins: dict[str, str]
+    settings: KioskSettings
 
 
 def open_booth(root: Path, *, voters: int = 60) -> OpenBooth:
@@ -451,9 +462,9 @@ def open_booth(root: Path, *, voters: int = 60) -> OpenBooth:
     from booth.demo_election import make_demo_package
     from booth.election_package import load_package
     from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
     from booth.ledger.clock import FakeClock
     from booth.service import BoothService, Settings
-    from booth.station import Station
     from booth.ui.app import KioskSettings
 
     root = Path(root)
@@ -526,18 +537,20 @@ def run(scenario=None, out: Path | None = None, state: Path | None = None, size=
     """
     pygame.init()
     if scenario is not None:
-        from booth_sim.runner import OutputRefused, print_summary
+        from booth_sim.day.runner import OutputRefused, print_summary
 
         try:
             win = SimWindow.play(scenario, Path(out or "sim-out"), size=size)
         except OutputRefused as exc:
             print(f"booth sim: {exc}")
             return 2
+        player = win.player
+        assert player is not None  # a played window has its player
         try:
             win.run()
         finally:
-            code = win.player.finish()
-            print_summary(win.player.summary, Path(out or "sim-out"), _stdout())
+            code = player.finish()
+            print_summary(player.summary or {}, Path(out or "sim-out"), _stdout())
         return code
     root = Path(state) if state else Path(tempfile.mkdtemp(prefix="booth-sim-window-"))
     if root.exists() and any(root.iterdir()):
@@ -548,7 +561,8 @@ def run(scenario=None, out: Path | None = None, state: Path | None = None, size=
         win.run()
     finally:
         win.close()
-        win.service.close()
+        if win.service is not None:
+            win.service.close()
     return 0
 
 
@@ -558,7 +572,7 @@ def _stdout():
     return sys.stdout
 
 
-if __name__ == "__main__":  # python -m booth.ui.sim_window [WIDTHxHEIGHT]
+if __name__ == "__main__":  # python -m booth_sim.day.window [WIDTHxHEIGHT]
     import sys
 
     w, h = (int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "720x1280").split("x"))

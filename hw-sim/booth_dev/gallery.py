@@ -1,7 +1,7 @@
 """The screen gallery: a PNG of every voter and companion screen, per resolution and language.
 
-    python -m booth.ui.gallery docs/screens            # every resolution, both languages
-    python -m booth.ui.gallery /tmp/g --sizes 720x1280 --languages id,en
+    python -m booth_dev.gallery docs/screens            # every resolution, both languages
+    python -m booth_dev.gallery /tmp/g --sizes 720x1280 --languages id,en
 
 For each resolution and language the kiosk is driven headless
 (:class:`~booth.ui.driver.KioskDriver`) through
@@ -68,10 +68,10 @@ def _support():
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     tests = Path(__file__).resolve().parents[2] / "tests"
     if not (tests / "test_ui_support.py").exists():
-        raise SystemExit("booth.ui.gallery needs a source checkout (tests/test_ui_support.py)")
+        raise SystemExit("booth_dev.gallery needs a source checkout (tests/test_ui_support.py)")
     if str(tests) not in sys.path:
         sys.path.insert(0, str(tests))
-    import test_ui_support
+    import test_ui_support  # type: ignore[import-not-found]  # the tests' folder, put on the path above
 
     return test_ui_support
 
@@ -115,7 +115,29 @@ def _save_small(surface, path: Path, *, fast: bool = False) -> None:
         image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
-def five_candidate_package(root: Path):
+def fixed_keys():
+    """The gallery's committee key pair and device key, the same on every run.
+
+    A booth makes these at random; with them fixed, the election ID, the device's fingerprint and
+    the checkpoints on the screens come out the same, so refreshing the gallery changes a PNG only
+    when its screen changed.  Never keys for a real election: anyone can make them again from here.
+    """
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from booth.election_package import CommitteeKeyPair
+
+    def seed(word: str) -> bytes:
+        return hashlib.sha256(f"booth screen gallery (not a real key): {word}".encode()).digest()
+
+    committee = CommitteeKeyPair(Ed25519PrivateKey.from_private_bytes(seed("committee signing")),
+                                 X25519PrivateKey.from_private_bytes(seed("committee sealing")))
+    return committee, Ed25519PrivateKey.from_private_bytes(seed("device"))
+
+
+def five_candidate_package(root: Path, keys=None):
     """The demo package with five candidates, each portrait drawn with its own number; signed."""
     import json
 
@@ -127,7 +149,7 @@ def five_candidate_package(root: Path):
         sign_package,
     )
 
-    pkg_dir, keys = make_demo_package(root, voters=30)
+    pkg_dir, keys = make_demo_package(root, voters=30, keys=keys)
     election = json.loads((pkg_dir / ELECTION_FILE).read_text(encoding="utf-8"))
     for number, name, background, clothing, skin, headwear in FIVE:
         (pkg_dir / PHOTO_DIR / f"{number}.jpg").write_bytes(portrait(number, background, clothing, skin, headwear))
@@ -209,11 +231,24 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
 
     out = Path(out)
     gallery = Gallery(out)
-    work = Path(tempfile.mkdtemp(prefix="booth-gallery-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    # One fixed working folder (the screens show the USB stick's path), so one gallery run at a time.
+    import fcntl
+
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    lock = open(base / "booth-gallery.lock", "w")  # noqa: SIM115 -- held for the whole run
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    work = base / "booth-gallery"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
     try:
-        pkg_dir, _keys = __import__("booth.demo_election", fromlist=["x"]).make_demo_package(work / "usb", voters=60)
+        import random
+
+        from booth.demo_election import make_demo_package
+
+        committee, device_key = fixed_keys()
+        pkg_dir, _keys = make_demo_package(work / "usb", voters=60, keys=committee)
         demo = (pkg_dir, load_package(pkg_dir))
-        five = five_candidate_package(work / "usb5")
+        five = five_candidate_package(work / "usb5", keys=committee)
         for size in sizes:
             res = f"{size[0]}x{size[1]}"
             for lang in languages:
@@ -225,7 +260,9 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
                                                          (_five_candidates, five, "open"))):
                     root = work / f"{res}-{lang}-{n}"
                     root.mkdir()
-                    day = s.make_day(root, pkg, stage=stage, size=size, language=lang)
+                    # the same ballot IDs (and so checkpoints) each run, for each walk
+                    day = s.make_day(root, pkg, stage=stage, size=size, language=lang,
+                                     rng=random.Random(f"{res}-{lang}-{n}"), device_key=device_key)
                     try:
                         day.drv.shots_dir = folder
                         camera = _Camera(day.drv, folder)
@@ -241,16 +278,23 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
                 gallery.shots[(res, lang)] = shots
                 if stream:
                     stream.write(f"{res} {lang}: {len(shots)} screens\n")
-        write_readme(gallery)
+        partial = set(map(tuple, sizes)) != set(RESOLUTIONS) or set(languages) != set(LANGUAGES)
+        if partial and (out / "README.md").exists():
+            # the page lists every resolution and language: a run of a few keeps it whole
+            if stream:
+                stream.write(f"{out / 'README.md'} kept as it is (a run of only some sizes or languages)\n")
+        else:
+            write_readme(gallery)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        lock.close()
     return gallery
 
 
 def write_readme(gallery: Gallery) -> Path:
     """The gallery page: per resolution, a row per screen with the Indonesian and English shots."""
     lines = ["# Layar kios / Kiosk screens", "",
-             ("Dibuat otomatis / generated by `python -m booth.ui.gallery docs/screens` "
+             ("Dibuat otomatis / generated by `python -m booth_dev.gallery docs/screens` "
               "(jangan diedit / do not edit). Bahasa Indonesia di kiri, English di kanan."), ""]
     resolutions = sorted({res for res, _ in gallery.shots}, key=lambda r: [int(v) for v in r.split("x")])
     for res in resolutions:
@@ -296,7 +340,7 @@ class _KioskVoter:
 
     def _use(self, widget) -> None:
         """Touch ``widget``, or move the focus to it with DOWN and press SELECT (panel buttons)."""
-        from booth_sim.runner import DayStopped
+        from booth_sim.day.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         if self.by == "touch":
@@ -319,7 +363,7 @@ class _KioskVoter:
         self.drv.step()
 
     def cast(self, release: str, choice: str):
-        from booth_sim.runner import DayStopped
+        from booth_sim.day.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         self._attach()
@@ -355,9 +399,8 @@ class _KioskVoter:
         return outcome
 
     def take_photo(self, release: str):
-        from booth_sim.runner import DayStopped
-
-        from booth.station import Outcome
+        from booth.kiosk.station import Outcome
+        from booth_sim.day.runner import DayStopped
 
         d, app = self.drv, self.drv.app
         self._attach()
@@ -402,11 +445,10 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    from booth_sim.runner import OutputRefused, print_summary
-
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
-    from booth.ui.sim_window import ScenarioPlayer, share_power
+    from booth_sim.day.runner import OutputRefused, print_summary
+    from booth_sim.day.window import ScenarioPlayer, share_power
 
     stream = stream or sys.stdout
     out = Path(out)
@@ -453,13 +495,13 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
     finally:
         code = player.finish()
     (folder / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print_summary(player.summary, out, stream)
+    print_summary(player.summary or {}, out, stream)
     stream.write(f"Layar / screens: {len(list(folder.glob('*.png')))} PNG in {folder}/ (index.json)\n")
     return code
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booth.ui.gallery", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m booth_dev.gallery", description=__doc__.splitlines()[0])
     parser.add_argument("out", help="folder for <W>x<H>/<lang>/NN-screen.png and README.md (e.g. docs/screens)")
     parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in RESOLUTIONS))
     parser.add_argument("--languages", default=",".join(LANGUAGES))

@@ -1,6 +1,6 @@
 """The companions' guidebook (buku panduan), built by one command from the simulator.
 
-    python -m booth.guidebook [OUT_DIR]        # default: docs/guidebook
+    python -m booth_dev.guidebook [OUT_DIR]        # default: docs/guidebook
 
 1. **Screens.**  A simulated day on one booth: the demo election, every device
    simulated, a :class:`~booth.ledger.clock.FakeClock`, and the real kiosk
@@ -11,7 +11,7 @@
    running out mid-slip, the results.  The screens are Indonesian (what the
    booth shows by default) at 720x1280, the panel of the appliance.
 2. **Printed items.**  The simulator's scenario runner
-   (``hw-sim/booth_sim/runner.py``, the demo day) writes every printed item as
+   (``hw-sim/booth_sim/day/runner.py``, the demo day) writes every printed item as
    ``prints/NNN-kind.png``; the guidebook takes the first of each kind.  If the
    runner cannot run the day, the same items printed on the simulated printer
    during step 1 are used (the same renderer, ``booth.paper.to_png``), and the
@@ -41,13 +41,24 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-REPO = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:  # the pieces of the simulated day, imported when it runs (pygame, the simulator)
+    from booth.election_package import ElectionPackage
+    from booth.hardware.devices import Devices
+    from booth.kiosk.station import Station
+    from booth.ledger.clock import FakeClock
+    from booth.service import BoothService
+    from booth.ui.app import KioskApp
+    from booth.ui.driver import KioskDriver
+    from booth_sim.printer import SimPrinter
+
+REPO = Path(__file__).resolve().parents[2]  # hw-sim/booth_dev/guidebook.py -> the checkout
 DEFAULT_OUT = REPO / "docs" / "guidebook"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PDFS = {"id.md": "booth-panduan-id.pdf", "en.md": "booth-guidebook-en.pdf"}
 SCREEN_SIZE = (720, 1280)
-# guidebook image -> the kind of printed item (booth.station.Printout.kind)
+# guidebook image -> the kind of printed item (booth.kiosk.station.Printout.kind)
 PRINTS = {
     "print-self-test.png": "self_test",
     "print-zero-report.png": "zero_report",
@@ -77,13 +88,22 @@ def missing_images(markdown_files, out_dir: Path) -> list[str]:
 # ------------------------------------------------------------------ 1. the screens
 @dataclass
 class _Day:
-    svc: object
-    station: object
-    devices: object
-    clock: object
-    pkg: object
-    app: object
-    drv: object
+    svc: BoothService
+    station: Station
+    devices: Devices
+    clock: FakeClock
+    pkg: ElectionPackage
+    app: KioskApp
+    drv: KioskDriver
+
+
+def _sim_printer(day: _Day) -> SimPrinter:
+    """The day's printer, which the guidebook's day runs out of paper on purpose."""
+    from booth_sim.printer import SimPrinter
+
+    printer = day.devices.printer
+    assert isinstance(printer, SimPrinter), "the guidebook's day runs on the simulated printer"
+    return printer
 
 
 def _pin(companion_id: str) -> str:
@@ -104,9 +124,9 @@ def simulate_screens(images: Path, work: Path) -> list:
     from booth.election_package import load_package
     from booth.hardware.controls import Nav
     from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
     from booth.ledger.clock import FakeClock
     from booth.service import BoothService, Settings
-    from booth.station import Station
     from booth.ui.app import KioskApp, KioskSettings
     from booth.ui.driver import KioskDriver
 
@@ -230,7 +250,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     day.clock.advance(60)
     sign_in()
     check_in(v2.nik, v2.name)
-    day.devices.printer.paper_out_after(20)
+    _sim_printer(day).paper_out_after(20)
     d.tap(pkg.candidates[0].name)
     d.advance(1)
     d.tap(t("Yes, choose"))
@@ -238,7 +258,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     shot("voter-print-failed.png", "print_failed")
     sign_in()
     d.tap(t("Print the slip again"))
-    day.devices.printer.load_paper()
+    _sim_printer(day).load_paper()
     d.tap(t("Continue"))
     d.step()
     expect("slip_check")
@@ -272,9 +292,8 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
 # ------------------------------------------------------------------ 2. the printed items
 def runner_prints(work: Path, stream) -> dict[str, Path]:
     """The first printed item of each kind from the simulator's demo day (``prints/NNN-kind.png``)."""
-    from booth_sim.runner import run_day
-
     from booth.demo import demo_day
+    from booth_sim.day.runner import run_day
 
     out = work / "sim"
     run_day(demo_day(30, 2025), out, stream=io.StringIO())
@@ -290,7 +309,7 @@ def write_prints(images: Path, printouts: list, work: Path, stream) -> str:
 
     try:
         found = runner_prints(work, stream)
-        source = "the simulator's demo day (booth_sim.runner)"
+        source = "the simulator's demo day (booth_sim.day.runner)"
     except Exception as exc:  # noqa: BLE001 - fall back to the kiosk day's printer, and say so
         stream.write(f"booth guidebook: the scenario runner failed ({type(exc).__name__}: {exc}); "
                      "using the kiosk day's printed items\n")
@@ -334,7 +353,9 @@ def _blocks(md: str):
             i += 1
             continue
         if re.fullmatch(r"\s*!\[[^\]]*\]\([^)]+\)\s*", line):
-            alt, ref = IMAGE_REF.search(line).groups()
+            found = IMAGE_REF.search(line)
+            assert found is not None  # the line is an image reference (checked above)
+            alt, ref = found.groups()
             yield "image", (alt, ref)
             i += 1
             continue
@@ -527,7 +548,7 @@ def build(out_dir: Path, *, stream=sys.stdout, compress: bool = True) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booth.guidebook",
+    parser = argparse.ArgumentParser(prog="python -m booth_dev.guidebook",
                                      description="Build the companions' guidebook: screenshots, printed items, PDFs.")
     parser.add_argument("out_dir", nargs="?", default=str(DEFAULT_OUT),
                         help="folder with id.md and en.md (default: docs/guidebook)")
