@@ -151,8 +151,9 @@ def new_ledger(directory: Path, slots: int) -> Ledger:
 
 
 def cast(ledger: Ledger) -> None:
-    ledger.cast_ballot(ELECTION_ID, SELECTIONS[secrets.randbelow(len(SELECTIONS))],
-                       payload={"release": secrets.token_hex(4)})
+    ledger.cast_ballot(
+        ELECTION_ID, SELECTIONS[secrets.randbelow(len(SELECTIONS))], payload={"release": secrets.token_hex(4)}
+    )
 
 
 # ------------------------------------------------------------ counting fsyncs
@@ -167,9 +168,23 @@ def count_fsyncs(workdir: Path, casts: int) -> dict[str, Counter] | str:
         return "strace not installed (apt-get install strace)"
     out = workdir / "strace.txt"
     proc = subprocess.run(
-        [strace, "-f", "-y", "-e", "trace=fsync,fdatasync,access", "-o", str(out),
-         sys.executable, __file__, "--strace-child", str(workdir / "traced"), "--casts", str(casts)],
-        capture_output=True, text=True,
+        [
+            strace,
+            "-f",
+            "-y",
+            "-e",
+            "trace=fsync,fdatasync,access",
+            "-o",
+            str(out),
+            sys.executable,
+            __file__,
+            "--strace-child",
+            str(workdir / "traced"),
+            "--casts",
+            str(casts),
+        ],
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         return f"strace run failed: {proc.stderr.strip()[-300:]}"
@@ -227,8 +242,10 @@ def strace_child(directory: Path, casts: int) -> None:
 # --------------------------------------------------------------------- report
 def percentiles(samples_ns: list[int]) -> tuple[float, float, float]:
     ordered = sorted(samples_ns)
+
     def at(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1e6
+
     return statistics.median(ordered) / 1e6, at(0.95), at(0.99)
 
 
@@ -253,9 +270,11 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="booth-cast-bench-", dir=args.dir))
     try:
-        print(f"cast_latency  {dt.date.today()}  {platform.machine()} {os.cpu_count()} CPUs  "
-              f"Python {platform.python_version()}  SQLite {sqlite3.sqlite_version}  "
-              f"cryptography {cryptography.__version__}")
+        print(
+            f"cast_latency  {dt.date.today()}  {platform.machine()} {os.cpu_count()} CPUs  "
+            f"Python {platform.python_version()}  SQLite {sqlite3.sqlite_version}  "
+            f"cryptography {cryptography.__version__}"
+        )
         print(f"  directory {work} ({filesystem_of(work)})")
 
         floor = Floor(work)
@@ -301,8 +320,10 @@ def main() -> int:
         print(f"     median {d_med:7.3f} ms   p95 {d95:7.3f} ms   p99 {d99:7.3f} ms   ({d_med / f_med:.2f}x the floor)")
         print(f"  Ledger.cast_ballot ({len(cast_ns)} casts)")
         print(f"     median {c_med:7.3f} ms   p95 {c95:7.3f} ms   p99 {c99:7.3f} ms")
-        print(f"  ratio cast / floor (median): {ratio:.2f}x   (p95 {c95 / f95:.2f}x, p99 {c99 / f99:.2f}x)"
-              f"   target <= {TARGET_RATIO:.0f}x: {'PASS' if ratio <= TARGET_RATIO else 'MISS'}")
+        print(
+            f"  ratio cast / floor (median): {ratio:.2f}x   (p95 {c95 / f95:.2f}x, p99 {c99 / f99:.2f}x)"
+            f"   target <= {TARGET_RATIO:.0f}x: {'PASS' if ratio <= TARGET_RATIO else 'MISS'}"
+        )
         print(f"  ratio cast / design floor (median): {c_med / d_med:.2f}x")
 
         print()
@@ -317,22 +338,30 @@ def main() -> int:
         for name, samples in phases:
             print(f"     {name:42s} {statistics.median(samples) / 1e6:7.3f} ms")
         to_commit = [c - w for c, w in zip(cast_ns, scrub_ns, strict=True)]
-        print(f"     => to the durable COMMIT {statistics.median(to_commit) / 1e6:.3f} ms "
-              f"({statistics.median(to_commit) / 1e6 / f_med:.2f}x the floor), "
-              f"then the WAL scrub {statistics.median(scrub_ns) / 1e6:.3f} ms before the cast returns")
+        print(
+            f"     => to the durable COMMIT {statistics.median(to_commit) / 1e6:.3f} ms "
+            f"({statistics.median(to_commit) / 1e6 / f_med:.2f}x the floor), "
+            f"then the WAL scrub {statistics.median(scrub_ns) / 1e6:.3f} ms before the cast returns"
+        )
 
         per_cast = {k: v / len(cast_ns) for k, v in sorted(signatures.items())}
         print()
-        print(f"  signatures per cast: {sum(per_cast.values()):g} "
-              f"({', '.join(f'{k} {v:g}' for k, v in per_cast.items())})   floor: 1")
+        print(
+            f"  signatures per cast: {sum(per_cast.values()):g} "
+            f"({', '.join(f'{k} {v:g}' for k, v in per_cast.items())})   floor: 1"
+        )
         fsyncs = count_fsyncs(work, min(args.casts, 100))
         if isinstance(fsyncs, str):
             print(f"  fsyncs per cast: not counted — {fsyncs}")
         else:
+
             def show(c: Counter) -> str:
                 return f"{sum(c.values()):g} ({', '.join(f'{k} {v:g}' for k, v in sorted(c.items())) or 'none'})"
-            print(f"  fsyncs per cast (strace): {sum((fsyncs['cast'] + fsyncs['scrub']).values()):g}"
-                  f" = up to COMMIT {show(fsyncs['cast'])} + WAL scrub {show(fsyncs['scrub'])}")
+
+            print(
+                f"  fsyncs per cast (strace): {sum((fsyncs['cast'] + fsyncs['scrub']).values()):g}"
+                f" = up to COMMIT {show(fsyncs['cast'])} + WAL scrub {show(fsyncs['scrub'])}"
+            )
             print(f"  fsyncs per floor commit:  {show(fsyncs['floor'])}")
             print(f"  fsyncs per floor commit + WAL truncate: {show(fsyncs['floorscrub'])}")
     finally:

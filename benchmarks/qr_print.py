@@ -49,16 +49,22 @@ def plan_page(plan: qr.QrPlan, paper: Paper) -> tuple[object, list[str], str]:
     qr.print_plan(page, plan)
     page.space(16)
     versions = ",".join(f"v{p.version}" for p in plan.parts)
-    return (page.render(), [f"qr-{i}" for i in range(1, len(plan.parts) + 1)],
-            f"{plan.error}/{plan.module} dots x{len(plan.parts)} ({versions})")
+    return (
+        page.render(),
+        [f"qr-{i}" for i in range(1, len(plan.parts) + 1)],
+        f"{plan.error}/{plan.module} dots x{len(plan.parts)} ({versions})",
+    )
 
 
-def shares(image, regions: list[str], text: str, seeds: int,
-           kinds=KINDS, frames: int = 1) -> dict[tuple[str, int], int]:
+def shares(
+    image, regions: list[str], text: str, seeds: int, kinds=KINDS, frames: int = 1
+) -> dict[tuple[str, int], int]:
     """Per (kind, level): how many of ``seeds`` prints read back as exactly ``text``."""
-    return {(kind, level): sum(read_back(image, regions, kind, level, seed, frames) == text
-                               for seed in range(seeds))
-            for kind in kinds for level in LEVELS}
+    return {
+        (kind, level): sum(read_back(image, regions, kind, level, seed, frames) == text for seed in range(seeds))
+        for kind in kinds
+        for level in LEVELS
+    }
 
 
 def statements(candidates: tuple[int, ...]):
@@ -73,8 +79,7 @@ def header(kinds=KINDS) -> str:
 
 
 def row(counts: dict, seeds: int, kinds=KINDS) -> str:
-    return " ".join(f"{100 * counts[(k, lv)] // seeds:>6}%" if counts else "      -"
-                    for k in kinds for lv in LEVELS)
+    return " ".join(f"{100 * counts[(k, lv)] // seeds:>6}%" if counts else "      -" for k in kinds for lv in LEVELS)
 
 
 def grid(seeds: int) -> None:
@@ -102,27 +107,27 @@ def compare(seeds: int, kinds=KINDS) -> None:
     for paper in (PAPER_58, PAPER_80):
         for n, kind, text in statements((2, 5, 8)):
             for which, (image, regions, label) in (
-                    ("old", old_page(text, kind, paper)),
-                    ("chosen", plan_page(qr.plan(text, paper), paper))):
+                ("old", old_page(text, kind, paper)),
+                ("chosen", plan_page(qr.plan(text, paper), paper)),
+            ):
                 counts = shares(image, regions, text, seeds, kinds)
-                print(f"{paper.mm:<5} {n:<4} {kind:8} {which:6} {label:30} "
-                      f"{row(counts, seeds, kinds)}", flush=True)
+                print(f"{paper.mm:<5} {n:<4} {kind:8} {which:6} {label:30} {row(counts, seeds, kinds)}", flush=True)
 
 
 def documented(seeds: int) -> None:
     """The chosen layout at the documented levels, as the tests read it (FRAMES frames a part)."""
     levels = " ".join(f"{k}-{lv}" for k, lv in sorted(DOCUMENTED.items()))
-    print(f"\n## Chosen layout at the documented levels ({levels}), {FRAMES} frames a part, "
-          f"{seeds} prints each\n")
-    print(f"{'paper':5} {'cand':4} {'text':8} {'layout':30} "
-          + " ".join(f"{k + '-' + str(lv):>9}" for k, lv in sorted(DOCUMENTED.items())))
+    print(f"\n## Chosen layout at the documented levels ({levels}), {FRAMES} frames a part, {seeds} prints each\n")
+    print(
+        f"{'paper':5} {'cand':4} {'text':8} {'layout':30} "
+        + " ".join(f"{k + '-' + str(lv):>9}" for k, lv in sorted(DOCUMENTED.items()))
+    )
     for paper in (PAPER_58, PAPER_80):
         for n, kind, text in statements((2, 5, 8)):
             image, regions, label = plan_page(qr.plan(text, paper), paper)
             cells = []
             for k, lv in sorted(DOCUMENTED.items()):
-                read = sum(read_back(image, regions, k, lv, 1000 + s, FRAMES) == text
-                           for s in range(seeds))
+                read = sum(read_back(image, regions, k, lv, 1000 + s, FRAMES) == text for s in range(seeds))
                 cells.append(f"{read:>4}/{seeds:<4}")
             print(f"{paper.mm:<5} {n:<4} {kind:8} {label:30} " + " ".join(cells), flush=True)
 
@@ -137,9 +142,9 @@ def examples(out: Path) -> None:
     import random
 
     from PIL import Image, ImageDraw
-    from qr_degrade import capture, damage, decode
 
     from booth.paper.layout import SMALL_BOLD
+    from qr_degrade import capture, damage, decode
 
     out.mkdir(parents=True, exist_ok=True)
     text = qr_day(8).statement
@@ -157,8 +162,7 @@ def examples(out: Path) -> None:
         for c, (image, regions) in enumerate(((old, old_regions), (new, new_regions))):
             rng = random.Random(f"{kind}-{level}-1")
             top, bottom = image.info["regions"][regions[0]]
-            seen = capture(damage(image.crop((0, top, image.width, bottom)), kind, level, rng),
-                           kind, level, rng)
+            seen = capture(damage(image.crop((0, top, image.width, bottom)), kind, level, rng), kind, level, rng)
             read = "read" if decode(seen) else "NOT READ"
             seen.thumbnail((cell, cell))
             x, y = 10 + c * (cell + 10), 5 + r * (cell + label_h)
@@ -175,10 +179,16 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also measure every layout")
     parser.add_argument("--seeds", type=int, default=None, help="photos per cell")
     parser.add_argument("--png", type=Path, default=None, help="write example images here")
-    parser.add_argument("--kinds", default=",".join(KINDS),
-                        help="the damage to measure, e.g. fade,crease (default: all)")
-    parser.add_argument("--documented", type=int, default=0, metavar="N",
-                        help="also read the chosen layout N times at each documented level")
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help="the damage to measure, e.g. fade,crease (default: all)"
+    )
+    parser.add_argument(
+        "--documented",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also read the chosen layout N times at each documented level",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     if args.png:

@@ -61,7 +61,7 @@ TARGET_RATIO = 1.2
 TARGET_STATEMENTS = 5_000
 NATIONAL = 823_236
 SHARE_IN_WINDOW = 0.80
-WINDOW_HOURS = 4            # 13:00-17:00
+WINDOW_HOURS = 4  # 13:00-17:00
 PEAK = 3.0
 
 
@@ -94,8 +94,9 @@ def build_day(cache: Path, voters: int, dpt: int) -> dict:
 
 def signatures_in(bundle: bytes) -> dict[str, int]:
     z = zipfile.ZipFile(io.BytesIO(bundle))
-    count = {m.split(".")[0]: len(z.read(m).splitlines()) for m in ("events.jsonl", "checkpoints.jsonl",
-                                                                     "ballots.jsonl")}
+    count = {
+        m.split(".")[0]: len(z.read(m).splitlines()) for m in ("events.jsonl", "checkpoints.jsonl", "ballots.jsonl")
+    }
     count["statement"] = 1
     return count
 
@@ -121,7 +122,7 @@ def raw_verify(count: int) -> tuple[float, float]:
     for _ in range(256):
         message = secrets.token_bytes(64)
         pairs.append((key.sign(message), message))
-    for sig, message in pairs:   # warm-up
+    for sig, message in pairs:  # warm-up
         public.verify(sig, message)
     t0, c0 = time.perf_counter(), time.process_time()
     for i in range(count):
@@ -150,7 +151,7 @@ def peak_rss_mb(pid: int) -> float | None:
 # -------------------------------------------------------------- measurements
 def check_bundles(data: bytes, regs, rounds: int) -> tuple[float, float]:
     """(wall, CPU) seconds per bundle of the recap's verification job, averaged over ``rounds``."""
-    intake.check_bundle(data, regs)   # warm-up (imports, caches)
+    intake.check_bundle(data, regs)  # warm-up (imports, caches)
     t0, c0 = time.perf_counter(), cpu_now()
     for _ in range(rounds):
         check = intake.check_bundle(data, regs)
@@ -163,8 +164,9 @@ def through_the_facade(day: dict, copies: list[bytes]) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="recap-bench-") as work:
         recap = open_recap(Path(work) / "rekap", workers=0)
         try:
-            recap.import_registry(json.dumps({"format": "booth-recap-registry-v1",
-                                              "devices": [day["registration"]]}).encode(), by="bench")
+            recap.import_registry(
+                json.dumps({"format": "booth-recap-registry-v1", "devices": [day["registration"]]}).encode(), by="bench"
+            )
             recap.submit_bundle(copies[0])
             t0, c0 = time.perf_counter(), cpu_now()
             for data in copies[1:]:
@@ -190,15 +192,15 @@ def with_workers(day: dict, copies: list[bytes], workers: int) -> tuple[float, l
     with tempfile.TemporaryDirectory(prefix="recap-bench-") as work:
         recap = open_recap(Path(work) / "rekap", workers=workers)
         try:
-            recap.import_registry(json.dumps({"format": "booth-recap-registry-v1",
-                                              "devices": [day["registration"]]}).encode(), by="bench")
+            recap.import_registry(
+                json.dumps({"format": "booth-recap-registry-v1", "devices": [day["registration"]]}).encode(), by="bench"
+            )
             # warm-up: every worker started and has opened the recap
             recap.submit_bundles([(c, f"warm{i}.zip") for i, c in enumerate(copies[:workers])], source="cli")
             pool = [p.pid for p in multiprocessing.active_children() if p.pid is not None]
             cpu0 = sum(cpu_of(pid) for pid in pool)
             t0 = time.perf_counter()
-            outcomes = recap.submit_bundles([(c, f"b{i}.zip") for i, c in enumerate(copies[workers:])],
-                                            source="cli")
+            outcomes = recap.submit_bundles([(c, f"b{i}.zip") for i, c in enumerate(copies[workers:])], source="cli")
             elapsed = time.perf_counter() - t0
             cpu = sum(cpu_of(pid) for pid in pool) - cpu0
             assert all(o.accepted for o in outcomes), [o.submission.reason_en for o in outcomes if not o.accepted]
@@ -217,13 +219,24 @@ def fake_places(day: dict, n: int) -> tuple[list[dict], list[str]]:
         public = key.public_key()
         origin = keys.origin_for(public)
         election = secrets.token_hex(32)
-        regs.append(dict(base, verifier_key=note.verifier_key(origin, public), election_id=election,
-                         pekon=f"Uji {i // 10:04d}", tps=i % 10 + 1))
+        regs.append(
+            dict(
+                base,
+                verifier_key=note.verifier_key(origin, public),
+                election_id=election,
+                pekon=f"Uji {i // 10:04d}",
+                tps=i % 10 + 1,
+            )
+        )
         votes = [random.randrange(60, 120) for _ in range(3)]
         blank = random.randrange(0, 5)
         root = secrets.token_bytes(32)
-        lines = ["booth results v1", f"election {election}", f"tps {i % 10 + 1} Uji {i // 10:04d}",
-                 f"log 1500 {base64.b64encode(root).decode()}"]
+        lines = [
+            "booth results v1",
+            f"election {election}",
+            f"tps {i % 10 + 1} Uji {i // 10:04d}",
+            f"log 1500 {base64.b64encode(root).decode()}",
+        ]
         lines += [f"candidate {k + 1} {v}" for k, v in enumerate(votes)] + [f"blank {blank}"]
         total = sum(votes) + blank
         lines += [f"total {total}", f"voters {total} of 300", "balanced yes"]
@@ -245,8 +258,9 @@ def statements_through_the_facade(regs: list[dict], statements: list[str]) -> tu
     with tempfile.TemporaryDirectory(prefix="recap-bench-") as work:
         recap = open_recap(Path(work) / "rekap", workers=0)
         try:
-            recap.import_registry(json.dumps({"format": "booth-recap-registry-v1", "devices": regs}).encode(),
-                                  by="bench")
+            recap.import_registry(
+                json.dumps({"format": "booth-recap-registry-v1", "devices": regs}).encode(), by="bench"
+            )
             t0, c0 = time.perf_counter(), cpu_now()
             for text in statements:
                 assert recap.submit_statement(text, source="photo").accepted
@@ -272,33 +286,44 @@ def main() -> int:
 
     import cryptography
 
-    print(f"recap_ingest: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"cryptography {cryptography.__version__}, {dt.date.today()}")
+    print(
+        f"recap_ingest: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"cryptography {cryptography.__version__}, {dt.date.today()}"
+    )
     day = build_day(cache, args.voters, args.dpt)
-    regs = registry.read_registry(json.dumps({"format": "booth-recap-registry-v1",
-                                              "devices": [day["registration"]]}).encode(), at="", by="bench")
+    regs = registry.read_registry(
+        json.dumps({"format": "booth-recap-registry-v1", "devices": [day["registration"]]}).encode(), at="", by="bench"
+    )
     sigs = signatures_in(day["bundle"])
     n_sigs = sum(sigs.values())
-    print(f"  the bundle: {len(day['bundle']):,} bytes; signatures: {sigs['events']:,} events + "
-          f"{sigs['checkpoints']:,} checkpoints + {sigs['ballots']:,} ballots + 1 statement = {n_sigs:,}")
+    print(
+        f"  the bundle: {len(day['bundle']):,} bytes; signatures: {sigs['events']:,} events + "
+        f"{sigs['checkpoints']:,} checkpoints + {sigs['ballots']:,} ballots + 1 statement = {n_sigs:,}"
+    )
 
     raw_before = raw_verify(n_sigs * 3)
     bundle_wall, bundle_cpu = check_bundles(day["bundle"], regs, args.rounds)
     raw_after = raw_verify(n_sigs * 3)
-    raw_wall = (raw_before[0] + raw_after[0]) / 6       # per bundle's worth of signatures
+    raw_wall = (raw_before[0] + raw_after[0]) / 6  # per bundle's worth of signatures
     raw_cpu = (raw_before[1] + raw_after[1]) / 6
     copies = copies_of(day["bundle"], max(args.copies, 4) + 2)
     facade_wall, facade_cpu = through_the_facade(day, copies[: args.rounds + 1])
 
     print()
     print("  A realistic bundle, verified")
-    print(f"    raw Ed25519, {n_sigs:,} signatures (reference) {raw_wall * 1000:8.1f} ms wall "
-          f"{raw_cpu * 1000:8.1f} ms CPU  ({n_sigs / raw_cpu:,.0f}/s per CPU s)")
-    print(f"    intake.check_bundle (the job)           {bundle_wall * 1000:8.1f} ms wall "
-          f"{bundle_cpu * 1000:8.1f} ms CPU  = {bundle_cpu / raw_cpu:.2f}x raw  "
-          f"(target <= {TARGET_RATIO}x: {verdict(bundle_cpu / raw_cpu <= TARGET_RATIO)})")
-    print(f"    Recap.submit_bundle (stored + receipt)   {facade_wall * 1000:8.1f} ms wall "
-          f"{facade_cpu * 1000:8.1f} ms CPU  = {facade_cpu / raw_cpu:.2f}x raw")
+    print(
+        f"    raw Ed25519, {n_sigs:,} signatures (reference) {raw_wall * 1000:8.1f} ms wall "
+        f"{raw_cpu * 1000:8.1f} ms CPU  ({n_sigs / raw_cpu:,.0f}/s per CPU s)"
+    )
+    print(
+        f"    intake.check_bundle (the job)           {bundle_wall * 1000:8.1f} ms wall "
+        f"{bundle_cpu * 1000:8.1f} ms CPU  = {bundle_cpu / raw_cpu:.2f}x raw  "
+        f"(target <= {TARGET_RATIO}x: {verdict(bundle_cpu / raw_cpu <= TARGET_RATIO)})"
+    )
+    print(
+        f"    Recap.submit_bundle (stored + receipt)   {facade_wall * 1000:8.1f} ms wall "
+        f"{facade_cpu * 1000:8.1f} ms CPU  = {facade_cpu / raw_cpu:.2f}x raw"
+    )
     per_core = 1 / facade_cpu
     print(f"    -> {per_core:.2f} fully verified bundles per CPU second (per core)")
 
@@ -309,32 +334,39 @@ def main() -> int:
         rate, rss, cpu = with_workers(day, copies[: args.copies + workers], workers)
         pool[workers] = rate
         rss_text = ", ".join(f"{r:.0f}" for r in rss) or "?"
-        print(f"    {workers} worker{'s' if workers > 1 else ' '}: {rate:6.2f} bundles/s wall "
-              f"({rate / pool[1]:.2f}x one worker), {cpu * 1000:.0f} ms of the workers' CPU per bundle "
-              f"({1 / cpu if cpu else 0:.2f}/s per core); worker peak RSS {rss_text} MB")
+        print(
+            f"    {workers} worker{'s' if workers > 1 else ' '}: {rate:6.2f} bundles/s wall "
+            f"({rate / pool[1]:.2f}x one worker), {cpu * 1000:.0f} ms of the workers' CPU per bundle "
+            f"({1 / cpu if cpu else 0:.2f}/s per core); worker peak RSS {rss_text} MB"
+        )
 
     print()
     print("  QR-only results statements")
     regs_many, statements = fake_places(day, args.statements)
     wall_rate, cpu_rate = check_statements(day["statement"], regs, max(args.statements, 2000))
-    print(f"    intake.check_statement                   {wall_rate:8,.0f}/s wall {cpu_rate:8,.0f}/s per CPU s "
-          f"(target >= {TARGET_STATEMENTS:,}/s: {verdict(cpu_rate >= TARGET_STATEMENTS)})")
+    print(
+        f"    intake.check_statement                   {wall_rate:8,.0f}/s wall {cpu_rate:8,.0f}/s per CPU s "
+        f"(target >= {TARGET_STATEMENTS:,}/s: {verdict(cpu_rate >= TARGET_STATEMENTS)})"
+    )
     f_wall, f_cpu = statements_through_the_facade(regs_many, statements)
-    print(f"    Recap.submit_statement, {len(statements):,} places      {f_wall:8,.0f}/s wall {f_cpu:8,.0f}/s "
-          "per CPU s (stored + receipt signed + the recap's log appended)")
+    print(
+        f"    Recap.submit_statement, {len(statements):,} places      {f_wall:8,.0f}/s wall {f_cpu:8,.0f}/s "
+        "per CPU s (stored + receipt signed + the recap's log appended)"
+    )
     print(f"    this process's peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     print()
     peak_rate = NATIONAL * SHARE_IN_WINDOW / (WINDOW_HOURS * 3600) * PEAK
-    print(f"  On paper: {NATIONAL:,} polling places, {SHARE_IN_WINDOW:.0%} between 13:00 and 17:00, "
-          f"{PEAK:g}x peak")
+    print(f"  On paper: {NATIONAL:,} polling places, {SHARE_IN_WINDOW:.0%} between 13:00 and 17:00, {PEAK:g}x peak")
     print(f"    mean in the window {peak_rate / PEAK:.1f}/s, peak {peak_rate:.1f} bundles/s (and as many statements)")
     cores_bundles = peak_rate / per_core
     cores_statements = peak_rate / f_cpu
     print(f"    bundles:    {peak_rate:.1f}/s / {per_core:.2f} per core = {cores_bundles:.0f} cores")
     print(f"    statements: {peak_rate:.1f}/s / {f_cpu:,.0f} per core = {cores_statements:.2f} cores")
-    print(f"    e.g. {max(1, round(cores_bundles / 32 + 0.499))} machines of 32 cores for the bundles; "
-          "one core takes every QR")
+    print(
+        f"    e.g. {max(1, round(cores_bundles / 32 + 0.499))} machines of 32 cores for the bundles; "
+        "one core takes every QR"
+    )
     return 0
 
 

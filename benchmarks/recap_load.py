@@ -52,19 +52,27 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 import recap_ingest
 
 from booth.recap import registry
-from booth.recap.start import open_recap
 from booth.recap.receipts import check_receipt
+from booth.recap.start import open_recap
 
-PLACES = 8_232                      # 1/100 of 823,236
+PLACES = 8_232  # 1/100 of 823,236
 PEAK_RATE = PLACES * 0.80 / (4 * 3600) * 3.0
-TARGET_P99 = 10.0                   # seconds: a companion at the kecamatan office waits at most this
+TARGET_P99 = 10.0  # seconds: a companion at the kecamatan office waits at most this
 PASSWORD = "beban-malam-" + secrets.token_hex(8)
 
 
 def booth_cli(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *argv], capture_output=True, text=True,
-                          input=stdin, env=env, cwd=ROOT, timeout=600, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *argv],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=True,
+    )
 
 
 def free_port() -> int:
@@ -136,9 +144,10 @@ async def run_load(base: str, uploads: list[tuple[float, str, bytes, str]], conc
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(600)) as client:
         page = (await client.get("/panitia/masuk")).text
-        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)   # type: ignore[union-attr]
-        r = await client.post("/panitia/masuk", data={"csrf": token, "username": "beban", "password": PASSWORD,
-                                                      "next": "/"})
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        r = await client.post(
+            "/panitia/masuk", data={"csrf": token, "username": "beban", "password": PASSWORD, "next": "/"}
+        )
         assert r.status_code in (200, 303), r.text[:300]
         csrf = (await client.get("/unggah.json")).json()["csrf"]
         start = time.perf_counter()
@@ -149,17 +158,30 @@ async def run_load(base: str, uploads: list[tuple[float, str, bytes, str]], conc
             late = slots.locked()
             async with slots:
                 try:
-                    resp = await client.post("/unggah", files={"berkas": (name, data)},
-                                             headers={"x-csrf-token": csrf, "accept": "application/json"})
+                    resp = await client.post(
+                        "/unggah",
+                        files={"berkas": (name, data)},
+                        headers={"x-csrf-token": csrf, "accept": "application/json"},
+                    )
                     status = resp.status_code
                     body = resp.json() if status == 200 else {"error": resp.text[:200]}
                 except httpx.HTTPError as exc:
                     status, body = 0, {"error": repr(exc)}
             done = time.perf_counter()
             outcomes = body.get("outcomes") or []
-            results.append({"name": name, "kind": kind, "offset": offset, "latency": done - sent,
-                            "late": late, "status": status, "outcomes": outcomes, "error": body.get("error"),
-                            "finished": done - start})
+            results.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "offset": offset,
+                    "latency": done - sent,
+                    "late": late,
+                    "status": status,
+                    "outcomes": outcomes,
+                    "error": body.get("error"),
+                    "finished": done - start,
+                }
+            )
 
         await asyncio.gather(*(one(*u) for u in uploads))
     return results
@@ -175,10 +197,13 @@ def main() -> int:
     parser.add_argument("--dpt", type=int, default=300)
     args = parser.parse_args()
 
-    print(f"recap_load: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"httpx {httpx.__version__}")
-    day = recap_ingest.build_day(Path(tempfile.gettempdir()) / f"booth-recap-bench-{args.voters}-{args.dpt}",
-                                 args.voters, args.dpt)
+    print(
+        f"recap_load: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"httpx {httpx.__version__}"
+    )
+    day = recap_ingest.build_day(
+        Path(tempfile.gettempdir()) / f"booth-recap-bench-{args.voters}-{args.dpt}", args.voters, args.dpt
+    )
     n = max(1, round(args.seconds * args.rate))
     regs_fake, statements = recap_ingest.fake_places(day, PLACES - 1)
     bundles = recap_ingest.copies_of(day["bundle"], n)
@@ -186,26 +211,47 @@ def main() -> int:
     for i in range(n):
         uploads.append((i / args.rate, f"tps-{i:05d}-hasil.zip", bundles[i], "bundle"))
         uploads.append((i / args.rate + 0.5 / args.rate, f"tps-{i:05d}-qr.txt", statements[i].encode(), "statement"))
-    regs = registry.read_registry(json.dumps({"format": "booth-recap-registry-v1",
-                                              "devices": [day["registration"]]}).encode(), at="", by="bench")
+    regs = registry.read_registry(
+        json.dumps({"format": "booth-recap-registry-v1", "devices": [day["registration"]]}).encode(), at="", by="bench"
+    )
     floor = recap_ingest.check_bundles(day["bundle"], regs, 2)[0]
 
     with tempfile.TemporaryDirectory(prefix="recap-load-") as work:
         data = Path(work) / "rekap"
         reg_file = Path(work) / "registry.json"
-        reg_file.write_text(json.dumps({"format": "booth-recap-registry-v1",
-                                        "devices": [day["registration"]] + regs_fake}))
+        reg_file.write_text(
+            json.dumps({"format": "booth-recap-registry-v1", "devices": [day["registration"]] + regs_fake})
+        )
         t0 = time.perf_counter()
         booth_cli("device", "import", "--data", str(data), str(reg_file), "--by", "bench")
         booth_cli("user", "add", "--data", str(data), "beban", "--password-stdin", stdin=PASSWORD + "\n")
-        print(f"  {PLACES:,} polling places registered in {time.perf_counter() - t0:.0f} s; offering {n} bundles "
-              f"and {n} statements at {args.rate:.3f} places/s for {args.seconds:g} s "
-              f"(at most {args.concurrency} in flight), server with {args.workers} verification workers")
+        print(
+            f"  {PLACES:,} polling places registered in {time.perf_counter() - t0:.0f} s; offering {n} bundles "
+            f"and {n} statements at {args.rate:.3f} places/s for {args.seconds:g} s "
+            f"(at most {args.concurrency} in flight), server with {args.workers} verification workers"
+        )
         port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        server = subprocess.Popen([sys.executable, "-m", "booth", "recap", "serve", "--data", str(data),
-                                   "--listen", f"127.0.0.1:{port}", "--workers", str(args.workers)],
-                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "booth",
+                "recap",
+                "serve",
+                "--data",
+                str(data),
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         rss: dict[int, tuple[float, float]] = {}
         roles: dict[int, str] = {}
         try:
@@ -245,29 +291,40 @@ def main() -> int:
     accepted_answers = 0
     for kind in ("bundle", "statement"):
         mine = [r for r in results if r["kind"] == kind]
-        ok = [r for r in mine if r["status"] == 200 and r["outcomes"]
-              and all(o["state"] == "accepted" and o.get("receipt_index") is not None for o in r["outcomes"])]
+        ok = [
+            r
+            for r in mine
+            if r["status"] == 200
+            and r["outcomes"]
+            and all(o["state"] == "accepted" and o.get("receipt_index") is not None for o in r["outcomes"])
+        ]
         accepted_answers += len(ok)
         lat = [r["latency"] for r in ok]
         late = sum(r["late"] for r in mine)
         print(f"  {kind + 's':<10}: {len(mine)} sent, {len(ok)} answered with a receipt, {late} waited for a slot")
         if lat:
-            print(f"    receipt latency p50 {percentile(lat, 50):6.2f} s  p95 {percentile(lat, 95):6.2f} s  "
-                  f"p99 {percentile(lat, 99):6.2f} s  max {max(lat):6.2f} s"
-                  + (f"   (floor: one bundle's job here {floor:.2f} s)" if kind == "bundle" else ""))
+            print(
+                f"    receipt latency p50 {percentile(lat, 50):6.2f} s  p95 {percentile(lat, 95):6.2f} s  "
+                f"p99 {percentile(lat, 99):6.2f} s  max {max(lat):6.2f} s"
+                + (f"   (floor: one bundle's job here {floor:.2f} s)" if kind == "bundle" else "")
+            )
         for r in [r for r in mine if r not in ok][:3]:
             print(f"    NOT OK: {r['name']} status {r['status']} {r['error'] or r['outcomes']}")
     finished = max((r["finished"] for r in results), default=0.0)
-    print(f"  offered {len(uploads) / args.seconds:.2f} uploads/s for {args.seconds:g} s; all answered after "
-          f"{finished:.1f} s ({len(results) / finished if finished else 0:.2f} uploads/s served); wall {wall:.1f} s")
+    print(
+        f"  offered {len(uploads) / args.seconds:.2f} uploads/s for {args.seconds:g} s; all answered after "
+        f"{finished:.1f} s ({len(results) / finished if finished else 0:.2f} uploads/s served); wall {wall:.1f} s"
+    )
 
     accepted = [s for s in subs if s.status == "accepted"]
     indexes = [s.receipt_index for s in accepted]
     lost = len(uploads) - len(accepted)
     print()
-    print(f"  nothing lost: {len(uploads)} uploads -> {len(subs)} submissions, {len(accepted)} accepted, "
-          f"{len(set(indexes))} distinct receipts, {receipts_ok} receipts verify, the recap's log holds "
-          f"{len(entries)} entries -> {'PASS' if lost == 0 and receipts_ok == len(accepted) == len(entries) else 'MISS'}")
+    print(
+        f"  nothing lost: {len(uploads)} uploads -> {len(subs)} submissions, {len(accepted)} accepted, "
+        f"{len(set(indexes))} distinct receipts, {receipts_ok} receipts verify, the recap's log holds "
+        f"{len(entries)} entries -> {'PASS' if lost == 0 and receipts_ok == len(accepted) == len(entries) else 'MISS'}"
+    )
     bundle_lat = [r["latency"] for r in results if r["kind"] == "bundle" and r["status"] == 200]
     p99 = percentile(bundle_lat, 99)
     print(f"  bundle receipt p99 {p99:.2f} s (target <= {TARGET_P99:g} s: {'PASS' if p99 <= TARGET_P99 else 'MISS'})")

@@ -104,12 +104,15 @@ def main(argv=None) -> int:
     root = Path(tempfile.mkdtemp(prefix="booth-bench-ui-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
     booth = open_booth(root, voters=300)
     booth.settings.poll_interval = 0.5
-    app = KioskApp(booth.service, booth.station, booth.devices, SIZE, clock=booth.clock, settings=booth.settings,
-                   surface=display)
+    app = KioskApp(
+        booth.service, booth.station, booth.devices, SIZE, clock=booth.clock, settings=booth.settings, surface=display
+    )
     drv = KioskDriver(app, finger=True)
     drv.step()
-    print(f"booth ui_frame_time: {SIZE[0]}x{SIZE[1]}, SDL video driver {pygame.display.get_driver()}, "
-          f"pygame-ce {pygame.version.ver}, Python {platform.python_version()}, {platform.machine()}")
+    print(
+        f"booth ui_frame_time: {SIZE[0]}x{SIZE[1]}, SDL video driver {pygame.display.get_driver()}, "
+        f"pygame-ce {pygame.version.ver}, Python {platform.python_version()}, {platform.machine()}"
+    )
 
     bare = bare_frames(display, args.frames)
     print(f"\nreference: bare full-screen blit + flip     {ms(bare)}")
@@ -123,8 +126,10 @@ def main(argv=None) -> int:
     drv.step()
     assert app.frame.screen == "ballot", app.frame.screen
     ballot = kiosk_frames(app, args.frames)
-    print(f"ballot screen (3 candidates)                {ms(ballot)}"
-          f"   = {statistics.median(ballot) / statistics.median(bare):.1f}x the bare frame")
+    print(
+        f"ballot screen (3 candidates)                {ms(ballot)}"
+        f"   = {statistics.median(ballot) / statistics.median(bare):.1f}x the bare frame"
+    )
 
     candidate = booth.package.candidates[1].name
     down_up, down = touches(app, drv, candidate, args.touches)
@@ -143,13 +148,17 @@ def main(argv=None) -> int:
     drv.type(query)
     searching = app.frame.screen
     search = kiosk_frames(app, args.frames)
-    print("\n" + f"check-in: {searching}, name typed".ljust(44) + f"{ms(search)}"
-          f"   = {statistics.median(search) / statistics.median(bare):.1f}x the bare frame")
+    print(
+        "\n" + f"check-in: {searching}, name typed".ljust(44) + f"{ms(search)}"
+        f"   = {statistics.median(search) / statistics.median(bare):.1f}x the bare frame"
+    )
     drv.tap(str(_("Search")))
     listing = app.frame.screen
     results = kiosk_frames(app, args.frames)
-    print(f"check-in: {listing}".ljust(44) + f"{ms(results)}"
-          f"   = {statistics.median(results) / statistics.median(bare):.1f}x the bare frame")
+    print(
+        f"check-in: {listing}".ljust(44) + f"{ms(results)}"
+        f"   = {statistics.median(results) / statistics.median(bare):.1f}x the bare frame"
+    )
     print(f"\nfor scale: 30 fps is a frame every 33.3 ms (KioskSettings.fps = {app.settings.fps})")
     booth.devices.close()
     svc.close()

@@ -71,8 +71,11 @@ def build_fixture(cache: Path, ballots: int) -> Path:
         with ledger.batch():
             for _ in range(min(CHUNK, ballots - cast)):
                 clock.advance(20)
-                ledger.cast_ballot(ELECTION_ID, SELECTIONS[secrets.randbelow(len(SELECTIONS))],
-                                   payload={"release": secrets.token_hex(4)})
+                ledger.cast_ballot(
+                    ELECTION_ID,
+                    SELECTIONS[secrets.randbelow(len(SELECTIONS))],
+                    payload={"release": secrets.token_hex(4)},
+                )
                 cast += 1
         print(f"    {cast:,} ballots cast ({time.perf_counter() - t0:.0f} s)", flush=True)
     ledger.close_ballot_box("K01")
@@ -141,8 +144,12 @@ LAUNCHER = (
 def verify_cli(path: Path) -> tuple[float, float, int]:
     """(wall seconds, peak RSS in MB, exit code) of a separate ``python3 -m booth verify PATH --json``."""
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "booth", "verify", str(path), "--json"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "booth", "verify", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     elapsed = time.perf_counter() - t0
     code, maxrss_kb = map(int, out.split())
     return elapsed, maxrss_kb / 1024, code
@@ -151,15 +158,25 @@ def verify_cli(path: Path) -> tuple[float, float, int]:
 PROFILE_GROUPS = [
     # (label, test on (file, function name))
     ("Ed25519 signature verify", lambda f, n: "ed25519" in n.lower() or "Ed25519" in f),
-    ("canonical JSON parse + check",
-     lambda f, n: f.endswith("canonical.py") or "/json/" in f or n.startswith("<method 'decode")),
+    (
+        "canonical JSON parse + check",
+        lambda f, n: f.endswith("canonical.py") or "/json/" in f or n.startswith("<method 'decode"),
+    ),
     ("signed-note (checkpoint) parsing", lambda f, n: f.endswith("note.py") or "b64decode" in n or "binascii" in n),
-    ("Merkle hashing (SHA-256)",
-     lambda f, n: f.endswith("merkle.py") or "sha256" in n or "'digest'" in n or "'update'" in n),
-    ("reading rows / lines (SQLite, zip)",
-     lambda f, n: (f.endswith("verify.py")
-                   and n in ("events", "checkpoints", "ballots", "_lines", "_split_signed_line"))
-        or "zipfile" in f or "sqlite3" in n or "zlib" in n or "'read" in n),
+    (
+        "Merkle hashing (SHA-256)",
+        lambda f, n: f.endswith("merkle.py") or "sha256" in n or "'digest'" in n or "'update'" in n,
+    ),
+    (
+        "reading rows / lines (SQLite, zip)",
+        lambda f, n: (
+            (f.endswith("verify.py") and n in ("events", "checkpoints", "ballots", "_lines", "_split_signed_line"))
+            or "zipfile" in f
+            or "sqlite3" in n
+            or "zlib" in n
+            or "'read" in n
+        ),
+    ),
     ("shape checks (formats, regex)", lambda f, n: f.endswith("formats.py") or "re.Pattern" in n),
     ("verify loop itself", lambda f, n: f.endswith("verify.py")),
 ]
@@ -177,11 +194,14 @@ def profile(path: Path, top: int = 15) -> None:
     groups = {label: 0.0 for label, _ in PROFILE_GROUPS}
     groups["other (builtins, generators, ...)"] = 0.0
     for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():
-        label = next((label for label, test in PROFILE_GROUPS if test(filename, name)),
-                     "other (builtins, generators, ...)")
+        label = next(
+            (label for label, test in PROFILE_GROUPS if test(filename, name)), "other (builtins, generators, ...)"
+        )
         groups[label] += tottime
-    print(f"\n  cProfile of in-process verify on {path.name} (total {total:.1f} s; the profiler inflates the "
-          f"Python share, the signature time is close to real):")
+    print(
+        f"\n  cProfile of in-process verify on {path.name} (total {total:.1f} s; the profiler inflates the "
+        f"Python share, the signature time is close to real):"
+    )
     for label, seconds in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"     {seconds:7.2f} s {100 * seconds / total:5.1f} %  {label}")
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
@@ -194,22 +214,27 @@ def profile(path: Path, top: int = 15) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ballots", type=int, default=100_000)
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="fixture directory (default /tmp/booth-verify-bench-<ballots>)")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="fixture directory (default /tmp/booth-verify-bench-<ballots>)"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile the in-process verify")
     args = parser.parse_args()
     cache = args.cache or Path(tempfile.gettempdir()) / f"booth-verify-bench-{args.ballots}"
 
-    print(f"verify_speed  {dt.date.today()}  {platform.machine()} {os.cpu_count()} CPUs  "
-          f"Python {platform.python_version()}  SQLite {sqlite3.sqlite_version}  "
-          f"cryptography {cryptography.__version__}")
+    print(
+        f"verify_speed  {dt.date.today()}  {platform.machine()} {os.cpu_count()} CPUs  "
+        f"Python {platform.python_version()}  SQLite {sqlite3.sqlite_version}  "
+        f"cryptography {cryptography.__version__}"
+    )
     fixture = build_fixture(cache, args.ballots)
     state, bundle = fixture / "state", fixture / "bundle.zip"
     sigs = count_signatures(state)
     total_sigs = sum(sigs.values())
-    print(f"  fixture: {sigs['events']:,} events, {sigs['checkpoints']:,} checkpoints, {sigs['ballots']:,} ballots "
-          f"= {total_sigs:,} signatures; ledger.db {(state / 'ledger.db').stat().st_size / 1e6:.1f} MB, "
-          f"bundle {bundle.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"  fixture: {sigs['events']:,} events, {sigs['checkpoints']:,} checkpoints, {sigs['ballots']:,} ballots "
+        f"= {total_sigs:,} signatures; ledger.db {(state / 'ledger.db').stat().st_size / 1e6:.1f} MB, "
+        f"bundle {bundle.stat().st_size / 1e6:.1f} MB"
+    )
 
     for label, path in (("state directory", state), ("export bundle", bundle)):
         # The reference is measured just before and just after.  Shares are
@@ -222,17 +247,25 @@ def main() -> int:
         rate, rate_cpu = total_sigs / elapsed, total_sigs / cpu
         share, share_cpu = rate / raw_wall, rate_cpu / raw_cpu
         print(f"\n  booth verify, {label} ({path}):")
-        print(f"     reference: raw Ed25519 verify {raw_wall:,.0f} signatures/s "
-              f"({before[0]:,.0f} before, {after[0]:,.0f} after; {raw_cpu:,.0f} per CPU second) "
-              f"= {total_sigs / raw_cpu:.1f} CPU s for this fixture's signatures alone")
-        print(f"     in-process: {elapsed:6.1f} s wall, {cpu:6.1f} s CPU   {'VALID' if report.ok else 'INVALID'}   "
-              f"{report.summary.get('events', 0):,} events, {report.summary.get('ballots_stored', 0):,} ballots")
-        print(f"     {rate:,.0f} signatures/s = {100 * share:.0f} % of the raw rate "
-              f"({rate_cpu:,.0f} per CPU second = {100 * share_cpu:.0f} %)   "
-              f"target >= {100 * TARGET_SHARE:.0f} %: {'PASS' if share_cpu >= TARGET_SHARE else 'MISS'}")
+        print(
+            f"     reference: raw Ed25519 verify {raw_wall:,.0f} signatures/s "
+            f"({before[0]:,.0f} before, {after[0]:,.0f} after; {raw_cpu:,.0f} per CPU second) "
+            f"= {total_sigs / raw_cpu:.1f} CPU s for this fixture's signatures alone"
+        )
+        print(
+            f"     in-process: {elapsed:6.1f} s wall, {cpu:6.1f} s CPU   {'VALID' if report.ok else 'INVALID'}   "
+            f"{report.summary.get('events', 0):,} events, {report.summary.get('ballots_stored', 0):,} ballots"
+        )
+        print(
+            f"     {rate:,.0f} signatures/s = {100 * share:.0f} % of the raw rate "
+            f"({rate_cpu:,.0f} per CPU second = {100 * share_cpu:.0f} %)   "
+            f"target >= {100 * TARGET_SHARE:.0f} %: {'PASS' if share_cpu >= TARGET_SHARE else 'MISS'}"
+        )
         cli_elapsed, rss_mb, code = verify_cli(path)
-        print(f"     python3 -m booth verify: {cli_elapsed:6.1f} s  (exit {code}), peak RSS {rss_mb:.1f} MB   "
-              f"target <= {TARGET_RSS_MB} MB: {'PASS' if rss_mb <= TARGET_RSS_MB else 'MISS'}")
+        print(
+            f"     python3 -m booth verify: {cli_elapsed:6.1f} s  (exit {code}), peak RSS {rss_mb:.1f} MB   "
+            f"target <= {TARGET_RSS_MB} MB: {'PASS' if rss_mb <= TARGET_RSS_MB else 'MISS'}"
+        )
 
     if args.profile:
         profile(state)

@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from playwright.sync_api import sync_playwright
-from qr_day import qr_day
-from witness_camera import StaticServer, camera_frame, first_visit, launch, scan, y4m
 
 from booth.reports import results_report_image
 from booth.witness import APP
+from qr_day import qr_day
+from witness_camera import StaticServer, camera_frame, first_visit, launch, scan, y4m
 
 RUNS = 20
 
@@ -62,15 +62,23 @@ def main() -> int:
             phone.close()
     raw = sum(p.stat().st_size for p in APP.iterdir() if p.is_file())
     median = statistics.median(from_frame)
-    print(f"scan to SAH (first camera frame -> SAH), median of {RUNS}: {median * 1000:.0f} ms "
-          f"(min {min(from_frame) * 1000:.0f}, max {max(from_frame) * 1000:.0f}); target < 1000 ms: "
-          f"{'PASS' if median < 1 else 'MISS'}")
-    print(f"  for reference, from pressing Pindai QR (camera start included): median "
-          f"{statistics.median(from_press) * 1000:.0f} ms")
-    print(f"first visit transferred (gzip, until cached offline): {transferred / 1024:.0f} KB; target < 500 KB: "
-          f"{'PASS' if transferred < 500 * 1024 else 'MISS'}")
-    print(f"  for reference, the app on disk uncompressed: {raw / 1024:.0f} KB "
-          f"(zxing_reader.wasm {(APP / 'zxing_reader.wasm').stat().st_size / 1024:.0f} KB)")
+    print(
+        f"scan to SAH (first camera frame -> SAH), median of {RUNS}: {median * 1000:.0f} ms "
+        f"(min {min(from_frame) * 1000:.0f}, max {max(from_frame) * 1000:.0f}); target < 1000 ms: "
+        f"{'PASS' if median < 1 else 'MISS'}"
+    )
+    print(
+        f"  for reference, from pressing Pindai QR (camera start included): median "
+        f"{statistics.median(from_press) * 1000:.0f} ms"
+    )
+    print(
+        f"first visit transferred (gzip, until cached offline): {transferred / 1024:.0f} KB; target < 500 KB: "
+        f"{'PASS' if transferred < 500 * 1024 else 'MISS'}"
+    )
+    print(
+        f"  for reference, the app on disk uncompressed: {raw / 1024:.0f} KB "
+        f"(zxing_reader.wasm {(APP / 'zxing_reader.wasm').stat().st_size / 1024:.0f} KB)"
+    )
     return 0
 
 

@@ -138,8 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="verify a state directory or an export bundle")
     p.add_argument("path", help="state directory, ledger.db, or bundle .zip")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--checkpoint", action="append", metavar="FILE",
-                   help="a known (printed) checkpoint the log must be consistent with; repeatable")
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        metavar="FILE",
+        help="a known (printed) checkpoint the log must be consistent with; repeatable",
+    )
     p.add_argument("--fingerprint", help="the device fingerprint from paper (prefix is enough)")
     p.set_defaults(func=_cmd_verify)
 
@@ -167,17 +171,23 @@ def build_parser() -> argparse.ArgumentParser:
     from booth.witness import cli as witness_cli
 
     witness_cli.register(sub)
-    p = sub.add_parser("screens", help="draw every kiosk screen into OUT (the gallery: `booth screens docs/screens`)",
-                       description="Draw every kiosk screen, per resolution and language, with the gallery page "
-                                   "OUT/README.md. Without OUT into a new temporary folder (never into the "
-                                   "checkout unasked); `booth screens docs/screens` refreshes the gallery.")
+    p = sub.add_parser(
+        "screens",
+        help="draw every kiosk screen into OUT (the gallery: `booth screens docs/screens`)",
+        description="Draw every kiosk screen, per resolution and language, with the gallery page "
+        "OUT/README.md. Without OUT into a new temporary folder (never into the "
+        "checkout unasked); `booth screens docs/screens` refreshes the gallery.",
+    )
     p.add_argument("out", nargs="?", default=None, help="folder to write into (default: a new temporary folder)")
     p.add_argument("--sizes", help="e.g. 720x1280,1024x600 (default: every supported size)")
     p.add_argument("--languages", help="e.g. id,en (default: both)")
     p.set_defaults(func=_cmd_screens)
-    p = sub.add_parser("guidebook", help="build the companions' guidebook (Markdown images + PDF) from the simulator",
-                       description="Build the guidebook into OUT; without OUT into a new temporary folder "
-                                   "(`booth guidebook docs/guidebook` refreshes the checkout's).")
+    p = sub.add_parser(
+        "guidebook",
+        help="build the companions' guidebook (Markdown images + PDF) from the simulator",
+        description="Build the guidebook into OUT; without OUT into a new temporary folder "
+        "(`booth guidebook docs/guidebook` refreshes the checkout's).",
+    )
     p.add_argument("out", nargs="?", default=None, help="folder to write into (default: a new temporary folder)")
     p.set_defaults(func=_cmd_guidebook)
     return parser

@@ -42,8 +42,7 @@ def make_reset(private_key: Ed25519PrivateKey, election_id: str, companion_id: s
     return note.sign_note(text, KEY_NAME, private_key)
 
 
-def open_reset(text: str, committee_key: Ed25519PublicKey, election_id: str,
-               used_nonces: set[str]) -> tuple[str, str]:
+def open_reset(text: str, committee_key: Ed25519PublicKey, election_id: str, used_nonces: set[str]) -> tuple[str, str]:
     """Check a reset note; return (companion ID, nonce) or raise ResetError."""
     if not isinstance(text, str) or len(text) > 2000:
         raise ResetError("not a reset file", "bukan berkas buka-kunci")

@@ -65,8 +65,16 @@ def hash_pin(pin: str, *, n: int = SCRYPT_N) -> str:
     """A self-describing scrypt hash: JSON with salt, parameters and hash."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return json.dumps({"alg": "scrypt", "n": n, "r": SCRYPT_R, "p": SCRYPT_P,
-                       "salt": base64.b64encode(salt).decode(), "hash": base64.b64encode(digest).decode()})
+    return json.dumps(
+        {
+            "alg": "scrypt",
+            "n": n,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+            "salt": base64.b64encode(salt).decode(),
+            "hash": base64.b64encode(digest).decode(),
+        }
+    )
 
 
 def pin_matches(pin: str, stored: str) -> bool:

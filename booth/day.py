@@ -76,7 +76,7 @@ class Day:
     self_test: dict | None = None
     closed_early_reason: str | None = None
     tally: dict | None = None
-    counted_size: int = 0          # log size right after polls.counted (the results statement names it)
+    counted_size: int = 0  # log size right after polls.counted (the results statement names it)
     results_printed: int = 0
     zero_reports_printed: int = 0
     exports: int = 0
@@ -114,8 +114,7 @@ def _election_loaded(day: Day, entry, when: Moment) -> None:
 def _custody_step(day: Day, entry, when: Moment) -> None:
     p = entry.payload
     stage = entry.type.split(".", 1)[1]
-    day.custody.append(CustodyStep(stage, entry.time, entry.actor, p.get("place", ""), p.get("note", ""),
-                                   entry.seq))
+    day.custody.append(CustodyStep(stage, entry.time, entry.actor, p.get("place", ""), p.get("note", ""), entry.seq))
     if stage == "installed" and "self_test" in p:
         day.self_test = p["self_test"]
 

@@ -66,8 +66,9 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
     if window:
         sim_window = importlib.import_module("booth_sim.day.window")
         return sim_window.run(scenario=scenario, out=out)
-    stream.write(f"Demo Pilkakon Pekon Sukamaju: {scenario.voters_who_vote()} suara / votes, "
-                 f"tanpa jendela / headless ({why})\n")
+    stream.write(
+        f"Demo Pilkakon Pekon Sukamaju: {scenario.voters_who_vote()} suara / votes, tanpa jendela / headless ({why})\n"
+    )
     return run_day(scenario, out, stream=stream)
 
 

@@ -20,6 +20,9 @@ def register(sub) -> None:
     p.add_argument("--headless", action="store_true", help="no window even if a display is present")
     p.add_argument("--voters", type=int, default=300, help="voters on the demo DPT (default 300; 30 to 2000)")
     p.add_argument("--seed", type=int, default=2025, help="seed of the fictional voters and their choices")
-    p.add_argument("--write-scenario", metavar="FILE",
-                   help="write the demo day as a scenario file (to edit and run with booth sim) and stop")
+    p.add_argument(
+        "--write-scenario",
+        metavar="FILE",
+        help="write the demo day as a scenario file (to edit and run with booth sim) and stop",
+    )
     p.set_defaults(func=_cmd_demo)

@@ -42,32 +42,156 @@ DEMO_DATE = date(2025, 11, 16)
 # Common names in Javanese-majority villages of Pringsewu; a few in old spelling,
 # as older people's documents still have them.
 _MALE_FIRST = [
-    "AGUS", "BUDI", "SLAMET", "SUTRISNO", "SUPARMAN", "JOKO", "BAMBANG", "WAHYU", "EKO", "DWI",
-    "HERU", "HADI", "SUGENG", "TRI", "DARMAJI", "PAIJO", "SUKIRMAN", "MUHAMMAD", "AHMAD", "RUDI",
-    "ANDI", "ARIF", "YUSUF", "IWAN", "DEDI", "RAHMAT", "RIYANTO", "SUPRIYADI", "SURYADI",
-    "WAGIMAN", "MULYONO", "PURNOMO", "HENDRA", "FAJAR", "RIZKY", "DIMAS", "SAMSUL", "ROHMAN",
-    "ABDUL", "IMAM", "NUR", "SUBAGIO", "KATIMIN", "SARDI", "TUKIJO", "WARSITO", "YANTO", "EDI",
+    "AGUS",
+    "BUDI",
+    "SLAMET",
+    "SUTRISNO",
+    "SUPARMAN",
+    "JOKO",
+    "BAMBANG",
+    "WAHYU",
+    "EKO",
+    "DWI",
+    "HERU",
+    "HADI",
+    "SUGENG",
+    "TRI",
+    "DARMAJI",
+    "PAIJO",
+    "SUKIRMAN",
+    "MUHAMMAD",
+    "AHMAD",
+    "RUDI",
+    "ANDI",
+    "ARIF",
+    "YUSUF",
+    "IWAN",
+    "DEDI",
+    "RAHMAT",
+    "RIYANTO",
+    "SUPRIYADI",
+    "SURYADI",
+    "WAGIMAN",
+    "MULYONO",
+    "PURNOMO",
+    "HENDRA",
+    "FAJAR",
+    "RIZKY",
+    "DIMAS",
+    "SAMSUL",
+    "ROHMAN",
+    "ABDUL",
+    "IMAM",
+    "NUR",
+    "SUBAGIO",
+    "KATIMIN",
+    "SARDI",
+    "TUKIJO",
+    "WARSITO",
+    "YANTO",
+    "EDI",
 ]
 _FEMALE_FIRST = [
-    "SITI", "SRI", "SUMARNI", "SUMINAH", "WARTINI", "PAINEM", "TUMINI", "LESTARI", "RAHAYU",
-    "WULANDARI", "DEWI", "ENDANG", "YULIANI", "NUR", "AMINAH", "FATIMAH", "AISYAH", "RINA",
-    "RATNA", "SUSANTI", "PUJI", "EKA", "NURHAYATI", "SUYATI", "MARSINI", "SULASTRI", "KARTINI",
-    "WAHYUNI", "INDAH", "PUTRI", "DIAN", "AYU", "ANISA", "SUPARMI", "SARTINAH", "MURNI",
-    "KHOIRUNNISA", "UMI", "TITIK", "WATINI", "PONIYEM", "SUNARSIH",
+    "SITI",
+    "SRI",
+    "SUMARNI",
+    "SUMINAH",
+    "WARTINI",
+    "PAINEM",
+    "TUMINI",
+    "LESTARI",
+    "RAHAYU",
+    "WULANDARI",
+    "DEWI",
+    "ENDANG",
+    "YULIANI",
+    "NUR",
+    "AMINAH",
+    "FATIMAH",
+    "AISYAH",
+    "RINA",
+    "RATNA",
+    "SUSANTI",
+    "PUJI",
+    "EKA",
+    "NURHAYATI",
+    "SUYATI",
+    "MARSINI",
+    "SULASTRI",
+    "KARTINI",
+    "WAHYUNI",
+    "INDAH",
+    "PUTRI",
+    "DIAN",
+    "AYU",
+    "ANISA",
+    "SUPARMI",
+    "SARTINAH",
+    "MURNI",
+    "KHOIRUNNISA",
+    "UMI",
+    "TITIK",
+    "WATINI",
+    "PONIYEM",
+    "SUNARSIH",
 ]
 _MALE_SECOND = [
-    "SANTOSO", "WIBOWO", "SUSANTO", "PURWANTO", "HIDAYAT", "SAPUTRA", "PRATAMA", "KURNIAWAN",
-    "SETIAWAN", "PRASETYO", "NUGROHO", "FAUZI", "HARYANTO", "SUGIARTO", "RIYADI", "SUPRIANTO",
-    "MAULANA", "FIRMANSYAH", "RAMADHAN", "SUBEKTI", "WIJAYA", "HAKIM", "SYAHPUTRA", "",
+    "SANTOSO",
+    "WIBOWO",
+    "SUSANTO",
+    "PURWANTO",
+    "HIDAYAT",
+    "SAPUTRA",
+    "PRATAMA",
+    "KURNIAWAN",
+    "SETIAWAN",
+    "PRASETYO",
+    "NUGROHO",
+    "FAUZI",
+    "HARYANTO",
+    "SUGIARTO",
+    "RIYADI",
+    "SUPRIANTO",
+    "MAULANA",
+    "FIRMANSYAH",
+    "RAMADHAN",
+    "SUBEKTI",
+    "WIJAYA",
+    "HAKIM",
+    "SYAHPUTRA",
+    "",
 ]
 _FEMALE_SECOND = [
-    "LESTARI", "WATI", "NINGSIH", "HANDAYANI", "SAPUTRI", "RAHMAWATI", "PUSPITA", "ANGGRAINI",
-    "SUSILOWATI", "KURNIASIH", "FITRIANI", "MULYANI", "NURJANAH", "ROHMAH", "YULIANTI",
-    "PERTIWI", "", "",
+    "LESTARI",
+    "WATI",
+    "NINGSIH",
+    "HANDAYANI",
+    "SAPUTRI",
+    "RAHMAWATI",
+    "PUSPITA",
+    "ANGGRAINI",
+    "SUSILOWATI",
+    "KURNIASIH",
+    "FITRIANI",
+    "MULYANI",
+    "NURJANAH",
+    "ROHMAH",
+    "YULIANTI",
+    "PERTIWI",
+    "",
+    "",
 ]
-_OLD_SPELLING = {"JOKO": "DJOKO", "YUSUF": "JUSUF", "SUPARMAN": "SOEPARMAN", "SUTRISNO":
-                 "SOETRISNO", "SUMARNI": "SOEMARNI", "SUBAGIO": "SOEBAGIO", "CAHYO": "TJAHJO",
-                 "AHMAD": "ACHMAD", "SUYATI": "SOEJATI"}
+_OLD_SPELLING = {
+    "JOKO": "DJOKO",
+    "YUSUF": "JUSUF",
+    "SUPARMAN": "SOEPARMAN",
+    "SUTRISNO": "SOETRISNO",
+    "SUMARNI": "SOEMARNI",
+    "SUBAGIO": "SOEBAGIO",
+    "CAHYO": "TJAHJO",
+    "AHMAD": "ACHMAD",
+    "SUYATI": "SOEJATI",
+}
 _DUSUN = ["Dusun Sukamaju I", "Dusun Sukamaju II", "Dusun Sidodadi", "Dusun Karang Anyar"]
 # Kecamatan of Kabupaten Pringsewu (18.10.xx); most voters registered in Pagelaran (05).
 _DISTRICTS = ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
@@ -118,8 +242,15 @@ def portrait(number: int, background, clothing, skin, headwear: str, size=(480, 
     draw.ellipse([cx - 200, int(h * 0.66), cx + 200, int(h * 1.25)], fill=clothing)
     if headwear == "hijab":
         draw.ellipse([cx - 125, int(h * 0.16), cx + 125, int(h * 0.70)], fill=(250, 250, 250))
-        draw.polygon([(cx - 140, int(h * 0.50)), (cx + 140, int(h * 0.50)),
-                      (cx + 190, int(h * 0.85)), (cx - 190, int(h * 0.85))], fill=(250, 250, 250))
+        draw.polygon(
+            [
+                (cx - 140, int(h * 0.50)),
+                (cx + 140, int(h * 0.50)),
+                (cx + 190, int(h * 0.85)),
+                (cx - 190, int(h * 0.85)),
+            ],
+            fill=(250, 250, 250),
+        )
         draw.ellipse([cx - 78, int(h * 0.25), cx + 78, int(h * 0.58)], fill=skin)
     else:
         draw.rectangle([cx - 32, int(h * 0.55), cx + 32, int(h * 0.70)], fill=skin)
@@ -132,15 +263,12 @@ def portrait(number: int, background, clothing, skin, headwear: str, size=(480, 
     eye_y = int(h * 0.38)
     for dx in (-36, 36):
         draw.ellipse([cx + dx - 8, eye_y - 6, cx + dx + 8, eye_y + 6], fill=(40, 30, 25))
-        draw.line([cx + dx - 16, eye_y - 18, cx + dx + 16, eye_y - 18], fill=(40, 30, 25),
-                  width=4)
+        draw.line([cx + dx - 16, eye_y - 18, cx + dx + 16, eye_y - 18], fill=(40, 30, 25), width=4)
     if headwear.endswith("+glasses"):
         for dx in (-36, 36):
-            draw.ellipse([cx + dx - 24, eye_y - 18, cx + dx + 24, eye_y + 18],
-                         outline=(20, 20, 20), width=5)
+            draw.ellipse([cx + dx - 24, eye_y - 18, cx + dx + 24, eye_y + 18], outline=(20, 20, 20), width=5)
         draw.line([cx - 12, eye_y, cx + 12, eye_y], fill=(20, 20, 20), width=5)
-    draw.arc([cx - 36, int(h * 0.43), cx + 36, int(h * 0.51)], 20, 160, fill=(120, 50, 40),
-             width=5)
+    draw.arc([cx - 36, int(h * 0.43), cx + 36, int(h * 0.51)], 20, 160, fill=(120, 50, 40), width=5)
     # the ballot number in a white disc, top left
     draw.ellipse([18, 18, 138, 138], fill=(255, 255, 255), outline=(0, 0, 0), width=4)
     try:
@@ -162,8 +290,9 @@ def _birth_date(rng: random.Random, election_date: date) -> date:
     return oldest + timedelta(days=offset)
 
 
-def demo_voters(count: int = 300, *, seed: int = 2025, election_date: date = DEMO_DATE,
-                start_number: int = 1) -> list[Voter]:
+def demo_voters(
+    count: int = 300, *, seed: int = 2025, election_date: date = DEMO_DATE, start_number: int = 1
+) -> list[Voter]:
     """``count`` fictional voters with valid, consistent NIKs (province 18, regency 10).
 
     Also used by tests and benchmarks to make large DPTs (e.g. 10,000 voters).
@@ -188,47 +317,64 @@ def demo_voters(count: int = 300, *, seed: int = 2025, election_date: date = DEM
         district = "05" if rng.random() < 0.75 else rng.choice(_DISTRICTS)
         day = born.day + (40 if sex == "P" else 0)
         while True:
-            nik = f"1810{district}{day:02d}{born.month:02d}{born.year % 100:02d}" \
-                  f"{rng.randint(1, 2500):04d}"
+            nik = f"1810{district}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randint(1, 2500):04d}"
             if nik not in used_niks:
                 used_niks.add(nik)
                 break
-        voters.append(Voter(
-            ref=voter_ref(n), dpt_number=n, nik=nik, name=name, sex=sex, birth_date=born,
-            address=rng.choice(_DUSUN), rt=f"{rng.randint(1, 4):03d}",
-            rw=f"{rng.randint(1, 2):03d}",
-        ))
+        voters.append(
+            Voter(
+                ref=voter_ref(n),
+                dpt_number=n,
+                nik=nik,
+                name=name,
+                sex=sex,
+                birth_date=born,
+                address=rng.choice(_DUSUN),
+                rt=f"{rng.randint(1, 4):03d}",
+                rw=f"{rng.randint(1, 2):03d}",
+            )
+        )
     return voters
 
 
-def write_demo_files(package_dir: str | Path, *, seed: int = 2025, voters: int = 300,
-                     election_date: date = DEMO_DATE) -> Path:
+def write_demo_files(
+    package_dir: str | Path, *, seed: int = 2025, voters: int = 300, election_date: date = DEMO_DATE
+) -> Path:
     """Write the unsigned demo package files (election.json, dpt.csv, photos, README.txt)."""
     root = Path(package_dir)
     (root / PHOTO_DIR).mkdir(parents=True, exist_ok=True)
     candidates = []
     for number, name, background, clothing, skin, headwear in _CANDIDATES:
         photo = f"{number}.jpg"
-        (root / PHOTO_DIR / photo).write_bytes(
-            portrait(number, background, clothing, skin, headwear))
+        (root / PHOTO_DIR / photo).write_bytes(portrait(number, background, clothing, skin, headwear))
         candidates.append({"number": number, "name": name, "photo": photo})
     election = election_template(
         title=f"Pemilihan Kepala Pekon Sukamaju {election_date.year} (DEMO)",
-        pekon="Sukamaju", kecamatan="Pagelaran", kabupaten="Pringsewu", provinsi="Lampung",
-        tps=1, date=election_date.isoformat(), opens="07:00", closes="13:00",
-        candidates=candidates, companions=_COMPANIONS,
+        pekon="Sukamaju",
+        kecamatan="Pagelaran",
+        kabupaten="Pringsewu",
+        provinsi="Lampung",
+        tps=1,
+        date=election_date.isoformat(),
+        opens="07:00",
+        closes="13:00",
+        candidates=candidates,
+        companions=_COMPANIONS,
     )
-    (root / ELECTION_FILE).write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
-    (root / DPT_FILE).write_bytes(
-        format_dpt(demo_voters(voters, seed=seed, election_date=election_date)))
+    (root / ELECTION_FILE).write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (root / DPT_FILE).write_bytes(format_dpt(demo_voters(voters, seed=seed, election_date=election_date)))
     (root / README_FILE).write_text(_README, encoding="utf-8")
     return root
 
 
-def make_demo_package(out_dir: str | Path, seed: int = 2025, *, voters: int = 300,
-                      election_date: date = DEMO_DATE,
-                      keys: CommitteeKeyPair | None = None) -> tuple[Path, CommitteeKeyPair]:
+def make_demo_package(
+    out_dir: str | Path,
+    seed: int = 2025,
+    *,
+    voters: int = 300,
+    election_date: date = DEMO_DATE,
+    keys: CommitteeKeyPair | None = None,
+) -> tuple[Path, CommitteeKeyPair]:
     """Make and sign the demo package in ``out_dir``; return (package folder, DEMO committee keys).
 
     Writes ``out_dir/pekon-sukamaju-demo/`` (the package) and

@@ -110,20 +110,18 @@ def voter_ref(dpt_number: int) -> str:
 
 # --- header names -----------------------------------------------------------
 
+
 def _header_key(name: str) -> str:
     """``" Jenis Kelamin "`` -> ``"jeniskelamin"``, ``"L/P"`` -> ``"lp"``."""
     return re.sub(r"[^0-9a-z]", "", name.strip().lstrip("\ufeff").lower())
 
 
 _COLUMN_NAMES = {
-    "dpt_number": ["no", "nodpt", "nomor", "nomordpt", "nourut", "nourutdpt", "dptnumber",
-                   "dptno", "number", "nr"],
-    "nik": ["nik", "nonik", "nomornik", "nomorinduk", "nomorindukkependudukan", "nationalid",
-            "idnumber"],
+    "dpt_number": ["no", "nodpt", "nomor", "nomordpt", "nourut", "nourutdpt", "dptnumber", "dptno", "number", "nr"],
+    "nik": ["nik", "nonik", "nomornik", "nomorinduk", "nomorindukkependudukan", "nationalid", "idnumber"],
     "name": ["nama", "namalengkap", "namapemilih", "name", "fullname"],
     "sex": ["jeniskelamin", "kelamin", "jk", "lp", "sex", "gender"],
-    "birth_date": ["tanggallahir", "tgllahir", "tgllhr", "tanggallhr", "birthdate", "dateofbirth",
-                   "dob"],
+    "birth_date": ["tanggallahir", "tgllahir", "tgllhr", "tanggallhr", "birthdate", "dateofbirth", "dob"],
     "address": ["alamat", "address", "dusun"],
     "rt": ["rt"],
     "rw": ["rw"],
@@ -131,10 +129,31 @@ _COLUMN_NAMES = {
 _REQUIRED = ["dpt_number", "nik", "name", "sex", "birth_date"]
 # Columns real DPT exports carry that booth does not need: accepted and ignored.
 # Anything else is refused, so that a misspelt "tanggal lahr" is not silently lost.
-_IGNORED = {"tempatlahir", "tmplahir", "tmptlahir", "placeofbirth", "usia", "umur", "age",
-            "statusperkawinan", "statuskawin", "kawin", "disabilitas", "difabel", "keterangan",
-            "ket", "note", "notes", "tps", "kelurahan", "desa", "pekon", "kecamatan", "kk",
-            "nokk"}
+_IGNORED = {
+    "tempatlahir",
+    "tmplahir",
+    "tmptlahir",
+    "placeofbirth",
+    "usia",
+    "umur",
+    "age",
+    "statusperkawinan",
+    "statuskawin",
+    "kawin",
+    "disabilitas",
+    "difabel",
+    "keterangan",
+    "ket",
+    "note",
+    "notes",
+    "tps",
+    "kelurahan",
+    "desa",
+    "pekon",
+    "kecamatan",
+    "kk",
+    "nokk",
+}
 _LOOKUP = {alias: field for field, aliases in _COLUMN_NAMES.items() for alias in aliases}
 
 _FIELD_LABEL = {  # for messages: (English, Indonesian)
@@ -146,10 +165,21 @@ _FIELD_LABEL = {  # for messages: (English, Indonesian)
 }
 
 _SEX_VALUES = {
-    "l": SEX_MALE, "lk": SEX_MALE, "laki": SEX_MALE, "lakilaki": SEX_MALE, "pria": SEX_MALE,
-    "m": SEX_MALE, "male": SEX_MALE,
-    "p": SEX_FEMALE, "pr": SEX_FEMALE, "pe": SEX_FEMALE, "perempuan": SEX_FEMALE,
-    "wanita": SEX_FEMALE, "w": SEX_FEMALE, "f": SEX_FEMALE, "female": SEX_FEMALE,
+    "l": SEX_MALE,
+    "lk": SEX_MALE,
+    "laki": SEX_MALE,
+    "lakilaki": SEX_MALE,
+    "pria": SEX_MALE,
+    "m": SEX_MALE,
+    "male": SEX_MALE,
+    "p": SEX_FEMALE,
+    "pr": SEX_FEMALE,
+    "pe": SEX_FEMALE,
+    "perempuan": SEX_FEMALE,
+    "wanita": SEX_FEMALE,
+    "w": SEX_FEMALE,
+    "f": SEX_FEMALE,
+    "female": SEX_FEMALE,
 }
 
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -189,16 +219,16 @@ def _decode(data: bytes) -> tuple[str | None, DptProblem | None]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, DptProblem(
-            line, None,
-            "the file is not UTF-8 text; save it again as \"CSV UTF-8\"",
-            "berkas bukan teks UTF-8; simpan ulang sebagai \"CSV UTF-8\"",
+            line,
+            None,
+            'the file is not UTF-8 text; save it again as "CSV UTF-8"',
+            'berkas bukan teks UTF-8; simpan ulang sebagai "CSV UTF-8"',
         )
 
 
 def _records(text: str, delimiter: str):
     """``(first_line_number, fields)`` for every record, or raise csv.Error with a line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
-                        strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
     line = 1
     while True:
         start = line
@@ -233,9 +263,16 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
     if problems:
         raise DptError(problems)
     if len(rows) == 1:
-        raise DptError([DptProblem(header_lineno, None,
-                                   "the DPT has a header but no voters",
-                                   "DPT hanya berisi judul kolom, tanpa pemilih")])
+        raise DptError(
+            [
+                DptProblem(
+                    header_lineno,
+                    None,
+                    "the DPT has a header but no voters",
+                    "DPT hanya berisi judul kolom, tanpa pemilih",
+                )
+            ]
+        )
     voters: list[Voter] = []
     seen_number: dict[int, int] = {}
     seen_nik: dict[str, int] = {}
@@ -250,11 +287,19 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
         birth = _check_birth_date(line, reference_date)
         nik = _check_nik(line, reference_date, sex, birth, seen_nik)
         if line.ok and not problems and sex is not None and birth is not None:
-            voters.append(Voter(
-                ref=voter_ref(dpt_number), dpt_number=dpt_number, nik=nik, name=name, sex=sex,
-                birth_date=birth, address=" ".join(line.get("address").split()),
-                rt=line.get("rt"), rw=line.get("rw"),
-            ))
+            voters.append(
+                Voter(
+                    ref=voter_ref(dpt_number),
+                    dpt_number=dpt_number,
+                    nik=nik,
+                    name=name,
+                    sex=sex,
+                    birth_date=birth,
+                    address=" ".join(line.get("address").split()),
+                    rt=line.get("rt"),
+                    rw=line.get("rw"),
+                )
+            )
     if problems:
         raise DptError(problems)
     voters.sort(key=lambda v: v.dpt_number)
@@ -274,11 +319,16 @@ def _rows(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         rows = list(_records(text, _sniff_delimiter(header_line)))
     except _CsvSyntax as exc:
-        raise DptError([DptProblem(
-            exc.line, None,
-            f"the CSV cannot be read here ({exc.detail})",
-            f"CSV tidak dapat dibaca di sini ({exc.detail})",
-        )]) from None
+        raise DptError(
+            [
+                DptProblem(
+                    exc.line,
+                    None,
+                    f"the CSV cannot be read here ({exc.detail})",
+                    f"CSV tidak dapat dibaca di sini ({exc.detail})",
+                )
+            ]
+        ) from None
     rows = [(line, row) for line, row in rows if any(f.strip() for f in row)]
     if not rows:
         raise DptError([DptProblem(1, None, "the DPT file is empty", "berkas DPT kosong")])
@@ -296,18 +346,26 @@ def _read_header(line: int, header: list[str], problems: list[DptProblem]) -> tu
         field = _LOOKUP.get(key)
         if field is None:
             if key not in _IGNORED:
-                problems.append(DptProblem(
-                    line, raw.strip(),
-                    f"unknown column \"{raw.strip()}\" (expected: no, nik, nama, "
-                    f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)",
-                    f"kolom \"{raw.strip()}\" tidak dikenal (seharusnya: no, nik, nama, "
-                    f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)"))
+                problems.append(
+                    DptProblem(
+                        line,
+                        raw.strip(),
+                        f'unknown column "{raw.strip()}" (expected: no, nik, nama, '
+                        f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)",
+                        f'kolom "{raw.strip()}" tidak dikenal (seharusnya: no, nik, nama, '
+                        f"jenis_kelamin, tanggal_lahir, alamat, rt, rw)",
+                    )
+                )
             continue
         if field in columns:
-            problems.append(DptProblem(
-                line, raw.strip(),
-                f"column \"{raw.strip()}\" appears twice (also \"{names[field]}\")",
-                f"kolom \"{raw.strip()}\" muncul dua kali (juga \"{names[field]}\")"))
+            problems.append(
+                DptProblem(
+                    line,
+                    raw.strip(),
+                    f'column "{raw.strip()}" appears twice (also "{names[field]}")',
+                    f'kolom "{raw.strip()}" muncul dua kali (juga "{names[field]}")',
+                )
+            )
             continue
         columns[field] = index
         names[field] = raw.strip().lstrip("\ufeff")
@@ -321,8 +379,9 @@ def _read_header(line: int, header: list[str], problems: list[DptProblem]) -> tu
 class _Line:
     """One voter's row: its fields by column name, and the problems found in it (``ok`` until one is)."""
 
-    def __init__(self, number: int, row: list[str], columns: dict[str, int], names: dict[str, str],
-                 problems: list[DptProblem]) -> None:
+    def __init__(
+        self, number: int, row: list[str], columns: dict[str, int], names: dict[str, str], problems: list[DptProblem]
+    ) -> None:
         self.number, self.row = number, row
         self._columns, self._names, self._problems = columns, names, problems
         self.ok = True
@@ -339,11 +398,12 @@ class _Line:
 
 def _fits_the_header(line: _Line, width: int) -> bool:
     if len(line.row) > width and any(f.strip() for f in line.row[width:]):
-        line.bad(None,
-                 f"the row has {len(line.row)} fields but the header has {width} "
-                 f"(a separator inside an unquoted value?)",
-                 f"baris berisi {len(line.row)} isian tetapi judul kolom {width} "
-                 f"(ada pemisah di dalam isian tanpa tanda kutip?)")
+        line.bad(
+            None,
+            f"the row has {len(line.row)} fields but the header has {width} (a separator inside an unquoted value?)",
+            f"baris berisi {len(line.row)} isian tetapi judul kolom {width} "
+            f"(ada pemisah di dalam isian tanpa tanda kutip?)",
+        )
         return False
     return True
 
@@ -355,13 +415,19 @@ def _check_dpt_number(line: _Line, seen: dict[int, int]) -> int:
         line.bad("dpt_number", "the DPT number is empty", "nomor DPT kosong")
         return 0
     if not re.fullmatch(r"[0-9]{1,6}", raw) or int(raw) == 0:
-        line.bad("dpt_number", f"the DPT number \"{raw}\" is not a whole number from 1",
-                 f"nomor DPT \"{raw}\" bukan bilangan bulat mulai 1")
+        line.bad(
+            "dpt_number",
+            f'the DPT number "{raw}" is not a whole number from 1',
+            f'nomor DPT "{raw}" bukan bilangan bulat mulai 1',
+        )
         return 0
     number = int(raw)
     if number in seen:
-        line.bad("dpt_number", f"DPT number {number} is used twice: lines {seen[number]} and {line.number}",
-                 f"nomor DPT {number} dipakai dua kali: baris {seen[number]} dan {line.number}")
+        line.bad(
+            "dpt_number",
+            f"DPT number {number} is used twice: lines {seen[number]} and {line.number}",
+            f"nomor DPT {number} dipakai dua kali: baris {seen[number]} dan {line.number}",
+        )
     else:
         seen[number] = line.number
     return number
@@ -373,8 +439,9 @@ def _check_name(line: _Line) -> str:
     if not name:
         line.bad("name", "the name is empty", "nama kosong")
     elif len(name) > MAX_NAME_LENGTH:
-        line.bad("name", f"the name is longer than {MAX_NAME_LENGTH} characters",
-                 f"nama lebih dari {MAX_NAME_LENGTH} huruf")
+        line.bad(
+            "name", f"the name is longer than {MAX_NAME_LENGTH} characters", f"nama lebih dari {MAX_NAME_LENGTH} huruf"
+        )
     return name
 
 
@@ -383,8 +450,11 @@ def _check_sex(line: _Line) -> str | None:
     raw = line.get("sex")
     sex = _SEX_VALUES.get(re.sub(r"[^a-z]", "", raw.lower()))
     if sex is None:
-        line.bad("sex", f"the sex \"{raw}\" is not L or P" if raw else "the sex is empty",
-                 f"jenis kelamin \"{raw}\" bukan L atau P" if raw else "jenis kelamin kosong")
+        line.bad(
+            "sex",
+            f'the sex "{raw}" is not L or P' if raw else "the sex is empty",
+            f'jenis kelamin "{raw}" bukan L atau P' if raw else "jenis kelamin kosong",
+        )
     return sex
 
 
@@ -397,18 +467,22 @@ def _check_birth_date(line: _Line, reference_date: date) -> date | None:
     try:
         birth = parse_birth_date(raw)
     except ValueError:
-        line.bad("birth_date",
-                 f"the birth date \"{raw}\" is not a date like 05-08-1990 or 1990-08-05",
-                 f"tanggal lahir \"{raw}\" bukan tanggal seperti 05-08-1990 atau 1990-08-05")
+        line.bad(
+            "birth_date",
+            f'the birth date "{raw}" is not a date like 05-08-1990 or 1990-08-05',
+            f'tanggal lahir "{raw}" bukan tanggal seperti 05-08-1990 atau 1990-08-05',
+        )
         return None
     if birth > reference_date:
-        line.bad("birth_date", f"the birth date {raw} is after the election date",
-                 f"tanggal lahir {raw} sesudah tanggal pemilihan")
+        line.bad(
+            "birth_date",
+            f"the birth date {raw} is after the election date",
+            f"tanggal lahir {raw} sesudah tanggal pemilihan",
+        )
     return birth
 
 
-def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date | None,
-               seen: dict[str, int]) -> str:
+def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date | None, seen: dict[str, int]) -> str:
     """The NIK, cleaned: valid, agreeing with the sex and birth date columns, used once in the file."""
     raw = line.get("nik")
     nik_text = clean_nik(raw)
@@ -416,10 +490,12 @@ def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date |
         line.bad("nik", "the NIK is empty", "NIK kosong")
         return nik_text
     if _SCIENTIFIC.match(raw):
-        line.bad("nik", f"the NIK \"{raw}\" was turned into a number by the spreadsheet; "
-                        f"format the NIK column as Text and type it again",
-                 f"NIK \"{raw}\" diubah menjadi angka oleh spreadsheet; format kolom "
-                 f"NIK sebagai Teks lalu ketik ulang")
+        line.bad(
+            "nik",
+            f'the NIK "{raw}" was turned into a number by the spreadsheet; '
+            f"format the NIK column as Text and type it again",
+            f'NIK "{raw}" diubah menjadi angka oleh spreadsheet; format kolom NIK sebagai Teks lalu ketik ulang',
+        )
         return nik_text
     try:
         nik = parse_nik(raw, reference_date=reference_date)
@@ -429,8 +505,11 @@ def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date |
         for en, id_ in nik_mismatches(nik, sex=sex, birth_date=birth):
             line.bad("nik", f"NIK {nik_text}: {en}", f"NIK {nik_text}: {id_}")
     if nik_text in seen:
-        line.bad("nik", f"NIK {nik_text} appears twice: lines {seen[nik_text]} and {line.number}",
-                 f"NIK {nik_text} muncul dua kali: baris {seen[nik_text]} dan {line.number}")
+        line.bad(
+            "nik",
+            f"NIK {nik_text} appears twice: lines {seen[nik_text]} and {line.number}",
+            f"NIK {nik_text} muncul dua kali: baris {seen[nik_text]} dan {line.number}",
+        )
     else:
         seen[nik_text] = line.number
     return nik_text
@@ -447,6 +526,5 @@ def format_dpt(voters: list[Voter]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(dpt_header().split(","))
     for v in voters:
-        writer.writerow([v.dpt_number, v.nik, v.name, v.sex, v.birth_date.strftime("%d-%m-%Y"),
-                         v.address, v.rt, v.rw])
+        writer.writerow([v.dpt_number, v.nik, v.name, v.sex, v.birth_date.strftime("%d-%m-%Y"), v.address, v.rt, v.rw])
     return out.getvalue().encode("utf-8")

@@ -86,8 +86,10 @@ Steps:
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``election`` command group (keygen, new, sign, check, reset-pin) to ``subparsers``."""
     election = subparsers.add_parser(
-        "election", help="prepare, sign and check election packages (paket pemilihan)",
-        description="Paket pemilihan / election packages: keygen, new, sign, check, reset-pin.")
+        "election",
+        help="prepare, sign and check election packages (paket pemilihan)",
+        description="Paket pemilihan / election packages: keygen, new, sign, check, reset-pin.",
+    )
     commands = election.add_subparsers(dest="election_command", metavar="COMMAND")
     commands.required = True
 
@@ -101,16 +103,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     p = commands.add_parser("sign", help="sign a package folder (writes manifest.json/.sig)")
     p.add_argument("dir", metavar="DIR", help="the package folder")
-    p.add_argument("--key", required=True, metavar="KEYDIR",
-                   help="folder made by 'booth election keygen'")
+    p.add_argument("--key", required=True, metavar="KEYDIR", help="folder made by 'booth election keygen'")
     p.add_argument("--zip", metavar="OUT.zip", help="also write the signed package as a zip")
     p.set_defaults(func=cmd_sign)
 
     p = commands.add_parser("check", help="verify and show a package folder or zip")
     p.add_argument("path", metavar="DIR_OR_ZIP")
-    p.add_argument("--committee-key", metavar="PUB",
-                   help="trusted committee public key: committee.pub.json, a PEM file, "
-                        "or the base64 signing key")
+    p.add_argument(
+        "--committee-key",
+        metavar="PUB",
+        help="trusted committee public key: committee.pub.json, a PEM file, or the base64 signing key",
+    )
     p.set_defaults(func=cmd_check)
 
     p = commands.add_parser("reset-pin", help="write a file that unlocks a locked-out companion")
@@ -147,6 +150,7 @@ def cmd_reset_pin(args, out: TextIO | None = None) -> int:
 
 # --- output helpers ------------------------------------------------------------
 
+
 def print_problems(error: PackageError, out: TextIO) -> None:
     """Every problem on its own line, Indonesian first, then English."""
     count = len(error.problems)
@@ -158,6 +162,7 @@ def print_problems(error: PackageError, out: TextIO) -> None:
 def print_summary(package: ElectionPackage, out: TextIO) -> None:
     """What a committee member compares: ID, place and time, candidates, DPT counts, companions."""
     from booth.election_package import PHOTO_DIR
+
     e = package.election
     print(f"ID Pemilihan / Election ID : {package.short_id}", file=out)
     print(f"  SHA-256                  : {package.election_id}", file=out)
@@ -167,26 +172,30 @@ def print_summary(package: ElectionPackage, out: TextIO) -> None:
     if e.provinsi:
         place += f", {e.provinsi}"
     print(f"  TPS {e.tps:02d} - {place}", file=out)
-    print(f"  {e.date.isoformat()}  {e.opens_at:%H:%M}-{e.closes_at:%H:%M} {e.timezone_label} "
-          f"({e.timezone})", file=out)
-    print(f"  Suara kosong / blank vote: "
-          f"{'boleh / allowed' if e.allow_blank else 'tidak boleh / not allowed'}", file=out)
+    print(f"  {e.date.isoformat()}  {e.opens_at:%H:%M}-{e.closes_at:%H:%M} {e.timezone_label} ({e.timezone})", file=out)
+    print(
+        f"  Suara kosong / blank vote: {'boleh / allowed' if e.allow_blank else 'tidak boleh / not allowed'}", file=out
+    )
     print("", file=out)
     print("  No  Calon / Candidate                         Foto / Photo", file=out)
     for c in package.candidates:
-        print(f"  {c.number:>2}  {c.name:<40}  {PHOTO_DIR}/{c.photo} "
-              f"({len(package.photo_of(c)) // 1024} KiB)", file=out)
+        print(
+            f"  {c.number:>2}  {c.name:<40}  {PHOTO_DIR}/{c.photo} ({len(package.photo_of(c)) // 1024} KiB)", file=out
+        )
     print("", file=out)
     sexes = Counter(v.sex for v in package.voters)
-    print(f"DPT: {len(package.voters)} pemilih / voters "
-          f"(L/laki-laki/male {sexes.get('L', 0)}, P/perempuan/female {sexes.get('P', 0)})",
-          file=out)
+    print(
+        f"DPT: {len(package.voters)} pemilih / voters "
+        f"(L/laki-laki/male {sexes.get('L', 0)}, P/perempuan/female {sexes.get('P', 0)})",
+        file=out,
+    )
     print("Pendamping / Companions:", file=out)
     for companion in package.companions:
         print(f"  {companion.id:<8} {companion.name:<40} {companion.role}", file=out)
 
 
 # --- commands ----------------------------------------------------------------
+
 
 def cmd_keygen(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Make a committee key pair in OUT_DIR; refuses to overwrite existing keys."""
@@ -197,8 +206,7 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         folder = save_key_pair(keys, args.out_dir)
     except FileExistsError as exc:
-        print(f"Kunci sudah ada, tidak ditimpa / keys already exist, not overwritten: {exc}",
-              file=out)
+        print(f"Kunci sudah ada, tidak ditimpa / keys already exist, not overwritten: {exc}", file=out)
         return EXIT_INVALID
     except OSError as exc:
         print(f"Tidak dapat menulis / cannot write {args.out_dir}: {exc}", file=out)
@@ -224,16 +232,15 @@ def cmd_new(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         (root / PHOTO_DIR).mkdir(parents=True, exist_ok=True)
         (root / ELECTION_FILE).write_text(
-            json.dumps(election_template(), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8")
+            json.dumps(election_template(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (root / DPT_FILE).write_text(dpt_header() + "\r\n", encoding="utf-8")
         (root / README_FILE).write_text(_TEMPLATE_README, encoding="utf-8")
     except OSError as exc:
         print(f"Tidak dapat menulis / cannot write {root}: {exc}", file=out)
         return EXIT_UNREADABLE
     print(f"Templat dibuat / template written: {root}", file=out)
-    print(f"  Isi {ELECTION_FILE}, {DPT_FILE} dan {PHOTO_DIR}/, lalu / fill them in, then:",
-          file=out)
+    print(f"  Isi {ELECTION_FILE}, {DPT_FILE} dan {PHOTO_DIR}/, lalu / fill them in, then:", file=out)
     print(f"  booth election check {root}", file=out)
     return EXIT_OK
 
@@ -244,14 +251,16 @@ def cmd_sign(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     out = out or sys.stdout
     if args.zip and Path(args.dir).resolve() in Path(args.zip).resolve().parents:
-        print("Zip tidak boleh di dalam folder paket / the zip must not be inside the package "
-              "folder (it would become an unknown file of the package)", file=out)
+        print(
+            "Zip tidak boleh di dalam folder paket / the zip must not be inside the package "
+            "folder (it would become an unknown file of the package)",
+            file=out,
+        )
         return EXIT_INVALID
     try:
         keys = load_key_pair(args.key)
     except (OSError, ValueError, TypeError) as exc:
-        print(f"Kunci panitia tidak dapat dibaca / cannot read the committee key in "
-              f"{args.key}: {exc}", file=out)
+        print(f"Kunci panitia tidak dapat dibaca / cannot read the committee key in {args.key}: {exc}", file=out)
         return EXIT_UNREADABLE
     try:
         package = sign_package(args.dir, keys)
@@ -281,8 +290,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         try:
             trusted = read_public_keys(args.committee_key)
         except (OSError, ValueError) as exc:
-            print(f"Kunci panitia tidak dapat dibaca / cannot read the committee key: {exc}",
-                  file=out)
+            print(f"Kunci panitia tidak dapat dibaca / cannot read the committee key: {exc}", file=out)
             return EXIT_UNREADABLE
     try:
         package = load_package(args.path, trusted)
@@ -291,8 +299,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return EXIT_UNREADABLE if exc.unreadable else EXIT_INVALID
     print_summary(package, out)
     print("", file=out)
-    note = "" if trusted is not None else \
-        " (tanpa --committee-key: bandingkan sidik kunci panitia / compare the committee key)"
+    note = (
+        ""
+        if trusted is not None
+        else " (tanpa --committee-key: bandingkan sidik kunci panitia / compare the committee key)"
+    )
     print(f"SAH / VALID{note}", file=out)
     return EXIT_OK
 

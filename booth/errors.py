@@ -22,8 +22,12 @@ class BoothError(Exception):
         self.details = details
 
     def to_json(self) -> dict:
-        return {"code": self.code, "message_id": self.message_id, "message_en": self.message_en,
-                "details": self.details}
+        return {
+            "code": self.code,
+            "message_id": self.message_id,
+            "message_en": self.message_en,
+            "details": self.details,
+        }
 
 
 def _short(text: str, limit: int) -> str:
@@ -33,6 +37,7 @@ def _short(text: str, limit: int) -> str:
 
 class NotAllowed(BoothError):
     """The action is not possible in the booth's present state."""
+
     code = "not_allowed"
 
 
@@ -46,6 +51,7 @@ class WrongPin(BoothError):
 
 class LockedOut(BoothError):
     """Too many wrong PINs: wait (``details['wait_seconds']``) or ask the committee."""
+
     code = "locked_out"
 
 
@@ -55,6 +61,7 @@ class PermissionDenied(BoothError):
 
 class BadInput(BoothError):
     """Input that is malformed; nothing was changed."""
+
     code = "bad_input"
 
 
@@ -64,11 +71,13 @@ class UnknownVoter(BoothError):
 
 class AlreadyVoted(BoothError):
     """The voter has voted; ``details`` say whether an earlier photo can be shown."""
+
     code = "already_voted"
 
 
 class TooSoon(BoothError):
     """Casts closer together than the minimum interval (ballot-stuffing guard)."""
+
     code = "too_soon"
 
 

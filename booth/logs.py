@@ -80,8 +80,9 @@ def under_journald(stream: TextIO | None = None, environ: Mapping[str, str] | No
     return value == f"{st.st_dev}:{st.st_ino}"
 
 
-def setup_logging(level: int = logging.INFO, *, stream: TextIO | None = None,
-                  environ: Mapping[str, str] | None = None) -> logging.Handler:
+def setup_logging(
+    level: int = logging.INFO, *, stream: TextIO | None = None, environ: Mapping[str, str] | None = None
+) -> logging.Handler:
     """Send the process's log records to the journal (under systemd) or to stderr; returns the handler.
 
     Called again (a test, a restarted service loop) it replaces the handler it

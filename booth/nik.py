@@ -106,9 +106,7 @@ def _birth_date(day: int, month: int, yy: int, reference_date: date) -> date:
         valid_somewhere = True
         if born > reference_date:
             continue
-        age = reference_date.year - born.year - (
-            (reference_date.month, reference_date.day) < (born.month, born.day)
-        )
+        age = reference_date.year - born.year - ((reference_date.month, reference_date.day) < (born.month, born.day))
         if age <= MAX_AGE_YEARS:
             return born
     if not valid_somewhere:
@@ -186,8 +184,7 @@ def parse_nik(text: str, *, reference_date: date) -> Nik:
         raise InvalidNik(
             "day",
             f"the birth day {dd:02d} (digits 7-8) must be 01-31 for men or 41-71 for women",
-            f"tanggal lahir {dd:02d} (angka ke-7 dan ke-8) harus 01-31 (laki-laki) "
-            f"atau 41-71 (perempuan)",
+            f"tanggal lahir {dd:02d} (angka ke-7 dan ke-8) harus 01-31 (laki-laki) atau 41-71 (perempuan)",
         )
     if not 1 <= mm <= 12:
         raise InvalidNik(
@@ -218,16 +215,20 @@ def nik_mismatches(nik: Nik, *, sex: str | None = None, birth_date: date | None 
     if sex is not None and sex != nik.sex:
         if nik.sex == SEX_FEMALE:
             day = nik.birth_date.day
-            problems.append((
-                f"the NIK is a woman's (day {day + 40} = {day} + 40) but the sex column says {sex}",
-                f"NIK milik perempuan (tanggal {day + 40} = {day} + 40) tetapi kolom jenis kelamin {sex}",
-            ))
+            problems.append(
+                (
+                    f"the NIK is a woman's (day {day + 40} = {day} + 40) but the sex column says {sex}",
+                    f"NIK milik perempuan (tanggal {day + 40} = {day} + 40) tetapi kolom jenis kelamin {sex}",
+                )
+            )
         else:
-            problems.append((
-                f"the NIK is a man's (day {nik.birth_date.day:02d} is below 41) but the sex column says {sex}",
-                f"NIK milik laki-laki (tanggal {nik.birth_date.day:02d} di bawah 41) tetapi kolom "
-                f"jenis kelamin {sex}",
-            ))
+            problems.append(
+                (
+                    f"the NIK is a man's (day {nik.birth_date.day:02d} is below 41) but the sex column says {sex}",
+                    f"NIK milik laki-laki (tanggal {nik.birth_date.day:02d} di bawah 41) tetapi kolom "
+                    f"jenis kelamin {sex}",
+                )
+            )
     if birth_date is not None:
         b = nik.birth_date
         if (birth_date.day, birth_date.month, birth_date.year % 100) != (b.day, b.month, b.year % 100):
@@ -237,8 +238,10 @@ def nik_mismatches(nik: Nik, *, sex: str | None = None, birth_date: date | None 
             if (birth_date.month, birth_date.day) == (b.day, b.month):
                 hint_en = " (day and month swapped?)"
                 hint_id = " (tanggal dan bulan tertukar?)"
-            problems.append((
-                f"the NIK gives birth date {in_nik} but the birth date column says {in_col}{hint_en}",
-                f"NIK menunjukkan tanggal lahir {in_nik} tetapi kolom tanggal lahir {in_col}{hint_id}",
-            ))
+            problems.append(
+                (
+                    f"the NIK gives birth date {in_nik} but the birth date column says {in_col}{hint_en}",
+                    f"NIK menunjukkan tanggal lahir {in_nik} tetapi kolom tanggal lahir {in_col}{hint_id}",
+                )
+            )
     return problems

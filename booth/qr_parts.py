@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 PREFIX = "B1 "
 #: The smallest ``max_bytes`` :func:`split` accepts: a header for up to
@@ -149,30 +149,39 @@ def join(payloads: Iterable[str]) -> str:
             continue
         match = _HEADER.match(payload)
         if match is None:
-            raise QRPartsError("bad-header", "Kepala bagian QR rusak: harus 'B1 i/n hash'",
-                               "Bad QR part header: expected 'B1 i/n hash'")
+            raise QRPartsError(
+                "bad-header",
+                "Kepala bagian QR rusak: harus 'B1 i/n hash'",
+                "Bad QR part header: expected 'B1 i/n hash'",
+            )
         i, n, h = int(match[1]), int(match[2]), match[3]
         if i > n:
-            raise QRPartsError("bad-header", f"Bagian QR {i} dari {n} tidak mungkin ada",
-                               f"QR part {i} of {n} cannot exist")
+            raise QRPartsError(
+                "bad-header", f"Bagian QR {i} dari {n} tidak mungkin ada", f"QR part {i} of {n} cannot exist"
+            )
         texts.add((n, h))
-        chunk = payload[match.end():]
+        chunk = payload[match.end() :]
         if parts.get(i, chunk) != chunk:
             raise QRPartsError("conflict", f"Dua bagian QR {i} yang berbeda", f"Two different QR parts {i}")
         parts[i] = chunk
     if len(bare) + len(texts) > 1:
-        raise QRPartsError("mixed", "QR ini berasal dari dua teks yang berbeda",
-                           "These QR codes come from two different texts")
+        raise QRPartsError(
+            "mixed", "QR ini berasal dari dua teks yang berbeda", "These QR codes come from two different texts"
+        )
     if bare:
         return bare.pop()
-    (n, h), = texts
+    ((n, h),) = texts
     missing = [i for i in range(1, n + 1) if i not in parts]
     if missing:
         which = ", ".join(str(i) for i in missing)
-        raise QRPartsError("missing", f"Bagian QR {which} dari {n} belum dipindai",
-                           f"QR part {which} of {n} has not been scanned")
+        raise QRPartsError(
+            "missing", f"Bagian QR {which} dari {n} belum dipindai", f"QR part {which} of {n} has not been scanned"
+        )
     text = "".join(parts[i] for i in range(1, n + 1))
     if text_hash(text) != h:
-        raise QRPartsError("hash", "Bagian QR tidak cocok dengan teks aslinya (hash berbeda)",
-                           "The QR parts do not make the text they were cut from (hash differs)")
+        raise QRPartsError(
+            "hash",
+            "Bagian QR tidak cocok dengan teks aslinya (hash berbeda)",
+            "The QR parts do not make the text they were cut from (hash differs)",
+        )
     return text

@@ -29,8 +29,13 @@ def _cmd_tally(args) -> int:
         print("Penghitungan dibatalkan: catatan tidak sah / not counted: the record is invalid")
         return 1
     tally = report.summary["tally"]
-    out = {"tally": tally, "total": sum(tally.values()), "election_id": report.summary["election_id"],
-           "events": report.summary["events"], "device": report.summary["fingerprint_short"]}
+    out = {
+        "tally": tally,
+        "total": sum(tally.values()),
+        "election_id": report.summary["election_id"],
+        "events": report.summary["events"],
+        "device": report.summary["fingerprint_short"],
+    }
     statement_ok = None
     if path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
@@ -51,8 +56,10 @@ def _cmd_tally(args) -> int:
             print(f"  {label:<28} {votes:>6}")
         print(f"  {'Jumlah / total':<28} {out['total']:>6}")
         if statement_ok is not None:
-            print("  Pernyataan hasil bertanda tangan / signed results statement: "
-                  + ("SESUAI / matches" if statement_ok else "TIDAK SESUAI / DOES NOT MATCH"))
+            print(
+                "  Pernyataan hasil bertanda tangan / signed results statement: "
+                + ("SESUAI / matches" if statement_ok else "TIDAK SESUAI / DOES NOT MATCH")
+            )
     return 0 if statement_ok in (None, True) else 1
 
 
@@ -91,9 +98,16 @@ def custody_trail(path: Path) -> list[dict]:
     for _, _, entry, _ in open_source(path).events():
         e = parse_canonical(entry)
         if e["type"].startswith("custody."):
-            trail.append({"stage": e["type"].split(".", 1)[1], "time": e["time"], "companion": e["actor"],
-                          "place": e["payload"].get("place", ""), "note": e["payload"].get("note", ""),
-                          "seq": e["seq"]})
+            trail.append(
+                {
+                    "stage": e["type"].split(".", 1)[1],
+                    "time": e["time"],
+                    "companion": e["actor"],
+                    "place": e["payload"].get("place", ""),
+                    "note": e["payload"].get("note", ""),
+                    "seq": e["seq"],
+                }
+            )
     return trail
 
 
@@ -116,8 +130,10 @@ def _cmd_custody(args) -> int:
     print("Jejak serah terima / custody trail (tracking e-voting)")
     for step in trail:
         i, e = words.get(step["stage"], (step["stage"], step["stage"]))
-        print(f"  {step['time'][:19].replace('T', ' ')} UTC  {i} / {e}  — {step['companion']}"
-              f"{'  @ ' + step['place'] if step['place'] else ''}{'  (' + step['note'] + ')' if step['note'] else ''}")
+        print(
+            f"  {step['time'][:19].replace('T', ' ')} UTC  {i} / {e}  — {step['companion']}"
+            f"{'  @ ' + step['place'] if step['place'] else ''}{'  (' + step['note'] + ')' if step['note'] else ''}"
+        )
     missing = [n for n, _, _ in CUSTODY_STAGES if n not in {s["stage"] for s in trail}]
     if missing:
         print("  Belum / not yet: " + ", ".join(missing))
@@ -145,7 +161,7 @@ VAULT_WORDS_ID = {
     "WrongCommitteeKey": "Ini bukan kunci panitia pemilihan ini.",
     "WrongVaultSecret": "Kunci ini milik brankas foto pemilihan lain.",
     "PurgeIncomplete": "Foto sudah dimusnahkan, tetapi berkas brankas belum bersih seluruhnya. "
-                       "Tutup program lain yang memakainya, lalu musnahkan lagi.",
+    "Tutup program lain yang memakainya, lalu musnahkan lagi.",
 }
 
 
@@ -167,8 +183,10 @@ def _cmd_photos_open(args) -> int:
         with vault:
             jpeg = vault.read_photo(args.voter, secret)
     except (OSError, ValueError) as exc:
-        print(f"booth photos open: tidak bisa membaca kunci atau brankas / cannot read the key or the vault: {exc}",
-              file=sys.stderr)
+        print(
+            f"booth photos open: tidak bisa membaca kunci atau brankas / cannot read the key or the vault: {exc}",
+            file=sys.stderr,
+        )
         return 2
     except VaultError as exc:
         print(f"booth photos open: {vault_words(exc)}", file=sys.stderr)
@@ -182,8 +200,11 @@ def _cmd_photos_purge(args) -> int:
     from booth.ledger.vault import PhotoVault, VaultError
 
     if not args.yes:
-        print("Pemusnahan foto tidak dapat dibatalkan. Ulangi dengan --yes / "
-              "Destroying the photos cannot be undone. Repeat with --yes", file=sys.stderr)
+        print(
+            "Pemusnahan foto tidak dapat dibatalkan. Ulangi dengan --yes / "
+            "Destroying the photos cannot be undone. Repeat with --yes",
+            file=sys.stderr,
+        )
         return 2
     try:
         with PhotoVault.open(Path(args.state) / "vault.db") as vault:
@@ -191,8 +212,10 @@ def _cmd_photos_purge(args) -> int:
     except VaultError as exc:
         print(f"booth photos purge: {vault_words(exc)}", file=sys.stderr)
         return 1
-    print(f"{count} foto dimusnahkan / photos destroyed; tidak ada PIN atau kunci yang dapat membukanya lagi / "
-          "no PIN or key can open them again")
+    print(
+        f"{count} foto dimusnahkan / photos destroyed; tidak ada PIN atau kunci yang dapat membukanya lagi / "
+        "no PIN or key can open them again"
+    )
     return 0
 
 

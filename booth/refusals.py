@@ -45,68 +45,105 @@ class Refusal:
 REFUSALS: dict[str, Refusal] = {
     # --- the guard: who, the device, the polls
     "not_signed_in": Refusal(NotSignedIn, "Silakan masuk dengan PIN petugas", "Please sign in with a companion PIN"),
-    "session_idle": Refusal(NotSignedIn, "Sesi petugas berakhir karena tidak aktif. Masuk lagi dengan PIN",
-                            "Companion session ended after inactivity. Sign in again"),
-    "role_not_allowed": Refusal(PermissionDenied, "Peran {role} tidak boleh melakukan ini",
-                                "Role {role} may not do this"),
-    "sealed": Refusal(NotAllowed, "Perangkat sudah disegel; data hanya bisa dibaca",
-                      "The device is packed; its record is read-only"),
+    "session_idle": Refusal(
+        NotSignedIn,
+        "Sesi petugas berakhir karena tidak aktif. Masuk lagi dengan PIN",
+        "Companion session ended after inactivity. Sign in again",
+    ),
+    "role_not_allowed": Refusal(
+        PermissionDenied, "Peran {role} tidak boleh melakukan ini", "Role {role} may not do this"
+    ),
+    "sealed": Refusal(
+        NotAllowed, "Perangkat sudah disegel; data hanya bisa dibaca", "The device is packed; its record is read-only"
+    ),
     "wrong_polls_state": Refusal(NotAllowed, "Tidak bisa sekarang: {state_id}", "Not possible now: {state_en}"),
     "no_package": Refusal(NotAllowed, "Paket pemilihan belum dimuat", "No election package loaded"),
     # --- setup: the election package and the committee key
-    "package_location": Refusal(PackageRefused, "Paket pemilihan tidak ditemukan: lokasinya tidak sah",
-                                "Election package not found: invalid location"),
+    "package_location": Refusal(
+        PackageRefused,
+        "Paket pemilihan tidak ditemukan: lokasinya tidak sah",
+        "Election package not found: invalid location",
+    ),
     "package_unreadable": Refusal(PackageRefused, "Paket pemilihan tidak terbaca", "Election package unreadable"),
-    "package_refused": Refusal(PackageRefused, "Paket pemilihan ditolak: {problems}",
-                               "Election package refused: {why}"),
-    "package_after_handover": Refusal(NotAllowed, "Paket tidak bisa diganti setelah serah terima dan PIN dibuat",
-                                      "The package cannot be replaced after handover"),
+    "package_refused": Refusal(
+        PackageRefused, "Paket pemilihan ditolak: {problems}", "Election package refused: {why}"
+    ),
+    "package_after_handover": Refusal(
+        NotAllowed,
+        "Paket tidak bisa diganti setelah serah terima dan PIN dibuat",
+        "The package cannot be replaced after handover",
+    ),
     "bad_committee_key": Refusal(BadInput, "Kunci panitia tidak sah", "Not a committee public key"),
-    "committee_key_pinned": Refusal(NotAllowed, "Kunci panitia hanya ditetapkan sekali, sebelum paket dimuat",
-                                    "The committee key is pinned once, before any package is loaded"),
+    "committee_key_pinned": Refusal(
+        NotAllowed,
+        "Kunci panitia hanya ditetapkan sekali, sebelum paket dimuat",
+        "The committee key is pinned once, before any package is loaded",
+    ),
     "unknown_candidate": Refusal(BadInput, "Nomor urut tidak ada", "No such candidate number"),
     # --- companions: PINs and sign-in
     "unknown_companion": Refusal(BadInput, "Petugas tidak dikenal", "Unknown companion"),
     "pin_already_set": Refusal(NotAllowed, "Petugas ini sudah punya PIN", "This companion already has a PIN"),
     "weak_new_pin": Refusal(BadInput, "{problem}", "PIN must be 6 to 12 digits and not trivial"),
-    "enrol_needs_ketua": Refusal(NotAllowed, "Ketua harus masuk dengan PIN dulu untuk mendaftarkan petugas ini",
-                                 "The coordinator must sign in first to enrol this companion"),
+    "enrol_needs_ketua": Refusal(
+        NotAllowed,
+        "Ketua harus masuk dengan PIN dulu untuk mendaftarkan petugas ini",
+        "The coordinator must sign in first to enrol this companion",
+    ),
     "no_pin_yet": Refusal(NotAllowed, "Petugas ini belum membuat PIN", "This companion has not made a PIN yet"),
-    "pin_locked": Refusal(LockedOut, "PIN terkunci. Hubungi panitia untuk membuka",
-                          "PIN locked. Ask the committee to unlock"),
-    "pin_wait": Refusal(LockedOut, "Terlalu banyak PIN salah. Tunggu {seconds} detik",
-                        "Too many wrong PINs. Wait {seconds} seconds"),
+    "pin_locked": Refusal(
+        LockedOut, "PIN terkunci. Hubungi panitia untuk membuka", "PIN locked. Ask the committee to unlock"
+    ),
+    "pin_wait": Refusal(
+        LockedOut, "Terlalu banyak PIN salah. Tunggu {seconds} detik", "Too many wrong PINs. Wait {seconds} seconds"
+    ),
     "wrong_pin": Refusal(WrongPin, "PIN salah", "Wrong PIN"),
-    "wrong_pin_tries_left": Refusal(WrongPin, "PIN salah. Sisa {left} percobaan sebelum harus menunggu",
-                                    "Wrong PIN. {left} tries left before a wait"),
+    "wrong_pin_tries_left": Refusal(
+        WrongPin,
+        "PIN salah. Sisa {left} percobaan sebelum harus menunggu",
+        "Wrong PIN. {left} tries left before a wait",
+    ),
     "reset_refused": Refusal(BadInput, "Berkas buka-kunci ditolak: {why_id}", "Reset file refused: {why_en}"),
     # --- custody
     "unknown_custody_stage": Refusal(BadInput, "Tahap serah terima tidak dikenal", "Unknown custody stage"),
     "custody_out_of_order": Refusal(NotAllowed, "Tahap berikutnya adalah {stage_id}", "The next step is {stage_en}"),
     "self_test_first": Refusal(BadInput, "Jalankan uji perangkat keras dulu", "Run the hardware self-test first"),
-    "self_test_not_here": Refusal(BadInput, "Hasil uji hanya untuk tahap dipasang",
-                                  "Self-test results belong to 'installed'"),
+    "self_test_not_here": Refusal(
+        BadInput, "Hasil uji hanya untuk tahap dipasang", "Self-test results belong to 'installed'"
+    ),
     "bad_self_test": Refusal(BadInput, "Hasil uji perangkat tidak sah", "Invalid self-test results"),
     # --- the polls
-    "installed_first": Refusal(NotAllowed, "Catat pemasangan dan uji perangkat dulu",
-                               "Record installation and self-test first"),
+    "installed_first": Refusal(
+        NotAllowed, "Catat pemasangan dan uji perangkat dulu", "Record installation and self-test first"
+    ),
     "ballot_store_not_empty": Refusal(NotAllowed, "Kotak suara tidak kosong", "The ballot store is not empty"),
-    "zero_report_first": Refusal(NotAllowed, "Cetak laporan nol dulu dan minta saksi menandatangani",
-                                 "Print the zero report first and have the witnesses sign it"),
-    "voter_choosing": Refusal(NotAllowed, "Tunggu pemilih di bilik selesai memilih, atau batalkan surat suaranya",
-                              "Wait for the voter in the booth to finish, or cancel the release"),
-    "voter_still_voting": Refusal(NotAllowed, "Selesaikan dulu pemilih yang sedang memilih",
-                                  "Finish the voter in the booth first"),
-    "early_close_needs_reason": Refusal(NotAllowed, "Belum waktunya tutup. Tutup lebih awal hanya dengan alasan",
-                                        "It is not closing time yet. Closing early needs a reason"),
+    "zero_report_first": Refusal(
+        NotAllowed,
+        "Cetak laporan nol dulu dan minta saksi menandatangani",
+        "Print the zero report first and have the witnesses sign it",
+    ),
+    "voter_choosing": Refusal(
+        NotAllowed,
+        "Tunggu pemilih di bilik selesai memilih, atau batalkan surat suaranya",
+        "Wait for the voter in the booth to finish, or cancel the release",
+    ),
+    "voter_still_voting": Refusal(
+        NotAllowed, "Selesaikan dulu pemilih yang sedang memilih", "Finish the voter in the booth first"
+    ),
+    "early_close_needs_reason": Refusal(
+        NotAllowed,
+        "Belum waktunya tutup. Tutup lebih awal hanya dengan alasan",
+        "It is not closing time yet. Closing early needs a reason",
+    ),
     "unknown_power_state": Refusal(BadInput, "Keadaan daya tidak dikenal", "Unknown power state"),
     # --- the count, the results, the export
     "not_counted": Refusal(NotAllowed, "Suara belum dihitung", "Votes have not been counted"),
-    "results_report_first": Refusal(NotAllowed, "Cetak laporan hasil dulu, baru ekspor",
-                                    "Print the results report before exporting"),
+    "results_report_first": Refusal(
+        NotAllowed, "Cetak laporan hasil dulu, baru ekspor", "Print the results report before exporting"
+    ),
     "export_location": Refusal(BadInput, "Lokasi ekspor tidak sah", "Invalid export location"),
-    "export_write_failed": Refusal(BadInput, "Tidak bisa menulis ke {path}: periksa flashdisk",
-                                   "Cannot write {path}: check the USB stick ({why})"),
+    "export_write_failed": Refusal(
+        BadInput, "Tidak bisa menulis ke {path}: periksa flashdisk", "Cannot write {path}: check the USB stick ({why})"
+    ),
     "export_first": Refusal(NotAllowed, "Ekspor hasil dulu sebelum mengemas", "Export the results before packing"),
     # --- check-in: finding, verifying and adding voters
     "search_query": Refusal(BadInput, "Ketik NIK atau nama pemilih", "Type the voter's NIK or name"),
@@ -138,8 +175,11 @@ REFUSALS: dict[str, Refusal] = {
     "photo_not_stored": Refusal(BadInput, "Foto tidak bisa disimpan", "Photo not stored: {why}"),
     "not_timed_out": Refusal(NotAllowed, "Belum waktunya dibatalkan", "Not timed out yet"),
     # --- what a person typed
-    "bad_field": Refusal(BadInput, "Isian {field_id} tidak sah (paling banyak {limit} huruf)",
-                         "Invalid {field_en} (at most {limit} characters)"),
+    "bad_field": Refusal(
+        BadInput,
+        "Isian {field_id} tidak sah (paling banyak {limit} huruf)",
+        "Invalid {field_en} (at most {limit} characters)",
+    ),
     "field_required": Refusal(BadInput, "Isian {field_id} wajib diisi", "The {field_en} is required"),
 }
 

@@ -57,13 +57,20 @@ def results_statement(ledger, package, tally: dict, reconciliation: dict, checkp
     """
     cp = note.Checkpoint.parse((checkpoint or ledger.latest_checkpoint()).split("\n\n", 1)[0] + "\n")
     e = package.election
-    lines = [HEADER, f"election {package.election_id}", f"tps {e.tps} {e.pekon}",
-             f"log {cp.size} {base64.b64encode(cp.root_hash).decode()}"]
+    lines = [
+        HEADER,
+        f"election {package.election_id}",
+        f"tps {e.tps} {e.pekon}",
+        f"log {cp.size} {base64.b64encode(cp.root_hash).decode()}",
+    ]
     for number, votes in tally.items():
         lines.append(f"blank {votes}" if number == "blank" else f"candidate {number} {votes}")
     counts = reconciliation["counts"]
-    lines += [f"total {sum(tally.values())}", f"voters {counts['voted']} of {counts['dpt'] + counts['dptb']}",
-              f"balanced {'yes' if reconciliation['balanced'] else 'no'}"]
+    lines += [
+        f"total {sum(tally.values())}",
+        f"voters {counts['voted']} of {counts['dpt'] + counts['dptb']}",
+        f"balanced {'yes' if reconciliation['balanced'] else 'no'}",
+    ]
     return note.sign_note("\n".join(lines) + "\n", ledger.key.origin, ledger.key.private_key)
 
 
@@ -118,8 +125,16 @@ def open_statement(text: str, verifier_key: str) -> Statement:
             else:
                 fields[key] = rest
         size, root = fields["log"].split()
-        return Statement(fields["election"], fields["tps"], int(size), base64.b64decode(root),
-                         fields["tally"], int(fields["total"]), fields["balanced"] == "yes", name)
+        return Statement(
+            fields["election"],
+            fields["tps"],
+            int(size),
+            base64.b64decode(root),
+            fields["tally"],
+            int(fields["total"]),
+            fields["balanced"] == "yes",
+            name,
+        )
     except (KeyError, ValueError) as exc:
         raise StatementError(f"malformed statement: {exc}") from None
 
@@ -132,9 +147,13 @@ def opening_statement(ledger, package) -> str:
     """
     cp = note.Checkpoint.parse(ledger.latest_checkpoint().split("\n\n", 1)[0] + "\n")
     e = package.election
-    lines = [OPENING_HEADER, f"election {package.election_id}", f"tps {e.tps} {e.pekon}",
-             f"key {ledger.key.verifier_key()}",
-             f"log {cp.size} {base64.b64encode(cp.root_hash).decode()}"]
+    lines = [
+        OPENING_HEADER,
+        f"election {package.election_id}",
+        f"tps {e.tps} {e.pekon}",
+        f"key {ledger.key.verifier_key()}",
+        f"log {cp.size} {base64.b64encode(cp.root_hash).decode()}",
+    ]
     lines += [f"candidate {c.number} {c.name}" for c in package.candidates]
     return note.sign_note("\n".join(lines) + "\n", ledger.key.origin, ledger.key.private_key)
 
@@ -167,8 +186,9 @@ def open_opening(text: str) -> Opening:
     # The key is read from the text before the signature is checked; it is
     # trusted only once the note verifies with it and its name is its own origin.
     split = text.rfind("\n\n")
-    key_lines = [line[4:] for line in text[: split + 1 if split >= 0 else len(text)].split("\n")
-                 if line.startswith("key ")]
+    key_lines = [
+        line[4:] for line in text[: split + 1 if split >= 0 else len(text)].split("\n") if line.startswith("key ")
+    ]
     if len(key_lines) != 1:
         raise StatementError("malformed statement: expected exactly one key line")
     try:
@@ -176,8 +196,9 @@ def open_opening(text: str) -> Opening:
     except note.NoteError as exc:
         raise StatementError(f"malformed statement: bad key line: {exc}") from None
     if name != origin_for(public_key):
-        raise StatementError(f"key name {name} is not the booth origin of that key "
-                             f"({origin_for(public_key)})", "origin")
+        raise StatementError(
+            f"key name {name} is not the booth origin of that key ({origin_for(public_key)})", "origin"
+        )
     try:
         body, _ = note.open_note(text, {name: public_key})
     except note.NoteError as exc:
@@ -199,7 +220,14 @@ def open_opening(text: str) -> Opening:
         size, root = fields["log"].split()
         if not candidates:
             raise ValueError("no candidate line")
-        return Opening(fields["election"], fields["tps"], key_lines[0], int(size),
-                       base64.b64decode(root, validate=True), tuple(candidates), name)
+        return Opening(
+            fields["election"],
+            fields["tps"],
+            key_lines[0],
+            int(size),
+            base64.b64decode(root, validate=True),
+            tuple(candidates),
+            name,
+        )
     except (KeyError, ValueError) as exc:
         raise StatementError(f"malformed statement: {exc}") from None

@@ -37,9 +37,19 @@ class JsonProblem(ValueError):
     (``value``: JSON that Python cannot hold, such as a 5000-digit integer).
     """
 
-    def __init__(self, kind: str, detail: str, *, cause: BaseException, line: int | None = None,
-                 column: int | None = None, msg: str = "", key: str | None = None,
-                 keys: tuple[str, ...] = (), constant: str | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        detail: str,
+        *,
+        cause: BaseException,
+        line: int | None = None,
+        column: int | None = None,
+        msg: str = "",
+        key: str | None = None,
+        keys: tuple[str, ...] = (),
+        constant: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.kind, self.cause = kind, cause
         self.line, self.column, self.msg = line, column, msg
@@ -85,9 +95,9 @@ def _refuse_constant(name: str):
 
 
 def _decoder(lines: bool) -> json.JSONDecoder:
-    decoder = json.JSONDecoder(object_pairs_hook=_object(LinedDict if lines else dict),
-                               parse_constant=_refuse_constant)
+    decoder = json.JSONDecoder(object_pairs_hook=_object(LinedDict if lines else dict), parse_constant=_refuse_constant)
     if lines:
+
         def parse_object(s_and_end, *args):
             s, end = s_and_end
             obj, new_end = json.decoder.JSONObject(s_and_end, *args)

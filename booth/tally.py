@@ -22,20 +22,55 @@ def tally_from_store(store_counts, package) -> dict:
 
 # (key, Indonesian, English, the counts it needs, when it holds)
 RULES = [
-    ("counted_equals_cast", "Suara dihitung = tercatat", "ballots counted = ballots cast",
-     ("votes_counted", "ballots_cast"), lambda c: c["votes_counted"] == c["ballots_cast"]),
-    ("store_equals_cast", "Kotak suara = peristiwa coblos", "ballot store = cast events",
-     ("ballots_stored", "ballots_cast"), lambda c: c["ballots_stored"] == c["ballots_cast"]),
-    ("cast_equals_voted", "Tercatat = sudah memilih", "ballots cast = voters who voted",
-     ("ballots_cast", "voted"), lambda c: c["ballots_cast"] == c["voted"]),
-    ("slips_equal_cast", "Struk tercetak = tercatat", "slips printed = ballots cast",
-     ("slips_printed", "ballots_cast"), lambda c: c["slips_printed"] == c["ballots_cast"]),
-    ("releases_accounted", "Dibuka = tercatat + dibatalkan", "releases = ballots cast + cancelled",
-     ("releases", "ballots_cast", "cancelled"), lambda c: c["releases"] == c["ballots_cast"] + c["cancelled"]),
-    ("voted_within_present", "Sudah memilih ≤ hadir", "voted ≤ checked in",
-     ("voted", "checked_in"), lambda c: c["voted"] <= c["checked_in"]),
-    ("present_within_roll", "Hadir ≤ DPT + DPTb", "checked in ≤ DPT + DPTb",
-     ("checked_in", "dpt", "dptb"), lambda c: c["checked_in"] <= c["dpt"] + c["dptb"]),
+    (
+        "counted_equals_cast",
+        "Suara dihitung = tercatat",
+        "ballots counted = ballots cast",
+        ("votes_counted", "ballots_cast"),
+        lambda c: c["votes_counted"] == c["ballots_cast"],
+    ),
+    (
+        "store_equals_cast",
+        "Kotak suara = peristiwa coblos",
+        "ballot store = cast events",
+        ("ballots_stored", "ballots_cast"),
+        lambda c: c["ballots_stored"] == c["ballots_cast"],
+    ),
+    (
+        "cast_equals_voted",
+        "Tercatat = sudah memilih",
+        "ballots cast = voters who voted",
+        ("ballots_cast", "voted"),
+        lambda c: c["ballots_cast"] == c["voted"],
+    ),
+    (
+        "slips_equal_cast",
+        "Struk tercetak = tercatat",
+        "slips printed = ballots cast",
+        ("slips_printed", "ballots_cast"),
+        lambda c: c["slips_printed"] == c["ballots_cast"],
+    ),
+    (
+        "releases_accounted",
+        "Dibuka = tercatat + dibatalkan",
+        "releases = ballots cast + cancelled",
+        ("releases", "ballots_cast", "cancelled"),
+        lambda c: c["releases"] == c["ballots_cast"] + c["cancelled"],
+    ),
+    (
+        "voted_within_present",
+        "Sudah memilih ≤ hadir",
+        "voted ≤ checked in",
+        ("voted", "checked_in"),
+        lambda c: c["voted"] <= c["checked_in"],
+    ),
+    (
+        "present_within_roll",
+        "Hadir ≤ DPT + DPTb",
+        "checked in ≤ DPT + DPTb",
+        ("checked_in", "dpt", "dptb"),
+        lambda c: c["checked_in"] <= c["dpt"] + c["dptb"],
+    ),
 ]
 
 
@@ -64,5 +99,8 @@ def reconcile(counts: dict) -> dict:
     True
     """
     checks = reconciliation_checks(counts)
-    return {"counts": dict(counts), "checks": {k: ok for k, _, _, ok in checks},
-            "balanced": all(ok for *_, ok in checks)}
+    return {
+        "counts": dict(counts),
+        "checks": {k: ok for k, _, _, ok in checks},
+        "balanced": all(ok for *_, ok in checks),
+    }

@@ -56,8 +56,17 @@ from booth.nik import clean_nik
 #: Old spelling first (oe, dj, tj), then sounds written two ways, then j/y
 #: last so that "dj" -> "j" -> "y" and modern "j" meet old "j" at "y".
 _SPELLING = [
-    ("oe", "u"), ("dj", "j"), ("tj", "c"), ("ch", "h"), ("kh", "h"), ("dh", "d"),
-    ("th", "t"), ("ph", "f"), ("q", "k"), ("v", "f"), ("j", "y"),
+    ("oe", "u"),
+    ("dj", "j"),
+    ("tj", "c"),
+    ("ch", "h"),
+    ("kh", "h"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("ph", "f"),
+    ("q", "k"),
+    ("v", "f"),
+    ("j", "y"),
 ]
 _DOUBLED = re.compile(r"(.)\1+")
 _IY = re.compile(r"(?<=i)y(?=[aeiou])|(?<=u)w(?=[aeiou])")  # Supriyadi/Supriadi, Juwariah/Juariah
@@ -65,16 +74,64 @@ _FINAL_H = re.compile(r"(?<=[aeiou])h$")  # Aisyah/Aisya, Fatimah/Fatima
 
 #: Abbreviations and spellings of the same given name, mapped to one word.
 _ALIASES_RAW = {
-    "muhammad": ["m", "moh", "muh", "mhd", "mohd", "muhd", "md", "mch", "moch", "much", "mukh",
-                 "mochd", "mochamad", "mochammad", "muchamad", "muchammad", "mukhamad",
-                 "mukhammad", "mohamad", "mohammad", "mohamed", "mohammed", "muhamad",
-                 "muhammed", "muhamat", "mohamat"],
+    "muhammad": [
+        "m",
+        "moh",
+        "muh",
+        "mhd",
+        "mohd",
+        "muhd",
+        "md",
+        "mch",
+        "moch",
+        "much",
+        "mukh",
+        "mochd",
+        "mochamad",
+        "mochammad",
+        "muchamad",
+        "muchammad",
+        "mukhamad",
+        "mukhammad",
+        "mohamad",
+        "mohammad",
+        "mohamed",
+        "mohammed",
+        "muhamad",
+        "muhammed",
+        "muhamat",
+        "mohamat",
+    ],
     "abdul": ["abd", "abdl"],
     "siti": ["st"],
 }
 #: Titles and honorifics that are not part of the name.
-_TITLES = {"h", "hj", "haji", "hajjah", "hajah", "drs", "dra", "ir", "dr", "bpk", "bapak", "ibu",
-           "bu", "pak", "sdr", "sdri", "alm", "almh", "kh", "ust", "ustadz", "ustad", "ny", "tn"}
+_TITLES = {
+    "h",
+    "hj",
+    "haji",
+    "hajjah",
+    "hajah",
+    "drs",
+    "dra",
+    "ir",
+    "dr",
+    "bpk",
+    "bapak",
+    "ibu",
+    "bu",
+    "pak",
+    "sdr",
+    "sdri",
+    "alm",
+    "almh",
+    "kh",
+    "ust",
+    "ustadz",
+    "ustad",
+    "ny",
+    "tn",
+}
 
 
 def fold(text: str) -> str:
@@ -139,6 +196,7 @@ def name_words(name: str) -> list[tuple[str, str]]:
 
 # --- edit distance ----------------------------------------------------------
 
+
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
     """Optimal-string-alignment distance: insert, delete, replace, swap neighbours.
 
@@ -176,12 +234,13 @@ def _deletions(word: str, depth: int) -> set[str]:
     out = {word}
     frontier = {word}
     for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
     return out
 
 
 # --- results ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Match:
@@ -202,8 +261,7 @@ _WHY = {
     _PREFIX: ("name begins like the search", "awal nama cocok"),
     _INITIAL: ("initials match", "inisial cocok"),
     "part": ("part of the name matches", "sebagian nama cocok"),
-    "part_variant": ("part of the name matches, other spelling",
-                     "sebagian nama cocok, ejaan berbeda"),
+    "part_variant": ("part of the name matches, other spelling", "sebagian nama cocok, ejaan berbeda"),
     "joined": ("same name, written together or apart", "nama sama, ditulis sambung/terpisah"),
 }
 _RANK = [_EXACT, _VARIANT, _PREFIX, _TYPO, _INITIAL]
@@ -301,10 +359,9 @@ class VoterIndex:
         else:
             self._search_name(query, scored, limit)
         best = heapq.nsmallest(
-            limit, scored.items(),
-            key=lambda item: (-item[1][0], self._voters[item[0]].dpt_number, item[0]))
-        return [Match(self._voters[i], round(score, 3), why, why_id)
-                for i, (score, why, why_id) in best]
+            limit, scored.items(), key=lambda item: (-item[1][0], self._voters[item[0]].dpt_number, item[0])
+        )
+        return [Match(self._voters[i], round(score, 3), why, why_id) for i, (score, why, why_id) in best]
 
     def _offer(self, scored, i: int, score: float, why: tuple[str, str]) -> None:
         if score >= MIN_SCORE and (i not in scored or scored[i][0] < score):
@@ -325,10 +382,8 @@ class VoterIndex:
             for half, part in ((0, digits[:8]), (1, digits[8:])):
                 for j in self._nik_halves.get((half, part), ()):
                     other = self._voters[j].nik
-                    if other != digits and edit_distance(other, digits, 1) == 1 \
-                            and len(other) == 16:
-                        self._offer(scored, j, 0.8, ("NIK with one digit different",
-                                                     "NIK beda satu angka"))
+                    if other != digits and edit_distance(other, digits, 1) == 1 and len(other) == 16:
+                        self._offer(scored, j, 0.8, ("NIK with one digit different", "NIK beda satu angka"))
         elif 4 <= n < 16:
             if not self._nik_blob:
                 self._nik_blob = "".join(self._nik_parts)
@@ -360,7 +415,7 @@ class VoterIndex:
                 self._sorted_keys = sorted(self._by_key)
                 self._sorted_dirty = False
             start = bisect.bisect_left(self._sorted_keys, key)
-            for other in self._sorted_keys[start:start + 200]:
+            for other in self._sorted_keys[start : start + 200]:
                 if not other.startswith(key):
                     break
                 if other != key:
@@ -424,8 +479,7 @@ class VoterIndex:
                 b = max(b, 0.93)
             return round(min(1.0, b + boost), 9)
 
-        order = sorted(((bound(i), i) for i in reach),
-                       key=lambda bi: (-bi[0], self._voters[bi[1]].dpt_number, bi[1]))
+        order = sorted(((bound(i), i) for i in reach), key=lambda bi: (-bi[0], self._voters[bi[1]].dpt_number, bi[1]))
         kept: list[tuple[float, int, int]] = []  # (score, -dpt, -i): kept[0] is the worst kept
         for b, i in order:
             dpt = self._voters[i].dpt_number

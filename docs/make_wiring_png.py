@@ -72,14 +72,22 @@ PARTS = [
     ([phys("down")], "DOWN button  ▼", "raised triangle down · to GND", YELLOW),
     ([phys("select")], "SELECT / PILIH  ●", "large, raised dot · to GND", GREEN),
     ([phys("back"), 39], "BACK / KEMBALI  ▬", "raised bar\ncommon GND of the voter buttons", RED),
-    ([6, 8, 10], "THERMAL PRINTER 58 mm",
-     "TTL serial, 9600 baud\nGND ↔ printer GND\nTXD (pin 8) → printer RX\n"
-     "printer TX → 5V→3.3V divider → RXD (pin 10)", INK),
+    (
+        [6, 8, 10],
+        "THERMAL PRINTER 58 mm",
+        "TTL serial, 9600 baud\nGND ↔ printer GND\nTXD (pin 8) → printer RX\n"
+        "printer TX → 5V→3.3V divider → RXD (pin 10)",
+        INK,
+    ),
     ([phys("led_busy")], "LED BUSY (yellow)", "330 Ω → LED → GND · steady", YELLOW),
     ([phys("led_attention"), 20], "LED ATTENTION (red)", "330 Ω → LED → GND · blinks\ncommon GND of the LEDs", RED),
     ([phys("ups_power_good")], "UPS HAT: POWER GOOD", "input · high while mains is on", BLUE),
-    ([phys("buzzer"), 34], "BUZZER (active, 5 V)",
-     "GPIO → 1 kΩ → NPN base; emitter → GND\nbuzzer between 5 V and collector", GREY),
+    (
+        [phys("buzzer"), 34],
+        "BUZZER (active, 5 V)",
+        "GPIO → 1 kΩ → NPN base; emitter → GND\nbuzzer between 5 V and collector",
+        GREY,
+    ),
 ]
 
 

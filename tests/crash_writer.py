@@ -53,8 +53,7 @@ def main(argv: list[str]) -> int:
 
     ledger = open_or_create(state_dir)
     if ledger.get_state("election_id") is None:
-        ledger.append("election.loaded", "K01", {"election_id": ELECTION_ID},
-                      state={"election_id": ELECTION_ID})
+        ledger.append("election.loaded", "K01", {"election_id": ELECTION_ID}, state={"election_id": ELECTION_ID})
     if ledger.empty_slots < SLOTS_LOW_WATER:
         ledger.add_ballot_slots(SLOTS_PER_TOP_UP)
     pending = ledger.pending_slip()

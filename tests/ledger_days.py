@@ -12,8 +12,9 @@ from booth.ledger.ledger import Ledger
 ELECTION = "e1" * 32
 
 
-def voting_day(state: Path, voters: int, *, seed: int = 7, slots: int | None = None,
-               close: bool = True, slips: bool = False) -> list[tuple[bytes, str]]:
+def voting_day(
+    state: Path, voters: int, *, seed: int = 7, slots: int | None = None, close: bool = True, slips: bool = False
+) -> list[tuple[bytes, str]]:
     """Provision a device, load an election, cast ``voters`` ballots; return (id, choice) in cast order."""
     rng = random.Random(seed)
     clock = FakeClock()

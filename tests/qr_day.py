@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+from booth.demo_election import write_demo_files
+from booth.election_package import MAX_CANDIDATES, sign_package
+from booth.results import opening_statement, results_statement
 from service_day import (
     closes_at,
     demo_package,
@@ -39,14 +42,17 @@ from service_day import (
     walk_custody,
 )
 
-from booth.demo_election import write_demo_files
-from booth.election_package import MAX_CANDIDATES, sign_package
-from booth.results import opening_statement, results_statement
-
 #: Names as long as real ones get on a Pilkades ballot (the opening statement prints them).
-NAMES = ("SUPARNO", "SITI RAHMAWATI", "AHMAD FAUZI", "Hj. SRI WAHYUNINGSIH, S.Pd.",
-         "KI AGENG MUHAMMAD SYAIFULLAH", "DRS. BAMBANG SETIAWAN NUGROHO", "NYOMAN SUKARDANA",
-         "RADEN AYU KUSUMAWARDHANI")
+NAMES = (
+    "SUPARNO",
+    "SITI RAHMAWATI",
+    "AHMAD FAUZI",
+    "Hj. SRI WAHYUNINGSIH, S.Pd.",
+    "KI AGENG MUHAMMAD SYAIFULLAH",
+    "DRS. BAMBANG SETIAWAN NUGROHO",
+    "NYOMAN SUKARDANA",
+    "RADEN AYU KUSUMAWARDHANI",
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def _run_day(candidates: int, voters: int) -> QrDay:
     open_polls(booth)
     choices = [str(1 + (i * 7) % min(candidates, MAX_CANDIDATES)) for i in range(voters)]
     choices[::29] = ["blank"] * len(choices[::29])  # a few blank votes, as a real day has
-    for voter, choice in zip(booth.svc.package.voters, choices):
+    for voter, choice in zip(booth.svc.package.voters, choices, strict=False):
         vote(booth.svc, voter.ref, choice)
     booth.clock.set(closes_at())
     token = booth.sign_in()
@@ -127,20 +133,22 @@ def _run_day(candidates: int, voters: int) -> QrDay:
 def _more_candidates(svc, zero: dict, results: dict, choices: list[str], candidates: int):
     """The day's reports and statements as if the package had ``candidates`` candidates."""
     named = [SimpleNamespace(number=n, name=NAMES[n - 1]) for n in range(1, candidates + 1)]
-    package = SimpleNamespace(election=svc.package.election, election_id=svc.package.election_id,
-                              candidates=named)
+    package = SimpleNamespace(election=svc.package.election, election_id=svc.package.election_id, candidates=named)
     listed = [{"number": c.number, "name": c.name} for c in named]
     # The same ballots, spread over more candidates.
     spread = [c if c == "blank" else str(1 + (i * 7) % candidates) for i, c in enumerate(choices)]
     tally = {str(n): 0 for n in range(1, candidates + 1)}
     tally.update(blank=0)
-    for choice in spread[:len(svc.package.voters)]:
+    for choice in spread[: len(svc.package.voters)]:
         tally[choice] += 1
     assert sum(tally.values()) == sum(results["tally"].values())
-    statement = results_statement(svc.ledger, package, tally, results["reconciliation"],
-                                  checkpoint=svc.ledger.checkpoint(svc.day.counted_size))
+    statement = results_statement(
+        svc.ledger, package, tally, results["reconciliation"], checkpoint=svc.ledger.checkpoint(svc.day.counted_size)
+    )
     # The opening statement named the log as it was at the zero report.
     opening_ledger = SimpleNamespace(key=svc.ledger.key, latest_checkpoint=lambda: zero["checkpoint"])
     opening = opening_statement(opening_ledger, package)
-    return ({**zero, "candidates": listed, "opening": opening},
-            {**results, "candidates": listed, "tally": tally, "statement": statement})
+    return (
+        {**zero, "candidates": listed, "opening": opening},
+        {**results, "candidates": listed, "tally": tally, "statement": statement},
+    )

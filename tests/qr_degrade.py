@@ -56,8 +56,12 @@ SKEW_DEGREES = {1: 3.0, 2: 7.0, 3: 12.0, 4: 20.0}
 CREASE = {1: (4, 0.60, 1), 2: (8, 0.75, 2), 3: (12, 0.85, 3), 4: (16, 0.92, 4)}
 #: The photo every print is read through: square on, close (1.6 camera pixels per dot), good light.
 STEADY = (0.0, 1.6, 0.0, 2.0, 90)
-PHOTO = {1: (10.0, 1.40, 0.10, 3.0, 80), 2: (20.0, 1.10, 0.20, 6.0, 60),
-         3: (30.0, 0.90, 0.30, 9.0, 45), 4: (40.0, 0.75, 0.40, 12.0, 30)}
+PHOTO = {
+    1: (10.0, 1.40, 0.10, 3.0, 80),
+    2: (20.0, 1.10, 0.20, 6.0, 60),
+    3: (30.0, 0.90, 0.30, 9.0, 45),
+    4: (40.0, 0.75, 0.40, 12.0, 30),
+}
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,7 @@ def _random_mask(size: tuple[int, int], share: float, rng: random.Random) -> Ima
     return noise.point(lambda v: 255 if v < cut else 0)
 
 
-def fade(image: Image.Image, dropout: float, contrast: float, dead: int, *,
-         rng: random.Random) -> Image.Image:
+def fade(image: Image.Image, dropout: float, contrast: float, dead: int, *, rng: random.Random) -> Image.Image:
     """A worn head on old paper: dots dropped, black printed grey, dead heating elements."""
     dark = image.point(lambda v: 255 if v < 128 else 0)  # where the head meant to print
     dropped = ImageChops.multiply(dark, _random_mask(image.size, dropout, rng))
@@ -161,8 +164,7 @@ def skew(image: Image.Image, degrees: float) -> Image.Image:
     return image.rotate(degrees, resample=Image.BILINEAR, expand=True, fillcolor=255)
 
 
-def crease(image: Image.Image, width: int, whiten: float, shift: int, *,
-           rng: random.Random) -> Image.Image:
+def crease(image: Image.Image, width: int, whiten: float, shift: int, *, rng: random.Random) -> Image.Image:
     """A fold across the print: a whitened band, the far side shifted by ``shift`` dots."""
     w, h = image.size
     angle = math.radians(rng.uniform(-30, 30))
@@ -172,19 +174,28 @@ def crease(image: Image.Image, width: int, whiten: float, shift: int, *,
     nx, ny = -dy, dx  # across it
     far = Image.new("L", image.size, 0)  # the side of the fold that moved
     reach = 2 * (w + h)
-    ImageDraw.Draw(far).polygon([
-        (cx - dx * reach, cy - dy * reach), (cx + dx * reach, cy + dy * reach),
-        (cx + dx * reach + nx * reach, cy + dy * reach + ny * reach),
-        (cx - dx * reach + nx * reach, cy - dy * reach + ny * reach)], fill=255)
+    ImageDraw.Draw(far).polygon(
+        [
+            (cx - dx * reach, cy - dy * reach),
+            (cx + dx * reach, cy + dy * reach),
+            (cx + dx * reach + nx * reach, cy + dy * reach + ny * reach),
+            (cx - dx * reach + nx * reach, cy - dy * reach + ny * reach),
+        ],
+        fill=255,
+    )
     moved = ImageChops.offset(image, round(nx * shift), round(ny * shift))
     out = Image.composite(moved, image, far)
     band = Image.new("L", image.size, 0)
     half = width / 2
-    ImageDraw.Draw(band).polygon([
-        (cx - dx * reach - nx * half, cy - dy * reach - ny * half),
-        (cx + dx * reach - nx * half, cy + dy * reach - ny * half),
-        (cx + dx * reach + nx * half, cy + dy * reach + ny * half),
-        (cx - dx * reach + nx * half, cy - dy * reach + ny * half)], fill=255)
+    ImageDraw.Draw(band).polygon(
+        [
+            (cx - dx * reach - nx * half, cy - dy * reach - ny * half),
+            (cx + dx * reach - nx * half, cy + dy * reach - ny * half),
+            (cx + dx * reach + nx * half, cy + dy * reach + ny * half),
+            (cx - dx * reach + nx * half, cy - dy * reach + ny * half),
+        ],
+        fill=255,
+    )
     # In the band the ink cracks off: each dot keeps only part of its darkness,
     # some dots all of it (the crack pattern is random).
     cracked = out.point(lambda v: round(255 - (255 - v) * (1 - whiten)))
@@ -193,8 +204,9 @@ def crease(image: Image.Image, width: int, whiten: float, shift: int, *,
     return Image.composite(cracked, out, band)
 
 
-def photo(image: Image.Image, tilt: float, scale: float, shadow: float, noise: float,
-          quality: int, *, rng: random.Random) -> Image.Image:
+def photo(
+    image: Image.Image, tilt: float, scale: float, shadow: float, noise: float, quality: int, *, rng: random.Random
+) -> Image.Image:
     """A phone photo of the print on a table, tilted ``tilt`` degrees, ``scale`` pixels per dot."""
     w, h = image.size
     table = 90  # a darker surface around the paper
@@ -222,8 +234,7 @@ def photo(image: Image.Image, tilt: float, scale: float, shadow: float, noise: f
     # Each camera pixel sees a patch of paper about 1/scale dots across, through a lens that
     # is never perfectly focused (about 0.7 pixel): blur on the paper, then sample.
     canvas = canvas.filter(ImageFilter.GaussianBlur(0.7 / scale))
-    shot = canvas.transform((out_w, out_h), Image.PERSPECTIVE, coefficients, Image.BILINEAR,
-                            fillcolor=table)
+    shot = canvas.transform((out_w, out_h), Image.PERSPECTIVE, coefficients, Image.BILINEAR, fillcolor=table)
     # A shadow of the phone or the hand: darker towards one side.
     gradient = Image.linear_gradient("L").resize(shot.size)
     if rng.random() < 0.5:
@@ -245,7 +256,7 @@ def photo(image: Image.Image, tilt: float, scale: float, shadow: float, noise: f
 def _perspective(src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> tuple:
     """Pillow's 8 PERSPECTIVE coefficients mapping output points ``src`` to input points ``dst``."""
     rows, rhs = [], []
-    for (x, y), (u, v) in zip(src, dst):
+    for (x, y), (u, v) in zip(src, dst, strict=False):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rhs.append(u)
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
@@ -263,12 +274,11 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
         for r in range(n):
             if r != col and m[r][col]:
                 f = m[r][col] / m[col][col]
-                m[r] = [x - f * y for x, y in zip(m[r], m[col])]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=False)]
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
-def read_back(page: Image.Image, regions: list[str], kind: str, level: int, seed: int,
-              frames: int = 1) -> str | None:
+def read_back(page: Image.Image, regions: list[str], kind: str, level: int, seed: int, frames: int = 1) -> str | None:
     """The text a witness gets by photographing each code of ``page`` (its ``regions``) and joining.
 
     The paper is damaged once, across every code (one crease, one worn head); then

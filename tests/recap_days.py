@@ -30,8 +30,17 @@ def committee() -> CommitteeKeyPair:
     return _KEYS[0]
 
 
-def tps_package(root: Path, *, pekon: str, tps: int, kecamatan: str = "Pagelaran", voters: int = 20,
-                seed: int = 1, allow_blank: bool = False, candidates: int = 3) -> Path:
+def tps_package(
+    root: Path,
+    *,
+    pekon: str,
+    tps: int,
+    kecamatan: str = "Pagelaran",
+    voters: int = 20,
+    seed: int = 1,
+    allow_blank: bool = False,
+    candidates: int = 3,
+) -> Path:
     """A signed election package for one TPS (the demo's candidates and companions)."""
     folder = Path(root) / f"pkg-{kecamatan}-{pekon}-{tps}".lower().replace(" ", "-")
     if folder.exists():
@@ -39,8 +48,13 @@ def tps_package(root: Path, *, pekon: str, tps: int, kecamatan: str = "Pagelaran
     write_demo_files(folder, seed=seed, voters=voters)
     path = folder / "election.json"
     election = json.loads(path.read_text())
-    election.update(pekon=pekon, kecamatan=kecamatan, tps=tps, allow_blank=allow_blank,
-                    title=f"Pemilihan Kepala Pekon {pekon} 2025 (UJI)")
+    election.update(
+        pekon=pekon,
+        kecamatan=kecamatan,
+        tps=tps,
+        allow_blank=allow_blank,
+        title=f"Pemilihan Kepala Pekon {pekon} 2025 (UJI)",
+    )
     for dropped in election["candidates"][candidates:]:
         (folder / "photos" / dropped["photo"]).unlink()
     election["candidates"] = election["candidates"][:candidates]
@@ -67,7 +81,7 @@ def counted_day(state_dir: Path, package_dir: Path, choices: list[str], *, expor
     print_zero_report(booth)
     open_polls(booth)
     voters = booth.svc.package.voters
-    for voter, choice in zip(voters, choices):
+    for voter, choice in zip(voters, choices, strict=False):
         vote(booth.svc, voter.ref, choice)
     booth.clock.set(closes_at())
     token = booth.sign_in()
@@ -81,8 +95,15 @@ def counted_day(state_dir: Path, package_dir: Path, choices: list[str], *, expor
     tally = dict(booth.svc.results()["tally"])
     pkg = load_package(package_dir)
     booth.close()
-    return CountedDay(bundle_path.read_bytes() if export else b"", statement, vkey,
-                      registration_from_package(pkg, vkey), tally, Path(package_dir), Path(state_dir))
+    return CountedDay(
+        bundle_path.read_bytes() if export else b"",
+        statement,
+        vkey,
+        registration_from_package(pkg, vkey),
+        tally,
+        Path(package_dir),
+        Path(state_dir),
+    )
 
 
 def registry_bytes(days: list[CountedDay]) -> bytes:
@@ -94,4 +115,4 @@ def scratch() -> Path:
 
 
 def utc(y, m, d, h, mi=0) -> dt.datetime:
-    return dt.datetime(y, m, d, h, mi, tzinfo=dt.timezone.utc)
+    return dt.datetime(y, m, d, h, mi, tzinfo=dt.UTC)

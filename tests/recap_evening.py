@@ -16,9 +16,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from service_day import fast_tmp
-
 from booth.recap.demo_evening import DemoEvening, make_demo_evening
+from service_day import fast_tmp
 
 SMALL_PLACES = 8
 SMALL_SEED = 2026
@@ -30,8 +29,9 @@ def small_evening(places: int = SMALL_PLACES, *, seed: int = SMALL_SEED, voters:
     """The demo evening of ``places`` polling places, made once per process for each arguments."""
     key = (places, seed, voters)
     if key not in _CACHE:
-        _CACHE[key] = make_demo_evening(fast_tmp("booth-recap-evening-") / "evening", places=places,
-                                        voters=voters, seed=seed)
+        _CACHE[key] = make_demo_evening(
+            fast_tmp("booth-recap-evening-") / "evening", places=places, voters=voters, seed=seed
+        )
     return _CACHE[key]
 
 

@@ -128,8 +128,15 @@ class Booth:
         self.svc.close()
 
 
-def provision(state_dir: Path, *, at: dt.datetime | None = None, settings: Settings = SETTINGS,
-              package_dir: Path | None = None, load: bool = True, pins: bool = True) -> Booth:
+def provision(
+    state_dir: Path,
+    *,
+    at: dt.datetime | None = None,
+    settings: Settings = SETTINGS,
+    package_dir: Path | None = None,
+    load: bool = True,
+    pins: bool = True,
+) -> Booth:
     """A new device on a FakeClock at ``at`` (default: two days before opening).
 
     With ``load`` the (demo) package is loaded; with ``pins`` every companion of
@@ -223,8 +230,15 @@ def cloned_booth(state_dir: Path, *, opened: bool = True) -> Booth:
     return Booth(svc, clock, Path(state_dir), demo_package()[0], SETTINGS)
 
 
-def vote(svc: BoothService, voter_ref: str, choice: str, *, token: str | None = None,
-         companion_id: str = KETUA, wait: bool = True) -> dict:
+def vote(
+    svc: BoothService,
+    voter_ref: str,
+    choice: str,
+    *,
+    token: str | None = None,
+    companion_id: str = KETUA,
+    wait: bool = True,
+) -> dict:
     """One voter, whole: check in -> release -> cast -> slip printed -> photo stored.
 
     Signs the companion in with their ``PINS`` entry unless ``token`` is given.

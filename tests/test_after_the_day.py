@@ -67,8 +67,17 @@ def after(tmp_path_factory):
     svc.export(tok, str(tmp / "hasil.zip"))
     (tmp / "statement.txt").write_text(statement)
     (tmp / "device.pub").write_text((tmp / "state" / "device.pub").read_text())
-    return {"tmp": tmp, "svc": svc, "pkg": pkg, "pkg_dir": pkg_dir, "keys": keys, "pins": pins,
-            "choices": choices, "clock": clock, "first_voter": pkg.voters[0].ref}
+    return {
+        "tmp": tmp,
+        "svc": svc,
+        "pkg": pkg,
+        "pkg_dir": pkg_dir,
+        "keys": keys,
+        "pins": pins,
+        "choices": choices,
+        "clock": clock,
+        "first_voter": pkg.voters[0].ref,
+    }
 
 
 def test_the_district_counts_the_bundle_and_it_matches_the_signed_statement(after):
@@ -123,8 +132,9 @@ def test_a_locked_companion_is_unlocked_by_the_committees_reset_file(after, tmp_
     assert locked.value.details["locked"]
     reset = tmp_path / "reset.txt"
     keys = after["pkg_dir"].parent / "demo-committee-keys"
-    code, _ = run("election", "reset-pin", str(after["pkg_dir"]), "--key", str(keys),
-                  "--companion", "PT-03", "--out", str(reset))
+    code, _ = run(
+        "election", "reset-pin", str(after["pkg_dir"]), "--key", str(keys), "--companion", "PT-03", "--out", str(reset)
+    )
     assert code == 0
     assert svc.committee_reset(reset.read_text()) == {"companion": "PT-03"}
     assert svc.sign_in("PT-03", pins["PT-03"])
@@ -138,13 +148,31 @@ def test_the_committee_opens_a_disputed_photo_then_destroys_them_all(after, tmp_
     keydir = after["pkg_dir"].parent / "demo-committee-keys"
     state = after["tmp"] / "state"
     out_file = tmp_path / "photo.jpg"
-    code, _ = run("photos", "open", str(state), "--committee-key", str(keydir),
-                  "--voter", after["first_voter"], "--out", str(out_file))
+    code, _ = run(
+        "photos",
+        "open",
+        str(state),
+        "--committee-key",
+        str(keydir),
+        "--voter",
+        after["first_voter"],
+        "--out",
+        str(out_file),
+    )
     assert code == 0 and out_file.read_bytes() == JPEG + bytes([0])
     assert run("photos", "purge", str(state))[0] == 2  # needs --yes
     code, out = run("photos", "purge", str(state), "--yes")
     assert code == 0 and out.startswith("12 foto")
-    code, _ = run("photos", "open", str(state), "--committee-key", str(keydir),
-                  "--voter", after["first_voter"], "--out", str(out_file))
+    code, _ = run(
+        "photos",
+        "open",
+        str(state),
+        "--committee-key",
+        str(keydir),
+        "--voter",
+        after["first_voter"],
+        "--out",
+        str(out_file),
+    )
     assert code != 0
     assert JPEG not in b"".join(p.read_bytes() for p in state.iterdir() if p.is_file())

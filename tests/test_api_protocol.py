@@ -30,8 +30,7 @@ RESULT_TYPE = {"none": type(None), "bytes": bytes}
 
 
 def _members(cls: type) -> dict[str, inspect.Signature]:
-    return {name: inspect.signature(fn) for name, fn in vars(cls).items()
-            if callable(fn) and not name.startswith("_")}
+    return {name: inspect.signature(fn) for name, fn in vars(cls).items() if callable(fn) and not name.startswith("_")}
 
 
 def _public_methods(cls: type) -> set[str]:
@@ -40,8 +39,11 @@ def _public_methods(cls: type) -> set[str]:
 
 def _shape(signature: inspect.Signature, skip: frozenset[str] = frozenset()) -> list[tuple[str, bool, bool]]:
     """Each parameter: (name, keyword-only, required) — what a caller of the method must know."""
-    return [(p.name, p.kind == p.KEYWORD_ONLY, p.default is p.empty)
-            for p in signature.parameters.values() if p.name != "self" and p.name not in skip]
+    return [
+        (p.name, p.kind == p.KEYWORD_ONLY, p.default is p.empty)
+        for p in signature.parameters.values()
+        if p.name != "self" and p.name not in skip
+    ]
 
 
 def _table_shape(method: Method) -> list[tuple[str, bool, bool]]:
@@ -117,8 +119,11 @@ def test_the_booth_and_the_client_both_provide_the_booth_api():
         not_served = frozenset(param for (method, param) in NOT_SERVED_PARAMS if method == name)
         assert _shape(booth, not_served) == _shape(signature), f"BoothService.{name}"
         assert booth.return_annotation == signature.return_annotation, f"BoothService.{name} returns"
-        for theirs, ours in zip([p for p in booth.parameters.values() if p.name not in not_served],
-                                signature.parameters.values(), strict=True):
+        for theirs, ours in zip(
+            [p for p in booth.parameters.values() if p.name not in not_served],
+            signature.parameters.values(),
+            strict=True,
+        ):
             assert theirs.annotation == ours.annotation, f"BoothService.{name}({ours.name})"
         assert _shape(inspect.signature(getattr(BoothClient, name))) == _shape(signature), f"BoothClient.{name}"
 

@@ -73,8 +73,15 @@ def booth_command() -> list[str]:
 class Ledger:
     """One ``booth service ledger`` process on a state directory."""
 
-    def __init__(self, workdir: Path, *, allow_uid: int | None = None, fake_clock: str | None = DEMO_START,
-                 extra: tuple[str, ...] = (), env: dict | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        allow_uid: int | None = None,
+        fake_clock: str | None = DEMO_START,
+        extra: tuple[str, ...] = (),
+        env: dict | None = None,
+    ) -> None:
         self.workdir = Path(workdir)
         self.state = self.workdir / "state"
         self.socket = self.workdir / "api.sock"
@@ -86,8 +93,18 @@ class Ledger:
         self.log = self.workdir / "ledger.log"
 
     def argv(self) -> list[str]:
-        argv = booth_command() + ["service", "ledger", "--state", str(self.state), "--socket", str(self.socket),
-                                  "--allow-uid", str(self.allow_uid), "--init", *self.extra]
+        argv = booth_command() + [
+            "service",
+            "ledger",
+            "--state",
+            str(self.state),
+            "--socket",
+            str(self.socket),
+            "--allow-uid",
+            str(self.allow_uid),
+            "--init",
+            *self.extra,
+        ]
         if self.fake_clock:
             argv += ["--fake-clock", self.fake_clock]
         return argv
@@ -217,8 +234,9 @@ class Day:
 
 
 def booth_verify(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "booth", "verify", str(path)], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "verify", str(path)], capture_output=True, text=True, timeout=120
+    )
 
 
 def raw_connect(path: Path) -> socket.socket:
@@ -335,8 +353,9 @@ def test_casts_closer_than_the_minimum_interval_wait(ledger, demo):
 
 # ------------------------------------------------------------------ the schema
 def test_the_table_serves_every_public_method_of_the_booth_with_its_parameters():
-    public = {name for name, member in inspect.getmembers(BoothService)
-              if not name.startswith("_") and callable(member)}
+    public = {
+        name for name, member in inspect.getmembers(BoothService) if not name.startswith("_") and callable(member)
+    }
     assert public - set(METHODS) - set(NOT_SERVED) == set(), "a BoothService method is neither served nor excluded"
     assert set(METHODS) - public == set(), "the table serves a method BoothService does not have"
     assert not set(FAKE_CLOCK_METHODS) & public
@@ -344,8 +363,11 @@ def test_the_table_serves_every_public_method_of_the_booth_with_its_parameters()
         if method.special:
             continue
         signature = inspect.signature(getattr(BoothService, method.name))
-        params = [p for p in signature.parameters.values()
-                  if p.name != "self" and (method.name, p.name) not in NOT_SERVED_PARAMS]
+        params = [
+            p
+            for p in signature.parameters.values()
+            if p.name != "self" and (method.name, p.name) not in NOT_SERVED_PARAMS
+        ]
         assert [p.name for p in params] == [p.name for p in method.params], method.name
         for theirs, ours in zip(params, method.params, strict=True):
             assert (theirs.kind == inspect.Parameter.KEYWORD_ONLY) == ours.keyword_only, (method.name, ours.name)
@@ -376,61 +398,130 @@ BIG = "x" * 70_000
 SCHEMA_VIOLATIONS = [
     ({"id": 1, "method": "open_the_ballot_box"}, "unknown_method", {}),
     ({"id": 3, "method": "pin_committee_key", "params": {}}, "unknown_method", {}),
-    ({"id": 4, "method": "cast", "params": {"release_id": "R0001"}}, "bad_params",
-     {"param": "selection", "problem": "missing"}),
-    ({"id": 5, "method": "cast", "params": {"release_id": "R0001", "selection": "1", "again": True}},
-     "bad_params", {"param": "again", "problem": "unexpected"}),
-    ({"id": 6, "method": "cast", "params": {"release_id": "R0001", "selection": 1}}, "bad_params",
-     {"param": "selection", "problem": "wrong_type"}),
-    ({"id": 7, "method": "cast", "params": {"release_id": "R0001", "selection": None}}, "bad_params",
-     {"param": "selection", "problem": "wrong_type"}),
-    ({"id": 8, "method": "cast", "params": {"release_id": "R0001", "selection": "1" * 17}}, "bad_params",
-     {"param": "selection", "problem": "too_long"}),
-    ({"id": 9, "method": "cast", "params": {"release_id": "../../etc", "selection": "1"}}, "bad_params",
-     {"param": "release_id", "problem": "bad_format"}),
-    ({"id": 10, "method": "check_in", "params": {"token": "t", "voter_ref": "DPT-0001\x00"}}, "bad_params",
-     {"param": "voter_ref", "problem": "bad_text"}),
-    ({"id": 33, "method": "check_in", "params": {"token": "t", "voter_ref": "DPT 0001; DROP"}}, "bad_params",
-     {"param": "voter_ref", "problem": "bad_format"}),
-    ({"id": 11, "method": "record_custody", "params": {"stage": "received", "note": "a\x1b[2Jb"}}, "bad_params",
-     {"param": "note", "problem": "bad_text"}),
-    ({"id": 12, "method": "record_custody", "params": {"stage": "received", "note": "\ud800"}}, "bad_params",
-     {"param": "note", "problem": "bad_text"}),
-    ({"id": 13, "method": "record_custody", "params": {"stage": "installed", "self_test": {"printer": 1}}},
-     "bad_params", {"param": "self_test", "problem": "wrong_type"}),
-    ({"id": 14, "method": "record_custody", "params": {"stage": "installed", "self_test": ["ok"]}},
-     "bad_params", {"param": "self_test", "problem": "wrong_type"}),
-    ({"id": 15, "method": "search_voters", "params": {"token": "t", "query": "siti", "limit": True}},
-     "bad_params", {"param": "limit", "problem": "wrong_type"}),
-    ({"id": 16, "method": "search_voters", "params": {"token": "t", "query": "siti", "limit": 10**6}},
-     "bad_params", {"param": "limit", "problem": "out_of_range"}),
-    ({"id": 17, "method": "search_voters", "params": {"token": "t", "query": "siti", "limit": 2.5}},
-     "bad_params", {"param": "limit", "problem": "wrong_type"}),
-    ({"id": 18, "method": "store_photo", "params": {"release_id": "R0001", "jpeg": "not base64!"}},
-     "bad_params", {"param": "jpeg", "problem": "bad_base64"}),
-    ({"id": 19, "method": "store_photo", "params": {"release_id": "R0001", "jpeg": "/9j=AA"}},
-     "bad_params", {"param": "jpeg", "problem": "bad_base64"}),
-    ({"id": 20, "method": "load_election", "params": {"package_path": "/etc/shadow"}}, "bad_params",
-     {"param": "package_path", "problem": "unexpected"}),
-    ({"id": 21, "method": "load_election", "params": {"package_zip": "", "trusted_committee_key": "AAAA"}},
-     "bad_params", {"param": "trusted_committee_key", "problem": "unexpected"}),
-    ({"id": 22, "method": "export", "params": {"token": "t", "file_name": "../ledger.db"}}, "bad_params",
-     {"param": "file_name", "problem": "bad_format"}),
-    ({"id": 23, "method": "export", "params": {"token": "t", "file_name": "/var/lib/booth/ledger.db"}},
-     "bad_params", {"param": "file_name", "problem": "bad_format"}),
+    (
+        {"id": 4, "method": "cast", "params": {"release_id": "R0001"}},
+        "bad_params",
+        {"param": "selection", "problem": "missing"},
+    ),
+    (
+        {"id": 5, "method": "cast", "params": {"release_id": "R0001", "selection": "1", "again": True}},
+        "bad_params",
+        {"param": "again", "problem": "unexpected"},
+    ),
+    (
+        {"id": 6, "method": "cast", "params": {"release_id": "R0001", "selection": 1}},
+        "bad_params",
+        {"param": "selection", "problem": "wrong_type"},
+    ),
+    (
+        {"id": 7, "method": "cast", "params": {"release_id": "R0001", "selection": None}},
+        "bad_params",
+        {"param": "selection", "problem": "wrong_type"},
+    ),
+    (
+        {"id": 8, "method": "cast", "params": {"release_id": "R0001", "selection": "1" * 17}},
+        "bad_params",
+        {"param": "selection", "problem": "too_long"},
+    ),
+    (
+        {"id": 9, "method": "cast", "params": {"release_id": "../../etc", "selection": "1"}},
+        "bad_params",
+        {"param": "release_id", "problem": "bad_format"},
+    ),
+    (
+        {"id": 10, "method": "check_in", "params": {"token": "t", "voter_ref": "DPT-0001\x00"}},
+        "bad_params",
+        {"param": "voter_ref", "problem": "bad_text"},
+    ),
+    (
+        {"id": 33, "method": "check_in", "params": {"token": "t", "voter_ref": "DPT 0001; DROP"}},
+        "bad_params",
+        {"param": "voter_ref", "problem": "bad_format"},
+    ),
+    (
+        {"id": 11, "method": "record_custody", "params": {"stage": "received", "note": "a\x1b[2Jb"}},
+        "bad_params",
+        {"param": "note", "problem": "bad_text"},
+    ),
+    (
+        {"id": 12, "method": "record_custody", "params": {"stage": "received", "note": "\ud800"}},
+        "bad_params",
+        {"param": "note", "problem": "bad_text"},
+    ),
+    (
+        {"id": 13, "method": "record_custody", "params": {"stage": "installed", "self_test": {"printer": 1}}},
+        "bad_params",
+        {"param": "self_test", "problem": "wrong_type"},
+    ),
+    (
+        {"id": 14, "method": "record_custody", "params": {"stage": "installed", "self_test": ["ok"]}},
+        "bad_params",
+        {"param": "self_test", "problem": "wrong_type"},
+    ),
+    (
+        {"id": 15, "method": "search_voters", "params": {"token": "t", "query": "siti", "limit": True}},
+        "bad_params",
+        {"param": "limit", "problem": "wrong_type"},
+    ),
+    (
+        {"id": 16, "method": "search_voters", "params": {"token": "t", "query": "siti", "limit": 10**6}},
+        "bad_params",
+        {"param": "limit", "problem": "out_of_range"},
+    ),
+    (
+        {"id": 17, "method": "search_voters", "params": {"token": "t", "query": "siti", "limit": 2.5}},
+        "bad_params",
+        {"param": "limit", "problem": "wrong_type"},
+    ),
+    (
+        {"id": 18, "method": "store_photo", "params": {"release_id": "R0001", "jpeg": "not base64!"}},
+        "bad_params",
+        {"param": "jpeg", "problem": "bad_base64"},
+    ),
+    (
+        {"id": 19, "method": "store_photo", "params": {"release_id": "R0001", "jpeg": "/9j=AA"}},
+        "bad_params",
+        {"param": "jpeg", "problem": "bad_base64"},
+    ),
+    (
+        {"id": 20, "method": "load_election", "params": {"package_path": "/etc/shadow"}},
+        "bad_params",
+        {"param": "package_path", "problem": "unexpected"},
+    ),
+    (
+        {"id": 21, "method": "load_election", "params": {"package_zip": "", "trusted_committee_key": "AAAA"}},
+        "bad_params",
+        {"param": "trusted_committee_key", "problem": "unexpected"},
+    ),
+    (
+        {"id": 22, "method": "export", "params": {"token": "t", "file_name": "../ledger.db"}},
+        "bad_params",
+        {"param": "file_name", "problem": "bad_format"},
+    ),
+    (
+        {"id": 23, "method": "export", "params": {"token": "t", "file_name": "/var/lib/booth/ledger.db"}},
+        "bad_params",
+        {"param": "file_name", "problem": "bad_format"},
+    ),
     ({"id": 24, "method": "status", "params": ["please"]}, "bad_frame", {}),
     ({"id": 25, "method": "status", "params": {}, "admin": True}, "bad_frame", {}),
     ({"id": 26, "method": 7}, "bad_frame", {}),
     ({"id": 27, "method": "committee_reset", "params": {"reset_file_text": BIG}}, "frame_too_large", {}),
-    ({"id": 28, "method": "record_self_test", "params": {"token": "t", "results": {f"k{i}": "ok" for i in range(40)}}},
-     "bad_params", {"param": "results", "problem": "too_many_items"}),
+    (
+        {
+            "id": 28,
+            "method": "record_self_test",
+            "params": {"token": "t", "results": {f"k{i}": "ok" for i in range(40)}},
+        },
+        "bad_params",
+        {"param": "results", "problem": "too_many_items"},
+    ),
     ({"method": "status"}, "bad_frame", {}),
     ({"id": -1, "method": "status"}, "bad_frame", {}),
     ({"id": True, "method": "status"}, "bad_frame", {}),
     ({"id": "1", "method": "status"}, "bad_frame", {}),
     (b'{"id": 29, "method": "status", "method": "pack"}', "bad_frame", {}),
-    (b'{"id": 30, "method": "search_voters", "params": {"token": "t", "query": "a", "limit": NaN}}',
-     "bad_frame", {}),
+    (b'{"id": 30, "method": "search_voters", "params": {"token": "t", "query": "a", "limit": NaN}}', "bad_frame", {}),
     (b'{"id": 31, "method": "status"', "bad_frame", {}),
     (b"\xff\xfe\x00{}", "bad_frame", {}),
     (b"[" * 30_000 + b"]" * 30_000, "bad_frame", {}),
@@ -454,8 +545,13 @@ def test_every_schema_violation_is_refused_with_a_specific_error_and_changes_not
         for key, value in details.items():
             assert response["error"]["details"][key] == value, (request, response)
         assert response["error"]["message_id"] and response["error"]["message_en"]
-        if isinstance(request, dict) and isinstance(request.get("id"), int) and request["id"] >= 0 \
-                and not isinstance(request["id"], bool) and code != "bad_frame":
+        if (
+            isinstance(request, dict)
+            and isinstance(request.get("id"), int)
+            and request["id"] >= 0
+            and not isinstance(request["id"], bool)
+            and code != "bad_frame"
+        ):
             assert response["id"] == request["id"]
     sock.close()
 
@@ -477,16 +573,23 @@ class _AnyBooth:
         return lambda **kwargs: self.calls.append((name, kwargs))
 
 
-_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-                            max_leaves=12)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=st.binary(max_size=300) | _json_values.map(lambda v: json.dumps(v).encode()),
-       method=st.sampled_from(sorted(METHODS)),
-       params=st.dictionaries(st.sampled_from(["token", "release_id", "selection", "jpeg", "limit", "query",
-                                               "self_test", "stage", "x"]), _json_values, max_size=4))
+@given(
+    body=st.binary(max_size=300) | _json_values.map(lambda v: json.dumps(v).encode()),
+    method=st.sampled_from(sorted(METHODS)),
+    params=st.dictionaries(
+        st.sampled_from(["token", "release_id", "selection", "jpeg", "limit", "query", "self_test", "stage", "x"]),
+        _json_values,
+        max_size=4,
+    ),
+)
 def test_no_frame_makes_the_server_raise(body, method, params):
     server = LedgerServer(_AnyBooth(), socket.socket(socket.AF_UNIX), allowed_uids={0})
     server._in_booth = lambda m, kwargs: server.service.__getattr__(m.name)(**kwargs)
@@ -496,9 +599,13 @@ def test_no_frame_makes_the_server_raise(body, method, params):
             assert set(response) in ({"id", "result"}, {"id", "error"})
             json.dumps(response, allow_nan=False)
         for name, kwargs in server.service.calls:  # whatever got through matches the table
-            assert api_server.check_params(METHODS[name], {k: (base64.b64encode(v).decode()
-                                                               if isinstance(v, bytes) else v)
-                                                           for k, v in kwargs.items()}) == kwargs
+            assert (
+                api_server.check_params(
+                    METHODS[name],
+                    {k: (base64.b64encode(v).decode() if isinstance(v, bytes) else v) for k, v in kwargs.items()},
+                )
+                == kwargs
+            )
     finally:
         server.listener.close()
 
@@ -586,7 +693,7 @@ def test_garbage_oversize_truncated_and_stalled_frames_do_not_kill_the_server(wo
 
         # random bytes that happen to form a small frame: bad_frame, and the connection stays usable
         s = raw_connect(server.socket)
-        assert raw_call(s, os.urandom(200).replace(b"{", b"(")) ["error"]["code"] == "bad_frame"
+        assert raw_call(s, os.urandom(200).replace(b"{", b"("))["error"]["code"] == "bad_frame"
         assert raw_call(s, {"id": 1, "method": "status"})["result"]["polls"] == "unconfigured"
         s.close()
 
@@ -750,8 +857,9 @@ def test_a_request_stuck_inside_the_booth_starves_the_watchdog(workdir):
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(workdir / "api.sock"))
     listener.listen(8)
-    server = LedgerServer(StuckBooth(), listener, allowed_uids={os.getuid()},
-                          notifier=Notifier(str(systemd.path)), watchdog=0.1)
+    server = LedgerServer(
+        StuckBooth(), listener, allowed_uids={os.getuid()}, notifier=Notifier(str(systemd.path)), watchdog=0.1
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -793,8 +901,10 @@ def test_notify_speaks_the_sd_notify_protocol_on_path_and_abstract_sockets():
     assert listen_fds({"LISTEN_FDS": "1", "LISTEN_PID": str(os.getpid())}, unset=False) == [3]
 
 
-@pytest.mark.skipif(shutil.which("systemd-socket-activate") is None,
-                    reason="systemd-socket-activate (Debian package systemd) is not installed")
+@pytest.mark.skipif(
+    shutil.which("systemd-socket-activate") is None,
+    reason="systemd-socket-activate (Debian package systemd) is not installed",
+)
 def test_the_server_takes_its_socket_from_systemd(workdir):
     server = Ledger(workdir)
     server.start(wait=False, prefix=["systemd-socket-activate", "-l", str(workdir / "api.sock")])

@@ -102,12 +102,12 @@ def exchange(sock: socket.socket, body: bytes) -> dict:
     """Send one frame body, read the answer; ConnectionError if the server hung up instead."""
     sock.sendall(HEADER.pack(len(body)) + body)
     data = b""
-    while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[:HEADER.size])[0]:
+    while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
         chunk = sock.recv(65536)
         if not chunk:
             raise ConnectionError("the server hung up instead of answering")
         data += chunk
-    return json.loads(data[HEADER.size:].decode("utf-8"))
+    return json.loads(data[HEADER.size :].decode("utf-8"))
 
 
 def as_sent(request: dict) -> bytes:
@@ -125,22 +125,36 @@ SURROGATE_FRAMES = [
     # (request, code, details the answer names)
     ({"id": 1, "method": "\ud800"}, "unknown_method", {"method": "\\ud800"}),
     ({"id": 2, "method": "open\udfff_polls", "params": {}}, "unknown_method", {"method": "open\\udfff_polls"}),
-    ({"id": 3, "method": "cast", "params": {"release_id": "R0001", "selection": "1", "\ud800": 1}},
-     "bad_params", {"param": "\\ud800", "problem": "unexpected"}),
-    ({"id": 4, "method": "status", "params": {"\udbff\udbff": "x"}},
-     "bad_params", {"param": "\\udbff\\udbff", "problem": "unexpected"}),
+    (
+        {"id": 3, "method": "cast", "params": {"release_id": "R0001", "selection": "1", "\ud800": 1}},
+        "bad_params",
+        {"param": "\\ud800", "problem": "unexpected"},
+    ),
+    (
+        {"id": 4, "method": "status", "params": {"\udbff\udbff": "x"}},
+        "bad_params",
+        {"param": "\\udbff\\udbff", "problem": "unexpected"},
+    ),
     ({"id": 5, "method": "status", "\ud800": True}, "bad_frame", {}),
-    ({"id": 6, "method": "record_custody", "params": {"stage": "\ud800"}},
-     "bad_params", {"param": "stage", "problem": "bad_text"}),
-    ({"id": 7, "method": "record_self_test", "params": {"token": "t", "results": {"\ud800": "ok"}}},
-     "bad_params", {"param": "results", "problem": "bad_text"}),
+    (
+        {"id": 6, "method": "record_custody", "params": {"stage": "\ud800"}},
+        "bad_params",
+        {"param": "stage", "problem": "bad_text"},
+    ),
+    (
+        {"id": 7, "method": "record_self_test", "params": {"token": "t", "results": {"\ud800": "ok"}}},
+        "bad_params",
+        {"param": "results", "problem": "bad_text"},
+    ),
 ]
 
 
-@pytest.mark.parametrize("request_, code, details", SURROGATE_FRAMES,
-                         ids=[f"{r['id']}-{c}" for r, c, _ in SURROGATE_FRAMES])
+@pytest.mark.parametrize(
+    "request_, code, details", SURROGATE_FRAMES, ids=[f"{r['id']}-{c}" for r, c, _ in SURROGATE_FRAMES]
+)
 def test_a_name_holding_a_lone_surrogate_gets_the_documented_error_and_the_connection_stays(
-        served, request_, code, details):
+    served, request_, code, details
+):
     path, _, failures = served
     failures.clear()
     sock = connect(path)
@@ -182,10 +196,15 @@ def _with_surrogates(alphabet: st.SearchStrategy[str]) -> st.SearchStrategy[str]
 NAMES = _with_surrogates(st.characters())
 ALL_PARAM_NAMES = sorted({p.name for m in METHODS.values() for p in m.params})
 VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-2, 2**54) | st.floats(allow_nan=False, allow_infinity=False)
-    | NAMES | st.sampled_from(["R0001", "DPT-0001", "t", "", "AAAA", "received"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 2**54)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | NAMES
+    | st.sampled_from(["R0001", "DPT-0001", "t", "", "AAAA", "received"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(NAMES, inner, max_size=3),
-    max_leaves=8)
+    max_leaves=8,
+)
 
 
 @st.composite
@@ -194,8 +213,11 @@ def requests(draw) -> tuple[dict, bool]:
     method = draw(st.sampled_from(sorted(METHODS)) | NAMES)
     known = [p.name for p in METHODS[method].params] if method in METHODS else []
     names = draw(st.lists(st.sampled_from(known + ALL_PARAM_NAMES) | NAMES, max_size=4, unique=True))
-    request: dict = {"id": draw(st.integers(0, 2**53)), "method": method,
-                     "params": {name: draw(VALUES) for name in names}}
+    request: dict = {
+        "id": draw(st.integers(0, 2**53)),
+        "method": method,
+        "params": {name: draw(VALUES) for name in names},
+    }
     tampered = draw(st.booleans())
     if tampered:
         request[draw(st.sampled_from(["id", "method", "params"]) | NAMES)] = draw(VALUES)
@@ -216,8 +238,11 @@ def expected_refusal(request: dict) -> tuple[str, dict] | None:
     return "bad_params", {"param": shown_name(unknown), "problem": "unexpected"}
 
 
-@settings(max_examples=int(os.environ.get("BOOTH_FUZZ_EXAMPLES", "300")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("BOOTH_FUZZ_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(drawn=requests(), garbage=st.binary(max_size=64), raw=st.booleans())
 def test_every_frame_is_answered_with_a_result_or_a_documented_error(served, drawn, garbage, raw):
     path, _, failures = served

@@ -62,8 +62,16 @@ SUITE = "bookworm"
 VARIANT = "apt"
 # What the appliance's base system needs (the Pi image adds Raspberry Pi OS's packages).
 PACKAGES = ("systemd", "systemd-sysv", "dbus", "python3", "python3-venv", "fonts-dejavu-core", "iproute2")
-NSPAWN = ("systemd-nspawn", "-q", "-b", "--register=no", "--keep-unit", "--console=read-only",
-          "--private-network", "--system-call-filter=bpf")
+NSPAWN = (
+    "systemd-nspawn",
+    "-q",
+    "-b",
+    "--register=no",
+    "--keep-unit",
+    "--console=read-only",
+    "--private-network",
+    "--system-call-filter=bpf",
+)
 LEDGER = "booth-ledger.service"
 KIOSK = "booth-kiosk.service"
 CLIENT_HOME = "/var/tmp/booth-boot-client"
@@ -78,13 +86,15 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.boot,
     pytest.mark.skipif(os.geteuid() != 0, reason="the boot test needs root (mmdebstrap, systemd-nspawn)"),
-    pytest.mark.skipif(bool(_missing), reason=f"not installed: {', '.join(_missing)} "
-                                              "(Debian packages mmdebstrap, systemd-container, util-linux)"),
+    pytest.mark.skipif(
+        bool(_missing),
+        reason=f"not installed: {', '.join(_missing)} (Debian packages mmdebstrap, systemd-container, util-linux)",
+    ),
 ]
 
 # The kiosk's stand-in inside the container: drives the booth through the socket, as the
 # kiosk would, and prints one JSON line.  Run as booth-kiosk with /opt/booth/bin/python.
-CLIENT_SCRIPT = r'''
+CLIENT_SCRIPT = r"""
 import io, json, sys, time
 from pathlib import Path
 
@@ -196,7 +206,7 @@ try:
 except BoothError as exc:
     print(json.dumps({"refused": exc.to_json()}))
     sys.exit(3)
-'''
+"""
 
 
 # ------------------------------------------------------------------ building
@@ -214,8 +224,18 @@ def base_tarball() -> Path:
     with _locked(CACHE / "base.lock"):
         if not tarball.exists():
             partial = tarball.with_suffix(".partial.tar")
-            subprocess.run(["mmdebstrap", "--quiet", f"--variant={VARIANT}", "--include=" + ",".join(PACKAGES),
-                            SUITE, str(partial)], check=True, timeout=1200)
+            subprocess.run(
+                [
+                    "mmdebstrap",
+                    "--quiet",
+                    f"--variant={VARIANT}",
+                    "--include=" + ",".join(PACKAGES),
+                    SUITE,
+                    str(partial),
+                ],
+                check=True,
+                timeout=1200,
+            )
             os.replace(partial, tarball)
     return tarball
 
@@ -239,37 +259,83 @@ def wheelhouse() -> Path:
             shutil.rmtree(partial, ignore_errors=True)
             platforms = [f"manylinux_2_{minor}_{machine}" for minor in range(36, 16, -1)]
             platforms += [f"manylinux2014_{machine}", f"linux_{machine}"]
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-                            "--only-binary=:all:", "--dest", str(partial), "--python-version", "3.11",
-                            "--implementation", "cp", "--abi", "cp311", "--abi", "abi3", "--abi", "none",
-                            *[arg for p in platforms for arg in ("--platform", p)], *deps],
-                           check=True, timeout=600)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--only-binary=:all:",
+                    "--dest",
+                    str(partial),
+                    "--python-version",
+                    "3.11",
+                    "--implementation",
+                    "cp",
+                    "--abi",
+                    "cp311",
+                    "--abi",
+                    "abi3",
+                    "--abi",
+                    "none",
+                    *[arg for p in platforms for arg in ("--platform", p)],
+                    *deps,
+                ],
+                check=True,
+                timeout=600,
+            )
             os.replace(partial, target)
     return target
 
 
 def booth_wheel(out: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-                    "--wheel-dir", str(out), str(REPO)], check=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--wheel-dir",
+            str(out),
+            str(REPO),
+        ],
+        check=True,
+        timeout=600,
+    )
     return next(out.glob("booth-*.whl"))
 
 
 def install(root: Path, wheel: Path, wheels: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(REPO / "images" / "install-booth.sh"), "--wheelhouse", str(wheels),
-                           str(root), str(wheel)], env={**os.environ, "BOOTH_SIM": "1"},
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        ["bash", str(REPO / "images" / "install-booth.sh"), "--wheelhouse", str(wheels), str(root), str(wheel)],
+        env={**os.environ, "BOOTH_SIM": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def manifest(root: Path) -> dict[str, str]:
     """What the install leaves behind, to compare two runs (booth's files, users, units, config)."""
     out = {}
-    for rel in ("etc/passwd", "etc/group", "etc/booth/hardware.toml", "usr/lib/sysusers.d/booth.conf",
-                "usr/lib/tmpfiles.d/booth.conf"):
+    for rel in (
+        "etc/passwd",
+        "etc/group",
+        "etc/booth/hardware.toml",
+        "usr/lib/sysusers.d/booth.conf",
+        "usr/lib/tmpfiles.d/booth.conf",
+    ):
         out[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
     for directory in ("usr/lib/systemd/system", "etc/systemd/system"):
         for path in sorted((root / directory).rglob("*booth*")):
-            out[str(path.relative_to(root))] = os.readlink(path) if path.is_symlink() else \
-                hashlib.sha256(path.read_bytes()).hexdigest()
+            out[str(path.relative_to(root))] = (
+                os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+            )
     st = (root / "var/lib/booth").stat()
     out["var/lib/booth"] = f"{st.st_mode:o} {st.st_uid}"
     return out
@@ -290,8 +356,9 @@ class Booted:
 
     def boot(self, timeout: float = 120) -> None:
         with open(self.log, "ab") as log:
-            self.nspawn = subprocess.Popen([*NSPAWN, "-D", str(self.root)], stdout=log, stderr=log,
-                                           stdin=subprocess.DEVNULL)
+            self.nspawn = subprocess.Popen(
+                [*NSPAWN, "-D", str(self.root)], stdout=log, stderr=log, stdin=subprocess.DEVNULL
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.nspawn.poll() is not None:
@@ -314,8 +381,9 @@ class Booted:
 
     def run(self, *argv: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
         """A command inside the container, as root there."""
-        result = subprocess.run(["nsenter", "-t", str(self.init_pid), "-a", *argv],
-                                capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            ["nsenter", "-t", str(self.init_pid), "-a", *argv], capture_output=True, text=True, timeout=timeout
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"{argv} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
@@ -338,8 +406,10 @@ class Booted:
                 if pid and pid != other_than:
                     return pid
             time.sleep(0.2)
-        raise AssertionError(f"{unit} did not become active:\n"
-                             + self.run("journalctl", "-u", unit, "--no-pager", "-n", "30", check=False).stdout)
+        raise AssertionError(
+            f"{unit} did not become active:\n"
+            + self.run("journalctl", "-u", unit, "--no-pager", "-n", "30", check=False).stdout
+        )
 
     def kiosk_status(self) -> str:
         return self.show(KIOSK, "StatusText")
@@ -353,15 +423,25 @@ class Booted:
             if found:
                 return found
             if time.monotonic() >= deadline:
-                raise AssertionError(f"kiosk status {text!r} never matched {pattern!r}:\n"
-                                     + self.run("journalctl", "-u", KIOSK, "--no-pager", "-n", "30",
-                                                check=False).stdout)
+                raise AssertionError(
+                    f"kiosk status {text!r} never matched {pattern!r}:\n"
+                    + self.run("journalctl", "-u", KIOSK, "--no-pager", "-n", "30", check=False).stdout
+                )
             time.sleep(0.2)
 
     def client(self, *args: str, user: str = "booth-kiosk", check: bool = True) -> dict:
         """The kiosk stand-in, as ``user``; its JSON answer."""
-        result = self.run("runuser", "-u", user, "--", "/opt/booth/bin/python", f"{CLIENT_HOME}/kiosk.py", *args,
-                          check=False, timeout=300)
+        result = self.run(
+            "runuser",
+            "-u",
+            user,
+            "--",
+            "/opt/booth/bin/python",
+            f"{CLIENT_HOME}/kiosk.py",
+            *args,
+            check=False,
+            timeout=300,
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"client {args} as {user} failed:\n{result.stdout}\n{result.stderr}")
         lines = result.stdout.strip().splitlines()
@@ -395,16 +475,28 @@ def booted():
             container.installs.append(install(root, wheel, wheels))
             assert container.installs[-1].returncode == 0, container.installs[-1].stderr
             container.manifests.append(manifest(root))
-        served = subprocess.run(["chroot", str(root), "/opt/booth/bin/booth", "service", "ledger", "--help"],
-                                capture_output=True, text=True, timeout=120)
+        served = subprocess.run(
+            ["chroot", str(root), "/opt/booth/bin/booth", "service", "ledger", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if served.returncode != 0:
-            pytest.fail("`booth service ledger` does not exist in the installed booth: booth/cli.py must call "
-                        "booth.service_cli.register(sub)\n" + served.stderr[-500:])
-        kiosk = subprocess.run(["chroot", str(root), "/opt/booth/bin/booth", "kiosk", "--help"],
-                               capture_output=True, text=True, timeout=120)
+            pytest.fail(
+                "`booth service ledger` does not exist in the installed booth: booth/cli.py must call "
+                "booth.service_cli.register(sub)\n" + served.stderr[-500:]
+            )
+        kiosk = subprocess.run(
+            ["chroot", str(root), "/opt/booth/bin/booth", "kiosk", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if kiosk.returncode != 0:
-            pytest.fail("`booth kiosk` does not exist in the installed booth: booth/cli.py must call "
-                        "booth.ui.kiosk_cli.register(sub)\n" + kiosk.stderr[-500:])
+            pytest.fail(
+                "`booth kiosk` does not exist in the installed booth: booth/cli.py must call "
+                "booth.ui.kiosk_cli.register(sub)\n" + kiosk.stderr[-500:]
+            )
         hardware = tomllib.loads((root / "etc/booth/hardware.toml").read_text())
         assert set(hardware["drivers"].values()) == {"sim"}, hardware  # BOOTH_SIM=1
         dropin = root / "etc/systemd/system" / f"{KIOSK}.d" / "boot-test.conf"
@@ -414,8 +506,13 @@ def booted():
         client_home = root / CLIENT_HOME.lstrip("/")
         client_home.mkdir(parents=True)
         (client_home / "kiosk.py").write_text(CLIENT_SCRIPT)
-        kiosk_uid = int(next(line.split(":")[2] for line in (root / "etc/passwd").read_text().splitlines()
-                             if line.startswith("booth-kiosk:")))
+        kiosk_uid = int(
+            next(
+                line.split(":")[2]
+                for line in (root / "etc/passwd").read_text().splitlines()
+                if line.startswith("booth-kiosk:")
+            )
+        )
         os.chown(client_home, kiosk_uid, kiosk_uid)
         print(f"\nboot test: root ready in {time.monotonic() - started:.0f} s")
         container.boot()
@@ -505,8 +602,16 @@ def test_only_the_kiosk_user_is_served(booted):
     refused = booted.client("status", user="root", check=False)
     assert refused["refused"]["code"] == "peer_refused"
     # any other user cannot even open it (socket mode 0660, group booth-api)
-    nobody = booted.run("runuser", "-u", "nobody", "--", "/opt/booth/bin/python", "-c",
-                        "import socket; socket.socket(socket.AF_UNIX).connect('/run/booth/api.sock')", check=False)
+    nobody = booted.run(
+        "runuser",
+        "-u",
+        "nobody",
+        "--",
+        "/opt/booth/bin/python",
+        "-c",
+        "import socket; socket.socket(socket.AF_UNIX).connect('/run/booth/api.sock')",
+        check=False,
+    )
     assert nobody.returncode != 0 and "PermissionError" in nobody.stderr
 
 
@@ -527,16 +632,27 @@ def test_the_ledger_service_has_no_network(booted):
     links = booted.run("nsenter", "-t", pid, "-n", "ip", "-o", "link").stdout.strip().splitlines()
     assert [line.split(":")[1].strip() for line in links] == ["lo"]
     # A listener on the container's loopback cannot be reached from the ledger's namespace.
-    probe = ("import socket, sys\n"
-             "s = socket.socket()\n"
-             "try:\n"
-             "    s.connect(('127.0.0.1', 8765)); print('connected')\n"
-             "except OSError as e:\n"
-             "    print('refused', e.errno)\n")
-    listener = subprocess.Popen(["nsenter", "-t", str(booted.init_pid), "-a", "/usr/bin/python3", "-c",
-                                 "import socket, time; s = socket.socket(); "
-                                 "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
-                                 "s.bind(('127.0.0.1', 8765)); s.listen(); time.sleep(30)"])
+    probe = (
+        "import socket, sys\n"
+        "s = socket.socket()\n"
+        "try:\n"
+        "    s.connect(('127.0.0.1', 8765)); print('connected')\n"
+        "except OSError as e:\n"
+        "    print('refused', e.errno)\n"
+    )
+    listener = subprocess.Popen(
+        [
+            "nsenter",
+            "-t",
+            str(booted.init_pid),
+            "-a",
+            "/usr/bin/python3",
+            "-c",
+            "import socket, time; s = socket.socket(); "
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+            "s.bind(('127.0.0.1', 8765)); s.listen(); time.sleep(30)",
+        ]
+    )
     try:
         time.sleep(1.0)
         assert booted.run("/usr/bin/python3", "-c", probe).stdout.strip() == "connected"
@@ -596,8 +712,9 @@ def test_the_kiosk_rides_out_a_ledger_restart(booted):
     assert after > before  # it connected again, to the new ledger process
     assert booted.main_pid(KIOSK) == kiosk and booted.show(KIOSK, "NRestarts") == kiosk_restarts
     # ... and it rode out the earlier ledger faults (SIGKILL, starved watchdog) the same way
-    assert kiosk_restarts == "0", booted.run("journalctl", "-u", KIOSK, "--no-pager", "-o", "short-monotonic",
-                                             check=False).stdout[-3000:]
+    assert kiosk_restarts == "0", booted.run(
+        "journalctl", "-u", KIOSK, "--no-pager", "-o", "short-monotonic", check=False
+    ).stdout[-3000:]
     assert booted.systemctl("is-active", KIOSK) == "active"
     assert booted.client("status")["polls"] == "open"  # the day goes on
 
@@ -608,8 +725,9 @@ def test_booth_verify_passes_on_the_state_directory(booted):
     assert booted.show(KIOSK, "Result") == "success"  # SIGTERM: a clean stop (STOPPING=1)
     booted.systemctl("stop", LEDGER)  # the service holds the database exclusively while it runs
     assert booted.show(LEDGER, "Result") == "success"  # SIGTERM: a clean stop (STOPPING=1, exit 0)
-    checked = booted.run("runuser", "-u", "booth-ledger", "--", "/opt/booth/bin/booth", "verify", "/var/lib/booth",
-                         check=False)
+    checked = booted.run(
+        "runuser", "-u", "booth-ledger", "--", "/opt/booth/bin/booth", "verify", "/var/lib/booth", check=False
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     booted.systemctl("start", LEDGER, KIOSK)
     booted.wait_active(LEDGER)
@@ -620,6 +738,7 @@ def test_the_day_closes_and_exports_through_the_socket(booted):
     finished = booted.client("finish")
     assert finished["balanced"] and sum(finished["tally"].values()) == 4
     assert finished["status"]["sealed"]
-    bundle = booted.run("runuser", "-u", "booth-kiosk", "--", "/opt/booth/bin/booth", "verify", finished["bundle"],
-                        check=False)
+    bundle = booted.run(
+        "runuser", "-u", "booth-kiosk", "--", "/opt/booth/bin/booth", "verify", finished["bundle"], check=False
+    )
     assert bundle.returncode == 0, bundle.stdout + bundle.stderr

@@ -75,13 +75,15 @@ def test_a_companion_makes_a_pin_at_handover_and_a_weak_one_is_refused_in_indone
     booth = provision(fast_tmp("booth-pin-") / "state", pins=False)
     svc = booth.svc
     try:
-        for pin, words in [("12345", "PIN minimal 6 angka"),
-                           ("111111", "PIN terlalu mudah ditebak (angka sama atau berurutan)"),
-                           ("123456", "PIN terlalu mudah ditebak (angka sama atau berurutan)"),
-                           ("654321", "PIN terlalu mudah ditebak (angka sama atau berurutan)"),
-                           ("12a456", "PIN hanya boleh angka"),
-                           ("١٢٣٤٥٦٧", "PIN hanya boleh angka"),  # Arabic-Indic digits
-                           ("1234567890123", "PIN paling banyak 12 angka")]:
+        for pin, words in [
+            ("12345", "PIN minimal 6 angka"),
+            ("111111", "PIN terlalu mudah ditebak (angka sama atau berurutan)"),
+            ("123456", "PIN terlalu mudah ditebak (angka sama atau berurutan)"),
+            ("654321", "PIN terlalu mudah ditebak (angka sama atau berurutan)"),
+            ("12a456", "PIN hanya boleh angka"),
+            ("١٢٣٤٥٦٧", "PIN hanya boleh angka"),  # Arabic-Indic digits
+            ("1234567890123", "PIN paling banyak 12 angka"),
+        ]:
             with pytest.raises(BadInput) as refused:
                 svc.set_first_pin(KETUA, pin)
             assert refused.value.message_id == words, pin
@@ -287,9 +289,11 @@ def test_a_teknisi_cannot_close_the_polls_even_at_closing_time(booth):
     assert booth.svc.status()["polls"] == "closed"
 
 
-ANGGOTA_TABLE = [{"id": "PT-01", "name": "SUGIYANTO", "role": "ketua"},
-                 {"id": "PT-02", "name": "RIZKY PRATAMA", "role": "teknisi"},
-                 {"id": "PT-04", "name": "SRI WAHYUNI", "role": "anggota"}]
+ANGGOTA_TABLE = [
+    {"id": "PT-01", "name": "SUGIYANTO", "role": "ketua"},
+    {"id": "PT-02", "name": "RIZKY PRATAMA", "role": "teknisi"},
+    {"id": "PT-04", "name": "SRI WAHYUNI", "role": "anggota"},
+]
 
 
 def test_an_anggota_cannot_print_the_zero_report_but_can_serve_voters():
@@ -359,13 +363,28 @@ def test_every_companion_action_is_logged_with_the_companions_id():
         svc.sign_out(tek2)
 
         expected = {
-            "custody.received": TEKNISI, "custody.distributed": TEKNISI_2, "companion.login_failed": TEKNISI,
-            "custody.handed_over": TEKNISI, "custody.installed": TEKNISI, "hardware.self_test": TEKNISI,
-            "polls.zero_report": TEKNISI, "custody.activated": TEKNISI, "polls.opened": KETUA,
-            "custody.voting_opened": KETUA, "ballot.slots_added": KETUA, "voter.checked_in": None,
-            "ballot.released": None, "slip.reprinted": TEKNISI, "voter.photo_skipped": TEKNISI_2,
-            "voter.refused": TEKNISI_2, "ballot.release_cancelled": TEKNISI_2, "polls.paused": TEKNISI_2,
-            "polls.resumed": TEKNISI, "polls.closed": KETUA, "polls.counted": KETUA, "custody.counting": KETUA,
+            "custody.received": TEKNISI,
+            "custody.distributed": TEKNISI_2,
+            "companion.login_failed": TEKNISI,
+            "custody.handed_over": TEKNISI,
+            "custody.installed": TEKNISI,
+            "hardware.self_test": TEKNISI,
+            "polls.zero_report": TEKNISI,
+            "custody.activated": TEKNISI,
+            "polls.opened": KETUA,
+            "custody.voting_opened": KETUA,
+            "ballot.slots_added": KETUA,
+            "voter.checked_in": None,
+            "ballot.released": None,
+            "slip.reprinted": TEKNISI,
+            "voter.photo_skipped": TEKNISI_2,
+            "voter.refused": TEKNISI_2,
+            "ballot.release_cancelled": TEKNISI_2,
+            "polls.paused": TEKNISI_2,
+            "polls.resumed": TEKNISI,
+            "polls.closed": KETUA,
+            "polls.counted": KETUA,
+            "custody.counting": KETUA,
         }
         log = events(svc, start)
         seen = {e.type for e in log}
@@ -380,8 +399,7 @@ def test_every_companion_action_is_logged_with_the_companions_id():
             elif e.type in ("ballot.cast",):
                 assert e.actor == "pemilih"  # the voter's act: no companion's name on it
         # the cast and the slip never name the companion who released the ballot
-        assert not any(e.type.startswith(("ballot.cast", "slip.printed")) and e.actor.startswith("PT-")
-                       for e in log)
+        assert not any(e.type.startswith(("ballot.cast", "slip.printed")) and e.actor.startswith("PT-") for e in log)
     finally:
         booth.close()
 

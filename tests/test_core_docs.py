@@ -13,8 +13,11 @@ DOC = (Path(__file__).parent.parent / "docs" / "election-day.md").read_text()
 def test_the_roles_table_is_the_permission_table():
     section = DOC.split("## Roles", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \|(.*)\|$", section, re.M)
-    documented = {action: frozenset(r for r, cell in zip(ROLES, cells.split("|"), strict=False) if "✓" in cell)
-                  for action, cells in rows if action in PERMISSIONS}
+    documented = {
+        action: frozenset(r for r, cell in zip(ROLES, cells.split("|"), strict=False) if "✓" in cell)
+        for action, cells in rows
+        if action in PERMISSIONS
+    }
     assert documented == PERMISSIONS
 
 

@@ -130,7 +130,9 @@ def run_and_kill(state_dir: Path, plan: KillPlan, *extra: str) -> Run:
     run = Run(plan)
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), str(state_dir), "--casts", str(plan.casts), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     watchdog = threading.Timer(WRITER_TIMEOUT_S, proc.kill)
     watchdog.start()
@@ -141,9 +143,7 @@ def run_and_kill(state_dir: Path, plan: KillPlan, *extra: str) -> Run:
             if _read_until(proc, run, lambda line: line.startswith("ready")):
                 if plan.mode == "acks":
                     acked = 0
-                    while acked < plan.acks and _read_until(
-                        proc, run, lambda line: line.startswith(("cast", "idle"))
-                    ):
+                    while acked < plan.acks and _read_until(proc, run, lambda line: line.startswith(("cast", "idle"))):
                         if run.lines[-1] == "idle":
                             break
                         acked += 1
@@ -206,11 +206,16 @@ class CrashLog:
     def fail_text(self, what: str, number: int | None = None) -> str:
         number = len(self.runs) - 1 if number is None else number
         run = self.runs[number]
-        recent = "\n".join(f"  kill {i}: {r.plan} -> {len(r.casts)} acknowledged casts"
-                            for i, r in enumerate(self.runs) if number - 4 <= i <= number)
-        return (f"{what}\n  kill schedule seed BOOTH_CRASH_SEED={self.seed}, kill number {number}"
-                f"\n  plan: {run.plan}\n  writer said (last lines): {run.lines[-6:]}"
-                f"\n  writer stderr: {run.stderr[-2000:]}\n  recent kills:\n{recent}")
+        recent = "\n".join(
+            f"  kill {i}: {r.plan} -> {len(r.casts)} acknowledged casts"
+            for i, r in enumerate(self.runs)
+            if number - 4 <= i <= number
+        )
+        return (
+            f"{what}\n  kill schedule seed BOOTH_CRASH_SEED={self.seed}, kill number {number}"
+            f"\n  plan: {run.plan}\n  writer said (last lines): {run.lines[-6:]}"
+            f"\n  writer stderr: {run.stderr[-2000:]}\n  recent kills:\n{recent}"
+        )
 
 
 def snapshot(state_dir: Path, to: Path) -> Path:
@@ -249,11 +254,17 @@ def test_every_acknowledged_ballot_survives_200_kills_at_random_instants(tmp_pat
         number, future, held = verifying
         ok, problems, summary = future.result(timeout=120)
         check(ok, "booth verify says INVALID: " + "; ".join(problems), number)
-        check(summary["ballots_stored"] == summary["ballot_cast_events"] == len(held),
-              f"counts do not reconcile: {summary['ballots_stored']} stored, "
-              f"{summary['ballot_cast_events']} cast events, {len(held)} filled slots", number)
-        check(summary["tally"] == dict(sorted(Counter(held.values()).items())),
-              f"tally {summary['tally']} is not the count of the stored selections", number)
+        check(
+            summary["ballots_stored"] == summary["ballot_cast_events"] == len(held),
+            f"counts do not reconcile: {summary['ballots_stored']} stored, "
+            f"{summary['ballot_cast_events']} cast events, {len(held)} filled slots",
+            number,
+        )
+        check(
+            summary["tally"] == dict(sorted(Counter(held.values()).items())),
+            f"tally {summary['tally']} is not the count of the stored selections",
+            number,
+        )
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as verifier:
         for number, plan in enumerate(kill_schedule(random.Random(SEED), KILLS)):
@@ -262,8 +273,10 @@ def test_every_acknowledged_ballot_survives_200_kills_at_random_instants(tmp_pat
             check(run.returncode == -signal.SIGKILL, f"the writer did not die by the kill (exit {run.returncode})")
             if run.ready is not None:
                 # Recovery brought the booth back to exactly what was on disk.
-                check(run.ready == [str(len(stored)), pending or "-"],
-                      f"after restart the writer saw {run.ready}, disk had {len(stored)} ballots, pending {pending}")
+                check(
+                    run.ready == [str(len(stored)), pending or "-"],
+                    f"after restart the writer saw {run.ready}, disk had {len(stored)} ballots, pending {pending}",
+                )
             for i, (ballot_id, selection, count) in enumerate(run.casts):
                 check(ballot_id not in acknowledged, f"ballot ID {ballot_id} acknowledged twice")
                 check(count == len(stored) + i + 1, f"running count {count}, expected {len(stored) + i + 1}")
@@ -277,11 +290,15 @@ def test_every_acknowledged_ballot_survives_200_kills_at_random_instants(tmp_pat
             check(not lost, f"acknowledged ballots lost or changed: {lost}")
             check(stored.items() <= now_stored.items(), "a ballot stored before this kill disappeared or changed")
             unacknowledged = set(now_stored) - set(stored) - {b for b, _, _ in run.casts}
-            check(len(unacknowledged) <= 1,
-                  f"{len(unacknowledged)} ballots committed without acknowledgement in one run (at most 1)")
+            check(
+                len(unacknowledged) <= 1,
+                f"{len(unacknowledged)} ballots committed without acknowledgement in one run (at most 1)",
+            )
             committed_unacknowledged += len(unacknowledged)
-            check(len(acknowledged) <= len(now_stored) <= len(acknowledged) + committed_unacknowledged,
-                  f"{len(now_stored)} stored for {len(acknowledged)} acknowledged")
+            check(
+                len(acknowledged) <= len(now_stored) <= len(acknowledged) + committed_unacknowledged,
+                f"{len(now_stored)} stored for {len(acknowledged)} acknowledged",
+            )
             # No slip prints in this scenario, so the pending slip is the last cast.
             if unacknowledged:
                 last_cast = unacknowledged.pop()
@@ -295,9 +312,11 @@ def test_every_acknowledged_ballot_survives_200_kills_at_random_instants(tmp_pat
             verifying = (number, verifier.submit(verify_snapshot, copy), now_stored)
         finish_verify()
 
-    print(f"\n{len(log.runs)} kills (seed {SEED}): {len(acknowledged)} acknowledged ballots, "
-          f"{committed_unacknowledged} committed but killed before the acknowledgement, "
-          f"{wal_left} kills left a non-empty WAL behind")
+    print(
+        f"\n{len(log.runs)} kills (seed {SEED}): {len(acknowledged)} acknowledged ballots, "
+        f"{committed_unacknowledged} committed but killed before the acknowledgement, "
+        f"{wal_left} kills left a non-empty WAL behind"
+    )
     assert committed_unacknowledged > 0, "no kill landed between a COMMIT and its acknowledgement"
 
 
@@ -318,8 +337,12 @@ def test_a_slip_lost_to_a_crash_is_reprinted_never_recast(tmp_path):
         else:
             # Right after a cast acknowledgement: inside record_slip, or inside
             # the reprint the restart does first (acks=0).
-            plan = KillPlan("acks", rng.uniform(0.0, 0.004), acks=rng.randint(0, 4),
-                            casts=rng.randint(1, 6) if rng.random() < 0.2 else 1_000_000)
+            plan = KillPlan(
+                "acks",
+                rng.uniform(0.0, 0.004),
+                acks=rng.randint(0, 4),
+                casts=rng.randint(1, 6) if rng.random() < 0.2 else 1_000_000,
+            )
         run = run_and_kill(state, plan, "--slips")
         log.runs.append(run)
         check = lambda ok, what: _check(ok, log, what)  # noqa: E731
@@ -327,11 +350,15 @@ def test_a_slip_lost_to_a_crash_is_reprinted_never_recast(tmp_path):
 
         reprinted = run.words("reprint")
         if expected_reprint is not None:
-            check(run.ready is not None and run.ready[1] == expected_reprint[0],
-                  f"restart did not find the pending slip {expected_reprint[0]}: {run.ready}")
+            check(
+                run.ready is not None and run.ready[1] == expected_reprint[0],
+                f"restart did not find the pending slip {expected_reprint[0]}: {run.ready}",
+            )
             if reprinted:
-                check(tuple(reprinted[0]) == expected_reprint,
-                      f"reprinted {reprinted[0]}, but the slip that did not print was {expected_reprint}")
+                check(
+                    tuple(reprinted[0]) == expected_reprint,
+                    f"reprinted {reprinted[0]}, but the slip that did not print was {expected_reprint}",
+                )
                 reprints += 1
         else:
             check(not reprinted, f"a slip was reprinted though none was pending: {reprinted}")
@@ -368,21 +395,27 @@ def test_a_slip_lost_to_a_crash_is_reprinted_never_recast(tmp_path):
 
         if casts_and_slips and casts_and_slips[-1] == "ballot.cast":
             # The reprint path: the slip of the last cast is pending, with its record.
-            check(pending is not None and pending.hex() == last_cast,
-                  f"the last cast {last_cast} has no slip, but the pending slip is {pending}")
+            check(
+                pending is not None and pending.hex() == last_cast,
+                f"the last cast {last_cast} has no slip, but the pending slip is {pending}",
+            )
             check(f"slip {last_cast}" not in run.lines, "record_slip returned but its event is not stored")
-            check(pending_record is not None and pending_record["id"] == last_cast
-                  and pending_record["selection"] == records[last_cast],
-                  f"the pending slip record {pending_record} is not the stored ballot")
+            check(
+                pending_record is not None
+                and pending_record["id"] == last_cast
+                and pending_record["selection"] == records[last_cast],
+                f"the pending slip record {pending_record} is not the stored ballot",
+            )
             expected_reprint = (last_cast, records[last_cast])
         else:
             check(pending is None, f"pending slip {pending} though every cast has its slip")
             expected_reprint = None
 
-    print(f"\n{SLIP_KILLS} kills (seed {SEED + 1}): {len(acknowledged)} acknowledged ballots, "
-          f"{reprints} slips reprinted after a crash")
-    assert reprints > 0, (
-        f"no restart reprinted a slip (seed {SEED + 1}); the reprint path was not exercised")
+    print(
+        f"\n{SLIP_KILLS} kills (seed {SEED + 1}): {len(acknowledged)} acknowledged ballots, "
+        f"{reprints} slips reprinted after a crash"
+    )
+    assert reprints > 0, f"no restart reprinted a slip (seed {SEED + 1}); the reprint path was not exercised"
 
 
 PROVISION = (
@@ -418,8 +451,9 @@ def test_a_power_cut_while_provisioning_leaves_a_device_that_can_be_provisioned_
         "L.Ledger._append = cut\n"
         "L.Ledger.create(Path(sys.argv[1]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", cut_before_commit, str(state)],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-c", cut_before_commit, str(state)], capture_output=True, text=True, timeout=30
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (state / "device.key").exists()  # the cut left a key and an empty database behind
     assert open_or_provision_again(state) == "provisioned again"
@@ -429,8 +463,9 @@ def test_a_power_cut_while_provisioning_leaves_a_device_that_can_be_provisioned_
     outcomes = Counter()
     for n in range(10):
         state = tmp_path / f"random-{n}"
-        proc = subprocess.Popen([sys.executable, "-c", PROVISION, str(state)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", PROVISION, str(state)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         time.sleep(rng.uniform(0.05, 0.35))
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)

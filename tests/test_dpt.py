@@ -33,7 +33,7 @@ def test_a_dpt_exported_from_excel_with_a_bom_and_semicolons_loads():
     data = (
         "\ufeffNo;NIK;Nama;L/P;Tanggal Lahir;Alamat;RT;RW\r\n"
         f"1;{SITI};SITI AMINAH;P;05/08/1990;Dusun I;001;002\r\n"
-        f"2;{BUDI};\"BUDI SANTOSO, S.Pd\";L;12/08/1965;\"Jl. Merdeka; Gg. 2\";003;001\r\n"
+        f'2;{BUDI};"BUDI SANTOSO, S.Pd";L;12/08/1965;"Jl. Merdeka; Gg. 2";003;001\r\n'
         ";;;;;;;\r\n"
         ";;;;;;;\r\n"
     ).encode()
@@ -47,7 +47,7 @@ def test_a_dpt_exported_from_excel_with_a_bom_and_semicolons_loads():
 def test_a_dpt_from_libreoffice_with_commas_lf_and_iso_dates_loads():
     data = (
         "no_dpt,nik,nama,jenis_kelamin,tanggal_lahir,alamat,rt,rw\n"
-        f"1,{SITI},Siti Aminah,Perempuan,1990-08-05,\"Dusun I, Sukamaju\",1,2\n"
+        f'1,{SITI},Siti Aminah,Perempuan,1990-08-05,"Dusun I, Sukamaju",1,2\n'
         f"2,{BUDI},Budi Santoso,Laki-laki,12-08-1965,,,\n\n\n"
     ).encode()
     voters = load(data)
@@ -56,10 +56,7 @@ def test_a_dpt_from_libreoffice_with_commas_lf_and_iso_dates_loads():
 
 
 def test_english_headers_in_any_order_and_case_load():
-    data = (
-        "Full Name,Sex,Date of Birth,NIK,No\n"
-        f"Siti Aminah,F,05-08-1990,{SITI},7\n"
-    ).encode()
+    data = (f"Full Name,Sex,Date of Birth,NIK,No\nSiti Aminah,F,05-08-1990,{SITI},7\n").encode()
     [voter] = load(data)
     assert (voter.name, voter.sex, voter.dpt_number, voter.address) == ("Siti Aminah", "P", 7, "")
 
@@ -70,8 +67,7 @@ def test_each_voter_gets_a_stable_reference_from_the_dpt_number():
 
 
 def test_voters_come_back_in_dpt_number_order():
-    data = (f"no,nik,nama,l/p,tgl lahir\n2,{BUDI},BUDI,L,12-08-1965\n"
-            f"1,{SITI},SITI,P,05-08-1990\n").encode()
+    data = (f"no,nik,nama,l/p,tgl lahir\n2,{BUDI},BUDI,L,12-08-1965\n1,{SITI},SITI,P,05-08-1990\n").encode()
     assert [v.dpt_number for v in load(data)] == [1, 2]
 
 
@@ -89,9 +85,7 @@ def test_a_dpt_with_a_duplicate_nik_is_refused_naming_both_lines():
 
 def test_a_dpt_with_a_duplicate_dpt_number_is_refused_naming_both_lines():
     data = (
-        "no,nik,nama,jenis_kelamin,tanggal_lahir\n"
-        f"1,{SITI},SITI AMINAH,P,05-08-1990\n"
-        f"1,{BUDI},BUDI,L,12-08-1965\n"
+        f"no,nik,nama,jenis_kelamin,tanggal_lahir\n1,{SITI},SITI AMINAH,P,05-08-1990\n1,{BUDI},BUDI,L,12-08-1965\n"
     ).encode()
     [p] = problems(data)
     assert "lines 2 and 3" in p.message_en
@@ -99,14 +93,16 @@ def test_a_dpt_with_a_duplicate_dpt_number_is_refused_naming_both_lines():
 
 def test_every_problem_is_listed_with_its_line_and_nothing_is_returned():
     data = (
-        "no,nik,nama,jenis_kelamin,tanggal_lahir\n"
-        f"1,{SITI},SITI AMINAH,L,05-08-1990\n"  # sex contradicts the NIK
-        f"2,{BUDI},,L,12-08-1965\n"  # no name
-        f"3,{AGUS},AGUS,L,02-01-1970\n"  # birth date contradicts the NIK
-        "4,1810051208650000,JOKO,L,12-08-1965\n"  # serial 0000
-        f"5,{BUDI[:-1]}2,EKO,X,12-08-1965\n"  # sex not L/P
-        f"abc,1810051208650003,DWI,L,31-02-1965\n"  # bad number and impossible date
-    ).encode()
+        (
+            "no,nik,nama,jenis_kelamin,tanggal_lahir\n"
+            f"1,{SITI},SITI AMINAH,L,05-08-1990\n"  # sex contradicts the NIK
+            f"2,{BUDI},,L,12-08-1965\n"  # no name
+            f"3,{AGUS},AGUS,L,02-01-1970\n"  # birth date contradicts the NIK
+            "4,1810051208650000,JOKO,L,12-08-1965\n"  # serial 0000
+            f"5,{BUDI[:-1]}2,EKO,X,12-08-1965\n"  # sex not L/P
+            f"abc,1810051208650003,DWI,L,31-02-1965\n"  # bad number and impossible date
+        ).encode()
+    )
     found = problems(data)
     by_line = {}
     for p in found:
@@ -131,16 +127,19 @@ def test_a_nik_turned_into_a_number_by_excel_gets_a_specific_message():
     assert "Text" in p.message_en and "Teks" in p.message_id
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "empty"),
-    (b"\r\n\r\n;;;\r\n", "empty"),
-    (b"\xef\xbb\xbf", "empty"),
-    (b"no,nik,nama,jenis_kelamin,tanggal_lahir\r\n", "no voters"),
-    (b"no,nama,jenis_kelamin,tanggal_lahir\n1,SITI,P,05-08-1990\n", "NIK"),
-    (b"no,nik,nama,jenis kelamin,tanggal lahr\n", "birth date"),
-    (b"no,nik,nama,jenis_kelamin,tanggal_lahir,nama\n", "twice"),
-    (b"no,nik,nama\xff,jenis_kelamin,tanggal_lahir\n", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        (b"\r\n\r\n;;;\r\n", "empty"),
+        (b"\xef\xbb\xbf", "empty"),
+        (b"no,nik,nama,jenis_kelamin,tanggal_lahir\r\n", "no voters"),
+        (b"no,nama,jenis_kelamin,tanggal_lahir\n1,SITI,P,05-08-1990\n", "NIK"),
+        (b"no,nik,nama,jenis kelamin,tanggal lahr\n", "birth date"),
+        (b"no,nik,nama,jenis_kelamin,tanggal_lahir,nama\n", "twice"),
+        (b"no,nik,nama\xff,jenis_kelamin,tanggal_lahir\n", "UTF-8"),
+    ],
+)
 def test_an_unusable_file_is_refused_with_a_clear_message(data, words):
     found = problems(data)
     assert any(words in p.message_en for p in found), [str(p) for p in found]
@@ -157,7 +156,7 @@ def test_an_unknown_column_is_refused_but_known_extra_columns_are_ignored():
 def test_line_numbers_count_lines_inside_quoted_addresses():
     data = (
         "no,nik,nama,jenis_kelamin,tanggal_lahir,alamat\n"
-        f"1,{SITI},SITI,P,05-08-1990,\"Dusun I\nRT 1\"\n"
+        f'1,{SITI},SITI,P,05-08-1990,"Dusun I\nRT 1"\n'
         f"2,{BUDI},,L,12-08-1965,\n"
     ).encode()
     [p] = problems(data)
@@ -175,11 +174,45 @@ def test_a_demo_dpt_written_by_booth_reads_back_identically():
     assert load(format_dpt(voters)) == voters
 
 
-_FRAGMENTS = st.sampled_from([
-    "no", "nik", "nama", "jenis_kelamin", "L/P", "tanggal_lahir", "alamat", "rt", "rw", ",", ";",
-    "\t", "\n", "\r\n", "\r", '"', '""', " ", "\ufeff", "\x00", SITI, BUDI, "1", "2", "0", "L", "P",
-    "05-08-1990", "1990-08-05", "31/02/1990", "SITI", "É", "1.8E+15", "-", "DPT-0001",
-])
+_FRAGMENTS = st.sampled_from(
+    [
+        "no",
+        "nik",
+        "nama",
+        "jenis_kelamin",
+        "L/P",
+        "tanggal_lahir",
+        "alamat",
+        "rt",
+        "rw",
+        ",",
+        ";",
+        "\t",
+        "\n",
+        "\r\n",
+        "\r",
+        '"',
+        '""',
+        " ",
+        "\ufeff",
+        "\x00",
+        SITI,
+        BUDI,
+        "1",
+        "2",
+        "0",
+        "L",
+        "P",
+        "05-08-1990",
+        "1990-08-05",
+        "31/02/1990",
+        "SITI",
+        "É",
+        "1.8E+15",
+        "-",
+        "DPT-0001",
+    ]
+)
 
 
 @settings(max_examples=300)

@@ -70,8 +70,9 @@ def day(tmp_path_factory):
         svc.set_first_pin(companion, pin)
     tok = d.token()
     svc.record_custody("handed_over", token=tok, place="Balai Pekon Sukamaju", note="diterima ketua KPPS")
-    svc.record_custody("installed", token=tok, place="TPS 01", note="",
-                       self_test={"printer": "ok", "camera": "ok", "buttons": "ok"})
+    svc.record_custody(
+        "installed", token=tok, place="TPS 01", note="", self_test={"printer": "ok", "camera": "ok", "buttons": "ok"}
+    )
     d.clock.set(utc(d.pkg.election.opens_at) - dt.timedelta(minutes=20))
     tok = d.token()
     zero = svc.zero_report(tok)
@@ -147,16 +148,27 @@ def run_the_voting(d: Day):
             d.svc.cancel_release(tok, release, "pemilih pergi / voter left")
             d.story["walked_away"] += 1
     # voters not on the DPT, added to the DPTb on the day
-    for _n, (nik, name, sex, born) in enumerate([
-        ("1810054407950003", "SITI AMINAH", "P", "1995-07-04"),
-        ("1810051203880002", "BUDI SANTOSO", "L", "1988-03-12"),
-        ("1810056510010004", "RINA MARLINA", "P", "2001-10-25"),
-        ("1810050101700009", "SUPARMAN", "L", "1970-01-01"),
-        ("1810054112990001", "DEWI LESTARI", "P", "1999-12-01"),
-    ]):
+    for _n, (nik, name, sex, born) in enumerate(
+        [
+            ("1810054407950003", "SITI AMINAH", "P", "1995-07-04"),
+            ("1810051203880002", "BUDI SANTOSO", "L", "1988-03-12"),
+            ("1810056510010004", "RINA MARLINA", "P", "2001-10-25"),
+            ("1810050101700009", "SUPARMAN", "L", "1970-01-01"),
+            ("1810054112990001", "DEWI LESTARI", "P", "1999-12-01"),
+        ]
+    ):
         tok = d.token()
-        row = d.svc.add_dptb(tok, nik=nik, name=name, sex=sex, birth_date=born, address="Dusun II",
-                             rt="002", rw="001", reason="pindah domisili / moved here")
+        row = d.svc.add_dptb(
+            tok,
+            nik=nik,
+            name=name,
+            sex=sex,
+            birth_date=born,
+            address="Dusun II",
+            rt="002",
+            rw="001",
+            reason="pindah domisili / moved here",
+        )
         assert row["list"] == "DPTB" or row["ref"].startswith("DPTB-")
         vote(d, row["ref"], rng.choice(["1", "2", "3"]))
         d.story["dptb"] += 1
@@ -167,8 +179,9 @@ def test_every_ballot_was_counted_as_cast(day):
     assert c["ballots_cast"] == c["ballots_stored"] == c["voted"] == sum(day.choices.values()) == 297
     assert c["dptb"] == 5 and c["refused"] == 1 and c["cancelled"] >= 2  # walk-away + crash before cast
     assert c["reprints"] == 2 and c["slip_failures"] == 2
-    assert day.story == Counter(crash_before_cast=1, crash_before_slip=1, crash_before_photo=1, jam=1,
-                                refused=1, walked_away=1, dptb=5)
+    assert day.story == Counter(
+        crash_before_cast=1, crash_before_slip=1, crash_before_photo=1, jam=1, refused=1, walked_away=1, dptb=5
+    )
 
 
 def second_visit(d: Day) -> dict:
@@ -231,8 +244,13 @@ def print_export_and_pack(d: Day) -> dict:
         svc.pack(tok)
         with pytest.raises(NotAllowed) as pause_after:
             svc.pause(d.token(), "x")
-        d.finish = {"export_first": export_first.value, "bundle": bundle, "pause_after": pause_after.value,
-                    "polls": svc.status()["polls"], "early_zip": (out / "early.zip").exists()}
+        d.finish = {
+            "export_first": export_first.value,
+            "bundle": bundle,
+            "pause_after": pause_after.value,
+            "polls": svc.status()["polls"],
+            "early_zip": (out / "early.zip").exists(),
+        }
         svc.close()
     return d.finish
 
@@ -269,19 +287,29 @@ def test_the_custody_trail_tells_the_whole_journey(day):
     print_export_and_pack(day)
     with Ledger.open(day.state) as ledger:
         stages = [e.type.split(".")[1] for e in ledger.entries() if e.type.startswith("custody.")]
-    assert stages == ["received", "distributed", "handed_over", "installed", "activated",
-                      "voting_opened", "counting", "packed"]
+    assert stages == [
+        "received",
+        "distributed",
+        "handed_over",
+        "installed",
+        "activated",
+        "voting_opened",
+        "counting",
+        "packed",
+    ]
 
 
 def test_bad_input_on_the_day_changes_nothing(tmp_path):
     d = Day(tmp_path)
     d.svc.load_election(str(d.pkg_dir))
     size = d.svc.ledger.size
-    for bad in [lambda: d.svc.record_custody("teleported", companion_id=d.teknisi),
-                lambda: d.svc.record_custody("received", companion_id="NOBODY"),
-                lambda: d.svc.set_first_pin(d.ketua, "1111111"),
-                lambda: d.svc.set_first_pin(d.ketua, "12ab56"),
-                lambda: d.svc.record_custody("received", companion_id=d.teknisi, place="x" * 1000)]:
+    for bad in [
+        lambda: d.svc.record_custody("teleported", companion_id=d.teknisi),
+        lambda: d.svc.record_custody("received", companion_id="NOBODY"),
+        lambda: d.svc.set_first_pin(d.ketua, "1111111"),
+        lambda: d.svc.set_first_pin(d.ketua, "12ab56"),
+        lambda: d.svc.record_custody("received", companion_id=d.teknisi, place="x" * 1000),
+    ]:
         with pytest.raises(BadInput):
             bad()
     assert d.svc.ledger.size == size

@@ -68,6 +68,7 @@ def edit_json(path: Path, change) -> None:
 
 # --- a good package ---------------------------------------------------------------
 
+
 def test_the_demo_package_loads_with_everything_the_booth_needs(demo):
     package_dir, keys = demo
     package = load_package(package_dir, keys.public)
@@ -87,8 +88,7 @@ def test_the_election_id_is_the_hash_of_the_signed_manifest_and_its_short_form_i
     package = load_package(demo[0])
     manifest = (demo[0] / "manifest.json").read_bytes()
     assert package.election_id == hashlib.sha256(manifest).hexdigest()
-    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}",
-                        package.short_id)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", package.short_id)
     assert package.short_id == short_id(package.election_id)
     keys = demo[1].public
     keys.ed25519().verify(package.signature, SIGNATURE_DOMAIN + package.manifest)
@@ -125,6 +125,7 @@ def test_loading_changes_nothing_in_the_package(package):
 
 # --- tampering and keys ------------------------------------------------------------
 
+
 def test_a_package_whose_dpt_was_edited_after_signing_is_refused(package):
     dpt = package / "dpt.csv"
     dpt.write_bytes(dpt.read_bytes().replace(b",001,001", b",001,002", 1))  # RW changed
@@ -147,8 +148,7 @@ def test_a_file_added_or_removed_after_signing_is_refused(package):
     assert any("photos/4.jpg" in m and "added after signing" in m for m in found)
 
 
-def test_a_package_signed_by_another_committee_key_is_refused_when_the_trusted_key_is_given(
-        package, demo):
+def test_a_package_signed_by_another_committee_key_is_refused_when_the_trusted_key_is_given(package, demo):
     impostor = CommitteeKeyPair.generate()
     sign_package(package, impostor)
     assert load_package(package).committee == impostor.public  # self-consistent on its own...
@@ -188,6 +188,7 @@ def test_an_unsigned_package_says_it_is_not_signed(package):
 
 # --- files that do not belong ----------------------------------------------------
 
+
 def test_unknown_files_are_refused_but_laptop_clutter_is_ignored(package):
     (package / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
     (package / "photos" / "Thumbs.db").write_bytes(b"\xd0\xcf")
@@ -205,15 +206,16 @@ def test_a_link_inside_the_package_folder_is_refused(package):
     assert any("links" in m for m in messages(refused(package)))
 
 
-@pytest.mark.parametrize("evil", ["../election.json", "/etc/passwd", "photos/../../x.jpg",
-                                  "photos\\..\\x.jpg", "C:/x.json", "photos/sub/1.jpg"])
+@pytest.mark.parametrize(
+    "evil",
+    ["../election.json", "/etc/passwd", "photos/../../x.jpg", "photos\\..\\x.jpg", "C:/x.json", "photos/sub/1.jpg"],
+)
 def test_path_traversal_in_a_zip_is_refused(demo, tmp_path, evil):
     archive = write_package_zip(demo[0], tmp_path / "paket.zip")
     with zipfile.ZipFile(archive, "a") as z:
         z.writestr(evil, b"owned")
     error = refused(archive)
-    assert any(("outside the package" in m or "photo names" in m or "unknown" in m)
-               for m in messages(error))
+    assert any(("outside the package" in m or "photo names" in m or "unknown" in m) for m in messages(error))
     assert not (tmp_path / "x.jpg").exists() and not (tmp_path.parent / "election.json").exists()
 
 
@@ -248,8 +250,8 @@ def test_a_zip_whose_header_lies_about_the_size_is_still_stopped(demo, tmp_path)
         at = 0
         while (at := data.find(signature, at)) != -1:
             name_at = at + (30 if signature == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + 7] == b"dpt.csv":
-                data[at + offset:at + offset + 4] = (1000).to_bytes(4, "little")
+            if data[name_at : name_at + 7] == b"dpt.csv":
+                data[at + offset : at + offset + 4] = (1000).to_bytes(4, "little")
             at += 4
     archive.write_bytes(bytes(data))
     started = time.perf_counter()
@@ -271,30 +273,34 @@ def test_a_missing_path_is_unreadable(tmp_path):
 
 # --- content the committee got wrong -------------------------------------------------
 
-@pytest.mark.parametrize("change, words", [
-    (lambda e: e["candidates"][2].update(number=4), "nomor urut must be 1 to 3"),
-    (lambda e: e["candidates"][2].update(number=2), "nomor urut must be 1 to 3"),
-    (lambda e: e["candidates"].__delitem__(slice(1, 3)), "an election has 2 to 5"),
-    (lambda e: e["candidates"][1].update(photo="1.jpg"), "same photo"),
-    (lambda e: e["candidates"][1].update(name="suparno"), "same name"),
-    (lambda e: e.update(opens="14:00"), "close after they open"),
-    (lambda e: e.update(closes="25:00"), "not a time of day"),
-    (lambda e: e.update(date="16-11-2025"), "YYYY-MM-DD"),
-    (lambda e: e.update(timezone="Europe/Amsterdam"), "Asia/Jakarta"),
-    (lambda e: e.update(allow_blanks=True), "unknown field \"allow_blanks\""),
-    (lambda e: e.update(allow_blank="ya"), "true or false"),
-    (lambda e: e.update(tps=0), "whole number from 1"),
-    (lambda e: e["companions"][1].update(role="saksi"), "ketua, teknisi, anggota"),
-    (lambda e: e["companions"][1].update(id="PT-01"), "used twice"),
-    (lambda e: e.pop("pekon"), "is missing"),
-])
-def test_a_mistake_in_election_json_is_refused_at_signing_with_the_field_named(
-        package, demo, change, words):
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda e: e["candidates"][2].update(number=4), "nomor urut must be 1 to 3"),
+        (lambda e: e["candidates"][2].update(number=2), "nomor urut must be 1 to 3"),
+        (lambda e: e["candidates"].__delitem__(slice(1, 3)), "an election has 2 to 5"),
+        (lambda e: e["candidates"][1].update(photo="1.jpg"), "same photo"),
+        (lambda e: e["candidates"][1].update(name="suparno"), "same name"),
+        (lambda e: e.update(opens="14:00"), "close after they open"),
+        (lambda e: e.update(closes="25:00"), "not a time of day"),
+        (lambda e: e.update(date="16-11-2025"), "YYYY-MM-DD"),
+        (lambda e: e.update(timezone="Europe/Amsterdam"), "Asia/Jakarta"),
+        (lambda e: e.update(allow_blanks=True), 'unknown field "allow_blanks"'),
+        (lambda e: e.update(allow_blank="ya"), "true or false"),
+        (lambda e: e.update(tps=0), "whole number from 1"),
+        (lambda e: e["companions"][1].update(role="saksi"), "ketua, teknisi, anggota"),
+        (lambda e: e["companions"][1].update(id="PT-01"), "used twice"),
+        (lambda e: e.pop("pekon"), "is missing"),
+    ],
+)
+def test_a_mistake_in_election_json_is_refused_at_signing_with_the_field_named(package, demo, change, words):
     edit_json(package / "election.json", change)
     with pytest.raises(PackageError) as caught:
         sign_package(package, demo[1])
-    assert any(words in p.message_en and p.file == "election.json" for p in caught.value.problems), \
-        messages(caught.value)
+    assert any(words in p.message_en and p.file == "election.json" for p in caught.value.problems), messages(
+        caught.value
+    )
 
 
 def test_signing_refuses_an_invalid_package_and_leaves_the_old_signature(package, demo):
@@ -311,8 +317,7 @@ def test_a_json_syntax_error_gives_its_line_number(package, demo):
     with pytest.raises(PackageError) as caught:
         sign_package(package, demo[1])
     [p] = caught.value.problems
-    assert p.file == "election.json" and p.line == text.splitlines().index(
-        '  "pekon": "Sukamaju",') + 2
+    assert p.file == "election.json" and p.line == text.splitlines().index('  "pekon": "Sukamaju",') + 2
 
 
 def test_dpt_problems_inside_a_package_name_dpt_csv_and_the_line(package, demo):
@@ -327,6 +332,7 @@ def test_dpt_problems_inside_a_package_name_dpt_csv_and_the_line(package, demo):
 
 def png_bytes(size, mode="RGB") -> bytes:
     from PIL import Image
+
     out = io.BytesIO()
     Image.new(mode, size, (200, 100, 50)).save(out, "PNG")
     return out.getvalue()
@@ -334,25 +340,31 @@ def png_bytes(size, mode="RGB") -> bytes:
 
 def jpeg_bytes(size) -> bytes:
     from PIL import Image
+
     out = io.BytesIO()
     Image.new("RGB", size, (200, 100, 50)).save(out, "JPEG")
     return out.getvalue()
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda good: b"this is a word document", "not a readable"),
-    (lambda good: png_bytes((200, 200)), "is a PNG image but its name ends like a JPEG"),
-    (lambda good: jpeg_bytes((40, 40)), "is 40x40 pixels"),
-    (lambda good: jpeg_bytes((5000, 300)), "is 5000x300 pixels"),
-    (lambda good: good[:3000], "not a readable"),  # a copy that stopped half way
-], ids=["not-an-image", "png-named-jpg", "too-small", "too-wide", "truncated"])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda good: b"this is a word document", "not a readable"),
+        (lambda good: png_bytes((200, 200)), "is a PNG image but its name ends like a JPEG"),
+        (lambda good: jpeg_bytes((40, 40)), "is 40x40 pixels"),
+        (lambda good: jpeg_bytes((5000, 300)), "is 5000x300 pixels"),
+        (lambda good: good[:3000], "not a readable"),  # a copy that stopped half way
+    ],
+    ids=["not-an-image", "png-named-jpg", "too-small", "too-wide", "truncated"],
+)
 def test_a_candidate_photo_that_is_not_a_sane_image_is_refused(package, demo, make, words):
     photo = package / "photos" / "2.jpg"
     photo.write_bytes(make(photo.read_bytes()))
     with pytest.raises(PackageError) as caught:
         sign_package(package, demo[1])
-    assert any(p.file == "photos/2.jpg" and words in p.message_en for p in caught.value.problems), \
-        messages(caught.value)
+    assert any(p.file == "photos/2.jpg" and words in p.message_en for p in caught.value.problems), messages(
+        caught.value
+    )
 
 
 def test_a_photo_larger_than_5_mb_is_refused(package, demo):
@@ -379,6 +391,7 @@ def test_an_edited_package_signed_again_gets_a_new_election_id(package, demo):
 
 # --- keys ----------------------------------------------------------------------------
 
+
 def test_keygen_writes_private_keys_readable_only_by_the_owner_and_never_overwrites(tmp_path, capsys):
     keydir = tmp_path / "kunci"
     assert election_cli.main(["election", "keygen", str(keydir)]) == 0
@@ -395,6 +408,7 @@ def test_keygen_writes_private_keys_readable_only_by_the_owner_and_never_overwri
 
 # --- the committee's commands, end to end ----------------------------------------------
 
+
 def test_a_committee_makes_fills_signs_and_checks_a_package_with_the_commands(tmp_path, capsys):
     keydir, folder = tmp_path / "kunci", tmp_path / "pekon-maju"
     assert election_cli.main(["election", "keygen", str(keydir)]) == 0
@@ -406,7 +420,7 @@ def test_a_committee_makes_fills_signs_and_checks_a_package_with_the_commands(tm
     assert election_cli.main(["election", "check", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "no voters" in out and "not signed" in out
-    assert "still the template's example \"NAMA CALON SATU\"" in out
+    assert 'still the template\'s example "NAMA CALON SATU"' in out
 
     # fill it in
     def fill(e):
@@ -415,22 +429,25 @@ def test_a_committee_makes_fills_signs_and_checks_a_package_with_the_commands(tm
         e["candidates"][1]["name"] = "SRI LESTARI"
         e["companions"][0]["name"] = "SUGENG"
         e["companions"][1]["name"] = "ANDI"
+
     edit_json(folder / "election.json", fill)
     assert election_cli.main(["election", "check", str(folder)]) == 1
     assert "the photo of candidate 1 is missing" in capsys.readouterr().out
     for number, colour in ((1, (0, 120, 0)), (2, (0, 0, 160))):
         (folder / "photos" / f"{number}.jpg").write_bytes(
-            portrait(number, colour, (30, 30, 30), (200, 150, 110), "peci"))
+            portrait(number, colour, (30, 30, 30), (200, 150, 110), "peci")
+        )
     with open(folder / "dpt.csv", "a", encoding="utf-8") as f:
         f.write("1,1810054508900003,SITI AMINAH,P,05-08-1990,Dusun I,001,002\r\n")
         f.write("2,1810051208650001,BUDI SANTOSO,L,12-08-1965,Dusun II,002,001\r\n")
-    assert election_cli.main(["election", "sign", str(folder), "--key", str(keydir),
-                              "--zip", str(tmp_path / "paket.zip")]) == 0
+    assert (
+        election_cli.main(["election", "sign", str(folder), "--key", str(keydir), "--zip", str(tmp_path / "paket.zip")])
+        == 0
+    )
     capsys.readouterr()
 
     pub = str(keydir / "committee.pub.json")
-    assert election_cli.main(["election", "check", str(tmp_path / "paket.zip"),
-                              "--committee-key", pub]) == 0
+    assert election_cli.main(["election", "check", str(tmp_path / "paket.zip"), "--committee-key", pub]) == 0
     out = capsys.readouterr().out
     package = load_package(folder)
     assert package.short_id in out and package.election_id in out
@@ -460,15 +477,16 @@ def test_check_lists_every_problem_on_its_own_line_and_exits_1(package, capsys):
     assert lines[0].startswith("TIDAK SAH / INVALID: 2")
     assert len(lines) == 3
     assert lines[1].strip().startswith("catatan.txt") or lines[2].strip().startswith("catatan.txt")
-    assert any(line.strip().startswith("dpt.csv: berkas diubah sesudah ditandatangani")
-               for line in lines[1:])
+    assert any(line.strip().startswith("dpt.csv: berkas diubah sesudah ditandatangani") for line in lines[1:])
 
 
 def test_check_with_another_committees_key_exits_1(demo, tmp_path, capsys):
     other = tmp_path / "kunci-lain"
     assert election_cli.main(["election", "keygen", str(other)]) == 0
-    assert election_cli.main(["election", "check", str(demo[0]), "--committee-key",
-                              str(other / "committee.pub.json")]) == 1
+    assert (
+        election_cli.main(["election", "check", str(demo[0]), "--committee-key", str(other / "committee.pub.json")])
+        == 1
+    )
     assert "trusted committee key" in capsys.readouterr().out
 
 
@@ -482,11 +500,13 @@ def test_check_of_something_unreadable_exits_2(tmp_path, capsys):
 
 def test_the_lead_cli_has_the_election_commands():
     from booth.cli import build_parser
+
     args = build_parser().parse_args(["election", "check", "x"])
     assert args.func is election_cli.cmd_check
 
 
 # --- the demo ------------------------------------------------------------------------
+
 
 def test_the_demo_package_is_the_same_for_the_same_seed_apart_from_the_keys(tmp_path):
     started = time.perf_counter()
@@ -517,6 +537,7 @@ def test_the_demo_portraits_are_distinct(demo):
 
 # --- the documentation's examples are real -----------------------------------------------
 
+
 def test_the_examples_in_the_documentation_make_a_valid_package(tmp_path):
     text = DOCS.read_text(encoding="utf-8")
     election = re.search(r"```json election\.json\n(.*?)```", text, re.S).group(1)
@@ -527,8 +548,8 @@ def test_the_examples_in_the_documentation_make_a_valid_package(tmp_path):
     (folder / "dpt.csv").write_text(dpt, encoding="utf-8")
     for c in json.loads(election)["candidates"]:
         (folder / "photos" / c["photo"]).write_bytes(
-            portrait(c["number"], (0, 100 + 40 * c["number"], 0), (20, 20, 20), (200, 150, 110),
-                     "peci"))
+            portrait(c["number"], (0, 100 + 40 * c["number"], 0), (20, 20, 20), (200, 150, 110), "peci")
+        )
     package = sign_package(folder, CommitteeKeyPair.generate())
     assert len(package.voters) == len(dpt.strip().splitlines()) - 1
 
@@ -559,7 +580,7 @@ def test_random_mutations_of_a_zip_package_never_raise_anything_but_package_erro
         elif kind == "insert":
             blob[at:at] = data.draw(st.binary(min_size=1, max_size=16))
         else:
-            blob[at:at + 4] = data.draw(st.binary(min_size=4, max_size=4))
+            blob[at : at + 4] = data.draw(st.binary(min_size=4, max_size=4))
     target = _MUTATION_DIR / "mutated.zip"
     target.write_bytes(bytes(blob))
     try:
@@ -569,10 +590,12 @@ def test_random_mutations_of_a_zip_package_never_raise_anything_but_package_erro
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-10, 10**6) | st.text(max_size=12)
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10**6)
+    | st.text(max_size=12)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
 
@@ -586,9 +609,13 @@ def test_any_wrong_value_in_election_json_is_refused_with_package_error_never_a_
     shutil.copytree(demo[0], folder)
     election = json.loads((folder / "election.json").read_text())
     where = data.draw(st.sampled_from(["top", "candidate", "companion"]))
-    target = election if where == "top" else \
-        election["candidates"][data.draw(st.integers(0, 2))] if where == "candidate" else \
-        election["companions"][data.draw(st.integers(0, 2))]
+    target = (
+        election
+        if where == "top"
+        else election["candidates"][data.draw(st.integers(0, 2))]
+        if where == "candidate"
+        else election["companions"][data.draw(st.integers(0, 2))]
+    )
     key = data.draw(st.sampled_from(sorted(target) + ["extra"]))
     target[key] = data.draw(_JSON)
     (folder / "election.json").write_text(json.dumps(election))
@@ -603,9 +630,12 @@ def test_any_wrong_value_in_election_json_is_refused_with_package_error_never_a_
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(["election.json", "committee.json", "dpt.csv", "manifest.json",
-                             "manifest.sig", "photos/1.jpg"]),
-       junk=st.binary(max_size=300))
+@given(
+    name=st.sampled_from(
+        ["election.json", "committee.json", "dpt.csv", "manifest.json", "manifest.sig", "photos/1.jpg"]
+    ),
+    junk=st.binary(max_size=300),
+)
 def test_any_file_replaced_by_junk_is_refused_with_package_error(demo, name, junk):
     files = read_package_files(demo[0])[0]
     files[name] = junk

@@ -21,10 +21,21 @@ pytest.importorskip("fpdf", reason="fpdf2 is not installed (pip install fpdf2; t
 from booth_dev import guidebook
 
 SOURCE = Path(__file__).resolve().parent.parent / "docs" / "guidebook"
-EXPECTED = {"companion-home.png", "companion-pin.png", "companion-self-test.png", "companion-check-in.png",
-            "companion-results.png", "voter-ballot.png", "voter-confirm.png", "voter-print-failed.png",
-            "print-self-test.png", "print-zero-report.png", "print-slip.png", "print-results-report.png",
-            "print-custody-slip.png"}
+EXPECTED = {
+    "companion-home.png",
+    "companion-pin.png",
+    "companion-self-test.png",
+    "companion-check-in.png",
+    "companion-results.png",
+    "voter-ballot.png",
+    "voter-confirm.png",
+    "voter-print-failed.png",
+    "print-self-test.png",
+    "print-zero-report.png",
+    "print-slip.png",
+    "print-results-report.png",
+    "print-custody-slip.png",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +53,10 @@ def image_refs(md: Path) -> list[str]:
 
 
 def headings(md: Path) -> list[str]:
-    return [m.group(2).strip().replace("**", "") for m in
-            re.finditer(r"^(#{1,3})\s+(.*)$", md.read_text(encoding="utf-8"), re.MULTILINE)]
+    return [
+        m.group(2).strip().replace("**", "")
+        for m in re.finditer(r"^(#{1,3})\s+(.*)$", md.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
 
 
 def outline_titles(pdf: bytes) -> list[str]:

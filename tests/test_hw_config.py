@@ -74,8 +74,7 @@ def test_a_pin_used_twice_is_refused_naming_both_uses(tmp_path):
 def test_a_pin_that_is_not_an_integer_is_refused(tmp_path):
     found = problems(tmp_path, '[pins]\nselect = "13"\nbuzzer = 12.5\nup = true\n')
     assert found[0] == (
-        "pins.select: a pin must be a BCM GPIO number written as an integer "
-        "(e.g. select = 13), got '13' (a string)"
+        "pins.select: a pin must be a BCM GPIO number written as an integer (e.g. select = 13), got '13' (a string)"
     )
     assert "pins.buzzer: a pin must be" in found[1] and "12.5 (a decimal number)" in found[1]
     assert "pins.up: a pin must be" in found[2] and "True (a boolean)" in found[2]

@@ -59,8 +59,16 @@ ALL_SCRIPTS = STAGE_SCRIPTS + FIRST_BOOT_SCRIPTS + [BUILD]
 SOURCED = [PIGEN / "config", STAGE / "EXPORT_IMAGE"]
 
 DEVICE_PACKAGES = {
-    "python3-picamera2", "python3-libcamera", "python3-lgpio", "python3-venv",
-    "fonts-dejavu-core", "libsdl2-2.0-0", "libdrm2", "libgbm1", "libegl1", "libgles2",
+    "python3-picamera2",
+    "python3-libcamera",
+    "python3-lgpio",
+    "python3-venv",
+    "fonts-dejavu-core",
+    "libsdl2-2.0-0",
+    "libdrm2",
+    "libgbm1",
+    "libegl1",
+    "libgles2",
     "espeak-ng",
 }
 
@@ -116,8 +124,10 @@ export -f on_chroot
 def need(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (Debian packages: fdisk for sfdisk, "
-                    f"util-linux, e2fsprogs, shellcheck, systemd)")
+        pytest.skip(
+            f"{', '.join(missing)} not installed (Debian packages: fdisk for sfdisk, "
+            f"util-linux, e2fsprogs, shellcheck, systemd)"
+        )
 
 
 def run(args, **kw) -> subprocess.CompletedProcess:
@@ -135,6 +145,7 @@ def sha256(path: Path) -> str:
 
 
 # ================================================================== static checks
+
 
 def test_the_stage_has_pi_gens_layout():
     assert (STAGE / "EXPORT_IMAGE").is_file(), "stage-booth must export the image"
@@ -189,8 +200,18 @@ def test_the_package_list_holds_what_booth_needs_on_the_device():
 
 
 def source_config() -> dict[str, str]:
-    keys = ["IMG_NAME", "RELEASE", "STAGE_LIST", "TARGET_HOSTNAME", "ENABLE_SSH", "FIRST_USER_NAME",
-            "FIRST_USER_PASS", "DISABLE_FIRST_BOOT_USER_RENAME", "LOCALE_DEFAULT", "TIMEZONE_DEFAULT"]
+    keys = [
+        "IMG_NAME",
+        "RELEASE",
+        "STAGE_LIST",
+        "TARGET_HOSTNAME",
+        "ENABLE_SSH",
+        "FIRST_USER_NAME",
+        "FIRST_USER_PASS",
+        "DISABLE_FIRST_BOOT_USER_RENAME",
+        "LOCALE_DEFAULT",
+        "TIMEZONE_DEFAULT",
+    ]
     script = "set -euo pipefail; source ./config; " + "; ".join(f'printf "%s\\0" "${k}"' for k in keys)
     result = run(["bash", "-c", script], cwd=PIGEN)
     assert result.returncode == 0, result.stderr
@@ -215,6 +236,7 @@ def test_the_pi_gen_config():
 
 
 # ============================================================ the stage, run on a fake root
+
 
 def fake_pigen(tmp_path: Path) -> Path:
     pigen = tmp_path / "pi-gen"
@@ -246,8 +268,7 @@ def fake_root(tmp_path: Path, cmdline: str = PIGEN_CMDLINES[0]) -> Path:
 
 def run_substage(script: str, substage: Path, root: Path, stub: Path) -> subprocess.CompletedProcess:
     stub.mkdir(exist_ok=True)
-    env = dict(os.environ, ROOTFS_DIR=str(root), STUB_DIR=str(stub), FIRST_USER_NAME="booth-admin",
-               IMG_NAME="booth")
+    env = dict(os.environ, ROOTFS_DIR=str(root), STUB_DIR=str(stub), FIRST_USER_NAME="booth-admin", IMG_NAME="booth")
     return run(["bash", "-c", ON_CHROOT_STUB + f"cd {substage} && ./{script}"], env=env)
 
 
@@ -357,13 +378,15 @@ def test_02_run_locks_the_image_down(tmp_path, cmdline):
     assert (root / "etc" / "overlayroot.local.conf").read_text().count('overlayroot="tmpfs:recurse=0"') == 1
 
     # first-boot scripts and units where the units expect them
-    for path, mode in [("usr/lib/booth-image/booth-data-partition", 0o755),
-                       ("usr/lib/booth-image/booth-provision", 0o755),
-                       ("usr/lib/systemd/system/booth-data.service", 0o644),
-                       ("usr/lib/systemd/system/booth-provision.service", 0o644),
-                       ("usr/lib/systemd/system/booth-radios-off.service", 0o644),
-                       ("usr/lib/systemd/system/booth-ledger.service.d/10-booth-image.conf", 0o644),
-                       ("etc/systemd/logind.conf.d/booth.conf", 0o644)]:
+    for path, mode in [
+        ("usr/lib/booth-image/booth-data-partition", 0o755),
+        ("usr/lib/booth-image/booth-provision", 0o755),
+        ("usr/lib/systemd/system/booth-data.service", 0o644),
+        ("usr/lib/systemd/system/booth-provision.service", 0o644),
+        ("usr/lib/systemd/system/booth-radios-off.service", 0o644),
+        ("usr/lib/systemd/system/booth-ledger.service.d/10-booth-image.conf", 0o644),
+        ("etc/systemd/logind.conf.d/booth.conf", 0o644),
+    ]:
         assert (root / path).stat().st_mode & 0o777 == mode, path
     assert (root / "usr/lib/booth-image/booth-data-partition").read_bytes() == DATA_SCRIPT.read_bytes()
 
@@ -373,18 +396,31 @@ def test_02_run_locks_the_image_down(tmp_path, cmdline):
     script = chroot[-1].read_text()
     assert run(["bash", "-n", str(chroot[-1])]).returncode == 0
     masked = masked_units(script)
-    for unit in ("getty@tty1.service", "getty@.service", "serial-getty@.service", "autovt@.service",
-                 "ssh.service", "ssh.socket", "sshswitch.service", "userconfig.service",
-                 "wpa_supplicant.service", "bluetooth.service", "hciuart.service", "NetworkManager.service",
-                 "dphys-swapfile.service", "ctrl-alt-del.target"):
+    for unit in (
+        "getty@tty1.service",
+        "getty@.service",
+        "serial-getty@.service",
+        "autovt@.service",
+        "ssh.service",
+        "ssh.socket",
+        "sshswitch.service",
+        "userconfig.service",
+        "wpa_supplicant.service",
+        "bluetooth.service",
+        "hciuart.service",
+        "NetworkManager.service",
+        "dphys-swapfile.service",
+        "ctrl-alt-del.target",
+    ):
         assert unit in masked, f"{unit} must be masked"
     assert "apt-get purge -y openssh-server" in script
     assert re.search(r"^passwd -l root$", script, re.M)
     assert re.search(r"^usermod -L -e 1 -s /usr/sbin/nologin \"booth-admin\"$", script, re.M)
     assert "rm -f /etc/sudoers.d/010_pi-nopasswd" in script
     assert re.search(r"^update-initramfs -u -k all$", script, re.M)
-    assert re.search(r"^systemctl enable booth-data\.service booth-provision\.service booth-radios-off\.service$",
-                     script, re.M)
+    assert re.search(
+        r"^systemctl enable booth-data\.service booth-provision\.service booth-radios-off\.service$", script, re.M
+    )
     logind = (root / "etc/systemd/logind.conf.d/booth.conf").read_text()
     assert "NAutoVTs=0" in logind and "ReserveVT=0" in logind
 
@@ -450,10 +486,15 @@ def test_the_ledger_drop_in_passes_systemd_analyze_verify(tmp_path):
         (units / name).write_text((FILES / name).read_text().replace("/usr/lib/booth-image/", f"{FILES}/"))
     (units / "booth-ledger.service.d").mkdir()
     shutil.copy(FILES / "booth-ledger-image.conf", units / "booth-ledger.service.d" / "10-booth-image.conf")
-    result = run(["systemd-analyze", "verify", str(units / "booth-ledger.service")],
-                 env=dict(os.environ, SYSTEMD_UNIT_PATH=f"{units}:"))
-    ours = [line for line in (result.stdout + result.stderr).splitlines()
-            if re.search(r"booth-(data|provision|radios)|10-booth-image", line)]
+    result = run(
+        ["systemd-analyze", "verify", str(units / "booth-ledger.service")],
+        env=dict(os.environ, SYSTEMD_UNIT_PATH=f"{units}:"),
+    )
+    ours = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if re.search(r"booth-(data|provision|radios)|10-booth-image", line)
+    ]
     assert ours == []
 
 
@@ -467,9 +508,11 @@ def make_disk(path: Path, size: int, p2_end_mib: int = 200) -> Path:
     """A sparse disk image with pi-gen's two partitions: FAT boot, ext4 root."""
     with open(path, "wb") as f:
         f.truncate(size)
-    table = ("label: dos\n"
-             f"start={4 * MIB // SECTOR}, size={64 * MIB // SECTOR}, type=c\n"
-             f"start={68 * MIB // SECTOR}, size={(p2_end_mib - 68) * MIB // SECTOR}, type=83\n")
+    table = (
+        "label: dos\n"
+        f"start={4 * MIB // SECTOR}, size={64 * MIB // SECTOR}, type=c\n"
+        f"start={68 * MIB // SECTOR}, size={(p2_end_mib - 68) * MIB // SECTOR}, type=83\n"
+    )
     result = run(["sfdisk", "--quiet", str(path)], input=table)
     assert result.returncode == 0, result.stderr
     return path
@@ -491,8 +534,21 @@ def probe(disk: Path, offset: int) -> dict[str, str]:
 
 
 def data_partition(disk: Path, *args: str, start_mib: int = 512, min_mib: int = 64) -> subprocess.CompletedProcess:
-    return run([str(DATA_SCRIPT), "--disk", str(disk), "--no-mount", "--owner", run(["id", "-un"]).stdout.strip(),
-                "--start-mib", str(start_mib), "--min-mib", str(min_mib), *args])
+    return run(
+        [
+            str(DATA_SCRIPT),
+            "--disk",
+            str(disk),
+            "--no-mount",
+            "--owner",
+            run(["id", "-un"]).stdout.strip(),
+            "--start-mib",
+            str(start_mib),
+            "--min-mib",
+            str(min_mib),
+            *args,
+        ]
+    )
 
 
 def drop_partition_3(disk: Path) -> None:
@@ -581,8 +637,12 @@ def test_a_power_cut_between_partitioning_and_mkfs_is_finished(tmp_path, data_to
 def test_refuses_a_partition_3_that_is_not_the_booths(tmp_path, data_tools):
     disk = make_disk(tmp_path / "card.img", 1024 * MIB)
     run(["sfdisk", "--quiet", "--append", str(disk)], input=f"start={512 * MIB // SECTOR}, type=L\n")
-    assert run(["mkfs.ext4", "-q", "-F", "-L", "OTHER", "-E", f"offset={512 * MIB}", str(disk),
-                str(512 * MIB // 4096)]).returncode == 0
+    assert (
+        run(
+            ["mkfs.ext4", "-q", "-F", "-L", "OTHER", "-E", f"offset={512 * MIB}", str(disk), str(512 * MIB // 4096)]
+        ).returncode
+        == 0
+    )
     digest = sha256(disk)
     result = data_partition(disk)
     assert result.returncode != 0 and "refusing" in result.stderr
@@ -646,6 +706,7 @@ def test_build_sh_checks_the_root_partition_against_the_data_start(tmp_path, dat
 
 # ============================================================== provisioning, for real
 
+
 @pytest.fixture
 def provision_env(tmp_path):
     state = tmp_path / "state"
@@ -658,8 +719,21 @@ def provision_env(tmp_path):
     user = run(["id", "-un"]).stdout.strip()
 
     def provision(*extra: str, check_mount: bool = False) -> subprocess.CompletedProcess:
-        args = [str(PROVISION_SCRIPT), "--state", str(state), "--boot", str(boot), "--user", user,
-                "--booth", str(booth), "--python", sys.executable, "--show-seconds", "0"]
+        args = [
+            str(PROVISION_SCRIPT),
+            "--state",
+            str(state),
+            "--boot",
+            str(boot),
+            "--user",
+            user,
+            "--booth",
+            str(booth),
+            "--python",
+            sys.executable,
+            "--show-seconds",
+            "0",
+        ]
         if not check_mount:
             args.append("--no-mount-check")
         return run(args + list(extra), cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
@@ -738,12 +812,19 @@ def test_provisioning_refuses_a_state_directory_that_is_not_the_data_partition(p
 
 # ===================================================================== the install guide
 
+
 def test_install_guide_matches_the_recipe():
     guide = (REPO / "docs" / "install.md").read_text()
     indonesian, english = guide.find("## Ringkasan"), guide.find("## English")
     assert 0 <= indonesian < english, "the Indonesian summary comes first"
-    for needed in ("images/pi-gen/build.sh", "booth device init", "booth/committee.pub.json",
-                   "tests/test_image_recipe.py", "systemd-nspawn", "images/install-booth.sh"):
+    for needed in (
+        "images/pi-gen/build.sh",
+        "booth device init",
+        "booth/committee.pub.json",
+        "tests/test_image_recipe.py",
+        "systemd-nspawn",
+        "images/install-booth.sh",
+    ):
         assert needed in guide, needed
     start = int(re.search(r"^START_MIB=(\d+)", DATA_SCRIPT.read_text(), re.M).group(1))
     assert f"{start // 1024} GiB" in guide, "the guide states the data partition's start"

@@ -63,8 +63,11 @@ def _module_name(path: Path) -> str:
 @cache
 def modules() -> dict[str, Module]:
     found = {}
-    sources = [*(ROOT / "booth").rglob("*.py"), *(ROOT / "hw-sim" / "booth_sim").rglob("*.py"),
-               *(ROOT / "hw-sim" / "booth_dev").rglob("*.py")]
+    sources = [
+        *(ROOT / "booth").rglob("*.py"),
+        *(ROOT / "hw-sim" / "booth_sim").rglob("*.py"),
+        *(ROOT / "hw-sim" / "booth_dev").rglob("*.py"),
+    ]
     for path in sorted(sources):
         module = Module(_module_name(path), path)
         package = module.name if path.name == "__init__.py" else module.name.rpartition(".")[0]
@@ -126,15 +129,22 @@ def test_code_that_runs_on_the_appliance_imports_no_developer_tool():
 
 def test_the_simulated_devices_know_nothing_of_the_simulated_day():
     """hw-sim holds two rooms: the devices (what the appliance's code drives) and the day that uses them."""
-    devices = [m for m in modules().values() if _top(m.name) == "booth_sim" and m.name != "booth_sim"
-               and not m.name.startswith("booth_sim.day") and m.name not in OLD_NAMES_OF_THE_DAY]
+    devices = [
+        m
+        for m in modules().values()
+        if _top(m.name) == "booth_sim"
+        and m.name != "booth_sim"
+        and not m.name.startswith("booth_sim.day")
+        and m.name not in OLD_NAMES_OF_THE_DAY
+    ]
     assert devices, "no simulated device modules found"
     for m in devices:
         harness = {i for i in m.imports if i.startswith("booth_sim.day") or i in OLD_NAMES_OF_THE_DAY}
         assert not harness, f"{m.name} imports {sorted(harness)}"
     for name in OLD_NAMES_OF_THE_DAY:
         assert modules()[name].imports <= {f"booth_sim.day.{name.rpartition('.')[2]}"} | {
-            f"booth_sim.day.{name.rpartition('.')[2]}.{n}" for n in _exported(name)}, f"{name} only re-exports"
+            f"booth_sim.day.{name.rpartition('.')[2]}.{n}" for n in _exported(name)
+        }, f"{name} only re-exports"
 
 
 def _exported(name: str) -> set[str]:
@@ -143,8 +153,12 @@ def _exported(name: str) -> set[str]:
 
 
 def test_no_module_takes_a_private_name_from_another():
-    taken = [f"{m.name}:{line} takes {what}" for m in modules().values() for line, what in m.private
-             if what.rpartition(".")[0] != m.name]
+    taken = [
+        f"{m.name}:{line} takes {what}"
+        for m in modules().values()
+        for line, what in m.private
+        if what.rpartition(".")[0] != m.name
+    ]
     assert taken == []
 
 
@@ -198,8 +212,14 @@ def test_no_import_circles():
 
 def _loaded_by(statement: str) -> set[str]:
     code = f"import sys; {statement}; print('\\n'.join(sorted(sys.modules)))"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                         env={"PYTHONPATH": f"{ROOT}:{ROOT / 'hw-sim'}", "PATH": "/usr/bin:/bin"})
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{ROOT}:{ROOT / 'hw-sim'}", "PATH": "/usr/bin:/bin"},
+    )
     return set(run.stdout.split())
 
 
@@ -226,15 +246,23 @@ def test_the_architecture_page_names_only_modules_that_exist_and_every_room_of_t
 
 
 #: The trust path: what decides whether a ballot, a log, a package or a voter list is good.
-TRUST_PATH = ("booth/ledger", "booth/election_package", "booth/dpt.py", "booth/service", "booth/day.py",
-              "booth/api/wire.py", "booth/api/schema.py", "booth/strict_json.py")
+TRUST_PATH = (
+    "booth/ledger",
+    "booth/election_package",
+    "booth/dpt.py",
+    "booth/service",
+    "booth/day.py",
+    "booth/api/wire.py",
+    "booth/api/schema.py",
+    "booth/strict_json.py",
+)
 
 
 def test_no_function_on_the_trust_path_is_over_80_lines():
     long = []
     for entry in TRUST_PATH:
         target = ROOT / entry
-        for path in ([target] if target.is_file() else sorted(target.rglob("*.py"))):
+        for path in [target] if target.is_file() else sorted(target.rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     lines = node.end_lineno - node.lineno + 1

@@ -20,8 +20,11 @@ RFC8032_TEST1 = Ed25519PrivateKey.from_private_bytes(
 
 
 def vectors() -> dict[str, dict[str, str]]:
-    return {name: dict(line.split(": ", 1) for line in body.strip().split("\n"))
-            for name, body in doc_vectors().items() if name in ("event-0", "event-1", "ballot")}
+    return {
+        name: dict(line.split(": ", 1) for line in body.strip().split("\n"))
+        for name, body in doc_vectors().items()
+        if name in ("event-0", "event-1", "ballot")
+    }
 
 
 def test_the_document_has_the_event_and_ballot_vectors():
@@ -53,9 +56,10 @@ def test_ballot_vector():
     record = v["record"].encode()
     obj = parse_canonical(record)
     assert formats.check_ballot_shape(obj) is None
-    assert formats.ballot_record(
-        election=obj["election"], ballot_id=bytes.fromhex(obj["id"]), selection=obj["selection"]
-    ) == record
+    assert (
+        formats.ballot_record(election=obj["election"], ballot_id=bytes.fromhex(obj["id"]), selection=obj["selection"])
+        == record
+    )
     assert hashlib.sha256(b"\x00" + record).hexdigest() == v["leaf-hash"]
     assert RFC8032_TEST1.sign(b"booth ballot v1\n" + record).hex() == v["signature"]
     slot = formats.pad_slot(record)

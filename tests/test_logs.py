@@ -128,9 +128,23 @@ def test_the_ledger_service_started_by_systemd_speaks_to_the_journal(tmp_path):
     stream, environ = _journal_file(tmp_path)
     env = {**os.environ, **environ}
     with stream:
-        proc = subprocess.Popen([sys.executable, "-m", "booth", "service", "ledger", "--state",
-                                 str(tmp_path / "state"), "--socket", str(tmp_path / "ledger.sock"), "--init"],
-                                stdout=subprocess.DEVNULL, stderr=stream, env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "booth",
+                "service",
+                "ledger",
+                "--state",
+                str(tmp_path / "state"),
+                "--socket",
+                str(tmp_path / "ledger.sock"),
+                "--init",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=stream,
+            env=env,
+        )
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not (tmp_path / "ledger.sock").exists():

@@ -55,24 +55,27 @@ def test_spaces_dots_and_dashes_typed_between_the_digits_are_ignored():
     assert clean_nik(" 1810-05-120865-0001 ") == "1810051208650001"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", "length"),
-    ("181005120865001", "length"),  # 15 digits
-    ("18100512086500011", "length"),  # 17 digits
-    ("18100512O8650001", "not_digits"),  # letter O instead of zero
-    ("181005١٢٠٨٦٥0001", "not_digits"),  # Arabic-Indic digits look like digits to Python
-    ("0910051208650001", "province"),
-    ("9910051208650001", "province"),
-    ("1800051208650001", "regency"),
-    ("1810001208650001", "district"),
-    ("1810053508650001", "day"),  # 35 is neither a man's nor a woman's day
-    ("1810050008650001", "day"),
-    ("1810057508650001", "day"),  # 75 - 40 = 35
-    ("1810051213650001", "month"),
-    ("1810053102650001", "date"),  # 31 February
-    ("1810052902010001", "date"),  # 29 February 2001 (and 1901) never existed
-    ("1810051208650000", "serial"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "length"),
+        ("181005120865001", "length"),  # 15 digits
+        ("18100512086500011", "length"),  # 17 digits
+        ("18100512O8650001", "not_digits"),  # letter O instead of zero
+        ("181005١٢٠٨٦٥0001", "not_digits"),  # Arabic-Indic digits look like digits to Python
+        ("0910051208650001", "province"),
+        ("9910051208650001", "province"),
+        ("1800051208650001", "regency"),
+        ("1810001208650001", "district"),
+        ("1810053508650001", "day"),  # 35 is neither a man's nor a woman's day
+        ("1810050008650001", "day"),
+        ("1810057508650001", "day"),  # 75 - 40 = 35
+        ("1810051213650001", "month"),
+        ("1810053102650001", "date"),  # 31 February
+        ("1810052902010001", "date"),  # 29 February 2001 (and 1901) never existed
+        ("1810051208650000", "serial"),
+    ],
+)
 def test_an_impossible_nik_is_refused_with_its_specific_reason(text, expected):
     assert reason(text) == expected
 
@@ -128,8 +131,12 @@ def test_any_digit_string_is_either_a_valid_nik_or_refused_with_invalid_nik(text
 
 
 @settings(max_examples=200)
-@given(born=st.dates(min_value=date(1906, 1, 1), max_value=ELECTION_DAY),
-       woman=st.booleans(), serial=st.integers(1, 9999), district=st.integers(1, 99))
+@given(
+    born=st.dates(min_value=date(1906, 1, 1), max_value=ELECTION_DAY),
+    woman=st.booleans(),
+    serial=st.integers(1, 9999),
+    district=st.integers(1, 99),
+)
 def test_a_nik_made_from_a_birth_date_and_sex_reads_back_the_same(born, woman, serial, district):
     day = born.day + (40 if woman else 0)
     text = f"1810{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"

@@ -39,10 +39,10 @@ PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx0
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
 TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-PETER_SIG = ("— PeterNeumann "
-             "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
-ENOCH_SIG = ("— EnochRoot "
-             "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n")
+PETER_SIG = (
+    "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
+ENOCH_SIG = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
 
 
 def peter_private_key() -> Ed25519PrivateKey:
@@ -119,12 +119,19 @@ def test_repeated_and_unknown_signatures_are_ignored():
         (TEXT + "\n" + PETER_SIG[:-1]).encode(),
         ("\x01" + TEXT + "\n" + PETER_SIG).encode(),
         b"\xff" + (TEXT + "\n" + PETER_SIG).encode(),
-        (TEXT + "\n" + "— Bad Name "
-         "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=").encode(),
+        (
+            TEXT + "\n" + "— Bad Name "
+            "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+        ).encode(),
         (TEXT + "\n" + PETER_SIG + "Unexpected line.\n").encode(),
     ],
     ids=[
-        "no signatures", "blank line only", "no final newline", "control character", "invalid utf-8", "bad name",
+        "no signatures",
+        "blank line only",
+        "no final newline",
+        "control character",
+        "invalid utf-8",
+        "bad name",
         "extra line",
     ],
 )
@@ -148,8 +155,19 @@ def test_the_published_malformed_notes_are_refused(msg):
         TEXT + "\n" + PETER_SIG + "\n",
         "\ud800" + TEXT + "\n" + PETER_SIG,  # not encodable as UTF-8
     ],
-    ids=["cr in text", "crlf signatures", "hyphen", "two spaces", "non-canonical base64", "no padding", "short",
-         "no signature", "plus in name", "trailing blank line", "lone surrogate"],
+    ids=[
+        "cr in text",
+        "crlf signatures",
+        "hyphen",
+        "two spaces",
+        "non-canonical base64",
+        "no padding",
+        "short",
+        "no signature",
+        "plus in name",
+        "trailing blank line",
+        "lone surrogate",
+    ],
 )
 def test_other_malformed_notes_are_refused_with_a_reason(msg):
     with pytest.raises(MalformedNote) as caught:
@@ -308,9 +326,18 @@ def test_the_largest_tree_size_is_accepted():
 
 @pytest.mark.parametrize(
     "fields",
-    [("", 1, ROOT_8), ("a\nb", 1, ROOT_8), ("o", -1, ROOT_8), ("o", True, ROOT_8), ("o", 2**63, ROOT_8),
-     ("o", 1, ROOT_8[:31]), ("o", 1, "not bytes"), ("o", 1, ROOT_8, ("",)), ("o", 1, ROOT_8, ("a\nb",)),
-     ("o", 1, ROOT_8, "ext")],
+    [
+        ("", 1, ROOT_8),
+        ("a\nb", 1, ROOT_8),
+        ("o", -1, ROOT_8),
+        ("o", True, ROOT_8),
+        ("o", 2**63, ROOT_8),
+        ("o", 1, ROOT_8[:31]),
+        ("o", 1, "not bytes"),
+        ("o", 1, ROOT_8, ("",)),
+        ("o", 1, ROOT_8, ("a\nb",)),
+        ("o", 1, ROOT_8, "ext"),
+    ],
 )
 def test_a_checkpoint_cannot_be_built_from_bad_fields(fields):
     with pytest.raises(MalformedCheckpoint):

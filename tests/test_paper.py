@@ -50,10 +50,12 @@ TESSERACT = shutil.which("tesseract")
 needs_ocr = pytest.mark.skipif(
     TESSERACT is None,
     reason="OCR check skipped: the tesseract binary is not installed "
-           "(apt-get install tesseract-ocr; .ci/run installs it)")
+    "(apt-get install tesseract-ocr; .ci/run installs it)",
+)
 
 
 # --- the items, rendered once ---------------------------------------------------
+
 
 @cache
 def item(name: str) -> Image.Image:
@@ -62,11 +64,14 @@ def item(name: str) -> Image.Image:
         "slip-blank": lambda: render_slip(ex.example_slip(None)),
         "zero-report": lambda: render_zero_report(ex.example_zero_report()),
         "results-report": lambda: render_results_report(ex.example_results_report()),
-        "results-9-long-names": lambda: render_results_report(ex.example_results_report(
-            ex.NINE_LONG_NAMES, votes=(61, 55, 48, 40, 33, 27, 15, 8, 0))),
-        "zero-9-long-names": lambda: render_zero_report(replace(
-            ex.example_zero_report(),
-            candidates=tuple(CandidateVotes(n, name) for n, name in ex.NINE_LONG_NAMES))),
+        "results-9-long-names": lambda: render_results_report(
+            ex.example_results_report(ex.NINE_LONG_NAMES, votes=(61, 55, 48, 40, 33, 27, 15, 8, 0))
+        ),
+        "zero-9-long-names": lambda: render_zero_report(
+            replace(
+                ex.example_zero_report(), candidates=tuple(CandidateVotes(n, name) for n, name in ex.NINE_LONG_NAMES)
+            )
+        ),
         "custody-slip": lambda: render_custody_slip(ex.example_custody_slip()),
         "self-test": lambda: render_self_test(ex.example_self_test()),
         "self-test-failed": lambda: render_self_test(ex.example_self_test(failing=("Daya",))),
@@ -74,8 +79,17 @@ def item(name: str) -> Image.Image:
     return makers[name]()
 
 
-ITEMS = ["slip", "slip-blank", "zero-report", "results-report", "results-9-long-names",
-         "zero-9-long-names", "custody-slip", "self-test", "self-test-failed"]
+ITEMS = [
+    "slip",
+    "slip-blank",
+    "zero-report",
+    "results-report",
+    "results-9-long-names",
+    "zero-9-long-names",
+    "custody-slip",
+    "self-test",
+    "self-test-failed",
+]
 
 QR_PAYLOADS = {
     "slip": lambda: ex.example_slip().payload,
@@ -86,6 +100,7 @@ QR_PAYLOADS = {
 
 
 # --- reading the paper back -------------------------------------------------------
+
 
 @cache
 def _tesseract(png: bytes, psm: int, digits: bool) -> str:
@@ -126,7 +141,7 @@ def fuzzy_contains(text: str, needle: str, min_ratio: float = 0.9) -> bool:
     best = 0.0
     for start in range(0, max(1, len(hay) - n + 1)):
         for size in (n - 1, n, n + 1):
-            matcher.set_seq1(hay[start:start + size])
+            matcher.set_seq1(hay[start : start + size])
             best = max(best, matcher.ratio())
     return best >= min_ratio
 
@@ -190,6 +205,7 @@ def lone_dots(image: Image.Image) -> int:
 
 # --- every item -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ITEMS)
 def test_every_item_is_a_384_dot_black_and_white_image_with_clean_edges(name):
     image = item(name)
@@ -199,15 +215,17 @@ def test_every_item_is_a_384_dot_black_and_white_image_with_clean_edges(name):
         assert image.crop((x0, 0, x1, image.height)).getextrema() == (255, 255), (name, x0)
 
 
-@pytest.mark.parametrize("name", ["slip", "slip-blank", "zero-report", "results-report",
-                                  "custody-slip", "zero-9-long-names"])
+@pytest.mark.parametrize(
+    "name", ["slip", "slip-blank", "zero-report", "results-report", "custody-slip", "zero-9-long-names"]
+)
 def test_no_printed_stroke_is_thinner_than_two_dots(name):
     assert lone_dots(item(name)) == 0
 
 
 @pytest.mark.parametrize("name", sorted(QR_PAYLOADS))
-@pytest.mark.parametrize("wear", [None, dot_gain, faded, phone_photo],
-                         ids=["as-printed", "dot-gain", "faded", "phone-photo"])
+@pytest.mark.parametrize(
+    "wear", [None, dot_gain, faded, phone_photo], ids=["as-printed", "dot-gain", "faded", "phone-photo"]
+)
 def test_qr_code_scans_to_the_exact_payload(name, wear):
     image = item(name) if wear is None else wear(item(name))
     # A long statement prints as numbered parts (booth.paper.qr): read them all and join.
@@ -223,12 +241,37 @@ def test_a_700_byte_signed_results_payload_fits_the_paper_at_3_dot_modules():
 
 # --- the slip -------------------------------------------------------------------
 
+
 def test_the_slip_cannot_carry_a_time_a_sequence_number_or_voter_data():
     fields = {f.name for f in dataclasses.fields(SlipData)}
-    assert fields == {"election_title", "pekon", "tps", "election_short_id", "ballot_id",
-                      "candidate_number", "candidate_name", "qr_payload"}
-    forbidden = {"time", "date", "at", "when", "seq", "sequence", "serial", "counter", "order",
-                 "index", "position", "voter", "nik", "photo", "dpt", "name_of_voter"}
+    assert fields == {
+        "election_title",
+        "pekon",
+        "tps",
+        "election_short_id",
+        "ballot_id",
+        "candidate_number",
+        "candidate_name",
+        "qr_payload",
+    }
+    forbidden = {
+        "time",
+        "date",
+        "at",
+        "when",
+        "seq",
+        "sequence",
+        "serial",
+        "counter",
+        "order",
+        "index",
+        "position",
+        "voter",
+        "nik",
+        "photo",
+        "dpt",
+        "name_of_voter",
+    }
     assert not [f for f in fields if forbidden & set(f.split("_"))]
 
 
@@ -243,8 +286,11 @@ def test_two_slips_for_the_same_choice_differ_only_in_the_ballot_id():
 
 def test_the_slip_qr_holds_the_election_and_ballot_id_in_the_documented_format():
     slip = ex.example_slip()
-    assert slip.payload == slip_qr_payload(slip.election_short_id, slip.ballot_id) \
+    assert (
+        slip.payload
+        == slip_qr_payload(slip.election_short_id, slip.ballot_id)
         == "BOOTH1:B:" + slip.election_short_id.replace("-", "") + ":" + slip.ballot_id.upper()
+    )
     assert qr_texts(render_slip(replace(slip, qr_payload="CUSTOM:1"))) == [b"CUSTOM:1"]
 
 
@@ -284,6 +330,7 @@ def test_a_blank_vote_slip_says_suara_kosong():
 
 # --- zero report ------------------------------------------------------------------
 
+
 @needs_ocr
 def test_the_zero_report_lists_every_candidate_by_number_and_name_with_zero_votes():
     report, data = item("zero-report"), ex.example_zero_report()
@@ -293,9 +340,18 @@ def test_the_zero_report_lists_every_candidate_by_number_and_name_with_zero_vote
         assert votes_cell(report, candidate.number) == "0"
         row = ocr(region(report, f"candidate-{candidate.number}", MARGIN + 52, WIDTH - 84))
         assert fuzzy_contains(row, candidate.name), candidate.name
-    for words in ("LAPORAN NOL", "SEMUA NOL", data.election.election_short_id,
-                  "Pekon Sukamaju", "Kec. Pagelaran", "Kab. Pringsewu", "07:00 WIB",
-                  "Saksi Calon Nomor Urut 3", "Ketua KPPS", ex.ORIGIN):
+    for words in (
+        "LAPORAN NOL",
+        "SEMUA NOL",
+        data.election.election_short_id,
+        "Pekon Sukamaju",
+        "Kec. Pagelaran",
+        "Kab. Pringsewu",
+        "07:00 WIB",
+        "Saksi Calon Nomor Urut 3",
+        "Ketua KPPS",
+        ex.ORIGIN,
+    ):
         assert fuzzy_contains(text, words), words
 
 
@@ -307,6 +363,7 @@ def test_a_zero_report_of_a_store_that_is_not_empty_says_so():
 
 # --- results report ----------------------------------------------------------------
 
+
 @needs_ocr
 def test_the_results_report_reads_as_each_candidates_votes_and_sesuai():
     report, data = item("results-report"), ex.example_results_report()
@@ -316,8 +373,15 @@ def test_the_results_report_reads_as_each_candidates_votes_and_sesuai():
         assert votes_cell(report, candidate.number) == str(candidate.votes)
     assert "SESUAI" in squash(ocr(region(report, "verdict")))
     assert "TIDAKSESUAI" not in squash(text)
-    for words in ("BERITA ACARA", "HASIL PENGHITUNGAN SUARA", "Salinan ke-2", "REKONSILIASI",
-                  "Suara kosong", "Cetak ulang", data.election.election_short_id):
+    for words in (
+        "BERITA ACARA",
+        "HASIL PENGHITUNGAN SUARA",
+        "Salinan ke-2",
+        "REKONSILIASI",
+        "Suara kosong",
+        "Cetak ulang",
+        data.election.election_short_id,
+    ):
         assert fuzzy_contains(text, words), words
 
 
@@ -329,10 +393,8 @@ def test_counts_that_do_not_reconcile_print_tidak_sesuai():
 
 
 def test_reconciliation_names_the_rule_that_failed():
-    counts = Reconciliation(dpt=300, dptb=2, checked_in=250, voted=249, ballots_cast=248,
-                            slips_printed=248)
-    assert [c.rule_en for c in reconcile(counts, total_votes=248) if not c.ok] == \
-        ["ballots cast = voters who voted"]
+    counts = Reconciliation(dpt=300, dptb=2, checked_in=250, voted=249, ballots_cast=248, slips_printed=248)
+    assert [c.rule_en for c in reconcile(counts, total_votes=248) if not c.ok] == ["ballots cast = voters who voted"]
 
 
 def test_the_bars_are_proportional_to_the_votes():
@@ -349,6 +411,7 @@ def test_the_bars_are_proportional_to_the_votes():
 
 # --- nine candidates with long names -------------------------------------------------
 
+
 @needs_ocr
 def test_nine_candidates_with_60_character_names_all_print_in_full():
     report = item("results-9-long-names")
@@ -363,6 +426,7 @@ def test_a_name_with_no_spaces_wraps_instead_of_running_off_the_paper():
 
 
 # --- custody slip and self-test -------------------------------------------------------
+
 
 @needs_ocr
 def test_the_custody_slip_shows_each_step_who_and_where():
@@ -385,6 +449,5 @@ def test_the_self_test_page_says_which_device_failed():
 def test_the_examples_command_writes_a_png_of_every_item(tmp_path):
     assert ex.main([str(tmp_path)]) == 0
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert {"slip.png", "zero-report.png", "results-report.png", "custody-slip.png",
-            "self-test.png"} <= set(pngs)
+    assert {"slip.png", "zero-report.png", "results-report.png", "custody-slip.png", "self-test.png"} <= set(pngs)
     assert all(Image.open(tmp_path / p).width == WIDTH for p in pngs)

@@ -23,10 +23,21 @@ def test_a_device_with_a_pinned_committee_key_refuses_a_package_signed_by_anyone
     assert run("device", "init", str(state)) == 0
     genuine, _ = make_demo_package(tmp_path / "genuine")
     forged, _ = make_demo_package(tmp_path / "forged")  # a fresh, different committee key
-    assert run("device", "pin-committee-key", str(state),
-               str(genuine.parent / "demo-committee-keys" / "committee.pub.json")) == 0
-    assert run("device", "pin-committee-key", str(state),
-               str(forged.parent / "demo-committee-keys" / "committee.pub.json")) == 1  # never replaced
+    assert (
+        run(
+            "device",
+            "pin-committee-key",
+            str(state),
+            str(genuine.parent / "demo-committee-keys" / "committee.pub.json"),
+        )
+        == 0
+    )
+    assert (
+        run(
+            "device", "pin-committee-key", str(state), str(forged.parent / "demo-committee-keys" / "committee.pub.json")
+        )
+        == 1
+    )  # never replaced
     svc = BoothService.open(state)
     try:
         size = svc.ledger.size

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from booth import qr_parts
 from booth.qr_parts import MIN_MAX_BYTES, QRPartsError, join, split
@@ -30,8 +31,7 @@ def test_any_text_split_at_any_size_joins_back_in_any_order(text, max_bytes, dat
 
 @settings(max_examples=200, deadline=None)
 @given(text=texts, max_bytes=budgets)
-def test_parts_carry_their_number_count_and_the_texts_hash_and_are_as_even_as_the_text_allows(
-        text, max_bytes):
+def test_parts_carry_their_number_count_and_the_texts_hash_and_are_as_even_as_the_text_allows(text, max_bytes):
     parts = split(text, max_bytes)
     if len(parts) == 1 and not parts[0].startswith("B1 "):
         assert parts[0] == text and len(text.encode()) <= max_bytes
@@ -56,15 +56,18 @@ def test_a_part_not_yet_scanned_is_named(text, max_bytes, data):
         return
     gone = data.draw(st.integers(1, len(parts)))
     with pytest.raises(QRPartsError) as caught:
-        join(parts[:gone - 1] + parts[gone:])
+        join(parts[: gone - 1] + parts[gone:])
     assert caught.value.reason == "missing"
     assert f"QR part {gone} of {len(parts)} has not been scanned" == caught.value.en
     assert caught.value.id == f"Bagian QR {gone} dari {len(parts)} belum dipindai"
 
 
 @settings(max_examples=200, deadline=None)
-@given(a=st.text(min_size=60, max_size=600), b=st.text(min_size=60, max_size=600),
-       max_bytes=st.integers(MIN_MAX_BYTES, 120))
+@given(
+    a=st.text(min_size=60, max_size=600),
+    b=st.text(min_size=60, max_size=600),
+    max_bytes=st.integers(MIN_MAX_BYTES, 120),
+)
 def test_parts_of_two_different_texts_never_join(a, b, max_bytes):
     if a == b:
         return
@@ -103,8 +106,18 @@ def test_parts_whose_chunks_were_altered_fail_the_hash():
     assert caught.value.reason == "hash"
 
 
-@pytest.mark.parametrize("payload", ["B1 ", "B1 1/2\nabc", "B1 0/2 0123abcd\nx", "B1 3/2 0123abcd\nx",
-                                     "B1 1/2 0123ABCD\nx", "B1 01/2 0123abcd\nx", "B1 1/2 0123abcd x"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "B1 ",
+        "B1 1/2\nabc",
+        "B1 0/2 0123abcd\nx",
+        "B1 3/2 0123abcd\nx",
+        "B1 1/2 0123ABCD\nx",
+        "B1 01/2 0123abcd\nx",
+        "B1 1/2 0123abcd x",
+    ],
+)
 def test_a_damaged_part_header_is_named(payload):
     with pytest.raises(QRPartsError) as caught:
         join([payload])

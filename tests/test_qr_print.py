@@ -20,8 +20,6 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qr_day import qr_day
-from qr_degrade import AT_LEAST, DOCUMENTED, FRAMES, PRINTS, decode, read_back
 
 from booth import qr_parts
 from booth.hardware.config import HardwareConfigError, parse_config
@@ -29,6 +27,8 @@ from booth.paper import qr
 from booth.paper.layout import PAPER_58, PAPER_80, Page, paper
 from booth.reports import paper_of, results_report_image, zero_report_image
 from booth.results import open_opening, open_statement
+from qr_day import qr_day
+from qr_degrade import AT_LEAST, DOCUMENTED, FRAMES, PRINTS, decode, read_back
 
 PAPERS = {"58mm": PAPER_58, "80mm": PAPER_80}
 SEEDS = (0, 1)
@@ -51,19 +51,18 @@ def report(which: str, candidates: int, paper_name: str):
         if which == "zero":
             _RENDERED[key] = (zero_report_image(day.zero, paper=PAPERS[paper_name]), day.opening)
         else:
-            _RENDERED[key] = (results_report_image(day.results, paper=PAPERS[paper_name]),
-                              day.statement)
+            _RENDERED[key] = (results_report_image(day.results, paper=PAPERS[paper_name]), day.statement)
     return _RENDERED[key]
 
 
 # --- the reports read back at every documented level -------------------------------
 
+
 @pytest.mark.parametrize("paper_name", sorted(PAPERS))
 @pytest.mark.parametrize("candidates", [2, 8])
 @pytest.mark.parametrize("which", ["zero", "results"])
 @pytest.mark.parametrize("kind", sorted(DOCUMENTED))
-def test_a_worn_report_photographed_by_a_witness_gives_back_the_exact_statement(
-        which, candidates, paper_name, kind):
+def test_a_worn_report_photographed_by_a_witness_gives_back_the_exact_statement(which, candidates, paper_name, kind):
     image, text = report(which, candidates, paper_name)
     assert image.width == PAPERS[paper_name].width
     regions = qr_regions(image)
@@ -80,8 +79,7 @@ def test_a_creased_report_still_reads_on_most_prints(which, candidates, paper_na
     # that print whatever the layout: the witness flattens the paper or scans another copy.
     image, text = report(which, candidates, paper_name)
     regions = qr_regions(image)
-    read = sum(read_back(image, regions, kind, level, seed, FRAMES) == text
-               for seed in range(100, 100 + PRINTS))
+    read = sum(read_back(image, regions, kind, level, seed, FRAMES) == text for seed in range(100, 100 + PRINTS))
     assert read >= AT_LEAST[(kind, level)], f"{kind}-{level}: {read} of {PRINTS} prints read"
 
 
@@ -90,12 +88,14 @@ def test_what_the_witness_reads_back_is_the_signed_statement_the_booth_made():
     opening = open_opening(read_back(image, qr_regions(image), "photo", DOCUMENTED["photo"], 3, FRAMES))
     assert [name for _, name in opening.candidates][-1] == "RADEN AYU KUSUMAWARDHANI"
     image, _ = report("results", 8, "58mm")
-    statement = open_statement(read_back(image, qr_regions(image), "photo", DOCUMENTED["photo"], 3, FRAMES),
-                               opening.verifier_key)
+    statement = open_statement(
+        read_back(image, qr_regions(image), "photo", DOCUMENTED["photo"], 3, FRAMES), opening.verifier_key
+    )
     assert statement.total == 240 and statement.balanced
 
 
 # --- the old layout did not ------------------------------------------------------------
+
 
 def old_layout_page(text: str):
     """The results QR as the renderer printed it before: strongest EC at >= 3 dots, one code."""
@@ -112,14 +112,14 @@ def test_the_old_dense_code_fails_where_the_measured_layout_reads(kind, level):
     image, text = report("results", 8, "58mm")
     old = old_layout_page(text)
     seeds = range(4)
-    new_reads = sum(read_back(image, qr_regions(image), kind, level, s, FRAMES) == text
-                    for s in seeds)
+    new_reads = sum(read_back(image, qr_regions(image), kind, level, s, FRAMES) == text for s in seeds)
     old_reads = sum(read_back(old, ["qr-1"], kind, level, s, FRAMES) == text for s in seeds)
     assert new_reads == len(seeds)
     assert old_reads <= 1, f"the old 3-dot code read {old_reads} of {len(seeds)} times"
 
 
 # --- the layout rule -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("paper_name", sorted(PAPERS))
 @pytest.mark.parametrize("candidates", [2, 5, 8])
@@ -150,12 +150,13 @@ def test_a_split_statement_prints_one_part_under_the_other_labelled_qr_i_of_n():
     tesseract = shutil.which("tesseract")
     if tesseract is None:
         pytest.skip("tesseract-ocr is not installed (the label check needs it)")
-    for i, (top, bottom) in enumerate(spans, start=1):
+    for i, (_top, bottom) in enumerate(spans, start=1):
         label = image.crop((0, bottom - 60, image.width, bottom)).convert("L")
         label = label.resize((label.width * 2, label.height * 2))
         png = _png(label)
-        words = subprocess.run([tesseract, "stdin", "stdout", "--psm", "6"], input=png,
-                               capture_output=True, check=True).stdout.decode()
+        words = subprocess.run(
+            [tesseract, "stdin", "stdout", "--psm", "6"], input=png, capture_output=True, check=True
+        ).stdout.decode()
         assert f"QR {i}/{len(spans)}" in words and "Pindai semua bagian" in words, words
 
 
@@ -166,9 +167,10 @@ def _png(image) -> bytes:
 
 
 @settings(max_examples=25, deadline=None)
-@given(text=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-                    min_size=1, max_size=900),
-       paper_name=st.sampled_from(sorted(PAPERS)))
+@given(
+    text=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=900),
+    paper_name=st.sampled_from(sorted(PAPERS)),
+)
 def test_any_text_the_plan_accepts_prints_as_codes_that_read_back_to_it(text, paper_name):
     try:
         chosen = qr.plan(text, PAPERS[paper_name])
@@ -179,12 +181,14 @@ def test_any_text_the_plan_accepts_prints_as_codes_that_read_back_to_it(text, pa
     page.space(16)
     qr.print_plan(page, chosen)
     image = page.render()
-    payloads = [decode(image.crop((0, t, image.width, b)))[0]
-                for t, b in (image.info["regions"][n] for n in qr_regions(image))]
+    payloads = [
+        decode(image.crop((0, t, image.width, b)))[0] for t, b in (image.info["regions"][n] for n in qr_regions(image))
+    ]
     assert qr_parts.join(payloads) == text
 
 
 # --- 80 mm paper is a configuration value --------------------------------------------
+
 
 def test_the_printer_config_names_the_paper_width_and_the_reports_follow_it():
     assert parse_config({"printer": {"paper_mm": 80}}).printer.paper_mm == 80

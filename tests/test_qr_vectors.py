@@ -50,8 +50,13 @@ def _results_text(tally: dict[str, int]) -> str:
 
 
 def _opening_text(verifier_key: str, candidates=CANDIDATES) -> str:
-    lines = ["booth opening v1", f"election {ELECTION}", "tps 1 Sukamaju", f"key {verifier_key}",
-             f"log 12 {_root('log 12')}"]
+    lines = [
+        "booth opening v1",
+        f"election {ELECTION}",
+        "tps 1 Sukamaju",
+        f"key {verifier_key}",
+        f"log 12 {_root('log 12')}",
+    ]
     lines += [f"candidate {n} {name}" for n, name in candidates]
     return "\n".join(lines) + "\n"
 
@@ -64,8 +69,9 @@ def make_vectors() -> dict[str, dict]:
     results = note.sign_note(_results_text(tally), device_name, device)
     tampered = results.replace("candidate 2 98\n", "candidate 2 89\n")
     opening = note.sign_note(_opening_text(device_vkey), device_name, device)
-    swapped = opening.replace("candidate 1 SUPARNO\ncandidate 2 SITI RAHMAWATI\n",
-                              "candidate 1 SITI RAHMAWATI\ncandidate 2 SUPARNO\n")
+    swapped = opening.replace(
+        "candidate 1 SUPARNO\ncandidate 2 SITI RAHMAWATI\n", "candidate 1 SITI RAHMAWATI\ncandidate 2 SUPARNO\n"
+    )
     # Another device's key under this device's name: a self-consistent verifier key
     # (its key ID is computed from the false name), refused because the name is not its origin.
     forged_vkey = note.verifier_key(device_name, other.public_key())
@@ -74,17 +80,31 @@ def make_vectors() -> dict[str, dict]:
     other_opening = qr_parts.split(note.sign_note(_opening_text(other_vkey), other_name, other), 200)
     return {
         "results-valid": {
-            "verifier-key": device_vkey, "text": results, "expect": "ok",
-            "election": ELECTION, "tps": "1 Sukamaju", "log-size": 57, "log-root": _root("log 57"),
-            "tally": tally, "total": 253, "balanced": True, "signer": device_name},
-        "results-tampered": {"verifier-key": device_vkey, "text": tampered, "expect": "fail",
-                             "reason": "signature"},
-        "results-other-device": {"verifier-key": other_vkey, "text": results, "expect": "fail",
-                                 "reason": "signature"},
+            "verifier-key": device_vkey,
+            "text": results,
+            "expect": "ok",
+            "election": ELECTION,
+            "tps": "1 Sukamaju",
+            "log-size": 57,
+            "log-root": _root("log 57"),
+            "tally": tally,
+            "total": 253,
+            "balanced": True,
+            "signer": device_name,
+        },
+        "results-tampered": {"verifier-key": device_vkey, "text": tampered, "expect": "fail", "reason": "signature"},
+        "results-other-device": {"verifier-key": other_vkey, "text": results, "expect": "fail", "reason": "signature"},
         "opening-valid": {
-            "text": opening, "expect": "ok", "election": ELECTION, "tps": "1 Sukamaju",
-            "verifier-key": device_vkey, "log-size": 12, "log-root": _root("log 12"),
-            "candidates": [list(c) for c in CANDIDATES], "signer": device_name},
+            "text": opening,
+            "expect": "ok",
+            "election": ELECTION,
+            "tps": "1 Sukamaju",
+            "verifier-key": device_vkey,
+            "log-size": 12,
+            "log-root": _root("log 12"),
+            "candidates": [list(c) for c in CANDIDATES],
+            "signer": device_name,
+        },
         "opening-tampered": {"text": swapped, "expect": "fail", "reason": "signature"},
         "opening-forged-name": {"text": forged, "expect": "fail", "reason": "origin"},
         "opening-is-a-results-statement": {"text": results, "expect": "fail", "reason": "format"},
@@ -117,7 +137,7 @@ VECTORS = doc_vectors() if DOC.exists() else {}
 
 
 def test_the_document_holds_exactly_the_vectors_the_fixed_keys_make():
-    assert VECTORS == make_vectors()
+    assert make_vectors() == VECTORS
 
 
 @pytest.mark.parametrize("name", sorted(n for n in VECTORS if n.startswith("results-")))
@@ -129,9 +149,16 @@ def test_a_results_statement_vector_checks_as_the_document_says(name):
         assert caught.value.reason == v["reason"]
         return
     s = open_statement(v["text"], v["verifier-key"])
-    assert (s.election_id, s.tps, s.log_size, base64.b64encode(s.log_root).decode(), s.tally, s.total,
-            s.balanced, s.signer) == (v["election"], v["tps"], v["log-size"], v["log-root"], v["tally"],
-                                      v["total"], v["balanced"], v["signer"])
+    assert (
+        s.election_id,
+        s.tps,
+        s.log_size,
+        base64.b64encode(s.log_root).decode(),
+        s.tally,
+        s.total,
+        s.balanced,
+        s.signer,
+    ) == (v["election"], v["tps"], v["log-size"], v["log-root"], v["tally"], v["total"], v["balanced"], v["signer"])
 
 
 @pytest.mark.parametrize("name", sorted(n for n in VECTORS if n.startswith("opening-")))
@@ -143,9 +170,15 @@ def test_an_opening_statement_vector_checks_as_the_document_says(name):
         assert caught.value.reason == v["reason"]
         return
     o = open_opening(v["text"])
-    assert (o.election_id, o.tps, o.verifier_key, o.log_size, base64.b64encode(o.log_root).decode(),
-            [list(c) for c in o.candidates], o.signer) == (
-        v["election"], v["tps"], v["verifier-key"], v["log-size"], v["log-root"], v["candidates"], v["signer"])
+    assert (
+        o.election_id,
+        o.tps,
+        o.verifier_key,
+        o.log_size,
+        base64.b64encode(o.log_root).decode(),
+        [list(c) for c in o.candidates],
+        o.signer,
+    ) == (v["election"], v["tps"], v["verifier-key"], v["log-size"], v["log-root"], v["candidates"], v["signer"])
 
 
 @pytest.mark.parametrize("name", sorted(n for n in VECTORS if n.startswith("parts-")))

@@ -22,15 +22,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from recap_days import counted_day, scratch, tps_package
 
 from booth.recap.web.users import UserBook
+from recap_days import counted_day, scratch, tps_package
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "kopi tubruk pagi"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 
@@ -65,9 +72,11 @@ def bundles():
         "sid2": counted_day(root / "sid2", pk["sid2"], ["2", "2", "1"]),
         "foreign": counted_day(root / "foreign", pk["ban1"], ["1", "2"]),
     }
-    registry = {"format": "booth-recap-registry-v1",
-                "devices": [days[k].registration for k in ("suk1", "suk2", "suk2b", "sid1", "sid2")]
-                + [tps_registration(root, pk["ban1"])]}
+    registry = {
+        "format": "booth-recap-registry-v1",
+        "devices": [days[k].registration for k in ("suk1", "suk2", "suk2b", "sid1", "sid2")]
+        + [tps_registration(root, pk["ban1"])],
+    }
     files = {}
     for name in ("suk1", "suk2", "suk2b", "sid1", "foreign"):
         files[name] = root / f"{name}-results.zip"
@@ -109,8 +118,16 @@ def free_port() -> int:
 
 def booth(*argv: str, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *argv], capture_output=True, text=True,
-                          timeout=120, env=env, cwd=ROOT, check=False, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=False,
+        **kw,
+    )
 
 
 @pytest.fixture()
@@ -121,9 +138,25 @@ def server(bundles, tmp_path):
     UserBook(data).add("ani", PASSWORD)
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "booth", "recap", "serve", "--data", str(data),
-                             "--listen", f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "booth",
+            "recap",
+            "serve",
+            "--data",
+            str(data),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -174,8 +207,11 @@ def test_the_committees_evening_in_the_browser(server, bundles, screen, tmp_path
 
             # 2. upload the evening's bundles, all at once
             page.click("nav.main >> text=Unggah")
-            page.set_input_files("#berkas", [str(files[k]) for k in ("suk1", "suk2", "suk2b", "sid1", "foreign",
-                                                                      "tampered")] + [str(files["suk1"])])
+            page.set_input_files(
+                "#berkas",
+                [str(files[k]) for k in ("suk1", "suk2", "suk2b", "sid1", "foreign", "tampered")]
+                + [str(files["suk1"])],
+            )
             page.click("form[action='/unggah'] button[type=submit]")
             outcomes = page.locator("#hasil-unggah li")
             assert outcomes.count() == 7
@@ -189,13 +225,13 @@ def test_the_committees_evening_in_the_browser(server, bundles, screen, tmp_path
             # 3. the progress on the dashboard
             page.click("nav.main >> text=Dasbor")
             main = page.inner_text("main")
-            assert "2 dari 5 TPS" in main          # Sukamaju TPS 2 is in conflict: not counted
+            assert "2 dari 5 TPS" in main  # Sukamaju TPS 2 is in conflict: not counted
             assert page.locator("svg.chart").count() == 1
             shot(page, "3-progress")
 
             # 4. results down to a pekon: Sukamaju TPS 1 counted, TPS 2 in conflict
             page.click("nav.main >> text=Hasil")
-            page.click("table.areas a")                      # the kabupaten
+            page.click("table.areas a")  # the kabupaten
             page.click("table.areas >> text=Pagelaran")
             page.click("table.areas >> text=Sukamaju")
             assert "Pekon Sukamaju" in page.inner_text("h1")
@@ -229,6 +265,6 @@ def test_the_committees_evening_in_the_browser(server, bundles, screen, tmp_path
             assert "Pekon Sukamaju" in visitor.inner_text("h1")
             shot(visitor, "7-public-pekon")
             visitor.goto(base + "/unggah")
-            assert "/panitia/masuk" in visitor.url             # the committee's pages stay closed
+            assert "/panitia/masuk" in visitor.url  # the committee's pages stay closed
         finally:
             browser.close()

@@ -20,8 +20,15 @@ from booth.recap.web.users import UserBook
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "kopi tubruk pagi"
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "laptop": {"width": 1280, "height": 800}}
 
@@ -35,7 +42,7 @@ def server(tmp_path):
     sock.bind(("127.0.0.1", 0))
     from booth.recap.start import open_recap
 
-    recap = open_recap(tmp_path, workers=0)   # an empty recap: the full committee menu, as served
+    recap = open_recap(tmp_path, workers=0)  # an empty recap: the full committee menu, as served
     srv = uvicorn.Server(uvicorn.Config(create_app(recap), log_level="warning"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

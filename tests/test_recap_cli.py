@@ -23,8 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def booth(*argv, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *map(str, argv)], capture_output=True,
-                          text=True, input=stdin, timeout=timeout, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +40,11 @@ def village():
     pk1 = tps_package(root, pekon="Sukamaju", tps=1, seed=11)
     pk2 = tps_package(root, pekon="Sukamaju", tps=2, seed=12)
     pk3 = tps_package(root, pekon="Waluyojati", tps=1, kecamatan="Gadingrejo", seed=13, allow_blank=True)
-    days = [counted_day(root / "a", pk1, ["1", "1", "2"]), counted_day(root / "b", pk2, ["3", "2", "2", "2"]),
-            counted_day(root / "c", pk3, ["blank", "1", "3"])]
+    days = [
+        counted_day(root / "a", pk1, ["1", "1", "2"]),
+        counted_day(root / "b", pk2, ["3", "2", "2", "2"]),
+        counted_day(root / "c", pk3, ["blank", "1", "3"]),
+    ]
     files = root / "stick"
     files.mkdir()
     for i, day in enumerate(days):
@@ -46,12 +56,21 @@ def village():
 
 
 def test_the_committee_registers_devices_ingests_a_stick_and_reads_the_totals(village, tmp_path):
-    data, files, days = tmp_path / "rekap", village["files"], village["days"]
+    data, files = tmp_path / "rekap", village["files"]
     r = booth("device", "import", "--data", data, files / "registry.json", "--by", "Sekretaris")
     assert r.returncode == 0, r.stderr
     assert "3" in r.stdout
-    r = booth("ingest", "--data", data, files / "tps1-hasil.zip", files / "tps2-hasil.zip", files / "rusak.zip",
-              files / "qr-tps3.txt", "--workers", "2")
+    r = booth(
+        "ingest",
+        "--data",
+        data,
+        files / "tps1-hasil.zip",
+        files / "tps2-hasil.zip",
+        files / "rusak.zip",
+        files / "qr-tps3.txt",
+        "--workers",
+        "2",
+    )
     assert r.returncode == 1, "one file was refused"
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 4
@@ -143,10 +162,14 @@ def test_files_dropped_into_the_watched_folder_are_ingested(village, tmp_path):
     booth("device", "import", "--data", data, village["files"] / "registry.json")
     shutil.copy(village["files"] / "tps2-hasil.zip", stick / "tps2.zip")
     shutil.copy(village["files"] / "rusak.zip", stick / "rusak.zip")
-    (stick / "catatan.pdf").write_bytes(b"%PDF")   # not a kind the recap reads: left alone
-    proc = subprocess.Popen([sys.executable, "-m", "booth", "recap", "watch", "--data", str(data), str(stick),
-                             "--workers", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    (stick / "catatan.pdf").write_bytes(b"%PDF")  # not a kind the recap reads: left alone
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "booth", "recap", "watch", "--data", str(data), str(stick), "--workers", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     try:
         deadline = time.monotonic() + 60
         lines: list[str] = []

@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,9 +19,9 @@ from hypothesis import strategies as st
 
 from booth.ledger import merkle, note
 from booth.recap.api import RecapError, Target
-from booth.recap.start import open_recap
 from booth.recap.receipts import ReceiptError, check_receipt
-from recap_days import counted_day, registry_bytes, scratch, tps_package
+from booth.recap.start import open_recap
+from recap_days import counted_day, scratch, tps_package
 
 
 class Clock:
@@ -65,7 +64,7 @@ def evening():
 
 @pytest.fixture()
 def recap(evening, tmp_path):
-    r = open_recap(tmp_path / "recap", workers=0, clock=Clock(dt.datetime(2025, 11, 16, 7, 30, tzinfo=dt.timezone.utc)))
+    r = open_recap(tmp_path / "recap", workers=0, clock=Clock(dt.datetime(2025, 11, 16, 7, 30, tzinfo=dt.UTC)))
     r.import_registry(evening["registry"], by="ketua")
     yield r
     r.close()
@@ -107,8 +106,12 @@ def test_the_kabupaten_totals_are_the_sum_of_the_booths_tallies(recap, evening):
     assert by_pekon["Sidoharjo"].tally["blank"] == 1
     assert by_pekon["Sidoharjo"].tally == by_pekon["Sidoharjo"].verified_tally
     assert {p.registration.place_label: p.state for p in totals.places} == {
-        "TPS 01 Sukamaju": "verified", "TPS 02 Sukamaju": "verified", "TPS 01 Sidoharjo": "verified",
-        "TPS 02 Sidoharjo": "verified", "TPS 01 Banjarejo": "missing"}
+        "TPS 01 Sukamaju": "verified",
+        "TPS 02 Sukamaju": "verified",
+        "TPS 01 Sidoharjo": "verified",
+        "TPS 02 Sidoharjo": "verified",
+        "TPS 01 Banjarejo": "missing",
+    }
     assert [p.registration.place_label for p in recap.missing()] == ["TPS 01 Banjarejo"]
     assert kab.dpt == 5 * 20 and kab.voted == 7 + 4 + 5 + 3
 
@@ -180,14 +183,17 @@ def test_two_signed_results_for_one_tps_are_a_conflict_never_summed(recap, eveni
     with pytest.raises(RecapError):
         recap.resolve(p.election_id, p.results[0].statement_sha256, by="ketua", reason=" ")
     chosen = next(r for r in p.results if r.total == 4)
-    resolved = recap.resolve(p.election_id, chosen.statement_sha256, by="Hj. Siti (ketua)",
-                             reason="Perangkat pertama rusak pukul 10.12, diganti; berita acara no. 7")
+    resolved = recap.resolve(
+        p.election_id,
+        chosen.statement_sha256,
+        by="Hj. Siti (ketua)",
+        reason="Perangkat pertama rusak pukul 10.12, diganti; berita acara no. 7",
+    )
     assert resolved.state == "verified" and resolved.result.total == 4
     assert resolved.resolution.by == "Hj. Siti (ketua)"
     entries = recap.store.leaf_entries()
     assert entries[-1].startswith(b"booth recap resolution v1\n")
-    assert next(a for kec in recap.totals().areas[0].children for a in kec.children
-                if a.name == "Sukamaju").valid == 4
+    assert next(a for kec in recap.totals().areas[0].children for a in kec.children if a.name == "Sukamaju").valid == 4
 
 
 def test_receipts_verify_with_the_checkpoint_code_and_fail_when_touched(recap, evening):
@@ -219,12 +225,18 @@ def test_the_registry_refuses_bad_entries_and_a_device_registered_elsewhere(reca
     with pytest.raises(RecapError) as err:
         recap.import_registry(json.dumps({"format": "booth-recap-registry-v1", "devices": [moved]}).encode(), by="x")
     assert err.value.code == "registered_elsewhere"
-    for broken in ({"tps": "1"}, {"election_id": "xyz"}, {"verifier_key": "booth/0000+00000000+AAAA"},
-                   {"candidates": []}, {"extra": 1}):
+    for broken in (
+        {"tps": "1"},
+        {"election_id": "xyz"},
+        {"verifier_key": "booth/0000+00000000+AAAA"},
+        {"candidates": []},
+        {"extra": 1},
+    ):
         entry = dict(days["foreign"].registration, **broken)
         with pytest.raises(RecapError):
-            recap.import_registry(json.dumps({"format": "booth-recap-registry-v1", "devices": [entry]}).encode(),
-                                  by="x")
+            recap.import_registry(
+                json.dumps({"format": "booth-recap-registry-v1", "devices": [entry]}).encode(), by="x"
+            )
     with pytest.raises(RecapError):
         recap.import_registry(b"{not json", by="x")
     assert len(recap.registrations()) == 6, "nothing changed"
@@ -239,12 +251,15 @@ def test_a_device_is_registered_from_its_election_package(evening, tmp_path):
     r.close()
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda: _zip({f"extra/f{i}.txt": b"x" for i in range(100)}), "members"),
-    (lambda: _zip({"../../etc/passwd": b"x"}), "unexpected member"),
-    (lambda: _zip({"bundle.json": b"{}", "events.jsonl": b"\0" * (20 * 2**20)}), "zip bomb"),
-    (lambda: _zip({"bundle.json": b"{}"}), "lacks"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: _zip({f"extra/f{i}.txt": b"x" for i in range(100)}), "members"),
+        (lambda: _zip({"../../etc/passwd": b"x"}), "unexpected member"),
+        (lambda: _zip({"bundle.json": b"{}", "events.jsonl": b"\0" * (20 * 2**20)}), "zip bomb"),
+        (lambda: _zip({"bundle.json": b"{}"}), "lacks"),
+    ],
+)
 def test_hostile_zips_are_refused_before_reading(recap, make, words):
     outcome = recap.submit_bundle(make(), source="upload", filename="evil.zip")
     assert outcome.refused and outcome.submission.reason_code == "unsafe_bundle"
@@ -261,15 +276,15 @@ def _zip(members: dict) -> bytes:
 
 
 def test_progress_by_hour_against_the_committees_targets(evening, tmp_path):
-    clock = Clock(dt.datetime(2025, 11, 16, 8, 10, tzinfo=dt.timezone.utc))   # 15:10 WIB
+    clock = Clock(dt.datetime(2025, 11, 16, 8, 10, tzinfo=dt.UTC))  # 15:10 WIB
     r = open_recap(tmp_path / "r", workers=0, clock=clock)
     r.import_registry(evening["registry"], by="ketua")
     r.set_targets([Target("16:00", 0.5), Target("24:00", 1.0)], by="ketua")
     days = evening["days"]
     r.submit_bundle(days["suk1"].bundle)
-    clock.when = dt.datetime(2025, 11, 16, 8, 40, tzinfo=dt.timezone.utc)    # 15:40 WIB
+    clock.when = dt.datetime(2025, 11, 16, 8, 40, tzinfo=dt.UTC)  # 15:40 WIB
     r.submit_statement(days["sid1"].statement)
-    clock.when = dt.datetime(2025, 11, 16, 10, 5, tzinfo=dt.timezone.utc)    # 17:05 WIB
+    clock.when = dt.datetime(2025, 11, 16, 10, 5, tzinfo=dt.UTC)  # 17:05 WIB
     r.submit_bundle(days["sid2"].bundle)
     progress = r.progress()
     assert progress.places == 5 and progress.counted == 3 and progress.verified == 2
@@ -284,12 +299,12 @@ def test_progress_by_hour_against_the_committees_targets(evening, tmp_path):
 
 
 def test_a_place_counted_by_its_qr_is_verified_only_from_the_hour_its_bundle_came(evening, tmp_path):
-    clock = Clock(dt.datetime(2025, 11, 16, 7, 20, tzinfo=dt.timezone.utc))   # 14:20 WIB: the photo of the QR
+    clock = Clock(dt.datetime(2025, 11, 16, 7, 20, tzinfo=dt.UTC))  # 14:20 WIB: the photo of the QR
     r = open_recap(tmp_path / "r", workers=0, clock=clock)
     r.import_registry(evening["registry"], by="ketua")
     day = evening["days"]["suk1"]
     r.submit_statement(day.statement)
-    clock.when = dt.datetime(2025, 11, 16, 10, 30, tzinfo=dt.timezone.utc)   # 17:30 WIB: the USB stick
+    clock.when = dt.datetime(2025, 11, 16, 10, 30, tzinfo=dt.UTC)  # 17:30 WIB: the USB stick
     r.submit_bundle(day.bundle)
     points = {p.hour: (p.counted, p.verified) for p in r.progress().points}
     assert points["14:00"] == (1, 0) and points["16:00"] == (1, 0), "counted from its QR, not yet verified"
@@ -304,9 +319,18 @@ def test_verification_runs_in_worker_processes_and_a_restart_resumes_queued_work
     outcomes = r.submit_bundles([(days[k].bundle, k) for k in ("suk1", "suk2", "sid1", "sid2")], source="cli")
     assert all(o.accepted for o in outcomes)
     # a bundle queued by a process that then died before verifying it
-    queued = r.store.new_submission(r.submissions()[0].__class__(
-        id=0, sha256="f" * 64, kind="bundle", source="upload", filename="x", received_at="2025-11-16T08:00:00Z",
-        received_by="", status="queued"))[0]
+    queued = r.store.new_submission(
+        r.submissions()[0].__class__(
+            id=0,
+            sha256="f" * 64,
+            kind="bundle",
+            source="upload",
+            filename="x",
+            received_at="2025-11-16T08:00:00Z",
+            received_by="",
+            status="queued",
+        )
+    )[0]
     r.store.put_blob("f" * 64, days["suk2b"].bundle)
     r.close()
     r = open_recap(tmp_path / "r", workers=0)
@@ -319,14 +343,16 @@ def test_verification_runs_in_worker_processes_and_a_restart_resumes_queued_work
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(["suk1", "suk2", "sid1", "sid2", "suk2b", "s:suk1", "s:sid2", "t:suk1"]),
-       repeats=st.lists(st.integers(0, 7), max_size=4))
+@given(
+    order=st.permutations(["suk1", "suk2", "sid1", "sid2", "suk2b", "s:suk1", "s:sid2", "t:suk1"]),
+    repeats=st.lists(st.integers(0, 7), max_size=4),
+)
 def test_in_any_order_and_with_repeats_the_recap_log_stays_one_chain(evening, order, repeats):
     days = evening["days"]
     r = open_recap(scratch() / "r", workers=0)
     r.import_registry(evening["registry"], by="ketua")
     items = list(order) + [order[i] for i in repeats]
-    broken = evening.setdefault("tampered", tampered(days["suk1"].bundle))   # the same bytes each time
+    broken = evening.setdefault("tampered", tampered(days["suk1"].bundle))  # the same bytes each time
     for item in items:
         if item.startswith("s:"):
             r.submit_statement(days[item[2:]].statement)
@@ -371,8 +397,6 @@ def test_a_data_directory_that_cannot_be_used_is_said_so(tmp_path):
         open_recap(damaged, workers=0)
 
 
-
-
 def test_a_recap_key_swapped_under_its_log_is_refused_before_it_signs_anything(evening, tmp_path):
     r = open_recap(tmp_path / "r", workers=0)
     r.import_registry(evening["registry"], by="ketua")
@@ -382,7 +406,7 @@ def test_a_recap_key_swapped_under_its_log_is_refused_before_it_signs_anything(e
     (tmp_path / "r" / "recap.key").unlink()
     from booth.recap.receipts import RecapKey
 
-    RecapKey.load_or_create(tmp_path / "r" / "recap.key")   # another machine's key, copied in by mistake
+    RecapKey.load_or_create(tmp_path / "r" / "recap.key")  # another machine's key, copied in by mistake
     with pytest.raises(RecapError) as refused:
         open_recap(tmp_path / "r", workers=0)
     assert refused.value.code == "wrong_key" and "recap.key" in refused.value.en

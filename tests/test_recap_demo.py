@@ -19,13 +19,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from recap_evening import ingest_evening, small_evening
-from service_day import fast_tmp
 
-from booth.recap.start import open_recap
 from booth.recap.demo_evening import DemoEvening, make_demo_evening
 from booth.recap.intake import REASONS
+from booth.recap.start import open_recap
 from booth.results import open_statement
+from recap_evening import ingest_evening, small_evening
+from service_day import fast_tmp
 
 ROOT = Path(__file__).resolve().parents[1]
 #: 40 whole days of voting: about a minute and a half on two shared cores
@@ -34,8 +34,15 @@ slow = pytest.mark.slow
 
 def booth(*argv, timeout: float = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *map(str, argv)], check=False,
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *map(str, argv)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +55,13 @@ def demo():
     totals = booth("totals", "--data", data, "--json")
     assert totals.returncode == 0, totals.stderr
     print(f"booth recap demo --no-serve, 40 places: {elapsed:.1f} s")
-    return {"data": data, "run": run, "elapsed": elapsed, "evening": DemoEvening.load(data),
-            "totals": json.loads(totals.stdout)}
+    return {
+        "data": data,
+        "run": run,
+        "elapsed": elapsed,
+        "evening": DemoEvening.load(data),
+        "totals": json.loads(totals.stdout),
+    }
 
 
 def _places(demo) -> dict[str, dict]:
@@ -133,13 +145,15 @@ def test_the_kabupaten_totals_are_the_sum_of_the_booths_signed_tallies_without_t
     assert kabupaten["counted"] == 35
     assert kabupaten["dpt"] == sum(p.dpt for p in ev.places)
     for kecamatan in kabupaten["children"]:
-        assert kecamatan["valid"] == sum(sum(c.values()) for (kec, _), c in expected_pekon.items()
-                                         if kec == kecamatan["name"])
+        assert kecamatan["valid"] == sum(
+            sum(c.values()) for (kec, _), c in expected_pekon.items() if kec == kecamatan["name"]
+        )
         for pekon in kecamatan["children"]:
             want = expected_pekon.get((kecamatan["name"], pekon["name"]), Counter())
             assert {k: v for k, v in pekon["tally"].items() if v} == {k: v for k, v in want.items() if v}
     assert kabupaten["verified_valid"] == valid - sum(
-        sum(_signed_result(ev, ev.place(e).late_bundle or "")[0].values()) for e in ev.qr_only)
+        sum(_signed_result(ev, ev.place(e).late_bundle or "")[0].values()) for e in ev.qr_only
+    )
 
 
 @slow
@@ -156,10 +170,32 @@ def test_a_counted_polling_place_gets_a_receipt_anyone_can_check(demo, tmp_path)
 
 def _shape(ev: DemoEvening) -> list[tuple]:
     """Everything about an evening that the seed decides (device keys and ballot IDs are the booths' own)."""
-    return [(p.name, p.election_id, p.kecamatan, p.pekon, p.tps, p.dpt, p.candidates, p.fault, p.state,
-             [(r.tally, r.voted, r.bundle) for r in p.results], p.photo, p.late_bundle) for p in ev.places] + [
-        (ev.conflict, ev.tampered, ev.foreign, ev.other_election, ev.duplicate,
-         [(r.file, r.reason, r.election_id) for r in ev.refusals])]
+    return [
+        (
+            p.name,
+            p.election_id,
+            p.kecamatan,
+            p.pekon,
+            p.tps,
+            p.dpt,
+            p.candidates,
+            p.fault,
+            p.state,
+            [(r.tally, r.voted, r.bundle) for r in p.results],
+            p.photo,
+            p.late_bundle,
+        )
+        for p in ev.places
+    ] + [
+        (
+            ev.conflict,
+            ev.tampered,
+            ev.foreign,
+            ev.other_election,
+            ev.duplicate,
+            [(r.file, r.reason, r.election_id) for r in ev.refusals],
+        )
+    ]
 
 
 def test_a_small_demo_evening_by_command_is_the_same_evening_its_seed_always_makes(tmp_path):
@@ -169,7 +205,9 @@ def test_a_small_demo_evening_by_command_is_the_same_evening_its_seed_always_mak
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     by_command = DemoEvening.load(tmp_path / "demo")
     totals = json.loads(booth("totals", "--data", tmp_path / "demo", "--json").stdout)
-    assert {p["election_id"]: p["state"] for p in totals["places"]} == {p.election_id: p.state for p in by_command.places}
+    assert {p["election_id"]: p["state"] for p in totals["places"]} == {
+        p.election_id: p.state for p in by_command.places
+    }
     assert totals["areas"][0]["valid"] == by_command.expected_valid()
     again = make_demo_evening(tmp_path / "again", places=6, voters=8, seed=2026)
     other = make_demo_evening(tmp_path / "other", places=6, voters=8, seed=2027)
@@ -178,7 +216,8 @@ def test_a_small_demo_evening_by_command_is_the_same_evening_its_seed_always_mak
     assert {p.dpt for p in again.places} == {8}
     assert DemoEvening.load(tmp_path / "again") == again
     assert sorted(p.name for p in (tmp_path / "again" / "photos").iterdir()) == sorted(
-        Path(p.photo).name for p in again.places if p.photo)
+        Path(p.photo).name for p in again.places if p.photo
+    )
 
 
 def test_an_evening_too_small_for_its_faults_is_refused_plainly():
@@ -206,7 +245,7 @@ def test_the_evening_comes_in_over_the_afternoon_and_its_progress_by_hour_shows_
     ingest_evening(recap, ev, timed=True)
     places = {p.election_id: p for p in recap.places()}
     for p in ev.places:
-        want = "verified" if p.fault == "qr_only" else p.state   # their bundles came next morning
+        want = "verified" if p.fault == "qr_only" else p.state  # their bundles came next morning
         assert places[p.election_id].state == want, p.name
     for eid in ev.qr_only:
         photo = ev.place(eid).photo
@@ -214,9 +253,9 @@ def test_the_evening_comes_in_over_the_afternoon_and_its_progress_by_hour_shows_
     progress = recap.progress(now=dt.datetime(2025, 11, 17, 12, tzinfo=dt.UTC))
     counted = [pt.counted for pt in progress.points]
     assert counted == sorted(counted) and counted[0] == 0 and counted[-1] == progress.counted
-    hours_with_news = [pt.hour for pt, before in zip(progress.points[1:], counted) if pt.counted > before]
+    hours_with_news = [pt.hour for pt, before in zip(progress.points[1:], counted, strict=False) if pt.counted > before]
     assert len(hours_with_news) >= 2, progress.points
     assert progress.counted == len(ev.counted_places())
-    by_five = next(pt.counted for pt in progress.points if pt.hour == "16:00")   # counted before 17:00
+    by_five = next(pt.counted for pt in progress.points if pt.hour == "16:00")  # counted before 17:00
     assert 0 < by_five <= progress.counted
     recap.close()

@@ -35,8 +35,14 @@ pytestmark = pytest.mark.slow
 
 def booth(*args, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'hw-sim'}"}
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def free_port() -> int:
@@ -59,9 +65,28 @@ def office(evening, tmp_path_factory):
     UserBook(data).add("ani", PASSWORD)
     port = free_port()
     env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'hw-sim'}"}
-    server = subprocess.Popen([sys.executable, "-m", "booth", "recap", "serve", "--data", str(data),
-                               "--listen", f"127.0.0.1:{port}", "--watch", str(stick), "--workers", "1"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "booth",
+            "recap",
+            "serve",
+            "--data",
+            str(data),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--watch",
+            str(stick),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -75,11 +100,15 @@ def office(evening, tmp_path_factory):
         by_web, by_stick, by_cli = bundles[0::3], bundles[1::3], bundles[2::3]
         with httpx.Client(base_url=base, timeout=600, follow_redirects=True) as web:
             token = csrf_of(web.get("/panitia/masuk").text)
-            token = csrf_of(web.post("/panitia/masuk", data={"csrf": token, "username": "ani",
-                                                              "password": PASSWORD}).text)
-            answer = web.post("/unggah", data={"csrf": token}, headers={"accept": "application/json"},
-                              files=[("berkas", (p.name, p.read_bytes(), "application/octet-stream"))
-                                     for p in by_web + photos])
+            token = csrf_of(
+                web.post("/panitia/masuk", data={"csrf": token, "username": "ani", "password": PASSWORD}).text
+            )
+            answer = web.post(
+                "/unggah",
+                data={"csrf": token},
+                headers={"accept": "application/json"},
+                files=[("berkas", (p.name, p.read_bytes(), "application/octet-stream")) for p in by_web + photos],
+            )
             assert answer.status_code == 200, answer.text[:500]
             web_outcomes = answer.json()["outcomes"]
             # a USB stick emptied into the watched folder (copied under a temporary name, then renamed)
@@ -91,12 +120,25 @@ def office(evening, tmp_path_factory):
             deadline = time.monotonic() + 600
             while not _all_answered(data, by_stick) and time.monotonic() < deadline:
                 time.sleep(1)
-            replay = web.post("/unggah", data={"csrf": token}, headers={"accept": "application/json"},
-                              files=[("berkas", (by_web[0].name, by_web[0].read_bytes(), "application/zip"))])
-            pages = {"conflicts": web.get("/konflik").text, "refused": web.get("/ditolak").text,
-                     "public": httpx.get(base + "/publik/").text}
-        yield {"data": data, "web": web_outcomes, "ingest": ingest, "replay": replay.json()["outcomes"],
-               "pages": pages, "paths": {"web": by_web, "stick": by_stick, "cli": by_cli}}
+            replay = web.post(
+                "/unggah",
+                data={"csrf": token},
+                headers={"accept": "application/json"},
+                files=[("berkas", (by_web[0].name, by_web[0].read_bytes(), "application/zip"))],
+            )
+            pages = {
+                "conflicts": web.get("/konflik").text,
+                "refused": web.get("/ditolak").text,
+                "public": httpx.get(base + "/publik/").text,
+            }
+        yield {
+            "data": data,
+            "web": web_outcomes,
+            "ingest": ingest,
+            "replay": replay.json()["outcomes"],
+            "pages": pages,
+            "paths": {"web": by_web, "stick": by_stick, "cli": by_cli},
+        }
     finally:
         server.terminate()
         try:

@@ -26,13 +26,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from recap_days import counted_day, registry_bytes, scratch, tps_package
 
 from booth.ledger import keys, merkle, note
 from booth.ledger.keys import fingerprint
 from booth.recap import nist
 from booth.recap.api import RecapError
 from booth.recap.start import open_recap
+from recap_days import counted_day, registry_bytes, scratch, tps_package
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "tests" / "fixtures" / "nist"
@@ -60,10 +60,10 @@ def evening():
     days = {
         "suk1": counted_day(root / "suk1", pk["suk1"], ["1", "2", "2", "3", "1", "2", "2"]),
         "suk2": counted_day(root / "suk2", pk["suk2"], ["3", "3", "1", "2"]),
-        "suk2b": counted_day(root / "suk2b", pk["suk2"], ["1", "1"]),      # a second device, another result
+        "suk2b": counted_day(root / "suk2b", pk["suk2"], ["1", "1"]),  # a second device, another result
         "sid1": counted_day(root / "sid1", pk["sid1"], ["1", "blank", "2", "2", "1", "blank"]),
         "sid2": counted_day(root / "sid2", pk["sid2"], ["2", "2", "1"]),
-        "ban1": counted_day(root / "ban1", pk["ban1"], ["1", "2"], export=False),   # never sent
+        "ban1": counted_day(root / "ban1", pk["ban1"], ["1", "2"], export=False),  # never sent
     }
     data = root / "rekap"
     recap = open_recap(data, workers=0, clock=Clock(dt.datetime(2025, 11, 16, 9, 30, tzinfo=dt.UTC)))
@@ -75,8 +75,13 @@ def evening():
     paths = recap.export(out)
     states = {p.registration.pekon + str(p.registration.tps): p.state for p in recap.places()}
     recap.close()
-    assert states == {"Sukamaju1": "verified", "Sukamaju2": "conflict", "Sidoharjo1": "verified",
-                      "Sidoharjo2": "provisional", "Banjarejo1": "missing"}
+    assert states == {
+        "Sukamaju1": "verified",
+        "Sukamaju2": "conflict",
+        "Sidoharjo1": "verified",
+        "Sidoharjo2": "provisional",
+        "Banjarejo1": "missing",
+    }
     docs = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in paths}
     return {"root": root, "days": days, "data": data, "out": out, "paths": paths, "docs": docs}
 
@@ -110,9 +115,11 @@ def ids_and_refs(doc) -> tuple[list[str], set[str]]:
 
 def test_the_three_exports_validate_against_the_official_nist_schemas(evening):
     assert [p.name for p in evening["paths"]] == list(NAMES)
-    pairs = [(nist.ERR_NAME, "NIST_V2_election_results_reporting.json"),
-             (nist.CVR_NAME, "NIST_V0_cast_vote_records.json"),
-             (nist.EEL_NAME, "NIST_V1_election_event_logging.json")]
+    pairs = [
+        (nist.ERR_NAME, "NIST_V2_election_results_reporting.json"),
+        (nist.CVR_NAME, "NIST_V0_cast_vote_records.json"),
+        (nist.EEL_NAME, "NIST_V1_election_event_logging.json"),
+    ]
     for export, schema_file in pairs:
         validator = jsonschema.Draft4Validator(schema(schema_file), format_checker=jsonschema.FormatChecker())
         errors = sorted(validator.iter_errors(evening["docs"][export]), key=lambda e: list(e.path))
@@ -154,9 +161,12 @@ def test_the_kpu_reads_totals_that_equal_the_sum_of_the_booths_tallies(evening):
             assert sorted(by_unit) == sorted(tps_of[f"TPS 0{k[-1]} {pekon}"] for k in keys)
             for k in keys:
                 assert by_unit[tps_of[f"TPS 0{k[-1]} {pekon}"]] == days[k].tally[str(number)]
-            assert names[sel["CandidateIds"][0]] in {c["name"] for c in days["suk1" if pekon == "Sukamaju" else
-                                                                        "sid1" if pekon == "Sidoharjo" else
-                                                                        "ban1"].registration["candidates"]}
+            assert names[sel["CandidateIds"][0]] in {
+                c["name"]
+                for c in days[
+                    "suk1" if pekon == "Sukamaju" else "sid1" if pekon == "Sidoharjo" else "ban1"
+                ].registration["candidates"]
+            }
         total = next(s for s in contest["SummaryCounts"] if s["GpUnitId"] == contest["ElectoralDistrictId"])
         assert total["BallotsCast"] == sum(sum(days[k].tally.values()) for k in keys)
         assert total["Undervotes"] == sum(days[k].tally.get("blank", 0) for k in keys)
@@ -164,10 +174,18 @@ def test_the_kpu_reads_totals_that_equal_the_sum_of_the_booths_tallies(evening):
     (kab,) = [u for u in units.values() if u.get("Type") == "county"]
     assert kab["Name"] == "Pringsewu" and kab["TotalSubUnits"] == 5 and kab["SubUnitsReported"] == 3
     assert kab["VotersParticipated"] == sum(sum(days[k].tally.values()) for k in ("suk1", "sid1", "sid2"))
-    states = {u["Name"]: {e["OtherType"]: e["Value"] for e in u["ExternalIdentifier"]}["booth-state"]
-              for u in units.values() if u.get("Type") == "polling-place"}
-    assert states == {"TPS 01 Sukamaju": "verified", "TPS 02 Sukamaju": "conflict", "TPS 01 Sidoharjo": "verified",
-                      "TPS 02 Sidoharjo": "provisional", "TPS 01 Banjarejo": "missing"}
+    states = {
+        u["Name"]: {e["OtherType"]: e["Value"] for e in u["ExternalIdentifier"]}["booth-state"]
+        for u in units.values()
+        if u.get("Type") == "polling-place"
+    }
+    assert states == {
+        "TPS 01 Sukamaju": "verified",
+        "TPS 02 Sukamaju": "conflict",
+        "TPS 01 Sidoharjo": "verified",
+        "TPS 02 Sidoharjo": "provisional",
+        "TPS 01 Banjarejo": "missing",
+    }
     # the device whose bundle counts is named by its fingerprint
     serials = {u["SerialNumber"] for u in units.values() if u["@type"] == "ElectionResults.ReportingDevice"}
     assert hashlib.sha256(b"").hexdigest() not in serials and len(serials) == 5
@@ -180,15 +198,16 @@ def bundle_lines(bundle: bytes, member: str) -> list[bytes]:
 def test_the_auditor_gets_one_cvr_per_ballot_sorted_by_ballot_id_and_without_time(evening):
     doc, days = evening["docs"][nist.CVR_NAME], evening["days"]
     ballots = {}
-    for k in ("suk1", "sid1"):   # the verified bundles only
+    for k in ("suk1", "sid1"):  # the verified bundles only
         for line in bundle_lines(days[k].bundle, "ballots.jsonl"):
             record = json.loads(line.split(b" ", 1)[1])
             ballots[record["id"]] = record["selection"]
     cvrs = doc["CVR"]
     assert [c["BallotAuditId"] for c in cvrs] == sorted(ballots)
     assert len(cvrs) == sum(sum(days[k].tally.values()) for k in ("suk1", "sid1"))
-    selections = {s["@id"]: s["CandidateIds"][0] for e in doc["Election"] for c in e["Contest"]
-                  for s in c["ContestSelection"]}
+    selections = {
+        s["@id"]: s["CandidateIds"][0] for e in doc["Election"] for c in e["Contest"] for s in c["ContestSelection"]
+    }
     per_tps: dict[str, Counter] = {}
     for c in cvrs:
         (snap,) = c["CVRSnapshot"]
@@ -205,13 +224,13 @@ def test_the_auditor_gets_one_cvr_per_ballot_sorted_by_ballot_id_and_without_tim
     tallies = [{n: v for n, v in days[k].tally.items() if v} for k in ("suk1", "sid1")]
     assert sorted(sorted(t.items()) for t in per_tps.values()) == sorted(sorted(t.items()) for t in tallies)
     text = evening["paths"][1].read_text()
-    assert "TimeStamp" not in text and "T07:" not in text and text.count("2025-11-16T") == 1   # GeneratedDate only
+    assert "TimeStamp" not in text and "T07:" not in text and text.count("2025-11-16T") == 1  # GeneratedDate only
 
 
 def test_every_event_hash_is_its_rfc6962_leaf_hash_and_rebuilds_the_signed_root(evening):
     doc, days = evening["docs"][nist.EEL_NAME], evening["days"]
     devices = {d["Id"]: d for d in doc["Device"]}
-    assert len(devices) == 2   # the verified bundles' devices (a conflict's bundles are not counted)
+    assert len(devices) == 2  # the verified bundles' devices (a conflict's bundles are not counted)
     for k in ("suk1", "sid1"):
         device = devices.pop(fingerprint(note.parse_verifier_key(days[k].verifier_key)[1]))
         entries = [line.split(b" ", 1)[1] for line in bundle_lines(days[k].bundle, "events.jsonl")]
@@ -235,14 +254,20 @@ def exported_bytes(folder: Path) -> dict[str, bytes]:
 
 def test_exporting_again_after_reopening_and_from_the_command_line_gives_the_same_bytes(evening, tmp_path):
     first = exported_bytes(evening["out"])
-    with open_recap(evening["data"], workers=0) as recap:    # a fresh process's view, later on the wall clock
+    with open_recap(evening["data"], workers=0) as recap:  # a fresh process's view, later on the wall clock
         recap.export(tmp_path / "again")
         recap.export(tmp_path / "again")
     assert exported_bytes(tmp_path / "again") == first
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    r = subprocess.run([sys.executable, "-m", "booth", "recap", "export", "--data", str(evening["data"]),
-                        str(tmp_path / "cli")], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT,
-                       check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "booth", "recap", "export", "--data", str(evening["data"]), str(tmp_path / "cli")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     assert [Path(line).name for line in r.stdout.split()] == list(NAMES)
     assert exported_bytes(tmp_path / "cli") == first
@@ -251,9 +276,15 @@ def test_exporting_again_after_reopening_and_from_the_command_line_gives_the_sam
 
 def test_an_empty_recap_has_nothing_to_export_and_says_so(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    r = subprocess.run([sys.executable, "-m", "booth", "recap", "export", "--data", str(tmp_path / "kosong"),
-                        str(tmp_path / "out")], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT,
-                       check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "booth", "recap", "export", "--data", str(tmp_path / "kosong"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
     assert r.returncode == 1
     assert "Belum ada hasil" in r.stderr and "nothing to export" in r.stderr
     assert not any((tmp_path / "out").glob("*.json"))
@@ -295,7 +326,7 @@ def captured_inputs(recap, work: Path) -> tuple[list[dict], list[tuple[dict, Pat
 
 def test_no_ballot_reaches_the_public_view_or_the_public_results_file(evening):
     ballot_ids = [c["BallotAuditId"] for c in evening["docs"][nist.CVR_NAME]["CVR"]]
-    assert ballot_ids and all(b in evening["paths"][1].read_text() for b in ballot_ids)   # control
+    assert ballot_ids and all(b in evening["paths"][1].read_text() for b in ballot_ids)  # control
     public = []
     with open_recap(evening["data"], workers=0) as recap:
         for p in recap.places():
@@ -310,7 +341,7 @@ def test_no_ballot_reaches_the_public_view_or_the_public_results_file(evening):
             with TestClient(create_app(recap, data_dir=evening["data"])) as client:
                 for p in recap.places():
                     r = client.get(f"/publik/pemilihan/{p.election_id}.json")
-                    if r.status_code != 404:   # the route is R3's; when it is there, it must hold counts only
+                    if r.status_code != 404:  # the route is R3's; when it is there, it must hold counts only
                         assert r.status_code == 200
                         public.append(r.text)
     public.append(evening["paths"][0].read_text())
@@ -330,8 +361,10 @@ def test_a_bundle_of_another_polling_place_is_refused_by_the_export(evening, tmp
 
 
 # ------------------------------------------------------------------ any evening, written out
-KEYS = [note.verifier_key(keys.origin_for(k.public_key()), k.public_key())
-        for k in (Ed25519PrivateKey.from_private_bytes(bytes([i]) * 32) for i in range(1, 5))]
+KEYS = [
+    note.verifier_key(keys.origin_for(k.public_key()), k.public_key())
+    for k in (Ed25519PrivateKey.from_private_bytes(bytes([i]) * 32) for i in range(1, 5))
+]
 AREA_NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
 
 
@@ -350,15 +383,29 @@ def evenings(draw) -> list[dict]:
             tally = {k: draw(st.integers(0, 400)) for k in options} if counted else None
             voters = sum(tally.values()) if tally else None
             dptb = draw(st.integers(0, 5)) if counted else None
-            places.append({
-                "verifier_key": draw(st.sampled_from(KEYS)), "election_id": election_hex(draw, len(places)), "title": f"Pilkades {pekon}",
-                "provinsi": "Lampung", "kabupaten": kab, "kecamatan": kec, "pekon": pekon, "tps": tps,
-                "dpt": (voters or 0) + draw(st.integers(0, 50)), "allow_blank": blank, "candidates": candidates,
-                "state": state, "tally": tally, "total": voters - tally.get("blank", 0) if tally else None,
-                "voters": voters, "dptb": dptb,
-                "counted_at": f"2025-11-16T{draw(st.integers(6, 16)):02d}:{draw(st.integers(0, 59)):02d}:00Z"
-                if counted else None,
-            })
+            places.append(
+                {
+                    "verifier_key": draw(st.sampled_from(KEYS)),
+                    "election_id": election_hex(draw, len(places)),
+                    "title": f"Pilkades {pekon}",
+                    "provinsi": "Lampung",
+                    "kabupaten": kab,
+                    "kecamatan": kec,
+                    "pekon": pekon,
+                    "tps": tps,
+                    "dpt": (voters or 0) + draw(st.integers(0, 50)),
+                    "allow_blank": blank,
+                    "candidates": candidates,
+                    "state": state,
+                    "tally": tally,
+                    "total": voters - tally.get("blank", 0) if tally else None,
+                    "voters": voters,
+                    "dptb": dptb,
+                    "counted_at": f"2025-11-16T{draw(st.integers(6, 16)):02d}:{draw(st.integers(0, 59)):02d}:00Z"
+                    if counted
+                    else None,
+                }
+            )
     return places
 
 
@@ -378,19 +425,30 @@ def test_any_evening_of_qr_results_writes_valid_exports_whose_totals_add_up(plac
     out = tmp_path_factory.mktemp("any")
     paths = nist.write_exports(out, places, [])
     docs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
-    for doc, schema_file in zip(docs, ("NIST_V2_election_results_reporting.json", "NIST_V0_cast_vote_records.json",
-                                       "NIST_V1_election_event_logging.json")):
+    for doc, schema_file in zip(
+        docs,
+        (
+            "NIST_V2_election_results_reporting.json",
+            "NIST_V0_cast_vote_records.json",
+            "NIST_V1_election_event_logging.json",
+        ),
+        strict=False,
+    ):
         jsonschema.validate(doc, schema(schema_file), cls=jsonschema.Draft4Validator)
     err, cvr, eel = docs
-    assert cvr["CVR"] == [] and eel["Device"] == []    # no verified bundle: no ballot, no event
+    assert cvr["CVR"] == [] and eel["Device"] == []  # no verified bundle: no ballot, no event
     ids, refs = ids_and_refs(err)
     assert len(ids) == len(set(ids)) and refs <= set(ids)
     units = {u["@id"]: u for u in err["GpUnit"]}
     for election in err["Election"]:
         for contest in election["Contest"]:
             pekon = units[contest["ElectoralDistrictId"]]
-            mine = [p for p in places if p["kabupaten"] == units[election["ElectionScopeId"]]["Name"]
-                    and nist.pekon_id(p["kabupaten"], p["kecamatan"], p["pekon"]) == pekon["@id"]]
+            mine = [
+                p
+                for p in places
+                if p["kabupaten"] == units[election["ElectionScopeId"]]["Name"]
+                and nist.pekon_id(p["kabupaten"], p["kecamatan"], p["pekon"]) == pekon["@id"]
+            ]
             counted = [p for p in mine if p["state"] in ("verified", "provisional")]
             for sel in contest["BallotSelection"]:
                 total = next(v["Count"] for v in sel["VoteCounts"] if v["GpUnitId"] == pekon["@id"])

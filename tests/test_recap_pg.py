@@ -29,6 +29,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from booth.recap.receipts import check_receipt
+from booth.recap.start import open_recap
 from recap_days import counted_day, registry_bytes, scratch, tps_package
 from recap_evening import ingest_evening, small_evening
 
@@ -49,14 +52,11 @@ from test_recap_core import (  # noqa: F401  (fixtures and tests collected again
     test_two_signed_results_for_one_tps_are_a_conflict_never_summed,
 )
 
-from booth.recap.start import open_recap
-from booth.recap.receipts import check_receipt
-
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
 ROOT = Path(__file__).resolve().parents[1]
 START_POSTGRES = ROOT / "scripts" / "start-postgres"
-EVENING_CLOCK = dt.datetime(2025, 11, 16, 9, 45, tzinfo=dt.timezone.utc)   # 16:45 WIB
+EVENING_CLOCK = dt.datetime(2025, 11, 16, 9, 45, tzinfo=dt.UTC)  # 16:45 WIB
 
 
 def clock() -> dt.datetime:
@@ -76,8 +76,10 @@ def pg_server():
     started = False
     if not url:
         if not postgres_installed():
-            pytest.skip("PostgreSQL is not installed (apt-get install postgresql, or scripts/setup --test), "
-                        "and BOOTH_TEST_DATABASE names no server")
+            pytest.skip(
+                "PostgreSQL is not installed (apt-get install postgresql, or scripts/setup --test), "
+                "and BOOTH_TEST_DATABASE names no server"
+            )
         was_running = subprocess.run([START_POSTGRES, "--status"], capture_output=True).returncode == 0
         done = subprocess.run([START_POSTGRES], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
@@ -99,27 +101,37 @@ def database(pg_server):
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     yield with_database(pg_server, name)
-    for attempt in range(50):
+    for _attempt in range(50):
         try:
             with psycopg.connect(pg_server, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             break
-        except psycopg.errors.InsufficientPrivilege:   # autovacuum at work in it: a moment later
+        except psycopg.errors.InsufficientPrivilege:  # autovacuum at work in it: a moment later
             time.sleep(0.1)
 
 
 @pytest.fixture()
 def recap(evening, database, tmp_path):  # noqa: F811  (the core tests' `recap`, on PostgreSQL)
-    r = open_recap(tmp_path / "recap", database=database, workers=0,
-                   clock=lambda: dt.datetime(2025, 11, 16, 7, 30, tzinfo=dt.timezone.utc))
+    r = open_recap(
+        tmp_path / "recap",
+        database=database,
+        workers=0,
+        clock=lambda: dt.datetime(2025, 11, 16, 7, 30, tzinfo=dt.UTC),
+    )
     r.import_registry(evening["registry"], by="ketua")
     yield r
     r.close()
 
 
 def booth(*argv, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *map(str, argv)], capture_output=True,
-                          text=True, timeout=timeout, env=_env(env), cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(env),
+        cwd=ROOT,
+    )
 
 
 def _env(extra: dict | None = None) -> dict:
@@ -131,9 +143,14 @@ class Worker:
 
     def __init__(self, database: str, data_dir: Path, log: Path, env: dict | None = None) -> None:
         self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "booth", "recap", "worker", "--database", database, "--data", str(data_dir)],
-            stdout=subprocess.DEVNULL, stderr=open(log, "w"), env=_env(env), cwd=ROOT)
+        with open(log, "w") as err:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "booth", "recap", "worker", "--database", database, "--data", str(data_dir)],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=_env(env),
+                cwd=ROOT,
+            )
         self.pid = self.proc.pid
 
     def wait_running(self, timeout: float = 60) -> None:
@@ -208,7 +225,7 @@ def test_sqlite_and_postgresql_with_two_workers_count_the_same_evening(database,
     lite_outcomes = ingest_evening(lite, ev)
     lite.close()
     pg_dir.mkdir(mode=0o700)
-    shutil.copy2(lite_dir / "recap.key", pg_dir / "recap.key")   # one recap key: the same signatures
+    shutil.copy2(lite_dir / "recap.key", pg_dir / "recap.key")  # one recap key: the same signatures
     pause = tmp_path / "jobs"
     pause.mkdir()
     env = {"BOOTH_RECAP_TEST_PAUSE": "0.2", "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause)}
@@ -219,8 +236,9 @@ def test_sqlite_and_postgresql_with_two_workers_count_the_same_evening(database,
     pg_outcomes = ingest_evening(web, ev)
     web.close()
     assert [getattr(o, "accepted", None) for o in pg_outcomes] == [getattr(o, "accepted", None) for o in lite_outcomes]
-    assert {p.name.split(".")[1] for p in pause.iterdir()} == {str(w.pid) for w in crew}, \
+    assert {p.name.split(".")[1] for p in pause.iterdir()} == {str(w.pid) for w in crew}, (
         "both workers verified part of the evening"
+    )
 
     lite_totals = booth("totals", "--data", lite_dir, "--json")
     pg_totals = booth("totals", "--data", pg_dir, "--database", database, "--json")
@@ -265,8 +283,9 @@ def two_places():
 
 
 @pytest.mark.parametrize("moment", ["finish", "log"])
-def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(moment, database, workers, two_places,
-                                                                       tmp_path):
+def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(
+    moment, database, workers, two_places, tmp_path
+):
     """Killed after verifying and before recording ("finish"), or inside the recording transaction with
     the receipt's leaf being written and the rows locked ("log")."""
     server = tmp_path / "server"
@@ -276,8 +295,13 @@ def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(moment, 
     pause.mkdir()
     # each job pauses 2 s between verifying and recording (the documented test hook); a worker silent
     # for 2 s is taken for dead
-    env = {"BOOTH_RECAP_TEST_PAUSE": "2", "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause), "BOOTH_RECAP_TEST_PAUSE_AT": moment,
-           "BOOTH_RECAP_WORKER_HEARTBEAT": "0.5", "BOOTH_RECAP_WORKER_STALLED_AFTER": "2"}
+    env = {
+        "BOOTH_RECAP_TEST_PAUSE": "2",
+        "BOOTH_RECAP_TEST_PAUSE_DIR": str(pause),
+        "BOOTH_RECAP_TEST_PAUSE_AT": moment,
+        "BOOTH_RECAP_WORKER_HEARTBEAT": "0.5",
+        "BOOTH_RECAP_WORKER_STALLED_AFTER": "2",
+    }
     crew = {w.pid: w for w in (workers(database, machine(tmp_path, n, server), env) for n in ("a", "b"))}
     for w in crew.values():
         w.wait_running()
@@ -313,14 +337,15 @@ def test_a_worker_killed_mid_verification_loses_nothing_and_counts_once(moment, 
     web.close()
 
 
-def test_a_bundle_received_while_no_worker_runs_is_kept_and_verified_when_one_starts(database, workers, two_places,
-                                                                                   tmp_path):
+def test_a_bundle_received_while_no_worker_runs_is_kept_and_verified_when_one_starts(
+    database, workers, two_places, tmp_path
+):
     server = tmp_path / "server"
     web = open_recap(server, database=database, queue="procrastinate", clock=clock)
     web.queue.no_worker_grace = 1.0
     web.import_registry(registry_bytes(two_places[:1]), by="ketua")
     started = time.monotonic()
-    early = web.submit_bundle(two_places[0].bundle, filename="tps1.zip")   # waits, but not for ever
+    early = web.submit_bundle(two_places[0].bundle, filename="tps1.zip")  # waits, but not for ever
     assert early.submission.status == "queued" and early.receipt is None
     assert time.monotonic() - started < 30, "the upload does not hang without workers"
     started = time.monotonic()
@@ -347,7 +372,7 @@ def test_a_bundle_received_while_no_worker_runs_is_kept_and_verified_when_one_st
 # ---------------------------------------------------- races between machines
 def test_two_machines_finishing_one_submission_record_one_outcome_and_one_receipt(database, two_places, tmp_path):
     server = tmp_path / "server"
-    a = open_recap(server, database=database, queue="procrastinate", clock=clock)   # no workers: stays queued
+    a = open_recap(server, database=database, queue="procrastinate", clock=clock)  # no workers: stays queued
     b = open_recap(machine(tmp_path, "other", server), database=database, workers=0, clock=clock)
     a.import_registry(registry_bytes(two_places), by="ketua")
     day = two_places[0]
@@ -372,6 +397,7 @@ def test_two_machines_finishing_one_submission_record_one_outcome_and_one_receip
     sid = outcomes[0].submission.id
     results: list = [None, None]
     for r in (a, b):
+
         def together(sub, *args, _finish=r.store.finish_submission, **kwargs):
             barrier.wait(timeout=60)
             return _finish(sub, *args, **kwargs)
@@ -438,10 +464,26 @@ class Server:
     def __init__(self, data_dir: Path, database: str, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "booth", "recap", "serve", "--data", str(data_dir), "--database", database,
-             "--listen", f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=open(log, "w"), env=_env(),
-            cwd=ROOT)
+        with open(log, "w") as err:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "booth",
+                    "recap",
+                    "serve",
+                    "--data",
+                    str(data_dir),
+                    "--database",
+                    database,
+                    "--listen",
+                    f"127.0.0.1:{self.port}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=_env(),
+                cwd=ROOT,
+            )
         self.log = log
 
     def wait_ready(self, httpx, timeout: float = 60) -> None:
@@ -472,14 +514,24 @@ def test_two_web_processes_share_one_evening_through_postgresql(database, worker
     httpx = pytest.importorskip("httpx")
     site_a = tmp_path / "kecamatan"
     db = ("--database", database)
-    assert booth("device", "import", "--data", site_a, *db, _write(tmp_path / "registry.json",
-                 registry_bytes(two_places))).returncode == 0
-    added = subprocess.run([sys.executable, "-m", "booth", "recap", "user", "add", "--data", str(site_a), "ani",
-                            "--password-stdin"], input="kopi tubruk pagi\n", capture_output=True, text=True,
-                           env=_env(), cwd=ROOT, timeout=60)
+    assert (
+        booth(
+            "device", "import", "--data", site_a, *db, _write(tmp_path / "registry.json", registry_bytes(two_places))
+        ).returncode
+        == 0
+    )
+    added = subprocess.run(
+        [sys.executable, "-m", "booth", "recap", "user", "add", "--data", str(site_a), "ani", "--password-stdin"],
+        input="kopi tubruk pagi\n",
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        timeout=60,
+    )
     assert added.returncode == 0, added.stderr
     site_b = tmp_path / "kabupaten"
-    shutil.copytree(site_a, site_b)   # another machine: the same key and accounts, no data of its own
+    shutil.copytree(site_a, site_b)  # another machine: the same key and accounts, no data of its own
     for name in ("worker-a", "worker-b"):
         workers(database, machine(tmp_path, name, site_a)).wait_running()
     servers = [Server(site, database, tmp_path / f"{site.name}.log") for site in (site_a, site_b)]
@@ -491,17 +543,22 @@ def test_two_web_processes_share_one_evening_through_postgresql(database, worker
             with httpx.Client(base_url=server.url, timeout=120) as client:
                 page = client.get("/panitia/masuk").text
                 token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-                client.post("/panitia/masuk", data={"csrf": token, "username": "ani",
-                                                    "password": "kopi tubruk pagi", "next": "/panitia"})
+                client.post(
+                    "/panitia/masuk",
+                    data={"csrf": token, "username": "ani", "password": "kopi tubruk pagi", "next": "/panitia"},
+                )
                 form = client.get("/unggah.json").json()
-                r = client.post("/unggah", headers={"accept": "application/json", "x-csrf-token": form["csrf"]},
-                                files=[("berkas", f) for f in files])
+                r = client.post(
+                    "/unggah",
+                    headers={"accept": "application/json", "x-csrf-token": form["csrf"]},
+                    files=[("berkas", f) for f in files],
+                )
                 assert r.status_code == 200, r.text
                 return r.json()["outcomes"]
 
         first = upload(servers[0], [("tps1.zip", two_places[0].bundle), ("salinan.zip", two_places[0].bundle)])
         assert [(o["state"], o["duplicate"]) for o in first] == [("accepted", False), ("accepted", True)]
-        servers[0].stop()   # the kecamatan's server goes away; the kabupaten's carries on
+        servers[0].stop()  # the kecamatan's server goes away; the kabupaten's carries on
         second = upload(servers[1], [("tps2.zip", two_places[1].bundle)])
         assert [o["state"] for o in second] == ["accepted"]
         for day in two_places:
@@ -524,7 +581,7 @@ def test_a_worker_without_the_recaps_key_refuses_to_start(database, two_places, 
     server = tmp_path / "server"
     web = open_recap(server, database=database, workers=0, clock=clock)
     web.import_registry(registry_bytes(two_places), by="ketua")
-    assert web.submit_bundle(two_places[0].bundle).accepted   # the log is signed by the server's key
+    assert web.submit_bundle(two_places[0].bundle).accepted  # the log is signed by the server's key
     web.close()
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -532,7 +589,7 @@ def test_a_worker_without_the_recaps_key_refuses_to_start(database, two_places, 
     assert done.returncode == 2 and "recap.key" in done.stderr
     assert not (empty / "recap.key").exists(), "no stray key made"
     stranger = tmp_path / "stranger"
-    open_recap(stranger, workers=0).close()   # a recap of its own: another key
+    open_recap(stranger, workers=0).close()  # a recap of its own: another key
     done = booth("worker", "--database", database, "--data", stranger, timeout=60)
     # the server claimed the database for its key when it opened it: a worker with another key is refused
     assert done.returncode == 2 and "not this recap's key" in done.stderr, done.stderr
@@ -545,7 +602,7 @@ def test_a_database_that_cannot_be_reached_is_said_so_without_its_password(tmp_p
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-        s.close()   # nothing listens there now
+        s.close()  # nothing listens there now
         url = f"postgresql://booth:rahasia@127.0.0.1:{port}/rekap"
         done = booth("totals", "--data", nowhere, "--database", url, "--json", timeout=60)
         assert done.returncode == 2

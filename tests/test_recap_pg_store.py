@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_recap_pg import database, pg_server  # noqa: F401  (fixtures)
 
 from booth.recap.api import Candidate, Registration, Resolution, Result, Submission
 from booth.recap.receipts import RecapKey
 from booth.recap.store import SqliteStore
+from test_recap_pg import database, pg_server  # noqa: F401  (fixtures)
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
@@ -33,31 +33,54 @@ SHAS = [f"{i:064x}" for i in range(5)]
 
 def registration(i: int, election: int, tps: int) -> Registration:
     return Registration(
-        verifier_key=f"booth/{FINGERPRINTS[i][:16]}+00000000+AAAA", fingerprint=FINGERPRINTS[i],
-        origin=f"booth/{FINGERPRINTS[i][:16]}", election_id=ELECTIONS[election], title="Pemilihan Kepala Pekon",
-        provinsi="Lampung", kabupaten="Pringsewu", kecamatan=["Pagelaran", "Pardasuka"][election % 2],
-        pekon=["Sukamaju", "Sidoharjo", "Banjarejo"][election], tps=tps, dpt=20 + tps, allow_blank=bool(tps % 2),
-        candidates=(Candidate(1, "Ani"), Candidate(2, "Budi")), registered_at="2025-11-15T01:00:00Z",
-        registered_by="ketua")
+        verifier_key=f"booth/{FINGERPRINTS[i][:16]}+00000000+AAAA",
+        fingerprint=FINGERPRINTS[i],
+        origin=f"booth/{FINGERPRINTS[i][:16]}",
+        election_id=ELECTIONS[election],
+        title="Pemilihan Kepala Pekon",
+        provinsi="Lampung",
+        kabupaten="Pringsewu",
+        kecamatan=["Pagelaran", "Pardasuka"][election % 2],
+        pekon=["Sukamaju", "Sidoharjo", "Banjarejo"][election],
+        tps=tps,
+        dpt=20 + tps,
+        allow_blank=bool(tps % 2),
+        candidates=(Candidate(1, "Ani"), Candidate(2, "Budi")),
+        registered_at="2025-11-15T01:00:00Z",
+        registered_by="ketua",
+    )
 
 
 def result(n: int) -> Result:
-    return Result(statement=f"booth results v1\ntotal {n}\n", statement_sha256=f"{n:064x}", tally={"1": n, "2": 1},
-                  total=n + 1, voted=n + 1, eligible=30, balanced=True, log_size=n + 10, log_root="AAAA",
-                  ballots=n + 1, events=40)
+    return Result(
+        statement=f"booth results v1\ntotal {n}\n",
+        statement_sha256=f"{n:064x}",
+        tally={"1": n, "2": 1},
+        total=n + 1,
+        voted=n + 1,
+        eligible=30,
+        balanced=True,
+        log_size=n + 10,
+        log_root="AAAA",
+        ballots=n + 1,
+        events=40,
+    )
 
 
 text = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=30)
-ops = st.lists(st.one_of(
-    st.tuples(st.just("register"), st.integers(0, 3), st.integers(0, 2), st.integers(1, 3)),
-    st.tuples(st.just("unregister"), st.integers(0, 3)),
-    st.tuples(st.just("blob"), st.integers(0, 4), st.binary(max_size=40)),
-    st.tuples(st.just("receive"), st.integers(0, 4), st.sampled_from(["bundle", "statement"])),
-    st.tuples(st.just("finish"), st.integers(0, 4), st.booleans(), st.integers(0, 9)),
-    st.tuples(st.just("append"), text),
-    st.tuples(st.just("resolve"), st.integers(0, 2), st.integers(0, 9), text),
-    st.tuples(st.just("setting"), st.sampled_from(["targets", "timezone", "evening_date"]), text),
-), max_size=25)
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("register"), st.integers(0, 3), st.integers(0, 2), st.integers(1, 3)),
+        st.tuples(st.just("unregister"), st.integers(0, 3)),
+        st.tuples(st.just("blob"), st.integers(0, 4), st.binary(max_size=40)),
+        st.tuples(st.just("receive"), st.integers(0, 4), st.sampled_from(["bundle", "statement"])),
+        st.tuples(st.just("finish"), st.integers(0, 4), st.booleans(), st.integers(0, 9)),
+        st.tuples(st.just("append"), text),
+        st.tuples(st.just("resolve"), st.integers(0, 2), st.integers(0, 9), text),
+        st.tuples(st.just("setting"), st.sampled_from(["targets", "timezone", "evening_date"]), text),
+    ),
+    max_size=25,
+)
 
 
 def apply(store, op):
@@ -72,20 +95,40 @@ def apply(store, op):
         store.put_blob(SHAS[op[1]], op[2])
         return store.get_blob(SHAS[op[1]])
     if kind == "receive":
-        sub = Submission(id=0, sha256=SHAS[op[1]], kind=op[2], source="upload", filename=f"f{op[1]}.zip",
-                         received_at="2025-11-16T09:00:00Z", received_by="budi", status="queued")
+        sub = Submission(
+            id=0,
+            sha256=SHAS[op[1]],
+            kind=op[2],
+            source="upload",
+            filename=f"f{op[1]}.zip",
+            received_at="2025-11-16T09:00:00Z",
+            received_by="budi",
+            status="queued",
+        )
         return store.new_submission(sub)
     if kind == "finish":
         sub = store.submission_by_hash(SHAS[op[1]])
         if sub is None:
             return None
         if op[2]:
-            done = replace(sub, status="accepted", election_id=ELECTIONS[op[3] % 3], fingerprint=FINGERPRINTS[0],
-                           result=result(op[3]), finished_at="2025-11-16T09:01:00Z")
+            done = replace(
+                sub,
+                status="accepted",
+                election_id=ELECTIONS[op[3] % 3],
+                fingerprint=FINGERPRINTS[0],
+                result=result(op[3]),
+                finished_at="2025-11-16T09:01:00Z",
+            )
             entry = f"booth recap receipt v1\nsubmission {sub.sha256}\ntotal {op[3]}\n".encode()
             return store.finish_submission(done, entry, KEY.sign_checkpoint)
-        done = replace(sub, status="refused", reason_code="invalid", reason_id="Verifikasi gagal",
-                       reason_en="Verification failed", finished_at="2025-11-16T09:01:00Z")
+        done = replace(
+            sub,
+            status="refused",
+            reason_code="invalid",
+            reason_id="Verifikasi gagal",
+            reason_en="Verification failed",
+            finished_at="2025-11-16T09:01:00Z",
+        )
         return store.finish_submission(done)
     if kind == "append":
         return store.append_leaf(f"booth recap note\n{op[1]}\n".encode(), KEY.sign_checkpoint)
@@ -97,8 +140,14 @@ def apply(store, op):
 
 
 def state(store) -> tuple:
-    return (store.registrations(), store.submissions(), store.leaf_entries(), store.latest_checkpoint(),
-            store.resolutions(), [store.setting(k) for k in ("targets", "timezone", "evening_date", "schema")])
+    return (
+        store.registrations(),
+        store.submissions(),
+        store.leaf_entries(),
+        store.latest_checkpoint(),
+        store.resolutions(),
+        [store.setting(k) for k in ("targets", "timezone", "evening_date", "schema")],
+    )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -124,9 +173,18 @@ def test_a_nul_in_free_text_is_kept_as_a_replacement_character_not_an_error(data
 
     pg = PgStore(database)
     try:
-        sub, created = pg.new_submission(Submission(
-            id=0, sha256=SHAS[0], kind="bundle", source="upload", filename="hasil\x00.zip",
-            received_at="2025-11-16T09:00:00Z", received_by="bu\x00di", status="queued"))
+        sub, created = pg.new_submission(
+            Submission(
+                id=0,
+                sha256=SHAS[0],
+                kind="bundle",
+                source="upload",
+                filename="hasil\x00.zip",
+                received_at="2025-11-16T09:00:00Z",
+                received_by="bu\x00di",
+                status="queued",
+            )
+        )
         assert created and (sub.filename, sub.received_by) == ("hasil\ufffd.zip", "bu\ufffddi")
         pg.add_resolution(Resolution(ELECTIONS[0], SHAS[1], "Hj.\x00Siti", "alasan\x00", "2025-11-16T10:00:00Z"))
         assert pg.resolutions()[0].reason == "alasan\ufffd"

@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from booth.recap.start import open_recap
+from booth.recap.web.users import UserBook
 from test_recap_pg import database, pg_server  # noqa: F401  (fixtures)
 from test_recap_web_pages import (  # noqa: F401  (fixtures and tests collected again here)
     PASSWORD,
@@ -25,16 +28,14 @@ from test_recap_web_pages import (  # noqa: F401  (fixtures and tests collected 
     test_the_public_pages_show_counts_and_roots_to_anyone_and_never_a_ballot,
 )
 
-from booth.recap.start import open_recap
-from booth.recap.web.users import UserBook
-
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
 
 @pytest.fixture()
 def recap(evening, database, tmp_path):  # noqa: F811  (the web tests' `recap`, on PostgreSQL)
-    r = open_recap(tmp_path / "recap", database=database, workers=0,
-                   clock=Clock(dt.datetime(2025, 11, 16, 9, 30, tzinfo=dt.UTC)))
+    r = open_recap(
+        tmp_path / "recap", database=database, workers=0, clock=Clock(dt.datetime(2025, 11, 16, 9, 30, tzinfo=dt.UTC))
+    )
     r.import_registry(evening["registry"], by="ketua")
     UserBook(tmp_path / "recap").add("ani", PASSWORD)
     yield r

@@ -23,6 +23,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+
+from booth import qr_parts
+from booth.election_package import load_package
+from booth.paper.layout import BODY_BOLD, Page
+from booth.recap.api import MAX_PHOTO_BYTES, RecapError
+from booth.recap.core import join_parts
+from booth.recap.demo_evening import photograph, report_crop
+from booth.recap.photos import PhotoError, statements_in_image
+from booth.recap.registry import registration_from_package
+from booth.recap.start import open_recap
+from booth.reports import results_report_image, zero_report_image
 from recap_days import tps_package
 from recap_evening import copy_evening, small_evening
 from service_day import (
@@ -35,24 +46,20 @@ from service_day import (
     walk_custody,
 )
 
-from booth import qr_parts
-from booth.election_package import load_package
-from booth.paper.layout import BODY_BOLD, Page
-from booth.recap.api import MAX_PHOTO_BYTES, RecapError
-from booth.recap.start import open_recap
-from booth.recap.core import join_parts
-from booth.recap.demo_evening import photograph, report_crop
-from booth.recap.photos import PhotoError, statements_in_image
-from booth.recap.registry import registration_from_package
-from booth.reports import results_report_image, zero_report_image
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def booth(*argv, timeout: float = 300) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "booth", "recap", *map(str, argv)], check=False,
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "recap", *map(str, argv)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +71,7 @@ def day():
     walk_custody(b)
     zero = print_zero_report(b)
     open_polls(b)
-    for voter, choice in zip(b.svc.package.voters, ["1", "2", "2", "3", "blank", "2"] * 5):
+    for voter, choice in zip(b.svc.package.voters, ["1", "2", "2", "3", "blank", "2"] * 5, strict=False):
         if voter.dpt_number > 26:
             break
         vote(b.svc, voter.ref, choice)
@@ -78,12 +85,20 @@ def day():
     vkey = b.svc.ledger.key.verifier_key()
     b.close()
     report = results_report_image(results)
-    registry = {"format": "booth-recap-registry-v1",
-                "devices": [registration_from_package(load_package(package_dir), vkey)]}
+    registry = {
+        "format": "booth-recap-registry-v1",
+        "devices": [registration_from_package(load_package(package_dir), vkey)],
+    }
     (root / "registry.json").write_text(json.dumps(registry))
-    return {"root": root, "statement": results["statement"], "report": report,
-            "zero_report": zero_report_image(zero), "bundle": (root / "tps03-hasil.zip").read_bytes(),
-            "registry": root / "registry.json", "tally": dict(results["tally"])}
+    return {
+        "root": root,
+        "statement": results["statement"],
+        "report": report,
+        "zero_report": zero_report_image(zero),
+        "bundle": (root / "tps03-hasil.zip").read_bytes(),
+        "registry": root / "registry.json",
+        "tally": dict(results["tally"]),
+    }
 
 
 def recap_for(day, tmp_path):
@@ -131,7 +146,7 @@ def test_a_flatbed_scan_of_the_whole_strip_reads_too(day, kind):
 def test_a_phone_photo_stored_sideways_with_its_exif_orientation_reads(day):
     upright = Image.open(io.BytesIO(photograph(report_crop(day["report"]), angle=4, seed=8)))
     exif = Image.Exif()
-    exif[0x0112] = 6   # "rotate 90 degrees clockwise to show": what a phone held sideways writes
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to show": what a phone held sideways writes
     out = io.BytesIO()
     upright.rotate(90, expand=True).save(out, "JPEG", quality=85, exif=exif)
     assert join_parts(statements_in_image(out.getvalue())) == [day["statement"]]
@@ -147,8 +162,9 @@ def test_a_gif_is_not_taken_for_a_photo(day):
 
 def test_a_report_photographed_and_submitted_counts_provisionally_then_its_bundle_verifies_it(day, tmp_path):
     recap = recap_for(day, tmp_path)
-    [outcome] = recap.submit_photo(photograph(report_crop(day["report"]), angle=22, tilt=0.2, seed=3),
-                                   filename="IMG_2041.jpg", by="Budi")
+    [outcome] = recap.submit_photo(
+        photograph(report_crop(day["report"]), angle=22, tilt=0.2, seed=3), filename="IMG_2041.jpg", by="Budi"
+    )
     assert outcome.accepted and outcome.submission.kind == "statement" and outcome.receipt is not None
     [place] = recap.places()
     assert place.state == "provisional" and place.result is not None
@@ -215,18 +231,21 @@ def test_every_photo_of_the_demo_evening_reads_back_to_its_polling_places_statem
     assert len(photographed) >= 5
     for place in photographed:
         assert place.photo is not None
-        assert join_parts(statements_in_image((ev.out_dir / place.photo).read_bytes())) == [place.results[0].statement], place.name
+        assert join_parts(statements_in_image((ev.out_dir / place.photo).read_bytes())) == [
+            place.results[0].statement
+        ], place.name
 
 
 # ------------------------------------------------------------ files refused
 def _png_bomb(width: int, height: int, rows: int | None = None) -> bytes:
     """A PNG of ``width`` x ``height`` grey pixels, all black, compressed ~1000:1 (``rows``: only that many
     rows of data, the header still claiming the whole height)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     packer = zlib.compressobj(9)
-    row = b"\x00" * (width + 1)   # filter byte + pixels
+    row = b"\x00" * (width + 1)  # filter byte + pixels
     body = b"".join(packer.compress(row) for _ in range(height if rows is None else rows)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
@@ -240,17 +259,42 @@ def _no_qr_photo(day) -> bytes:
 
 REFUSED = {
     "a photo of the tally without the QR": (_no_qr_photo, "no_qr", "Tidak ada QR yang terbaca", "No QR code"),
-    "a text file named .jpg": (lambda day: b"hasil TPS 03: 1=5 2=11 3=5\n", "not_an_image", "Bukan foto", "Not a readable"),
-    "a PDF": (lambda day: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" * 20, "not_an_image", "Bukan foto",
-              "Not a readable"),
-    "a JPEG cut off half way": (lambda day: photograph(report_crop(day["report"]), seed=9)[:30_000], "not_an_image",
-                                "Bukan foto", "Not a readable"),
-    "a file over 20 MB": (lambda day: photograph(report_crop(day["report"]), seed=9) + b"\x00" * MAX_PHOTO_BYTES,
-                          "too_large", "terlalu besar", "too large"),
-    "a decompression bomb (64 megapixels in a small PNG)": (lambda day: _png_bomb(8000, 8000), "too_large",
-                                                            "juta piksel", "megapixels"),
-    "a PNG claiming 900 megapixels": (lambda day: _png_bomb(30000, 30000, rows=10), "too_large", "terlalu besar",
-                                      "too large"),
+    "a text file named .jpg": (
+        lambda day: b"hasil TPS 03: 1=5 2=11 3=5\n",
+        "not_an_image",
+        "Bukan foto",
+        "Not a readable",
+    ),
+    "a PDF": (
+        lambda day: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" * 20,
+        "not_an_image",
+        "Bukan foto",
+        "Not a readable",
+    ),
+    "a JPEG cut off half way": (
+        lambda day: photograph(report_crop(day["report"]), seed=9)[:30_000],
+        "not_an_image",
+        "Bukan foto",
+        "Not a readable",
+    ),
+    "a file over 20 MB": (
+        lambda day: photograph(report_crop(day["report"]), seed=9) + b"\x00" * MAX_PHOTO_BYTES,
+        "too_large",
+        "terlalu besar",
+        "too large",
+    ),
+    "a decompression bomb (64 megapixels in a small PNG)": (
+        lambda day: _png_bomb(8000, 8000),
+        "too_large",
+        "juta piksel",
+        "megapixels",
+    ),
+    "a PNG claiming 900 megapixels": (
+        lambda day: _png_bomb(30000, 30000, rows=10),
+        "too_large",
+        "terlalu besar",
+        "too large",
+    ),
 }
 
 
@@ -287,8 +331,12 @@ def test_booth_recap_ingest_refuses_each_bad_photo_on_its_own_line_and_exits_1(d
     assert run.returncode == 1, run.stdout + run.stderr
     lines = run.stdout.strip().splitlines()
     assert len(lines) == 4 and all(line.startswith("DITOLAK / REFUSED") for line in lines), lines
-    words = {"tanpa-qr.jpg": "No QR code", "bukan-foto.jpg": "Not a readable photo", "bom.png": "megapixels",
-             "besar.jpg": "too large"}
+    words = {
+        "tanpa-qr.jpg": "No QR code",
+        "bukan-foto.jpg": "Not a readable photo",
+        "bom.png": "megapixels",
+        "besar.jpg": "too large",
+    }
     for name, en in words.items():
         assert any(name in line and en in line for line in lines), (name, lines)
     assert "Traceback" not in run.stderr

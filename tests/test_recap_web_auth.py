@@ -47,8 +47,9 @@ def csrf_of(html: str) -> str:
 
 def sign_in(client, username="ani", password=PASSWORD, next_="/panitia"):
     token = csrf_of(client.get("/panitia/masuk").text)
-    return client.post("/panitia/masuk", data={"csrf": token, "username": username, "password": password,
-                                               "next": next_})
+    return client.post(
+        "/panitia/masuk", data={"csrf": token, "username": username, "password": password, "next": next_}
+    )
 
 
 def test_the_auth_rules_walk_through_their_examples():
@@ -208,7 +209,6 @@ def test_sign_in_over_a_real_server_on_loopback_sets_a_guarded_cookie(data):
         server.should_exit = True
         thread.join(10)
         sock.close()
-
 
 
 @settings(max_examples=200, deadline=None)

@@ -37,8 +37,7 @@ def evening():
 def site(evening, tmp_path_factory):
     """The recap after the whole evening came in through the web, and a signed-in browser session."""
     data = tmp_path_factory.mktemp("rekap")
-    recap = open_recap(data, workers=0,
-                       clock=lambda: dt.datetime(2025, 11, 16, 10, 30, tzinfo=dt.UTC))
+    recap = open_recap(data, workers=0, clock=lambda: dt.datetime(2025, 11, 16, 10, 30, tzinfo=dt.UTC))
     UserBook(data).add("ani", PASSWORD)
     with TestClient(create_app(recap)) as client:
         token = csrf_of(client.get("/panitia/masuk").text)
@@ -50,9 +49,13 @@ def site(evening, tmp_path_factory):
         # each kecamatan office uploads what reached it: its bundles, then the photos of reports
         outcomes: list[dict] = []
         files = evening.files()
-        for batch in (files[: len(files) // 2], files[len(files) // 2:]):
-            r = client.post("/unggah", data={"csrf": token}, headers={"accept": "application/json"},
-                            files=[("berkas", (p.name, p.read_bytes(), "application/octet-stream")) for p in batch])
+        for batch in (files[: len(files) // 2], files[len(files) // 2 :]):
+            r = client.post(
+                "/unggah",
+                data={"csrf": token},
+                headers={"accept": "application/json"},
+                files=[("berkas", (p.name, p.read_bytes(), "application/octet-stream")) for p in batch],
+            )
             assert r.status_code == 200
             outcomes += r.json()["outcomes"]
         yield {"recap": recap, "client": client, "token": token, "outcomes": outcomes}
@@ -129,7 +132,8 @@ def test_the_conflict_is_shown_and_not_summed(site, evening):
     assert pekon.json()["area"]["states"].get("conflict") == 1
     tally = pekon.json()["area"]["tally"]
     assert {k: v for k, v in tally.items() if v} == {
-        k: v for k, v in evening.expected_pekon_tally(conflict.kecamatan, conflict.pekon).items() if v}
+        k: v for k, v in evening.expected_pekon_tally(conflict.kecamatan, conflict.pekon).items() if v
+    }
     public = client.get(f"/publik/pemilihan/{conflict.election_id}.json").json()
     assert public["state"] == "conflict" and public["tally"] is None
     assert public["results_in_conflict"] == len(conflict.results)
@@ -143,8 +147,12 @@ def test_late_bundles_turn_the_qr_only_places_verified_with_the_same_numbers(sit
     before = client.get(f"/wilayah/{quote(kab)}.json").json()["area"]
     late = sorted((evening.out_dir / "terlambat").glob("*.zip"))
     assert late and len(late) == len(evening.qr_only)
-    r = client.post("/unggah", data={"csrf": token}, headers={"accept": "application/json"},
-                    files=[("berkas", (p.name, p.read_bytes())) for p in late])
+    r = client.post(
+        "/unggah",
+        data={"csrf": token},
+        headers={"accept": "application/json"},
+        files=[("berkas", (p.name, p.read_bytes())) for p in late],
+    )
     assert [o["state"] for o in r.json()["outcomes"]] == ["accepted"] * len(late)
     for election_id in evening.qr_only:
         assert client.get(f"/tps/{election_id}.json").json()["place"]["state"] == "verified"

@@ -17,13 +17,17 @@ import zipfile
 from urllib.parse import quote
 
 import pytest
-from recap_days import counted_day, scratch, tps_package
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from booth.recap.start import open_recap
+from booth.recap.api import RecapError
 from booth.recap.receipts import check_receipt
+from booth.recap.start import open_recap
 from booth.recap.web import create_app, upload
+from booth.recap.web.pages import parse_targets
 from booth.recap.web.users import UserBook
+from recap_days import counted_day, scratch, tps_package
 
 PASSWORD = "kopi tubruk pagi"
 
@@ -91,14 +95,17 @@ def signed_in(client) -> str:
 
 def snapshot(recap) -> tuple:
     """Everything a request could change: submissions, registry, resolutions, targets, the log."""
-    return (recap.submissions(), recap.registrations(), recap.store.resolutions(), recap.targets(),
-            recap.checkpoint())
+    return (recap.submissions(), recap.registrations(), recap.store.resolutions(), recap.targets(), recap.checkpoint())
 
 
 def post_files(client, token, files, *, as_json=True):
     headers = {"accept": "application/json"} if as_json else {}
-    return client.post("/unggah", data={"csrf": token}, headers=headers,
-                       files=[("berkas", (name, data, "application/octet-stream")) for name, data in files])
+    return client.post(
+        "/unggah",
+        data={"csrf": token},
+        headers=headers,
+        files=[("berkas", (name, data, "application/octet-stream")) for name, data in files],
+    )
 
 
 def tampered(bundle: bytes) -> bytes:
@@ -117,10 +124,19 @@ def tampered(bundle: bytes) -> bytes:
 def test_a_kecamatan_uploads_its_bundles_at_once_and_sees_each_outcome(client, recap, evening):
     d = evening["days"]
     token = signed_in(client)
-    r = post_files(client, token, [("tps1.zip", d["suk1"].bundle), ("tps1-lagi.zip", d["suk1"].bundle),
-                                   ("sid1.zip", d["sid1"].bundle), ("asing.zip", d["foreign"].bundle),
-                                   ("lain.zip", d["wrong"].bundle), ("rusak.zip", tampered(d["suk2"].bundle)),
-                                   ("catatan.pdf", b"%PDF-1.4 not a bundle")])
+    r = post_files(
+        client,
+        token,
+        [
+            ("tps1.zip", d["suk1"].bundle),
+            ("tps1-lagi.zip", d["suk1"].bundle),
+            ("sid1.zip", d["sid1"].bundle),
+            ("asing.zip", d["foreign"].bundle),
+            ("lain.zip", d["wrong"].bundle),
+            ("rusak.zip", tampered(d["suk2"].bundle)),
+            ("catatan.pdf", b"%PDF-1.4 not a bundle"),
+        ],
+    )
     assert r.status_code == 200
     out = {o["filename"]: o for o in r.json()["outcomes"]}
     assert len(r.json()["outcomes"]) == 7
@@ -136,12 +152,19 @@ def test_a_kecamatan_uploads_its_bundles_at_once_and_sees_each_outcome(client, r
     states = {p.registration.place_label + " " + p.registration.pekon: p.state for p in recap.places()}
     assert states["TPS 01 Sukamaju Sukamaju"] == "verified"
     form_page = client.get("/unggah")
-    assert form_page.status_code == 200 and 'name="berkas"' in form_page.text and 'enctype="multipart/form-data"' in form_page.text
+    assert (
+        form_page.status_code == 200
+        and 'name="berkas"' in form_page.text
+        and 'enctype="multipart/form-data"' in form_page.text
+    )
     # a script reads the form's token from /unggah.json and may send it as the field or a header
     form = client.get("/unggah.json").json()
     assert form["csrf"] == token and form["field"] == "berkas"
-    again = client.post("/unggah", headers={"accept": "application/json", "x-csrf-token": form["csrf"]},
-                        files=[("berkas", ("tps1.zip", d["suk1"].bundle))])
+    again = client.post(
+        "/unggah",
+        headers={"accept": "application/json", "x-csrf-token": form["csrf"]},
+        files=[("berkas", ("tps1.zip", d["suk1"].bundle))],
+    )
     assert again.json()["outcomes"][0]["duplicate"] is True
     # the page itself lists the same outcomes, with a link to each polling place
     page = post_files(client, token, [("tps1.zip", d["suk1"].bundle)], as_json=False)
@@ -152,8 +175,15 @@ def test_a_kecamatan_uploads_its_bundles_at_once_and_sees_each_outcome(client, r
 def test_a_photo_is_read_or_refused_with_its_reason_and_a_wrong_file_changes_nothing(client, recap):
     token = signed_in(client)
     before = snapshot(recap)
-    r = post_files(client, token, [("laporan.jpg", b"\xff\xd8\xff\xe0 not really a photo"),
-                                   ("kosong.zip", b""), ("daftar.docx", b"\x00\x01\x02")])
+    r = post_files(
+        client,
+        token,
+        [
+            ("laporan.jpg", b"\xff\xd8\xff\xe0 not really a photo"),
+            ("kosong.zip", b""),
+            ("daftar.docx", b"\x00\x01\x02"),
+        ],
+    )
     out = r.json()["outcomes"]
     assert [o["state"] for o in out] == ["refused"] * 3
     try:
@@ -166,11 +196,10 @@ def test_a_photo_is_read_or_refused_with_its_reason_and_a_wrong_file_changes_not
     assert snapshot(recap) == before
 
 
-def test_an_upload_without_its_token_or_sign_in_or_over_the_limit_changes_nothing(client, recap, evening,
-                                                                                   monkeypatch):
+def test_an_upload_without_its_token_or_sign_in_or_over_the_limit_changes_nothing(client, recap, evening, monkeypatch):
     bundle = evening["days"]["suk1"].bundle
     before = snapshot(recap)
-    assert post_files(client, "", [("a.zip", bundle)]).status_code == 401        # not signed in
+    assert post_files(client, "", [("a.zip", bundle)]).status_code == 401  # not signed in
     token = signed_in(client)
     r = post_files(client, "salah", [("a.zip", bundle)], as_json=False)
     assert r.status_code == 403 and "Token formulir tidak sah" in r.text
@@ -205,10 +234,10 @@ def test_the_dashboard_shows_the_evenings_progress_against_the_targets(client, r
     page = client.get("/")
     assert page.status_code == 200
     assert "<svg" in page.text and "80% 17:00" in page.text and "100% 24:00" in page.text
-    assert page.headers["refresh"] == "60"          # a wall screen keeps itself current, without JavaScript
+    assert page.headers["refresh"] == "60"  # a wall screen keeps itself current, without JavaScript
     by_kecamatan = re.search(r'<table id="per-kecamatan">(.*?)</table>', page.text, re.DOTALL).group(1)
     assert "Pagelaran" in by_kecamatan and "Pardasuka" in by_kecamatan and by_kecamatan.count('class="sharebar"') == 2
-    assert "2/2" in by_kecamatan and "1/2" in by_kecamatan     # Pagelaran: both in; Pardasuka: Sidoharjo only
+    assert "2/2" in by_kecamatan and "1/2" in by_kecamatan  # Pagelaran: both in; Pardasuka: Sidoharjo only
     data = client.get("/index.json").json()
     assert data["places"] == 4 and data["counted"] == 3 and data["verified"] == 2
     assert data["counts"] == {"verified": 2, "provisional": 1, "conflict": 0, "refused": 0, "missing": 1}
@@ -262,7 +291,7 @@ def test_a_polling_place_shows_its_submissions_and_a_receipt_the_cli_accepts(cli
     page = client.get(f"/tps/{election_id}")
     assert page.status_code == 200
     listed = re.search(r'<ul class="results-list" id="kiriman">(.*?)</ul>', page.text, re.DOTALL).group(1)
-    assert listed.count("<li") == 2 and "suk1-qr.txt" in listed and "suk1.zip" in listed   # the QR and the bundle
+    assert listed.count("<li") == 2 and "suk1-qr.txt" in listed and "suk1.zip" in listed  # the QR and the bundle
     assert "booth.ledger.verify" in page.text and "unggahan web" in page.text and "ani" in page.text
     r = client.get(f"/tps/{election_id}/tanda-terima")
     assert r.status_code == 200
@@ -272,9 +301,23 @@ def test_a_polling_place_shows_its_submissions_and_a_receipt_the_cli_accepts(cli
     path = tmp_path / "receipt-sukamaju-tps01.txt"
     path.write_text(r.text)
     root = Path(__file__).resolve().parents[1]
-    check = subprocess.run([sys.executable, "-m", "booth", "recap", "receipt-check", str(path), "--key",
-                            str(recap.data_dir / "recap.pub")], capture_output=True, text=True, cwd=root, timeout=60,
-                           check=False)
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "booth",
+            "recap",
+            "receipt-check",
+            str(path),
+            "--key",
+            str(recap.data_dir / "recap.pub"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=60,
+        check=False,
+    )
     assert check.returncode == 0 and "SAH / VALID" in check.stdout
     # a refusal is listed on its polling place's page with its reason
     upload_evening(client, token, evening, "wrong")
@@ -295,7 +338,7 @@ def test_a_conflict_is_shown_not_summed_and_resolved_with_a_name_and_a_reason(cl
     election_id = d["suk2"].registration["election_id"]
     kab = d["suk1"].registration["kabupaten"]
     pekon = client.get(area_url(kab, "Pagelaran", "Sukamaju") + ".json").json()
-    assert pekon["area"]["tally"] == {k: d["suk1"].tally.get(k, 0) for k in ("1", "2", "3")}   # not summed
+    assert pekon["area"]["tally"] == {k: d["suk1"].tally.get(k, 0) for k in ("1", "2", "3")}  # not summed
     page = client.get("/konflik")
     assert "TPS 02 Sukamaju" in page.text and page.text.count('name="hasil"') == 2
     chosen = recap.place(election_id).results[0].statement_sha256
@@ -311,13 +354,24 @@ def test_a_conflict_is_shown_not_summed_and_resolved_with_a_name_and_a_reason(cl
         assert r.status_code == status and words in r.text, form
     r = client.post(f"/konflik/{'0' * 64}", data={"csrf": token, "hasil": chosen, "nama": "ani", "alasan": "x"})
     assert r.status_code == 404 and "TPS tidak dikenal" in r.text
-    r = client.post(f"/konflik/{d['suk1'].registration['election_id']}",
-                    data={"csrf": token, "hasil": chosen, "nama": "ani", "alasan": "x"})
+    r = client.post(
+        f"/konflik/{d['suk1'].registration['election_id']}",
+        data={"csrf": token, "hasil": chosen, "nama": "ani", "alasan": "x"},
+    )
     assert r.status_code == 400 and "tidak dalam konflik" in r.text
-    assert client.post(f"/konflik/{election_id}", data={"hasil": chosen, "nama": "ani", "alasan": "x"}).status_code == 403
+    assert (
+        client.post(f"/konflik/{election_id}", data={"hasil": chosen, "nama": "ani", "alasan": "x"}).status_code == 403
+    )
     assert snapshot(recap) == before
-    r = client.post(f"/konflik/{election_id}", data={"csrf": token, "hasil": chosen, "nama": "ani",
-                                                     "alasan": "Perangkat pertama rusak pukul 10:00; berita acara no. 3"})
+    r = client.post(
+        f"/konflik/{election_id}",
+        data={
+            "csrf": token,
+            "hasil": chosen,
+            "nama": "ani",
+            "alasan": "Perangkat pertama rusak pukul 10:00; berita acara no. 3",
+        },
+    )
     assert r.status_code == 200 and "Keputusan dicatat untuk TPS 02 Sukamaju" in r.text
     place = recap.place(election_id)
     assert place.state == "verified" and place.resolution.by == "ani"
@@ -333,9 +387,12 @@ def test_missing_polling_places_and_refused_submissions_are_listed_with_reasons(
     post_files(client, token, [("rusak.zip", tampered(evening["days"]["suk2"].bundle))])
     missing = client.get("/belum-masuk.json").json()
     assert sorted((p["registration"]["pekon"], p["registration"]["tps"]) for p in missing["missing"]) == [
-        ("Banjarejo", 1), ("Sidoharjo", 1), ("Sukamaju", 2)]
+        ("Banjarejo", 1),
+        ("Sidoharjo", 1),
+        ("Sukamaju", 2),
+    ]
     html = client.get("/belum-masuk").text
-    assert "Verifikasi gagal" in html     # Sukamaju TPS 2's refused bundle says why it is still missing
+    assert "Verifikasi gagal" in html  # Sukamaju TPS 2's refused bundle says why it is still missing
     refused = client.get("/ditolak")
     for reason in ("unknown_device", "other_election", "invalid"):
         assert f'data-reason="{reason}"' in refused.text
@@ -357,7 +414,11 @@ def test_the_device_registry_page_adds_imports_and_removes_devices(evening, tmp_
             ({}, {"kunci": d["suk1"].verifier_key}, "Pilih paket pemilihan"),
             ({"paket": ("paket.zip", zip_path.read_bytes())}, {}, "Isi kunci verifikasi"),
             ({"paket": ("paket.zip", b"not a zip")}, {"kunci": d["suk1"].verifier_key}, "harus berkas .zip"),
-            ({"paket": ("paket.zip", zip_path.read_bytes())}, {"kunci": "booth/123+AAAA"}, "kunci verifikasi tidak sah"),
+            (
+                {"paket": ("paket.zip", zip_path.read_bytes())},
+                {"kunci": "booth/123+AAAA"},
+                "kunci verifikasi tidak sah",
+            ),
         ]
         for files, form, words in bad:
             resp = client.post("/perangkat/tambah", data={"csrf": token, **form}, files=files or {"x": ("", b"")})
@@ -367,9 +428,14 @@ def test_the_device_registry_page_adds_imports_and_removes_devices(evening, tmp_
         resp = client.post("/perangkat/hapus", data={"csrf": token, "sidik": "ab" * 32})
         assert resp.status_code == 404 and "tidak terdaftar" in resp.text
         assert snapshot(r) == before
-        resp = client.post("/perangkat/tambah", data={"csrf": token},
-                           files={"paket": ("suk1.zip", zip_path.read_bytes()),
-                                  "kunci_berkas": ("device.pub", (d["suk1"].verifier_key + "\n").encode())})
+        resp = client.post(
+            "/perangkat/tambah",
+            data={"csrf": token},
+            files={
+                "paket": ("suk1.zip", zip_path.read_bytes()),
+                "kunci_berkas": ("device.pub", (d["suk1"].verifier_key + "\n").encode()),
+            },
+        )
         assert resp.status_code == 200 and "Terdaftar: perangkat" in resp.text and "TPS 01 Sukamaju" in resp.text
         assert [x.election_id for x in r.registrations()] == [d["suk1"].registration["election_id"]]
         resp = client.post("/perangkat/impor", data={"csrf": token}, files={"daftar": ("r.json", evening["registry"])})
@@ -396,10 +462,11 @@ def test_the_targets_page_checks_every_row_and_saves_valid_targets(client, recap
     for form, words in bad:
         r = client.post("/target", data={"csrf": token, **form})
         assert r.status_code == 400 and words in r.text, form
-        assert 'value="' + form["jam"][0] + '"' in r.text        # what was typed stays in the form
+        assert 'value="' + form["jam"][0] + '"' in r.text  # what was typed stays in the form
     assert snapshot(recap) == before
-    r = client.post("/target", data={"csrf": token, "jam": ["13:00", "18:00", "24:00", ""],
-                                     "persen": ["25", "90%", "100", ""]})
+    r = client.post(
+        "/target", data={"csrf": token, "jam": ["13:00", "18:00", "24:00", ""], "persen": ["25", "90%", "100", ""]}
+    )
     assert r.status_code == 200 and "Target disimpan" in r.text
     assert [(t.at, t.share) for t in recap.targets()] == [("13:00", 0.25), ("18:00", 0.9), ("24:00", 1.0)]
 
@@ -430,22 +497,22 @@ def test_the_public_pages_show_counts_and_roots_to_anyone_and_never_a_ballot(cli
         seen = [overview.text, pekon.text, r.text, place.text, visitor.get("/publik/index.json").text]
         for text in seen:
             assert '"selection"' not in text and "ballots.jsonl" not in text
-            assert "ani" not in re.sub(r"<[^>]+>", " ", text).split()      # no committee member's name
-            assert "suk1.zip" not in text                                  # no file names
+            assert "ani" not in re.sub(r"<[^>]+>", " ", text).split()  # no committee member's name
+            assert "suk1.zip" not in text  # no file names
         # the public pages are read-only: the committee's pages stay closed to a visitor
         assert visitor.get("/wilayah", follow_redirects=False).status_code == 303
         assert visitor.post("/unggah", files=[("berkas", ("a.zip", d["suk2"].bundle))]).status_code == 401
 
 
 # ------------------------------------------------------------- any input
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from booth.recap.api import RecapError
-from booth.recap.web.pages import parse_targets
-
-_row = st.one_of(st.just(""), st.text(max_size=12), st.from_regex(r"\A[0-2]\d:[0-5]\d\Z"),
-                 st.integers(-5, 130).map(str), st.floats(allow_nan=True).map(str))
+_row = st.one_of(
+    st.just(""),
+    st.text(max_size=12),
+    st.from_regex(r"\A[0-2]\d:[0-5]\d\Z"),
+    st.integers(-5, 130).map(str),
+    st.floats(allow_nan=True).map(str),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -462,10 +529,15 @@ def test_any_targets_form_is_either_saved_as_typed_or_refused_with_words(rows):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(files=st.lists(st.tuples(st.text(min_size=1, max_size=20).filter(lambda n: "\x00" not in n),
-                                st.binary(max_size=300)), min_size=1, max_size=4))
+@given(
+    files=st.lists(
+        st.tuples(st.text(min_size=1, max_size=20).filter(lambda n: "\x00" not in n), st.binary(max_size=300)),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_any_uploaded_bytes_get_an_outcome_each_and_only_bundles_or_statements_are_kept(client, recap, files):
-    if not hasattr(client, "csrf"):      # one sign-in for all the examples (the fixture is shared)
+    if not hasattr(client, "csrf"):  # one sign-in for all the examples (the fixture is shared)
         client.csrf = signed_in(client)
     token = client.csrf
     before = len(recap.submissions())
@@ -477,7 +549,7 @@ def test_any_uploaded_bytes_get_an_outcome_each_and_only_bundles_or_statements_a
         assert o["state"] in ("accepted", "refused") and o["id"] and o["en"]
     kept = [o for o in outcomes if o["submission_id"] is not None and not o["duplicate"]]
     assert len(recap.submissions()) - before == len(kept)
-    assert all(o["state"] == "refused" for o in outcomes)   # random bytes are never a signed result
+    assert all(o["state"] == "refused" for o in outcomes)  # random bytes are never a signed result
 
 
 def test_every_page_a_member_can_reach_by_its_links_renders(client, recap, evening):
@@ -515,5 +587,5 @@ def test_a_big_kabupaten_draws_its_contests_on_their_own_pages_only(client, reca
     overview, kab_page = client.get("/publik/"), client.get(area_url(kab))
     assert overview.status_code == kab_page.status_code == 200
     assert overview.text.count("<svg") == 0 and kab_page.text.count("<svg") == 0
-    assert client.get(area_url(kab, "Pardasuka")).text.count("<svg") == 2       # a kecamatan: still drawn
+    assert client.get(area_url(kab, "Pardasuka")).text.count("<svg") == 2  # a kecamatan: still drawn
     assert client.get(area_url(kab, "Pagelaran", "Sukamaju")).text.count("<svg") == 1

@@ -40,8 +40,10 @@ def _free_port() -> int:
 def test_two_worker_processes_share_one_sign_in(tmp_path):
     UserBook(tmp_path).add("ani", PASSWORD)
     port = _free_port()
-    code = ("import sys; from pathlib import Path; from booth.recap.web import serve; "
-            f"serve(None, '127.0.0.1', {port}, 2, data_dir=Path({str(tmp_path)!r}))")
+    code = (
+        "import sys; from pathlib import Path; from booth.recap.web import serve; "
+        f"serve(None, '127.0.0.1', {port}, 2, data_dir=Path({str(tmp_path)!r}))"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -56,8 +58,10 @@ def test_two_worker_processes_share_one_sign_in(tmp_path):
                 time.sleep(0.1)
         with httpx.Client(base_url=base) as c:
             token = re.search(r'name="csrf" value="([^"]+)"', c.get("/panitia/masuk").text).group(1)
-            assert c.post("/panitia/masuk", data={"csrf": token, "username": "ani",
-                                                  "password": PASSWORD}).status_code == 303
+            assert (
+                c.post("/panitia/masuk", data={"csrf": token, "username": "ani", "password": PASSWORD}).status_code
+                == 303
+            )
         # fresh connections land on either worker; every one knows the session
         cookies = c.cookies
         for _ in range(20):
@@ -110,8 +114,11 @@ def test_an_upload_streamed_without_a_length_is_cut_off_at_the_limit():
 
 
 def test_the_evening_chart_shows_both_lines_and_the_committees_targets():
-    svg = progress_chart([ProgressPoint(13, 0.05, 0.10), ProgressPoint(17, 0.62, 0.81)],
-                         [TargetPoint(17, 0.8), TargetPoint(24, 1.0)], title="Kemajuan / progress")
+    svg = progress_chart(
+        [ProgressPoint(13, 0.05, 0.10), ProgressPoint(17, 0.62, 0.81)],
+        [TargetPoint(17, 0.8), TargetPoint(24, 1.0)],
+        title="Kemajuan / progress",
+    )
     assert svg.startswith("<svg") and svg.count("<polyline") == 2
     assert "80% 17:00" in svg and "100% 24:00" in svg
     assert "<title>Kemajuan / progress</title>" in svg
@@ -131,8 +138,10 @@ def test_two_worker_processes_each_receive_uploads_into_the_same_recap(tmp_path)
     from recap_days import counted_day, registry_bytes, scratch, tps_package
 
     root = scratch()
-    days = [counted_day(root / f"tps{n}", tps_package(root, pekon="Sukamaju", tps=n, seed=n), ["1", "2", "2"])
-            for n in (1, 2)]
+    days = [
+        counted_day(root / f"tps{n}", tps_package(root, pekon="Sukamaju", tps=n, seed=n), ["1", "2", "2"])
+        for n in (1, 2)
+    ]
     data = tmp_path / "rekap"
     from booth.recap.start import open_recap
 
@@ -140,8 +149,10 @@ def test_two_worker_processes_each_receive_uploads_into_the_same_recap(tmp_path)
         recap.import_registry(registry_bytes(days), by="ketua")
     UserBook(data).add("ani", PASSWORD)
     port = _free_port()
-    code = ("from booth.recap.start import open_recap; from booth.recap.web import serve; "
-            f"serve(open_recap({str(data)!r}, workers=1), '127.0.0.1', {port}, 2)")
+    code = (
+        "from booth.recap.start import open_recap; from booth.recap.web import serve; "
+        f"serve(open_recap({str(data)!r}, workers=1), '127.0.0.1', {port}, 2)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -160,8 +171,14 @@ def test_two_worker_processes_each_receive_uploads_into_the_same_recap(tmp_path)
             token = c.get("/unggah.json").json()["csrf"]
             cookies = c.cookies
         for n, day in enumerate(days):
-            r = httpx.post(base + "/unggah", cookies=cookies, headers={"accept": "application/json", "connection": "close"},
-                           data={"csrf": token}, files=[("berkas", (f"tps{n + 1}.zip", day.bundle))], timeout=60)
+            r = httpx.post(
+                base + "/unggah",
+                cookies=cookies,
+                headers={"accept": "application/json", "connection": "close"},
+                data={"csrf": token},
+                files=[("berkas", (f"tps{n + 1}.zip", day.bundle))],
+                timeout=60,
+            )
             assert r.status_code == 200 and r.json()["outcomes"][0]["state"] == "accepted", r.text
         for _ in range(10):
             r = httpx.get(base + "/index.json", cookies=cookies, headers={"connection": "close"})

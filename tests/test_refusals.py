@@ -57,8 +57,12 @@ def test_every_reason_raised_is_in_the_table_with_its_words_filled_and_every_rea
         reason = call.args[0].value
         assert reason in REFUSALS, f"{name}:{call.lineno} refuses with unknown reason {reason!r}"
         used.add(reason)
-        wanted = {field for text in (REFUSALS[reason].id_text, REFUSALS[reason].en_text)
-                  for _, field, _, _ in string.Formatter().parse(text) if field}
+        wanted = {
+            field
+            for text in (REFUSALS[reason].id_text, REFUSALS[reason].en_text)
+            for _, field, _, _ in string.Formatter().parse(text)
+            if field
+        }
         given = next((kw.value for kw in call.keywords if kw.arg == "words"), None)
         given_keys = {k.value for k in given.keys} if isinstance(given, ast.Dict) else set()
         assert wanted <= given_keys, f"{name}:{call.lineno} leaves {sorted(wanted - given_keys)} of {reason!r} unfilled"
@@ -69,7 +73,8 @@ def test_a_refusal_carries_its_words_and_its_details():
     err = refuse("nik_listed", words={"voter": "DPT-0007"}, voter="DPT-0007")
     assert isinstance(err, NotAllowed)
     assert (err.message_id, err.message_en) == (
-        "NIK ini sudah terdaftar (DPT-0007)", "This NIK is already listed (DPT-0007)"
+        "NIK ini sudah terdaftar (DPT-0007)",
+        "This NIK is already listed (DPT-0007)",
     )
     assert err.to_json()["details"] == {"voter": "DPT-0007"}
     with pytest.raises(KeyError):

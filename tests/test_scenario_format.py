@@ -27,7 +27,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 def documented_example() -> str:
     """The JSON text of the complete example in docs/scenarios.md."""
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index('<a id="example"></a>'):]
+    section = text[text.index('<a id="example"></a>') :]
     return re.search(r"```json\n(.*?)```", section, re.DOTALL).group(1)
 
 
@@ -114,8 +114,9 @@ def test_a_voter_who_voted_cannot_be_listed_again():
     def change(s):
         s["steps"].insert(12, {"step": "voter", "ref": "DPT-0001", "choice": 2})
 
-    assert 'DPT-0001 already voted at steps[10]; for a voter who comes back, use "repeat_visit"' \
-        in refused(with_change(change))
+    assert 'DPT-0001 already voted at steps[10]; for a voter who comes back, use "repeat_visit"' in refused(
+        with_change(change)
+    )
 
 
 def test_a_fault_with_nothing_to_happen_to_is_refused():
@@ -208,8 +209,10 @@ def test_an_unknown_step_kind_is_refused(kind, index):
 
 
 @FAST
-@given(ref=st.one_of(st.integers(41, 9999).map(lambda n: f"DPT-{n:04d}"), st.text(max_size=12)),
-       index=st.sampled_from([i for i, s in enumerate(EXAMPLE["steps"]) if "ref" in s]))
+@given(
+    ref=st.one_of(st.integers(41, 9999).map(lambda n: f"DPT-{n:04d}"), st.text(max_size=12)),
+    index=st.sampled_from([i for i, s in enumerate(EXAMPLE["steps"]) if "ref" in s]),
+)
 def test_an_unknown_voter_is_refused(ref, index):
     def change(s):
         s["steps"][index]["ref"] = ref
@@ -219,10 +222,13 @@ def test_an_unknown_voter_is_refused(ref, index):
 
 
 @FAST
-@given(text=st.one_of(
-    st.text(max_size=30),
-    st.datetimes().map(lambda d: d.isoformat()),  # no UTC offset
-    st.sampled_from(["2025-11-16T25:00:00+07:00", "2025-02-30T07:00:00+07:00", "2025-11-16", "07:00"])))
+@given(
+    text=st.one_of(
+        st.text(max_size=30),
+        st.datetimes().map(lambda d: d.isoformat()),  # no UTC offset
+        st.sampled_from(["2025-11-16T25:00:00+07:00", "2025-02-30T07:00:00+07:00", "2025-11-16", "07:00"]),
+    )
+)
 def test_a_time_that_is_not_a_time_is_refused(text):
     def change(s):
         s["steps"][8]["at"] = text
@@ -231,8 +237,12 @@ def test_a_time_that_is_not_a_time_is_refused(text):
 
 
 @FAST
-@given(when=st.datetimes(min_value=__import__("datetime").datetime(2025, 11, 14, 8, 0),
-                         max_value=__import__("datetime").datetime(2025, 11, 14, 12, 0)))
+@given(
+    when=st.datetimes(
+        min_value=__import__("datetime").datetime(2025, 11, 14, 8, 0),
+        max_value=__import__("datetime").datetime(2025, 11, 14, 12, 0),
+    )
+)
 def test_a_time_step_going_backwards_is_refused(when):
     def change(s):
         s["steps"][8]["at"] = when.replace(microsecond=0).isoformat() + "+07:00"
@@ -243,8 +253,14 @@ def test_a_time_step_going_backwards_is_refused(when):
 
 
 @FAST
-@given(minutes=st.one_of(st.floats(max_value=0, allow_nan=False, allow_infinity=False),
-                         st.floats(min_value=1441, allow_infinity=False), st.text(max_size=5), st.booleans()))
+@given(
+    minutes=st.one_of(
+        st.floats(max_value=0, allow_nan=False, allow_infinity=False),
+        st.floats(min_value=1441, allow_infinity=False),
+        st.text(max_size=5),
+        st.booleans(),
+    )
+)
 def test_a_bad_time_advance_is_refused(minutes):
     def change(s):
         s["steps"][22]["minutes"] = minutes

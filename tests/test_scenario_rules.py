@@ -23,8 +23,7 @@ from booth_sim.day.scenario import ScenarioError, parse_scenario
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 _text = DOC.read_text(encoding="utf-8")
-EXAMPLE = json.loads(re.search(r"```json\n(.*?)```", _text[_text.index('<a id="example"></a>'):], re.DOTALL)
-                     .group(1))
+EXAMPLE = json.loads(re.search(r"```json\n(.*?)```", _text[_text.index('<a id="example"></a>') :], re.DOTALL).group(1))
 
 
 def problems(change) -> list[str]:
@@ -70,8 +69,9 @@ def test_results_are_printed_only_in_the_states_the_core_allows(monkeypatch):
     def results_before_count(s):
         s["steps"].insert(36, {"step": "results", "copies": 1})
 
-    assert any("results are printed after counting (the polls are closed here)" in p
-               for p in problems(results_before_count))
+    assert any(
+        "results are printed after counting (the polls are closed here)" in p for p in problems(results_before_count)
+    )
     monkeypatch.setitem(polls.ACTS, "results_printed", frozenset({polls.CLOSED, polls.COUNTED}))
     assert not any("results are printed after counting" in p for p in problems(results_before_count))
 

@@ -44,6 +44,7 @@ SEED = int(os.environ.get("BOOTH_SECRECY_SEED", "2"))
 
 def spearman(xs: list[float], ys: list[float]) -> float:
     """Spearman's rank correlation (no ties are expected in our data)."""
+
     def ranks(values):
         order = sorted(range(len(values)), key=values.__getitem__)
         r = [0] * len(values)
@@ -85,9 +86,7 @@ def byte_offsets(state: Path, signatures: dict[bytes, bytes]) -> dict[bytes, int
 def snapshot(state: Path, to: Path) -> Path:
     """Copy the state directory, noting which files it held at that instant."""
     shutil.copytree(state, to)
-    (to.parent / (to.name + ".files")).write_text(
-        json.dumps({p.name: p.stat().st_size for p in state.iterdir()})
-    )
+    (to.parent / (to.name + ".files")).write_text(json.dumps({p.name: p.stat().st_size for p in state.iterdir()}))
     return to
 
 

@@ -77,16 +77,26 @@ from service_day import (
     vote,
 )
 
-FUZZ = settings(max_examples=30, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
 PACKAGE_FUZZ = settings(FUZZ, max_examples=50)
 
 _, KEYS, PKG = demo_package()
 VOTER_REFS = {v.ref for v in PKG.voters}
 COMPANION_IDS = {c.id for c in PKG.companions}
-NEW_VOTER = {"nik": "1810054508900003", "name": "SRI LESTARI", "sex": "P", "birth_date": "1990-08-05",
-             "address": "Dusun Sukamaju I", "rt": "001", "rw": "002", "reason": "pindahan, punya KTP"}
+NEW_VOTER = {
+    "nik": "1810054508900003",
+    "name": "SRI LESTARI",
+    "sex": "P",
+    "birth_date": "1990-08-05",
+    "address": "Dusun Sukamaju I",
+    "rt": "001",
+    "rw": "002",
+    "reason": "pindahan, punya KTP",
+}
 
 
 # ---------------------------------------------------------------- garbage
@@ -94,18 +104,30 @@ NEW_VOTER = {"nik": "1810054508900003", "name": "SRI LESTARI", "sex": "P", "birt
 # JSON encoder once crashed on them)
 TEXT = st.text(max_size=40)
 HUGE = st.sampled_from(["x" * 100_000, "9" * 16_000, "\n" * 5_000, "é" * 70_000, "DPT-0001" * 9_000])
-CONTROL = st.builds(lambda a, c, b: a + c + b, TEXT,
-                    st.text(st.characters(max_codepoint=31, exclude_characters="\n"), min_size=1, max_size=3),
-                    TEXT)
+CONTROL = st.builds(
+    lambda a, c, b: a + c + b,
+    TEXT,
+    st.text(st.characters(max_codepoint=31, exclude_characters="\n"), min_size=1, max_size=3),
+    TEXT,
+)
 NIKS = st.from_regex(r"\A[0-9]{16}\Z") | st.from_regex(r"\A[0-9 .\-]{8,24}\Z")
 DATE_TEXT = st.dates().map(dt.date.isoformat) | st.sampled_from(["2025-02-30", "16-11-2025", "0000-00-00"])
-SOME_NOT_TEXT = (st.booleans() | st.integers(-2**70, 2**70) | st.sampled_from([-1, 0, 1, 2**63, -2**63])
-                 | st.floats() | st.dates() | st.datetimes() | st.binary(max_size=40))
+SOME_NOT_TEXT = (
+    st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.sampled_from([-1, 0, 1, 2**63, -(2**63)])
+    | st.floats()
+    | st.dates()
+    | st.datetimes()
+    | st.binary(max_size=40)
+)
 NOT_TEXT_SCALARS = st.none() | SOME_NOT_TEXT
 SCALARS = NOT_TEXT_SCALARS | TEXT | HUGE | CONTROL | NIKS | DATE_TEXT
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                           max_leaves=5)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=5,
+)
 GARBAGE = SCALARS | st.lists(SCALARS, max_size=3) | st.dictionaries(TEXT, SCALARS, max_size=3)
 CONTAINERS = st.lists(SCALARS, max_size=3) | st.dictionaries(TEXT, SCALARS, max_size=3)
 NOT_TEXT = NOT_TEXT_SCALARS | CONTAINERS
@@ -238,8 +260,7 @@ def snapshot(svc) -> dict:
     }
 
 
-def assert_refused_and_unchanged(svc, call, *, logged=frozenset(), may_answer=False, what="",
-                                 screen_sized=True):
+def assert_refused_and_unchanged(svc, call, *, logged=frozenset(), may_answer=False, what="", screen_sized=True):
     """Run ``call``: it must raise a BoothError with words (or, if ``may_answer``, answer) and
     change nothing but the events in ``logged``.  Returns the error (or None)."""
     before, size = snapshot(svc), svc.ledger.size
@@ -279,17 +300,20 @@ def _dptb(**change):
         kwargs = {**NEW_VOTER, **change}
         kwargs = {k: (g if v is _G else v) for k, v in kwargs.items()}
         return p.svc.add_dptb(p.ketua, **kwargs)
+
     return call
 
 
 _G = object()  # "the garbage goes here"
 WRONG_PIN_EVENTS = frozenset({"companion.login_failed", "companion.locked"})
-NOT_A_GOOD_PIN = (GARBAGE.filter(lambda v: not (isinstance(v, str) and v.isascii() and v.isdigit()
-                                                and 6 <= len(v) <= 12 and len(set(v)) > 1))
-                  | st.sampled_from(["111111", "000000", "123456", "987654", "12345", "1234567890"]))
-NOT_A_JPEG = (GARBAGE.filter(lambda v: not (isinstance(v, (bytes, bytearray)) and v[:3] == JPEG_START))
-              | st.binary(min_size=1, max_size=64).filter(lambda b: b[:3] != JPEG_START)
-              | st.just(JPEG_START + b"\0" * MAX_PHOTO_BYTES))
+NOT_A_GOOD_PIN = GARBAGE.filter(
+    lambda v: not (isinstance(v, str) and v.isascii() and v.isdigit() and 6 <= len(v) <= 12 and len(set(v)) > 1)
+) | st.sampled_from(["111111", "000000", "123456", "987654", "12345", "1234567890"])
+NOT_A_JPEG = (
+    GARBAGE.filter(lambda v: not (isinstance(v, (bytes, bytearray)) and v[:3] == JPEG_START))
+    | st.binary(min_size=1, max_size=64).filter(lambda b: b[:3] != JPEG_START)
+    | st.just(JPEG_START + b"\0" * MAX_PHOTO_BYTES)
+)
 STAGES = ("received", "distributed", "handed_over", "installed")
 SELECTIONS = ("1", "2", "3")
 
@@ -299,38 +323,66 @@ CASES = [
     Case("sign_in pin", "idle", lambda p, g: p.svc.sign_in("PT-03", g), ids(PINS["PT-03"]), WRONG_PIN_EVENTS),
     Case("sign_out token", "idle", lambda p, g: p.svc.sign_out(g), TOKENS, may_answer=True),
     Case("whoami token", "idle", lambda p, g: p.svc.whoami(g), TOKENS),
-    Case("set_first_pin companion_id", "configured", lambda p, g: p.svc.set_first_pin(g, "258001"),
-         ids(*COMPANION_IDS)),
+    Case(
+        "set_first_pin companion_id", "configured", lambda p, g: p.svc.set_first_pin(g, "258001"), ids(*COMPANION_IDS)
+    ),
     Case("set_first_pin pin", "configured", lambda p, g: p.svc.set_first_pin(KETUA, g), NOT_A_GOOD_PIN),
     Case("committee_reset text", "idle", lambda p, g: p.svc.committee_reset(g), GARBAGE),
     Case("power_changed state", "idle", lambda p, g: p.svc.power_changed(g), ids("mains", "battery", "low_battery")),
     # not bytes too (test_pinning_a_committee_key_that_is_not_bytes_is_refused)
-    Case("pin_committee_key raw", "configured", lambda p, g: p.svc.pin_committee_key(g),
-         st.binary(max_size=80).filter(lambda b: len(b) != 32) | GARBAGE.filter(lambda v: not isinstance(v, bytes))),
+    Case(
+        "pin_committee_key raw",
+        "configured",
+        lambda p, g: p.svc.pin_committee_key(g),
+        st.binary(max_size=80).filter(lambda b: len(b) != 32) | GARBAGE.filter(lambda v: not isinstance(v, bytes)),
+    ),
     # custody and the hardware self-test
-    Case("record_custody stage", "handed_over",
-         lambda p, g: p.svc.record_custody(g, token=p.ketua, place="Balai", self_test=dict(SELF_TEST)),
-         ids(*STAGES)),
-    Case("record_custody token", "handed_over",
-         lambda p, g: p.svc.record_custody("installed", token=g, place="Balai", self_test=dict(SELF_TEST)),
-         TOKENS.filter(lambda v: v is not None)),
-    Case("record_custody companion_id", "configured",
-         lambda p, g: p.svc.record_custody("received", companion_id=g), ids(*COMPANION_IDS)),
-    Case("record_custody place", "handed_over",
-         lambda p, g: p.svc.record_custody("installed", token=p.ketua, place=g, self_test=dict(SELF_TEST)),
-         bad_text(120)),
-    Case("record_custody note", "handed_over",
-         lambda p, g: p.svc.record_custody("installed", token=p.ketua, note=g, self_test=dict(SELF_TEST)),
-         bad_text(500)),
+    Case(
+        "record_custody stage",
+        "handed_over",
+        lambda p, g: p.svc.record_custody(g, token=p.ketua, place="Balai", self_test=dict(SELF_TEST)),
+        ids(*STAGES),
+    ),
+    Case(
+        "record_custody token",
+        "handed_over",
+        lambda p, g: p.svc.record_custody("installed", token=g, place="Balai", self_test=dict(SELF_TEST)),
+        TOKENS.filter(lambda v: v is not None),
+    ),
+    Case(
+        "record_custody companion_id",
+        "configured",
+        lambda p, g: p.svc.record_custody("received", companion_id=g),
+        ids(*COMPANION_IDS),
+    ),
+    Case(
+        "record_custody place",
+        "handed_over",
+        lambda p, g: p.svc.record_custody("installed", token=p.ketua, place=g, self_test=dict(SELF_TEST)),
+        bad_text(120),
+    ),
+    Case(
+        "record_custody note",
+        "handed_over",
+        lambda p, g: p.svc.record_custody("installed", token=p.ketua, note=g, self_test=dict(SELF_TEST)),
+        bad_text(500),
+    ),
     # non-empty tables of non-text results too (test_a_self_test_that_is_not_json_is_refused)
-    Case("record_custody self_test", "handed_over",
-         lambda p, g: p.svc.record_custody("installed", token=p.ketua, self_test=g),
-         GARBAGE.filter(lambda v: not isinstance(v, dict)) | st.just({})
-         | st.dictionaries(TEXT, NOT_TEXT, min_size=1, max_size=3)),
+    Case(
+        "record_custody self_test",
+        "handed_over",
+        lambda p, g: p.svc.record_custody("installed", token=p.ketua, self_test=g),
+        GARBAGE.filter(lambda v: not isinstance(v, dict))
+        | st.just({})
+        | st.dictionaries(TEXT, NOT_TEXT, min_size=1, max_size=3),
+    ),
     Case("record_self_test token", "idle", lambda p, g: p.svc.record_self_test(g, dict(SELF_TEST)), TOKENS),
-    Case("record_self_test results", "idle", lambda p, g: p.svc.record_self_test(p.teknisi, g),
-         GARBAGE.filter(lambda v: not isinstance(v, dict))
-         | st.dictionaries(TEXT, NOT_TEXT, min_size=1, max_size=3)),
+    Case(
+        "record_self_test results",
+        "idle",
+        lambda p, g: p.svc.record_self_test(p.teknisi, g),
+        GARBAGE.filter(lambda v: not isinstance(v, dict)) | st.dictionaries(TEXT, NOT_TEXT, min_size=1, max_size=3),
+    ),
     # the polls
     Case("zero_report token", "handed_over", lambda p, g: p.svc.zero_report(g), TOKENS),
     Case("zero_report_printed token", "handed_over", lambda p, g: p.svc.zero_report_printed(g), TOKENS),
@@ -339,8 +391,9 @@ CASES = [
     Case("pause reason", "photo", lambda p, g: p.svc.pause(p.ketua, g), bad_text(200)),
     Case("resume token", "idle", lambda p, g: p.svc.resume(g), TOKENS),
     Case("close_polls token", "idle", lambda p, g: p.svc.close_polls(g, "listrik padam"), TOKENS),
-    Case("close_polls reason (early)", "idle", lambda p, g: p.svc.close_polls(p.ketua, g),
-         bad_text(300, required=True)),
+    Case(
+        "close_polls reason (early)", "idle", lambda p, g: p.svc.close_polls(p.ketua, g), bad_text(300, required=True)
+    ),
     Case("count token", "idle", lambda p, g: p.svc.count(g), TOKENS),
     Case("results_printed token", "counted", lambda p, g: p.svc.results_printed(g), TOKENS),
     Case("export token", "counted", lambda p, g: p.svc.export(g, str(_root() / "never.zip")), TOKENS),
@@ -348,8 +401,7 @@ CASES = [
     Case("verify_ledger token", "idle", lambda p, g: p.svc.verify_ledger(g), TOKENS),
     # voters
     Case("search_voters token", "idle", lambda p, g: p.svc.search_voters(g, "budi"), TOKENS),
-    Case("search_voters query", "idle", lambda p, g: p.svc.search_voters(p.teknisi, g), GARBAGE,
-         may_answer=True),
+    Case("search_voters query", "idle", lambda p, g: p.svc.search_voters(p.teknisi, g), GARBAGE, may_answer=True),
     Case("check_in token", "idle", lambda p, g: p.svc.check_in(g, "DPT-0003"), TOKENS),
     Case("check_in voter_ref", "idle", lambda p, g: p.svc.check_in(p.teknisi, g), ids(*VOTER_REFS)),
     Case("view_photo token", "idle", lambda p, g: p.svc.view_photo(g, "DPT-0001"), TOKENS),
@@ -370,10 +422,13 @@ CASES = [
     Case("cast release_id", "voting", lambda p, g: p.svc.cast(g, "1"), ids("R0002")),
     Case("cast selection", "voting", lambda p, g: p.svc.cast(p.release, g), ids(*SELECTIONS)),
     Case("cancel_release token", "voting", lambda p, g: p.svc.cancel_release(g, p.release, "pulang"), TOKENS),
-    Case("cancel_release release_id", "voting", lambda p, g: p.svc.cancel_release(p.ketua, g, "pulang"),
-         ids("R0002")),
-    Case("cancel_release reason", "voting", lambda p, g: p.svc.cancel_release(p.ketua, p.release, g),
-         bad_text(200, required=True)),
+    Case("cancel_release release_id", "voting", lambda p, g: p.svc.cancel_release(p.ketua, g, "pulang"), ids("R0002")),
+    Case(
+        "cancel_release reason",
+        "voting",
+        lambda p, g: p.svc.cancel_release(p.ketua, p.release, g),
+        bad_text(200, required=True),
+    ),
     Case("expire_release release_id", "voting", lambda p, g: p.svc.expire_release(g), GARBAGE),
     Case("slip_printed release_id", "printing", lambda p, g: p.svc.slip_printed(g), ids("R0002")),
     Case("slip_failed release_id", "printing", lambda p, g: p.svc.slip_failed(g, "kertas habis"), ids("R0002")),
@@ -385,13 +440,22 @@ CASES = [
     Case("photo_failed error", "photo", lambda p, g: p.svc.photo_failed(p.release, g), bad_text(200)),
     Case("skip_photo token", "photo", lambda p, g: p.svc.skip_photo(g, p.release, "menolak"), TOKENS),
     Case("skip_photo release_id", "photo", lambda p, g: p.svc.skip_photo(p.ketua, g, "menolak"), ids("R0002")),
-    Case("skip_photo reason", "photo", lambda p, g: p.svc.skip_photo(p.ketua, p.release, g),
-         bad_text(200, required=True)),
+    Case(
+        "skip_photo reason", "photo", lambda p, g: p.svc.skip_photo(p.ketua, p.release, g), bad_text(200, required=True)
+    ),
     # the package: paths that are not text (test_a_package_path_that_is_not_text_is_refused) and
     # huge paths (test_a_refusal_is_a_message_a_screen_can_show) too
-    Case("load_election package_path", "configured", lambda p, g: p.svc.load_election(g),
-         TEXT | CONTROL | NIKS | NOT_TEXT | HUGE
-         | st.sampled_from(["", ".", "/", "/dev/null", "/nonexistent/pkg.zip", "/media/usb/" + "x" * 300])),
+    Case(
+        "load_election package_path",
+        "configured",
+        lambda p, g: p.svc.load_election(g),
+        TEXT
+        | CONTROL
+        | NIKS
+        | NOT_TEXT
+        | HUGE
+        | st.sampled_from(["", ".", "/", "/dev/null", "/nonexistent/pkg.zip", "/media/usb/" + "x" * 300]),
+    ),
 ]
 
 
@@ -401,8 +465,19 @@ def test_every_method_that_takes_arguments_is_fuzzed():
 
     from booth.service import BoothService
 
-    no_arguments = {"status", "counts", "election_info", "custody_trail", "voter_screen", "results",
-                    "close", "device_fingerprint", "latest_checkpoint", "provision", "open"}
+    no_arguments = {
+        "status",
+        "counts",
+        "election_info",
+        "custody_trail",
+        "voter_screen",
+        "results",
+        "close",
+        "device_fingerprint",
+        "latest_checkpoint",
+        "provision",
+        "open",
+    }
     methods = {n for n, f in inspect.getmembers(BoothService, callable) if not n.startswith("_")}
     fuzzed = {c.name.split()[0] for c in CASES}
     assert methods - no_arguments - fuzzed == set()
@@ -414,8 +489,13 @@ def test_every_method_that_takes_arguments_is_fuzzed():
 def test_garbage_arguments_are_refused_and_change_nothing(case, data):
     p = place(case.where)
     garbage = data.draw(case.garbage, label=case.name)
-    assert_refused_and_unchanged(p.svc, lambda: case.call(p, garbage), logged=case.logged,
-                                 may_answer=case.may_answer, what=f"{case.name}={garbage!r:.80}")
+    assert_refused_and_unchanged(
+        p.svc,
+        lambda: case.call(p, garbage),
+        logged=case.logged,
+        may_answer=case.may_answer,
+        what=f"{case.name}={garbage!r:.80}",
+    )
 
 
 def test_the_methods_without_arguments_answer_at_every_step():
@@ -465,8 +545,17 @@ def _fresh_copy(tag: str) -> Path:
     return target
 
 
-PACKAGE_FILES = ["election.json", "committee.json", "dpt.csv", "README.txt", "manifest.json", "manifest.sig",
-                 "photos/1.jpg", "photos/2.jpg", "photos/3.jpg"]
+PACKAGE_FILES = [
+    "election.json",
+    "committee.json",
+    "dpt.csv",
+    "README.txt",
+    "manifest.json",
+    "manifest.sig",
+    "photos/1.jpg",
+    "photos/2.jpg",
+    "photos/3.jpg",
+]
 
 
 def _json_paths(value, path=()):
@@ -491,8 +580,7 @@ def _replace(value, path, new):
 @st.composite
 def package_damage(draw):
     """(description, function that damages a package folder in place)."""
-    kind = draw(st.sampled_from(["flip", "truncate", "json_value", "add_file", "delete", "rename_photo",
-                                 "empty"]))
+    kind = draw(st.sampled_from(["flip", "truncate", "json_value", "add_file", "delete", "rename_photo", "empty"]))
     name = draw(st.sampled_from(PACKAGE_FILES))
     if kind == "flip":
         where, bit = draw(st.floats(0, 1, exclude_max=True)), draw(st.integers(0, 7))
@@ -502,6 +590,7 @@ def package_damage(draw):
             i = int(where * len(data))
             data[i] ^= 1 << bit
             (folder / name).write_bytes(bytes(data))
+
         return f"flip bit {bit} at {where:.3f} of {name}", damage
     if kind == "truncate":
         keep = draw(st.floats(0, 1, exclude_max=True))
@@ -509,6 +598,7 @@ def package_damage(draw):
         def damage(folder):
             data = (folder / name).read_bytes()
             (folder / name).write_bytes(data[: int(keep * len(data))])
+
         return f"truncate {name} to {keep:.3f}", damage
     if kind == "json_value":
         name = draw(st.sampled_from(["election.json", "committee.json", "manifest.json"]))
@@ -519,15 +609,21 @@ def package_damage(draw):
             paths = list(_json_paths(obj))
             path = paths[pick % len(paths)]
             (folder / name).write_text(json.dumps(_replace(obj, path, new)), encoding="utf-8")
+
         return f"replace a value in {name} with {new!r:.60}", damage
     if kind == "add_file":
-        extra = draw(st.sampled_from(["notes.txt", "photos/4.jpg", "dpt-lama.csv", "election.json.bak",
-                                      "photos/1.JPG.txt", "sub/x.csv"]))
+        extra = draw(
+            st.sampled_from(
+                ["notes.txt", "photos/4.jpg", "dpt-lama.csv", "election.json.bak", "photos/1.JPG.txt", "sub/x.csv"]
+            )
+        )
 
         def damage(folder):
             (folder / extra).parent.mkdir(parents=True, exist_ok=True)
-            (folder / extra).write_bytes((folder / "photos" / "1.jpg").read_bytes() if extra.endswith("jpg")
-                                         else b"tambahan\n")
+            (folder / extra).write_bytes(
+                (folder / "photos" / "1.jpg").read_bytes() if extra.endswith("jpg") else b"tambahan\n"
+            )
+
         return f"add {extra}", damage
     if kind == "delete":
         return f"delete {name}", lambda folder: (folder / name).unlink()
@@ -540,6 +636,7 @@ def package_damage(draw):
             if target.exists():
                 target.unlink()
             (folder / photo).rename(target)
+
         return f"rename {photo} to {new_name}", damage
     return f"empty {name}", lambda folder: (folder / name).write_bytes(b"")
 
@@ -560,8 +657,11 @@ def test_a_damaged_package_folder_is_refused_and_changes_nothing(damage):
 
 
 @PACKAGE_FUZZ
-@given(where=st.floats(0, 1, exclude_max=True), value=st.integers(1, 255),
-       cut=st.sampled_from([None, None, 0.3, 0.9, 0.999]))
+@given(
+    where=st.floats(0, 1, exclude_max=True),
+    value=st.integers(1, 255),
+    cut=st.sampled_from([None, None, 0.3, 0.9, 0.999]),
+)
 def test_a_damaged_package_zip_is_refused_or_is_the_same_election(where, value, cut):
     """A byte of the zip changed: refused, or (a byte the zip format ignores, e.g. a file time)
     loaded as exactly the signed election, never as a different one."""
@@ -616,15 +716,35 @@ def resign(folder: Path, keys: CommitteeKeyPair) -> None:
 
 DPT_TEXT = (demo_package()[0] / "dpt.csv").read_bytes()
 DPT_LINES = DPT_TEXT.decode("utf-8").splitlines(keepends=True)
-CELL = (TEXT | NIKS | DATE_TEXT | st.sampled_from(["", "L", "P", "X", "31-02-1970", "1810050101700001",
-                                                       '"', ",", "\n", "001;002", "\ufeff", "\x00"]))
+CELL = (
+    TEXT
+    | NIKS
+    | DATE_TEXT
+    | st.sampled_from(
+        ["", "L", "P", "X", "31-02-1970", "1810050101700001", '"', ",", "\n", "001;002", "\ufeff", "\x00"]
+    )
+)
 
 
 @st.composite
 def dpt_change(draw):
     """(description, new dpt.csv bytes)."""
-    kind = draw(st.sampled_from(["cell", "cell", "flip", "truncate", "duplicate_row", "drop_rows", "header",
-                                 "encoding", "line_endings", "extra_column"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "cell",
+                "cell",
+                "flip",
+                "truncate",
+                "duplicate_row",
+                "drop_rows",
+                "header",
+                "encoding",
+                "line_endings",
+                "extra_column",
+            ]
+        )
+    )
     lines = list(DPT_LINES)
     if kind == "cell":
         row = draw(st.integers(1, len(lines) - 1))
@@ -663,7 +783,8 @@ def dpt_change(draw):
         return "CRLF line endings", "".join(lines).replace("\n", "\r\n").encode()
     column = draw(CELL)
     return f"extra column {column!r:.20}", "".join(line.rstrip("\n") + "," + column + "\n" for line in lines).encode(
-        "utf-8", "replace")
+        "utf-8", "replace"
+    )
 
 
 @PACKAGE_FUZZ
@@ -741,21 +862,37 @@ def _other_keys() -> CommitteeKeyPair:
 @st.composite
 def bad_reset(draw):
     good = make_reset(KEYS.sign_private, PKG.election_id, "PT-03")
-    kind = draw(st.sampled_from(["garbage", "body", "signature", "truncate", "other_key", "other_election",
-                                 "unknown_companion", "no_signature", "bytes"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "garbage",
+                "body",
+                "signature",
+                "truncate",
+                "other_key",
+                "other_election",
+                "unknown_companion",
+                "no_signature",
+                "bytes",
+            ]
+        )
+    )
     if kind == "garbage":
         return kind, draw(GARBAGE)
     if kind == "body":
         body_end = good.index("\n\n")
         i = draw(st.integers(0, body_end - 1))
         c = draw(st.characters(exclude_categories=["Cs"]).filter(lambda ch: ch != good[i]))
-        return f"body[{i}]={c!r}", good[:i] + c + good[i + 1:]
+        return f"body[{i}]={c!r}", good[:i] + c + good[i + 1 :]
     if kind == "signature":
         start = good.index("\n\n") + len("\n\n— booth-committee ")
         i = draw(st.integers(start, len(good) - 4))  # not the last base64 characters (padding bits)
-        c = draw(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").filter(
-            lambda ch: ch != good[i]))
-        return f"signature[{i}]={c}", good[:i] + c + good[i + 1:]
+        c = draw(
+            st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").filter(
+                lambda ch: ch != good[i]
+            )
+        )
+        return f"signature[{i}]={c}", good[:i] + c + good[i + 1 :]
     if kind == "truncate":
         n = draw(st.integers(0, len(good) - 2))
         return f"truncated to {n}", good[:n]
@@ -802,31 +939,63 @@ def test_the_right_reset_file_unlocks_once():
 BUG = {"strict": True}
 
 
-@pytest.mark.parametrize("method, token", [
-    ("whoami", ["x"]), ("whoami", {"token": "x"}), ("check_in", ["x"]), ("sign_out", ["x"]), ("sign_out", []),
-    ("sign_out", {})])
+@pytest.mark.parametrize(
+    "method, token",
+    [
+        ("whoami", ["x"]),
+        ("whoami", {"token": "x"}),
+        ("check_in", ["x"]),
+        ("sign_out", ["x"]),
+        ("sign_out", []),
+        ("sign_out", {}),
+    ],
+)
 def test_a_token_that_is_a_list_or_a_dict_is_refused(method, token):
     """A JSON socket message can carry a list or an object where the token goes."""
     p = place("idle")
-    call = {"whoami": lambda: p.svc.whoami(token), "check_in": lambda: p.svc.check_in(token, "DPT-0003"),
-            "sign_out": lambda: p.svc.sign_out(token)}[method]
+    call = {
+        "whoami": lambda: p.svc.whoami(token),
+        "check_in": lambda: p.svc.check_in(token, "DPT-0003"),
+        "sign_out": lambda: p.svc.sign_out(token),
+    }[method]
     assert_refused_and_unchanged(p.svc, call, may_answer=method == "sign_out", what=f"{method}({token!r})")
 
 
 @pytest.mark.parametrize("limit", ["banyak", None, float("inf"), float("nan"), [3]])
 def test_a_search_limit_that_is_not_a_number_is_refused(limit):
     p = place("idle")
-    assert_refused_and_unchanged(p.svc, lambda: p.svc.search_voters(p.teknisi, "budi", limit),
-                                 may_answer=True, what=f"limit={limit!r}")
+    assert_refused_and_unchanged(
+        p.svc, lambda: p.svc.search_voters(p.teknisi, "budi", limit), may_answer=True, what=f"limit={limit!r}"
+    )
 
 
-@pytest.mark.parametrize("method", ["pause", "cancel_release", "slip_failed", "photo_failed", "skip_photo",
-                                    "add_dptb", "record_custody", "record_self_test", "close_polls"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "pause",
+        "cancel_release",
+        "slip_failed",
+        "photo_failed",
+        "skip_photo",
+        "add_dptb",
+        "record_custody",
+        "record_self_test",
+        "close_polls",
+    ],
+)
 def test_free_text_with_a_lone_surrogate_is_refused(method):
     text = "listrik \ud800 padam"
-    p = {"pause": "idle", "cancel_release": "voting", "slip_failed": "printing", "photo_failed": "photo",
-         "skip_photo": "photo", "add_dptb": "idle", "record_custody": "handed_over",
-         "record_self_test": "idle", "close_polls": "idle"}[method]
+    p = {
+        "pause": "idle",
+        "cancel_release": "voting",
+        "slip_failed": "printing",
+        "photo_failed": "photo",
+        "skip_photo": "photo",
+        "add_dptb": "idle",
+        "record_custody": "handed_over",
+        "record_self_test": "idle",
+        "close_polls": "idle",
+    }[method]
     p = place(p)
     svc = p.svc
     calls = {
@@ -836,8 +1005,7 @@ def test_free_text_with_a_lone_surrogate_is_refused(method):
         "photo_failed": lambda: svc.photo_failed(p.release, text),
         "skip_photo": lambda: svc.skip_photo(p.ketua, p.release, text),
         "add_dptb": lambda: svc.add_dptb(p.ketua, **{**NEW_VOTER, "name": text}),
-        "record_custody": lambda: svc.record_custody("installed", token=p.ketua, note=text,
-                                                     self_test=dict(SELF_TEST)),
+        "record_custody": lambda: svc.record_custody("installed", token=p.ketua, note=text, self_test=dict(SELF_TEST)),
         "record_self_test": lambda: svc.record_self_test(p.ketua, {"printer": text}),
         "close_polls": lambda: svc.close_polls(p.ketua, text),
     }
@@ -848,7 +1016,8 @@ def test_free_text_with_a_lone_surrogate_is_refused(method):
 def test_a_self_test_that_is_not_json_is_refused(self_test):
     p = place("handed_over")
     assert_refused_and_unchanged(
-        p.svc, lambda: p.svc.record_custody("installed", token=p.ketua, self_test=self_test), what="custody")
+        p.svc, lambda: p.svc.record_custody("installed", token=p.ketua, self_test=self_test), what="custody"
+    )
     if not all(isinstance(v, str) for v in self_test.values()):
         return
     assert_refused_and_unchanged(p.svc, lambda: p.svc.record_self_test(p.ketua, self_test), what="self_test")
@@ -860,8 +1029,9 @@ def test_pinning_a_committee_key_that_is_not_bytes_is_refused(raw):
     assert_refused_and_unchanged(p.svc, lambda: p.svc.pin_committee_key(raw), what=f"{raw!r:.20}")
 
 
-@pytest.mark.parametrize("args", [(5,), (None,), ({"path": "x"},), (b"/tmp",), ("PACKAGE", "not a key"),
-                                  ("PACKAGE", 42)])
+@pytest.mark.parametrize(
+    "args", [(5,), (None,), ({"path": "x"},), (b"/tmp",), ("PACKAGE", "not a key"), ("PACKAGE", 42)]
+)
 def test_a_package_path_that_is_not_text_is_refused(args):
     p = place("configured")
     args = [str(demo_package()[0]) if a == "PACKAGE" else a for a in args]
@@ -890,8 +1060,9 @@ def test_an_export_that_cannot_be_written_is_refused_and_not_logged(out_path, tm
 @pytest.mark.parametrize("nik", [1810054508900003, None, ["1810054508900003"]])
 def test_a_nik_that_is_not_text_is_refused_as_a_nik_problem(nik):
     p = place("idle")
-    error = assert_refused_and_unchanged(p.svc, lambda: p.svc.add_dptb(p.ketua, **{**NEW_VOTER, "nik": nik}),
-                                         what=repr(nik))
+    error = assert_refused_and_unchanged(
+        p.svc, lambda: p.svc.add_dptb(p.ketua, **{**NEW_VOTER, "nik": nik}), what=repr(nik)
+    )
     assert "NIK" in error.message_id, error.message_id
 
 

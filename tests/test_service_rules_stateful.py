@@ -51,8 +51,7 @@ BAD_CHOICES = ["4", "0", "blank", "", "01", " 1"]
 WHO = st.sampled_from(["signed", "signed", "signed"] + COMPANIONS)
 REASONS = ["pemilih pulang", "istirahat siang", "", "   ", "x" * 250]
 # how a voter's visit goes in ``voters_walk_through``
-PATHS = ["normal", "normal", "normal", "slip_fails", "photo_fails", "leaves", "stops_after_release",
-         "stops_after_cast"]
+PATHS = ["normal", "normal", "normal", "slip_fails", "photo_fails", "leaves", "stops_after_release", "stops_after_cast"]
 IDLE = 300.0
 RELEASE_TIMEOUT = 300.0
 MIN_CAST_INTERVAL = 10.0
@@ -179,12 +178,12 @@ class ElectionDay(RuleBasedStateMachine):
         else:
             misses, last = self.misses[who]
             wait = FIRST_WAIT_SECONDS * 2 ** (misses - FREE_MISSES) if misses >= FREE_MISSES else 0
-            blocked = misses >= LOCK_AFTER_MISSES or (
-                wait and (self.now() - last).total_seconds() < wait)
+            blocked = misses >= LOCK_AFTER_MISSES or (wait and (self.now() - last).total_seconds() < wait)
             expect = False if blocked else right
         try:
-            token = self.call("sign_in", lambda: self.svc.sign_in(who, pin), expect,
-                              refusal_events=REFUSAL_EVENTS["sign_in"])
+            token = self.call(
+                "sign_in", lambda: self.svc.sign_in(who, pin), expect, refusal_events=REFUSAL_EVENTS["sign_in"]
+            )
         except _Refused as refused:
             exc = refused.args[0]
             if isinstance(exc, WrongPin):
@@ -219,9 +218,13 @@ class ElectionDay(RuleBasedStateMachine):
     # ------------------------------------------------------------ voters
     def pick_voter(self, which, index):
         """A voter the way the day brings them: a new one, one checked in, one who voted, or anyone."""
-        pools = {"new": [v for v in VOTERS if v not in self.checked_in],
-                 "checked": sorted(self.checked_in - self.voted), "voted": sorted(self.voted),
-                 "any": VOTERS + UNKNOWN_VOTERS, "unknown": UNKNOWN_VOTERS}
+        pools = {
+            "new": [v for v in VOTERS if v not in self.checked_in],
+            "checked": sorted(self.checked_in - self.voted),
+            "voted": sorted(self.voted),
+            "any": VOTERS + UNKNOWN_VOTERS,
+            "unknown": UNKNOWN_VOTERS,
+        }
         pool = pools[which] or VOTERS
         return pool[index % len(pool)]
 
@@ -232,8 +235,12 @@ class ElectionDay(RuleBasedStateMachine):
         known = voter in VOTERS
         ok = self.allowed(who, valid, "check_in") and self.polls in ("open", "paused") and known
         try:
-            self.call("check_in", lambda: self.svc.check_in(token, voter),
-                      ok and voter not in self.voted, refusal_events=REFUSAL_EVENTS["check_in"])
+            self.call(
+                "check_in",
+                lambda: self.svc.check_in(token, voter),
+                ok and voter not in self.voted,
+                refusal_events=REFUSAL_EVENTS["check_in"],
+            )
         except _Refused as refused:
             if ok and voter in self.voted:
                 assert isinstance(refused.args[0], AlreadyVoted), "a voter who voted was not refused as such"
@@ -244,8 +251,13 @@ class ElectionDay(RuleBasedStateMachine):
     def release(self, who, which, index):
         voter = self.pick_voter(which, index)
         who, token, valid = self.token(who)
-        expect = (self.allowed(who, valid, "release") and self.polls == "open" and voter in self.checked_in
-                  and voter not in self.voted and self.current is None)
+        expect = (
+            self.allowed(who, valid, "release")
+            and self.polls == "open"
+            and voter in self.checked_in
+            and voter not in self.voted
+            and self.current is None
+        )
         try:
             result = self.call("release_ballot", lambda: self.svc.release_ballot(token, voter), expect)
         except _Refused:
@@ -254,8 +266,10 @@ class ElectionDay(RuleBasedStateMachine):
         self.releases.append(result["release"])
         self.current = {"id": result["release"], "voter": voter, "stage": "voting", "at": self.now()}
 
-    @rule(which=st.sampled_from(["current", "current", "current", "stale", "foreign", "number", "none"]),
-          choice=st.sampled_from(CHOICES * 3 + BAD_CHOICES))
+    @rule(
+        which=st.sampled_from(["current", "current", "current", "stale", "foreign", "number", "none"]),
+        choice=st.sampled_from(CHOICES * 3 + BAD_CHOICES),
+    )
     def cast(self, which, choice):
         release = self.release_id(which)
         soon = self.last_cast is not None and (self.now() - self.last_cast).total_seconds() < MIN_CAST_INTERVAL
@@ -270,8 +284,10 @@ class ElectionDay(RuleBasedStateMachine):
         self.current["stage"] = "printing"
         self.last_cast = self.now()
 
-    @rule(which=st.sampled_from(["current", "current", "stale", "foreign"]),
-          outcome=st.sampled_from(["printed", "failed", "failed_garbage"]))
+    @rule(
+        which=st.sampled_from(["current", "current", "stale", "foreign"]),
+        outcome=st.sampled_from(["printed", "failed", "failed_garbage"]),
+    )
     def slip(self, which, outcome):
         release = self.release_id(which)
         expect = self.at(release, "printing")
@@ -281,8 +297,7 @@ class ElectionDay(RuleBasedStateMachine):
                 self.current["stage"] = "photo"
             else:
                 error = "kertas habis" if outcome == "failed" else "\x07" * 3
-                self.call("slip_failed", lambda: self.svc.slip_failed(release, error),
-                          expect and outcome == "failed")
+                self.call("slip_failed", lambda: self.svc.slip_failed(release, error), expect and outcome == "failed")
                 self.current["stage"] = "print_failed"
         except _Refused:
             return
@@ -290,8 +305,9 @@ class ElectionDay(RuleBasedStateMachine):
     @rule(who=WHO)
     def reprint(self, who):
         who, token, valid = self.token(who)
-        expect = self.allowed(who, valid, "reprint") and self.current is not None \
-            and self.current["stage"] == "print_failed"
+        expect = (
+            self.allowed(who, valid, "reprint") and self.current is not None and self.current["stage"] == "print_failed"
+        )
         try:
             slip = self.call("reprint_slip", lambda: self.svc.reprint_slip(token), expect)
         except _Refused:
@@ -299,9 +315,11 @@ class ElectionDay(RuleBasedStateMachine):
         assert len(slip["ballot_id"]) == 32
         self.current["stage"] = "printing"
 
-    @rule(which=st.sampled_from(["current", "current", "stale", "foreign"]),
-          kind=st.sampled_from(["photo", "photo", "not_jpeg", "failed", "skip"]),
-          who=WHO)
+    @rule(
+        which=st.sampled_from(["current", "current", "stale", "foreign"]),
+        kind=st.sampled_from(["photo", "photo", "not_jpeg", "failed", "skip"]),
+        who=WHO,
+    )
     def photo(self, which, kind, who):
         release = self.release_id(which)
         at_photo = self.at(release, "photo")
@@ -315,27 +333,36 @@ class ElectionDay(RuleBasedStateMachine):
                 return
             else:
                 who, token, valid = self.token(who)
-                self.call("skip_photo", lambda: self.svc.skip_photo(token, release, "pemilih menolak difoto"),
-                          self.allowed(who, valid, "skip_photo") and at_photo)
+                self.call(
+                    "skip_photo",
+                    lambda: self.svc.skip_photo(token, release, "pemilih menolak difoto"),
+                    self.allowed(who, valid, "skip_photo") and at_photo,
+                )
         except _Refused:
             return
         self.current = None
 
-    @rule(which=st.sampled_from(["current", "current", "stale", "foreign"]),
-          who=st.sampled_from(["signed", "signed", "kiosk"] + COMPANIONS), reason=st.sampled_from(REASONS))
+    @rule(
+        which=st.sampled_from(["current", "current", "stale", "foreign"]),
+        who=st.sampled_from(["signed", "signed", "kiosk"] + COMPANIONS),
+        reason=st.sampled_from(REASONS),
+    )
     def cancel_or_expire(self, which, who, reason):
         release = self.release_id(which)
         try:
             if who == "kiosk":
-                old = self.current is not None and \
-                    (self.now() - self.current["at"]).total_seconds() >= RELEASE_TIMEOUT
-                self.call("expire_release", lambda: self.svc.expire_release(release),
-                          self.at(release, "voting") and old)
+                old = self.current is not None and (self.now() - self.current["at"]).total_seconds() >= RELEASE_TIMEOUT
+                self.call(
+                    "expire_release", lambda: self.svc.expire_release(release), self.at(release, "voting") and old
+                )
             else:
                 who, token, valid = self.token(who)
                 good_reason = bool(reason.strip()) and len(reason) <= 200
-                self.call("cancel_release", lambda: self.svc.cancel_release(token, release, reason),
-                          self.allowed(who, valid, "cancel_release") and self.at(release, "voting") and good_reason)
+                self.call(
+                    "cancel_release",
+                    lambda: self.svc.cancel_release(token, release, reason),
+                    self.allowed(who, valid, "cancel_release") and self.at(release, "voting") and good_reason,
+                )
         except _Refused:
             return
         self.current = None
@@ -345,8 +372,11 @@ class ElectionDay(RuleBasedStateMachine):
     def open_the_polls(self, who):
         who, token, valid = self.token(who)
         try:
-            self.call("open_polls", lambda: self.svc.open_polls(token),
-                      self.allowed(who, valid, "open_polls") and self.polls == "configured")
+            self.call(
+                "open_polls",
+                lambda: self.svc.open_polls(token),
+                self.allowed(who, valid, "open_polls") and self.polls == "configured",
+            )
         except _Refused:
             return
         self.polls = "open"
@@ -360,9 +390,14 @@ class ElectionDay(RuleBasedStateMachine):
                 self.polls = "open"
             else:
                 voter_choosing = self.current is not None and self.current["stage"] == "voting"
-                self.call("pause", lambda: self.svc.pause(token, reason),
-                          self.allowed(who, valid, "pause") and self.polls == "open" and not voter_choosing
-                          and len(reason) <= 200)
+                self.call(
+                    "pause",
+                    lambda: self.svc.pause(token, reason),
+                    self.allowed(who, valid, "pause")
+                    and self.polls == "open"
+                    and not voter_choosing
+                    and len(reason) <= 200,
+                )
                 self.polls = "paused"
         except _Refused:
             return
@@ -375,8 +410,12 @@ class ElectionDay(RuleBasedStateMachine):
             reason_ok = isinstance(reason, str) and bool(reason.strip()) and len(reason) <= 300
         else:
             reason_ok = reason is None or len(reason) <= 300
-        expect = (self.allowed(who, valid, "close_polls") and self.polls in ("open", "paused")
-                  and self.current is None and reason_ok)
+        expect = (
+            self.allowed(who, valid, "close_polls")
+            and self.polls in ("open", "paused")
+            and self.current is None
+            and reason_ok
+        )
         try:
             self.call("close_polls", lambda: self.svc.close_polls(token, reason), expect)
         except _Refused:
@@ -389,8 +428,9 @@ class ElectionDay(RuleBasedStateMachine):
     def count(self, who):
         who, token, valid = self.token(who)
         try:
-            results = self.call("count", lambda: self.svc.count(token),
-                                self.allowed(who, valid, "count") and self.polls == "closed")
+            results = self.call(
+                "count", lambda: self.svc.count(token), self.allowed(who, valid, "count") and self.polls == "closed"
+            )
         except _Refused:
             return
         self.polls = "counted"
@@ -410,8 +450,10 @@ class ElectionDay(RuleBasedStateMachine):
         self.polls = "packed"
         self.sessions.clear()
 
-    @rule(voters=st.lists(st.tuples(st.sampled_from(CHOICES), st.sampled_from(PATHS)), min_size=1, max_size=3),
-          index=st.integers(0, 9))
+    @rule(
+        voters=st.lists(st.tuples(st.sampled_from(CHOICES), st.sampled_from(PATHS)), min_size=1, max_size=3),
+        index=st.integers(0, 9),
+    )
     def voters_walk_through(self, voters, index):
         """Voters come one after another, each step through the rules above (each with its own
         expectation); some paths stop half-way, to leave the booth mid-voter for the other rules."""
@@ -457,8 +499,10 @@ class ElectionDay(RuleBasedStateMachine):
 
     @rule(crash=st.booleans())
     def restart(self, crash):
-        event(f"restart ({'crash' if crash else 'clean'}) with the booth "
-              f"{self.current['stage'] if self.current else 'empty'}, polls {self.polls}")
+        event(
+            f"restart ({'crash' if crash else 'clean'}) with the booth "
+            f"{self.current['stage'] if self.current else 'empty'}, polls {self.polls}"
+        )
         self.booth.restart(crash=crash)
         self.sessions.clear()
         if self.current is not None and self.polls != "packed":
@@ -488,8 +532,9 @@ class ElectionDay(RuleBasedStateMachine):
                 release = p.get("release")
                 assert release in self.log_release_voter, f"seq {entry.seq}: a cast without a release"
                 assert self.log_casts[release] == 0, f"seq {entry.seq}: a second cast for release {release}"
-                assert release == self.log_current and release not in self.log_cancelled, \
+                assert release == self.log_current and release not in self.log_cancelled, (
                     f"seq {entry.seq}: a cast for a release that is not the open one"
+                )
                 assert self.log_polls == "open", f"seq {entry.seq}: a cast while the polls are {self.log_polls}"
                 self.log_casts[release] += 1
                 self.log_voted.add(self.log_release_voter[release])
@@ -501,8 +546,11 @@ class ElectionDay(RuleBasedStateMachine):
                 self.log_current = None
             self.audited = entry.seq + 1
         cast_events = sum(self.log_casts.values())
-        assert svc.ledger.ballots_cast == cast_events == len(self.log_voted), \
-            (svc.ledger.ballots_cast, cast_events, len(self.log_voted))
+        assert svc.ledger.ballots_cast == cast_events == len(self.log_voted), (
+            svc.ledger.ballots_cast,
+            cast_events,
+            len(self.log_voted),
+        )
         assert self.log_voted == self.voted
         assert +svc.ledger.tally() == +self.tally
         counts = svc.counts()
@@ -513,7 +561,9 @@ class ElectionDay(RuleBasedStateMachine):
 
 
 ElectionDay.TestCase.settings = settings(
-    max_examples=75, stateful_step_count=40, deadline=None,
+    max_examples=75,
+    stateful_step_count=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestElectionDayRules = ElectionDay.TestCase

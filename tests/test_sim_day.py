@@ -21,8 +21,20 @@ from PIL import Image
 
 from test_scenario_format import EXAMPLE, booth, documented_example
 
-FAULT_KINDS = ("wrong_pin", "lockout_wait", "committee_reset", "paper_out", "paper_jam", "camera_failure",
-               "power_cut", "crash", "early_close", "walks_away", "idle", "repeat_visit")
+FAULT_KINDS = (
+    "wrong_pin",
+    "lockout_wait",
+    "committee_reset",
+    "paper_out",
+    "paper_jam",
+    "camera_failure",
+    "power_cut",
+    "crash",
+    "early_close",
+    "walks_away",
+    "idle",
+    "repeat_visit",
+)
 SLIP_FILE = re.compile(r"^\d+-slip(-reprint)?\.png$")
 
 
@@ -30,8 +42,16 @@ def dptb_voter(n: int, sex: str, born: str, name: str) -> dict:
     """A person missing from the DPT; serials above 9000 never occur in the demo DPT."""
     year, month, day = born.split("-")
     nik = f"181005{int(day) + (40 if sex == 'P' else 0):02d}{month}{year[2:]}{9000 + n:04d}"
-    return {"nik": nik, "name": name, "sex": sex, "birth_date": born, "address": "Dusun Sidodadi",
-            "rt": "001", "rw": "002", "reason": "tidak ada di DPT, KTP sah / not on the DPT, valid KTP"}
+    return {
+        "nik": nik,
+        "name": name,
+        "sex": sex,
+        "birth_date": born,
+        "address": "Dusun Sidodadi",
+        "rt": "001",
+        "rw": "002",
+        "reason": "tidak ada di DPT, KTP sah / not on the DPT, valid KTP",
+    }
 
 
 def day_of_300() -> dict:
@@ -65,8 +85,10 @@ def day_of_300() -> dict:
         250: {"step": "crash", "at": "now"},
     }
     a_break = [{"step": "pause", "reason": "istirahat / break"}, {"step": "advance", "minutes": 15}, {"step": "resume"}]
-    dptb = {100: dptb_voter(1, "P", "1990-08-05", "SRI WAHYUNINGSIH"),
-            230: dptb_voter(2, "L", "2007-10-30", "BAGUS PRAKOSO")}
+    dptb = {
+        100: dptb_voter(1, "P", "1990-08-05", "SRI WAHYUNINGSIH"),
+        230: dptb_voter(2, "L", "2007-10-30", "BAGUS PRAKOSO"),
+    }
     for i, ref in enumerate(come):
         if i in before:
             steps.append(before[i])
@@ -105,8 +127,15 @@ def day_of_300() -> dict:
         "pins": {"PT-01": "250101", "PT-02": "250202", "PT-03": "250303"},
         "technician": "PT-02",
         "steps": steps,
-        "expect": {"refusals": 1, "reconciliation_balanced": True, "dptb": 2, "cancelled": 3, "photos_skipped": 1,
-                   "polls": "packed", "verify": True},
+        "expect": {
+            "refusals": 1,
+            "reconciliation_balanced": True,
+            "dptb": 2,
+            "cancelled": 3,
+            "photos_skipped": 1,
+            "polls": "packed",
+            "verify": True,
+        },
     }
 
 
@@ -147,9 +176,20 @@ def test_every_fault_was_met_and_handled(day):
     assert faults["crash"] == 4 and faults["power_cut"] == 2 and faults["paper_jam"] == 1
     assert faults["paper_out"] >= 1 and faults["camera_failure"] == 4 and faults["wrong_pin"] == 17
     log = (day["out"] / "log.txt").read_text(encoding="utf-8")
-    for words in ("struk dicetak ulang", "kertas habis", "kertas macet", "foto dilewati", "listrik padam",
-                  "baterai habis", "perangkat mati mendadak", "ditolak karena sudah memilih", "PIN TERKUNCI",
-                  "panitia membuka kunci", "ditutup lebih awal", "DPTb"):
+    for words in (
+        "struk dicetak ulang",
+        "kertas habis",
+        "kertas macet",
+        "foto dilewati",
+        "listrik padam",
+        "baterai habis",
+        "perangkat mati mendadak",
+        "ditolak karena sudah memilih",
+        "PIN TERKUNCI",
+        "panitia membuka kunci",
+        "ditutup lebih awal",
+        "DPTb",
+    ):
         assert words in log, words
 
 
@@ -173,7 +213,7 @@ def test_one_slip_per_ballot_each_qr_naming_a_stored_ballot_once(day):
         codes = zxingcpp.read_barcodes(Image.open(slip))
         assert len(codes) == 1, slip.name
         assert codes[0].text.startswith(prefix), codes[0].text
-        seen.append(codes[0].text[len(prefix):])
+        seen.append(codes[0].text[len(prefix) :])
     assert len(set(seen)) == len(seen), "two slips share a ballot ID"
     assert set(seen) == stored
 
@@ -183,8 +223,15 @@ def test_the_reports_are_on_the_paper_tape_in_the_days_order(day):
     assert kinds[:2] == ["self_test", "zero_report"]
     assert kinds[-3:] == ["results_report", "results_report", "custody_slip"]
     assert "slip-torn" in kinds  # what came out of the slip that ran out of paper, and of the jam
-    assert set(kinds) <= {"self_test", "zero_report", "slip", "slip-reprint", "slip-torn", "results_report",
-                          "custody_slip"}
+    assert set(kinds) <= {
+        "self_test",
+        "zero_report",
+        "slip",
+        "slip-reprint",
+        "slip-torn",
+        "results_report",
+        "custody_slip",
+    }
 
 
 def test_the_documented_example_runs_and_a_wrong_expectation_exits_1_naming_it(tmp_path):

@@ -20,7 +20,8 @@ from booth.strict_json import KINDS, JsonProblem, loads
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -31,9 +32,13 @@ def test_what_json_writes_reads_back_the_same(value):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode)
-       | st.lists(st.sampled_from(['{', '}', '[', ']', '"a"', ':', ',', '1', 'NaN', '-Infinity', 'null', ' ']),
-                  max_size=30).map(lambda parts: "".join(parts).encode()))
+@given(
+    st.binary(max_size=200)
+    | st.text(max_size=200).map(str.encode)
+    | st.lists(
+        st.sampled_from(["{", "}", "[", "]", '"a"', ":", ",", "1", "NaN", "-Infinity", "null", " "]), max_size=30
+    ).map(lambda parts: "".join(parts).encode())
+)
 def test_anything_else_is_a_json_problem_of_a_known_kind(data):
     try:
         loads(data)
@@ -41,16 +46,19 @@ def test_anything_else_is_a_json_problem_of_a_known_kind(data):
         assert exc.kind in KINDS and str(exc)
 
 
-@pytest.mark.parametrize("data, kind, where", [
-    (b'{"id": 1, "id": 2}', "duplicate_key", {"key": "id", "keys": ("id",)}),
-    (b'{"b": 1, "a": 1, "b": 2, "a": 2}', "duplicate_key", {"key": "b", "keys": ("a", "b")}),
-    (b'{"limit": NaN}', "constant", {"constant": "NaN"}),
-    (b'[-Infinity]', "constant", {"constant": "-Infinity"}),
-    (b'{"a": 1,\n "b": }', "syntax", {"line": 2, "column": 7}),
-    (b"\xff{}", "not_utf8", {}),
-    (b"[" * 100_000 + b"]" * 100_000, "too_deep", {}),
-    (b"9" * 5000, "value", {}),
-])
+@pytest.mark.parametrize(
+    "data, kind, where",
+    [
+        (b'{"id": 1, "id": 2}', "duplicate_key", {"key": "id", "keys": ("id",)}),
+        (b'{"b": 1, "a": 1, "b": 2, "a": 2}', "duplicate_key", {"key": "b", "keys": ("a", "b")}),
+        (b'{"limit": NaN}', "constant", {"constant": "NaN"}),
+        (b"[-Infinity]", "constant", {"constant": "-Infinity"}),
+        (b'{"a": 1,\n "b": }', "syntax", {"line": 2, "column": 7}),
+        (b"\xff{}", "not_utf8", {}),
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep", {}),
+        (b"9" * 5000, "value", {}),
+    ],
+)
 def test_each_problem_says_what_and_where(data, kind, where):
     with pytest.raises(JsonProblem) as problem:
         loads(data)

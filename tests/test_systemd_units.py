@@ -22,8 +22,9 @@ INSTALLED_BOOTH = "/opt/booth/bin/booth"
 LEDGER_EXPOSURE_LIMIT = 1.0
 KIOSK_EXPOSURE_LIMIT = 2.0
 
-needs_analyze = pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                                   reason="systemd-analyze not installed (Debian package: systemd)")
+needs_analyze = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed (Debian package: systemd)"
+)
 
 
 def unit_settings(name: str) -> dict[tuple[str, str], list[str]]:
@@ -54,15 +55,22 @@ def checkable_units(tmp_path):
 
 @needs_analyze
 def test_systemd_analyze_verify_prints_nothing(checkable_units):
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no",
-                             *[str(checkable_units / n) for n in SERVICE_FILES]],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *[str(checkable_units / n) for n in SERVICE_FILES]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and result.stdout == "" and result.stderr == "", result.stdout + result.stderr
 
 
 def exposure(unit: Path) -> tuple[float, str]:
-    result = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
     assert found, result.stdout + result.stderr
     assert result.stderr == "", result.stderr  # no unknown or misplaced settings
@@ -104,8 +112,9 @@ def test_the_kiosk_cannot_see_the_state_directory_and_has_no_network():
     assert "-/var/lib/booth" in s["Service", "InaccessiblePaths"]
     assert s["Service", "PrivateNetwork"] == ["yes"] and s["Service", "IPAddressDeny"] == ["any"]
     # the device's own hardware configuration, never the all-simulated default
-    assert s["Service", "ExecStart"] == [f"{INSTALLED_BOOTH} kiosk --socket /run/booth/api.sock "
-                                         "--hardware /etc/booth/hardware.toml"]
+    assert s["Service", "ExecStart"] == [
+        f"{INSTALLED_BOOTH} kiosk --socket /run/booth/api.sock --hardware /etc/booth/hardware.toml"
+    ]
     assert s["Service", "DevicePolicy"] == ["closed"]
     allowed = " ".join(s["Service", "DeviceAllow"])
     for device in ("char-drm", "char-input", "char-gpiochip", "char-ttyAMA", "char-usb", "char-video4linux"):
@@ -116,8 +125,7 @@ def test_only_the_kiosks_group_may_open_the_socket():
     s = unit_settings("booth-ledger.socket")
     assert s["Socket", "ListenStream"] == ["/run/booth/api.sock"]
     assert s["Socket", "SocketMode"] == ["0660"] and s["Socket", "SocketGroup"] == ["booth-api"]
-    members = [line.split() for line in (UNITS / "booth.conf").read_text().splitlines()
-               if line.startswith("m ")]
+    members = [line.split() for line in (UNITS / "booth.conf").read_text().splitlines() if line.startswith("m ")]
     assert ["m", "booth-kiosk", "booth-api"] in members
     assert ["m", "booth-ledger", "booth-api"] not in members
 
@@ -125,14 +133,21 @@ def test_only_the_kiosks_group_may_open_the_socket():
 @pytest.mark.skipif(shutil.which("systemd-sysusers") is None, reason="systemd-sysusers not installed")
 def test_the_users_file_creates_both_users(tmp_path):
     (tmp_path / "etc").mkdir()
-    result = subprocess.run(["systemd-sysusers", f"--root={tmp_path}", "--dry-run", str(UNITS / "booth.conf")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["systemd-sysusers", f"--root={tmp_path}", "--dry-run", str(UNITS / "booth.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     said = result.stdout + result.stderr  # systemd-sysusers reports on stderr
     assert "Creating user 'booth-ledger'" in said and "Creating user 'booth-kiosk'" in said
 
 
 def test_the_state_directory_is_private_to_the_ledger():
-    lines = [line.split() for line in (UNITS / "booth-tmpfiles.conf").read_text().splitlines()
-             if line and not line.startswith("#")]
+    lines = [
+        line.split()
+        for line in (UNITS / "booth-tmpfiles.conf").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     assert ["d", "/var/lib/booth", "0700", "booth-ledger", "booth-ledger", "-"] in lines

@@ -82,7 +82,7 @@ def test_changing_any_event_is_detected(day, tmp_path):
     # and a raw flipped byte inside a few of them
     for seq, entry in rows(day, "SELECT seq, entry FROM events ORDER BY random() LIMIT 10"):
         pos = random.randrange(len(entry))
-        flipped = entry[:pos] + bytes([entry[pos] ^ 0x01]) + entry[pos + 1:]
+        flipped = entry[:pos] + bytes([entry[pos] ^ 0x01]) + entry[pos + 1 :]
         assert_detected(tampered(day, tmp_path, ("UPDATE events SET entry=? WHERE seq=?", (flipped, seq))))
 
 
@@ -110,10 +110,16 @@ def test_changing_any_ballot_is_detected(day, tmp_path):
         else:  # stuffing an empty slot with a ballot signed by another key
             record = formats.ballot_record(election=ELECTION, ballot_id=ballot_id, selection="3")
             sig = Ed25519PrivateKey.generate().sign(formats.ballot_message(record))
-            assert_detected(tampered(
-                day, tmp_path,
-                ("UPDATE ballots SET filled=1, slot=?, sig=? WHERE id=?", (formats.pad_slot(record), sig, ballot_id)),
-            ))
+            assert_detected(
+                tampered(
+                    day,
+                    tmp_path,
+                    (
+                        "UPDATE ballots SET filled=1, slot=?, sig=? WHERE id=?",
+                        (formats.pad_slot(record), sig, ballot_id),
+                    ),
+                )
+            )
 
 
 def test_a_ballot_re_signed_by_another_key_is_detected(day, tmp_path):
@@ -145,36 +151,46 @@ def test_swapping_two_rows_is_detected(day, tmp_path):
     for a, b in pairs:
         _, ta, ea, sa = events[a]
         _, tb, eb, sb = events[b]
-        assert_detected(tampered(
-            day, tmp_path,
-            ("UPDATE events SET type=?, entry=?, sig=? WHERE seq=?", (tb, eb, sb, a)),
-            ("UPDATE events SET type=?, entry=?, sig=? WHERE seq=?", (ta, ea, sa, b)),
-        ))
+        assert_detected(
+            tampered(
+                day,
+                tmp_path,
+                ("UPDATE events SET type=?, entry=?, sig=? WHERE seq=?", (tb, eb, sb, a)),
+                ("UPDATE events SET type=?, entry=?, sig=? WHERE seq=?", (ta, ea, sa, b)),
+            )
+        )
     ballots = rows(day, "SELECT id, slot, sig FROM ballots WHERE filled=1")
     for _ in range(60):
         (ia, sla, sga), (ib, slb, sgb) = random.sample(ballots, 2)
         if sla == slb:
             continue
-        assert_detected(tampered(
-            day, tmp_path,
-            ("UPDATE ballots SET slot=?, sig=? WHERE id=?", (slb, sgb, ia)),
-            ("UPDATE ballots SET slot=?, sig=? WHERE id=?", (sla, sga, ib)),
-        ))
+        assert_detected(
+            tampered(
+                day,
+                tmp_path,
+                ("UPDATE ballots SET slot=?, sig=? WHERE id=?", (slb, sgb, ia)),
+                ("UPDATE ballots SET slot=?, sig=? WHERE id=?", (sla, sga, ib)),
+            )
+        )
     notes = rows(day, "SELECT size, note FROM checkpoints")
     for _ in range(40):
         (za, na), (zb, nb) = random.sample(notes, 2)
-        assert_detected(tampered(
-            day, tmp_path,
-            ("UPDATE checkpoints SET note=? WHERE size=?", (nb, za)),
-            ("UPDATE checkpoints SET note=? WHERE size=?", (na, zb)),
-        ))
+        assert_detected(
+            tampered(
+                day,
+                tmp_path,
+                ("UPDATE checkpoints SET note=? WHERE size=?", (nb, za)),
+                ("UPDATE checkpoints SET note=? WHERE size=?", (na, zb)),
+            )
+        )
 
 
 def test_cutting_the_log_back_behind_a_printed_checkpoint_is_detected(day, tmp_path, final_checkpoint):
     (size,) = rows(day, "SELECT count(*) FROM events")[0]
     for keep in sorted(random.sample(range(1, size), 30)) + [size - 1]:
         path = tampered(
-            day, tmp_path,
+            day,
+            tmp_path,
             ("DELETE FROM events WHERE seq >= ?", (keep,)),
             ("DELETE FROM checkpoints WHERE size > ?", (keep,)),
         )
@@ -201,7 +217,7 @@ def test_the_command_line_exits_1_and_names_the_first_problem(day, tmp_path, cap
 def test_the_full_check_with_its_second_process_finds_a_re_signed_ballot(day, tmp_path):
     """``booth verify`` checks ballot signatures in a worker process beside the log walk."""
     attacker = Ed25519PrivateKey.generate()
-    (ballot_id, slot), = rows(day, "SELECT id, slot FROM ballots WHERE filled=1 ORDER BY random() LIMIT 1")
+    ((ballot_id, slot),) = rows(day, "SELECT id, slot FROM ballots WHERE filled=1 ORDER BY random() LIMIT 1")
     sig = attacker.sign(formats.ballot_message(formats.unpad_slot(slot)))
     path = tampered(day, tmp_path, ("UPDATE ballots SET sig=? WHERE id=?", (sig, ballot_id)))
     report = verify(DatabaseSource(path))  # the default, full check

@@ -260,8 +260,18 @@ def test_the_kiosk_command_runs_a_window_until_it_is_closed(tmp_path, monkeypatc
     parser = argparse.ArgumentParser()
     kiosk_cli.register(parser.add_subparsers())
     (tmp_path / "state").mkdir()  # an empty directory: the kiosk provisions a device there (and says so)
-    args = parser.parse_args(["kiosk", "--state", str(tmp_path / "state"), "--size", "800x480", "--windowed",
-                              "--packages", str(demo_pkg[0].parent)])
+    args = parser.parse_args(
+        [
+            "kiosk",
+            "--state",
+            str(tmp_path / "state"),
+            "--size",
+            "800x480",
+            "--windowed",
+            "--packages",
+            str(demo_pkg[0].parent),
+        ]
+    )
     assert args.func(args) == 0
     assert opened == [((800, 480), True, True)]
     assert (tmp_path / "state" / "ledger.db").exists()
@@ -274,11 +284,18 @@ def test_the_kiosk_never_opens_the_ledger_or_the_core():
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "import booth.ui.app, booth.ui.voter_screens, booth.ui.companion_home, booth.ui.companion_setup\n"
-            "import booth.ui.checkin_screens, booth.ui.closing_screens, booth.ui.signin, booth.ui.driver\n"
-            "print(sorted(m for m in sys.modules if m.startswith('booth.') and not m.startswith('booth.ui')))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"}).stdout
+    code = (
+        "import sys\n"
+        "import booth.ui.app, booth.ui.voter_screens, booth.ui.companion_home, booth.ui.companion_setup\n"
+        "import booth.ui.checkin_screens, booth.ui.closing_screens, booth.ui.signin, booth.ui.driver\n"
+        "print(sorted(m for m in sys.modules if m.startswith('booth.') and not m.startswith('booth.ui')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"},
+    ).stdout
     loaded = eval(out.strip().splitlines()[-1])
     assert not [m for m in loaded if m.startswith(("booth.ledger", "booth.service", "booth.day", "booth.polls"))]

@@ -11,14 +11,49 @@ import pygame
 
 from booth_dev.gallery import main
 
-VOTER = ["waiting", "ballot", "confirm", "printing", "slip_check", "photo-look", "photo-countdown",
-         "photo-review", "thanks", "ballot-idle-prompt", "ballot-call-companion", "ballot-large-text",
-         "ballot-large-text-high-contrast", "ballot-high-contrast", "confirm-high-contrast",
-         "ballot-other-language", "ballot-5-candidates", "ballot-5-candidates-large-text",
-         "print_failed", "paused", "closed", "not_open"]
-COMPANION = ["sign_in", "package_load", "package_check", "custody", "make_pin", "companion_home", "text_entry",
-             "self_test", "button_test", "zero_report", "reprint", "refusal", "voter_results", "dptb_form",
-             "close", "results", "verify"]
+VOTER = [
+    "waiting",
+    "ballot",
+    "confirm",
+    "printing",
+    "slip_check",
+    "photo-look",
+    "photo-countdown",
+    "photo-review",
+    "thanks",
+    "ballot-idle-prompt",
+    "ballot-call-companion",
+    "ballot-large-text",
+    "ballot-large-text-high-contrast",
+    "ballot-high-contrast",
+    "confirm-high-contrast",
+    "ballot-other-language",
+    "ballot-5-candidates",
+    "ballot-5-candidates-large-text",
+    "print_failed",
+    "paused",
+    "closed",
+    "not_open",
+]
+COMPANION = [
+    "sign_in",
+    "package_load",
+    "package_check",
+    "custody",
+    "make_pin",
+    "companion_home",
+    "text_entry",
+    "self_test",
+    "button_test",
+    "zero_report",
+    "reprint",
+    "refusal",
+    "voter_results",
+    "dptb_form",
+    "close",
+    "results",
+    "verify",
+]
 
 
 def test_the_gallery_has_every_screen_in_both_languages_and_a_page_that_shows_them(tmp_path):

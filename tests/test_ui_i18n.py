@@ -65,9 +65,11 @@ def test_placeholders_survive_translation():
 
 
 def test_the_compiled_catalog_is_what_gettext_reads():
-    text = 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n' \
-           '#, fuzzy\nmsgid "Old"\nmsgstr "Lama"\n\n' \
-           'msgid "Yes, choose"\nmsgstr "Ya, "\n"Pilih"\n\nmsgid "Say \\"hi\\"\\n"\nmsgstr "Ucap \\"hai\\"\\n"\n'
+    text = (
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, fuzzy\nmsgid "Old"\nmsgstr "Lama"\n\n'
+        'msgid "Yes, choose"\nmsgstr "Ya, "\n"Pilih"\n\nmsgid "Say \\"hi\\"\\n"\nmsgstr "Ucap \\"hai\\"\\n"\n'
+    )
     entries = parse_po(text)
     assert "Old" not in entries and entries["Yes, choose"] == "Ya, Pilih"
     t = gettext.GNUTranslations(io.BytesIO(compile_po(text)))

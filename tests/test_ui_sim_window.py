@@ -49,8 +49,9 @@ def test_the_window_shows_the_kiosk_at_its_real_size_beside_the_panel(window):
     assert window.app.frame.screen == "waiting"
     kiosk_pixels = window.display.subsurface(pygame.Rect(0, 0, 720, 1280))
     assert kiosk_pixels.get_at((360, 640)) == window.app.surface.get_at((360, 640))
-    assert {"UP", "DOWN", "SELECT", "BACK", "COMPANION", "paper_out", "camera_fail", "power_cut"} <= \
-        {c.name for c in window.controls}
+    assert {"UP", "DOWN", "SELECT", "BACK", "COMPANION", "paper_out", "camera_fail", "power_cut"} <= {
+        c.name for c in window.controls
+    }
 
 
 def test_a_click_on_the_panel_buttons_reaches_the_kiosk_as_button_presses(window):

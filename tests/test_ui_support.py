@@ -78,17 +78,29 @@ def fast_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), shots: str | None = None,
-             settings: KioskSettings | None = None, voice=None, finger: bool = False,
-             language: str = "id", rng=None, device_key=None) -> Day:
+def make_day(
+    root: Path,
+    demo_pkg,
+    *,
+    stage: str = "open",
+    size=(720, 1280),
+    shots: str | None = None,
+    settings: KioskSettings | None = None,
+    voice=None,
+    finger: bool = False,
+    language: str = "id",
+    rng=None,
+    device_key=None,
+) -> Day:
     """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it.
 
     ``rng`` and ``device_key`` fix the ballot IDs and the device's key (the screen gallery's
     repeatable screens)."""
     pkg_dir, pkg = demo_pkg
     clock = FakeClock(pkg.election.opens_at.astimezone(dt.UTC) - dt.timedelta(days=2))
-    svc = BoothService.provision(root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10), rng=rng,
-                                 device_key=device_key)
+    svc = BoothService.provision(
+        root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10), rng=rng, device_key=device_key
+    )
     devices = open_devices(None)
     station = Station(svc, devices)
     at = STAGES.index(stage)
@@ -102,8 +114,9 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
         svc.record_custody("handed_over", token=svc.sign_in("PT-01", pin_of("PT-01")), place="Balai Pekon")
     if at >= 3:
         tok = svc.sign_in("PT-01", pin_of("PT-01"))
-        svc.record_custody("installed", token=tok, place="Balai Pekon",
-                           self_test=station.self_test(tok, now=clock.now()))
+        svc.record_custody(
+            "installed", token=tok, place="Balai Pekon", self_test=station.self_test(tok, now=clock.now())
+        )
     if at >= 4:
         assert station.print_zero_report(svc.sign_in("PT-01", pin_of("PT-01"))).ok
     if at >= 5:
@@ -111,8 +124,9 @@ def make_day(root: Path, demo_pkg, *, stage: str = "open", size=(720, 1280), sho
         svc.open_polls(svc.sign_in("PT-01", pin_of("PT-01")))
     export_dir = root / "usb-export"
     export_dir.mkdir(exist_ok=True)
-    settings = settings or KioskSettings(poll_interval=0, package_dirs=(str(pkg_dir.parent),),
-                                         export_dirs=(str(export_dir),), language=language)
+    settings = settings or KioskSettings(
+        poll_interval=0, package_dirs=(str(pkg_dir.parent),), export_dirs=(str(export_dir),), language=language
+    )
     app = KioskApp(svc, station, devices, size, clock=clock, settings=settings, voice=voice)
     if shots:
         import shutil
@@ -183,8 +197,23 @@ def check_in_and_release(day: Day, query: str, name: str) -> None:
     d.tap(T("This is the person — release the ballot"))
 
 
-__all__ = ["Day", "make_day", "pin_of", "texts_of", "SHOTS", "pygame", "T", "sign_in",
-           "photo", "vote", "check_in_and_release", "fast_root", "Nav", "full_day", "dptb_nik"]
+__all__ = [
+    "Day",
+    "make_day",
+    "pin_of",
+    "texts_of",
+    "SHOTS",
+    "pygame",
+    "T",
+    "sign_in",
+    "photo",
+    "vote",
+    "check_in_and_release",
+    "fast_root",
+    "Nav",
+    "full_day",
+    "dptb_nik",
+]
 
 
 def dptb_nik(day: Day, birth: str = "1990-05-12", sex: str = "L") -> str:
@@ -308,8 +337,9 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     assert svc.counts()["ballots_cast"] == 2 and svc.counts()["slip_failures"] == 1
     sign_in(day)
     d.tap(T("Print the slip again"))
-    assert d.shows("Kertas printer habis — ganti gulungan, lalu tekan Lanjut") or \
-        d.shows("Printer paper is out — replace the roll, then press Continue")
+    assert d.shows("Kertas printer habis — ganti gulungan, lalu tekan Lanjut") or d.shows(
+        "Printer paper is out — replace the roll, then press Continue"
+    )
     shot()
     day.devices.printer.load_paper()
     d.tap(T("Continue"))

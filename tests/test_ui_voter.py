@@ -44,7 +44,8 @@ def test_a_voter_votes_by_touch_and_the_ballot_is_recorded_with_its_slip_and_pho
     printed_before = len(day.station.printouts)  # the self-test page and the zero report
     presented = []
     day.app.on_present = lambda surface: presented.append(
-        (day.app.frame.screen, day.app.frame.texts(), day.svc.counts()["ballots_cast"], len(day.station.printouts)))
+        (day.app.frame.screen, day.app.frame.texts(), day.svc.counts()["ballots_cast"], len(day.station.printouts))
+    )
     d.tap("Ya, Pilih")
     # "Mohon tunggu" is on the glass before the ballot is recorded and the printer starts
     printing = [p for p in presented if p[0] == "printing"][0]
@@ -120,12 +121,18 @@ def test_a_second_finger_cancels_the_touch(booth_day):
     day.release(0)
     d.step()
     card = d.target("SUPARNO").rect.center
-    d.app.feed(pygame.event.Event(pygame.FINGERDOWN, x=card[0] / 720, y=card[1] / 1280, finger_id=0, touch_id=0,
-                                  dx=0, dy=0, pressure=1))
+    d.app.feed(
+        pygame.event.Event(
+            pygame.FINGERDOWN, x=card[0] / 720, y=card[1] / 1280, finger_id=0, touch_id=0, dx=0, dy=0, pressure=1
+        )
+    )
     d.app.feed(pygame.event.Event(pygame.FINGERDOWN, x=0.5, y=0.95, finger_id=1, touch_id=0, dx=0, dy=0, pressure=1))
     d.step()
-    d.app.feed(pygame.event.Event(pygame.FINGERUP, x=card[0] / 720, y=card[1] / 1280, finger_id=0, touch_id=0,
-                                  dx=0, dy=0, pressure=0))
+    d.app.feed(
+        pygame.event.Event(
+            pygame.FINGERUP, x=card[0] / 720, y=card[1] / 1280, finger_id=0, touch_id=0, dx=0, dy=0, pressure=0
+        )
+    )
     d.step()
     assert d.screen == "ballot"
     d.app.feed(pygame.event.Event(pygame.FINGERUP, x=0.5, y=0.95, finger_id=1, touch_id=0, dx=0, dy=0, pressure=0))
@@ -145,9 +152,11 @@ def test_pressed_feedback_shows_on_the_next_frame(booth_day):
     d.step()
     assert day.app.screen._down is card
     pressed = day.app.surface.copy()
-    assert pressed.get_at((card.rect.centerx, card.rect.bottom - 8)) != before or \
-        pressed.get_at((card.rect.left + 8, card.rect.bottom - 8)) == \
-        day.app.theme_for(day.app.screen).colors.pressed_bg
+    assert (
+        pressed.get_at((card.rect.centerx, card.rect.bottom - 8)) != before
+        or pressed.get_at((card.rect.left + 8, card.rect.bottom - 8))
+        == day.app.theme_for(day.app.screen).colors.pressed_bg
+    )
     d.app.feed(d._event("up", card.rect.center))
     d.step()
     assert d.screen == "confirm"
@@ -382,8 +391,14 @@ class FiveCandidates:
 @pytest.mark.parametrize("look", ["normal", "large", "contrast"])
 def test_five_candidates_fit_without_scrolling_and_targets_are_big_at_every_size(booth_day, size, look):
     day = booth_day(stage="open", size=size)
-    app = KioskApp(FiveCandidates(day.svc), day.station, day.devices, size, clock=day.clock,
-                   settings=KioskSettings(poll_interval=0))
+    app = KioskApp(
+        FiveCandidates(day.svc),
+        day.station,
+        day.devices,
+        size,
+        clock=day.clock,
+        settings=KioskSettings(poll_interval=0),
+    )
     d = KioskDriver(app, shots_dir=SHOTS / "ballot-5")
     day.release(0)
     d.step()
@@ -434,20 +449,36 @@ def test_every_voter_screen_fits_at_every_size(booth_day, size):
     day.svc.pause(day.token(), "istirahat")
     d.step(2)
     seen = set(d.seen)
-    assert {"waiting", "ballot", "confirm", "printing", "slip_check", "photo", "thanks", "print_failed",
-            "paused"} <= seen
+    assert {
+        "waiting",
+        "ballot",
+        "confirm",
+        "printing",
+        "slip_check",
+        "photo",
+        "thanks",
+        "print_failed",
+        "paused",
+    } <= seen
     assert d.problems == {}, d.problems
 
 
 # ------------------------------------------------------------------- voice
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed (apt-get install espeak-ng)")
 def test_spoken_prompts_are_made_with_espeak_and_played_through_the_mixer(booth_day, tmp_path):
-    made = make_clips(tmp_path / "voice", candidates=[(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")],
-                      languages=("id",))
+    made = make_clips(
+        tmp_path / "voice", candidates=[(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")], languages=("id",)
+    )
     assert (tmp_path / "voice" / "id" / "confirm_2.wav").is_file()
     assert len(made) == len(clip_texts("id", [(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")]))
-    assert make_clips(tmp_path / "voice", candidates=[(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")],
-                      languages=("id",)) == []  # unchanged words are not made again
+    assert (
+        make_clips(
+            tmp_path / "voice",
+            candidates=[(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")],
+            languages=("id",),
+        )
+        == []
+    )  # unchanged words are not made again
     voice = Voice(tmp_path / "voice")
     assert voice.available  # the dummy audio driver is an audio output
     day = booth_day(stage="open", voice=voice)

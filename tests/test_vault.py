@@ -232,10 +232,12 @@ def test_a_photo_moved_to_another_voters_record_fails_to_decrypt(booth):
     booth.store_photo("DPT-0042", photo_of("DPT-0042"))
 
     # Someone with the SD card copies voter 1's encrypted photo over voter 42's.
-    raw(booth.path,
+    raw(
+        booth.path,
         "UPDATE photos SET (ephemeral_public_key, nonce, ciphertext) = "
         "(SELECT ephemeral_public_key, nonce, ciphertext FROM photos WHERE voter_ref = 'DPT-0001') "
-        "WHERE voter_ref = 'DPT-0042'")
+        "WHERE voter_ref = 'DPT-0042'",
+    )
 
     secret = booth.unlock("sari", "482913")
     with pytest.raises(PhotoDamaged):
@@ -245,18 +247,22 @@ def test_a_photo_moved_to_another_voters_record_fails_to_decrypt(booth):
 
 def test_a_tampered_photo_is_reported_damaged(booth):
     booth.store_photo("DPT-0042", photo_of("DPT-0042"))
-    raw(booth.path, "UPDATE photos SET ciphertext = CAST(substr(ciphertext, 1, 100) || x'00' "
-                    "|| substr(ciphertext, 102) AS BLOB)")
+    raw(
+        booth.path,
+        "UPDATE photos SET ciphertext = CAST(substr(ciphertext, 1, 100) || x'00' || substr(ciphertext, 102) AS BLOB)",
+    )
     with pytest.raises(PhotoDamaged):
         booth.read_photo("DPT-0042", booth.unlock("sari", "482913"))
 
 
 def test_a_pin_wrap_copied_to_another_companion_does_not_open(booth):
     # Copy Sari's wrap into Budi's row: Sari's PIN under Budi's name must fail.
-    raw(booth.path,
+    raw(
+        booth.path,
         "UPDATE companion_wraps SET (salt, n, r, p, nonce, ciphertext) = "
         "(SELECT salt, n, r, p, nonce, ciphertext FROM companion_wraps WHERE companion_id = 'sari') "
-        "WHERE companion_id = 'budi'")
+        "WHERE companion_id = 'budi'",
+    )
     with pytest.raises(WrongPin):
         booth.unlock("budi", "482913")
 
@@ -275,8 +281,11 @@ def test_the_vault_survives_power_cuts_wal_synchronous_full_secure_delete(booth)
 
 
 def test_production_pin_wraps_use_scrypt_2_14_8_1_with_a_fresh_salt(booth):
-    rows = raw(booth.path, "SELECT kdf, length(salt), n, r, p, length(nonce), length(ciphertext), salt "
-                           "FROM companion_wraps ORDER BY companion_id")
+    rows = raw(
+        booth.path,
+        "SELECT kdf, length(salt), n, r, p, length(nonce), length(ciphertext), salt "
+        "FROM companion_wraps ORDER BY companion_id",
+    )
     assert [row[:7] for row in rows] == [("scrypt", 16, 2**14, 8, 1, 12, 48)] * 2
     assert rows[0][7] != rows[1][7]
 
@@ -448,19 +457,29 @@ def test_the_photo_encryption_matches_the_written_test_vector():
     assert ad == b'{"election_id":"PILKADES-2025-TEST","purpose":"booth photo v1","voter_ref":"DPT-0042"}'
 
     ephemeral_public, nonce, ciphertext = vault_module._seal(
-        vault_key.public_key(), bytes.fromhex(VECTOR["plaintext"]), b"booth photo v1", ad,
-        ephemeral=ephemeral, nonce=bytes.fromhex(VECTOR["nonce"]),
+        vault_key.public_key(),
+        bytes.fromhex(VECTOR["plaintext"]),
+        b"booth photo v1",
+        ad,
+        ephemeral=ephemeral,
+        nonce=bytes.fromhex(VECTOR["nonce"]),
     )
     assert vault_module._raw_public(vault_key.public_key()).hex() == VECTOR["vault_public_key"]
     assert ephemeral_public.hex() == VECTOR["ephemeral_public_key"]
     assert ephemeral.exchange(vault_key.public_key()).hex() == VECTOR["shared_secret"]
-    assert vault_module._ecies_key(
-        bytes.fromhex(VECTOR["shared_secret"]), ephemeral_public,
-        bytes.fromhex(VECTOR["vault_public_key"]), b"booth photo v1",
-    ).hex() == VECTOR["aes_key"]
+    assert (
+        vault_module._ecies_key(
+            bytes.fromhex(VECTOR["shared_secret"]),
+            ephemeral_public,
+            bytes.fromhex(VECTOR["vault_public_key"]),
+            b"booth photo v1",
+        ).hex()
+        == VECTOR["aes_key"]
+    )
     assert ciphertext.hex() == VECTOR["ciphertext"]
-    assert vault_module._open_sealed(vault_key, ephemeral_public, nonce, ciphertext, b"booth photo v1", ad) \
-        == bytes.fromhex(VECTOR["plaintext"])
+    assert vault_module._open_sealed(
+        vault_key, ephemeral_public, nonce, ciphertext, b"booth photo v1", ad
+    ) == bytes.fromhex(VECTOR["plaintext"])
     assert vault_module._pin_key("123456", bytes(range(16)), 2**14, 8, 1).hex() == VECTOR["pin_key"]
 
 
@@ -474,8 +493,9 @@ def test_the_documentation_shows_the_same_test_vector():
 # Any voter_ref and any photo
 
 
-voter_refs = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")),
-                     min_size=1, max_size=64).filter(lambda s: s == s.strip() and s.isprintable())
+voter_refs = st.text(
+    st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")), min_size=1, max_size=64
+).filter(lambda s: s == s.strip() and s.isprintable())
 jpegs = st.binary(max_size=4096).map(lambda body: b"\xff\xd8\xff" + body)
 
 

@@ -28,8 +28,11 @@ from booth.ledger.ledger import Ledger
 from booth.ledger.verify import open_source, verify
 from ledger_days import voting_day
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("BOOTH_FUZZ_EXAMPLES", "60")), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("BOOTH_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +105,15 @@ def test_flipped_bytes_in_the_bundle_file(originals, tmp_path, data):
     assert_sane(target, summary)
 
 
-COLUMNS = {"meta": ("key", "value"), "events": ("seq", "type", "entry", "sig"),
-           "checkpoints": ("size", "note"), "ballots": ("id", "filled", "slot", "sig")}
-ODD_VALUES = st.one_of(st.none(), st.integers(-3, 2**40), st.floats(allow_nan=False), st.text(max_size=20),
-                       st.binary(max_size=40))
+COLUMNS = {
+    "meta": ("key", "value"),
+    "events": ("seq", "type", "entry", "sig"),
+    "checkpoints": ("size", "note"),
+    "ballots": ("id", "filled", "slot", "sig"),
+}
+ODD_VALUES = st.one_of(
+    st.none(), st.integers(-3, 2**40), st.floats(allow_nan=False), st.text(max_size=20), st.binary(max_size=40)
+)
 
 
 @SETTINGS

@@ -31,8 +31,7 @@ NAMES = [
 
 def make_voter(number: int, name: str) -> Voter:
     nik = f"1810051208650{number:03d}"  # neighbours in the list differ in one digit
-    return Voter(voter_ref(number), number, nik, name, "L", date(1965, 8, 12), "Dusun I", "001",
-                 "001")
+    return Voter(voter_ref(number), number, nik, name, "L", date(1965, 8, 12), "Dusun I", "001", "001")
 
 
 VOTERS = [make_voter(i, name) for i, name in enumerate(NAMES, 1)]
@@ -50,17 +49,20 @@ def test_searching_moh_sukarno_finds_muhammad_soekarno_first():
     assert best.why == "same name, other spelling" and best.why_id == "nama sama, ejaan berbeda"
 
 
-@pytest.mark.parametrize("typed, in_dpt", [
-    ("joko cahyono", "DJOKO TJAHJONO"),  # dj/j, tj/c, j/y
-    ("Yusuf Kholil", "JUSUF CHOLIL"),  # j/y, ch/kh
-    ("ahmad fauzi", "H. ACHMAD FAUZI"),  # ch/h, title H. ignored
-    ("supriadi", "SUPRIYADI"),  # iy/i
-    ("aisya", "AISYAH"),  # final h
-    ("Maruf Amin", "MA'RUF AMIN"),  # apostrophe
-    ("budi santoso", "BUDI SANTOSO, S.Pd"),  # degree after the comma ignored
-    ("Sití Amináh", "SITI AMINAH"),  # diacritics
-    ("  siti   AMINAH ", "SITI AMINAH"),  # spacing and case
-])
+@pytest.mark.parametrize(
+    "typed, in_dpt",
+    [
+        ("joko cahyono", "DJOKO TJAHJONO"),  # dj/j, tj/c, j/y
+        ("Yusuf Kholil", "JUSUF CHOLIL"),  # j/y, ch/kh
+        ("ahmad fauzi", "H. ACHMAD FAUZI"),  # ch/h, title H. ignored
+        ("supriadi", "SUPRIYADI"),  # iy/i
+        ("aisya", "AISYAH"),  # final h
+        ("Maruf Amin", "MA'RUF AMIN"),  # apostrophe
+        ("budi santoso", "BUDI SANTOSO, S.Pd"),  # degree after the comma ignored
+        ("Sití Amináh", "SITI AMINAH"),  # diacritics
+        ("  siti   AMINAH ", "SITI AMINAH"),  # spacing and case
+    ],
+)
 def test_old_spellings_titles_and_punctuation_are_forgiven(typed, in_dpt):
     assert names(typed)[0] == in_dpt
 
@@ -74,11 +76,14 @@ def test_a_name_written_together_or_apart_is_found():
     assert names("nur hayati")[0] == "NURHAYATI"
 
 
-@pytest.mark.parametrize("typed, in_dpt", [
-    ("sukrano", "SUKARNO"),  # swapped letters
-    ("rizky hidaat", "RIZKY HIDAYAT"),  # a letter left out
-    ("sri wahyuno", "SRI WAHYUNI"),  # a wrong letter
-])
+@pytest.mark.parametrize(
+    "typed, in_dpt",
+    [
+        ("sukrano", "SUKARNO"),  # swapped letters
+        ("rizky hidaat", "RIZKY HIDAYAT"),  # a letter left out
+        ("sri wahyuno", "SRI WAHYUNI"),  # a wrong letter
+    ],
+)
 def test_small_typos_are_forgiven(typed, in_dpt):
     assert names(typed)[0] == in_dpt
 
@@ -135,8 +140,7 @@ def test_the_dpt_number_finds_the_voter():
 
 def test_a_voter_added_to_the_dptb_is_found_too():
     index = VoterIndex(VOTERS)
-    newcomer = Voter("DPTb-0001", 9001, "1810065101950004", "WARTINI", "P", date(1995, 1, 11),
-                     "", "", "", list="DPTb")
+    newcomer = Voter("DPTb-0001", 9001, "1810065101950004", "WARTINI", "P", date(1995, 1, 11), "", "", "", list="DPTb")
     index.add(newcomer)
     assert index.search("wartini")[0].voter is newcomer
     assert index.by_nik("1810 0651 0195 0004") is newcomer

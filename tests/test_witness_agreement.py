@@ -18,12 +18,12 @@ import subprocess
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_witness_vectors import WITNESS, node_ready
 
 from booth.ledger import note
 from booth.ledger.keys import origin_for
 from booth.results import StatementError, open_opening, open_statement
 from booth.witness.check import check_results, pin_from_opening
+from test_witness_vectors import WITNESS, node_ready
 
 DASH = "\u2014 "
 
@@ -42,8 +42,28 @@ DEVICES = [Device(i) for i in range(3)]
 ELECTIONS = [hashlib.sha256(b"election %d" % i).hexdigest() for i in range(2)]
 NAMES = ["SUPARNO", "SITI RAHMAWATI", "AHMAD FAUZI", "Hj. SRI WAHYUNINGSIH, S.Pd.", "KI AGENG"]
 # Characters that Python's int(), str.split() and base64 treat in their own ways.
-ODD = ["\u0661", "\u0967", "\uff11", "_", "+", "-", " ", "\t", "\xa0", "\x85", "\u2003", "\u3000", "0", "=", "\r", "\x1f",
-       "\x7f", "é", "\U0001d7d9", "²"]
+ODD = [
+    "\u0661",
+    "\u0967",
+    "\uff11",
+    "_",
+    "+",
+    "-",
+    " ",
+    "\t",
+    "\xa0",
+    "\x85",
+    "\u2003",
+    "\u3000",
+    "0",
+    "=",
+    "\r",
+    "\x1f",
+    "\x7f",
+    "é",
+    "\U0001d7d9",
+    "²",
+]
 
 
 def root(rng: random.Random) -> str:
@@ -53,21 +73,34 @@ def root(rng: random.Random) -> str:
 def results_lines(rng: random.Random, election: str, candidates: int) -> list[str]:
     tally = [rng.randrange(0, 400) for _ in range(candidates)]
     blank = rng.randrange(0, 20)
-    lines = ["booth results v1", f"election {election}", f"tps {rng.randrange(1, 30)} Sukamaju",
-             f"log {rng.randrange(20, 3000)} {root(rng)}"]
+    lines = [
+        "booth results v1",
+        f"election {election}",
+        f"tps {rng.randrange(1, 30)} Sukamaju",
+        f"log {rng.randrange(20, 3000)} {root(rng)}",
+    ]
     lines += [f"candidate {n} {v}" for n, v in enumerate(tally, start=1)]
     if rng.random() < 0.8:
         lines.append(f"blank {blank}")
     else:
         blank = 0
     total = sum(tally) + blank
-    lines += [f"total {total}", f"voters {total} of {total + rng.randrange(0, 80)}",
-              f"balanced {'yes' if rng.random() < 0.9 else 'no'}"]
+    lines += [
+        f"total {total}",
+        f"voters {total} of {total + rng.randrange(0, 80)}",
+        f"balanced {'yes' if rng.random() < 0.9 else 'no'}",
+    ]
     return lines
 
 
 def opening_lines(rng: random.Random, device: Device, election: str, candidates: int, log: int) -> list[str]:
-    lines = ["booth opening v1", f"election {election}", "tps 1 Sukamaju", f"key {device.vkey}", f"log {log} {root(rng)}"]
+    lines = [
+        "booth opening v1",
+        f"election {election}",
+        "tps 1 Sukamaju",
+        f"key {device.vkey}",
+        f"log {log} {root(rng)}",
+    ]
     return lines + [f"candidate {n} {NAMES[n - 1]}" for n in range(1, candidates + 1)]
 
 
@@ -97,8 +130,23 @@ def mutate_lines(rng: random.Random, lines: list[str]) -> list[str]:
         for j, line in enumerate(lines):
             if line.startswith("log "):
                 size, r = line[4:].split(" ", 1)
-                lines[j] = "log " + size + " " + rng.choice([r.rstrip("="), r + "=", r[:-2] + "Q=", r.replace("A", "-", 1),
-                                                             r[:10], r + " extra", "@@" + r, r[:-1] + "\u00e9"])
+                lines[j] = (
+                    "log "
+                    + size
+                    + " "
+                    + rng.choice(
+                        [
+                            r.rstrip("="),
+                            r + "=",
+                            r[:-2] + "Q=",
+                            r.replace("A", "-", 1),
+                            r[:10],
+                            r + " extra",
+                            "@@" + r,
+                            r[:-1] + "\u00e9",
+                        ]
+                    )
+                )
     elif choice == 8:
         lines[i] = lines[i].replace(" ", "  ", 1)
     elif choice == 9:
@@ -111,7 +159,9 @@ def mutate_lines(rng: random.Random, lines: list[str]) -> list[str]:
     elif choice == 11:
         lines[i] = lines[i] + rng.choice([" ", "\t", " 7"])
     else:
-        lines[i] = lines[i].replace("candidate ", rng.choice(["candidate \u0661", "candidate 0", "candidate blank "]), 1)
+        lines[i] = lines[i].replace(
+            "candidate ", rng.choice(["candidate \u0661", "candidate 0", "candidate blank "]), 1
+        )
     return lines
 
 
@@ -121,11 +171,11 @@ def mutate_note(rng: random.Random, text: str, device: Device) -> str:
     choice = rng.randrange(10)
     if choice == 0:  # one character of the signed text
         at = rng.randrange(len(body))
-        return body[:at] + chr((ord(body[at]) + 1) % 0x7f or 65) + body[at + 1:] + "\n\n" + sig
+        return body[:at] + chr((ord(body[at]) + 1) % 0x7F or 65) + body[at + 1 :] + "\n\n" + sig
     if choice == 1:  # one character of the signature
         name, _, encoded = sig.rstrip("\n").rpartition(" ")
         at = rng.randrange(8, len(encoded) - 2)
-        flipped = encoded[:at] + ("A" if encoded[at] != "A" else "B") + encoded[at + 1:]
+        flipped = encoded[:at] + ("A" if encoded[at] != "A" else "B") + encoded[at + 1 :]
         return f"{body}\n\n{name} {flipped}\n"
     if choice == 2:
         return body + "\n"
@@ -157,9 +207,13 @@ def results_case(rng: random.Random, pins: list[dict]) -> dict:
         text = body + "\n" + DASH + device.name + " " + base64.b64encode(rng.randbytes(68)).decode() + "\n"
     if rng.random() < 0.2:
         text = mutate_note(rng, text, device)
-    vkey = rng.choice([device.vkey] * 6 + [DEVICES[0].vkey, f"  {device.vkey}\n", device.vkey[:-2] + "AA",
-                                          device.vkey.replace("+", "-", 1), ""])
-    pin = rng.choice(pins + [None, {"verifier_key": vkey}, {"verifier_key": vkey, "election_id": rng.choice(ELECTIONS)}])
+    vkey = rng.choice(
+        [device.vkey] * 6
+        + [DEVICES[0].vkey, f"  {device.vkey}\n", device.vkey[:-2] + "AA", device.vkey.replace("+", "-", 1), ""]
+    )
+    pin = rng.choice(
+        pins + [None, {"verifier_key": vkey}, {"verifier_key": vkey, "election_id": rng.choice(ELECTIONS)}]
+    )
     return {"kind": "results", "text": text, "verifier_key": vkey, "pin": pin}
 
 
@@ -197,28 +251,54 @@ def python_outcome(case: dict) -> dict:
         except StatementError as exc:
             return {"ok": False, "reason": exc.reason}
         pin = pin_from_opening(case["text"])
-        return {"ok": True, "opening": {
-            "election": o.election_id, "tps": o.tps, "verifier_key": o.verifier_key, "log_size": str(o.log_size),
-            "log_root": base64.b64encode(o.log_root).decode(), "candidates": [[str(n), name] for n, name in o.candidates],
-            "signer": o.signer}, "pin_candidates": [[str(n), name] for n, name in pin["candidates"]]}
+        return {
+            "ok": True,
+            "opening": {
+                "election": o.election_id,
+                "tps": o.tps,
+                "verifier_key": o.verifier_key,
+                "log_size": str(o.log_size),
+                "log_root": base64.b64encode(o.log_root).decode(),
+                "candidates": [[str(n), name] for n, name in o.candidates],
+                "signer": o.signer,
+            },
+            "pin_candidates": [[str(n), name] for n, name in pin["candidates"]],
+        }
     statement, reason = None, None
     try:
         s = open_statement(case["text"], case["verifier_key"])
-        statement = {"election": s.election_id, "tps": s.tps, "log_size": str(s.log_size),
-                     "log_root": base64.b64encode(s.log_root).decode(),
-                     "tally": [[k, str(v)] for k, v in s.tally.items()], "total": str(s.total),
-                     "balanced": s.balanced, "signer": s.signer}
+        statement = {
+            "election": s.election_id,
+            "tps": s.tps,
+            "log_size": str(s.log_size),
+            "log_root": base64.b64encode(s.log_root).decode(),
+            "tally": [[k, str(v)] for k, v in s.tally.items()],
+            "total": str(s.total),
+            "balanced": s.balanced,
+            "signer": s.signer,
+        }
     except StatementError as exc:
         reason = exc.reason
     verdict = check_results(case["text"], case["pin"])
-    return {"ok": statement is not None, "reason": reason, "statement": statement, "verdict": [verdict.ok, verdict.reason]}
+    return {
+        "ok": statement is not None,
+        "reason": reason,
+        "statement": statement,
+        "verdict": [verdict.ok, verdict.reason],
+    }
 
 
 def javascript_outcomes(cases: list[dict], tmp_path, backend: str) -> list[dict]:
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(cases), "utf-8")
-    run = subprocess.run(["node", "test/verdicts.mjs", str(path)] + (["--noble"] if backend == "noble" else []),
-                         cwd=WITNESS, capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        ["node", "test/verdicts.mjs", str(path)] + (["--noble"] if backend == "noble" else []),
+        cwd=WITNESS,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -229,13 +309,22 @@ def test_javascript_and_python_agree_on_a_thousand_statements(tmp_path, backend)
     cases = make_cases(1000, seed=13 if backend == "webcrypto" else 14)
     expected = [python_outcome(c) for c in cases]
     got = javascript_outcomes(cases, tmp_path, backend)
-    differ = [(i, cases[i]["text"], e, g) for i, (e, g) in enumerate(zip(expected, got)) if e != g]
+    differ = [(i, cases[i]["text"], e, g) for i, (e, g) in enumerate(zip(expected, got, strict=False)) if e != g]
     assert not differ, "first differences:\n" + "\n".join(map(repr, differ[:3]))
     assert len(got) == 1000
     # The cases reach every outcome a witness can see, not only the easy ones.
     verdicts = {e["verdict"][1] for e in expected if "verdict" in e}
-    assert {"ok", "not-pinned", "other-device", "other-election", "tampered", "malformed", "not-results",
-            "total", "bad-key"} <= verdicts, verdicts
+    assert {
+        "ok",
+        "not-pinned",
+        "other-device",
+        "other-election",
+        "tampered",
+        "malformed",
+        "not-results",
+        "total",
+        "bad-key",
+    } <= verdicts, verdicts
     assert sum(e["ok"] for e in expected if "verdict" in e) > 100
     opening = {e.get("reason") for e in expected if "opening" in e or "verdict" not in e}
     assert {None, "format", "signature", "origin"} <= opening, opening
@@ -269,13 +358,25 @@ def test_the_apps_python_rules_read_texts_as_python_does(tmp_path):
         cases.append([fn, s])
 
     collect()
-    cases += [["int", "1_000"], ["int", "_1"], ["int", "1__0"], ["int", " \u0661\u0662 "], ["int", "+-1"], ["int", "9" * 4301],
-              ["b64", "AAAA=AAAA"], ["b64strict", "=AAAA"], ["split", "a\x85b\xa0c"], ["int", "\U0001d7d9"]]
+    cases += [
+        ["int", "1_000"],
+        ["int", "_1"],
+        ["int", "1__0"],
+        ["int", " \u0661\u0662 "],
+        ["int", "+-1"],
+        ["int", "9" * 4301],
+        ["b64", "AAAA=AAAA"],
+        ["b64strict", "=AAAA"],
+        ["split", "a\x85b\xa0c"],
+        ["int", "\U0001d7d9"],
+    ]
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(cases), "utf-8")
-    run = subprocess.run(["node", "test/pyrules.mjs", str(path)], cwd=WITNESS, capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        ["node", "test/pyrules.mjs", str(path)], cwd=WITNESS, capture_output=True, text=True, timeout=60, check=False
+    )
     assert run.returncode == 0, run.stderr
     got = json.loads(run.stdout)
-    differ = [(c, _python_rule(*c), g) for c, g in zip(cases, got) if _python_rule(*c) != g]
+    differ = [(c, _python_rule(*c), g) for c, g in zip(cases, got, strict=False) if _python_rule(*c) != g]
     assert not differ, differ[:5]
     assert len(got) == len(cases) > 300

@@ -17,6 +17,11 @@ import re
 from pathlib import Path
 
 import pytest
+
+from booth.reports import results_report_image, zero_report_image
+from booth.results import open_statement
+from booth.witness import APP
+from booth.witness.cosign import check_cosignature
 from qr_day import qr_day
 from witness_camera import (
     RecapStub,
@@ -28,21 +33,23 @@ from witness_camera import (
     y4m,
 )
 
-from booth.reports import results_report_image, zero_report_image
-from booth.results import open_statement
-from booth.witness import APP
-from booth.witness.cosign import check_cosignature
-
 playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium"),
+]
 
 
 def tampered(results: dict, candidate: str = "2", by: int = 5) -> dict:
     """The results report with one candidate's count raised on paper and in the QR text."""
     votes = results["tally"][candidate]
-    statement = re.sub(rf"^candidate {candidate} {votes}$", f"candidate {candidate} {votes + by}",
-                       results["statement"], count=1, flags=re.MULTILINE)
+    statement = re.sub(
+        rf"^candidate {candidate} {votes}$",
+        f"candidate {candidate} {votes + by}",
+        results["statement"],
+        count=1,
+        flags=re.MULTILINE,
+    )
     assert statement != results["statement"]
     return {**results, "statement": statement, "tally": {**results["tally"], candidate: votes + by}}
 
@@ -118,7 +125,7 @@ def test_a_saksi_checks_the_day_on_a_phone_with_no_network(videos, tmp_path):
         pin = page.inner_text("#pin")
         assert "1 Sukamaju" in pin and "SUPARNO" in pin and "AHMAD FAUZI" in pin
         fingerprint = day.zero["opening"].split("\u2014 booth/")[1][:16].upper()
-        assert "-".join(fingerprint[i:i + 4] for i in range(0, 16, 4)) in pin
+        assert "-".join(fingerprint[i : i + 4] for i in range(0, 16, 4)) in pin
         page.screenshot(path=str(shots / "02-laporan-nol-sah.png"))
         close(phone)
 
@@ -156,9 +163,11 @@ def test_a_saksi_checks_the_day_on_a_phone_with_no_network(videos, tmp_path):
         assert page.get_attribute("#verdict", "data-reason") == "tampered"
         close(phone)
 
-        for name, reason, words in [("tampered", "tampered", "telah diubah"),
-                                    ("other-device", "other-device", "perangkat lain"),
-                                    ("other-election", "other-election", "pemilihan lain")]:
+        for name, reason, words in [
+            ("tampered", "tampered", "telah diubah"),
+            ("other-device", "other-device", "perangkat lain"),
+            ("other-election", "other-election", "pemilihan lain"),
+        ]:
             phone, page = phone_with(name)
             assert scan(page) == reason, name
             text = page.inner_text("#verdict")
@@ -178,10 +187,21 @@ def test_back_online_the_saksi_compares_with_the_recaps_public_page(videos, tmp_
     day = videos["day"]
     vkey = day.zero["opening"].split("\nkey ")[1].split("\n")[0]
     s = open_statement(day.statement, vkey)
-    page_json = {"election_id": s.election_id, "kabupaten": "Lampung Barat", "kecamatan": "Balik Bukit",
-                 "pekon": "Sukamaju", "tps": 1, "state": "verified", "log_size": s.log_size,
-                 "log_root": base64.b64encode(s.log_root).decode(), "tally": s.tally, "total": s.total,
-                 "voters": s.total, "received_at": "2026-12-12T19:40:00+07:00", "receipt": "r"}
+    page_json = {
+        "election_id": s.election_id,
+        "kabupaten": "Lampung Barat",
+        "kecamatan": "Balik Bukit",
+        "pekon": "Sukamaju",
+        "tps": 1,
+        "state": "verified",
+        "log_size": s.log_size,
+        "log_root": base64.b64encode(s.log_root).decode(),
+        "tally": s.tally,
+        "total": s.total,
+        "voters": s.total,
+        "received_at": "2026-12-12T19:40:00+07:00",
+        "receipt": "r",
+    }
     recap = RecapStub({f"/publik/pemilihan/{s.election_id}.json": page_json})
     server = StaticServer(APP)
     shots = shots_folder(tmp_path)
@@ -200,9 +220,16 @@ def test_back_online_the_saksi_compares_with_the_recaps_public_page(videos, tmp_
             page.click("#key-form button")
             assert "Dipin dari kunci yang diketik" in page.inner_text("#pin")
             # Its entry in the committee's device list (registry JSON) pins the TPS and candidates too.
-            entry = {"verifier_key": vkey, "election_id": s.election_id, "pekon": "Sukamaju", "tps": 1,
-                     "candidates": [{"number": n, "name": name} for n, name in
-                                    [(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")]]}
+            entry = {
+                "verifier_key": vkey,
+                "election_id": s.election_id,
+                "pekon": "Sukamaju",
+                "tps": 1,
+                "candidates": [
+                    {"number": n, "name": name}
+                    for n, name in [(1, "SUPARNO"), (2, "SITI RAHMAWATI"), (3, "AHMAD FAUZI")]
+                ],
+            }
             page.click("#key-card summary")  # the card folded itself after the first pin
             page.fill("#key-text", json.dumps(entry))
             page.fill("#key-election", "")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from test_witness_vectors import WITNESS, node_ready
 
 from booth.witness import APP, ZIP_NAME, WitnessBuildError, build
+from test_witness_vectors import WITNESS, node_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,8 +26,13 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def test_booth_witness_build_writes_the_app_and_a_zip_a_committee_can_share(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "booth", "witness", "build", str(tmp_path / "saksi")],
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "booth", "witness", "build", str(tmp_path / "saksi")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "Aplikasi saksi ditulis" in run.stdout and ZIP_NAME in run.stdout
     out = tmp_path / "saksi"
@@ -88,7 +93,9 @@ def test_building_from_the_sources_gives_the_committed_bytes(tmp_path):
     node_ready()
     for attempt in ("one", "two"):
         out = tmp_path / attempt
-        run = subprocess.run(["node", "build.mjs", str(out)], cwd=WITNESS, capture_output=True, text=True, timeout=120, check=False)
+        run = subprocess.run(
+            ["node", "build.mjs", str(out)], cwd=WITNESS, capture_output=True, text=True, timeout=120, check=False
+        )
         assert run.returncode == 0, run.stderr
         assert digest(out) == digest(APP), f"build {attempt} differs from booth/witness/app: run scripts/build-witness"
     assert shutil.which("node")

@@ -16,7 +16,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_witness_vectors import WITNESS, node_ready
 
 from booth.ledger import note
 from booth.witness.cosign import (
@@ -26,6 +25,7 @@ from booth.witness.cosign import (
     cosigner_verifier_key,
     signed_message,
 )
+from test_witness_vectors import WITNESS, node_ready
 
 DEVICE = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"device").digest())
 ORIGIN = "booth/" + hashlib.sha256(DEVICE.public_key().public_bytes_raw()).hexdigest()[:16]
@@ -40,7 +40,12 @@ def test_a_cosignature_made_at_the_close_checks_with_the_saksis_key():
     line = cosign(CHECKPOINT, "saksi/paslon-2", SAKSI, TIME)
     assert line.startswith("\u2014 saksi/paslon-2 ")
     got = check_cosignature(CHECKPOINT, line + "\n", SAKSI_KEY)
-    assert (got.name, got.timestamp, got.checkpoint.size, got.checkpoint.root_hash) == ("saksi/paslon-2", TIME, 1461, ROOT)
+    assert (got.name, got.timestamp, got.checkpoint.size, got.checkpoint.root_hash) == (
+        "saksi/paslon-2",
+        TIME,
+        1461,
+        ROOT,
+    )
     # The device's signed checkpoint note (with its own signature line) is the same checkpoint.
     signed = note.sign_checkpoint(note.Checkpoint.parse(CHECKPOINT), ORIGIN, DEVICE)
     assert check_cosignature(signed, line, SAKSI_KEY).checkpoint.origin == ORIGIN
@@ -53,16 +58,21 @@ def test_the_signed_message_is_the_c2sp_one():
     SAKSI.public_key().verify(raw[12:], signed_message(CHECKPOINT, TIME))
 
 
-@pytest.mark.parametrize("change, words", [
-    (lambda cp, line: (cp.replace("1461", "1462"), line), "checkpoint atau waktunya diubah"),
-    (lambda cp, line: (cp.replace(base64.b64encode(ROOT).decode(), base64.b64encode(bytes(32)).decode()), line),
-     "checkpoint atau waktunya diubah"),
-    (lambda cp, line: (cp, _retime(line, TIME + 3600)), "checkpoint atau waktunya diubah"),
-    (lambda cp, line: (cp, line.replace("saksi/paslon-2", "saksi/paslon-1")), "bukan dari kunci ini"),
-    (lambda cp, line: (cp, line[2:]), "tanda pisah panjang"),
-    (lambda cp, line: (cp, line[:-8]), "base64 76"),
-    (lambda cp, line: ("booth/x\nnot a size\n", line), "Checkpoint rusak"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda cp, line: (cp.replace("1461", "1462"), line), "checkpoint atau waktunya diubah"),
+        (
+            lambda cp, line: (cp.replace(base64.b64encode(ROOT).decode(), base64.b64encode(bytes(32)).decode()), line),
+            "checkpoint atau waktunya diubah",
+        ),
+        (lambda cp, line: (cp, _retime(line, TIME + 3600)), "checkpoint atau waktunya diubah"),
+        (lambda cp, line: (cp, line.replace("saksi/paslon-2", "saksi/paslon-1")), "bukan dari kunci ini"),
+        (lambda cp, line: (cp, line[2:]), "tanda pisah panjang"),
+        (lambda cp, line: (cp, line[:-8]), "base64 76"),
+        (lambda cp, line: ("booth/x\nnot a size\n", line), "Checkpoint rusak"),
+    ],
+)
 def test_a_changed_checkpoint_time_or_line_is_refused_with_the_reason(change, words):
     checkpoint, line = change(CHECKPOINT, cosign(CHECKPOINT, "saksi/paslon-2", SAKSI, TIME))
     with pytest.raises(CosignatureError) as refused:
@@ -88,8 +98,14 @@ def test_another_saksis_key_or_a_device_key_does_not_check_it():
 
 def test_a_cosignature_made_by_the_saksi_app_checks_in_python():
     node_ready()
-    run = subprocess.run(["node", "test/cosign.mjs", CHECKPOINT, str(TIME)], cwd=WITNESS,
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        ["node", "test/cosign.mjs", CHECKPOINT, str(TIME)],
+        cwd=WITNESS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     made = json.loads(run.stdout)
     got = check_cosignature(CHECKPOINT, made["line"], made["verifier_key"])

@@ -43,7 +43,13 @@ def test_a_vector_changed_in_the_document_makes_the_javascript_verifier_fail(tmp
     node_ready()
     text = DOC.read_text("utf-8").replace('expect: "fail"\nreason: "origin"', 'expect: "ok"', 1)
     (tmp_path / "doc.md").write_text(text, "utf-8")
-    run = subprocess.run(["node", "test/vectors.mjs", str(tmp_path / "doc.md")], cwd=WITNESS,
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        ["node", "test/vectors.mjs", str(tmp_path / "doc.md")],
+        cwd=WITNESS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 1
     assert "FAIL opening-forged-name: refused (origin" in run.stdout

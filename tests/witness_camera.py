@@ -21,9 +21,17 @@ from typing import ClassVar
 import zxingcpp
 from PIL import Image, ImageFilter
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
 PHONE = {"width": 360, "height": 740}
 FRAME = (540, 720)  # a portrait camera frame, 3:4
 
@@ -50,15 +58,37 @@ def y4m(frame: Image.Image, path: Path, seconds: float = 1.0, fps: int = 10) -> 
     """A y4m video of one still frame (Chromium's fake camera loops it)."""
     png = path.with_suffix(".png")
     frame.save(png)
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-i", str(png), "-t", str(seconds),
-                    "-r", str(fps), "-pix_fmt", "yuv420p", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-loop",
+            "1",
+            "-i",
+            str(png),
+            "-t",
+            str(seconds),
+            "-r",
+            str(fps),
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".webmanifest": "application/manifest+json",
-                      ".js": "text/javascript", ".svg": "image/svg+xml"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".webmanifest": "application/manifest+json",
+        ".js": "text/javascript",
+        ".svg": "image/svg+xml",
+    }
     COMPRESS = (".html", ".js", ".css", ".wasm", ".webmanifest", ".svg", "/")
 
     def log_message(self, *args) -> None:  # quiet
@@ -68,8 +98,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        if "gzip" in self.headers.get("Accept-Encoding", "") and path.is_file() and \
-                (self.path.split("?")[0].endswith(self.COMPRESS)):
+        if (
+            "gzip" in self.headers.get("Accept-Encoding", "")
+            and path.is_file()
+            and (self.path.split("?")[0].endswith(self.COMPRESS))
+        ):
             body = gzip.compress(path.read_bytes(), 9, mtime=0)
             self.send_response(200)
             self.send_header("Content-Type", self.guess_type(str(path)))
@@ -116,9 +149,17 @@ class StaticServer:
 def launch(playwright, profile: Path, video: Path):
     """A persistent (phone) Chromium profile whose camera shows ``video``."""
     return playwright.chromium.launch_persistent_context(
-        str(profile), executable_path="/usr/bin/chromium", headless=True,
-        args=ARGS + [f"--use-file-for-fake-video-capture={video}"], viewport=PHONE, device_scale_factor=2,
-        is_mobile=True, has_touch=True, locale="id-ID", service_workers="allow")
+        str(profile),
+        executable_path="/usr/bin/chromium",
+        headless=True,
+        args=ARGS + [f"--use-file-for-fake-video-capture={video}"],
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="id-ID",
+        service_workers="allow",
+    )
 
 
 def first_visit(page, url: str, app: Path) -> None:
@@ -127,7 +168,8 @@ def first_visit(page, url: str, app: Path) -> None:
     expected = len([p for p in app.iterdir() if p.name not in ("sw.js", "VERSION")]) + 1
     page.goto(url)
     page.wait_for_selector("body[data-ready='1']")
-    page.evaluate("""async (expected) => {
+    page.evaluate(
+        """async (expected) => {
         const reg = await navigator.serviceWorker.ready;
         for (let i = 0; i < 200; i++) {
             const names = await caches.keys();
@@ -138,7 +180,9 @@ def first_visit(page, url: str, app: Path) -> None:
             await new Promise(r => setTimeout(r, 50));
         }
         throw new Error('the service worker did not cache the app');
-    }""", expected)
+    }""",
+        expected,
+    )
 
 
 def scan(page, timeout: float = 15000) -> str:

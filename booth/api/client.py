@@ -104,8 +104,7 @@ DEFAULT = _Default()
 class BoothClient:
     """A connection to the ledger service; thread-safe (one request at a time)."""
 
-    def __init__(self, socket_path: str | os.PathLike, *, timeout: float = 120.0,
-                 connect_timeout: float = 5.0) -> None:
+    def __init__(self, socket_path: str | os.PathLike, *, timeout: float = 120.0, connect_timeout: float = 5.0) -> None:
         self.socket_path = str(socket_path)
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -134,8 +133,10 @@ class BoothClient:
                 sock.close()
                 error = exc
                 break
-        raise LedgerUnavailable("Layanan buku besar belum siap. Mohon tunggu",
-                                f"The ledger service is not available ({error.strerror or error})")
+        raise LedgerUnavailable(
+            "Layanan buku besar belum siap. Mohon tunggu",
+            f"The ledger service is not available ({error.strerror or error})",
+        )
 
     def _usable(self) -> socket.socket:
         """The open connection, or a new one if the service hung up since (nothing was lost)."""
@@ -209,18 +210,24 @@ class BoothClient:
                 if refusal is not None:
                     raise refusal from None
                 if isinstance(exc, ValueError):  # not JSON (NaN, a set, ...): the request never left
-                    raise BadParams("Permintaan tidak bisa dikirim", f"Request cannot be encoded: {exc}",
-                                    method=method) from None
-                raise LedgerUnavailable("Sambungan ke layanan buku besar terputus. Mohon tunggu",
-                                        "The connection to the ledger service broke before the request was sent",
-                                        sent=False) from None
+                    raise BadParams(
+                        "Permintaan tidak bisa dikirim", f"Request cannot be encoded: {exc}", method=method
+                    ) from None
+                raise LedgerUnavailable(
+                    "Sambungan ke layanan buku besar terputus. Mohon tunggu",
+                    "The connection to the ledger service broke before the request was sent",
+                    sent=False,
+                ) from None
             try:
                 body = read_frame(sock, RESPONSE_LIMIT, timeout=self.timeout)
             except (ConnectionClosed, OSError, BoothError) as exc:
                 self.close()
-                raise LedgerUnavailable("Layanan buku besar berhenti sebelum menjawab. Mohon tunggu lalu periksa layar",
-                                        f"The ledger service hung up before answering ({exc})",
-                                        sent=True, method=method) from None
+                raise LedgerUnavailable(
+                    "Layanan buku besar berhenti sebelum menjawab. Mohon tunggu lalu periksa layar",
+                    f"The ledger service hung up before answering ({exc})",
+                    sent=True,
+                    method=method,
+                ) from None
         response = _decode(body)
         if "error" in response:
             if response.get("id") is None:
@@ -325,8 +332,9 @@ def _make_method(spec: Method):
 
 def _doc_of(spec: Method) -> str:
     # Not BoothService's docstring: the kiosk never imports the core or the ledger.
-    return (f"``BoothService.{spec.name}`` in the booth-ledger service, over its socket."
-            + (f"  {spec.doc}" if spec.doc else ""))
+    return f"``BoothService.{spec.name}`` in the booth-ledger service, over its socket." + (
+        f"  {spec.doc}" if spec.doc else ""
+    )
 
 
 for _spec in ALL_METHODS.values():

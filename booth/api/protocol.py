@@ -44,8 +44,16 @@ class BoothAPI(Protocol):
     def whoami(self, token: str) -> dict: ...
 
     # --- custody
-    def record_custody(self, stage: str, *, token: str | None = None, companion_id: str | None = None,
-                       place: str = "", note: str = "", self_test: dict | None = None) -> None: ...
+    def record_custody(
+        self,
+        stage: str,
+        *,
+        token: str | None = None,
+        companion_id: str | None = None,
+        place: str = "",
+        note: str = "",
+        self_test: dict | None = None,
+    ) -> None: ...
     def record_self_test(self, token: str, results: dict) -> None: ...
 
     # --- polls
@@ -63,8 +71,19 @@ class BoothAPI(Protocol):
     # --- voters
     def search_voters(self, token: str, query: str, limit: int = 10) -> list[dict]: ...
     def check_in(self, token: str, voter_ref: str) -> dict: ...
-    def add_dptb(self, token: str, *, nik: str, name: str, sex: str, birth_date: str, address: str = "",
-                 rt: str = "", rw: str = "", reason: str) -> dict: ...
+    def add_dptb(
+        self,
+        token: str,
+        *,
+        nik: str,
+        name: str,
+        sex: str,
+        birth_date: str,
+        address: str = "",
+        rt: str = "",
+        rw: str = "",
+        reason: str,
+    ) -> dict: ...
     def view_photo(self, token: str, voter_ref: str) -> bytes: ...
 
     # --- the voter in the booth

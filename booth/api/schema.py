@@ -43,9 +43,14 @@ PROBLEM_WORDS = {
 def bad_param(method: str, param: str, problem: str, **extra) -> BadParams:
     """The refusal of one parameter, in the words of :data:`PROBLEM_WORDS`."""
     words_id, words_en = PROBLEM_WORDS[problem]
-    return BadParams(f"Permintaan ditolak: {method}.{param} {words_id}",
-                     f"Request refused: {method}.{param} {words_en}",
-                     method=method, param=param, problem=problem, **extra)
+    return BadParams(
+        f"Permintaan ditolak: {method}.{param} {words_id}",
+        f"Request refused: {method}.{param} {words_en}",
+        method=method,
+        param=param,
+        problem=problem,
+        **extra,
+    )
 
 
 # ------------------------------------------------------------------ the table
@@ -87,8 +92,9 @@ class Method:
         return next(p for p in self.params if p.name == name)
 
 
-def text(name: str, max: int, *, optional: bool = False, nullable: bool = False, kw: bool = False,
-         pattern: str | None = None) -> Param:
+def text(
+    name: str, max: int, *, optional: bool = False, nullable: bool = False, kw: bool = False, pattern: str | None = None
+) -> Param:
     return Param(name, "text", max, required=not optional, nullable=nullable, keyword_only=kw, pattern=pattern)
 
 
@@ -138,9 +144,12 @@ METHODS: dict[str, Method] = _table(
     Method("custody_trail"),
     Method("results"),
     # --- the committee's acts (signed files)
-    Method("load_election", (blob("package_zip", PACKAGE_BYTES),), special=True,
-           doc="the client sends the package folder or .zip as zip bytes; the ledger never opens a "
-               "path the UI names"),
+    Method(
+        "load_election",
+        (blob("package_zip", PACKAGE_BYTES),),
+        special=True,
+        doc="the client sends the package folder or .zip as zip bytes; the ledger never opens a path the UI names",
+    ),
     Method("committee_reset", (text("reset_file_text", 16 * KiB),)),
     # --- companions
     Method("set_first_pin", (COMPANION, PIN, MAYBE_TOKEN), result="none"),
@@ -148,14 +157,18 @@ METHODS: dict[str, Method] = _table(
     Method("sign_out", (TOKEN,), result="none"),
     Method("whoami", (TOKEN,)),
     # --- custody
-    Method("record_custody", (
-        text("stage", 32),
-        text("token", 64, optional=True, nullable=True, kw=True, pattern=_TOKEN),
-        text("companion_id", 32, optional=True, nullable=True, kw=True, pattern=_ID),
-        text("place", 120, optional=True, kw=True),
-        text("note", 500, optional=True, kw=True),
-        labels("self_test", optional=True, nullable=True, kw=True),
-    ), result="none"),
+    Method(
+        "record_custody",
+        (
+            text("stage", 32),
+            text("token", 64, optional=True, nullable=True, kw=True, pattern=_TOKEN),
+            text("companion_id", 32, optional=True, nullable=True, kw=True, pattern=_ID),
+            text("place", 120, optional=True, kw=True),
+            text("note", 500, optional=True, kw=True),
+            labels("self_test", optional=True, nullable=True, kw=True),
+        ),
+        result="none",
+    ),
     Method("record_self_test", (TOKEN, labels("results")), result="none"),
     # --- polls
     Method("zero_report", (TOKEN,)),
@@ -166,20 +179,31 @@ METHODS: dict[str, Method] = _table(
     Method("close_polls", (TOKEN, text("reason", 300, optional=True, nullable=True)), result="none"),
     Method("count", (TOKEN,)),
     Method("results_printed", (TOKEN,), result="none"),
-    Method("export", (TOKEN, text("file_name", 68, pattern=EXPORT_NAME)), special=True,
-           doc="the bundle is written under STATE/exports/ and its bytes returned; the client "
-               "writes them where it was asked to"),
+    Method(
+        "export",
+        (TOKEN, text("file_name", 68, pattern=EXPORT_NAME)),
+        special=True,
+        doc="the bundle is written under STATE/exports/ and its bytes returned; the client "
+        "writes them where it was asked to",
+    ),
     Method("pack", (TOKEN,), result="none"),
     # --- voters
     Method("search_voters", (TOKEN, text("query", 100), integer("limit", 1, 50, optional=True))),
     Method("check_in", (TOKEN, VOTER)),
-    Method("add_dptb", (
-        TOKEN,
-        text("nik", 32, kw=True), text("name", 100, kw=True), text("sex", 2, kw=True),
-        text("birth_date", 32, kw=True), text("address", 200, optional=True, kw=True),
-        text("rt", 200, optional=True, kw=True), text("rw", 200, optional=True, kw=True),
-        text("reason", 200, kw=True),
-    )),
+    Method(
+        "add_dptb",
+        (
+            TOKEN,
+            text("nik", 32, kw=True),
+            text("name", 100, kw=True),
+            text("sex", 2, kw=True),
+            text("birth_date", 32, kw=True),
+            text("address", 200, optional=True, kw=True),
+            text("rt", 200, optional=True, kw=True),
+            text("rw", 200, optional=True, kw=True),
+            text("reason", 200, kw=True),
+        ),
+    ),
     Method("view_photo", (TOKEN, VOTER), result="bytes"),
     # --- the voter in the booth
     Method("release_ballot", (TOKEN, VOTER)),
@@ -327,4 +351,3 @@ def encode_result(method: Method, value):
     if method.result == "none":
         return None
     return value
-

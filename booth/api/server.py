@@ -100,10 +100,19 @@ class LedgerServer:
     >>> server.serve_forever()                                                  # doctest: +SKIP
     """
 
-    def __init__(self, service, listener: socket.socket, *, allowed_uids: set[int],
-                 notifier: Notifier | None = None, watchdog: float | None = None,
-                 methods: dict[str, Method] = METHODS, clock=None,
-                 frame_timeout: float = 10.0, max_clients: int = 8) -> None:
+    def __init__(
+        self,
+        service,
+        listener: socket.socket,
+        *,
+        allowed_uids: set[int],
+        notifier: Notifier | None = None,
+        watchdog: float | None = None,
+        methods: dict[str, Method] = METHODS,
+        clock=None,
+        frame_timeout: float = 10.0,
+        max_clients: int = 8,
+    ) -> None:
         self.service = service
         self.listener = listener
         self.allowed_uids = set(allowed_uids)
@@ -139,9 +148,12 @@ class LedgerServer:
                 name = shown_name(request.method)
                 raise UnknownMethod("Perintah tidak dikenal", "Unknown method: " + name, method=name)
             if len(body) > method.frame_limit:
-                raise FrameTooLarge("Permintaan terlalu besar", f"Request of {len(body)} bytes is over "
-                                    f"the limit of {method.frame_limit} for {method.name}",
-                                    length=len(body), limit=method.frame_limit)
+                raise FrameTooLarge(
+                    "Permintaan terlalu besar",
+                    f"Request of {len(body)} bytes is over the limit of {method.frame_limit} for {method.name}",
+                    length=len(body),
+                    limit=method.frame_limit,
+                )
             kwargs = check_params(method, request.params)
             result = self._in_booth(method, kwargs)
             return {"id": request_id, "result": encode_result(method, result)}
@@ -178,8 +190,11 @@ class LedgerServer:
             log.exception("booth failed unexpectedly in %s; the service will restart", method.name)
             self.fatal = exc
             self._stop.set()
-            job.error = InternalError("Terjadi kesalahan. Layanan dimulai ulang; mohon tunggu",
-                                      "Unexpected failure; the ledger service restarts", method=method.name)
+            job.error = InternalError(
+                "Terjadi kesalahan. Layanan dimulai ulang; mohon tunggu",
+                "Unexpected failure; the ledger service restarts",
+                method=method.name,
+            )
         finally:
             job.done.set()
         self._update_status()
@@ -192,8 +207,9 @@ class LedgerServer:
             except OSError:
                 return
             if uid not in self.allowed_uids:
-                log.warning("refused a connection from uid %d (allowed: %s)", uid,
-                            ",".join(map(str, sorted(self.allowed_uids))))
+                log.warning(
+                    "refused a connection from uid %d (allowed: %s)", uid, ",".join(map(str, sorted(self.allowed_uids)))
+                )
                 err = PeerRefused("Akses ditolak", f"Access refused: uid {uid} may not use the booth", uid=uid)
                 self._send_quietly(conn, {"id": None, "error": err.to_json()})
                 return
@@ -209,8 +225,7 @@ class LedgerServer:
 
                 try:
                     try:
-                        body = read_frame(conn, self.max_frame, timeout=self.frame_timeout,
-                                          before_body=before_body)
+                        body = read_frame(conn, self.max_frame, timeout=self.frame_timeout, before_body=before_body)
                     except (FrameTooLarge, ServerBusy) as exc:
                         # the body is unread: answer and hang up, the stream cannot be resynchronised
                         self._send_quietly(conn, {"id": None, "error": exc.to_json()})
@@ -269,8 +284,7 @@ class LedgerServer:
                     conn.close()
                     continue
                 self._clients.add(conn)
-                thread = threading.Thread(target=self._serve_client, args=(conn,), daemon=True,
-                                          name="booth-api-client")
+                thread = threading.Thread(target=self._serve_client, args=(conn,), daemon=True, name="booth-api-client")
                 self._threads.add(thread)
             thread.start()
 
@@ -330,8 +344,9 @@ class LedgerServer:
             st = self.service.status()
             cast = st["counts"]["ballots_cast"]
             words_id, words_en = st["polls_words"]
-            text = (f"{words_id}; {cast} suara tercatat / {words_en}; {cast} ballots recorded"
-                    + ("; DISEGEL / packed" if st["sealed"] else ""))
+            text = f"{words_id}; {cast} suara tercatat / {words_en}; {cast} ballots recorded" + (
+                "; DISEGEL / packed" if st["sealed"] else ""
+            )
         except Exception:  # status must never take the service down
             text = "Siap / Ready"
         if ready:
@@ -383,4 +398,3 @@ _SPECIAL: dict[str, Callable] = {
     "fake_clock_advance": _serve_fake_clock_advance,
     "fake_clock_set": _serve_fake_clock_set,
 }
-

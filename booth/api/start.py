@@ -90,8 +90,9 @@ def open_service(state_dir: Path, *, init: bool, clock):
         return BoothService.open(state_dir, clock=clock)
     except LedgerMissing:
         if not init:
-            raise StartError(f"no ledger in {state_dir}: run `booth device init {state_dir}` "
-                             f"or start with --init") from None
+            raise StartError(
+                f"no ledger in {state_dir}: run `booth device init {state_dir}` or start with --init"
+            ) from None
     if state_dir.exists() and any(state_dir.iterdir()):
         # Never create a new device key beside the remains of an old ledger.
         raise StartError(f"{state_dir} is not empty but holds no ledger; refusing to provision over it")
@@ -110,9 +111,17 @@ def parse_fake_clock(text: str):
     return FakeClock(when.astimezone(dt.UTC), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
 
 
-def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int] | None = None,
-               allow_users: list[str] | None = None, init: bool = False, fake_clock: str | None = None,
-               frame_timeout: float = 10.0, max_clients: int = 8) -> int:
+def run_ledger(
+    state_dir: str,
+    socket_path: str | None,
+    *,
+    allow_uids: list[int] | None = None,
+    allow_users: list[str] | None = None,
+    init: bool = False,
+    fake_clock: str | None = None,
+    frame_timeout: float = 10.0,
+    max_clients: int = 8,
+) -> int:
     """``booth service ledger``: serve the booth until SIGTERM; the exit code for systemd."""
     setup_logging()
     notifier = Notifier.from_environment()
@@ -122,8 +131,10 @@ def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int]
             # Run by hand (a developer, the README): serve the user who started it, and say so.
             # The appliance's unit always names the kiosk's user (--allow-user booth-kiosk).
             allow_uids = [os.getuid()]
-            log.warning("melayani pengguna ini saja / serving only this user (uid %d); "
-                        "give --allow-user for the kiosk's user", os.getuid())
+            log.warning(
+                "melayani pengguna ini saja / serving only this user (uid %d); give --allow-user for the kiosk's user",
+                os.getuid(),
+            )
         allowed = resolve_uids(allow_uids, allow_users)
         clock = parse_fake_clock(fake_clock) if fake_clock else None
         notifier.status("Membuka buku besar / opening the ledger")
@@ -138,13 +149,22 @@ def run_ledger(state_dir: str, socket_path: str | None, *, allow_uids: list[int]
     methods = {**METHODS, **FAKE_CLOCK_METHODS} if clock is not None else METHODS
     if clock is not None:
         log.warning("FAKE CLOCK at %s: for tests and the simulator only", clock.now().isoformat())
-    server = LedgerServer(service, listener, allowed_uids=allowed, notifier=notifier,
-                          watchdog=watchdog_interval(), methods=methods, clock=clock or service.clock,
-                          frame_timeout=frame_timeout, max_clients=max_clients)
+    server = LedgerServer(
+        service,
+        listener,
+        allowed_uids=allowed,
+        notifier=notifier,
+        watchdog=watchdog_interval(),
+        methods=methods,
+        clock=clock or service.clock,
+        frame_timeout=frame_timeout,
+        max_clients=max_clients,
+    )
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: server.stop())
-    log.info("serving %s to uid %s", socket_path if bound else "the socket from systemd",
-             ",".join(map(str, sorted(allowed))))
+    log.info(
+        "serving %s to uid %s", socket_path if bound else "the socket from systemd", ",".join(map(str, sorted(allowed)))
+    )
     try:
         server.serve_forever()
     finally:

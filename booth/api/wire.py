@@ -110,8 +110,9 @@ def recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(sock: socket.socket, limit: int, *, timeout: float | None,
-               before_body: Callable[[int], None] | None = None) -> bytes:
+def read_frame(
+    sock: socket.socket, limit: int, *, timeout: float | None, before_body: Callable[[int], None] | None = None
+) -> bytes:
     """Read one frame body.  Waits for the first byte as long as it takes, then ``timeout`` for the rest.
 
     Raises ConnectionClosed, socket.timeout, or FrameTooLarge (the body is
@@ -124,8 +125,12 @@ def read_frame(sock: socket.socket, limit: int, *, timeout: float | None,
     deadline = None if timeout is None else time.monotonic() + timeout
     (length,) = HEADER.unpack(first + recv_exact(sock, HEADER.size - 1, deadline))
     if length > limit:
-        raise FrameTooLarge("Permintaan terlalu besar", f"Frame of {length} bytes is over the limit of {limit}",
-                            length=length, limit=limit)
+        raise FrameTooLarge(
+            "Permintaan terlalu besar",
+            f"Frame of {length} bytes is over the limit of {limit}",
+            length=length,
+            limit=limit,
+        )
     if before_body is not None:
         before_body(length)
     return recv_exact(sock, length, deadline)
@@ -186,8 +191,17 @@ class LedgerUnavailable(BoothError):
     code = "ledger_unavailable"
 
 
-PROTOCOL_ERRORS = (ProtocolError, BadFrame, FrameTooLarge, UnknownMethod, BadParams, PeerRefused,
-                   ServerBusy, InternalError, LedgerUnavailable)
+PROTOCOL_ERRORS = (
+    ProtocolError,
+    BadFrame,
+    FrameTooLarge,
+    UnknownMethod,
+    BadParams,
+    PeerRefused,
+    ServerBusy,
+    InternalError,
+    LedgerUnavailable,
+)
 
 
 # --------------------------------------------------------------- the request
@@ -201,8 +215,14 @@ class Request:
 
 
 #: How each kind of ``strict_json.JsonProblem`` is named in the answer (the decoder's own words).
-_MALFORMED = {"not_utf8": "UnicodeDecodeError", "syntax": "JSONDecodeError", "duplicate_key": "ValueError",
-              "constant": "ValueError", "too_deep": "RecursionError", "value": "ValueError"}
+_MALFORMED = {
+    "not_utf8": "UnicodeDecodeError",
+    "syntax": "JSONDecodeError",
+    "duplicate_key": "ValueError",
+    "constant": "ValueError",
+    "too_deep": "RecursionError",
+    "value": "ValueError",
+}
 
 
 def decode_request(body: bytes) -> Request:

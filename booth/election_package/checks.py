@@ -59,10 +59,14 @@ def strict_json(data: bytes, name: str, problems: list[PackageProblem]) -> Any:
         if exc.kind == "not_utf8":
             problems.append(PackageProblem(name, None, "the file is not UTF-8 text", "berkas bukan teks UTF-8"))
         elif exc.kind == "syntax":
-            problems.append(PackageProblem(
-                name, exc.line, f"not valid JSON: {exc.msg} (column {exc.column})",
-                f"bukan JSON yang sah: {exc.msg} (kolom {exc.column}); periksa koma, tanda kutip "
-                f"dan kurung"))
+            problems.append(
+                PackageProblem(
+                    name,
+                    exc.line,
+                    f"not valid JSON: {exc.msg} (column {exc.column})",
+                    f"bukan JSON yang sah: {exc.msg} (kolom {exc.column}); periksa koma, tanda kutip dan kurung",
+                )
+            )
         else:
             if exc.kind == "duplicate_key":
                 why = f"duplicate key {exc.keys[0]!r}"
@@ -95,11 +99,13 @@ class _Fields:
     def only(self, allowed: tuple[str, ...]) -> None:
         for key in self.obj:
             if key not in allowed:
-                self.problem(key, f"unknown field \"{key}\" (allowed: {', '.join(allowed)})",
-                             f"isian \"{key}\" tidak dikenal (yang boleh: {', '.join(allowed)})")
+                self.problem(
+                    key,
+                    f'unknown field "{key}" (allowed: {", ".join(allowed)})',
+                    f'isian "{key}" tidak dikenal (yang boleh: {", ".join(allowed)})',
+                )
 
-    def text(self, key: str, *, required: bool = True, default: str = "",
-             max_length: int = 120) -> str | None:
+    def text(self, key: str, *, required: bool = True, default: str = "", max_length: int = 120) -> str | None:
         if key not in self.obj:
             if required:
                 self.problem(key, "is missing", "tidak ada")
@@ -111,12 +117,18 @@ class _Fields:
             return None
         value = " ".join(value.split())
         if len(value) > max_length or any(ord(c) < 32 for c in value):
-            self.problem(key, f"must be at most {max_length} printable characters",
-                         f"paling banyak {max_length} huruf yang dapat dicetak")
+            self.problem(
+                key,
+                f"must be at most {max_length} printable characters",
+                f"paling banyak {max_length} huruf yang dapat dicetak",
+            )
             return None
         if value in TEMPLATE_PLACEHOLDERS:
-            self.problem(key, f"still the template's example \"{value}\": fill in the real value",
-                         f"masih contoh dari templat \"{value}\": isi dengan data sebenarnya")
+            self.problem(
+                key,
+                f'still the template\'s example "{value}": fill in the real value',
+                f'masih contoh dari templat "{value}": isi dengan data sebenarnya',
+            )
             return None
         return value
 
@@ -127,8 +139,9 @@ class _Fields:
         if key not in self.obj:
             self.problem(key, "is missing", "tidak ada")
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problem(key, f"must be a whole number from {low} to {high}",
-                         f"harus bilangan bulat dari {low} sampai {high}")
+            self.problem(
+                key, f"must be a whole number from {low} to {high}", f"harus bilangan bulat dari {low} sampai {high}"
+            )
         else:
             return value
         return None
@@ -138,10 +151,26 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
     f = _Fields(obj, ELECTION_FILE, "", problems)
     if not f.ok:
         return None, None, None
-    f.only(("format", "title", "pekon", "kecamatan", "kabupaten", "provinsi", "tps", "date",
-            "opens", "closes", "timezone", "allow_blank", "candidates", "companions"))
+    f.only(
+        (
+            "format",
+            "title",
+            "pekon",
+            "kecamatan",
+            "kabupaten",
+            "provinsi",
+            "tps",
+            "date",
+            "opens",
+            "closes",
+            "timezone",
+            "allow_blank",
+            "candidates",
+            "companions",
+        )
+    )
     if f.obj.get("format") != ELECTION_FORMAT:
-        f.problem("format", f"must be \"{ELECTION_FORMAT}\"", f"harus \"{ELECTION_FORMAT}\"")
+        f.problem("format", f'must be "{ELECTION_FORMAT}"', f'harus "{ELECTION_FORMAT}"')
     title = f.text("title")
     pekon = f.text("pekon")
     kecamatan = f.text("kecamatan")
@@ -159,13 +188,19 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
                 raise ValueError
             day = date.fromisoformat(raw_date)
         except ValueError:
-            f.problem("date", "must be a date written YYYY-MM-DD, e.g. 2025-11-16",
-                      "harus tanggal dengan format TTTT-BB-HH, misalnya 2025-11-16")
+            f.problem(
+                "date",
+                "must be a date written YYYY-MM-DD, e.g. 2025-11-16",
+                "harus tanggal dengan format TTTT-BB-HH, misalnya 2025-11-16",
+            )
 
     zone = f.obj.get("timezone", DEFAULT_TIMEZONE)
     if not isinstance(zone, str) or zone not in TIMEZONES:
-        f.problem("timezone", f"must be one of {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
-                  f"harus salah satu dari {', '.join(TIMEZONES)} (WIB, WITA, WIT)")
+        f.problem(
+            "timezone",
+            f"must be one of {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
+            f"harus salah satu dari {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
+        )
         zone = None
 
     hours = {}
@@ -174,16 +209,18 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
         if key not in f.obj:
             f.problem(key, "is missing", "tidak ada")
         elif not isinstance(raw, str) or not re.fullmatch(r"\d{2}:\d{2}", raw):
-            f.problem(key, "must be a time written HH:MM (24-hour), e.g. 07:00",
-                      "harus jam dengan format JJ:MM (24 jam), misalnya 07:00")
+            f.problem(
+                key,
+                "must be a time written HH:MM (24-hour), e.g. 07:00",
+                "harus jam dengan format JJ:MM (24 jam), misalnya 07:00",
+            )
         else:
             try:
                 hours[key] = time(int(raw[:2]), int(raw[3:]))
             except ValueError:
                 f.problem(key, f"{raw} is not a time of day", f"{raw} bukan jam yang ada")
     if len(hours) == 2 and hours["opens"] >= hours["closes"]:
-        f.problem("closes", "the polls must close after they open",
-                  "jam tutup harus sesudah jam buka")
+        f.problem("closes", "the polls must close after they open", "jam tutup harus sesudah jam buka")
 
     allow_blank = f.obj.get("allow_blank", False)
     if not isinstance(allow_blank, bool):
@@ -192,17 +229,32 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
     candidates = _parse_candidates(f.obj.get("candidates"), problems)
     companions = _parse_companions(f.obj.get("companions"), problems)
 
-    if title is not None and pekon is not None and kecamatan is not None and kabupaten is not None \
-            and provinsi is not None and tps is not None and day is not None and zone is not None \
-            and len(hours) == 2 and isinstance(allow_blank, bool) \
-            and hours["opens"] < hours["closes"]:
+    if (
+        title is not None
+        and pekon is not None
+        and kecamatan is not None
+        and kabupaten is not None
+        and provinsi is not None
+        and tps is not None
+        and day is not None
+        and zone is not None
+        and len(hours) == 2
+        and isinstance(allow_blank, bool)
+        and hours["opens"] < hours["closes"]
+    ):
         tz = timezone(*TIMEZONES[zone])
         election = Election(
-            title=title, pekon=pekon, kecamatan=kecamatan, kabupaten=kabupaten,
-            provinsi=provinsi, tps=tps, date=day,
+            title=title,
+            pekon=pekon,
+            kecamatan=kecamatan,
+            kabupaten=kabupaten,
+            provinsi=provinsi,
+            tps=tps,
+            date=day,
             opens_at=datetime.combine(day, hours["opens"], tz),
             closes_at=datetime.combine(day, hours["closes"], tz),
-            timezone=zone, allow_blank=allow_blank,
+            timezone=zone,
+            allow_blank=allow_blank,
         )
     else:
         election = None
@@ -217,15 +269,14 @@ def _parse_candidates(value: Any, problems: list[PackageProblem]) -> list[Candid
         problem("candidates", "is missing", "tidak ada")
         return None
     if not isinstance(value, list):
-        problem("candidates", "must be a list [ ... ] of candidates",
-                "harus berupa daftar [ ... ] calon")
+        problem("candidates", "must be a list [ ... ] of candidates", "harus berupa daftar [ ... ] calon")
         return None
     if not MIN_CANDIDATES <= len(value) <= MAX_CANDIDATES:
-        problem("candidates",
-                f"there are {len(value)} candidates; an election has {MIN_CANDIDATES} "
-                f"to {MAX_CANDIDATES}",
-                f"ada {len(value)} calon; pemilihan harus diikuti {MIN_CANDIDATES} "
-                f"sampai {MAX_CANDIDATES} calon")
+        problem(
+            "candidates",
+            f"there are {len(value)} candidates; an election has {MIN_CANDIDATES} to {MAX_CANDIDATES}",
+            f"ada {len(value)} calon; pemilihan harus diikuti {MIN_CANDIDATES} sampai {MAX_CANDIDATES} calon",
+        )
     out: list[Candidate] = []
     ok = True
     for index, item in enumerate(value):
@@ -238,8 +289,11 @@ def _parse_candidates(value: Any, problems: list[PackageProblem]) -> list[Candid
         name = f.text("name", max_length=80)
         photo = f.text("photo", max_length=68)
         if photo is not None and not PHOTO_NAME.fullmatch(photo):
-            f.problem("photo", "must be a file name in photos/ such as \"1.jpg\" or \"2.png\"",
-                      "harus nama berkas di photos/ seperti \"1.jpg\" atau \"2.png\"")
+            f.problem(
+                "photo",
+                'must be a file name in photos/ such as "1.jpg" or "2.png"',
+                'harus nama berkas di photos/ seperti "1.jpg" atau "2.png"',
+            )
             photo = None
         if number is None or name is None or photo is None:
             ok = False
@@ -249,18 +303,22 @@ def _parse_candidates(value: Any, problems: list[PackageProblem]) -> list[Candid
         return None
     numbers = sorted(c.number for c in out)
     if numbers != list(range(1, len(out) + 1)):
-        problem("candidates",
-                f"nomor urut must be 1 to {len(out)}, each once; found {numbers}",
-                f"nomor urut harus 1 sampai {len(out)}, masing-masing sekali; tertulis {numbers}")
+        problem(
+            "candidates",
+            f"nomor urut must be 1 to {len(out)}, each once; found {numbers}",
+            f"nomor urut harus 1 sampai {len(out)}, masing-masing sekali; tertulis {numbers}",
+        )
         return None
     for key, label_en, label_id in (("photo", "photo", "foto"), ("name", "name", "nama")):
         seen: dict[str, int] = {}
         for c in out:
             value_ = getattr(c, key).lower() if key == "photo" else getattr(c, key).upper()
             if value_ in seen:
-                problem("candidates",
-                        f"candidates {seen[value_]} and {c.number} have the same {label_en}",
-                        f"calon {seen[value_]} dan {c.number} memakai {label_id} yang sama")
+                problem(
+                    "candidates",
+                    f"candidates {seen[value_]} and {c.number} have the same {label_en}",
+                    f"calon {seen[value_]} dan {c.number} memakai {label_id} yang sama",
+                )
                 return None
             seen[value_] = c.number
     return sorted(out, key=lambda c: c.number)
@@ -274,8 +332,11 @@ def _parse_companions(value: Any, problems: list[PackageProblem]) -> list[Compan
         problem("companions", "is missing", "tidak ada")
         return None
     if not isinstance(value, list) or not value:
-        problem("companions", "must be a list [ ... ] with at least one companion",
-                "harus berupa daftar [ ... ] dengan paling sedikit satu petugas")
+        problem(
+            "companions",
+            "must be a list [ ... ] with at least one companion",
+            "harus berupa daftar [ ... ] dengan paling sedikit satu petugas",
+        )
         return None
     out: list[Companion] = []
     ok = True
@@ -287,14 +348,20 @@ def _parse_companions(value: Any, problems: list[PackageProblem]) -> list[Compan
         f.only(("id", "name", "role"))
         ident = f.text("id", max_length=32)
         if ident is not None and not COMPANION_ID.fullmatch(ident):
-            f.problem("id", "must be letters, digits, '.', '-' or '_' (e.g. PT-01)",
-                      "hanya boleh huruf, angka, '.', '-' atau '_' (misalnya PT-01)")
+            f.problem(
+                "id",
+                "must be letters, digits, '.', '-' or '_' (e.g. PT-01)",
+                "hanya boleh huruf, angka, '.', '-' atau '_' (misalnya PT-01)",
+            )
             ident = None
         name = f.text("name", max_length=80)
         role = f.obj.get("role")
         if role not in COMPANION_ROLES:
-            f.problem("role", f"must be one of {', '.join(COMPANION_ROLES)}",
-                      f"harus salah satu dari {', '.join(COMPANION_ROLES)}")
+            f.problem(
+                "role",
+                f"must be one of {', '.join(COMPANION_ROLES)}",
+                f"harus salah satu dari {', '.join(COMPANION_ROLES)}",
+            )
             role = None
         if ident is None or name is None or role is None:
             ok = False
@@ -303,23 +370,26 @@ def _parse_companions(value: Any, problems: list[PackageProblem]) -> list[Compan
     seen: dict[str, int] = {}
     for index, c in enumerate(out):
         if c.id.upper() in seen:
-            problem("companions", f"companion id {c.id} is used twice",
-                    f"id petugas {c.id} dipakai dua kali")
+            problem("companions", f"companion id {c.id} is used twice", f"id petugas {c.id} dipakai dua kali")
             ok = False
         seen[c.id.upper()] = index
     return out if ok else None
 
 
-def _parse_committee(data: bytes | None, problems: list[PackageProblem],
-                     report_missing: bool = True) -> CommitteeKeys | None:
+def _parse_committee(
+    data: bytes | None, problems: list[PackageProblem], report_missing: bool = True
+) -> CommitteeKeys | None:
     if data is None:
         if not report_missing:
             return None
-        problems.append(PackageProblem(
-            COMMITTEE_FILE, None,
-            "missing: the package is not signed yet (run: booth election sign DIR --key KEYDIR)",
-            "tidak ada: paket belum ditandatangani (jalankan: booth election sign FOLDER "
-            "--key FOLDER_KUNCI)"))
+        problems.append(
+            PackageProblem(
+                COMMITTEE_FILE,
+                None,
+                "missing: the package is not signed yet (run: booth election sign DIR --key KEYDIR)",
+                "tidak ada: paket belum ditandatangani (jalankan: booth election sign FOLDER --key FOLDER_KUNCI)",
+            )
+        )
         return None
     obj = strict_json(data, COMMITTEE_FILE, problems)
     if obj is None:
@@ -329,14 +399,13 @@ def _parse_committee(data: bytes | None, problems: list[PackageProblem],
         return None
     f.only(("format", "sign_key", "seal_key"))
     if f.obj.get("format") != COMMITTEE_FORMAT:
-        f.problem("format", f"must be \"{COMMITTEE_FORMAT}\"", f"harus \"{COMMITTEE_FORMAT}\"")
+        f.problem("format", f'must be "{COMMITTEE_FORMAT}"', f'harus "{COMMITTEE_FORMAT}"')
         return None
     keys = {}
     for name, loader in (("sign_key", Ed25519PublicKey), ("seal_key", X25519PublicKey)):
         raw = b64_bytes(f.obj.get(name), 32)
         if raw is None:
-            f.problem(name, "must be a base64 32-byte public key",
-                      "harus kunci publik 32 byte dalam base64")
+            f.problem(name, "must be a base64 32-byte public key", "harus kunci publik 32 byte dalam base64")
             continue
         try:
             loader.from_public_bytes(raw)
@@ -349,7 +418,6 @@ def _parse_committee(data: bytes | None, problems: list[PackageProblem],
     return CommitteeKeys(keys["sign_key"], keys["seal_key"])
 
 
-
 def _check_photo(name: str, data: bytes, problems: list[PackageProblem]) -> None:
     from PIL import Image  # only the loader needs Pillow
 
@@ -359,28 +427,42 @@ def _check_photo(name: str, data: bytes, problems: list[PackageProblem]) -> None
             fmt = image.format
             width, height = image.size
             if fmt not in ("JPEG", "PNG"):
-                problems.append(PackageProblem(name, None,
-                                               f"is a {fmt} image; use JPEG or PNG",
-                                               f"gambar {fmt}; gunakan JPEG atau PNG"))
+                problems.append(
+                    PackageProblem(
+                        name, None, f"is a {fmt} image; use JPEG or PNG", f"gambar {fmt}; gunakan JPEG atau PNG"
+                    )
+                )
                 return
             if fmt != expected:
-                problems.append(PackageProblem(
-                    name, None, f"is a {fmt} image but its name ends like a {expected}",
-                    f"gambar {fmt} tetapi akhiran namanya untuk {expected}"))
+                problems.append(
+                    PackageProblem(
+                        name,
+                        None,
+                        f"is a {fmt} image but its name ends like a {expected}",
+                        f"gambar {fmt} tetapi akhiran namanya untuk {expected}",
+                    )
+                )
                 return
             if not (PHOTO_MIN_PX <= width <= PHOTO_MAX_PX and PHOTO_MIN_PX <= height <= PHOTO_MAX_PX):
-                problems.append(PackageProblem(
-                    name, None,
-                    f"is {width}x{height} pixels; each side must be {PHOTO_MIN_PX} "
-                    f"to {PHOTO_MAX_PX}",
-                    f"berukuran {width}x{height} piksel; setiap sisi harus {PHOTO_MIN_PX} "
-                    f"sampai {PHOTO_MAX_PX}"))
+                problems.append(
+                    PackageProblem(
+                        name,
+                        None,
+                        f"is {width}x{height} pixels; each side must be {PHOTO_MIN_PX} to {PHOTO_MAX_PX}",
+                        f"berukuran {width}x{height} piksel; setiap sisi harus {PHOTO_MIN_PX} sampai {PHOTO_MAX_PX}",
+                    )
+                )
                 return
             image.load()  # decode fully: a truncated or corrupt photo fails here, not on screen
     except Exception as exc:  # Pillow raises many exception types on malformed images
-        problems.append(PackageProblem(
-            name, None, f"is not a readable JPEG or PNG image ({type(exc).__name__})",
-            f"bukan gambar JPEG atau PNG yang dapat dibaca ({type(exc).__name__})"))
+        problems.append(
+            PackageProblem(
+                name,
+                None,
+                f"is not a readable JPEG or PNG image ({type(exc).__name__})",
+                f"bukan gambar JPEG atau PNG yang dapat dibaca ({type(exc).__name__})",
+            )
+        )
 
 
 @dataclass
@@ -398,16 +480,13 @@ def check_content(files: Mapping[str, bytes], problems: list[PackageProblem]) ->
     content = Content()
     for required in (ELECTION_FILE, DPT_FILE):
         if required not in files:
-            problems.append(PackageProblem(required, None, "the file is missing",
-                                           "berkas tidak ada"))
+            problems.append(PackageProblem(required, None, "the file is missing", "berkas tidak ada"))
     if ELECTION_FILE in files:
         obj = strict_json(files[ELECTION_FILE], ELECTION_FILE, problems)
         if obj is not None:
-            content.election, content.candidates, content.companions = \
-                _parse_election(obj, problems)
+            content.election, content.candidates, content.companions = _parse_election(obj, problems)
     # An unsigned package gets one "not signed" problem (from the manifest check), not three.
-    content.committee = _parse_committee(files.get(COMMITTEE_FILE), problems,
-                                         report_missing=MANIFEST_FILE in files)
+    content.committee = _parse_committee(files.get(COMMITTEE_FILE), problems, report_missing=MANIFEST_FILE in files)
 
     if DPT_FILE in files:
         reference = content.election.date if content.election else _FALLBACK_REFERENCE
@@ -415,23 +494,31 @@ def check_content(files: Mapping[str, bytes], problems: list[PackageProblem]) ->
             content.voters = parse_dpt(files[DPT_FILE], reference_date=reference)
         except DptError as exc:
             for p in exc.problems:
-                problems.append(PackageProblem(DPT_FILE, p.line, p.message_en, p.message_id,
-                                               p.column))
+                problems.append(PackageProblem(DPT_FILE, p.line, p.message_en, p.message_id, p.column))
 
     photo_names = sorted(n for n in files if n.startswith(PHOTO_DIR + "/"))
     wanted = {c.photo: c.number for c in content.candidates or ()}
-    present = {n[len(PHOTO_DIR) + 1:]: n for n in photo_names}
+    present = {n[len(PHOTO_DIR) + 1 :]: n for n in photo_names}
     for photo, number in sorted(wanted.items(), key=lambda kv: kv[1]):
         if photo not in present:
-            problems.append(PackageProblem(
-                f"{PHOTO_DIR}/{photo}", None,
-                f"the photo of candidate {number} is missing from photos/",
-                f"foto calon nomor {number} tidak ada di photos/"))
+            problems.append(
+                PackageProblem(
+                    f"{PHOTO_DIR}/{photo}",
+                    None,
+                    f"the photo of candidate {number} is missing from photos/",
+                    f"foto calon nomor {number} tidak ada di photos/",
+                )
+            )
     for photo, full in present.items():
         if content.candidates is not None and photo not in wanted:
-            problems.append(PackageProblem(
-                full, None, "no candidate uses this photo: remove it or fix election.json",
-                "foto ini tidak dipakai calon mana pun: hapus atau perbaiki election.json"))
+            problems.append(
+                PackageProblem(
+                    full,
+                    None,
+                    "no candidate uses this photo: remove it or fix election.json",
+                    "foto ini tidak dipakai calon mana pun: hapus atau perbaiki election.json",
+                )
+            )
             continue
         _check_photo(full, files[full], problems)
         content.photos[photo] = files[full]

@@ -57,8 +57,7 @@ def save_key_pair(keys: CommitteeKeyPair, out_dir: str | os.PathLike, *, demo: b
     for target in targets:
         if target.exists():
             raise FileExistsError(str(target))
-    pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, \
-        serialization.NoEncryption()
+    pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     _write_new(targets[0], keys.sign_private.private_bytes(*pem), 0o600)
     _write_new(targets[1], keys.seal_private.private_bytes(*pem), 0o600)
     public = keys.public.to_json()
@@ -126,8 +125,7 @@ def sign_package(directory: str | os.PathLike, keys: CommitteeKeyPair) -> Electi
         raise PackageError(problems)
     manifest = make_manifest(files)
     signature = keys.sign_private.sign(SIGNATURE_DOMAIN + manifest)
-    for name, data in ((MANIFEST_FILE, manifest),
-                       (SIGNATURE_FILE, base64.b64encode(signature) + b"\n")):
+    for name, data in ((MANIFEST_FILE, manifest), (SIGNATURE_FILE, base64.b64encode(signature) + b"\n")):
         tmp = root / (name + ".tmp")
         tmp.write_bytes(data)
         os.replace(tmp, root / name)

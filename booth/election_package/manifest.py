@@ -47,8 +47,9 @@ def make_manifest(files: Mapping[str, bytes]) -> bytes:
     return canonical({"format": MANIFEST_FORMAT, "files": listed})
 
 
-def check_manifest(files: Mapping[str, bytes], committee: CommitteeKeys | None,
-                   trusted: bytes | None, problems: list[PackageProblem]) -> tuple[bytes, bytes] | None:
+def check_manifest(
+    files: Mapping[str, bytes], committee: CommitteeKeys | None, trusted: bytes | None, problems: list[PackageProblem]
+) -> tuple[bytes, bytes] | None:
     """Verify manifest.json, manifest.sig and every listed hash; return (manifest, signature)."""
     read = _read_manifest(files, problems)
     if read is None:
@@ -63,34 +64,53 @@ def _read_manifest(files: Mapping[str, bytes], problems: list[PackageProblem]) -
     """The manifest's bytes and its file table, if the package is signed and the manifest is one."""
     if MANIFEST_FILE not in files or SIGNATURE_FILE not in files:
         missing = [n for n in (MANIFEST_FILE, SIGNATURE_FILE) if n not in files]
-        problems.append(PackageProblem(
-            missing[0] if len(missing) == 1 else "",
-            None,
-            f"{' and '.join(missing)} missing: the package is not signed "
-            f"(run: booth election sign DIR --key KEYDIR)",
-            f"{' dan '.join(missing)} tidak ada: paket belum ditandatangani "
-            f"(jalankan: booth election sign FOLDER --key FOLDER_KUNCI)"))
+        problems.append(
+            PackageProblem(
+                missing[0] if len(missing) == 1 else "",
+                None,
+                f"{' and '.join(missing)} missing: the package is not signed "
+                f"(run: booth election sign DIR --key KEYDIR)",
+                f"{' dan '.join(missing)} tidak ada: paket belum ditandatangani "
+                f"(jalankan: booth election sign FOLDER --key FOLDER_KUNCI)",
+            )
+        )
         return None
     manifest = files[MANIFEST_FILE]
     try:
         obj = parse_canonical(manifest)
     except NotCanonical as exc:
-        problems.append(PackageProblem(MANIFEST_FILE, None,
-                                       f"not canonical JSON ({exc}); sign the package again",
-                                       f"bukan JSON kanonik ({exc}); tanda tangani ulang paket"))
+        problems.append(
+            PackageProblem(
+                MANIFEST_FILE,
+                None,
+                f"not canonical JSON ({exc}); sign the package again",
+                f"bukan JSON kanonik ({exc}); tanda tangani ulang paket",
+            )
+        )
         return None
     listed = obj.get("files") if isinstance(obj, dict) else None
-    if (not isinstance(obj, dict) or set(obj) != {"format", "files"}
-            or obj["format"] != MANIFEST_FORMAT or not isinstance(listed, dict)):
-        problems.append(PackageProblem(MANIFEST_FILE, None,
-                                       f"not a \"{MANIFEST_FORMAT}\" manifest",
-                                       f"bukan manifes \"{MANIFEST_FORMAT}\""))
+    if (
+        not isinstance(obj, dict)
+        or set(obj) != {"format", "files"}
+        or obj["format"] != MANIFEST_FORMAT
+        or not isinstance(listed, dict)
+    ):
+        problems.append(
+            PackageProblem(
+                MANIFEST_FILE, None, f'not a "{MANIFEST_FORMAT}" manifest', f'bukan manifes "{MANIFEST_FORMAT}"'
+            )
+        )
         return None
     return manifest, listed
 
 
-def _check_signature(raw_sig: bytes, manifest: bytes, committee: CommitteeKeys | None,
-                     trusted: bytes | None, problems: list[PackageProblem]) -> bytes | None:
+def _check_signature(
+    raw_sig: bytes,
+    manifest: bytes,
+    committee: CommitteeKeys | None,
+    trusted: bytes | None,
+    problems: list[PackageProblem],
+) -> bytes | None:
     """manifest.sig: the committee's signature over the manifest, by the trusted key if one is given."""
     signature = None
     try:
@@ -99,61 +119,95 @@ def _check_signature(raw_sig: bytes, manifest: bytes, committee: CommitteeKeys |
     except UnicodeDecodeError:
         pass
     if signature is None:
-        problems.append(PackageProblem(SIGNATURE_FILE, None,
-                                       "not a base64 Ed25519 signature",
-                                       "bukan tanda tangan Ed25519 dalam base64"))
+        problems.append(
+            PackageProblem(
+                SIGNATURE_FILE, None, "not a base64 Ed25519 signature", "bukan tanda tangan Ed25519 dalam base64"
+            )
+        )
     elif committee is not None:
         try:
             committee.ed25519().verify(signature, SIGNATURE_DOMAIN + manifest)
         except InvalidSignature:
-            problems.append(PackageProblem(
-                SIGNATURE_FILE, None,
-                "the signature does not match the manifest: the package was changed after "
-                "signing, or signed with another key",
-                "tanda tangan tidak cocok dengan manifes: paket diubah sesudah ditandatangani, "
-                "atau ditandatangani dengan kunci lain"))
+            problems.append(
+                PackageProblem(
+                    SIGNATURE_FILE,
+                    None,
+                    "the signature does not match the manifest: the package was changed after "
+                    "signing, or signed with another key",
+                    "tanda tangan tidak cocok dengan manifes: paket diubah sesudah ditandatangani, "
+                    "atau ditandatangani dengan kunci lain",
+                )
+            )
     if trusted is not None and committee is not None and committee.sign_key != trusted:
         theirs = CommitteeKeys(trusted, b"").fingerprint
-        problems.append(PackageProblem(
-            COMMITTEE_FILE, None,
-            f"the package is signed by committee key {committee.fingerprint}, not by the "
-            f"trusted committee key {theirs}",
-            f"paket ditandatangani kunci panitia {committee.fingerprint}, bukan kunci panitia "
-            f"yang dipercaya {theirs}"))
+        problems.append(
+            PackageProblem(
+                COMMITTEE_FILE,
+                None,
+                f"the package is signed by committee key {committee.fingerprint}, not by the "
+                f"trusted committee key {theirs}",
+                f"paket ditandatangani kunci panitia {committee.fingerprint}, bukan kunci panitia "
+                f"yang dipercaya {theirs}",
+            )
+        )
     return signature
 
 
 def _check_listed_files(files: Mapping[str, bytes], listed: dict, problems: list[PackageProblem]) -> None:
     """Every file the manifest lists is there, unchanged; nothing is there that it does not list."""
     for name, entry in sorted(listed.items()):
-        if not (isinstance(entry, dict) and set(entry) == {"sha256", "size"}
-                and isinstance(entry["sha256"], str)
-                and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
-                and isinstance(entry["size"], int) and not isinstance(entry["size"], bool)):
-            problems.append(PackageProblem(MANIFEST_FILE, None, f"bad entry for {name!r}",
-                                           f"entri untuk {name!r} rusak"))
+        if not (
+            isinstance(entry, dict)
+            and set(entry) == {"sha256", "size"}
+            and isinstance(entry["sha256"], str)
+            and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+            and isinstance(entry["size"], int)
+            and not isinstance(entry["size"], bool)
+        ):
+            problems.append(
+                PackageProblem(MANIFEST_FILE, None, f"bad entry for {name!r}", f"entri untuk {name!r} rusak")
+            )
             continue
         if name in (MANIFEST_FILE, SIGNATURE_FILE) or name_problem(name):
-            problems.append(PackageProblem(MANIFEST_FILE, None,
-                                           f"lists a file a package cannot hold: {name!r}",
-                                           f"mencantumkan berkas yang tidak boleh ada: {name!r}"))
+            problems.append(
+                PackageProblem(
+                    MANIFEST_FILE,
+                    None,
+                    f"lists a file a package cannot hold: {name!r}",
+                    f"mencantumkan berkas yang tidak boleh ada: {name!r}",
+                )
+            )
             continue
         if name not in files:
-            problems.append(PackageProblem(name, None,
-                                           "the file was signed but is missing from the package",
-                                           "berkas ikut ditandatangani tetapi tidak ada di paket"))
+            problems.append(
+                PackageProblem(
+                    name,
+                    None,
+                    "the file was signed but is missing from the package",
+                    "berkas ikut ditandatangani tetapi tidak ada di paket",
+                )
+            )
             continue
         data = files[name]
         if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            problems.append(PackageProblem(
-                name, None,
-                "the file was changed after signing (its SHA-256 differs from the manifest)",
-                "berkas diubah sesudah ditandatangani (SHA-256 berbeda dari manifes)"))
+            problems.append(
+                PackageProblem(
+                    name,
+                    None,
+                    "the file was changed after signing (its SHA-256 differs from the manifest)",
+                    "berkas diubah sesudah ditandatangani (SHA-256 berbeda dari manifes)",
+                )
+            )
     for name in sorted(files):
         if name not in listed and name not in (MANIFEST_FILE, SIGNATURE_FILE):
-            problems.append(PackageProblem(
-                name, None, "the file was added after signing (not in the manifest)",
-                "berkas ditambahkan sesudah ditandatangani (tidak ada di manifes)"))
+            problems.append(
+                PackageProblem(
+                    name,
+                    None,
+                    "the file was added after signing (not in the manifest)",
+                    "berkas ditambahkan sesudah ditandatangani (tidak ada di manifes)",
+                )
+            )
 
 
 def trusted_bytes(key: Any) -> bytes | None:
@@ -170,11 +224,11 @@ def trusted_bytes(key: Any) -> bytes | None:
         raw = b64_bytes(key, 32)
         if raw is not None:
             return raw
-    raise TypeError("trusted_committee_key must be CommitteeKeys, an Ed25519PublicKey, "
-                    "32 raw bytes or their base64")
+    raise TypeError("trusted_committee_key must be CommitteeKeys, an Ed25519PublicKey, 32 raw bytes or their base64")
 
 
 # --- the loader -------------------------------------------------------------
+
 
 def load_package(path: str | os.PathLike, trusted_committee_key: Any = None) -> ElectionPackage:
     """Read, verify and validate an election package folder or .zip; never writes anything.

@@ -61,13 +61,20 @@ COMPANION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 #: Example values of the template that must not reach a ballot by oversight.
-TEMPLATE_PLACEHOLDERS = frozenset({
-    "Pemilihan Kepala Pekon Contoh 2025", "Contoh", "NAMA CALON SATU", "NAMA CALON DUA",
-    "NAMA KETUA", "NAMA TEKNISI",
-})
+TEMPLATE_PLACEHOLDERS = frozenset(
+    {
+        "Pemilihan Kepala Pekon Contoh 2025",
+        "Contoh",
+        "NAMA CALON SATU",
+        "NAMA CALON DUA",
+        "NAMA KETUA",
+        "NAMA TEKNISI",
+    }
+)
 
 
 # --- problems ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PackageProblem:
@@ -112,6 +119,7 @@ class PackageError(Exception):
 
 
 # --- the data a package holds ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Election:
@@ -220,6 +228,7 @@ class ElectionPackage:
 
 
 # --- election ID ------------------------------------------------------------
+
 
 def election_id_of(manifest_bytes: bytes) -> str:
     """The election ID: lowercase hex SHA-256 of the canonical manifest bytes."""

@@ -241,9 +241,7 @@ def _build(section: str, cls: type, table: Mapping[str, Any], problems: list[str
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
-            problems.append(
-                f"{section}.{key}: unknown key; expected one of: {', '.join(known)}"
-            )
+            problems.append(f"{section}.{key}: unknown key; expected one of: {', '.join(known)}")
             continue
         default = getattr(cls(), key)
         checked = _typed(f"{section}.{key}", value, default, problems, pin=(section == "pins"))
@@ -309,9 +307,7 @@ def _check_pins(pins: PinMap, drivers: Drivers, printer: PrinterConfig, problems
     for name in in_use:
         bcm = getattr(pins, name)
         if bcm in (0, 1):
-            problems.append(
-                f"pins.{name}: BCM {bcm} is reserved for the HAT ID EEPROM; choose another pin"
-            )
+            problems.append(f"pins.{name}: BCM {bcm} is reserved for the HAT ID EEPROM; choose another pin")
             continue
         if bcm not in BCM_TO_PHYSICAL:
             problems.append(
@@ -321,8 +317,7 @@ def _check_pins(pins: PinMap, drivers: Drivers, printer: PrinterConfig, problems
             continue
         if bcm in reserved:
             problems.append(
-                f"pins.{name}: BCM {bcm} is the {reserved[bcm]} "
-                f"({printer.serial_device}); choose another pin"
+                f"pins.{name}: BCM {bcm} is the {reserved[bcm]} ({printer.serial_device}); choose another pin"
             )
         if bcm in owner:
             problems.append(f"pins.{name}: BCM {bcm} is already used by pins.{owner[bcm]}")
@@ -334,9 +329,7 @@ def _check_printer(p: PrinterConfig, problems: list[str]) -> None:
     if p.connection not in ("serial", "usb"):
         problems.append(f"printer.connection: must be 'serial' or 'usb', got {p.connection!r}")
     if p.flow_control not in ("none", "rtscts", "xonxoff"):
-        problems.append(
-            f"printer.flow_control: must be 'none', 'rtscts' or 'xonxoff', got {p.flow_control!r}"
-        )
+        problems.append(f"printer.flow_control: must be 'none', 'rtscts' or 'xonxoff', got {p.flow_control!r}")
     if p.baudrate not in (2400, 4800, 9600, 19200, 38400, 57600, 115200):
         problems.append(
             f"printer.baudrate: {p.baudrate} is not a thermal-printer speed "

@@ -66,12 +66,7 @@ class PrinterStatus:
 
     @property
     def ready(self) -> bool:
-        return (
-            self.online
-            and self.paper in ("ok", "low", "unknown")
-            and not self.cover_open
-            and not self.jammed
-        )
+        return self.online and self.paper in ("ok", "low", "unknown") and not self.cover_open and not self.jammed
 
 
 class Printer(Protocol):

@@ -33,9 +33,14 @@ from booth.paper.layout import Paper, paper_for_dots
 
 # what the self-test checks, in the order the page lists them
 DEVICE_WORDS = {
-    "printer": ("Printer", "Printer"), "camera": ("Kamera", "Camera"), "buttons": ("Tombol", "Buttons"),
-    "lights": ("Lampu", "Lights"), "buzzer": ("Bunyi", "Buzzer"), "clock": ("Jam", "Clock"),
-    "power": ("Daya listrik", "Power"), "screen": ("Layar sentuh", "Touch screen"),
+    "printer": ("Printer", "Printer"),
+    "camera": ("Kamera", "Camera"),
+    "buttons": ("Tombol", "Buttons"),
+    "lights": ("Lampu", "Lights"),
+    "buzzer": ("Bunyi", "Buzzer"),
+    "clock": ("Jam", "Clock"),
+    "power": ("Daya listrik", "Power"),
+    "screen": ("Layar sentuh", "Touch screen"),
 }
 
 
@@ -47,10 +52,17 @@ def _local(info: dict, utc_text: str) -> dt.datetime:
 
 def header(info: dict) -> ElectionHeader:
     return ElectionHeader(
-        title=info["title"], pekon=info["pekon"], kecamatan=info["kecamatan"], kabupaten=info["kabupaten"],
-        tps=info["tps"], date=dt.date.fromisoformat(info["date"]),
-        opens_at=dt.datetime.fromisoformat(info["opens_at"]), closes_at=dt.datetime.fromisoformat(info["closes_at"]),
-        election_id=info["election_id"], election_short_id=info["short_id"], provinsi=info.get("provinsi", ""),
+        title=info["title"],
+        pekon=info["pekon"],
+        kecamatan=info["kecamatan"],
+        kabupaten=info["kabupaten"],
+        tps=info["tps"],
+        date=dt.date.fromisoformat(info["date"]),
+        opens_at=dt.datetime.fromisoformat(info["opens_at"]),
+        closes_at=dt.datetime.fromisoformat(info["closes_at"]),
+        election_id=info["election_id"],
+        election_short_id=info["short_id"],
+        provinsi=info.get("provinsi", ""),
     )
 
 
@@ -60,43 +72,72 @@ def _ketua(info: dict) -> str:
 
 def slip_image(slip: dict):
     """The paper slip of one ballot, from ``BoothService.cast`` / ``reprint_slip``."""
-    return render_slip(SlipData(
-        election_title=slip["election_title"], pekon=slip["pekon"], tps=slip["tps"],
-        election_short_id=slip["election_short_id"], ballot_id=slip["ballot_id"],
-        candidate_number=slip["candidate_number"], candidate_name=slip["candidate_name"] or "",
-        qr_payload=slip_qr_payload(slip["election_short_id"], slip["ballot_id"]),
-    ))
+    return render_slip(
+        SlipData(
+            election_title=slip["election_title"],
+            pekon=slip["pekon"],
+            tps=slip["tps"],
+            election_short_id=slip["election_short_id"],
+            ballot_id=slip["ballot_id"],
+            candidate_number=slip["candidate_number"],
+            candidate_name=slip["candidate_name"] or "",
+            qr_payload=slip_qr_payload(slip["election_short_id"], slip["ballot_id"]),
+        )
+    )
 
 
 def zero_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
     """The zero report, from ``BoothService.zero_report``, for ``paper`` (58 or 80 mm)."""
-    return render_zero_report(ZeroReportData(
-        election=header(data), device_fingerprint=data["device"],
-        candidates=tuple(CandidateVotes(c["number"], c["name"], 0) for c in data["candidates"]),
-        ballots_in_store=data["counts"]["ballots_stored"], checkpoint=data["checkpoint"],
-        qr_payload=data.get("opening"),
-        printed_at=_local(data, data["printed_at"]), blank_votes=0 if data["allow_blank"] else None,
-        ketua_name=_ketua(data), copy_number=copy,
-    ), paper)
+    return render_zero_report(
+        ZeroReportData(
+            election=header(data),
+            device_fingerprint=data["device"],
+            candidates=tuple(CandidateVotes(c["number"], c["name"], 0) for c in data["candidates"]),
+            ballots_in_store=data["counts"]["ballots_stored"],
+            checkpoint=data["checkpoint"],
+            qr_payload=data.get("opening"),
+            printed_at=_local(data, data["printed_at"]),
+            blank_votes=0 if data["allow_blank"] else None,
+            ketua_name=_ketua(data),
+            copy_number=copy,
+        ),
+        paper,
+    )
 
 
 def results_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
     """The results report (berita acara), from ``BoothService.results``, for ``paper``."""
     c = data["counts"]
     tally = data["tally"]
-    return render_results_report(ResultsReportData(
-        election=header(data), device_fingerprint=data["device"],
-        results=tuple(CandidateVotes(k["number"], k["name"], tally.get(str(k["number"]), 0))
-                      for k in data["candidates"]),
-        reconciliation=Reconciliation(
-            dpt=c["dpt"], dptb=c["dptb"], checked_in=c["checked_in"], voted=c["voted"],
-            ballots_cast=c["ballots_cast"], slips_printed=c["slips_printed"], reprints=c["reprints"],
-            cancelled_releases=c["cancelled"], refused_repeat_voters=c["refused"],
-            ballots_stored=c["ballots_stored"], releases=c["releases"]),
-        checkpoint=data["checkpoint"], qr_payload=data["statement"], printed_at=_local(data, data["printed_at"]),
-        blank_votes=tally.get("blank") if data["allow_blank"] else None,
-        ketua_name=_ketua(data), copy_number=copy,
-    ), paper)
+    return render_results_report(
+        ResultsReportData(
+            election=header(data),
+            device_fingerprint=data["device"],
+            results=tuple(
+                CandidateVotes(k["number"], k["name"], tally.get(str(k["number"]), 0)) for k in data["candidates"]
+            ),
+            reconciliation=Reconciliation(
+                dpt=c["dpt"],
+                dptb=c["dptb"],
+                checked_in=c["checked_in"],
+                voted=c["voted"],
+                ballots_cast=c["ballots_cast"],
+                slips_printed=c["slips_printed"],
+                reprints=c["reprints"],
+                cancelled_releases=c["cancelled"],
+                refused_repeat_voters=c["refused"],
+                ballots_stored=c["ballots_stored"],
+                releases=c["releases"],
+            ),
+            checkpoint=data["checkpoint"],
+            qr_payload=data["statement"],
+            printed_at=_local(data, data["printed_at"]),
+            blank_votes=tally.get("blank") if data["allow_blank"] else None,
+            ketua_name=_ketua(data),
+            copy_number=copy,
+        ),
+        paper,
+    )
 
 
 def paper_of(printer) -> Paper:
@@ -106,17 +147,43 @@ def paper_of(printer) -> Paper:
 
 def custody_slip_image(info: dict, trail: list[dict], checkpoint: str, device: str, printed_at: str):
     names = {c["id"]: c["name"] for c in info["companions"]}
-    steps = tuple(CustodyStep(stage=s["words"][0], stage_en=s["words"][1], at=_local(info, s["time"]),
-                              companion_name=names.get(s["actor"], s["actor"]), companion_id=s["actor"],
-                              place=s["place"], note=s["note"]) for s in trail)
-    return render_custody_slip(CustodySlipData(device_fingerprint=device, steps=steps, checkpoint=checkpoint,
-                                               printed_at=_local(info, printed_at), election=header(info)))
+    steps = tuple(
+        CustodyStep(
+            stage=s["words"][0],
+            stage_en=s["words"][1],
+            at=_local(info, s["time"]),
+            companion_name=names.get(s["actor"], s["actor"]),
+            companion_id=s["actor"],
+            place=s["place"],
+            note=s["note"],
+        )
+        for s in trail
+    )
+    return render_custody_slip(
+        CustodySlipData(
+            device_fingerprint=device,
+            steps=steps,
+            checkpoint=checkpoint,
+            printed_at=_local(info, printed_at),
+            election=header(info),
+        )
+    )
 
 
 def self_test_image(results: dict[str, str], device: str, printed_at: dt.datetime, companion: str = ""):
     """The self-test page; ``results`` maps a device to "ok" or what failed."""
-    checks = tuple(DeviceCheck(DEVICE_WORDS.get(k, (k, k))[0], DEVICE_WORDS.get(k, (k, k))[1], v == "ok",
-                               "" if v == "ok" else v) for k, v in results.items())
+    checks = tuple(
+        DeviceCheck(DEVICE_WORDS.get(k, (k, k))[0], DEVICE_WORDS.get(k, (k, k))[1], v == "ok", "" if v == "ok" else v)
+        for k, v in results.items()
+    )
     from booth import __version__
-    return render_self_test(SelfTestData(device_fingerprint=device, checks=checks, printed_at=printed_at,
-                                         software_version=__version__, companion_name=companion))
+
+    return render_self_test(
+        SelfTestData(
+            device_fingerprint=device,
+            checks=checks,
+            printed_at=printed_at,
+            software_version=__version__,
+            companion_name=companion,
+        )
+    )

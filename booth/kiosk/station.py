@@ -99,8 +99,9 @@ class Station:
     def print_zero_report(self, token: str) -> Outcome:
         data = self.api.zero_report(token)
         try:
-            self._print("zero_report", printouts.zero_report_image(
-                data, paper=printouts.paper_of(self.devices.printer)))
+            self._print(
+                "zero_report", printouts.zero_report_image(data, paper=printouts.paper_of(self.devices.printer))
+            )
         except PrinterError as exc:
             return Outcome(False, exc)
         self.api.zero_report_printed(token)
@@ -112,8 +113,10 @@ class Station:
         data = self.api.results()
         copy = data["copies_printed"] + 1
         try:
-            self._print("results_report", printouts.results_report_image(
-                data, copy=copy, paper=printouts.paper_of(self.devices.printer)))
+            self._print(
+                "results_report",
+                printouts.results_report_image(data, copy=copy, paper=printouts.paper_of(self.devices.printer)),
+            )
         except PrinterError as exc:
             return Outcome(False, exc)
         self.api.results_printed(token)
@@ -132,8 +135,9 @@ class Station:
         status = self.api.status()
         info = self.api.election_info()
         trail = self.api.custody_trail()
-        image = printouts.custody_slip_image(info, trail, self.api.latest_checkpoint(),
-                                           self.api.device_fingerprint(), status["time"])
+        image = printouts.custody_slip_image(
+            info, trail, self.api.latest_checkpoint(), self.api.device_fingerprint(), status["time"]
+        )
         try:
             self._print("custody_slip", image)
         except PrinterError as exc:
@@ -195,5 +199,4 @@ class Station:
             # the ledger service does not answer (restarting): call a companion, keep running
             self.devices.lights.show(attention=True)
             return
-        self.devices.lights.show(ready=screen in ("waiting", "ballot"),
-                                 attention=screen in ("print_failed",))
+        self.devices.lights.show(ready=screen in ("waiting", "ballot"), attention=screen in ("print_failed",))

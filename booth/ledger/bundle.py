@@ -118,8 +118,9 @@ def check_zip_limits(z: zipfile.ZipFile) -> None:
         if info.file_size > MAX_MEMBER_BYTES:
             raise UnsafeBundle(f"the member {name} unpacks to {info.file_size} bytes (limit {MAX_MEMBER_BYTES})")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise UnsafeBundle(f"the member {name} is compressed {info.file_size // max(info.compress_size, 1)}x"
-                               " (a zip bomb?)")
+            raise UnsafeBundle(
+                f"the member {name} is compressed {info.file_size // max(info.compress_size, 1)}x (a zip bomb?)"
+            )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise UnsafeBundle(f"the bundle unpacks to {total} bytes (limit {MAX_TOTAL_BYTES})")

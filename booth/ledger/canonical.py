@@ -58,9 +58,7 @@ def _check(value: Any, path: str = "$") -> None:
 def canonical(value: Any) -> bytes:
     """Encode ``value`` as canonical JSON bytes (see module docstring)."""
     _check(value)
-    return json.dumps(
-        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -87,8 +85,9 @@ def _safe_int(text: str) -> int:
 
 # One decoder and one encoder for the whole process: the verifier parses
 # hundreds of thousands of records, and building them per call dominated.
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_float=_refuse_float,
-                            parse_constant=_refuse_constant, parse_int=_safe_int)
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_float=_refuse_float, parse_constant=_refuse_constant, parse_int=_safe_int
+)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 

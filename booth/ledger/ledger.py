@@ -155,9 +155,16 @@ class Entry:
     def from_row(cls, entry: bytes, sig: bytes) -> Entry:
         obj = parse_canonical(entry)
         return cls(
-            seq=obj["seq"], time=obj["time"], boot=obj["boot"], mono_ns=obj["mono_ns"],
-            type=obj["type"], actor=obj["actor"], payload=obj["payload"], prev=obj["prev"],
-            raw=entry, sig=sig,
+            seq=obj["seq"],
+            time=obj["time"],
+            boot=obj["boot"],
+            mono_ns=obj["mono_ns"],
+            type=obj["type"],
+            actor=obj["actor"],
+            payload=obj["payload"],
+            prev=obj["prev"],
+            raw=entry,
+            sig=sig,
         )
 
 
@@ -199,9 +206,10 @@ def _clear_unfinished_provisioning(state_dir: Path) -> None:
             # read-write: a read-only open cannot recover a WAL left without its index
             conn = sqlite3.connect(db)
             try:
-                committed = conn.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'"
-                ).fetchone()[0] and conn.execute("SELECT count(*) FROM meta").fetchone()[0]
+                committed = (
+                    conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()[0]
+                    and conn.execute("SELECT count(*) FROM meta").fetchone()[0]
+                )
             finally:
                 conn.close()
         except sqlite3.DatabaseError:
@@ -217,8 +225,9 @@ def _clear_unfinished_provisioning(state_dir: Path) -> None:
 class Ledger:
     """The device's ledger.  Open one per state directory; only the ledger service writes it."""
 
-    def __init__(self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock: Clock,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, state_dir: Path, conn: sqlite3.Connection, key: DeviceKey, clock: Clock, rng: random.Random | None = None
+    ) -> None:
         self.state_dir = Path(state_dir)
         # Ballot IDs and slot choice: the OS's CSPRNG (what ``secrets`` uses).
         # Tests may pass a seeded random.Random to make a run reproducible.
@@ -231,8 +240,15 @@ class Ledger:
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def create(cls, state_dir: Path, *, clock: Clock | None = None, note_text: str = "",
-               rng: random.Random | None = None, device_key: Ed25519PrivateKey | None = None) -> Ledger:
+    def create(
+        cls,
+        state_dir: Path,
+        *,
+        clock: Clock | None = None,
+        note_text: str = "",
+        rng: random.Random | None = None,
+        device_key: Ed25519PrivateKey | None = None,
+    ) -> Ledger:
         """Provision a new device: make the key, the database and the first event.
 
         ``rng`` and ``device_key`` fix what is otherwise random (ballot IDs and slots, the
@@ -259,8 +275,12 @@ class Ledger:
         ledger._append(
             "ledger.created",
             "system",
-            {"fingerprint": key.fingerprint, "format": formats.FORMAT_VERSION,
-             "verifier_key": key.verifier_key(), "note": note_text},
+            {
+                "fingerprint": key.fingerprint,
+                "format": formats.FORMAT_VERSION,
+                "verifier_key": key.verifier_key(),
+                "note": note_text,
+            },
         )
         conn.execute("COMMIT")
         ledger._scrub_wal()
@@ -363,8 +383,14 @@ class Ledger:
             raise UnknownEventType(f"unknown event type {type!r}")
         seq = self._frontier.size
         raw = formats.entry_bytes(
-            seq=seq, time=utc_text(self.clock.now()), boot=self.clock.boot,
-            mono_ns=self.clock.monotonic_ns(), type=type, actor=actor, payload=payload, prev=self._tip,
+            seq=seq,
+            time=utc_text(self.clock.now()),
+            boot=self.clock.boot,
+            mono_ns=self.clock.monotonic_ns(),
+            type=type,
+            actor=actor,
+            payload=payload,
+            prev=self._tip,
         )
         sig = self.key.sign(formats.event_message(raw))
         self._conn.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (seq, type, raw, sig))
@@ -380,8 +406,9 @@ class Ledger:
             self._sealed = True
         return Entry.from_row(raw, sig)
 
-    def append(self, type: str, actor: str, payload: dict[str, Any] | None = None, *,
-               state: dict[str, Any] | None = None) -> Entry:
+    def append(
+        self, type: str, actor: str, payload: dict[str, Any] | None = None, *, state: dict[str, Any] | None = None
+    ) -> Entry:
         """Append one event (and its checkpoint) durably; optionally update device state with it."""
         with self._transaction():
             entry = self._append(type, actor, payload or {})
@@ -399,23 +426,20 @@ class Ledger:
         seen: set[bytes] = set()
         while len(ids) < count:
             candidate = self._rng.randbytes(formats.BALLOT_ID_BYTES)
-            if candidate in seen or self._conn.execute(
-                "SELECT 1 FROM ballots WHERE id=?", (candidate,)
-            ).fetchone():
+            if candidate in seen or self._conn.execute("SELECT 1 FROM ballots WHERE id=?", (candidate,)).fetchone():
                 continue
             seen.add(candidate)
             ids.append(candidate)
         with self._transaction():
-            self._conn.executemany(
-                "INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids]
-            )
+            self._conn.executemany("INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids])
             total = self._conn.execute("SELECT count(*) FROM ballots").fetchone()[0]
             entry = self._append("ballot.slots_added", actor, {"added": count, "total": total})
         self._empty_slots.extend(ids)
         return entry
 
-    def cast_ballot(self, election: str, selection: str, *, actor: str = "system",
-                    payload: dict[str, Any] | None = None) -> CastReceipt:
+    def cast_ballot(
+        self, election: str, selection: str, *, actor: str = "system", payload: dict[str, Any] | None = None
+    ) -> CastReceipt:
         """Record one ballot: fill a random empty slot, log the cast with the running count.
 
         The cast event carries the count and ``payload`` (e.g. the release it

@@ -260,9 +260,7 @@ def photo_associated_data(election_id: str, voter_ref: str) -> bytes:
 
 def seal_associated_data(election_id: str, vault_public_key: bytes) -> bytes:
     """AES-GCM associated data of the committee seal of the vault private key."""
-    return canonical(
-        {"election_id": election_id, "purpose": SEAL_PURPOSE, "vault_public_key": vault_public_key.hex()}
-    )
+    return canonical({"election_id": election_id, "purpose": SEAL_PURPOSE, "vault_public_key": vault_public_key.hex()})
 
 
 def pin_wrap_associated_data(election_id: str, companion_id: str, vault_public_key: bytes) -> bytes:
@@ -331,8 +329,13 @@ def _pin_key(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 def _scrypt_parameters_ok(n: int, r: int, p: int) -> bool:
     return (
-        isinstance(n, int) and isinstance(r, int) and isinstance(p, int)
-        and n >= 2 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16
+        isinstance(n, int)
+        and isinstance(r, int)
+        and isinstance(p, int)
+        and n >= 2
+        and n & (n - 1) == 0
+        and 1 <= r <= 32
+        and 1 <= p <= 16
         and n * r <= _SCRYPT_MAX_N_TIMES_R
     )
 
@@ -410,8 +413,9 @@ class PhotoVault:
         assert vault.read_photo("DPT-0042", secret) == jpeg
     """
 
-    def __init__(self, db: sqlite3.Connection, path: Path, election_id: str,
-                 vault_public_key: bytes, committee_public_key: bytes) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, path: Path, election_id: str, vault_public_key: bytes, committee_public_key: bytes
+    ) -> None:
         # Use create() or open(); this only holds what they found.
         self._db = db
         self.path = path
@@ -423,8 +427,9 @@ class PhotoVault:
     # -- creating and opening -------------------------------------------
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], election_id: str,
-               committee_public_key: X25519PublicKey) -> tuple[PhotoVault, VaultSecret]:
+    def create(
+        cls, path: str | os.PathLike[str], election_id: str, committee_public_key: X25519PublicKey
+    ) -> tuple[PhotoVault, VaultSecret]:
         """Make the vault of a new election; return it and its secret.
 
         The file appears complete or not at all (built beside it, then
@@ -441,8 +446,9 @@ class PhotoVault:
         private = X25519PrivateKey.generate()
         vault_public = _raw_public(private.public_key())
         committee_public = _raw_public(committee_public_key)
-        seal = _seal(committee_public_key, _raw_private(private), SEAL_INFO,
-                     seal_associated_data(election_id, vault_public))
+        seal = _seal(
+            committee_public_key, _raw_private(private), SEAL_INFO, seal_associated_data(election_id, vault_public)
+        )
 
         building = path.with_name(path.name + ".creating")
         for name in (building.name, building.name + "-wal", building.name + "-shm"):
@@ -461,8 +467,7 @@ class PhotoVault:
                 (FORMAT, election_id, vault_public, committee_public),
             )
             db.execute(
-                "INSERT INTO committee_seal (singleton, ephemeral_public_key, nonce, ciphertext)"
-                " VALUES (1, ?, ?, ?)",
+                "INSERT INTO committee_seal (singleton, ephemeral_public_key, nonce, ciphertext) VALUES (1, ?, ?, ?)",
                 seal,
             )
             db.execute("COMMIT")
@@ -510,8 +515,7 @@ class PhotoVault:
 
     # -- companions --------------------------------------------------------
 
-    def wrap_for_companion(self, companion_id: str, pin: str, secret: VaultSecret,
-                           *, scrypt_n: int = SCRYPT_N) -> None:
+    def wrap_for_companion(self, companion_id: str, pin: str, secret: VaultSecret, *, scrypt_n: int = SCRYPT_N) -> None:
         """Let this companion unlock the photos with their PIN.
 
         Replaces an earlier wrap for the same companion (e.g. a new PIN).
@@ -527,7 +531,8 @@ class PhotoVault:
         nonce = secrets.token_bytes(NONCE_BYTES)
         key = _pin_key(pin, salt, scrypt_n, SCRYPT_R, SCRYPT_P)
         ciphertext = AESGCM(key).encrypt(
-            nonce, _raw_private(secret._private_key),
+            nonce,
+            _raw_private(secret._private_key),
             pin_wrap_associated_data(self.election_id, companion_id, self._vault_public_bytes),
         )
         with self._change() as db:
@@ -554,15 +559,21 @@ class PhotoVault:
         if row is None:
             raise NoWrapForCompanion()
         kdf, salt, n, r, p, nonce, ciphertext = row
-        if (kdf != "scrypt" or not isinstance(salt, bytes) or len(salt) != SCRYPT_SALT_BYTES
-                or not _scrypt_parameters_ok(n, r, p)
-                or not isinstance(nonce, bytes) or len(nonce) != NONCE_BYTES):
+        if (
+            kdf != "scrypt"
+            or not isinstance(salt, bytes)
+            or len(salt) != SCRYPT_SALT_BYTES
+            or not _scrypt_parameters_ok(n, r, p)
+            or not isinstance(nonce, bytes)
+            or len(nonce) != NONCE_BYTES
+        ):
             raise VaultDamaged()
         if not isinstance(pin, str) or not pin:
             raise WrongPin()
         try:
             private_bytes = AESGCM(_pin_key(pin, salt, n, r, p)).decrypt(
-                nonce, ciphertext,
+                nonce,
+                ciphertext,
                 pin_wrap_associated_data(self.election_id, companion_id, self._vault_public_bytes),
             )
         except InvalidTag:
@@ -616,8 +627,14 @@ class PhotoVault:
             raise PhotoDamaged()
         try:
             ephemeral, nonce, ciphertext = row
-            return _open_sealed(secret._private_key, ephemeral, nonce, ciphertext, PHOTO_INFO,
-                                photo_associated_data(self.election_id, voter_ref))
+            return _open_sealed(
+                secret._private_key,
+                ephemeral,
+                nonce,
+                ciphertext,
+                PHOTO_INFO,
+                photo_associated_data(self.election_id, voter_ref),
+            )
         except InvalidTag:
             raise PhotoDamaged() from None
 
@@ -703,15 +720,22 @@ class PhotoVault:
             raise VaultDamaged()
         try:
             ephemeral, nonce, ciphertext = row
-            private_bytes = _open_sealed(committee_private_key, ephemeral, nonce, ciphertext, SEAL_INFO,
-                                         seal_associated_data(self.election_id, self._vault_public_bytes))
+            private_bytes = _open_sealed(
+                committee_private_key,
+                ephemeral,
+                nonce,
+                ciphertext,
+                SEAL_INFO,
+                seal_associated_data(self.election_id, self._vault_public_bytes),
+            )
         except InvalidTag:
             raise VaultDamaged() from None
         return self._secret_from(private_bytes)
 
 
-def open_with_committee_key(path: str | os.PathLike[str],
-                            committee_private_key: X25519PrivateKey) -> tuple[PhotoVault, VaultSecret]:
+def open_with_committee_key(
+    path: str | os.PathLike[str], committee_private_key: X25519PrivateKey
+) -> tuple[PhotoVault, VaultSecret]:
     """Open a vault (a copy of it, on the committee's laptop) with the committee's private key.
 
     Raises :class:`WrongCommitteeKey`, :class:`VaultPurged` or :class:`VaultDamaged`.

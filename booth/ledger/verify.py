@@ -143,8 +143,9 @@ class DatabaseSource:
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
-                raise Unreadable("the ledger is open in the running booth service; "
-                                 "verify through the service, or stop it first") from None
+                raise Unreadable(
+                    "the ledger is open in the running booth service; verify through the service, or stop it first"
+                ) from None
             raise Unreadable(f"cannot open {db}: {exc}") from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             # SQLite's own message can quote damaged bytes that are not UTF-8
@@ -217,8 +218,11 @@ class BundleSource:
                 yield line[:-1]
 
     def metadata(self) -> dict[str, Any]:
-        return {"format": formats.FORMAT_VERSION, "origin": self._header.get("origin"),
-                "verifier_key": self._header.get("verifier_key")}
+        return {
+            "format": formats.FORMAT_VERSION,
+            "origin": self._header.get("origin"),
+            "verifier_key": self._header.get("verifier_key"),
+        }
 
     def verifier_key(self) -> str:
         return self._zip.read("device.pub").decode("utf-8", "replace").strip()
@@ -362,8 +366,13 @@ class _BallotSignatureCheck:
             self._proc = None
 
 
-def verify(source: Source, known_checkpoints: Iterable[str] = (), expected_fingerprint: str | None = None,
-           *, stop_at_first: bool = False) -> Report:
+def verify(
+    source: Source,
+    known_checkpoints: Iterable[str] = (),
+    expected_fingerprint: str | None = None,
+    *,
+    stop_at_first: bool = False,
+) -> Report:
     """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input.
 
     With ``stop_at_first`` the check ends at the first problem found (faster
@@ -427,8 +436,9 @@ class _BallotFacts:
     last_id: bytes = b""
 
 
-def _verify(source: Source, report: Report, known_texts: list[str], expected_fp: str | None,
-            ballots: _BallotSignatureCheck) -> None:
+def _verify(
+    source: Source, report: Report, known_texts: list[str], expected_fp: str | None, ballots: _BallotSignatureCheck
+) -> None:
     report.summary["kind"] = source.kind
     key = _check_device_key(source, report, expected_fp)
     if key is None:
@@ -501,8 +511,9 @@ def _known_checkpoints(report: Report, texts: list[str], key: _DeviceKey) -> dic
 class _CheckpointWalk:
     """Step 3, walked beside the events: the stored checkpoints, then the known ones."""
 
-    def __init__(self, stored: Iterator[tuple[int, str]], known: dict[int, list[tuple[int, bytes]]],
-                 key: _DeviceKey) -> None:
+    def __init__(
+        self, stored: Iterator[tuple[int, str]], known: dict[int, list[tuple[int, bytes]]], key: _DeviceKey
+    ) -> None:
         self._stored = stored
         self._pending = next(stored, None)
         self._known = known
@@ -516,8 +527,9 @@ class _CheckpointWalk:
         """The log has just grown to ``frontier.size``: exactly one stored checkpoint must match it."""
         size = frontier.size
         root = None
-        while self._pending is not None and not (isinstance(self._pending[0], int)
-                                                 and isinstance(self._pending[1], str)):
+        while self._pending is not None and not (
+            isinstance(self._pending[0], int) and isinstance(self._pending[1], str)
+        ):
             report.add("checkpoints", "a checkpoint is stored with the wrong column types (damaged)")
             self._advance()
         while self._pending is not None and self._pending[0] < size:
@@ -549,8 +561,9 @@ class _CheckpointWalk:
             self._advance()
         for size, entries in sorted(self._known.items()):
             for number, _ in entries:
-                report.add(f"known checkpoint {number}",
-                           f"covers {size} events but the log has only {log_size} (truncated)")
+                report.add(
+                    f"known checkpoint {number}", f"covers {size} events but the log has only {log_size} (truncated)"
+                )
 
 
 # ---------------------------------------------------------------- 2. events
@@ -575,12 +588,17 @@ def _check_events(source: Source, report: Report, key: _DeviceKey, checkpoints: 
     return facts
 
 
-def _read_event(report: Report, where: str, index: int, row: tuple[Any, ...], prev: str,
-                key: _DeviceKey) -> dict[str, Any] | None:
+def _read_event(
+    report: Report, where: str, index: int, row: tuple[Any, ...], prev: str, key: _DeviceKey
+) -> dict[str, Any] | None:
     """One stored event: its parsed entry, or None when it cannot be read (the walk stops)."""
     row_seq, row_type, entry, sig = row
-    if not (isinstance(row_seq, int) and isinstance(entry, bytes) and isinstance(sig, bytes)
-            and (row_type is None or isinstance(row_type, str))):
+    if not (
+        isinstance(row_seq, int)
+        and isinstance(entry, bytes)
+        and isinstance(sig, bytes)
+        and (row_type is None or isinstance(row_type, str))
+    ):
         report.add(where, "stored with the wrong column types (damaged)")
         return None
     if row_seq != index:
@@ -609,8 +627,9 @@ def _read_event(report: Report, where: str, index: int, row: tuple[Any, ...], pr
     return obj
 
 
-def _follow_event(report: Report, where: str, index: int, obj: dict[str, Any], facts: _EventFacts,
-                  key: _DeviceKey) -> None:
+def _follow_event(
+    report: Report, where: str, index: int, obj: dict[str, Any], facts: _EventFacts, key: _DeviceKey
+) -> None:
     """The day's order in the log: created first, casts counted, none after closing or packing."""
     etype = obj["type"]
     payload = obj["payload"]
@@ -642,8 +661,9 @@ def _follow_event(report: Report, where: str, index: int, obj: dict[str, Any], f
 
 
 # --------------------------------------------------------------- 4. ballots
-def _check_ballots(source: Source, report: Report, key: _DeviceKey, election_id: object,
-                   bad_signatures: set[bytes] | None) -> _BallotFacts | None:
+def _check_ballots(
+    source: Source, report: Report, key: _DeviceKey, election_id: object, bad_signatures: set[bytes] | None
+) -> _BallotFacts | None:
     """Step 4: every slot of the store; None when the report filled up on the way."""
     facts = _BallotFacts()
     for row in source.ballots():
@@ -654,16 +674,24 @@ def _check_ballots(source: Source, report: Report, key: _DeviceKey, election_id:
     return facts
 
 
-def _check_ballot(source: Source, report: Report, key: _DeviceKey, election_id: object,
-                  bad_signatures: set[bytes] | None, row: tuple[Any, ...], facts: _BallotFacts) -> bool:
+def _check_ballot(
+    source: Source,
+    report: Report,
+    key: _DeviceKey,
+    election_id: object,
+    bad_signatures: set[bytes] | None,
+    row: tuple[Any, ...],
+    facts: _BallotFacts,
+) -> bool:
     """One slot: blank, or a signed canonical record of this election.  True when it counted.
 
     ``bad_signatures`` holds the IDs the worker process found badly signed;
     None means the worker could not tell, so each signature is checked here.
     """
     ballot_id, filled, slot, sig = row
-    if not (isinstance(ballot_id, bytes) and isinstance(filled, int)
-            and isinstance(slot, bytes) and isinstance(sig, bytes)):
+    if not (
+        isinstance(ballot_id, bytes) and isinstance(filled, int) and isinstance(slot, bytes) and isinstance(sig, bytes)
+    ):
         report.add(f"ballot slot {facts.slots}", "stored with the wrong column types (damaged)")
         return False
     where = f"ballot {ballot_id.hex()[:12] or '?'}"
@@ -680,7 +708,7 @@ def _check_ballot(source: Source, report: Report, key: _DeviceKey, election_id: 
     record = slot
     if source.padded_ballots:
         record = formats.unpad_slot(slot)
-        if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record):].strip(b" "):
+        if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record) :].strip(b" "):
             report.add(where, "slot padding is wrong")
     try:
         obj = parse_canonical(record)
@@ -695,8 +723,11 @@ def _check_ballot(source: Source, report: Report, key: _DeviceKey, election_id: 
         report.add(where, "record's identifier differs from its slot (swapped?)")
     if obj["election"] != election_id:
         report.add(where, "ballot belongs to another election")
-    signed = (ballot_id not in bad_signatures if bad_signatures is not None
-              else _verify_sig(key.public_key, sig, formats.ballot_message(record)))
+    signed = (
+        ballot_id not in bad_signatures
+        if bad_signatures is not None
+        else _verify_sig(key.public_key, sig, formats.ballot_message(record))
+    )
     if not signed:
         report.add(where, "ballot signature does not verify (changed, or signed by another key)")
     facts.frontier.append(merkle.leaf_hash(record))
@@ -720,8 +751,9 @@ def _reconcile(source: Source, report: Report, events: _EventFacts, ballots: _Ba
         if closing.get("ballots") != ballots.stored:
             report.add("reconciliation", "the closing event's ballot count differs from the store")
         if closing.get("ballot_root") != ballots.frontier.root().hex():
-            report.add("reconciliation", "the closing event's ballot root differs from the store "
-                       "(ballots changed after close)")
+            report.add(
+                "reconciliation", "the closing event's ballot root differs from the store (ballots changed after close)"
+            )
 
 
 def format_report(report: Report) -> str:
@@ -732,14 +764,18 @@ def format_report(report: Report) -> str:
         lines.append(f"  Perangkat / device:        {s['origin']}  sidik jari / fingerprint {s['fingerprint_short']}")
     if "events" in s:
         lines.append(f"  Peristiwa / events:        {s['events']}")
-        lines.append(f"  Surat suara / ballots:     {s['ballots_stored']} tersimpan / stored, "
-                     f"{s['ballot_cast_events']} peristiwa coblos / cast events, {s['slots']} slot")
+        lines.append(
+            f"  Surat suara / ballots:     {s['ballots_stored']} tersimpan / stored, "
+            f"{s['ballot_cast_events']} peristiwa coblos / cast events, {s['slots']} slot"
+        )
         if s.get("election_id"):
             lines.append(f"  Pemilihan / election:      {s['election_id']}")
         if s["tally"]:
             lines.append("  Perolehan / tally:         " + ", ".join(f"{k}: {v}" for k, v in s["tally"].items()))
-        lines.append(f"  Ditutup / closed:          {'ya / yes' if s['closed'] else 'belum / no'}"
-                     f"   Disegel / sealed: {'ya / yes' if s['sealed'] else 'belum / no'}")
+        lines.append(
+            f"  Ditutup / closed:          {'ya / yes' if s['closed'] else 'belum / no'}"
+            f"   Disegel / sealed: {'ya / yes' if s['sealed'] else 'belum / no'}"
+        )
         if s.get("latest_checkpoint"):
             lines.append("  Checkpoint terakhir / latest checkpoint:")
             lines.extend("    " + line for line in s["latest_checkpoint"].rstrip("\n").split("\n"))

@@ -102,6 +102,7 @@ def paper_for_dots(dots: int) -> Paper:
 
 # --- type styles -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Style:
     """A font file from :mod:`booth.fonts` at a pixel size, plus the gap between lines."""
@@ -137,6 +138,7 @@ MONO_BIG = Style(MONO_BOLD_FONT, 30, 4)  # short IDs people compare by eye
 
 
 # --- wrapping -----------------------------------------------------------------
+
 
 def wrap(text: str, style: Style = BODY, width: int = CONTENT_WIDTH) -> list[str]:
     """Break ``text`` into lines no wider than ``width`` dots.
@@ -178,8 +180,8 @@ def hex_groups(hex_text: str, group: int = 4, per_line: int = 4) -> str:
     0011 2233 4455 6677
     8899 aabb ccdd eeff
     """
-    groups = [hex_text[i:i + group] for i in range(0, len(hex_text), group)]
-    return "\n".join(" ".join(groups[i:i + per_line]) for i in range(0, len(groups), per_line))
+    groups = [hex_text[i : i + group] for i in range(0, len(hex_text), group)]
+    return "\n".join(" ".join(groups[i : i + per_line]) for i in range(0, len(groups), per_line))
 
 
 def short_hex(hex_text: str, groups: int = 4) -> str:
@@ -191,14 +193,26 @@ def short_hex(hex_text: str, groups: int = 4) -> str:
     '9F2C-41D0-7BE3-A558'
     """
     head = hex_text[: 4 * groups].upper()
-    return "-".join(head[i:i + 4] for i in range(0, len(head), 4))
+    return "-".join(head[i : i + 4] for i in range(0, len(head), 4))
 
 
 # --- Indonesian dates and times ----------------------------------------------
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 _ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
 
@@ -245,6 +259,7 @@ def persen(part: int, whole: int) -> str:
 
 # --- QR codes -----------------------------------------------------------------
 
+
 class QrTooLong(ValueError):
     """The payload does not fit across the paper with modules at least ``min_module`` dots."""
 
@@ -260,8 +275,9 @@ class QrFit:
     size: int  # dots across, quiet zone included
 
 
-def fit_qr(payload: str | bytes, *, max_width: int = WIDTH, min_module: int = 3,
-           max_module: int = 6, border: int = 4) -> tuple[segno.QRCode, QrFit]:
+def fit_qr(
+    payload: str | bytes, *, max_width: int = WIDTH, min_module: int = 3, max_module: int = 6, border: int = 4
+) -> tuple[segno.QRCode, QrFit]:
     """Encode ``payload`` with the strongest error correction that still fits.
 
     Tries H, Q, M, L in that order and takes the first whose symbol, with a
@@ -291,8 +307,8 @@ def fit_qr(payload: str | bytes, *, max_width: int = WIDTH, min_module: int = 3,
         if module >= min_module:
             return code, QrFit(int(code.version), error, module, border, modules * module)
     raise QrTooLong(
-        f"QR payload of {len(data)} bytes does not fit {max_width} dots with modules of "
-        f"{min_module} dots or more")
+        f"QR payload of {len(data)} bytes does not fit {max_width} dots with modules of {min_module} dots or more"
+    )
 
 
 _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
@@ -389,8 +405,7 @@ class Page:
         if block.width != self.width:
             raise ValueError(f"a block must be {self.width} dots wide, not {block.width}")
         if exact:
-            block = block if block.mode == "1" else block.point(
-                lambda v: 255 if v >= 128 else 0, mode="1")
+            block = block if block.mode == "1" else block.point(lambda v: 255 if v >= 128 else 0, mode="1")
         else:
             block = ink(block)
         self._blocks.append(block)
@@ -408,8 +423,9 @@ class Page:
         """Blank paper, ``dots`` high."""
         self.add(self._canvas(dots))
 
-    def text(self, text: str, style: Style = BODY, *, align: str = "left", indent: int = 0,
-             invert: bool = False) -> None:
+    def text(
+        self, text: str, style: Style = BODY, *, align: str = "left", indent: int = 0, invert: bool = False
+    ) -> None:
         """Text wrapped to the paper width; ``invert`` prints white on a black band."""
         pad = 6 if invert else 0
         width = self.content_width - indent - 2 * pad
@@ -418,12 +434,19 @@ class Page:
         draw = ImageDraw.Draw(block)
         if invert:
             draw.rectangle((MARGIN, 0, self.width - MARGIN - 1, block.height - 1), fill=0)
-        _draw_lines(draw, lines, style, MARGIN + indent + pad, pad, width, align,
-                    fill=255 if invert else 0)
+        _draw_lines(draw, lines, style, MARGIN + indent + pad, pad, width, align, fill=255 if invert else 0)
         self.add(block)
 
-    def bilingual(self, indonesian: str, english: str, *, style: Style = BODY,
-                  small: Style = SMALL, align: str = "left", indent: int = 0) -> None:
+    def bilingual(
+        self,
+        indonesian: str,
+        english: str,
+        *,
+        style: Style = BODY,
+        small: Style = SMALL,
+        align: str = "left",
+        indent: int = 0,
+    ) -> None:
         """Indonesian first in ``style``, then the short English in smaller type."""
         self.text(indonesian, style, align=align, indent=indent)
         if english:
@@ -441,8 +464,9 @@ class Page:
             draw.rectangle((MARGIN, pad, self.width - MARGIN - 1, pad + thickness - 1), fill=0)
         self.add(block)
 
-    def row(self, left: Cell, right: str, *, style: Style = BODY, right_style: Style | None = None,
-            indent: int = 0) -> None:
+    def row(
+        self, left: Cell, right: str, *, style: Style = BODY, right_style: Style | None = None, indent: int = 0
+    ) -> None:
         """A label on the left (wrapped) and a value flush right on its first line.
 
         ``left`` may be ``(indonesian, english)``.  A value so wide that a word
@@ -457,12 +481,13 @@ class Page:
             self.bilingual(main, english, style=style, indent=indent)
             self.text(right, right_style, align="right")
             return
-        self.table_row([Column(None, "left", style),
-                        Column(right_width + 4, "right", right_style)], [left, right],
-                       indent=indent)
+        self.table_row(
+            [Column(None, "left", style), Column(right_width + 4, "right", right_style)], [left, right], indent=indent
+        )
 
-    def table_row(self, columns: Sequence[Column], cells: Sequence[Cell], *, indent: int = 0,
-                  invert: bool = False, pad: int = 2) -> None:
+    def table_row(
+        self, columns: Sequence[Column], cells: Sequence[Cell], *, indent: int = 0, invert: bool = False, pad: int = 2
+    ) -> None:
         """One table row: each cell wrapped inside its column, the row as tall as its tallest cell.
 
         A cell is a string, or ``(indonesian, english)``: the English then
@@ -480,8 +505,10 @@ class Page:
             if english:
                 parts.append((wrap(english, SMALL, inner), SMALL))
             laid.append((parts, inner))
-        height = max((sum(len(lines) * style.line_height for lines, style in parts)
-                      for parts, _ in laid), default=0) + 2 * pad
+        height = (
+            max((sum(len(lines) * style.line_height for lines, style in parts) for parts, _ in laid), default=0)
+            + 2 * pad
+        )
         block = self._canvas(height)
         draw = ImageDraw.Draw(block)
         if invert:
@@ -491,15 +518,20 @@ class Page:
             left = x + (indent if index == 0 else 0)
             y = pad
             for lines, style in parts:
-                _draw_lines(draw, lines, style, left, y, inner, column.align,
-                            fill=255 if invert else 0)
+                _draw_lines(draw, lines, style, left, y, inner, column.align, fill=255 if invert else 0)
                 y += len(lines) * style.line_height
             x += width
         self.add(block)
 
-    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *,
-              header: Sequence[Cell] | None = None, header_style: Style = SMALL_BOLD,
-              lines: bool = True) -> None:
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[Cell]],
+        *,
+        header: Sequence[Cell] | None = None,
+        header_style: Style = SMALL_BOLD,
+        lines: bool = True,
+    ) -> None:
         """A table: optional header (small bold, ruled under), then one wrapped row per item."""
         if header is not None:
             self.table_row([Column(c.width, c.align, header_style) for c in columns], header)
@@ -509,8 +541,7 @@ class Page:
                 self.rule(dashed=True, pad=2)
             self.table_row(columns, cells)
 
-    def bar(self, fraction: float, *, label: str = "", height: int = 20,
-            label_style: Style = BODY_BOLD) -> None:
+    def bar(self, fraction: float, *, label: str = "", height: int = 20, label_style: Style = BODY_BOLD) -> None:
         """An outlined bar filled in proportion to ``fraction`` (0..1), its label on the right."""
         fraction = min(1.0, max(0.0, fraction))
         label_width = 96 if label else 0
@@ -523,8 +554,15 @@ class Page:
         if filled:
             draw.rectangle((MARGIN, top, MARGIN + filled - 1, top + height - 1), fill=0)
         if label:
-            _draw_lines(draw, [label], label_style, self.width - MARGIN - label_width,
-                        (block.height - label_style.line_height) // 2 + 1, label_width, "right")
+            _draw_lines(
+                draw,
+                [label],
+                label_style,
+                self.width - MARGIN - label_width,
+                (block.height - label_style.line_height) // 2 + 1,
+                label_width,
+                "right",
+            )
         self.add(block)
 
     def image(self, image: Image.Image, *, align: str = "center", pad: int = 0) -> None:
@@ -532,20 +570,26 @@ class Page:
         if image.width > self.width:
             raise ValueError(f"image is {image.width} dots wide; paper has {self.width}")
         block = self._canvas(image.height + 2 * pad)
-        x = {"left": MARGIN, "right": self.width - MARGIN - image.width}.get(
-            align, (self.width - image.width) // 2)
+        x = {"left": MARGIN, "right": self.width - MARGIN - image.width}.get(align, (self.width - image.width) // 2)
         block.paste(image.convert("L"), (max(0, x), pad))
         self.add(block.point(lambda v: 255 if v >= 128 else 0, mode="1"), exact=True)
 
     def qr(self, payload: str | bytes, *, min_module: int = 3, max_module: int = 6) -> QrFit:
         """A QR code for ``payload``, centred, as large as allowed (see :func:`fit_qr`)."""
-        image, fit = qr_image(payload, max_width=self.width, min_module=min_module,
-                              max_module=max_module)
+        image, fit = qr_image(payload, max_width=self.width, min_module=min_module, max_module=max_module)
         self.image(image)
         return fit
 
-    def big(self, text: str, *, min_height: int = 120, max_width: int | None = None,
-            font: str = fonts.BOLD, frame: int = 0, pad: int = 10) -> int:
+    def big(
+        self,
+        text: str,
+        *,
+        min_height: int = 120,
+        max_width: int | None = None,
+        font: str = fonts.BOLD,
+        frame: int = 0,
+        pad: int = 10,
+    ) -> int:
         """Very large text (a nomor urut), its ink at least ``min_height`` dots tall.
 
         The text is cropped to its ink so no ascender space is wasted, and
@@ -569,13 +613,13 @@ class Page:
         left = (self.width - box_w) // 2
         if frame:
             draw.rectangle((left, 0, left + box_w - 1, box_h - 1), outline=0, width=frame)
-        draw.text((left + frame + pad - ink[0], frame + pad - ink[1]), text, fill=0,
-                  font=_font(font, size), anchor="ls")
+        draw.text(
+            (left + frame + pad - ink[0], frame + pad - ink[1]), text, fill=0, font=_font(font, size), anchor="ls"
+        )
         self.add(block)
         return height
 
-    def signatures(self, boxes: Sequence[tuple[str, str]], *, columns: int = 2,
-                   space: int = 72) -> None:
+    def signatures(self, boxes: Sequence[tuple[str, str]], *, columns: int = 2, space: int = 72) -> None:
         """Signature boxes, ``columns`` to a row: a label, room to sign, a line, the printed name.
 
         ``boxes`` are ``(label, name)``; an empty name leaves a dotted line to write it in.
@@ -583,10 +627,11 @@ class Page:
         gap = 12
         width = (self.content_width - gap * (columns - 1)) // columns
         for start in range(0, len(boxes), columns):
-            chunk = boxes[start:start + columns]
-            laid = [(wrap(label, SMALL_BOLD, width), wrap(name or "(" + "." * 24 + ")",
-                                                          SMALL, width))
-                    for label, name in chunk]
+            chunk = boxes[start : start + columns]
+            laid = [
+                (wrap(label, SMALL_BOLD, width), wrap(name or "(" + "." * 24 + ")", SMALL, width))
+                for label, name in chunk
+            ]
             label_h = max(len(a) for a, _ in laid) * SMALL_BOLD.line_height
             name_h = max(len(b) for _, b in laid) * SMALL.line_height
             block = self._canvas(label_h + space + LINE + 4 + name_h + 20)
@@ -624,8 +669,7 @@ def ink(grey: Image.Image) -> Image.Image:
     for dx, dy in ((1, 0), (0, 1)):
         gap_before = ImageChops.invert(_shift(black, dx, dy))  # no ink left of / above
         gap_after = ImageChops.invert(_shift(black, -dx, -dy))  # no ink right of / below
-        lone = ImageChops.logical_or(
-            lone, ImageChops.logical_and(black, ImageChops.logical_and(gap_before, gap_after)))
+        lone = ImageChops.logical_or(lone, ImageChops.logical_and(black, ImageChops.logical_and(gap_before, gap_after)))
     # Each lone dot becomes a 2x2 square: every dot of a square has ink beside
     # and below/above it, and adding ink never shortens a run, so one pass does.
     for dx, dy in ((1, 0), (0, 1), (1, 1)):
@@ -649,8 +693,9 @@ def _column_widths(columns: Sequence[Column], total: int) -> list[int]:
     return [c.width if c.width is not None else share for c in columns]
 
 
-def _draw_lines(draw: ImageDraw.ImageDraw, lines: Sequence[str], style: Style, x: int, y: int,
-                width: int, align: str, fill: int = 0) -> None:
+def _draw_lines(
+    draw: ImageDraw.ImageDraw, lines: Sequence[str], style: Style, x: int, y: int, width: int, align: str, fill: int = 0
+) -> None:
     font = style.load()
     ascent = font.getmetrics()[0]
     for index, line in enumerate(lines):
@@ -661,8 +706,9 @@ def _draw_lines(draw: ImageDraw.ImageDraw, lines: Sequence[str], style: Style, x
             left = x + width - length
         else:
             left = x
-        draw.text((round(left + overhang), y + index * style.line_height + ascent), line,
-                  fill=fill, font=font, anchor="ls")
+        draw.text(
+            (round(left + overhang), y + index * style.line_height + ascent), line, fill=fill, font=font, anchor="ls"
+        )
 
 
 def _extent(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int]:

@@ -77,7 +77,7 @@ class QrPlan:
 
     def size(self, part: QrPart) -> int:
         """Dots across ``part``, quiet zone included."""
-        return part.code.symbol_size(scale=self.module, border=BORDER)[0]
+        return int(part.code.symbol_size(scale=self.module, border=BORDER)[0])
 
 
 def module_dots(paper: Paper, mm: float = MIN_MODULE_MM) -> int:
@@ -93,8 +93,7 @@ def module_dots(paper: Paper, mm: float = MIN_MODULE_MM) -> int:
 def _encode(payload: str, error: str) -> segno.QRCode | None:
     try:
         # UTF-8 bytes, no ECI: what phone and zxing readers assume.
-        return segno.make(payload.encode("utf-8"), error=error, mode="byte",
-                          boost_error=False, micro=False)
+        return segno.make(payload.encode("utf-8"), error=error, mode="byte", boost_error=False, micro=False)
     except segno.DataOverflowError:
         return None
 
@@ -122,7 +121,7 @@ def layout(text: str, paper: Paper, *, error: str, module: int, parts: int) -> Q
         code = _encode(payload, error)
         if code is None or code.symbol_size(scale=module, border=BORDER)[0] > paper.width:
             return None
-        printed.append(QrPart(payload, code.version, code))
+        printed.append(QrPart(payload, int(code.version), code))
     return QrPlan(error, module, tuple(printed))
 
 
@@ -142,7 +141,8 @@ def plan(text: str, paper: Paper) -> QrPlan:
                 return found
     raise QrTooLong(
         f"a text of {len(text.encode('utf-8'))} bytes does not fit {MAX_PARTS} QR codes at "
-        f"error correction {ERROR} with modules of {smallest} dots on {paper.mm} mm paper")
+        f"error correction {ERROR} with modules of {smallest} dots on {paper.mm} mm paper"
+    )
 
 
 def qr_picture(plan_: QrPlan, part: QrPart) -> Image.Image:
@@ -151,12 +151,13 @@ def qr_picture(plan_: QrPlan, part: QrPart) -> Image.Image:
     n = len(matrix)
     small = Image.new("1", (n + 2 * BORDER, n + 2 * BORDER), 1)
     pixels = small.load()
+    assert pixels is not None  # an image made in memory is always loaded
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
                 pixels[x + BORDER, y + BORDER] = 0
     size = plan_.size(part)
-    return small.resize((size, size), Image.NEAREST)
+    return small.resize((size, size), Image.Resampling.NEAREST)
 
 
 def print_plan(page: Page, plan_: QrPlan, region: str = "qr") -> None:

@@ -25,25 +25,45 @@ witness from the district may need it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
-import datetime as dt
 from datetime import datetime
 
 from PIL import Image, ImageDraw
 
-from booth.tally import reconciliation_checks
-
+from booth.paper.layout import (
+    BODY,
+    BODY_BOLD,
+    HEADING,
+    LINE,
+    MARGIN,
+    MONO,
+    MONO_BIG,
+    NUMBER,
+    PAPER_58,
+    SMALL,
+    SMALL_BOLD,
+    TITLE,
+    Column,
+    Page,
+    Paper,
+    dithered,
+    hex_groups,
+    jam,
+    persen,
+    short_hex,
+    tanggal,
+    waktu,
+)
 from booth.paper.qr import print_statement
-from booth.paper.layout import (BODY, BODY_BOLD, HEADING, LINE, MARGIN, MONO,
-                                MONO_BIG, NUMBER, PAPER_58, SMALL, SMALL_BOLD, TITLE,
-                                Column, Page, Paper, dithered, hex_groups, jam, persen, short_hex,
-                                tanggal, waktu)
+from booth.tally import reconciliation_checks
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 # --- what the core fills in ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ElectionHeader:
@@ -139,8 +159,8 @@ class Reconciliation:
 class ResultsReportData:
     """The results report (BERITA ACARA HASIL PENGHITUNGAN SUARA).
 
-    ``qr_payload`` is the signed results statement the core makes
-    (``booth.results``); it prints as one to three codes (``booth.paper.qr``).  ``checkpoint`` is the final signed checkpoint
+    ``qr_payload`` is the signed results statement the core makes (``booth.results``); it prints
+    as one to three codes (``booth.paper.qr``).  ``checkpoint`` is the final signed checkpoint
     note.  ``blank_votes`` is ``None`` when blank votes are not allowed.
     """
 
@@ -223,6 +243,7 @@ class SelfTestData:
 
 # --- rules printed on the reports ---------------------------------------------
 
+
 @dataclass(frozen=True)
 class Check:
     """One reconciliation rule and whether the day's counts keep it."""
@@ -246,10 +267,16 @@ def reconcile(counts: Reconciliation, total_votes: int) -> list[Check]:
     ['ballots counted = ballots cast']
     """
     values = {
-        "dpt": counts.dpt, "dptb": counts.dptb, "checked_in": counts.checked_in, "voted": counts.voted,
-        "ballots_cast": counts.ballots_cast, "slips_printed": counts.slips_printed,
-        "votes_counted": total_votes, "ballots_stored": counts.ballots_stored,
-        "releases": counts.releases, "cancelled": counts.cancelled_releases if counts.releases is not None else None,
+        "dpt": counts.dpt,
+        "dptb": counts.dptb,
+        "checked_in": counts.checked_in,
+        "voted": counts.voted,
+        "ballots_cast": counts.ballots_cast,
+        "slips_printed": counts.slips_printed,
+        "votes_counted": total_votes,
+        "ballots_stored": counts.ballots_stored,
+        "releases": counts.releases,
+        "cancelled": counts.cancelled_releases if counts.releases is not None else None,
     }
     return [Check(id_text, en_text, ok) for _, id_text, en_text, ok in reconciliation_checks(values)]
 
@@ -293,33 +320,36 @@ def render_zero_report(data: ZeroReportData, paper: Paper = PAPER_58) -> Image.I
     _candidate_table(page, data.candidates)
     if data.blank_votes is not None:
         page.rule(dashed=True, pad=2)
-        page.table_row([_NO, _NAME, _VOTES], ["", ("Suara kosong", "Blank votes"),
-                                               str(data.blank_votes)])
+        page.table_row([_NO, _NAME, _VOTES], ["", ("Suara kosong", "Blank votes"), str(data.blank_votes)])
     page.rule(pad=4)
     total = sum(c.votes for c in data.candidates) + (data.blank_votes or 0)
     page.table_row([_LABEL, _VOTES], [("Jumlah suara", "Total votes"), str(total)])
-    page.table_row([_LABEL, _VOTES], [("Surat suara tersimpan", "Ballots in the store"),
-                                      str(data.ballots_in_store)])
+    page.table_row([_LABEL, _VOTES], [("Surat suara tersimpan", "Ballots in the store"), str(data.ballots_in_store)])
     page.space(6)
     with page.region("verdict"):
         if total == 0 and data.ballots_in_store == 0:
             page.text("SEMUA NOL", TITLE, align="center", invert=True)
             page.text("All zero: the ballot store is empty", SMALL, align="center")
         else:
-            page.text("TIDAK NOL — JANGAN BUKA PEMUNGUTAN SUARA. Panggil petugas.", HEADING,
-                      align="center", invert=True)
-            page.text("NOT ZERO — do not open the polls. Call a companion.", SMALL,
-                      align="center")
+            page.text(
+                "TIDAK NOL — JANGAN BUKA PEMUNGUTAN SUARA. Panggil petugas.", HEADING, align="center", invert=True
+            )
+            page.text("NOT ZERO — do not open the polls. Call a companion.", SMALL, align="center")
 
     _section(page, "CHECKPOINT LOG", "Signed ledger checkpoint")
     _checkpoint(page, data.checkpoint, full_text=False)
     page.space(4)
     print_statement(page, data.qr_payload or data.checkpoint)
     if data.qr_payload:
-        page.text("QR: pernyataan pembukaan bertanda tangan (kunci perangkat, ID pemilihan, "
-                  "checkpoint, calon). Saksi: pindai dengan aplikasi saksi.", SMALL, align="center")
-        page.text("QR: the signed opening statement (device key, election ID, checkpoint, "
-                  "candidates)", SMALL, align="center")
+        page.text(
+            "QR: pernyataan pembukaan bertanda tangan (kunci perangkat, ID pemilihan, "
+            "checkpoint, calon). Saksi: pindai dengan aplikasi saksi.",
+            SMALL,
+            align="center",
+        )
+        page.text(
+            "QR: the signed opening statement (device key, election ID, checkpoint, candidates)", SMALL, align="center"
+        )
     else:
         page.text("QR: catatan checkpoint lengkap yang ditandatangani", SMALL, align="center")
         page.text("QR: the whole signed checkpoint note", SMALL, align="center")
@@ -337,24 +367,23 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
     a long statement prints as numbered parts, one under the other.
     """
     page = Page(paper)
-    _title(page, "BERITA ACARA", "Official record of the vote count", data.copy_number,
-           subtitle="HASIL PENGHITUNGAN SUARA")
+    _title(
+        page, "BERITA ACARA", "Official record of the vote count", data.copy_number, subtitle="HASIL PENGHITUNGAN SUARA"
+    )
     _election(page, data.election)
     if data.polls_closed_at is not None:
-        page.row(("Pemungutan ditutup", "Polls closed"), jam(data.polls_closed_at),
-                 right_style=BODY_BOLD)
+        page.row(("Pemungutan ditutup", "Polls closed"), jam(data.polls_closed_at), right_style=BODY_BOLD)
     _ids(page, data.election, data.device_fingerprint)
 
     _section(page, "PEROLEHAN SUARA", "Votes per candidate")
     _candidate_table(page, data.results, bars=True)
     page.rule(pad=4)
-    page.table_row([_LABEL, _VOTES], [("Jumlah suara sah untuk calon", "Votes for candidates"),
-                                      str(data.candidate_votes)])
+    page.table_row(
+        [_LABEL, _VOTES], [("Jumlah suara sah untuk calon", "Votes for candidates"), str(data.candidate_votes)]
+    )
     if data.blank_votes is not None:
-        page.table_row([_LABEL, _VOTES], [("Suara kosong", "Blank votes"),
-                                          str(data.blank_votes)])
-        page.table_row([_LABEL, _VOTES], [("Jumlah seluruh suara", "All votes"),
-                                          str(data.total_votes)])
+        page.table_row([_LABEL, _VOTES], [("Suara kosong", "Blank votes"), str(data.blank_votes)])
+        page.table_row([_LABEL, _VOTES], [("Jumlah seluruh suara", "All votes"), str(data.total_votes)])
     page.text("Persentase dari suara sah untuk calon.", SMALL)
     page.text("Percentages are of the votes for candidates.", SMALL)
 
@@ -366,10 +395,12 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
 
     _section(page, "QR HASIL", "Results QR code, signed by the device")
     print_statement(page, data.qr_payload)
-    page.text("Saksi: pindai dengan aplikasi saksi booth (/saksi/ di server rekap), tanpa internet.",
-              BODY, align="center")
-    page.text("Witnesses: scan it with the booth saksi app (/saksi/ on the recap server), offline.",
-              SMALL, align="center")
+    page.text(
+        "Saksi: pindai dengan aplikasi saksi booth (/saksi/ di server rekap), tanpa internet.", BODY, align="center"
+    )
+    page.text(
+        "Witnesses: scan it with the booth saksi app (/saksi/ on the recap server), offline.", SMALL, align="center"
+    )
 
     _printed(page, data.printed_at)
     _signatures(page, data.results, data.ketua_title, data.ketua_name)
@@ -380,8 +411,7 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
 def render_custody_slip(data: CustodySlipData) -> Image.Image:
     """Lay out the custody slip: the trail of who had the device, when and where."""
     page = Page()
-    _title(page, "TANDA TERIMA", "Custody receipt: chain of custody of the device", None,
-           subtitle="JEJAK SERAH TERIMA")
+    _title(page, "TANDA TERIMA", "Custody receipt: chain of custody of the device", None, subtitle="JEJAK SERAH TERIMA")
     if data.election is not None:
         _election(page, data.election, with_hours=False)
     _ids(page, data.election, data.device_fingerprint)
@@ -393,8 +423,9 @@ def render_custody_slip(data: CustodySlipData) -> Image.Image:
     for index, step in enumerate(data.steps, start=1):
         if index > 1:
             page.rule(dashed=True, pad=4)
-        page.table_row([Column(40, "left", BODY_BOLD), Column(None, "left", BODY_BOLD)],
-                       [f"{index}.", (step.stage, step.stage_en)])
+        page.table_row(
+            [Column(40, "left", BODY_BOLD), Column(None, "left", BODY_BOLD)], [f"{index}.", (step.stage, step.stage_en)]
+        )
         indent = 40
         page.text(f"Waktu: {waktu(step.at)}", BODY_BOLD, indent=indent)
         page.text(f"Petugas: {step.companion_name} ({step.companion_id})", BODY, indent=indent)
@@ -420,16 +451,18 @@ def render_self_test(data: SelfTestData) -> Image.Image:
     page = Page()
     _title(page, "UJI PERANGKAT", "Device self-test", None)
     if data.software_version:
-        page.row(("Versi perangkat lunak", "Software version"), data.software_version,
-                 style=BODY, right_style=BODY_BOLD)
+        page.row(
+            ("Versi perangkat lunak", "Software version"), data.software_version, style=BODY, right_style=BODY_BOLD
+        )
     _fingerprint(page, data.device_fingerprint)
 
     _section(page, "HASIL UJI", "Results")
     for check in data.checks:
-        page.table_row([Column(None, "left", BODY_BOLD), Column(110, "right", HEADING)],
-                       [(check.device, check.device_en if check.device_en != check.device else ""),
-                        "OK" if check.ok else "GAGAL"],
-                       invert=not check.ok)
+        page.table_row(
+            [Column(None, "left", BODY_BOLD), Column(110, "right", HEADING)],
+            [(check.device, check.device_en if check.device_en != check.device else ""), "OK" if check.ok else "GAGAL"],
+            invert=not check.ok,
+        )
         if check.detail:
             page.text(check.detail, SMALL, indent=12)
         page.rule(dashed=True, pad=3)
@@ -454,8 +487,8 @@ def render_self_test(data: SelfTestData) -> Image.Image:
 
 # --- pieces shared by the reports -------------------------------------------------
 
-def _title(page: Page, title: str, english: str, copy_number: int | None,
-           subtitle: str = "") -> None:
+
+def _title(page: Page, title: str, english: str, copy_number: int | None, subtitle: str = "") -> None:
     page.space(10)
     page.text(title, TITLE, align="center")
     if subtitle:
@@ -519,21 +552,21 @@ def _checkpoint(page: Page, note: str, *, full_text: bool) -> None:
         page.text(note.rstrip("\n"), MONO)
 
 
-def _candidate_table(page: Page, candidates: tuple[CandidateVotes, ...], *,
-                     bars: bool = False) -> None:
+def _candidate_table(page: Page, candidates: tuple[CandidateVotes, ...], *, bars: bool = False) -> None:
     """Nomor urut, name and votes on one row (region ``candidate-N``), with a share bar if asked."""
-    page.table([_NO, Column(None, "left", SMALL_BOLD), Column(_VOTES.width, "right", SMALL_BOLD)],
-               [], header=["No.", ("Nama calon", "Candidate"), ("Suara", "Votes")])
+    page.table(
+        [_NO, Column(None, "left", SMALL_BOLD), Column(_VOTES.width, "right", SMALL_BOLD)],
+        [],
+        header=["No.", ("Nama calon", "Candidate"), ("Suara", "Votes")],
+    )
     whole = sum(c.votes for c in candidates)
     for index, candidate in enumerate(candidates):
         if index:
             page.rule(dashed=True, pad=2)
         with page.region(f"candidate-{candidate.number}"):
-            page.table_row([_NO, _NAME, _VOTES],
-                           [str(candidate.number), candidate.name, str(candidate.votes)])
+            page.table_row([_NO, _NAME, _VOTES], [str(candidate.number), candidate.name, str(candidate.votes)])
         if bars:
-            page.bar(candidate.votes / whole if whole else 0.0,
-                     label=persen(candidate.votes, whole), height=22)
+            page.bar(candidate.votes / whole if whole else 0.0, label=persen(candidate.votes, whole), height=22)
 
 
 def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> None:
@@ -552,9 +585,11 @@ def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> Non
     page.rule(pad=4)
     checks = reconcile(counts, total_votes)
     for check in checks:
-        page.table_row([Column(None, "left", BODY), Column(60, "right", BODY_BOLD)],
-                       [(check.rule, check.rule_en), "YA" if check.ok else "TIDAK"],
-                       invert=not check.ok)
+        page.table_row(
+            [Column(None, "left", BODY), Column(60, "right", BODY_BOLD)],
+            [(check.rule, check.rule_en), "YA" if check.ok else "TIDAK"],
+            invert=not check.ok,
+        )
     page.space(6)
     with page.region("verdict"):
         if all(c.ok for c in checks):
@@ -562,8 +597,7 @@ def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> Non
             page.text("The counts agree", SMALL, align="center")
         else:
             page.text("TIDAK SESUAI", TITLE, align="center", invert=True)
-            page.text("The counts do NOT agree — see the lines marked TIDAK", SMALL,
-                      align="center")
+            page.text("The counts do NOT agree — see the lines marked TIDAK", SMALL, align="center")
 
 
 def _printed(page: Page, moment: datetime) -> None:
@@ -571,8 +605,7 @@ def _printed(page: Page, moment: datetime) -> None:
     page.row(("Dicetak", "Printed"), waktu(moment), right_style=BODY)
 
 
-def _signatures(page: Page, candidates: tuple[CandidateVotes, ...], ketua_title: str,
-                ketua_name: str) -> None:
+def _signatures(page: Page, candidates: tuple[CandidateVotes, ...], ketua_title: str, ketua_name: str) -> None:
     _section(page, "TANDA TANGAN", "Signatures")
     boxes = [(ketua_title, ketua_name)]
     boxes += [(f"Saksi Calon\nNomor Urut {c.number}", "") for c in candidates]
@@ -588,8 +621,7 @@ def _footer(page: Page, copy_number: int) -> None:
 
 # The characters booth prints: the self-test page shows every one, so a
 # missing glyph or a broken font shows up at installation, not on the day.
-CHARSET = ("ABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz\n0123456789\n"
-           ".,:;!?-–—·/\\()[]+=%#&'\"≤≥_@")
+CHARSET = "ABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz\n0123456789\n.,:;!?-–—·/\\()[]+=%#&'\"≤≥_@"
 
 
 def _test_pattern(page: Page) -> None:
@@ -600,8 +632,10 @@ def _test_pattern(page: Page) -> None:
     for index, darkness in enumerate(shades):
         bars.paste(dithered(width, 48, darkness), (MARGIN + index * (width + 8), 0))
     page.add(bars, exact=True)
-    page.table_row([Column(width + 8, "center", SMALL)] * 4 + [Column(None, "center", SMALL)],
-                   [persen(round(d * 1000), 1000).replace(",0", "") for d in shades])
+    page.table_row(
+        [Column(width + 8, "center", SMALL)] * 4 + [Column(None, "center", SMALL)],
+        [persen(round(d * 1000), 1000).replace(",0", "") for d in shades],
+    )
     page.space(8)
 
     page.bilingual("Garis 1, 2, 3, 4 titik", "Lines 1-4 dots", style=SMALL_BOLD)

@@ -36,10 +36,9 @@ and the exports show the same numbers.  The two interfaces below,
 from __future__ import annotations
 
 import abc
-import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 #: What a polling place can be on the evening (shown on every page and in ``totals --json``).
 PlaceState = Literal["verified", "provisional", "conflict", "refused", "missing"]
@@ -87,8 +86,8 @@ class Registration:
     """One device registered before the day for one polling place (one election package per TPS)."""
 
     verifier_key: str
-    fingerprint: str          # full SHA-256 hex of the device's public key
-    origin: str               # booth/<16 hex>: the key name on its notes
+    fingerprint: str  # full SHA-256 hex of the device's public key
+    origin: str  # booth/<16 hex>: the key name on its notes
     election_id: str
     title: str
     provinsi: str
@@ -99,7 +98,7 @@ class Registration:
     dpt: int
     allow_blank: bool
     candidates: tuple[Candidate, ...]
-    registered_at: str = ""   # UTC, ISO 8601
+    registered_at: str = ""  # UTC, ISO 8601
     registered_by: str = ""
 
     @property
@@ -109,9 +108,16 @@ class Registration:
     def to_json(self) -> dict:
         """The registry-file shape (``booth-recap-registry-v1``)."""
         return {
-            "verifier_key": self.verifier_key, "election_id": self.election_id, "title": self.title,
-            "provinsi": self.provinsi, "kabupaten": self.kabupaten, "kecamatan": self.kecamatan,
-            "pekon": self.pekon, "tps": self.tps, "dpt": self.dpt, "allow_blank": self.allow_blank,
+            "verifier_key": self.verifier_key,
+            "election_id": self.election_id,
+            "title": self.title,
+            "provinsi": self.provinsi,
+            "kabupaten": self.kabupaten,
+            "kecamatan": self.kecamatan,
+            "pekon": self.pekon,
+            "tps": self.tps,
+            "dpt": self.dpt,
+            "allow_blank": self.allow_blank,
             "candidates": [{"number": c.number, "name": c.name} for c in self.candidates],
         }
 
@@ -122,16 +128,16 @@ class Result:
     """What one signed results statement says (checked against its device key, and for a bundle
     against the ballots and the log)."""
 
-    statement: str            # the signed note as received
-    statement_sha256: str     # identifies the result: a bundle and a photo of its report share it
-    tally: dict[str, int]     # {"1": n, ..., "blank": n}
-    total: int                # valid votes
-    voted: int                # voters who voted
-    eligible: int             # DPT + DPTb
+    statement: str  # the signed note as received
+    statement_sha256: str  # identifies the result: a bundle and a photo of its report share it
+    tally: dict[str, int]  # {"1": n, ..., "blank": n}
+    total: int  # valid votes
+    voted: int  # voters who voted
+    eligible: int  # DPT + DPTb
     balanced: bool
     log_size: int
-    log_root: str             # base64
-    ballots: int | None = None   # ballots in the bundle (None for a statement alone)
+    log_root: str  # base64
+    ballots: int | None = None  # ballots in the bundle (None for a statement alone)
     events: int | None = None
 
 
@@ -140,20 +146,20 @@ class Submission:
     """One thing received: a bundle or a statement (typed, or read from a photo)."""
 
     id: int
-    sha256: str               # of the bundle bytes, or of the statement text
+    sha256: str  # of the bundle bytes, or of the statement text
     kind: SubmissionKind
     source: Source
     filename: str
-    received_at: str          # UTC, ISO 8601 with Z
-    received_by: str          # committee member's name, or "" (folder, public upload)
+    received_at: str  # UTC, ISO 8601 with Z
+    received_by: str  # committee member's name, or "" (folder, public upload)
     status: SubmissionStatus
     election_id: str | None = None
     fingerprint: str | None = None
-    reason_code: str | None = None     # a refusal: the machine-readable reason
+    reason_code: str | None = None  # a refusal: the machine-readable reason
     reason_id: str | None = None
     reason_en: str | None = None
     result: Result | None = None
-    receipt_index: int | None = None   # the leaf of the recap's log that records its acceptance
+    receipt_index: int | None = None  # the leaf of the recap's log that records its acceptance
     finished_at: str | None = None
 
 
@@ -162,8 +168,8 @@ class Outcome:
     """The answer to one submit call."""
 
     submission: Submission
-    duplicate: bool           # the same bytes were already received: nothing changed
-    receipt: "Receipt | None"
+    duplicate: bool  # the same bytes were already received: nothing changed
+    receipt: Receipt | None
 
     @property
     def accepted(self) -> bool:
@@ -179,14 +185,19 @@ class Receipt:
     """A signed receipt: a C2SP signed note by the recap's key, its leaf in the recap's log, the log's
     checkpoint and the inclusion proof (verify with ``booth.recap.receipts.check_receipt``)."""
 
-    note: str                 # signed note: "booth recap receipt v1" ...
+    note: str  # signed note: "booth recap receipt v1" ...
     index: int
-    checkpoint: str           # signed checkpoint of the recap's log that includes the leaf
-    proof: tuple[str, ...]    # base64 hashes (RFC 6962 inclusion proof)
+    checkpoint: str  # signed checkpoint of the recap's log that includes the leaf
+    proof: tuple[str, ...]  # base64 hashes (RFC 6962 inclusion proof)
 
     def to_json(self) -> dict:
-        return {"format": "booth-recap-receipt-v1", "note": self.note, "index": self.index,
-                "checkpoint": self.checkpoint, "proof": list(self.proof)}
+        return {
+            "format": "booth-recap-receipt-v1",
+            "note": self.note,
+            "index": self.index,
+            "checkpoint": self.checkpoint,
+            "proof": list(self.proof),
+        }
 
 
 @dataclass(frozen=True)
@@ -205,15 +216,15 @@ class Resolution:
 class Place:
     """One registered polling place as the committee sees it now."""
 
-    registration: Registration          # the first registered device's registration (the place's facts)
-    devices: tuple[str, ...]            # fingerprints registered for this place
+    registration: Registration  # the first registered device's registration (the place's facts)
+    devices: tuple[str, ...]  # fingerprints registered for this place
     state: PlaceState
-    result: Result | None               # the counted result (verified, provisional, or resolved conflict)
-    results: tuple[Result, ...]         # every distinct accepted result (more than one = conflict)
+    result: Result | None  # the counted result (verified, provisional, or resolved conflict)
+    results: tuple[Result, ...]  # every distinct accepted result (more than one = conflict)
     submissions: tuple[Submission, ...]
-    first_counted_at: str | None        # when its counted result first arrived (UTC)
+    first_counted_at: str | None  # when its counted result first arrived (UTC)
     resolution: Resolution | None
-    receipt: Receipt | None             # the receipt of the counted result
+    receipt: Receipt | None  # the receipt of the counted result
 
     @property
     def election_id(self) -> str:
@@ -230,19 +241,19 @@ class Area:
 
     level: Literal["kabupaten", "kecamatan", "pekon"]
     name: str
-    path: tuple[str, ...]               # (kabupaten,), (kabupaten, kecamatan), (kabupaten, kecamatan, pekon)
+    path: tuple[str, ...]  # (kabupaten,), (kabupaten, kecamatan), (kabupaten, kecamatan, pekon)
     places: int
-    states: dict[str, int]              # state -> number of polling places
-    dpt: int                            # of all its registered places
-    dptb: int                           # of the counted places
-    voted: int                          # of the counted places
-    valid: int                          # valid votes of the counted places
-    eligible_counted: int               # DPT + DPTb of the counted places (turnout's denominator)
-    verified_valid: int                 # valid votes from verified places only
-    tally: dict[str, int] | None        # only for a pekon (a contest): candidate number / "blank" -> votes
+    states: dict[str, int]  # state -> number of polling places
+    dpt: int  # of all its registered places
+    dptb: int  # of the counted places
+    voted: int  # of the counted places
+    valid: int  # valid votes of the counted places
+    eligible_counted: int  # DPT + DPTb of the counted places (turnout's denominator)
+    verified_valid: int  # valid votes from verified places only
+    tally: dict[str, int] | None  # only for a pekon (a contest): candidate number / "blank" -> votes
     candidates: tuple[Candidate, ...] = ()
-    children: tuple["Area", ...] = ()
-    verified_tally: dict[str, int] | None = None   # a pekon's tally from verified places only
+    children: tuple[Area, ...] = ()
+    verified_tally: dict[str, int] | None = None  # a pekon's tally from verified places only
 
     @property
     def counted(self) -> int:
@@ -256,7 +267,7 @@ class Area:
 @dataclass(frozen=True)
 class Totals:
     places: tuple[Place, ...]
-    areas: tuple[Area, ...]             # the kabupaten, each with its kecamatan and pekon as children
+    areas: tuple[Area, ...]  # the kabupaten, each with its kecamatan and pekon as children
     generated_at: str
 
 
@@ -270,8 +281,8 @@ class Target:
 
 @dataclass(frozen=True)
 class ProgressPoint:
-    hour: str                           # local "HH:00"
-    counted: int                        # places counted (verified or provisional) by the end of that hour
+    hour: str  # local "HH:00"
+    counted: int  # places counted (verified or provisional) by the end of that hour
     verified: int
     share: float
 
@@ -282,7 +293,7 @@ class Progress:
     counted: int
     verified: int
     points: tuple[ProgressPoint, ...]
-    targets: tuple[tuple[Target, bool | None], ...]   # each target and whether it was met (None: not due yet)
+    targets: tuple[tuple[Target, bool | None], ...]  # each target and whether it was met (None: not due yet)
     timezone: str
 
 
@@ -317,8 +328,12 @@ class Store(abc.ABC):
         Returns (the stored submission, created)."""
 
     @abc.abstractmethod
-    def finish_submission(self, sub: Submission, receipt_entry: bytes | None = None,
-                          sign_checkpoint: Callable[[int, bytes], str] | None = None) -> Submission:
+    def finish_submission(
+        self,
+        sub: Submission,
+        receipt_entry: bytes | None = None,
+        sign_checkpoint: Callable[[int, bytes], str] | None = None,
+    ) -> Submission:
         """Record a queued submission's outcome (status, reason, result, finished_at), in one transaction.
 
         Only a queued submission changes: finishing twice keeps the first outcome (returned), so a job
@@ -393,8 +408,25 @@ class JobQueue(abc.ABC):
 
 
 __all__ = [
-    "PLACE_STATES", "STATE_WORDS", "MAX_BUNDLE_BYTES", "MAX_PHOTO_BYTES", "MAX_STATEMENT_BYTES",
-    "RecapError", "Candidate", "Registration", "Result", "Submission", "Outcome", "Receipt",
-    "Resolution", "Place", "Area", "Totals", "Target", "ProgressPoint", "Progress", "Store",
+    "PLACE_STATES",
+    "STATE_WORDS",
+    "MAX_BUNDLE_BYTES",
+    "MAX_PHOTO_BYTES",
+    "MAX_STATEMENT_BYTES",
+    "RecapError",
+    "Candidate",
+    "Registration",
+    "Result",
+    "Submission",
+    "Outcome",
+    "Receipt",
+    "Resolution",
+    "Place",
+    "Area",
+    "Totals",
+    "Target",
+    "ProgressPoint",
+    "Progress",
+    "Store",
     "JobQueue",
 ]

@@ -165,7 +165,9 @@ def ingest_files(recap, files: list[Path], *, source: str, by: str = "", progres
     return 0 if ok else 1
 
 
-def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progress: bool = True) -> tuple[bool, list[str]]:
+def ingest_lines(
+    recap, files: list[Path], *, source: str, by: str = "", progress: bool = True
+) -> tuple[bool, list[str]]:
     """Ingest ``files``: (all accepted or already there, one line per file)."""
     from tqdm import tqdm
 
@@ -182,7 +184,9 @@ def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progres
             if path.suffix.lower() in BUNDLE_SUFFIXES:
                 size = path.stat().st_size
                 if size > MAX_BUNDLE_BYTES:
-                    lines.append(f"DITOLAK / REFUSED: {path} — berkas terlalu besar / the file is too large ({size} bytes)")
+                    lines.append(
+                        f"DITOLAK / REFUSED: {path} — berkas terlalu besar / the file is too large ({size} bytes)"
+                    )
                     ok = False
                     continue
                 bundles.append((path.read_bytes(), str(path)))
@@ -191,13 +195,20 @@ def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progres
         except OSError as exc:
             lines.append(f"DITOLAK / REFUSED: {path} — tidak bisa dibaca / cannot be read ({exc.strerror or exc})")
             ok = False
-    bar = tqdm(total=len(bundles) + len(others), unit="berkas", disable=not progress or not sys.stderr.isatty(),
-               file=sys.stderr)
+    bar = tqdm(
+        total=len(bundles) + len(others),
+        unit="berkas",
+        disable=not progress or not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
     try:
+
         def done(outcome) -> None:
             bar.update(1)
 
-        for outcome, (_, name) in zip(recap.submit_bundles(bundles, source=source, by=by, progress=done), bundles):
+        for outcome, (_, name) in zip(
+            recap.submit_bundles(bundles, source=source, by=by, progress=done), bundles, strict=False
+        ):
             line, good = _describe(outcome, name, recap)
             lines.append(line)
             ok &= good
@@ -210,8 +221,10 @@ def ingest_lines(recap, files: list[Path], *, source: str, by: str = "", progres
                 elif suffix in TEXT_SUFFIXES:
                     outcomes = [recap.submit_statement(data.decode("utf-8"), source="text", filename=path.name, by=by)]
                 else:
-                    raise RecapError("jenis berkas tidak dikenal (.zip, .jpg, .png, .webp, .txt)",
-                                     "unknown kind of file (.zip, .jpg, .png, .webp, .txt)")
+                    raise RecapError(
+                        "jenis berkas tidak dikenal (.zip, .jpg, .png, .webp, .txt)",
+                        "unknown kind of file (.zip, .jpg, .png, .webp, .txt)",
+                    )
                 for outcome in outcomes:
                     line, good = _describe(outcome, str(path), recap)
                     lines.append(line)
@@ -250,7 +263,7 @@ class FolderWatcher:
         try:
             entries = sorted(p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith("."))
         except OSError:
-            return lines   # the stick was pulled out: wait for it
+            return lines  # the stick was pulled out: wait for it
         ready = []
         for path in entries:
             if path.suffix.lower() not in BUNDLE_SUFFIXES + PHOTO_SUFFIXES + TEXT_SUFFIXES:
@@ -299,23 +312,45 @@ def cmd_watch(args) -> int:
 def place_json(p) -> dict:
     r, reg = p.result, p.registration
     return {
-        "election_id": p.election_id, "kabupaten": reg.kabupaten, "kecamatan": reg.kecamatan, "pekon": reg.pekon,
-        "tps": reg.tps, "state": p.state, "devices": list(p.devices), "dpt": reg.dpt, "dptb": p.dptb,
-        "voters": r.voted if r else None, "valid": r.total if r else None,
-        "tally": dict(r.tally) if r else None, "balanced": r.balanced if r else None,
-        "log_size": r.log_size if r else None, "log_root": r.log_root if r else None,
-        "received_at": p.first_counted_at, "results": len(p.results),
-        "resolution": ({"by": p.resolution.by, "reason": p.resolution.reason, "at": p.resolution.at}
-                       if p.resolution else None),
+        "election_id": p.election_id,
+        "kabupaten": reg.kabupaten,
+        "kecamatan": reg.kecamatan,
+        "pekon": reg.pekon,
+        "tps": reg.tps,
+        "state": p.state,
+        "devices": list(p.devices),
+        "dpt": reg.dpt,
+        "dptb": p.dptb,
+        "voters": r.voted if r else None,
+        "valid": r.total if r else None,
+        "tally": dict(r.tally) if r else None,
+        "balanced": r.balanced if r else None,
+        "log_size": r.log_size if r else None,
+        "log_root": r.log_root if r else None,
+        "received_at": p.first_counted_at,
+        "results": len(p.results),
+        "resolution": (
+            {"by": p.resolution.by, "reason": p.resolution.reason, "at": p.resolution.at} if p.resolution else None
+        ),
         "receipt_index": p.receipt.index if p.receipt else None,
     }
 
 
 def area_json(a) -> dict:
-    out = {"level": a.level, "name": a.name, "path": list(a.path), "places": a.places, "states": a.states,
-           "counted": a.counted, "dpt": a.dpt, "dptb": a.dptb, "voters": a.voted, "valid": a.valid,
-           "verified_valid": a.verified_valid,
-           "turnout": None if a.turnout is None else round(a.turnout, 4)}
+    out = {
+        "level": a.level,
+        "name": a.name,
+        "path": list(a.path),
+        "places": a.places,
+        "states": a.states,
+        "counted": a.counted,
+        "dpt": a.dpt,
+        "dptb": a.dptb,
+        "voters": a.voted,
+        "valid": a.valid,
+        "verified_valid": a.verified_valid,
+        "turnout": None if a.turnout is None else round(a.turnout, 4),
+    }
     if a.tally is not None:
         out["candidates"] = [{"number": c.number, "name": c.name} for c in a.candidates]
         out["tally"] = a.tally
@@ -327,8 +362,13 @@ def area_json(a) -> dict:
 
 def totals_json(recap) -> dict:
     t = recap.totals()
-    return {"generated_at": t.generated_at, "recap_key": recap.verifier_key(), "checkpoint": recap.checkpoint(),
-            "places": [place_json(p) for p in t.places], "areas": [area_json(a) for a in t.areas]}
+    return {
+        "generated_at": t.generated_at,
+        "recap_key": recap.verifier_key(),
+        "checkpoint": recap.checkpoint(),
+        "places": [place_json(p) for p in t.places],
+        "areas": [area_json(a) for a in t.areas],
+    }
 
 
 def cmd_totals(args) -> int:
@@ -346,8 +386,10 @@ def cmd_totals(args) -> int:
 
         def show(a, depth: int) -> None:
             turnout = "-" if a.turnout is None else f"{a.turnout:.1%}"
-            print(f"{'  ' * depth}{a.level} {a.name}: {a.counted}/{a.places} TPS masuk / in, "
-                  f"sah / valid {a.valid}, partisipasi / turnout {turnout}, DPT {a.dpt}")
+            print(
+                f"{'  ' * depth}{a.level} {a.name}: {a.counted}/{a.places} TPS masuk / in, "
+                f"sah / valid {a.valid}, partisipasi / turnout {turnout}, DPT {a.dpt}"
+            )
             if a.tally:
                 names = {str(c.number): c.name for c in a.candidates}
                 for k, v in a.tally.items():
@@ -449,8 +491,10 @@ def cmd_device_remove(args) -> int:
     with recap:
         matches = [r for r in recap.registrations() if r.fingerprint.startswith(args.fingerprint.lower())]
         if len(args.fingerprint) < 16 or len(matches) != 1:
-            _err("sebutkan sidik jari perangkat (minimal 16 digit) yang terdaftar",
-                 "name one registered device fingerprint (at least 16 hex digits)")
+            _err(
+                "sebutkan sidik jari perangkat (minimal 16 digit) yang terdaftar",
+                "name one registered device fingerprint (at least 16 hex digits)",
+            )
             return 1
         recap.unregister_device(matches[0].fingerprint, by="")
     print(f"Dihapus / removed: {matches[0].fingerprint[:16]} ({matches[0].place_label})")
@@ -517,8 +561,10 @@ def cmd_receipt_check(args) -> int:
     except ReceiptError as exc:
         print(f"TIDAK SAH / INVALID: {exc}")
         return 1
-    print(f"SAH / VALID: tanda terima #{fields['index']} dalam log rekap berukuran {fields['log_size']} / "
-          f"receipt #{fields['index']} in the recap's log of size {fields['log_size']}")
+    print(
+        f"SAH / VALID: tanda terima #{fields['index']} dalam log rekap berukuran {fields['log_size']} / "
+        f"receipt #{fields['index']} in the recap's log of size {fields['log_size']}"
+    )
     for key in ("election", "tps", "kind", "total", "received"):
         if key in fields:
             print(f"  {key}: {fields[key]}")
@@ -550,8 +596,10 @@ def serve_recap(recap, host: str, port: int, *, watch: Path | None = None) -> in
     try:
         from booth.recap.web import serve
     except ImportError as exc:
-        _err("paket web rekap belum terpasang (pip install '.[recap]')",
-             f"the recap's web packages are not installed (pip install '.[recap]'): {exc}")
+        _err(
+            "paket web rekap belum terpasang (pip install '.[recap]')",
+            f"the recap's web packages are not installed (pip install '.[recap]'): {exc}",
+        )
         return 2
     recap.resume()
     if watch is not None:
@@ -564,12 +612,14 @@ def serve_recap(recap, host: str, port: int, *, watch: Path | None = None) -> in
                 time.sleep(1.0)
 
         threading.Thread(target=loop, daemon=True, name="watch-folder").start()
-    print(f"Rekap berjalan di / recap serving at http://{host}:{port}/  (Ctrl+C untuk berhenti / to stop)",
-          flush=True)
+    print(f"Rekap berjalan di / recap serving at http://{host}:{port}/  (Ctrl+C untuk berhenti / to stop)", flush=True)
     try:
         serve(recap, host, port, 1)
     except OSError as exc:
-        _err(f"tidak bisa mendengar di {host}:{port} ({exc.strerror})", f"cannot listen on {host}:{port} ({exc.strerror})")
+        _err(
+            f"tidak bisa mendengar di {host}:{port} ({exc.strerror})",
+            f"cannot listen on {host}:{port} ({exc.strerror})",
+        )
         return 2
     except KeyboardInterrupt:
         pass
@@ -609,16 +659,21 @@ def cmd_demo(args) -> int:
         _err(exc.id, exc.en)
         return 2
     with recap:
-        print("Membuat malam demo / making the demo evening "
-              f"({args.places} TPS; beberapa menit / a few minutes)...", flush=True)
+        print(
+            f"Membuat malam demo / making the demo evening ({args.places} TPS; beberapa menit / a few minutes)...",
+            flush=True,
+        )
         started = time.monotonic()
         try:
             evening = make_demo_evening(data_dir, places=args.places, voters=args.voters)
         except (ValueError, FileExistsError) as exc:
             _err(f"demo tidak bisa dibuat: {exc}", f"the demo cannot be made: {exc}")
             return 2
-        print(f"  {len(list((data_dir / 'bundles').glob('*.zip')))} bundel, "
-              f"{len(list((data_dir / 'photos').glob('*')))} foto ({time.monotonic() - started:.0f} s)", flush=True)
+        print(
+            f"  {len(list((data_dir / 'bundles').glob('*.zip')))} bundel, "
+            f"{len(list((data_dir / 'photos').glob('*')))} foto ({time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
         recap.import_registry((data_dir / "registry.json").read_bytes(), by="demo")
         recap.set_targets([Target("17:00", 0.8), Target("24:00", 1.0)], by="demo")
         code = _ingest_as_it_arrived(recap, evening)
@@ -652,10 +707,9 @@ def _ingest_as_it_arrived(recap, evening) -> int:
     lines: list[str] = []
     try:
         for arrival in tqdm(arrivals, desc="menerima / receiving", unit="berkas", disable=not sys.stderr.isatty()):
-            when = dt.datetime.strptime(arrival.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            when = dt.datetime.strptime(arrival.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
             recap.clock = lambda when=when: when
-            good, more = ingest_lines(recap, [evening.out_dir / arrival.file], source="demo", by="demo",
-                                      progress=False)
+            good, more = ingest_lines(recap, [evening.out_dir / arrival.file], source="demo", by="demo", progress=False)
             ok &= good
             lines += more
     finally:

@@ -17,42 +17,58 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from booth.qr_parts import QRPartsError, join
 from booth.recap import intake, registry
 from booth.recap.api import (
-    MAX_BUNDLE_BYTES, MAX_PHOTO_BYTES, Area, Candidate, JobQueue, Outcome, Place, Progress, ProgressPoint,
-    Receipt, RecapError, Registration, Resolution, Result, Store, Submission, Target, Totals,
+    MAX_BUNDLE_BYTES,
+    MAX_PHOTO_BYTES,
+    Area,
+    Candidate,
+    JobQueue,
+    Outcome,
+    Place,
+    Progress,
+    ProgressPoint,
+    RecapError,
+    Receipt,
+    Registration,
+    Resolution,
+    Result,
+    Store,
+    Submission,
+    Target,
+    Totals,
 )
 from booth.recap.receipts import RecapKey, receipt_entry, receipt_from_leaves, resolution_entry
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"   # WIB: Lampung and the whole of Sumatra and Java
+DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB: Lampung and the whole of Sumatra and Java
 TIMEZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 DEFAULT_TARGETS = (Target("17:00", 0.8), Target("24:00", 1.0))
 
 
 def utc_text(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_utc(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
 def _system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # ------------------------------------------------------------------ queues
 class InlineQueue(JobQueue):
     """Verification in the calling process (``--workers 0``, tests, the PostgreSQL worker itself)."""
 
-    def __init__(self, recap: "Recap") -> None:
+    def __init__(self, recap: Recap) -> None:
         self._recap = recap
 
     def enqueue(self, submission_id: int) -> None:
@@ -62,7 +78,7 @@ class InlineQueue(JobQueue):
         return True
 
 
-_WORKER_RECAPS: dict[tuple, "Recap"] = {}
+_WORKER_RECAPS: dict[tuple, Recap] = {}
 
 
 def _process_in_worker(data_dir: str, database: str | None, submission_id: int) -> str:
@@ -113,8 +129,15 @@ class LocalQueue(JobQueue):
 class Recap:
     """One district recap (see the module docstring of ``booth.recap.api``)."""
 
-    def __init__(self, data_dir: Path, store: Store, key: RecapKey, *, database: str | None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        store: Store,
+        key: RecapKey,
+        *,
+        database: str | None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.store = store
         self.key = key
@@ -123,8 +146,9 @@ class Recap:
         self.queue: JobQueue = InlineQueue(self)
 
     @classmethod
-    def open(cls, data_dir: Path, *, database: str | None = None,
-             clock: Callable[[], dt.datetime] | None = None) -> "Recap":
+    def open(
+        cls, data_dir: Path, *, database: str | None = None, clock: Callable[[], dt.datetime] | None = None
+    ) -> Recap:
         """The recap kept in ``data_dir`` (and ``database``), verifying inline; ``booth.recap.start.open_recap``
         gives it its worker pool or the PostgreSQL queue."""
         data_dir = Path(data_dir)
@@ -134,14 +158,17 @@ class Recap:
             if not os.access(data_dir, os.W_OK):
                 raise PermissionError(str(data_dir))
         except OSError as exc:
-            raise RecapError(f"Folder data tidak bisa dipakai: {data_dir} ({exc.strerror or exc})",
-                             f"The data directory cannot be used: {data_dir} ({exc.strerror or exc})",
-                             code="data_dir") from None
+            raise RecapError(
+                f"Folder data tidak bisa dipakai: {data_dir} ({exc.strerror or exc})",
+                f"The data directory cannot be used: {data_dir} ({exc.strerror or exc})",
+                code="data_dir",
+            ) from None
         store: Store
         if database:
             if not database.startswith(("postgresql://", "postgres://")):
-                raise RecapError("--database harus URL postgresql://", "--database must be a postgresql:// URL",
-                                 code="data_dir")
+                raise RecapError(
+                    "--database harus URL postgresql://", "--database must be a postgresql:// URL", code="data_dir"
+                )
             from booth.recap.pg_store import PgStore
 
             store = PgStore(database)
@@ -151,8 +178,11 @@ class Recap:
             try:
                 store = SqliteStore(data_dir / "recap.sqlite")
             except Exception as exc:  # a damaged or foreign file: say so, never a traceback
-                raise RecapError(f"Basis data rekap tidak bisa dibuka: {exc}",
-                                 f"The recap database cannot be opened: {exc}", code="data_dir") from None
+                raise RecapError(
+                    f"Basis data rekap tidak bisa dibuka: {exc}",
+                    f"The recap database cannot be opened: {exc}",
+                    code="data_dir",
+                ) from None
         key = RecapKey.load_or_create(data_dir / "recap.key")
         pub = data_dir / "recap.pub"
         if not pub.exists():
@@ -174,18 +204,22 @@ class Recap:
         mine = self.verifier_key()
         claimed = self.store.setting("recap_key")
         if claimed is not None and claimed != mine:
-            return RecapError("Kunci rekap di --data bukan kunci rekap ini; salin recap.key dari server rekap",
-                              "The recap key in --data is not this recap's key; copy recap.key from the recap server",
-                              code="wrong_key")
+            return RecapError(
+                "Kunci rekap di --data bukan kunci rekap ini; salin recap.key dari server rekap",
+                "The recap key in --data is not this recap's key; copy recap.key from the recap server",
+                code="wrong_key",
+            )
         latest = self.store.latest_checkpoint()
         if latest is not None:
             try:
                 name, public = note.parse_verifier_key(mine)
                 note.open_checkpoint(latest, name, public)
             except note.NoteError:
-                return RecapError("Log rekap ditandatangani kunci lain; salin recap.key dari server rekap ke --data",
-                                  "The recap's log is signed by another key; copy recap.key from the recap server "
-                                  "into --data", code="wrong_key")
+                return RecapError(
+                    "Log rekap ditandatangani kunci lain; salin recap.key dari server rekap ke --data",
+                    "The recap's log is signed by another key; copy recap.key from the recap server into --data",
+                    code="wrong_key",
+                )
         if claimed is None:
             self.store.set_setting("recap_key", mine)
         return None
@@ -194,7 +228,7 @@ class Recap:
         self.queue.close()
         self.store.close()
 
-    def __enter__(self) -> "Recap":
+    def __enter__(self) -> Recap:
         return self
 
     def __exit__(self, *_) -> None:
@@ -219,13 +253,22 @@ class Recap:
                     f"Perangkat {r.fingerprint[:16]} sudah terdaftar untuk {old.place_label} ({old.kecamatan}); "
                     "hapus dulu pendaftarannya",
                     f"Device {r.fingerprint[:16]} is already registered for {old.place_label} ({old.kecamatan}); "
-                    "remove that registration first", code="registered_elsewhere")
+                    "remove that registration first",
+                    code="registered_elsewhere",
+                )
             same = by_election.get(r.election_id)
             if same is not None and (same.pekon, same.tps, same.kecamatan, same.candidates, same.dpt) != (
-                    r.pekon, r.tps, r.kecamatan, r.candidates, r.dpt):
-                raise RecapError("Pemilihan ini sudah terdaftar dengan data TPS yang berbeda",
-                                 "This election is already registered with different polling-place facts",
-                                 code="bad_registration")
+                r.pekon,
+                r.tps,
+                r.kecamatan,
+                r.candidates,
+                r.dpt,
+            ):
+                raise RecapError(
+                    "Pemilihan ini sudah terdaftar dengan data TPS yang berbeda",
+                    "This election is already registered with different polling-place facts",
+                    code="bad_registration",
+                )
             existing[r.fingerprint] = r
             by_election.setdefault(r.election_id, r)
 
@@ -243,8 +286,9 @@ class Recap:
         try:
             package = load_package(package_path)
         except PackageError as exc:
-            raise RecapError(f"Paket pemilihan tidak sah: {exc}", f"Invalid election package: {exc}",
-                             code="bad_package") from None
+            raise RecapError(
+                f"Paket pemilihan tidak sah: {exc}", f"Invalid election package: {exc}", code="bad_package"
+            ) from None
         entry = registry.registration_from_package(package, verifier_key)
         reg = registry.parse_registration(entry, at=self.now(), by=by)
         return self.register([reg])[0]
@@ -264,20 +308,39 @@ class Recap:
         if existing is not None:
             return existing, True
         self.store.put_blob(sha, data)
-        sub = Submission(id=0, sha256=sha, kind=kind, source=source, filename=filename[:200],  # type: ignore[arg-type]
-                         received_at=self.now(), received_by=by[:100], status="queued")
+        sub = Submission(
+            id=0,
+            sha256=sha,
+            kind=kind,  # type: ignore[arg-type]
+            source=source,  # type: ignore[arg-type]
+            filename=filename[:200],
+            received_at=self.now(),
+            received_by=by[:100],
+            status="queued",
+        )
         stored, created = self.store.new_submission(sub)
         return stored, not created
 
     def _outcome(self, sub: Submission, duplicate: bool) -> Outcome:
         return Outcome(sub, duplicate, self.receipt(sub.id) if sub.status == "accepted" else None)
 
-    def submit_bundle(self, data: bytes, *, source: str = "upload", filename: str = "", by: str = "",
-                      wait: bool = True, timeout: float = 600) -> Outcome:
+    def submit_bundle(
+        self,
+        data: bytes,
+        *,
+        source: str = "upload",
+        filename: str = "",
+        by: str = "",
+        wait: bool = True,
+        timeout: float = 600,
+    ) -> Outcome:
         """Receive a bundle (idempotent by content); verified by the queue, waited for unless ``wait=False``."""
         if len(data) > MAX_BUNDLE_BYTES:
-            raise RecapError(f"Berkas terlalu besar (batas {MAX_BUNDLE_BYTES // 2**20} MB)",
-                             f"The file is too large (limit {MAX_BUNDLE_BYTES // 2**20} MB)", code="too_large")
+            raise RecapError(
+                f"Berkas terlalu besar (batas {MAX_BUNDLE_BYTES // 2**20} MB)",
+                f"The file is too large (limit {MAX_BUNDLE_BYTES // 2**20} MB)",
+                code="too_large",
+            )
         sub, duplicate = self._receive("bundle", data, source, filename, by)
         if duplicate:
             return self._outcome(sub, True)
@@ -288,8 +351,14 @@ class Recap:
         assert stored is not None
         return self._outcome(stored, False)
 
-    def submit_bundles(self, items: Sequence[tuple[bytes, str]], *, source: str, by: str = "",
-                       progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    def submit_bundles(
+        self,
+        items: Sequence[tuple[bytes, str]],
+        *,
+        source: str,
+        by: str = "",
+        progress: Callable[[Outcome], None] | None = None,
+    ) -> list[Outcome]:
         """Many bundles at once (bulk import): all queued first, so every worker is busy."""
         pending: list[tuple[Submission, bool]] = []
         for data, filename in items:
@@ -312,18 +381,22 @@ class Recap:
     def submit_statement(self, text: str, *, source: str = "text", filename: str = "", by: str = "") -> Outcome:
         """Receive a results statement alone (typed, or read from a photo): provisional when valid."""
         if not isinstance(text, str) or len(text.encode("utf-8", "replace")) > intake.MAX_STATEMENT_BYTES:
-            raise RecapError("Teks terlalu panjang untuk pernyataan hasil", "Too long for a results statement",
-                             code="too_large")
+            raise RecapError(
+                "Teks terlalu panjang untuk pernyataan hasil", "Too long for a results statement", code="too_large"
+            )
         sub, duplicate = self._receive("statement", intake.normalize_statement(text).encode(), source, filename, by)
         if duplicate:
             return self._outcome(sub, True)
-        return self._outcome(self.process(sub.id), False)   # cheap: one signature, no queue
+        return self._outcome(self.process(sub.id), False)  # cheap: one signature, no queue
 
     def submit_photo(self, data: bytes, *, source: str = "photo", filename: str = "", by: str = "") -> list[Outcome]:
         """Read the results QR from a photo or scan of the printed report and receive its statement."""
         if len(data) > MAX_PHOTO_BYTES:
-            raise RecapError(f"Foto terlalu besar (batas {MAX_PHOTO_BYTES // 2**20} MB)",
-                             f"The photo is too large (limit {MAX_PHOTO_BYTES // 2**20} MB)", code="too_large")
+            raise RecapError(
+                f"Foto terlalu besar (batas {MAX_PHOTO_BYTES // 2**20} MB)",
+                f"The photo is too large (limit {MAX_PHOTO_BYTES // 2**20} MB)",
+                code="too_large",
+            )
         from booth.recap.photos import PhotoError, statements_in_image
 
         try:
@@ -353,19 +426,34 @@ class Recap:
         else:
             check = intake.check_statement(data.decode("utf-8", "replace"), regs)
         id_text, en_text = check.words
-        done = replace(sub, status="accepted" if check.ok else "refused", election_id=check.election_id,
-                       fingerprint=check.fingerprint, reason_code=check.reason_code,
-                       reason_id=id_text or None, reason_en=en_text or None, result=check.result,
-                       finished_at=self.now())
+        done = replace(
+            sub,
+            status="accepted" if check.ok else "refused",
+            election_id=check.election_id,
+            fingerprint=check.fingerprint,
+            reason_code=check.reason_code,
+            reason_id=id_text or None,
+            reason_en=en_text or None,
+            result=check.result,
+            finished_at=self.now(),
+        )
         entry = None
         if check.ok:
             assert check.result is not None and check.election_id is not None
             reg = next(r for r in regs if r.fingerprint == check.fingerprint)
             entry = receipt_entry(
-                submission_sha256=sub.sha256, kind=sub.kind, election_id=check.election_id, tps=reg.tps,
-                pekon=reg.pekon, device=reg.fingerprint, result_sha256=check.result.statement_sha256,
-                log_size=check.result.log_size, log_root=check.result.log_root, total=check.result.total,
-                received_at=sub.received_at).encode()
+                submission_sha256=sub.sha256,
+                kind=sub.kind,
+                election_id=check.election_id,
+                tps=reg.tps,
+                pekon=reg.pekon,
+                device=reg.fingerprint,
+                result_sha256=check.result.statement_sha256,
+                log_size=check.result.log_size,
+                log_root=check.result.log_root,
+                total=check.result.total,
+                received_at=sub.received_at,
+            ).encode()
         return self.store.finish_submission(done, entry, self.key.sign_checkpoint if entry else None)
 
     # --------------------------------------------------------- submissions
@@ -385,8 +473,13 @@ class Recap:
         leaves = self.store.leaf_hashes()
         checkpoint = self.store.latest_checkpoint()
         assert checkpoint is not None
-        return receipt_from_leaves(self.key, leaves, self.store.log_entry(sub.receipt_index), sub.receipt_index,
-                                   _checkpoint_for(checkpoint, leaves, self.key))
+        return receipt_from_leaves(
+            self.key,
+            leaves,
+            self.store.log_entry(sub.receipt_index),
+            sub.receipt_index,
+            _checkpoint_for(checkpoint, leaves, self.key),
+        )
 
     def verifier_key(self) -> str:
         return self.key.verifier_key()
@@ -429,7 +522,7 @@ class Recap:
                 sha = s.result.statement_sha256
                 if s.kind == "bundle":
                     bundled.add(sha)
-                    distinct[sha] = s.result   # the bundle's result knows its ballots and events
+                    distinct[sha] = s.result  # the bundle's result knows its ballots and events
                 else:
                     distinct.setdefault(sha, s.result)
             resolution = resolutions.get(election_id)
@@ -456,12 +549,22 @@ class Recap:
                     if leaves is None:
                         leaves = self.store.leaf_hashes()
                     checkpoint = _checkpoint_for(self.store.latest_checkpoint() or "", leaves, self.key)
-                    receipt = receipt_from_leaves(self.key, leaves, self.store.log_entry(best.receipt_index),
-                                                  best.receipt_index, checkpoint)
-            places.append(Place(
-                registration=group[0], devices=tuple(r.fingerprint for r in group), state=state,  # type: ignore[arg-type]
-                result=counted, results=tuple(distinct.values()), submissions=tuple(mine),
-                first_counted_at=first_at, resolution=resolution if len(distinct) > 1 else None, receipt=receipt))
+                    receipt = receipt_from_leaves(
+                        self.key, leaves, self.store.log_entry(best.receipt_index), best.receipt_index, checkpoint
+                    )
+            places.append(
+                Place(
+                    registration=group[0],
+                    devices=tuple(r.fingerprint for r in group),
+                    state=state,  # type: ignore[arg-type]
+                    result=counted,
+                    results=tuple(distinct.values()),
+                    submissions=tuple(mine),
+                    first_counted_at=first_at,
+                    resolution=resolution if len(distinct) > 1 else None,
+                    receipt=receipt,
+                )
+            )
         places.sort(key=lambda p: registry.sort_key(p.registration))
         return places
 
@@ -481,16 +584,24 @@ class Recap:
         if len(place.results) < 2:
             raise RecapError("TPS ini tidak dalam konflik", "This polling place is not in conflict", code="no_conflict")
         if statement_sha256 not in {r.statement_sha256 for r in place.results}:
-            raise RecapError("Hasil yang dipilih bukan salah satu hasil TPS ini",
-                             "The chosen result is not one of this polling place's results", code="bad_choice")
+            raise RecapError(
+                "Hasil yang dipilih bukan salah satu hasil TPS ini",
+                "The chosen result is not one of this polling place's results",
+                code="bad_choice",
+            )
         if not by.strip() or not reason.strip() or len(reason) > 500:
-            raise RecapError("Nama anggota dan alasan (maks. 500 karakter) wajib diisi",
-                             "The member's name and a reason (at most 500 characters) are required",
-                             code="bad_choice")
+            raise RecapError(
+                "Nama anggota dan alasan (maks. 500 karakter) wajib diisi",
+                "The member's name and a reason (at most 500 characters) are required",
+                code="bad_choice",
+            )
         res = Resolution(election_id, statement_sha256, by.strip()[:100], " ".join(reason.split()), self.now())
-        self.store.append_leaf(resolution_entry(election_id=election_id, result_sha256=statement_sha256,
-                                                by=res.by, reason=res.reason, at=res.at).encode(),
-                               self.key.sign_checkpoint)
+        self.store.append_leaf(
+            resolution_entry(
+                election_id=election_id, result_sha256=statement_sha256, by=res.by, reason=res.reason, at=res.at
+            ).encode(),
+            self.key.sign_checkpoint,
+        )
         self.store.add_resolution(res)
         result = self.place(election_id)
         assert result is not None
@@ -508,15 +619,25 @@ class Recap:
             return None
         r, reg = p.result, p.registration
         return {
-            "election_id": p.election_id, "provinsi": reg.provinsi, "kabupaten": reg.kabupaten,
-            "kecamatan": reg.kecamatan, "pekon": reg.pekon, "tps": reg.tps, "state": p.state,
-            "dpt": reg.dpt, "log_size": r.log_size if r else None, "log_root": r.log_root if r else None,
-            "tally": dict(r.tally) if r else None, "total": r.total if r else None,
-            "voters": r.voted if r else None, "eligible": r.eligible if r else None,
+            "election_id": p.election_id,
+            "provinsi": reg.provinsi,
+            "kabupaten": reg.kabupaten,
+            "kecamatan": reg.kecamatan,
+            "pekon": reg.pekon,
+            "tps": reg.tps,
+            "state": p.state,
+            "dpt": reg.dpt,
+            "log_size": r.log_size if r else None,
+            "log_root": r.log_root if r else None,
+            "tally": dict(r.tally) if r else None,
+            "total": r.total if r else None,
+            "voters": r.voted if r else None,
+            "eligible": r.eligible if r else None,
             "candidates": [{"number": c.number, "name": c.name} for c in reg.candidates],
             "statement_sha256": r.statement_sha256 if r else None,
             "results_in_conflict": len(p.results) if p.state == "conflict" else 0,
-            "received_at": p.first_counted_at, "receipt": p.receipt.to_json() if p.receipt else None,
+            "received_at": p.first_counted_at,
+            "receipt": p.receipt.to_json() if p.receipt else None,
             "recap_key": self.key.verifier_key(),
         }
 
@@ -539,9 +660,11 @@ class Recap:
             raise RecapError("Isi 1 sampai 10 target", "Give 1 to 10 targets", code="bad_targets")
         for t in targets:
             if not _valid_hhmm(t.at) or not 0 < t.share <= 1:
-                raise RecapError(f"Target tidak sah: {t.at} {t.share:.0%} (jam 00:00-24:00, persen 1-100)",
-                                 f"Invalid target: {t.at} {t.share:.0%} (time 00:00-24:00, share 1-100%)",
-                                 code="bad_targets")
+                raise RecapError(
+                    f"Target tidak sah: {t.at} {t.share:.0%} (jam 00:00-24:00, persen 1-100)",
+                    f"Invalid target: {t.at} {t.share:.0%} (time 00:00-24:00, share 1-100%)",
+                    code="bad_targets",
+                )
         ordered = sorted(targets, key=lambda t: t.at)
         self.store.set_setting("targets", ",".join(f"{t.at}={t.share:g}" for t in ordered))
 
@@ -564,7 +687,9 @@ class Recap:
         # A place counts as verified from the hour its bundle arrived, which may be later than its QR.
         verified_times = sorted(t for p in places if p.state == "verified" and (t := _verified_at(p)) is not None)
         last = max([now.astimezone(tz)] + times)
-        end = min(max(last, start + dt.timedelta(hours=1)), dt.datetime.combine(day, dt.time(0), tz) + dt.timedelta(days=2))
+        end = min(
+            max(last, start + dt.timedelta(hours=1)), dt.datetime.combine(day, dt.time(0), tz) + dt.timedelta(days=2)
+        )
         total = len(places)
         points = []
         hour = start
@@ -572,15 +697,21 @@ class Recap:
             nxt = hour + dt.timedelta(hours=1)
             counted = sum(1 for t in times if t < nxt)
             verified = sum(1 for t in verified_times if t < nxt)
-            points.append(ProgressPoint(hour.strftime("%H:00") if hour.date() == day else hour.strftime("%d/%m %H:00"),
-                                        counted, verified, counted / total if total else 0.0))
+            points.append(
+                ProgressPoint(
+                    hour.strftime("%H:00") if hour.date() == day else hour.strftime("%d/%m %H:00"),
+                    counted,
+                    verified,
+                    counted / total if total else 0.0,
+                )
+            )
             hour = nxt
         results = []
-        for t in self.targets():
-            due = _target_time(day, t.at, tz)
+        for target in self.targets():
+            due = _target_time(day, target.at, tz)
             counted_by = sum(1 for when in times if when <= due)
-            met = None if now < due and counted_by < t.share * total else counted_by >= t.share * total
-            results.append((t, met))
+            met = None if now < due and counted_by < target.share * total else counted_by >= target.share * total
+            results.append((target, met))
         counted_now = sum(1 for p in places if p.state in ("verified", "provisional"))
         verified_now = sum(1 for p in places if p.state == "verified")
         return Progress(total, counted_now, verified_now, tuple(points), tuple(results), self.timezone_label())
@@ -594,8 +725,9 @@ class Recap:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RecapError(f"Tidak bisa menulis ke {out}: {exc.strerror}", f"Cannot write to {out}: {exc.strerror}",
-                             code="export") from None
+            raise RecapError(
+                f"Tidak bisa menulis ke {out}: {exc.strerror}", f"Cannot write to {out}: {exc.strerror}", code="export"
+            ) from None
         places = self.places()
         rows = []
         bundles = []
@@ -607,9 +739,17 @@ class Recap:
             for p in places:
                 reg = p.registration.to_json()
                 r = p.result
-                rows.append({**reg, "state": p.state, "tally": dict(r.tally) if r else None,
-                             "total": r.total if r else None, "voters": r.voted if r else None,
-                             "dptb": p.dptb, "counted_at": p.first_counted_at})
+                rows.append(
+                    {
+                        **reg,
+                        "state": p.state,
+                        "tally": dict(r.tally) if r else None,
+                        "total": r.total if r else None,
+                        "voters": r.voted if r else None,
+                        "dptb": p.dptb,
+                        "counted_at": p.first_counted_at,
+                    }
+                )
                 if p.state == "verified" and r is not None and r.statement_sha256 in subs_by_sha:
                     sub = subs_by_sha[r.statement_sha256]
                     path = Path(work) / f"{p.election_id}.zip"
@@ -631,8 +771,9 @@ def join_parts(payloads: Sequence[str]) -> list[str]:
             try:
                 whole.append(join(group))
             except QRPartsError as exc:
-                raise RecapError(f"QR berbagian tidak lengkap: {exc}", f"Incomplete multi-part QR: {exc}",
-                                 code="photo") from None
+                raise RecapError(
+                    f"QR berbagian tidak lengkap: {exc}", f"Incomplete multi-part QR: {exc}", code="photo"
+                ) from None
     return whole
 
 
@@ -690,13 +831,22 @@ def _areas(places: list[Place]) -> list[Area]:
                     if p.state == "verified":
                         verified_tally[k] = verified_tally.get(k, 0) + v
         return Area(
-            level=level, name=path[-1], path=path, places=len(members), states=dict(states),  # type: ignore[arg-type]
-            dpt=sum(p.registration.dpt for p in members), dptb=sum(p.dptb or 0 for p in counted),
+            level=level,  # type: ignore[arg-type]
+            name=path[-1],
+            path=path,
+            places=len(members),
+            states=dict(states),
+            dpt=sum(p.registration.dpt for p in members),
+            dptb=sum(p.dptb or 0 for p in counted),
             voted=sum(p.result.voted for p in counted if p.result),
             valid=sum(p.result.total for p in counted if p.result),
             eligible_counted=sum(p.result.eligible for p in counted if p.result),
             verified_valid=sum(p.result.total for p in counted if p.result and p.state == "verified"),
-            tally=tally, candidates=candidates, children=children, verified_tally=verified_tally)
+            tally=tally,
+            candidates=candidates,
+            children=children,
+            verified_tally=verified_tally,
+        )
 
     tree: dict[str, dict[str, dict[str, list[Place]]]] = {}
     for p in places:

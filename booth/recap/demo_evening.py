@@ -69,12 +69,21 @@ REHEARSAL_DATE = dt.date(2025, 11, 9)
 
 #: Kecamatan of Kabupaten Pringsewu and some of their pekon (villages).
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Pagelaran", ("Patoman", "Gumukmas", "Bumi Ratu", "Panutan", "Tanjung Dalom", "Sukaratu",
-                   "Lugusari", "Pamenang")),
-    ("Gadingrejo", ("Wonodadi", "Tambahrejo", "Bulukarto", "Panjerejo", "Blitarejo", "Parerejo",
-                    "Wates", "Kediri")),
-    ("Sukoharjo", ("Pandansari", "Keputran", "Sinar Baru", "Sukoharjo I", "Waringinsari Barat",
-                   "Siliwangi", "Panggungrejo", "Sukoyoso")),
+    ("Pagelaran", ("Patoman", "Gumukmas", "Bumi Ratu", "Panutan", "Tanjung Dalom", "Sukaratu", "Lugusari", "Pamenang")),
+    ("Gadingrejo", ("Wonodadi", "Tambahrejo", "Bulukarto", "Panjerejo", "Blitarejo", "Parerejo", "Wates", "Kediri")),
+    (
+        "Sukoharjo",
+        (
+            "Pandansari",
+            "Keputran",
+            "Sinar Baru",
+            "Sukoharjo I",
+            "Waringinsari Barat",
+            "Siliwangi",
+            "Panggungrejo",
+            "Sukoyoso",
+        ),
+    ),
 )
 
 #: The PIN each demo companion makes at handover (demo devices only).
@@ -82,12 +91,14 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
 EVENING_FILE = "evening.json"
 PINS = {"PT-01": "730415", "PT-02": "730426", "PT-03": "730437"}
 #: Portrait colours (background, clothing, skin, headwear) for up to four candidates.
-_LOOKS = (((46, 125, 50), (30, 30, 36), (198, 150, 110), "peci"),
-          ((21, 101, 192), (240, 240, 236), (224, 180, 140), "hijab"),
-          ((198, 40, 40), (245, 245, 245), (170, 120, 85), "peci+glasses"),
-          ((239, 160, 0), (60, 60, 120), (190, 140, 100), "peci"))
+_LOOKS = (
+    ((46, 125, 50), (30, 30, 36), (198, 150, 110), "peci"),
+    ((21, 101, 192), (240, 240, 236), (224, 180, 140), "hijab"),
+    ((198, 40, 40), (245, 245, 245), (170, 120, 85), "peci+glasses"),
+    ((239, 160, 0), (60, 60, 120), (190, 140, 100), "peci"),
+)
 
-Fault = str   # "conflict" | "tampered" | "other_election" | "qr_only" | "missing"
+Fault = str  # "conflict" | "tampered" | "other_election" | "qr_only" | "missing"
 
 
 @dataclass(frozen=True)
@@ -95,17 +106,17 @@ class DemoResult:
     """One device's signed result for a polling place."""
 
     verifier_key: str
-    statement: str              # the signed results statement (the report's QR, extra/results.txt)
+    statement: str  # the signed results statement (the report's QR, extra/results.txt)
     tally: dict[str, int]
     voted: int
-    bundle: str | None          # path relative to out_dir of its bundle, or None (never exported)
+    bundle: str | None  # path relative to out_dir of its bundle, or None (never exported)
 
 
 @dataclass(frozen=True)
 class DemoPlace:
     """One registered polling place of the evening and what the recap should make of it."""
 
-    name: str                   # file stem: "pagelaran-patoman-tps02"
+    name: str  # file stem: "pagelaran-patoman-tps02"
     election_id: str
     kabupaten: str
     kecamatan: str
@@ -115,11 +126,11 @@ class DemoPlace:
     allow_blank: bool
     candidates: tuple[tuple[int, str], ...]
     fault: Fault | None
-    state: str                  # the state the recap should show once everything is ingested
-    results: tuple[DemoResult, ...]   # every signed result made for it (two for the conflict)
-    photo: str | None           # path relative to out_dir, or None
-    late_bundle: str | None     # terlambat/<name>.zip for a QR-only place
-    verifier_keys: tuple[str, ...]    # the devices registered for it
+    state: str  # the state the recap should show once everything is ingested
+    results: tuple[DemoResult, ...]  # every signed result made for it (two for the conflict)
+    photo: str | None  # path relative to out_dir, or None
+    late_bundle: str | None  # terlambat/<name>.zip for a QR-only place
+    verifier_keys: tuple[str, ...]  # the devices registered for it
 
     @property
     def counted(self) -> DemoResult | None:
@@ -131,17 +142,17 @@ class DemoPlace:
 class DemoRefusal:
     """A file the recap must refuse, and why (a reason code of booth.recap.intake)."""
 
-    file: str                   # relative to out_dir
+    file: str  # relative to out_dir
     reason: str
-    election_id: str | None     # the polling place it shows on (None: no registered place)
-    what: str                   # plain words for people reading the test
+    election_id: str | None  # the polling place it shows on (None: no registered place)
+    what: str  # plain words for people reading the test
 
 
 @dataclass(frozen=True)
 class DemoArrival:
     """When a file reaches the recap on the demo evening (UTC, ISO 8601 with Z)."""
 
-    file: str                   # relative to out_dir
+    file: str  # relative to out_dir
     at: str
 
 
@@ -152,16 +163,16 @@ class DemoEvening:
     out_dir: Path
     seed: int
     places: tuple[DemoPlace, ...]
-    conflict: str               # election ID of the polling place with two devices' results
-    tampered: str               # bundle file (relative) with a vote changed
-    foreign: str                # bundle file of an unregistered device
-    other_election: str         # bundle file of another election than its device is registered for
-    qr_only: tuple[str, ...]    # election IDs counted from a photo alone
-    missing: tuple[str, ...]    # election IDs with nothing received
+    conflict: str  # election ID of the polling place with two devices' results
+    tampered: str  # bundle file (relative) with a vote changed
+    foreign: str  # bundle file of an unregistered device
+    other_election: str  # bundle file of another election than its device is registered for
+    qr_only: tuple[str, ...]  # election IDs counted from a photo alone
+    missing: tuple[str, ...]  # election IDs with nothing received
     duplicate: tuple[str, str]  # two bundle files with the same bytes: (received first, received again)
     refusals: tuple[DemoRefusal, ...]
     registry: Path
-    committee_key: str = field(default="")   # the DEMO committee's public signing key (base64)
+    committee_key: str = field(default="")  # the DEMO committee's public signing key (base64)
     #: every file of bundles/, photos/ and terlambat/ in the order it reaches the recap, with its time:
     #: report photos soon after the count, bundles as they are driven to the kecamatan office, the
     #: QR-only places' bundles the next morning (ingest with the recap's clock at each to see the
@@ -183,15 +194,30 @@ class DemoEvening:
         """The evening described by ``out_dir/evening.json`` (written by :func:`make_demo_evening`)."""
         out = Path(out_dir)
         value = json.loads((out / EVENING_FILE).read_text(encoding="utf-8"))
-        places = tuple(DemoPlace(**{**p, "candidates": tuple(tuple(c) for c in p["candidates"]),
-                                    "results": tuple(DemoResult(**r) for r in p["results"]),
-                                    "verifier_keys": tuple(p["verifier_keys"])})
-                       for p in value["places"])
-        return cls(**{**value, "out_dir": out, "places": places, "registry": out / value["registry"],
-                      "qr_only": tuple(value["qr_only"]), "missing": tuple(value["missing"]),
-                      "duplicate": tuple(value["duplicate"]),
-                      "refusals": tuple(DemoRefusal(**r) for r in value["refusals"]),
-                      "arrivals": tuple(DemoArrival(**a) for a in value.get("arrivals", ()))})
+        places = tuple(
+            DemoPlace(
+                **{
+                    **p,
+                    "candidates": tuple(tuple(c) for c in p["candidates"]),
+                    "results": tuple(DemoResult(**r) for r in p["results"]),
+                    "verifier_keys": tuple(p["verifier_keys"]),
+                }
+            )
+            for p in value["places"]
+        )
+        return cls(
+            **{
+                **value,
+                "out_dir": out,
+                "places": places,
+                "registry": out / value["registry"],
+                "qr_only": tuple(value["qr_only"]),
+                "missing": tuple(value["missing"]),
+                "duplicate": tuple(value["duplicate"]),
+                "refusals": tuple(DemoRefusal(**r) for r in value["refusals"]),
+                "arrivals": tuple(DemoArrival(**a) for a in value.get("arrivals", ())),
+            }
+        )
 
     def by_state(self, state: str) -> list[DemoPlace]:
         return [p for p in self.places if p.state == state]
@@ -259,8 +285,9 @@ def _layout(rng: random.Random, places: int, voters: int | None) -> list[_Plan]:
         count = min(rng.choice((1, 2, 2, 3, 3, 3, 4)), places - len(plans))
         for tps in range(1, count + 1):
             dpt = voters if voters is not None else rng.randint(30, 70)
-            plans.append(_Plan(_slug(AREAS[k][0], pekon, f"tps{tps:02d}"), AREAS[k][0], pekon, tps, dpt,
-                               rng.randrange(1, 2**31)))
+            plans.append(
+                _Plan(_slug(AREAS[k][0], pekon, f"tps{tps:02d}"), AREAS[k][0], pekon, tps, dpt, rng.randrange(1, 2**31))
+            )
     return plans
 
 
@@ -270,7 +297,7 @@ def _assign_faults(rng: random.Random, plans: list[_Plan]) -> None:
         raise ValueError("the demo evening needs at least 6 polling places (one of each fault and a verified one)")
     few = 2 if n >= 20 else 1
     faults = ["conflict", "tampered", "other_election"] + ["qr_only"] * few + ["missing"] * few
-    for index, fault in zip(rng.sample(range(n), len(faults)), faults):
+    for index, fault in zip(rng.sample(range(n), len(faults)), faults, strict=False):
         plans[index].fault = fault
 
 
@@ -285,8 +312,9 @@ def _committee_keys(seed: int):
     def derive(label: str) -> bytes:
         return hashlib.sha256(f"booth demo evening {seed} {label} (DEMO KEY, NOT SECRET)".encode()).digest()
 
-    return CommitteeKeyPair(Ed25519PrivateKey.from_private_bytes(derive("sign")),
-                            X25519PrivateKey.from_private_bytes(derive("seal")))
+    return CommitteeKeyPair(
+        Ed25519PrivateKey.from_private_bytes(derive("sign")), X25519PrivateKey.from_private_bytes(derive("seal"))
+    )
 
 
 @dataclass
@@ -304,8 +332,11 @@ def _contest(rng: random.Random, kecamatan: str, pekon: str) -> _Contest:
 
     count = rng.choice((2, 3, 3, 4))
     # candidates are villagers too: names from the same lists as the DPT, adults only
-    people = [v for v in demo_voters(40, seed=rng.randrange(2**31), election_date=ELECTION_DATE)
-              if (ELECTION_DATE - v.birth_date).days > 30 * 365]
+    people = [
+        v
+        for v in demo_voters(40, seed=rng.randrange(2**31), election_date=ELECTION_DATE)
+        if (ELECTION_DATE - v.birth_date).days > 30 * 365
+    ]
     names: list[str] = []
     for v in people:
         if v.name not in names and len(v.name.split()) >= 2:
@@ -340,19 +371,35 @@ def _write_package(folder: Path, plan: _Plan, contest: _Contest, keys, *, rehear
     rng = random.Random(plan.seed)
     voters = demo_voters(plan.dpt, seed=plan.seed, election_date=ELECTION_DATE)
     staff = demo_voters(3, seed=plan.seed + 1, election_date=ELECTION_DATE)
-    companions = [{"id": "PT-01", "name": staff[0].name, "role": "ketua"},
-                  {"id": "PT-02", "name": staff[1].name, "role": "teknisi"},
-                  {"id": "PT-03", "name": staff[2].name, "role": "teknisi"}]
-    title = (f"Simulasi Pemilihan Kepala Pekon {plan.pekon} {day.year} (LATIHAN)" if rehearsal
-             else f"Pemilihan Kepala Pekon {plan.pekon} {day.year} (DEMO)")
+    companions = [
+        {"id": "PT-01", "name": staff[0].name, "role": "ketua"},
+        {"id": "PT-02", "name": staff[1].name, "role": "teknisi"},
+        {"id": "PT-03", "name": staff[2].name, "role": "teknisi"},
+    ]
+    title = (
+        f"Simulasi Pemilihan Kepala Pekon {plan.pekon} {day.year} (LATIHAN)"
+        if rehearsal
+        else f"Pemilihan Kepala Pekon {plan.pekon} {day.year} (DEMO)"
+    )
     election = election_template(
-        title=title, pekon=plan.pekon, kecamatan=plan.kecamatan, kabupaten=KABUPATEN, provinsi=PROVINSI,
-        tps=plan.tps, date=day.isoformat(), opens="07:00", closes=rng.choice(("13:00", "13:00", "14:00")),
-        allow_blank=contest.allow_blank, candidates=contest.candidates, companions=companions)
+        title=title,
+        pekon=plan.pekon,
+        kecamatan=plan.kecamatan,
+        kabupaten=KABUPATEN,
+        provinsi=PROVINSI,
+        tps=plan.tps,
+        date=day.isoformat(),
+        opens="07:00",
+        closes=rng.choice(("13:00", "13:00", "14:00")),
+        allow_blank=contest.allow_blank,
+        candidates=contest.candidates,
+        companions=companions,
+    )
     (folder / ELECTION_FILE).write_text(json.dumps(election, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (folder / DPT_FILE).write_bytes(format_dpt(voters))
-    (folder / README_FILE).write_text("PAKET PEMILIHAN DEMO - DATA FIKTIF / DEMO ELECTION PACKAGE - FICTIONAL DATA\n",
-                                      encoding="utf-8")
+    (folder / README_FILE).write_text(
+        "PAKET PEMILIHAN DEMO - DATA FIKTIF / DEMO ELECTION PACKAGE - FICTIONAL DATA\n", encoding="utf-8"
+    )
     sign_package(folder, keys)
     return folder
 
@@ -395,8 +442,9 @@ def _provision(state_dir: Path, package_dir: Path):
     return svc, clock
 
 
-def _run_day(state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_path: Path | None,
-             *, render: bool) -> _Day:
+def _run_day(
+    state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_path: Path | None, *, render: bool
+) -> _Day:
     """One device's whole day through BoothService; ``choices``: one per voter who comes, in DPT order."""
     from booth.reports import results_report_image
 
@@ -410,8 +458,12 @@ def _run_day(state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_
         svc.record_custody("distributed", companion_id=teknisi, place=f"Jalan ke Pekon {election.pekon}")
         token = svc.sign_in("PT-01", PINS["PT-01"])
         svc.record_custody("handed_over", token=token, place=f"Balai Pekon {election.pekon}", note="diterima lengkap")
-        svc.record_custody("installed", token=token, place=f"Balai Pekon {election.pekon}",
-                           self_test={"printer": "ok", "camera": "ok", "buttons": "ok"})
+        svc.record_custody(
+            "installed",
+            token=token,
+            place=f"Balai Pekon {election.pekon}",
+            self_test={"printer": "ok", "camera": "ok", "buttons": "ok"},
+        )
         clock.set(opens - dt.timedelta(minutes=30))
         token = svc.sign_in("PT-01", PINS["PT-01"])
         svc.zero_report(token)
@@ -423,7 +475,7 @@ def _run_day(state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_
         photo = _voter_photo()
         rng = random.Random(len(choices) * 7919 + election.tps)
         token = svc.sign_in("PT-01", PINS["PT-01"])
-        for voter, choice in zip(svc.package.voters, choices):
+        for voter, choice in zip(svc.package.voters, choices, strict=False):
             clock.advance(min(max(rng.expovariate(1 / 150), svc.settings.min_cast_interval + 1), 280))
             svc.check_in(token, voter.ref)
             release = svc.release_ballot(token, voter.ref)["release"]
@@ -434,15 +486,20 @@ def _run_day(state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_
         token = svc.sign_in("PT-01", PINS["PT-01"])
         svc.close_polls(token)
         svc.count(token)
-        clock.advance(240)   # the count read out, the report printed
+        clock.advance(240)  # the count read out, the report printed
         results = svc.results()
         report = results_report_image(results) if render else None
         svc.results_printed(token)
         if bundle_path is not None:
             clock.advance(120)
             svc.export(token, str(bundle_path))
-        return _Day(svc.ledger.key.verifier_key(), results["statement"], dict(results["tally"]),
-                    int(results["counts"]["voted"]), report)
+        return _Day(
+            svc.ledger.key.verifier_key(),
+            results["statement"],
+            dict(results["tally"]),
+            int(results["counts"]["voted"]),
+            report,
+        )
     finally:
         svc.close()
         # the bundle holds the day; the device's state goes (a few MB each: /dev/shm may be small)
@@ -475,8 +532,9 @@ def tamper_bundle(data: bytes) -> bytes:
                 signature, record_text = lines[0].split(" ", 1)
                 record = json.loads(record_text)
                 record["selection"] = "2" if record["selection"] != "2" else "1"
-                lines[0] = signature + " " + json.dumps(record, separators=(",", ":"), sort_keys=True,
-                                                        ensure_ascii=False)
+                lines[0] = (
+                    signature + " " + json.dumps(record, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+                )
                 body = "\n".join(lines).encode()
             dst.writestr(info, body)
     return out.getvalue()
@@ -487,21 +545,21 @@ def _perspective_coefficients(dest: Sequence[tuple[float, float]], src: Sequence
     """PIL's PERSPECTIVE coefficients mapping output points ``dest`` to input points ``src`` (4 each)."""
     rows: list[list[float]] = []
     rhs: list[float] = []
-    for (x, y), (u, v) in zip(dest, src):
+    for (x, y), (u, v) in zip(dest, src, strict=False):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rhs.append(u)
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         rhs.append(v)
     # Gaussian elimination with partial pivoting (8 unknowns)
     n = 8
-    m = [row + [b] for row, b in zip(rows, rhs)]
+    m = [row + [b] for row, b in zip(rows, rhs, strict=False)]
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
         m[col], m[pivot] = m[pivot], m[col]
         for r in range(n):
             if r != col and m[r][col]:
                 f = m[r][col] / m[col][col]
-                m[r] = [a - f * b for a, b in zip(m[r], m[col])]
+                m[r] = [a - f * b for a, b in zip(m[r], m[col], strict=False)]
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
@@ -512,7 +570,7 @@ def report_crop(report: Image.Image, *, above: int = 330, below: int = 150) -> I
 
 
 _NOISE: dict[tuple[int, int], Image.Image] = {}
-_TABLE = 96   # the table's grey before toning (the toning's midpoint: wood brown)
+_TABLE = 96  # the table's grey before toning (the toning's midpoint: wood brown)
 
 
 def _noise_field(size: tuple[int, int]) -> Image.Image:
@@ -522,9 +580,19 @@ def _noise_field(size: tuple[int, int]) -> Image.Image:
     return _NOISE[size]
 
 
-def photograph(page: Image.Image, *, angle: float = 0.0, tilt: float = 0.0, blur: float = 0.6,
-               noise: float = 6.0, light: float = 1.0, quality: int = 85, seed: int = 0,
-               size: tuple[int, int] = (1200, 1600), scale: float | None = None) -> bytes:
+def photograph(
+    page: Image.Image,
+    *,
+    angle: float = 0.0,
+    tilt: float = 0.0,
+    blur: float = 0.6,
+    noise: float = 6.0,
+    light: float = 1.0,
+    quality: int = 85,
+    seed: int = 0,
+    size: tuple[int, int] = (1200, 1600),
+    scale: float | None = None,
+) -> bytes:
     """A phone photo (JPEG bytes) of a printed ``page`` lying on a table.
 
     ``angle``: the paper turned in the picture (degrees); ``tilt``: the phone held at a slant, 0..0.4
@@ -543,22 +611,29 @@ def photograph(page: Image.Image, *, angle: float = 0.0, tilt: float = 0.0, blur
     # the paper's corners: tilt pulls the far (top) edge in and shortens the strip, then the turn
     squeeze = tilt * w / 2
     shorten = 1 - tilt * 0.35
-    corners = [(-w / 2 + squeeze, -h / 2 * shorten), (w / 2 - squeeze, -h / 2 * shorten), (w / 2, h / 2), (-w / 2, h / 2)]
+    corners = [
+        (-w / 2 + squeeze, -h / 2 * shorten),
+        (w / 2 - squeeze, -h / 2 * shorten),
+        (w / 2, h / 2),
+        (-w / 2, h / 2),
+    ]
     a = math.radians(angle)
     dest = [(cx + x * math.cos(a) - y * math.sin(a), cy + x * math.sin(a) + y * math.cos(a)) for x, y in corners]
     src = [(0, 0), (paper.width, 0), (paper.width, paper.height), (0, paper.height)]
     coeffs = _perspective_coefficients(dest, src)
     warped = paper.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
-    mask = Image.new("L", paper.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs,
-                                                     Image.Resampling.BILINEAR)
+    mask = Image.new("L", paper.size, 255).transform(
+        size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR
+    )
     # a wooden table and a soft shadow under the paper, drawn at a quarter size (they are blurred anyway)
     small = (max(1, width // 4), max(1, height // 4))
     table = Image.new("L", small, _TABLE)
     grain = ImageDraw.Draw(table)
     for _ in range(60):
         y = rng.uniform(0, small[1])
-        grain.line([(0, y), (small[0], y + rng.uniform(-10, 10))], fill=_TABLE + rng.randint(-16, 12),
-                   width=rng.randint(1, 2))
+        grain.line(
+            [(0, y), (small[0], y + rng.uniform(-10, 10))], fill=_TABLE + rng.randint(-16, 12), width=rng.randint(1, 2)
+        )
     table = table.resize(size, Image.Resampling.BILINEAR)
     shadow = mask.resize(small, Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(3.5))
     shadow = shadow.resize(size, Image.Resampling.BILINEAR).point(lambda v: v * 0.45)
@@ -594,10 +669,16 @@ def _shoot(report: Image.Image, rng: random.Random) -> bytes:
     care = 1.0
     data = b""
     for attempt in range(4):
-        data = photograph(crop, angle=rng.uniform(-25, 25) * care, tilt=rng.uniform(0.0, 0.28) * care,
-                          blur=rng.uniform(0.3, 1.4) * care, noise=rng.uniform(3, 9),
-                          light=rng.uniform(0.75, 1.05) if attempt == 0 else 1.0,
-                          quality=rng.choice((70, 80, 85, 92)), seed=rng.randrange(2**31))
+        data = photograph(
+            crop,
+            angle=rng.uniform(-25, 25) * care,
+            tilt=rng.uniform(0.0, 0.28) * care,
+            blur=rng.uniform(0.3, 1.4) * care,
+            noise=rng.uniform(3, 9),
+            light=rng.uniform(0.75, 1.05) if attempt == 0 else 1.0,
+            quality=rng.choice((70, 80, 85, 92)),
+            seed=rng.randrange(2**31),
+        )
         try:
             if statements_in_image(data):
                 return data
@@ -638,29 +719,36 @@ def _make_place(job: tuple[_Plan, _Contest, Path, Path, int]) -> tuple[DemoPlace
         # the device kept the rehearsal's package: registered for the real one, reporting the other
         rehearsal = _write_package(devices / (plan.name + "-latihan"), plan, contest, keys, rehearsal=True)
         bundle = f"bundles/{plan.name}.zip"
-        day = _run_day(devices / plan.name, rehearsal, _choices(day_rng, contest, plan.dpt), out / bundle,
-                       render=True)
+        day = _run_day(devices / plan.name, rehearsal, _choices(day_rng, contest, plan.dpt), out / bundle, render=True)
         registry.append(registration_from_package(package, day.verifier_key))
         assert day.report is not None
         photo = f"photos/{plan.name}.jpg"
         (out / photo).write_bytes(_shoot(day.report, day_rng))
-        refusals.append(DemoRefusal(bundle, "other_election", plan.election_id,
-                                    "a device loaded with the rehearsal's package"))
-        refusals.append(DemoRefusal(photo, "other_election", plan.election_id,
-                                    "the report printed by that device"))
+        refusals.append(
+            DemoRefusal(bundle, "other_election", plan.election_id, "a device loaded with the rehearsal's package")
+        )
+        refusals.append(DemoRefusal(photo, "other_election", plan.election_id, "the report printed by that device"))
         results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle))
         return _place(plan, package, "refused", tuple(results), photo, None, (day.verifier_key,)), registry, refusals
     bundle_rel = f"terlambat/{plan.name}.zip" if plan.fault == "qr_only" else f"bundles/{plan.name}.zip"
-    day = _run_day(devices / plan.name, plan.package, _choices(day_rng, contest, plan.dpt), out / bundle_rel,
-                   render=plan.fault != "tampered")
+    day = _run_day(
+        devices / plan.name,
+        plan.package,
+        _choices(day_rng, contest, plan.dpt),
+        out / bundle_rel,
+        render=plan.fault != "tampered",
+    )
     registry.append(registration_from_package(package, day.verifier_key))
     results.append(DemoResult(day.verifier_key, day.statement, day.tally, day.voted, bundle_rel))
     vkeys = [day.verifier_key]
     if plan.fault == "tampered":
         (out / bundle_rel).write_bytes(tamper_bundle((out / bundle_rel).read_bytes()))
         state = "refused"
-        refusals.append(DemoRefusal(bundle_rel, "invalid", plan.election_id,
-                                    "a ballot's choice changed in the bundle on the USB stick"))
+        refusals.append(
+            DemoRefusal(
+                bundle_rel, "invalid", plan.election_id, "a ballot's choice changed in the bundle on the USB stick"
+            )
+        )
     else:
         assert day.report is not None
         photo = f"photos/{plan.name}.jpg"
@@ -671,8 +759,9 @@ def _make_place(job: tuple[_Plan, _Contest, Path, Path, int]) -> tuple[DemoPlace
     if plan.fault == "conflict":
         # a second device set up for the same TPS reports other signed results
         second = f"bundles/{plan.name}-perangkat-2.zip"
-        day2 = _run_day(devices / (plan.name + "-2"), plan.package, _choices(day_rng, contest, plan.dpt),
-                        out / second, render=False)
+        day2 = _run_day(
+            devices / (plan.name + "-2"), plan.package, _choices(day_rng, contest, plan.dpt), out / second, render=False
+        )
         registry.append(registration_from_package(package, day2.verifier_key))
         results.append(DemoResult(day2.verifier_key, day2.statement, day2.tally, day2.voted, second))
         vkeys.append(day2.verifier_key)
@@ -690,8 +779,9 @@ def _run_jobs(jobs: list, workers: int | None) -> list[tuple[DemoPlace, list[dic
         return list(pool.map(_make_place, jobs))
 
 
-def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | None = None,
-                      seed: int = 2026, workers: int | None = None) -> DemoEvening:
+def make_demo_evening(
+    out_dir: str | Path, *, places: int = 40, voters: int | None = None, seed: int = 2026, workers: int | None = None
+) -> DemoEvening:
     """Make the demo evening in ``out_dir`` (see the module docstring) and say what is where.
 
     ``places``: registered polling places (at least 6); ``voters``: the DPT of every TPS (default: 30
@@ -745,9 +835,13 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
         target = next(p for p in plans if p.name == target_name)
         assert target.package is not None
         foreign = f"bundles/{target.name}-perangkat-lain.zip"
-        _run_day(devices / (target.name + "-lain"), target.package,
-                 _choices(random.Random(target.seed + 7), contests[(target.kecamatan, target.pekon)], target.dpt),
-                 out / foreign, render=False)
+        _run_day(
+            devices / (target.name + "-lain"),
+            target.package,
+            _choices(random.Random(target.seed + 7), contests[(target.kecamatan, target.pekon)], target.dpt),
+            out / foreign,
+            render=False,
+        )
         refusals.append(DemoRefusal(foreign, "unknown_device", None, "a bundle from a device nobody registered"))
         dup_name, dup_bundle = verified_names[rng.randrange(len(verified_names))]
         copy = f"bundles/{dup_name}-salinan.zip"
@@ -755,24 +849,38 @@ def make_demo_evening(out_dir: str | Path, *, places: int = 40, voters: int | No
 
     registry.sort(key=lambda d: (d["kabupaten"], d["kecamatan"], d["pekon"], d["tps"], d["verifier_key"]))
     registry_path = out / "registry.json"
-    registry_path.write_text(json.dumps({"format": REGISTRY_FORMAT, "devices": registry}, ensure_ascii=False,
-                                        indent=1) + "\n", encoding="utf-8")
+    registry_path.write_text(
+        json.dumps({"format": REGISTRY_FORMAT, "devices": registry}, ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8",
+    )
     made.sort(key=lambda p: (p.kabupaten, p.kecamatan, p.pekon, p.tps))
     first, again = sorted((copy, dup_bundle))
     arrivals = _arrivals(random.Random(f"booth demo evening {seed} arrivals"), plans, made, foreign, (first, again))
     evening = DemoEvening(
-        out_dir=out, seed=seed, places=tuple(made), conflict=conflict, tampered=tampered, foreign=foreign,
-        other_election=other, qr_only=tuple(p.election_id for p in made if p.fault == "qr_only"),
-        missing=tuple(p.election_id for p in made if p.fault == "missing"), duplicate=(first, again),
-        refusals=tuple(refusals), registry=registry_path,
-        committee_key=base64.b64encode(keys.public.sign_key).decode(), arrivals=arrivals)
-    (out / EVENING_FILE).write_text(json.dumps(evening.to_json(), ensure_ascii=False, indent=1) + "\n",
-                                    encoding="utf-8")
+        out_dir=out,
+        seed=seed,
+        places=tuple(made),
+        conflict=conflict,
+        tampered=tampered,
+        foreign=foreign,
+        other_election=other,
+        qr_only=tuple(p.election_id for p in made if p.fault == "qr_only"),
+        missing=tuple(p.election_id for p in made if p.fault == "missing"),
+        duplicate=(first, again),
+        refusals=tuple(refusals),
+        registry=registry_path,
+        committee_key=base64.b64encode(keys.public.sign_key).decode(),
+        arrivals=arrivals,
+    )
+    (out / EVENING_FILE).write_text(
+        json.dumps(evening.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return evening
 
 
-def _arrivals(rng: random.Random, plans: list[_Plan], made: list[DemoPlace], foreign: str,
-              duplicate: tuple[str, str]) -> tuple[DemoArrival, ...]:
+def _arrivals(
+    rng: random.Random, plans: list[_Plan], made: list[DemoPlace], foreign: str, duplicate: tuple[str, str]
+) -> tuple[DemoArrival, ...]:
     """When each file comes in: a photo of the report within the hour or two after the count, the bundle
     as the USB stick is driven to the kecamatan (mostly the same afternoon), late bundles next morning."""
     closes = {p.name: p.closes_at for p in plans}
@@ -801,18 +909,37 @@ def _arrivals(rng: random.Random, plans: list[_Plan], made: list[DemoPlace], for
     times.setdefault(first, driven(anyone))
     times.setdefault(again, driven(anyone))
     if times[again] <= times[first]:
-        times[again] = times[first] + dt.timedelta(minutes=rng.uniform(10, 90))   # sent once more, to be sure
+        times[again] = times[first] + dt.timedelta(minutes=rng.uniform(10, 90))  # sent once more, to be sure
     order = sorted(times.items(), key=lambda item: (item[1], item[0]))
     return tuple(DemoArrival(file, when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) for file, when in order)
 
 
-def _place(plan: _Plan, package, state: str, results: tuple[DemoResult, ...], photo: str | None,
-           late: str | None, vkeys: Iterable[str]) -> DemoPlace:
+def _place(
+    plan: _Plan,
+    package,
+    state: str,
+    results: tuple[DemoResult, ...],
+    photo: str | None,
+    late: str | None,
+    vkeys: Iterable[str],
+) -> DemoPlace:
     return DemoPlace(
-        name=plan.name, election_id=plan.election_id, kabupaten=KABUPATEN, kecamatan=plan.kecamatan,
-        pekon=plan.pekon, tps=plan.tps, dpt=len(package.voters), allow_blank=bool(package.election.allow_blank),
-        candidates=tuple((int(c.number), c.name) for c in package.candidates), fault=plan.fault, state=state,
-        results=results, photo=photo, late_bundle=late, verifier_keys=tuple(vkeys))
+        name=plan.name,
+        election_id=plan.election_id,
+        kabupaten=KABUPATEN,
+        kecamatan=plan.kecamatan,
+        pekon=plan.pekon,
+        tps=plan.tps,
+        dpt=len(package.voters),
+        allow_blank=bool(package.election.allow_blank),
+        candidates=tuple((int(c.number), c.name) for c in package.candidates),
+        fault=plan.fault,
+        state=state,
+        results=results,
+        photo=photo,
+        late_bundle=late,
+        verifier_keys=tuple(vkeys),
+    )
 
 
 __all__ = [

@@ -17,9 +17,9 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from booth.ledger import note
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
@@ -35,20 +35,32 @@ REASONS: dict[str, tuple[str, str]] = {
     "not_a_bundle": ("Bukan bundel hasil booth (results.zip)", "Not a booth results bundle (results.zip)"),
     "unsafe_bundle": ("Bundel ditolak sebelum dibaca", "The bundle is refused before reading it"),
     "unreadable": ("Bundel rusak, tidak bisa dibaca", "The bundle is damaged and cannot be read"),
-    "unknown_device": ("Perangkat tidak terdaftar untuk pemilihan ini",
-                       "The device is not registered for any polling place"),
-    "invalid": ("Verifikasi gagal: isi bundel tidak sesuai tanda tangannya",
-                "Verification failed: the bundle does not match its signatures"),
-    "other_election": ("Bundel untuk pemilihan lain dari yang didaftarkan untuk perangkat ini",
-                       "The bundle is for another election than its device is registered for"),
-    "not_counted": ("Suara belum dihitung di perangkat ini (tidak ada pernyataan hasil)",
-                    "Votes were not counted on this device (no results statement)"),
+    "unknown_device": (
+        "Perangkat tidak terdaftar untuk pemilihan ini",
+        "The device is not registered for any polling place",
+    ),
+    "invalid": (
+        "Verifikasi gagal: isi bundel tidak sesuai tanda tangannya",
+        "Verification failed: the bundle does not match its signatures",
+    ),
+    "other_election": (
+        "Bundel untuk pemilihan lain dari yang didaftarkan untuk perangkat ini",
+        "The bundle is for another election than its device is registered for",
+    ),
+    "not_counted": (
+        "Suara belum dihitung di perangkat ini (tidak ada pernyataan hasil)",
+        "Votes were not counted on this device (no results statement)",
+    ),
     "statement_invalid": ("Tanda tangan pernyataan hasil tidak sah", "The results statement's signature is not valid"),
-    "statement_mismatch": ("Pernyataan hasil tidak sesuai dengan surat suara di bundel",
-                           "The results statement does not match the ballots in the bundle"),
+    "statement_mismatch": (
+        "Pernyataan hasil tidak sesuai dengan surat suara di bundel",
+        "The results statement does not match the ballots in the bundle",
+    ),
     "not_a_statement": ("Bukan QR laporan hasil booth", "Not the QR code of a booth results report"),
-    "zero_report_qr": ("Ini QR laporan awal (nol), bukan laporan hasil",
-                       "This is the zero report's QR code, not the results report's"),
+    "zero_report_qr": (
+        "Ini QR laporan awal (nol), bukan laporan hasil",
+        "This is the zero report's QR code, not the results report's",
+    ),
 }
 
 
@@ -61,7 +73,7 @@ class Check:
     election_id: str | None = None
     fingerprint: str | None = None
     reason_code: str | None = None
-    detail: str = ""             # the specific cause (the verifier's first problem...)
+    detail: str = ""  # the specific cause (the verifier's first problem...)
 
     @property
     def words(self) -> tuple[str, str]:
@@ -101,9 +113,18 @@ def _result_of(text: str, reg: Registration, **extra) -> Result:
         if line.startswith("voters "):
             parts = line.split()
             voted, eligible = int(parts[1]), int(parts[3])
-    return Result(statement=text, statement_sha256=sha256_hex(text), tally=dict(st.tally), total=st.total,
-                  voted=voted, eligible=eligible, balanced=st.balanced, log_size=st.log_size,
-                  log_root=base64.b64encode(st.log_root).decode(), **extra)
+    return Result(
+        statement=text,
+        statement_sha256=sha256_hex(text),
+        tally=dict(st.tally),
+        total=st.total,
+        voted=voted,
+        eligible=eligible,
+        balanced=st.balanced,
+        log_size=st.log_size,
+        log_root=base64.b64encode(st.log_root).decode(),
+        **extra,
+    )
 
 
 def _by_origin(registrations: Iterable[Registration]) -> dict[str, Registration]:
@@ -130,8 +151,12 @@ def check_statement(text: str, registrations: Iterable[Registration]) -> Check:
         return refuse("statement_invalid", str(exc), fingerprint=reg.fingerprint)
     election = text.split("\n", 2)[1].removeprefix("election ")
     if election != reg.election_id:
-        return refuse("other_election", f"{election[:16]}… ≠ {reg.election_id[:16]}…",
-                      election_id=reg.election_id, fingerprint=reg.fingerprint)
+        return refuse(
+            "other_election",
+            f"{election[:16]}… ≠ {reg.election_id[:16]}…",
+            election_id=reg.election_id,
+            fingerprint=reg.fingerprint,
+        )
     return Check(True, result, reg.election_id, reg.fingerprint)
 
 
@@ -179,8 +204,12 @@ def _check_bundle_file(path: Path, by_fp: dict[str, Registration]) -> Check:
         return refuse("invalid", str(report.problems[0]), election_id=reg.election_id, fingerprint=fp)
     if s.get("election_id") != reg.election_id:
         # shown on the place the device is registered for (the bundle's claim is not that place's news)
-        return refuse("other_election", f"{str(s.get('election_id'))[:16]}… ≠ {reg.election_id[:16]}…",
-                      election_id=reg.election_id, fingerprint=fp)
+        return refuse(
+            "other_election",
+            f"{str(s.get('election_id'))[:16]}… ≠ {reg.election_id[:16]}…",
+            election_id=reg.election_id,
+            fingerprint=fp,
+        )
     if statement is None or "polls.counted" not in s.get("event_types", {}):
         return refuse("not_counted", election_id=reg.election_id, fingerprint=fp)
     statement = normalize_statement(statement)

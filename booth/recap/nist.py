@@ -75,8 +75,11 @@ def write_exports(out_dir: Path, places: list[dict], bundles: list[tuple[dict, P
     out = Path(out_dir)
     evening = Evening.build(places, [read_day(reg, Path(path)) for reg, path in bundles])
     made = []
-    for name, document in ((ERR_NAME, election_results(evening)), (CVR_NAME, cast_vote_records(evening)),
-                           (EEL_NAME, event_log(evening))):
+    for name, document in (
+        (ERR_NAME, election_results(evening)),
+        (CVR_NAME, cast_vote_records(evening)),
+        (EEL_NAME, event_log(evening)),
+    ):
         made.append(write_json(out / name, document, public=name == ERR_NAME))
     return made
 
@@ -135,16 +138,16 @@ def selection_id(contest: str, number: int) -> str:
 class Day:
     """What the exports need of one verified bundle (events and ballots are read again when written)."""
 
-    place: dict                 # the registry dict it came with
+    place: dict  # the registry dict it came with
     path: Path
     verifier_key: str
     fingerprint: str
     origin: str
     events: int
-    log_root: str               # base64, as in the results statement
-    checkpoint: str | None      # the latest stored checkpoint note
-    last_time: str | None       # the last event's time (UTC)
-    date: str | None            # the election day, from the package's details in the bundle
+    log_root: str  # base64, as in the results statement
+    checkpoint: str | None  # the latest stored checkpoint note
+    last_time: str | None  # the last event's time (UTC)
+    date: str | None  # the election day, from the package's details in the bundle
 
 
 def read_day(place: dict, path: Path) -> Day:
@@ -171,8 +174,18 @@ def read_day(place: dict, path: Path) -> Day:
     if date is None and closed_time:
         # polls close in the afternoon, local time: the same calendar day in UTC anywhere in Indonesia
         date = closed_time[:10]
-    return Day(place, path, vkey, fingerprint(public), origin, frontier.size,
-               base64.b64encode(frontier.root()).decode(), checkpoint, last_time, date)
+    return Day(
+        place,
+        path,
+        vkey,
+        fingerprint(public),
+        origin,
+        frontier.size,
+        base64.b64encode(frontier.root()).decode(),
+        checkpoint,
+        last_time,
+        date,
+    )
 
 
 def _details(path: Path) -> dict:
@@ -208,8 +221,11 @@ def ballots_of(day: Day) -> list[tuple[str, str]]:
         for _, _, record, _ in source.ballots():
             obj = parse_canonical(record)
             if obj["election"] != day.place["election_id"]:
-                raise RecapError("Bundel berisi surat suara pemilihan lain",
-                                 "A bundle holds ballots of another election", code="export")
+                raise RecapError(
+                    "Bundel berisi surat suara pemilihan lain",
+                    "A bundle holds ballots of another election",
+                    code="export",
+                )
             out.append((obj["id"], obj["selection"]))
         return out
     finally:
@@ -250,11 +266,11 @@ class Contest:
 
 @dataclass(frozen=True)
 class Evening:
-    places: tuple[dict, ...]            # sorted by kabupaten, kecamatan, pekon, tps, election ID
-    days: tuple[Day, ...]               # the verified bundles, in the same order
+    places: tuple[dict, ...]  # sorted by kabupaten, kecamatan, pekon, tps, election ID
+    days: tuple[Day, ...]  # the verified bundles, in the same order
     contests: tuple[Contest, ...]
-    as_of: str                          # the latest moment in the data (UTC, seconds)
-    dates: dict[str, tuple[str, str]]   # kabupaten -> (first, last) election day
+    as_of: str  # the latest moment in the data (UTC, seconds)
+    dates: dict[str, tuple[str, str]]  # kabupaten -> (first, last) election day
 
     @classmethod
     def build(cls, places: Sequence[dict], days: Sequence[Day]) -> Evening:
@@ -262,8 +278,9 @@ class Evening:
         by_election = {p["election_id"]: p for p in ordered}
         for day in days:
             if day.place["election_id"] not in by_election:
-                raise RecapError("Bundel untuk TPS yang tidak terdaftar", "A bundle for an unregistered polling place",
-                                 code="export")
+                raise RecapError(
+                    "Bundel untuk TPS yang tidak terdaftar", "A bundle for an unregistered polling place", code="export"
+                )
         days_sorted = tuple(sorted(days, key=lambda d: (_place_key(d.place), d.fingerprint)))
         groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
         for p in ordered:
@@ -271,15 +288,25 @@ class Evening:
         contests = []
         for (kab, kec, pekon), members in groups.items():
             first = members[0]
-            contests.append(Contest(kab, kec, pekon, first["title"],
-                                    tuple((c["number"], c["name"]) for c in sorted(first["candidates"],
-                                                                                   key=lambda c: c["number"])),
-                                    bool(first["allow_blank"]), tuple(members)))
+            contests.append(
+                Contest(
+                    kab,
+                    kec,
+                    pekon,
+                    first["title"],
+                    tuple((c["number"], c["name"]) for c in sorted(first["candidates"], key=lambda c: c["number"])),
+                    bool(first["allow_blank"]),
+                    tuple(members),
+                )
+            )
         times = [_seconds(d.last_time) for d in days_sorted if d.last_time]
         times += [_seconds(p["counted_at"]) for p in ordered if p.get("counted_at")]
         if not times:
-            raise RecapError("Belum ada hasil yang masuk: tidak ada yang bisa diekspor",
-                             "No result has come in yet: there is nothing to export", code="export")
+            raise RecapError(
+                "Belum ada hasil yang masuk: tidak ada yang bisa diekspor",
+                "No result has come in yet: there is nothing to export",
+                code="export",
+            )
         return cls(ordered, days_sorted, tuple(contests), max(times), _election_dates(ordered, days_sorted))
 
     def kabupaten(self) -> list[str]:
@@ -319,7 +346,7 @@ def _election_dates(places: Sequence[dict], days: Sequence[Day]) -> dict[str, tu
     out = {}
     for kab in sorted({p["kabupaten"] for p in places}):
         found = sorted(dates.get(kab, ()))
-        if not found:   # no result anywhere in this kabupaten: the day of the others
+        if not found:  # no result anywhere in this kabupaten: the day of the others
             found = sorted(x for s in dates.values() for x in s)
         out[kab] = (found[0], found[-1])
     return out
@@ -335,9 +362,12 @@ def _registered(p: dict) -> int:
 
 # ------------------------------------------------------------------ NIST SP 1500-100 v2: results
 def _text(*pairs: tuple[str, str]) -> dict:
-    return {"@type": "ElectionResults.InternationalizedText",
-            "Text": [{"@type": "ElectionResults.LanguageString", "Content": content, "Language": lang}
-                     for lang, content in pairs]}
+    return {
+        "@type": "ElectionResults.InternationalizedText",
+        "Text": [
+            {"@type": "ElectionResults.LanguageString", "Content": content, "Language": lang} for lang, content in pairs
+        ],
+    }
 
 
 def _err_ext(kind: str, value: str) -> dict:
@@ -352,16 +382,26 @@ def _count_status(places: Sequence[dict]) -> str:
     return "not-processed"
 
 
-_PLACE_STATUS = {"verified": "completed", "provisional": "completed", "conflict": "in-process",
-                 "refused": "not-processed", "missing": "not-processed"}
+_PLACE_STATUS = {
+    "verified": "completed",
+    "provisional": "completed",
+    "conflict": "in-process",
+    "refused": "not-processed",
+    "missing": "not-processed",
+}
 
 
-def _unit(uid: str, kind: str, name: str, members: Sequence[dict], composing: Iterable[str],
-          other: str | None = None) -> dict:
+def _unit(
+    uid: str, kind: str, name: str, members: Sequence[dict], composing: Iterable[str], other: str | None = None
+) -> dict:
     unit = {
-        "@id": uid, "@type": "ElectionResults.ReportingUnit", "Type": kind, "Name": name,
+        "@id": uid,
+        "@type": "ElectionResults.ReportingUnit",
+        "Type": kind,
+        "Name": name,
         "ComposingGpUnitIds": sorted(set(composing)),
-        "TotalSubUnits": len(members), "SubUnitsReported": sum(1 for p in members if _counted(p)),
+        "TotalSubUnits": len(members),
+        "SubUnitsReported": sum(1 for p in members if _counted(p)),
         "VotersRegistered": sum(_registered(p) for p in members),
         "VotersParticipated": sum(int(p["voters"]) for p in members if _counted(p)),
         "CountStatus": [{"@type": "ElectionResults.CountStatus", "Status": _count_status(members), "Type": "total"}],
@@ -379,11 +419,20 @@ def _gp_units(ev: Evening) -> list[dict]:
         by_kab[p["kabupaten"]].append(p)
         by_kec[(p["kabupaten"], p["kecamatan"])].append(p)
     for kab, members in sorted(by_kab.items()):
-        units.append(_unit(kabupaten_id(kab), "county", kab, members,
-                           (kecamatan_id(kab, p["kecamatan"]) for p in members)))
+        units.append(
+            _unit(kabupaten_id(kab), "county", kab, members, (kecamatan_id(kab, p["kecamatan"]) for p in members))
+        )
     for (kab, kec), members in sorted(by_kec.items()):
-        units.append(_unit(kecamatan_id(kab, kec), "other", kec, members,
-                           (pekon_id(kab, kec, p["pekon"]) for p in members), other="kecamatan"))
+        units.append(
+            _unit(
+                kecamatan_id(kab, kec),
+                "other",
+                kec,
+                members,
+                (pekon_id(kab, kec, p["pekon"]) for p in members),
+                other="kecamatan",
+            )
+        )
     for c in ev.contests:
         units.append(_unit(c.unit, "village", c.pekon, c.places, (tps_id(p) for p in c.places)))
     devices: dict[str, dict] = {}
@@ -393,14 +442,22 @@ def _gp_units(ev: Evening) -> list[dict]:
         unit = _unit(tps_id(p), "polling-place", f"TPS {p['tps']:02d} {p['pekon']}", [p], [device_id(fp)])
         unit["Number"] = str(p["tps"])
         unit["CountStatus"][0]["Status"] = _PLACE_STATUS[p["state"]]
-        unit["ExternalIdentifier"] = [_err_ext("booth-election-id", p["election_id"]),
-                                      _err_ext("booth-state", p["state"])]
+        unit["ExternalIdentifier"] = [
+            _err_ext("booth-election-id", p["election_id"]),
+            _err_ext("booth-state", p["state"]),
+        ]
         units.append(unit)
         devices[fp] = {
-            "@id": device_id(fp), "@type": "ElectionResults.ReportingDevice",
-            "Name": day.origin if day else f"booth/{fp[:16]}", "SerialNumber": fp,
-            "Device": {"@type": "ElectionResults.Device", "Type": "electronic", "Manufacturer": MANUFACTURER,
-                       "Model": "booth"},
+            "@id": device_id(fp),
+            "@type": "ElectionResults.ReportingDevice",
+            "Name": day.origin if day else f"booth/{fp[:16]}",
+            "SerialNumber": fp,
+            "Device": {
+                "@type": "ElectionResults.Device",
+                "Type": "electronic",
+                "Manufacturer": MANUFACTURER,
+                "Model": "booth",
+            },
             "ExternalIdentifier": [_err_ext("c2sp-verifier-key", day.verifier_key if day else p["verifier_key"])],
         }
     units.extend(devices[fp] for fp in sorted(devices))
@@ -408,8 +465,13 @@ def _gp_units(ev: Evening) -> list[dict]:
 
 
 def _summary(unit: str, cast: int, blank: int) -> dict:
-    return {"@type": "ElectionResults.SummaryCounts", "GpUnitId": unit, "Type": "total",
-            "BallotsCast": cast, "Undervotes": blank}
+    return {
+        "@type": "ElectionResults.SummaryCounts",
+        "GpUnitId": unit,
+        "Type": "total",
+        "BallotsCast": cast,
+        "Undervotes": blank,
+    }
 
 
 def _votes(unit: str, count: int) -> dict:
@@ -423,26 +485,41 @@ def _err_contest(c: Contest, order: int) -> dict:
         key = str(number)
         per_place = [_votes(tps_id(p), int(p["tally"].get(key, 0))) for p in counted]
         total = sum(int(p["tally"].get(key, 0)) for p in counted)
-        selections.append({
-            "@id": selection_id(c.id, number), "@type": "ElectionResults.CandidateSelection",
-            "CandidateIds": [candidate_id(c.id, number)], "SequenceOrder": number,
-            "VoteCounts": per_place + [_votes(c.unit, total)],
-        })
+        selections.append(
+            {
+                "@id": selection_id(c.id, number),
+                "@type": "ElectionResults.CandidateSelection",
+                "CandidateIds": [candidate_id(c.id, number)],
+                "SequenceOrder": number,
+                "VoteCounts": per_place + [_votes(c.unit, total)],
+            }
+        )
     summaries = [_summary(tps_id(p), int(p["voters"]), int(p["tally"].get("blank", 0))) for p in counted]
-    summaries.append(_summary(c.unit, sum(int(p["voters"]) for p in counted),
-                              sum(int(p["tally"].get("blank", 0)) for p in counted)))
+    summaries.append(
+        _summary(c.unit, sum(int(p["voters"]) for p in counted), sum(int(p["tally"].get("blank", 0)) for p in counted))
+    )
     return {
-        "@id": c.id, "@type": "ElectionResults.CandidateContest", "Name": c.title,
-        "ElectoralDistrictId": c.unit, "VotesAllowed": 1, "NumberElected": 1, "VoteVariation": "plurality",
-        "SequenceOrder": order, "TotalSubUnits": len(c.places), "SubUnitsReported": len(counted),
+        "@id": c.id,
+        "@type": "ElectionResults.CandidateContest",
+        "Name": c.title,
+        "ElectoralDistrictId": c.unit,
+        "VotesAllowed": 1,
+        "NumberElected": 1,
+        "VoteVariation": "plurality",
+        "SequenceOrder": order,
+        "TotalSubUnits": len(c.places),
+        "SubUnitsReported": len(counted),
         "CountStatus": [{"@type": "ElectionResults.CountStatus", "Status": _count_status(c.places), "Type": "total"}],
-        "BallotSelection": selections, "SummaryCounts": summaries,
+        "BallotSelection": selections,
+        "SummaryCounts": summaries,
     }
 
 
 def _election_name(kab: str) -> dict:
-    return _text(("id", f"Pemilihan kepala desa/pekon serentak, Kabupaten {kab}"),
-                 ("en", f"Simultaneous village-head elections, {kab} regency"))
+    return _text(
+        ("id", f"Pemilihan kepala desa/pekon serentak, Kabupaten {kab}"),
+        ("en", f"Simultaneous village-head elections, {kab} regency"),
+    )
 
 
 def election_results(ev: Evening) -> dict:
@@ -455,29 +532,48 @@ def election_results(ev: Evening) -> dict:
             order += 1
             contests.append(_err_contest(c, order))
             for number, name in c.candidates:
-                candidates.append({"@id": candidate_id(c.id, number), "@type": "ElectionResults.Candidate",
-                                   "BallotName": _text(("id", name)),
-                                   "ExternalIdentifier": [_err_ext("nomor-urut", str(number))]})
+                candidates.append(
+                    {
+                        "@id": candidate_id(c.id, number),
+                        "@type": "ElectionResults.Candidate",
+                        "BallotName": _text(("id", name)),
+                        "ExternalIdentifier": [_err_ext("nomor-urut", str(number))],
+                    }
+                )
         start, end = ev.dates[kab]
-        elections.append({
-            "@type": "ElectionResults.Election", "Name": _election_name(kab), "Type": "general",
-            "ElectionScopeId": kabupaten_id(kab), "StartDate": start, "EndDate": end,
-            "ExternalIdentifier": [_err_ext("booth-election", election_id(kab))],
-            "Candidate": candidates, "Contest": _Lines(contests),
-        })
+        elections.append(
+            {
+                "@type": "ElectionResults.Election",
+                "Name": _election_name(kab),
+                "Type": "general",
+                "ElectionScopeId": kabupaten_id(kab),
+                "StartDate": start,
+                "EndDate": end,
+                "ExternalIdentifier": [_err_ext("booth-election", election_id(kab))],
+                "Candidate": candidates,
+                "Contest": _Lines(contests),
+            }
+        )
     complete = all(_counted(p) for p in ev.places)
     return {
-        "@type": "ElectionResults.ElectionReport", "Format": "precinct-level", "GeneratedDate": ev.as_of,
+        "@type": "ElectionResults.ElectionReport",
+        "Format": "precinct-level",
+        "GeneratedDate": ev.as_of,
         "Issuer": "Rekapitulasi " + ", ".join(f"Kabupaten {k}" for k in ev.kabupaten()),
-        "IssuerAbbreviation": "booth-recap", "SequenceStart": 1, "SequenceEnd": 1,
+        "IssuerAbbreviation": "booth-recap",
+        "SequenceStart": 1,
+        "SequenceEnd": 1,
         "Status": "unofficial-complete" if complete else "unofficial-partial",
         "VendorApplicationId": _vendor(),
-        "Notes": ("Suara per TPS dari pernyataan hasil yang ditandatangani perangkat; status tiap TPS "
-                  "(verified = bundel terverifikasi, provisional = QR saja) di ExternalIdentifier booth-state. / "
-                  "Votes per polling place from the device-signed results statements; each polling place's "
-                  "state (verified = bundle verified, provisional = QR only) is in its booth-state "
-                  "ExternalIdentifier."),
-        "Election": elections, "GpUnit": _Lines(_gp_units(ev)),
+        "Notes": (
+            "Suara per TPS dari pernyataan hasil yang ditandatangani perangkat; status tiap TPS "
+            "(verified = bundel terverifikasi, provisional = QR saja) di ExternalIdentifier booth-state. / "
+            "Votes per polling place from the device-signed results statements; each polling place's "
+            "state (verified = bundle verified, provisional = QR only) is in its booth-state "
+            "ExternalIdentifier."
+        ),
+        "Election": elections,
+        "GpUnit": _Lines(_gp_units(ev)),
     }
 
 
@@ -502,22 +598,41 @@ def _cvr_unit(uid: str, kind: str, name: str, other: str | None = None, devices:
 
 def _cvr_contest(c: Contest) -> dict:
     return {
-        "@id": c.id, "@type": "CVR.CandidateContest", "Name": c.title, "VotesAllowed": 1, "NumberElected": 1,
+        "@id": c.id,
+        "@type": "CVR.CandidateContest",
+        "Name": c.title,
+        "VotesAllowed": 1,
+        "NumberElected": 1,
         "VoteVariation": "plurality",
-        "ContestSelection": [{"@id": selection_id(c.id, n), "@type": "CVR.CandidateSelection",
-                              "CandidateIds": [candidate_id(c.id, n)]} for n, _ in c.candidates],
+        "ContestSelection": [
+            {"@id": selection_id(c.id, n), "@type": "CVR.CandidateSelection", "CandidateIds": [candidate_id(c.id, n)]}
+            for n, _ in c.candidates
+        ],
     }
 
 
 def _cvr_choice(c: Contest, selection: str) -> dict:
-    if selection == "blank":   # the voter chose no candidate: an undervote with no selection
-        return {"@type": "CVR.CVRContest", "ContestId": c.id, "Selections": 0, "Undervotes": 1,
-                "Status": ["undervoted"]}
-    return {"@type": "CVR.CVRContest", "ContestId": c.id, "Selections": 1, "Undervotes": 0,
-            "CVRContestSelection": [{
-                "@type": "CVR.CVRContestSelection", "ContestSelectionId": selection_id(c.id, int(selection)),
-                "SelectionIndication": [{"@type": "CVR.SelectionIndication", "IsAllocable": "yes",
-                                         "NumberVotes": 1}]}]}
+    if selection == "blank":  # the voter chose no candidate: an undervote with no selection
+        return {
+            "@type": "CVR.CVRContest",
+            "ContestId": c.id,
+            "Selections": 0,
+            "Undervotes": 1,
+            "Status": ["undervoted"],
+        }
+    return {
+        "@type": "CVR.CVRContest",
+        "ContestId": c.id,
+        "Selections": 1,
+        "Undervotes": 0,
+        "CVRContestSelection": [
+            {
+                "@type": "CVR.CVRContestSelection",
+                "ContestSelectionId": selection_id(c.id, int(selection)),
+                "SelectionIndication": [{"@type": "CVR.SelectionIndication", "IsAllocable": "yes", "NumberVotes": 1}],
+            }
+        ],
+    }
 
 
 def cast_vote_records(ev: Evening) -> dict:
@@ -528,38 +643,75 @@ def cast_vote_records(ev: Evening) -> dict:
         c = contest_of[day.place["election_id"]]
         place = next(p for p in c.places if p["election_id"] == day.place["election_id"])
         for ballot, selection in ballots_of(day):
-            records.append((ballot, day.place["election_id"], {
-                "@type": "CVR.CVR", "BallotAuditId": ballot, "ElectionId": election_id(c.kabupaten),
-                "GpUnitId": tps_id(place), "OriginatingDeviceId": device_id(day.fingerprint),
-                "CVRSnapshot": [{"@type": "CVR.CVRSnapshot", "IsCurrent": True, "Type": "original",
-                                 "CVRContest": [_cvr_choice(c, selection)]}],
-            }))
+            records.append(
+                (
+                    ballot,
+                    day.place["election_id"],
+                    {
+                        "@type": "CVR.CVR",
+                        "BallotAuditId": ballot,
+                        "ElectionId": election_id(c.kabupaten),
+                        "GpUnitId": tps_id(place),
+                        "OriginatingDeviceId": device_id(day.fingerprint),
+                        "CVRSnapshot": [
+                            {
+                                "@type": "CVR.CVRSnapshot",
+                                "IsCurrent": True,
+                                "Type": "original",
+                                "CVRContest": [_cvr_choice(c, selection)],
+                            }
+                        ],
+                    },
+                )
+            )
     records.sort(key=lambda r: (r[0], r[1]))
     units = [_cvr_unit(kabupaten_id(k), "other", k, "kabupaten") for k in ev.kabupaten()]
-    units += [_cvr_unit(kecamatan_id(kab, kec), "other", kec, "kecamatan")
-              for kab, kec in sorted({(p["kabupaten"], p["kecamatan"]) for p in ev.places})]
+    units += [
+        _cvr_unit(kecamatan_id(kab, kec), "other", kec, "kecamatan")
+        for kab, kec in sorted({(p["kabupaten"], p["kecamatan"]) for p in ev.places})
+    ]
     units += [_cvr_unit(c.unit, "other", c.pekon, "pekon") for c in ev.contests]
-    units += [_cvr_unit(tps_id(p), "polling-place", f"TPS {p['tps']:02d} {p['pekon']}",
-                        devices=[device_id(ev.device_of(p))]) for p in ev.places]
+    units += [
+        _cvr_unit(tps_id(p), "polling-place", f"TPS {p['tps']:02d} {p['pekon']}", devices=[device_id(ev.device_of(p))])
+        for p in ev.places
+    ]
     elections = []
     for kab in ev.kabupaten():
         mine = [c for c in ev.contests if c.kabupaten == kab]
-        elections.append({
-            "@id": election_id(kab), "@type": "CVR.Election", "ElectionScopeId": kabupaten_id(kab),
-            "Name": f"Pemilihan kepala desa/pekon serentak, Kabupaten {kab}",
-            "Candidate": [{"@id": candidate_id(c.id, n), "@type": "CVR.Candidate", "Name": name,
-                           "Code": [{"@type": "CVR.Code", "Type": "other", "OtherType": "nomor-urut",
-                                     "Value": str(n)}]} for c in mine for n, name in c.candidates],
-            "Contest": [_cvr_contest(c) for c in mine],
-        })
+        elections.append(
+            {
+                "@id": election_id(kab),
+                "@type": "CVR.Election",
+                "ElectionScopeId": kabupaten_id(kab),
+                "Name": f"Pemilihan kepala desa/pekon serentak, Kabupaten {kab}",
+                "Candidate": [
+                    {
+                        "@id": candidate_id(c.id, n),
+                        "@type": "CVR.Candidate",
+                        "Name": name,
+                        "Code": [{"@type": "CVR.Code", "Type": "other", "OtherType": "nomor-urut", "Value": str(n)}],
+                    }
+                    for c in mine
+                    for n, name in c.candidates
+                ],
+                "Contest": [_cvr_contest(c) for c in mine],
+            }
+        )
     return {
-        "@type": "CVR.CastVoteRecordReport", "Version": "1.0.0", "GeneratedDate": ev.as_of,
-        "ReportType": ["aggregated"], "ReportGeneratingDeviceIds": ["booth-recap"],
-        "Notes": ("Rahasia: hanya untuk panitia dan auditor. Satu CVR per surat suara, urut ID surat suara, "
-                  "tanpa waktu; BallotAuditId = ID pada struk audit. / Confidential: for the committee and "
-                  "auditors only. One CVR per ballot, sorted by ballot ID, no time; BallotAuditId = the ID "
-                  "printed on the audit slip."),
-        "Election": elections, "GpUnit": _Lines(units), "CVR": _Lines(r[2] for r in records),
+        "@type": "CVR.CastVoteRecordReport",
+        "Version": "1.0.0",
+        "GeneratedDate": ev.as_of,
+        "ReportType": ["aggregated"],
+        "ReportGeneratingDeviceIds": ["booth-recap"],
+        "Notes": (
+            "Rahasia: hanya untuk panitia dan auditor. Satu CVR per surat suara, urut ID surat suara, "
+            "tanpa waktu; BallotAuditId = ID pada struk audit. / Confidential: for the committee and "
+            "auditors only. One CVR per ballot, sorted by ballot ID, no time; BallotAuditId = the ID "
+            "printed on the audit slip."
+        ),
+        "Election": elections,
+        "GpUnit": _Lines(units),
+        "CVR": _Lines(r[2] for r in records),
     }
 
 
@@ -568,11 +720,16 @@ def _eel_event(entry: bytes, obj: dict) -> dict:
     etype = obj["type"]
     known = EVENT_TYPES.get(etype)
     event = {
-        "@type": "EventLogging.Event", "Id": etype, "Type": etype.split(".", 1)[0],
-        "Sequence": str(obj["seq"]), "TimeStamp": obj["time"], "UserId": obj["actor"],
+        "@type": "EventLogging.Event",
+        "Id": etype,
+        "Type": etype.split(".", 1)[0],
+        "Sequence": str(obj["seq"]),
+        "TimeStamp": obj["time"],
+        "UserId": obj["actor"],
         "Disposition": "failure" if etype in FAILED_EVENTS else "success",
         # the exact signed entry, so anyone recomputes Hash = SHA-256(0x00 || Details) and the log's root
-        "Details": entry.decode("utf-8"), "Hash": merkle.leaf_hash(entry).hex(),
+        "Details": entry.decode("utf-8"),
+        "Hash": merkle.leaf_hash(entry).hex(),
     }
     if known is not None:
         event["Description"] = f"{known.id_text} / {known.en_text}"
@@ -581,13 +738,27 @@ def _eel_event(entry: bytes, obj: dict) -> dict:
 
 def _eel_device(ev: Evening, day: Day) -> dict:
     p = day.place
-    facts = {"election_id": p["election_id"], "gp_unit": tps_id(p), "kabupaten": p["kabupaten"],
-             "kecamatan": p["kecamatan"], "pekon": p["pekon"], "tps": p["tps"], "origin": day.origin,
-             "verifier_key": day.verifier_key, "log_size": day.events, "log_root": day.log_root,
-             "checkpoint": day.checkpoint}
+    facts = {
+        "election_id": p["election_id"],
+        "gp_unit": tps_id(p),
+        "kabupaten": p["kabupaten"],
+        "kecamatan": p["kecamatan"],
+        "pekon": p["pekon"],
+        "tps": p["tps"],
+        "origin": day.origin,
+        "verifier_key": day.verifier_key,
+        "log_size": day.events,
+        "log_root": day.log_root,
+        "checkpoint": day.checkpoint,
+    }
     return {
-        "@type": "EventLogging.Device", "Id": day.fingerprint, "Type": "dre", "Manufacturer": MANUFACTURER,
-        "Model": "booth", "HashType": "other", "OtherHashType": LEAF_HASH_NAME,
+        "@type": "EventLogging.Device",
+        "Id": day.fingerprint,
+        "Type": "dre",
+        "Manufacturer": MANUFACTURER,
+        "Model": "booth",
+        "HashType": "other",
+        "OtherHashType": LEAF_HASH_NAME,
         "Details": json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
         "Event": _Lines(_eel_event(entry, obj) for entry, obj in events_of(day)),
     }
@@ -597,10 +768,13 @@ def event_log(ev: Evening) -> dict:
     """The EEL document: every verified booth's events, in log order, each with its RFC 6962 leaf hash."""
     kabs = ev.kabupaten()
     doc: dict[str, Any] = {
-        "@type": "EventLogging.ElectionEventLog", "GeneratedTime": ev.as_of,
-        "Details": ("Rahasia: hanya untuk panitia dan auditor. Hash = hash daun RFC 6962 dari Details "
-                    "(SHA-256(0x00 || entri)). / Confidential: for the committee and auditors only. Hash = "
-                    "the RFC 6962 leaf hash of Details (SHA-256(0x00 || entry))."),
+        "@type": "EventLogging.ElectionEventLog",
+        "GeneratedTime": ev.as_of,
+        "Details": (
+            "Rahasia: hanya untuk panitia dan auditor. Hash = hash daun RFC 6962 dari Details "
+            "(SHA-256(0x00 || entri)). / Confidential: for the committee and auditors only. Hash = "
+            "the RFC 6962 leaf hash of Details (SHA-256(0x00 || entry))."
+        ),
         "Device": [_eel_device(ev, d) for d in ev.days],
     }
     if len(kabs) == 1:
@@ -642,9 +816,12 @@ def _chunks(value: Any) -> Iterator[str]:
 
 
 def _has_lines(value: dict) -> bool:
-    return any(isinstance(v, _Lines) or (isinstance(v, dict) and _has_lines(v))
-               or (isinstance(v, list) and any(isinstance(x, dict) and _has_lines(x) for x in v))
-               for v in value.values())
+    return any(
+        isinstance(v, _Lines)
+        or (isinstance(v, dict) and _has_lines(v))
+        or (isinstance(v, list) and any(isinstance(x, dict) and _has_lines(x) for x in v))
+        for v in value.values()
+    )
 
 
 def write_json(path: Path, document: dict, *, public: bool = False) -> Path:

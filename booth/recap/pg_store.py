@@ -52,11 +52,20 @@ SCHEMA_VERSION = 1
 #: The channel ``finish_submission`` notifies (payload: the submission id).
 FINISHED_CHANNEL = "booth_recap_finished"
 # pg_advisory_xact_lock key for making the schema: any constant, the same in every process.
-_SCHEMA_LOCK = 0x626F6F7468   # "booth"
+_SCHEMA_LOCK = 0x626F6F7468  # "booth"
 
 _COLUMNS = ", ".join(SUBMISSION_COLUMNS)
-_FINISH_KEYS = ("status", "election_id", "fingerprint", "reason_code", "reason_id", "reason_en", "result",
-                "receipt_index", "finished_at")
+_FINISH_KEYS = (
+    "status",
+    "election_id",
+    "fingerprint",
+    "reason_code",
+    "reason_id",
+    "reason_en",
+    "result",
+    "receipt_index",
+    "finished_at",
+)
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -88,6 +97,7 @@ INSERT INTO {SCHEMA}.meta (key, value) VALUES ('registry_version', '0') ON CONFL
 def nul_free(params: tuple | dict) -> tuple | dict:
     """PostgreSQL text cannot hold NUL (U+0000), which SQLite keeps: a NUL in free text (a crafted
     upload's file name, a decision's reason) is written as U+FFFD instead of failing the request."""
+
     def clean(v: Any) -> Any:
         return v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v
 
@@ -100,8 +110,11 @@ def connect_error(url: str, exc: Exception) -> RecapError:
     """Words for a database that cannot be reached or used (the URL without its password)."""
     shown = redact(url)
     detail = " ".join(str(exc).split())[:300]
-    return RecapError(f"Basis data PostgreSQL tidak bisa dipakai: {shown} ({detail})",
-                      f"The PostgreSQL database cannot be used: {shown} ({detail})", code="data_dir")
+    return RecapError(
+        f"Basis data PostgreSQL tidak bisa dipakai: {shown} ({detail})",
+        f"The PostgreSQL database cannot be used: {shown} ({detail})",
+        code="data_dir",
+    )
 
 
 def redact(url: str) -> str:
@@ -126,7 +139,8 @@ def create_schema(conn: psycopg.Connection[Any]) -> None:
                 raise RecapError(
                     f"Basis data ini memuat rekap versi {version}; booth ini membaca versi {SCHEMA_VERSION}",
                     f"This database holds a version {version} recap; this booth reads version {SCHEMA_VERSION}",
-                    code="data_dir")
+                    code="data_dir",
+                )
         params = {"empty": merkle.Frontier().to_bytes(), "version": str(SCHEMA_VERSION)}
         for statement in filter(str.strip, _DDL.split(";\n")):
             conn.execute(statement.encode(), {k: v for k, v in params.items() if f"%({k})s" in statement})
@@ -138,16 +152,23 @@ class PgStore(Store):
     def __init__(self, url: str, *, max_connections: int = 8, connect_timeout: float = 10) -> None:
         self.url = url
         try:
-            with psycopg.connect(url, connect_timeout=int(connect_timeout), autocommit=True,
-                                 row_factory=dict_row) as conn:
+            with psycopg.connect(
+                url, connect_timeout=int(connect_timeout), autocommit=True, row_factory=dict_row
+            ) as conn:
                 create_schema(conn)
         except psycopg.Error as exc:
             raise connect_error(url, exc) from None
-        self._registry: tuple[str, list[Registration]] | None = None   # (registry_version, registrations)
+        self._registry: tuple[str, list[Registration]] | None = None  # (registry_version, registrations)
         self._registry_lock = threading.Lock()
         self._pool: ConnectionPool[Any] = ConnectionPool(
-            url, min_size=1, max_size=max_connections, open=True, check=ConnectionPool.check_connection,
-            kwargs={"autocommit": True, "row_factory": dict_row}, name="booth-recap")
+            url,
+            min_size=1,
+            max_size=max_connections,
+            open=True,
+            check=ConnectionPool.check_connection,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            name="booth-recap",
+        )
 
     # One statement outside a transaction (autocommit), or a transaction when writing depends on reading.
     def _one(self, sql: str, params: tuple | dict = ()) -> dict | None:
@@ -163,25 +184,31 @@ class PgStore(Store):
             return conn.execute(sql.encode(), nul_free(params)).rowcount
 
     # ------------------------------------------------------------- registry
-    _BUMP_REGISTRY = (f"UPDATE {SCHEMA}.meta SET value = (value::bigint + 1)::text "
-                      "WHERE key = 'registry_version'")
+    _BUMP_REGISTRY = f"UPDATE {SCHEMA}.meta SET value = (value::bigint + 1)::text WHERE key = 'registry_version'"
 
     def add_registration(self, reg: Registration) -> None:
         row = registration_to_row(reg)
         with self._pool.connection() as conn, conn.transaction():
-            conn.execute(f"INSERT INTO {SCHEMA}.registrations "
-                         "(fingerprint, election_id, kabupaten, kecamatan, pekon, tps, data) "
-                         "VALUES (%(fingerprint)s, %(election_id)s, %(kabupaten)s, %(kecamatan)s, %(pekon)s, "
-                         "%(tps)s, %(data)s) "
-                         "ON CONFLICT (fingerprint) DO UPDATE SET election_id = EXCLUDED.election_id, "
-                         "kabupaten = EXCLUDED.kabupaten, kecamatan = EXCLUDED.kecamatan, pekon = EXCLUDED.pekon, "
-                         "tps = EXCLUDED.tps, data = EXCLUDED.data".encode(), nul_free(row))
+            conn.execute(
+                f"INSERT INTO {SCHEMA}.registrations "
+                "(fingerprint, election_id, kabupaten, kecamatan, pekon, tps, data) "
+                "VALUES (%(fingerprint)s, %(election_id)s, %(kabupaten)s, %(kecamatan)s, %(pekon)s, "
+                "%(tps)s, %(data)s) "
+                "ON CONFLICT (fingerprint) DO UPDATE SET election_id = EXCLUDED.election_id, "
+                "kabupaten = EXCLUDED.kabupaten, kecamatan = EXCLUDED.kecamatan, pekon = EXCLUDED.pekon, "
+                "tps = EXCLUDED.tps, data = EXCLUDED.data".encode(),
+                nul_free(row),
+            )
             conn.execute(self._BUMP_REGISTRY.encode())
 
     def remove_registration(self, fingerprint: str) -> bool:
         with self._pool.connection() as conn, conn.transaction():
-            gone = conn.execute(f"DELETE FROM {SCHEMA}.registrations WHERE fingerprint = %s".encode(),
-                                (fingerprint,)).rowcount > 0
+            gone = (
+                conn.execute(
+                    f"DELETE FROM {SCHEMA}.registrations WHERE fingerprint = %s".encode(), (fingerprint,)
+                ).rowcount
+                > 0
+            )
             if gone:
                 conn.execute(self._BUMP_REGISTRY.encode())
         return gone
@@ -203,8 +230,9 @@ class PgStore(Store):
 
     # ---------------------------------------------------------- submissions
     def put_blob(self, sha256: str, data: bytes) -> None:
-        self._run(f"INSERT INTO {SCHEMA}.blobs (sha256, data) VALUES (%s, %s) ON CONFLICT (sha256) DO NOTHING",
-                  (sha256, data))
+        self._run(
+            f"INSERT INTO {SCHEMA}.blobs (sha256, data) VALUES (%s, %s) ON CONFLICT (sha256) DO NOTHING", (sha256, data)
+        )
 
     def get_blob(self, sha256: str) -> bytes:
         row = self._one(f"SELECT data FROM {SCHEMA}.blobs WHERE sha256 = %s", (sha256,))
@@ -214,7 +242,7 @@ class PgStore(Store):
 
     def new_submission(self, sub: Submission) -> tuple[Submission, bool]:
         existing = self.submission_by_hash(sub.sha256)
-        if existing is not None:   # looked up first, so a repeat uses no id (ids stay 1, 2, 3... as in SQLite)
+        if existing is not None:  # looked up first, so a repeat uses no id (ids stay 1, 2, 3... as in SQLite)
             return existing, False
         row = submission_to_row(sub)
         del row["id"]
@@ -222,20 +250,28 @@ class PgStore(Store):
         values = ", ".join(f"%({k})s" for k in row)
         # Two machines inserting the same bytes at once: ON CONFLICT waits for the other's insert to
         # commit, then does nothing.
-        created = self._one(f"INSERT INTO {SCHEMA}.submissions ({cols}) VALUES ({values}) "
-                            f"ON CONFLICT (sha256) DO NOTHING RETURNING {_COLUMNS}", row)
+        created = self._one(
+            f"INSERT INTO {SCHEMA}.submissions ({cols}) VALUES ({values}) "
+            f"ON CONFLICT (sha256) DO NOTHING RETURNING {_COLUMNS}",
+            row,
+        )
         if created is not None:
             return submission_from_row(created), True
         existing = self.submission_by_hash(sub.sha256)
         assert existing is not None
         return existing, False
 
-    def finish_submission(self, sub: Submission, receipt_entry: bytes | None = None,
-                          sign_checkpoint: Callable[[int, bytes], str] | None = None) -> Submission:
+    def finish_submission(
+        self,
+        sub: Submission,
+        receipt_entry: bytes | None = None,
+        sign_checkpoint: Callable[[int, bytes], str] | None = None,
+    ) -> Submission:
         row = submission_to_row(sub)
         with self._pool.connection() as conn, conn.transaction():
-            current = conn.execute(f"SELECT status FROM {SCHEMA}.submissions WHERE id = %s FOR UPDATE".encode(),
-                                   (sub.id,)).fetchone()
+            current = conn.execute(
+                f"SELECT status FROM {SCHEMA}.submissions WHERE id = %s FOR UPDATE".encode(), (sub.id,)
+            ).fetchone()
             if current is not None and current["status"] == "queued":
                 if receipt_entry is not None:
                     assert sign_checkpoint is not None
@@ -260,8 +296,9 @@ class PgStore(Store):
 
     def queued(self, submission_ids: list[int]) -> list[int]:
         """Which of ``submission_ids`` are still queued (for the job queue's wait)."""
-        rows = self._all(f"SELECT id FROM {SCHEMA}.submissions WHERE id = ANY(%s) AND status = 'queued'",
-                         (list(submission_ids),))
+        rows = self._all(
+            f"SELECT id FROM {SCHEMA}.submissions WHERE id = ANY(%s) AND status = 'queued'", (list(submission_ids),)
+        )
         return [r["id"] for r in rows]
 
     # ------------------------------------------------------------ recap log
@@ -270,8 +307,9 @@ class PgStore(Store):
             return self._append(conn, entry, sign_checkpoint)
 
     @staticmethod
-    def _append(conn: psycopg.Connection[Any], entry: bytes,
-                sign_checkpoint: Callable[[int, bytes], str]) -> tuple[int, str]:
+    def _append(
+        conn: psycopg.Connection[Any], entry: bytes, sign_checkpoint: Callable[[int, bytes], str]
+    ) -> tuple[int, str]:
         """Append inside the caller's transaction; the head row's lock makes appends one at a time."""
         head = conn.execute(f"SELECT frontier FROM {SCHEMA}.log_head WHERE id = 1 FOR UPDATE".encode()).fetchone()
         assert head is not None
@@ -280,8 +318,10 @@ class PgStore(Store):
         leaf = merkle.leaf_hash(entry)
         frontier.append(leaf)
         checkpoint = sign_checkpoint(frontier.size, frontier.root())
-        conn.execute(f"INSERT INTO {SCHEMA}.log (idx, entry, leaf, checkpoint) VALUES (%s, %s, %s, %s)".encode(),
-                     (index, entry, leaf, checkpoint))
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.log (idx, entry, leaf, checkpoint) VALUES (%s, %s, %s, %s)".encode(),
+            (index, entry, leaf, checkpoint),
+        )
         conn.execute(f"UPDATE {SCHEMA}.log_head SET frontier = %s WHERE id = 1".encode(), (frontier.to_bytes(),))
         return index, checkpoint
 
@@ -303,17 +343,24 @@ class PgStore(Store):
 
     # ------------------------------------------------ decisions and settings
     def add_resolution(self, res: Resolution) -> None:
-        self._run(f'INSERT INTO {SCHEMA}.resolutions (election_id, statement_sha256, "by", reason, "at") '
-                  "VALUES (%s, %s, %s, %s, %s)", (res.election_id, res.statement_sha256, res.by, res.reason, res.at))
+        self._run(
+            f'INSERT INTO {SCHEMA}.resolutions (election_id, statement_sha256, "by", reason, "at") '
+            "VALUES (%s, %s, %s, %s, %s)",
+            (res.election_id, res.statement_sha256, res.by, res.reason, res.at),
+        )
 
     def resolutions(self) -> list[Resolution]:
-        rows = self._all(f'SELECT election_id, statement_sha256, "by", reason, "at" FROM {SCHEMA}.resolutions '
-                         "ORDER BY id")
+        rows = self._all(
+            f'SELECT election_id, statement_sha256, "by", reason, "at" FROM {SCHEMA}.resolutions ORDER BY id'
+        )
         return [Resolution(r["election_id"], r["statement_sha256"], r["by"], r["reason"], r["at"]) for r in rows]
 
     def set_setting(self, key: str, value: str) -> None:
-        self._run(f"INSERT INTO {SCHEMA}.meta (key, value) VALUES (%s, %s) "
-                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (key, value))
+        self._run(
+            f"INSERT INTO {SCHEMA}.meta (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (key, value),
+        )
 
     def setting(self, key: str) -> str | None:
         row = self._one(f"SELECT value FROM {SCHEMA}.meta WHERE key = %s", (key,))

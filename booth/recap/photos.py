@@ -49,8 +49,11 @@ class PhotoError(ValueError):
 
 def _not_an_image(detail: str = "") -> PhotoError:
     more = f" ({detail})" if detail else ""
-    return PhotoError(f"Bukan foto atau pindaian yang bisa dibaca (JPEG, PNG, WebP){more}",
-                      f"Not a readable photo or scan (JPEG, PNG, WebP){more}", code="not_an_image")
+    return PhotoError(
+        f"Bukan foto atau pindaian yang bisa dibaca (JPEG, PNG, WebP){more}",
+        f"Not a readable photo or scan (JPEG, PNG, WebP){more}",
+        code="not_an_image",
+    )
 
 
 def _too_large(id_text: str, en_text: str) -> PhotoError:
@@ -62,8 +65,10 @@ def open_photo(data: bytes) -> Image.Image:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise _not_an_image()
     if len(data) > MAX_PHOTO_BYTES:
-        raise _too_large(f"{len(data):,} byte (batas {MAX_PHOTO_BYTES // 2**20} MB)".replace(",", "."),
-                         f"{len(data):,} bytes (limit {MAX_PHOTO_BYTES // 2**20} MB)")
+        raise _too_large(
+            f"{len(data):,} byte (batas {MAX_PHOTO_BYTES // 2**20} MB)".replace(",", "."),
+            f"{len(data):,} bytes (limit {MAX_PHOTO_BYTES // 2**20} MB)",
+        )
     if not data:
         raise _not_an_image("berkas kosong / empty file")
     with warnings.catch_warnings():
@@ -77,11 +82,14 @@ def open_photo(data: bytes) -> Image.Image:
             raise _not_an_image() from None
         width, height = image.size
         if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-            raise _too_large(f"{width} x {height} piksel (batas {MAX_PIXELS // 10**6} juta piksel)",
-                             f"{width} x {height} pixels (limit {MAX_PIXELS // 10**6} megapixels)")
+            raise _too_large(
+                f"{width} x {height} piksel (batas {MAX_PIXELS // 10**6} juta piksel)",
+                f"{width} x {height} pixels (limit {MAX_PIXELS // 10**6} megapixels)",
+            )
         if width < 21 or height < 21:
-            raise PhotoError("Foto terlalu kecil untuk memuat QR", "The photo is too small to hold a QR code",
-                             code="no_qr")
+            raise PhotoError(
+                "Foto terlalu kecil untuk memuat QR", "The photo is too small to hold a QR code", code="no_qr"
+            )
         try:
             if image.format in ("JPEG", "MPO") and max(width, height) > 2 * RETRY_SIDE * 2:
                 # a very large JPEG is decoded at a reduced scale: still far more pixels than the QR needs
@@ -127,8 +135,9 @@ def _passes(grey: Image.Image) -> list[Callable[[], list[Any]]]:
     qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
     def read(image: Image.Image, binarizer: Any) -> Callable[[], list[Any]]:
-        return lambda: zxingcpp.read_barcodes(image, formats=qr, try_rotate=True, try_downscale=True,
-                                              try_invert=False, binarizer=binarizer)
+        return lambda: zxingcpp.read_barcodes(
+            image, formats=qr, try_rotate=True, try_downscale=True, try_invert=False, binarizer=binarizer
+        )
 
     local, histogram = zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram
     passes = [read(grey, local), read(grey, histogram)]
@@ -138,8 +147,9 @@ def _passes(grey: Image.Image) -> list[Callable[[], list[Any]]]:
         if side <= RETRY_SIDE:
             return grey
         factor = RETRY_SIDE / side
-        return grey.resize((max(1, round(grey.width * factor)), max(1, round(grey.height * factor))),
-                           Image.Resampling.LANCZOS)
+        return grey.resize(
+            (max(1, round(grey.width * factor)), max(1, round(grey.height * factor))), Image.Resampling.LANCZOS
+        )
 
     cache: dict[str, Image.Image] = {}
 
@@ -164,7 +174,7 @@ def _passes(grey: Image.Image) -> list[Callable[[], list[Any]]]:
         passes += [later("smaller", local), later("smaller", histogram)]
     passes += [later("contrast", local), later("contrast", histogram), later("equalized", local)]
     if side <= RETRY_SIDE:
-        passes.append(later("larger", local))   # a small scan: modules only a pixel or two wide
+        passes.append(later("larger", local))  # a small scan: modules only a pixel or two wide
     return passes
 
 
@@ -184,10 +194,12 @@ def statements_in_image(data: bytes) -> list[str]:
         if _complete(found):
             break
     if not found:
-        raise PhotoError("Tidak ada QR yang terbaca di foto ini; foto ulang QR laporan hasil dari dekat, "
-                         "tegak lurus dan terang",
-                         "No QR code could be read in this photo; photograph the results report's QR again, "
-                         "closer, straight on and well lit", code="no_qr")
+        raise PhotoError(
+            "Tidak ada QR yang terbaca di foto ini; foto ulang QR laporan hasil dari dekat, tegak lurus dan terang",
+            "No QR code could be read in this photo; photograph the results report's QR again, "
+            "closer, straight on and well lit",
+            code="no_qr",
+        )
     return found
 
 

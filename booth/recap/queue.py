@@ -56,11 +56,11 @@ from booth.recap.pg_store import FINISHED_CHANNEL, SCHEMA, connect_error, redact
 
 TASK_NAME = "booth_recap_verify"
 QUEUE_NAME = "booth_recap"
-DEFAULT_HEARTBEAT = 5.0          # seconds between a worker's heartbeats
-DEFAULT_STALLED_AFTER = 20.0     # a worker silent this long is dead: its jobs go back to the queue
-NO_WORKER_GRACE = 15.0           # an upload stops waiting when no worker has been alive this long
+DEFAULT_HEARTBEAT = 5.0  # seconds between a worker's heartbeats
+DEFAULT_STALLED_AFTER = 20.0  # a worker silent this long is dead: its jobs go back to the queue
+NO_WORKER_GRACE = 15.0  # an upload stops waiting when no worker has been alive this long
 # pg_advisory_xact_lock key for installing procrastinate's schema once.
-_QUEUE_SCHEMA_LOCK = 0x7175657565   # "queue"
+_QUEUE_SCHEMA_LOCK = 0x7175657565  # "queue"
 # An error in a job (the database restarting, a full disk): try again, a little later each time.
 RETRY = procrastinate.RetryStrategy(max_attempts=8, linear_wait=2)
 
@@ -90,15 +90,19 @@ def verify_submission(submission_id: int) -> str:
     if sub is None:
         logger.warning("submission %s is not in the database", submission_id)
         return "gone"
-    logger.info("submission %s (%s): %s%s", sub.id, sub.filename or sub.sha256[:16], sub.status,
-                f" — {sub.reason_en}" if sub.reason_en else "")
+    logger.info(
+        "submission %s (%s): %s%s",
+        sub.id,
+        sub.filename or sub.sha256[:16],
+        sub.status,
+        f" — {sub.reason_en}" if sub.reason_en else "",
+    )
     return sub.status
 
 
 def make_app(database: str, *, pool_size: int = 4) -> procrastinate.App:
     """A procrastinate app on ``database`` with the verification task registered."""
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database, min_size=1,
-                                                                     max_size=pool_size))
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database, min_size=1, max_size=pool_size))
     app.task(name=TASK_NAME, queue=QUEUE_NAME, retry=RETRY)(verify_submission)
     return app
 
@@ -113,8 +117,11 @@ class ProcrastinateQueue(JobQueue):
 
     def __init__(self, database: str | None) -> None:
         if not database:
-            raise RecapError("Antrean procrastinate perlu --database postgresql://...",
-                             "The procrastinate queue needs --database postgresql://...", code="data_dir")
+            raise RecapError(
+                "Antrean procrastinate perlu --database postgresql://...",
+                "The procrastinate queue needs --database postgresql://...",
+                code="data_dir",
+            )
         self.database = database
         ensure_queue_schema(database)
         self.app = make_app(database, pool_size=2)
@@ -143,23 +150,28 @@ class ProcrastinateQueue(JobQueue):
         with psycopg.connect(self.database, autocommit=True) as conn:
             conn.execute(f"LISTEN {FINISHED_CHANNEL}")
             while True:
-                row = conn.execute(f"SELECT count(*) FROM {SCHEMA}.submissions "
-                                   "WHERE id = ANY(%s) AND status = 'queued'", (ids,)).fetchone()
+                row = conn.execute(
+                    f"SELECT count(*) FROM {SCHEMA}.submissions WHERE id = ANY(%s) AND status = 'queued'", (ids,)
+                ).fetchone()
                 if row is None or row[0] == 0:
                     return True
                 now = time.monotonic()
                 if now >= deadline:
                     return False
-                alive = conn.execute("SELECT count(*) FROM procrastinate_workers "
-                                     "WHERE last_heartbeat > now() - make_interval(secs => %s)",
-                                     (DEFAULT_STALLED_AFTER,)).fetchone()
+                alive = conn.execute(
+                    "SELECT count(*) FROM procrastinate_workers "
+                    "WHERE last_heartbeat > now() - make_interval(secs => %s)",
+                    (DEFAULT_STALLED_AFTER,),
+                ).fetchone()
                 if alive is not None and alive[0] > 0:
                     self._alone_since = None
                 elif self._alone_since is None:
                     self._alone_since = now
                 elif now - self._alone_since >= self.no_worker_grace:
-                    logger.warning("no verification worker is running: %d submissions stay queued "
-                                   "(start `booth recap worker`)", row[0])
+                    logger.warning(
+                        "no verification worker is running: %d submissions stay queued (start `booth recap worker`)",
+                        row[0],
+                    )
                     return False
                 for _ in conn.notifies(timeout=min(deadline - now, 1.0), stop_after=1):
                     pass
@@ -195,6 +207,7 @@ def _pause_hook(store) -> None:
 
     def paused(sub, receipt_entry=None, sign_checkpoint=None):
         if at == "log" and sign_checkpoint is not None:
+
             def slow_sign(size: int, root: bytes) -> str:
                 pause(sub)
                 return sign_checkpoint(size, root)
@@ -216,9 +229,12 @@ async def _requeue_stalled(app: procrastinate.App, every: float, stalled_after: 
             for job in stalled:
                 try:
                     await app.job_manager.retry_job(job)
-                    logger.warning("job %s (submission %s) of a stalled worker queued again", job.id,
-                                   job.task_kwargs.get("submission_id"))
-                except (ProcrastinateException, psycopg.Error) as exc:   # another worker requeued it first
+                    logger.warning(
+                        "job %s (submission %s) of a stalled worker queued again",
+                        job.id,
+                        job.task_kwargs.get("submission_id"),
+                    )
+                except (ProcrastinateException, psycopg.Error) as exc:  # another worker requeued it first
                     logger.debug("job %s not requeued: %s", job.id, exc)
         except (ProcrastinateException, psycopg.Error, OSError) as exc:  # the database away for a moment
             logger.warning("looking for stalled jobs failed: %s", exc)
@@ -231,7 +247,9 @@ def orphaned_submissions(database: str) -> list[int]:
         rows = conn.execute(
             f"SELECT s.id FROM {SCHEMA}.submissions s WHERE s.status = 'queued' AND NOT EXISTS ("
             "SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = %s AND j.status IN ('todo', 'doing') "
-            "AND (j.args->>'submission_id')::bigint = s.id) ORDER BY s.id", (TASK_NAME,)).fetchall()
+            "AND (j.args->>'submission_id')::bigint = s.id) ORDER BY s.id",
+            (TASK_NAME,),
+        ).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -249,9 +267,13 @@ def run_worker(database: str, concurrency: int = 1, *, data_dir: str | Path | No
         return 2
 
     if data_dir is None or not (Path(data_dir) / "recap.key").is_file():
-        return refuse(RecapError(
-            "Pekerja perlu --data DIR berisi recap.key (salinan kunci server rekap)",
-            "A worker needs --data DIR holding recap.key (a copy of the recap server's key)", code="wrong_key"))
+        return refuse(
+            RecapError(
+                "Pekerja perlu --data DIR berisi recap.key (salinan kunci server rekap)",
+                "A worker needs --data DIR holding recap.key (a copy of the recap server's key)",
+                code="wrong_key",
+            )
+        )
     if concurrency < 1:
         return refuse(RecapError("--concurrency minimal 1", "--concurrency must be at least 1", code="usage"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -278,13 +300,23 @@ def run_worker(database: str, concurrency: int = 1, *, data_dir: str | Path | No
                 if orphans:
                     logger.info("deferred again %d queued submissions that had no job", len(orphans))
                 reaper = asyncio.create_task(_requeue_stalled(app, heartbeat, stalled_after))
-                print(f"Pekerja verifikasi berjalan / verification worker running: {name}, "
-                      f"{redact(database)}, concurrency {concurrency}", file=sys.stderr, flush=True)
+                print(
+                    f"Pekerja verifikasi berjalan / verification worker running: {name}, "
+                    f"{redact(database)}, concurrency {concurrency}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 try:
                     await app.run_worker_async(
-                        queues=[QUEUE_NAME], concurrency=concurrency, name=name, delete_jobs="successful",
-                        update_heartbeat_interval=heartbeat, stalled_worker_timeout=stalled_after,
-                        fetch_job_polling_interval=min(2.0, heartbeat), install_signal_handlers=True)
+                        queues=[QUEUE_NAME],
+                        concurrency=concurrency,
+                        name=name,
+                        delete_jobs="successful",
+                        update_heartbeat_interval=heartbeat,
+                        stalled_worker_timeout=stalled_after,
+                        fetch_job_polling_interval=min(2.0, heartbeat),
+                        install_signal_handlers=True,
+                    )
                 finally:
                     reaper.cancel()
 

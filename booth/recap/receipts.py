@@ -79,7 +79,7 @@ class RecapKey:
         return note.sign_checkpoint(note.Checkpoint(self.origin, size, root), self.origin, self.private_key)
 
     @classmethod
-    def load_or_create(cls, path: Path) -> "RecapKey":
+    def load_or_create(cls, path: Path) -> RecapKey:
         """The recap's key in ``path`` (PEM, mode 0600), made on first use (the device key's file format)."""
         try:
             return cls(DeviceKey.create(Path(path)).private_key)
@@ -93,26 +93,64 @@ def one_line(text: str, limit: int = 300) -> str:
     return " ".join(cleaned.split())[:limit] or "-"
 
 
-def receipt_entry(*, submission_sha256: str, kind: str, election_id: str, tps: int, pekon: str,
-                  device: str, result_sha256: str, log_size: int, log_root: str, total: int,
-                  received_at: str) -> str:
-    return "\n".join([
-        RECEIPT_HEADER, f"submission {submission_sha256}", f"kind {kind}", f"election {election_id}",
-        f"tps {tps} {one_line(pekon)}", f"device {device}", f"result {result_sha256}",
-        f"log {log_size} {log_root}", f"total {total}", f"received {received_at}",
-    ]) + "\n"
+def receipt_entry(
+    *,
+    submission_sha256: str,
+    kind: str,
+    election_id: str,
+    tps: int,
+    pekon: str,
+    device: str,
+    result_sha256: str,
+    log_size: int,
+    log_root: str,
+    total: int,
+    received_at: str,
+) -> str:
+    return (
+        "\n".join(
+            [
+                RECEIPT_HEADER,
+                f"submission {submission_sha256}",
+                f"kind {kind}",
+                f"election {election_id}",
+                f"tps {tps} {one_line(pekon)}",
+                f"device {device}",
+                f"result {result_sha256}",
+                f"log {log_size} {log_root}",
+                f"total {total}",
+                f"received {received_at}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def resolution_entry(*, election_id: str, result_sha256: str, by: str, reason: str, at: str) -> str:
-    return "\n".join([RESOLUTION_HEADER, f"election {election_id}", f"result {result_sha256}",
-                      f"by {one_line(by)}", f"reason {one_line(reason)}", f"at {at}"]) + "\n"
+    return (
+        "\n".join(
+            [
+                RESOLUTION_HEADER,
+                f"election {election_id}",
+                f"result {result_sha256}",
+                f"by {one_line(by)}",
+                f"reason {one_line(reason)}",
+                f"at {at}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def receipt_from_leaves(key: RecapKey, leaves: list[bytes], entry: bytes, index: int, checkpoint: str) -> Receipt:
     """The receipt of ``entry``, leaf ``index`` of the tree of ``leaves``, under ``checkpoint``."""
     proof = merkle.inclusion_proof(leaves, index)
-    return Receipt(note=key.sign_note(entry.decode()), index=index, checkpoint=checkpoint,
-                   proof=tuple(base64.b64encode(p).decode() for p in proof))
+    return Receipt(
+        note=key.sign_note(entry.decode()),
+        index=index,
+        checkpoint=checkpoint,
+        proof=tuple(base64.b64encode(p).decode() for p in proof),
+    )
 
 
 def check_receipt(receipt: Receipt | dict | str, verifier_key: str) -> dict:
@@ -126,12 +164,18 @@ def check_receipt(receipt: Receipt | dict | str, verifier_key: str) -> dict:
             receipt = json.loads(receipt)
         except ValueError:
             raise ReceiptError("the receipt is not JSON") from None
+        if not isinstance(receipt, dict):
+            raise ReceiptError("not a booth recap receipt")
     if isinstance(receipt, dict):
         try:
             if receipt.get("format") != RECEIPT_FORMAT:
                 raise ReceiptError("not a booth recap receipt")
-            receipt = Receipt(str(receipt["note"]), int(receipt["index"]), str(receipt["checkpoint"]),
-                              tuple(str(p) for p in receipt["proof"]))
+            receipt = Receipt(
+                str(receipt["note"]),
+                int(receipt["index"]),
+                str(receipt["checkpoint"]),
+                tuple(str(p) for p in receipt["proof"]),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReceiptError(f"the receipt is malformed ({exc})") from None
     try:

@@ -15,8 +15,14 @@ from pathlib import Path
 from booth.recap.core import LocalQueue, Recap
 
 
-def open_recap(data_dir: str | Path, *, database: str | None = None, workers: int | None = None,
-               clock: Callable[[], dt.datetime] | None = None, queue: str = "local") -> Recap:
+def open_recap(
+    data_dir: str | Path,
+    *,
+    database: str | None = None,
+    workers: int | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    queue: str = "local",
+) -> Recap:
     """Open (creating if needed) the recap kept in ``data_dir``; see :class:`booth.recap.core.Recap`.
 
     ``database``: None for the embedded SQLite store in ``data_dir/recap.sqlite``, or a

@@ -11,9 +11,9 @@ import functools
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 import sqlite_utils
 
@@ -25,9 +25,15 @@ SCHEMA_VERSION = 1
 
 
 def registration_to_row(r: Registration) -> dict:
-    return {"fingerprint": r.fingerprint, "election_id": r.election_id, "kabupaten": r.kabupaten,
-            "kecamatan": r.kecamatan, "pekon": r.pekon, "tps": r.tps,
-            "data": json.dumps(asdict(r), ensure_ascii=False, sort_keys=True)}
+    return {
+        "fingerprint": r.fingerprint,
+        "election_id": r.election_id,
+        "kabupaten": r.kabupaten,
+        "kecamatan": r.kecamatan,
+        "pekon": r.pekon,
+        "tps": r.tps,
+        "data": json.dumps(asdict(r), ensure_ascii=False, sort_keys=True),
+    }
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -48,9 +54,24 @@ def result_from_json(text: str | None) -> Result | None:
     return None if not text else Result(**json.loads(text))
 
 
-SUBMISSION_COLUMNS = ("id", "sha256", "kind", "source", "filename", "received_at", "received_by", "status",
-                      "election_id", "fingerprint", "reason_code", "reason_id", "reason_en", "result",
-                      "receipt_index", "finished_at")
+SUBMISSION_COLUMNS = (
+    "id",
+    "sha256",
+    "kind",
+    "source",
+    "filename",
+    "received_at",
+    "received_by",
+    "status",
+    "election_id",
+    "fingerprint",
+    "reason_code",
+    "reason_id",
+    "reason_en",
+    "result",
+    "receipt_index",
+    "finished_at",
+)
 
 
 def submission_from_row(row: dict) -> Submission:
@@ -79,22 +100,58 @@ class SqliteStore(Store):
     def _create(self) -> None:
         with self._lock, self._tx():
             db = self.db
-            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            db["registrations"].create({"fingerprint": str, "election_id": str, "kabupaten": str, "kecamatan": str,
-                                        "pekon": str, "tps": int, "data": str}, pk="fingerprint",
-                                       not_null={"election_id", "data"}, if_not_exists=True)
-            db["blobs"].create({"sha256": str, "data": bytes}, pk="sha256", if_not_exists=True)
-            db["submissions"].create({"id": int, "sha256": str, "kind": str, "source": str, "filename": str,
-                                      "received_at": str, "received_by": str, "status": str, "election_id": str,
-                                      "fingerprint": str, "reason_code": str, "reason_id": str, "reason_en": str,
-                                      "result": str, "receipt_index": int, "finished_at": str},
-                                     pk="id", not_null={"sha256", "kind", "status"}, if_not_exists=True)
-            db["submissions"].create_index(["sha256"], unique=True, if_not_exists=True)
-            db["submissions"].create_index(["election_id"], if_not_exists=True)
-            db["log"].create({"idx": int, "entry": bytes, "leaf": bytes, "checkpoint": str}, pk="idx",
-                             not_null={"entry", "leaf", "checkpoint"}, if_not_exists=True)
-            db["resolutions"].create({"id": int, "election_id": str, "statement_sha256": str, "by": str,
-                                      "reason": str, "at": str}, pk="id", if_not_exists=True)
+            db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            db.table("registrations").create(
+                {
+                    "fingerprint": str,
+                    "election_id": str,
+                    "kabupaten": str,
+                    "kecamatan": str,
+                    "pekon": str,
+                    "tps": int,
+                    "data": str,
+                },
+                pk="fingerprint",
+                not_null={"election_id", "data"},
+                if_not_exists=True,
+            )
+            db.table("blobs").create({"sha256": str, "data": bytes}, pk="sha256", if_not_exists=True)
+            db.table("submissions").create(
+                {
+                    "id": int,
+                    "sha256": str,
+                    "kind": str,
+                    "source": str,
+                    "filename": str,
+                    "received_at": str,
+                    "received_by": str,
+                    "status": str,
+                    "election_id": str,
+                    "fingerprint": str,
+                    "reason_code": str,
+                    "reason_id": str,
+                    "reason_en": str,
+                    "result": str,
+                    "receipt_index": int,
+                    "finished_at": str,
+                },
+                pk="id",
+                not_null={"sha256", "kind", "status"},
+                if_not_exists=True,
+            )
+            db.table("submissions").create_index(["sha256"], unique=True, if_not_exists=True)
+            db.table("submissions").create_index(["election_id"], if_not_exists=True)
+            db.table("log").create(
+                {"idx": int, "entry": bytes, "leaf": bytes, "checkpoint": str},
+                pk="idx",
+                not_null={"entry", "leaf", "checkpoint"},
+                if_not_exists=True,
+            )
+            db.table("resolutions").create(
+                {"id": int, "election_id": str, "statement_sha256": str, "by": str, "reason": str, "at": str},
+                pk="id",
+                if_not_exists=True,
+            )
             self._conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             self._conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('registry_version', '0')")
         version = self.setting("schema")
@@ -112,7 +169,7 @@ class SqliteStore(Store):
         def __exit__(self, exc_type, *_):
             self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
-    def _tx(self, immediate: bool = True) -> "_Tx":
+    def _tx(self, immediate: bool = True) -> _Tx:
         return SqliteStore._Tx(self._conn, immediate)
 
     # ------------------------------------------------------------- registry
@@ -124,7 +181,7 @@ class SqliteStore(Store):
 
     def add_registration(self, reg: Registration) -> None:
         with self._lock, self._tx():
-            self.db["registrations"].upsert(registration_to_row(reg), pk="fingerprint")
+            self.db.table("registrations").upsert(registration_to_row(reg), pk="fingerprint")
             self._conn.execute(self._BUMP)
 
     def remove_registration(self, fingerprint: str) -> bool:
@@ -164,15 +221,20 @@ class SqliteStore(Store):
             if existing is not None:
                 return submission_from_row(dict(existing)), False
             cols = ", ".join(row)
-            cur = self._conn.execute(f"INSERT INTO submissions({cols}) VALUES ({', '.join('?' * len(row))})",
-                                     tuple(row.values()))
+            cur = self._conn.execute(
+                f"INSERT INTO submissions({cols}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+            )
             new_id = cur.lastrowid
         stored = self.submission(int(new_id or 0))
         assert stored is not None
         return stored, True
 
-    def finish_submission(self, sub: Submission, receipt_entry: bytes | None = None,
-                          sign_checkpoint: Callable[[int, bytes], str] | None = None) -> Submission:
+    def finish_submission(
+        self,
+        sub: Submission,
+        receipt_entry: bytes | None = None,
+        sign_checkpoint: Callable[[int, bytes], str] | None = None,
+    ) -> Submission:
         row = submission_to_row(sub)
         with self._lock, self._tx():
             current = self._conn.execute("SELECT status FROM submissions WHERE id = ?", (sub.id,)).fetchone()
@@ -180,10 +242,21 @@ class SqliteStore(Store):
                 if receipt_entry is not None:
                     assert sign_checkpoint is not None
                     row["receipt_index"] = self._append(receipt_entry, sign_checkpoint)[0]
-                keys = ("status", "election_id", "fingerprint", "reason_code", "reason_id", "reason_en", "result",
-                        "receipt_index", "finished_at")
-                self._conn.execute(f"UPDATE submissions SET {', '.join(k + ' = ?' for k in keys)} WHERE id = ?",
-                                   tuple(row[k] for k in keys) + (sub.id,))
+                keys = (
+                    "status",
+                    "election_id",
+                    "fingerprint",
+                    "reason_code",
+                    "reason_id",
+                    "reason_en",
+                    "result",
+                    "receipt_index",
+                    "finished_at",
+                )
+                self._conn.execute(
+                    f"UPDATE submissions SET {', '.join(k + ' = ?' for k in keys)} WHERE id = ?",
+                    tuple(row[k] for k in keys) + (sub.id,),
+                )
         stored = self.submission(sub.id)
         assert stored is not None
         return stored
@@ -224,10 +297,14 @@ class SqliteStore(Store):
         leaf = merkle.leaf_hash(entry)
         frontier.append(leaf)
         checkpoint = sign_checkpoint(frontier.size, frontier.root())
-        self._conn.execute("INSERT INTO log(idx, entry, leaf, checkpoint) VALUES (?, ?, ?, ?)",
-                           (index, entry, leaf, checkpoint))
-        self._conn.execute("INSERT INTO meta(key, value) VALUES ('log_frontier', ?) "
-                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (frontier.to_bytes().hex(),))
+        self._conn.execute(
+            "INSERT INTO log(idx, entry, leaf, checkpoint) VALUES (?, ?, ?, ?)", (index, entry, leaf, checkpoint)
+        )
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('log_frontier', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (frontier.to_bytes().hex(),),
+        )
         return index, checkpoint
 
     def leaf_entries(self) -> list[bytes]:
@@ -253,20 +330,24 @@ class SqliteStore(Store):
     # ------------------------------------------------ decisions and settings
     def add_resolution(self, res: Resolution) -> None:
         with self._lock, self._tx():
-            self._conn.execute("INSERT INTO resolutions(election_id, statement_sha256, by, reason, at) "
-                               "VALUES (?, ?, ?, ?, ?)", (res.election_id, res.statement_sha256, res.by,
-                                                          res.reason, res.at))
+            self._conn.execute(
+                "INSERT INTO resolutions(election_id, statement_sha256, by, reason, at) VALUES (?, ?, ?, ?, ?)",
+                (res.election_id, res.statement_sha256, res.by, res.reason, res.at),
+            )
 
     def resolutions(self) -> list[Resolution]:
         with self._lock:
-            rows = self._conn.execute("SELECT election_id, statement_sha256, by, reason, at FROM resolutions "
-                                      "ORDER BY id").fetchall()
+            rows = self._conn.execute(
+                "SELECT election_id, statement_sha256, by, reason, at FROM resolutions ORDER BY id"
+            ).fetchall()
         return [Resolution(*r) for r in rows]
 
     def set_setting(self, key: str, value: str) -> None:
         with self._lock, self._tx():
-            self._conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            self._conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def setting(self, key: str) -> str | None:
         with self._lock:

@@ -57,11 +57,14 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting):
     """The ledger service's API for one device (one state directory)."""
 
     @classmethod
-    def provision(cls, state_dir: Path, *, clock=None, settings: Settings | None = None, rng=None,
-                  device_key=None) -> BoothService:
+    def provision(
+        cls, state_dir: Path, *, clock=None, settings: Settings | None = None, rng=None, device_key=None
+    ) -> BoothService:
         """A new device: key, empty ledger (``rng``, ``device_key``: see ``Ledger.create``)."""
-        return cls(Ledger.create(Path(state_dir), clock=clock or SystemClock(), rng=rng, device_key=device_key),
-                   settings=settings)
+        return cls(
+            Ledger.create(Path(state_dir), clock=clock or SystemClock(), rng=rng, device_key=device_key),
+            settings=settings,
+        )
 
     @classmethod
     def open(cls, state_dir: Path, *, clock=None, settings: Settings | None = None) -> BoothService:

@@ -24,11 +24,28 @@ class CheckIn(Device):
         return [self._voter_row(m.voter, score=m.score, why=m.why_id or m.why) for m in matches]
 
     def _voter_row(self, v, **extra) -> dict:
-        status = ("voted" if v.ref in self.day.voted else
-                  "in_booth" if self.day.current and self.day.current.voter == v.ref else
-                  "checked_in" if v.ref in self.day.checked_in else "not_voted")
-        return {"ref": v.ref, "name": v.name, "nik": v.nik, "sex": v.sex, "birth_date": v.birth_date.isoformat(),
-                "address": v.address, "rt": v.rt, "rw": v.rw, "list": v.list, "status": status, **extra}
+        status = (
+            "voted"
+            if v.ref in self.day.voted
+            else "in_booth"
+            if self.day.current and self.day.current.voter == v.ref
+            else "checked_in"
+            if v.ref in self.day.checked_in
+            else "not_voted"
+        )
+        return {
+            "ref": v.ref,
+            "name": v.name,
+            "nik": v.nik,
+            "sex": v.sex,
+            "birth_date": v.birth_date.isoformat(),
+            "address": v.address,
+            "rt": v.rt,
+            "rw": v.rw,
+            "list": v.list,
+            "status": status,
+            **extra,
+        }
 
     def check_in(self, token: str, voter_ref: str) -> dict:
         """Verification: the companion confirms the person; a voter who voted is refused."""
@@ -42,8 +59,19 @@ class CheckIn(Device):
             self._append("voter.checked_in", s.companion, {"voter": v.ref, "list": v.list})
         return self._voter_row(v)
 
-    def add_dptb(self, token: str, *, nik: str, name: str, sex: str, birth_date: str, address: str = "",
-                 rt: str = "", rw: str = "", reason: str) -> dict:
+    def add_dptb(
+        self,
+        token: str,
+        *,
+        nik: str,
+        name: str,
+        sex: str,
+        birth_date: str,
+        address: str = "",
+        rt: str = "",
+        rw: str = "",
+        reason: str,
+    ) -> dict:
         """Add a voter who is not on the DPT to the DPTb, with the reason (logged)."""
         from booth.nik import InvalidNik, clean_nik, nik_mismatches, parse_nik
 
@@ -68,14 +96,25 @@ class CheckIn(Device):
             raise refuse("birth_date") from None
         mismatch = nik_mismatches(nik_info, sex=sex, birth_date=born)
         if mismatch:
-            raise refuse("nik_mismatch", words={"why_id": "; ".join(m[1] for m in mismatch),
-                                                "why_en": "; ".join(m[0] for m in mismatch)})
+            raise refuse(
+                "nik_mismatch",
+                words={"why_id": "; ".join(m[1] for m in mismatch), "why_en": "; ".join(m[0] for m in mismatch)},
+            )
         existing = self._index.by_nik(nik_info.value)
         if existing is not None:
             raise refuse("nik_listed", words={"voter": existing.ref}, voter=existing.ref)
         ref = f"DPTB-{len(self.day.dptb) + 1:04d}"
-        payload = {"voter": ref, "nik": nik_info.value, "name": name.strip(), "sex": sex,
-                   "birth_date": born.isoformat(), "address": address, "rt": rt, "rw": rw, "reason": reason.strip()}
+        payload = {
+            "voter": ref,
+            "nik": nik_info.value,
+            "name": name.strip(),
+            "sex": sex,
+            "birth_date": born.isoformat(),
+            "address": address,
+            "rt": rt,
+            "rw": rw,
+            "reason": reason.strip(),
+        }
         self._append("voter.dptb_added", s.companion, payload)
         v = dptb_voter(payload)
         self._index.add(v)

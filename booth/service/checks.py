@@ -23,8 +23,12 @@ def check_text(value, word_id: str, word_en: str, limit: int, *, required: bool 
     characters but newlines; with ``required``, not blank.  ``word_id``/``word_en`` name the field."""
     if value is None and not required:
         return
-    if (not isinstance(value, str) or len(value) > limit
-            or any(ord(ch) < 32 and ch not in "\n" for ch in value) or not is_text(value)):
+    if (
+        not isinstance(value, str)
+        or len(value) > limit
+        or any(ord(ch) < 32 and ch not in "\n" for ch in value)
+        or not is_text(value)
+    ):
         raise refuse("bad_field", words={"field_id": word_id, "field_en": word_en, "limit": limit})
     if required and not value.strip():
         raise refuse("field_required", words={"field_id": word_id, "field_en": word_en})

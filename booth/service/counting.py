@@ -36,9 +36,13 @@ class Counting(Custody):
         base = self._report_base("results")
         base["tally"] = self.day.tally
         base["reconciliation"] = reconcile({**self.counts(), "votes_counted": sum(self.day.tally.values())})
-        base["statement"] = results_statement(self.ledger, self.package, self.day.tally,
-                                              base["reconciliation"],
-                                              checkpoint=self.ledger.checkpoint(self.day.counted_size))
+        base["statement"] = results_statement(
+            self.ledger,
+            self.package,
+            self.day.tally,
+            base["reconciliation"],
+            checkpoint=self.ledger.checkpoint(self.day.counted_size),
+        )
         base["copies_printed"] = self.day.results_printed
         return base
 
@@ -66,8 +70,9 @@ class Counting(Custody):
         return {
             "results.txt": res["statement"].encode(),
             "custody.json": json.dumps(self.custody_trail(), ensure_ascii=False, indent=1).encode(),
-            "berita-acara.json": json.dumps({k: v for k, v in res.items() if k != "statement"},
-                                            ensure_ascii=False, indent=1, default=str).encode(),
+            "berita-acara.json": json.dumps(
+                {k: v for k, v in res.items() if k != "statement"}, ensure_ascii=False, indent=1, default=str
+            ).encode(),
         }
 
     def pack(self, token: str) -> None:

@@ -11,8 +11,16 @@ from booth.service.device import Device
 class Custody(Device):
     """The custody steps a companion records by hand, and the trail of all of them."""
 
-    def record_custody(self, stage: str, *, token: str | None = None, companion_id: str | None = None,
-                       place: str = "", note: str = "", self_test: dict | None = None) -> None:
+    def record_custody(
+        self,
+        stage: str,
+        *,
+        token: str | None = None,
+        companion_id: str | None = None,
+        place: str = "",
+        note: str = "",
+        self_test: dict | None = None,
+    ) -> None:
         """Record a custody step (received, distributed, handed over, installed).
 
         Before handover no companion has a PIN yet, so ``received`` and
@@ -32,8 +40,7 @@ class Custody(Device):
         expected = polls.next_custody_stage(self.day.custody_done)
         if stage != expected:
             stage_id, stage_en = stage_words(expected)
-            raise refuse("custody_out_of_order", words={"stage_id": stage_id, "stage_en": stage_en},
-                         expected=expected)
+            raise refuse("custody_out_of_order", words={"stage_id": stage_id, "stage_en": stage_en}, expected=expected)
         if stage == "installed":
             if not self_test:
                 raise refuse("self_test_first")
@@ -51,8 +58,18 @@ class Custody(Device):
         self._append("hardware.self_test", s.companion, {"results": results})
 
     def custody_trail(self) -> list[dict]:
-        return [{"stage": s.stage, "words": stage_words(s.stage), "time": s.time, "actor": s.actor,
-                 "place": s.place, "note": s.note, "seq": s.seq} for s in self.day.custody]
+        return [
+            {
+                "stage": s.stage,
+                "words": stage_words(s.stage),
+                "time": s.time,
+                "actor": s.actor,
+                "place": s.place,
+                "note": s.note,
+                "seq": s.seq,
+            }
+            for s in self.day.custody
+        ]
 
 
 def stage_words(stage: str | None) -> tuple[str, str]:

@@ -121,7 +121,8 @@ class Device:
         for suffix in ("", "-wal", "-shm"):
             (self.state_dir / (VAULT_NAME + suffix)).unlink(missing_ok=True)
         self._vault, self._enroll_secret = PhotoVault.create(
-            self.state_dir / VAULT_NAME, self.package.election_id, self.package.committee.x25519())
+            self.state_dir / VAULT_NAME, self.package.election_id, self.package.committee.x25519()
+        )
 
     # ------------------------------------------------------------- the log
     def _append(self, type: str, actor: str, payload: dict | None = None, **kw) -> Entry:
@@ -140,14 +141,20 @@ class Device:
         current = self.day.current
         note: dict[str, Any] = {"polls": self.day.polls}
         if current is not None and not current.cast:
-            self._append("ballot.release_cancelled", "system",
-                         {"release": current.id, "reason": "device restarted before the vote"})
+            self._append(
+                "ballot.release_cancelled",
+                "system",
+                {"release": current.id, "reason": "device restarted before the vote"},
+            )
             note["cancelled_release"] = current.id
         elif current is not None and current.stage == "printing":
             # cast, but the slip was never confirmed: treat as a failed print, a
             # companion reprints it.  Never a second cast.
-            self._append("slip.print_failed", "system",
-                         {"release": current.id, "error": "device restarted before the slip was confirmed"})
+            self._append(
+                "slip.print_failed",
+                "system",
+                {"release": current.id, "error": "device restarted before the slip was confirmed"},
+            )
             note["slip_to_reprint"] = current.id
         self._append("device.started", "system", note)
 
@@ -176,8 +183,15 @@ class Device:
         session.last_seen = self.clock.monotonic_ns()
         return session
 
-    def _require(self, action: str, token: str | None, *, states: Collection[str] | None = None,
-                 transition: str | None = None, needs: Iterable[str] = ()) -> Session:
+    def _require(
+        self,
+        action: str,
+        token: str | None,
+        *,
+        states: Collection[str] | None = None,
+        transition: str | None = None,
+        needs: Iterable[str] = (),
+    ) -> Session:
         """The one guard for a companion's act: signed in, role allowed (``companions.PERMISSIONS``),
         then everything :meth:`_check_device` checks."""
         session = self._session(token)
@@ -186,8 +200,9 @@ class Device:
         self._check_device(states=states, transition=transition, needs=needs)
         return session
 
-    def _check_device(self, *, states: Collection[str] | None = None, transition: str | None = None,
-                      needs: Iterable[str] = ()) -> None:
+    def _check_device(
+        self, *, states: Collection[str] | None = None, transition: str | None = None, needs: Iterable[str] = ()
+    ) -> None:
         """The guard's device half (alone for acts before anyone has a PIN): not packed, the polls
         in ``states``, ``transition`` allowed from here (``polls.TRANSITIONS``), every precondition
         named in ``needs`` holding (:data:`PRECONDITIONS`), in that order."""
@@ -204,8 +219,9 @@ class Device:
 
     def _wrong_state(self, **details):
         state_id, state_en = polls.STATE_WORDS[self.day.polls]
-        return refuse("wrong_polls_state", words={"state_id": state_id, "state_en": state_en},
-                      polls=self.day.polls, **details)
+        return refuse(
+            "wrong_polls_state", words={"state_id": state_id, "state_en": state_en}, polls=self.day.polls, **details
+        )
 
     # -------------------------------------------------- what every room reads
     def counts(self) -> dict:
@@ -240,14 +256,28 @@ class Device:
         return {
             "election_id": pkg.election_id,
             "short_id": pkg.short_id,
-            "title": e.title, "pekon": e.pekon, "kecamatan": e.kecamatan, "kabupaten": e.kabupaten,
-            "provinsi": e.provinsi, "tps": e.tps, "date": e.date.isoformat(),
-            "opens_at": e.opens_at.isoformat(), "closes_at": e.closes_at.isoformat(),
-            "timezone": e.timezone_label, "allow_blank": e.allow_blank,
+            "title": e.title,
+            "pekon": e.pekon,
+            "kecamatan": e.kecamatan,
+            "kabupaten": e.kabupaten,
+            "provinsi": e.provinsi,
+            "tps": e.tps,
+            "date": e.date.isoformat(),
+            "opens_at": e.opens_at.isoformat(),
+            "closes_at": e.closes_at.isoformat(),
+            "timezone": e.timezone_label,
+            "allow_blank": e.allow_blank,
             "candidates": [{"number": c.number, "name": c.name} for c in pkg.candidates],
-            "companions": [{"id": c.id, "name": c.name, "role": c.role,
-                            "has_pin": c.id in self.day.pins_set, "locked": c.id in self.day.locked}
-                           for c in pkg.companions],
+            "companions": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "role": c.role,
+                    "has_pin": c.id in self.day.pins_set,
+                    "locked": c.id in self.day.locked,
+                }
+                for c in pkg.companions
+            ],
             "committee_fingerprint": pkg.committee.fingerprint,
         }
 
@@ -278,10 +308,14 @@ class Device:
     def _report_base(self, kind: str) -> dict:
         """What the zero report and the results report both print: the election, device, checkpoint."""
         info = self.election_info()
-        info.update(kind=kind, device=self.ledger.key.fingerprint,
-                    device_short=short_fingerprint(self.ledger.key.fingerprint),
-                    checkpoint=self.ledger.latest_checkpoint(), printed_at=utc_text(self._now()),
-                    counts=self.counts())
+        info.update(
+            kind=kind,
+            device=self.ledger.key.fingerprint,
+            device_short=short_fingerprint(self.ledger.key.fingerprint),
+            checkpoint=self.ledger.latest_checkpoint(),
+            printed_at=utc_text(self._now()),
+            counts=self.counts(),
+        )
         return info
 
 
@@ -289,6 +323,15 @@ def dptb_voter(p: dict):
     """The ``booth.dpt.Voter`` of a ``voter.dptb_added`` payload."""
     from booth.dpt import LIST_DPTB, Voter
 
-    return Voter(ref=p["voter"], dpt_number=10_000 + int(p["voter"].split("-")[1]), nik=p["nik"],
-                 name=p["name"], sex=p["sex"], birth_date=dt.date.fromisoformat(p["birth_date"]),
-                 address=p["address"], rt=p["rt"], rw=p["rw"], list=LIST_DPTB)
+    return Voter(
+        ref=p["voter"],
+        dpt_number=10_000 + int(p["voter"].split("-")[1]),
+        nik=p["nik"],
+        name=p["name"],
+        sex=p["sex"],
+        birth_date=dt.date.fromisoformat(p["birth_date"]),
+        address=p["address"],
+        rt=p["rt"],
+        rw=p["rw"],
+        list=LIST_DPTB,
+    )

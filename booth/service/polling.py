@@ -14,8 +14,7 @@ class Polling(Device):
 
     def zero_report(self, token: str) -> dict:
         """The data of the zero report (every candidate at 0) for the kiosk to print."""
-        self._require("zero_report", token, states=polls.ACTS["zero_report"],
-                      needs=("ballot_store_empty", "installed"))
+        self._require("zero_report", token, states=polls.ACTS["zero_report"], needs=("ballot_store_empty", "installed"))
         base = self._report_base("zero")
         # The zero report's QR: the signed opening statement a witness pins (key, election, log).
         base["opening"] = opening_statement(self.ledger, self.package)
@@ -30,8 +29,12 @@ class Polling(Device):
             self._append("custody.activated", s.companion, {"place": self._place(), "note": "laporan nol dicetak"})
 
     def open_polls(self, token: str) -> None:
-        s = self._require("open_polls", token, transition="open_polls",
-                          needs=("zero_report_printed", "ballot_store_empty", "package_loaded"))
+        s = self._require(
+            "open_polls",
+            token,
+            transition="open_polls",
+            needs=("zero_report_printed", "ballot_store_empty", "package_loaded"),
+        )
         pkg = self._need_package()
         slots = max(self.settings.min_slots, int(len(pkg.voters) * (1 + self.settings.slot_margin)))
         if self.ledger.empty_slots < slots:

@@ -23,21 +23,28 @@ class Setup(Device):
         """
         from booth.election_package import PackageError, load_package
 
-        if not isinstance(package_path, str) or not package_path or len(package_path) > 4096 \
-                or not is_text(package_path):
+        if (
+            not isinstance(package_path, str)
+            or not package_path
+            or len(package_path) > 4096
+            or not is_text(package_path)
+        ):
             raise refuse("package_location")
         if trusted_committee_key is not None and (
-                not isinstance(trusted_committee_key, (bytes, bytearray)) or len(trusted_committee_key) != 32):
+            not isinstance(trusted_committee_key, (bytes, bytearray)) or len(trusted_committee_key) != 32
+        ):
             raise refuse("bad_committee_key")
         self._check_device(transition="load_election", needs=("before_handover",))
         trusted = trusted_committee_key or self._pinned_committee_key()
         try:
             pkg = load_package(package_path, trusted_committee_key=trusted)
         except PackageError as exc:
-            problems = [f"{p.file[:80]}{':' + str(p.line) if p.line else ''}: {p.message_id[:160]}"
-                        for p in exc.problems][:20]
-            raise refuse("package_refused", words={"problems": "; ".join(problems[:3]), "why": str(exc)[:300]},
-                         problems=problems) from None
+            problems = [
+                f"{p.file[:80]}{':' + str(p.line) if p.line else ''}: {p.message_id[:160]}" for p in exc.problems
+            ][:20]
+            raise refuse(
+                "package_refused", words={"problems": "; ".join(problems[:3]), "why": str(exc)[:300]}, problems=problems
+            ) from None
         target = self.state_dir / ELECTION_DIR
         staging = self.state_dir / (ELECTION_DIR + ".new")
         shutil.rmtree(staging, ignore_errors=True)
@@ -47,11 +54,18 @@ class Setup(Device):
             (staging / name).write_bytes(data)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
-        self._append("election.loaded", "panitia", {
-            "election_id": pkg.election_id, "short_id": pkg.short_id, "candidates": len(pkg.candidates),
-            "allow_blank": pkg.election.allow_blank, "dpt": len(pkg.voters),
-            "committee": pkg.committee.fingerprint,
-        })
+        self._append(
+            "election.loaded",
+            "panitia",
+            {
+                "election_id": pkg.election_id,
+                "short_id": pkg.short_id,
+                "candidates": len(pkg.candidates),
+                "allow_blank": pkg.election.allow_blank,
+                "dpt": len(pkg.voters),
+                "committee": pkg.committee.fingerprint,
+            },
+        )
         self.package = None
         self._load_stored_package()
         self._new_vault()
@@ -68,8 +82,7 @@ class Setup(Device):
         if self.day.polls != polls.UNCONFIGURED or self.ledger.get_state("committee_key"):
             raise refuse("committee_key_pinned")
         value = base64.b64encode(bytes(raw_public_key)).decode()
-        self._append("device.committee_key", "panitia", {"committee_key": value},
-                     state={"committee_key": value})
+        self._append("device.committee_key", "panitia", {"committee_key": value}, state={"committee_key": value})
 
     def candidate_photo(self, number: int) -> bytes:
         pkg = self._need_package()

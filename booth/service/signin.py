@@ -40,8 +40,12 @@ class SignIn(Device):
         if secret is None:
             raise refuse("enrol_needs_ketua")
         self._vault.wrap_for_companion(c.id, pin, secret, scrypt_n=self.settings.pin_scrypt_n)
-        self._append("companion.pin_set", c.id, {"companion": c.id},
-                     state={f"pin:{c.id}": comp.hash_pin(pin, n=self.settings.pin_scrypt_n)})
+        self._append(
+            "companion.pin_set",
+            c.id,
+            {"companion": c.id},
+            state={f"pin:{c.id}": comp.hash_pin(pin, n=self.settings.pin_scrypt_n)},
+        )
 
     def sign_in(self, companion_id: str, pin: str) -> str:
         """Check a companion's PIN; return a session token.  Wrong PINs lock out (see lockout)."""
@@ -53,8 +57,7 @@ class SignIn(Device):
         if c.id in self.day.locked or rule.locked:
             raise refuse("pin_locked", locked=True, wait_seconds=0)
         if not rule.allowed:
-            raise refuse("pin_wait", words={"seconds": rule.wait_seconds}, locked=False,
-                         wait_seconds=rule.wait_seconds)
+            raise refuse("pin_wait", words={"seconds": rule.wait_seconds}, locked=False, wait_seconds=rule.wait_seconds)
         stored = self.ledger.get_state(f"pin:{c.id}")
         if not isinstance(pin, str) or stored is None or not comp.pin_matches(pin, stored):
             self._append("companion.login_failed", c.id, {"companion": c.id, "misses": misses + 1})
@@ -67,6 +70,7 @@ class SignIn(Device):
         secret = None
         if self._vault is not None:
             from booth.ledger.vault import VaultError
+
             try:
                 secret = self._vault.unlock(c.id, pin)
             except VaultError:
@@ -96,8 +100,9 @@ class SignIn(Device):
 
         pkg = self._need_package()
         try:
-            companion_id, nonce = open_reset(reset_file_text, pkg.committee.ed25519(), pkg.election_id,
-                                             self.day.reset_nonces)
+            companion_id, nonce = open_reset(
+                reset_file_text, pkg.committee.ed25519(), pkg.election_id, self.day.reset_nonces
+            )
         except ResetError as exc:
             raise refuse("reset_refused", words={"why_id": exc.message_id, "why_en": exc}) from None
         self._companion(companion_id)

@@ -21,12 +21,18 @@ class VoterSession(Device):
         """What the voter's screen should show now (the kiosk asks after every change)."""
         current = self.day.current
         if self.day.polls != polls.OPEN and (current is None or current.stage == "voting"):
-            return {"screen": "closed" if self.day.polls in (polls.CLOSED, polls.COUNTED, polls.PACKED)
-                    else "paused" if self.day.polls == polls.PAUSED else "not_open"}
+            return {
+                "screen": "closed"
+                if self.day.polls in (polls.CLOSED, polls.COUNTED, polls.PACKED)
+                else "paused"
+                if self.day.polls == polls.PAUSED
+                else "not_open"
+            }
         if current is None:
             return {"screen": "waiting"}
-        screen = {"voting": "ballot", "printing": "printing", "print_failed": "print_failed",
-                  "photo": "photo"}[current.stage]
+        screen = {"voting": "ballot", "printing": "printing", "print_failed": "print_failed", "photo": "photo"}[
+            current.stage
+        ]
         return {"screen": screen, "release": current.id}
 
     def release_ballot(self, token: str, voter_ref: str) -> dict:
@@ -63,26 +69,32 @@ class VoterSession(Device):
             raise refuse("voting_not_open")
         pkg = self._need_package()
         numbers = {str(c.number) for c in pkg.candidates}
-        if not isinstance(selection, str) or not (selection in numbers or
-                                                   (selection == "blank" and pkg.election.allow_blank)):
+        if not isinstance(selection, str) or not (
+            selection in numbers or (selection == "blank" and pkg.election.allow_blank)
+        ):
             raise refuse("bad_choice")
         last = self.day.last_cast_at
         if last is not None:
             wait = self.settings.min_cast_interval - self._since(last)
             if wait > 0:
                 raise refuse("too_soon", words={"seconds": int(wait) + 1}, wait_seconds=wait)
-        receipt = self.ledger.cast_ballot(pkg.election_id, selection, actor="pemilih",
-                                          payload={"release": release_id})
+        receipt = self.ledger.cast_ballot(pkg.election_id, selection, actor="pemilih", payload={"release": release_id})
         self._fold_latest()
         return self._slip(receipt.ballot_id, selection)
 
     def _slip(self, ballot_id: bytes, selection: str) -> dict:
         pkg = self.package
         cand = next((c for c in pkg.candidates if str(c.number) == selection), None)
-        return {"election_title": pkg.election.title, "pekon": pkg.election.pekon, "tps": pkg.election.tps,
-                "election_short_id": pkg.short_id, "selection": selection,
-                "candidate_number": cand.number if cand else None, "candidate_name": cand.name if cand else None,
-                "ballot_id": ballot_id.hex()}
+        return {
+            "election_title": pkg.election.title,
+            "pekon": pkg.election.pekon,
+            "tps": pkg.election.tps,
+            "election_short_id": pkg.short_id,
+            "selection": selection,
+            "candidate_number": cand.number if cand else None,
+            "candidate_name": cand.name if cand else None,
+            "ballot_id": ballot_id.hex(),
+        }
 
     def slip_printed(self, release_id: str) -> None:
         """The kiosk confirms the slip came out whole (after a print or a reprint)."""
@@ -122,8 +134,9 @@ class VoterSession(Device):
             raise refuse("not_a_photo")
         if self._vault.has_photo(current.voter):
             # stored just before a crash, not yet logged: keep that photo, log it now
-            self._append("voter.photo_taken", "system",
-                         {"voter": current.voter, "release": release_id, "recovered": True})
+            self._append(
+                "voter.photo_taken", "system", {"voter": current.voter, "release": release_id, "recovered": True}
+            )
             return
         try:
             self._vault.store_photo(current.voter, bytes(jpeg))
@@ -140,8 +153,9 @@ class VoterSession(Device):
         s = self._require("skip_photo", token)
         check_text(reason, "alasan", "reason", 200, required=True)
         current = self._current(release_id, "photo")
-        self._append("voter.photo_skipped", s.companion, {"voter": current.voter, "release": release_id,
-                                                          "reason": reason})
+        self._append(
+            "voter.photo_skipped", s.companion, {"voter": current.voter, "release": release_id, "reason": reason}
+        )
 
     def cancel_release(self, token: str, release_id: str, reason: str) -> None:
         """Cancel a release the voter did not use (voter left); logged, the voter may come back."""

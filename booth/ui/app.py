@@ -97,8 +97,18 @@ class Frame:
 class KioskApp:
     """The kiosk (see the module docstring)."""
 
-    def __init__(self, api, station, devices, size: tuple[int, int] = (720, 1280), *, clock=None,
-                 settings: KioskSettings | None = None, voice=None, surface: pygame.Surface | None = None) -> None:
+    def __init__(
+        self,
+        api,
+        station,
+        devices,
+        size: tuple[int, int] = (720, 1280),
+        *,
+        clock=None,
+        settings: KioskSettings | None = None,
+        voice=None,
+        surface: pygame.Surface | None = None,
+    ) -> None:
         from booth.ui.voice import Voice
         from booth.ui.voter_screens import VoterFlow, VoterPrefs
 

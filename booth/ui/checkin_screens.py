@@ -45,7 +45,7 @@ LIST_WORDS = {"DPT": N_("DPT"), "DPTb": N_("DPTb")}
 
 
 def voter_detail(v: dict):
-    """"NIK 1810… · RT 001/RW 002 · DPT" for a result row."""
+    """ "NIK 1810… · RT 001/RW 002 · DPT" for a result row."""
     return data(f"NIK {v['nik']} · RT {v['rt']}/RW {v['rw']} · {v['list']}")
 
 
@@ -55,9 +55,17 @@ class VoterSearchScreen(TextEntryScreen):
     name = "voter_search"
 
     def __init__(self, app, initial: str = "") -> None:
-        super().__init__(app, _("Voter check-in"), self.search, initial=initial, max_len=60,
-                         hint=_("Type the NIK (16 digits) or the name as on the ID card"),
-                         done_label=_("Search"), required=True, extra="")
+        super().__init__(
+            app,
+            _("Voter check-in"),
+            self.search,
+            initial=initial,
+            max_len=60,
+            hint=_("Type the NIK (16 digits) or the name as on the ID card"),
+            done_label=_("Search"),
+            required=True,
+            extra="",
+        )
 
     def search(self, query: str) -> None:
         ok, rows = self.app.call(self.app.api.search_voters, self.app.token, query)
@@ -89,11 +97,20 @@ class VoterResultsScreen(CompanionScreen):
         rows = []
         for v in self.rows:
             words, color = STATUS_WORDS.get(v["status"], (N_("Not voted"), "ok"))
-            rows.append(ListRow(data(v["name"]), voter_detail(v), (lambda v=v: self.pick(v)), badge=_(words),
-                                badge_color=color))
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.8)),
-                          empty=_("Search by NIK, or check the spelling with the voter's ID card. "
-                                  "If they are entitled to vote, add them to the DPTb.")))
+            rows.append(
+                ListRow(data(v["name"]), voter_detail(v), (lambda v=v: self.pick(v)), badge=_(words), badge_color=color)
+            )
+        self.add(
+            ListView(
+                rows,
+                rest,
+                row_height=max(t.target, int(t.body * 2.8)),
+                empty=_(
+                    "Search by NIK, or check the spelling with the voter's ID card. "
+                    "If they are entitled to vote, add them to the DPTb."
+                ),
+            )
+        )
 
     def pick(self, voter):
         self.app.push(VoterScreen(self.app, voter))
@@ -133,11 +150,16 @@ class VoterScreen(CompanionScreen):
         body, (no, yes) = self.footer(area, 2)
         self.add(Button(_("Not this person"), self.back, no, bold=False))
         if self.person["status"] == "voted":
-            self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.person), yes,
-                            kind="danger"))
+            self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.person), yes, kind="danger"))
         else:
-            self.add(Button(_("This is the person — release the ballot"), lambda: release_for(self.app, self.person),
-                            yes, kind="primary"))
+            self.add(
+                Button(
+                    _("This is the person — release the ballot"),
+                    lambda: release_for(self.app, self.person),
+                    yes,
+                    kind="primary",
+                )
+            )
         self.add(Panel(self.lines, body, title=_("Compare with the ID card (KTP)")))
 
     def lines(self):
@@ -156,7 +178,7 @@ class VoterScreen(CompanionScreen):
 
 
 class RefusalScreen(CompanionScreen):
-    """"Pemilih ini sudah memilih", with the photo taken when they voted."""
+    """ "Pemilih ini sudah memilih", with the photo taken when they voted."""
 
     name = "refusal"
     title = N_("Already voted")
@@ -167,6 +189,7 @@ class RefusalScreen(CompanionScreen):
         self.photo: pygame.Surface | None = None
         self.photo_problem = None
         if has_photo:
+
             def no_photo(exc):
                 self.photo_problem = error_words(exc)
                 return True
@@ -189,10 +212,16 @@ class RefusalScreen(CompanionScreen):
     def paint_body(self, p):
         t = p.theme
         top, bottom = L.split_top(self.words, int(self.words.height * 0.45), t.gap)
-        p.text(_("This voter has already voted"), top, int(t.title * 1.2), bold=True, color=p.colors.bad,
-               align="left")
-        p.text(_("{name}: compare the person with the photo taken when they voted. Do not release a ballot."
-                 ).format(name=self.person["name"]), bottom, t.body, align="left", valign="top")
+        p.text(_("This voter has already voted"), top, int(t.title * 1.2), bold=True, color=p.colors.bad, align="left")
+        p.text(
+            _("{name}: compare the person with the photo taken when they voted. Do not release a ballot.").format(
+                name=self.person["name"]
+            ),
+            bottom,
+            t.body,
+            align="left",
+            valign="top",
+        )
 
     def done(self):
         self.app.go_home()
@@ -214,16 +243,29 @@ class DptbFormScreen(CompanionScreen):
     def __init__(self, app, query: str = "") -> None:
         super().__init__(app)
         q = query.strip()
-        self.values = {"nik": q if q.isdigit() else "", "name": "" if q.isdigit() else q.upper(),
-                       "sex": "", "birth_date": "", "address": "", "rt": "", "rw": "", "reason": ""}
+        self.values = {
+            "nik": q if q.isdigit() else "",
+            "name": "" if q.isdigit() else q.upper(),
+            "sex": "",
+            "birth_date": "",
+            "address": "",
+            "rt": "",
+            "rw": "",
+            "reason": "",
+        }
 
     def state_key(self):
         return tuple(sorted(self.values.items()))
 
     FIELDS = [
-        ("nik", N_("NIK"), "digits", 16), ("name", N_("Name"), "text", 100), ("sex", N_("Sex"), "choice", 1),
-        ("birth_date", N_("Date of birth (YYYY-MM-DD)"), "date", 10), ("address", N_("Address"), "text", 200),
-        ("rt", N_("RT"), "digits", 3), ("rw", N_("RW"), "digits", 3), ("reason", N_("Reason"), "reason", 200),
+        ("nik", N_("NIK"), "digits", 16),
+        ("name", N_("Name"), "text", 100),
+        ("sex", N_("Sex"), "choice", 1),
+        ("birth_date", N_("Date of birth (YYYY-MM-DD)"), "date", 10),
+        ("address", N_("Address"), "text", 200),
+        ("rt", N_("RT"), "digits", 3),
+        ("rw", N_("RW"), "digits", 3),
+        ("reason", N_("Reason"), "reason", 200),
     ]
 
     def build_body(self, area):
@@ -232,12 +274,20 @@ class DptbFormScreen(CompanionScreen):
         rows = []
         for key, label, kind, limit in self.FIELDS:
             value = self.values[key]
-            shown = (_("Male") if value == "L" else _("Female") if value == "P" else data(value)) if value \
+            shown = (
+                (_("Male") if value == "L" else _("Female") if value == "P" else data(value))
+                if value
                 else _("Touch to fill in")
-            rows.append(ListRow(_(label), shown,
-                                (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
-                                badge=None if value or key in ("address", "rt", "rw") else _("Needed"),
-                                badge_color="warn"))
+            )
+            rows.append(
+                ListRow(
+                    _(label),
+                    shown,
+                    (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
+                    badge=None if value or key in ("address", "rt", "rw") else _("Needed"),
+                    badge_color="warn",
+                )
+            )
         self.add(ListView(rows, body, row_height=max(t.target, int(t.body * 2.5)), columns=1 if t.portrait else 2))
         ready = all(self.values[k] for k in ("nik", "name", "sex", "birth_date", "reason"))
         self.add(Button(_("Save to the DPTb"), self.save, cells[0], kind="primary", enabled=ready))
@@ -249,20 +299,45 @@ class DptbFormScreen(CompanionScreen):
             self.relayout()
 
         if kind == "choice":
-            self.app.push(ChoiceScreen(self.app, _(label), _("Sex as on the ID card"),
-                                       [(_("Male"), "L"), (_("Female"), "P")], set_value, other=False))
+            self.app.push(
+                ChoiceScreen(
+                    self.app,
+                    _(label),
+                    _("Sex as on the ID card"),
+                    [(_("Male"), "L"), (_("Female"), "P")],
+                    set_value,
+                    other=False,
+                )
+            )
         elif kind == "reason":
-            self.app.push(ChoiceScreen(self.app, _(label), _("Why is this voter not on the DPT?"),
-                                       [(_(r), str(_(r))) for r in DPTB_REASONS], set_value))
+            self.app.push(
+                ChoiceScreen(
+                    self.app,
+                    _(label),
+                    _("Why is this voter not on the DPT?"),
+                    [(_(r), str(_(r))) for r in DPTB_REASONS],
+                    set_value,
+                )
+            )
         else:
-            self.app.push(TextEntryScreen(self.app, _(label), set_value, initial=self.values[key],
-                                          mode=kind, max_len=limit))
+            self.app.push(
+                TextEntryScreen(self.app, _(label), set_value, initial=self.values[key], mode=kind, max_len=limit)
+            )
 
     def save(self):
         v = self.values
-        ok, row = self.app.call(self.app.api.add_dptb, self.app.token, nik=v["nik"], name=v["name"], sex=v["sex"],
-                                birth_date=v["birth_date"], address=v["address"], rt=v["rt"], rw=v["rw"],
-                                reason=v["reason"])
+        ok, row = self.app.call(
+            self.app.api.add_dptb,
+            self.app.token,
+            nik=v["nik"],
+            name=v["name"],
+            sex=v["sex"],
+            birth_date=v["birth_date"],
+            address=v["address"],
+            rt=v["rt"],
+            rw=v["rw"],
+            reason=v["reason"],
+        )
         if ok:
             self.app.replace(VoterScreen(self.app, row))
 
@@ -301,9 +376,19 @@ class ReprintScreen(CompanionScreen):
         self.add(Button(_("Continue"), self.reprint, go, kind="primary"))
 
     def paint_body(self, p):
-        paint_problem(p, self.body, error_words(printer_problem(self.app)),
-                      [(_("The vote is already recorded: the same slip is printed again, no new ballot."),
-                        p.theme.body, False, None)])
+        paint_problem(
+            p,
+            self.body,
+            error_words(printer_problem(self.app)),
+            [
+                (
+                    _("The vote is already recorded: the same slip is printed again, no new ballot."),
+                    p.theme.body,
+                    False,
+                    None,
+                )
+            ],
+        )
 
     def reprint(self):
         def job():
@@ -338,11 +423,19 @@ def cancel_release_screen(app) -> ChoiceScreen:
         ok, _r = app.call(app.api.cancel_release, app.token, release, str(reason))
         if ok:
             app.go_home()
-            show_message(app, _("Cancel the ballot in the booth"),
-                         _("The ballot was cancelled. The voter may be checked in again."))
+            show_message(
+                app,
+                _("Cancel the ballot in the booth"),
+                _("The ballot was cancelled. The voter may be checked in again."),
+            )
 
-    return ChoiceScreen(app, _("Cancel the ballot in the booth"), _("Why is the ballot cancelled?"),
-                        [(_(r), str(_(r))) for r in CANCEL_REASONS], pick)
+    return ChoiceScreen(
+        app,
+        _("Cancel the ballot in the booth"),
+        _("Why is the ballot cancelled?"),
+        [(_(r), str(_(r))) for r in CANCEL_REASONS],
+        pick,
+    )
 
 
 SKIP_PHOTO_REASONS = [N_("The camera does not work"), N_("The voter refused the photo")]
@@ -355,5 +448,6 @@ def skip_photo_screen(app) -> ChoiceScreen:
         if ok:
             app.close_companion()
 
-    return ChoiceScreen(app, _("Skip the photo"), _("Why is the photo skipped?"),
-                        [(_(r), str(_(r))) for r in SKIP_PHOTO_REASONS], pick)
+    return ChoiceScreen(
+        app, _("Skip the photo"), _("Why is the photo skipped?"), [(_(r), str(_(r))) for r in SKIP_PHOTO_REASONS], pick
+    )

@@ -44,8 +44,9 @@ def pause_screen(app) -> ChoiceScreen:
         if ok:
             _home(app)
 
-    return ChoiceScreen(app, _("Pause voting"), _("Why is voting paused?"),
-                        [(_(r), str(_(r))) for r in PAUSE_REASONS], pick)
+    return ChoiceScreen(
+        app, _("Pause voting"), _("Why is voting paused?"), [(_(r), str(_(r))) for r in PAUSE_REASONS], pick
+    )
 
 
 def resume(app) -> None:
@@ -91,14 +92,23 @@ class CloseScreen(CompanionScreen):
         top, bottom = L.split_top(self.body, int(self.body.height * 0.45), t.gap)
         when = self.closes_at.strftime("%H:%M") if self.closes_at else "?"
         if self.early:
-            p.text(_("It is not closing time yet ({time}). Closing early needs a reason, which is recorded.")
-                   .format(time=when), top, t.title, bold=True, color=p.colors.warn, align="left")
+            p.text(
+                _("It is not closing time yet ({time}). Closing early needs a reason, which is recorded.").format(
+                    time=when
+                ),
+                top,
+                t.title,
+                bold=True,
+                color=p.colors.warn,
+                align="left",
+            )
         else:
             p.text(_("Closing time ({time}) has come.").format(time=when), top, t.title, bold=True, align="left")
         words = _("After closing, nobody can vote on this device any more. Then count the votes.")
         if self.reason:
             words = _("Reason: {reason}. After closing, nobody can vote on this device any more.").format(
-                reason=self.reason)
+                reason=self.reason
+            )
         p.text(words, bottom, t.body, align="left", valign="top")
 
     def ask_reason(self):
@@ -107,8 +117,11 @@ class CloseScreen(CompanionScreen):
             self.reason = str(reason)
             self.relayout()
 
-        self.app.push(ChoiceScreen(self.app, _("Close the polls"), _("Why close early?"),
-                                   [(_(r), str(_(r))) for r in EARLY_REASONS], pick))
+        self.app.push(
+            ChoiceScreen(
+                self.app, _("Close the polls"), _("Why close early?"), [(_(r), str(_(r))) for r in EARLY_REASONS], pick
+            )
+        )
 
     def close(self):
         ok, _r = self.app.call(self.app.api.close_polls, self.app.token, self.reason if self.early else None)
@@ -124,9 +137,14 @@ def count_screen(app) -> QuestionScreen:
         if ok:
             app.replace(ResultsScreen(app))
 
-    return QuestionScreen(app, _("Count the votes"), _("Count the votes now?"), _("Count the votes"), go,
-                          details=_("The count is made from the ballot store and checked against every "
-                                    "other count of the day."))
+    return QuestionScreen(
+        app,
+        _("Count the votes"),
+        _("Count the votes now?"),
+        _("Count the votes"),
+        go,
+        details=_("The count is made from the ballot store and checked against every other count of the day."),
+    )
 
 
 class ResultsScreen(CompanionScreen):
@@ -160,8 +178,15 @@ class ResultsScreen(CompanionScreen):
         body, (print_box, export_box) = self.footer(area, 2)
         label = _("Print the results") if copies == 0 else _("Print another copy")
         self.add(Button(label, self.print_results, print_box, kind="primary" if copies == 0 else "normal"))
-        self.add(Button(_("Export the results"), lambda: self.app.push(ExportScreen(self.app)), export_box,
-                        kind="primary" if copies else "normal", enabled=can_export))
+        self.add(
+            Button(
+                _("Export the results"),
+                lambda: self.app.push(ExportScreen(self.app)),
+                export_box,
+                kind="primary" if copies else "normal",
+                enabled=can_export,
+            )
+        )
         names = {str(c["number"]): c["name"] for c in res.get("candidates", [])}
         bars = [(k if k != "blank" else "–", names.get(k, str(_("Blank vote"))), v) for k, v in res["tally"].items()]
         chart, info = L.split_bottom(body, Panel.height_for(t, 3), t.gap * 2)
@@ -174,8 +199,11 @@ class ResultsScreen(CompanionScreen):
         balanced = res.get("reconciliation", {}).get("balanced")
         return [
             (_("Votes counted"), data(total), None),
-            (_("Counts reconciled"), _("All counts agree") if balanced else _("Counts do not agree — see report"),
-             "ok" if balanced else "bad"),
+            (
+                _("Counts reconciled"),
+                _("All counts agree") if balanced else _("Counts do not agree — see report"),
+                "ok" if balanced else "bad",
+            ),
             (_("Copies printed"), data(res.get("copies_printed", 0)), None),
         ]
 
@@ -186,8 +214,14 @@ class ResultsScreen(CompanionScreen):
         def then(result):
             ok, outcome = result
             if ok and not outcome.ok:
-                self.app.push(ErrorScreen(self.app, outcome.error, title=_("The results did not print"),
-                                          retry=(_("Continue"), lambda: (self.app.pop(), self.print_results()))))
+                self.app.push(
+                    ErrorScreen(
+                        self.app,
+                        outcome.error,
+                        title=_("The results did not print"),
+                        retry=(_("Continue"), lambda: (self.app.pop(), self.print_results())),
+                    )
+                )
             self.refresh()
 
         self.app.push(WorkingScreen(self.app, _("Results"), _("Printing the results report…"), job, then))
@@ -227,8 +261,7 @@ class ExportScreen(CompanionScreen):
         head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
         self.add(Label(_("Plug in a USB stick, then touch where to write the results."), head, align="left"))
         rows = [ListRow(data(p.name or str(p)), data(str(p)), (lambda p=p: self.export(p))) for p in self.places]
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6)),
-                          empty=_("No USB stick found.")))
+        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6)), empty=_("No USB stick found.")))
         self.add(Button(_("Look again"), self.on_show, cells[0]))
 
     def export(self, folder: Path):
@@ -243,8 +276,9 @@ class ExportScreen(CompanionScreen):
             ok, path = result
             if ok:
                 self.app.pop()
-                show_message(self.app, _("Export the results"),
-                             _("The results were written to {path}.").format(path=path))
+                show_message(
+                    self.app, _("Export the results"), _("The results were written to {path}.").format(path=path)
+                )
 
         self.app.push(WorkingScreen(self.app, _("Export the results"), _("Writing the results bundle…"), job, then))
 
@@ -265,10 +299,16 @@ class PackScreen(CompanionScreen):
     def paint_body(self, p):
         t = p.theme
         top, bottom = L.split_top(self.body, int(self.body.height * 0.4), t.gap)
-        p.text(_("Packing seals the device: nothing can be changed on it any more."), top, t.title, bold=True,
-               align="left")
-        p.text(_("First the custody slip prints, to go with the device to the district."), bottom, t.body,
-               align="left", valign="top")
+        p.text(
+            _("Packing seals the device: nothing can be changed on it any more."), top, t.title, bold=True, align="left"
+        )
+        p.text(
+            _("First the custody slip prints, to go with the device to the district."),
+            bottom,
+            t.body,
+            align="left",
+            valign="top",
+        )
 
     def pack(self):
         def job():
@@ -284,8 +324,12 @@ class PackScreen(CompanionScreen):
         def then(done):
             if done:
                 self.app.token = None  # packing ends every session
-                show_message(self.app, _("Pack the device"), _("The device is sealed. Put it in its box."),
-                             then=self.app.close_companion)
+                show_message(
+                    self.app,
+                    _("Pack the device"),
+                    _("The device is sealed. Put it in its box."),
+                    then=self.app.close_companion,
+                )
 
         self.app.push(WorkingScreen(self.app, _("Pack the device"), _("Printing the custody slip…"), job, then))
 
@@ -308,8 +352,13 @@ class VerifyScreen(CompanionScreen):
         t = self.theme
         body, cells = self.footer(area, 1)
         bar, rest = L.split_top(body, max(t.target, int(t.body * 3.2)), t.gap * 2)
-        self.add(ProgressBar(lambda: 1.0 if self.report else 0.0, bar,
-                             caption=lambda: _("Checked") if self.report else _("Not checked yet")))
+        self.add(
+            ProgressBar(
+                lambda: 1.0 if self.report else 0.0,
+                bar,
+                caption=lambda: _("Checked") if self.report else _("Not checked yet"),
+            )
+        )
         self.rest = rest
         if self.report is None:
             self.add(Button(_("Check now"), self.run, cells[0], kind="primary"))
@@ -320,8 +369,9 @@ class VerifyScreen(CompanionScreen):
     def lines(self):
         r = self.report
         s = r.get("summary", {})
-        out = [(_("Result"), _("Valid: nothing changed") if r["valid"] else _("NOT VALID"),
-                "ok" if r["valid"] else "bad")]
+        out = [
+            (_("Result"), _("Valid: nothing changed") if r["valid"] else _("NOT VALID"), "ok" if r["valid"] else "bad")
+        ]
         if not r["valid"] and r.get("first_problem"):
             out.append((_("First problem"), data(r["first_problem"]), "bad"))
         out += [
@@ -344,5 +394,14 @@ class VerifyScreen(CompanionScreen):
         self.app.push(WorkingScreen(self.app, _("Verify the records"), _("Checking every record…"), job, then))
 
 
-__all__ = ["pause_screen", "resume", "CloseScreen", "count_screen", "ResultsScreen", "ExportScreen", "PackScreen",
-           "VerifyScreen", "local_time"]
+__all__ = [
+    "pause_screen",
+    "resume",
+    "CloseScreen",
+    "count_screen",
+    "ResultsScreen",
+    "ExportScreen",
+    "PackScreen",
+    "VerifyScreen",
+    "local_time",
+]

@@ -63,7 +63,7 @@ def local_time(app) -> dt.datetime:
 
 
 def local_hhmm(app, utc_text: str | None) -> str:
-    """"07:42" for a time the core gave in UTC (ISO text), in the election's time zone."""
+    """ "07:42" for a time the core gave in UTC (ISO text), in the election's time zone."""
     if not utc_text:
         return ""
     try:
@@ -92,11 +92,16 @@ class CompanionScreen(Screen):
         self.head_rect = head
         self.title_rect = L.inset(head, t.margin, 0)
         if self.has_back:
-            back = pygame.Rect(head.left + t.gap // 2, head.top + (head_h - t.target) // 2,
-                               max(t.target, int(t.button * 5.2)), t.target)
+            back = pygame.Rect(
+                head.left + t.gap // 2,
+                head.top + (head_h - t.target) // 2,
+                max(t.target, int(t.button * 5.2)),
+                t.target,
+            )
             self.add(Button(_("Back"), self.back, back, icon="back", bold=False))
-            self.title_rect = pygame.Rect(back.right + t.gap, head.top, head.right - back.right - t.gap * 2,
-                                          head.height)
+            self.title_rect = pygame.Rect(
+                back.right + t.gap, head.top, head.right - back.right - t.gap * 2, head.height
+            )
         if self.compact:
             self.build_body(L.inset(body, max(4, t.gap // 2), max(3, t.gap // 2)))
         else:
@@ -113,10 +118,10 @@ class CompanionScreen(Screen):
         who = self.app.whoami
         when = local_time(self.app).strftime("%H:%M")
         sub = data(f"{who['name']}\n{when}" if who else when)
-        left, right = L.split_right(self.title_rect, min(int(self.title_rect.width * 0.3), p.theme.small * 14),
-                                    p.theme.gap)
-        p.text(self.screen_title(), left, p.theme.title, color=p.colors.header_fg, bold=True, align="left",
-               max_lines=2)
+        left, right = L.split_right(
+            self.title_rect, min(int(self.title_rect.width * 0.3), p.theme.small * 14), p.theme.gap
+        )
+        p.text(self.screen_title(), left, p.theme.title, color=p.colors.header_fg, bold=True, align="left", max_lines=2)
         p.text(sub, right, p.theme.small, color=p.colors.header_fg, align="right", max_lines=2)
         self.paint_body(p)
 
@@ -181,8 +186,9 @@ class QuestionScreen(CompanionScreen):
 
     name = "question"
 
-    def __init__(self, app, title, question, yes_label, on_yes, *, details=None, danger: bool = False,
-                 no_label=None) -> None:
+    def __init__(
+        self, app, title, question, yes_label, on_yes, *, details=None, danger: bool = False, no_label=None
+    ) -> None:
         super().__init__(app)
         self.custom_title = title
         self.question = question
@@ -215,8 +221,20 @@ class TextEntryScreen(CompanionScreen):
     name = "text_entry"
     compact = True
 
-    def __init__(self, app, title, on_done, *, initial: str = "", mode: str = "text", max_len: int = 100,
-                 hint=None, done_label=None, required: bool = False, extra: str = "-./,") -> None:
+    def __init__(
+        self,
+        app,
+        title,
+        on_done,
+        *,
+        initial: str = "",
+        mode: str = "text",
+        max_len: int = 100,
+        hint=None,
+        done_label=None,
+        required: bool = False,
+        extra: str = "-./,",
+    ) -> None:
         super().__init__(app)
         self.extra = extra  # punctuation keys on the last row (none for searching)
         self.custom_title = title
@@ -284,8 +302,7 @@ class ChoiceScreen(CompanionScreen):
         self.add(ListView(rows, rest, row_height=t.target))
 
     def type_other(self):
-        self.app.push(TextEntryScreen(self.app, self.custom_title, self._typed, required=True,
-                                      hint=self.prompt))
+        self.app.push(TextEntryScreen(self.app, self.custom_title, self._typed, required=True, hint=self.prompt))
 
     def _typed(self, text):
         self.app.pop()
@@ -293,7 +310,7 @@ class ChoiceScreen(CompanionScreen):
 
 
 class WorkingScreen(CompanionScreen):
-    """"Please wait" with a busy bar; ``job()`` runs after this frame is shown, then ``then(result)``."""
+    """ "Please wait" with a busy bar; ``job()`` runs after this frame is shown, then ``then(result)``."""
 
     name = "working"
     has_back = False
@@ -371,5 +388,14 @@ def show_message(app, title, words, *, then=None) -> None:
     app.push(NoticeScreen(app, title, words, then))
 
 
-__all__ = ["CompanionScreen", "ErrorScreen", "QuestionScreen", "NoticeScreen", "TextEntryScreen", "ChoiceScreen",
-           "WorkingScreen", "show_message", "core_words"]
+__all__ = [
+    "CompanionScreen",
+    "ErrorScreen",
+    "QuestionScreen",
+    "NoticeScreen",
+    "TextEntryScreen",
+    "ChoiceScreen",
+    "WorkingScreen",
+    "show_message",
+    "core_words",
+]

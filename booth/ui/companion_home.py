@@ -134,8 +134,13 @@ class CompanionHome(CompanionScreen):
 
     def state_key(self):
         s = self.status
-        return (s.get("polls"), (s.get("voter_screen") or {}).get("screen"), s.get("custody_next"),
-                s.get("zero_report_printed"), tuple(s.get("custody_done", [])))
+        return (
+            s.get("polls"),
+            (s.get("voter_screen") or {}).get("screen"),
+            s.get("custody_next"),
+            s.get("zero_report_printed"),
+            tuple(s.get("custody_done", [])),
+        )
 
     def on_show(self):
         self.refresh()
@@ -157,8 +162,15 @@ class CompanionHome(CompanionScreen):
         body, foot = self.footer(area, 3 if role == "ketua" else 2)
         other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
         self.add(Button(_("Sign out"), self.app.close_companion, foot[0], bold=False))
-        self.add(Button(data(LANGUAGE_NAMES[other]), lambda: self.app.set_companion_language(other), foot[1],
-                        icon="globe", bold=False))
+        self.add(
+            Button(
+                data(LANGUAGE_NAMES[other]),
+                lambda: self.app.set_companion_language(other),
+                foot[1],
+                icon="globe",
+                bold=False,
+            )
+        )
         if role == "ketua":
             self.add(Button(_("Exit the kiosk"), self.ask_exit, foot[2], kind="danger", bold=False))
         if t.portrait:
@@ -187,8 +199,11 @@ class CompanionHome(CompanionScreen):
         return [
             (_("DPT + DPTb"), data(f"{c.get('dpt', 0)} + {c.get('dptb', 0)}"), None),
             (_("Checked in / voted"), data(f"{c.get('checked_in', 0)} / {c.get('voted', 0)}"), None),
-            (_("Ballots / slips"), data(f"{c.get('ballots_stored', 0)} / {c.get('slips_printed', 0)}"),
-             "bad" if slips_short else None),
+            (
+                _("Ballots / slips"),
+                data(f"{c.get('ballots_stored', 0)} / {c.get('slips_printed', 0)}"),
+                "bad" if slips_short else None,
+            ),
         ]
 
     def paint_body(self, p):
@@ -200,11 +215,17 @@ class CompanionHome(CompanionScreen):
         if s.get("polls_words"):
             p.text(core_words(s["polls_words"]), top, t.body, bold=True, align="left", max_lines=2)
         short = s.get("election_short_id")
-        p.text(_("Election ID {id}").format(id=short) if short else _("No election"), bottom, t.small,
-               align="left")
+        p.text(_("Election ID {id}").format(id=short) if short else _("No election"), bottom, t.small, align="left")
 
     def ask_exit(self):
-        self.app.push(QuestionScreen(
-            self.app, _("Exit the kiosk"), _("Close the kiosk program?"), _("Exit the kiosk"),
-            self.app.exit_kiosk, details=_("Voting stops on this screen until the kiosk is started again."),
-            danger=True))
+        self.app.push(
+            QuestionScreen(
+                self.app,
+                _("Exit the kiosk"),
+                _("Close the kiosk program?"),
+                _("Exit the kiosk"),
+                self.app.exit_kiosk,
+                details=_("Voting stops on this screen until the kiosk is started again."),
+                danger=True,
+            )
+        )

@@ -70,8 +70,11 @@ class CustodyScreen(CompanionScreen):
         self.info = info if ok else {}
         self.next = self.status.get("custody_next")
         if not self.place and self.info:
-            self.place = (f"Balai Pekon {self.info['pekon']}" if self.next in ("handed_over", "installed")
-                          else f"Kecamatan {self.info['kecamatan']}")
+            self.place = (
+                f"Balai Pekon {self.info['pekon']}"
+                if self.next in ("handed_over", "installed")
+                else f"Kecamatan {self.info['kecamatan']}"
+            )
         self.relayout()
 
     def state_key(self):
@@ -82,8 +85,9 @@ class CustodyScreen(CompanionScreen):
         body, cells = self.footer(area, 1)
         manual = self.next in ("received", "distributed", "handed_over", "installed")
         if t.portrait:
-            trail_box, form = L.split_top(body, min(int(body.height * 0.4), Panel.height_for(t, 6, title=True)),
-                                          t.gap * 2)
+            trail_box, form = L.split_top(
+                body, min(int(body.height * 0.4), Panel.height_for(t, 6, title=True)), t.gap * 2
+            )
         else:
             trail_box, form = L.split_left(body, int(body.width * 0.42), t.gap * 2)
         self.add(Panel(self.trail_lines, trail_box, title=_("Custody so far")))
@@ -92,8 +96,9 @@ class CustodyScreen(CompanionScreen):
             self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
             return
         head, form = L.split_top(form, int(t.body * 2.2), t.gap)
-        self.add(Label(_("Next step: {stage}").format(stage=_(CUSTODY_WORDS[self.next])), head,
-                       bold=True, align="left"))
+        self.add(
+            Label(_("Next step: {stage}").format(stage=_(CUSTODY_WORDS[self.next])), head, bold=True, align="left")
+        )
         rows = []
         if self.next in NO_PIN_STAGES and self.app.token is None:
             who = data(self.companion["name"]) if self.companion else _("Touch to choose")
@@ -102,15 +107,30 @@ class CustodyScreen(CompanionScreen):
         rows.append(ListRow(_("Note"), data(self.note) if self.note else _("Touch to type"), self.type_note))
         if self.next == "installed":
             done = self.app.last_self_test is not None
-            rows.append(ListRow(_("Hardware self-test"), _("Done") if done else _("Touch to run it first"),
-                                lambda: self.app.push(SelfTestScreen(self.app)),
-                                badge=None if done else _("Needed"), badge_color="warn"))
+            rows.append(
+                ListRow(
+                    _("Hardware self-test"),
+                    _("Done") if done else _("Touch to run it first"),
+                    lambda: self.app.push(SelfTestScreen(self.app)),
+                    badge=None if done else _("Needed"),
+                    badge_color="warn",
+                )
+            )
         self.add(ListView(rows, form, row_height=max(t.target, int(t.body * 2.6))))
-        ready = (self.next not in NO_PIN_STAGES or self.app.token or self.companion) and \
-                (self.next != "installed" or self.app.last_self_test is not None) and \
-                (self.next in NO_PIN_STAGES or self.app.token)
-        self.add(Button(_("Record: {stage}").format(stage=_(CUSTODY_WORDS[self.next])), self.record, cells[0],
-                        kind="primary", enabled=bool(ready)))
+        ready = (
+            (self.next not in NO_PIN_STAGES or self.app.token or self.companion)
+            and (self.next != "installed" or self.app.last_self_test is not None)
+            and (self.next in NO_PIN_STAGES or self.app.token)
+        )
+        self.add(
+            Button(
+                _("Record: {stage}").format(stage=_(CUSTODY_WORDS[self.next])),
+                self.record,
+                cells[0],
+                kind="primary",
+                enabled=bool(ready),
+            )
+        )
 
     def trail_lines(self) -> list[tuple]:
         out: list[tuple] = []
@@ -131,22 +151,33 @@ class CustodyScreen(CompanionScreen):
             self.companion = c
             self.relayout()
 
-        self.app.push(ChoiceScreen(self.app, _("Companion"), _("Who received the device?"), choices, picked,
-                                   other=False))
+        self.app.push(
+            ChoiceScreen(self.app, _("Companion"), _("Who received the device?"), choices, picked, other=False)
+        )
 
     def type_place(self):
-        self.app.push(TextEntryScreen(self.app, _("Place"), self._set("place"), initial=self.place.upper(),
-                                      max_len=120))
+        self.app.push(
+            TextEntryScreen(self.app, _("Place"), self._set("place"), initial=self.place.upper(), max_len=120)
+        )
 
     def type_note(self):
-        self.app.push(TextEntryScreen(self.app, _("Note"), self._set("note"), initial=self.note, max_len=500,
-                                      hint=_("For example: seals intact, box number, who was present.")))
+        self.app.push(
+            TextEntryScreen(
+                self.app,
+                _("Note"),
+                self._set("note"),
+                initial=self.note,
+                max_len=500,
+                hint=_("For example: seals intact, box number, who was present."),
+            )
+        )
 
     def _set(self, attr):
         def done(text):
             setattr(self, attr, text)
             self.app.pop()
             self.relayout()
+
         return done
 
     def record(self):
@@ -202,8 +233,14 @@ class PackageLoadScreen(CompanionScreen):
         head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
         self.add(Label(_("Plug in the committee's USB stick, then touch the package."), head, align="left"))
         rows = [ListRow(data(p.name), data(str(p.parent)), (lambda p=p: self.load(p))) for p in self.found]
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6)),
-                          empty=_("No election package found. Check the USB stick.")))
+        self.add(
+            ListView(
+                rows,
+                rest,
+                row_height=max(t.target, int(t.body * 2.6)),
+                empty=_("No election package found. Check the USB stick."),
+            )
+        )
         self.add(Button(_("Look again"), self.on_show, cells[0]))
 
     def load(self, path: Path):
@@ -218,8 +255,11 @@ class PackageLoadScreen(CompanionScreen):
                 self.app.voter.load_election()
                 self.app.replace(PackageCheckScreen(self.app, just_loaded=True))
 
-        self.app.push(WorkingScreen(self.app, _("Load the election package"),
-                                    _("Checking the package and its signature…"), job, then))
+        self.app.push(
+            WorkingScreen(
+                self.app, _("Load the election package"), _("Checking the package and its signature…"), job, then
+            )
+        )
 
 
 class PackageCheckScreen(CompanionScreen):
@@ -280,8 +320,13 @@ class PackageCheckScreen(CompanionScreen):
 
 # ---------------------------------------------------------- the self-test
 RESULT_WORDS = {
-    "printer": N_("Printer"), "camera": N_("Camera"), "lights": N_("Lights"), "buzzer": N_("Buzzer"),
-    "clock": N_("Clock"), "power": N_("Power"), "buttons": N_("Buttons"),
+    "printer": N_("Printer"),
+    "camera": N_("Camera"),
+    "lights": N_("Lights"),
+    "buzzer": N_("Buzzer"),
+    "clock": N_("Clock"),
+    "power": N_("Power"),
+    "buttons": N_("Buttons"),
 }
 
 
@@ -304,18 +349,28 @@ class SelfTestScreen(CompanionScreen):
         t = self.theme
         body, cells = self.footer(area, 2)
         if t.portrait:
-            left, right = L.split_top(body, min(int(body.height * 0.5), Panel.height_for(t, 8, title=True)),
-                                      t.gap * 2)
+            left, right = L.split_top(body, min(int(body.height * 0.5), Panel.height_for(t, 8, title=True)), t.gap * 2)
         else:
             left, right = L.split_left(body, int(body.width * 0.55), t.gap * 2)
         if self.results is None:
-            self.add(Label(_("The test prints a short test slip, flashes the lights, sounds the buzzer "
-                             "and takes a test picture."), left, align="left"))
+            self.add(
+                Label(
+                    _(
+                        "The test prints a short test slip, flashes the lights, sounds the buzzer "
+                        "and takes a test picture."
+                    ),
+                    left,
+                    align="left",
+                )
+            )
             self.add(Button(_("Start the test"), self.run, cells[1], kind="primary"))
         else:
             self.add(Panel(self.result_lines, left, title=_("Results")))
-            self.add(Button(_("Test the buttons"), lambda: self.app.push(ButtonTestScreen(self.app)), cells[1],
-                            kind="primary"))
+            self.add(
+                Button(
+                    _("Test the buttons"), lambda: self.app.push(ButtonTestScreen(self.app)), cells[1], kind="primary"
+                )
+            )
         self.add(Picture(lambda: self.preview, right, missing=_("No camera picture")))
         self.add(Button(_("Done"), self.back, cells[0]))
 
@@ -323,8 +378,13 @@ class SelfTestScreen(CompanionScreen):
         out = []
         for key, value in (self.app.last_self_test or self.results or {}).items():
             ok = value == "ok"
-            out.append((_(RESULT_WORDS[key]) if key in RESULT_WORDS else data(key),
-                        _("OK") if ok else data(value), "ok" if ok else "bad"))
+            out.append(
+                (
+                    _(RESULT_WORDS[key]) if key in RESULT_WORDS else data(key),
+                    _("OK") if ok else data(value),
+                    "ok" if ok else "bad",
+                )
+            )
         return out
 
     def run(self):
@@ -353,13 +413,16 @@ class SelfTestScreen(CompanionScreen):
 
 
 BUTTON_WORDS = [
-    (Nav.UP, N_("Up")), (Nav.DOWN, N_("Down")), (Nav.SELECT, N_("Select")), (Nav.BACK, N_("Back")),
+    (Nav.UP, N_("Up")),
+    (Nav.DOWN, N_("Down")),
+    (Nav.SELECT, N_("Select")),
+    (Nav.BACK, N_("Back")),
     (Nav.COMPANION, N_("Companion")),
 ]
 
 
 class ButtonTestScreen(CompanionScreen):
-    """"Press each button": every push-button lights its box when pressed."""
+    """ "Press each button": every push-button lights its box when pressed."""
 
     name = "button_test"
     title = N_("Test the buttons")
@@ -428,11 +491,20 @@ class ZeroReportScreen(CompanionScreen):
         t = p.theme
         words, table = L.split_top(self.body, int(self.body.height * 0.3), t.gap)
         if self.printed:
-            p.text(_("Ask the witnesses (saksi) to check and sign the zero report, then open the polls."),
-                   words, t.body, bold=True, align="left")
+            p.text(
+                _("Ask the witnesses (saksi) to check and sign the zero report, then open the polls."),
+                words,
+                t.body,
+                bold=True,
+                align="left",
+            )
         else:
-            p.text(_("The zero report shows every candidate at 0 and the election ID, for the witnesses."),
-                   words, t.body, align="left")
+            p.text(
+                _("The zero report shows every candidate at 0 and the election ID, for the witnesses."),
+                words,
+                t.body,
+                align="left",
+            )
         cands = self.info.get("candidates", [])
         n = max(3, len(cands))
         row_h = min((table.height - t.gap * (n - 1)) // n, int(t.target * 1.3))
@@ -457,8 +529,14 @@ class ZeroReportScreen(CompanionScreen):
                 self.printed = True
                 self.relayout()
             else:
-                self.app.push(ErrorScreen(self.app, outcome.error, title=_("The zero report did not print"),
-                                          retry=(_("Continue"), self._retry)))
+                self.app.push(
+                    ErrorScreen(
+                        self.app,
+                        outcome.error,
+                        title=_("The zero report did not print"),
+                        retry=(_("Continue"), self._retry),
+                    )
+                )
 
         self.app.push(WorkingScreen(self.app, _("Zero report"), _("Printing the zero report…"), job, then))
 
@@ -473,5 +551,13 @@ class ZeroReportScreen(CompanionScreen):
             show_message(self.app, _("Open the polls"), _("Voting is open. Check in the first voter."))
 
 
-__all__ = ["CustodyScreen", "PackageLoadScreen", "PackageCheckScreen", "SelfTestScreen", "ButtonTestScreen",
-           "ZeroReportScreen", "find_packages", "local_time"]
+__all__ = [
+    "CustodyScreen",
+    "PackageLoadScreen",
+    "PackageCheckScreen",
+    "SelfTestScreen",
+    "ButtonTestScreen",
+    "ZeroReportScreen",
+    "find_packages",
+    "local_time",
+]

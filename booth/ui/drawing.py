@@ -95,8 +95,9 @@ def wrap(text: str, px: int, bold: bool, width: int) -> list[str] | None:
     return lines
 
 
-def fit(text: str, px: int, bold: bool, box: pygame.Rect, *, max_lines: int | None = None,
-        min_px: int = MIN_TEXT_PX) -> tuple[int, list[str], bool]:
+def fit(
+    text: str, px: int, bold: bool, box: pygame.Rect, *, max_lines: int | None = None, min_px: int = MIN_TEXT_PX
+) -> tuple[int, list[str], bool]:
     """The largest size <= ``px`` at which ``text`` fits ``box`` (wrapped); (px, lines, clipped)."""
     size = int(px)
     while True:
@@ -124,14 +125,23 @@ class Painter:
         return self.theme.colors
 
     # ----------------------------------------------------------------- text
-    def text(self, value: str, box: pygame.Rect, px: int | None = None, *, color=None, bold: bool = False,
-             align: str = "center", valign: str = "center", max_lines: int | None = None,
-             min_px: int = MIN_TEXT_PX) -> TextItem:
+    def text(
+        self,
+        value: str,
+        box: pygame.Rect,
+        px: int | None = None,
+        *,
+        color=None,
+        bold: bool = False,
+        align: str = "center",
+        valign: str = "center",
+        max_lines: int | None = None,
+        min_px: int = MIN_TEXT_PX,
+    ) -> TextItem:
         """Draw ``value`` inside ``box``, wrapped and shrunk to fit; record it."""
         box = pygame.Rect(box)
         color = self.colors.fg if color is None else color
-        size, lines, clipped = fit(str(value), px or self.theme.body, bold, box,
-                                   max_lines=max_lines, min_px=min_px)
+        size, lines, clipped = fit(str(value), px or self.theme.body, bold, box, max_lines=max_lines, min_px=min_px)
         item = TextItem(str(value), box, text_kind(value), getattr(value, "msgid", None), size, clipped)
         self.items.append(item)
         if not str(value):
@@ -169,8 +179,15 @@ class Painter:
             room = pygame.Rect(box.left, y, box.width, max(0, box.bottom - y))
             size, lines, _clipped = fit(str(text), px, bold, room)
             height = min(room.height, len(lines) * font(size, bold).get_linesize())
-            self.text(text, pygame.Rect(box.left, y, box.width, height), size, bold=bold, color=color,
-                      align=align, valign="top")
+            self.text(
+                text,
+                pygame.Rect(box.left, y, box.width, height),
+                size,
+                bold=bold,
+                color=color,
+                align=align,
+                valign="top",
+            )
             y += height + gap
         return y
 
@@ -189,8 +206,13 @@ class Painter:
     def focus_ring(self, rect) -> None:
         """The thick ring around the target the navigation buttons point at."""
         w = max(4, round(self.theme.mm(1.2)))
-        pygame.draw.rect(self.surface, self.colors.focus, pygame.Rect(rect).inflate(w, w), w,
-                         border_radius=self.theme.radius + w // 2)
+        pygame.draw.rect(
+            self.surface,
+            self.colors.focus,
+            pygame.Rect(rect).inflate(w, w),
+            w,
+            border_radius=self.theme.radius + w // 2,
+        )
 
     def line(self, start, end, color, width: int = 2) -> None:
         pygame.draw.line(self.surface, color, start, end, width)
@@ -222,44 +244,48 @@ class Painter:
         x0, y0 = c[0] - s // 2, c[1] - s // 2
         P = lambda fx, fy: (x0 + fx * s, y0 + fy * s)  # noqa: E731
         if name == "check":
-            pygame.draw.lines(self.surface, color, False, [P(.15, .55), P(.4, .8), P(.85, .25)], w + 2)
+            pygame.draw.lines(self.surface, color, False, [P(0.15, 0.55), P(0.4, 0.8), P(0.85, 0.25)], w + 2)
         elif name == "cross":
-            pygame.draw.line(self.surface, color, P(.2, .2), P(.8, .8), w + 2)
-            pygame.draw.line(self.surface, color, P(.8, .2), P(.2, .8), w + 2)
+            pygame.draw.line(self.surface, color, P(0.2, 0.2), P(0.8, 0.8), w + 2)
+            pygame.draw.line(self.surface, color, P(0.8, 0.2), P(0.2, 0.8), w + 2)
         elif name == "up":
-            pygame.draw.polygon(self.surface, color, [P(.5, .2), P(.85, .75), P(.15, .75)])
+            pygame.draw.polygon(self.surface, color, [P(0.5, 0.2), P(0.85, 0.75), P(0.15, 0.75)])
         elif name == "down":
-            pygame.draw.polygon(self.surface, color, [P(.15, .25), P(.85, .25), P(.5, .8)])
+            pygame.draw.polygon(self.surface, color, [P(0.15, 0.25), P(0.85, 0.25), P(0.5, 0.8)])
         elif name == "back":
-            pygame.draw.polygon(self.surface, color, [P(.2, .5), P(.75, .15), P(.75, .85)])
+            pygame.draw.polygon(self.surface, color, [P(0.2, 0.5), P(0.75, 0.15), P(0.75, 0.85)])
         elif name == "speaker":
-            pygame.draw.polygon(self.surface, color, [P(.1, .38), P(.3, .38), P(.55, .15), P(.55, .85),
-                                                      P(.3, .62), P(.1, .62)])
-            for r in (.18, .32):
-                pygame.draw.arc(self.surface, color, pygame.Rect(P(.55 - r, .5 - r), (2 * r * s, 2 * r * s)),
-                                -0.9, 0.9, w)
+            pygame.draw.polygon(
+                self.surface,
+                color,
+                [P(0.1, 0.38), P(0.3, 0.38), P(0.55, 0.15), P(0.55, 0.85), P(0.3, 0.62), P(0.1, 0.62)],
+            )
+            for r in (0.18, 0.32):
+                pygame.draw.arc(
+                    self.surface, color, pygame.Rect(P(0.55 - r, 0.5 - r), (2 * r * s, 2 * r * s)), -0.9, 0.9, w
+                )
         elif name == "contrast":
-            pygame.draw.circle(self.surface, color, c, int(s * .4), w)
-            pygame.draw.circle(self.surface, color, c, int(s * .4), draw_top_right=True, draw_bottom_right=True)
+            pygame.draw.circle(self.surface, color, c, int(s * 0.4), w)
+            pygame.draw.circle(self.surface, color, c, int(s * 0.4), draw_top_right=True, draw_bottom_right=True)
         elif name == "text":
             f = font(int(s * 1.0), True)
             g = f.render("A", True, color)
             self.surface.blit(g, g.get_rect(center=c))
         elif name == "globe":
-            pygame.draw.circle(self.surface, color, c, int(s * .4), w)
-            pygame.draw.ellipse(self.surface, color, pygame.Rect(P(.32, .1), (s * .36, s * .8)), w)
-            pygame.draw.line(self.surface, color, P(.1, .5), P(.9, .5), w)
+            pygame.draw.circle(self.surface, color, c, int(s * 0.4), w)
+            pygame.draw.ellipse(self.surface, color, pygame.Rect(P(0.32, 0.1), (s * 0.36, s * 0.8)), w)
+            pygame.draw.line(self.surface, color, P(0.1, 0.5), P(0.9, 0.5), w)
         elif name == "camera":
-            pygame.draw.rect(self.surface, color, pygame.Rect(P(.1, .3), (s * .8, s * .55)), w, border_radius=4)
-            pygame.draw.circle(self.surface, color, P(.5, .57), int(s * .17), w)
-            pygame.draw.rect(self.surface, color, pygame.Rect(P(.35, .18), (s * .3, s * .12)))
+            pygame.draw.rect(self.surface, color, pygame.Rect(P(0.1, 0.3), (s * 0.8, s * 0.55)), w, border_radius=4)
+            pygame.draw.circle(self.surface, color, P(0.5, 0.57), int(s * 0.17), w)
+            pygame.draw.rect(self.surface, color, pygame.Rect(P(0.35, 0.18), (s * 0.3, s * 0.12)))
         elif name == "warning":
-            pygame.draw.polygon(self.surface, color, [P(.5, .08), P(.95, .9), P(.05, .9)], w)
-            pygame.draw.line(self.surface, color, P(.5, .35), P(.5, .65), w + 1)
-            pygame.draw.circle(self.surface, color, P(.5, .77), max(2, w))
+            pygame.draw.polygon(self.surface, color, [P(0.5, 0.08), P(0.95, 0.9), P(0.05, 0.9)], w)
+            pygame.draw.line(self.surface, color, P(0.5, 0.35), P(0.5, 0.65), w + 1)
+            pygame.draw.circle(self.surface, color, P(0.5, 0.77), max(2, w))
         elif name == "person":
-            pygame.draw.circle(self.surface, color, P(.5, .3), int(s * .17))
-            pygame.draw.ellipse(self.surface, color, pygame.Rect(P(.2, .52), (s * .6, s * .45)))
+            pygame.draw.circle(self.surface, color, P(0.5, 0.3), int(s * 0.17))
+            pygame.draw.ellipse(self.surface, color, pygame.Rect(P(0.2, 0.52), (s * 0.6, s * 0.45)))
         else:
             raise ValueError(f"unknown icon {name!r}")
 

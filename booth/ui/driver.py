@@ -87,8 +87,9 @@ class KioskDriver:
         w, h = self.app.size
         if self.finger:
             etype = {"down": pygame.FINGERDOWN, "up": pygame.FINGERUP, "move": pygame.FINGERMOTION}[kind]
-            return pygame.event.Event(etype, x=pos[0] / w, y=pos[1] / h, dx=0, dy=0, finger_id=0, touch_id=0,
-                                      pressure=1.0)
+            return pygame.event.Event(
+                etype, x=pos[0] / w, y=pos[1] / h, dx=0, dy=0, finger_id=0, touch_id=0, pressure=1.0
+            )
         if kind == "move":
             return pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(1, 0, 0), touch=False)
         etype = pygame.MOUSEBUTTONDOWN if kind == "down" else pygame.MOUSEBUTTONUP
@@ -164,7 +165,7 @@ def audit(app) -> list[str]:
         if not bounds.contains(t.rect):
             found.append(f"target off the screen: {t.label[:30]!r} {t.rect}")
     for i, a in enumerate(targets):
-        for b in targets[i + 1:]:
+        for b in targets[i + 1 :]:
             if a.rect.colliderect(b.rect):
                 found.append(f"targets overlap: {a.label[:20]!r} and {b.label[:20]!r}")
     return found

@@ -40,8 +40,13 @@ _FINGER = {pygame.FINGERDOWN: "down", pygame.FINGERUP: "up", pygame.FINGERMOTION
 _MOUSE = {pygame.MOUSEBUTTONDOWN: "down", pygame.MOUSEBUTTONUP: "up", pygame.MOUSEMOTION: "move"}
 
 # Developer keys in a windowed kiosk only (a kiosk on the appliance ignores the keyboard).
-DEV_KEYS = {pygame.K_UP: Nav.UP, pygame.K_DOWN: Nav.DOWN, pygame.K_RETURN: Nav.SELECT,
-            pygame.K_BACKSPACE: Nav.BACK, pygame.K_F12: Nav.COMPANION}
+DEV_KEYS = {
+    pygame.K_UP: Nav.UP,
+    pygame.K_DOWN: Nav.DOWN,
+    pygame.K_RETURN: Nav.SELECT,
+    pygame.K_BACKSPACE: Nav.BACK,
+    pygame.K_F12: Nav.COMPANION,
+}
 
 
 def from_pygame(event, size: tuple[int, int]) -> Touch | None:
@@ -61,8 +66,9 @@ def from_pygame(event, size: tuple[int, int]) -> Touch | None:
     return None
 
 
-def from_window(event, origin: tuple[int, int], kiosk_size: tuple[int, int],
-                window_size: tuple[int, int]) -> Touch | None:
+def from_window(
+    event, origin: tuple[int, int], kiosk_size: tuple[int, int], window_size: tuple[int, int]
+) -> Touch | None:
     """The :class:`Touch` for an event in a bigger window that shows the kiosk at ``origin``
     (the simulator window: kiosk beside its panel), or None if it is not on the kiosk.
 
@@ -75,9 +81,11 @@ def from_window(event, origin: tuple[int, int], kiosk_size: tuple[int, int],
         y = event.y * window_size[1] - origin[1]
         if not (0 <= x < kiosk_size[0] and 0 <= y < kiosk_size[1]) and event.type == pygame.FINGERDOWN:
             return None
-        return Touch(_FINGER[event.type], (min(kiosk_size[0] - 1, max(0, int(x))),
-                                           min(kiosk_size[1] - 1, max(0, int(y)))),
-                     int(getattr(event, "finger_id", 0)))
+        return Touch(
+            _FINGER[event.type],
+            (min(kiosk_size[0] - 1, max(0, int(x))), min(kiosk_size[1] - 1, max(0, int(y)))),
+            int(getattr(event, "finger_id", 0)),
+        )
     touch = from_pygame(event, window_size)
     if touch is None:
         return None

@@ -233,8 +233,12 @@ def source_msgids(folder: Path = Path(__file__).parent) -> dict[str, list[str]]:
     for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "N_", "gettext_in") and node.args):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_", "gettext_in")
+                and node.args
+            ):
                 arg = node.args[-1] if node.func.id == "gettext_in" else node.args[0]
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     found.setdefault(arg.value, []).append(f"{path.name}:{node.lineno}")
@@ -247,9 +251,15 @@ def po_quote(text: str) -> str:
 
 def write_po(lang: str, entries: dict[str, str], where: dict[str, list[str]], root: Path = LOCALE_DIR) -> Path:
     """Write the catalog of ``lang``: header, then every entry with where it is used."""
-    lines = ["# booth kiosk screens — " + LANGUAGE_NAMES[lang],
-             'msgid ""', 'msgstr ""', po_quote("Content-Type: text/plain; charset=UTF-8\n"),
-             po_quote(f"Language: {lang}\n"), ""]
+    lines = [
+        "# booth kiosk screens — " + LANGUAGE_NAMES[lang],
+        'msgid ""',
+        'msgstr ""',
+        po_quote("Content-Type: text/plain; charset=UTF-8\n"),
+        po_quote(f"Language: {lang}\n"),
+        "",
+    ]
+
     def order(m):
         file, _sep, line = where.get(m, ["~:0"])[0].partition(":")
         return (file, int(line or 0), m)
@@ -257,8 +267,12 @@ def write_po(lang: str, entries: dict[str, str], where: dict[str, list[str]], ro
     for msgid in sorted(entries, key=order):
         if not msgid:
             continue
-        lines += ["#: " + " ".join(where.get(msgid, ["unused"])[:3]), "msgid " + po_quote(msgid),
-                  "msgstr " + po_quote(entries[msgid]), ""]
+        lines += [
+            "#: " + " ".join(where.get(msgid, ["unused"])[:3]),
+            "msgid " + po_quote(msgid),
+            "msgstr " + po_quote(entries[msgid]),
+            "",
+        ]
     path = po_path(lang, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")

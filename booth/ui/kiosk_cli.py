@@ -52,7 +52,7 @@ _quick = threading.local()  # .on: a poll is in flight on this thread
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """"800x480" -> (800, 480).
+    """ "800x480" -> (800, 480).
 
     >>> parse_size("720x1280")
     (720, 1280)
@@ -140,9 +140,14 @@ def _cmd_kiosk(args) -> int:
         print(f"booth kiosk: tidak bisa membuka inti bilik / cannot reach the booth core: {exc}", file=sys.stderr)
         return 2
     devices = open_devices(config)
-    settings = KioskSettings(windowed=args.windowed, language=args.language, dpi=args.dpi, voice_dir=args.voice,
-                             package_dirs=tuple(args.packages or ("/media", "/mnt")),
-                             export_dirs=tuple(args.export or ("/media", "/mnt")))
+    settings = KioskSettings(
+        windowed=args.windowed,
+        language=args.language,
+        dpi=args.dpi,
+        voice_dir=args.voice,
+        package_dirs=tuple(args.packages or ("/media", "/mnt")),
+        export_dirs=tuple(args.export or ("/media", "/mnt")),
+    )
     if args.windowed:
         os.environ.setdefault("SDL_VIDEO_CENTERED", "1")
     surface = KioskApp.open_display(args.size, windowed=args.windowed)
@@ -280,11 +285,15 @@ class Supervision:
     def status_text(self) -> str:
         screen = self.app.frame.screen or "-"
         if not self.answered():
-            return (f"Mohon tunggu: layanan buku besar belum menjawab; layar {screen} / "
-                    f"Please wait: the ledger service does not answer; screen {screen}")
+            return (
+                f"Mohon tunggu: layanan buku besar belum menjawab; layar {screen} / "
+                f"Please wait: the ledger service does not answer; screen {screen}"
+            )
         n = getattr(self.api, "connections", 1)
-        return (f"Kiosk siap; layar {screen}; sambungan buku besar ke-{n} / "
-                f"Kiosk ready; screen {screen}; ledger connection #{n}")
+        return (
+            f"Kiosk siap; layar {screen}; sambungan buku besar ke-{n} / "
+            f"Kiosk ready; screen {screen}; ledger connection #{n}"
+        )
 
     def after_frame(self) -> None:
         now = self.clock()
@@ -344,15 +353,30 @@ def register(subparsers) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--socket", metavar="PATH", help="the ledger service's socket (the appliance)")
     where.add_argument("--state", metavar="DIR", help="run the core in this process on state folder DIR")
-    p.add_argument("--size", type=parse_size, default=None, metavar="WxH",
-                   help="screen size, e.g. 720x1280, 800x480, 1024x600 (default: the display's)")
+    p.add_argument(
+        "--size",
+        type=parse_size,
+        default=None,
+        metavar="WxH",
+        help="screen size, e.g. 720x1280, 800x480, 1024x600 (default: the display's)",
+    )
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
     p.add_argument("--hardware", metavar="TOML", help="hardware.toml (default: every device simulated)")
     p.add_argument("--language", choices=("id", "en"), default="id", help="default language (default: id)")
     p.add_argument("--dpi", type=float, default=None, help="the panel's pixels per inch (default: from the size)")
     p.add_argument("--voice", metavar="DIR", help="spoken prompt clips (python -m booth.ui.voice --out DIR)")
-    p.add_argument("--packages", action="append", default=None, metavar="DIR",
-                   help="where to look for election packages (repeat; default /media and /mnt)")
-    p.add_argument("--export", action="append", default=None, metavar="DIR",
-                   help="where results may be exported (repeat; default /media and /mnt)")
+    p.add_argument(
+        "--packages",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="where to look for election packages (repeat; default /media and /mnt)",
+    )
+    p.add_argument(
+        "--export",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="where results may be exported (repeat; default /media and /mnt)",
+    )
     p.set_defaults(func=_cmd_kiosk)

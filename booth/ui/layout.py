@@ -21,28 +21,36 @@ def inset(rect: pygame.Rect, dx: int, dy: int | None = None) -> pygame.Rect:
 
 def split_top(rect: pygame.Rect, height: int, gap: int = 0) -> tuple[pygame.Rect, pygame.Rect]:
     height = min(int(height), rect.height)
-    return (pygame.Rect(rect.left, rect.top, rect.width, height),
-            pygame.Rect(rect.left, rect.top + height + gap, rect.width, max(0, rect.height - height - gap)))
+    return (
+        pygame.Rect(rect.left, rect.top, rect.width, height),
+        pygame.Rect(rect.left, rect.top + height + gap, rect.width, max(0, rect.height - height - gap)),
+    )
 
 
 def split_bottom(rect: pygame.Rect, height: int, gap: int = 0) -> tuple[pygame.Rect, pygame.Rect]:
     """(the rest above, the bottom strip of ``height``)."""
     height = min(int(height), rect.height)
-    return (pygame.Rect(rect.left, rect.top, rect.width, max(0, rect.height - height - gap)),
-            pygame.Rect(rect.left, rect.bottom - height, rect.width, height))
+    return (
+        pygame.Rect(rect.left, rect.top, rect.width, max(0, rect.height - height - gap)),
+        pygame.Rect(rect.left, rect.bottom - height, rect.width, height),
+    )
 
 
 def split_left(rect: pygame.Rect, width: int, gap: int = 0) -> tuple[pygame.Rect, pygame.Rect]:
     width = min(int(width), rect.width)
-    return (pygame.Rect(rect.left, rect.top, width, rect.height),
-            pygame.Rect(rect.left + width + gap, rect.top, max(0, rect.width - width - gap), rect.height))
+    return (
+        pygame.Rect(rect.left, rect.top, width, rect.height),
+        pygame.Rect(rect.left + width + gap, rect.top, max(0, rect.width - width - gap), rect.height),
+    )
 
 
 def split_right(rect: pygame.Rect, width: int, gap: int = 0) -> tuple[pygame.Rect, pygame.Rect]:
     """(the rest on the left, the right strip of ``width``)."""
     width = min(int(width), rect.width)
-    return (pygame.Rect(rect.left, rect.top, max(0, rect.width - width - gap), rect.height),
-            pygame.Rect(rect.right - width, rect.top, width, rect.height))
+    return (
+        pygame.Rect(rect.left, rect.top, max(0, rect.width - width - gap), rect.height),
+        pygame.Rect(rect.right - width, rect.top, width, rect.height),
+    )
 
 
 def rows(rect: pygame.Rect, n: int, gap: int = 0) -> list[pygame.Rect]:

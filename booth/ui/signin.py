@@ -59,21 +59,39 @@ class SignInScreen(CompanionScreen):
         t = self.theme
         body, cells = self.footer(area, 1)
         other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
-        self.add(Button(data(LANGUAGE_NAMES[other]), lambda: self.app.set_companion_language(other), cells[0],
-                        icon="globe", bold=False))
+        self.add(
+            Button(
+                data(LANGUAGE_NAMES[other]),
+                lambda: self.app.set_companion_language(other),
+                cells[0],
+                icon="globe",
+                bold=False,
+            )
+        )
         if self.message is not None:
             msg, body = L.split_top(body, int(t.body * 2.6), t.gap)
             self.add(Label(error_words(self.message), msg, color="bad", bold=True, align="left"))
         if not self.status.get("election_id"):
             words, rest = L.split_top(body, int(body.height * 0.5), t.gap)
             self.add(Label(_("No election package is loaded yet."), words, size="title", bold=True))
-            self.add(Button(_("Load the election package"), lambda: self.app.push(PackageLoadScreen(self.app)),
-                            L.centered(rest, int(rest.width * 0.8), t.target), kind="primary"))
+            self.add(
+                Button(
+                    _("Load the election package"),
+                    lambda: self.app.push(PackageLoadScreen(self.app)),
+                    L.centered(rest, int(rest.width * 0.8), t.target),
+                    kind="primary",
+                )
+            )
             return
         extra = []
         if self.status.get("custody_next") in ("received", "distributed"):
-            extra.append(Button(_("Record custody (before handover)"),
-                                lambda: self.app.push(CustodyScreen(self.app)), kind="primary"))
+            extra.append(
+                Button(
+                    _("Record custody (before handover)"),
+                    lambda: self.app.push(CustodyScreen(self.app)),
+                    kind="primary",
+                )
+            )
         if not any(c["has_pin"] for c in self.companions) and self.status.get("polls") == "configured":
             extra.append(Button(_("Load another package"), lambda: self.app.push(PackageLoadScreen(self.app))))
         if extra:
@@ -91,8 +109,11 @@ class SignInScreen(CompanionScreen):
                 badge, color = _("No PIN yet"), "warn"
             else:
                 badge, color = None, "muted"
-            rows.append(ListRow(data(c["name"]), role_words(c["role"]), (lambda c=c: self.pick(c)),
-                                badge=badge, badge_color=color))
+            rows.append(
+                ListRow(
+                    data(c["name"]), role_words(c["role"]), (lambda c=c: self.pick(c)), badge=badge, badge_color=color
+                )
+            )
         self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6))))
 
     def pick(self, companion: dict) -> None:
@@ -147,15 +168,33 @@ class PinScreen(CompanionScreen):
         t = p.theme
         name_box = pygame.Rect(self.words.left, self.words.top, self.words.width, int(t.body * 2.2))
         p.text(data(self.companion["name"]), name_box, t.title, bold=True, align="left")
-        below = pygame.Rect(self.words.left, self.words.top + int(t.body * 2.4) + max(t.target, int(t.title * 1.8))
-                            + t.gap * 2, self.words.width, 0)
+        below = pygame.Rect(
+            self.words.left,
+            self.words.top + int(t.body * 2.4) + max(t.target, int(t.title * 1.8)) + t.gap * 2,
+            self.words.width,
+            0,
+        )
         below.height = max(0, self.words.bottom - below.top)
         if self.locked:
-            p.text(_("PIN locked. Contact the committee (panitia)."), below, t.title, bold=True,
-                   color=p.colors.bad, align="left", valign="top")
+            p.text(
+                _("PIN locked. Contact the committee (panitia)."),
+                below,
+                t.title,
+                bold=True,
+                color=p.colors.bad,
+                align="left",
+                valign="top",
+            )
         elif self.waiting():
-            p.text(_("Too many wrong PINs. Wait {seconds} seconds, then try again.").format(
-                seconds=self.waiting()), below, t.title, bold=True, color=p.colors.bad, align="left", valign="top")
+            p.text(
+                _("Too many wrong PINs. Wait {seconds} seconds, then try again.").format(seconds=self.waiting()),
+                below,
+                t.title,
+                bold=True,
+                color=p.colors.bad,
+                align="left",
+                valign="top",
+            )
         elif self.message is not None:
             p.text(self.message, below, t.body, bold=True, color=p.colors.bad, align="left", valign="top")
         else:
@@ -216,14 +255,17 @@ class MakePinScreen(CompanionScreen):
         t = p.theme
         name_box = pygame.Rect(self.words.left, self.words.top, self.words.width, int(t.body * 2.2))
         p.text(data(self.companion["name"]), name_box, t.title, bold=True, align="left")
-        below = pygame.Rect(self.words.left, self.words.top + int(t.body * 2.4) + max(t.target, int(t.title * 1.8))
-                            + t.gap * 2, self.words.width, 0)
+        below = pygame.Rect(
+            self.words.left,
+            self.words.top + int(t.body * 2.4) + max(t.target, int(t.title * 1.8)) + t.gap * 2,
+            self.words.width,
+            0,
+        )
         below.height = max(0, self.words.bottom - below.top)
         if self.message is not None:
             p.text(self.message, below, t.body, bold=True, color=p.colors.bad, align="left", valign="top")
         elif self.first is None:
-            p.text(_("Type a new PIN of 6 to 12 digits. Keep it secret."), below, t.body, align="left",
-                   valign="top")
+            p.text(_("Type a new PIN of 6 to 12 digits. Keep it secret."), below, t.body, align="left", valign="top")
         else:
             p.text(_("Type the same PIN again."), below, t.body, align="left", valign="top")
 
@@ -253,8 +295,7 @@ class MakePinScreen(CompanionScreen):
         ok, _r = self.app.call(self.app.api.set_first_pin, self.companion["id"], pin, on_error=refused)
         if ok:
             self.app.pop()
-            show_message(self.app, _("Make your PIN"),
-                         _("PIN saved for {name}.").format(name=self.companion["name"]))
+            show_message(self.app, _("Make your PIN"), _("PIN saved for {name}.").format(name=self.companion["name"]))
 
 
 __all__ = ["SignInScreen", "PinScreen", "MakePinScreen", "role_words", "core_words"]

@@ -22,10 +22,10 @@ from booth.fonts import BOLD, REGULAR, font_path
 
 # Common panels and their diagonal in inches (for the DPI when none is configured).
 PANEL_INCHES = {
-    (720, 1280): 7.0,   # Raspberry Pi Touch Display 2 (portrait)
+    (720, 1280): 7.0,  # Raspberry Pi Touch Display 2 (portrait)
     (1280, 720): 7.0,
-    (800, 480): 7.0,    # Raspberry Pi Touch Display 1, common 7" HDMI panels
-    (1024, 600): 7.0,   # common 7" HDMI panels
+    (800, 480): 7.0,  # Raspberry Pi Touch Display 1, common 7" HDMI panels
+    (1024, 600): 7.0,  # common 7" HDMI panels
     (1280, 800): 10.1,  # 10.1" panels
 }
 MIN_TARGET_MM = 12.0
@@ -59,27 +59,51 @@ class Colors:
 
 
 NORMAL = Colors(
-    bg=(244, 241, 234), fg=(26, 26, 26), muted=(88, 88, 88),
-    header_bg=(14, 77, 100), header_fg=(255, 255, 255),
-    card_bg=(255, 255, 255), border=(150, 150, 150),
-    button_bg=(255, 255, 255), button_fg=(26, 26, 26),
-    primary_bg=(27, 110, 58), primary_fg=(255, 255, 255),
-    danger_bg=(179, 38, 30), danger_fg=(255, 255, 255),
-    pressed_bg=(255, 214, 0), pressed_fg=(0, 0, 0),
-    focus=(230, 120, 0), ok=(27, 110, 58), warn=(176, 110, 0), bad=(179, 38, 30),
-    disabled_bg=(222, 222, 222), disabled_fg=(120, 120, 120),
+    bg=(244, 241, 234),
+    fg=(26, 26, 26),
+    muted=(88, 88, 88),
+    header_bg=(14, 77, 100),
+    header_fg=(255, 255, 255),
+    card_bg=(255, 255, 255),
+    border=(150, 150, 150),
+    button_bg=(255, 255, 255),
+    button_fg=(26, 26, 26),
+    primary_bg=(27, 110, 58),
+    primary_fg=(255, 255, 255),
+    danger_bg=(179, 38, 30),
+    danger_fg=(255, 255, 255),
+    pressed_bg=(255, 214, 0),
+    pressed_fg=(0, 0, 0),
+    focus=(230, 120, 0),
+    ok=(27, 110, 58),
+    warn=(176, 110, 0),
+    bad=(179, 38, 30),
+    disabled_bg=(222, 222, 222),
+    disabled_fg=(120, 120, 120),
 )
 
 HIGH_CONTRAST = Colors(
-    bg=(0, 0, 0), fg=(255, 255, 255), muted=(230, 230, 230),
-    header_bg=(0, 0, 0), header_fg=(255, 230, 0),
-    card_bg=(0, 0, 0), border=(255, 255, 255),
-    button_bg=(0, 0, 0), button_fg=(255, 255, 255),
-    primary_bg=(255, 230, 0), primary_fg=(0, 0, 0),
-    danger_bg=(255, 255, 255), danger_fg=(0, 0, 0),
-    pressed_bg=(0, 200, 255), pressed_fg=(0, 0, 0),
-    focus=(0, 200, 255), ok=(120, 255, 120), warn=(255, 230, 0), bad=(255, 120, 120),
-    disabled_bg=(40, 40, 40), disabled_fg=(170, 170, 170),
+    bg=(0, 0, 0),
+    fg=(255, 255, 255),
+    muted=(230, 230, 230),
+    header_bg=(0, 0, 0),
+    header_fg=(255, 230, 0),
+    card_bg=(0, 0, 0),
+    border=(255, 255, 255),
+    button_bg=(0, 0, 0),
+    button_fg=(255, 255, 255),
+    primary_bg=(255, 230, 0),
+    primary_fg=(0, 0, 0),
+    danger_bg=(255, 255, 255),
+    danger_fg=(0, 0, 0),
+    pressed_bg=(0, 200, 255),
+    pressed_fg=(0, 0, 0),
+    focus=(0, 200, 255),
+    ok=(120, 255, 120),
+    warn=(255, 230, 0),
+    bad=(255, 120, 120),
+    disabled_bg=(40, 40, 40),
+    disabled_fg=(170, 170, 170),
     border_width=4,
 )
 
@@ -97,8 +121,9 @@ class Theme:
 
     TEXT_SCALE_LARGE = 1.3
 
-    def __init__(self, size: tuple[int, int], *, dpi: float | None = None,
-                 large_text: bool = False, high_contrast: bool = False) -> None:
+    def __init__(
+        self, size: tuple[int, int], *, dpi: float | None = None, large_text: bool = False, high_contrast: bool = False
+    ) -> None:
         self.size = (int(size[0]), int(size[1]))
         self.dpi = float(dpi or guess_dpi(self.size))
         self.large_text = large_text
@@ -127,9 +152,12 @@ class Theme:
 
     def variant(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> Theme:
         """The same screen with large text and/or high contrast switched."""
-        return Theme(self.size, dpi=self.dpi,
-                     large_text=self.large_text if large_text is None else large_text,
-                     high_contrast=self.high_contrast if high_contrast is None else high_contrast)
+        return Theme(
+            self.size,
+            dpi=self.dpi,
+            large_text=self.large_text if large_text is None else large_text,
+            high_contrast=self.high_contrast if high_contrast is None else high_contrast,
+        )
 
 
 _fonts: dict[tuple[bool, int], pygame.font.Font] = {}

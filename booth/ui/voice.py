@@ -42,8 +42,9 @@ ESPEAK_VOICES = {"id": "id", "en": "en"}
 # key -> the words (msgid); "{number}" and "{name}" are filled per candidate.
 PROMPTS = {
     "waiting": N_("Waiting for a companion"),
-    "ballot": N_("Touch the photo of the candidate you choose. Or press the up and down buttons, "
-                 "then the select button."),
+    "ballot": N_(
+        "Touch the photo of the candidate you choose. Or press the up and down buttons, then the select button."
+    ),
     "printing": N_("Please wait, your slip is being printed"),
     "print_failed": N_("The slip did not print. Your vote is recorded. Please call a companion."),
     "slip_check": N_("Check your slip, then put it in the audit box"),
@@ -71,8 +72,9 @@ CONFIRM_PROMPT = N_("You chose ballot number {number}. Correct? Press select for
 BLANK_PROMPT = N_("Blank vote: no candidate")
 
 
-def clip_texts(lang: str, candidates: list[tuple[int, str]] | None = None, *,
-               numbers: range = range(1, 10)) -> dict[str, str]:
+def clip_texts(
+    lang: str, candidates: list[tuple[int, str]] | None = None, *, numbers: range = range(1, 10)
+) -> dict[str, str]:
     """Every clip key and its words in ``lang`` (candidates' names if known)."""
     out = {key: str(gettext_in(lang, msgid)) for key, msgid in PROMPTS.items()}
     named = dict(candidates or [])
@@ -87,8 +89,14 @@ def clip_texts(lang: str, candidates: list[tuple[int, str]] | None = None, *,
     return out
 
 
-def make_clips(out_dir: str | Path, *, candidates: list[tuple[int, str]] | None = None,
-               languages=LANGUAGES, espeak: str = "espeak-ng", speed: int = 140) -> list[Path]:
+def make_clips(
+    out_dir: str | Path,
+    *,
+    candidates: list[tuple[int, str]] | None = None,
+    languages=LANGUAGES,
+    espeak: str = "espeak-ng",
+    speed: int = 140,
+) -> list[Path]:
     """Write the WAV clips of every prompt into ``out_dir/<lang>/``; return the files (re)made.
 
     Raises FileNotFoundError if ``espeak`` is not installed.
@@ -110,8 +118,12 @@ def make_clips(out_dir: str | Path, *, candidates: list[tuple[int, str]] | None 
             wav = folder / f"{key}.wav"
             if manifest.get(key) == text and wav.is_file():
                 continue
-            subprocess.run([exe, "-v", ESPEAK_VOICES[lang], "-s", str(speed), "-w", str(wav), text],
-                           check=True, capture_output=True, timeout=60)
+            subprocess.run(
+                [exe, "-v", ESPEAK_VOICES[lang], "-s", str(speed), "-w", str(wav), text],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
             manifest[key] = text
             made.append(wav)
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -184,8 +196,9 @@ class Voice:
         """Make the candidates' name clips in the background if missing or stale (after a package load)."""
         if self.clip_dir is None or shutil.which("espeak-ng") is None or not self._stale(candidates):
             return None
-        thread = threading.Thread(target=make_clips, args=(self.clip_dir,), kwargs={"candidates": candidates},
-                                  daemon=True, name="voice-clips")
+        thread = threading.Thread(
+            target=make_clips, args=(self.clip_dir,), kwargs={"candidates": candidates}, daemon=True, name="voice-clips"
+        )
         thread.start()
         return thread
 
@@ -206,16 +219,24 @@ class Voice:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booth.ui.voice",
-                                     description="Make the kiosk's spoken prompts with espeak-ng")
+    parser = argparse.ArgumentParser(
+        prog="python -m booth.ui.voice", description="Make the kiosk's spoken prompts with espeak-ng"
+    )
     parser.add_argument("--out", required=True, help="clip folder (the kiosk's voice_dir)")
-    parser.add_argument("--candidate", nargs=2, action="append", metavar=("NUMBER", "NAME"), default=[],
-                        help="a candidate's number and name (repeat); without: numbers only")
+    parser.add_argument(
+        "--candidate",
+        nargs=2,
+        action="append",
+        metavar=("NUMBER", "NAME"),
+        default=[],
+        help="a candidate's number and name (repeat); without: numbers only",
+    )
     parser.add_argument("--lang", action="append", choices=LANGUAGES, help="only these languages")
     args = parser.parse_args(argv)
     try:
-        made = make_clips(args.out, candidates=[(int(n), name) for n, name in args.candidate],
-                          languages=tuple(args.lang or LANGUAGES))
+        made = make_clips(
+            args.out, candidates=[(int(n), name) for n, name in args.candidate], languages=tuple(args.lang or LANGUAGES)
+        )
     except FileNotFoundError as exc:
         print(f"booth voice: {exc}", file=sys.stderr)
         return 2

@@ -150,10 +150,20 @@ class VoterFlow:
         self.app.station.show_state()
 
     def _make(self, key: tuple) -> Screen:
-        cls = {"waiting": WaitingScreen, "ballot": BallotScreen, "confirm": ConfirmScreen,
-               "printing": PrintingScreen, "print_failed": PrintFailedScreen, "slip_check": SlipCheckScreen,
-               "photo": PhotoScreen, "thanks": ThanksScreen, "paused": PausedScreen,
-               "closed": ClosedScreen, "not_open": NotOpenScreen, "unavailable": UnavailableScreen}[key[0]]
+        cls = {
+            "waiting": WaitingScreen,
+            "ballot": BallotScreen,
+            "confirm": ConfirmScreen,
+            "printing": PrintingScreen,
+            "print_failed": PrintFailedScreen,
+            "slip_check": SlipCheckScreen,
+            "photo": PhotoScreen,
+            "thanks": ThanksScreen,
+            "paused": PausedScreen,
+            "closed": ClosedScreen,
+            "not_open": NotOpenScreen,
+            "unavailable": UnavailableScreen,
+        }[key[0]]
         return cls(self.app)
 
     # ------------------------------------------------------- voter's steps
@@ -162,12 +172,12 @@ class VoterFlow:
         self.choice = str(selection)  # the confirmation screen reads it out when it appears
 
     def reject(self) -> None:
-        """"Tidak, Ulangi": back to the ballot, nothing recorded."""
+        """ "Tidak, Ulangi": back to the ballot, nothing recorded."""
         self.choice = None
         self.app.say("ballot")
 
     def confirm(self) -> None:
-        """"Ya, Pilih": record and print — after the "printing" screen is on the glass."""
+        """ "Ya, Pilih": record and print — after the "printing" screen is on the glass."""
         if self.choice is None or self.release is None:
             return
         self.casting = {"release": self.release, "selection": self.choice, "retry_at": None}
@@ -262,13 +272,11 @@ class WaitingScreen(VoterScreen):
     def paint(self, p):
         area = L.inset(pygame.Rect(0, 0, *self.size), p.theme.margin * 2)
         top, rest = L.split_top(area, int(area.height * 0.45))
-        p.text(gettext_in("id", "Waiting for a companion"), top, int(p.theme.title * 1.7), bold=True,
-               valign="bottom")
+        p.text(gettext_in("id", "Waiting for a companion"), top, int(p.theme.title * 1.7), bold=True, valign="bottom")
         mid, low = L.split_top(rest, int(rest.height * 0.35))
         p.text(gettext_in("en", "Waiting for a companion"), mid, p.theme.title, color=p.colors.muted)
         if self.flow.election:
-            p.text(data(self.flow.election.get("title", "")), low, p.theme.small, color=p.colors.muted,
-                   valign="bottom")
+            p.text(data(self.flow.election.get("title", "")), low, p.theme.small, color=p.colors.muted, valign="bottom")
 
 
 class _ClosedLike(VoterScreen):
@@ -311,6 +319,7 @@ class AccessBar:
             def go():
                 setattr(app.prefs, attr, not getattr(app.prefs, attr))
                 app.say({"large_text": "large_text", "high_contrast": "high_contrast", "voice": "sound"}[attr])
+
             return go
 
         def next_language():
@@ -319,13 +328,22 @@ class AccessBar:
             app.say("language")
 
         self.toggles = [
-            Toggle(_("Large text"), lambda: prefs().large_text, flip("large_text"), icon="text",
-                   speech="large_text"),
-            Toggle(_("Contrast"), lambda: prefs().high_contrast, flip("high_contrast"), icon="contrast",
-                   speech="high_contrast"),
+            Toggle(_("Large text"), lambda: prefs().large_text, flip("large_text"), icon="text", speech="large_text"),
+            Toggle(
+                _("Contrast"),
+                lambda: prefs().high_contrast,
+                flip("high_contrast"),
+                icon="contrast",
+                speech="high_contrast",
+            ),
             # The switch names the language it switches *to*, in that language.
-            Toggle(data(LANGUAGE_NAMES["en" if app.prefs.language == "id" else "id"]),
-                   lambda: False, next_language, icon="globe", speech="language"),
+            Toggle(
+                data(LANGUAGE_NAMES["en" if app.prefs.language == "id" else "id"]),
+                lambda: False,
+                next_language,
+                icon="globe",
+                speech="language",
+            ),
             Toggle(_("Sound"), lambda: prefs().voice, flip("voice"), icon="speaker", speech="sound"),
         ]
 
@@ -381,9 +399,14 @@ class BallotScreen(VoterScreen):
         _, cells = ballot_grid(cards_box, max(1, len(options)), t.gap * 2, t.body)
         self.cards = []
         for (sel, number, name), cell in zip(options, cells, strict=False):
-            card = CandidateCard(number, name, self.app.candidate_photo(number) if number != "" else None,
-                                 (lambda sel=sel: self.flow.choose(sel)), cell,
-                                 blank_words=_("Blank vote") if sel == "blank" else None)
+            card = CandidateCard(
+                number,
+                name,
+                self.app.candidate_photo(number) if number != "" else None,
+                (lambda sel=sel: self.flow.choose(sel)),
+                cell,
+                blank_words=_("Blank vote") if sel == "blank" else None,
+            )
             if sel == "blank":
                 card.speech = "candidate_blank"
             self.cards.append(self.add(card))
@@ -396,8 +419,13 @@ class BallotScreen(VoterScreen):
 
     def paint(self, p):
         p.box(self.head_rect, p.colors.header_bg, radius=0)
-        p.text(_("Touch the photo of the candidate you choose"), L.inset(self.head_rect, p.theme.margin, 4),
-               p.theme.title, color=p.colors.header_fg, bold=True)
+        p.text(
+            _("Touch the photo of the candidate you choose"),
+            L.inset(self.head_rect, p.theme.margin, 4),
+            p.theme.title,
+            color=p.colors.header_fg,
+            bold=True,
+        )
 
     def draw(self, p):
         super().draw(p)
@@ -483,7 +511,7 @@ class BallotScreen(VoterScreen):
 
 
 class ConfirmScreen(VoterScreen):
-    """"Anda memilih Nomor Urut 2. Benar?" — nothing is cast without "Ya, Pilih"."""
+    """ "Anda memilih Nomor Urut 2. Benar?" — nothing is cast without "Ya, Pilih"."""
 
     name = "confirm"
     focus_first = 0
@@ -501,8 +529,9 @@ class ConfirmScreen(VoterScreen):
             body, buttons = L.split_bottom(area, button_h, t.gap * 2)
             yes_box, no_box = L.columns(buttons, 2, t.gap * 4)
         self.body = body
-        self.yes = self.add(Button(_("Yes, choose"), self.flow.confirm, yes_box, kind="primary", icon="check",
-                                   speech="confirm_yes"))
+        self.yes = self.add(
+            Button(_("Yes, choose"), self.flow.confirm, yes_box, kind="primary", icon="check", speech="confirm_yes")
+        )
         self.no = self.add(Button(_("No, go back"), self.flow.reject, no_box, icon="back", speech="confirm_no"))
 
     def paint(self, p):
@@ -552,7 +581,7 @@ class ConfirmScreen(VoterScreen):
 
 
 class PrintingScreen(VoterScreen):
-    """"Mohon tunggu, struk sedang dicetak" — shown before the printer starts."""
+    """ "Mohon tunggu, struk sedang dicetak" — shown before the printer starts."""
 
     name = "printing"
 
@@ -567,8 +596,12 @@ class PrintingScreen(VoterScreen):
     def update(self, now):
         self.flow.retry_cast_if_due(now)
         release = self.flow.core.get("release")
-        if (self.flow.casting is None and not self.reported and release
-                and now - self.shown_at >= self.app.settings.lost_print_s):
+        if (
+            self.flow.casting is None
+            and not self.reported
+            and release
+            and now - self.shown_at >= self.app.settings.lost_print_s
+        ):
             # The core says "printing" but this kiosk is printing nothing (it restarted, or lost the
             # answer to the cast): report a failed slip, so a companion reprints it — never a recast.
             self.reported = True
@@ -587,10 +620,13 @@ class PrintFailedScreen(VoterScreen):
     speech = "print_failed"
 
     def paint(self, p):
-        self.message_screen(p, _("Call a companion"),
-                            _("The slip did not print. Your vote is recorded and safe. "
-                              "A companion will print your slip again."),
-                            icon="warning", color=p.colors.bad)
+        self.message_screen(
+            p,
+            _("Call a companion"),
+            _("The slip did not print. Your vote is recorded and safe. A companion will print your slip again."),
+            icon="warning",
+            color=p.colors.bad,
+        )
 
 
 class SlipCheckScreen(VoterScreen):
@@ -603,8 +639,9 @@ class SlipCheckScreen(VoterScreen):
         t = self.theme
         area = L.inset(area, t.margin)
         _body, foot = L.split_bottom(area, max(int(t.target * 1.3), int(t.button * 2.6)), t.gap)
-        self.add(Button(_("Continue"), self.go_on, L.centered(foot, int(area.width * 0.8), foot.height),
-                        kind="primary"))
+        self.add(
+            Button(_("Continue"), self.go_on, L.centered(foot, int(area.width * 0.8), foot.height), kind="primary")
+        )
 
     def paint(self, p):
         t = p.theme
@@ -665,8 +702,15 @@ class PhotoScreen(VoterScreen):
             self.add(Picture(lambda: self.shot, body))
             keep, again = L.columns(foot, 2, t.gap * 3)
             self.add(Button(_("Keep photo"), self.keep, keep, kind="primary", icon="check"))
-            self.add(Button(_("Take again"), self.retake, again, icon="back",
-                            enabled=self.retakes < self.app.settings.photo_retakes))
+            self.add(
+                Button(
+                    _("Take again"),
+                    self.retake,
+                    again,
+                    icon="back",
+                    enabled=self.retakes < self.app.settings.photo_retakes,
+                )
+            )
         elif self.phase == "failed":
             self.add(Button(_("Try again"), self.try_again, foot, kind="primary", icon="camera"))
 
@@ -680,8 +724,9 @@ class PhotoScreen(VoterScreen):
             "capturing": _("Look at the camera"),
             "storing": _("Please wait"),
         }[self.phase]
-        p.text(words, self.head_rect, int(t.title * 1.3), bold=True,
-               color=p.colors.bad if self.phase == "failed" else None)
+        p.text(
+            words, self.head_rect, int(t.title * 1.3), bold=True, color=p.colors.bad if self.phase == "failed" else None
+        )
         if self.phase == "failed":
             p.text(self.error, self.picture_box, t.title)
 
@@ -795,7 +840,7 @@ class UnavailableScreen(_ClosedLike):
 
 
 class ThanksScreen(VoterScreen):
-    """"Terima kasih. Suara Anda telah tercatat"."""
+    """ "Terima kasih. Suara Anda telah tercatat"."""
 
     name = "thanks"
     speech = "thanks"

@@ -54,8 +54,18 @@ class Widget:
 class Label(Widget):
     """Words or data in a box (wrapped and shrunk to fit)."""
 
-    def __init__(self, text, rect=None, *, size: str = "body", bold: bool = False, align: str = "center",
-                 valign: str = "center", color: str = "fg", max_lines: int | None = None) -> None:
+    def __init__(
+        self,
+        text,
+        rect=None,
+        *,
+        size: str = "body",
+        bold: bool = False,
+        align: str = "center",
+        valign: str = "center",
+        color: str = "fg",
+        max_lines: int | None = None,
+    ) -> None:
         super().__init__(rect)
         self.text = text
         self.size, self.bold, self.align, self.valign = size, bold, align, valign
@@ -68,8 +78,16 @@ class Label(Widget):
 
     def draw(self, p, *, pressed=False, focused=False):
         text = self.text() if callable(self.text) else self.text
-        p.text(text, self.rect, getattr(p.theme, self.size), bold=self.bold, align=self.align,
-               valign=self.valign, color=getattr(p.colors, self.color), max_lines=self.max_lines)
+        p.text(
+            text,
+            self.rect,
+            getattr(p.theme, self.size),
+            bold=self.bold,
+            align=self.align,
+            valign=self.valign,
+            color=getattr(p.colors, self.color),
+            max_lines=self.max_lines,
+        )
 
 
 # --------------------------------------------------------------- buttons
@@ -79,9 +97,19 @@ class Button(Widget):
     tappable = True
     focusable = True
 
-    def __init__(self, label, on_tap: Callable[[], None] | None = None, rect=None, *, kind: str = "normal",
-                 icon: str | None = None, enabled: bool = True, sublabel=None, speech: str | None = None,
-                 bold: bool = True) -> None:
+    def __init__(
+        self,
+        label,
+        on_tap: Callable[[], None] | None = None,
+        rect=None,
+        *,
+        kind: str = "normal",
+        icon: str | None = None,
+        enabled: bool = True,
+        sublabel=None,
+        speech: str | None = None,
+        bold: bool = True,
+    ) -> None:
         super().__init__(rect)
         self.text = label
         self.on_tap = on_tap
@@ -175,8 +203,11 @@ class Toggle(Button):
         if pressed:
             return c.pressed_bg, c.pressed_fg, c.pressed_fg
         if self.is_on():
-            return c.header_bg if not p.theme.high_contrast else c.primary_bg, \
-                c.header_fg if not p.theme.high_contrast else c.primary_fg, c.border
+            return (
+                c.header_bg if not p.theme.high_contrast else c.primary_bg,
+                c.header_fg if not p.theme.high_contrast else c.primary_fg,
+                c.border,
+            )
         return c.button_bg, c.button_fg, c.border
 
 
@@ -187,8 +218,17 @@ class CandidateCard(Widget):
     tappable = True
     focusable = True
 
-    def __init__(self, number: int | str, name: str, photo: pygame.Surface | None, on_tap, rect=None,
-                 *, selected: bool = False, blank_words=None) -> None:
+    def __init__(
+        self,
+        number: int | str,
+        name: str,
+        photo: pygame.Surface | None,
+        on_tap,
+        rect=None,
+        *,
+        selected: bool = False,
+        blank_words=None,
+    ) -> None:
         super().__init__(rect)
         self.number = number
         self.name = name
@@ -242,10 +282,17 @@ class CandidateCard(Widget):
         else:
             photo_box, num_box, name_box, align = self.boxes(pad)
             self._photo(p, photo_box)
-            p.text(data(self.number), num_box, int(num_box.height * 0.95), color=fg, bold=True,
-                   align="left" if align == "left" else "center")
-            p.text(data(self.name), name_box, self.name_px or p.theme.body, color=fg, bold=True, align=align,
-                   max_lines=3)
+            p.text(
+                data(self.number),
+                num_box,
+                int(num_box.height * 0.95),
+                color=fg,
+                bold=True,
+                align="left" if align == "left" else "center",
+            )
+            p.text(
+                data(self.name), name_box, self.name_px or p.theme.body, color=fg, bold=True, align=align, max_lines=3
+            )
         if focused:
             p.focus_ring(self.rect)
 
@@ -337,8 +384,17 @@ class Keyboard(Widget):
     go in alphabetical order in as many columns as fit.
     """
 
-    def __init__(self, on_key: Callable[[str], None], done_label, rect=None, *, digits_only: bool = False,
-                 extra: str = "", min_key: int = 0, gap: int = 6) -> None:
+    def __init__(
+        self,
+        on_key: Callable[[str], None],
+        done_label,
+        rect=None,
+        *,
+        digits_only: bool = False,
+        extra: str = "",
+        min_key: int = 0,
+        gap: int = 6,
+    ) -> None:
         super().__init__(rect)
         self.on_key = on_key
         self.done_label = done_label
@@ -367,7 +423,7 @@ class Keyboard(Widget):
             chars = ALPHABET + self.extra
         cols = max(3, (width + self.gap) // (self.min_key + self.gap)) if self.min_key else 10
         cols = min(cols, len(chars))
-        return [chars[i:i + cols] for i in range(0, len(chars), cols)]
+        return [chars[i : i + cols] for i in range(0, len(chars), cols)]
 
     def layout(self, rect) -> None:
         self.rect = pygame.Rect(rect)
@@ -414,8 +470,14 @@ class ListRow(Button):
         inner = L.inset(self.rect, p.theme.gap, max(3, p.theme.gap // 2))
         if self.badge:
             inner, badge_box = L.split_right(inner, min(inner.width // 3, p.theme.body * 7), p.theme.gap)
-            p.text(self.badge, badge_box, p.theme.small, bold=True, align="right",
-                   color=fg if pressed else getattr(p.colors, self.badge_color))
+            p.text(
+                self.badge,
+                badge_box,
+                p.theme.small,
+                bold=True,
+                align="right",
+                color=fg if pressed else getattr(p.colors, self.badge_color),
+            )
         if self.detail:
             top, bottom = L.split_top(inner, int(inner.height * 0.55))
             p.text(self.text, top, p.theme.body, color=fg, bold=True, align="left", max_lines=1)
@@ -429,8 +491,7 @@ class ListRow(Button):
 class ListView(Widget):
     """Large rows, a page at a time, with big previous/next buttons (no fiddly scrolling)."""
 
-    def __init__(self, rows: list[ListRow], rect=None, *, row_height: int = 80, empty=None,
-                 columns: int = 1) -> None:
+    def __init__(self, rows: list[ListRow], rect=None, *, row_height: int = 80, empty=None, columns: int = 1) -> None:
         super().__init__(rect)
         self.rows = rows
         self.row_height = row_height
@@ -457,8 +518,10 @@ class ListView(Widget):
         n = max(1, (self._list_box.height + gap) // (self.row_height + gap))
         self._slots = []
         for col in L.columns(self._list_box, self.columns, gap * 2):  # down the first column, then the next
-            self._slots += [pygame.Rect(col.left, col.top + i * (self.row_height + gap), col.width,
-                                        self.row_height) for i in range(n)]
+            self._slots += [
+                pygame.Rect(col.left, col.top + i * (self.row_height + gap), col.width, self.row_height)
+                for i in range(n)
+            ]
         self._paging = paging
         if nav is not None:
             self.prev.rect, self.next.rect = L.columns(nav, 2, gap)
@@ -473,7 +536,7 @@ class ListView(Widget):
 
     def visible_rows(self) -> list[ListRow]:
         start = self.page * len(self._slots)
-        shown = self.rows[start:start + len(self._slots)]
+        shown = self.rows[start : start + len(self._slots)]
         for row, slot in zip(shown, self._slots, strict=False):
             row.rect = slot
         return shown
@@ -542,10 +605,15 @@ class BarChart(Widget):
             name_box, bar_box = L.split_top(rest, int(rest.height * 0.45))
             p.text(data(name), name_box, p.theme.body, align="left", max_lines=1)
             bar_area, count_box = L.split_right(bar_box, max(p.theme.body * 3, bar_box.width // 6), gap)
-            bar = pygame.Rect(bar_area.left, bar_area.top + bar_area.height // 8, round(bar_area.width * votes / top),
-                              bar_area.height * 3 // 4)
-            p.box(pygame.Rect(bar_area.left, bar.top, bar_area.width, bar.height), None, border=p.colors.border,
-                  width=1)
+            bar = pygame.Rect(
+                bar_area.left,
+                bar_area.top + bar_area.height // 8,
+                round(bar_area.width * votes / top),
+                bar_area.height * 3 // 4,
+            )
+            p.box(
+                pygame.Rect(bar_area.left, bar.top, bar_area.width, bar.height), None, border=p.colors.border, width=1
+            )
             if bar.width:
                 p.box(bar, p.colors.primary_bg, radius=4)
             p.text(data(votes), count_box, p.theme.title, bold=True, align="left")
@@ -599,10 +667,14 @@ class Panel(Widget):
         # One size for all names and one for all values, so the lines read as a table; a line
         # much longer than the others shrinks (or wraps) alone rather than shrinking them all.
         floor = int(px * 0.8)
-        name_px = max(floor, min(fit(str(line[0]), px, False, box[0], max_lines=1)[0]
-                                 for line, box in zip(lines, boxes, strict=True)))
-        value_px = max(floor, min(fit(str(line[1]), px, True, box[1], max_lines=1)[0]
-                                  for line, box in zip(lines, boxes, strict=True)))
+        name_px = max(
+            floor,
+            min(fit(str(line[0]), px, False, box[0], max_lines=1)[0] for line, box in zip(lines, boxes, strict=True)),
+        )
+        value_px = max(
+            floor,
+            min(fit(str(line[1]), px, True, box[1], max_lines=1)[0] for line, box in zip(lines, boxes, strict=True)),
+        )
         for (name, value, *color), (left, right) in zip(lines, boxes, strict=True):
             if right.bottom > inner.bottom + 1:
                 break

@@ -33,8 +33,10 @@ class WitnessBuildError(RuntimeError):
 def app_files(app: Path = APP) -> list[Path]:
     """The built app's files, sorted by name (raises WitnessBuildError if it was never built)."""
     if not (app / "index.html").is_file() or not (app / "sw.js").is_file():
-        raise WitnessBuildError(f"Aplikasi saksi belum dibangun di {app}: jalankan scripts/build-witness",
-                                f"The witness app is not built in {app}: run scripts/build-witness")
+        raise WitnessBuildError(
+            f"Aplikasi saksi belum dibangun di {app}: jalankan scripts/build-witness",
+            f"The witness app is not built in {app}: run scripts/build-witness",
+        )
     return sorted(p for p in app.iterdir() if p.is_file())
 
 

@@ -15,8 +15,21 @@ from booth.ledger import note
 from booth.results import Statement, StatementError, open_opening, open_statement
 
 #: Every reason, in the order checked; "ok" is SAH, every other one TIDAK SAH.
-REASONS = ("not-pinned", "bad-key", "other-election", "other-device", "tampered", "not-results",
-           "malformed", "other-tps", "log-older", "candidates", "total", "unbalanced", "ok")
+REASONS = (
+    "not-pinned",
+    "bad-key",
+    "other-election",
+    "other-device",
+    "tampered",
+    "not-results",
+    "malformed",
+    "other-tps",
+    "log-older",
+    "candidates",
+    "total",
+    "unbalanced",
+    "ok",
+)
 
 
 @dataclass(frozen=True)
@@ -31,15 +44,21 @@ class Verdict:
 def pin_from_opening(text: str) -> dict:
     """The pin a verified opening statement gives (raises StatementError like open_opening)."""
     o = open_opening(text)
-    return {"verifier_key": o.verifier_key, "election_id": o.election_id, "tps": o.tps,
-            "log_size": o.log_size, "candidates": [[n, name] for n, name in o.candidates], "signer": o.signer}
+    return {
+        "verifier_key": o.verifier_key,
+        "election_id": o.election_id,
+        "tps": o.tps,
+        "log_size": o.log_size,
+        "candidates": [[n, name] for n, name in o.candidates],
+        "signer": o.signer,
+    }
 
 
 def _untrusted_election(text: str) -> str | None:
     at = text.rfind("\n\n")
     for line in text[: at if at >= 0 else len(text)].split("\n"):
         if line.startswith("election "):
-            return line[len("election "):]
+            return line[len("election ") :]
     return None
 
 

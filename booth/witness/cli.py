@@ -17,7 +17,10 @@ def _cmd_build(args) -> int:
     size = sum(p.stat().st_size for p in app_files())
     print(f"Aplikasi saksi ditulis / witness app written: {out} ({len(app_files())} berkas / files, {size} bytes)")
     print(f"  zip untuk dibagikan / zip to share: {out / ZIP_NAME}")
-    print("  sajikan lewat HTTPS agar kamera dan mode offline berfungsi / serve it over HTTPS for the camera and offline use")
+    print(
+        "  sajikan lewat HTTPS agar kamera dan mode offline berfungsi / "
+        "serve it over HTTPS for the camera and offline use"
+    )
     return 0
 
 

@@ -78,12 +78,15 @@ def parse_cosigner_key(text: str) -> tuple[str, Ed25519PublicKey]:
     hex_id, _, encoded = rest.partition("+")
     raw = _canonical_b64(encoded)
     if not note.is_valid_name(name) or raw is None or len(raw) != 33 or raw[0] != COSIGNATURE_TYPE:
-        raise CosignatureError("Kunci saksi tidak dikenali (harus nama+id+kunci jenis 0x04)",
-                               "Not a cosigner verifier key (expected name+id+key of type 0x04)")
+        raise CosignatureError(
+            "Kunci saksi tidak dikenali (harus nama+id+kunci jenis 0x04)",
+            "Not a cosigner verifier key (expected name+id+key of type 0x04)",
+        )
     public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
     if cosigner_key_id(name, public_key).hex() != hex_id:
-        raise CosignatureError("ID kunci saksi tidak cocok dengan nama dan kuncinya",
-                               "The cosigner key ID does not match its name and key")
+        raise CosignatureError(
+            "ID kunci saksi tidak cocok dengan nama dan kuncinya", "The cosigner key ID does not match its name and key"
+        )
     return name, public_key
 
 
@@ -123,20 +126,27 @@ def check_cosignature(checkpoint_text: str, line: str, verifier_key: str) -> Cos
     name, public_key = parse_cosigner_key(verifier_key)
     line = line.removesuffix("\n")
     if not line.startswith(note.SIGNATURE_PREFIX):
-        raise CosignatureError("Baris kosignatur harus diawali tanda pisah panjang dan spasi",
-                               "A cosignature line starts with an em dash and a space")
-    line_name, _, encoded = line[len(note.SIGNATURE_PREFIX):].partition(" ")
+        raise CosignatureError(
+            "Baris kosignatur harus diawali tanda pisah panjang dan spasi",
+            "A cosignature line starts with an em dash and a space",
+        )
+    line_name, _, encoded = line[len(note.SIGNATURE_PREFIX) :].partition(" ")
     raw = _canonical_b64(encoded)
     if raw is None or len(raw) != 4 + 8 + 64:
-        raise CosignatureError("Baris kosignatur rusak (base64 76 bita)",
-                               "Malformed cosignature line (expected 76 bytes of base64)")
+        raise CosignatureError(
+            "Baris kosignatur rusak (base64 76 bita)", "Malformed cosignature line (expected 76 bytes of base64)"
+        )
     if line_name != name or raw[:4] != cosigner_key_id(name, public_key):
-        raise CosignatureError(f"Kosignatur ini dari {line_name}+{raw[:4].hex()}, bukan dari kunci ini",
-                               f"This cosignature is by {line_name}+{raw[:4].hex()}, not by this key")
+        raise CosignatureError(
+            f"Kosignatur ini dari {line_name}+{raw[:4].hex()}, bukan dari kunci ini",
+            f"This cosignature is by {line_name}+{raw[:4].hex()}, not by this key",
+        )
     timestamp = int.from_bytes(raw[4:12], "big")
     try:
         public_key.verify(raw[12:], signed_message(body, timestamp))
     except InvalidSignature:
-        raise CosignatureError("Tanda tangan kosignatur tidak sah: checkpoint atau waktunya diubah",
-                               "The cosignature does not verify: the checkpoint or its time was changed") from None
+        raise CosignatureError(
+            "Tanda tangan kosignatur tidak sah: checkpoint atau waktunya diubah",
+            "The cosignature does not verify: the checkpoint or its time was changed",
+        ) from None
     return Cosignature(name, timestamp, checkpoint)

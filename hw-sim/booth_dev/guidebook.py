@@ -66,8 +66,16 @@ PRINTS = {
     "print-results-report.png": "results_report",
     "print-custody-slip.png": "custody_slip",
 }
-SCREENS = ("companion-home.png", "companion-pin.png", "companion-self-test.png", "companion-check-in.png",
-           "companion-results.png", "voter-ballot.png", "voter-confirm.png", "voter-print-failed.png")
+SCREENS = (
+    "companion-home.png",
+    "companion-pin.png",
+    "companion-self-test.png",
+    "companion-check-in.png",
+    "companion-results.png",
+    "voter-ballot.png",
+    "voter-confirm.png",
+    "voter-print-failed.png",
+)
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
 
@@ -146,8 +154,9 @@ def simulate_screens(images: Path, work: Path) -> list:
     svc.record_custody("handed_over", token=svc.sign_in("PT-01", _pin("PT-01")), place="Balai Pekon")
     export_dir = work / "usb-export"
     export_dir.mkdir()
-    settings = KioskSettings(poll_interval=0, package_dirs=(str(pkg_dir.parent),), export_dirs=(str(export_dir),),
-                             language="id")
+    settings = KioskSettings(
+        poll_interval=0, package_dirs=(str(pkg_dir.parent),), export_dirs=(str(export_dir),), language="id"
+    )
     app = KioskApp(svc, station, devices, SCREEN_SIZE, clock=clock, settings=settings)
     d = KioskDriver(app)
     day = _Day(svc, station, devices, clock, pkg, app, d)
@@ -165,14 +174,16 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
 
     def shot(name: str, screen: str) -> None:
         if d.screen != screen:
-            raise GuidebookError(f"{name}: expected the screen {screen!r}, the kiosk shows {d.screen!r}: "
-                                 + " | ".join(d.texts())[:300])
+            raise GuidebookError(
+                f"{name}: expected the screen {screen!r}, the kiosk shows {d.screen!r}: " + " | ".join(d.texts())[:300]
+            )
         day.app.save_screenshot(images / name)
 
     def expect(screen: str) -> None:
         if d.screen != screen:
-            raise GuidebookError(f"expected the screen {screen!r}, the kiosk shows {d.screen!r}: "
-                                 + " | ".join(d.texts())[:300])
+            raise GuidebookError(
+                f"expected the screen {screen!r}, the kiosk shows {d.screen!r}: " + " | ".join(d.texts())[:300]
+            )
 
     def open_at(minutes: float) -> None:
         target = pkg.election.opens_at.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
@@ -311,8 +322,10 @@ def write_prints(images: Path, printouts: list, work: Path, stream) -> str:
         found = runner_prints(work, stream)
         source = "the simulator's demo day (booth_sim.day.runner)"
     except Exception as exc:  # noqa: BLE001 - fall back to the kiosk day's printer, and say so
-        stream.write(f"booth guidebook: the scenario runner failed ({type(exc).__name__}: {exc}); "
-                     "using the kiosk day's printed items\n")
+        stream.write(
+            f"booth guidebook: the scenario runner failed ({type(exc).__name__}: {exc}); "
+            "using the kiosk day's printed items\n"
+        )
         found = {}
         source = "the kiosk day's simulated printer"
     for name, kind in PRINTS.items():
@@ -453,8 +466,9 @@ def build_pdf(md_path: Path, pdf_path: Path, *, compress: bool = True) -> None:
             top = pdf.get_y()
             pdf.set_x(pdf.l_margin + 5)
             pdf.set_fill_color(240, 244, 248)
-            pdf.multi_cell(width - 5, line_h, _inline(payload), markdown=True, fill=True, padding=2,
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                width - 5, line_h, _inline(payload), markdown=True, fill=True, padding=2, new_x="LMARGIN", new_y="NEXT"
+            )
             if pdf.get_y() > top:  # the bar beside the quote (same page)
                 pdf.set_fill_color(60, 110, 170)
                 pdf.rect(pdf.l_margin, top, 1.6, pdf.get_y() - top, style="F")
@@ -464,9 +478,16 @@ def build_pdf(md_path: Path, pdf_path: Path, *, compress: bool = True) -> None:
             ncols = len(payload[0])
             widths = (24, 38, 58)[:ncols] if ncols == 3 else None
             pdf.set_fill_color(255, 255, 255)
-            with pdf.table(col_widths=widths, markdown=True, line_height=4.8, padding=1.5, text_align="LEFT",
-                           cell_fill_mode="ROWS", cell_fill_color=(246, 248, 250),
-                           headings_style=FontFace(emphasis="BOLD", fill_color=(225, 232, 240))) as table:
+            with pdf.table(
+                col_widths=widths,
+                markdown=True,
+                line_height=4.8,
+                padding=1.5,
+                text_align="LEFT",
+                cell_fill_mode="ROWS",
+                cell_fill_color=(246, 248, 250),
+                headings_style=FontFace(emphasis="BOLD", fill_color=(225, 232, 240)),
+            ) as table:
                 for cells in payload:
                     row = table.row()
                     for cell in cells + [""] * (ncols - len(cells)):
@@ -528,14 +549,17 @@ def build(out_dir: Path, *, stream=sys.stdout, compress: bool = True) -> dict:
             shutil.copyfile(DEFAULT_OUT / md, out_dir / md)
     images = out_dir / "images"
     images.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="booth-guidebook-",
-                                     dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="booth-guidebook-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
+    ) as tmp:
         work = Path(tmp)
         (work / "day").mkdir()
         printouts = simulate_screens(images, work / "day")
         source = write_prints(images, printouts, work, stream)
-    stream.write(f"booth guidebook: {len(SCREENS)} screens (the kiosk, simulated day), "
-                 f"{len(PRINTS)} printed items ({source}) in {images}\n")
+    stream.write(
+        f"booth guidebook: {len(SCREENS)} screens (the kiosk, simulated day), "
+        f"{len(PRINTS)} printed items ({source}) in {images}\n"
+    )
     missing = missing_images([out_dir / md for md in PDFS], out_dir)
     if missing:
         raise GuidebookError("images referenced but not generated: " + ", ".join(missing))
@@ -548,10 +572,13 @@ def build(out_dir: Path, *, stream=sys.stdout, compress: bool = True) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booth_dev.guidebook",
-                                     description="Build the companions' guidebook: screenshots, printed items, PDFs.")
-    parser.add_argument("out_dir", nargs="?", default=str(DEFAULT_OUT),
-                        help="folder with id.md and en.md (default: docs/guidebook)")
+    parser = argparse.ArgumentParser(
+        prog="python -m booth_dev.guidebook",
+        description="Build the companions' guidebook: screenshots, printed items, PDFs.",
+    )
+    parser.add_argument(
+        "out_dir", nargs="?", default=str(DEFAULT_OUT), help="folder with id.md and en.md (default: docs/guidebook)"
+    )
     args = parser.parse_args(argv)
     try:
         build(Path(args.out_dir))

@@ -51,9 +51,21 @@ CANDIDATES = (
 # The nine longest names a committee might type (60 characters each): the worst case.
 NINE_LONG_NAMES = tuple(
     (n, f"{name} BIN HADIKUSUMO WIRYOPRANOTO SASTROWARDOYO MANGKUNEGORO"[:60])
-    for n, name in enumerate(["SUPRIYADI", "SITI AMINAH", "BAMBANG SUTRISNO", "NUR HIDAYAH",
-                              "AHMAD FAUZI", "SRI WAHYUNI", "JOKO SUSILO", "RINI ASTUTI",
-                              "MUHAMMAD RIDWAN"], start=1))
+    for n, name in enumerate(
+        [
+            "SUPRIYADI",
+            "SITI AMINAH",
+            "BAMBANG SUTRISNO",
+            "NUR HIDAYAH",
+            "AHMAD FAUZI",
+            "SRI WAHYUNI",
+            "JOKO SUSILO",
+            "RINI ASTUTI",
+            "MUHAMMAD RIDWAN",
+        ],
+        start=1,
+    )
+)
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -87,21 +99,28 @@ def example_election(allow_blank: bool = True) -> ElectionHeader:
     """The fictional election: Pekon Sukamaju, TPS 01, Sunday 16 November 2025, 07:00-13:00 WIB."""
     return ElectionHeader(
         title="Pemilihan Kepala Pekon Sukamaju 2025",
-        pekon="Sukamaju", kecamatan="Pagelaran", kabupaten="Pringsewu", provinsi="Lampung",
-        tps=1, date=DAY,
+        pekon="Sukamaju",
+        kecamatan="Pagelaran",
+        kabupaten="Pringsewu",
+        provinsi="Lampung",
+        tps=1,
+        date=DAY,
         opens_at=datetime(2025, 11, 16, 7, 0, tzinfo=WIB),
         closes_at=datetime(2025, 11, 16, 13, 0, tzinfo=WIB),
-        election_id=ELECTION_ID, election_short_id=_short_id(ELECTION_ID),
+        election_id=ELECTION_ID,
+        election_short_id=_short_id(ELECTION_ID),
     )
 
 
-def example_slip(candidate_number: int | None = 2,
-                 ballot_id: str = "9f2c41d07be3a5586c0e1f2a3b4c5d6e") -> SlipData:
+def example_slip(candidate_number: int | None = 2, ballot_id: str = "9f2c41d07be3a5586c0e1f2a3b4c5d6e") -> SlipData:
     """A slip for candidate 2 (the long name); ``None`` for a blank vote."""
     names = dict(CANDIDATES)
     return SlipData(
-        election_title="Pemilihan Kepala Pekon Sukamaju 2025", pekon="Sukamaju", tps=1,
-        election_short_id=_short_id(ELECTION_ID), ballot_id=ballot_id,
+        election_title="Pemilihan Kepala Pekon Sukamaju 2025",
+        pekon="Sukamaju",
+        tps=1,
+        election_short_id=_short_id(ELECTION_ID),
+        ballot_id=ballot_id,
         candidate_number=candidate_number,
         candidate_name=names[candidate_number] if candidate_number else "",
     )
@@ -110,59 +129,107 @@ def example_slip(candidate_number: int | None = 2,
 def example_zero_report() -> ZeroReportData:
     """The zero report at 06:52 WIB: every candidate at 0, an empty store, checkpoint 5 events."""
     return ZeroReportData(
-        election=example_election(), device_fingerprint=DEVICE_FINGERPRINT,
+        election=example_election(),
+        device_fingerprint=DEVICE_FINGERPRINT,
         candidates=tuple(CandidateVotes(n, name, 0) for n, name in CANDIDATES),
-        blank_votes=0, ballots_in_store=0, checkpoint=example_checkpoint(5),
-        printed_at=datetime(2025, 11, 16, 6, 52, tzinfo=WIB), ketua_name="SUGIYANTO",
+        blank_votes=0,
+        ballots_in_store=0,
+        checkpoint=example_checkpoint(5),
+        printed_at=datetime(2025, 11, 16, 6, 52, tzinfo=WIB),
+        ketua_name="SUGIYANTO",
     )
 
 
 def example_results_payload(length: int = 700) -> str:
     """A signed-results QR text of the given length (the real one comes from the core)."""
-    body = (f"BOOTH1:R:{_short_id(ELECTION_ID).replace('-', '')}:{ORIGIN}:297:"
-            "1=132,2=118,3=37,K=5:DPT=312,DPTB=3,H=294,M=292,S=292:")
+    body = (
+        f"BOOTH1:R:{_short_id(ELECTION_ID).replace('-', '')}:{ORIGIN}:297:"
+        "1=132,2=118,3=37,K=5:DPT=312,DPTB=3,H=294,M=292,S=292:"
+    )
     filler = base64.b64encode(hashlib.sha512(body.encode()).digest() * 12).decode()
     return (body + filler)[:length]
 
 
-def example_results_report(candidates: Sequence[tuple[int, str]] = CANDIDATES,
-                           votes: Sequence[int] = (132, 118, 37), copy_number: int = 2) -> ResultsReportData:
+def example_results_report(
+    candidates: Sequence[tuple[int, str]] = CANDIDATES, votes: Sequence[int] = (132, 118, 37), copy_number: int = 2
+) -> ResultsReportData:
     """The results report, copy 2: 292 ballots, 5 blank, reconciliation in balance."""
     votes = tuple(votes) + (0,) * (len(candidates) - len(votes))
     total = sum(votes) + 5
     return ResultsReportData(
-        election=example_election(), device_fingerprint=DEVICE_FINGERPRINT,
+        election=example_election(),
+        device_fingerprint=DEVICE_FINGERPRINT,
         results=tuple(CandidateVotes(n, name, v) for (n, name), v in zip(candidates, votes, strict=False)),
         blank_votes=5,
-        reconciliation=Reconciliation(dpt=312, dptb=3, checked_in=total + 2, voted=total,
-                                      ballots_cast=total, slips_printed=total, reprints=2,
-                                      cancelled_releases=2, refused_repeat_voters=1),
-        checkpoint=example_checkpoint(total + 9), qr_payload=example_results_payload(),
+        reconciliation=Reconciliation(
+            dpt=312,
+            dptb=3,
+            checked_in=total + 2,
+            voted=total,
+            ballots_cast=total,
+            slips_printed=total,
+            reprints=2,
+            cancelled_releases=2,
+            refused_repeat_voters=1,
+        ),
+        checkpoint=example_checkpoint(total + 9),
+        qr_payload=example_results_payload(),
         printed_at=datetime(2025, 11, 16, 14, 5, tzinfo=WIB),
         polls_closed_at=datetime(2025, 11, 16, 13, 0, tzinfo=WIB),
-        ketua_name="SUGIYANTO", copy_number=copy_number,
+        ketua_name="SUGIYANTO",
+        copy_number=copy_number,
     )
 
 
 def example_custody_slip() -> CustodySlipData:
     """The custody slip printed at installation: received, distributed, handed over, installed."""
+
     def at(d: int, h: int, m: int) -> datetime:
         return datetime(2025, 11, d, h, m, tzinfo=WIB)
 
     steps = (
-        CustodyStep("Perangkat diterima", "Device received", at(12, 9, 15), "RIZKY PRATAMA",
-                    "PT-02", "Gudang Dinas PMD Kab. Pringsewu", "Segel utuh, nomor 004512"),
-        CustodyStep("Perangkat didistribusikan", "Device distributed", at(14, 8, 30),
-                    "RIZKY PRATAMA", "PT-02", "Kantor Kecamatan Pagelaran"),
-        CustodyStep("Serah terima di desa/pekon", "Handed over at the village", at(15, 10, 5),
-                    "DEWI ANGGRAINI", "PT-03", "Balai Pekon Sukamaju",
-                    "Diterima oleh Ketua KPPS Sugiyanto, disaksikan Babinsa"),
-        CustodyStep("Perangkat dipasang dan diuji", "Device installed and self-tested",
-                    at(16, 6, 20), "DEWI ANGGRAINI", "PT-03", "TPS 01 Pekon Sukamaju"),
+        CustodyStep(
+            "Perangkat diterima",
+            "Device received",
+            at(12, 9, 15),
+            "RIZKY PRATAMA",
+            "PT-02",
+            "Gudang Dinas PMD Kab. Pringsewu",
+            "Segel utuh, nomor 004512",
+        ),
+        CustodyStep(
+            "Perangkat didistribusikan",
+            "Device distributed",
+            at(14, 8, 30),
+            "RIZKY PRATAMA",
+            "PT-02",
+            "Kantor Kecamatan Pagelaran",
+        ),
+        CustodyStep(
+            "Serah terima di desa/pekon",
+            "Handed over at the village",
+            at(15, 10, 5),
+            "DEWI ANGGRAINI",
+            "PT-03",
+            "Balai Pekon Sukamaju",
+            "Diterima oleh Ketua KPPS Sugiyanto, disaksikan Babinsa",
+        ),
+        CustodyStep(
+            "Perangkat dipasang dan diuji",
+            "Device installed and self-tested",
+            at(16, 6, 20),
+            "DEWI ANGGRAINI",
+            "PT-03",
+            "TPS 01 Pekon Sukamaju",
+        ),
     )
-    return CustodySlipData(device_fingerprint=DEVICE_FINGERPRINT, steps=steps,
-                           checkpoint=example_checkpoint(4), printed_at=at(16, 6, 25),
-                           election=example_election())
+    return CustodySlipData(
+        device_fingerprint=DEVICE_FINGERPRINT,
+        steps=steps,
+        checkpoint=example_checkpoint(4),
+        printed_at=at(16, 6, 25),
+        election=example_election(),
+    )
 
 
 def example_self_test(failing: tuple[str, ...] = ()) -> SelfTestData:
@@ -178,11 +245,14 @@ def example_self_test(failing: tuple[str, ...] = ()) -> SelfTestData:
     ]
     return SelfTestData(
         device_fingerprint=DEVICE_FINGERPRINT,
-        checks=tuple(DeviceCheck(d, en, d not in failing,
-                                 "baterai UPS 18% — isi daya" if d in failing and d == "Daya"
-                                 else detail)
-                     for d, en, detail in checks),
-        printed_at=datetime(2025, 11, 16, 6, 18, tzinfo=WIB), software_version="booth 0.1.0",
+        checks=tuple(
+            DeviceCheck(
+                d, en, d not in failing, "baterai UPS 18% — isi daya" if d in failing and d == "Daya" else detail
+            )
+            for d, en, detail in checks
+        ),
+        printed_at=datetime(2025, 11, 16, 6, 18, tzinfo=WIB),
+        software_version="booth 0.1.0",
         companion_name="DEWI ANGGRAINI (PT-03)",
     )
 
@@ -196,8 +266,9 @@ def render_all(out_dir: str | Path) -> list[Path]:
         "slip-kosong.png": render_slip(example_slip(None)),
         "zero-report.png": render_zero_report(example_zero_report()),
         "results-report.png": render_results_report(example_results_report()),
-        "results-report-9-calon.png": render_results_report(example_results_report(
-            NINE_LONG_NAMES, votes=(61, 55, 48, 40, 33, 27, 15, 8, 0))),
+        "results-report-9-calon.png": render_results_report(
+            example_results_report(NINE_LONG_NAMES, votes=(61, 55, 48, 40, 33, 27, 15, 8, 0))
+        ),
         "custody-slip.png": render_custody_slip(example_custody_slip()),
         "self-test.png": render_self_test(example_self_test()),
         "self-test-gagal.png": render_self_test(example_self_test(failing=("Daya",))),

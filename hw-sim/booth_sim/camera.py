@@ -123,24 +123,31 @@ def draw_portrait(size: tuple[int, int], seed: int, person: int, frame: int = 0)
 
     # Shoulders and clothes, then neck, hair behind, face, hair on top.
     shoulders_top = head_top + head_h * 1.05
-    d.ellipse(
-        (cx - 48 * u, shoulders_top, cx + 48 * u, shoulders_top + 90 * u), fill=look.choice(_CLOTHES)
-    )
+    d.ellipse((cx - 48 * u, shoulders_top, cx + 48 * u, shoulders_top + 90 * u), fill=look.choice(_CLOTHES))
     d.rectangle((cx - head_w * 0.2, head_top + head_h * 0.8, cx + head_w * 0.2, shoulders_top + 6 * u), fill=skin)
     covered = look.random() < 0.35  # a headscarf (kerudung) on some
     if covered:
         scarf = look.choice(_CLOTHES)
-        d.ellipse((cx - head_w * 0.68, head_top - head_h * 0.12, cx + head_w * 0.68, head_top + head_h * 1.2), fill=scarf)
+        d.ellipse(
+            (cx - head_w * 0.68, head_top - head_h * 0.12, cx + head_w * 0.68, head_top + head_h * 1.2), fill=scarf
+        )
         d.polygon(
             [(cx - head_w * 0.66, head_top + head_h * 0.6), (cx + head_w * 0.66, head_top + head_h * 0.6),
              (cx + head_w * 0.9, shoulders_top + 20 * u), (cx - head_w * 0.9, shoulders_top + 20 * u)],
             fill=scarf,
         )  # fmt: skip
     else:
-        d.ellipse((cx - head_w * 0.56, head_top - head_h * 0.08, cx + head_w * 0.56, head_top + head_h * 0.75), fill=hair)
+        d.ellipse(
+            (cx - head_w * 0.56, head_top - head_h * 0.08, cx + head_w * 0.56, head_top + head_h * 0.75), fill=hair
+        )
     d.ellipse((cx - head_w / 2, head_top, cx + head_w / 2, head_top + head_h), fill=skin)
     if not covered:
-        d.chord((cx - head_w * 0.52, head_top - head_h * 0.06, cx + head_w * 0.52, head_top + head_h * 0.5), 180, 360, fill=hair)
+        d.chord(
+            (cx - head_w * 0.52, head_top - head_h * 0.06, cx + head_w * 0.52, head_top + head_h * 0.5),
+            180,
+            360,
+            fill=hair,
+        )
 
     # Eyes (a blink now and then), brows, nose, mouth; glasses on some.
     eye_y = head_top + head_h * 0.48
@@ -154,12 +161,24 @@ def draw_portrait(size: tuple[int, int], seed: int, person: int, frame: int = 0)
         else:
             d.ellipse((ex - eye_r * 1.6, eye_y - eye_r, ex + eye_r * 1.6, eye_y + eye_r), fill=(250, 250, 250))
             d.ellipse((ex - eye_r * 0.8, eye_y - eye_r * 0.8, ex + eye_r * 0.8, eye_y + eye_r * 0.8), fill=(50, 35, 25))
-        d.line((ex - eye_r * 2, eye_y - eye_r * 2.6, ex + eye_r * 2, eye_y - eye_r * 2.8), fill=hair, width=max(1, round(u)))
+        d.line(
+            (ex - eye_r * 2, eye_y - eye_r * 2.6, ex + eye_r * 2, eye_y - eye_r * 2.8),
+            fill=hair,
+            width=max(1, round(u)),
+        )
     if look.random() < 0.3:
         for side in (-1, 1):
             ex = cx + side * eye_dx
-            d.ellipse((ex - eye_r * 3, eye_y - eye_r * 2.4, ex + eye_r * 3, eye_y + eye_r * 2.4), outline=(30, 30, 30), width=max(1, round(u / 2)))
-        d.line((cx - eye_dx + eye_r * 3, eye_y, cx + eye_dx - eye_r * 3, eye_y), fill=(30, 30, 30), width=max(1, round(u / 2)))
+            d.ellipse(
+                (ex - eye_r * 3, eye_y - eye_r * 2.4, ex + eye_r * 3, eye_y + eye_r * 2.4),
+                outline=(30, 30, 30),
+                width=max(1, round(u / 2)),
+            )
+        d.line(
+            (cx - eye_dx + eye_r * 3, eye_y, cx + eye_dx - eye_r * 3, eye_y),
+            fill=(30, 30, 30),
+            width=max(1, round(u / 2)),
+        )
     nose = tuple(max(0, c - 35) for c in skin)
     d.line((cx, eye_y + eye_r, cx - eye_r, head_top + head_h * 0.68), fill=nose, width=max(1, round(u / 2)))
     mouth_y = head_top + head_h * 0.8

@@ -43,7 +43,6 @@ bytes the simulator does not understand are a bug to see, not to hide.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from PIL import Image
 
@@ -94,7 +93,7 @@ class Setting:
     command: bytes  # a recognised command that puts nothing on paper
 
 
-Command = Union[Raster, Feed, Cut, StatusRequest, Init, Text, Setting]
+Command = Raster | Feed | Cut | StatusRequest | Init | Text | Setting
 
 # Commands with a fixed number of parameter bytes after the two command bytes.
 _ESC_FIXED = {

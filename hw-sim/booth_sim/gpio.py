@@ -105,7 +105,7 @@ class SimPanel:
     def beeps(self) -> int:
         """Beeps heard so far: each time the buzzer line went high."""
         states = self.factory.pin(self.pins.buzzer).states
-        return sum(1 for before, after in zip(states, states[1:]) if after.state and not before.state)
+        return sum(1 for before, after in zip(states, states[1:], strict=False) if after.state and not before.state)
 
     def wait_quiet(self, timeout: float = 5.0) -> None:
         """Wait until the buzzer has finished its pattern (for tests and scripts)."""

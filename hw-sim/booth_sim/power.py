@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from gpiozero.pins.mock import MockFactory
 

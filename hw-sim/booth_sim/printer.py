@@ -194,9 +194,7 @@ class SimPrinter:
         (self.printed if complete else self.partial).append(slip)
 
     def _can_print(self) -> bool:
-        return not (
-            self._paper_dots <= 0 or self._jammed or self._cover_open or self._offline or self._unplugged
-        )
+        return not (self._paper_dots <= 0 or self._jammed or self._cover_open or self._offline or self._unplugged)
 
     def _take(self, data: bytes) -> None:
         """Bytes arriving at the printer (called by :class:`_Mechanism`)."""

@@ -12,6 +12,7 @@ headers, the streaming upload limit), ``users`` (the committee accounts).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -38,7 +39,6 @@ from booth.recap.web.rendering import Page, make_environment, render, wants_json
 from booth.recap.web.security import (
     SECURITY_HEADERS,
     SIGN_IN_PATH,
-    MAX_UPLOAD_FILES,
     UploadTooLarge,
     load_secret,
     read_form,
@@ -70,16 +70,20 @@ class _Web:
         if isinstance(page, Response):
             return page
         session = request.state.session
-        context = {"user": session.user, "csrf": self.signer.csrf_token(session),
-                   "saksi": self.witness}
+        context = {"user": session.user, "csrf": self.signer.csrf_token(session), "saksi": self.witness}
         response = render(self.env, request, page, context)
         if request.state.new_session:
             set_session_cookie(response, self.signer, session, secure=self.secure_cookies)
         return response
 
 
-def _view(web: _Web, handler: Handler | Callable[[Request], Page | Response], *, committee: bool,
-          upload_limit: int | None = None) -> Callable[[Request], Awaitable[Response]]:
+def _view(
+    web: _Web,
+    handler: Handler | Callable[[Request], Page | Response],
+    *,
+    committee: bool,
+    upload_limit: int | None = None,
+) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a handler with the session, the sign-in check (committee pages) and the CSRF check (POST).
 
     A handler that is a plain function (most pages: they read the store) runs in the thread pool so a
@@ -95,8 +99,9 @@ def _view(web: _Web, handler: Handler | Callable[[Request], Page | Response], *,
         session = request.state.session
         if committee and session.user is None:
             if wants_json(request) or request.method != "GET":
-                return JSONResponse({"error": "Perlu masuk sebagai panitia / committee sign-in required"},
-                                    status_code=401)
+                return JSONResponse(
+                    {"error": "Perlu masuk sebagai panitia / committee sign-in required"}, status_code=401
+                )
             return RedirectResponse(f"{SIGN_IN_PATH}?next={quote(request.url.path)}", status_code=303)
         if committee and web.users is not None and web.users.password_hash(session.user) is None:
             # the account was removed since this session signed in
@@ -128,14 +133,22 @@ async def _csrf_refusal(web: _Web, request: Request) -> Response | None:
         except UploadTooLarge as exc:
             return _refuse(web, request, 413, too_large_words(exc.limit, upload=limit != MAX_FORM_BYTES))
         except MultiPartException as exc:
-            return _refuse(web, request, 400, f"Formulir tidak bisa dibaca ({exc.message}) / "
-                                              f"the form cannot be read ({exc.message})")
+            return _refuse(
+                web,
+                request,
+                400,
+                f"Formulir tidak bisa dibaca ({exc.message}) / the form cannot be read ({exc.message})",
+            )
         token = form.get("csrf")
     if web.signer.csrf_ok(session, token):
         return None
-    return _refuse(web, request, 403,
-                   "Token formulir tidak sah atau kedaluwarsa; muat ulang halaman dan coba lagi. / "
-                   "The form's token is missing or expired: reload the page and try again.")
+    return _refuse(
+        web,
+        request,
+        403,
+        "Token formulir tidak sah atau kedaluwarsa; muat ulang halaman dan coba lagi. / "
+        "The form's token is missing or expired: reload the page and try again.",
+    )
 
 
 def _refuse(web: _Web, request: Request, status: int, message: str) -> Response:
@@ -151,8 +164,10 @@ def too_large_words(limit: int, *, upload: bool = False) -> str:
     size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
     if not upload:
         return f"Formulir terlalu besar (batas {size}) / the form is too large (limit {size})"
-    return (f"Kiriman terlalu besar (batas {size} sekaligus); kirim lebih sedikit berkas sekaligus. / "
-            f"The request is too large (limit {size} at once): send fewer files at a time.")
+    return (
+        f"Kiriman terlalu besar (batas {size} sekaligus); kirim lebih sedikit berkas sekaligus. / "
+        f"The request is too large (limit {size} at once): send fewer files at a time."
+    )
 
 
 def _client_keys(request: Request, username: str) -> list[str]:
@@ -162,14 +177,21 @@ def _client_keys(request: Request, username: str) -> list[str]:
 
 def _safe_next(target: str | None) -> str:
     # only a local path of this server: never send a signed-in member to another site
-    if (target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
-            and not target.startswith("/panitia/masuk") and len(target) < 500):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and "\\" not in target
+        and not target.startswith("/panitia/masuk")
+        and len(target) < 500
+    ):
         return target
     return "/"
 
 
-def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool = False,
-               witness_app: Path | None = WITNESS_APP) -> Starlette:
+def create_app(
+    recap: Any, *, data_dir: Path | None = None, secure_cookies: bool = False, witness_app: Path | None = WITNESS_APP
+) -> Starlette:
     """The recap's Starlette app over the ``Recap`` facade ``recap``.
 
     Committee accounts and the web secret live in ``data_dir`` (default: the
@@ -183,8 +205,12 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
     web.witness = witness_app is not None and Path(witness_app).is_dir()
 
     async def sign_in_form(request: Request) -> Page:
-        return Page("login.html", {"next": _safe_next(request.query_params.get("next")), "username": "",
-                                   "error": None}, title="Masuk panitia", nav=SIGN_IN_PATH)
+        return Page(
+            "login.html",
+            {"next": _safe_next(request.query_params.get("next")), "username": "", "error": None},
+            title="Masuk panitia",
+            nav=SIGN_IN_PATH,
+        )
 
     async def sign_in(request: Request) -> Page | Response:
         form = await _small_form(request)
@@ -195,16 +221,27 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         wait = web.limiter.wait_seconds(keys)
         page = functools.partial(Page, "login.html", title="Masuk panitia", nav=SIGN_IN_PATH)
         if wait > 0:
-            return page({"next": target, "username": username,
-                         "error": f"Terlalu banyak percobaan gagal. Tunggu {int(wait) + 1} detik. / "
-                                  f"Too many failed tries: wait {int(wait) + 1} seconds."},
-                        status=429, headers={"retry-after": str(int(wait) + 1)})
+            return page(
+                {
+                    "next": target,
+                    "username": username,
+                    "error": f"Terlalu banyak percobaan gagal. Tunggu {int(wait) + 1} detik. / "
+                    f"Too many failed tries: wait {int(wait) + 1} seconds.",
+                },
+                status=429,
+                headers={"retry-after": str(int(wait) + 1)},
+            )
         stored = web.users.password_hash(username) if web.users is not None and username else None
         if not check_sign_in(password, stored):
             web.limiter.failed(keys)
-            return page({"next": target, "username": username,
-                         "error": "Nama pengguna atau kata sandi salah. / Wrong user name or password."},
-                        status=401)
+            return page(
+                {
+                    "next": target,
+                    "username": username,
+                    "error": "Nama pengguna atau kata sandi salah. / Wrong user name or password.",
+                },
+                status=401,
+            )
         web.limiter.succeeded(keys)
         # a new session id at sign-in, so a session planted before it is worth nothing
         session = web.signer.new(user=username)
@@ -219,8 +256,12 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
 
     async def accounts(request: Request) -> Page:
         users = web.users.list() if web.users is not None else []
-        return Page("accounts.html", {"signed_in_as": request.state.session.user, "accounts": users},
-                    title="Akun panitia", nav="/panitia")
+        return Page(
+            "accounts.html",
+            {"signed_in_as": request.state.session.user, "accounts": users},
+            title="Akun panitia",
+            nav="/panitia",
+        )
 
     def public(handler: Handler):
         return _view(web, handler, committee=False)
@@ -256,7 +297,9 @@ def create_app(recap: Any, *, data_dir: Path | None = None, secure_cookies: bool
         routes.append(Mount("/saksi", StaticFiles(directory=str(witness_app), html=True), name="saksi"))
     # gzip: the saksi app's first visit on a phone's data plan is about 440 KB instead of 1 MB (its
     # decoder's .wasm), and the pages of a kabupaten's results shrink several times
-    app = Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)])
+    app = Starlette(
+        routes=routes, middleware=[Middleware(_SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)]
+    )
     app.state.web = web
     return app
 
@@ -290,8 +333,9 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *,
-          data_dir: Path | None = None) -> None:
+def serve(
+    recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, data_dir: Path | None = None
+) -> None:
     """Run the recap's web app under uvicorn on ``host:port`` until interrupted.
 
     With ``workers`` > 1 the listening socket is bound once and shared by that
@@ -333,10 +377,8 @@ def serve(recap: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 
 
     def forward(signum, frame):
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -364,11 +406,17 @@ def _reopened(recap: Any) -> Any:
     from booth.recap.start import open_recap
 
     queue = "procrastinate" if type(getattr(recap, "queue", None)).__name__ == "ProcrastinateQueue" else "local"
-    return open_recap(data_dir, database=getattr(recap, "database", None), workers=0,
-                      clock=getattr(recap, "clock", None), queue=queue)
+    return open_recap(
+        data_dir, database=getattr(recap, "database", None), workers=0, clock=getattr(recap, "clock", None), queue=queue
+    )
 
 
 def _run_one(uvicorn, recap: Any, sock: socket.socket, data_dir: Path | None) -> None:
-    config = uvicorn.Config(create_app(recap, data_dir=data_dir), log_level="warning", proxy_headers=False,
-                            limit_concurrency=200, timeout_keep_alive=5)
+    config = uvicorn.Config(
+        create_app(recap, data_dir=data_dir),
+        log_level="warning",
+        proxy_headers=False,
+        limit_concurrency=200,
+        timeout_keep_alive=5,
+    )
     uvicorn.Server(config).run(sockets=[sock])

@@ -61,18 +61,21 @@ def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
         raise PasswordRefused(
             f"Kata sandi minimal {MIN_PASSWORD_CHARS} karakter / "
-            f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+            f"the password needs at least {MIN_PASSWORD_CHARS} characters"
+        )
     if len(password) > MAX_PASSWORD_CHARS:
         raise PasswordRefused(
             f"Kata sandi maksimal {MAX_PASSWORD_CHARS} karakter / "
-            f"the password may have at most {MAX_PASSWORD_CHARS} characters")
+            f"the password may have at most {MAX_PASSWORD_CHARS} characters"
+        )
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
     """Return the storable scrypt hash text of ``password`` (a fresh random salt each time)."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P,
-                            maxmem=_SCRYPT_MAXMEM, dklen=32)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, maxmem=_SCRYPT_MAXMEM, dklen=32
+    )
     b64 = base64.b64encode
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -93,8 +96,9 @@ def verify_password(password: str, stored: str) -> bool:
     if len(password) > MAX_PASSWORD_CHARS:
         return False
     try:
-        candidate = hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p,
-                                   maxmem=4 * _SCRYPT_MAXMEM, dklen=32)
+        candidate = hashlib.scrypt(
+            password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p, maxmem=4 * _SCRYPT_MAXMEM, dklen=32
+        )
     except ValueError:
         return False
     return hmac.compare_digest(candidate, digest)
@@ -214,6 +218,7 @@ class LoginLimiter:
             self._table.pop(key, None)
 
     def _forget_old(self, now: float) -> None:
-        for key in [k for k, v in self._table.items()
-                    if now - v.last > FAILURE_MEMORY_SECONDS and v.locked_until < now]:
+        for key in [
+            k for k, v in self._table.items() if now - v.last > FAILURE_MEMORY_SECONDS and v.locked_until < now
+        ]:
             del self._table[key]

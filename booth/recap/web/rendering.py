@@ -85,8 +85,12 @@ def to_jsonable(value: Any) -> Any:
 
 
 def make_environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      trim_blocks=False, lstrip_blocks=False)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     env.globals.update(STATE_WORDS=STATE_WORDS, COMMITTEE_MENU=COMMITTEE_MENU, PUBLIC_MENU=PUBLIC_MENU)
     env.filters["u"] = lambda v: quote(str(v), safe="")
     env.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
@@ -132,9 +136,16 @@ def render(env: Environment, request: Request, page: Page, context: dict[str, An
         return JSONResponse(to_jsonable(page.data), status_code=page.status, headers=page.headers)
     template = env.get_template(page.template)
     # one namespace: the request's context (user, CSRF token) wins over a page value of the same name
-    values = {**page.data, **page.extra, **context, "page_title": page.title, "nav": page.nav,
-              "json_url": json_url(request), "request": request,
-              "url_for": lambda name, **kw: request.url_for(name, **kw).path}
+    values = {
+        **page.data,
+        **page.extra,
+        **context,
+        "page_title": page.title,
+        "nav": page.nav,
+        "json_url": json_url(request),
+        "request": request,
+        "url_for": lambda name, **kw: request.url_for(name, **kw).path,
+    }
     html = template.render(values)
     return HTMLResponse(html, status_code=page.status, headers=page.headers)
 

@@ -55,9 +55,11 @@ def load_secret(data_dir: Path | None) -> bytes:
 
 SECURITY_HEADERS = {
     # No script, style or image from anywhere but this server; no framing.
-    "content-security-policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-                                "base-uri 'none'"),
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+        "base-uri 'none'"
+    ),
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
@@ -73,8 +75,15 @@ def session_of(request: Request, signer: SessionSigner) -> tuple[Session, bool]:
 
 
 def set_session_cookie(response, signer: SessionSigner, session: Session, *, secure: bool) -> None:
-    response.set_cookie(COOKIE_NAME, signer.dumps(session), max_age=signer.max_age, httponly=True,
-                        samesite="lax", secure=secure, path="/")
+    response.set_cookie(
+        COOKIE_NAME,
+        signer.dumps(session),
+        max_age=signer.max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
 
 
 def limit_body(receive, limit: int):
@@ -97,7 +106,7 @@ def limit_body(receive, limit: int):
     return wrapped
 
 
-MAX_UPLOAD_FILES = 200      # files in one upload form
+MAX_UPLOAD_FILES = 200  # files in one upload form
 
 
 async def read_form(request: Request, limit: int):
@@ -109,5 +118,6 @@ async def read_form(request: Request, limit: int):
         uploads = bool(getattr(request.state, "upload_limit", None))
         request._receive = limit_body(request.receive, limit)
         request.scope.setdefault("booth.cache", {})["form"] = await request.form(
-            max_files=MAX_UPLOAD_FILES if uploads else 0, max_fields=MAX_UPLOAD_FILES + 50 if uploads else 50)
+            max_files=MAX_UPLOAD_FILES if uploads else 0, max_fields=MAX_UPLOAD_FILES + 50 if uploads else 50
+        )
     return request.scope["booth.cache"]["form"]

@@ -46,8 +46,10 @@ WRONG_TYPE = (
     "Jenis berkas tidak dikenal: unggah bundel results.zip atau foto/pindaian laporan hasil (.jpg, .png)",
     "Unknown kind of file: upload the results.zip bundle or a photo/scan of the results report (.jpg, .png)",
 )
-PHOTO_UNREADABLE = ("Foto ini tidak bisa dibuka; foto ulang laporan hasil atau unggah bundelnya",
-                    "This photo cannot be opened: photograph the results report again or upload its bundle")
+PHOTO_UNREADABLE = (
+    "Foto ini tidak bisa dibuka; foto ulang laporan hasil atau unggah bundelnya",
+    "This photo cannot be opened: photograph the results report again or upload its bundle",
+)
 EMPTY_FILE = ("Berkas kosong (0 byte)", "The file is empty (0 bytes)")
 NO_FILES = ("Pilih minimal satu berkas untuk diunggah", "Choose at least one file to upload")
 
@@ -56,11 +58,15 @@ def kind_of(filename: str, data: bytes) -> str:
     """``bundle``, ``photo``, ``text`` or ``unknown``: by the file's first bytes, else by its name."""
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "bundle"
-    if data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n" or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+    if (
+        data[:3] == b"\xff\xd8\xff"
+        or data[:8] == b"\x89PNG\r\n\x1a\n"
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    ):
         return "photo"
     suffix = PurePosixPath(filename.lower()).suffix
     if suffix in BUNDLE_SUFFIXES:
-        return "bundle"       # the bundle reader says what is wrong with it
+        return "bundle"  # the bundle reader says what is wrong with it
     if suffix in PHOTO_SUFFIXES:
         return "photo"
     if suffix in TEXT_SUFFIXES:
@@ -70,9 +76,21 @@ def kind_of(filename: str, data: bytes) -> str:
 
 def refusal(filename: str, code: str, words: tuple[str, str]) -> dict[str, Any]:
     """An outcome for a file the recap never received (nothing stored)."""
-    return {"filename": filename, "state": "refused", "reason": code, "id": words[0], "en": words[1],
-            "election_id": None, "duplicate": False, "kind": None, "submission_id": None,
-            "receipt_index": None, "place": None, "place_state": None, "url": None}
+    return {
+        "filename": filename,
+        "state": "refused",
+        "reason": code,
+        "id": words[0],
+        "en": words[1],
+        "election_id": None,
+        "duplicate": False,
+        "kind": None,
+        "submission_id": None,
+        "receipt_index": None,
+        "place": None,
+        "place_state": None,
+        "url": None,
+    }
 
 
 def outcome_json(filename: str, outcome: Outcome, regs: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
@@ -82,24 +100,39 @@ def outcome_json(filename: str, outcome: Outcome, regs: dict[str, Any], states: 
     what = "bundel" if sub.kind == "bundle" else "QR laporan hasil"
     what_en = "bundle" if sub.kind == "bundle" else "results report QR"
     if sub.status == "accepted":
-        how = ("terverifikasi penuh", "fully verified") if sub.kind == "bundle" else (
-            "dihitung sementara sampai bundelnya datang", "counted provisionally until its bundle arrives")
-        words = (f"Diterima: {what} {how[0]}, tanda terima #{sub.receipt_index}",
-                 f"Accepted: {what_en} {how[1]}, receipt #{sub.receipt_index}")
+        how = (
+            ("terverifikasi penuh", "fully verified")
+            if sub.kind == "bundle"
+            else ("dihitung sementara sampai bundelnya datang", "counted provisionally until its bundle arrives")
+        )
+        words = (
+            f"Diterima: {what} {how[0]}, tanda terima #{sub.receipt_index}",
+            f"Accepted: {what_en} {how[1]}, receipt #{sub.receipt_index}",
+        )
     elif sub.status == "refused":
         words = (f"Ditolak: {sub.reason_id}", f"Refused: {sub.reason_en}")
     else:
-        words = ("Masih diperiksa; lihat halaman TPS sebentar lagi",
-                 "Still being verified: see the polling place's page in a moment")
+        words = (
+            "Masih diperiksa; lihat halaman TPS sebentar lagi",
+            "Still being verified: see the polling place's page in a moment",
+        )
     if outcome.duplicate:
-        words = (f"Sudah diterima sebelumnya (berkas yang sama, kiriman #{sub.id}); tidak ada yang berubah. "
-                 + words[0],
-                 f"Already received (the same file, submission #{sub.id}): nothing changed. " + words[1])
+        words = (
+            f"Sudah diterima sebelumnya (berkas yang sama, kiriman #{sub.id}); tidak ada yang berubah. " + words[0],
+            f"Already received (the same file, submission #{sub.id}): nothing changed. " + words[1],
+        )
     reg = regs.get(sub.election_id or "")
     return {
-        "filename": filename, "state": sub.status, "reason": sub.reason_code, "id": words[0], "en": words[1],
-        "election_id": sub.election_id, "duplicate": outcome.duplicate, "kind": sub.kind,
-        "submission_id": sub.id, "receipt_index": sub.receipt_index,
+        "filename": filename,
+        "state": sub.status,
+        "reason": sub.reason_code,
+        "id": words[0],
+        "en": words[1],
+        "election_id": sub.election_id,
+        "duplicate": outcome.duplicate,
+        "kind": sub.kind,
+        "submission_id": sub.id,
+        "receipt_index": sub.receipt_index,
         "place": reg.place_label if reg else None,
         "kecamatan": reg.kecamatan if reg else None,
         "place_state": states.get(sub.election_id or "") if reg else None,
@@ -140,7 +173,7 @@ def ingest(recap: Any, files: list[tuple[str, bytes]], *, by: str, with_states: 
             slots[i].append(refusal(name, "photos_unavailable", PHOTOS_UNAVAILABLE))
     if bundles:
         outcomes = recap.submit_bundles([(data, name) for _, data, name in bundles], source="upload", by=by)
-        for (i, _, name), outcome in zip(bundles, outcomes):
+        for (i, _, name), outcome in zip(bundles, outcomes, strict=False):
             slots[i].append((name, outcome))
     regs = {r.election_id: r for r in recap.registrations()}
     states = {p.election_id: p.state for p in recap.places()} if with_states else {}
@@ -162,16 +195,16 @@ def _photo(recap: Any, data: bytes, name: str, by: str) -> list[Outcome]:
         raise _PhotosMissing() from None
     try:
         outcomes = recap.submit_photo(data, source="photo", filename=name, by=by)
-    except ModuleNotFoundError as exc:   # the reader's own library (zxing-cpp) is missing
+    except ModuleNotFoundError as exc:  # the reader's own library (zxing-cpp) is missing
         raise _PhotosMissing() from exc
     except RecapError:
         raise
     except Exception as exc:  # noqa: BLE001 - a photo the image library chokes on is refused, not a crash
-        raise RecapError(PHOTO_UNREADABLE[0], PHOTO_UNREADABLE[1] + f" ({type(exc).__name__})",
-                         code="photo") from None
+        raise RecapError(PHOTO_UNREADABLE[0], PHOTO_UNREADABLE[1] + f" ({type(exc).__name__})", code="photo") from None
     if not outcomes:
-        raise RecapError("Tidak ada QR laporan hasil di foto ini", "No results report QR code in this photo",
-                         code="photo")
+        raise RecapError(
+            "Tidak ada QR laporan hasil di foto ini", "No results report QR code in this photo", code="photo"
+        )
     return list(outcomes)
 
 
@@ -188,24 +221,47 @@ def routes(web: Any, *, committee_view: Callable[..., Any]) -> list[Route]:
     def form_page(request: Request) -> Page:
         # the JSON twin carries the form's token, so a script signed in can upload without reading HTML
         token = web.signer.csrf_token(request.state.session)
-        return Page("upload.html", {"outcomes": [], "summary": None, "error": None, "csrf": token,
-                                    "field": "berkas", "limit_bytes": UPLOAD_LIMIT},
-                    extra={"accept": ACCEPT, "limit_mb": UPLOAD_LIMIT // 2**20}, title="Unggah hasil", nav="/unggah")
+        return Page(
+            "upload.html",
+            {
+                "outcomes": [],
+                "summary": None,
+                "error": None,
+                "csrf": token,
+                "field": "berkas",
+                "limit_bytes": UPLOAD_LIMIT,
+            },
+            extra={"accept": ACCEPT, "limit_mb": UPLOAD_LIMIT // 2**20},
+            title="Unggah hasil",
+            nav="/unggah",
+        )
 
     async def upload(request: Request) -> Page:
         from booth.recap.web.security import read_form
 
-        form = await read_form(request, UPLOAD_LIMIT)   # already read (and bounded) for the CSRF check
+        form = await read_form(request, UPLOAD_LIMIT)  # already read (and bounded) for the CSRF check
         files = [f for f in form.getlist("berkas") if isinstance(f, UploadFile) and (f.filename or f.size)]
         extra = {"accept": ACCEPT, "limit_mb": UPLOAD_LIMIT // 2**20}
         if not files:
-            return Page("upload.html", {"outcomes": [], "summary": None, "error": {"id": NO_FILES[0], "en": NO_FILES[1]}},
-                        extra=extra, title="Unggah hasil", nav="/unggah", status=400)
+            return Page(
+                "upload.html",
+                {"outcomes": [], "summary": None, "error": {"id": NO_FILES[0], "en": NO_FILES[1]}},
+                extra=extra,
+                title="Unggah hasil",
+                nav="/unggah",
+                status=400,
+            )
         items = [(PurePosixPath((f.filename or "berkas").replace("\\", "/")).name[:200], await f.read()) for f in files]
-        outcomes = await run_in_threadpool(ingest, web.recap, items, by=request.state.session.user or "",
-                                           with_states=not wants_json(request))
-        return Page("upload.html", {"outcomes": outcomes, "summary": summary(outcomes), "error": None},
-                    extra=extra, title="Unggah hasil", nav="/unggah")
+        outcomes = await run_in_threadpool(
+            ingest, web.recap, items, by=request.state.session.user or "", with_states=not wants_json(request)
+        )
+        return Page(
+            "upload.html",
+            {"outcomes": outcomes, "summary": summary(outcomes), "error": None},
+            extra=extra,
+            title="Unggah hasil",
+            nav="/unggah",
+        )
 
     return [
         Route("/unggah", committee_view(form_page), methods=["GET"]),

@@ -58,8 +58,10 @@ class UserBook:
     def add(self, name: str, password: str, *, replace: bool = False) -> CommitteeUser:
         """Add (or with ``replace``, reset the password of) the account ``name``."""
         if not _NAME.fullmatch(name):
-            raise UserError("Nama pengguna: 1-32 huruf kecil, angka, '.', '_' atau '-' / "
-                            "user name: 1-32 lowercase letters, digits, '.', '_' or '-'")
+            raise UserError(
+                "Nama pengguna: 1-32 huruf kecil, angka, '.', '_' atau '-' / "
+                "user name: 1-32 lowercase letters, digits, '.', '_' or '-'"
+            )
         try:
             check_new_password(password)
         except ValueError as exc:

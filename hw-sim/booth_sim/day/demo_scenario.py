@@ -33,18 +33,46 @@ MIN_VOTERS, MAX_VOTERS = 30, 2000
 
 # DPTb voters: people missing from the DPT who show their e-KTP (NIKs fit their birth date and sex)
 DPTB = [
-    {"nik": "1810052203010007", "name": "RIKI ARDIANSYAH", "sex": "L", "birth_date": "2001-03-22",
-     "address": "Dusun Sidodadi", "rt": "002", "rw": "001",
-     "reason": "pindah domisili, belum masuk DPT / moved here, not yet on the DPT"},
-    {"nik": "1810055111080002", "name": "NADIA PUSPITASARI", "sex": "P", "birth_date": "2008-11-11",
-     "address": "Dusun Sukamaju I", "rt": "001", "rw": "001",
-     "reason": "genap 17 tahun, belum terdaftar / just turned 17, not listed"},
-    {"nik": "1810011506800011", "name": "SUMARNO", "sex": "L", "birth_date": "1980-06-15",
-     "address": "Dusun Karang Anyar", "rt": "004", "rw": "002",
-     "reason": "tidak ditemukan di DPT, KTP sah / missing from the DPT, valid KTP"},
-    {"nik": "1810054902650004", "name": "PAINAH", "sex": "P", "birth_date": "1965-02-09",
-     "address": "Dusun Sukamaju II", "rt": "003", "rw": "002",
-     "reason": "nama salah ketik di DPT / name mistyped in the DPT"},
+    {
+        "nik": "1810052203010007",
+        "name": "RIKI ARDIANSYAH",
+        "sex": "L",
+        "birth_date": "2001-03-22",
+        "address": "Dusun Sidodadi",
+        "rt": "002",
+        "rw": "001",
+        "reason": "pindah domisili, belum masuk DPT / moved here, not yet on the DPT",
+    },
+    {
+        "nik": "1810055111080002",
+        "name": "NADIA PUSPITASARI",
+        "sex": "P",
+        "birth_date": "2008-11-11",
+        "address": "Dusun Sukamaju I",
+        "rt": "001",
+        "rw": "001",
+        "reason": "genap 17 tahun, belum terdaftar / just turned 17, not listed",
+    },
+    {
+        "nik": "1810011506800011",
+        "name": "SUMARNO",
+        "sex": "L",
+        "birth_date": "1980-06-15",
+        "address": "Dusun Karang Anyar",
+        "rt": "004",
+        "rw": "002",
+        "reason": "tidak ditemukan di DPT, KTP sah / missing from the DPT, valid KTP",
+    },
+    {
+        "nik": "1810054902650004",
+        "name": "PAINAH",
+        "sex": "P",
+        "birth_date": "1965-02-09",
+        "address": "Dusun Sukamaju II",
+        "rt": "003",
+        "rw": "002",
+        "reason": "nama salah ketik di DPT / name mistyped in the DPT",
+    },
 ]
 
 
@@ -77,12 +105,27 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
     dptb_at = {at(f): p for f, p in zip((0.12, 0.38, 0.62, 0.9), DPTB, strict=False)}
     walker, idler, returner, by_name, skipper = come[at(0.10)], come[at(0.20)], come[at(0.35)], come[4], come[at(0.5)]
     steps: list[dict] = [
-        {"step": "custody", "stage": "received", "by": "PT-02", "place": "Kantor Kecamatan Pagelaran",
-         "note": "segel utuh, 1 printer, 2 gulungan kertas / seal intact, 1 printer, 2 paper rolls"},
-        {"step": "custody", "stage": "distributed", "by": "PT-02", "place": "Kantor Kecamatan Pagelaran",
-         "note": "dibawa ke Pekon Sukamaju / taken to Pekon Sukamaju"},
-        {"step": "custody", "stage": "handed_over", "by": "PT-01", "place": PLACE,
-         "note": "diterima ketua KPPS / received by the coordinator"},
+        {
+            "step": "custody",
+            "stage": "received",
+            "by": "PT-02",
+            "place": "Kantor Kecamatan Pagelaran",
+            "note": "segel utuh, 1 printer, 2 gulungan kertas / seal intact, 1 printer, 2 paper rolls",
+        },
+        {
+            "step": "custody",
+            "stage": "distributed",
+            "by": "PT-02",
+            "place": "Kantor Kecamatan Pagelaran",
+            "note": "dibawa ke Pekon Sukamaju / taken to Pekon Sukamaju",
+        },
+        {
+            "step": "custody",
+            "stage": "handed_over",
+            "by": "PT-01",
+            "place": PLACE,
+            "note": "diterima ketua KPPS / received by the coordinator",
+        },
         {"step": "wrong_pin", "companion": "PT-03", "times": 2},
         {"step": "self_test", "by": "PT-02"},
         {"step": "custody", "stage": "installed", "by": "PT-02", "place": PLACE, "note": "bilik suara 1"},
@@ -130,8 +173,10 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
         "format": FORMAT,
         "title": "Demo: Pilkakon Pekon Sukamaju (fiktif / fictional)",
         "election": {"demo": {"voters": voters, "seed": seed}},
-        "clock": {"start": f"{(day - dt.timedelta(days=2)).isoformat()}T08:00:00+07:00",
-                  "seconds_per_voter": per_voter},
+        "clock": {
+            "start": f"{(day - dt.timedelta(days=2)).isoformat()}T08:00:00+07:00",
+            "seconds_per_voter": per_voter,
+        },
         "pins": dict(DEMO_PINS),
         "desk": "PT-01",
         "technician": "PT-02",
@@ -146,7 +191,15 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
             "polls": "packed",
             "verify": True,
             # paper_out is left out: how often a roll runs out also depends on the slip's length
-            "faults": {"paper_jam": 1, "crash": 1, "power_cut": 1, "walks_away": 1, "idle": 1,
-                       "repeat_visit": 1, "wrong_pin": 3, "camera_failure": 4},
+            "faults": {
+                "paper_jam": 1,
+                "crash": 1,
+                "power_cut": 1,
+                "walks_away": 1,
+                "idle": 1,
+                "repeat_visit": 1,
+                "wrong_pin": 3,
+                "camera_failure": 4,
+            },
         },
     }

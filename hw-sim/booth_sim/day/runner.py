@@ -93,8 +93,9 @@ def prepare_output(out: Path) -> None:
         raise OutputRefused(f"{out} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()):
         if not (out / MARKER).is_file():
-            raise OutputRefused(f"{out} is not empty and is not an earlier booth sim output; "
-                                "choose another --out (nothing was written)")
+            raise OutputRefused(
+                f"{out} is not empty and is not an earlier booth sim output; choose another --out (nothing was written)"
+            )
         for name in OUTPUTS:
             target = out / name
             if target.is_dir() and not target.is_symlink():
@@ -140,8 +141,9 @@ class VoterHands(Protocol):
 class SimDay:
     """One scripted day (see the module docstring).  ``run()`` returns the summary."""
 
-    def __init__(self, scenario: Scenario, out: Path, *, stream: TextIO | None = None,
-                 state_in_memory: bool = True) -> None:
+    def __init__(
+        self, scenario: Scenario, out: Path, *, stream: TextIO | None = None, state_in_memory: bool = True
+    ) -> None:
         self.sc = scenario
         self.out = Path(out)
         self.stream = stream
@@ -254,10 +256,10 @@ class SimDay:
     def _sync_prints(self, kind: str, *, reprint: bool = False) -> None:
         """Take what came out of the printer since last time: torn pieces, then whole items."""
         partial = getattr(self._printer, "partial", [])
-        for image in partial[self._partials_seen:]:
+        for image in partial[self._partials_seen :]:
             self.prints.append(PrintedItem(f"{kind}-torn", image))
         self._partials_seen = len(partial)
-        for p in self._hands.printouts[self._printouts_seen:]:
+        for p in self._hands.printouts[self._printouts_seen :]:
             self.prints.append(PrintedItem("slip-reprint" if reprint and p.kind == "slip" else p.kind, p.image))
         self._printouts_seen = len(self._hands.printouts)
 
@@ -266,8 +268,17 @@ class SimDay:
         printer = self._printer
         if error is None:
             status = printer.status()
-            error = (PaperOut() if status.paper == "out" else PaperJam() if status.jammed else
-                     CoverOpen() if status.cover_open else PrinterOffline() if not status.online else None)
+            error = (
+                PaperOut()
+                if status.paper == "out"
+                else PaperJam()
+                if status.jammed
+                else CoverOpen()
+                if status.cover_open
+                else PrinterOffline()
+                if not status.online
+                else None
+            )
         if isinstance(error, PaperOut):
             self.faults["paper_out"] += 1
             printer.load_paper(self.sc.paper_roll_mm)
@@ -313,11 +324,15 @@ class SimDay:
         last = self._booth.ledger.entry(self._booth.ledger.size - 1)
         note = last.payload if last.type == "device.started" else {}
         if note.get("cancelled_release"):
-            return ("menyala lagi: surat suara yang belum dipakai dibatalkan",
-                    "restarted: the unused release was cancelled")
+            return (
+                "menyala lagi: surat suara yang belum dipakai dibatalkan",
+                "restarted: the unused release was cancelled",
+            )
         if note.get("slip_to_reprint"):
-            return ("menyala lagi: suara tetap tercatat, struk menunggu dicetak ulang",
-                    "restarted: the ballot is kept, its slip waits for a reprint")
+            return (
+                "menyala lagi: suara tetap tercatat, struk menunggu dicetak ulang",
+                "restarted: the ballot is kept, its slip waits for a reprint",
+            )
         return "menyala lagi di keadaan yang sama", "restarted in the same state"
 
     # ------------------------------------------------------------------ power
@@ -384,8 +399,9 @@ class SimDay:
     def _begin(self) -> None:
         spec = self.sc.election
         if spec.demo:
-            self.package_dir, self.keys = make_demo_election(self.out / "election", voters=spec.voters,
-                                                        seed=spec.seed, allow_blank=spec.allow_blank)
+            self.package_dir, self.keys = make_demo_election(
+                self.out / "election", voters=spec.voters, seed=spec.seed, allow_blank=spec.allow_blank
+            )
         else:
             from booth.election_package import load_key_pair
 
@@ -399,29 +415,33 @@ class SimDay:
             self._booth.pin_committee_key(self.keys.public.sign_key)
         info = self._booth.load_election(str(self.package_dir))
         self.tz_label = info["timezone"]
-        self.say("start", f"Paket pemilihan dimuat: {info['title']}, ID {info['short_id']}, "
-                          f"{len(self.sc.facts.voters)} DPT",
-                 f"election package loaded: ID {info['short_id']}, {len(self.sc.facts.voters)} voters on the DPT")
+        self.say(
+            "start",
+            f"Paket pemilihan dimuat: {info['title']}, ID {info['short_id']}, {len(self.sc.facts.voters)} DPT",
+            f"election package loaded: ID {info['short_id']}, {len(self.sc.facts.voters)} voters on the DPT",
+        )
 
     # ------------------------------------------------------------------ one method per step kind
     def _step_custody(self, step, a):
         stage = a["stage"]
         # before the handover nobody has a PIN yet: any companion in the package may be named
         before = stage in ("received", "distributed")
-        cid = sc.who_acts("custody", a["by"], facts=self.sc.facts,
-                          pins=self.sc.facts.companions if before else self.sc.pins)
-        words = {"received": ("Perangkat diterima", "device received"),
-                 "distributed": ("Perangkat didistribusikan", "device distributed"),
-                 "handed_over": ("Serah terima di pekon", "handed over at the village"),
-                 "installed": ("Perangkat dipasang dan diuji", "installed and self-tested")}[stage]
+        cid = sc.who_acts(
+            "custody", a["by"], facts=self.sc.facts, pins=self.sc.facts.companions if before else self.sc.pins
+        )
+        words = {
+            "received": ("Perangkat diterima", "device received"),
+            "distributed": ("Perangkat didistribusikan", "device distributed"),
+            "handed_over": ("Serah terima di pekon", "handed over at the village"),
+            "installed": ("Perangkat dipasang dan diuji", "installed and self-tested"),
+        }[stage]
         extra = ("", "")
         if before:
             self._booth.record_custody(stage, companion_id=cid, place=a["place"], note=a["note"])
         else:
             if stage == "handed_over":
                 reloaded = ("", "")
-                made = [c for c in self.sc.facts.companions if c in self.sc.pins
-                        and c not in self._booth.day.pins_set]
+                made = [c for c in self.sc.facts.companions if c in self.sc.pins and c not in self._booth.day.pins_set]
                 for c in made:
                     try:
                         self._booth.set_first_pin(c, self.sc.pins[c])
@@ -438,10 +458,17 @@ class SimDay:
                 names = ", ".join(made)
                 extra = (f"; PIN dibuat: {names}{reloaded[0]}", f"; PINs made: {names}{reloaded[1]}")
             results = self._self_test if stage == "installed" else None
-            self.act(cid, lambda t: self._booth.record_custody(stage, token=t, place=a["place"], note=a["note"],
-                                                            self_test=results))
-        self.say(step.where, f"{words[0]} oleh {cid} di {a['place'] or '-'}{extra[0]}",
-                 f"{words[1]} by {cid} at {a['place'] or '-'}{extra[1]}")
+            self.act(
+                cid,
+                lambda t: self._booth.record_custody(
+                    stage, token=t, place=a["place"], note=a["note"], self_test=results
+                ),
+            )
+        self.say(
+            step.where,
+            f"{words[0]} oleh {cid} di {a['place'] or '-'}{extra[0]}",
+            f"{words[1]} by {cid} at {a['place'] or '-'}{extra[1]}",
+        )
 
     def _step_self_test(self, step, a):
         cid = self._who("self_test", a["by"])
@@ -468,8 +495,11 @@ class SimDay:
         notes: list = []
         outcome = self._print_report("zero_report", lambda: self.act(cid, self._hands.print_zero_report), notes)
         self.known_checkpoints.append(outcome.data["checkpoint"])
-        self.say(step.where, "Laporan nol dicetak (semua calon 0) untuk saksi" + _notes(notes, 0),
-                 "zero report printed (every candidate at 0) for the witnesses" + _notes(notes, 1))
+        self.say(
+            step.where,
+            "Laporan nol dicetak (semua calon 0) untuk saksi" + _notes(notes, 0),
+            "zero report printed (every candidate at 0) for the witnesses" + _notes(notes, 1),
+        )
 
     def _step_open(self, step, a):
         cid = self._who("open_polls", a["by"])
@@ -478,8 +508,12 @@ class SimDay:
 
     def _step_advance(self, step, a):
         self.clock.advance(a["seconds"])
-        self.say(step.where, f"waktu berjalan {_duration(a['seconds'])}", f"time passes: {_duration(a['seconds'])}",
-                 loud=False)
+        self.say(
+            step.where,
+            f"waktu berjalan {_duration(a['seconds'])}",
+            f"time passes: {_duration(a['seconds'])}",
+            loud=False,
+        )
 
     def _step_time(self, step, a):
         if a["at"] < self.clock.now():
@@ -525,9 +559,12 @@ class SimDay:
         if self._booth.day.misses.get(cid, (0, None))[0] >= 15 or cid in self._booth.day.locked:
             locked = True
         more = (f", menunggu {waits}×" if waits else "", f", waited {waits}x" if waits else "")
-        lock = ((", PIN TERKUNCI, panggil panitia", ", LOCKED OUT, call the committee") if locked else ("", ""))
-        self.say(step.where, f"{cid} salah memasukkan PIN {wrong}×{more[0]}{lock[0]}",
-                 f"{cid} typed a wrong PIN {wrong} times{more[1]}{lock[1]}")
+        lock = (", PIN TERKUNCI, panggil panitia", ", LOCKED OUT, call the committee") if locked else ("", "")
+        self.say(
+            step.where,
+            f"{cid} salah memasukkan PIN {wrong}×{more[0]}{lock[0]}",
+            f"{cid} typed a wrong PIN {wrong} times{more[1]}{lock[1]}",
+        )
 
     def _step_committee_reset(self, step, a):
         from booth.committee_reset import make_reset
@@ -535,8 +572,11 @@ class SimDay:
         text = make_reset(self.keys.sign_private, self._booth.day.election_id, a["companion"])
         self._booth.committee_reset(text)
         self.faults["committee_reset"] += 1
-        self.say(step.where, f"panitia membuka kunci {a['companion']} dengan berkas bertanda tangan",
-                 f"the committee unlocked {a['companion']} with a signed reset file")
+        self.say(
+            step.where,
+            f"panitia membuka kunci {a['companion']} dengan berkas bertanda tangan",
+            f"the committee unlocked {a['companion']} with a signed reset file",
+        )
 
     def _step_paper_out(self, step, a):
         self._printer.paper_out_after(a["after_mm"])
@@ -562,8 +602,11 @@ class SimDay:
         self.clock.advance(a["minutes"] * 60)
         self._devs.power.restore()
         self._handle_power(a["by"], notes)
-        self.say(step.where, f"listrik padam {a['minutes']:g} menit: " + "; ".join(n[0] for n in notes),
-                 f"power cut for {a['minutes']:g} minutes: " + "; ".join(n[1] for n in notes))
+        self.say(
+            step.where,
+            f"listrik padam {a['minutes']:g} menit: " + "; ".join(n[0] for n in notes),
+            f"power cut for {a['minutes']:g} minutes: " + "; ".join(n[1] for n in notes),
+        )
 
     def _step_crash(self, step, a):
         if a["at"] == "now":
@@ -571,8 +614,12 @@ class SimDay:
             self.say(step.where, f"perangkat mati mendadak; {words[0]}", f"the booth crashed; {words[1]}")
         else:
             self._crash_at = a["at"]
-            self.say(step.where, f"perangkat akan mati mendadak ({a['at']}) pada pemilih berikutnya",
-                     f"the booth will crash {a['at'].replace('_', ' ')} of the next voter", loud=False)
+            self.say(
+                step.where,
+                f"perangkat akan mati mendadak ({a['at']}) pada pemilih berikutnya",
+                f"the booth will crash {a['at'].replace('_', ' ')} of the next voter",
+                loud=False,
+            )
 
     def _step_close(self, step, a):
         cid = self._who("close_polls", a["by"])
@@ -583,16 +630,22 @@ class SimDay:
         cid = self._who("close_polls", a["by"])
         self.act(cid, lambda t: self._booth.close_polls(t, a["reason"]))
         self.faults["early_close"] += 1
-        self.say(step.where, f"TPS ditutup lebih awal oleh {cid}: {a['reason']}",
-                 f"polls closed early by {cid}: {a['reason']}")
+        self.say(
+            step.where,
+            f"TPS ditutup lebih awal oleh {cid}: {a['reason']}",
+            f"polls closed early by {cid}: {a['reason']}",
+        )
 
     def _step_count(self, step, a):
         cid = self._who("count", a["by"])
         res = self.act(cid, self._booth.count)
         tally = ", ".join(f"{k}: {v}" for k, v in res["tally"].items())
         balanced = res["reconciliation"]["balanced"]
-        self.say(step.where, f"suara dihitung: {tally}; rekonsiliasi {'cocok' if balanced else 'TIDAK COCOK'}",
-                 f"votes counted: {tally}; reconciliation {'balanced' if balanced else 'NOT BALANCED'}")
+        self.say(
+            step.where,
+            f"suara dihitung: {tally}; rekonsiliasi {'cocok' if balanced else 'TIDAK COCOK'}",
+            f"votes counted: {tally}; reconciliation {'balanced' if balanced else 'NOT BALANCED'}",
+        )
 
     def _step_results(self, step, a):
         cid = self._who("results_report", a["by"])
@@ -600,8 +653,11 @@ class SimDay:
         for _ in range(a["copies"]):
             outcome = self._print_report("results_report", lambda: self.act(cid, self._hands.print_results), notes)
             self.known_checkpoints.append(outcome.data["checkpoint"])
-        self.say(step.where, f"laporan hasil dicetak {a['copies']} rangkap" + _notes(notes, 0),
-                 f"results report printed, {a['copies']} cop{'y' if a['copies'] == 1 else 'ies'}" + _notes(notes, 1))
+        self.say(
+            step.where,
+            f"laporan hasil dicetak {a['copies']} rangkap" + _notes(notes, 0),
+            f"results report printed, {a['copies']} cop{'y' if a['copies'] == 1 else 'ies'}" + _notes(notes, 1),
+        )
 
     def _step_export(self, step, a):
         cid = self._who("export", a["by"])
@@ -614,8 +670,11 @@ class SimDay:
         self._tokens.clear()
         notes: list = []
         self._print_report("custody_slip", self._print_custody_slip, notes)
-        self.say(step.where, "perangkat dikemas dan disegel; slip serah terima dicetak" + _notes(notes, 0),
-                 "device packed and sealed; custody slip printed" + _notes(notes, 1))
+        self.say(
+            step.where,
+            "perangkat dikemas dan disegel; slip serah terima dicetak" + _notes(notes, 0),
+            "device packed and sealed; custody slip printed" + _notes(notes, 1),
+        )
 
     def _print_custody_slip(self):
         """The custody slip after packing, from what the sealed core still tells anyone.
@@ -628,9 +687,13 @@ class SimDay:
         from booth.kiosk.station import Outcome
 
         status = self._booth.status()
-        image = printouts.custody_slip_image(self._booth.election_info(), self._booth.custody_trail(),
-                                           self._booth.latest_checkpoint(), self._booth.device_fingerprint(),
-                                           status["time"])
+        image = printouts.custody_slip_image(
+            self._booth.election_info(),
+            self._booth.custody_trail(),
+            self._booth.latest_checkpoint(),
+            self._booth.device_fingerprint(),
+            status["time"],
+        )
         try:
             self._printer.print_image(image)
         except PrinterError as exc:
@@ -648,12 +711,27 @@ class SimDay:
             found = self.act(desk, lambda t: self._booth.search_voters(t, p["nik"]))
             if any(r["nik"] == p["nik"] for r in found):
                 raise DayStopped(f"the DPTb voter's NIK {p['nik']} is already listed")
-            row = self.act(desk, lambda t: self._booth.add_dptb(
-                t, nik=p["nik"], name=p["name"], sex=p["sex"], birth_date=p["birth_date"], address=p["address"],
-                rt=p["rt"], rw=p["rw"], reason=p["reason"]))
+            row = self.act(
+                desk,
+                lambda t: self._booth.add_dptb(
+                    t,
+                    nik=p["nik"],
+                    name=p["name"],
+                    sex=p["sex"],
+                    birth_date=p["birth_date"],
+                    address=p["address"],
+                    rt=p["rt"],
+                    rw=p["rw"],
+                    reason=p["reason"],
+                ),
+            )
             ref, name, nik = row["ref"], p["name"], p["nik"]
-            notes.append((f"tidak terdaftar dalam DPT, ditambahkan ke DPTb sebagai {ref} ({p['reason']})",
-                          f"not on the DPT, added to the DPTb as {ref} ({p['reason']})"))
+            notes.append(
+                (
+                    f"tidak terdaftar dalam DPT, ditambahkan ke DPTb sebagai {ref} ({p['reason']})",
+                    f"not on the DPT, added to the DPTb as {ref} ({p['reason']})",
+                )
+            )
         else:
             ref = a["ref"]
             nik, name = self.sc.facts.voters[ref]
@@ -663,10 +741,11 @@ class SimDay:
             if not any(r["ref"] == ref for r in found):
                 self.search_misses += 1
                 self.act(desk, lambda t: self._booth.search_voters(t, nik))
-                notes.append((f"tidak ketemu dengan \"{query}\", dicari dengan NIK",
-                              f"not found by \"{query}\", found by NIK"))
+                notes.append(
+                    (f'tidak ketemu dengan "{query}", dicari dengan NIK', f'not found by "{query}", found by NIK')
+                )
             elif find != "nik":
-                notes.append((f"ditemukan dengan \"{query}\"", f"found by \"{query}\""))
+                notes.append((f'ditemukan dengan "{query}"', f'found by "{query}"'))
         who = f"{ref} {name}"
         try:
             self.act(desk, lambda t: self._booth.check_in(t, ref))
@@ -678,14 +757,26 @@ class SimDay:
             self.clock.advance(sc.WALK_AWAY_SECONDS)
             self.act(desk, lambda t: self._booth.cancel_release(t, release, "pemilih meninggalkan bilik / voter left"))
             self.faults["walks_away"] += 1
-            return self._say_voter(step, who, "pergi tanpa memilih, surat suara dibatalkan petugas",
-                                   "walked away without voting, the companion cancelled the release", notes, loud=True)
+            return self._say_voter(
+                step,
+                who,
+                "pergi tanpa memilih, surat suara dibatalkan petugas",
+                "walked away without voting, the companion cancelled the release",
+                notes,
+                loud=True,
+            )
         if a["idle"]:
             self.clock.advance(sc.RELEASE_TIMEOUT_SECONDS + 1)
             self._booth.expire_release(release)
             self.faults["idle"] += 1
-            return self._say_voter(step, who, "tidak memilih, surat suara kedaluwarsa",
-                                   "did not vote, the release expired", notes, loud=True)
+            return self._say_voter(
+                step,
+                who,
+                "tidak memilih, surat suara kedaluwarsa",
+                "did not vote, the release expired",
+                notes,
+                loud=True,
+            )
         self._vote(desk, ref, release, a["choice"], a["photo_fails"], notes)
         if a["repeat_visit"]:
             self.clock.advance(sc.REPEAT_VISIT_SECONDS)
@@ -723,8 +814,12 @@ class SimDay:
             try:
                 if crash_at == "after_cast":
                     self._booth.cast(release, choice)  # recorded; the slip never reached the printer
-                    notes.append(("perangkat mati mendadak setelah suara tercatat, sebelum struk",
-                                  "the booth crashed after the vote was recorded, before the slip"))
+                    notes.append(
+                        (
+                            "perangkat mati mendadak setelah suara tercatat, sebelum struk",
+                            "the booth crashed after the vote was recorded, before the slip",
+                        )
+                    )
                     notes.append(self._crash())
                 else:
                     outcome = (self.voter_hands or self._hands).cast(release, choice)
@@ -739,8 +834,12 @@ class SimDay:
                 notes.append(self._fix_printer(outcome.error))
             outcome = self.act(tech, self._hands.reprint)
             self._sync_prints("slip", reprint=True)
-            notes.append((f"struk dicetak ulang oleh {tech}" if outcome.ok else "cetak ulang gagal",
-                          f"slip reprinted by {tech}" if outcome.ok else "reprint failed"))
+            notes.append(
+                (
+                    f"struk dicetak ulang oleh {tech}" if outcome.ok else "cetak ulang gagal",
+                    f"slip reprinted by {tech}" if outcome.ok else "reprint failed",
+                )
+            )
         if self._booth.voter_screen()["screen"] != "photo":
             raise DayStopped(f"the slip did not print after {MAX_PRINT_TRIES} tries")
         if crash_at == "after_slip":
@@ -757,12 +856,20 @@ class SimDay:
                 return
             self.faults["camera_failure"] += 1
         self.act(desk, lambda t: self._booth.skip_photo(t, release, "kamera gagal / camera failed"))
-        notes.append((f"kamera gagal {sc.MAX_PHOTO_TRIES}×, foto dilewati petugas",
-                      f"camera failed {sc.MAX_PHOTO_TRIES} times, the companion skipped the photo"))
+        notes.append(
+            (
+                f"kamera gagal {sc.MAX_PHOTO_TRIES}×, foto dilewati petugas",
+                f"camera failed {sc.MAX_PHOTO_TRIES} times, the companion skipped the photo",
+            )
+        )
 
     def _say_voter(self, step, who: str, id_text: str, en_text: str, notes: list, *, loud: bool = False) -> None:
-        self.say(step.where, f"Pemilih {who}: {id_text}{_notes(notes, 0)}", f"voter {who}: {en_text}{_notes(notes, 1)}",
-                 loud=loud or bool(notes))
+        self.say(
+            step.where,
+            f"Pemilih {who}: {id_text}{_notes(notes, 0)}",
+            f"voter {who}: {en_text}{_notes(notes, 1)}",
+            loud=loud or bool(notes),
+        )
 
     # ------------------------------------------------------------------ the end of the day
     def _finish(self, stopped: dict | None, seconds: float) -> dict:
@@ -797,15 +904,20 @@ class SimDay:
                 continue
             try:
                 report = verify(open_source(path), self.known_checkpoints)
-                checks[name] = {"ok": report.ok, "problems": [str(p) for p in report.problems],
-                                "known_checkpoints": len(self.known_checkpoints)}
+                checks[name] = {
+                    "ok": report.ok,
+                    "problems": [str(p) for p in report.problems],
+                    "known_checkpoints": len(self.known_checkpoints),
+                }
             except Unreadable as exc:
                 checks[name] = {"ok": False, "problems": [f"unreadable: {exc}"]}
         summary["verify"] = checks
         verify_ok = all(c["ok"] for c in checks.values())
         for name, c in checks.items():
-            self.story.append(f"booth verify {name}: {'SAH / VALID' if c['ok'] else 'TIDAK SAH / INVALID'}"
-                              + ("" if c["ok"] else " — " + "; ".join(c["problems"][:3])))
+            self.story.append(
+                f"booth verify {name}: {'SAH / VALID' if c['ok'] else 'TIDAK SAH / INVALID'}"
+                + ("" if c["ok"] else " — " + "; ".join(c["problems"][:3]))
+            )
 
         summary["expectations"] = self._expectations(summary, verify_ok)
         met = all(e["met"] for e in summary["expectations"])
@@ -816,8 +928,9 @@ class SimDay:
         for e in summary["expectations"]:
             if not e["met"]:
                 self.story.append(f"HARAPAN TIDAK TERPENUHI / EXPECTATION NOT MET: {e['name']}: {_difference(e)}")
-        (self.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                               encoding="utf-8")
+        (self.out / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (self.out / "log.txt").write_text("\n".join(self.story) + "\n", encoding="utf-8")
         return summary
 
@@ -830,12 +943,15 @@ class SimDay:
         counted = self._booth.day.tally
         store = self._booth.ledger.tally()
         return {
-            "election_id": status["election_id"], "election_short_id": status["election_short_id"],
-            "device_fingerprint": self._booth.device_fingerprint(), "polls": status["polls"],
+            "election_id": status["election_id"],
+            "election_short_id": status["election_short_id"],
+            "device_fingerprint": self._booth.device_fingerprint(),
+            "polls": status["polls"],
             "counted": counted is not None,
             "tally": counted if counted is not None else {c: int(store.get(c, 0)) for c in self.sc.facts.choices()},
             "scenario_tally": self.sc.choices_tally(),
-            "reconciliation": reconcile(counts), "counts": counts,
+            "reconciliation": reconcile(counts),
+            "counts": counts,
             "final_checkpoint": self._booth.latest_checkpoint(),
         }
 
@@ -861,17 +977,37 @@ class SimDay:
             "polls": summary.get("polls"),
             "verify": verify_ok,
         }
-        out = [{"name": "choices_counted", "expected": summary.get("scenario_tally"), "actual": summary.get("tally"),
+        out = [
+            {
+                "name": "choices_counted",
+                "expected": summary.get("scenario_tally"),
+                "actual": summary.get("tally"),
                 "met": summary.get("tally") == summary.get("scenario_tally"),
-                "about": "the tally equals the voters' choices in the scenario"}]
+                "about": "the tally equals the voters' choices in the scenario",
+            }
+        ]
         for name, expected in self.sc.expect.items():
             if name == "faults":
                 got = {k: self.faults.get(k, 0) for k in expected}
-                out.append({"name": name, "expected": expected, "actual": got, "met": got == expected,
-                            "about": sc.EXPECTATIONS[name]})
+                out.append(
+                    {
+                        "name": name,
+                        "expected": expected,
+                        "actual": got,
+                        "met": got == expected,
+                        "about": sc.EXPECTATIONS[name],
+                    }
+                )
             else:
-                out.append({"name": name, "expected": expected, "actual": actual[name],
-                            "met": actual[name] == expected, "about": sc.EXPECTATIONS[name]})
+                out.append(
+                    {
+                        "name": name,
+                        "expected": expected,
+                        "actual": actual[name],
+                        "met": actual[name] == expected,
+                        "about": sc.EXPECTATIONS[name],
+                    }
+                )
         return out
 
 
@@ -928,14 +1064,22 @@ def print_summary(summary: dict, out: Path, stream: TextIO) -> None:
     if handled:
         w("Gangguan ditangani / faults handled: " + ", ".join(f"{k} {v}" for k, v in handled.items()) + "\n")
     for name, c in summary["verify"].items():
-        w(f"booth verify {name}: "
-          + ("SAH / VALID" if c["ok"] else "TIDAK SAH / INVALID: " + "; ".join(c["problems"][:2])) + "\n")
+        w(
+            f"booth verify {name}: "
+            + ("SAH / VALID" if c["ok"] else "TIDAK SAH / INVALID: " + "; ".join(c["problems"][:2]))
+            + "\n"
+        )
     for e in summary["expectations"]:
         verdict = "ok" if e["met"] else "GAGAL / NOT MET"
         w(f"  [{verdict}] {e['name']}" + ("" if e["met"] else ": " + _difference(e)) + "\n")
     if summary.get("stopped"):
         w(f"Hari berhenti / the day stopped at {summary['stopped']['step']}: {summary['stopped']['error']}\n")
-    w(f"Artefak / artifacts in {out}/: state/, prints/ ({summary['prints']['count']} PNG), "
-      + ("results.zip, " if (out / "results.zip").exists() else "") + "summary.json, log.txt\n")
-    w(("SEMUA TERPENUHI / ALL MET" if summary["ok"] else "ADA YANG GAGAL / SOMETHING FAILED")
-      + f"  ({summary['duration_seconds']} s)\n")
+    w(
+        f"Artefak / artifacts in {out}/: state/, prints/ ({summary['prints']['count']} PNG), "
+        + ("results.zip, " if (out / "results.zip").exists() else "")
+        + "summary.json, log.txt\n"
+    )
+    w(
+        ("SEMUA TERPENUHI / ALL MET" if summary["ok"] else "ADA YANG GAGAL / SOMETHING FAILED")
+        + f"  ({summary['duration_seconds']} s)\n"
+    )

@@ -61,7 +61,7 @@ CRASH_POINTS = ("now", "after_release", "after_cast", "after_slip")
 
 # What each expectation compares, and how its value is checked.
 EXPECTATIONS = {
-    "tally": "votes per candidate number (and \"blank\"), e.g. {\"1\": 10, \"2\": 7, \"3\": 3}",
+    "tally": 'votes per candidate number (and "blank"), e.g. {"1": 10, "2": 7, "3": 3}',
     "refusals": "voters refused because they had already voted",
     "reconciliation_balanced": "every reconciliation rule of the results report holds",
     "ballots": "ballots cast",
@@ -74,14 +74,37 @@ EXPECTATIONS = {
     "photos": "photos stored",
     "photos_skipped": "photos skipped after camera failures",
     "search_misses": "voters the search query did not find (found by NIK instead)",
-    "faults": "faults handled, by kind, e.g. {\"paper_out\": 1}",
-    "polls": "the polls state at the end (e.g. \"packed\")",
+    "faults": 'faults handled, by kind, e.g. {"paper_out": 1}',
+    "polls": 'the polls state at the end (e.g. "packed")',
     "verify": "booth verify passes on the state directory and the results bundle",
 }
-INT_EXPECTATIONS = ("refusals", "ballots", "voted", "checked_in", "dptb", "cancelled", "reprints",
-                    "slip_failures", "photos", "photos_skipped", "search_misses")
-FAULT_KINDS = ("wrong_pin", "lockout_wait", "committee_reset", "paper_out", "paper_jam", "camera_failure",
-               "power_cut", "crash", "early_close", "walks_away", "idle", "repeat_visit")
+INT_EXPECTATIONS = (
+    "refusals",
+    "ballots",
+    "voted",
+    "checked_in",
+    "dptb",
+    "cancelled",
+    "reprints",
+    "slip_failures",
+    "photos",
+    "photos_skipped",
+    "search_misses",
+)
+FAULT_KINDS = (
+    "wrong_pin",
+    "lockout_wait",
+    "committee_reset",
+    "paper_out",
+    "paper_jam",
+    "camera_failure",
+    "power_cut",
+    "crash",
+    "early_close",
+    "walks_away",
+    "idle",
+    "repeat_visit",
+)
 POLLS_STATES = tuple(state for state in polls.STATE_WORDS if state != polls.UNCONFIGURED)
 
 
@@ -259,8 +282,9 @@ class _Fields:
             return None
         return value
 
-    def integer(self, key: str, low: int, high: int, *, default: int | None = None,
-                required: bool = False) -> int | None:
+    def integer(
+        self, key: str, low: int, high: int, *, default: int | None = None, required: bool = False
+    ) -> int | None:
         if key not in self.obj:
             if required:
                 self.problem(key, "is missing")
@@ -331,7 +355,8 @@ def _show(value: Any) -> str:
 def parse_time(text: Any) -> dt.datetime | None:
     """An ISO 8601 date and time with its UTC offset, e.g. ``2025-11-16T07:00:00+07:00``."""
     if not isinstance(text, str) or not re.fullmatch(
-            r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)", text):
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)", text
+    ):
         return None
     try:
         when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -384,12 +409,15 @@ def _facts_of(pkg) -> ElectionFacts:
         voters={v.ref: (v.nik, v.name) for v in pkg.voters},
         niks=frozenset(v.nik for v in pkg.voters),
         companions={c.id: c.role for c in pkg.companions},
-        opens_at=pkg.election.opens_at, closes_at=pkg.election.closes_at, date=pkg.election.date,
+        opens_at=pkg.election.opens_at,
+        closes_at=pkg.election.closes_at,
+        date=pkg.election.date,
     )
 
 
-def _election(check: _Checker, value: Any, base: Path | None,
-              line: int | None) -> tuple[ElectionSpec | None, ElectionFacts | None]:
+def _election(
+    check: _Checker, value: Any, base: Path | None, line: int | None
+) -> tuple[ElectionSpec | None, ElectionFacts | None]:
     f = _Fields(check, value, "election", line)
     if not f.ok:
         return None, None
@@ -463,9 +491,19 @@ STEP_FIELDS = {
 }
 # the core's action each step needs a signed-in companion for (booth.companions.PERMISSIONS)
 STEP_ACTION = {
-    "custody": "custody", "self_test": "self_test", "zero_report": "zero_report", "open": "open_polls",
-    "voter": "check_in", "pause": "pause", "resume": "resume", "power_cut": "pause", "close": "close_polls",
-    "early_close": "close_polls", "count": "count", "results": "results_report", "export": "export",
+    "custody": "custody",
+    "self_test": "self_test",
+    "zero_report": "zero_report",
+    "open": "open_polls",
+    "voter": "check_in",
+    "pause": "pause",
+    "resume": "resume",
+    "power_cut": "pause",
+    "close": "close_polls",
+    "early_close": "close_polls",
+    "count": "count",
+    "results": "results_report",
+    "export": "export",
     "pack": "pack",
 }
 DPTB_FIELDS = ("nik", "name", "sex", "birth_date", "address", "rt", "rw", "reason")
@@ -478,8 +516,12 @@ def _parse_step(check: _Checker, index: int, value: Any, facts: ElectionFacts) -
         return None
     kind = f.obj.get("step")
     if kind not in STEP_FIELDS:
-        f.problem("step", f"unknown step kind {_show(kind)} (known: {', '.join(STEP_FIELDS)})"
-                  if "step" in f.obj else f"is missing (one of: {', '.join(STEP_FIELDS)})")
+        f.problem(
+            "step",
+            f"unknown step kind {_show(kind)} (known: {', '.join(STEP_FIELDS)})"
+            if "step" in f.obj
+            else f"is missing (one of: {', '.join(STEP_FIELDS)})",
+        )
         return None
     f.path = f"{path} ({kind})"
     f.only(("step",) + STEP_FIELDS[kind])
@@ -501,11 +543,14 @@ def _parse_step(check: _Checker, index: int, value: Any, facts: ElectionFacts) -
         args["seconds"] = seconds if seconds is not None else (minutes * 60 if minutes is not None else None)
     elif kind == "time":
         if not f.has("at"):
-            f.problem("at", "is missing (e.g. \"2025-11-16T07:00:00+07:00\")")
+            f.problem("at", 'is missing (e.g. "2025-11-16T07:00:00+07:00")')
         args["at"] = parse_time(f.obj.get("at"))
         if f.has("at") and args["at"] is None:
-            f.problem("at", f"must be a date and time with its UTC offset, e.g. 2025-11-16T07:00:00+07:00, "
-                            f"not {_show(f.obj['at'])}")
+            f.problem(
+                "at",
+                f"must be a date and time with its UTC offset, e.g. 2025-11-16T07:00:00+07:00, "
+                f"not {_show(f.obj['at'])}",
+            )
     elif kind == "pause":
         args["reason"] = f.text("reason", default="istirahat / break")
     elif kind in ("wrong_pin", "committee_reset"):
@@ -536,7 +581,7 @@ def _voter_args(f: _Fields, args: dict, facts: ElectionFacts) -> None:
     if f.has("ref"):
         ref = f.obj["ref"]
         if not isinstance(ref, str):
-            f.problem("ref", f"must be a voter reference like \"DPT-0042\", not {_kind(ref)}")
+            f.problem("ref", f'must be a voter reference like "DPT-0042", not {_kind(ref)}')
         elif ref not in facts.voters:
             f.problem("ref", f"no voter {_show(ref)} in the DPT (DPT-0001 to DPT-{len(facts.voters):04d})")
         else:
@@ -546,13 +591,18 @@ def _voter_args(f: _Fields, args: dict, facts: ElectionFacts) -> None:
     find = f.obj.get("find", "nik")
     if isinstance(find, str) and find in ("nik", "name"):
         args["find"] = find
-    elif isinstance(find, dict) and set(find) == {"query"} and isinstance(find["query"], str) \
-            and find["query"].strip() and len(find["query"]) <= 100:
+    elif (
+        isinstance(find, dict)
+        and set(find) == {"query"}
+        and isinstance(find["query"], str)
+        and find["query"].strip()
+        and len(find["query"]) <= 100
+    ):
         args["find"] = {"query": find["query"]}
     else:
         f.problem("find", f'must be "nik", "name" or {{"query": "text up to 100 characters"}}, not {_show(find)}')
     if f.has("dptb") and f.has("find"):
-        f.problem("find", "a DPTb voter is looked up by NIK, not found, then added: leave \"find\" out")
+        f.problem("find", 'a DPTb voter is looked up by NIK, not found, then added: leave "find" out')
     args["walks_away"] = f.boolean("walks_away", False)
     args["idle"] = f.boolean("idle", False)
     args["repeat_visit"] = f.boolean("repeat_visit", False)
@@ -586,11 +636,16 @@ def _dptb(f: _Fields, facts: ElectionFacts) -> dict | None:
     if not d.ok:
         return None
     d.only(DPTB_FIELDS)
-    out = {"nik": d.text("nik", required=True, limit=40), "name": d.text("name", required=True, limit=100),
-           "sex": d.one_of("sex", ("L", "P"), required=True),
-           "birth_date": d.text("birth_date", required=True, limit=10),
-           "address": d.text("address"), "rt": d.text("rt", limit=10), "rw": d.text("rw", limit=10),
-           "reason": d.text("reason", required=True)}
+    out = {
+        "nik": d.text("nik", required=True, limit=40),
+        "name": d.text("name", required=True, limit=100),
+        "sex": d.one_of("sex", ("L", "P"), required=True),
+        "birth_date": d.text("birth_date", required=True, limit=10),
+        "address": d.text("address"),
+        "rt": d.text("rt", limit=10),
+        "rw": d.text("rw", limit=10),
+        "reason": d.text("reason", required=True),
+    }
     if None in out.values():
         return None
     try:
@@ -608,7 +663,7 @@ def _dptb(f: _Fields, facts: ElectionFacts) -> dict | None:
         d.problem("nik", "does not match the voter: " + "; ".join(m[0] for m in mismatch))
         return None
     if nik.value in facts.niks:
-        d.problem("nik", f"is already in the DPT ({_ref_of(facts, nik.value)}): use \"ref\" instead")
+        d.problem("nik", f'is already in the DPT ({_ref_of(facts, nik.value)}): use "ref" instead')
         return None
     out["nik"] = nik.value
     return out
@@ -655,30 +710,42 @@ class _DayCheck:
         self.armed: list[tuple[str, Step]] = []  # faults waiting for a print, capture or session
 
     def bad(self, step: Step, what: str) -> None:
-        self.check.problems.append(Problem(
-            f"{self.check.source}:{step.line}: steps[{step.index}] ({step.kind})" if step.line
-            else f"{self.check.source}: steps[{step.index}] ({step.kind})", what))
+        self.check.problems.append(
+            Problem(
+                f"{self.check.source}:{step.line}: steps[{step.index}] ({step.kind})"
+                if step.line
+                else f"{self.check.source}: steps[{step.index}] ({step.kind})",
+                what,
+            )
+        )
 
     def companion(self, step: Step, action: str, by: str | None) -> str | None:
         cid = who_acts(action, by, facts=self.facts, pins=self.pins)
         if cid is None:
-            self.bad(step, f"no companion with a PIN may {action.replace('_', ' ')} "
-                           f"(roles allowed: {', '.join(sorted(comp.PERMISSIONS[action]))})")
+            self.bad(
+                step,
+                f"no companion with a PIN may {action.replace('_', ' ')} "
+                f"(roles allowed: {', '.join(sorted(comp.PERMISSIONS[action]))})",
+            )
             return None
         role = self.facts.companions[cid]
         if role not in comp.PERMISSIONS[action]:
-            self.bad(step, f"{cid} ({role}) may not {action.replace('_', ' ')} "
-                           f"(roles allowed: {', '.join(sorted(comp.PERMISSIONS[action]))})")
+            self.bad(
+                step,
+                f"{cid} ({role}) may not {action.replace('_', ' ')} "
+                f"(roles allowed: {', '.join(sorted(comp.PERMISSIONS[action]))})",
+            )
             return None
         if cid not in self.pins:
-            self.bad(step, f"{cid} has no PIN in \"pins\"")
+            self.bad(step, f'{cid} has no PIN in "pins"')
             return None
         if "handed_over" not in self.custody:
-            self.bad(step, "companions make their PINs at the handover: record custody \"handed_over\" first")
+            self.bad(step, 'companions make their PINs at the handover: record custody "handed_over" first')
             return None
         if cid in self.locked:
-            self.bad(step, f"{cid} is locked out after {comp.LOCK_AFTER_MISSES} wrong PINs: "
-                           "add a committee_reset first")
+            self.bad(
+                step, f"{cid} is locked out after {comp.LOCK_AFTER_MISSES} wrong PINs: add a committee_reset first"
+            )
             return None
         misses, last = self.misses.pop(cid, (0, None))
         rule = comp.lockout(misses, None if last is None else (self.now - last).total_seconds())
@@ -715,10 +782,14 @@ class _DayCheck:
         for step in steps:
             getattr(self, "_" + step.kind)(step, step.args)
         for what, step in self.armed:
-            self.bad(step, {"print": "nothing is printed after this fault, so it never happens",
-                            "capture": "no photo is taken after this fault, so it never happens",
-                            "session": "no voter casts a ballot after this crash point, so it never happens",
-                            }[what])
+            self.bad(
+                step,
+                {
+                    "print": "nothing is printed after this fault, so it never happens",
+                    "capture": "no photo is taken after this fault, so it never happens",
+                    "session": "no voter casts a ballot after this crash point, so it never happens",
+                }[what],
+            )
 
     # one method per step kind ------------------------------------------------------------
     def _custody(self, step, a):
@@ -733,7 +804,7 @@ class _DayCheck:
             return
         self.custody.append(a["stage"])
         if a["stage"] == "handed_over" and not self.pins:
-            self.bad(step, "at the handover the companions make their PINs, but \"pins\" is empty")
+            self.bad(step, 'at the handover the companions make their PINs, but "pins" is empty')
         elif a["stage"] not in ("received", "distributed"):  # before the handover nobody has a PIN
             self.companion(step, "custody", a["by"])
 
@@ -747,7 +818,7 @@ class _DayCheck:
         if not self.need(step, "zero_report", "the zero report is printed before opening"):
             return
         if "installed" not in self.custody:
-            self.bad(step, "record custody \"installed\" (after a self_test) before the zero report")
+            self.bad(step, 'record custody "installed" (after a self_test) before the zero report')
             return
         self.companion(step, "zero_report", a["by"])
         self.zero = True
@@ -770,11 +841,14 @@ class _DayCheck:
         if cid is None:
             return
         role = self.facts.companions[cid]
-        for action, needed in (("add_dptb", a.get("dptb") is not None), ("release", True),
-                               ("cancel_release", a["walks_away"]),
-                               ("skip_photo", a["photo_fails"] >= MAX_PHOTO_TRIES)):
+        for action, needed in (
+            ("add_dptb", a.get("dptb") is not None),
+            ("release", True),
+            ("cancel_release", a["walks_away"]),
+            ("skip_photo", a["photo_fails"] >= MAX_PHOTO_TRIES),
+        ):
             if needed and role not in comp.PERMISSIONS[action]:
-                self.bad(step, f"{cid} ({role}) may not {action.replace('_', ' ')}; give \"by\" another companion")
+                self.bad(step, f'{cid} ({role}) may not {action.replace("_", " ")}; give "by" another companion')
         if a.get("dptb"):
             nik = a["dptb"]["nik"]
             if nik in self.dptb_niks:
@@ -782,8 +856,11 @@ class _DayCheck:
             self.dptb_niks[nik] = step.index
         key = a.get("ref") or (a.get("dptb") or {}).get("nik")
         if key in self.voted:
-            self.bad(step, f"{key} already voted at steps[{self.voted[key]}]; "
-                           "for a voter who comes back, use \"repeat_visit\": true there")
+            self.bad(
+                step,
+                f"{key} already voted at steps[{self.voted[key]}]; "
+                'for a voter who comes back, use "repeat_visit": true there',
+            )
             return
         if a["walks_away"]:
             self.now += dt.timedelta(seconds=WALK_AWAY_SECONDS)
@@ -803,8 +880,11 @@ class _DayCheck:
 
     def _time(self, step, a):
         if a["at"] < self.now:
-            self.bad(step, f"{_local(a['at'], self.facts)} is earlier than the simulated clock at this "
-                           f"point ({_local(self.now, self.facts)}); time only moves forward")
+            self.bad(
+                step,
+                f"{_local(a['at'], self.facts)} is earlier than the simulated clock at this "
+                f"point ({_local(self.now, self.facts)}); time only moves forward",
+            )
             return
         self.now = a["at"]
 
@@ -823,7 +903,7 @@ class _DayCheck:
         if not self.not_packed(step, "the device is packed; nobody signs in any more"):
             return
         if cid not in self.pins or "handed_over" not in self.custody:
-            self.bad(step, f"{cid} has no PIN yet (PINs are made at custody \"handed_over\", from \"pins\")")
+            self.bad(step, f'{cid} has no PIN yet (PINs are made at custody "handed_over", from "pins")')
             return
         misses, last = self.misses.get(cid, (0, None))
         for _ in range(a["times"]):
@@ -865,8 +945,10 @@ class _DayCheck:
     def _crash(self, step, a):
         if a["at"] != "now":
             if self.polls not in polls.ACTS["cast"]:
-                self.bad(step, f"a crash {a['at'].replace('_', ' ')} happens in a voter's session: "
-                               "only while the polls are open")
+                self.bad(
+                    step,
+                    f"a crash {a['at'].replace('_', ' ')} happens in a voter's session: only while the polls are open",
+                )
                 return
             self.arm("session", step)
 
@@ -874,9 +956,12 @@ class _DayCheck:
         if not self.need(step, "close_polls", "only open or paused polls close"):
             return
         if self.now < self.facts.closes_at:
-            self.bad(step, f"closes at {_local(self.now, self.facts)}, before the scheduled "
-                           f"{_local(self.facts.closes_at, self.facts)}: use early_close with a reason, "
-                           "or a time step first")
+            self.bad(
+                step,
+                f"closes at {_local(self.now, self.facts)}, before the scheduled "
+                f"{_local(self.facts.closes_at, self.facts)}: use early_close with a reason, "
+                "or a time step first",
+            )
             return
         self.companion(step, "close_polls", a["by"])
         self.moves("close_polls")
@@ -885,8 +970,11 @@ class _DayCheck:
         if not self.need(step, "close_polls", "only open or paused polls close"):
             return
         if self.now >= self.facts.closes_at:
-            self.bad(step, f"at {_local(self.now, self.facts)} it is already closing time "
-                           f"({_local(self.facts.closes_at, self.facts)}): use close")
+            self.bad(
+                step,
+                f"at {_local(self.now, self.facts)} it is already closing time "
+                f"({_local(self.facts.closes_at, self.facts)}): use close",
+            )
             return
         self.companion(step, "close_polls", a["by"])
         self.moves("close_polls")
@@ -967,7 +1055,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise ScenarioError([Problem(f"{path}:{line}", "not UTF-8 text")]) from None
     return parse_scenario(_parse_json(text, str(path)), source=str(path), base=path.parent)
 
@@ -978,10 +1066,9 @@ def parse_scenario(value: Any, *, source: str = "<scenario>", base: Path | None 
     top = _Fields(check, value, "")
     if not top.ok:
         raise ScenarioError(check.problems)
-    top.only(("format", "title", "election", "clock", "pins", "desk", "technician", "paper_roll_mm",
-              "steps", "expect"))
+    top.only(("format", "title", "election", "clock", "pins", "desk", "technician", "paper_roll_mm", "steps", "expect"))
     if top.obj.get("format") != FORMAT:
-        top.problem("format", f"must be \"{FORMAT}\", not {_show(top.obj.get('format'))}")
+        top.problem("format", f'must be "{FORMAT}", not {_show(top.obj.get("format"))}')
     title = top.text("title", limit=200) or ""
     if "election" not in top.obj:
         top.problem("election", 'is missing (e.g. {"demo": {"voters": 300, "seed": 2025}})')
@@ -996,8 +1083,11 @@ def parse_scenario(value: Any, *, source: str = "<scenario>", base: Path | None 
         clock.only(("start", "seconds_per_voter"))
         start = parse_time(clock.obj.get("start"))
         if start is None:
-            clock.problem("start", "must be a date and time with its UTC offset, e.g. 2025-11-14T08:00:00+07:00, "
-                                   f"not {_show(clock.obj.get('start'))}")
+            clock.problem(
+                "start",
+                "must be a date and time with its UTC offset, e.g. 2025-11-14T08:00:00+07:00, "
+                f"not {_show(clock.obj.get('start'))}",
+            )
         per_voter = clock.integer("seconds_per_voter", MIN_SECONDS_PER_VOTER, 3600, default=DEFAULT_SECONDS_PER_VOTER)
     else:
         per_voter = None
@@ -1039,16 +1129,35 @@ def parse_scenario(value: Any, *, source: str = "<scenario>", base: Path | None 
     if check.problems:
         raise ScenarioError(check.problems)
 
-    checked = {"facts": facts, "pins": pins, "start": start, "seconds_per_voter": per_voter, "election": spec,
-               "desk": duty["desk"], "technician": duty["technician"]}
+    checked = {
+        "facts": facts,
+        "pins": pins,
+        "start": start,
+        "seconds_per_voter": per_voter,
+        "election": spec,
+        "desk": duty["desk"],
+        "technician": duty["technician"],
+    }
     _DayCheck(check, checked).run(steps)
     if check.problems:
         raise ScenarioError(check.problems)
     # no problems: every part was read
     assert spec is not None and start is not None and per_voter is not None and roll is not None
-    return Scenario(source=source, title=title, election=spec, start=start, seconds_per_voter=per_voter,
-                    pins=pins, desk=duty["desk"], technician=duty["technician"], paper_roll_mm=roll,
-                    steps=tuple(steps), expect=expect, facts=facts, raw=value)
+    return Scenario(
+        source=source,
+        title=title,
+        election=spec,
+        start=start,
+        seconds_per_voter=per_voter,
+        pins=pins,
+        desk=duty["desk"],
+        technician=duty["technician"],
+        paper_roll_mm=roll,
+        steps=tuple(steps),
+        expect=expect,
+        facts=facts,
+        raw=value,
+    )
 
 
 def dumps(scenario: dict) -> str:

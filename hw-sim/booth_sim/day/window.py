@@ -139,8 +139,11 @@ class ScenarioPlayer:
         if self.summary is None:
             stopped = self.stopped
             if stopped is None and self.next < len(self.day.sc.steps):
-                stopped = {"step": self.day.sc.steps[self.next].where, "kind": "window",
-                           "error": "the window was closed before the end of the day"}
+                stopped = {
+                    "step": self.day.sc.steps[self.next].where,
+                    "kind": "window",
+                    "error": "the window was closed before the end of the day",
+                }
             self.summary = self.day._finish(stopped, time.monotonic() - self.started)
         return self.summary["exit_code"]
 
@@ -148,8 +151,19 @@ class ScenarioPlayer:
 class SimWindow:
     """The window (see the module docstring).  ``step()`` runs one frame; ``run()`` loops."""
 
-    def __init__(self, api, station, devices, clock, *, size=(720, 1280), player: ScenarioPlayer | None = None,
-                 pins: dict[str, str] | None = None, ticking: bool = True, settings=None) -> None:
+    def __init__(
+        self,
+        api,
+        station,
+        devices,
+        clock,
+        *,
+        size=(720, 1280),
+        player: ScenarioPlayer | None = None,
+        pins: dict[str, str] | None = None,
+        ticking: bool = True,
+        settings=None,
+    ) -> None:
         from booth.ui.app import KioskApp, KioskSettings
 
         self.kiosk_size = (int(size[0]), int(size[1]))
@@ -186,8 +200,9 @@ class SimWindow:
     def ready_booth(cls, root: Path, *, size=(720, 1280), voters: int = 60, ticking: bool = True) -> SimWindow:
         """A window on a booth with the demo election and the polls open (see :func:`open_booth`)."""
         b = open_booth(root, voters=voters)
-        win = cls(b.service, b.station, b.devices, b.clock, size=size, pins=b.pins, ticking=ticking,
-                  settings=b.settings)
+        win = cls(
+            b.service, b.station, b.devices, b.clock, size=size, pins=b.pins, ticking=ticking, settings=b.settings
+        )
         win.service, win.package = b.service, b.package
         return win
 
@@ -196,8 +211,16 @@ class SimWindow:
         """A window on a scripted day: the scenario's booth, its clock, its devices."""
         player = ScenarioPlayer(scenario, out)
         day = player.day
-        win = cls(day.svc, day.station, day.devices, day.clock, size=size, player=player,
-                  pins=dict(scenario.pins), ticking=False)
+        win = cls(
+            day.svc,
+            day.station,
+            day.devices,
+            day.clock,
+            size=size,
+            player=player,
+            pins=dict(scenario.pins),
+            ticking=False,
+        )
         win.service = day.svc
         return win
 
@@ -229,15 +252,34 @@ class SimWindow:
             controls.append(Control(name, label, rect, action, lit))
         y += 4 * 40 + 8
         if self.player is not None:
-            controls.append(Control("next_step", "Langkah / Next step", pygame.Rect(x0, y, 208, 34),
-                                    self._next_step))
-            controls.append(Control("play", "Jalankan / Play", pygame.Rect(x0 + 216, y, 208, 34),
-                                    self._toggle_play, lambda: self.playing))
+            controls.append(Control("next_step", "Langkah / Next step", pygame.Rect(x0, y, 208, 34), self._next_step))
+            controls.append(
+                Control(
+                    "play",
+                    "Jalankan / Play",
+                    pygame.Rect(x0 + 216, y, 208, 34),
+                    self._toggle_play,
+                    lambda: self.playing,
+                )
+            )
         else:
-            controls.append(Control("clock", "Jam berjalan / Clock runs", pygame.Rect(x0, y, 208, 34),
-                                    self._toggle_clock, lambda: self.ticker.running))
-            controls.append(Control("plus_minute", "+1 menit / minute", pygame.Rect(x0 + 216, y, 208, 34),
-                                    lambda: self.clock.advance(60)))
+            controls.append(
+                Control(
+                    "clock",
+                    "Jam berjalan / Clock runs",
+                    pygame.Rect(x0, y, 208, 34),
+                    self._toggle_clock,
+                    lambda: self.ticker.running,
+                )
+            )
+            controls.append(
+                Control(
+                    "plus_minute",
+                    "+1 menit / minute",
+                    pygame.Rect(x0 + 216, y, 208, 34),
+                    lambda: self.clock.advance(60),
+                )
+            )
         self._info_y = y + 44
         return controls
 
@@ -334,10 +376,10 @@ class SimWindow:
     def _collect_tape(self) -> None:
         printer = self.devices.printer
         printed, partial = getattr(printer, "printed", []), getattr(printer, "partial", [])
-        for image in partial[self._partial_seen:]:  # a torn piece comes out before its reprint
+        for image in partial[self._partial_seen :]:  # a torn piece comes out before its reprint
             self.tape.append((_tape_surface(image), True))
         self._partial_seen = len(partial)
-        for image in printed[self._printed_seen:]:
+        for image in printed[self._printed_seen :]:
             self.tape.append((_tape_surface(image), False))
         self._printed_seen = len(printed)
 
@@ -386,8 +428,12 @@ class SimWindow:
         self._text(f"{when} WIB   layar / screen: {self.app.frame.screen}", (x0, y), small=True)
         y += 20
         status = self.devices.printer.status()
-        self._text(f"daya / power: {self.app.power_state}   kertas / paper: {status.paper}"
-                   + ("  MACET/JAM" if status.jammed else ""), (x0, y), small=True)
+        self._text(
+            f"daya / power: {self.app.power_state}   kertas / paper: {status.paper}"
+            + ("  MACET/JAM" if status.jammed else ""),
+            (x0, y),
+            small=True,
+        )
         y += 20
         if self.player is not None:
             self._text(self.player.label(), (x0, y), (250, 220, 120), small=True)
@@ -489,8 +535,9 @@ def open_booth(root: Path, *, voters: int = 60) -> OpenBooth:
     station.print_zero_report(svc.sign_in(first, pins[first]))
     clock.set(opens + dt.timedelta(minutes=1))
     svc.open_polls(svc.sign_in(first, pins[first]))
-    settings = KioskSettings(poll_interval=0.2, windowed=True, package_dirs=(str(root / "usb"),),
-                             export_dirs=(str(root),))
+    settings = KioskSettings(
+        poll_interval=0.2, windowed=True, package_dirs=(str(root / "usb"),), export_dirs=(str(root),)
+    )
     return OpenBooth(svc, station, devices, clock, pkg, pins, settings)
 
 
