@@ -1,6 +1,6 @@
 """How fast a saksi sees SAH, and how much the phone downloads once.
 
-* **Scan to SAH**: the results report of a real day (rendered by booth.reports, two QR parts) is
+* **Scan to SAH**: the results report of a real day (rendered by booth.kiosk.printouts, two QR parts) is
   played to the app by Chromium's fake camera; the time from the first camera frame the app gets
   (the QR is in view from that frame on) to SAH on screen, median of 20 scans.  For reference:
   the same from pressing "Pindai QR" (camera start included).  Target: median under 1 s.
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from playwright.sync_api import sync_playwright
 
-from booth.reports import results_report_image
+from booth.kiosk.printouts import results_report_image
 from booth.witness import APP
 from qr_day import qr_day
 from witness_camera import StaticServer, camera_frame, first_visit, launch, scan, y4m

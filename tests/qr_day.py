@@ -5,7 +5,7 @@ eight.  :func:`qr_day` makes the demo package with ``candidates`` candidates
 (long, realistic names: the opening statement carries them), runs the day
 through ``BoothService`` (custody, zero report, polls open, ``voters`` votes,
 close, count) and returns what the kiosk hands the printer: the zero report's
-and the results report's data, as ``booth.reports`` takes them::
+and the results report's data, as ``booth.kiosk.printouts`` takes them::
 
     day = qr_day(4)
     zero_report_image(day.zero), results_report_image(day.results)
@@ -58,8 +58,8 @@ NAMES = (
 @dataclass(frozen=True)
 class QrDay:
     candidates: int
-    zero: dict  # BoothService.zero_report(): booth.reports.zero_report_image takes it
-    results: dict  # BoothService.results(): booth.reports.results_report_image takes it
+    zero: dict  # BoothService.zero_report(): booth.kiosk.printouts.zero_report_image takes it
+    results: dict  # BoothService.results(): booth.kiosk.printouts.results_report_image takes it
 
     @property
     def opening(self) -> str:

@@ -36,10 +36,7 @@ SIMULATOR_SIDE = {
 REACHING_THE_DEVELOPER_TOOLS = {
     "booth.cli": "`booth screens` and `booth guidebook` run booth_dev's gallery and guidebook",
     "booth.sim_cli": "`booth sim --screens` drives the kiosk through the gallery's hands",
-    "booth.paper.examples": "the paper examples at their old name (a documentation example still imports it)",
 }
-#: The whole-day harness's modules at their old names (re-exports of booth_sim.day.*, for other branches).
-OLD_NAMES_OF_THE_DAY = ("booth_sim.runner", "booth_sim.scenario", "booth_sim.demo_scenario")
 #: Packages whose circles are not yet untied: none (the kiosk's screens and the recap are untied).
 CIRCLES_NOT_YET_CHECKED: tuple[str, ...] = ()
 
@@ -132,24 +129,12 @@ def test_the_simulated_devices_know_nothing_of_the_simulated_day():
     devices = [
         m
         for m in modules().values()
-        if _top(m.name) == "booth_sim"
-        and m.name != "booth_sim"
-        and not m.name.startswith("booth_sim.day")
-        and m.name not in OLD_NAMES_OF_THE_DAY
+        if _top(m.name) == "booth_sim" and m.name != "booth_sim" and not m.name.startswith("booth_sim.day")
     ]
     assert devices, "no simulated device modules found"
     for m in devices:
-        harness = {i for i in m.imports if i.startswith("booth_sim.day") or i in OLD_NAMES_OF_THE_DAY}
+        harness = {i for i in m.imports if i.startswith("booth_sim.day")}
         assert not harness, f"{m.name} imports {sorted(harness)}"
-    for name in OLD_NAMES_OF_THE_DAY:
-        assert modules()[name].imports <= {f"booth_sim.day.{name.rpartition('.')[2]}"} | {
-            f"booth_sim.day.{name.rpartition('.')[2]}.{n}" for n in _exported(name)
-        }, f"{name} only re-exports"
-
-
-def _exported(name: str) -> set[str]:
-    tree = ast.parse(modules()[name].path.read_text(encoding="utf-8"))
-    return {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
 
 
 def test_no_module_takes_a_private_name_from_another():

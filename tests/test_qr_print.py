@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from booth import qr_parts
 from booth.hardware.config import HardwareConfigError, parse_config
+from booth.kiosk.printouts import paper_of, results_report_image, zero_report_image
 from booth.paper import qr
 from booth.paper.layout import PAPER_58, PAPER_80, Page, paper
-from booth.reports import paper_of, results_report_image, zero_report_image
 from booth.results import open_opening, open_statement
 from qr_day import qr_day
 from qr_degrade import AT_LEAST, DOCUMENTED, FRAMES, PRINTS, decode, read_back

@@ -26,6 +26,7 @@ from PIL import Image
 
 from booth import qr_parts
 from booth.election_package import load_package
+from booth.kiosk.printouts import results_report_image, zero_report_image
 from booth.paper.layout import BODY_BOLD, Page
 from booth.recap.api import MAX_PHOTO_BYTES, RecapError
 from booth.recap.core import join_parts
@@ -33,7 +34,6 @@ from booth.recap.demo_evening import photograph, report_crop
 from booth.recap.photos import PhotoError, statements_in_image
 from booth.recap.registry import registration_from_package
 from booth.recap.start import open_recap
-from booth.reports import results_report_image, zero_report_image
 from recap_days import tps_package
 from recap_evening import copy_evening, small_evening
 from service_day import (

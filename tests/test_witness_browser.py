@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from booth.reports import results_report_image, zero_report_image
+from booth.kiosk.printouts import results_report_image, zero_report_image
 from booth.results import open_statement
 from booth.witness import APP
 from booth.witness.cosign import check_cosignature

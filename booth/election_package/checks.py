@@ -147,28 +147,29 @@ class _Fields:
         return None
 
 
+ELECTION_KEYS = (
+    "format",
+    "title",
+    "pekon",
+    "kecamatan",
+    "kabupaten",
+    "provinsi",
+    "tps",
+    "date",
+    "opens",
+    "closes",
+    "timezone",
+    "allow_blank",
+    "candidates",
+    "companions",
+)
+
+
 def _parse_election(obj: Any, problems: list[PackageProblem]):
     f = _Fields(obj, ELECTION_FILE, "", problems)
     if not f.ok:
         return None, None, None
-    f.only(
-        (
-            "format",
-            "title",
-            "pekon",
-            "kecamatan",
-            "kabupaten",
-            "provinsi",
-            "tps",
-            "date",
-            "opens",
-            "closes",
-            "timezone",
-            "allow_blank",
-            "candidates",
-            "companions",
-        )
-    )
+    f.only(ELECTION_KEYS)
     if f.obj.get("format") != ELECTION_FORMAT:
         f.problem("format", f'must be "{ELECTION_FORMAT}"', f'harus "{ELECTION_FORMAT}"')
     title = f.text("title")
@@ -177,50 +178,9 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
     kabupaten = f.text("kabupaten")
     provinsi = f.text("provinsi", required=False)
     tps = f.integer("tps", 1, 999)
-
-    day = None
-    raw_date = f.obj.get("date")
-    if "date" not in f.obj:
-        f.problem("date", "is missing", "tidak ada")
-    else:
-        try:
-            if not isinstance(raw_date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date):
-                raise ValueError
-            day = date.fromisoformat(raw_date)
-        except ValueError:
-            f.problem(
-                "date",
-                "must be a date written YYYY-MM-DD, e.g. 2025-11-16",
-                "harus tanggal dengan format TTTT-BB-HH, misalnya 2025-11-16",
-            )
-
-    zone = f.obj.get("timezone", DEFAULT_TIMEZONE)
-    if not isinstance(zone, str) or zone not in TIMEZONES:
-        f.problem(
-            "timezone",
-            f"must be one of {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
-            f"harus salah satu dari {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
-        )
-        zone = None
-
-    hours = {}
-    for key in ("opens", "closes"):
-        raw = f.obj.get(key)
-        if key not in f.obj:
-            f.problem(key, "is missing", "tidak ada")
-        elif not isinstance(raw, str) or not re.fullmatch(r"\d{2}:\d{2}", raw):
-            f.problem(
-                key,
-                "must be a time written HH:MM (24-hour), e.g. 07:00",
-                "harus jam dengan format JJ:MM (24 jam), misalnya 07:00",
-            )
-        else:
-            try:
-                hours[key] = time(int(raw[:2]), int(raw[3:]))
-            except ValueError:
-                f.problem(key, f"{raw} is not a time of day", f"{raw} bukan jam yang ada")
-    if len(hours) == 2 and hours["opens"] >= hours["closes"]:
-        f.problem("closes", "the polls must close after they open", "jam tutup harus sesudah jam buka")
+    day = _election_date(f)
+    zone = _election_zone(f)
+    hours = _election_hours(f)
 
     allow_blank = f.obj.get("allow_blank", False)
     if not isinstance(allow_blank, bool):
@@ -259,6 +219,61 @@ def _parse_election(obj: Any, problems: list[PackageProblem]):
     else:
         election = None
     return election, candidates, companions
+
+
+def _election_date(f: _Fields) -> date | None:
+    """The election's day, written YYYY-MM-DD."""
+    raw_date = f.obj.get("date")
+    if "date" not in f.obj:
+        f.problem("date", "is missing", "tidak ada")
+        return None
+    try:
+        if not isinstance(raw_date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date):
+            raise ValueError
+        return date.fromisoformat(raw_date)
+    except ValueError:
+        f.problem(
+            "date",
+            "must be a date written YYYY-MM-DD, e.g. 2025-11-16",
+            "harus tanggal dengan format TTTT-BB-HH, misalnya 2025-11-16",
+        )
+        return None
+
+
+def _election_zone(f: _Fields) -> str | None:
+    """The polling place's time zone (WIB, WITA or WIT)."""
+    zone = f.obj.get("timezone", DEFAULT_TIMEZONE)
+    if not isinstance(zone, str) or zone not in TIMEZONES:
+        f.problem(
+            "timezone",
+            f"must be one of {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
+            f"harus salah satu dari {', '.join(TIMEZONES)} (WIB, WITA, WIT)",
+        )
+        return None
+    return zone
+
+
+def _election_hours(f: _Fields) -> dict[str, time]:
+    """The opening and closing times, HH:MM, the polls closing after they open."""
+    hours: dict[str, time] = {}
+    for key in ("opens", "closes"):
+        raw = f.obj.get(key)
+        if key not in f.obj:
+            f.problem(key, "is missing", "tidak ada")
+        elif not isinstance(raw, str) or not re.fullmatch(r"\d{2}:\d{2}", raw):
+            f.problem(
+                key,
+                "must be a time written HH:MM (24-hour), e.g. 07:00",
+                "harus jam dengan format JJ:MM (24 jam), misalnya 07:00",
+            )
+        else:
+            try:
+                hours[key] = time(int(raw[:2]), int(raw[3:]))
+            except ValueError:
+                f.problem(key, f"{raw} is not a time of day", f"{raw} bukan jam yang ada")
+    if len(hours) == 2 and hours["opens"] >= hours["closes"]:
+        f.problem("closes", "the polls must close after they open", "jam tutup harus sesudah jam buka")
+    return hours
 
 
 def _parse_candidates(value: Any, problems: list[PackageProblem]) -> list[Candidate] | None:

@@ -18,7 +18,7 @@ witness from the district may need it.
 * :func:`render_self_test` — **UJI PERANGKAT**: OK/GAGAL per device and a test
   pattern to judge the print head.
 
->>> from booth.paper.examples import example_zero_report
+>>> from booth_dev.paper_examples import example_zero_report
 >>> render_zero_report(example_zero_report()).width
 384
 """

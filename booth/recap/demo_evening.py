@@ -446,7 +446,7 @@ def _run_day(
     state_dir: Path, package_dir: Path, choices: Sequence[str], bundle_path: Path | None, *, render: bool
 ) -> _Day:
     """One device's whole day through BoothService; ``choices``: one per voter who comes, in DPT order."""
-    from booth.reports import results_report_image
+    from booth.kiosk.printouts import results_report_image
 
     svc, clock = _provision(state_dir, package_dir)
     try:
