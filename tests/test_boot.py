@@ -40,7 +40,6 @@ kiosk's STATUS= line.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -55,6 +54,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
+import debian_root
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path("/var/tmp/booth-boot-test")
@@ -210,34 +211,9 @@ except BoothError as exc:
 
 
 # ------------------------------------------------------------------ building
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "w")  # noqa: SIM115 -- the lock lives as long as the caller keeps the handle
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    return handle
-
-
 def base_tarball() -> Path:
     """The Debian root as a tarball, built once per package list."""
-    key = hashlib.sha256(json.dumps([SUITE, VARIANT, sorted(PACKAGES), platform.machine()]).encode()).hexdigest()
-    tarball = CACHE / f"{SUITE}-{key[:16]}.tar"
-    with _locked(CACHE / "base.lock"):
-        if not tarball.exists():
-            partial = tarball.with_suffix(".partial.tar")
-            subprocess.run(
-                [
-                    "mmdebstrap",
-                    "--quiet",
-                    f"--variant={VARIANT}",
-                    "--include=" + ",".join(PACKAGES),
-                    SUITE,
-                    str(partial),
-                ],
-                check=True,
-                timeout=1200,
-            )
-            os.replace(partial, tarball)
-    return tarball
+    return debian_root.base_tarball(CACHE, SUITE, VARIANT, PACKAGES)
 
 
 def _dependencies() -> list[str]:
@@ -253,7 +229,7 @@ def wheelhouse() -> Path:
     deps = _dependencies()
     key = hashlib.sha256(json.dumps([sorted(deps), "cp311", machine]).encode()).hexdigest()
     target = CACHE / f"wheels-{key[:16]}"
-    with _locked(CACHE / "wheels.lock"):
+    with debian_root.locked(CACHE / "wheels.lock"):
         if not target.exists():
             partial = CACHE / f"wheels-{key[:16]}.partial"
             shutil.rmtree(partial, ignore_errors=True)

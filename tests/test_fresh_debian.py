@@ -26,11 +26,8 @@ the Debian mirror and PyPI.  About 4 minutes (plus ~1 minute to build the cache 
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -38,6 +35,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+
+import debian_root
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path("/var/tmp/booth-fresh-debian")
@@ -73,34 +72,9 @@ pytestmark = [
 ]
 
 
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "w")  # noqa: SIM115 -- the lock lives as long as the caller keeps the handle
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    return handle
-
-
 def base_tarball() -> Path:
     """The fresh bookworm root as a tarball, built once per package list and machine."""
-    key = hashlib.sha256(json.dumps([SUITE, VARIANT, sorted(PACKAGES), platform.machine()]).encode()).hexdigest()
-    tarball = CACHE / f"{SUITE}-{key[:16]}.tar"
-    with _locked(CACHE / "base.lock"):
-        if not tarball.exists():
-            partial = tarball.with_suffix(".partial.tar")
-            subprocess.run(
-                [
-                    "mmdebstrap",
-                    "--quiet",
-                    f"--variant={VARIANT}",
-                    "--include=" + ",".join(PACKAGES),
-                    SUITE,
-                    str(partial),
-                ],
-                check=True,
-                timeout=1200,
-            )
-            os.replace(partial, tarball)
-    return tarball
+    return debian_root.base_tarball(CACHE, SUITE, VARIANT, PACKAGES)
 
 
 def _checkout_files() -> list[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,20 +23,11 @@ import httpx
 import pytest
 
 from booth.recap.web.users import UserBook
+from loopback import CHROMIUM, CHROMIUM_ARGS, free_port
 from recap_days import counted_day, scratch, tps_package
 
 playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "kopi tubruk pagi"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 
@@ -108,12 +98,6 @@ def tampered(bundle: bytes) -> bytes:
                 data = data.replace(b'"selection":"1"', b'"selection":"2"', 1)
             z.writestr(info.filename, data)
     return out.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def booth(*argv: str, **kw) -> subprocess.CompletedProcess:
@@ -191,7 +175,7 @@ def test_the_committees_evening_in_the_browser(server, bundles, screen, tmp_path
         page.screenshot(path=str(shots / f"evening-{name}-{screen}.png"), full_page=True)
 
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport=VIEWPORTS[screen], java_script_enabled=False)
             page = context.new_page()

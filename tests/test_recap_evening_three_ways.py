@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from booth.recap.intake import REASONS
 from booth.recap.web.users import UserBook
+from loopback import free_port
 
 recap_evening = pytest.importorskip("recap_evening")
 
@@ -43,12 +43,6 @@ def booth(*args, timeout: float = 300) -> subprocess.CompletedProcess:
         env=env,
         cwd=ROOT,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ import pytest
 
 from booth.recap.receipts import check_receipt
 from booth.recap.start import open_recap
+from loopback import free_port
 from recap_days import counted_day, registry_bytes, scratch, tps_package
 from recap_evening import ingest_evening, small_evening
 
@@ -450,14 +451,6 @@ def test_the_committees_commands_work_the_same_on_postgresql(database, two_place
 
 
 # ------------------------------------------------------ stateless web processes
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """A real ``booth recap serve --database`` process on loopback."""
 

@@ -8,7 +8,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,19 +26,14 @@ from booth.recap.web.charts import (
 )
 from booth.recap.web.security import UploadTooLarge, limit_body
 from booth.recap.web.users import UserBook
+from loopback import free_port
 
 PASSWORD = "kopi tubruk pagi"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_worker_processes_share_one_sign_in(tmp_path):
     UserBook(tmp_path).add("ani", PASSWORD)
-    port = _free_port()
+    port = free_port()
     code = (
         "import sys; from pathlib import Path; from booth.recap.web import serve; "
         f"serve(None, '127.0.0.1', {port}, 2, data_dir=Path({str(tmp_path)!r}))"
@@ -148,7 +142,7 @@ def test_two_worker_processes_each_receive_uploads_into_the_same_recap(tmp_path)
     with open_recap(data, workers=0) as recap:
         recap.import_registry(registry_bytes(days), by="ketua")
     UserBook(data).add("ani", PASSWORD)
-    port = _free_port()
+    port = free_port()
     code = (
         "from booth.recap.start import open_recap; from booth.recap.web import serve; "
         f"serve(open_recap({str(data)!r}, workers=1), '127.0.0.1', {port}, 2)"

@@ -21,17 +21,9 @@ from typing import ClassVar
 import zxingcpp
 from PIL import Image, ImageFilter
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
+from loopback import CHROMIUM, CHROMIUM_ARGS
+
+ARGS = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 PHONE = {"width": 360, "height": 740}
 FRAME = (540, 720)  # a portrait camera frame, 3:4
 
@@ -150,7 +142,7 @@ def launch(playwright, profile: Path, video: Path):
     """A persistent (phone) Chromium profile whose camera shows ``video``."""
     return playwright.chromium.launch_persistent_context(
         str(profile),
-        executable_path="/usr/bin/chromium",
+        executable_path=str(CHROMIUM),
         headless=True,
         args=ARGS + [f"--use-file-for-fake-video-capture={video}"],
         viewport=PHONE,

@@ -676,11 +676,14 @@ class Recap:
         firsts = [parse_utc(p.first_counted_at) for p in places if p.first_counted_at]
         return (min(firsts) if firsts else self.clock()).astimezone(tz).date()
 
-    def progress(self, now: dt.datetime | None = None) -> Progress:
-        """Share of polling places counted by each hour of the evening, against the committee's targets."""
+    def progress(self, now: dt.datetime | None = None, *, places: Sequence[Place] | None = None) -> Progress:
+        """Share of polling places counted by each hour of the evening, against the committee's targets.
+
+        ``places``: the places a caller already read (``totals().places``), so a page showing both
+        reads the store once."""
         now = now or self.clock()
         tz = ZoneInfo(self.timezone())
-        places = self.places()
+        places = list(self.places() if places is None else places)
         day = self.evening_date(places)
         start = dt.datetime.combine(day, dt.time(12, 0), tz)
         times = sorted(parse_utc(p.first_counted_at) for p in places if p.first_counted_at)

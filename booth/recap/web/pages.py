@@ -126,7 +126,7 @@ def _error_of(exc: RecapError) -> dict[str, str]:
 # ------------------------------------------------------------------- pages
 def dashboard(recap: Any) -> Page:
     totals = recap.totals()
-    progress = recap.progress()
+    progress = recap.progress(places=totals.places)
     counts = {state: 0 for state in ("verified", "provisional", "conflict", "refused", "missing")}
     for p in totals.places:
         counts[p.state] += 1
