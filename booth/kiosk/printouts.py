@@ -28,6 +28,7 @@ from booth.paper import (
     render_slip,
     render_zero_report,
     slip_qr_payload,
+    void_slip,
 )
 from booth.paper.layout import Paper, paper_for_dots
 
@@ -82,7 +83,21 @@ def slip_image(slip: dict):
             candidate_number=slip["candidate_number"],
             candidate_name=slip["candidate_name"] or "",
             qr_payload=slip_qr_payload(slip["election_short_id"], slip["ballot_id"]),
+            # how many times this ballot's slip was printed before (0 on the first print): the
+            # core says so on a reprint, so the paper reads "CETAK ULANG ke-N"
+            reprint=int(slip.get("reprint") or 0),
         )
+    )
+
+
+def void_slip_image(slip: dict):
+    """The VOID print for a disputed ballot, from the same slip dict (its choice is not printed)."""
+    return void_slip(
+        election_short_id=slip["election_short_id"],
+        ballot_id=slip["ballot_id"],
+        pekon=slip["pekon"],
+        tps=slip["tps"],
+        election_title=slip.get("election_title") or "",
     )
 
 

@@ -36,7 +36,15 @@ from booth.paper.reports import (
     render_self_test,
     render_zero_report,
 )
-from booth.paper.slip import SlipData, render_slip, short_ballot_id, slip_qr_payload
+from booth.paper.slip import (
+    SlipData,
+    render_slip,
+    short_ballot_id,
+    slip_qr_payload,
+    void_qr_payload,
+    void_slip,
+    voters_per_roll,
+)
 
 __all__ = [
     "WIDTH",
@@ -51,6 +59,9 @@ __all__ = [
     "render_slip",
     "short_ballot_id",
     "slip_qr_payload",
+    "void_slip",
+    "void_qr_payload",
+    "voters_per_roll",
     "ElectionHeader",
     "CandidateVotes",
     "ZeroReportData",

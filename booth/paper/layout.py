@@ -597,27 +597,34 @@ class Page:
         Returns the height of the ink in dots.
         """
         max_width = self.content_width if max_width is None else max_width
-        size = min_height
-        while True:  # grow until the ink is tall enough (digits are ~0.73 em)
-            ink = _font(font, size).getbbox(text, anchor="ls")
-            if ink[3] - ink[1] >= min_height:
-                break
-            size += 4
-        while ink[2] - ink[0] > max_width - 2 * (frame + pad) and size > 20:
-            size -= 4  # too wide (many digits): shrink, accepting a shorter number
-            ink = _font(font, size).getbbox(text, anchor="ls")
-        width, height = int(ink[2] - ink[0]), int(ink[3] - ink[1])
-        box_w, box_h = width + 2 * (frame + pad), height + 2 * (frame + pad)
-        block = self._canvas(box_h)
-        draw = ImageDraw.Draw(block)
-        left = (self.width - box_w) // 2
-        if frame:
-            draw.rectangle((left, 0, left + box_w - 1, box_h - 1), outline=0, width=frame)
-        draw.text(
-            (left + frame + pad - ink[0], frame + pad - ink[1]), text, fill=0, font=_font(font, size), anchor="ls"
-        )
+        box, height = big_text(text, min_height=min_height, max_width=max_width, font=font, frame=frame, pad=pad)
+        block = self._canvas(box.height)
+        block.paste(box, ((self.width - box.width) // 2, 0))
         self.add(block)
         return height
+
+    def beside(
+        self, picture: Image.Image, lines: Sequence[tuple[str, Style]], *, gap: int = 12, align: str = "left"
+    ) -> None:
+        """A picture (QR code, boxed number) at the left margin, text lines to its right.
+
+        Used where paper length matters (the slip): what would be two stacked
+        blocks shares one.  The text wraps in the room left beside the picture
+        and both are centred on each other vertically.
+        """
+        room = self.content_width - picture.width - gap
+        if room < 48:
+            raise ValueError(f"a picture {picture.width} dots wide leaves no room for text")
+        laid = [(wrap(text, style, room), style) for text, style in lines]
+        text_height = sum(len(wrapped) * style.line_height for wrapped, style in laid)
+        block = self._canvas(max(picture.height, text_height))
+        block.paste(picture.convert("L"), (MARGIN, (block.height - picture.height) // 2))
+        draw = ImageDraw.Draw(block)
+        y = (block.height - text_height) // 2
+        for wrapped, style in laid:
+            _draw_lines(draw, wrapped, style, MARGIN + picture.width + gap, y, room, align)
+            y += len(wrapped) * style.line_height
+        self.add(block)
 
     def signatures(self, boxes: Sequence[tuple[str, str]], *, columns: int = 2, space: int = 72) -> None:
         """Signature boxes, ``columns`` to a row: a label, room to sign, a line, the printed name.
@@ -654,6 +661,39 @@ class Page:
             y += block.height
         image.info["regions"] = dict(self.regions)
         return image
+
+
+def big_text(
+    text: str,
+    *,
+    min_height: int = 120,
+    max_width: int = CONTENT_WIDTH,
+    font: str = fonts.BOLD,
+    frame: int = 0,
+    pad: int = 10,
+) -> tuple[Image.Image, int]:
+    """Very large text cropped to its ink (grey, for :meth:`Page.add`), and the ink's height.
+
+    The font grows until the ink is ``min_height`` dots tall; text too wide
+    for ``max_width`` (many digits) shrinks instead, accepting a shorter number.
+    ``frame`` > 0 draws a box of that thickness around it, ``pad`` dots inside.
+    """
+    size = min_height
+    while True:  # grow until the ink is tall enough (digits are ~0.73 em)
+        bbox = _font(font, size).getbbox(text, anchor="ls")
+        if bbox[3] - bbox[1] >= min_height:
+            break
+        size += 4
+    while bbox[2] - bbox[0] > max_width - 2 * (frame + pad) and size > 20:
+        size -= 4
+        bbox = _font(font, size).getbbox(text, anchor="ls")
+    width, height = int(bbox[2] - bbox[0]), int(bbox[3] - bbox[1])
+    box = Image.new("L", (width + 2 * (frame + pad), height + 2 * (frame + pad)), 255)
+    draw = ImageDraw.Draw(box)
+    if frame:
+        draw.rectangle((0, 0, box.width - 1, box.height - 1), outline=0, width=frame)
+    draw.text((frame + pad - bbox[0], frame + pad - bbox[1]), text, fill=0, font=_font(font, size), anchor="ls")
+    return box, height
 
 
 def ink(grey: Image.Image) -> Image.Image:

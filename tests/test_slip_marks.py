@@ -1,0 +1,115 @@
+"""The slip tells the truth on paper: which ballot, whether it is a reprint, whether it is void.
+
+Read back the way an auditor at the audit box reads it: OCR (Debian's
+tesseract) for the words, zxing-cpp for the QR code, and a ruler (dots at 8 a
+millimetre) for the paper a voter costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PIL import Image
+
+from booth.kiosk import printouts
+from booth.paper import render_slip, short_ballot_id, slip_qr_payload, void_qr_payload, void_slip, voters_per_roll
+from booth.paper.layout import MARGIN, WIDTH
+from booth.paper.slip import FEED_MM, QR_WIDTH, SLIP_MAX_DOTS, slip_length_mm
+from booth_dev import paper_examples as ex
+from tests.test_paper import as_hex, fuzzy_contains, needs_ocr, ocr, qr_texts, region, squash
+
+BALLOT = "9f2c41d07be3a5586c0e1f2a3b4c5d6e"
+
+
+def _void() -> Image.Image:
+    return void_slip(election_short_id=ex.example_slip().election_short_id, ballot_id=BALLOT, pekon="Sukamaju", tps=1)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, None], ids=["1", "2-long-name", "3", "blank"])
+def test_the_ballot_id_is_printed_above_the_choice(number):
+    regions = render_slip(ex.example_slip(number)).info["regions"]
+    assert regions["ballot_id"][1] <= regions["choice"][0]
+
+
+def test_a_piece_torn_off_by_a_jam_just_below_the_id_still_names_its_ballot():
+    """The jam tore the slip right after the ID: the piece in the audit box says which ballot it was."""
+    slip = render_slip(ex.example_slip(2))
+    piece = slip.crop((0, 0, WIDTH, slip.info["regions"]["ballot_id"][1]))
+    assert [t.decode() for t in qr_texts(piece)] == [slip_qr_payload(ex.example_slip().election_short_id, BALLOT)]
+
+
+@needs_ocr
+def test_the_torn_piece_shows_the_short_id_a_person_reads():
+    slip = render_slip(ex.example_slip(2))
+    text = ocr(region(slip, "ballot_id", MARGIN + QR_WIDTH, WIDTH))
+    assert short_ballot_id(BALLOT).replace("-", "") in as_hex(text)
+
+
+@needs_ocr
+def test_a_reprint_says_cetak_ulang_with_its_number_and_voids_the_earlier_piece():
+    first = render_slip(ex.example_slip(3))
+    again = render_slip(replace(ex.example_slip(3), reprint=2))
+    assert "reprint" not in first.info["regions"] and "CETAKULANG" not in squash(ocr(first))
+    mark = ocr(region(again, "reprint"))
+    assert "CETAKULANGKE2" in squash(mark)
+    assert fuzzy_contains(mark, "Potongan sebelumnya dengan ID ini BATAL")
+    # the same ballot: the same QR, the same ID, the same choice
+    assert qr_texts(again) == qr_texts(first)
+    assert fuzzy_contains(ocr(again), "DEWI ANGGRAINI")
+
+
+def test_a_reprint_from_the_core_is_marked_and_a_first_print_is_not():
+    """printouts turns the core's slip dict into paper: ``reprint`` N prints CETAK ULANG ke-N."""
+    core_slip = {
+        "election_title": "Pemilihan Kepala Pekon Sukamaju 2025",
+        "pekon": "Sukamaju",
+        "tps": 1,
+        "election_short_id": "7F3A-91C2-0B4E",
+        "selection": "1",
+        "candidate_number": 1,
+        "candidate_name": "SUPRIYADI",
+        "ballot_id": BALLOT,
+    }
+    assert "reprint" not in printouts.slip_image(core_slip).info["regions"]
+    assert "reprint" in printouts.slip_image(dict(core_slip, reprint=1)).info["regions"]
+    void = printouts.void_slip_image(core_slip)
+    assert [t.decode() for t in qr_texts(void)] == [void_qr_payload("7F3A-91C2-0B4E", BALLOT)]
+
+
+@needs_ocr
+def test_the_void_print_says_batal_void_with_the_ballot_id_and_no_choice():
+    void = _void()
+    text = ocr(void)
+    assert "BATAL" in squash(ocr(region(void, "void"))) and "VOID" in squash(text)
+    assert short_ballot_id(BALLOT).replace("-", "") in as_hex(ocr(region(void, "ballot_id", MARGIN + QR_WIDTH, WIDTH)))
+    for name in dict(ex.CANDIDATES).values():
+        assert not fuzzy_contains(text, name, 0.8)
+    assert "NOMORURUT" not in squash(text)
+
+
+def test_the_void_qr_is_never_read_as_a_slip():
+    (payload,) = [t.decode() for t in qr_texts(_void())]
+    assert payload == "BOOTH1:V:" + ex.example_slip().election_short_id.replace("-", "") + ":" + BALLOT.upper()
+    assert not payload.startswith("BOOTH1:B:")
+
+
+def test_the_mark_is_large_batal_at_least_9_mm_tall():
+    void = _void()
+    top, bottom = void.info["regions"]["void"]
+    band = void.crop((0, top, WIDTH, bottom))
+    assert band.getbbox() is not None and (bottom - top) >= 72 + 40
+
+
+@pytest.mark.parametrize("number", [1, 3, None], ids=["1", "3", "blank"])
+def test_one_58mm_by_30m_roll_serves_500_voters(number):
+    """A slip for a name of up to three lines beside its number: 48 mm, so 500 voters a roll."""
+    slip = render_slip(ex.example_slip(number))
+    assert slip.height <= SLIP_MAX_DOTS
+    assert voters_per_roll(slip_length_mm(slip, FEED_MM)) >= 500
+
+
+def test_a_very_long_name_is_never_cut_mid_word_it_takes_the_full_width():
+    slip = render_slip(ex.example_slip(2))
+    regions = slip.info["regions"]
+    assert regions["choice"][1] > regions["number"][1]  # the name went below the number, full width
