@@ -72,7 +72,8 @@ VOID_QR_PREFIX = "BOOTH1:V"
 SLIP_MAX_DOTS = 384  # 48 mm: with a 12 mm feed, 500 slips on a 30 m roll
 ROLL_MM = 30_000  # the common 58 mm x 30 m thermal roll
 FEED_MM = 12  # booth.hardware.config's default feed after each print
-QR_WIDTH = 130  # dots: room for a version 4 code at 3 dots a module, quiet zone included
+QR_WIDTH = 112  # dots: a version 4 code at 3 dots a module with a 2-module quiet zone
+QR_BORDER = 2  # modules; the paper's margin and the gap beside it are blank too
 _HEX = re.compile(r"[0-9a-fA-F]{16,128}")
 
 
@@ -159,7 +160,7 @@ def short_ballot_id(ballot_id: str) -> str:
 
 def _id_block(page: Page, payload: str, ballot_id: str, election_short_id: str) -> None:
     """QR code at the left, the short ballot ID beside it in two lines a person reads aloud."""
-    code, _ = qr_image(payload, max_width=QR_WIDTH, min_module=3, max_module=3)
+    code, _ = qr_image(payload, max_width=QR_WIDTH, min_module=3, max_module=3, border=QR_BORDER)
     groups = short_ballot_id(ballot_id).split("-")
     page.beside(
         code,
@@ -169,7 +170,7 @@ def _id_block(page: Page, payload: str, ballot_id: str, election_short_id: str) 
             ("-".join(groups[2:]), MONO_BIG),
             (f"Pemilihan {election_short_id}", SMALL),
         ],
-        gap=4,
+        gap=8,
     )
 
 
