@@ -45,10 +45,14 @@ DEVICE_WORDS = {
 }
 
 
+def zone_of(info: dict) -> dt.tzinfo | None:
+    """The election's time zone (WIB/WITA/WIT), from its opening time in the election package."""
+    return dt.datetime.fromisoformat(info["opens_at"]).tzinfo
+
+
 def _local(info: dict, utc_text: str) -> dt.datetime:
     """A UTC time from the log, in the election's local time (WIB/WITA/WIT)."""
-    tz = dt.datetime.fromisoformat(info["opens_at"]).tzinfo
-    return parse_utc_text(utc_text).astimezone(tz)
+    return parse_utc_text(utc_text).astimezone(zone_of(info))
 
 
 def header(info: dict) -> ElectionHeader:
@@ -185,8 +189,21 @@ def custody_slip_image(info: dict, trail: list[dict], checkpoint: str, device: s
     )
 
 
-def self_test_image(results: dict[str, str], device: str, printed_at: dt.datetime, companion: str = ""):
-    """The self-test page; ``results`` maps a device to "ok" or what failed."""
+def self_test_image(
+    results: dict[str, str],
+    device: str,
+    printed_at: dt.datetime,
+    companion: str = "",
+    zone: dt.tzinfo | None = None,
+):
+    """The self-test page; ``results`` maps a device to "ok" or what failed.
+
+    ``zone`` is the election's time zone (:func:`zone_of`): the page then says
+    "07:12 WIB" like every other item.  Before an election package is loaded
+    there is none, and the time prints with its UTC offset, never unmarked.
+    """
+    if zone is not None:
+        printed_at = printed_at.astimezone(zone)
     checks = tuple(
         DeviceCheck(DEVICE_WORDS.get(k, (k, k))[0], DEVICE_WORDS.get(k, (k, k))[1], v == "ok", "" if v == "ok" else v)
         for k, v in results.items()

@@ -179,7 +179,11 @@ class Station:
         results["power"] = "ok" if self.devices.power.state().value == "mains" else self.devices.power.state().value
         if results["printer"] == "ok":
             try:
-                self._print("self_test", printouts.self_test_image(results, self.api.device_fingerprint(), now))
+                zone = None  # before a package is loaded the page prints UTC, marked as such
+                if self.api.status().get("election_short_id"):
+                    zone = printouts.zone_of(self.api.election_info())
+                page = printouts.self_test_image(results, self.api.device_fingerprint(), now, zone=zone)
+                self._print("self_test", page)
             except PrinterError as exc:
                 results["printer"] = f"failed: {type(exc).__name__}"
         self.api.record_self_test(token, results)
