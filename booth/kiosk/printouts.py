@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from booth.companions import ROLES
 from booth.ledger.clock import parse_utc_text
 from booth.paper import (
     PAPER_58,
@@ -17,9 +18,11 @@ from booth.paper import (
     CustodyStep,
     DeviceCheck,
     ElectionHeader,
+    Persons,
     Reconciliation,
     ResultsReportData,
     SelfTestData,
+    Signer,
     SlipData,
     ZeroReportData,
     render_custody_slip,
@@ -75,6 +78,19 @@ def _ketua(info: dict) -> str:
     return next((c["name"] for c in info["companions"] if c["role"] == "ketua"), "")
 
 
+def _members(info: dict) -> tuple[Signer, ...]:
+    """Every other companion signs too, under the role the form gives them."""
+    return tuple(
+        Signer(ROLES.get(c["role"], (c["role"],))[0], c["name"]) for c in info["companions"] if c["role"] != "ketua"
+    )
+
+
+def _persons(data: dict, key: str, total: int) -> Persons:
+    """L/P from the core's ``by_sex`` (absent from older cores: the total alone)."""
+    split = (data.get("by_sex") or {}).get(key)
+    return Persons.split(split) if split else Persons(total)
+
+
 def slip_image(slip: dict):
     """The paper slip of one ballot, from ``BoothService.cast`` / ``reprint_slip``."""
     return render_slip(
@@ -119,6 +135,8 @@ def zero_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
             blank_votes=0 if data["allow_blank"] else None,
             ketua_name=_ketua(data),
             copy_number=copy,
+            dpt=_persons(data, "dpt", data["counts"]["dpt"]),
+            members=_members(data),
         ),
         paper,
     )
@@ -147,6 +165,7 @@ def results_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
                 refused_repeat_voters=c["refused"],
                 ballots_stored=c["ballots_stored"],
                 releases=c["releases"],
+                spoiled=c.get("spoiled", 0),
             ),
             checkpoint=data["checkpoint"],
             qr_payload=data["statement"],
@@ -154,6 +173,10 @@ def results_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
             blank_votes=tally.get("blank") if data["allow_blank"] else None,
             ketua_name=_ketua(data),
             copy_number=copy,
+            dpt=_persons(data, "dpt", c["dpt"]),
+            dptb=_persons(data, "dptb", c["dptb"]),
+            voted=_persons(data, "voted", c["voted"]),
+            members=_members(data),
         ),
         paper,
     )

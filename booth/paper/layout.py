@@ -134,6 +134,7 @@ SMALL_BOLD = Style(fonts.BOLD, 18, 2)
 NUMBER = Style(fonts.BOLD, 30, 2)  # vote counts, nomor urut in tables
 MONO = Style(fonts.MONO, 20, 3)  # hashes, checkpoints: one character per cell
 MONO_BOLD = Style(MONO_BOLD_FONT, 20, 3)
+SMALL_MONO = Style(fonts.MONO, 16, 2)  # the verification code's long hashes: small, still 2 mm
 MONO_BIG = Style(MONO_BOLD_FONT, 30, 4)  # short IDs people compare by eye
 
 

@@ -40,10 +40,12 @@ from booth.paper.layout import (
     MARGIN,
     MONO,
     MONO_BIG,
+    MONO_BOLD,
     NUMBER,
     PAPER_58,
     SMALL,
     SMALL_BOLD,
+    SMALL_MONO,
     TITLE,
     Column,
     Page,
@@ -102,6 +104,40 @@ class CandidateVotes:
 
 
 @dataclass(frozen=True)
+class Persons:
+    """A count of people as the KPU forms give it: laki-laki (L), perempuan (P), jumlah.
+
+    ``l`` / ``p`` are ``None`` where the device does not know everyone's sex
+    (the paper then prints "-" rather than a split that does not add up).
+
+    >>> Persons.split({"L": 160, "P": 140, "?": 0})
+    Persons(total=300, l=160, p=140)
+    >>> Persons.split({"L": 1, "P": 0, "?": 1})
+    Persons(total=2, l=None, p=None)
+    """
+
+    total: int
+    l: int | None = None  # noqa: E741 - the KPU's own letter
+    p: int | None = None
+
+    @classmethod
+    def split(cls, counts: dict[str, int]) -> Persons:
+        """From ``{"L": .., "P": .., "?": ..}`` (the core's ``counts_by_sex``)."""
+        total = sum(counts.values())
+        if counts.get("?", 0):
+            return cls(total)
+        return cls(total, counts.get("L", 0), counts.get("P", 0))
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signature box: the role as the form words it, and the printed name ("" = write it in)."""
+
+    role: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class ZeroReportData:
     """The zero report (LAPORAN NOL), printed when the device is activated.
 
@@ -125,6 +161,8 @@ class ZeroReportData:
     ketua_title: str = "Ketua KPPS"
     copy_number: int = 1
     qr_payload: str | None = None
+    dpt: Persons | None = None  # voters on the DPT (L/P) the KPPS expects today
+    members: tuple[Signer, ...] = ()  # the other KPPS members who sign beside the ketua
 
 
 @dataclass(frozen=True)
@@ -140,6 +178,7 @@ class Reconciliation:
     reprints               extra prints after a printer fault (cetak ulang)
     cancelled_releases     releases cancelled before a ballot was cast (dibatalkan)
     refused_repeat_voters  people refused because they had already voted (ditolak)
+    spoiled                ballots spoiled after the voter disputed the slip (dibatalkan, BATAL)
     """
 
     dpt: int
@@ -153,6 +192,7 @@ class Reconciliation:
     refused_repeat_voters: int = 0
     ballots_stored: int | None = None  # ballots in the store (checked against ballots cast)
     releases: int | None = None  # ballots released by companions (= cast + cancelled)
+    spoiled: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +216,10 @@ class ResultsReportData:
     ketua_name: str = ""
     ketua_title: str = "Ketua KPPS"
     copy_number: int = 1
+    dpt: Persons | None = None  # DPT, L/P where known (else reconciliation.dpt alone)
+    dptb: Persons | None = None
+    voted: Persons | None = None  # pengguna hak pilih
+    members: tuple[Signer, ...] = ()
 
     @property
     def candidate_votes(self) -> int:
@@ -306,16 +350,22 @@ _VALUE = Column(96, "right", BODY_BOLD)
 def render_zero_report(data: ZeroReportData, paper: Paper = PAPER_58) -> Image.Image:
     """Lay out the zero report (LAPORAN NOL) for witnesses to check and sign before opening.
 
+    In the order the KPPS reads it aloud: the election, the DPT count, every
+    candidate with 0 votes, the verdict, the QR the saksi scans, the
+    verification code (small: for the saksi app and auditors), signatures.
     The QR code(s) are sized for ``paper`` by :func:`booth.paper.qr.plan`.
     """
     page = Page(paper)
     _title(page, "LAPORAN NOL", "Zero report — before voting opens", data.copy_number)
     _election(page, data.election)
-    _ids(page, data.election, data.device_fingerprint)
+    if data.dpt is not None:
+        _section(page, "DATA PEMILIH", "Voters")
+        with page.region("dpt"):
+            _persons_table(page, [(("Pemilih dalam DPT", "Voters on the DPT"), data.dpt)])
 
     _section(page, "DAFTAR CALON DAN PEROLEHAN SUARA", "Candidates and votes")
     page.text("Cocokkan nomor urut dengan nama calon.", BODY)
-    page.text("Check each ballot number against the name.", SMALL)
+    page.text("Check each nomor urut against the name.", SMALL)
     page.space(4)
     _candidate_table(page, data.candidates)
     if data.blank_votes is not None:
@@ -336,35 +386,31 @@ def render_zero_report(data: ZeroReportData, paper: Paper = PAPER_58) -> Image.I
             )
             page.text("NOT ZERO — do not open the polls. Call a companion.", SMALL, align="center")
 
-    _section(page, "CHECKPOINT LOG", "Signed ledger checkpoint")
-    _checkpoint(page, data.checkpoint, full_text=False)
-    page.space(4)
+    _section(page, "QR UNTUK SAKSI", "QR code for the witnesses")
     print_statement(page, data.qr_payload or data.checkpoint)
     if data.qr_payload:
-        page.text(
-            "QR: pernyataan pembukaan bertanda tangan (kunci perangkat, ID pemilihan, "
-            "checkpoint, calon). Saksi: pindai dengan aplikasi saksi.",
-            SMALL,
-            align="center",
-        )
-        page.text(
-            "QR: the signed opening statement (device key, election ID, checkpoint, candidates)", SMALL, align="center"
-        )
+        page.text("Saksi: pindai dengan aplikasi saksi sebelum pemungutan dibuka.", BODY, align="center")
+        page.text("Witnesses: scan it with the saksi app before the polls open.", SMALL, align="center")
     else:
-        page.text("QR: catatan checkpoint lengkap yang ditandatangani", SMALL, align="center")
+        page.text("QR: catatan pemeriksaan lengkap yang ditandatangani", SMALL, align="center")
         page.text("QR: the whole signed checkpoint note", SMALL, align="center")
 
+    _verification_code(page, data.election, data.device_fingerprint, data.checkpoint)
     _printed(page, data.printed_at)
-    _signatures(page, data.candidates, data.ketua_title, data.ketua_name)
+    _signatures(page, data.candidates, data.ketua_title, data.ketua_name, data.members)
     _footer(page, data.copy_number)
     return page.render()
 
 
 def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> Image.Image:
-    """Lay out the results report (berita acara hasil penghitungan suara).
+    """Lay out the results report (berita acara hasil penghitungan suara) in the words of the KPU forms.
 
-    The signed statement's QR code(s) are sized for ``paper`` by :func:`booth.paper.qr.plan`:
-    a long statement prints as numbered parts, one under the other.
+    I. data pemilih and pengguna hak pilih (L/P where the DPT has it), II. the
+    ballots (sah, kosong, dibatalkan, cetak ulang), III. votes per candidate,
+    IV. the reconciliation checks, the QR the saksi scan, the verification code
+    (small), and a signature line for the ketua, each KPPS member and one saksi
+    per candidate.  The signed statement's QR code(s) are sized for ``paper`` by
+    :func:`booth.paper.qr.plan`: a long statement prints as numbered parts.
     """
     page = Page(paper)
     _title(
@@ -373,9 +419,40 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
     _election(page, data.election)
     if data.polls_closed_at is not None:
         page.row(("Pemungutan ditutup", "Polls closed"), jam(data.polls_closed_at), right_style=BODY_BOLD)
-    _ids(page, data.election, data.device_fingerprint)
 
-    _section(page, "PEROLEHAN SUARA", "Votes per candidate")
+    counts = data.reconciliation
+    _section(page, "I. DATA PEMILIH DAN PENGGUNA HAK PILIH", "Voters and turnout")
+    dpt = data.dpt or Persons(counts.dpt)
+    dptb = data.dptb or Persons(counts.dptb)
+    voted = data.voted or Persons(counts.voted)
+    everyone = _add(dpt, dptb)
+    with page.region("voters"):
+        _persons_table(
+            page,
+            [
+                (("Pemilih dalam DPT", "On the final voter list"), dpt),
+                (("Pemilih tambahan (DPTb)", "Added on the day"), dptb),
+                (("Jumlah pemilih", "All voters"), everyone),
+                (("Pengguna hak pilih", "Voters who voted"), voted),
+                (("Tidak menggunakan hak pilih", "Did not vote"), _less(everyone, voted)),
+            ],
+        )
+
+    _section(page, "II. DATA SURAT SUARA", "Ballots")
+    with page.region("ballots"):
+        rows = [(("Surat suara sah untuk calon", "Valid votes for candidates"), data.candidate_votes)]
+        if data.blank_votes is not None:
+            rows.append((("Suara kosong", "Blank votes"), data.blank_votes))
+        rows += [
+            (("Surat suara tercatat", "Ballots cast"), counts.ballots_cast),
+            (("Surat suara dibatalkan (struk disanggah)", "Spoiled: slip disputed"), counts.spoiled),
+            (("Struk dicetak ulang", "Slips reprinted"), counts.reprints),
+            (("Pelepasan dibatalkan", "Cancelled releases"), counts.cancelled_releases),
+            (("Ditolak (sudah memilih)", "Refused: already voted"), counts.refused_repeat_voters),
+        ]
+        page.table([_LABEL, _VALUE], [[label, str(value)] for label, value in rows], lines=False)
+
+    _section(page, "III. PEROLEHAN SUARA", "Votes per candidate")
     _candidate_table(page, data.results, bars=True)
     page.rule(pad=4)
     page.table_row(
@@ -387,13 +464,10 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
     page.text("Persentase dari suara sah untuk calon.", SMALL)
     page.text("Percentages are of the votes for candidates.", SMALL)
 
-    _section(page, "REKONSILIASI", "Reconciliation")
-    _reconciliation(page, data.reconciliation, data.total_votes)
+    _section(page, "IV. REKONSILIASI", "Reconciliation: the counts that must agree")
+    _reconciliation(page, counts, data.total_votes)
 
-    _section(page, "CHECKPOINT LOG AKHIR", "Final signed ledger checkpoint")
-    _checkpoint(page, data.checkpoint, full_text=True)
-
-    _section(page, "QR HASIL", "Results QR code, signed by the device")
+    _section(page, "QR HASIL UNTUK SAKSI", "Results QR code, signed by the device")
     print_statement(page, data.qr_payload)
     page.text(
         "Saksi: pindai dengan aplikasi saksi booth (/saksi/ di server rekap), tanpa internet.", BODY, align="center"
@@ -402,8 +476,9 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
         "Witnesses: scan it with the booth saksi app (/saksi/ on the recap server), offline.", SMALL, align="center"
     )
 
+    _verification_code(page, data.election, data.device_fingerprint, data.checkpoint, full_text=True)
     _printed(page, data.printed_at)
-    _signatures(page, data.results, data.ketua_title, data.ketua_name)
+    _signatures(page, data.results, data.ketua_title, data.ketua_name, data.members)
     _footer(page, data.copy_number)
     return page.render()
 
@@ -569,20 +644,36 @@ def _candidate_table(page: Page, candidates: tuple[CandidateVotes, ...], *, bars
             page.bar(candidate.votes / whole if whole else 0.0, label=persen(candidate.votes, whole), height=22)
 
 
+def _add(a: Persons, b: Persons) -> Persons:
+    if None in (a.l, a.p, b.l, b.p):
+        return Persons(a.total + b.total)
+    return Persons(a.total + b.total, (a.l or 0) + (b.l or 0), (a.p or 0) + (b.p or 0))
+
+
+def _less(a: Persons, b: Persons) -> Persons:
+    if None in (a.l, a.p, b.l, b.p):
+        return Persons(a.total - b.total)
+    return Persons(a.total - b.total, (a.l or 0) - (b.l or 0), (a.p or 0) - (b.p or 0))
+
+
+_LP = Column(62, "center", BODY_BOLD)
+_JML = Column(64, "right", BODY_BOLD)
+
+
+def _persons_table(page: Page, rows: list[tuple[tuple[str, str], Persons]]) -> None:
+    """Rows of people with L, P and Jumlah columns, as on the KPU's C forms."""
+    small = [Column(c.width, c.align, SMALL_BOLD) for c in (_LP, _LP, _JML)]
+    page.table([_LABEL, *small], [], header=["Uraian", "L", "P", "Jml"])
+    for label, persons in rows:
+        page.table_row([_LABEL, _LP, _LP, _JML], [label, _dash(persons.l), _dash(persons.p), str(persons.total)])
+    page.text("L = laki-laki (men), P = perempuan (women), Jml = jumlah (total)", SMALL)
+
+
+def _dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
 def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> None:
-    rows = [
-        (("DPT", "Final voter list"), counts.dpt),
-        (("DPTb", "Added on the day"), counts.dptb),
-        (("Pemilih hadir", "Voters checked in"), counts.checked_in),
-        (("Pemilih sudah memilih", "Voters who voted"), counts.voted),
-        (("Surat suara tercatat", "Ballots cast"), counts.ballots_cast),
-        (("Struk tercetak", "Slips printed"), counts.slips_printed),
-        (("Cetak ulang", "Reprints"), counts.reprints),
-        (("Pelepasan dibatalkan", "Cancelled releases"), counts.cancelled_releases),
-        (("Ditolak (sudah memilih)", "Refused: already voted"), counts.refused_repeat_voters),
-    ]
-    page.table([_LABEL, _VALUE], [[label, str(value)] for label, value in rows], lines=False)
-    page.rule(pad=4)
     checks = reconcile(counts, total_votes)
     for check in checks:
         page.table_row(
@@ -600,16 +691,48 @@ def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> Non
             page.text("The counts do NOT agree — see the lines marked TIDAK", SMALL, align="center")
 
 
+def _verification_code(
+    page: Page, election: ElectionHeader, fingerprint: str, note: str, *, full_text: bool = False
+) -> None:
+    """The engineering data, small, under one plain heading: what the saksi app and auditors compare."""
+    origin, size, root = checkpoint_fields(note)
+    with page.region("verification"):
+        page.space(10)
+        page.text("Kode pemeriksaan / verification code", SMALL_BOLD)
+        page.rule(pad=3)
+        page.text("Sidik perangkat / Device fingerprint", SMALL)
+        page.text(short_hex(fingerprint), MONO_BOLD, align="center")
+        page.text(hex_groups(fingerprint), SMALL_MONO, align="center")
+        page.text("ID pemilihan / Election ID", SMALL)
+        page.text(election.election_short_id, MONO_BOLD, align="center")
+        page.text(hex_groups(election.election_id), SMALL_MONO, align="center")
+        page.row(("Jumlah catatan", "Log entries"), size, style=SMALL, right_style=MONO_BOLD)
+        if full_text:  # the whole signed note: origin, size, root and the device's signature
+            page.text(note.rstrip("\n"), SMALL_MONO)
+        else:
+            page.text(f"{origin}\n{root}", SMALL_MONO)
+
+
 def _printed(page: Page, moment: datetime) -> None:
     page.space(10)
     page.row(("Dicetak", "Printed"), waktu(moment), right_style=BODY)
 
 
-def _signatures(page: Page, candidates: tuple[CandidateVotes, ...], ketua_title: str, ketua_name: str) -> None:
+def _signatures(
+    page: Page,
+    candidates: tuple[CandidateVotes, ...],
+    ketua_title: str,
+    ketua_name: str,
+    members: tuple[Signer, ...] = (),
+) -> None:
+    """The ketua, every KPPS member, one saksi per candidate (names printed where known)."""
     _section(page, "TANDA TANGAN", "Signatures")
     boxes = [(ketua_title, ketua_name)]
-    boxes += [(f"Saksi Calon\nNomor Urut {c.number}", "") for c in candidates]
-    page.signatures(boxes)
+    boxes += [(m.role, m.name) for m in members]
+    with page.region("signatures"):
+        page.signatures(boxes)
+        page.space(6)
+        page.signatures([(f"Saksi Calon\nNomor Urut {c.number}", "") for c in candidates])
 
 
 def _footer(page: Page, copy_number: int) -> None:

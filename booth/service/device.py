@@ -315,8 +315,27 @@ class Device:
             checkpoint=self.ledger.latest_checkpoint(),
             printed_at=utc_text(self._now()),
             counts=self.counts(),
+            by_sex=self.counts_by_sex(),
         )
         return info
+
+    def counts_by_sex(self) -> dict[str, dict[str, int]]:
+        """Laki-laki / perempuan of the DPT, the DPTb and those who voted, as the KPU forms ask.
+
+        ``{"dpt": {"L": 160, "P": 140}, "dptb": {...}, "voted": {...}}``; a person
+        whose sex the device does not know (a DPTb entry without it) counts under "?".
+        """
+        sex = {v.ref: v.sex for v in self.package.voters} if self.package else {}
+        dptb = {ref: p.get("sex") or "?" for ref, p in self.day.dptb.items()}
+
+        def split(refs) -> dict[str, int]:
+            out = {"L": 0, "P": 0, "?": 0}
+            for ref in refs:
+                key = sex.get(ref) or dptb.get(ref) or "?"
+                out[key if key in out else "?"] += 1
+            return out
+
+        return {"dpt": split(sex), "dptb": split(dptb), "voted": split(self.day.voted)}
 
 
 def dptb_voter(p: dict):

@@ -7,7 +7,8 @@ test the layout with what the day really prints::
 
     python3 -m booth_dev.paper_examples OUT_DIR
 
-writes ``slip.png``, ``slip-kosong.png``, ``zero-report.png``,
+writes ``slip.png``, ``slip-kosong.png``, ``slip-cetak-ulang.png``,
+``slip-batal.png``, ``zero-report.png``,
 ``results-report.png``, ``results-report-9-calon.png``,
 ``custody-slip.png``, ``self-test.png`` and ``self-test-gagal.png``.
 """
@@ -18,6 +19,7 @@ import base64
 import hashlib
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,16 +30,18 @@ from booth.paper.reports import (
     CustodyStep,
     DeviceCheck,
     ElectionHeader,
+    Persons,
     Reconciliation,
     ResultsReportData,
     SelfTestData,
+    Signer,
     ZeroReportData,
     render_custody_slip,
     render_results_report,
     render_self_test,
     render_zero_report,
 )
-from booth.paper.slip import SlipData, render_slip
+from booth.paper.slip import SlipData, render_slip, void_slip
 
 WIB = timezone(timedelta(hours=7), "WIB")
 DAY = date(2025, 11, 16)
@@ -137,7 +141,16 @@ def example_zero_report() -> ZeroReportData:
         checkpoint=example_checkpoint(5),
         printed_at=datetime(2025, 11, 16, 6, 52, tzinfo=WIB),
         ketua_name="SUGIYANTO",
+        dpt=Persons(312, 160, 152),
+        members=MEMBERS,
     )
+
+
+MEMBERS = (
+    Signer("Anggota KPPS", "DEWI ANGGRAINI"),
+    Signer("Anggota KPPS", "RAHMAT HIDAYAT"),
+    Signer("Pendamping teknis", "YUDI PRASETYO"),
+)
 
 
 def example_results_payload(length: int = 700) -> str:
@@ -171,6 +184,7 @@ def example_results_report(
             reprints=2,
             cancelled_releases=2,
             refused_repeat_voters=1,
+            spoiled=1,
         ),
         checkpoint=example_checkpoint(total + 9),
         qr_payload=example_results_payload(),
@@ -178,6 +192,10 @@ def example_results_report(
         polls_closed_at=datetime(2025, 11, 16, 13, 0, tzinfo=WIB),
         ketua_name="SUGIYANTO",
         copy_number=copy_number,
+        dpt=Persons(312, 160, 152),
+        dptb=Persons(3, 2, 1),
+        voted=Persons(total, total // 2 + 3, total - total // 2 - 3),
+        members=MEMBERS,
     )
 
 
@@ -264,6 +282,10 @@ def render_all(out_dir: str | Path) -> list[Path]:
     items = {
         "slip.png": render_slip(example_slip(2)),
         "slip-kosong.png": render_slip(example_slip(None)),
+        "slip-cetak-ulang.png": render_slip(replace(example_slip(3), reprint=1)),
+        "slip-batal.png": void_slip(
+            election_short_id=_short_id(ELECTION_ID), ballot_id=example_slip().ballot_id, pekon="Sukamaju", tps=1
+        ),
         "zero-report.png": render_zero_report(example_zero_report()),
         "results-report.png": render_results_report(example_results_report()),
         "results-report-9-calon.png": render_results_report(
