@@ -204,7 +204,8 @@ def test_one_slip_per_ballot_each_qr_naming_a_stored_ballot_once(day):
     slips = sorted(p for p in (out / "prints").iterdir() if SLIP_FILE.match(p.name))
     reprints = [p for p in slips if p.name.endswith("-slip-reprint.png")]
     assert len(slips) == summary["counts"]["ballots_cast"]  # a reprint replaces the slip that failed
-    assert len(reprints) == summary["counts"]["reprints"] >= 4  # paper out, jam, crash after cast, ...
+    # paper out, jam, crash after cast (a 300-voter day no longer empties a roll: 500 slips a roll)
+    assert len(reprints) == summary["counts"]["reprints"] >= 3
     with sqlite3.connect(f"file:{out / 'state' / 'ledger.db'}?mode=ro", uri=True) as db:
         stored = {row[0].hex().upper() for row in db.execute("SELECT id FROM ballots WHERE filled = 1")}
     prefix = "BOOTH1:B:" + summary["election_short_id"].replace("-", "") + ":"

@@ -113,3 +113,50 @@ def test_a_very_long_name_is_never_cut_mid_word_it_takes_the_full_width():
     slip = render_slip(ex.example_slip(2))
     regions = slip.info["regions"]
     assert regions["choice"][1] > regions["number"][1]  # the name went below the number, full width
+
+
+def test_the_paper_budget_in_the_docs_is_the_one_measured_today():
+    """docs/paper.md says how many voters a roll serves: it must be what the slips measure now."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "paper.md").read_text(encoding="utf-8")
+    table = doc.split("<!-- paper-budget -->\n")[1].split("<!-- /paper-budget -->")[0]
+    measured = "".join(f"| {label} | {dots} | {mm:.1f} | {voters} |\n" for label, dots, mm, voters in ex.paper_budget())
+    assert table == measured
+    assert min(v for label, _, _, v in ex.paper_budget() if "63-character" not in label) >= 500
+
+
+@needs_ocr
+def test_on_the_day_a_slip_lost_to_paper_out_is_reprinted_marked_and_the_torn_piece_names_its_ballot(
+    service_booth,
+):
+    """Paper runs out mid-slip: the torn piece shows the ID; the reprint says CETAK ULANG ke-1."""
+    from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
+    from service_day import PINS, TEKNISI
+
+    booth = service_booth("open")
+    svc = booth.svc
+    devices = open_devices(None)
+    try:
+        station = Station(svc, devices)
+        token = booth.sign_in()
+        voter = svc.package.voters[0].ref
+        svc.check_in(token, voter)
+        release = svc.release_ballot(token, voter)["release"]
+        devices.printer.paper_out_after(24)  # 24 mm: the ID block prints, the choice does not
+        assert not station.cast(release, "1").ok
+        (piece,) = devices.printer.partial  # what the voter holds: the top of the slip
+        devices.printer.load_paper()
+        again = station.reprint(svc.sign_in(TEKNISI, PINS[TEKNISI]))
+        assert again.ok
+        reprint = station.printouts[-1].image
+        assert "CETAKULANGKE1" in squash(ocr(region(reprint, "reprint")))
+        ballot = again.data["slip"]["ballot_id"]
+        # a random ID: OCR may take the mono font's dotted 0 for "@", so 90 % of it must read back
+        read = as_hex(ocr(region(reprint, "ballot_id", MARGIN + QR_WIDTH, WIDTH)).replace("@", "0"))
+        assert fuzzy_contains(read, short_ballot_id(ballot).replace("-", ""))
+        assert piece.height < reprint.height  # torn: the choice never printed on it
+        assert [t.decode() for t in qr_texts(piece.convert("L"))] == [t.decode() for t in qr_texts(reprint)]
+    finally:
+        devices.close()

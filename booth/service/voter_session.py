@@ -121,7 +121,10 @@ class VoterSession(Device):
             raise refuse("no_pending_slip")
         current.stage = "printing"  # in memory until the kiosk confirms; a restart asks again
         self._reprint_by = s.companion
-        return self._slip(bytes.fromhex(record["id"]), record["selection"])
+        slip = self._slip(bytes.fromhex(record["id"]), record["selection"])
+        # the paper says "CETAK ULANG ke-N" (N-th reprint of this ballot; at least 1 after a restart)
+        slip["reprint"] = max(1, current.slip_failures)
+        return slip
 
     def store_photo(self, release_id: str, jpeg: bytes) -> None:
         """Photo instead of ink: stored encrypted under the voter's record, never the ballot's."""

@@ -41,7 +41,7 @@ from booth.paper.reports import (
     render_self_test,
     render_zero_report,
 )
-from booth.paper.slip import SlipData, render_slip, void_slip
+from booth.paper.slip import SlipData, render_slip, slip_length_mm, void_slip, voters_per_roll
 
 WIB = timezone(timedelta(hours=7), "WIB")
 DAY = date(2025, 11, 16)
@@ -275,6 +275,25 @@ def example_self_test(failing: tuple[str, ...] = ()) -> SelfTestData:
     )
 
 
+def paper_budget() -> list[tuple[str, int, float, int]]:
+    """What one voter costs in paper, measured on the rendered slips.
+
+    ``(which slip, dots long, mm with the printer's feed, voters per 58 mm x 30 m roll)``
+    for the example candidates; docs/paper.md carries the same figures (a test checks).
+    """
+    rows = []
+    for label, data in (
+        ("nomor urut 1, SUPRIYADI", example_slip(1)),
+        ("nomor urut 3, DEWI ANGGRAINI", example_slip(3)),
+        ("suara kosong", example_slip(None)),
+        ("nomor urut 2, a 63-character name", example_slip(2)),
+    ):
+        image = render_slip(data)
+        mm = slip_length_mm(image)
+        rows.append((label, image.height, mm, voters_per_roll(mm)))
+    return rows
+
+
 def render_all(out_dir: str | Path) -> list[Path]:
     """Render every example item into ``out_dir``; returns the PNG paths."""
     out = Path(out_dir)
@@ -309,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for path in render_all(args[0]):
         print(path)
+    for label, dots, mm, voters in paper_budget():
+        print(f"slip ({label}): {dots} dots = {mm:.1f} mm with the feed; one 58 mm x 30 m roll = {voters} voters")
     return 0
 
 
