@@ -59,6 +59,7 @@ from booth.paper.layout import (
     MONO_BIG,
     SMALL,
     SMALL_BOLD,
+    SMALL_MONO,
     TITLE,
     Page,
     big_text,
@@ -168,7 +169,7 @@ def _id_block(page: Page, payload: str, ballot_id: str, election_short_id: str) 
             ("ID Surat Suara / Ballot ID", SMALL),
             ("-".join(groups[:2]), MONO_BIG),
             ("-".join(groups[2:]), MONO_BIG),
-            (f"Pemilihan {election_short_id}", SMALL),
+            (f"Pemilihan {election_short_id}", SMALL_MONO),  # mono: never wraps, whatever the ID,
         ],
         gap=8,
     )
