@@ -489,7 +489,10 @@ def render_custody_slip(data: CustodySlipData) -> Image.Image:
     _title(page, "TANDA TERIMA", "Custody receipt: chain of custody of the device", None, subtitle="JEJAK SERAH TERIMA")
     if data.election is not None:
         _election(page, data.election, with_hours=False)
-    _ids(page, data.election, data.device_fingerprint)
+    page.rule(pad=6)
+    page.text("Sidik Perangkat", BODY_BOLD, align="center")  # the device changing hands, named at the top
+    page.text("Device fingerprint", SMALL, align="center")
+    page.text(short_hex(data.device_fingerprint), MONO_BIG, align="center")
 
     _section(page, "RIWAYAT", "Trail")
     if not data.steps:
@@ -508,11 +511,12 @@ def render_custody_slip(data: CustodySlipData) -> Image.Image:
         if step.note:
             page.text(f"Catatan: {step.note}", BODY, indent=indent)
 
-    _section(page, "CHECKPOINT TERAKHIR", "Latest signed ledger checkpoint")
-    _checkpoint(page, data.checkpoint, full_text=False)
-    page.space(4)
+    page.space(8)
     with page.region("qr"):
         page.qr(data.checkpoint, max_module=4)
+    page.text("QR: catatan pemeriksaan terakhir yang ditandatangani", SMALL, align="center")
+    page.text("QR: the latest signed checkpoint note", SMALL, align="center")
+    _verification_code(page, data.election, data.device_fingerprint, data.checkpoint)
 
     _printed(page, data.printed_at)
     page.space(6)
@@ -692,7 +696,7 @@ def _reconciliation(page: Page, counts: Reconciliation, total_votes: int) -> Non
 
 
 def _verification_code(
-    page: Page, election: ElectionHeader, fingerprint: str, note: str, *, full_text: bool = False
+    page: Page, election: ElectionHeader | None, fingerprint: str, note: str, *, full_text: bool = False
 ) -> None:
     """The engineering data, small, under one plain heading: what the saksi app and auditors compare."""
     origin, size, root = checkpoint_fields(note)
@@ -703,9 +707,10 @@ def _verification_code(
         page.text("Sidik perangkat / Device fingerprint", SMALL)
         page.text(short_hex(fingerprint), MONO_BOLD, align="center")
         page.text(hex_groups(fingerprint), SMALL_MONO, align="center")
-        page.text("ID pemilihan / Election ID", SMALL)
-        page.text(election.election_short_id, MONO_BOLD, align="center")
-        page.text(hex_groups(election.election_id), SMALL_MONO, align="center")
+        if election is not None:
+            page.text("ID pemilihan / Election ID", SMALL)
+            page.text(election.election_short_id, MONO_BOLD, align="center")
+            page.text(hex_groups(election.election_id), SMALL_MONO, align="center")
         page.row(("Jumlah catatan", "Log entries"), size, style=SMALL, right_style=MONO_BOLD)
         if full_text:  # the whole signed note: origin, size, root and the device's signature
             page.text(note.rstrip("\n"), SMALL_MONO)
