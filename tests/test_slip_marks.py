@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from booth.kiosk import printouts
@@ -160,3 +162,29 @@ def test_on_the_day_a_slip_lost_to_paper_out_is_reprinted_marked_and_the_torn_pi
         assert [t.decode() for t in qr_texts(piece.convert("L"))] == [t.decode() for t in qr_texts(reprint)]
     finally:
         devices.close()
+
+
+_NAME_WORDS = st.lists(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ.,'", min_size=1, max_size=14), min_size=1, max_size=6
+).map(" ".join)
+
+
+@settings(max_examples=25, deadline=None)
+@given(number=st.integers(1, 99), name=_NAME_WORDS, reprint=st.integers(0, 3), tps=st.integers(1, 99))
+def test_any_candidate_gets_a_slip_with_its_id_on_top_and_nothing_off_the_paper(number, name, reprint, tps):
+    """Whatever the committee typed: the ID block comes first, the big number is >= 120 dots, no ink
+    in the margins, and the slip stays within the length its candidate's name allows."""
+    slip = render_slip(
+        replace(ex.example_slip(1), candidate_number=number, candidate_name=name, reprint=reprint, tps=tps)
+    )
+    regions = slip.info["regions"]
+    assert regions["ballot_id"][1] <= regions["choice"][0]
+    assert ("reprint" in regions) == bool(reprint)
+    for x0, x1 in ((0, MARGIN), (WIDTH - MARGIN, WIDTH)):
+        assert slip.crop((x0, 0, x1, slip.height)).getextrema() == (255, 255)
+    top, bottom = regions["number"]
+    assert bottom - top >= 120 + 2 * 8
+    if not reprint and regions["choice"][1] == bottom:  # the name fit beside the number: the 48 mm slip
+        assert slip.height <= SLIP_MAX_DOTS
+    if number <= 9 and len(name.split()) <= 2 and max(len(w) for w in name.split()) <= 8:
+        assert regions["choice"][1] == bottom  # a two-word name always fits beside a single digit

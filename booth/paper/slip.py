@@ -75,6 +75,7 @@ ROLL_MM = 30_000  # the common 58 mm x 30 m thermal roll
 FEED_MM = 12  # booth.hardware.config's default feed after each print
 QR_WIDTH = 112  # dots: a version 4 code at 3 dots a module with a 2-module quiet zone
 QR_BORDER = 2  # modules; the paper's margin and the gap beside it are blank too
+NUMBER_BOX_MAX = 260  # dots: two digits at full height (a nomor urut never shrinks below 120 dots)
 _HEX = re.compile(r"[0-9a-fA-F]{16,128}")
 
 
@@ -183,18 +184,28 @@ def _header(page: Page, pekon: str, tps: int) -> None:
 
 
 def _choice(page: Page, data: SlipData) -> None:
-    """The nomor urut boxed, more than 120 dots (15 mm) tall, the name beside it or below it."""
-    box, _ = big_text(str(data.candidate_number), min_height=120, max_width=170, frame=4, pad=4)
+    """The nomor urut boxed, more than 120 dots (15 mm) tall, the name beside it or below it.
+
+    Beside when the words fit whole (the short slip); a long name goes below at
+    full width rather than cut in two; a two-digit number leaves no room beside
+    it, so its label goes above and the name below.
+    """
+    box, _ = big_text(str(data.candidate_number), min_height=120, max_width=NUMBER_BOX_MAX, frame=4, pad=4)
     label = [("Pilihan: Nomor Urut", SMALL_BOLD), ("Choice: candidate no.", SMALL)]
     room = page.content_width - box.width - 14
+    if any(len(wrap(text, style, room)) > 1 for text, style in label):
+        page.text("Pilihan: Nomor Urut · Candidate no.", SMALL, align="center")
+        with page.region("number"):
+            page.big(str(data.candidate_number), min_height=120, max_width=NUMBER_BOX_MAX, frame=4, pad=4)
+        page.text(data.candidate_name, HEADING, align="center")
+        return
     name_lines = wrap(data.candidate_name, HEADING, room)
-    words_whole = all(line in data.candidate_name.split() or " " in line for line in name_lines) and all(
-        word in " ".join(name_lines).split() for word in data.candidate_name.split()
-    )
-    fits_beside = words_whole and len(label) * SMALL.line_height + len(name_lines) * HEADING.line_height <= box.height
+    whole_words = " ".join(name_lines).split() == data.candidate_name.split()
+    height = sum(style.line_height for _, style in label) + len(name_lines) * HEADING.line_height
+    beside = whole_words and height <= box.height
     with page.region("number"):
-        page.beside(box, label + ([(data.candidate_name, HEADING)] if fits_beside else []), gap=14)
-    if not fits_beside:  # a long name gets the full width rather than words cut in two
+        page.beside(box, label + ([(data.candidate_name, HEADING)] if beside else []), gap=14)
+    if not beside:  # a long name gets the full width rather than words cut in two
         page.text(data.candidate_name, HEADING, align="center")
 
 
