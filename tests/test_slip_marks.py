@@ -188,3 +188,26 @@ def test_any_candidate_gets_a_slip_with_its_id_on_top_and_nothing_off_the_paper(
         assert slip.height <= SLIP_MAX_DOTS
     if number <= 9 and len(name.split()) <= 2 and max(len(w) for w in name.split()) <= 8:
         assert regions["choice"][1] == bottom  # a two-word name always fits beside a single digit
+
+
+@pytest.mark.parametrize("which", ["reprint", "void"])
+def test_the_reprint_and_void_prints_survive_a_worn_head_and_a_phone(which):
+    """No stroke thinner than 2 dots; the QR still scans faded, with dot gain, or photographed."""
+    from tests.test_paper import dot_gain, faded, lone_dots, phone_photo
+
+    image = render_slip(replace(ex.example_slip(3), reprint=1)) if which == "reprint" else _void()
+    assert lone_dots(image) == 0
+    expected = qr_texts(image)
+    assert len(expected) == 1
+    for wear in (dot_gain, faded, phone_photo):
+        assert qr_texts(wear(image)) == expected, wear.__name__
+
+
+def test_the_reports_lay_out_on_80_mm_paper_too():
+    from booth.paper import PAPER_80, render_results_report, render_zero_report
+
+    for image in (
+        render_results_report(ex.example_results_report(), PAPER_80),
+        render_zero_report(ex.example_zero_report(), PAPER_80),
+    ):
+        assert image.width == PAPER_80.width and {"verification", "signatures"} <= set(image.info["regions"])
