@@ -315,11 +315,11 @@ class Device:
             checkpoint=self.ledger.latest_checkpoint(),
             printed_at=utc_text(self._now()),
             counts=self.counts(),
-            by_sex=self.counts_by_sex(),
+            by_sex=self._counts_by_sex(),
         )
         return info
 
-    def counts_by_sex(self) -> dict[str, dict[str, int]]:
+    def _counts_by_sex(self) -> dict[str, dict[str, int]]:
         """Laki-laki / perempuan of the DPT, the DPTb and those who voted, as the KPU forms ask.
 
         ``{"dpt": {"L": 160, "P": 140}, "dptb": {...}, "voted": {...}}``; a person
