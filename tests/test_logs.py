@@ -29,7 +29,7 @@ FINGERPRINT = "7f3a91c20b4e5d6f" * 4
 
 
 class _Booth:
-    """The three calls a self-test makes of the core."""
+    """The calls a self-test makes of the core (no election loaded: the page prints UTC)."""
 
     def __init__(self) -> None:
         self.recorded: dict[str, str] | None = None
@@ -39,6 +39,9 @@ class _Booth:
 
     def device_fingerprint(self) -> str:
         return FINGERPRINT
+
+    def status(self) -> dict:
+        return {"election_short_id": None}
 
     def record_self_test(self, token: str, results: dict[str, str]) -> None:
         self.recorded = results
