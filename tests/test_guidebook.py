@@ -80,7 +80,7 @@ def test_every_image_the_guidebook_shows_is_generated(built):
         for ref in refs:  # a reference without a generated file fails here
             path = out / ref
             assert path.is_file(), f"{md} shows {ref}, which the command did not make"
-            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000, ref
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 3000, ref
             referenced.add(Path(ref).name)
     assert referenced == EXPECTED
     assert set(guidebook.SCREENS) | set(guidebook.PRINTS) == EXPECTED
@@ -91,7 +91,8 @@ def test_every_image_the_guidebook_shows_is_generated(built):
             assert im.size == guidebook.SCREEN_SIZE, name
     for name in guidebook.PRINTS:
         with Image.open(out / "images" / name) as im:
-            assert im.width == 384 and im.height > 600, name  # 48 mm of 58 mm paper at 203 dpi, a long strip
+            # 48 mm of 58 mm paper at 203 dpi; a slip is short (about 46 mm), a report a long strip
+            assert im.width == 384 and im.height > (300 if name == "print-slip.png" else 600), name
     assert "printed items" in said
 
 
