@@ -330,6 +330,7 @@ def serial_line():
 
 def test_the_serial_driver_prints_and_reads_status_over_a_real_serial_port(serial_line):
     import os
+    import select
     import threading
 
     from booth_sim.escpos_decode import Decoder, StatusRequest
@@ -337,9 +338,16 @@ def test_the_serial_driver_prints_and_reads_status_over_a_real_serial_port(seria
     printer_end, port = serial_line
     received, paper = [], {"sensor": 0x12}
 
+    stop = threading.Event()
+
     def printer():  # answers status requests, collects the image
         decoder = Decoder()
-        while True:
+        while not stop.is_set():
+            # Poll rather than block: the thread must end before the fixture closes the
+            # descriptor, or a later test's pty reusing its number would be answered by it.
+            ready, _, _ = select.select([printer_end], [], [], 0.05)
+            if not ready:
+                continue
             try:
                 data = os.read(printer_end, 4096)
             except OSError:
@@ -350,16 +358,21 @@ def test_the_serial_driver_prints_and_reads_status_over_a_real_serial_port(seria
                 elif isinstance(command, Raster):
                     received.append(command.image)
 
-    threading.Thread(target=printer, daemon=True).start()
-    booth_printer = EscposPrinter.over_serial(port, 115200, speed_mm_s=500)
-    image = slip(height=300)
-    booth_printer.print_image(image)
-    assert same_pixels(stack_images(received), image)
-
-    paper["sensor"] = 0x7E  # the printer's paper-end sensor: no paper
-    with pytest.raises(PaperOut):
+    answering = threading.Thread(target=printer, daemon=True)
+    answering.start()
+    try:
+        booth_printer = EscposPrinter.over_serial(port, 115200, speed_mm_s=500)
+        image = slip(height=300)
         booth_printer.print_image(image)
-    booth_printer.close()
+        assert same_pixels(stack_images(received), image)
+
+        paper["sensor"] = 0x7E  # the printer's paper-end sensor: no paper
+        with pytest.raises(PaperOut):
+            booth_printer.print_image(image)
+        booth_printer.close()
+    finally:
+        stop.set()
+        answering.join(timeout=5)
 
 
 def test_a_real_serial_write_timeout_is_print_timeout(serial_line):
