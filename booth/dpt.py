@@ -13,7 +13,8 @@ may be Indonesian or English; order does not matter)::
     nik                16-digit NIK                   (required)
     nama               full name                      (required)
     jenis_kelamin, L/P L or P (also Laki-laki/Perempuan, M/F)  (required)
-    tanggal_lahir      DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD    (required)
+    tanggal_lahir      DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD    (required;
+                       DD/MM/YY too when the NIK shows the century)
     alamat             address                        (optional)
     rt, rw             neighbourhood numbers          (optional)
 
@@ -26,8 +27,10 @@ Example::
     >>> voters[0].ref, voters[0].name, voters[0].sex
     ('DPT-0001', 'SITI AMINAH', 'P')
 
-Every problem in the file is collected, with its line number, before
-:class:`DptError` is raised; nothing is returned from a file with problems.
+Every problem in the file is collected, with its row number as the
+spreadsheet shows it (the header is row 1; a cell holding a line break is
+still one row), before :class:`DptError` is raised; nothing is returned from
+a file with problems.
 """
 
 from __future__ import annotations
@@ -72,8 +75,10 @@ class Voter:
 class DptProblem:
     """One thing wrong in the DPT file, where it is, in Indonesian and English.
 
-    ``line`` is the line in the file as a spreadsheet shows it (the header is
-    line 1); ``column`` is the header name as written in the file, or ``None``.
+    ``line`` is the row as the spreadsheet shows it (the header is row 1,
+    every record one row, however many line breaks its cells hold; empty
+    rows count, as they do on screen); ``column`` is the header name as
+    written in the file, or ``None``.
     """
 
     line: int
@@ -89,7 +94,7 @@ class DptProblem:
         return iter((self.line, self.column, self.message_en))
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        where = f"row {self.line}" + (f", column {self.column}" if self.column else "")
         return f"{where}: {self.message_en}"
 
 
@@ -183,20 +188,43 @@ _SEX_VALUES = {
 }
 
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_DMYY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
 
 
-def parse_birth_date(text: str) -> date:
+class AmbiguousCentury(ValueError):
+    """A two-digit year (``17/11/54``) whose century nothing on the row decides."""
+
+
+def parse_birth_date(text: str, *, nik_birth_date: date | None = None) -> date:
     """Read DD-MM-YYYY, DD/MM/YYYY (also DD.MM.YYYY) or YYYY-MM-DD; raise ValueError.
+
+    A two-digit year (DD/MM/YY, as a spreadsheet with short dates saves it)
+    is read only when ``nik_birth_date`` (the birth date in the voter's NIK)
+    has the same two digits, which then give the century; otherwise it raises
+    :class:`AmbiguousCentury`:
 
     >>> parse_birth_date("05/08/1990"), parse_birth_date("1990-08-05")
     (datetime.date(1990, 8, 5), datetime.date(1990, 8, 5))
+    >>> parse_birth_date("17/11/54", nik_birth_date=date(1954, 11, 17))
+    datetime.date(1954, 11, 17)
+    >>> try:
+    ...     parse_birth_date("17/11/54")
+    ... except AmbiguousCentury:
+    ...     print("the century is not decided")
+    the century is not decided
     """
     text = text.strip()
     m = _DMY.match(text)
     if m:
         return date(int(m[3]), int(m[2]), int(m[1]))
+    m = _DMYY.match(text)
+    if m:
+        yy = int(m[3])
+        if nik_birth_date is None or nik_birth_date.year % 100 != yy:
+            raise AmbiguousCentury(text)
+        return date(nik_birth_date.year - nik_birth_date.year % 100 + yy, int(m[2]), int(m[1]))
     m = _YMD.match(text)
     if m:
         return date(int(m[1]), int(m[2]), int(m[3]))
@@ -217,29 +245,44 @@ def _decode(data: bytes) -> tuple[str | None, DptProblem | None]:
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
         return None, DptProblem(
-            line,
+            _row_of_offset(data[: exc.start].decode("utf-8")),
             None,
             'the file is not UTF-8 text; save it again as "CSV UTF-8"',
             'berkas bukan teks UTF-8; simpan ulang sebagai "CSV UTF-8"',
         )
 
 
+def _row_of_offset(before: str) -> int:
+    """The spreadsheet row holding the character that follows ``before`` (the text up to it).
+
+    Rows are CSV records, not lines: a quoted cell may hold line breaks.  The
+    separator does not matter for counting records, only quotes and line ends.
+    """
+    reader = csv.reader(io.StringIO(before + "x", newline=""), strict=False)
+    try:
+        return max(1, sum(1 for _ in reader))
+    except csv.Error:
+        return before.count("\n") + 1
+
+
 def _records(text: str, delimiter: str):
-    """``(first_line_number, fields)`` for every record, or raise csv.Error with a line."""
+    """``(row_number, fields)`` for every record (row 1 the first), or raise :class:`_CsvSyntax` with its row.
+
+    The row number is what the spreadsheet shows: one per record, so a cell
+    holding a line break (an address on two lines) does not shift the rows after it.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
-    line = 1
+    row_number = 0
     while True:
-        start = line
+        row_number += 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _CsvSyntax(reader.line_num or start, str(exc)) from None
-        line = reader.line_num + 1
-        yield start, row
+            raise _CsvSyntax(row_number, str(exc)) from None
+        yield row_number, row
 
 
 class _CsvSyntax(Exception):
@@ -251,7 +294,7 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
     """Read a DPT CSV file; return its voters in DPT-number order, or raise :class:`DptError`.
 
     ``reference_date`` (the election date) decides the century of two-digit
-    birth years in NIKs.  Checks, all collected with their line numbers: the
+    birth years in NIKs.  Checks, all collected with their row numbers: the
     header has the required columns once each and nothing unknown; every row
     has a DPT number (unique), a valid NIK (unique) whose birth date and sex
     agree with the columns, a name, a sex and a birth date.
@@ -307,7 +350,7 @@ def parse_dpt(data: bytes, *, reference_date: date) -> list[Voter]:
 
 
 def _rows(data: bytes) -> list[tuple[int, list[str]]]:
-    """The file's non-empty records with their first line numbers, or DptError (not UTF-8, not CSV, empty)."""
+    """The file's non-empty records with their row numbers, or DptError (not UTF-8, not CSV, empty)."""
     text, bad = _decode(data)
     if bad:
         raise DptError([bad])
@@ -425,7 +468,7 @@ def _check_dpt_number(line: _Line, seen: dict[int, int]) -> int:
     if number in seen:
         line.bad(
             "dpt_number",
-            f"DPT number {number} is used twice: lines {seen[number]} and {line.number}",
+            f"DPT number {number} is used twice: rows {seen[number]} and {line.number}",
             f"nomor DPT {number} dipakai dua kali: baris {seen[number]} dan {line.number}",
         )
     else:
@@ -465,7 +508,16 @@ def _check_birth_date(line: _Line, reference_date: date) -> date | None:
         line.bad("birth_date", "the birth date is empty", "tanggal lahir kosong")
         return None
     try:
-        birth = parse_birth_date(raw)
+        birth = parse_birth_date(raw, nik_birth_date=_nik_birth_date(line.get("nik"), reference_date))
+    except AmbiguousCentury:
+        line.bad(
+            "birth_date",
+            f'the birth date "{raw}" has a two-digit year and the NIK does not show its century; '
+            f"write the year in four digits (e.g. 17-11-1954)",
+            f'tanggal lahir "{raw}" bertahun dua angka dan NIK tidak menunjukkan abadnya; '
+            f"tulis tahun dengan empat angka (misalnya 17-11-1954)",
+        )
+        return None
     except ValueError:
         line.bad(
             "birth_date",
@@ -480,6 +532,14 @@ def _check_birth_date(line: _Line, reference_date: date) -> date | None:
             f"tanggal lahir {raw} sesudah tanggal pemilihan",
         )
     return birth
+
+
+def _nik_birth_date(raw: str, reference_date: date) -> date | None:
+    """The birth date a valid NIK carries (for the century of a two-digit year), or None."""
+    try:
+        return parse_nik(raw, reference_date=reference_date).birth_date
+    except InvalidNik:
+        return None
 
 
 def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date | None, seen: dict[str, int]) -> str:
@@ -507,7 +567,7 @@ def _check_nik(line: _Line, reference_date: date, sex: str | None, birth: date |
     if nik_text in seen:
         line.bad(
             "nik",
-            f"NIK {nik_text} appears twice: lines {seen[nik_text]} and {line.number}",
+            f"NIK {nik_text} appears twice: rows {seen[nik_text]} and {line.number}",
             f"NIK {nik_text} muncul dua kali: baris {seen[nik_text]} dan {line.number}",
         )
     else:

@@ -160,6 +160,16 @@ REFUSALS: dict[str, Refusal] = {
         NotAllowed, "Foto tidak bisa dibuka dengan PIN ini", "Photos cannot be opened with this PIN"
     ),
     "no_photo": Refusal(NotAllowed, "Foto tidak tersedia", "No photo: {why}"),
+    "dptb_sealed": Refusal(
+        NotAllowed,
+        "Data pemilih DPTb terkunci: masuk dengan PIN petugas yang bisa membuka foto",
+        "DPTb voter details are locked: sign in with a companion PIN that opens the photos",
+    ),
+    "dptb_no_vault": Refusal(
+        NotAllowed,
+        "DPTb tidak bisa ditambah: brankas data pemilih tidak ada. Panggil teknisi",
+        "Cannot add to the DPTb: the voter data vault is missing. Call the technician",
+    ),
     # --- the voter in the booth
     "voter_in_booth": Refusal(NotAllowed, "Masih ada pemilih di bilik suara", "A voter is still in the booth"),
     "verify_first": Refusal(NotAllowed, "Verifikasi pemilih dulu", "Verify the voter first"),

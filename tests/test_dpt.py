@@ -80,7 +80,7 @@ def test_a_dpt_with_a_duplicate_nik_is_refused_naming_both_lines():
     ).encode()
     [p] = problems(data)
     assert p.line == 4 and p.column == "nik"
-    assert "lines 2 and 4" in p.message_en and "baris 2 dan 4" in p.message_id
+    assert "rows 2 and 4" in p.message_en and "baris 2 dan 4" in p.message_id
 
 
 def test_a_dpt_with_a_duplicate_dpt_number_is_refused_naming_both_lines():
@@ -88,7 +88,7 @@ def test_a_dpt_with_a_duplicate_dpt_number_is_refused_naming_both_lines():
         f"no,nik,nama,jenis_kelamin,tanggal_lahir\n1,{SITI},SITI AMINAH,P,05-08-1990\n1,{BUDI},BUDI,L,12-08-1965\n"
     ).encode()
     [p] = problems(data)
-    assert "lines 2 and 3" in p.message_en
+    assert "rows 2 and 3" in p.message_en
 
 
 def test_every_problem_is_listed_with_its_line_and_nothing_is_returned():
@@ -153,14 +153,15 @@ def test_an_unknown_column_is_refused_but_known_extra_columns_are_ignored():
     assert p.line == 1 and "agama" in p.message_en
 
 
-def test_line_numbers_count_lines_inside_quoted_addresses():
+def test_a_cell_holding_a_line_break_does_not_shift_the_rows_after_it():
+    """The address on two lines is one cell of spreadsheet row 2; BUDI's empty name is on row 3, as Excel shows."""
     data = (
         "no,nik,nama,jenis_kelamin,tanggal_lahir,alamat\n"
         f'1,{SITI},SITI,P,05-08-1990,"Dusun I\nRT 1"\n'
         f"2,{BUDI},,L,12-08-1965,\n"
     ).encode()
     [p] = problems(data)
-    assert p.line == 4
+    assert p.line == 3 and str(p).startswith("row 3, column nama")
 
 
 def test_a_row_with_an_unquoted_separator_in_a_value_is_refused():
@@ -232,3 +233,67 @@ def test_random_csv_text_never_raises_anything_but_dpt_error(parts):
 def test_random_bytes_never_raise_anything_but_dpt_error(data):
     with contextlib.suppress(DptError):
         load(data)
+
+
+# --- rows as the spreadsheet numbers them, two-digit years -------------------
+
+_ADDRESS = st.sampled_from(["Dusun I", "Dusun I\nRT 1", "Jl. Merdeka\r\nGg. 2", "a,b; c", '"Kp" Baru', ""])
+
+
+@settings(max_examples=100)
+@given(
+    addresses=st.lists(_ADDRESS, min_size=1, max_size=12), blanks=st.lists(st.booleans(), max_size=12), data=st.data()
+)
+def test_a_problem_names_the_spreadsheet_row_whatever_the_cells_hold(addresses, blanks, data):
+    """Cells with line breaks and empty rows before it: the row number is still the one Excel shows."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["no", "nik", "nama", "jenis_kelamin", "tanggal_lahir", "alamat"])
+    voters = demo_voters(len(addresses), seed=3)
+    bad_index = data.draw(st.integers(0, len(addresses) - 1))
+    row, bad_row = 1, 0
+    for i, (v, address) in enumerate(zip(voters, addresses, strict=True)):
+        if i < len(blanks) and blanks[i]:
+            writer.writerow([])  # an empty spreadsheet row
+            row += 1
+        row += 1
+        name = "" if i == bad_index else v.name
+        bad_row = row if i == bad_index else bad_row
+        writer.writerow([v.dpt_number, v.nik, name, v.sex, v.birth_date.strftime("%d-%m-%Y"), address])
+    [p] = problems(out.getvalue().encode())
+    assert p.line == bad_row and p.column == "nama"
+
+
+@settings(max_examples=200)
+# The NIK gives the most recent century that fits, so a voter (17 or older) born in the last 100 years
+@given(born=st.dates(min_value=date(1925, 11, 17), max_value=date(2008, 11, 16)), sex=st.sampled_from("LP"))
+def test_a_two_digit_year_takes_its_century_from_the_nik(born, sex):
+    day = born.day + (40 if sex == "P" else 0)
+    nik = f"181005{day:02d}{born.month:02d}{born.year % 100:02d}0001"
+    short = born.strftime("%d/%m/%y")
+    data = f"no,nik,nama,jenis_kelamin,tanggal_lahir\n1,{nik},SITI,{sex},{short}\n".encode()
+    [voter] = load(data)
+    assert voter.birth_date == born
+
+
+def test_a_two_digit_year_the_nik_does_not_decide_is_refused_in_words():
+    data = f"no,nik,nama,jenis_kelamin,tanggal_lahir\n1,{BUDI},BUDI,L,12/08/66\n".encode()
+    [p] = problems(data)
+    assert p.line == 2 and "two-digit year" in p.message_en and "empat angka" in p.message_id
+
+
+def test_17_11_54_is_read_as_1954_when_the_nik_says_so():
+    nik = "1810051711540002"
+    [voter] = load(f"no,nik,nama,jenis_kelamin,tanggal_lahir\n1,{nik},SOEKARDI,L,17/11/54\n".encode())
+    assert voter.birth_date == date(1954, 11, 17)
+
+
+def test_text_that_is_not_utf8_names_the_row_after_multiline_cells():
+    data = (
+        f'no,nik,nama,jenis_kelamin,tanggal_lahir,alamat\n1,{SITI},SITI,P,05-08-1990,"Dusun I\nRT 1\nRW 2"\n'
+    ).encode() + b"2,x,\xff\n"
+    [p] = problems(data)
+    assert p.line == 3

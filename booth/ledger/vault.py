@@ -25,6 +25,8 @@ vector in ``tests/test_vault.py``.  In short:
   HKDF-SHA256 (salt = ephemeral public || vault public, info
   ``b"booth photo v1"``) -> AES-256-GCM, random 12-byte nonce, associated
   data = canonical JSON of election ID and voter_ref;
+* a DPTb voter's details (NIK, name, birth date, address) are sealed the same
+  way (info ``b"booth dptb v1"``), so the event log names only the reference;
 * the vault private key is stored only wrapped: sealed to the committee's
   X25519 key (info ``b"booth vault seal v1"``) and, per companion, under
   scrypt(PIN) -> AES-256-GCM.
@@ -37,6 +39,7 @@ they are safe to log.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import sqlite3
@@ -61,6 +64,9 @@ SEAL_INFO = b"booth vault seal v1"
 PHOTO_PURPOSE = "booth photo v1"
 SEAL_PURPOSE = "booth vault seal v1"
 PIN_WRAP_PURPOSE = "booth vault pin wrap v1"
+DPTB_INFO = b"booth dptb v1"
+DPTB_PURPOSE = "booth dptb v1"
+MAX_DPTB_RECORD_BYTES = 4096
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 JPEG_START = b"\xff\xd8\xff"
@@ -77,6 +83,16 @@ SCRYPT_SALT_BYTES = 16
 # Stored scrypt parameters are checked before use, so a tampered file cannot
 # make unlock() ask for gigabytes of memory: 128 * n * r bytes <= 256 MiB.
 _SCRYPT_MAX_N_TIMES_R = 2**21
+
+# The personal details of voters added on the day (DPTb: NIK, name, birth
+# date, address), sealed like a photo, so the event log carries only the
+# reference.  Added after v1's first files: ``open`` creates it if missing.
+_DPTB_TABLE = """CREATE TABLE IF NOT EXISTS dptb_records (
+        voter_ref TEXT PRIMARY KEY,
+        ephemeral_public_key BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        ciphertext BLOB NOT NULL
+    ) WITHOUT ROWID"""
 
 _SCHEMA = [
     # One row: what this vault is.  Everything here is public.
@@ -114,6 +130,7 @@ _SCHEMA = [
         nonce BLOB NOT NULL,
         ciphertext BLOB NOT NULL
     ) WITHOUT ROWID""",
+    _DPTB_TABLE,
 ]
 
 
@@ -181,6 +198,18 @@ class NoPhotoForVoter(VaultError):
 
 class PhotoDamaged(VaultError):
     message = "This photo is damaged or does not belong to this voter."
+
+
+class DptbRecordTooLarge(VaultError):
+    message = f"The voter's details are too long (at most {MAX_DPTB_RECORD_BYTES} bytes)."
+
+
+class NoDptbRecord(VaultError):
+    message = "No details of this DPTb voter are stored."
+
+
+class DptbRecordDamaged(VaultError):
+    message = "These DPTb details are damaged or do not belong to this voter."
 
 
 class WrongPin(VaultError):
@@ -256,6 +285,24 @@ def photo_associated_data(election_id: str, voter_ref: str) -> bytes:
     b'{"election_id":"E1","purpose":"booth photo v1","voter_ref":"DPT-0042"}'
     """
     return canonical({"election_id": election_id, "purpose": PHOTO_PURPOSE, "voter_ref": voter_ref})
+
+
+def dptb_associated_data(election_id: str, voter_ref: str) -> bytes:
+    """AES-GCM associated data of a DPTb voter's sealed details: one election, one voter.
+
+    >>> dptb_associated_data("E1", "DPTB-0001")
+    b'{"election_id":"E1","purpose":"booth dptb v1","voter_ref":"DPTB-0001"}'
+    """
+    return canonical({"election_id": election_id, "purpose": DPTB_PURPOSE, "voter_ref": voter_ref})
+
+
+def dptb_record_digest(ephemeral_public: bytes, nonce: bytes, ciphertext: bytes) -> str:
+    """SHA-256 (hex) of a sealed DPTb record, as the ``voter.dptb_added`` event names it.
+
+    The log thus binds the sealed record without revealing it: the ciphertext
+    is under a fresh ephemeral key, so its hash says nothing about the person.
+    """
+    return hashlib.sha256(ephemeral_public + nonce + ciphertext).hexdigest()
 
 
 def seal_associated_data(election_id: str, vault_public_key: bytes) -> bytes:
@@ -497,6 +544,7 @@ class PhotoVault:
             if row is None or row[0] != FORMAT:
                 raise VaultNotFound()
             _set_pragmas(db, path)
+            db.execute(_DPTB_TABLE)  # a vault made before DPTb details moved here
             _, election_id, vault_public, committee_public = row
             return cls(db, path, election_id, bytes(vault_public), bytes(committee_public))
         except BaseException:
@@ -638,6 +686,65 @@ class PhotoVault:
         except InvalidTag:
             raise PhotoDamaged() from None
 
+    # -- DPTb voters' details ----------------------------------------------
+
+    def store_dptb_record(self, voter_ref: str, details: bytes) -> str:
+        """Seal the personal details of a voter added to the DPTb; return the record's digest.
+
+        ``details`` are the bytes the core chose (canonical JSON of NIK,
+        name, birth date, address).  Needs no secret, like a photo.  A record
+        already stored under ``voter_ref`` is replaced: the event log is the
+        truth, and its ``voter.dptb_added`` names the digest of the record
+        that counts (a record left by a power cut before its event is simply
+        written again).
+        """
+        _check_name(voter_ref, MAX_REF_CHARS, BadVoterRef)
+        if not isinstance(details, (bytes, bytearray)):
+            raise TypeError("details must be bytes")
+        if len(details) > MAX_DPTB_RECORD_BYTES:
+            raise DptbRecordTooLarge()
+        sealed = _seal(self._vault_public, bytes(details), DPTB_INFO, dptb_associated_data(self.election_id, voter_ref))
+        with self._change() as db:
+            self._refuse_if_purged(db)
+            db.execute(
+                "INSERT OR REPLACE INTO dptb_records (voter_ref, ephemeral_public_key, nonce, ciphertext)"
+                " VALUES (?, ?, ?, ?)",
+                (voter_ref, *sealed),
+            )
+        return dptb_record_digest(*sealed)
+
+    def read_dptb_record(self, voter_ref: str, secret: VaultSecret, digest: str | None = None) -> bytes:
+        """Open a DPTb voter's details with the secret from :meth:`unlock` (or the committee's).
+
+        With ``digest`` (from the event log) the stored record must be the
+        one the log names.  Raises :class:`NoDptbRecord`,
+        :class:`DptbRecordDamaged`, :class:`WrongVaultSecret` or :class:`VaultPurged`.
+        """
+        _check_name(voter_ref, MAX_REF_CHARS, BadVoterRef)
+        self._refuse_if_purged(self._db)
+        self._check_secret(secret)
+        row = self._db.execute(
+            "SELECT ephemeral_public_key, nonce, ciphertext FROM dptb_records WHERE voter_ref = ?", (voter_ref,)
+        ).fetchone()
+        if row is None:
+            raise NoDptbRecord()
+        if not all(isinstance(value, bytes) for value in row):
+            raise DptbRecordDamaged()
+        if digest is not None and dptb_record_digest(*row) != digest:
+            raise DptbRecordDamaged()
+        ephemeral, nonce, ciphertext = row
+        try:
+            return _open_sealed(
+                secret._private_key,
+                ephemeral,
+                nonce,
+                ciphertext,
+                DPTB_INFO,
+                dptb_associated_data(self.election_id, voter_ref),
+            )
+        except InvalidTag:
+            raise DptbRecordDamaged() from None
+
     def photo_count(self) -> int:
         """How many photos are stored (0 after purge)."""
         count: int = self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
@@ -650,7 +757,7 @@ class PhotoVault:
     # -- the end of the dispute period ---------------------------------------
 
     def purge(self) -> int:
-        """Destroy every photo and every wrapped copy of the vault key, for good.
+        """Destroy every photo, every DPTb voter's details and every wrapped copy of the vault key, for good.
 
         Returns how many photos were destroyed.  Deleting the rows is one
         transaction; afterwards the freed pages (already zeroed by
@@ -662,6 +769,7 @@ class PhotoVault:
         with self._change() as db:
             count: int = db.execute("SELECT count(*) FROM photos").fetchone()[0]
             db.execute("DELETE FROM photos")
+            db.execute("DELETE FROM dptb_records")
             db.execute("DELETE FROM companion_wraps")
             db.execute("DELETE FROM committee_seal")
             db.execute("UPDATE vault SET purged = 1")

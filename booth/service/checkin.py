@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from booth import polls
+from booth.ledger.canonical import canonical
 from booth.refusals import refuse
 from booth.service.checks import check_text, is_text
 from booth.service.device import Device, dptb_voter
@@ -100,23 +101,31 @@ class CheckIn(Device):
                 "nik_mismatch",
                 words={"why_id": "; ".join(m[1] for m in mismatch), "why_en": "; ".join(m[0] for m in mismatch)},
             )
+        if self._vault is None:
+            raise refuse("dptb_no_vault")
+        if self._dptb_sealed:  # earlier DPTb voters still sealed: a second entry of a NIK could not be seen
+            raise refuse("dptb_sealed")
         existing = self._index.by_nik(nik_info.value)
         if existing is not None:
             raise refuse("nik_listed", words={"voter": existing.ref}, voter=existing.ref)
         ref = f"DPTB-{len(self.day.dptb) + 1:04d}"
-        payload = {
-            "voter": ref,
+        details = {
             "nik": nik_info.value,
             "name": name.strip(),
-            "sex": sex,
             "birth_date": born.isoformat(),
             "address": address,
             "rt": rt,
             "rw": rw,
-            "reason": reason.strip(),
         }
+        # Personal data stays out of the log and the bundle (UU PDP): it is
+        # sealed in the vault like a photo, first, so a power cut before the
+        # event leaves only a record the next add under this ref replaces.
+        # The log keeps the reference, the sex (the L/P counts of the KPU
+        # forms), the reason, and the digest that binds the sealed record.
+        digest = self._vault.store_dptb_record(ref, canonical(details))
+        payload = {"voter": ref, "sex": sex, "reason": reason.strip(), "sealed": digest}
         self._append("voter.dptb_added", s.companion, payload)
-        v = dptb_voter(payload)
+        v = dptb_voter({**payload, **details})
         self._index.add(v)
         return self._voter_row(v)
 

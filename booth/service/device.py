@@ -82,6 +82,10 @@ class Device:
         self._index: Any = None
         self._vault: Any = None
         self._enroll_secret: object | None = None
+        # DPTb voters whose details are still sealed in the vault (ref -> the
+        # digest the log names): opened at the first act of a companion whose
+        # PIN unlocks the vault (see _session), e.g. after a restart.
+        self._dptb_sealed: dict[str, str] = {}
         self._sessions: dict[str, Session] = {}
         self._reprint_by: str | None = None
         if self.day.election_id:
@@ -107,9 +111,27 @@ class Device:
         if pkg.election_id != self.day.election_id:
             raise RuntimeError("the stored election package is not the one the log names")
         self.package = pkg
-        self._index = VoterIndex(list(pkg.voters) + [dptb_voter(p) for p in self.day.dptb.values()])
+        # A log written before DPTb details were sealed carries them in clear: still read.
+        self._index = VoterIndex(list(pkg.voters) + [dptb_voter(p) for p in self.day.dptb.values() if "nik" in p])
+        self._dptb_sealed = {ref: p["sealed"] for ref, p in self.day.dptb.items() if "nik" not in p}
         if (self.state_dir / VAULT_NAME).exists():
             self._vault = PhotoVault.open(self.state_dir / VAULT_NAME)
+
+    def _open_sealed_dptb(self, secret: object) -> None:
+        """Add the DPTb voters whose details are sealed in the vault to the index (needs a secret)."""
+        import json
+
+        from booth.ledger.vault import VaultError
+
+        if self._vault is None:
+            return
+        for ref, digest in list(self._dptb_sealed.items()):
+            try:
+                details = json.loads(self._vault.read_dptb_record(ref, secret, digest))
+            except VaultError:
+                continue  # stays sealed: _voter refuses it by name, the verifier and the committee see why
+            self._index.add(dptb_voter({**self.day.dptb[ref], **details}))
+            del self._dptb_sealed[ref]
 
     def _new_vault(self) -> None:
         """A fresh, empty photo vault for the loaded election (only before any PIN exists)."""
@@ -181,6 +203,8 @@ class Device:
             self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "idle"})
             raise refuse("session_idle")
         session.last_seen = self.clock.monotonic_ns()
+        if self._dptb_sealed and session.secret is not None:
+            self._open_sealed_dptb(session.secret)
         return session
 
     def _require(
@@ -297,6 +321,8 @@ class Device:
         """A voter of the DPT or DPTb by reference, or the refusal "not on the voter list"."""
         self._need_package()
         v = self._index.by_ref(ref) if isinstance(ref, str) else None
+        if v is None and isinstance(ref, str) and ref in self._dptb_sealed:
+            raise refuse("dptb_sealed")
         if v is None:
             raise refuse("unknown_voter")
         return v
@@ -339,7 +365,8 @@ class Device:
 
 
 def dptb_voter(p: dict):
-    """The ``booth.dpt.Voter`` of a ``voter.dptb_added`` payload."""
+    """The ``booth.dpt.Voter`` of a DPTb voter: the ``voter.dptb_added`` payload with the
+    details from the vault (or, in a log written before they were sealed, the payload alone)."""
     from booth.dpt import LIST_DPTB, Voter
 
     return Voter(
