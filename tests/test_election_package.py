@@ -367,11 +367,45 @@ def test_a_candidate_photo_that_is_not_a_sane_image_is_refused(package, demo, ma
     )
 
 
-def test_a_photo_larger_than_5_mb_is_refused(package, demo):
+def test_a_photo_larger_than_5_mb_is_refused_with_one_message(package, demo):
     (package / "photos" / "2.jpg").write_bytes(b"\xff\xd8" + os.urandom(5 * 1024 * 1024))
     with pytest.raises(PackageError) as caught:
         sign_package(package, demo[1])
-    assert any("larger than" in m for m in messages(caught.value))
+    # Its size, and nothing else: not also "the photo of candidate 2 is missing".
+    [problem] = caught.value.problems
+    assert problem.file == "photos/2.jpg" and "larger than" in problem.message_en
+    assert "lebih besar dari" in problem.message_id
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A real PNG of ``width`` x ``height`` black-and-white pixels, all white: tiny on disk,
+    hundreds of megabytes once decoded (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)  # filter byte + one bit per pixel
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_photo_is_refused_as_too_large_in_words(package, demo):
+    bomb = png_bomb(20_000, 20_000)  # 400 million pixels
+    assert len(bomb) < 200_000  # it passes the file-size limit: only its pixels give it away
+    for old in (package / "photos").glob("2.*"):
+        old.unlink()
+    (package / "photos" / "2.png").write_bytes(bomb)
+    edit_json(package / "election.json", lambda e: e["candidates"][1].update(photo="2.png"))
+    with pytest.raises(PackageError) as caught:
+        sign_package(package, demo[1])
+    [problem] = caught.value.problems
+    assert problem.file == "photos/2.png"
+    assert "far too large to open" in problem.message_en and "terlalu besar" in problem.message_id
+    assert "each side must be 64 to 4000" in problem.message_en
 
 
 def test_a_photo_that_no_candidate_uses_is_refused(package, demo):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -438,7 +439,31 @@ def _check_photo(name: str, data: bytes, problems: list[PackageProblem]) -> None
 
     expected = "PNG" if name.lower().endswith(".png") else "JPEG"
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # A header declaring a huge picture is refused below by its size, in words;
+            # Pillow's warning about it would only go to a log nobody reads.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        # A few kilobytes that would unpack into hundreds of millions of pixels (a
+        # "decompression bomb"): Pillow refuses to open it, and so do we, in words.
+        problems.append(
+            PackageProblem(
+                name,
+                None,
+                f"declares a picture far too large to open (over {Image.MAX_IMAGE_PIXELS // 1_000_000} million "
+                f"pixels); each side must be {PHOTO_MIN_PX} to {PHOTO_MAX_PX} pixels",
+                f"menyatakan gambar yang terlalu besar untuk dibuka (lebih dari "
+                f"{Image.MAX_IMAGE_PIXELS // 1_000_000} juta piksel); setiap sisi harus {PHOTO_MIN_PX} "
+                f"sampai {PHOTO_MAX_PX} piksel",
+            )
+        )
+        return
+    except Exception as exc:  # Pillow raises many exception types on malformed images
+        problems.append(_unreadable_photo(name, exc))
+        return
+    try:
+        with image:
             fmt = image.format
             width, height = image.size
             if fmt not in ("JPEG", "PNG"):
@@ -470,14 +495,16 @@ def _check_photo(name: str, data: bytes, problems: list[PackageProblem]) -> None
                 return
             image.load()  # decode fully: a truncated or corrupt photo fails here, not on screen
     except Exception as exc:  # Pillow raises many exception types on malformed images
-        problems.append(
-            PackageProblem(
-                name,
-                None,
-                f"is not a readable JPEG or PNG image ({type(exc).__name__})",
-                f"bukan gambar JPEG atau PNG yang dapat dibaca ({type(exc).__name__})",
-            )
-        )
+        problems.append(_unreadable_photo(name, exc))
+
+
+def _unreadable_photo(name: str, exc: Exception) -> PackageProblem:
+    return PackageProblem(
+        name,
+        None,
+        f"is not a readable JPEG or PNG image ({type(exc).__name__})",
+        f"bukan gambar JPEG atau PNG yang dapat dibaca ({type(exc).__name__})",
+    )
 
 
 @dataclass
@@ -514,8 +541,12 @@ def check_content(files: Mapping[str, bytes], problems: list[PackageProblem]) ->
     photo_names = sorted(n for n in files if n.startswith(PHOTO_DIR + "/"))
     wanted = {c.photo: c.number for c in content.candidates or ()}
     present = {n[len(PHOTO_DIR) + 1 :]: n for n in photo_names}
+    # A photo already refused while reading (too large, a link, not a regular file) has
+    # its one message; "missing" beside it would send the committee looking for a file
+    # that is there.
+    refused_already = {p.file for p in problems}
     for photo, number in sorted(wanted.items(), key=lambda kv: kv[1]):
-        if photo not in present:
+        if photo not in present and f"{PHOTO_DIR}/{photo}" not in refused_already:
             problems.append(
                 PackageProblem(
                     f"{PHOTO_DIR}/{photo}",
