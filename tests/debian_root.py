@@ -22,9 +22,16 @@ def locked(path: Path) -> IO[str]:
     return handle
 
 
-def base_tarball(cache: Path, suite: str, variant: str, packages: Sequence[str]) -> Path:
-    """The root as a tarball in ``cache``, built once per suite, variant, package list and machine."""
-    key = hashlib.sha256(json.dumps([suite, variant, sorted(packages), platform.machine()]).encode()).hexdigest()
+def base_tarball(
+    cache: Path, suite: str, variant: str, packages: Sequence[str], *, architecture: str | None = None
+) -> Path:
+    """The root as a tarball in ``cache``, built once per suite, variant, package list and machine.
+
+    ``architecture`` (Debian's name, e.g. ``arm64``) builds a foreign root: its maintainer
+    scripts run under qemu-user through binfmt_misc (mmdebstrap needs arch-test for that).
+    """
+    machine = architecture or platform.machine()
+    key = hashlib.sha256(json.dumps([suite, variant, sorted(packages), machine]).encode()).hexdigest()
     tarball = cache / f"{suite}-{key[:16]}.tar"
     with locked(cache / "base.lock"):
         if not tarball.exists():
@@ -34,6 +41,7 @@ def base_tarball(cache: Path, suite: str, variant: str, packages: Sequence[str])
                     "mmdebstrap",
                     "--quiet",
                     f"--variant={variant}",
+                    *([f"--architectures={architecture}"] if architecture else []),
                     "--include=" + ",".join(packages),
                     suite,
                     str(partial),

@@ -223,9 +223,10 @@ def _dependencies() -> list[str]:
     return project["dependencies"] + extras.get("kiosk", []) + extras.get("hardware", [])
 
 
-def wheelhouse() -> Path:
-    """booth's dependencies as wheels for bookworm's Python 3.11, downloaded on the host once."""
-    machine = platform.machine()
+def wheelhouse(machine: str | None = None) -> Path:
+    """booth's dependencies as wheels for bookworm's Python 3.11 on ``machine`` (default: this
+    one; ``aarch64`` for the Pi), downloaded on the host once."""
+    machine = machine or platform.machine()
     deps = _dependencies()
     key = hashlib.sha256(json.dumps([sorted(deps), "cp311", machine]).encode()).hexdigest()
     target = CACHE / f"wheels-{key[:16]}"

@@ -50,10 +50,11 @@ FILES = SUB / "files"
 INSTALL_SCRIPT = REPO / "images" / "install-booth.sh"
 DATA_SCRIPT = FILES / "booth-data-partition"
 PROVISION_SCRIPT = FILES / "booth-provision"
+CLOCK_SCRIPT = FILES / "booth-clock"
 BUILD = PIGEN / "build.sh"
 
 STAGE_SCRIPTS = [STAGE / "prerun.sh", SUB / "01-run.sh", SUB / "02-run.sh"]
-FIRST_BOOT_SCRIPTS = [DATA_SCRIPT, PROVISION_SCRIPT]
+FIRST_BOOT_SCRIPTS = [DATA_SCRIPT, PROVISION_SCRIPT, CLOCK_SCRIPT]
 ALL_SCRIPTS = STAGE_SCRIPTS + FIRST_BOOT_SCRIPTS + [BUILD]
 # bash fragments that pi-gen sources
 SOURCED = [PIGEN / "config", STAGE / "EXPORT_IMAGE"]
@@ -70,6 +71,7 @@ DEVICE_PACKAGES = {
     "libegl1",
     "libgles2",
     "espeak-ng",
+    "util-linux-extra",  # hwclock, for the real-time clock
 }
 
 # pi-gen's bookworm boot files (stage1/00-boot-files), as the stage finds them.
@@ -354,7 +356,14 @@ def test_02_run_locks_the_image_down(tmp_path, cmdline):
 
     # config.txt: radios off and the printer's UART on, for every board
     settings = config_sections((boot / "config.txt").read_text())
-    for wanted in ("dtoverlay=disable-wifi", "dtoverlay=disable-bt", "enable_uart=1", "auto_initramfs=1"):
+    for wanted in (
+        "dtoverlay=disable-wifi",
+        "dtoverlay=disable-bt",
+        "enable_uart=1",
+        "auto_initramfs=1",
+        "dtparam=i2c_arm=on",  # the real-time clock's bus
+        "dtoverlay=i2c-rtc,ds3231",
+    ):
         where = [section for section, line in settings if line == wanted]
         assert where and where[-1] == "[all]", f"{wanted} must be set under [all]: {where}"
     assert sum(line == "dtoverlay=disable-wifi" for _, line in settings) == 1
@@ -381,6 +390,8 @@ def test_02_run_locks_the_image_down(tmp_path, cmdline):
     for path, mode in [
         ("usr/lib/booth-image/booth-data-partition", 0o755),
         ("usr/lib/booth-image/booth-provision", 0o755),
+        ("usr/lib/booth-image/booth-clock", 0o755),
+        ("usr/lib/systemd/system/booth-clock.service", 0o644),
         ("usr/lib/systemd/system/booth-data.service", 0o644),
         ("usr/lib/systemd/system/booth-provision.service", 0o644),
         ("usr/lib/systemd/system/booth-radios-off.service", 0o644),
@@ -419,7 +430,10 @@ def test_02_run_locks_the_image_down(tmp_path, cmdline):
     assert "rm -f /etc/sudoers.d/010_pi-nopasswd" in script
     assert re.search(r"^update-initramfs -u -k all$", script, re.M)
     assert re.search(
-        r"^systemctl enable booth-data\.service booth-provision\.service booth-radios-off\.service$", script, re.M
+        r"^systemctl enable booth-data\.service booth-provision\.service booth-radios-off\.service"
+        r" booth-clock\.service$",
+        script,
+        re.M,
     )
     logind = (root / "etc/systemd/logind.conf.d/booth.conf").read_text()
     assert "NAutoVTs=0" in logind and "ReserveVT=0" in logind
@@ -434,7 +448,7 @@ def test_02_run_refuses_a_root_without_pi_gens_boot_files(tmp_path):
 
 # ======================================================================== the units
 
-UNITS = ["booth-data.service", "booth-provision.service", "booth-radios-off.service"]
+UNITS = ["booth-data.service", "booth-provision.service", "booth-radios-off.service", "booth-clock.service"]
 
 
 def unit_values(text: str) -> dict[str, list[str]]:
@@ -461,6 +475,68 @@ def test_the_units_run_the_scripts_the_stage_installs():
     # the provisioning runs `booth device init` as the ledger's user, as the brief of booth/cli.py says
     text = PROVISION_SCRIPT.read_text()
     assert 'as_user "$booth" device init "$state"' in text and 'user="booth-ledger"' in text
+
+
+def fake_hwclock(tmp_path: Path, reading: str, *, fails: bool = False) -> tuple[Path, Path]:
+    """A stand-in for hwclock: prints ``reading`` for --get, records every call."""
+    calls = tmp_path / "hwclock-calls"
+    tool = tmp_path / "hwclock"
+    tool.write_text(
+        "#!/bin/bash\n"
+        f'echo "$*" >>"{calls}"\n'
+        + ("echo 'hwclock: ioctl(RTC_RD_TIME) failed: Invalid argument' >&2; exit 1\n" if fails else "")
+        + f'case " $* " in *" --get "*) echo "{reading}" ;; esac\n'
+    )
+    tool.chmod(0o755)
+    return tool, calls
+
+
+def run_clock(tmp_path: Path, tool: Path, rtc: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BOOTH_RTC": str(rtc), "BOOTH_HWCLOCK": str(tool), "BOOTH_CLOCK_EARLIEST": "2025-01-01"}
+    return run(["bash", str(CLOCK_SCRIPT)], env=env)
+
+
+def test_the_clock_is_set_from_a_real_time_clock_that_holds_a_plausible_time(tmp_path):
+    rtc = tmp_path / "rtc0"
+    rtc.touch()
+    tool, calls = fake_hwclock(tmp_path, "2026-12-03 06:01:12.123456+00:00")
+    result = run_clock(tmp_path, tool, rtc)
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().splitlines() == [f"--rtc={rtc} --get --utc", f"--rtc={rtc} --hctosys --utc"]
+    assert "system time set from" in result.stdout and "2026-12-03 06:01" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "reading, fails, said",
+    [
+        ("2000-01-01 00:00:07.000000+00:00", False, "battery is flat or it was never set"),
+        ("", True, "cannot be read"),
+    ],
+    ids=["flat-battery", "unreadable"],
+)
+def test_a_clock_that_cannot_be_trusted_is_not_used_and_says_why(tmp_path, reading, fails, said):
+    rtc = tmp_path / "rtc0"
+    rtc.touch()
+    tool, calls = fake_hwclock(tmp_path, reading, fails=fails)
+    result = run_clock(tmp_path, tool, rtc)
+    assert result.returncode == 0, result.stderr  # the day goes on; the companion checks the time
+    assert said in result.stdout
+    assert not any("--hctosys" in call for call in calls.read_text().splitlines())
+
+
+def test_without_a_real_time_clock_the_boot_goes_on_and_says_to_check_the_time(tmp_path):
+    tool, calls = fake_hwclock(tmp_path, "2026-12-03 06:01:12+00:00")
+    result = run_clock(tmp_path, tool, tmp_path / "no-rtc")
+    assert result.returncode == 0
+    assert "no real-time clock" in result.stdout and "periksa jam" in result.stdout
+    assert not calls.exists()
+
+
+def test_the_clock_unit_runs_before_the_ledger():
+    clock = unit_values((FILES / "booth-clock.service").read_text())
+    assert clock["ExecStart"] == ["/usr/lib/booth-image/booth-clock"] and clock["Type"] == ["oneshot"]
+    assert "booth-ledger.service" in clock["Before"][0].split()
+    assert "fake-hwclock.service" in clock["After"][0].split()
 
 
 def test_the_units_pass_systemd_analyze_verify(tmp_path):

@@ -15,6 +15,8 @@
 #   no remote login  openssh-server purged, ssh/sshswitch masked
 #   console locked   no getty on tty1 or any VT, no serial console (the UART is the
 #                    printer's), root and the first user locked, no sudo
+#   clock            a DS3231 RTC on I2C (dtoverlay=i2c-rtc,ds3231) and booth-clock.service,
+#                    which sets the system time from it before the ledger starts
 #   screen           never blanks (consoleblank=0), no splash, no cursor
 # Runs on the build host with pi-gen's ROOTFS_DIR, FIRST_USER_NAME and on_chroot.
 set -euo pipefail
@@ -28,6 +30,8 @@ fi
 # --------------------------------------------------------------- units and scripts
 install -D -m 0755 files/booth-data-partition "${ROOTFS_DIR}/usr/lib/booth-image/booth-data-partition"
 install -D -m 0755 files/booth-provision "${ROOTFS_DIR}/usr/lib/booth-image/booth-provision"
+install -D -m 0755 files/booth-clock "${ROOTFS_DIR}/usr/lib/booth-image/booth-clock"
+install -D -m 0644 files/booth-clock.service "${ROOTFS_DIR}/usr/lib/systemd/system/booth-clock.service"
 install -D -m 0644 files/booth-data.service "${ROOTFS_DIR}/usr/lib/systemd/system/booth-data.service"
 install -D -m 0644 files/booth-provision.service "${ROOTFS_DIR}/usr/lib/systemd/system/booth-provision.service"
 install -D -m 0644 files/booth-radios-off.service "${ROOTFS_DIR}/usr/lib/systemd/system/booth-radios-off.service"
@@ -50,6 +54,10 @@ dtoverlay=disable-wifi
 dtoverlay=disable-bt
 # the UART on GPIO14/15 is the thermal printer's (docs/wiring.md); no console on it
 enable_uart=1
+# the clock: a DS3231 real-time clock module on I2C (GPIO2/3, docs/wiring.md) for a Pi 4;
+# a Pi 5 has its own RTC, and the overlay finds no module there and does nothing
+dtparam=i2c_arm=on
+dtoverlay=i2c-rtc,ds3231
 # the read-only root is set up by overlayroot in the initramfs
 auto_initramfs=1
 disable_splash=1
@@ -116,6 +124,6 @@ systemctl mask dphys-swapfile.service apt-daily.timer apt-daily-upgrade.timer ma
 	rpi-eeprom-update.service triggerhappy.service triggerhappy.socket
 
 # the appliance's own units
-systemctl enable booth-data.service booth-provision.service booth-radios-off.service
+systemctl enable booth-data.service booth-provision.service booth-radios-off.service booth-clock.service
 systemctl set-default multi-user.target
 CHROOT
