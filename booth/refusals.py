@@ -111,6 +111,15 @@ REFUSALS: dict[str, Refusal] = {
         BadInput, "Hasil uji hanya untuk tahap dipasang", "Self-test results belong to 'installed'"
     ),
     "bad_self_test": Refusal(BadInput, "Hasil uji perangkat tidak sah", "Invalid self-test results"),
+    "clock_check_not_here": Refusal(
+        BadInput, "Pemeriksaan jam hanya untuk tahap serah terima", "The clock check belongs to 'handed over'"
+    ),
+    "bad_clock_check": Refusal(BadInput, "Pemeriksaan jam tidak sah", "Invalid clock check"),
+    "bad_clock_time": Refusal(
+        BadInput,
+        'Jam "{text}" tidak dapat dibaca; tulis seperti 06:35',
+        'The time "{text}" cannot be read; write it like 06:35',
+    ),
     # --- the polls
     "installed_first": Refusal(
         NotAllowed, "Catat pemasangan dan uji perangkat dulu", "Record installation and self-test first"

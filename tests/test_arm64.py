@@ -43,8 +43,9 @@ from test_boot import booth_wheel, install, wheelhouse
 CACHE = Path("/var/tmp/booth-arm64")
 SUITE = "bookworm"
 VARIANT = "apt"
-# The packages the Pi image's base brings that booth relies on (Raspberry Pi OS Lite has them).
-PACKAGES = ("python3", "python3-venv", "fonts-dejavu-core", "ca-certificates")
+# What the Pi image's base brings that booth's install relies on (Raspberry Pi OS Lite has them):
+# systemd (sysusers, tmpfiles, the units), Python with venv, the fonts.
+PACKAGES = ("systemd", "python3", "python3-venv", "fonts-dejavu-core", "ca-certificates")
 QEMU = "/usr/bin/qemu-aarch64-static"
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 ELF_MACHINE_AARCH64 = 0xB7
@@ -74,9 +75,8 @@ def binfmt_problem() -> str | None:
         if mounted.returncode != 0:
             return f"binfmt_misc cannot be mounted here ({mounted.stderr.strip() or mounted.returncode})"
     entry = BINFMT / "qemu-aarch64"
-    if not entry.exists() or not entry.read_text().startswith("enabled"):
-        if shutil.which("update-binfmts"):
-            subprocess.run(["update-binfmts", "--enable", "qemu-aarch64"], capture_output=True, text=True)
+    if (not entry.exists() or not entry.read_text().startswith("enabled")) and shutil.which("update-binfmts"):
+        subprocess.run(["update-binfmts", "--enable", "qemu-aarch64"], capture_output=True, text=True)
     if not entry.exists() or not entry.read_text().startswith("enabled"):
         return "binfmt_misc has no enabled qemu-aarch64 entry (update-binfmts --enable qemu-aarch64 failed)"
     if "flags: " in entry.read_text() and "F" not in entry.read_text().split("flags: ", 1)[1].split()[0]:
@@ -159,9 +159,7 @@ def test_the_root_and_booths_compiled_parts_are_arm64(arm64_booth):
 
 def test_the_demo_day_and_booth_verify_run_on_arm64(arm64_booth):
     started = time.monotonic()
-    demo = in_root(
-        arm64_booth, "/opt/booth/bin/booth demo --headless --voters 30 --out /root/demo-out", timeout=1800
-    )
+    demo = in_root(arm64_booth, "/opt/booth/bin/booth demo --headless --voters 30 --out /root/demo-out", timeout=1800)
     demo_s = time.monotonic() - started
     told = demo.stdout + demo.stderr
     assert demo.returncode == 0, told[-4000:]

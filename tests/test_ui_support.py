@@ -279,9 +279,17 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.type("SEGEL UTUH")
     shot()
     d.tap(T("Done"))
+    # the handover waits for the device clock to be compared with a watch
+    assert not d.target(T("Record: {stage}").format(stage=T("Handed over at the village"))).enabled
+    d.tap(T("Device clock"))
+    assert d.screen == "choice"
+    shot()
+    d.tap(T("Yes, the same time"))
     d.tap(T("Record: {stage}").format(stage=T("Handed over at the village")))
     d.tap(T("OK"))
     assert svc.custody_trail()[-1]["note"] == "SEGEL UTUH"
+    handover = [e for e in svc.ledger.entries() if e.type == "custody.handed_over"][-1]
+    assert handover.payload["clock"]["confirmed"] is True
     d.tap(T("Hardware self-test"))
     shot()
     d.tap(T("Start the test"))

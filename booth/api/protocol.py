@@ -53,6 +53,7 @@ class BoothAPI(Protocol):
         place: str = "",
         note: str = "",
         self_test: dict | None = None,
+        clock: dict | None = None,
     ) -> None: ...
     def record_self_test(self, token: str, results: dict) -> None: ...
 

@@ -166,6 +166,7 @@ METHODS: dict[str, Method] = _table(
             text("place", 120, optional=True, kw=True),
             text("note", 500, optional=True, kw=True),
             labels("self_test", optional=True, nullable=True, kw=True),
+            labels("clock", optional=True, nullable=True, kw=True),
         ),
         result="none",
     ),

@@ -447,14 +447,15 @@ def _check_photo(name: str, data: bytes, problems: list[PackageProblem]) -> None
     except Image.DecompressionBombError:
         # A few kilobytes that would unpack into hundreds of millions of pixels (a
         # "decompression bomb"): Pillow refuses to open it, and so do we, in words.
+        millions = 2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000  # Pillow's error threshold
         problems.append(
             PackageProblem(
                 name,
                 None,
-                f"declares a picture far too large to open (over {Image.MAX_IMAGE_PIXELS // 1_000_000} million "
+                f"declares a picture far too large to open (over {millions} million "
                 f"pixels); each side must be {PHOTO_MIN_PX} to {PHOTO_MAX_PX} pixels",
                 f"menyatakan gambar yang terlalu besar untuk dibuka (lebih dari "
-                f"{Image.MAX_IMAGE_PIXELS // 1_000_000} juta piksel); setiap sisi harus {PHOTO_MIN_PX} "
+                f"{millions} juta piksel); setiap sisi harus {PHOTO_MIN_PX} "
                 f"sampai {PHOTO_MAX_PX} piksel",
             )
         )

@@ -59,6 +59,9 @@ class CustodyScreen(CompanionScreen):
         self.place = ""
         self.note = ""
         self.companion: dict | None = None
+        # the companion's check of the device clock against a watch (handover): what
+        # record_custody takes as ``clock``
+        self.clock: dict | None = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -78,7 +81,14 @@ class CustodyScreen(CompanionScreen):
         self.relayout()
 
     def state_key(self):
-        return (self.next, bool(self.companion), self.place, self.note, self.app.last_self_test is not None)
+        return (
+            self.next,
+            bool(self.companion),
+            self.place,
+            self.note,
+            self.app.last_self_test is not None,
+            tuple(sorted((self.clock or {}).items())),
+        )
 
     def build_body(self, area):
         t = self.theme
@@ -105,6 +115,16 @@ class CustodyScreen(CompanionScreen):
             rows.append(ListRow(_("Companion"), who, self.choose_companion))
         rows.append(ListRow(_("Place"), data(self.place) if self.place else _("Touch to type"), self.type_place))
         rows.append(ListRow(_("Note"), data(self.note) if self.note else _("Touch to type"), self.type_note))
+        if self.next == "handed_over":
+            rows.append(
+                ListRow(
+                    _("Device clock"),
+                    self.clock_words(),
+                    self.check_clock,
+                    badge=None if self.clock else _("Needed"),
+                    badge_color="warn",
+                )
+            )
         if self.next == "installed":
             done = self.app.last_self_test is not None
             rows.append(
@@ -121,6 +141,7 @@ class CustodyScreen(CompanionScreen):
             (self.next not in NO_PIN_STAGES or self.app.token or self.companion)
             and (self.next != "installed" or self.app.last_self_test is not None)
             and (self.next in NO_PIN_STAGES or self.app.token)
+            and (self.next != "handed_over" or self.clock is not None)
         )
         self.add(
             Button(
@@ -140,6 +161,65 @@ class CustodyScreen(CompanionScreen):
         if not out:
             out.append((_("Nothing recorded yet"), data(""), None))
         return out
+
+    def clock_words(self) -> str:
+        shown = local_time(self.app).strftime("%H:%M")
+        if self.clock is None:
+            return _("{time} — touch to compare with your watch").format(time=data(shown))
+        if "matches" in self.clock:
+            return _("Matches the watch ({time})").format(time=data(shown))
+        return _("Watch says {watch}; device says {time}").format(watch=data(self.clock["watch"]), time=data(shown))
+
+    def check_clock(self):
+        """Device time against the companion's watch: the log keeps both and the difference."""
+        from booth.ui.common_screens import ChoiceScreen
+
+        shown = local_time(self.app).strftime("%H:%M")
+
+        def picked(answer):
+            self.app.pop()
+            if answer == "matches":
+                self.clock = {"matches": "yes"}
+                self.relayout()
+            else:
+                self.app.push(
+                    TextEntryScreen(
+                        self.app,
+                        _("Time on your watch"),
+                        self._typed_watch,
+                        mode="digits",
+                        max_len=4,
+                        required=True,
+                        hint=_("Hours and minutes, four digits: 0635 for 06:35"),
+                    )
+                )
+
+        self.app.push(
+            ChoiceScreen(
+                self.app,
+                _("Device clock"),
+                _("The device shows {time}. Does your watch show the same time, within 5 minutes?").format(
+                    time=data(shown)
+                ),
+                [(_("Yes, the same time"), "matches"), (_("No: type the time on my watch"), "watch")],
+                picked,
+                other=False,
+            )
+        )
+
+    def _typed_watch(self, text):
+        text = text.strip().replace(":", "").replace(".", "")
+        hours, minutes = text[:-2], text[-2:]  # the keypad has digits only: "0635" or "635"
+        if not (3 <= len(text) <= 4 and text.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            show_message(
+                self.app,
+                _("Time on your watch"),
+                _('"{text}" is not a time; type hours and minutes, for example 0635 for 06:35').format(text=data(text)),
+            )
+            return
+        self.app.pop()
+        self.clock = {"watch": f"{int(hours):02d}:{minutes}"}
+        self.relayout()
 
     def choose_companion(self):
         from booth.ui.common_screens import ChoiceScreen
@@ -188,11 +268,14 @@ class CustodyScreen(CompanionScreen):
             kw["companion_id"] = self.companion["id"] if self.companion else None
         if self.next == "installed":
             kw["self_test"] = self.app.last_self_test
+        if self.next == "handed_over" and self.clock is not None:
+            kw["clock"] = self.clock
         stage = self.next
         ok, _r = self.app.call(self.app.api.record_custody, stage, **kw)
         if ok:
             self.note = ""
             self.place = ""
+            self.clock = None
             self.refresh()
             show_message(self.app, _("Custody"), _("Recorded: {stage}").format(stage=_(CUSTODY_WORDS[stage])))
 

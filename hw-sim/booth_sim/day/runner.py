@@ -458,12 +458,20 @@ class SimDay:
                 names = ", ".join(made)
                 extra = (f"; PIN dibuat: {names}{reloaded[0]}", f"; PINs made: {names}{reloaded[1]}")
             results = self._self_test if stage == "installed" else None
+            # at handover the companion compares the device clock with a watch; the
+            # simulator's clock is the truth here, so it matches
+            clock = {"matches": "yes"} if stage == "handed_over" else None
             self.act(
                 cid,
                 lambda t: self._booth.record_custody(
-                    stage, token=t, place=a["place"], note=a["note"], self_test=results
+                    stage, token=t, place=a["place"], note=a["note"], self_test=results, clock=clock
                 ),
             )
+            if clock:
+                extra = (
+                    extra[0] + "; jam perangkat cocok dengan jam tangan",
+                    extra[1] + "; device clock matches a watch",
+                )
         self.say(
             step.where,
             f"{words[0]} oleh {cid} di {a['place'] or '-'}{extra[0]}",
