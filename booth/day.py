@@ -243,6 +243,7 @@ def _spoiled(day: Day, entry, when: Moment) -> None:
         day.current.spoils += 1
         day.current.cast = False
         day.current.stage = "voting"
+        day.current.slip_failures = 0  # the new ballot's slip is a first print, not a reprint
         day.voted.discard(day.current.voter)
 
 

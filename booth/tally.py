@@ -125,6 +125,8 @@ def reconcile(counts: dict) -> dict:
     checks = reconciliation_checks(counts)
     return {
         "counts": dict(counts),
+        # counted apart: ballots spoiled after their voter disputed the slip (not votes)
+        "spoiled": int(counts.get("spoiled") or 0),
         "checks": {k: ok for k, _, _, ok in checks},
         "balanced": all(ok for *_, ok in checks),
     }
