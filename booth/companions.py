@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "release": frozenset({"ketua", "teknisi", "anggota"}),
     "cancel_release": frozenset({"ketua", "teknisi", "anggota"}),
     "reprint": frozenset({"ketua", "teknisi"}),
+    "spoil": frozenset({"ketua", "teknisi", "anggota"}),
+    "escalate_dispute": frozenset({"ketua", "teknisi", "anggota"}),
     "skip_photo": frozenset({"ketua", "teknisi", "anggota"}),
     "view_photo": frozenset({"ketua", "anggota"}),
     "verify": frozenset({"ketua", "teknisi"}),

@@ -34,9 +34,13 @@ class Release:
     id: str
     voter: str
     released_at: Moment
-    stage: str = "voting"  # voting -> printing -> (print_failed) -> photo -> done
+    # voting -> printing -> (print_failed) -> checking -> photo -> done; a disputed slip:
+    # checking -> disputed -> (companion spoils) -> voting again, or (escalated) -> photo
+    stage: str = "voting"
     cast: bool = False
     slip_failures: int = 0
+    disputes: int = 0
+    spoils: int = 0
 
 
 @dataclass
@@ -67,6 +71,10 @@ class Day:
     slips_printed: int = 0  # slips that came out whole, first try or reprint
     slip_failures: int = 0
     reprints: int = 0
+    slips_confirmed: int = 0
+    disputes: int = 0
+    spoiled: int = 0
+    escalations: int = 0
     photos: int = 0
     photo_failures: int = 0
     photos_skipped: int = 0
@@ -212,6 +220,36 @@ def _slip_printed(day: Day, entry, when: Moment) -> None:
     day.slips_printed += 1
     day.reprints += entry.type == "slip.reprinted"
     if day.current is not None:
+        day.current.stage = "checking"  # the voter checks the slip before the photo
+
+
+def _slip_confirmed(day: Day, entry, when: Moment) -> None:
+    day.slips_confirmed += 1
+    if day.current is not None:
+        day.current.stage = "photo"
+
+
+def _slip_disputed(day: Day, entry, when: Moment) -> None:
+    day.disputes += 1
+    if day.current is not None:
+        day.current.stage = "disputed"
+        day.current.disputes += 1
+
+
+def _spoiled(day: Day, entry, when: Moment) -> None:
+    # The same release lets the voter vote again: the spoiled ballot no longer counts as their vote.
+    day.spoiled += 1
+    if day.current is not None:
+        day.current.spoils += 1
+        day.current.cast = False
+        day.current.stage = "voting"
+        day.current.slip_failures = 0  # the new ballot's slip is a first print, not a reprint
+        day.voted.discard(day.current.voter)
+
+
+def _dispute_escalated(day: Day, entry, when: Moment) -> None:
+    day.escalations += 1
+    if day.current is not None:
         day.current.stage = "photo"
 
 
@@ -259,6 +297,10 @@ HANDLERS: dict[str, Handler] = {
     "slip.print_failed": _slip_failed,
     "slip.printed": _slip_printed,
     "slip.reprinted": _slip_printed,
+    "slip.confirmed": _slip_confirmed,
+    "slip.disputed": _slip_disputed,
+    "ballot.spoiled": _spoiled,
+    "slip.dispute_escalated": _dispute_escalated,
     "voter.photo_failed": _photo_failed,
     "voter.photo_taken": _photo_taken,
     "voter.photo_skipped": _photo_skipped,

@@ -189,6 +189,16 @@ REFUSALS: dict[str, Refusal] = {
     "too_soon": Refusal(TooSoon, "Mohon tunggu {seconds} detik", "Please wait {seconds} seconds"),
     "no_reprint": Refusal(NotAllowed, "Tidak ada struk yang perlu dicetak ulang", "No slip needs reprinting"),
     "no_pending_slip": Refusal(NotAllowed, "Struk tidak ditemukan", "No pending slip"),
+    "spoil_limit": Refusal(
+        NotAllowed,
+        "Sudah {spoils} kali dibatalkan untuk pemilih ini: teruskan sanggahan ke panitia",
+        "Already spoiled {spoils} times for this voter: escalate the dispute to the committee",
+    ),
+    "escalate_not_needed": Refusal(
+        NotAllowed,
+        "Sanggahan ini dapat diselesaikan dengan membatalkan surat suara",
+        "This dispute can still be settled by spoiling the ballot",
+    ),
     "vault_not_ready": Refusal(NotAllowed, "Brankas foto belum siap", "The photo vault is not ready"),
     "not_a_photo": Refusal(BadInput, "Foto tidak sah", "Not a photo"),
     "photo_not_stored": Refusal(BadInput, "Foto tidak bisa disimpan", "Photo not stored: {why}"),

@@ -4,6 +4,11 @@ The tally is computed from the ballot store only (``Ledger.tally``), never
 from the cast events; the reconciliation then checks that the counts kept by
 the log agree with it and with each other.  These rules are defined here once;
 the results report (``booth.paper.reports``) prints them.
+
+Spoiled ballots (the voter disputed the slip; a companion spoiled it and the
+voter voted again) stay in the store and among the casts, but are not votes:
+every rule that compares casts with votes or voters counts ``ballots_cast -
+spoiled``.  Counts without a ``spoiled`` key (older days) mean none.
 """
 
 from __future__ import annotations
@@ -20,14 +25,19 @@ def tally_from_store(store_counts, package) -> dict:
     return tally
 
 
+def _valid(c: dict) -> int:
+    """Ballots cast that still count: all casts but the spoiled ones."""
+    return int(c["ballots_cast"]) - int(c.get("spoiled") or 0)
+
+
 # (key, Indonesian, English, the counts it needs, when it holds)
 RULES = [
     (
         "counted_equals_cast",
-        "Suara dihitung = tercatat",
-        "ballots counted = ballots cast",
+        "Suara dihitung = tercatat - dibatalkan",
+        "ballots counted = ballots cast - spoiled",
         ("votes_counted", "ballots_cast"),
-        lambda c: c["votes_counted"] == c["ballots_cast"],
+        lambda c: c["votes_counted"] == _valid(c),
     ),
     (
         "store_equals_cast",
@@ -38,10 +48,10 @@ RULES = [
     ),
     (
         "cast_equals_voted",
-        "Tercatat = sudah memilih",
-        "ballots cast = voters who voted",
+        "Tercatat - dibatalkan = sudah memilih",
+        "ballots cast - spoiled = voters who voted",
         ("ballots_cast", "voted"),
-        lambda c: c["ballots_cast"] == c["voted"],
+        lambda c: _valid(c) == c["voted"],
     ),
     (
         "slips_equal_cast",
@@ -52,10 +62,24 @@ RULES = [
     ),
     (
         "releases_accounted",
-        "Dibuka = tercatat + dibatalkan",
-        "releases = ballots cast + cancelled",
+        "Dibuka = tercatat - dibatalkan + batal dibuka",
+        "releases = ballots cast - spoiled + cancelled",
         ("releases", "ballots_cast", "cancelled"),
-        lambda c: c["releases"] == c["ballots_cast"] + c["cancelled"],
+        lambda c: c["releases"] == _valid(c) + c["cancelled"],
+    ),
+    (
+        "spoiled_marked",
+        "Dibatalkan = tanda batal di kotak suara",
+        "spoiled = spoil marks in the ballot store",
+        ("spoiled", "spoiled_stored"),
+        lambda c: c["spoiled"] == c["spoiled_stored"],
+    ),
+    (
+        "spoils_within_disputes",
+        "Dibatalkan ≤ struk disanggah",
+        "spoiled ≤ slips disputed",
+        ("spoiled", "disputes"),
+        lambda c: c["spoiled"] <= c["disputes"],
     ),
     (
         "voted_within_present",
@@ -101,6 +125,8 @@ def reconcile(counts: dict) -> dict:
     checks = reconciliation_checks(counts)
     return {
         "counts": dict(counts),
+        # counted apart: ballots spoiled after their voter disputed the slip (not votes)
+        "spoiled": int(counts.get("spoiled") or 0),
         "checks": {k: ok for k, _, _, ok in checks},
         "balanced": all(ok for *_, ok in checks),
     }

@@ -239,7 +239,7 @@ def vote(
     companion_id: str = KETUA,
     wait: bool = True,
 ) -> dict:
-    """One voter, whole: check in -> release -> cast -> slip printed -> photo stored.
+    """One voter, whole: check in -> release -> cast -> slip printed -> "Struk sesuai" -> photo stored.
 
     Signs the companion in with their ``PINS`` entry unless ``token`` is given.
     With ``wait`` a FakeClock is moved on by the minimum interval between casts
@@ -252,6 +252,7 @@ def vote(
     release = svc.release_ballot(token, voter_ref)["release"]
     slip = svc.cast(release, choice)
     svc.slip_printed(release)
+    svc.slip_confirmed(release)  # the voter touches "Struk sesuai"
     svc.store_photo(release, JPEG)
     return slip
 

@@ -58,6 +58,7 @@ def after(tmp_path_factory):
         svc.cast(release, choice)
         choices[choice] += 1
         svc.slip_printed(release)
+        svc.slip_confirmed(release)  # "Struk sesuai"
         svc.store_photo(release, JPEG + bytes([i]))
     clock.set(pkg.election.closes_at.astimezone(dt.UTC))
     tok = svc.sign_in("PT-01", pins["PT-01"])

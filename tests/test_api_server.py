@@ -223,6 +223,7 @@ class Day:
         release = self.release(voter)
         slip = self.c.cast(release, choice)
         self.c.slip_printed(release)
+        self.c.slip_confirmed(release)  # "Struk sesuai"
         self.c.store_photo(release, b"\xff\xd8\xff" + voter.ref.encode() * 20)
         return slip
 
@@ -618,6 +619,7 @@ def test_a_photo_over_the_limit_is_refused_before_it_is_stored(ledger, demo):
     release = day.release(pkg.voters[0])
     client.cast(release, "1")
     client.slip_printed(release)
+    client.slip_confirmed(release)  # "Struk sesuai"
     with pytest.raises(api_server.BadParams) as too_big:
         client.store_photo(release, b"\xff\xd8\xff" + b"\0" * api_server.PHOTO_BYTES)
     assert too_big.value.details["problem"] == "too_long"

@@ -182,6 +182,7 @@ def vote(count):
             except TooSoon as exc:  # the kiosk says "Mohon tunggu" and tries again
                 time.sleep(exc.details["wait_seconds"] + 0.1)
         client.slip_printed(release)
+        client.slip_confirmed(release)  # "Struk sesuai"
         client.store_photo(release, photo())
         voted.append({"voter": voter.ref, "selection": slip["selection"]})
     return {"voted": voted, "status": client.status()}

@@ -348,6 +348,7 @@ def test_every_companion_action_is_logged_with_the_companions_id():
         tek = booth.sign_in(TEKNISI)
         svc.reprint_slip(tek)
         svc.slip_printed(release)
+        svc.slip_confirmed(release)  # "Struk sesuai"
         svc.skip_photo(tek2, release, "pemilih menolak difoto")
         with pytest.raises(AlreadyVoted):
             svc.check_in(tek2, "DPT-0001")

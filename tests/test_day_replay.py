@@ -44,6 +44,7 @@ def test_a_restarted_booth_knows_the_same_day_as_the_one_that_wrote_the_log(serv
     svc.slip_failed(release, "kertas habis")
     svc.reprint_slip(token)
     svc.slip_printed(release)
+    svc.slip_confirmed(release)  # "Struk sesuai"
     svc.store_photo(release, JPEG)
     live = dataclasses.asdict(svc.day)
 

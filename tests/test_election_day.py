@@ -117,6 +117,7 @@ def vote(d: Day, voter_ref: str, choice: str, *, crash_at: str | None = None, ja
         assert again["ballot_id"] == slip["ballot_id"]
         d.story["jam"] += 1
     svc.slip_printed(release)
+    svc.slip_confirmed(release)  # "Struk sesuai"
     if crash_at == "before_photo":
         d.crash_and_restart()
         svc = d.svc

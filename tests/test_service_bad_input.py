@@ -213,15 +213,19 @@ def place(name: str) -> Place:
         svc = booth.svc
         vote(svc, "DPT-0001", "1")
         p = Place(booth)
-        if name in ("voting", "printing", "photo"):
+        if name in ("voting", "printing", "checking", "disputed", "photo"):
             token = booth.sign_in(KETUA)
             svc.check_in(token, "DPT-0002")
             p.release = svc.release_ballot(token, "DPT-0002")["release"]
             booth.clock.advance(60)
-            if name in ("printing", "photo"):
+            if name != "voting":
                 svc.cast(p.release, "2")
-            if name == "photo":
+            if name in ("checking", "disputed", "photo"):
                 svc.slip_printed(p.release)
+            if name == "disputed":
+                svc.slip_disputed(p.release)
+            if name == "photo":
+                svc.slip_confirmed(p.release)
         elif name == "counted":
             booth.clock.set(closes_at() + dt.timedelta(minutes=1))
             token = booth.sign_in(KETUA)
@@ -434,6 +438,23 @@ CASES = [
     Case("slip_failed release_id", "printing", lambda p, g: p.svc.slip_failed(g, "kertas habis"), ids("R0002")),
     Case("slip_failed error", "printing", lambda p, g: p.svc.slip_failed(p.release, g), bad_text(200)),
     Case("reprint_slip token", "printing", lambda p, g: p.svc.reprint_slip(g), TOKENS),
+    Case("slip_confirmed release_id", "checking", lambda p, g: p.svc.slip_confirmed(g), ids("R0002")),
+    Case("slip_disputed release_id", "checking", lambda p, g: p.svc.slip_disputed(g), ids("R0002")),
+    Case("spoil_ballot token", "disputed", lambda p, g: p.svc.spoil_ballot(g, p.release), TOKENS),
+    Case("spoil_ballot release_id", "disputed", lambda p, g: p.svc.spoil_ballot(p.teknisi, g), ids("R0002")),
+    Case("escalate_dispute token", "disputed", lambda p, g: p.svc.escalate_dispute(g, p.release, "x"), TOKENS),
+    Case(
+        "escalate_dispute release_id",
+        "disputed",
+        lambda p, g: p.svc.escalate_dispute(p.teknisi, g, "tetap menyanggah"),
+        ids("R0002"),
+    ),
+    Case(
+        "escalate_dispute note",
+        "disputed",
+        lambda p, g: p.svc.escalate_dispute(p.teknisi, p.release, g),
+        bad_text(200, required=True),
+    ),
     Case("store_photo release_id", "photo", lambda p, g: p.svc.store_photo(g, JPEG), ids("R0002")),
     Case("store_photo jpeg", "photo", lambda p, g: p.svc.store_photo(p.release, g), NOT_A_JPEG),
     Case("photo_failed release_id", "photo", lambda p, g: p.svc.photo_failed(g, "kamera"), ids("R0002")),

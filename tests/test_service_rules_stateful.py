@@ -294,6 +294,7 @@ class ElectionDay(RuleBasedStateMachine):
         try:
             if outcome == "printed":
                 self.call("slip_printed", lambda: self.svc.slip_printed(release), expect)
+                self.call("slip_confirmed", lambda: self.svc.slip_confirmed(release), expect)  # "Struk sesuai"
                 self.current["stage"] = "photo"
             else:
                 error = "kertas habis" if outcome == "failed" else "\x07" * 3

@@ -34,6 +34,7 @@ FAULT_KINDS = (
     "walks_away",
     "idle",
     "repeat_visit",
+    "dispute",
 )
 SLIP_FILE = re.compile(r"^\d+-slip(-reprint)?\.png$")
 
@@ -109,6 +110,8 @@ def day_of_300() -> dict:
             voter["repeat_visit"] = True
         if i == 70:
             voter["photo_fails"] = 3
+        if i == 40:  # the slip shows another candidate: disputed, spoiled, the voter votes again
+            voter["disputed"] = [str(voter["choice"] % 3 + 1)]
         steps.append(voter)
         if i == 30:
             steps.append({"step": "voter", "ref": come[20], "find": "name", "choice": 2})
@@ -133,6 +136,7 @@ def day_of_300() -> dict:
             "dptb": 2,
             "cancelled": 3,
             "photos_skipped": 1,
+            "spoiled": 1,
             "polls": "packed",
             "verify": True,
         },
@@ -164,8 +168,9 @@ def test_the_day_meets_every_expectation_and_the_tally_is_the_voters_choices(day
     expected = tally_of(day["scenario"])
     assert sum(expected.values()) >= 300
     assert summary["tally"] == expected
-    assert summary["counts"]["ballots_cast"] == summary["counts"]["ballots_stored"] == sum(expected.values())
-    assert summary["reconciliation"]["balanced"] is True
+    # the spoiled ballot is stored and was cast, but is not a vote
+    assert summary["counts"]["ballots_cast"] == summary["counts"]["ballots_stored"] == sum(expected.values()) + 1
+    assert summary["reconciliation"]["balanced"] is True and summary["reconciliation"]["spoiled"] == 1
     assert all(e["met"] for e in summary["expectations"]), summary["expectations"]
     assert summary["election_id"] and summary["final_checkpoint"].startswith("booth/")
 
@@ -189,6 +194,7 @@ def test_every_fault_was_met_and_handled(day):
         "panitia membuka kunci",
         "ditutup lebih awal",
         "DPTb",
+        "pemilih menyanggah",
     ):
         assert words in log, words
 
@@ -230,9 +236,29 @@ def test_the_reports_are_on_the_paper_tape_in_the_days_order(day):
         "slip",
         "slip-reprint",
         "slip-torn",
+        "slip-void",
         "results_report",
         "custody_slip",
     }
+
+
+def test_the_disputed_slip_is_voided_on_paper_with_the_spoiled_ballots_id(day):
+    """OCR reads BATAL / VOID on the VOID print; its QR names the ballot the store marks spoiled."""
+    from test_paper import TESSERACT, ocr, squash
+
+    out, summary = day["out"], day["summary"]
+    voids = sorted((out / "prints").glob("*-slip-void.png"))
+    assert len(voids) == summary["counts"]["spoiled"] == 1
+    with sqlite3.connect(f"file:{out / 'state' / 'ledger.db'}?mode=ro", uri=True) as db:
+        spoiled = {row[0].hex().upper() for row in db.execute("SELECT id FROM ballots WHERE spoil != zeroblob(64)")}
+    codes = zxingcpp.read_barcodes(Image.open(voids[0]))
+    prefix = "BOOTH1:V:" + summary["election_short_id"].replace("-", "") + ":"
+    assert len(codes) == 1 and codes[0].text.startswith(prefix), codes
+    assert {codes[0].text[len(prefix) :]} == spoiled
+    if TESSERACT is None:
+        pytest.skip("OCR part skipped: no tesseract binary (apt-get install tesseract-ocr)")
+    words = squash(ocr(Image.open(voids[0])))
+    assert "BATAL" in words and "VOID" in words, words
 
 
 def test_the_documented_example_runs_and_a_wrong_expectation_exits_1_naming_it(tmp_path):

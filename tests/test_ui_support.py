@@ -325,7 +325,18 @@ def full_day(day: Day, *, shots: bool = True) -> None:
 
     # --- voter 1: found by name, votes by touch -----------------------------------------
     v1, v2 = day.pkg.voters[0], day.pkg.voters[1]
-    check_in_and_release(day, v1.name.split()[0], v1.name)
+    d.tap(T("Voter check-in"))
+    d.type(v1.name.split()[0])
+    d.tap(T("Search"))
+    assert d.screen == "voter_results", texts_of(day)
+    shot()
+    d.tap(v1.name, exact=True)
+    assert d.screen == "voter"
+    shot()  # name, masked NIK, year of birth
+    d.tap(T("Show details"))
+    shot("voter-details")
+    d.tap(T("Hide details"))
+    d.tap(T("This is the person — release the ballot"))
     assert d.screen == "ballot"
     shot()
     vote(day, 2, shots=shots)
@@ -364,8 +375,9 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.tap(T("Voter check-in"))
     d.type(v1.nik)
     d.tap(T("Search"))
-    assert d.shows(T("Already voted"))
+    assert not d.shows(T("Already voted"))  # the list shows no one's status
     d.tap(v1.name, exact=True)
+    assert d.shows(T("Already voted"))
     d.tap(T("Check: already voted"))
     assert d.screen == "refusal" and d.shows(T("This voter has already voted"))
     assert day.app.screen.photo is not None

@@ -531,6 +531,7 @@ def test_a_ballot_cast_too_soon_after_the_last_waits_and_is_then_recorded(booth_
     first = day.release(0)
     day.svc.cast(first, "2")
     day.svc.slip_printed(first)
+    day.svc.slip_confirmed(first)  # "Struk sesuai"
     day.svc.skip_photo(day.token(), first, "uji")
     day.release(1)
     d.step()

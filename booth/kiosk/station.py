@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Printout:
-    kind: str  # "slip", "zero_report", "results_report", "custody_slip", "self_test"
+    kind: str  # "slip", "slip_void", "zero_report", "results_report", "custody_slip", "self_test"
     image: Image.Image
 
 
@@ -61,7 +61,7 @@ class Station:
     def _print(self, kind: str, image: Image.Image) -> None:
         # Slips at DEBUG: the journal need not hold a line per voter; every other item, and every
         # failure, at INFO / WARNING.  Never an ID or a choice (see booth.logs).
-        log.log(logging.DEBUG if kind == "slip" else logging.INFO, "printing the %s", kind)
+        log.log(logging.DEBUG if kind in ("slip", "slip_void") else logging.INFO, "printing the %s", kind)
         self.devices.lights.show(busy=True)
         try:
             self.devices.printer.print_image(image)
@@ -95,6 +95,30 @@ class Station:
         slip = self.api.reprint_slip(token)
         release = self.api.voter_screen()["release"]
         return self.print_slip(release, slip)
+
+    def answer_slip(self, release: str, matches: bool) -> None:
+        """The voter's answer on the slip-check screen: "Struk sesuai" (True) or "Struk tidak sesuai"."""
+        if matches:
+            self.api.slip_confirmed(release)
+        else:
+            self.api.slip_disputed(release)
+            self.devices.lights.show(attention=True)  # a companion is needed at the booth
+            self.devices.buzzer.beep("error")
+
+    def spoil(self, token: str, release: str) -> Outcome:
+        """A companion spoils the disputed ballot, then the VOID mark prints for the disputed slip.
+
+        The core spoils first (one transaction): a VOID print that fails leaves
+        the ballot spoiled all the same, and the companion writes BATAL on the
+        slip by hand (the screen says so); the voter votes again either way.
+        """
+        void = self.api.spoil_ballot(token, release)
+        self.devices.lights.show()
+        try:
+            self._print("slip_void", printouts.void_slip_image(void))
+        except PrinterError as exc:
+            return Outcome(False, exc, {"void": void})
+        return Outcome(True, data={"void": void})
 
     def print_zero_report(self, token: str) -> Outcome:
         data = self.api.zero_report(token)
@@ -203,4 +227,6 @@ class Station:
             # the ledger service does not answer (restarting): call a companion, keep running
             self.devices.lights.show(attention=True)
             return
-        self.devices.lights.show(ready=screen in ("waiting", "ballot"), attention=screen in ("print_failed",))
+        self.devices.lights.show(
+            ready=screen in ("waiting", "ballot"), attention=screen in ("print_failed", "disputed")
+        )

@@ -3,12 +3,15 @@
 Layout (every member UTF-8 text; see docs/ledger-format.md, "Export bundle")::
 
     bundle.json       {"format": "booth-bundle-v1", "origin", "verifier_key",
-                       "events", "ballots", "slots", "extra": [names]}
+                       "events", "ballots", "spoiled", "slots", "extra": [names]}
     device.pub        the device's C2SP verifier key
     events.jsonl      one line per event, in order:  <base64 signature> <entry>
     checkpoints.jsonl one JSON object per line: {"note": ..., "size": n}
     ballots.jsonl     one line per cast ballot, sorted by ballot ID (never in
                       cast order):  <base64 signature> <record>
+    spoiled.jsonl     one line per spoiled ballot, sorted by ballot ID:
+                      <base64 spoil mark> <ballot ID hex>  (absent in bundles
+                      made before spoiling existed)
     extra/...         optional signed reports (results, custody trail)
 
 Voter photos are never in a bundle.
@@ -46,6 +49,7 @@ def write_bundle(ledger: Ledger, path: Path, extra: dict[str, bytes] | None = No
         "verifier_key": ledger.key.verifier_key(),
         "events": ledger.size,
         "ballots": ledger.ballots_cast,
+        "spoiled": ledger.ballots_spoiled,
         "slots": slots,
         "extra": sorted(extra),
     }
@@ -64,6 +68,9 @@ def write_bundle(ledger: Ledger, path: Path, extra: dict[str, bytes] | None = No
             with z.open("ballots.jsonl", "w") as out:
                 for _, record, sig in ledger.ballot_records():
                     out.write(base64.b64encode(sig) + b" " + record + b"\n")
+            with z.open("spoiled.jsonl", "w") as out:
+                for ballot_id, mark in ledger.spoil_marks():
+                    out.write(base64.b64encode(mark) + b" " + ballot_id.hex().encode() + b"\n")
             for name, data in sorted(extra.items()):
                 z.writestr("extra/" + name, data)
         with open(tmp, "rb") as f:
@@ -83,6 +90,8 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 #: JSON lines compress about 3-10x; far more means a zip bomb.
 MAX_RATIO = 200
 REQUIRED_MEMBERS = ("bundle.json", "device.pub", "events.jsonl", "checkpoints.jsonl", "ballots.jsonl")
+#: Members a bundle may have or lack (older bundles were written before them).
+OPTIONAL_MEMBERS = ("spoiled.jsonl",)
 _EXTRA_NAME = re.compile(r"extra/[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -106,7 +115,7 @@ def check_zip_limits(z: zipfile.ZipFile) -> None:
         if name in names:
             raise UnsafeBundle(f"the member {name[:80]!r} appears twice")
         names.add(name)
-        if name not in REQUIRED_MEMBERS and not _EXTRA_NAME.fullmatch(name):
+        if name not in REQUIRED_MEMBERS and name not in OPTIONAL_MEMBERS and not _EXTRA_NAME.fullmatch(name):
             raise UnsafeBundle(f"unexpected member {name[:80]!r} (not part of a booth bundle)")
         if info.flag_bits & 0x1:
             raise UnsafeBundle(f"the member {name} is encrypted")

@@ -6,7 +6,8 @@ that is not in this table cannot be appended, and ``verify`` reports an
 unknown type as a problem.
 
 Secrecy: no event type carries a ballot identifier or a selection.  A cast is
-recorded as ``ballot.cast`` with the running count only.
+recorded as ``ballot.cast`` with the running count only, a spoil as
+``ballot.spoiled`` with the running count of spoiled ballots only.
 """
 
 from __future__ import annotations
@@ -67,6 +68,14 @@ _TYPES = [
     EventType("slip.printed", "Struk audit dicetak", "Audit slip printed"),
     EventType("slip.print_failed", "Struk audit gagal dicetak", "Audit slip failed to print"),
     EventType("slip.reprinted", "Struk audit dicetak ulang", "Audit slip reprinted"),
+    EventType("slip.confirmed", "Pemilih menyatakan struk sesuai", "Voter confirmed the slip matches"),
+    EventType("slip.disputed", "Pemilih menyatakan struk tidak sesuai", "Voter disputed the slip"),
+    EventType("ballot.spoiled", "Surat suara dibatalkan (struk disanggah)", "Ballot spoiled (slip disputed)"),
+    EventType(
+        "slip.dispute_escalated",
+        "Sanggahan struk diteruskan ke panitia",
+        "Slip dispute escalated to the committee",
+    ),
     EventType("voter.photo_taken", "Foto pemilih disimpan", "Voter photo stored"),
     EventType("voter.photo_failed", "Foto pemilih gagal diambil", "Voter photo failed"),
     EventType("voter.photo_skipped", "Foto pemilih dilewati (dengan alasan)", "Voter photo skipped (with a reason)"),

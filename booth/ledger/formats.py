@@ -24,6 +24,15 @@ Ballot record
     filling a slot rewrites it in place.  The ballot Merkle root (in the
     closing event) is the RFC 6962 root over ``leaf_hash(record)`` of every
     cast ballot, sorted by identifier.
+
+Spoil mark
+    A ballot whose slip the voter disputed is spoiled, not deleted: the
+    device signs ``SPOIL_CONTEXT || record`` and stores that 64-byte
+    signature in the slot's ``spoil`` column (64 zero bytes while the ballot
+    stands).  A spoiled ballot is still stored, still counted as cast, and
+    excluded from the tally.  The spoiled root (in the closing event) is the
+    RFC 6962 root over ``leaf_hash(record)`` of every spoiled ballot, sorted by
+    identifier.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from booth.ledger.canonical import canonical
 FORMAT_VERSION = "booth-ledger-v1"
 EVENT_CONTEXT = b"booth event v1\n"
 BALLOT_CONTEXT = b"booth ballot v1\n"
+SPOIL_CONTEXT = b"booth spoiled v1\n"
 GENESIS_PREV = "0" * 64
 BALLOT_ID_BYTES = 16
 BALLOT_SLOT_BYTES = 192
@@ -80,6 +90,11 @@ def ballot_record(*, election: str, ballot_id: bytes, selection: str) -> bytes:
 def ballot_message(record: bytes) -> bytes:
     """What the device signs for a ballot."""
     return BALLOT_CONTEXT + record
+
+
+def spoil_message(record: bytes) -> bytes:
+    """What the device signs to spoil a ballot (its record, under another context than the cast)."""
+    return SPOIL_CONTEXT + record
 
 
 def pad_slot(record: bytes) -> bytes:

@@ -66,6 +66,9 @@ PUB_NAME = "device.pub"
 SEAL_EVENT = "polls.packed"
 CLOSE_EVENT = "polls.closed"
 CAST_EVENT = "ballot.cast"
+SPOIL_EVENT = "ballot.spoiled"
+#: What may end the pending slip's life besides a spoil (the voter's answer, or the companion's escalation).
+SLIP_ANSWERS = ("slip.confirmed", "slip.dispute_escalated")
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -80,7 +83,8 @@ CREATE TABLE ballots (
     id BLOB PRIMARY KEY,
     filled INTEGER NOT NULL,
     slot BLOB NOT NULL,
-    sig BLOB NOT NULL
+    sig BLOB NOT NULL,
+    spoil BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE pending_slip (one INTEGER PRIMARY KEY CHECK (one = 1), ballot_id BLOB NOT NULL);
 CREATE TABLE device_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -98,14 +102,19 @@ CREATE TRIGGER meta_fixed_u BEFORE UPDATE ON meta
 CREATE TRIGGER meta_fixed_d BEFORE DELETE ON meta
     BEGIN SELECT RAISE(ABORT, 'ledger metadata is fixed'); END;
 CREATE TRIGGER ballots_fill_once BEFORE UPDATE ON ballots
-    WHEN OLD.filled != 0 OR NEW.filled != 1 OR NEW.id != OLD.id
-    BEGIN SELECT RAISE(ABORT, 'a cast ballot can never change'); END;
+    WHEN NOT (
+        (OLD.filled = 0 AND NEW.filled = 1 AND NEW.id = OLD.id AND NEW.spoil = OLD.spoil)
+        OR (OLD.filled = 1 AND NEW.filled = 1 AND NEW.id = OLD.id AND NEW.slot = OLD.slot
+            AND NEW.sig = OLD.sig AND OLD.spoil = zeroblob(64) AND NEW.spoil != zeroblob(64))
+    )
+    BEGIN SELECT RAISE(ABORT, 'a cast ballot can never change (only be spoiled, once)'); END;
 CREATE TRIGGER ballots_never_deleted BEFORE DELETE ON ballots
     BEGIN SELECT RAISE(ABORT, 'ballots are never deleted'); END;
 """
 
 EMPTY_SLOT = bytes(formats.BALLOT_SLOT_BYTES)
 EMPTY_SIG = bytes(formats.SIGNATURE_BYTES)
+NOT_SPOILED = bytes(formats.SIGNATURE_BYTES)
 
 
 class LedgerError(Exception):
@@ -130,6 +139,10 @@ class NotDurable(LedgerError):
 
 class LedgerMissing(LedgerError):
     """There is no ledger in this state directory (provision the device first)."""
+
+
+class NoPendingSlip(LedgerError):
+    """No ballot is waiting for its voter's answer about the slip."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,15 @@ class Entry:
             raw=entry,
             sig=sig,
         )
+
+
+@dataclass(frozen=True)
+class SpoilReceipt:
+    """What a spoil tells the caller: the spoiled ballot's ID (for the VOID print) and the running count."""
+
+    ballot_id: bytes
+    count: int
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -338,6 +360,14 @@ class Ledger:
         self._sealed = last_type == SEAL_EVENT
         self._empty_slots = [r[0] for r in self._conn.execute("SELECT id FROM ballots WHERE filled=0")]
         self._cast: int = self._conn.execute("SELECT count(*) FROM ballots WHERE filled=1").fetchone()[0]
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(ballots)")}
+        # A ledger written before spoiling existed has no spoil column: it reads, it cannot spoil.
+        self._can_spoil = "spoil" in columns
+        self._spoiled: int = (
+            self._conn.execute("SELECT count(*) FROM ballots WHERE spoil != ?", (NOT_SPOILED,)).fetchone()[0]
+            if self._can_spoil
+            else 0
+        )
 
     # ----------------------------------------------------------- transactions
     @contextlib.contextmanager
@@ -431,7 +461,9 @@ class Ledger:
             seen.add(candidate)
             ids.append(candidate)
         with self._transaction():
-            self._conn.executemany("INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids])
+            self._conn.executemany(
+                "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
+            )
             total = self._conn.execute("SELECT count(*) FROM ballots").fetchone()[0]
             entry = self._append("ballot.slots_added", actor, {"added": count, "total": total})
         self._empty_slots.extend(ids)
@@ -473,14 +505,67 @@ class Ledger:
         self._cast = count
         return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
 
-    def record_slip(self, type: str, actor: str, payload: dict[str, Any] | None = None) -> Entry:
-        """Log that the pending slip printed (or reprinted) and forget its ballot ID."""
+    def record_slip(
+        self, type: str, actor: str, payload: dict[str, Any] | None = None, *, forget: bool = True
+    ) -> Entry:
+        """Log that the pending slip printed (or reprinted); with ``forget``, erase its ballot ID.
+
+        The booth keeps the link (``forget=False``) until the voter has checked
+        the slip: :meth:`answer_slip` or :meth:`spoil_pending` erase it then.
+        """
         if type not in ("slip.printed", "slip.reprinted"):
             raise ValueError("record_slip takes slip.printed or slip.reprinted")
         with self._transaction():
             entry = self._append(type, actor, payload or {})
+            if forget:
+                self._conn.execute("DELETE FROM pending_slip")
+        return entry
+
+    def answer_slip(self, type: str, actor: str, payload: dict[str, Any] | None = None) -> Entry:
+        """Log the end of the slip check ("Struk sesuai", or an escalated dispute) and erase the link.
+
+        The event and the erasure commit together, so after it nothing on the
+        device knows which ballot the voter's was.
+        """
+        if type not in SLIP_ANSWERS:
+            raise ValueError(f"answer_slip takes one of {', '.join(SLIP_ANSWERS)}")
+        with self._transaction():
+            if self.pending_slip() is None:
+                raise NoPendingSlip("no slip is waiting for its voter's answer")
+            entry = self._append(type, actor, payload or {})
             self._conn.execute("DELETE FROM pending_slip")
         return entry
+
+    def spoil_pending(self, actor: str, payload: dict[str, Any] | None = None) -> SpoilReceipt:
+        """Spoil the ballot whose slip the voter disputed: mark it, erase the link, log the count.
+
+        One transaction: the ballot's spoil mark (the device's signature over
+        ``SPOIL_CONTEXT || record``, written in place into the slot's fixed-size
+        ``spoil`` column, so no page or cell moves), the erasure of the pending
+        slip, and ``ballot.spoiled`` with the running count of spoiled ballots
+        and ``payload`` — never the ballot's ID or its choice.  The ID is
+        returned once, for the VOID print.
+        """
+        if not self._can_spoil:
+            raise LedgerError("this ledger was written before spoiling existed; it cannot spoil a ballot")
+        ballot_id = self.pending_slip()
+        if ballot_id is None:
+            raise NoPendingSlip("no slip is waiting for its voter's answer")
+        slot = self._conn.execute("SELECT slot FROM ballots WHERE id=? AND filled=1", (ballot_id,)).fetchone()
+        if slot is None:
+            raise LedgerError("the pending slip's ballot is not in the store")
+        mark = self.key.sign(formats.spoil_message(formats.unpad_slot(slot[0])))
+        with self._transaction():
+            changed = self._conn.execute(
+                "UPDATE ballots SET spoil=? WHERE id=? AND filled=1 AND spoil=?", (mark, ballot_id, NOT_SPOILED)
+            ).rowcount
+            if changed != 1:
+                raise LedgerError("the pending ballot is already spoiled")
+            self._conn.execute("DELETE FROM pending_slip")
+            count = self._spoiled + 1
+            entry = self._append(SPOIL_EVENT, actor, {**(payload or {}), "count": count})
+        self._spoiled = count
+        return SpoilReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
 
     def pending_slip(self) -> bytes | None:
         """The ballot ID whose paper slip has not printed yet, if any."""
@@ -497,9 +582,20 @@ class Ledger:
         return record
 
     def close_ballot_box(self, actor: str, payload: dict[str, Any] | None = None) -> Entry:
-        """Append ``polls.closed`` carrying the ballot count and the ballots' Merkle root."""
+        """Append ``polls.closed`` with the ballot count and root, and the spoiled count and root."""
         count, root = self.ballot_summary()
-        return self.append(CLOSE_EVENT, actor, {**(payload or {}), "ballots": count, "ballot_root": root.hex()})
+        spoiled, spoiled_root = self.spoiled_summary()
+        return self.append(
+            CLOSE_EVENT,
+            actor,
+            {
+                **(payload or {}),
+                "ballots": count,
+                "ballot_root": root.hex(),
+                "spoiled": spoiled,
+                "spoiled_root": spoiled_root.hex(),
+            },
+        )
 
     # ------------------------------------------------------------ device state
     def _put_state(self, key: str, value: str | None) -> None:
@@ -532,6 +628,11 @@ class Ledger:
     @property
     def ballots_cast(self) -> int:
         return self._cast
+
+    @property
+    def ballots_spoiled(self) -> int:
+        """Ballots spoiled after their voter disputed the slip (stored, signed, not counted)."""
+        return self._spoiled
 
     @property
     def empty_slots(self) -> int:
@@ -588,11 +689,35 @@ class Ledger:
             frontier.append(merkle.leaf_hash(record))
         return frontier.size, frontier.root()
 
+    def _spoiled_ids(self) -> set[bytes]:
+        if not self._can_spoil:
+            return set()
+        return {r[0] for r in self._conn.execute("SELECT id FROM ballots WHERE spoil != ?", (NOT_SPOILED,))}
+
+    def spoil_marks(self) -> Iterator[tuple[bytes, bytes]]:
+        """(id, spoil mark) of every spoiled ballot, sorted by ID (for the bundle)."""
+        if not self._can_spoil:
+            return iter(())
+        return iter(
+            self._conn.execute("SELECT id, spoil FROM ballots WHERE spoil != ? ORDER BY id", (NOT_SPOILED,)).fetchall()
+        )
+
+    def spoiled_summary(self) -> tuple[int, bytes]:
+        """(number of spoiled ballots, Merkle root of their records sorted by ID)."""
+        spoiled = self._spoiled_ids()
+        frontier = merkle.Frontier()
+        for ballot_id, record, _ in self._cast_records():
+            if ballot_id in spoiled:
+                frontier.append(merkle.leaf_hash(record))
+        return frontier.size, frontier.root()
+
     def tally(self) -> Counter[str]:
-        """Count the cast ballots by selection, straight from the ballot store."""
+        """Count the valid ballots by selection, straight from the ballot store (spoiled ones apart)."""
+        spoiled = self._spoiled_ids()
         counts: Counter[str] = Counter()
-        for _, record, _ in self._cast_records():
-            counts[parse_canonical(record)["selection"]] += 1
+        for ballot_id, record, _ in self._cast_records():
+            if ballot_id not in spoiled:
+                counts[parse_canonical(record)["selection"]] += 1
         return counts
 
     def ballot_records(self) -> Iterator[tuple[bytes, bytes, bytes]]:

@@ -22,10 +22,14 @@ Checks, in the order they are made:
 4. every ballot: canonical record of the right shape in its slot, its
    identifier matching the slot, the loaded election, a valid signature;
    empty slots are all zero; identifiers strictly increasing in the store;
+   every spoil mark a valid signature over a stored ballot's record (a
+   spoiled ballot is kept apart from the tally);
 5. reconciliation: ballots stored == ``ballot.cast`` events, each cast's
    running count is the previous plus one, no cast after ``polls.closed``,
-   the closing event's count and ballot root equal the store's, prepared slots
-   equal the slots found.
+   spoiled ballots == ``ballot.spoiled`` events (each count the previous plus
+   one, never more than the casts before it), the closing event's counts and
+   roots (ballots, spoiled) equal the store's, prepared slots equal the slots
+   found.
 """
 
 from __future__ import annotations
@@ -172,6 +176,14 @@ class DatabaseSource:
     def ballots(self) -> Iterator[tuple[bytes, int, bytes, bytes]]:
         yield from self._conn.execute("SELECT id, filled, slot, sig FROM ballots ORDER BY id")
 
+    def spoil_marks(self) -> Iterator[tuple[Any, Any]]:
+        """(id, spoil mark) of every slot whose mark is not blank (none in a ledger older than spoiling)."""
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(ballots)")}
+        if "spoil" not in columns:
+            return
+        blank = bytes(formats.SIGNATURE_BYTES)
+        yield from self._conn.execute("SELECT id, spoil FROM ballots WHERE spoil IS NOT ? ORDER BY id", (blank,))
+
     def declared_slots(self) -> int | None:
         return None
 
@@ -248,6 +260,18 @@ class BundleSource:
             except (ValueError, KeyError, TypeError):
                 ballot_id = b""
             yield ballot_id, 1, record, sig
+
+    def spoil_marks(self) -> Iterator[tuple[Any, Any]]:
+        """(id, spoil mark) per line of ``spoiled.jsonl`` (absent in bundles older than spoiling)."""
+        if "spoiled.jsonl" not in self._zip.namelist():
+            return
+        for line in self._lines("spoiled.jsonl"):
+            mark, rest = _split_signed_line(line)
+            try:
+                ballot_id = bytes.fromhex(rest.decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                ballot_id = b""
+            yield ballot_id, mark
 
     def declared_slots(self) -> int | None:
         slots = self._header.get("slots")
@@ -417,6 +441,7 @@ class _EventFacts:
     frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
     prev: str = formats.GENESIS_PREV
     casts: int = 0
+    spoils: int = 0
     closed_at: int | None = None
     closing_payload: dict[str, Any] | None = None
     election_id: object = None
@@ -432,6 +457,10 @@ class _BallotFacts:
     frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
     tally: Counter[str] = field(default_factory=Counter)
     stored: int = 0
+    spoiled: int = 0
+    spoiled_frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
+    #: spoil marks not yet matched with a stored ballot (id -> mark)
+    marks: dict[bytes, Any] = field(default_factory=dict)
     slots: int = 0
     last_id: bytes = b""
 
@@ -463,6 +492,9 @@ def _verify(
         sealed=events.sealed,
         tally=dict(sorted(stored.tally.items())),
         ballot_root=stored.frontier.root().hex(),
+        ballots_spoiled=stored.spoiled,
+        ballots_valid=stored.stored - stored.spoiled,
+        ballot_spoiled_events=events.spoils,
         event_types=dict(sorted(events.types_seen.items())),
     )
 
@@ -643,6 +675,14 @@ def _follow_event(
             report.add(where, f"cast count is {payload.get('count')!r}, expected {facts.casts}")
         if facts.closed_at is not None:
             report.add(where, f"ballot cast after the polls closed at event {facts.closed_at}")
+    elif etype == "ballot.spoiled":
+        facts.spoils += 1
+        if payload.get("count") != facts.spoils:
+            report.add(where, f"spoiled count is {payload.get('count')!r}, expected {facts.spoils}")
+        if facts.spoils > facts.casts:
+            report.add(where, f"{facts.spoils} ballots spoiled but only {facts.casts} cast before")
+        if facts.closed_at is not None:
+            report.add(where, f"ballot spoiled after the polls closed at event {facts.closed_at}")
     elif etype == "election.loaded":
         facts.election_id = payload.get("election_id")
     elif etype == "ballot.slots_added":
@@ -666,11 +706,21 @@ def _check_ballots(
 ) -> _BallotFacts | None:
     """Step 4: every slot of the store; None when the report filled up on the way."""
     facts = _BallotFacts()
+    for ballot_id, mark in source.spoil_marks():
+        where = f"spoil mark {ballot_id.hex()[:12] if isinstance(ballot_id, bytes) else '?'}"
+        if not isinstance(ballot_id, bytes) or not isinstance(mark, bytes) or len(ballot_id) != formats.BALLOT_ID_BYTES:
+            report.add(where, "stored with the wrong shape (damaged)")
+        elif ballot_id in facts.marks:
+            report.add(where, "the same ballot is marked spoiled twice")
+        else:
+            facts.marks[ballot_id] = mark
     for row in source.ballots():
         facts.slots += 1
         counted = _check_ballot(source, report, key, election_id, bad_signatures, row, facts)
         if counted and len(report.problems) >= MAX_PROBLEMS:
             return None
+    for ballot_id in sorted(facts.marks):
+        report.add(f"spoil mark {ballot_id.hex()[:12]}", "marks a ballot that was never cast (no such record)")
     return facts
 
 
@@ -702,6 +752,7 @@ def _check_ballot(
         if slot != bytes(formats.BALLOT_SLOT_BYTES) or sig != bytes(formats.SIGNATURE_BYTES):
             report.add(where, "an empty slot is not blank")
         return False
+    mark = facts.marks.pop(ballot_id, None)
     if filled != 1:
         report.add(where, "slot state is neither empty nor filled")
         return False
@@ -731,8 +782,15 @@ def _check_ballot(
     if not signed:
         report.add(where, "ballot signature does not verify (changed, or signed by another key)")
     facts.frontier.append(merkle.leaf_hash(record))
-    facts.tally[obj["selection"]] += 1
     facts.stored += 1
+    if mark is None:
+        facts.tally[obj["selection"]] += 1
+        return True
+    # spoiled: kept, counted apart, never in the tally (even when its mark is bad: it was disputed)
+    if not _verify_sig(key.public_key, mark, formats.spoil_message(record)):
+        report.add(where, "spoil mark does not verify (a valid ballot marked spoiled, or signed by another key)")
+    facts.spoiled += 1
+    facts.spoiled_frontier.append(merkle.leaf_hash(record))
     return True
 
 
@@ -741,6 +799,12 @@ def _reconcile(source: Source, report: Report, events: _EventFacts, ballots: _Ba
     """Step 5: the store, the cast events, the closing event and the prepared slots agree."""
     if ballots.stored != events.casts:
         report.add("reconciliation", f"{ballots.stored} ballots stored but {events.casts} ballot.cast events")
+    if ballots.spoiled != events.spoils:
+        report.add(
+            "reconciliation",
+            f"{ballots.spoiled} ballots marked spoiled but {events.spoils} ballot.spoiled events"
+            + (" (a spoiled ballot made valid again?)" if ballots.spoiled < events.spoils else ""),
+        )
     declared = source.declared_slots()
     if source.kind == "database" and ballots.slots != events.slots_prepared:
         report.add("reconciliation", f"{ballots.slots} ballot slots found but {events.slots_prepared} prepared")
@@ -753,6 +817,13 @@ def _reconcile(source: Source, report: Report, events: _EventFacts, ballots: _Ba
         if closing.get("ballot_root") != ballots.frontier.root().hex():
             report.add(
                 "reconciliation", "the closing event's ballot root differs from the store (ballots changed after close)"
+            )
+        # closings written before spoiling existed carry neither key: then nothing may be spoiled
+        if closing.get("spoiled", 0) != ballots.spoiled:
+            report.add("reconciliation", "the closing event's spoiled count differs from the store")
+        if "spoiled_root" in closing and closing["spoiled_root"] != ballots.spoiled_frontier.root().hex():
+            report.add(
+                "reconciliation", "the closing event's spoiled root differs from the store (spoil marks changed)"
             )
 
 
@@ -768,6 +839,11 @@ def format_report(report: Report) -> str:
             f"  Surat suara / ballots:     {s['ballots_stored']} tersimpan / stored, "
             f"{s['ballot_cast_events']} peristiwa coblos / cast events, {s['slots']} slot"
         )
+        if s.get("ballots_spoiled"):
+            lines.append(
+                f"  Dibatalkan / spoiled:      {s['ballots_spoiled']} (struk disanggah / slip disputed), "
+                f"sah dihitung / counted: {s['ballots_valid']}"
+            )
         if s.get("election_id"):
             lines.append(f"  Pemilihan / election:      {s['election_id']}")
         if s["tally"]:

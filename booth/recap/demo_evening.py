@@ -481,6 +481,7 @@ def _run_day(
             release = svc.release_ballot(token, voter.ref)["release"]
             svc.cast(release, choice)
             svc.slip_printed(release)
+            svc.slip_confirmed(release)  # "Struk sesuai"
             svc.store_photo(release, photo)
         clock.set(closes)
         token = svc.sign_in("PT-01", PINS["PT-01"])

@@ -230,8 +230,10 @@ def _statement_against_bundle(result: Result, summary: dict, path: Path, reg: Re
     stated = {k: v for k, v in result.tally.items() if v}
     if ballots != stated:
         return f"ballots {dict(sorted(ballots.items()))} ≠ statement {dict(sorted(stated.items()))}"
-    if result.total != summary["ballots_stored"]:
-        return f"{summary['ballots_stored']} ballots stored, the statement says {result.total}"
+    # spoiled ballots (disputed slips) are stored but not votes: the statement counts the valid ones
+    valid = summary.get("ballots_valid", summary["ballots_stored"])
+    if result.total != valid:
+        return f"{valid} valid ballots stored, the statement says {result.total}"
     # the statement's log line must be one of the log's checkpoints (all checked by verify)
     source = open_source(path)
     try:

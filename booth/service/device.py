@@ -162,7 +162,10 @@ class Device:
         """After a restart: cancel a release nobody voted on; keep a cast's slip for reprint."""
         current = self.day.current
         note: dict[str, Any] = {"polls": self.day.polls}
-        if current is not None and not current.cast:
+        if current is not None and not current.cast and current.spoils:
+            # between a spoil and the new vote: the same release stays open for the voter
+            note["revote_release"] = current.id
+        elif current is not None and not current.cast:
             self._append(
                 "ballot.release_cancelled",
                 "system",
@@ -260,6 +263,10 @@ class Device:
             "slips_printed": d.slips_printed,
             "slip_failures": d.slip_failures,
             "reprints": d.reprints,
+            "spoiled": d.spoiled,
+            "spoiled_stored": self.ledger.ballots_spoiled,
+            "disputes": d.disputes,
+            "escalations": d.escalations,
             "releases": d.releases,
             "cancelled": d.cancellations,
             "refused": d.refusals,

@@ -2,8 +2,16 @@
 
 A release moves through stages (``booth.day.Release.stage``): ``voting`` ->
 ``printing`` -> (``print_failed`` -> a companion's reprint -> ``printing``) ->
-``photo`` -> done.  Each step below acts only on the release in the stage it
-expects, so a stale or foreign release ID changes nothing.
+``checking`` -> ``photo`` -> done.  Each step below acts only on the release in
+the stage it expects, so a stale or foreign release ID changes nothing.
+
+The slip check: the voter answers "Struk sesuai" (``slip_confirmed``) or
+"Struk tidak sesuai" (``slip_disputed``).  A dispute calls a companion, who
+spoils that ballot (``spoil_ballot``, with PIN): the record is marked spoiled
+and the pending-slip link erased in one transaction, the kiosk prints the VOID
+mark, and the same release lets the voter vote again.  At most
+``MAX_SPOILS`` spoils per release; a further dispute is escalated to the
+committee (``escalate_dispute``, logged) and the ballot stands.
 """
 
 from __future__ import annotations
@@ -12,6 +20,9 @@ from booth import polls
 from booth.refusals import refuse
 from booth.service.checks import check_text
 from booth.service.device import Device
+
+#: Spoils one voter may have before a further dispute must be escalated (issue #11: at most two).
+MAX_SPOILS = 2
 
 
 class VoterSession(Device):
@@ -30,10 +41,20 @@ class VoterSession(Device):
             }
         if current is None:
             return {"screen": "waiting"}
-        screen = {"voting": "ballot", "printing": "printing", "print_failed": "print_failed", "photo": "photo"}[
-            current.stage
-        ]
-        return {"screen": screen, "release": current.id}
+        screen = {
+            "voting": "ballot",
+            "printing": "printing",
+            "print_failed": "print_failed",
+            "checking": "slip_check",
+            "disputed": "disputed",
+            "photo": "photo",
+        }[current.stage]
+        out = {"screen": screen, "release": current.id}
+        if current.spoils:
+            out["spoils"] = current.spoils  # "your earlier ballot was cancelled; vote again"
+        if current.stage == "disputed":
+            out["can_spoil"] = current.spoils < MAX_SPOILS
+        return out
 
     def release_ballot(self, token: str, voter_ref: str) -> dict:
         """Voting step: release exactly one ballot for one checked-in voter."""
@@ -101,7 +122,58 @@ class VoterSession(Device):
         current = self._current(release_id, ("printing",))
         kind = "slip.reprinted" if current.slip_failures else "slip.printed"
         actor = self._reprint_by if current.slip_failures and self._reprint_by else "system"
-        entry = self.ledger.record_slip(kind, actor, {"release": release_id})
+        # the link stays until the voter has checked the slip (slip_confirmed / spoil_ballot)
+        entry = self.ledger.record_slip(kind, actor, {"release": release_id}, forget=False)
+        self.day.apply(entry)
+
+    def slip_confirmed(self, release_id: str) -> None:
+        """The voter touched "Struk sesuai": the slip shows their choice; forget which ballot it was."""
+        self._current(release_id, "checking")
+        self.day.apply(self.ledger.answer_slip("slip.confirmed", "pemilih", {"release": release_id}))
+
+    def slip_disputed(self, release_id: str) -> None:
+        """The voter touched "Struk tidak sesuai": log it and call a companion (the ballot stands until spoiled)."""
+        current = self._current(release_id, "checking")
+        self._append("slip.disputed", "pemilih", {"release": release_id, "dispute": current.disputes + 1})
+
+    def spoil_ballot(self, token: str, release_id: str) -> dict:
+        """A companion spoils the disputed ballot; returns what the VOID print needs; the voter votes again.
+
+        The ballot stays in the store, signed, marked spoiled and out of the
+        tally; ``ballot.spoiled`` carries the running count and the release,
+        never the ballot.  Refused after :data:`MAX_SPOILS` spoils for this voter
+        (the companion escalates instead).
+        """
+        s = self._require("spoil", token)
+        current = self._current(release_id, "disputed")
+        if current.spoils >= MAX_SPOILS:
+            raise refuse("spoil_limit", words={"spoils": current.spoils})
+        if self.day.polls not in polls.ACTS["cast"]:
+            raise refuse("voting_not_open")
+        record = self.ledger.pending_slip_record()
+        if record is None:
+            raise refuse("no_pending_slip")
+        receipt = self.ledger.spoil_pending(s.companion, {"release": release_id, "spoil": current.spoils + 1})
+        self._fold_latest()
+        void = self._slip(receipt.ballot_id, record["selection"])
+        # the VOID print shows the ballot ID, never the choice: the companion need not see it
+        for key in ("selection", "candidate_number", "candidate_name"):
+            void.pop(key)
+        void.update(spoiled=receipt.count, spoils=current.spoils, spoils_left=MAX_SPOILS - current.spoils)
+        return void
+
+    def escalate_dispute(self, token: str, release_id: str, note: str) -> None:
+        """A further dispute after the spoils allowed: logged for the committee; the ballot stands."""
+        s = self._require("escalate_dispute", token)
+        check_text(note, "catatan", "note", 200, required=True)
+        current = self._current(release_id, "disputed")
+        if current.spoils < MAX_SPOILS:
+            raise refuse("escalate_not_needed")
+        entry = self.ledger.answer_slip(
+            "slip.dispute_escalated",
+            s.companion,
+            {"release": release_id, "spoils": current.spoils, "disputes": current.disputes, "note": note},
+        )
         self.day.apply(entry)
 
     def slip_failed(self, release_id: str, error: str) -> None:

@@ -44,9 +44,31 @@ STATUS_WORDS = {
 LIST_WORDS = {"DPT": N_("DPT"), "DPTb": N_("DPTb")}
 
 
+def masked_nik(nik: str) -> str:
+    """The NIK as the check-in screens show it: the region's first four digits and the last four.
+
+    The next voter in the queue can read the companion's screen; the digits that are shown are
+    the ones a companion compares with the KTP at a glance, the birth date and the rest stay hidden.
+
+    >>> masked_nik("1810045206540012")
+    '1810********0012'
+    >>> masked_nik("12345")
+    '*2345'
+    """
+    nik = str(nik)
+    if len(nik) == 16:
+        return nik[:4] + "*" * 8 + nik[-4:]
+    return "*" * max(0, len(nik) - 4) + nik[-4:]
+
+
+def birth_year(v: dict) -> str:
+    """The year of birth only ("1954") from the voter's birth date ("1954-06-12")."""
+    return str(v.get("birth_date") or "")[:4]
+
+
 def voter_detail(v: dict):
-    """ "NIK 1810… · RT 001/RW 002 · DPT" for a result row."""
-    return data(f"NIK {v['nik']} · RT {v['rt']}/RW {v['rw']} · {v['list']}")
+    """ "NIK 1810********0012 · lahir 1954" for a result row: only what tells two namesakes apart."""
+    return _("NIK {nik} · born {year}").format(nik=masked_nik(v["nik"]), year=birth_year(v))
 
 
 class VoterSearchScreen(TextEntryScreen):
@@ -91,15 +113,14 @@ class VoterResultsScreen(CompanionScreen):
         self.add(Button(_("Add to the DPTb"), self.add_dptb, dptb))
         head, rest = L.split_top(body, int(t.body * 1.9), t.gap)
         if self.rows:
-            self.add(Label(_("Results for “{query}”").format(query=self.query), head, align="left", bold=True))
+            # a typed NIK stays on screen while the companion picks: masked like the rows
+            query = masked_nik(self.query) if self.query.strip().isdigit() else self.query
+            self.add(Label(_("Results for “{query}”").format(query=query), head, align="left", bold=True))
         else:
             self.add(Label(_("Not on the voter list (DPT)"), head, align="left", bold=True, color="bad"))
-        rows = []
-        for v in self.rows:
-            words, color = STATUS_WORDS.get(v["status"], (N_("Not voted"), "ok"))
-            rows.append(
-                ListRow(data(v["name"]), voter_detail(v), (lambda v=v: self.pick(v)), badge=_(words), badge_color=color)
-            )
+        # No status badges: "sudah memilih" next to every namesake is nobody else's business; the
+        # picked voter's screen says it, and releasing a ballot to a voter who voted is refused.
+        rows = [ListRow(data(v["name"]), voter_detail(v), (lambda v=v: self.pick(v))) for v in self.rows]
         self.add(
             ListView(
                 rows,
@@ -111,6 +132,10 @@ class VoterResultsScreen(CompanionScreen):
                 ),
             )
         )
+
+    def update(self, now: float) -> None:
+        if now - self.app.last_activity > VoterScreen.CLEAR_AFTER_S:  # names left in sight of the queue
+            self.app.go_home()
 
     def pick(self, voter):
         self.app.push(VoterScreen(self.app, voter))
@@ -137,16 +162,29 @@ def release_for(app, voter: dict) -> None:
 
 
 class VoterScreen(CompanionScreen):
-    """Is this the person?  Their details; release the ballot."""
+    """Is this the person?  Name, masked NIK and year of birth; the rest only behind "Show details".
+
+    The screen is the booth's own: the next voter may be standing behind the companion.  It shows
+    what a companion compares with the KTP (name, the NIK's first and last digits, the year of
+    birth); the full NIK, the date of birth and the address appear only after "Show details",
+    hide again on a second touch, and the screen goes back to the companion's home after
+    :attr:`CLEAR_AFTER_S` untouched (the ballot's release clears it at once).
+    """
 
     name = "voter"
     title = N_("Verify the voter")
+    CLEAR_AFTER_S = 60.0
 
     def __init__(self, app, voter: dict) -> None:
         super().__init__(app)
         self.person = voter  # (Screen.voter says whether a screen is the voter's own)
+        self.details = False
+
+    def state_key(self):
+        return self.details
 
     def build_body(self, area):
+        t = self.theme
         body, (no, yes) = self.footer(area, 2)
         self.add(Button(_("Not this person"), self.back, no, bold=False))
         if self.person["status"] == "voted":
@@ -160,11 +198,30 @@ class VoterScreen(CompanionScreen):
                     kind="primary",
                 )
             )
-        self.add(Panel(self.lines, body, title=_("Compare with the ID card (KTP)")))
+        panel, toggle = L.split_bottom(body, t.target, t.gap * 2)
+        toggle = L.split_right(toggle, min(toggle.width, max(t.target * 4, t.button * 9)))[1]
+        words = _("Hide details") if self.details else _("Show details")
+        self.add(Button(words, self.toggle_details, toggle, bold=False))
+        self.add(Panel(self.lines, panel, title=_("Compare with the ID card (KTP)")))
+
+    def toggle_details(self) -> None:
+        self.details = not self.details
+
+    def update(self, now: float) -> None:
+        if now - self.app.last_activity > self.CLEAR_AFTER_S:
+            self.app.go_home()
 
     def lines(self):
         v = self.person
         words, color = STATUS_WORDS.get(v["status"], (N_("Not voted"), "ok"))
+        status = (_("Status"), _(words), color)
+        if not self.details:
+            return [
+                (_("Name"), data(v["name"]), None),
+                (_("NIK"), data(masked_nik(v["nik"])), None),
+                (_("Year of birth"), data(birth_year(v)), None),
+                status,
+            ]
         sex = _("Male") if v["sex"] == "L" else _("Female")
         return [
             (_("Name"), data(v["name"]), None),
@@ -173,7 +230,7 @@ class VoterScreen(CompanionScreen):
             (_("Date of birth"), data(v["birth_date"]), None),
             (_("Address"), data(f"{v['address']} RT {v['rt']}/RW {v['rw']}"), None),
             (_("List"), _(LIST_WORDS.get(v["list"], "DPT")), None),
-            (_("Status"), _(words), color),
+            status,
         ]
 
 

@@ -1,10 +1,13 @@
 """Drawing one frame: text that fits its box, shapes, pictures — and a record of what was drawn.
 
 Every text a screen draws goes through :meth:`Painter.text`, which wraps and,
-if needed, shrinks it to fit its box, and records a :class:`TextItem`: the
-words, where, whether they were translated words, data or the core's words,
-and whether they still did not fit (``clipped``).  Tests and the headless
-driver read :attr:`Painter.items` to know what the screen shows.
+if needed, shrinks it to fit its box, and records a
+:class:`TextItem`: the words, where, whether they were translated words, data
+or the core's words, whether they still did not fit (``clipped``), and what
+landed on the glass: the ink box of every rendered line (``ink``, before the
+box's clip) and the rendered capital height (``cap_px``).  Tests and the
+headless driver read :attr:`Painter.items` to know what the screen shows and
+to measure it (``tests/test_ui_text_size.py``).
 
 >>> _ = pygame.init()
 >>> p = Painter(pygame.Surface((400, 200)), Theme((400, 200)))
@@ -15,14 +18,14 @@ False
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pygame
 
 from booth.ui.i18n import CoreWords, Data, Msg, data  # noqa: F401 - data re-exported for doctest
-from booth.ui.theme import Theme, font
+from booth.ui.theme import Theme, cap_height, font
 
-MIN_TEXT_PX = 12
+MIN_TEXT_PX = 12  # only for fit() called without a theme; painters use Theme.min_px
 
 
 @dataclass
@@ -35,6 +38,9 @@ class TextItem:
     msgid: str | None
     px: int
     clipped: bool  # did not fit even at the smallest size
+    bold: bool = False
+    ink: list[pygame.Rect] = field(default_factory=list)  # each rendered line's ink, unclipped
+    cap_px: int = 0  # rendered capital height at the size drawn
 
 
 def text_kind(value: str) -> str:
@@ -63,16 +69,22 @@ pygame.register_quit(forget_rendered)
 
 def render_line(line: str, px: int, bold: bool, color) -> pygame.Surface:
     """One line of text (cached: most frames redraw the same words)."""
+    return _rendered(line, px, bold, color)[0]
+
+
+def _rendered(line: str, px: int, bold: bool, color) -> tuple[pygame.Surface, pygame.Rect]:
+    """(the line's surface, its ink box within it), cached together."""
     key = (line, px, bold, tuple(color))
-    surf = _render_cache.get(key)
-    if surf is None:
+    hit = _render_cache.get(key)
+    if hit is None:
         surf = font(px, bold).render(line, True, color)
-        _render_cache[key] = surf
+        hit = (surf, surf.get_bounding_rect())
+        _render_cache[key] = hit
         if len(_render_cache) > _RENDER_CACHE_SIZE:
             _render_cache.popitem(last=False)
     else:
         _render_cache.move_to_end(key)
-    return surf
+    return hit
 
 
 def wrap(text: str, px: int, bold: bool, width: int) -> list[str] | None:
@@ -136,13 +148,25 @@ class Painter:
         align: str = "center",
         valign: str = "center",
         max_lines: int | None = None,
-        min_px: int = MIN_TEXT_PX,
+        min_px: int | None = None,
     ) -> TextItem:
-        """Draw ``value`` inside ``box``, wrapped and shrunk to fit; record it."""
+        """Draw ``value`` inside ``box``, wrapped and shrunk to fit; record it (and its ink)."""
         box = pygame.Rect(box)
         color = self.colors.fg if color is None else color
-        size, lines, clipped = fit(str(value), px or self.theme.body, bold, box, max_lines=max_lines, min_px=min_px)
-        item = TextItem(str(value), box, text_kind(value), getattr(value, "msgid", None), size, clipped)
+        floor = min_px or MIN_TEXT_PX
+        start = px or self.theme.body
+        size, lines, clipped = fit(str(value), start, bold, box, max_lines=max_lines, min_px=floor)
+        item = TextItem(
+            str(value),
+            box,
+            text_kind(value),
+            getattr(value, "msgid", None),
+            size,
+            clipped,
+            bold,
+            [],
+            cap_height(size, bold),
+        )
         self.items.append(item)
         if not str(value):
             return item
@@ -157,7 +181,7 @@ class Painter:
         old_clip = self.surface.get_clip()
         self.surface.set_clip(box.clip(old_clip) if old_clip else box)
         for line in lines:
-            surf = render_line(line, size, bold, color)
+            surf, ink = _rendered(line, size, bold, color)
             if align == "left":
                 x = box.left
             elif align == "right":
@@ -165,6 +189,8 @@ class Painter:
             else:
                 x = box.left + (box.width - surf.get_width()) // 2
             self.surface.blit(surf, (x, y))
+            if ink.width:
+                item.ink.append(ink.move(x, y))
             y += line_h
         self.surface.set_clip(old_clip)
         return item

@@ -30,6 +30,10 @@ PANEL_INCHES = {
 }
 MIN_TARGET_MM = 12.0
 MIN_TARGET_PX = 60  # never smaller, whatever the DPI says
+# The smallest text a person must read: 3.0 mm capital-letter height on the actual panel, the
+# smallest of VVSG 2.0's standard text sizes (7.1-B); the ballot's names and numbers larger.
+MIN_CAP_MM = 3.0
+BALLOT_MIN_CAP_MM = 4.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ class Theme:
         short = min(w, h)
         scale = self.TEXT_SCALE_LARGE if large_text else 1.0
         base = max(self.mm(4.0), short * 0.045)
+        self.min_px = px_for_cap_mm(MIN_CAP_MM, self.dpi)
+        self.ballot_min_px = px_for_cap_mm(BALLOT_MIN_CAP_MM, self.dpi)
         self.body = round(base * scale)
         self.small = max(14, round(base * 0.75 * scale))
         self.title = round(base * 1.3 * scale)
@@ -149,6 +155,10 @@ class Theme:
 
     def px_to_mm(self, px: float) -> float:
         return px * 25.4 / self.dpi
+
+    def cap_mm(self, px: int, bold: bool = False) -> float:
+        """The capital-letter height, in millimetres on this panel, of text drawn at ``px``."""
+        return self.px_to_mm(cap_height(px, bold))
 
     def variant(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> Theme:
         """The same screen with large text and/or high contrast switched."""
@@ -184,3 +194,27 @@ def font(px: int, bold: bool = False) -> pygame.font.Font:
         f = pygame.font.Font(str(font_path(BOLD if bold else REGULAR)), max(6, int(px)))
         _fonts[key] = f
     return f
+
+
+_caps: dict[tuple[int, bool], int] = {}
+
+
+def cap_height(px: int, bold: bool = False) -> int:
+    """The height in pixels of a rendered capital "H" at ``px`` (its ink, as it lands on the glass).
+
+    >>> cap_height(40) > cap_height(20) > 0
+    True
+    """
+    key = (int(px), bool(bold))
+    if key not in _caps:
+        _caps[key] = font(px, bold).render("H", True, (0, 0, 0)).get_bounding_rect().height
+    return _caps[key]
+
+
+def px_for_cap_mm(millimetres: float, dpi: float) -> int:
+    """The smallest font size whose rendered capitals are at least ``millimetres`` tall at ``dpi``."""
+    need = millimetres * dpi / 25.4
+    px = max(6, int(need))
+    while cap_height(px) < need or cap_height(px, True) < need:
+        px += 1
+    return px

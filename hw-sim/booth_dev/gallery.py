@@ -31,6 +31,7 @@ import os
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,16 +227,60 @@ def _five_candidates(s, day, shot) -> None:
     shot("ballot-5-candidates-large-text")
 
 
-def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, stream=None) -> Gallery:
-    """Drive the kiosk through every screen and write the PNGs and ``README.md`` into ``out``."""
-    s = _support()
-    from booth.election_package import load_package
+def walk_screens(work: Path, size, lang: str, demo, five, device_key, camera_for) -> None:
+    """Drive a kiosk of ``size`` in ``lang`` through the gallery's three walks (the whole day, the
+    voter's screens, the five-candidate ballot), in fresh booths under ``work``.
 
-    out = Path(out)
-    gallery = Gallery(out)
-    # One fixed working folder (the screens show the USB stick's path), so one gallery run at a time.
+    ``camera_for(driver)`` gives the ``shot(caption=None)`` each walk calls where a screen is worth
+    a picture (the gallery's :class:`_Camera`; the text-size test measures every frame instead).
+    """
+    import random
+
+    s = _support()
+    res = f"{size[0]}x{size[1]}"
+    for n, (walk, pkg, stage) in enumerate(
+        ((s.full_day, demo, "new"), (_voter_screens, demo, "open"), (_five_candidates, five, "open"))
+    ):
+        root = work / f"{res}-{lang}-{n}"
+        root.mkdir()
+        # the same ballot IDs (and so checkpoints) each run, for each walk
+        day = s.make_day(
+            root,
+            pkg,
+            stage=stage,
+            size=size,
+            language=lang,
+            rng=random.Random(f"{res}-{lang}-{n}"),
+            device_key=device_key,
+        )
+        try:
+            camera = camera_for(day.drv)
+            day.drv.shot = camera
+            if walk is s.full_day:
+                if day.drv.shots_dir is None:
+                    day.drv.shots_dir = root  # full_day shoots only when the driver has a folder
+                walk(day)
+            else:
+                walk(s, day, camera)
+        finally:
+            day.devices.close()
+            day.svc.close()
+
+
+@contextmanager
+def gallery_booths():
+    """The gallery's working folder with its two election packages (the demo's three candidates,
+    and five), signed with :func:`fixed_keys`: yields ``(work, demo, five, device_key)``.
+
+    One fixed folder (a package's folder name is on the screens), so one run at a time: a lock
+    file makes a second run wait.
+    """
     import fcntl
 
+    from booth.demo_election import make_demo_package
+    from booth.election_package import load_package
+
+    _support()
     base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
     lock = open(base / "booth-gallery.lock", "w")  # noqa: SIM115 -- held for the whole run
     fcntl.flock(lock, fcntl.LOCK_EX)
@@ -243,47 +288,35 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     try:
-        import random
-
-        from booth.demo_election import make_demo_package
-
         committee, device_key = fixed_keys()
         pkg_dir, _keys = make_demo_package(work / "usb", voters=60, keys=committee)
         demo = (pkg_dir, load_package(pkg_dir))
         five = five_candidate_package(work / "usb5", keys=committee)
+        yield work, demo, five, device_key
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        lock.close()
+
+
+def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, stream=None) -> Gallery:
+    """Drive the kiosk through every screen and write the PNGs and ``README.md`` into ``out``."""
+    out = Path(out)
+    gallery = Gallery(out)
+    with gallery_booths() as (work, demo, five, device_key):
         for size in sizes:
             res = f"{size[0]}x{size[1]}"
             for lang in languages:
                 folder = out / res / lang
                 shutil.rmtree(folder, ignore_errors=True)
                 shots: list[Shot] = []
-                for n, (walk, pkg, stage) in enumerate(
-                    ((s.full_day, demo, "new"), (_voter_screens, demo, "open"), (_five_candidates, five, "open"))
-                ):
-                    root = work / f"{res}-{lang}-{n}"
-                    root.mkdir()
-                    # the same ballot IDs (and so checkpoints) each run, for each walk
-                    day = s.make_day(
-                        root,
-                        pkg,
-                        stage=stage,
-                        size=size,
-                        language=lang,
-                        rng=random.Random(f"{res}-{lang}-{n}"),
-                        device_key=device_key,
-                    )
-                    try:
-                        day.drv.shots_dir = folder
-                        camera = _Camera(day.drv, folder)
-                        camera.shots = shots  # one numbering for the three walks
-                        day.drv.shot = camera
-                        if walk is s.full_day:
-                            walk(day)
-                        else:
-                            walk(s, day, camera)
-                    finally:
-                        day.devices.close()
-                        day.svc.close()
+
+                def camera_for(drv, folder=folder, shots=shots):
+                    drv.shots_dir = folder
+                    camera = _Camera(drv, folder)
+                    camera.shots = shots  # one numbering for the three walks
+                    return camera
+
+                walk_screens(work, size, lang, demo, five, device_key, camera_for)
                 gallery.shots[(res, lang)] = shots
                 if stream:
                     stream.write(f"{res} {lang}: {len(shots)} screens\n")
@@ -294,9 +327,6 @@ def make_gallery(out: str | Path, *, sizes=RESOLUTIONS, languages=LANGUAGES, str
                 stream.write(f"{out / 'README.md'} kept as it is (a run of only some sizes or languages)\n")
         else:
             write_readme(gallery)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        lock.close()
     return gallery
 
 

@@ -21,8 +21,9 @@
    Markdown is rendered by the small renderer in this module (no ``markdown``
    package): ``#``/``##`` headings (also the PDF's outline), paragraphs,
    numbered and bulleted lists, block quotes, pipe tables, images on their own
-   line, ``**bold**`` and ``code`` inline.  That subset is what the guidebook
-   uses; anything else is printed as plain text.
+   line, ``---`` on its own line (a new page: the day's one-page checklist),
+   ``**bold**``, ``*emphasis*`` and ``code`` inline.  That subset is what the
+   guidebook uses; anything else is printed as plain text.
 
 Every image a Markdown file references must exist under OUT_DIR after step 1
 and 2, or the command fails naming the missing ones (:func:`missing_images`).
@@ -340,15 +341,36 @@ def write_prints(images: Path, printouts: list, work: Path, stream) -> str:
 
 
 # ------------------------------------------------------------------ 3. the PDF
-INLINE = re.compile(r"(\*\*[^*]+\*\*|`[^`]+`)")
+CODE_SPAN = re.compile(r"`([^`]+)`")
+# *emphasis*: one asterisk each side, hugging the words, not part of **bold** nor inside a word
+# (so "2*3*4" stays as it is)
+EMPHASIS = re.compile(r"(?<![*\w\\])\*(?=[^\s*])([^*]*?[^\s*\\])\*(?![*\w])")
+
+
+def _escape(part: str, markers: tuple[str, ...]) -> str:
+    """fpdf2 (2.8) prints a backslash doubled as one, and a backslash before a marker escapes it."""
+    part = part.replace("\\", "\\\\")
+    for marker in markers:
+        part = part.replace(marker, "\\" + marker)
+    return part
 
 
 def _inline(text: str) -> str:
-    """Markdown inline -> fpdf2's markdown=True subset: **bold** stays; `code` loses its backticks.
+    """Markdown inline -> fpdf2's markdown=True subset: ``**bold**`` stays, ``*emphasis*`` becomes
+    fpdf2's italic (``__``), ``code`` loses its backticks and is printed as it is.
 
-    fpdf2 reads ``--`` and ``__`` as italic/underline markers: they are escaped (``\\``)."""
-    text = text.replace("\\", "\\\\").replace("--", "\\-\\-").replace("__", "\\_\\_")
-    return re.sub(r"`([^`]+)`", r"\1", text)
+    fpdf2 reads ``--``, ``__`` and ``~~`` as underline/italic/strike markers: they are escaped,
+    like ``**`` inside a code span, so no marker is ever printed as a literal nor read as one."""
+    out = []
+    last = 0
+    for m in CODE_SPAN.finditer(text):
+        out.append(EMPHASIS.sub(r"__\1__", _escape(text[last : m.start()], ("--", "__", "~~"))))
+        out.append(_escape(m.group(1), ("**", "--", "__", "~~")))
+        last = m.end()
+    out.append(EMPHASIS.sub(r"__\1__", _escape(text[last:], ("--", "__", "~~"))))
+    joined = "".join(out)
+    # fpdf2 prints a run of backslashes when the next character comes: a final one needs a space
+    return joined + " " if joined.endswith("\\") else joined
 
 
 def _blocks(md: str):
@@ -358,6 +380,10 @@ def _blocks(md: str):
     while i < len(lines):
         line = lines[i]
         if not line.strip():
+            i += 1
+            continue
+        if re.fullmatch(r"\s*(-{3,}|\*{3,})\s*", line):  # a thematic break: a new page in the PDF
+            yield "pagebreak", None
             i += 1
             continue
         m = re.match(r"^(#{1,3})\s+(.*)$", line)
@@ -440,7 +466,9 @@ def build_pdf(md_path: Path, pdf_path: Path, *, compress: bool = True) -> None:
 
     for kind, payload in _blocks(text):
         pdf.set_x(pdf.l_margin)
-        if kind == "heading":
+        if kind == "pagebreak":
+            pdf.add_page()
+        elif kind == "heading":
             level, text = payload
             if level == 2 and pdf.get_y() > pdf.h * 0.72:
                 pdf.add_page()  # a section does not start at the foot of a page

@@ -104,6 +104,7 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
     }
     dptb_at = {at(f): p for f, p in zip((0.12, 0.38, 0.62, 0.9), DPTB, strict=False)}
     walker, idler, returner, by_name, skipper = come[at(0.10)], come[at(0.20)], come[at(0.35)], come[4], come[at(0.5)]
+    disputer = come[at(0.25)]
     steps: list[dict] = [
         {
             "step": "custody",
@@ -151,6 +152,10 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
             voter["repeat_visit"] = True
         if ref == skipper:
             voter["photo_fails"] = 3
+        if (
+            ref == disputer and "choice" in voter
+        ):  # the slip shows another candidate than the voter meant: disputed, spoiled
+            voter["disputed"] = [str(voter["choice"] % 3 + 1)]
         steps.append(voter)
         if position == at(0.16) and not walked_back:  # the voter who walked away comes back to vote
             steps.append({"step": "voter", "ref": walker, "find": "name", "choice": choice()})
@@ -187,6 +192,7 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
             "dptb": len(DPTB),
             "cancelled": 2,
             "photos_skipped": 1,
+            "spoiled": 1,
             "reconciliation_balanced": True,
             "polls": "packed",
             "verify": True,
@@ -198,6 +204,7 @@ def demo_scenario(voters: int = 300, seed: int = 2025) -> dict:
                 "walks_away": 1,
                 "idle": 1,
                 "repeat_visit": 1,
+                "dispute": 1,
                 "wrong_pin": 3,
                 "camera_failure": 4,
             },

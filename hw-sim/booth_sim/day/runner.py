@@ -16,7 +16,7 @@ faults (paper out mid-slip, a jam, a failing camera, a power cut, a crash).
 What it writes in ``DIR`` (see ``docs/scenarios.md``)::
 
     state/           the device's state directory, as the appliance leaves it
-    prints/NNN-kind.png   every printed item in order (slip, slip-reprint,
+    prints/NNN-kind.png   every printed item in order (slip, slip-reprint, slip-void,
                      slip-torn, self_test, zero_report, results_report, custody_slip)
     results.zip      the exported, signed results bundle (if the day exported)
     summary.json     election ID, tally, reconciliation, checkpoint, faults,
@@ -260,7 +260,8 @@ class SimDay:
             self.prints.append(PrintedItem(f"{kind}-torn", image))
         self._partials_seen = len(partial)
         for p in self._hands.printouts[self._printouts_seen :]:
-            self.prints.append(PrintedItem("slip-reprint" if reprint and p.kind == "slip" else p.kind, p.image))
+            name = "slip-reprint" if reprint and p.kind == "slip" else "slip-void" if p.kind == "slip_void" else p.kind
+            self.prints.append(PrintedItem(name, p.image))
         self._printouts_seen = len(self._hands.printouts)
 
     def _fix_printer(self, error: Exception | None) -> tuple[str, str]:
@@ -785,6 +786,8 @@ class SimDay:
                 notes,
                 loud=True,
             )
+        for shown in a.get("disputed", []):
+            self._dispute(ref, release, shown, notes)
         self._vote(desk, ref, release, a["choice"], a["photo_fails"], notes)
         if a["repeat_visit"]:
             self.clock.advance(sc.REPEAT_VISIT_SECONDS)
@@ -809,9 +812,58 @@ class SimDay:
         lead = ("datang lagi, " if again else "", "came back, " if again else "")
         return (f"{lead[0]}ditolak karena sudah memilih{shown[0]}", f"{lead[1]}refused: already voted{shown[1]}")
 
+    def _reprint_until_whole(self, outcome: Outcome | None, notes: list) -> None:
+        """A slip that failed: the technician fixes the printer and reprints until the voter has it."""
+        tech = self.sc.technician
+        for _ in range(MAX_PRINT_TRIES):
+            if self._booth.voter_screen()["screen"] != "print_failed":
+                break
+            if outcome is not None and not outcome.ok:
+                notes.append(self._fix_printer(outcome.error))
+            outcome = self.act(tech, self._hands.reprint)
+            self._sync_prints("slip", reprint=True)
+            notes.append(
+                (
+                    f"struk dicetak ulang oleh {tech}" if outcome.ok else "cetak ulang gagal",
+                    f"slip reprinted by {tech}" if outcome.ok else "reprint failed",
+                )
+            )
+        if self._booth.voter_screen()["screen"] != "slip_check":
+            raise DayStopped(f"the slip did not print after {MAX_PRINT_TRIES} tries")
+
+    def _dispute(self, ref: str, release: str, shown: str, notes: list) -> None:
+        """The booth recorded ``shown`` (a mis-touch); the voter disputes the slip, the technician spoils it."""
+        tech = self.sc.technician
+        while True:
+            try:
+                outcome = (self.voter_hands or self._hands).cast(release, shown)
+                self._sync_prints("slip")
+                break
+            except TooSoon as exc:
+                self.clock.advance(exc.details["wait_seconds"])
+        self._reprint_until_whole(outcome, notes)
+        answer = getattr(self.voter_hands, "answer_slip", None) or self._hands.answer_slip
+        answer(release, False)  # "Struk tidak sesuai"
+        self.clock.advance(sc.DISPUTE_SECONDS // 2)  # the companion comes to the booth
+        void = self.act(tech, lambda t: self._hands.spoil(t, release))
+        self._sync_prints("slip_void")
+        self.faults["dispute"] += 1
+        self.clock.advance(sc.DISPUTE_SECONDS - sc.DISPUTE_SECONDS // 2)
+        shown_words = ("kosong", "blank") if shown == "blank" else (f"no. {shown}", f"no. {shown}")
+        printed = (
+            ("", "") if void.ok else ("; cetak BATAL gagal, ditulis tangan", "; VOID print failed, marked by hand")
+        )
+        notes.append(
+            (
+                f"struk menunjukkan {shown_words[0]}: pemilih menyanggah, {tech} membatalkan surat suara itu "
+                f"(BATAL){printed[0]}, pemilih memilih lagi",
+                f"slip showed {shown_words[1]}: the voter disputed it, {tech} spoiled that ballot "
+                f"(VOID){printed[1]}, the voter voted again",
+            )
+        )
+
     def _vote(self, desk: str, ref: str, release: str, choice: str, photo_fails: int, notes: list) -> None:
         crash_at, self._crash_at = self._crash_at, None
-        tech = self.sc.technician
         if crash_at == "after_release":
             notes.append(("perangkat mati mendadak sebelum memilih", "the booth crashed before the vote"))
             notes.append(self._crash())
@@ -835,21 +887,9 @@ class SimDay:
                 break
             except TooSoon as exc:
                 self.clock.advance(exc.details["wait_seconds"])  # the screen asks the voter to wait
-        for _ in range(MAX_PRINT_TRIES):
-            if self._booth.voter_screen()["screen"] != "print_failed":
-                break
-            if outcome is not None and not outcome.ok:
-                notes.append(self._fix_printer(outcome.error))
-            outcome = self.act(tech, self._hands.reprint)
-            self._sync_prints("slip", reprint=True)
-            notes.append(
-                (
-                    f"struk dicetak ulang oleh {tech}" if outcome.ok else "cetak ulang gagal",
-                    f"slip reprinted by {tech}" if outcome.ok else "reprint failed",
-                )
-            )
-        if self._booth.voter_screen()["screen"] != "photo":
-            raise DayStopped(f"the slip did not print after {MAX_PRINT_TRIES} tries")
+        self._reprint_until_whole(outcome, notes)
+        if self.voter_hands is None:  # a kiosk answers on its slip-check screen when it takes the photo
+            self._hands.answer_slip(release, True)  # "Struk sesuai"
         if crash_at == "after_slip":
             notes.append(("perangkat mati mendadak sebelum foto", "the booth crashed before the photo"))
             notes.append(self._crash())
@@ -978,6 +1018,7 @@ class SimDay:
             "dptb": counts.get("dptb"),
             "cancelled": counts.get("cancelled"),
             "reprints": counts.get("reprints"),
+            "spoiled": counts.get("spoiled"),
             "slip_failures": counts.get("slip_failures"),
             "photos": counts.get("photos"),
             "photos_skipped": counts.get("photos_skipped"),

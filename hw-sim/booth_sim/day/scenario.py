@@ -42,6 +42,7 @@ from typing import Any
 
 from booth import companions as comp
 from booth import polls, strict_json
+from booth.service.voter_session import MAX_SPOILS
 
 FORMAT = "booth-scenario-v1"
 MAX_PROBLEMS = 20
@@ -54,6 +55,7 @@ WALK_AWAY_SECONDS = 60  # the companion notices the empty booth and cancels
 REPEAT_VISIT_SECONDS = 60  # a voter who voted comes back a little later
 RELEASE_TIMEOUT_SECONDS = 300  # Settings.release_timeout: an unused release expires after this
 MAX_PHOTO_TRIES = 3  # the camera is tried this often, then the companion skips the photo
+DISPUTE_SECONDS = 90  # a disputed slip: the companion comes, spoils it, the voter votes again
 DEFAULT_PAPER_OUT_MM = 40  # less than one slip (about 136 mm with the feed): runs out mid-slip
 
 CUSTODY_STAGES = polls.MANUAL_CUSTODY  # the stages a companion records (the rest come with the polls)
@@ -70,6 +72,7 @@ EXPECTATIONS = {
     "dptb": "voters added to the DPTb",
     "cancelled": "releases cancelled (walked away, idle, restart)",
     "reprints": "slips reprinted",
+    "spoiled": "ballots spoiled after the voter disputed the slip (counted apart, never in the tally)",
     "slip_failures": "slip prints that failed",
     "photos": "photos stored",
     "photos_skipped": "photos skipped after camera failures",
@@ -86,6 +89,7 @@ INT_EXPECTATIONS = (
     "dptb",
     "cancelled",
     "reprints",
+    "spoiled",
     "slip_failures",
     "photos",
     "photos_skipped",
@@ -104,6 +108,7 @@ FAULT_KINDS = (
     "walks_away",
     "idle",
     "repeat_visit",
+    "dispute",
 )
 POLLS_STATES = tuple(state for state in polls.STATE_WORDS if state != polls.UNCONFIGURED)
 
@@ -470,7 +475,18 @@ STEP_FIELDS = {
     "self_test": ("by",),
     "zero_report": ("by",),
     "open": ("by",),
-    "voter": ("ref", "dptb", "find", "choice", "walks_away", "idle", "photo_fails", "repeat_visit", "by"),
+    "voter": (
+        "ref",
+        "dptb",
+        "find",
+        "choice",
+        "disputed",
+        "walks_away",
+        "idle",
+        "photo_fails",
+        "repeat_visit",
+        "by",
+    ),
     "advance": ("minutes", "seconds"),
     "time": ("at",),
     "pause": ("reason", "by"),
@@ -614,7 +630,7 @@ def _voter_args(f: _Fields, args: dict, facts: ElectionFacts) -> None:
     if leaves:
         if "choice" in f.obj:
             f.problem("choice", "a voter who walks away or goes idle makes no choice (list them again later to vote)")
-        for key in ("repeat_visit", "photo_fails"):
+        for key in ("repeat_visit", "photo_fails", "disputed"):
             if f.obj.get(key):
                 f.problem(key, "only for a voter who votes")
         args["choice"] = None
@@ -627,6 +643,28 @@ def _voter_args(f: _Fields, args: dict, facts: ElectionFacts) -> None:
             f.problem("choice", f"must be one of {', '.join(facts.choices())}, not {_show(choice)}{extra}")
         else:
             args["choice"] = text
+    args["disputed"] = _disputed(f, facts)
+
+
+def _disputed(f: _Fields, facts: ElectionFacts) -> list[str]:
+    """``"disputed"``: what the voter's earlier slips showed (a mis-touch, a faulty screen), each
+    disputed ("Struk tidak sesuai") and spoiled by the technician before the voter votes ``choice``."""
+    value = f.obj.get("disputed", [])
+    if not isinstance(value, list) or len(value) > MAX_SPOILS:
+        f.problem(
+            "disputed",
+            f"must be a list of at most {MAX_SPOILS} choices (the slips the voter disputed), not {_show(value)}"
+            + (f"; after {MAX_SPOILS} spoils a dispute is escalated, not spoiled" if isinstance(value, list) else ""),
+        )
+        return []
+    out = []
+    for i, item in enumerate(value):
+        text = str(item) if isinstance(item, int) and not isinstance(item, bool) else item
+        if not isinstance(text, str) or text not in facts.choices():
+            f.problem(f"disputed[{i}]", f"must be one of {', '.join(facts.choices())}, not {_show(item)}")
+        else:
+            out.append(text)
+    return out
 
 
 def _dptb(f: _Fields, facts: ElectionFacts) -> dict | None:
@@ -869,6 +907,9 @@ class _DayCheck:
             self.now += dt.timedelta(seconds=RELEASE_TIMEOUT_SECONDS + 1)
             return
         self.voted[key] = step.index
+        if a.get("disputed"):
+            self.companion(step, "spoil", self.s["technician"])  # the technician spoils each disputed slip
+            self.now += dt.timedelta(seconds=DISPUTE_SECONDS * len(a["disputed"]))
         if any(what == "print" for what, _ in self.armed):
             self.companion(step, "reprint", self.s["technician"])  # the technician fixes it and reprints
         self.fire("print", "capture", "session")
