@@ -217,6 +217,10 @@ class Painter:
     def line(self, start, end, color, width: int = 2) -> None:
         pygame.draw.line(self.surface, color, start, end, width)
 
+    def circle(self, center, radius: int, color, width: int = 0) -> None:
+        """A filled circle (or a ring ``width`` px wide)."""
+        pygame.draw.circle(self.surface, color, center, radius, width)
+
     def image(self, surf: pygame.Surface, box: pygame.Rect, *, cover: bool = False) -> pygame.Rect:
         """Blit ``surf`` scaled to fit (or cover) ``box``, centred; return where it went."""
         box = pygame.Rect(box)
