@@ -84,6 +84,19 @@ class KioskSettings:
     windowed: bool = False  # developer window: closable, arrow keys act as the buttons
 
 
+def init_pygame() -> None:
+    """Start the parts of pygame the kiosk draws with: the display and the fonts.
+
+    Not ``pygame.init()``: that also opens the audio device, whose mixing thread runs
+    all day (about 0.3 % of a core here) even with the voice off; :mod:`booth.ui.voice`
+    starts the mixer itself when there are clips to play.
+    """
+    if not pygame.display.get_init():
+        pygame.display.init()
+    if not pygame.font.get_init():
+        pygame.font.init()
+
+
 class _UiClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
@@ -127,8 +140,7 @@ class KioskApp:
         from booth.ui.voice import Voice
         from booth.ui.voter_screens import VoterFlow, VoterPrefs
 
-        if not pygame.get_init():
-            pygame.init()
+        init_pygame()
         self.api = api
         self.station = station
         self.devices = devices
@@ -181,7 +193,7 @@ class KioskApp:
     def open_display(size: tuple[int, int] | None, *, windowed: bool = False) -> pygame.Surface:
         """Open the kiosk's display: full screen without cursor (or a window for development)."""
         os.environ.setdefault("SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS", "0")
-        pygame.init()
+        init_pygame()
         if size is None:
             info = pygame.display.Info()
             size = (info.current_w, info.current_h)
