@@ -26,6 +26,7 @@ still drawn when their region is redrawn, but a change in them alone is not seen
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 
@@ -50,6 +51,9 @@ class Op:
         return hash(self.key)
 
 
+_texts: dict[tuple, object] = {}  # a text call's arguments -> the real painter's record of it
+
+
 def _color(c) -> tuple | None:
     return None if c is None else tuple(pygame.Color(c))
 
@@ -70,10 +74,31 @@ class RecordingPainter(Painter):
         self.ops.append(Op(key, pygame.Rect(rect), keep))
 
     def text(self, value, box, px=None, *, color=None, bold=False, align="center", valign="center", **kw):
-        item = super().text(value, box, px, color=color, bold=bold, align=align, valign=valign, **kw)
+        # The same words in the same box give the same record: ask the real painter once.
+        box = pygame.Rect(box)
         color = self.colors.fg if color is None else color
-        key = ("text", str(value), tuple(item.rect), item.px, _color(color), bold, align, valign, item.clipped)
-        self._note(key, item.rect)
+        call = (
+            type(value),
+            str(value),
+            getattr(value, "msgid", None),
+            tuple(box),
+            px or self.theme.body,
+            _color(color),
+            bool(bold),
+            align,
+            valign,
+            tuple(sorted(kw.items())),
+        )
+        item = _texts.get(call)
+        if item is None:
+            item = super().text(value, box, px, color=color, bold=bold, align=align, valign=valign, **kw)
+            _texts[call] = dataclasses.replace(item, rect=pygame.Rect(item.rect))
+            if len(_texts) > 2000:
+                _texts.pop(next(iter(_texts)))
+        else:
+            item = dataclasses.replace(item, rect=pygame.Rect(item.rect))
+            self.items.append(item)
+        self._note(("text", *call[1:]), item.rect)
         return item
 
     def fill(self, color) -> None:
