@@ -10,14 +10,17 @@ the glass after a partial redraw is exactly what a full drawing would show.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pygame
+import pytest
 
 from booth.hardware.controls import Nav
 from booth.ui.app import KioskApp, KioskSettings
 from booth.ui.drawing import Painter
+from booth.ui.wakeup import InputWaiter
 from test_ui_support import T
 
 
@@ -144,11 +147,27 @@ def _on_dummy_display(day, settings: KioskSettings) -> KioskApp:
     return app
 
 
-def test_the_kiosk_loop_sleeps_while_idle_and_wakes_at_once_for_a_finger_and_a_button(booth_day):
+@pytest.mark.parametrize("sleep_on", ["touch device", "looking every 20 ms"])
+def test_the_kiosk_loop_sleeps_while_idle_and_wakes_at_once_for_a_finger_and_a_button(booth_day, sleep_on):
+    """The loop as on the appliance: asleep on the touch screen's device (a pipe stands for
+    /dev/input/event0: the kernel makes it readable when a finger lands), or, where no input
+    device can be read (the dummy driver, a desktop window), looking for events every 20 ms."""
     day = booth_day(stage="open")
     day.release(0)
     settings = KioskSettings(poll_interval=0.5)
     app = _on_dummy_display(day, settings)
+    device_r, device_w = os.pipe()
+    waits = {"n": 0}
+    if sleep_on == "touch device":
+        app._waiter = InputWaiter(devices=[device_r])
+        assert app._waiter.sleeps_on_devices
+        real_wait = app._waiter.wait
+
+        def counted_wait(timeout):
+            waits["n"] += 1
+            return real_wait(timeout)
+
+        app._waiter.wait = counted_wait
     steps: list[tuple[float, int]] = []  # (when, frames drawn so far) after each step
     real_step = app.step
 
@@ -169,6 +188,7 @@ def test_the_kiosk_loop_sleeps_while_idle_and_wakes_at_once_for_a_finger_and_a_b
         etype = pygame.FINGERDOWN if kind == "down" else pygame.FINGERUP
         sent[kind] = time.monotonic()
         pygame.event.post(pygame.event.Event(etype, x=x / w, y=y / h, dx=0, dy=0, finger_id=0, touch_id=0))
+        os.write(device_w, b"\x03\x00\x35\x00" * 6)  # the kernel's copy of the touch, for our select()
 
     def press() -> None:
         sent["button"] = time.monotonic()
@@ -197,10 +217,14 @@ def test_the_kiosk_loop_sleeps_while_idle_and_wakes_at_once_for_a_finger_and_a_b
     finally:
         cpu = time.process_time() - cpu
         pygame.display.quit()
+        os.close(device_r)
+        os.close(device_w)
     idle = [s for s in steps if s[0] < start + 2.9]
     # asleep: a look at the core twice a second, not 30 frames a second; and nothing drawn
     assert len(idle) <= 2.9 * 2 + 3, len(idle)
     assert idle[-1][1] == idle[0][1], "the idle ballot drew frames"
+    if sleep_on == "touch device":  # one sleep per step: nothing polls in between
+        assert waits["n"] <= len(steps) + 3, (waits["n"], len(steps))
     assert cpu / (time.monotonic() - start) < 0.25, cpu  # the old loop drew 30 full frames a second
     assert app.frame.screen == "confirm"
     # each input is on the glass within a moment (one frame is 33 ms; this machine is shared)

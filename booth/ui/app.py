@@ -36,7 +36,6 @@ import datetime as dt
 import logging
 import os
 import queue
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
 from booth.ui.frames import Op, RecordingPainter, changed_rects
 from booth.ui.theme import Theme
+from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class KioskApp:
         self._glass: list[Op] | None = None  # the drawing operations of the frame on the glass
         self._glass_screen = None  # the screen they came from
         self._lively_until = 0.0  # the screen changed by itself lately: frames at ``fps``
-        self._wake = threading.Event()  # set by the GPIO and power threads: the loop stops sleeping
+        self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
         self._woken: list = []  # the pygame event that ended a sleep, handled first on the next step
         self.power_state = None
         i18n.set_language(self.prefs.language)
@@ -206,9 +206,12 @@ class KioskApp:
 
     def run(self) -> None:
         """The loop of a kiosk that owns the display, until a ketua exits the kiosk."""
-        while self.running:
-            self.step()
-            self.wait()
+        try:
+            while self.running:
+                self.step()
+                self.wait()
+        finally:
+            self.stop_waiting()
 
     def present(self, rects: list[pygame.Rect] | None = None) -> None:
         """Show the frame: the whole surface, or only ``rects`` of it."""
@@ -223,11 +226,16 @@ class KioskApp:
 
     def _on_press(self, nav) -> None:
         self._presses.put(nav)
-        self._wake.set()
+        self._wake_up()
 
     def _on_power(self, state) -> None:
         self._power.put(state)
-        self._wake.set()
+        self._wake_up()
+
+    def _wake_up(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            waiter.wake()
 
     def next_wake(self) -> float:
         """The kiosk time by which the next step must run even if nobody touches anything.
@@ -258,10 +266,14 @@ class KioskApp:
         """Sleep until there is something to do: a touch, a button or power change, or
         :meth:`next_wake` (or ``until``, kiosk seconds).  Returns True if input ended the sleep.
 
-        The touch screen is looked at every ``input_poll_s`` (SDL's own wait polls
-        every millisecond on the framebuffer and dummy drivers: ~2.5% of a core for
-        nothing); button presses and power changes wake the loop at once.
+        On the appliance (KMSDRM) it sleeps on the touch screen's device itself and wakes
+        when the kernel has a touch (:mod:`booth.ui.wakeup`); elsewhere it looks for
+        events every ``input_poll_s``.  Button presses and power changes wake it at once.
         """
+        waiter = self._waiter
+        if waiter is None:
+            on_devices = self.owns_display and pygame.display.get_driver().lower() in DEVICE_DRIVERS
+            waiter = self._waiter = InputWaiter(None if on_devices else [])
         deadline = self.next_wake() if until is None else until
         while self.running:
             if self.owns_display:
@@ -269,14 +281,19 @@ class KioskApp:
                 if events:
                     self._woken.extend(events)
                     return True
-            if self._wake.is_set():
-                self._wake.clear()
+            if self._inbox or not self._presses.empty() or not self._power.empty():
                 return True
             left = deadline - self.now()
             if left <= 0:
                 return False
-            self._wake.wait(min(left, self.settings.input_poll_s))
+            waiter.wait(left if waiter.sleeps_on_devices else min(left, self.settings.input_poll_s))
         return False
+
+    def stop_waiting(self) -> None:
+        """Close what :meth:`wait` sleeps on (the loop ended)."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.close()
 
     # ---------------------------------------------------------------- time
     def now(self) -> float:

@@ -20,8 +20,8 @@ still drawn when their region is redrawn, but a change in them alone is not seen
 >>> from booth.ui.theme import Theme
 >>> rec = RecordingPainter(Theme((400, 200)), (400, 200))
 >>> rec.box(pygame.Rect(10, 10, 50, 20), (255, 0, 0))
->>> rec.ops[0].rect
-<rect(10, 10, 50, 20)>
+>>> tuple(rec.ops[0].rect)
+(10, 10, 50, 20)
 """
 
 from __future__ import annotations

@@ -341,6 +341,7 @@ def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None
             supervision.after_frame()
             app.wait()  # asleep until a touch, a button, the next poll or a screen's timer
     finally:
+        app.stop_waiting()
         signal.signal(signal.SIGTERM, previous)
         notifier.stopping("Kiosk berhenti / kiosk stopping")
 
