@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
-from gpiozero import LED, Button
+from gpiozero import LED, DigitalInputDevice
 from gpiozero import Buzzer as _GpioZeroBuzzer
 from gpiozero.pins import Factory
 
@@ -51,18 +51,21 @@ class GpioButtons:
     ) -> None:
         self._callbacks: list[Callable[[Nav], None]] = []
         self._lock = threading.Lock()
-        self._buttons: dict[Nav, Button] = {}
+        self._buttons: dict[Nav, DigitalInputDevice] = {}
         try:
             for nav, pin in pins.items():
-                button = Button(pin, pull_up=True, bounce_time=bounce_s or None, pin_factory=pin_factory)
-                button.when_pressed = self._handler(nav)
+                # Not gpiozero's Button: its hold-detection thread wakes ten times a second per
+                # button all day (0.2 % of a core for five buttons here) and booth never asks
+                # how long a button is held.  Pulled up, a press pulls the line low: active.
+                button = DigitalInputDevice(pin, pull_up=True, bounce_time=bounce_s or None, pin_factory=pin_factory)
+                button.when_activated = self._handler(nav)
                 self._buttons[nav] = button
         except Exception:
             self.close()
             raise
 
     def _handler(self, nav: Nav) -> Callable[[], None]:
-        # A zero-argument closure: gpiozero would pass the Button to a one-argument one.
+        # A zero-argument closure: gpiozero would pass the device to a one-argument one.
         def pressed() -> None:
             with self._lock:
                 callbacks = list(self._callbacks)
@@ -78,7 +81,7 @@ class GpioButtons:
 
     def is_pressed(self, nav: Nav) -> bool:
         """Whether ``nav``'s button is held down right now (for the hardware self-test)."""
-        return bool(self._buttons[nav].is_pressed)
+        return bool(self._buttons[nav].is_active)
 
     def close(self) -> None:
         for button in self._buttons.values():

@@ -8,13 +8,19 @@
 2. state — in voter mode :class:`~booth.ui.voter_screens.VoterFlow` asks the
    core which voter screen to show (``api.voter_screen()``); in companion mode
    the companion's screen stack is on top;
-3. draw — the top screen draws itself and the painter records every text
-   (:attr:`items`), then :meth:`present` shows the frame;
+3. draw — the top screen draws itself on a dry run (:mod:`booth.ui.frames`) that
+   records every text (:attr:`Frame.items`) and drawing operation; only the
+   regions that differ from the frame on the glass are drawn and shown
+   (:meth:`present`); a screen that did not change costs no pixels and no flip;
 4. jobs — work queued with :meth:`later` runs *after* the frame is shown, so
    "Mohon tunggu, struk sedang dicetak" is on the glass before the printer
    starts.
 
-The app never opens a display by itself: :meth:`run` does (full screen, no
+Between frames :meth:`run` sleeps (:meth:`wait`) until a touch, a button, a
+power change, the next poll of the core or a screen's own timer: an idle kiosk
+on its batteries costs almost nothing.
+
+The app never opens a display by itself: :meth:`open_display` does (full screen, no
 cursor, no screen saver), a simulator window embeds :attr:`surface` and calls
 :meth:`step` with its own events, and a headless driver
 (:mod:`booth.ui.driver`) steps frame by frame and saves screenshots.
@@ -41,7 +47,9 @@ from booth.hardware.controls import Nav
 from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
+from booth.ui.frames import Op, RecordingPainter, changed_rects
 from booth.ui.theme import Theme
+from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +78,23 @@ class KioskSettings:
     package_dirs: tuple[str, ...] = ("/media", "/mnt")  # where election packages are looked for
     export_dirs: tuple[str, ...] = ("/media", "/mnt")  # where the results bundle may be written
     voice_dir: str | None = None  # spoken clips (``python -m booth.ui.voice``); None: no sound
-    fps: int = 30
+    fps: int = 30  # the fastest the kiosk draws (while something moves: a countdown, the camera)
+    input_poll_s: float = 0.02  # asleep, the touch screen is looked at this often (under one frame)
+    lively_s: float = 1.5  # after the screen changed by itself, frames keep coming this long
     windowed: bool = False  # developer window: closable, arrow keys act as the buttons
+
+
+def init_pygame() -> None:
+    """Start the parts of pygame the kiosk draws with: the display and the fonts.
+
+    Not ``pygame.init()``: that also opens the audio device, whose mixing thread runs
+    all day (about 0.3 % of a core here) even with the voice off; :mod:`booth.ui.voice`
+    starts the mixer itself when there are clips to play.
+    """
+    if not pygame.display.get_init():
+        pygame.display.init()
+    if not pygame.font.get_init():
+        pygame.font.init()
 
 
 class _UiClock:
@@ -84,11 +107,16 @@ class _UiClock:
 
 @dataclass
 class Frame:
-    """What the last frame showed (for tests, the headless driver and the gallery)."""
+    """What the glass shows (for tests, the headless driver and the gallery).
+
+    ``number`` counts the frames actually drawn; ``rects`` are the regions the
+    last step drew (empty: the step drew nothing, the glass did not change).
+    """
 
     number: int
     screen: str
     items: list[TextItem] = field(default_factory=list)
+    rects: list[pygame.Rect] = field(default_factory=list)
 
     def texts(self) -> list[str]:
         return [i.text for i in self.items if i.text]
@@ -112,8 +140,7 @@ class KioskApp:
         from booth.ui.voice import Voice
         from booth.ui.voter_screens import VoterFlow, VoterPrefs
 
-        if not pygame.get_init():
-            pygame.init()
+        init_pygame()
         self.api = api
         self.station = station
         self.devices = devices
@@ -145,11 +172,16 @@ class KioskApp:
         self._jobs: list = []
         self._corner_since: float | None = None
         self._poll_soon = True
+        self._glass: list[Op] | None = None  # the drawing operations of the frame on the glass
+        self._glass_screen = None  # the screen they came from
+        self._lively_until = 0.0  # the screen changed by itself lately: frames at ``fps``
+        self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
+        self._woken: list = []  # the pygame event that ended a sleep, handled first on the next step
         self.power_state = None
         i18n.set_language(self.prefs.language)
-        devices.buttons.on_press(self._presses.put)  # called from the GPIO thread
+        devices.buttons.on_press(self._on_press)  # called from the GPIO thread
         try:
-            devices.power.on_change(self._power.put)
+            devices.power.on_change(self._on_power)
             self.power_state = devices.power.state().value
         except Exception as exc:  # noqa: BLE001 - a missing UPS HAT is not a reason to stop voting
             log.warning("no power monitor, the booth runs without one: %s (%s)", exc, type(exc).__name__)
@@ -161,7 +193,7 @@ class KioskApp:
     def open_display(size: tuple[int, int] | None, *, windowed: bool = False) -> pygame.Surface:
         """Open the kiosk's display: full screen without cursor (or a window for development)."""
         os.environ.setdefault("SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS", "0")
-        pygame.init()
+        init_pygame()
         if size is None:
             info = pygame.display.Info()
             size = (info.current_w, info.current_h)
@@ -174,16 +206,94 @@ class KioskApp:
 
     def run(self) -> None:
         """The loop of a kiosk that owns the display, until a ketua exits the kiosk."""
-        ticker = pygame.time.Clock()
-        while self.running:
-            self.step()
-            ticker.tick(self.settings.fps)
+        try:
+            while self.running:
+                self.step()
+                self.wait()
+        finally:
+            self.stop_waiting()
 
-    def present(self) -> None:
+    def present(self, rects: list[pygame.Rect] | None = None) -> None:
+        """Show the frame: the whole surface, or only ``rects`` of it."""
         if self.owns_display:
-            pygame.display.flip()
+            full = not rects or (len(rects) == 1 and rects[0].size == self.size)
+            if full:
+                pygame.display.flip()
+            else:
+                pygame.display.update(rects)
         if self.on_present is not None:
             self.on_present(self.surface)
+
+    def _on_press(self, nav) -> None:
+        self._presses.put(nav)
+        self._wake_up()
+
+    def _on_power(self, state) -> None:
+        self._power.put(state)
+        self._wake_up()
+
+    def _wake_up(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            waiter.wake()
+
+    def next_wake(self) -> float:
+        """The kiosk time by which the next step must run even if nobody touches anything.
+
+        The next poll of the core (voter mode) or the companion screens' idle limit, the
+        screen's own timers (``Screen.wake_at``), and, while the screen keeps changing
+        by itself (a countdown, the camera's preview), the next frame at ``fps``.
+        """
+        now = self.now()
+        if self._jobs or self._poll_soon or self._inbox:
+            return now
+        if now < self._lively_until:
+            return now + 1.0 / max(1, self.settings.fps)
+        if self.mode == "voter":
+            due = getattr(self.voter, "_last_poll", now) + self.settings.poll_interval
+            due = min(due, now + self.settings.poll_interval)
+        else:
+            due = self.last_activity + self.settings.companion_idle_s
+            due = min(due, now + self.settings.poll_interval)
+        own = self.screen.wake_at(now)
+        if own is not None:
+            due = min(due, own)
+        if self._corner_since is not None:
+            due = min(due, self._corner_since + self.settings.long_press_s)
+        return max(now, due)
+
+    def wait(self, until: float | None = None) -> bool:
+        """Sleep until there is something to do: a touch, a button or power change, or
+        :meth:`next_wake` (or ``until``, kiosk seconds).  Returns True if input ended the sleep.
+
+        On the appliance (KMSDRM) it sleeps on the touch screen's device itself and wakes
+        when the kernel has a touch (:mod:`booth.ui.wakeup`); elsewhere it looks for
+        events every ``input_poll_s``.  Button presses and power changes wake it at once.
+        """
+        waiter = self._waiter
+        if waiter is None:
+            on_devices = self.owns_display and pygame.display.get_driver().lower() in DEVICE_DRIVERS
+            waiter = self._waiter = InputWaiter(None if on_devices else [])
+        deadline = self.next_wake() if until is None else until
+        while self.running:
+            if self.owns_display:
+                events = pygame.event.get()
+                if events:
+                    self._woken.extend(events)
+                    return True
+            if self._inbox or not self._presses.empty() or not self._power.empty():
+                return True
+            left = deadline - self.now()
+            if left <= 0:
+                return False
+            waiter.wait(left if waiter.sleeps_on_devices else min(left, self.settings.input_poll_s))
+        return False
+
+    def stop_waiting(self) -> None:
+        """Close what :meth:`wait` sleeps on (the loop ended)."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.close()
 
     # ---------------------------------------------------------------- time
     def now(self) -> float:
@@ -223,7 +333,8 @@ class KioskApp:
         events = list(self._inbox)
         self._inbox.clear()
         if self.owns_display:
-            events = pygame.event.get() + events
+            events = self._woken + pygame.event.get() + events
+            self._woken = []
         for event in events:
             self._dispatch(event)
         while True:
@@ -251,20 +362,42 @@ class KioskApp:
             self.voter.sync(now, force=self._poll_soon)
             self._poll_soon = False
         screen = self.screen
-        self._draw(screen)
-        self.present()
+        rects = self._draw(screen, touched=bool(events))
+        if rects:
+            self.present(rects)
         jobs, self._jobs = self._jobs, []
         for job in jobs:
             job()
         return self.frame
 
-    def _draw(self, screen) -> None:
+    def _draw(self, screen, *, touched: bool = False) -> list[pygame.Rect]:
+        """Draw what changed on the surface; return the regions drawn (see :mod:`booth.ui.frames`)."""
         i18n.set_language(self.prefs.language if self.mode == "voter" else self.companion_language)
+        fresh = screen is not self._glass_screen
         if screen.needs_layout(self.size):
             screen.layout(self.size)
-        painter = Painter(self.surface, self.theme_for(screen))
-        screen.draw(painter)
-        self.frame = Frame(self.frame.number + 1, screen.name, painter.items)
+            fresh = True
+        theme = self.theme_for(screen)
+        dry = RecordingPainter(theme, self.size)
+        screen.draw(dry)
+        rects = changed_rects(None if fresh else self._glass, dry.ops, self.size)
+        if rects:
+            painter = Painter(self.surface, theme)
+            for rect in rects:
+                self.surface.set_clip(rect)
+                screen.draw(painter)
+            self.surface.set_clip(None)
+            if not fresh and not touched:
+                # it changed by itself (a countdown, a preview): look again at ``fps`` for a while
+                self._lively_until = self.now() + self.settings.lively_s
+        self._glass, self._glass_screen = dry.ops, screen
+        number = self.frame.number + (1 if rects else 0)
+        self.frame = Frame(number, screen.name, dry.items, rects)
+        return rects
+
+    def redraw(self) -> None:
+        """Draw the whole screen again on the next step (e.g. after something else drew on the surface)."""
+        self._glass = None
 
     def _dispatch(self, event) -> None:
         item: Touch | Press | None

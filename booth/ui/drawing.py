@@ -61,6 +61,7 @@ def forget_rendered() -> None:
     """Drop cached renderings (after pygame was quit and started again)."""
     _render_cache.clear()
     _scaled_cache.clear()
+    _fit_cache.clear()
 
 
 # pygame.quit() kills the fonts the renderings were made with (booth.ui.theme forgets those)
@@ -107,6 +108,34 @@ def wrap(text: str, px: int, bold: bool, width: int) -> list[str] | None:
     return lines
 
 
+_fit_cache: OrderedDict = OrderedDict()
+_FIT_CACHE_SIZE = 2000
+
+
+def _remember_fits(fn):
+    """Keep :func:`fit`'s answers: a screen asks for the same words in the same box every frame,
+    and wrapping measures each word again (a third of a frame's time before)."""
+
+    def cached(text, px, bold, box, *, max_lines=None, min_px=MIN_TEXT_PX):
+        box = box if isinstance(box, pygame.Rect) else pygame.Rect(box)
+        key = (text, int(px), bool(bold), box.width, box.height, max_lines, min_px)
+        hit = _fit_cache.get(key)
+        if hit is None:
+            hit = fn(text, px, bold, box, max_lines=max_lines, min_px=min_px)
+            hit = (hit[0], tuple(hit[1]), hit[2])
+            _fit_cache[key] = hit
+            if len(_fit_cache) > _FIT_CACHE_SIZE:
+                _fit_cache.popitem(last=False)
+        else:
+            _fit_cache.move_to_end(key)
+        return hit[0], list(hit[1]), hit[2]
+
+    cached.__doc__ = fn.__doc__
+    cached.__wrapped__ = fn
+    return cached
+
+
+@_remember_fits
 def fit(
     text: str, px: int, bold: bool, box: pygame.Rect, *, max_lines: int | None = None, min_px: int = MIN_TEXT_PX
 ) -> tuple[int, list[str], bool]:
@@ -242,6 +271,10 @@ class Painter:
 
     def line(self, start, end, color, width: int = 2) -> None:
         pygame.draw.line(self.surface, color, start, end, width)
+
+    def circle(self, center, radius: int, color, width: int = 0) -> None:
+        """A filled circle (or a ring ``width`` px wide)."""
+        pygame.draw.circle(self.surface, color, center, radius, width)
 
     def image(self, surf: pygame.Surface, box: pygame.Rect, *, cover: bool = False) -> pygame.Rect:
         """Blit ``surf`` scaled to fit (or cover) ``box``, centred; return where it went."""

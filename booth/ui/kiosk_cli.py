@@ -317,7 +317,6 @@ class Supervision:
 
 def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None:
     """``app.run()`` with READY/STATUS/WATCHDOG after each frame and a clean stop on SIGTERM."""
-    import pygame
 
     from booth.errors import BoothError
 
@@ -329,7 +328,6 @@ def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None
         app.running = False
 
     previous = signal.signal(signal.SIGTERM, stop)
-    ticker = pygame.time.Clock()
     try:
         while app.running:
             try:
@@ -341,8 +339,9 @@ def run_supervised(app, api, notifier: Notifier, interval: float | None) -> None
                 # restarting): the next frame's poll shows "Mohon tunggu"; keep running
                 api.reachable = False
             supervision.after_frame()
-            ticker.tick(app.settings.fps)
+            app.wait()  # asleep until a touch, a button, the next poll or a screen's timer
     finally:
+        app.stop_waiting()
         signal.signal(signal.SIGTERM, previous)
         notifier.stopping("Kiosk berhenti / kiosk stopping")
 

@@ -235,6 +235,15 @@ class Screen:
     def update(self, now: float) -> None:
         """Called every frame with the kiosk's monotonic seconds (override for timers)."""
 
+    def wake_at(self, now: float) -> float | None:
+        """When (kiosk seconds) this screen's look or timers next change by themselves, if sooner
+        than the kiosk's next poll of the core (every ``poll_interval``); None: nothing sooner.
+
+        The kiosk sleeps between frames; a screen whose timer must fire more precisely
+        than the poll interval says so here (override).
+        """
+        return None
+
     def on_show(self) -> None:
         """The screen became the one on top."""
 

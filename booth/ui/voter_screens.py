@@ -738,8 +738,8 @@ class PhotoScreen(VoterScreen):
             d = min(self.picture_box.width, self.picture_box.height) // 4
             box = pygame.Rect(0, 0, d, d)
             box.midbottom = (self.picture_box.centerx, self.picture_box.bottom - p.theme.gap)
-            pygame.draw.circle(p.surface, p.colors.card_bg, box.center, d // 2)
-            pygame.draw.circle(p.surface, p.colors.fg, box.center, d // 2, max(2, p.colors.border_width))
+            p.circle(box.center, d // 2, p.colors.card_bg)
+            p.circle(box.center, d // 2, p.colors.fg, max(2, p.colors.border_width))
             p.text(data(max(1, n)), box, int(box.height * 0.7), bold=True)
 
     def count_left(self) -> int:

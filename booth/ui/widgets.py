@@ -328,7 +328,7 @@ class TextField(Widget):
             step = r * 3
             x = inner.centerx - (n - 1) * step // 2
             for i in range(n):
-                pygame.draw.circle(p.surface, p.colors.fg, (x + i * step, inner.centery), r)
+                p.circle((x + i * step, inner.centery), r, p.colors.fg)
             p.items.append(_marker(self.rect, "•" * n))
         elif text:
             p.text(data(text), inner, p.theme.title, bold=True, align="left", max_lines=2)

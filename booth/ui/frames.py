@@ -1,0 +1,177 @@
+"""Frames drawn only where they changed: a dry run of each screen, compared with what the glass shows.
+
+A screen's ``draw()`` is first run against a :class:`RecordingPainter`: it lays
+out the texts exactly as the real painter does (so the frame's text record is
+the same) but puts no pixels on the panel; it notes every drawing operation with
+the rectangle it covers.  :func:`changed_rects` compares that list with the one
+of the frame on the glass; only where the operations differ is the screen drawn
+again (with the surface clipped to those rectangles) and the display updated.
+A screen that did not change costs one dry run and no pixels, no flip; a finger
+on a button redraws the button.
+
+Every screen gets this without declaring what it animates: a countdown redraws
+its number, a camera preview its picture (each preview is a new surface), a
+status line its text.  The one rule for screen code: draw through the
+:class:`~booth.ui.drawing.Painter` (``p.text``, ``p.box``, ``p.image``,
+``p.circle`` ...), not with ``pygame.draw`` on ``p.surface`` — such pixels are
+still drawn when their region is redrawn, but a change in them alone is not seen.
+
+>>> import pygame; _ = pygame.init()
+>>> from booth.ui.theme import Theme
+>>> rec = RecordingPainter(Theme((400, 200)), (400, 200))
+>>> rec.box(pygame.Rect(10, 10, 50, 20), (255, 0, 0))
+>>> tuple(rec.ops[0].rect)
+(10, 10, 50, 20)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+
+import pygame
+
+from booth.ui.drawing import Painter
+from booth.ui.theme import Theme
+
+
+@dataclass(frozen=True)
+class Op:
+    """One drawing operation of a frame: what (``key``, compared between frames) and where (``rect``)."""
+
+    key: tuple
+    rect: pygame.Rect
+    keep: object = None  # the picture an image op shows, kept alive so its id() stays its own
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Op) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+_texts: dict[tuple, object] = {}  # a text call's arguments -> the real painter's record of it
+
+
+def _color(c) -> tuple | None:
+    return None if c is None else tuple(pygame.Color(c))
+
+
+class RecordingPainter(Painter):
+    """A painter that records what a frame would draw instead of drawing it.
+
+    Texts go through :meth:`Painter.text` on a 1x1 scratch surface, so the text
+    record (:attr:`items`: sizes, boxes, clipping) is the real painter's.
+    """
+
+    def __init__(self, theme: Theme, size: tuple[int, int]) -> None:
+        super().__init__(pygame.Surface((1, 1)), theme)
+        self.size = (int(size[0]), int(size[1]))
+        self.ops: list[Op] = []
+
+    def _note(self, key: tuple, rect, keep=None) -> None:
+        self.ops.append(Op(key, pygame.Rect(rect), keep))
+
+    def text(self, value, box, px=None, *, color=None, bold=False, align="center", valign="center", **kw):
+        # The same words in the same box give the same record: ask the real painter once.
+        box = pygame.Rect(box)
+        color = self.colors.fg if color is None else color
+        call = (
+            type(value),
+            str(value),
+            getattr(value, "msgid", None),
+            tuple(box),
+            px or self.theme.body,
+            _color(color),
+            bool(bold),
+            align,
+            valign,
+            tuple(sorted(kw.items())),
+        )
+        item = _texts.get(call)
+        if item is None:
+            item = super().text(value, box, px, color=color, bold=bold, align=align, valign=valign, **kw)
+            _texts[call] = dataclasses.replace(item, rect=pygame.Rect(item.rect))
+            if len(_texts) > 2000:
+                _texts.pop(next(iter(_texts)))
+        else:
+            item = dataclasses.replace(item, rect=pygame.Rect(item.rect))
+            self.items.append(item)
+        self._note(("text", *call[1:]), item.rect)
+        return item
+
+    def fill(self, color) -> None:
+        self._note(("fill", _color(color)), (0, 0, *self.size))
+
+    def box(self, rect, color, *, radius=None, border=None, width=None) -> None:
+        rect = pygame.Rect(rect)
+        self._note(("box", tuple(rect), _color(color), radius, _color(border), width), rect)
+
+    def focus_ring(self, rect) -> None:
+        rect = pygame.Rect(rect)
+        w = max(4, round(self.theme.mm(1.2)))
+        self._note(("focus", tuple(rect)), rect.inflate(2 * w, 2 * w))
+
+    def line(self, start, end, color, width: int = 2) -> None:
+        x0, y0 = start
+        x1, y1 = end
+        rect = pygame.Rect(min(x0, x1), min(y0, y1), abs(x1 - x0) + 1, abs(y1 - y0) + 1)
+        self._note(("line", tuple(start), tuple(end), _color(color), width), rect.inflate(width * 2, width * 2))
+
+    def circle(self, center, radius: int, color, width: int = 0) -> None:
+        c = (int(center[0]), int(center[1]))
+        r = int(radius)
+        self._note(("circle", c, r, _color(color), width), (c[0] - r - 1, c[1] - r - 1, 2 * r + 3, 2 * r + 3))
+
+    def image(self, surf: pygame.Surface, box, *, cover: bool = False) -> pygame.Rect:
+        box = pygame.Rect(box)
+        self._note(("image", id(surf), surf.get_size(), tuple(box), cover), box, keep=surf)
+        return box
+
+    def icon(self, name: str, box, color) -> None:
+        box = pygame.Rect(box)
+        self._note(("icon", name, tuple(box), _color(color)), box.inflate(4, 4))
+
+
+def changed_rects(old: list[Op] | None, new: list[Op], size: tuple[int, int], *, most: int = 4) -> list[pygame.Rect]:
+    """The regions where frame ``new`` differs from frame ``old`` (empty: nothing to draw).
+
+    No ``old`` frame (a new screen, a new layout) is the whole screen.  At most
+    ``most`` rectangles; more are joined into one.
+    """
+    full = pygame.Rect(0, 0, *size)
+    if old is None:
+        return [full]
+    if old == new:
+        return []
+    rects: list[pygame.Rect] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i0, i1, j0, j1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for op in old[i0:i1] + new[j0:j1]:
+            rects.append(op.rect.clip(full))
+    rects = _merge([r for r in rects if r.width > 0 and r.height > 0])
+    if not rects:
+        return []
+    if len(rects) > most:
+        rects = [rects[0].unionall(rects[1:])]
+    return rects
+
+
+def _merge(rects: list[pygame.Rect]) -> list[pygame.Rect]:
+    """Rectangles that overlap (or touch) joined, so no region is drawn twice."""
+    out: list[pygame.Rect] = []
+    for r in rects:
+        r = r.copy()
+        merged = True
+        while merged:
+            merged = False
+            for i, o in enumerate(out):
+                if r.inflate(2, 2).colliderect(o):
+                    r.union_ip(out.pop(i))
+                    merged = True
+                    break
+        out.append(r)
+    return out

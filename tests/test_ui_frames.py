@@ -1,0 +1,233 @@
+"""A kiosk on batteries: it draws only what changed, and sleeps while nobody touches it.
+
+The polling station runs on a car battery; a kiosk that redraws its whole
+screen 30 times a second for nobody empties it.  These scenarios count the
+frames the kiosk actually draws (``Frame.number``, and the frames handed to the
+display), check that a finger is answered on the very next frame, that a
+countdown redraws its number and the camera picture alone, and that what is on
+the glass after a partial redraw is exactly what a full drawing would show.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pygame
+import pytest
+
+from booth.hardware.controls import Nav
+from booth.ui.app import KioskApp, KioskSettings
+from booth.ui.drawing import Painter
+from booth.ui.wakeup import InputWaiter
+from test_ui_support import T
+
+
+def full_drawing(app) -> pygame.Surface:
+    """The screen now on top drawn from scratch (what every frame drew before)."""
+    surf = pygame.Surface(app.size)
+    screen = app.screen
+    screen.draw(Painter(surf, app.theme_for(screen)))
+    return surf
+
+
+def same_pixels(a: pygame.Surface, b: pygame.Surface) -> bool:
+    return pygame.image.tobytes(a, "RGB") == pygame.image.tobytes(b, "RGB")
+
+
+def count_presented(app) -> list:
+    shown: list = []
+    app.on_present = lambda surface: shown.append((app.frame.screen, [pygame.Rect(r) for r in app.frame.rects]))
+    return shown
+
+
+def test_an_idle_waiting_screen_and_an_untouched_ballot_draw_no_frames(booth_day):
+    day = booth_day(stage="open")
+    d, app = day.drv, day.app
+    assert d.screen == "waiting" and d.shows("Menunggu petugas")
+    shown = count_presented(app)
+    drawn = app.frame.number
+    for _i in range(60):  # half a minute of kiosk time, two looks a second
+        d.advance(0.5)
+    assert app.frame.number == drawn and shown == []
+    assert d.shows("Menunggu petugas")  # the record of what the glass shows is still there
+
+    day.release(0)
+    d.step()  # the companion released a ballot: the new screen is drawn whole, once
+    assert d.screen == "ballot" and app.frame.number == drawn + 1
+    assert [r.size for r in shown[0][1]] == [app.size]
+    for _i in range(60):  # 30 s: the voter reads the names (the "still voting?" prompt comes at 45 s)
+        d.advance(0.5)
+    assert app.frame.number == drawn + 1 and len(shown) == 1
+    assert all(d.shows(c.name) for c in day.pkg.candidates)
+    assert same_pixels(app.surface, full_drawing(app))
+
+
+def test_a_finger_on_a_candidate_is_answered_on_the_next_frame_by_redrawing_that_card_only(booth_day):
+    day = booth_day(stage="open", finger=True)
+    d, app = day.drv, day.app
+    day.release(0)
+    d.step()
+    assert d.screen == "ballot"
+    before = app.surface.copy()
+    card = d.target("SITI RAHMAWATI")
+    shown = count_presented(app)
+    drawn = app.frame.number
+
+    app.feed(d._event("down", card.rect.center))
+    d.step()
+    assert app.frame.number == drawn + 1 and len(shown) == 1  # the pressed look: this very frame
+    rects = app.frame.rects
+    assert rects and all(card.rect.inflate(16, 16).contains(r) for r in rects), (rects, card.rect)
+    assert sum(r.width * r.height for r in rects) < 0.25 * app.size[0] * app.size[1]
+    assert not same_pixels(app.surface, before)  # the card looks pressed
+    assert same_pixels(app.surface, full_drawing(app))  # and nothing else is stale or torn
+
+    app.feed(d._event("up", card.rect.center))
+    d.step()
+    assert d.screen == "confirm" and d.shows("Anda memilih Nomor Urut 2. Benar?")
+    assert [r.size for r in app.frame.rects] == [app.size]
+    assert same_pixels(app.surface, full_drawing(app))
+    d.tap(T("No, go back"))
+    assert d.screen == "ballot" and same_pixels(app.surface, full_drawing(app))
+
+
+def test_a_button_press_draws_the_focus_ring_and_the_sound_switch_and_nothing_else(booth_day):
+    day = booth_day(stage="open")
+    d, app = day.drv, day.app
+    day.release(0)
+    d.step()
+    drawn = app.frame.number
+    assert not app.prefs.voice
+    d.press(Nav.DOWN)  # through the simulated GPIO panel, as a finger on the real button
+    assert app.frame.number == drawn + 1
+    focused = app.screen.focused()
+    assert focused is not None and app.prefs.voice  # a voter using the buttons hears the prompts
+    sound = next(w for w in app.screen.targets() if w.label == T("Sound"))
+    ring, switch = (w.rect.inflate(40, 40) for w in (focused, sound))
+    assert all(ring.contains(r) or switch.contains(r) for r in app.frame.rects), (app.frame.rects, focused.rect)
+    assert any(r.colliderect(sound.rect) for r in app.frame.rects)  # the switch shows "on"
+    assert same_pixels(app.surface, full_drawing(app))
+
+
+def test_the_photo_countdown_redraws_the_picture_and_its_number_alone(booth_day):
+    day = booth_day(stage="open")
+    d, app = day.drv, day.app
+    day.release(0)
+    d.step()
+    d.tap("SITI RAHMAWATI")
+    d.advance(1)
+    d.tap(T("Yes, choose"))
+    d.step()
+    d.tap(T("Continue"))
+    assert d.screen == "photo"
+    d.advance(app.settings.photo_look_s + 0.5)  # the countdown starts
+    d.step()
+    screen = app.screen
+    assert screen.phase == "countdown"
+    drawn = app.frame.number
+    counts = []
+    for _i in range(6):
+        d.advance(0.25)
+        counts.append(screen.count_left())
+        assert app.frame.rects, "the preview moves: every look at it draws a frame"
+        picture = screen.picture_box.inflate(8, 8)
+        assert all(picture.contains(r) for r in app.frame.rects), (app.frame.rects, screen.picture_box)
+        assert same_pixels(app.surface, full_drawing(app))
+    assert app.frame.number == drawn + 6
+    assert len(set(counts)) >= 2  # the number went down on the glass
+
+
+def _on_dummy_display(day, settings: KioskSettings) -> KioskApp:
+    """A kiosk that owns a (dummy-driver) display and runs on the real clock, as on the appliance."""
+    display = pygame.display.set_mode(day.app.size)
+    app = KioskApp(day.svc, day.station, day.devices, day.app.size, settings=settings, surface=display)
+    assert app.owns_display
+    return app
+
+
+@pytest.mark.parametrize("sleep_on", ["touch device", "looking every 20 ms"])
+def test_the_kiosk_loop_sleeps_while_idle_and_wakes_at_once_for_a_finger_and_a_button(booth_day, sleep_on):
+    """The loop as on the appliance: asleep on the touch screen's device (a pipe stands for
+    /dev/input/event0: the kernel makes it readable when a finger lands), or, where no input
+    device can be read (the dummy driver, a desktop window), looking for events every 20 ms."""
+    day = booth_day(stage="open")
+    day.release(0)
+    settings = KioskSettings(poll_interval=0.5)
+    app = _on_dummy_display(day, settings)
+    device_r, device_w = os.pipe()
+    waits = {"n": 0}
+    if sleep_on == "touch device":
+        app._waiter = InputWaiter(devices=[device_r])
+        assert app._waiter.sleeps_on_devices
+        real_wait = app._waiter.wait
+
+        def counted_wait(timeout):
+            waits["n"] += 1
+            return real_wait(timeout)
+
+        app._waiter.wait = counted_wait
+    steps: list[tuple[float, int]] = []  # (when, frames drawn so far) after each step
+    real_step = app.step
+
+    def step():
+        frame = real_step()
+        steps.append((time.monotonic(), frame.number))
+        return frame
+
+    app.step = step
+    presented: list[float] = []
+    app.on_present = lambda surface: presented.append(time.monotonic())
+    sent: dict[str, float] = {}
+    card = None
+
+    def touch(kind: str) -> None:
+        w, h = app.size
+        x, y = card.rect.center
+        etype = pygame.FINGERDOWN if kind == "down" else pygame.FINGERUP
+        sent[kind] = time.monotonic()
+        pygame.event.post(pygame.event.Event(etype, x=x / w, y=y / h, dx=0, dy=0, finger_id=0, touch_id=0))
+        os.write(device_w, b"\x03\x00\x35\x00" * 6)  # the kernel's copy of the touch, for our select()
+
+    def press() -> None:
+        sent["button"] = time.monotonic()
+        day.devices.panel.press(Nav.DOWN)  # from another thread, as gpiozero calls back
+
+    def stop() -> None:
+        app.running = False
+
+    start = time.monotonic()
+    cpu = time.process_time()
+    try:
+        app.step()
+        assert app.frame.screen == "ballot"
+        card = next(w for w in app.screen.targets() if "SITI RAHMAWATI" in w.label)
+        timers = [
+            threading.Timer(3.0, press),
+            threading.Timer(3.5, touch, ("down",)),
+            threading.Timer(3.8, touch, ("up",)),
+            threading.Timer(4.5, stop),
+        ]
+        for t in timers:
+            t.start()
+        app.run()
+        for t in timers:
+            t.join()
+    finally:
+        cpu = time.process_time() - cpu
+        pygame.display.quit()
+        os.close(device_r)
+        os.close(device_w)
+    idle = [s for s in steps if s[0] < start + 2.9]
+    # asleep: a look at the core twice a second, not 30 frames a second; and nothing drawn
+    assert len(idle) <= 2.9 * 2 + 3, len(idle)
+    assert idle[-1][1] == idle[0][1], "the idle ballot drew frames"
+    if sleep_on == "touch device":  # one sleep per step: nothing polls in between
+        assert waits["n"] <= len(steps) + 3, (waits["n"], len(steps))
+    assert cpu / (time.monotonic() - start) < 0.25, cpu  # the old loop drew 30 full frames a second
+    assert app.frame.screen == "confirm"
+    # each input is on the glass within a moment (one frame is 33 ms; this machine is shared)
+    for kind in ("button", "down", "up"):
+        after = [t for t in presented if t >= sent[kind]]
+        assert after and after[0] - sent[kind] < 0.5, (kind, after[:1], sent[kind])
