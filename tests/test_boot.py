@@ -213,6 +213,7 @@ def cast(release, selection):  # finish an open session as the kiosk would: cast
         except TooSoon as exc:
             time.sleep(exc.details["wait_seconds"] + 0.1)
     client.slip_printed(release)
+    client.slip_confirmed(release)  # "Struk sesuai"
     client.store_photo(release, photo())
     return {"selection": slip["selection"], "status": client.status()}
 
