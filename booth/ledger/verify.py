@@ -57,6 +57,7 @@ from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
 from booth.ledger.keys import fingerprint, origin_for, short_fingerprint
+from booth.ledger.timeline import TimeWalk
 
 MAX_PROBLEMS = 20
 
@@ -602,12 +603,14 @@ class _CheckpointWalk:
 def _check_events(source: Source, report: Report, key: _DeviceKey, checkpoints: _CheckpointWalk) -> _EventFacts | None:
     """Step 2 (with step 3 beside it): every event in order, chained, signed, of a known type."""
     facts = _EventFacts()
+    times = TimeWalk()
     for index, row in enumerate(source.events()):
         where = f"event {index}"
         obj = _read_event(report, where, index, row, facts.prev, key)
         if obj is None:
             return None
         _follow_event(report, where, index, obj, facts, key)
+        times.follow(report.add, where, index, obj)
         leaf = merkle.leaf_hash(row[2])
         facts.frontier.append(leaf)
         facts.prev = leaf.hex()
@@ -617,6 +620,8 @@ def _check_events(source: Source, report: Report, key: _DeviceKey, checkpoints: 
     if facts.frontier.size == 0:
         report.add("event log", "empty: no events at all")
     checkpoints.finish(report, facts.frontier.size)
+    report.summary["boots"] = times.boots
+    report.summary["time_warnings"] = times.warnings
     return facts
 
 
@@ -852,6 +857,8 @@ def format_report(report: Report) -> str:
             f"  Ditutup / closed:          {'ya / yes' if s['closed'] else 'belum / no'}"
             f"   Disegel / sealed: {'ya / yes' if s['sealed'] else 'belum / no'}"
         )
+        for warning in s.get("time_warnings", []):
+            lines.append(f"  PERINGATAN JAM / CLOCK WARNING: {warning['what']}")
         if s.get("latest_checkpoint"):
             lines.append("  Checkpoint terakhir / latest checkpoint:")
             lines.extend("    " + line for line in s["latest_checkpoint"].rstrip("\n").split("\n"))

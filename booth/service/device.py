@@ -190,10 +190,12 @@ class Device:
     def _since(self, moment: Moment) -> float:
         """Seconds since ``moment`` (a ``day.Moment``): on the monotonic clock within
         the same boot, so correcting the wall clock never stops or stretches a
-        wait; across a reboot, wall time, never negative."""
+        wait; across a reboot, wall time, but at least this boot's uptime (the
+        monotonic clock counts from the boot): a Pi without a real-time clock comes
+        back hours behind, and a wait must not last until its clock catches up."""
         if moment.boot == self.clock.boot:
             return (self.clock.monotonic_ns() - moment.mono_ns) / 1e9
-        return max(0.0, (self._now() - moment.wall).total_seconds())
+        return max(self.clock.monotonic_ns() / 1e9, (self._now() - moment.wall).total_seconds())
 
     # ------------------------------------------------------------- the guard
     def _session(self, token: str | None) -> Session:
