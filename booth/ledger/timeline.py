@@ -49,7 +49,7 @@ class _Last:
     index: int
     boot: str
     mono_ns: int
-    time: dt.datetime
+    text: str
 
 
 @dataclass
@@ -61,27 +61,32 @@ class TimeWalk:
     _last: _Last | None = None
 
     def follow(self, add: Callable[[str, str], None], where: str, index: int, entry: dict[str, Any]) -> None:
-        """One well-formed entry (``formats.check_entry_shape`` passed)."""
-        try:
-            when = _parse(entry["time"])
-        except ValueError:
-            add(where, f"time {entry['time']!r} is not a real date")
-            return
-        boot, mono = entry["boot"], entry["mono_ns"]
+        """One well-formed entry (``formats.check_entry_shape`` passed: ``time`` has the fixed
+        form ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so times compare as text; a date is made
+        only where one goes back, to say by how much)."""
+        text, boot, mono = entry["time"], entry["boot"], entry["mono_ns"]
         last = self._last
         if last is None or boot != last.boot:
             self.boots += 1
+        when: dt.datetime | None = None
+        before: dt.datetime | None = None
+        if last is not None and text < last.text:
+            try:
+                when, before = _parse(text), _parse(last.text)
+            except ValueError:
+                add(where, f"time {text!r} is not a real date")
+                return
         if last is not None and boot == last.boot:
             if mono < last.mono_ns:
                 add(where, f"the monotonic clock goes back within one boot (after event {last.index}): log edited")
-            elif when < last.time:
+            elif when is not None and before is not None:
                 add(
                     where,
-                    f"time {entry['time']} is {gap_words((last.time - when).total_seconds())} before event "
+                    f"time {text} is {gap_words((before - when).total_seconds())} before event "
                     f"{last.index} of the same boot: the log was edited or the clock set mid-day",
                 )
-        elif last is not None and when < last.time:
-            gap = (last.time - when).total_seconds()
+        elif last is not None and when is not None and before is not None:
+            gap = (before - when).total_seconds()
             self.warnings.append(
                 {
                     "event": index,
@@ -91,4 +96,4 @@ class TimeWalk:
                     f"the last of the boot before: the clock was behind after the restart",
                 }
             )
-        self._last = _Last(index, boot, mono, when)
+        self._last = _Last(index, boot, mono, text)
