@@ -385,7 +385,7 @@ class _BallotSignatureCheck:
         self._proc: BaseProcess | None = None
         self._pipe: Connection | None = None
         path = getattr(source, "path", None)
-        if path is None or _few_ballots(source):
+        if source is None or path is None or _few_ballots(source):
             return
         try:
             ctx = multiprocessing.get_context("fork")
