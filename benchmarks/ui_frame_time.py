@@ -98,10 +98,13 @@ def bare_frames(display: pygame.Surface, frames: int) -> list[float]:
     return times
 
 
-def steps(app: KioskApp, frames: int, *, whole: bool = False) -> list[float]:
-    """``frames`` steps; ``whole``: each one draws the whole screen (as a screen newly on top)."""
+def steps(app: KioskApp, frames: int, *, whole: bool = False, first: bool = False) -> list[float]:
+    """``frames`` steps; ``whole``: each one draws the whole screen (as a screen newly on top);
+    ``first``: as the first time it is shown (nothing kept from an earlier drawing)."""
     times = []
     for _i in range(frames):
+        if first:
+            app.drawn.clear()
         if whole:
             app.redraw()
         t = time.perf_counter()
@@ -110,10 +113,13 @@ def steps(app: KioskApp, frames: int, *, whole: bool = False) -> list[float]:
     return times
 
 
-def finger_frames(app: KioskApp, drv: KioskDriver, name: str, count: int) -> list[float]:
-    """The step that draws a finger's pressed look on a card (the finger then slides off: nothing chosen)."""
+def finger_frames(app: KioskApp, drv: KioskDriver, name: str, count: int, *, first: bool) -> list[float]:
+    """The step that draws a finger's pressed look on a card (the finger then slides off: nothing
+    chosen); ``first``: as the first press on that card (nothing kept from an earlier drawing)."""
     times = []
     for _i in range(count):
+        if first:
+            app.drawn.clear()
         card = drv.target(name).rect
         app.feed(drv._event("down", card.center))
         t = time.perf_counter()
@@ -214,11 +220,14 @@ def main(argv=None) -> int:
     print(f"\nreference: bare full-screen blit + flip     {ms(bare)}")
 
     def screen_figures(label: str, key: str) -> None:
+        first = steps(app, args.frames, whole=True, first=True)
         whole = steps(app, args.frames, whole=True)
         same = steps(app, args.frames)
-        out[f"{key}_new_screen_ratio"] = median(whole) / median(bare)
+        out[f"{key}_new_screen_ratio"] = median(first) / median(bare)
+        out[f"{key}_seen_screen_ratio"] = median(whole) / median(bare)
         out[f"{key}_unchanged_step_ratio"] = median(same) / median(bare)
-        print(f"{label} new screen".ljust(44) + f"{ms(whole)}   = {median(whole) / median(bare):.1f}x the bare frame")
+        print(f"{label} new screen".ljust(44) + f"{ms(first)}   = {median(first) / median(bare):.1f}x the bare frame")
+        print(f"{label} shown before".ljust(44) + f"{ms(whole)}   = {median(whole) / median(bare):.1f}x (one blit)")
         print(f"{label} unchanged".ljust(44) + f"{ms(same)}   = {median(same) / median(bare):.1f}x (nothing drawn)")
 
     def idle(screen: str) -> None:
@@ -249,11 +258,17 @@ def main(argv=None) -> int:
     print()
     screen_figures("ballot (3 candidates):", "ballot")
     candidate = booth.package.candidates[1].name
-    pressed = finger_frames(app, drv, candidate, args.touches)
+    pressed = finger_frames(app, drv, candidate, args.touches, first=True)
+    again = finger_frames(app, drv, candidate, args.touches, first=False)
     out["ballot_frame_ratio"] = median(pressed) / median(bare)
+    out["ballot_frame_ratio_pressed_before"] = median(again) / median(bare)
     print(
-        "ballot: finger down (card redrawn)".ljust(44) + f"{ms(pressed)}   = {out['ballot_frame_ratio']:.1f}x"
+        "ballot: finger down, first time".ljust(44) + f"{ms(pressed)}   = {out['ballot_frame_ratio']:.1f}x"
         f" the bare frame   target <= 1.5x: {'PASS' if out['ballot_frame_ratio'] <= 1.5 else 'MISS'}"
+    )
+    print(
+        "ballot: finger down, card pressed before".ljust(44)
+        + f"{ms(again)}   = {out['ballot_frame_ratio_pressed_before']:.1f}x the bare frame"
     )
 
     down_up, down = touches(app, drv, candidate, args.touches)

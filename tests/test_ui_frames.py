@@ -231,3 +231,48 @@ def test_the_kiosk_loop_sleeps_while_idle_and_wakes_at_once_for_a_finger_and_a_b
     for kind in ("button", "down", "up"):
         after = [t for t in presented if t >= sent[kind]]
         assert after and after[0] - sent[kind] < 0.5, (kind, after[:1], sent[kind])
+
+
+def test_a_card_let_go_and_the_ballot_after_no_go_back_are_one_blit_of_what_was_drawn_before(booth_day):
+    day = booth_day(stage="open", finger=True)
+    d, app = day.drv, day.app
+    day.release(0)
+    d.step()
+    assert d.screen == "ballot"
+    first_ballot = app.surface.copy()
+    card = d.target("SUPARNO")
+    app.feed(d._event("down", card.rect.center))
+    d.step()
+    hits = app.drawn.hits
+    app.feed(d._event("move", (3, app.size[1] // 2)))  # the finger slides off the card and lifts:
+    app.feed(d._event("up", (3, app.size[1] // 2)))  # nothing is chosen, the card looks as before
+    d.step()
+    assert d.screen == "ballot" and app.drawn.hits == hits + 1
+    assert same_pixels(app.surface, first_ballot)
+
+    d.tap("SUPARNO")
+    assert d.screen == "confirm"
+    hits = app.drawn.hits
+    d.tap(T("No, go back"))  # the voter looks again: the same ballot comes back
+    assert d.screen == "ballot" and app.drawn.hits == hits + 1
+    assert [r.size for r in app.frame.rects] == [app.size]
+    assert same_pixels(app.surface, first_ballot) and same_pixels(app.surface, full_drawing(app))
+
+
+def test_screens_draw_through_the_painter_only():
+    """A pixel drawn beside the painter (``pygame.draw`` on ``p.surface``) is not in the frame's
+    record: a change in it alone would not reach the glass, and a region drawn before would be
+    shown again without it.  Screens and widgets draw with ``p.circle``, ``p.box``, ``p.image`` ..."""
+    from pathlib import Path
+
+    import booth.ui
+
+    found = []
+    for path in sorted(Path(booth.ui.__file__).parent.glob("*.py")):
+        if path.name in ("drawing.py", "frames.py", "app.py"):
+            continue  # the painter itself, the frame record, the kiosk's own surface
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#")[0]
+            if "pygame.draw." in code or ".blit(" in code or "p.surface" in code or "gfxdraw" in code:
+                found.append(f"{path.name}:{n}: {line.strip()}")
+    assert not found, "draw through the Painter instead:\n" + "\n".join(found)

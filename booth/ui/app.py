@@ -47,7 +47,7 @@ from booth.hardware.controls import Nav
 from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
-from booth.ui.frames import Op, RecordingPainter, changed_rects
+from booth.ui.frames import Op, RecordingPainter, RegionCache, changed_rects
 from booth.ui.theme import Theme
 from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
@@ -81,6 +81,7 @@ class KioskSettings:
     fps: int = 30  # the fastest the kiosk draws (while something moves: a countdown, the camera)
     input_poll_s: float = 0.02  # asleep, the touch screen is looked at this often (under one frame)
     lively_s: float = 1.5  # after the screen changed by itself, frames keep coming this long
+    drawn_cache_screens: float = 3  # drawn regions kept for reuse, in whole screens (4 bytes a pixel)
     windowed: bool = False  # developer window: closable, arrow keys act as the buttons
 
 
@@ -175,6 +176,7 @@ class KioskApp:
         self._glass: list[Op] | None = None  # the drawing operations of the frame on the glass
         self._glass_screen = None  # the screen they came from
         self._lively_until = 0.0  # the screen changed by itself lately: frames at ``fps``
+        self.drawn = RegionCache(int(self.settings.drawn_cache_screens * self.size[0] * self.size[1]))
         self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
         self._woken: list = []  # the pygame event that ended a sleep, handled first on the next step
         self.power_state = None
@@ -384,9 +386,19 @@ class KioskApp:
         if rects:
             painter = Painter(self.surface, theme)
             for rect in rects:
-                self.surface.set_clip(rect)
-                screen.draw(painter)
-            self.surface.set_clip(None)
+                key, keep = self.drawn.key(rect, dry.ops)
+                pixels = self.drawn.get(key, rect)
+                if pixels is not None:  # drawn before exactly so: one blit
+                    self.surface.blit(pixels, rect)
+                else:
+                    self.surface.set_clip(rect)
+                    screen.draw(painter)
+                    self.surface.set_clip(None)
+                    pixels = self.surface.subsurface(rect).copy()
+                    if fresh or touched:  # what moves by itself (a preview, a countdown) never comes back
+                        self.drawn.put(key, pixels, keep)
+                if rect.size == self.size:
+                    self.drawn.whole(dry.ops, pixels)
             if not fresh and not touched:
                 # it changed by itself (a countdown, a preview): look again at ``fps`` for a while
                 self._lively_until = self.now() + self.settings.lively_s

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pygame
@@ -175,3 +176,66 @@ def _merge(rects: list[pygame.Rect]) -> list[pygame.Rect]:
                     break
         out.append(r)
     return out
+
+
+class RegionCache:
+    """Regions of the glass already drawn, by what was drawn there: drawn again by one blit.
+
+    The key is the region and the drawing operations that touch it, in order; a
+    region's pixels depend on nothing else (each operation draws inside its
+    rectangle).  Every voter sees the same ballot, a card returns to its unpressed
+    look, the waiting screen comes back after each voter: one blit each time, not
+    a drawing.  Entries keep the pictures they showed, so an ``id()`` in a key can
+    never be a new picture's.  At most ``budget_px`` pixels are kept (oldest out).
+    """
+
+    def __init__(self, budget_px: int) -> None:
+        self.budget_px = int(budget_px)
+        self._entries: OrderedDict[tuple, tuple[pygame.Surface, list]] = OrderedDict()
+        self._pixels = 0
+        self.hits = 0
+        self.misses = 0
+        self.base: tuple[list[Op], pygame.Surface] | None = None  # the last whole screen drawn
+
+    def whole(self, ops: list[Op], pixels: pygame.Surface) -> None:
+        """``pixels`` show the whole screen as ``ops`` draw it: any part of it may be taken again
+        (a card let go looks as it did on the whole screen)."""
+        self.base = (ops, pixels)
+
+    @staticmethod
+    def key(rect: pygame.Rect, ops: list[Op]) -> tuple[tuple, list]:
+        """(the cache key of ``rect`` under ``ops``, the pictures those ops show)."""
+        touching = [op for op in ops if op.rect.colliderect(rect)]
+        keep = [op.keep for op in touching if op.keep is not None]
+        return (tuple(rect), tuple(op.key for op in touching)), keep
+
+    def get(self, key: tuple, rect: pygame.Rect | None = None) -> pygame.Surface | None:
+        """The pixels drawn before for ``key`` (of region ``rect``), or None."""
+        hit = self._entries.get(key)
+        if hit is None and rect is not None and self.base is not None:
+            ops, pixels = self.base
+            full = pygame.Rect((0, 0), pixels.get_size())
+            if full.contains(rect) and self.key(rect, ops)[0] == key:
+                self.hits += 1
+                return pixels.subsurface(rect)
+        if hit is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return hit[0]
+
+    def put(self, key: tuple, pixels: pygame.Surface, keep: list) -> None:
+        size = pixels.get_width() * pixels.get_height()
+        if size > self.budget_px or key in self._entries:
+            return
+        self._entries[key] = (pixels, keep)
+        self._pixels += size
+        while self._pixels > self.budget_px:
+            _key, (old, _keep) = self._entries.popitem(last=False)
+            self._pixels -= old.get_width() * old.get_height()
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._pixels = 0
+        self.base = None
