@@ -50,6 +50,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -62,6 +63,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 
+from booth.hardware.controls import Nav
 from booth.ui.app import KioskApp, init_pygame
 from booth.ui.driver import KioskDriver
 from booth.ui.i18n import _
@@ -164,6 +166,7 @@ def idle_share(app: KioskApp, seconds: float, *, busy: bool = False, device: boo
 
     app.step = step  # type: ignore[method-assign]
     app.running = True
+    app.note_activity()  # each run starts untouched (the "still voting?" prompt comes after 45 s)
     timer = threading.Timer(seconds, lambda: setattr(app, "running", False))
     drawn = app.frame.number
     pipe = os.pipe() if device else None
@@ -175,6 +178,7 @@ def idle_share(app: KioskApp, seconds: float, *, busy: bool = False, device: boo
         if busy:
             ticker = pygame.time.Clock()
             while app.running:
+                app.drawn.clear()  # the loop before drew every frame whole: nothing kept
                 app.redraw()
                 app.step()
                 ticker.tick(app.settings.fps)
@@ -226,9 +230,9 @@ def main(argv=None) -> int:
         out[f"{key}_new_screen_ratio"] = median(first) / median(bare)
         out[f"{key}_seen_screen_ratio"] = median(whole) / median(bare)
         out[f"{key}_unchanged_step_ratio"] = median(same) / median(bare)
-        print(f"{label} new screen".ljust(44) + f"{ms(first)}   = {median(first) / median(bare):.1f}x the bare frame")
-        print(f"{label} shown before".ljust(44) + f"{ms(whole)}   = {median(whole) / median(bare):.1f}x (one blit)")
-        print(f"{label} unchanged".ljust(44) + f"{ms(same)}   = {median(same) / median(bare):.1f}x (nothing drawn)")
+        print(f"{label} new screen".ljust(48) + f"{ms(first)}   = {median(first) / median(bare):.1f}x the bare frame")
+        print(f"{label} shown before".ljust(48) + f"{ms(whole)}   = {median(whole) / median(bare):.1f}x (one blit)")
+        print(f"{label} unchanged".ljust(48) + f"{ms(same)}   = {median(same) / median(bare):.1f}x (nothing drawn)")
 
     def idle(screen: str) -> None:
         idle_app = KioskApp(booth.service, booth.station, booth.devices, SIZE, settings=booth.settings, surface=display)
@@ -280,6 +284,18 @@ def main(argv=None) -> int:
     print(f"reference: one bare frame                   {ms(bare)}")
     print(f"finger down -> pressed look on screen       {ms(down)}")
 
+    drv.press(Nav.COMPANION)
+    drv.tap(next(c.name for c in booth.package.companions if c.id == "PT-01"))
+    drv.type(pin)
+    drv.tap(str(_("Sign in")))
+    drv.tap(str(_("Voter check-in")))
+    drv.type(booth.package.voters[1].name.split()[0])
+    print()
+    screen_figures(f"{app.frame.screen}, name typed:", "checkin_search")
+    drv.tap(str(_("Search")))
+    print()
+    screen_figures(f"{app.frame.screen}:", "checkin_results")
+
     # idle: the real loop on the real clock (the benchmark's booth keeps its own fake clock)
     idle("ballot")
     svc.cancel_release(tok, release["release"], "benchmark: back to the waiting screen")
@@ -288,7 +304,9 @@ def main(argv=None) -> int:
     out["idle_cpu_share"] = max(out["idle_cpu_share_ballot_device"], out["idle_cpu_share_waiting_device"])
     out["idle_cpu_share_polling"] = max(out["idle_cpu_share_ballot_polling"], out["idle_cpu_share_waiting_polling"])
 
-    print(f"\nfor scale: 30 fps is a frame every 33.3 ms (KioskSettings.fps = {app.settings.fps})")
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this process (kiosk and core together): {out['peak_rss_mb']:.0f} MB")
+    print(f"for scale: 30 fps is a frame every 33.3 ms (KioskSettings.fps = {app.settings.fps})")
     booth.devices.close()
     svc.close()
     if args.json:
