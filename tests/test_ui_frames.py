@@ -276,3 +276,14 @@ def test_screens_draw_through_the_painter_only():
             if "pygame.draw." in code or ".blit(" in code or "p.surface" in code or "gfxdraw" in code:
                 found.append(f"{path.name}:{n}: {line.strip()}")
     assert not found, "draw through the Painter instead:\n" + "\n".join(found)
+
+
+def test_a_window_that_lost_its_picture_is_drawn_whole_again(booth_day):
+    day = booth_day(stage="open")
+    d, app = day.drv, day.app
+    drawn = app.frame.number
+    d.step()
+    assert app.frame.number == drawn
+    app.feed(pygame.event.Event(pygame.WINDOWEXPOSED))
+    d.step()
+    assert app.frame.number == drawn + 1 and [r.size for r in app.frame.rects] == [app.size]

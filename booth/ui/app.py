@@ -420,6 +420,9 @@ class KioskApp:
             if self.settings.windowed:
                 self.running = False
             return
+        elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
+            self.redraw()  # the window system lost what was shown (a desktop window): show it whole
+            return
         elif event.type == pygame.KEYDOWN:
             if self.settings.windowed and event.key in DEV_KEYS:
                 self._dispatch(Press(DEV_KEYS[event.key]))
