@@ -287,3 +287,39 @@ def test_a_window_that_lost_its_picture_is_drawn_whole_again(booth_day):
     app.feed(pygame.event.Event(pygame.WINDOWEXPOSED))
     d.step()
     assert app.frame.number == drawn + 1 and [r.size for r in app.frame.rects] == [app.size]
+
+
+def test_through_a_voter_s_whole_turn_the_glass_always_matches_a_full_drawing(booth_day):
+    """Sign-in with the keypad, check-in with the keyboard, the ballot, confirmation, printing,
+    the slip, the photo countdown and review, thanks: after every step the partly redrawn
+    glass is exactly what drawing the whole screen would show."""
+    from test_ui_support import check_in_and_release, sign_in, vote
+
+    day = booth_day(stage="open")
+    app = day.app
+    checked = {"steps": 0, "drawn": 0}
+    real_step = app.step
+
+    def shown(surface):  # a drawn frame, as it reaches the glass (before the jobs after it run)
+        checked["drawn"] += 1
+        if app.frame.screen == "printing":
+            return  # its busy stripe moves on at every drawing: a second drawing is not this frame
+        assert same_pixels(surface, full_drawing(app)), (app.frame.screen, app.frame.rects)
+
+    def step():
+        frame = real_step()
+        checked["steps"] += 1
+        if not frame.rects and frame.screen != "printing":  # nothing drawn: the glass is still right
+            assert same_pixels(app.surface, full_drawing(app)), frame.screen
+        return frame
+
+    app.on_present = shown
+    app.step = step
+    sign_in(day)
+    voter = day.pkg.voters[2]
+    check_in_and_release(day, voter.name.split()[0], voter.name)
+    day.drv.step()
+    assert day.drv.screen == "ballot"  # the release hands the booth to the voter
+    vote(day, 2)
+    assert day.svc.counts()["ballots_cast"] == 1
+    assert checked["drawn"] < checked["steps"]  # some steps drew nothing at all

@@ -47,7 +47,7 @@ from booth.hardware.controls import Nav
 from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
-from booth.ui.frames import Op, RecordingPainter, RegionCache, changed_rects
+from booth.ui.frames import Op, RecordingPainter, RegionCache, changed_rects, replay
 from booth.ui.theme import Theme
 from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
@@ -391,9 +391,7 @@ class KioskApp:
                 if pixels is not None:  # drawn before exactly so: one blit
                     self.surface.blit(pixels, rect)
                 else:
-                    self.surface.set_clip(rect)
-                    screen.draw(painter)
-                    self.surface.set_clip(None)
+                    replay(dry.ops, painter, rect)  # what the dry run recorded, only where it touches
                     pixels = self.surface.subsurface(rect).copy()
                     if fresh or touched:  # what moves by itself (a preview, a countdown) never comes back
                         self.drawn.put(key, pixels, keep)

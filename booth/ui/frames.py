@@ -44,6 +44,7 @@ class Op:
     key: tuple
     rect: pygame.Rect
     keep: object = None  # the picture an image op shows, kept alive so its id() stays its own
+    call: tuple = ()  # (Painter method, args, keyword args): to draw it again (see replay())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Op) and self.key == other.key
@@ -71,8 +72,8 @@ class RecordingPainter(Painter):
         self.size = (int(size[0]), int(size[1]))
         self.ops: list[Op] = []
 
-    def _note(self, key: tuple, rect, keep=None) -> None:
-        self.ops.append(Op(key, pygame.Rect(rect), keep))
+    def _note(self, key: tuple, rect, keep=None, *, call: tuple = ()) -> None:
+        self.ops.append(Op(key, pygame.Rect(rect), keep, call))
 
     def text(self, value, box, px=None, *, color=None, bold=False, align="center", valign="center", **kw):
         # The same words in the same box give the same record: ask the real painter once.
@@ -99,40 +100,70 @@ class RecordingPainter(Painter):
         else:
             item = dataclasses.replace(item, rect=pygame.Rect(item.rect))
             self.items.append(item)
-        self._note(("text", *call[1:]), item.rect)
+        redo = (Painter.text, (value, box, px), dict(color=color, bold=bold, align=align, valign=valign, **kw))
+        self._note(("text", *call[1:]), item.rect, call=redo)
         return item
 
     def fill(self, color) -> None:
-        self._note(("fill", _color(color)), (0, 0, *self.size))
+        self._note(("fill", _color(color)), (0, 0, *self.size), call=(Painter.fill, (color,), {}))
 
     def box(self, rect, color, *, radius=None, border=None, width=None) -> None:
         rect = pygame.Rect(rect)
-        self._note(("box", tuple(rect), _color(color), radius, _color(border), width), rect)
+        redo = (Painter.box, (rect, color), {"radius": radius, "border": border, "width": width})
+        self._note(("box", tuple(rect), _color(color), radius, _color(border), width), rect, call=redo)
 
     def focus_ring(self, rect) -> None:
         rect = pygame.Rect(rect)
         w = max(4, round(self.theme.mm(1.2)))
-        self._note(("focus", tuple(rect)), rect.inflate(2 * w, 2 * w))
+        self._note(("focus", tuple(rect)), rect.inflate(2 * w, 2 * w), call=(Painter.focus_ring, (rect,), {}))
 
     def line(self, start, end, color, width: int = 2) -> None:
         x0, y0 = start
         x1, y1 = end
         rect = pygame.Rect(min(x0, x1), min(y0, y1), abs(x1 - x0) + 1, abs(y1 - y0) + 1)
-        self._note(("line", tuple(start), tuple(end), _color(color), width), rect.inflate(width * 2, width * 2))
+        key = ("line", tuple(start), tuple(end), _color(color), width)
+        self._note(key, rect.inflate(width * 2, width * 2), call=(Painter.line, (start, end, color, width), {}))
 
     def circle(self, center, radius: int, color, width: int = 0) -> None:
         c = (int(center[0]), int(center[1]))
         r = int(radius)
-        self._note(("circle", c, r, _color(color), width), (c[0] - r - 1, c[1] - r - 1, 2 * r + 3, 2 * r + 3))
+        self._note(
+            ("circle", c, r, _color(color), width),
+            (c[0] - r - 1, c[1] - r - 1, 2 * r + 3, 2 * r + 3),
+            call=(Painter.circle, (c, r, color, width), {}),
+        )
 
     def image(self, surf: pygame.Surface, box, *, cover: bool = False) -> pygame.Rect:
         box = pygame.Rect(box)
-        self._note(("image", id(surf), surf.get_size(), tuple(box), cover), box, keep=surf)
+        w, h = surf.get_size()
+        # a small stand-in made afresh each frame (a blank for a missing photo) is known by its pixels
+        what = pygame.image.tobytes(surf, "RGBA") if w * h <= 4096 else id(surf)
+        redo = (Painter.image, (surf, box), {"cover": cover})
+        self._note(("image", what, (w, h), tuple(box), cover), box, keep=surf, call=redo)
         return box
 
     def icon(self, name: str, box, color) -> None:
         box = pygame.Rect(box)
-        self._note(("icon", name, tuple(box), _color(color)), box.inflate(4, 4))
+        grow = max(4, min(box.size) // 2)  # strokes and the "A" glyph reach a little past the box
+        self._note(
+            ("icon", name, tuple(box), _color(color)),
+            box.inflate(grow, grow),
+            call=(Painter.icon, (name, box, color), {}),
+        )
+
+
+def replay(ops: list[Op], painter: Painter, rect: pygame.Rect) -> None:
+    """Draw again, on ``painter``'s surface clipped to ``rect``, the operations that touch ``rect``
+    (in their order): the same pixels there as the whole screen's drawing, for a fraction of it."""
+    surface = painter.surface
+    surface.set_clip(rect)
+    try:
+        for op in ops:
+            if op.call and op.rect.colliderect(rect):
+                fn, args, kwargs = op.call
+                fn(painter, *args, **kwargs)
+    finally:
+        surface.set_clip(None)
 
 
 def changed_rects(old: list[Op] | None, new: list[Op], size: tuple[int, int], *, most: int = 4) -> list[pygame.Rect]:
