@@ -178,12 +178,18 @@ def changed_rects(old: list[Op] | None, new: list[Op], size: tuple[int, int], *,
     if old == new:
         return []
     rects: list[pygame.Rect] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i0, i1, j0, j1 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        for op in old[i0:i1] + new[j0:j1]:
-            rects.append(op.rect.clip(full))
+    if len(old) == len(new):  # the usual change (a pressed look, a number): the same ops, some differ
+        for a, b in zip(old, new, strict=True):
+            if a.key != b.key:
+                rects.append(a.rect.clip(full))
+                rects.append(b.rect.clip(full))
+    else:
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i0, i1, j0, j1 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            for op in old[i0:i1] + new[j0:j1]:
+                rects.append(op.rect.clip(full))
     rects = _merge([r for r in rects if r.width > 0 and r.height > 0])
     if not rects:
         return []
