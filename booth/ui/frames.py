@@ -4,17 +4,19 @@ A screen's ``draw()`` is first run against a :class:`RecordingPainter`: it lays
 out the texts exactly as the real painter does (so the frame's text record is
 the same) but puts no pixels on the panel; it notes every drawing operation with
 the rectangle it covers.  :func:`changed_rects` compares that list with the one
-of the frame on the glass; only where the operations differ is the screen drawn
-again (with the surface clipped to those rectangles) and the display updated.
-A screen that did not change costs one dry run and no pixels, no flip; a finger
-on a button redraws the button.
+of the frame on the glass; only where the operations differ are the recorded
+operations that touch those rectangles drawn again (:func:`replay`, the surface
+clipped to them) and the display updated; a region drawn before exactly so is
+one blit from the :class:`RegionCache`.  A screen that did not change costs one
+dry run and no pixels, no flip; a finger on a button redraws the button.
 
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
 status line its text.  The one rule for screen code: draw through the
 :class:`~booth.ui.drawing.Painter` (``p.text``, ``p.box``, ``p.image``,
-``p.circle`` ...), not with ``pygame.draw`` on ``p.surface`` — such pixels are
-still drawn when their region is redrawn, but a change in them alone is not seen.
+``p.circle`` ...), never with ``pygame.draw`` or ``blit`` on ``p.surface``: such
+pixels are not in the record, so they are not drawn again (a test checks the
+screens' code for it).
 
 >>> import pygame; _ = pygame.init()
 >>> from booth.ui.theme import Theme
