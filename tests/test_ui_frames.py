@@ -359,3 +359,18 @@ def test_a_signed_in_companion_s_idle_home_screen_sleeps_too(booth_day):
     # its clock shows seconds: a look twice a second shows them; no 30-fps loop for a clock
     idle = [t for t in steps if start + 1.6 < t < start + 3.4]
     assert len(idle) <= 1.8 * 2 + 3, len(idle)
+
+
+def test_every_drawing_call_of_the_painter_is_recorded_by_the_dry_run():
+    """A Painter method the dry run does not know would draw on its scratch surface and never
+    reach the glass: each one is recorded (or, like ``column``, made of recorded ones)."""
+    from booth.ui.frames import RecordingPainter
+
+    made_of_others = {"column"}  # column() draws through self.text()
+    drawing = {
+        name
+        for name, value in vars(Painter).items()
+        if callable(value) and not name.startswith("_") and not isinstance(value, property)
+    }
+    missing = drawing - made_of_others - set(vars(RecordingPainter))
+    assert not missing, f"record these in booth.ui.frames.RecordingPainter: {sorted(missing)}"
