@@ -3,8 +3,12 @@
 Where things are:
 
 * ``app.py`` — :class:`~booth.ui.app.KioskApp`: one frame per ``step()``
-  (input, the core's state, draw, present, slow jobs after the frame);
-  companion mode, the screen stack, timings (:class:`~booth.ui.app.KioskSettings`);
+  (input, the core's state, draw what changed, present, slow jobs after the frame),
+  asleep between frames (``wait()``); companion mode, the screen stack, timings
+  (:class:`~booth.ui.app.KioskSettings`);
+* ``frames.py`` — the dry run of a screen and the regions that changed (only those are
+  drawn), regions drawn before shown again by one blit; ``wakeup.py`` — sleeping on the
+  touch screen's device and a wake pipe until there is something to draw;
 * ``screen.py`` — the :class:`~booth.ui.screen.Screen` base class and the
   touch rule (down and up on the same target) and button focus;
 * ``widgets.py`` — buttons, candidate cards, keypad, keyboard, lists,

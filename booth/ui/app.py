@@ -47,7 +47,7 @@ from booth.hardware.controls import Nav
 from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
-from booth.ui.frames import Op, RecordingPainter, changed_rects
+from booth.ui.frames import Op, RecordingPainter, RegionCache, changed_rects, replay
 from booth.ui.theme import Theme
 from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
@@ -80,7 +80,9 @@ class KioskSettings:
     voice_dir: str | None = None  # spoken clips (``python -m booth.ui.voice``); None: no sound
     fps: int = 30  # the fastest the kiosk draws (while something moves: a countdown, the camera)
     input_poll_s: float = 0.02  # asleep, the touch screen is looked at this often (under one frame)
-    lively_s: float = 1.5  # after the screen changed by itself, frames keep coming this long
+    lively_s: float = 1.5  # after a touch, a new screen or an animation's change: frames at ``fps`` this long
+    animation_gap_s: float = 0.75  # changes by itself closer than this are an animation (a clock's are not)
+    drawn_cache_screens: float = 3  # drawn regions kept for reuse, in whole screens (4 bytes a pixel)
     windowed: bool = False  # developer window: closable, arrow keys act as the buttons
 
 
@@ -174,7 +176,9 @@ class KioskApp:
         self._poll_soon = True
         self._glass: list[Op] | None = None  # the drawing operations of the frame on the glass
         self._glass_screen = None  # the screen they came from
-        self._lively_until = 0.0  # the screen changed by itself lately: frames at ``fps``
+        self._lively_until = 0.0  # until then frames come at ``fps`` (see _draw)
+        self._changed_alone_at = -1e9  # when the screen last changed by itself
+        self.drawn = RegionCache(int(self.settings.drawn_cache_screens * self.size[0] * self.size[1]))
         self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
         self._woken: list = []  # the pygame event that ended a sleep, handled first on the next step
         self.power_state = None
@@ -245,22 +249,25 @@ class KioskApp:
         by itself (a countdown, the camera's preview), the next frame at ``fps``.
         """
         now = self.now()
-        if self._jobs or self._poll_soon or self._inbox:
-            return now
+        if self._jobs or self._inbox or (self._poll_soon and self.mode == "voter"):
+            return now  # (companion screens act on the step of the touch: nothing to ask the core)
         if now < self._lively_until:
             return now + 1.0 / max(1, self.settings.fps)
+        due = now + self.settings.poll_interval
         if self.mode == "voter":
-            due = getattr(self.voter, "_last_poll", now) + self.settings.poll_interval
-            due = min(due, now + self.settings.poll_interval)
+            polled = getattr(self.voter, "_last_poll", None)
+            if polled is not None:
+                due = min(due, polled + self.settings.poll_interval)
         else:
-            due = self.last_activity + self.settings.companion_idle_s
-            due = min(due, now + self.settings.poll_interval)
+            due = min(due, self.last_activity + self.settings.companion_idle_s)
         own = self.screen.wake_at(now)
         if own is not None:
             due = min(due, own)
         if self._corner_since is not None:
             due = min(due, self._corner_since + self.settings.long_press_s)
-        return max(now, due)
+        # never sooner than a frame: a deadline that stays in the past (a core that does not
+        # answer, a timer that does not move on) must not turn the loop into a busy one
+        return max(now + 1.0 / max(1, self.settings.fps), due)
 
     def wait(self, until: float | None = None) -> bool:
         """Sleep until there is something to do: a touch, a button or power change, or
@@ -384,12 +391,28 @@ class KioskApp:
         if rects:
             painter = Painter(self.surface, theme)
             for rect in rects:
-                self.surface.set_clip(rect)
-                screen.draw(painter)
-            self.surface.set_clip(None)
-            if not fresh and not touched:
-                # it changed by itself (a countdown, a preview): look again at ``fps`` for a while
-                self._lively_until = self.now() + self.settings.lively_s
+                key, keep = self.drawn.key(rect, dry.ops)
+                pixels = self.drawn.get(key, rect)
+                if pixels is not None:  # drawn before exactly so: one blit
+                    self.surface.blit(pixels, rect)
+                else:
+                    replay(dry.ops, painter, rect)  # what the dry run recorded, only where it touches
+                    pixels = self.surface.subsurface(rect).copy()
+                    if fresh or touched:  # what moves by itself (a preview, a countdown) never comes back
+                        self.drawn.put(key, pixels, keep)
+                if rect.size == self.size:
+                    self.drawn.whole(dry.ops, pixels)
+        now = self.now()
+        if fresh or touched:
+            # a new screen or a touch: look at ``fps`` for a while, so an animation that starts
+            # with it (the camera's preview, the busy stripe) runs smoothly from its first frame
+            self._lively_until = now + self.settings.lively_s
+        elif rects:
+            # it changed by itself: an animation if it did so a moment ago (the preview, 10 a
+            # second), not if seconds apart (a clock, a countdown: the next poll shows them)
+            if now - self._changed_alone_at < self.settings.animation_gap_s:
+                self._lively_until = now + self.settings.lively_s
+            self._changed_alone_at = now
         self._glass, self._glass_screen = dry.ops, screen
         number = self.frame.number + (1 if rects else 0)
         self.frame = Frame(number, screen.name, dry.items, rects)
@@ -407,6 +430,9 @@ class KioskApp:
             # Window controls do nothing on the appliance; only a ketua exits (companion home).
             if self.settings.windowed:
                 self.running = False
+            return
+        elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
+            self.redraw()  # the window system lost what was shown (a desktop window): show it whole
             return
         elif event.type == pygame.KEYDOWN:
             if self.settings.windowed and event.key in DEV_KEYS:

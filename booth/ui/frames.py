@@ -4,17 +4,19 @@ A screen's ``draw()`` is first run against a :class:`RecordingPainter`: it lays
 out the texts exactly as the real painter does (so the frame's text record is
 the same) but puts no pixels on the panel; it notes every drawing operation with
 the rectangle it covers.  :func:`changed_rects` compares that list with the one
-of the frame on the glass; only where the operations differ is the screen drawn
-again (with the surface clipped to those rectangles) and the display updated.
-A screen that did not change costs one dry run and no pixels, no flip; a finger
-on a button redraws the button.
+of the frame on the glass; only where the operations differ are the recorded
+operations that touch those rectangles drawn again (:func:`replay`, the surface
+clipped to them) and the display updated; a region drawn before exactly so is
+one blit from the :class:`RegionCache`.  A screen that did not change costs one
+dry run and no pixels, no flip; a finger on a button redraws the button.
 
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
 status line its text.  The one rule for screen code: draw through the
 :class:`~booth.ui.drawing.Painter` (``p.text``, ``p.box``, ``p.image``,
-``p.circle`` ...), not with ``pygame.draw`` on ``p.surface`` — such pixels are
-still drawn when their region is redrawn, but a change in them alone is not seen.
+``p.circle`` ...), never with ``pygame.draw`` or ``blit`` on ``p.surface``: such
+pixels are not in the record, so they are not drawn again (a test checks the
+screens' code for it).
 
 >>> import pygame; _ = pygame.init()
 >>> from booth.ui.theme import Theme
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pygame
@@ -43,6 +46,7 @@ class Op:
     key: tuple
     rect: pygame.Rect
     keep: object = None  # the picture an image op shows, kept alive so its id() stays its own
+    call: tuple = ()  # (Painter method, args, keyword args): to draw it again (see replay())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Op) and self.key == other.key
@@ -70,8 +74,8 @@ class RecordingPainter(Painter):
         self.size = (int(size[0]), int(size[1]))
         self.ops: list[Op] = []
 
-    def _note(self, key: tuple, rect, keep=None) -> None:
-        self.ops.append(Op(key, pygame.Rect(rect), keep))
+    def _note(self, key: tuple, rect, keep=None, *, call: tuple = ()) -> None:
+        self.ops.append(Op(key, pygame.Rect(rect), keep, call))
 
     def text(self, value, box, px=None, *, color=None, bold=False, align="center", valign="center", **kw):
         # The same words in the same box give the same record: ask the real painter once.
@@ -98,40 +102,70 @@ class RecordingPainter(Painter):
         else:
             item = dataclasses.replace(item, rect=pygame.Rect(item.rect))
             self.items.append(item)
-        self._note(("text", *call[1:]), item.rect)
+        redo = (Painter.text, (value, box, px), dict(color=color, bold=bold, align=align, valign=valign, **kw))
+        self._note(("text", *call[1:]), item.rect, call=redo)
         return item
 
     def fill(self, color) -> None:
-        self._note(("fill", _color(color)), (0, 0, *self.size))
+        self._note(("fill", _color(color)), (0, 0, *self.size), call=(Painter.fill, (color,), {}))
 
     def box(self, rect, color, *, radius=None, border=None, width=None) -> None:
         rect = pygame.Rect(rect)
-        self._note(("box", tuple(rect), _color(color), radius, _color(border), width), rect)
+        redo = (Painter.box, (rect, color), {"radius": radius, "border": border, "width": width})
+        self._note(("box", tuple(rect), _color(color), radius, _color(border), width), rect, call=redo)
 
     def focus_ring(self, rect) -> None:
         rect = pygame.Rect(rect)
         w = max(4, round(self.theme.mm(1.2)))
-        self._note(("focus", tuple(rect)), rect.inflate(2 * w, 2 * w))
+        self._note(("focus", tuple(rect)), rect.inflate(2 * w, 2 * w), call=(Painter.focus_ring, (rect,), {}))
 
     def line(self, start, end, color, width: int = 2) -> None:
         x0, y0 = start
         x1, y1 = end
         rect = pygame.Rect(min(x0, x1), min(y0, y1), abs(x1 - x0) + 1, abs(y1 - y0) + 1)
-        self._note(("line", tuple(start), tuple(end), _color(color), width), rect.inflate(width * 2, width * 2))
+        key = ("line", tuple(start), tuple(end), _color(color), width)
+        self._note(key, rect.inflate(width * 2, width * 2), call=(Painter.line, (start, end, color, width), {}))
 
     def circle(self, center, radius: int, color, width: int = 0) -> None:
         c = (int(center[0]), int(center[1]))
         r = int(radius)
-        self._note(("circle", c, r, _color(color), width), (c[0] - r - 1, c[1] - r - 1, 2 * r + 3, 2 * r + 3))
+        self._note(
+            ("circle", c, r, _color(color), width),
+            (c[0] - r - 1, c[1] - r - 1, 2 * r + 3, 2 * r + 3),
+            call=(Painter.circle, (c, r, color, width), {}),
+        )
 
     def image(self, surf: pygame.Surface, box, *, cover: bool = False) -> pygame.Rect:
         box = pygame.Rect(box)
-        self._note(("image", id(surf), surf.get_size(), tuple(box), cover), box, keep=surf)
+        w, h = surf.get_size()
+        # a small stand-in made afresh each frame (a blank for a missing photo) is known by its pixels
+        what = pygame.image.tobytes(surf, "RGBA") if w * h <= 4096 else id(surf)
+        redo = (Painter.image, (surf, box), {"cover": cover})
+        self._note(("image", what, (w, h), tuple(box), cover), box, keep=surf, call=redo)
         return box
 
     def icon(self, name: str, box, color) -> None:
         box = pygame.Rect(box)
-        self._note(("icon", name, tuple(box), _color(color)), box.inflate(4, 4))
+        grow = max(4, min(box.size) // 2)  # strokes and the "A" glyph reach a little past the box
+        self._note(
+            ("icon", name, tuple(box), _color(color)),
+            box.inflate(grow, grow),
+            call=(Painter.icon, (name, box, color), {}),
+        )
+
+
+def replay(ops: list[Op], painter: Painter, rect: pygame.Rect) -> None:
+    """Draw again, on ``painter``'s surface clipped to ``rect``, the operations that touch ``rect``
+    (in their order): the same pixels there as the whole screen's drawing, for a fraction of it."""
+    surface = painter.surface
+    surface.set_clip(rect)
+    try:
+        for op in ops:
+            if op.call and op.rect.colliderect(rect):
+                fn, args, kwargs = op.call
+                fn(painter, *args, **kwargs)
+    finally:
+        surface.set_clip(None)
 
 
 def changed_rects(old: list[Op] | None, new: list[Op], size: tuple[int, int], *, most: int = 4) -> list[pygame.Rect]:
@@ -146,12 +180,18 @@ def changed_rects(old: list[Op] | None, new: list[Op], size: tuple[int, int], *,
     if old == new:
         return []
     rects: list[pygame.Rect] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i0, i1, j0, j1 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        for op in old[i0:i1] + new[j0:j1]:
-            rects.append(op.rect.clip(full))
+    if len(old) == len(new):  # the usual change (a pressed look, a number): the same ops, some differ
+        for a, b in zip(old, new, strict=True):
+            if a.key != b.key:
+                rects.append(a.rect.clip(full))
+                rects.append(b.rect.clip(full))
+    else:
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i0, i1, j0, j1 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            for op in old[i0:i1] + new[j0:j1]:
+                rects.append(op.rect.clip(full))
     rects = _merge([r for r in rects if r.width > 0 and r.height > 0])
     if not rects:
         return []
@@ -175,3 +215,66 @@ def _merge(rects: list[pygame.Rect]) -> list[pygame.Rect]:
                     break
         out.append(r)
     return out
+
+
+class RegionCache:
+    """Regions of the glass already drawn, by what was drawn there: drawn again by one blit.
+
+    The key is the region and the drawing operations that touch it, in order; a
+    region's pixels depend on nothing else (each operation draws inside its
+    rectangle).  Every voter sees the same ballot, a card returns to its unpressed
+    look, the waiting screen comes back after each voter: one blit each time, not
+    a drawing.  Entries keep the pictures they showed, so an ``id()`` in a key can
+    never be a new picture's.  At most ``budget_px`` pixels are kept (oldest out).
+    """
+
+    def __init__(self, budget_px: int) -> None:
+        self.budget_px = int(budget_px)
+        self._entries: OrderedDict[tuple, tuple[pygame.Surface, list]] = OrderedDict()
+        self._pixels = 0
+        self.hits = 0
+        self.misses = 0
+        self.base: tuple[list[Op], pygame.Surface] | None = None  # the last whole screen drawn
+
+    def whole(self, ops: list[Op], pixels: pygame.Surface) -> None:
+        """``pixels`` show the whole screen as ``ops`` draw it: any part of it may be taken again
+        (a card let go looks as it did on the whole screen)."""
+        self.base = (ops, pixels)
+
+    @staticmethod
+    def key(rect: pygame.Rect, ops: list[Op]) -> tuple[tuple, list]:
+        """(the cache key of ``rect`` under ``ops``, the pictures those ops show)."""
+        touching = [op for op in ops if op.rect.colliderect(rect)]
+        keep = [op.keep for op in touching if op.keep is not None]
+        return (tuple(rect), tuple(op.key for op in touching)), keep
+
+    def get(self, key: tuple, rect: pygame.Rect | None = None) -> pygame.Surface | None:
+        """The pixels drawn before for ``key`` (of region ``rect``), or None."""
+        hit = self._entries.get(key)
+        if hit is None and rect is not None and self.base is not None:
+            ops, pixels = self.base
+            full = pygame.Rect((0, 0), pixels.get_size())
+            if full.contains(rect) and self.key(rect, ops)[0] == key:
+                self.hits += 1
+                return pixels.subsurface(rect)
+        if hit is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return hit[0]
+
+    def put(self, key: tuple, pixels: pygame.Surface, keep: list) -> None:
+        size = pixels.get_width() * pixels.get_height()
+        if size > self.budget_px or key in self._entries:
+            return
+        self._entries[key] = (pixels, keep)
+        self._pixels += size
+        while self._pixels > self.budget_px:
+            _key, (old, _keep) = self._entries.popitem(last=False)
+            self._pixels -= old.get_width() * old.get_height()
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._pixels = 0
+        self.base = None
