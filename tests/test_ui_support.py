@@ -180,7 +180,7 @@ def vote(day: Day, number: int, *, shots: bool = False) -> None:
     shots and d.shot()
     d.step()
     assert d.screen == "slip_check", texts_of(day)
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     photo(day)
     d.tap(T("Keep photo"))
     assert d.screen == "thanks"
@@ -357,7 +357,7 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.step()
     assert d.screen == "slip_check" and svc.counts()["reprints"] == 1
     assert svc.counts()["ballots_cast"] == 2  # a reprint, never a second ballot
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     photo(day)
     d.tap(T("Keep photo"))
 
@@ -407,7 +407,7 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     day.devices.camera.fail_always()
     d.press(Nav.SELECT)
     d.step()
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     photo(day)
     assert day.app.screen.phase == "failed"
     shot()

@@ -1,18 +1,20 @@
 """What the voter sees, from "Menunggu petugas" to "Terima kasih".
 
 The core decides where the voter is (``api.voter_screen()``: waiting, ballot,
-printing, print_failed, photo, paused, closed, not_open); :class:`VoterFlow`
-adds the steps that live only on the glass — the confirmation ("Anda memilih
-Nomor Urut 2. Benar?"), "check your slip", the thank-you — and picks the
-screen.  Nothing is cast without "Ya, Pilih": the only call to
-``station.cast`` is in :meth:`VoterFlow.confirm`.
+printing, print_failed, slip_check, disputed, photo, paused, closed, not_open);
+:class:`VoterFlow` adds the steps that live only on the glass — the
+confirmation ("Anda memilih Nomor Urut 2. Benar?"), the thank-you — and picks
+the screen (the slip check and the disputed slip: ``booth.ui.slip_check``).
+Nothing is cast without "Ya, Pilih": the only call to ``station.cast`` is in
+:meth:`VoterFlow.confirm`.
 
 The day of one voter::
 
     waiting --(companion releases)--> ballot --touch a card--> confirm
     confirm --Tidak, Ulangi--> ballot
-    confirm --Ya, Pilih--> printing --slip ok--> slip_check --> photo --> thanks --> waiting
+    confirm --Ya, Pilih--> printing --slip ok--> slip_check --Struk sesuai--> photo --> thanks --> waiting
                                     --printer fault--> print_failed --(companion reprints)--> slip_check
+    slip_check --Struk tidak sesuai--> disputed --(companion spoils, PIN)--> ballot (the same release)
     ballot, untouched --> "are you still voting?" --> "Panggil petugas" --> (expired / cancelled) waiting
 
 A voter's text size, contrast, language and voice are theirs alone: they
@@ -54,7 +56,7 @@ class VoterFlow:
         self.release: str | None = None  # the release of the voter now in the booth
         self.choice: str | None = None  # touched, not yet confirmed
         self.casting: dict | None = None  # confirmed: {"release", "selection", "retry_at"}
-        self.slip_seen: set[str] = set()
+        self.spoils_told = 0  # spoils of this release the voter was told about ("choose again")
         self.photo_reached: set[str] = set()
         self.thanks_until = 0.0
         self.error: tuple | None = None  # (words, until) a short notice on the voter's screen
@@ -114,16 +116,20 @@ class VoterFlow:
         if s == "ballot":
             if release != self.release:
                 self.start_voter(release)
+            spoils = int(self.core.get("spoils") or 0)
+            if spoils > self.spoils_told:  # back on the ballot after a companion spoiled the disputed one
+                self.spoils_told = spoils
+                self.error = (_("Your earlier ballot was cancelled. Please choose again."), now + 10.0)
             if self.choice is not None:
                 return ("confirm", release, self.choice)
             return ("ballot", release)
-        if s in ("printing", "print_failed"):
+        if s in ("printing", "print_failed", "slip_check", "disputed"):
             self.release = release
             return (s, release)
         if s == "photo":
             self.release = release
             self.photo_reached.add(release)
-            return ("photo", release) if release in self.slip_seen else ("slip_check", release)
+            return ("photo", release)
         if self.release is not None:  # the voter's release is over (voted, expired or cancelled)
             if self.release in self.photo_reached:
                 self.thanks_until = now + self.app.settings.thanks_s
@@ -139,6 +145,7 @@ class VoterFlow:
         """A new voter: fresh settings, nothing chosen."""
         self.release = release
         self.choice = None
+        self.spoils_told = 0
         self.app.prefs = VoterPrefs(language=self.app.settings.language)
         self.app.showing_focus = False
 
@@ -150,6 +157,8 @@ class VoterFlow:
         self.app.station.show_state()
 
     def _make(self, key: tuple) -> Screen:
+        from booth.ui.slip_check import DisputedScreen, SlipCheckScreen
+
         cls = {
             "waiting": WaitingScreen,
             "ballot": BallotScreen,
@@ -157,6 +166,7 @@ class VoterFlow:
             "printing": PrintingScreen,
             "print_failed": PrintFailedScreen,
             "slip_check": SlipCheckScreen,
+            "disputed": DisputedScreen,
             "photo": PhotoScreen,
             "thanks": ThanksScreen,
             "paused": PausedScreen,
@@ -207,10 +217,6 @@ class VoterFlow:
         if self.casting and self.casting["retry_at"] is not None and now >= self.casting["retry_at"]:
             self.casting["retry_at"] = None
             self.app.later(self._cast)
-
-    def slip_checked(self) -> None:
-        if self.release is not None:
-            self.slip_seen.add(self.release)
 
     def show_error(self, exc) -> None:
         self.error = (error_words(exc), self.app.now() + 8.0)
@@ -627,40 +633,6 @@ class PrintFailedScreen(VoterScreen):
             icon="warning",
             color=p.colors.bad,
         )
-
-
-class SlipCheckScreen(VoterScreen):
-    """Check the slip, then put it in the audit box."""
-
-    name = "slip_check"
-    speech = "slip_check"
-
-    def build(self, area):
-        t = self.theme
-        area = L.inset(area, t.margin)
-        _body, foot = L.split_bottom(area, max(int(t.target * 1.3), int(t.button * 2.6)), t.gap)
-        self.add(
-            Button(_("Continue"), self.go_on, L.centered(foot, int(area.width * 0.8), foot.height), kind="primary")
-        )
-
-    def paint(self, p):
-        t = p.theme
-        area = L.inset(pygame.Rect(0, 0, *self.size), t.margin * 2)
-        area, _foot = L.split_bottom(area, max(int(t.target * 1.3), int(t.button * 2.6)) + t.gap * 2)
-        top, bottom = L.split_top(area, area.height // 2, t.gap)
-        p.text(_("Check your slip: it shows your choice."), top, t.title, valign="bottom")
-        p.text(_("Put the slip in the Audit Box"), bottom, int(t.title * 1.4), bold=True, valign="top")
-
-    def go_on(self):
-        self.flow.slip_checked()
-        self.app.after_action()
-
-    def back(self):
-        pass
-
-    def update(self, now):
-        if now - self.shown_at >= self.app.settings.slip_check_s:
-            self.go_on()
 
 
 class PhotoScreen(VoterScreen):
