@@ -105,7 +105,7 @@ class SpoilScreen(CompanionScreen):
     """The voter disputed the slip: spoil that ballot (the VOID mark prints) so the voter votes again."""
 
     name = "spoil"
-    title = N_("The voter disputes the slip")
+    title = N_("Slip disputed")
 
     def build_body(self, area):
         self.booth = _booth_state(self.app)
