@@ -462,6 +462,8 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.tap("usb-export")
     d.step()
     assert list((day.root / "usb-export").glob("hasil-*.zip"))
+    assert d.shows("usb-export") and not d.shows(str(day.root))  # the stick's name, never a path
+    assert d.shows("Flashdisk aman dicabut") or d.shows("can be safely removed")
     shot()
     d.tap(T("OK"))
     d.tap(T("Back"))

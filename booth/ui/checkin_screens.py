@@ -33,7 +33,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, data, error_words
-from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
+from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
 
 STATUS_WORDS = {
     "not_voted": (N_("Not voted"), "ok"),
@@ -125,7 +125,7 @@ class VoterResultsScreen(CompanionScreen):
             ListView(
                 rows,
                 rest,
-                row_height=max(t.target, int(t.body * 2.8)),
+                row_height=list_row_height(t),
                 empty=_(
                     "Search by NIK, or check the spelling with the voter's ID card. "
                     "If they are entitled to vote, add them to the DPTb."
@@ -345,7 +345,7 @@ class DptbFormScreen(CompanionScreen):
                     badge_color="warn",
                 )
             )
-        self.add(ListView(rows, body, row_height=max(t.target, int(t.body * 2.5)), columns=1 if t.portrait else 2))
+        self.add(ListView(rows, body, row_height=list_row_height(t), columns=1 if t.portrait else 2))
         ready = all(self.values[k] for k in ("nik", "name", "sex", "birth_date", "reason"))
         self.add(Button(_("Save to the DPTb"), self.save, cells[0], kind="primary", enabled=ready))
 

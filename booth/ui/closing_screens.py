@@ -27,7 +27,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, data
-from booth.ui.widgets import BarChart, Button, Label, ListRow, ListView, Panel, ProgressBar
+from booth.ui.widgets import BarChart, Button, Label, ListRow, ListView, Panel, ProgressBar, list_row_height
 
 
 def _home(app):
@@ -260,8 +260,9 @@ class ExportScreen(CompanionScreen):
         body, cells = self.footer(area, 1)
         head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
         self.add(Label(_("Plug in a USB stick, then touch where to write the results."), head, align="left"))
-        rows = [ListRow(data(p.name or str(p)), data(str(p)), (lambda p=p: self.export(p))) for p in self.places]
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6)), empty=_("No USB stick found.")))
+        # the stick's name only: a companion has no use for a mount path, and it reads like an error
+        rows = [ListRow(data(p.name or "USB"), _("USB stick"), (lambda p=p: self.export(p))) for p in self.places]
+        self.add(ListView(rows, rest, row_height=list_row_height(t), empty=_("No USB stick found.")))
         self.add(Button(_("Look again"), self.on_show, cells[0]))
 
     def export(self, folder: Path):
@@ -270,15 +271,22 @@ class ExportScreen(CompanionScreen):
         target = folder / f"hasil-{short}-TPS{info['tps']:02d}.zip" if ok else folder / "hasil.zip"
 
         def job():
-            return self.app.call(self.app.api.export, self.app.token, str(target))
+            result = self.app.call(self.app.api.export, self.app.token, str(target))
+            if result[0]:
+                import os
+
+                os.sync()  # everything on the stick before "safe to remove" is shown
+            return result
 
         def then(result):
             ok, path = result
             if ok:
                 self.app.pop()
-                show_message(
-                    self.app, _("Export the results"), _("The results were written to {path}.").format(path=path)
-                )
+                words = _(
+                    "The results were written to the USB stick “{stick}” as {file}. "
+                    "The USB stick can be safely removed now."
+                ).format(stick=folder.name or "USB", file=Path(str(path)).name)
+                show_message(self.app, _("Export the results"), words)
 
         self.app.push(WorkingScreen(self.app, _("Export the results"), _("Writing the results bundle…"), job, then))
 

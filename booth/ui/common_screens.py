@@ -20,6 +20,7 @@ import pygame
 from booth.ui import layout as L
 from booth.ui.i18n import N_, _, core_words, data, error_words
 from booth.ui.screen import Screen
+from booth.ui.theme import font
 from booth.ui.widgets import Button, Keyboard, Keypad, Label, ListRow, ListView, ProgressBar, TextField
 
 # What to do next, by the kind of refusal (BoothError.code); the core's words say the cause.
@@ -92,10 +93,13 @@ class CompanionScreen(Screen):
         self.head_rect = head
         self.title_rect = L.inset(head, t.margin, 0)
         if self.has_back:
+            # as wide as its icon and word need at the button size (never shrunk to fit)
+            words = font(t.button).size(str(_("Back")))[0]
+            icon = min(t.target - 2 * max(4, t.gap // 2), max(t.button, t.target // 2))
             back = pygame.Rect(
                 head.left + t.gap // 2,
                 head.top + (head_h - t.target) // 2,
-                max(t.target, int(t.button * 5.2)),
+                max(t.target, words + icon + 2 * max(6, t.gap) + t.gap + 4),
                 t.target,
             )
             self.add(Button(_("Back"), self.back, back, icon="back", bold=False))
@@ -118,9 +122,10 @@ class CompanionScreen(Screen):
         who = self.app.whoami
         when = local_time(self.app).strftime("%H:%M")
         sub = data(f"{who['name']}\n{when}" if who else when)
-        left, right = L.split_right(
-            self.title_rect, min(int(self.title_rect.width * 0.3), p.theme.small * 14), p.theme.gap
-        )
+        # the companion's name and the time as wide as they are (the title wraps beside them)
+        f = font(p.theme.small)
+        need = max(f.size(line)[0] for line in str(sub).split("\n")) + 4
+        left, right = L.split_right(self.title_rect, min(int(self.title_rect.width * 0.45), need), p.theme.gap)
         p.text(self.screen_title(), left, p.theme.title, color=p.colors.header_fg, bold=True, align="left", max_lines=2)
         p.text(sub, right, p.theme.small, color=p.colors.header_fg, align="right", max_lines=2)
         self.paint_body(p)

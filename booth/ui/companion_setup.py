@@ -33,7 +33,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, core_words, data
-from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
+from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
 
 CUSTODY_WORDS = {
     "received": N_("Received"),
@@ -116,7 +116,7 @@ class CustodyScreen(CompanionScreen):
                     badge_color="warn",
                 )
             )
-        self.add(ListView(rows, form, row_height=max(t.target, int(t.body * 2.6))))
+        self.add(ListView(rows, form, row_height=list_row_height(t)))
         ready = (
             (self.next not in NO_PIN_STAGES or self.app.token or self.companion)
             and (self.next != "installed" or self.app.last_self_test is not None)
@@ -237,7 +237,7 @@ class PackageLoadScreen(CompanionScreen):
             ListView(
                 rows,
                 rest,
-                row_height=max(t.target, int(t.body * 2.6)),
+                row_height=list_row_height(t),
                 empty=_("No election package found. Check the USB stick."),
             )
         )

@@ -1,7 +1,8 @@
 """Drawing one frame: text that fits its box, shapes, pictures — and a record of what was drawn.
 
 Every text a screen draws goes through :meth:`Painter.text`, which wraps and,
-if needed, shrinks it to fit its box, and records a
+if needed, shrinks it to fit its box — never below the theme's legible minimum
+(3.0 mm capitals on the panel, :attr:`Theme.min_px`) — and records a
 :class:`TextItem`: the words, where, whether they were translated words, data
 or the core's words, whether they still did not fit (``clipped``), and what
 landed on the glass: the ink box of every rendered line (``ink``, before the
@@ -87,12 +88,32 @@ def _rendered(line: str, px: int, bold: bool, color) -> tuple[pygame.Surface, py
     return hit
 
 
-def wrap(text: str, px: int, bold: bool, width: int) -> list[str] | None:
-    """``text`` broken into lines no wider than ``width`` at ``px``; None if a word is too wide."""
+def _pieces(word: str, f, width: int) -> list[str]:
+    """A word too wide for a line (a file name, an ID) cut into pieces that fit, after a - / _ . if
+    it can be."""
+    out: list[str] = []
+    while word:
+        cut = len(word)
+        while cut > 1 and f.size(word[:cut])[0] > width:
+            cut -= 1
+        if cut < len(word):
+            soft = max(word.rfind(ch, 0, cut) for ch in "-/_.")
+            if soft > 0:
+                cut = soft + 1
+        out.append(word[:cut])
+        word = word[cut:]
+    return out
+
+
+def wrap(text: str, px: int, bold: bool, width: int, *, break_words: bool = False) -> list[str] | None:
+    """``text`` broken into lines no wider than ``width`` at ``px``; None if a word is too wide
+    (unless ``break_words``: then such a word is cut into pieces, see :func:`_pieces`)."""
     f = font(px, bold)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         words = paragraph.split(" ")
+        if break_words:
+            words = [piece for w in words for piece in (_pieces(w, f, width) if f.size(w)[0] > width else [w])]
         line = ""
         for word in words:
             trial = word if not line else f"{line} {word}"
@@ -119,7 +140,12 @@ def fit(
             if height <= box.height and (max_lines is None or len(lines) <= max_lines):
                 return size, lines, False
         if size <= min_px:
-            return size, lines or [text], True
+            # at the smallest legible size a word wider than the box (a file name, an ID) is cut,
+            # rather than the text being cut off at the box's edge
+            lines = wrap(text, size, bold, box.width, break_words=True) or [text]
+            height = len(lines) * font(size, bold).get_linesize()
+            fits = height <= box.height and (max_lines is None or len(lines) <= max_lines)
+            return size, lines, not fits
         size = max(min_px, int(size * 0.92))
 
 
@@ -150,11 +176,12 @@ class Painter:
         max_lines: int | None = None,
         min_px: int | None = None,
     ) -> TextItem:
-        """Draw ``value`` inside ``box``, wrapped and shrunk to fit; record it (and its ink)."""
+        """Draw ``value`` inside ``box``, wrapped and shrunk to fit (never below the legible
+        minimum: text that still does not fit is ``clipped``, for the layout to be fixed); record it."""
         box = pygame.Rect(box)
         color = self.colors.fg if color is None else color
-        floor = min_px or MIN_TEXT_PX
-        start = px or self.theme.body
+        floor = max(self.theme.min_px, min_px or 0)
+        start = max(floor, px or self.theme.body)
         size, lines, clipped = fit(str(value), start, bold, box, max_lines=max_lines, min_px=floor)
         item = TextItem(
             str(value),
@@ -203,7 +230,8 @@ class Painter:
         y = box.top
         for text, px, bold, color in parts:
             room = pygame.Rect(box.left, y, box.width, max(0, box.bottom - y))
-            size, lines, _clipped = fit(str(text), px, bold, room)
+            floor = self.theme.min_px
+            size, lines, _clipped = fit(str(text), max(px, floor), bold, room, min_px=floor)
             height = min(room.height, len(lines) * font(size, bold).get_linesize())
             self.text(
                 text,

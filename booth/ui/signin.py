@@ -20,7 +20,7 @@ from booth.errors import LockedOut, WrongPin
 from booth.ui import layout as L
 from booth.ui.common_screens import CompanionScreen, role_words, show_message
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data, error_words
-from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField
+from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField, list_row_height
 
 MIN_PIN = 6
 MAX_PIN = 12
@@ -114,7 +114,7 @@ class SignInScreen(CompanionScreen):
                     data(c["name"]), role_words(c["role"]), (lambda c=c: self.pick(c)), badge=badge, badge_color=color
                 )
             )
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6))))
+        self.add(ListView(rows, rest, row_height=list_row_height(t)))
 
     def pick(self, companion: dict) -> None:
         if companion["has_pin"]:

@@ -32,8 +32,10 @@ from booth.errors import BoothError, NotAllowed, TooSoon
 from booth.hardware.camera import CameraError
 from booth.hardware.controls import Nav
 from booth.ui import layout as L
+from booth.ui.drawing import fit
 from booth.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
 from booth.ui.screen import Screen
+from booth.ui.theme import font
 from booth.ui.widgets import Button, CandidateCard, Picture, ProgressBar, Toggle
 
 
@@ -354,30 +356,52 @@ class AccessBar:
         ]
 
     def place(self, rect: pygame.Rect, gap: int) -> None:
-        for t, cell in zip(self.toggles, L.columns(rect, len(self.toggles), gap), strict=True):
-            t.rect = cell
+        """The toggles across ``rect``, each as wide as its words need at the legible size (the
+        room left over shared out evenly), so "Bahasa Indonesia" is never shrunk to fit."""
+        theme = self.screen.theme
+        f = font(theme.small, True)
+        need = [max(theme.target, f.size(str(t.text))[0] + 2 * max(4, theme.gap // 2) + 4) for t in self.toggles]
+        spare = rect.width - gap * (len(need) - 1) - sum(need)
+        if spare < 0:  # no room for every word at its size: equal shares (the words then wrap or fail)
+            need = [(rect.width - gap * (len(need) - 1)) / len(need)] * len(need)
+            spare = 0
+        widths = [w + spare / len(need) for w in need]
+        x = float(rect.left)
+        for t, w in zip(self.toggles, widths, strict=True):
+            t.rect = pygame.Rect(round(x), rect.top, round(w), rect.height)
+            x += w + gap
             self.screen.add(t)
 
 
-def ballot_grid(area: pygame.Rect, n: int, gap: int, name_px: int) -> tuple[int, list[pygame.Rect]]:
-    """Columns and card boxes for ``n`` candidates: the arrangement with the biggest photos whose
-    names still read at ``name_px`` (a name box narrower than ten letters counts against it)."""
-    best: tuple[float, int, list[pygame.Rect]] | None = None
-    for cols in range(1, n + 1):
-        cells = L.grid(area, n, cols, gap)
-        w, h = cells[0].width, cells[0].height
-        if w > h * 1.25:  # a wide card: photo on the left, number and name on the right
-            photo_w = min(h * 0.8, w / 2)
-            photo = min(photo_w, h * 0.75)
-            name_w = w - photo_w
-        else:  # a tall card: photo on top, number and name below
-            photo = min(w, h * 0.7 * 0.75)
-            name_w = w - min(w / 3, h * 0.3)
-        score = photo * min(1.0, name_w / (name_px * 7))
-        if best is None or score > best[0]:
-            best = (score, cols, cells)
+def ballot_grid(area: pygame.Rect, names: list[str], gap: int, theme) -> tuple[list[pygame.Rect], int, tuple]:
+    """Card boxes, the names' text size and a tall card's (name band, number above) for ``names``
+    (a blank card has the name ""): the arrangement with the biggest photos among those where every
+    name reads at the ballot's size (``theme.body``, at least 4.0 mm capitals; larger in large-text
+    mode, which so gets fewer, bigger cards: bigger photos and names together)."""
+    want = max(theme.body, round(theme.ballot_min_px * (theme.TEXT_SCALE_LARGE if theme.large_text else 1.0)))
+    pad = max(4, theme.gap // 2)
+    best: tuple[tuple, list[pygame.Rect], int, tuple] | None = None
+    for cols in range(1, len(names) + 1):
+        cells = L.grid(area, len(names), cols, gap)
+        probe = CandidateCard(0, "", None, lambda: None, cells[0])
+        variants: list[tuple[int | None, bool]] = [(None, False)]
+        if not probe.horizontal:  # a tall card may give its photo's foot to a long name
+            inner_h = cells[0].height - 2 * pad
+            variants += [(round(inner_h * f), above) for f in (0.36, 0.42, 0.48, 0.55) for above in (False, True)]
+        for band_h, above in variants:
+            probe.band_h, probe.number_above = band_h, above
+            photo_box, _num, name_box, _align = probe.boxes(pad)
+            size, fits = want, True
+            for name in (n for n in names if n):
+                px, _lines, clipped = fit(name, want, True, name_box, max_lines=3, min_px=theme.ballot_min_px)
+                size, fits = min(size, px), fits and not clipped
+            photo = min(photo_box.width, photo_box.height * 3 / 4)  # portraits are 3:4
+            big = min(cells[0].size) >= theme.target  # a 12 mm target first, then legible names
+            score = (big, fits, photo * size / want)
+            if best is None or score > best[0]:
+                best = (score, cells, size, (band_h, above))
     assert best is not None  # n >= 1 gives at least one arrangement
-    return best[1], best[2]
+    return best[1], best[2], best[3]
 
 
 class BallotScreen(VoterScreen):
@@ -394,7 +418,8 @@ class BallotScreen(VoterScreen):
 
     def build(self, area):
         t = self.theme
-        head, rest = L.split_top(area, int(t.title * 2.4))
+        # the band as high in large-text mode as without: its larger words must not cost the photos
+        head, rest = L.split_top(area, int(t.variant(large_text=False).title * 2.4))
         self.head_rect = head
         rest = L.inset(rest, t.margin)
         cards_box, bar = L.split_bottom(rest, t.target, t.gap * 2)
@@ -402,7 +427,8 @@ class BallotScreen(VoterScreen):
         options = [(str(c["number"]), c["number"], c["name"]) for c in self.flow.candidates]
         if self.flow.allow_blank:
             options.append(("blank", "", ""))
-        _, cells = ballot_grid(cards_box, max(1, len(options)), t.gap * 2, t.body)
+        names = [name for _sel, _number, name in options] or [""]
+        cells, name_px, (band_h, above) = ballot_grid(cards_box, names, t.gap * 2, t)
         self.cards = []
         for (sel, number, name), cell in zip(options, cells, strict=False):
             card = CandidateCard(
@@ -416,11 +442,8 @@ class BallotScreen(VoterScreen):
             if sel == "blank":
                 card.speech = "candidate_blank"
             self.cards.append(self.add(card))
-        named = [c for c in self.cards if c.blank_words is None]
-        if named:
-            size = min(c.name_size(t) for c in named)
-            for c in named:
-                c.name_px = size
+        for c in self.cards:  # every name at one size, every card alike: none looks more important
+            c.name_px, c.band_h, c.number_above = name_px, band_h, above
         self.access.place(bar, t.gap)
 
     def paint(self, p):
@@ -554,7 +577,15 @@ class ConfirmScreen(VoterScreen):
             p.image(self.app.candidate_photo(self.candidate["number"]) or pygame.Surface((3, 4)), photo_box)
             num_box, name_box = L.split_top(text_box, int(text_box.height * 0.55))
             p.text(data(self.candidate["number"]), num_box, int(num_box.height * 0.9), bold=True, align="left")
-            p.text(data(self.candidate["name"]), name_box, t.title, bold=True, align="left", valign="top")
+            p.text(
+                data(self.candidate["name"]),
+                name_box,
+                max(t.title, t.ballot_min_px),
+                bold=True,
+                align="left",
+                valign="top",
+                min_px=t.ballot_min_px,
+            )
 
     def on_show(self):
         self.app.say(f"confirm_{self.flow.choice}")
