@@ -310,3 +310,48 @@ def test_the_spoil_mark_is_written_in_place_so_the_store_keeps_no_order(tmp_path
     # the only copy gone is the pending-slip link, erased (and zeroed) with the spoil
     assert len(after[spoiled]) == len(before[spoiled]) - 1
     booth.close()
+
+
+# ------------------------------------------------------------------ the evening
+def test_the_recap_counts_the_spoiled_ballot_apart_and_the_bundle_verifies(tmp_path):
+    """The district receives a bundle with a spoiled ballot: accepted, its valid votes summed, spoiled apart."""
+    from booth.election_package import load_package
+    from booth.recap.registry import registration_from_package
+    from booth.recap.start import open_recap
+    from recap_days import registry_bytes, tps_package
+    from service_day import open_polls, print_zero_report, provision, walk_custody
+
+    pkg_dir = tps_package(tmp_path, pekon="Sukamaju", tps=3, seed=7)
+    booth = provision(tmp_path / "state", package_dir=pkg_dir)
+    walk_custody(booth)
+    print_zero_report(booth)
+    open_polls(booth)
+    voters = booth.svc.package.voters
+    vote(booth.svc, voters[0].ref, "1")
+    release, _ = dispute_and_spoil(booth, voters[1].ref, "3")
+    finish(booth, release, "2")
+    vote(booth.svc, voters[2].ref, "2")
+    results = close_and_count(booth)
+    token = booth.sign_in(KETUA)
+    booth.svc.results_printed(token)
+    bundle = tmp_path / "hasil.zip"
+    booth.svc.export(token, str(bundle))
+    vkey = booth.svc.ledger.key.verifier_key()
+    booth.close()
+
+    class Day:
+        registration = registration_from_package(load_package(pkg_dir), vkey)
+
+    recap = open_recap(tmp_path / "recap", workers=0)
+    try:
+        recap.import_registry(registry_bytes([Day]), by="ketua")  # type: ignore[list-item]
+        outcome = recap.submit_bundle(bundle.read_bytes(), source="upload", filename="hasil.zip", by="budi")
+        assert outcome.accepted, outcome.submission.reason_en
+        [kab] = recap.totals().areas
+        [kec] = kab.children
+        [pekon] = kec.children
+        assert pekon.tally == {"1": 1, "2": 2, "3": 0} == results["tally"]
+        assert pekon.valid == kab.valid == 3 and pekon.voted == 3
+        assert pekon.spoiled == kec.spoiled == kab.spoiled == 1
+    finally:
+        recap.close()
