@@ -93,6 +93,10 @@ def test_spoil_mark_vector():
     """A spoiled ballot's mark and the spoiled root, as the document prints them."""
     v = vectors()["spoil-mark"]
     record = v["record"].encode()
+    obj = parse_canonical(record)
+    assert formats.check_ballot_shape(obj) is None and obj["selection"] == formats.SPOILED
+    assert formats.spoiled_record(election=obj["election"], ballot_id=bytes.fromhex(obj["id"])) == record
+    assert RFC8032_TEST1.sign(formats.ballot_message(record)).hex() == v["signature"]
     assert formats.spoil_message(record) == b"booth spoiled v1\n" + record
     assert RFC8032_TEST1.sign(formats.spoil_message(record)).hex() == v["spoil-mark"]
     # the mark is not the ballot's own signature: a cast signature cannot pass for a spoil

@@ -130,6 +130,25 @@ def test_the_log_says_a_ballot_was_spoiled_never_which(disputed_day):
     assert booth.svc.ledger.pending_slip() is None
 
 
+def test_the_disputed_choice_is_forgotten_so_the_spoiled_record_tells_nothing_of_the_voter(disputed_day):
+    """The log says which release had a ballot spoiled; the spoiled record must not say what it held."""
+    booth, day = disputed_day
+    spoiled_hex = day["void"]["ballot_id"]
+    records = {bid.hex(): json.loads(rec) for bid, rec, _ in booth.svc.ledger.ballot_records()}
+    assert records[spoiled_hex]["selection"] == "spoiled"
+    assert sorted(r["selection"] for r in records.values()) == ["1", "2", "3", "spoiled"]
+    booth.svc.close()
+    disputed = f'"id":"{spoiled_hex}","selection":"2"'.encode()
+    for path in (p for p in booth.state_dir.rglob("*") if p.is_file()):
+        assert disputed not in path.read_bytes(), f"the disputed choice is still in {path.name}"
+    with zipfile.ZipFile(day["bundle"]) as z:
+        for name in z.namelist():
+            assert disputed not in z.read(name), name
+        line = next(x for x in z.read("ballots.jsonl").decode().splitlines() if spoiled_hex in x)
+        assert json.loads(line.split(" ", 1)[1])["selection"] == "spoiled"
+    booth.svc = booth.svc.open(booth.state_dir, clock=booth.clock, settings=booth.settings)
+
+
 def test_a_third_dispute_is_escalated_and_the_ballot_stands(tmp_path):
     booth = ready_to_vote(tmp_path / "state")
     svc = booth.svc
