@@ -372,5 +372,20 @@ def test_the_recap_counts_the_spoiled_ballot_apart_and_the_bundle_verifies(tmp_p
         assert pekon.tally == {"1": 1, "2": 2, "3": 0} == results["tally"]
         assert pekon.valid == kab.valid == 3 and pekon.voted == 3
         assert pekon.spoiled == kec.spoiled == kab.spoiled == 1
+        # the auditor's cast vote records: one per vote, none for the spoiled ballot
+        from booth.recap import nist
+
+        out = tmp_path / "exports"
+        recap.export(out)
+        cvrs = json.loads((out / nist.CVR_NAME).read_text())["CVR"]
+        spoiled = [json.loads(line.split(" ", 1)[1])["id"] for line in _bundle_lines(bundle, "ballots.jsonl")]
+        spoiled = [i for i in spoiled if i in {x.split(" ")[1] for x in _bundle_lines(bundle, "spoiled.jsonl")}]
+        assert len(cvrs) == 3 and len(spoiled) == 1
+        assert spoiled[0] not in {c["BallotAuditId"] for c in cvrs}
     finally:
         recap.close()
+
+
+def _bundle_lines(bundle: Path, member: str) -> list[str]:
+    with zipfile.ZipFile(bundle) as z:
+        return z.read(member).decode().splitlines()
