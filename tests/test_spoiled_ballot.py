@@ -389,3 +389,25 @@ def test_the_recap_counts_the_spoiled_ballot_apart_and_the_bundle_verifies(tmp_p
 def _bundle_lines(bundle: Path, member: str) -> list[str]:
     with zipfile.ZipFile(bundle) as z:
         return z.read(member).decode().splitlines()
+
+
+def test_the_new_ballot_after_a_spoil_gets_the_full_time_before_it_expires(tmp_path):
+    booth = ready_to_vote(tmp_path / "state")
+    svc = booth.svc
+    token = booth.sign_in(KETUA)
+    svc.check_in(token, "DPT-0013")
+    release = svc.release_ballot(token, "DPT-0013")["release"]
+    booth.clock.advance(250)  # the first ballot took a while
+    svc.cast(release, "1")
+    svc.slip_printed(release)
+    svc.slip_disputed(release)
+    svc.spoil_ballot(booth.sign_in(TEKNISI), release)
+    booth.clock.advance(svc.settings.release_timeout - 60)  # long after the release, not after the spoil
+    with pytest.raises(BoothError):
+        svc.expire_release(release)
+    booth.clock.advance(61)
+    svc.expire_release(release)  # the voter left: the release ends, the spoiled ballot stays apart
+    counts = svc.counts()
+    assert counts["cancelled"] == 1 and counts["spoiled"] == 1 and counts["voted"] == 0
+    assert svc.voter_screen() == {"screen": "waiting"}
+    booth.close()
