@@ -6,6 +6,8 @@ what the core recorded.  Screenshots go to ``$BOOTH_UI_SHOTS/voter-dispute``.
 
 from __future__ import annotations
 
+import pytest
+
 from test_ui_support import Nav, photo, pin_of
 
 
@@ -96,3 +98,24 @@ def test_after_two_spoils_the_companion_escalates_and_the_ballot_stands(booth_da
     counts = svc.counts()
     assert counts["escalations"] == 1 and counts["spoiled"] == 2 and counts["voted"] == 1
     assert dict(svc.ledger.tally()) == {"1": 1}
+
+
+@pytest.mark.parametrize("size", [(720, 1280), (800, 480), (1024, 600), (1280, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_dispute_screens_fit_at_every_size(booth_day, size):
+    """Slip check, disputed, spoil and its question: targets big enough, nothing overlapping or off the glass."""
+    day = booth_day(stage="open", size=size, shots=f"voter-dispute-{size[0]}x{size[1]}")
+    d = day.drv
+    d.audit = True
+    day.release(0)
+    d.step()
+    cast_on_the_kiosk(day, "SUPARNO")
+    d.shot("slip-check")
+    d.tap("Struk tidak sesuai")
+    d.shot("disputed")
+    companion_signs_in(day)
+    d.shot("spoil")
+    d.tap("Batalkan surat suara ini")
+    d.tap("Batalkan surat suara ini")
+    d.step(2)
+    assert {"slip_check", "disputed", "spoil", "question"} <= set(d.seen)
+    assert d.problems == {}, d.problems
