@@ -108,6 +108,7 @@ class KioskApp:
         voice=None,
         surface: pygame.Surface | None = None,
     ) -> None:
+        from booth.ui import slip_check  # noqa: F401 - adds the slip-check screens to VoterFlow
         from booth.ui.voice import Voice
         from booth.ui.voter_screens import VoterFlow, VoterPrefs
 

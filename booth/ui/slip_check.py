@@ -22,7 +22,7 @@ import pygame
 from booth.ui import layout as L
 from booth.ui.common_screens import ChoiceScreen, CompanionScreen, WorkingScreen, paint_problem, show_message
 from booth.ui.i18n import N_, _
-from booth.ui.voter_screens import VoterScreen
+from booth.ui.voter_screens import OTHER_SCREENS, VoterScreen
 from booth.ui.widgets import Button
 
 
@@ -93,6 +93,9 @@ class DisputedScreen(VoterScreen):
 
     def back(self):
         pass
+
+
+OTHER_SCREENS.update(slip_check=SlipCheckScreen, disputed=DisputedScreen)
 
 
 # ------------------------------------------------------------------ the companion

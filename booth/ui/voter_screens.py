@@ -38,6 +38,10 @@ from booth.ui.screen import Screen
 from booth.ui.theme import font
 from booth.ui.widgets import Button, CandidateCard, Picture, ProgressBar, Toggle
 
+#: Voter screens defined in other modules, by the core's screen name: ``booth.ui.slip_check`` adds
+#: ``slip_check`` and ``disputed`` when it is imported (``KioskApp`` imports it with ``VoterFlow``).
+OTHER_SCREENS: dict[str, type[Screen]] = {}
+
 
 @dataclass
 class VoterPrefs:
@@ -159,16 +163,14 @@ class VoterFlow:
         self.app.station.show_state()
 
     def _make(self, key: tuple) -> Screen:
-        from booth.ui.slip_check import DisputedScreen, SlipCheckScreen
-
+        if key[0] in OTHER_SCREENS:
+            return OTHER_SCREENS[key[0]](self.app)
         cls = {
             "waiting": WaitingScreen,
             "ballot": BallotScreen,
             "confirm": ConfirmScreen,
             "printing": PrintingScreen,
             "print_failed": PrintFailedScreen,
-            "slip_check": SlipCheckScreen,
-            "disputed": DisputedScreen,
             "photo": PhotoScreen,
             "thanks": ThanksScreen,
             "paused": PausedScreen,
