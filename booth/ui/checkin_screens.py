@@ -111,7 +111,10 @@ class VoterResultsScreen(CompanionScreen):
         body, (again, dptb) = self.footer(area, 2)
         self.add(Button(_("Search again"), self.back, again, bold=False))
         self.add(Button(_("Add to the DPTb"), self.add_dptb, dptb))
-        head, rest = L.split_top(body, int(t.body * 1.9), t.gap)
+        heading = _("Results for “{query}”").format(query=self.query) if self.rows else _("Not on the voter list (DPT)")
+        head, rest = L.split_top(
+            body, Label.height_for(t, heading, body.width, bold=True, least=int(t.body * 1.9)), t.gap
+        )
         if self.rows:
             # a typed NIK stays on screen while the companion picks: masked like the rows
             query = masked_nik(self.query) if self.query.strip().isdigit() else self.query

@@ -258,8 +258,9 @@ class ExportScreen(CompanionScreen):
         if not hasattr(self, "places"):
             self.places = export_places(self.app.settings.export_dirs)
         body, cells = self.footer(area, 1)
-        head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
-        self.add(Label(_("Plug in a USB stick, then touch where to write the results."), head, align="left"))
+        words = _("Plug in a USB stick, then touch where to write the results.")
+        head, rest = L.split_top(body, Label.height_for(t, words, body.width, least=int(t.body * 2.4)), t.gap)
+        self.add(Label(words, head, align="left"))
         # the stick's name only: a companion has no use for a mount path, and it reads like an error
         rows = [ListRow(data(p.name or "USB"), _("USB stick"), (lambda p=p: self.export(p))) for p in self.places]
         self.add(ListView(rows, rest, row_height=list_row_height(t), empty=_("No USB stick found.")))

@@ -365,7 +365,7 @@ class CompanionHome(CompanionScreen):
     def state_height(t, info) -> int:
         """The state card: the polls state (two lines), the election ID, the announced change."""
         line = font(t.body, True).get_linesize()
-        return min(info.height // 2, 2 * line + 2 * font(t.small).get_linesize() + t.gap * 2)
+        return min(info.height // 2, 2 * line + 3 * font(t.small).get_linesize() + t.gap)
 
     def count_lines(self) -> list[tuple]:
         c = self.status.get("counts", {})

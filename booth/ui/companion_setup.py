@@ -95,10 +95,11 @@ class CustodyScreen(CompanionScreen):
             self.add(Label(_("Custody is up to date."), form, bold=True))
             self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
             return
-        head, form = L.split_top(form, int(t.body * 2.2), t.gap)
-        self.add(
-            Label(_("Next step: {stage}").format(stage=_(CUSTODY_WORDS[self.next])), head, bold=True, align="left")
+        words = _("Next step: {stage}").format(stage=_(CUSTODY_WORDS[self.next]))
+        head, form = L.split_top(
+            form, Label.height_for(t, words, form.width, bold=True, least=int(t.body * 2.2)), t.gap
         )
+        self.add(Label(words, head, bold=True, align="left"))
         rows = []
         if self.next in NO_PIN_STAGES and self.app.token is None:
             who = data(self.companion["name"]) if self.companion else _("Touch to choose")
@@ -230,8 +231,9 @@ class PackageLoadScreen(CompanionScreen):
         if not hasattr(self, "found"):
             self.found = find_packages(self.app.settings.package_dirs)
         body, cells = self.footer(area, 1)
-        head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
-        self.add(Label(_("Plug in the committee's USB stick, then touch the package."), head, align="left"))
+        words = _("Plug in the committee's USB stick, then touch the package.")
+        head, rest = L.split_top(body, Label.height_for(t, words, body.width, least=int(t.body * 2.4)), t.gap)
+        self.add(Label(words, head, align="left"))
         rows = [ListRow(data(p.name), data(str(p.parent)), (lambda p=p: self.load(p))) for p in self.found]
         self.add(
             ListView(
@@ -435,8 +437,11 @@ class ButtonTestScreen(CompanionScreen):
     def build_body(self, area):
         t = self.theme
         body, cells = self.footer(area, 1)
-        head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
-        self.add(Label(_("Press each button on the booth once."), head, bold=True, align="left"))
+        words = _("Press each button on the booth once.")
+        head, rest = L.split_top(
+            body, Label.height_for(t, words, body.width, bold=True, least=int(t.body * 2.4)), t.gap
+        )
+        self.add(Label(words, head, bold=True, align="left"))
         self.boxes = L.grid(rest, len(BUTTON_WORDS), 3 if not t.portrait else 2, t.gap * 2)
         self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
 

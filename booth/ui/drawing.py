@@ -129,7 +129,14 @@ def wrap(text: str, px: int, bold: bool, width: int, *, break_words: bool = Fals
 
 
 def fit(
-    text: str, px: int, bold: bool, box: pygame.Rect, *, max_lines: int | None = None, min_px: int = MIN_TEXT_PX
+    text: str,
+    px: int,
+    bold: bool,
+    box: pygame.Rect,
+    *,
+    max_lines: int | None = None,
+    min_px: int = MIN_TEXT_PX,
+    break_words: bool = True,
 ) -> tuple[int, list[str], bool]:
     """The largest size <= ``px`` at which ``text`` fits ``box`` (wrapped); (px, lines, clipped)."""
     size = int(px)
@@ -142,9 +149,10 @@ def fit(
         if size <= min_px:
             # at the smallest legible size a word wider than the box (a file name, an ID) is cut,
             # rather than the text being cut off at the box's edge
-            lines = wrap(text, size, bold, box.width, break_words=True) or [text]
+            cut = wrap(text, size, bold, box.width, break_words=break_words)
+            lines = cut or [text]
             height = len(lines) * font(size, bold).get_linesize()
-            fits = height <= box.height and (max_lines is None or len(lines) <= max_lines)
+            fits = cut is not None and height <= box.height and (max_lines is None or len(lines) <= max_lines)
             return size, lines, not fits
         size = max(min_px, int(size * 0.92))
 
@@ -175,6 +183,7 @@ class Painter:
         valign: str = "center",
         max_lines: int | None = None,
         min_px: int | None = None,
+        break_words: bool = True,
     ) -> TextItem:
         """Draw ``value`` inside ``box``, wrapped and shrunk to fit (never below the legible
         minimum: text that still does not fit is ``clipped``, for the layout to be fixed); record it."""
@@ -182,7 +191,9 @@ class Painter:
         color = self.colors.fg if color is None else color
         floor = max(self.theme.min_px, min_px or 0)
         start = max(floor, px or self.theme.body)
-        size, lines, clipped = fit(str(value), start, bold, box, max_lines=max_lines, min_px=floor)
+        size, lines, clipped = fit(
+            str(value), start, bold, box, max_lines=max_lines, min_px=floor, break_words=break_words
+        )
         item = TextItem(
             str(value),
             box,

@@ -69,8 +69,10 @@ class SignInScreen(CompanionScreen):
             )
         )
         if self.message is not None:
-            msg, body = L.split_top(body, int(t.body * 2.6), t.gap)
-            self.add(Label(error_words(self.message), msg, color="bad", bold=True, align="left"))
+            words = error_words(self.message)
+            high = Label.height_for(t, words, body.width, bold=True, least=int(t.body * 2.6))
+            msg, body = L.split_top(body, high, t.gap)
+            self.add(Label(words, msg, color="bad", bold=True, align="left"))
         if not self.status.get("election_id"):
             words, rest = L.split_top(body, int(body.height * 0.5), t.gap)
             self.add(Label(_("No election package is loaded yet."), words, size="title", bold=True))

@@ -357,22 +357,35 @@ class AccessBar:
             Toggle(_("Sound"), lambda: prefs().voice, flip("voice"), icon="speaker", speech="sound"),
         ]
 
-    def place(self, rect: pygame.Rect, gap: int) -> None:
-        """The toggles across ``rect``, each as wide as its words need at the legible size (the
-        room left over shared out evenly), so "Bahasa Indonesia" is never shrunk to fit."""
-        theme = self.screen.theme
+    def needs(self, theme) -> list[int]:
+        """Each toggle's width: its words at the legible size, and a 12 mm target at least."""
         f = font(theme.small, True)
-        need = [max(theme.target, f.size(str(t.text))[0] + 2 * max(4, theme.gap // 2) + 4) for t in self.toggles]
-        spare = rect.width - gap * (len(need) - 1) - sum(need)
-        if spare < 0:  # no room for every word at its size: equal shares (the words then wrap or fail)
-            need = [(rect.width - gap * (len(need) - 1)) / len(need)] * len(need)
-            spare = 0
-        widths = [w + spare / len(need) for w in need]
-        x = float(rect.left)
-        for t, w in zip(self.toggles, widths, strict=True):
-            t.rect = pygame.Rect(round(x), rect.top, round(w), rect.height)
-            x += w + gap
-            self.screen.add(t)
+        return [max(theme.target, f.size(str(t.text))[0] + 2 * max(4, theme.gap // 2) + 4) for t in self.toggles]
+
+    def rows_for(self, theme, width: int, gap: int) -> int:
+        """One row of toggles, or two where the words do not fit across (a narrow portrait panel)."""
+        return 1 if sum(self.needs(theme)) + gap * (len(self.toggles) - 1) <= width else 2
+
+    def height(self, theme, width: int, gap: int) -> int:
+        rows = self.rows_for(theme, width, gap)
+        return rows * theme.target + (rows - 1) * gap
+
+    def place(self, rect: pygame.Rect, gap: int) -> None:
+        """The toggles across ``rect`` (in two rows if need be), each as wide as its words need at
+        the legible size, the room left over shared out evenly: "Bahasa Indonesia" is never shrunk."""
+        theme = self.screen.theme
+        rows = self.rows_for(theme, rect.width, gap)
+        per_row = -(-len(self.toggles) // rows)
+        for r, row in enumerate(L.rows(rect, rows, gap)):
+            toggles = self.toggles[r * per_row : (r + 1) * per_row]
+            need = self.needs(theme)[r * per_row : (r + 1) * per_row]
+            spare = max(0, row.width - gap * (len(need) - 1) - sum(need))
+            x = float(row.left)
+            for t, w in zip(toggles, need, strict=True):
+                w += spare / len(need)
+                t.rect = pygame.Rect(round(x), row.top, round(w), row.height)
+                x += w + gap
+                self.screen.add(t)
 
 
 def ballot_grid(area: pygame.Rect, names: list[str], gap: int, theme) -> tuple[list[pygame.Rect], int, tuple]:
@@ -386,7 +399,7 @@ def ballot_grid(area: pygame.Rect, names: list[str], gap: int, theme) -> tuple[l
     for cols in range(1, len(names) + 1):
         cells = L.grid(area, len(names), cols, gap)
         probe = CandidateCard(0, "", None, lambda: None, cells[0])
-        variants: list[tuple[int | None, bool]] = [(None, False)]
+        variants: list[tuple[int | None, bool]] = [(None, False), (None, True)]
         if not probe.horizontal:  # a tall card may give its photo's foot to a long name
             inner_h = cells[0].height - 2 * pad
             variants += [(round(inner_h * f), above) for f in (0.36, 0.42, 0.48, 0.55) for above in (False, True)]
@@ -395,11 +408,14 @@ def ballot_grid(area: pygame.Rect, names: list[str], gap: int, theme) -> tuple[l
             photo_box, _num, name_box, _align = probe.boxes(pad)
             size, fits = want, True
             for name in (n for n in names if n):
-                px, _lines, clipped = fit(name, want, True, name_box, max_lines=3, min_px=theme.ballot_min_px)
+                px, _lines, clipped = fit(
+                    name, want, True, name_box, max_lines=3, min_px=theme.ballot_min_px, break_words=False
+                )
                 size, fits = min(size, px), fits and not clipped
             photo = min(photo_box.width, photo_box.height * 3 / 4)  # portraits are 3:4
             big = min(cells[0].size) >= theme.target  # a 12 mm target first, then legible names
-            score = (big, fits, photo * size / want)
+            # large text: the names as large as asked first (then the biggest photos with them)
+            score = (big, fits, size >= 0.8 * want or not theme.large_text, photo * size / want)
             if best is None or score > best[0]:
                 best = (score, cells, size, (band_h, above))
     assert best is not None  # n >= 1 gives at least one arrangement
@@ -424,8 +440,8 @@ class BallotScreen(VoterScreen):
         head, rest = L.split_top(area, int(t.variant(large_text=False).title * 2.4))
         self.head_rect = head
         rest = L.inset(rest, t.margin)
-        cards_box, bar = L.split_bottom(rest, t.target, t.gap * 2)
         self.access = AccessBar(self)
+        cards_box, bar = L.split_bottom(rest, self.access.height(t, rest.width, t.gap), t.gap * 2)
         options = [(str(c["number"]), c["number"], c["name"]) for c in self.flow.candidates]
         if self.flow.allow_blank:
             options.append(("blank", "", ""))

@@ -73,6 +73,16 @@ class Label(Widget):
         self.color = color
         self.max_lines = max_lines
 
+    @staticmethod
+    def height_for(theme, text, width: int, *, size: str = "body", bold: bool = False, least: int = 0) -> int:
+        """The height ``text`` needs in a box ``width`` wide at the theme's ``size`` (wrapped, never
+        shrunk), and at least ``least``: layouts size their heads with it."""
+        from booth.ui.drawing import wrap
+
+        px = getattr(theme, size)
+        lines = wrap(str(text), px, bold, max(1, width), break_words=True) or [str(text)]
+        return max(least, len(lines) * font(px, bold).get_linesize() + 2)
+
     @property
     def label(self) -> str:
         return str(self.text)
@@ -268,8 +278,8 @@ class CandidateCard(Widget):
         if self.horizontal:
             photo_w = min(int(inner.height * 0.8), inner.width // 2)
             photo_box, rest = L.split_left(inner, photo_w, pad)
-            if rest.height >= rest.width * 0.6:  # room enough: the number above the name
-                num_box, name_box = L.split_top(rest, int(rest.height * 0.55))
+            if rest.height >= rest.width * 0.6 or self.number_above:  # the number above the name
+                num_box, name_box = L.split_top(rest, int(rest.height * (0.4 if self.number_above else 0.55)))
             else:  # a low card: the number beside the name, the name the card's whole height
                 num_box, name_box = L.split_left(rest, min(rest.height, rest.width // 4), pad)
             return photo_box, num_box, name_box, "left"
@@ -313,6 +323,7 @@ class CandidateCard(Widget):
                 align=align,
                 max_lines=3,
                 min_px=p.theme.ballot_min_px,
+                break_words=False,  # a candidate's name is never cut inside a word
             )
         if focused:
             p.focus_ring(self.rect)
@@ -673,10 +684,10 @@ class Picture(Widget):
             p.text(self.missing, L.inset(self.rect, p.theme.gap), p.theme.body, color=p.colors.disabled_fg)
 
 
-def _wrapped(text: str, px: int, bold: bool, width: int) -> list[str]:
+def _wrapped(text: str, px: int, bold: bool, width: int, break_words: bool) -> list[str] | None:
     from booth.ui.drawing import wrap
 
-    return wrap(text, px, bold, width) or [text]
+    return wrap(text, px, bold, width, break_words=break_words)
 
 
 class Panel(Widget):
@@ -724,14 +735,18 @@ class Panel(Widget):
         while True:
             f_name, f_value = font(px), font(px, True)
             widest = max(f_name.size(str(line[0]))[0] for line in lines)
-            name_w = min(widest + 2, int(inner.width * 0.45))
+            widest_value = max(f_value.size(str(line[1]))[0] for line in lines)
+            # names get up to 45% of the width, or more where the values are short
+            name_w = min(widest + 2, max(int(inner.width * 0.45), inner.width - widest_value - theme.gap))
             value_w = max(1, inner.width - name_w - theme.gap)
-            rows = []
+            last = px <= theme.min_px  # (only at the minimum is a too-wide word cut)
+            rows, whole = [], True
             for line in lines:
-                nl = len(_wrapped(str(line[0]), px, False, name_w))
-                vl = len(_wrapped(str(line[1]), px, True, value_w))
-                rows.append((nl, vl))
+                name_lines = _wrapped(str(line[0]), px, False, name_w, last)
+                value_lines = _wrapped(str(line[1]), px, True, value_w, last)
+                whole = whole and name_lines is not None and value_lines is not None
+                rows.append((len(name_lines or [1, 1]), len(value_lines or [1, 1])))
             height = sum(max(r) for r in rows) * f_value.get_linesize()
-            if height <= inner.height or px <= theme.min_px:
+            if (whole and height <= inner.height) or last:
                 return px, name_w, rows
             px = max(theme.min_px, int(px * 0.92))
