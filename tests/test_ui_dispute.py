@@ -47,6 +47,11 @@ def test_a_disputed_slip_is_spoiled_by_the_companion_and_the_voter_votes_again(b
     assert d.screen == "spoil" and d.shows("Struk disanggah")
     assert d.shows("Sudah dibatalkan untuk pemilih ini: 0 dari 2.")
     d.shot("spoil")
+    d.tap("Kembali")  # the companion looks at the home screen first: the dispute has its own place there
+    assert d.screen == "companion_home"
+    d.shot("home-disputed")
+    d.tap("Struk disanggah")
+    assert d.screen == "spoil"
     d.tap("Batalkan surat suara ini")
     assert d.screen == "question" and d.shows("Batalkan surat suara yang disanggah?")
     d.shot("spoil-confirm")

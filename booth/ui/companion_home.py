@@ -92,7 +92,7 @@ def phase_of(status: dict) -> str:
 # apart, in the bottom row, in the danger colour, and each asks before it acts.
 SLOTS = {
     "setup": (["package", "custody", "self_test", "opening", "election", "verify"], []),
-    "voting": (["check_in", "pause", "reprint", "skip_photo"], ["cancel_ballot", "close"]),
+    "voting": (["check_in", "pause", "reprint", "skip_photo"], ["cancel_ballot", "spoil", "close"]),
     "after": (["count", "results", "pack", "election", "verify"], []),
 }
 
@@ -178,6 +178,11 @@ def actions_for(app, status: dict) -> tuple[list[HomeAction], list[HomeAction]]:
         if key == "skip_photo":
             why = None if booth == "photo" else _("No voter is at the photo step.")
             return act(_("Skip the photo"), lambda: C.skip_photo_screen(app), why_not=why)
+        if key == "spoil":
+            from booth.ui.slip_check import SpoilScreen
+
+            why = None if booth == "disputed" else _("No voter disputes a slip.")
+            return act(_("Slip disputed"), lambda: SpoilScreen(app), "danger", why)
         if key == "cancel_ballot":
             why = None if booth == "ballot" else _("No ballot is open in the booth.")
             return act(_("Cancel the ballot in the booth"), lambda: C.cancel_release_screen(app), "danger", why)
