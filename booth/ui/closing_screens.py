@@ -143,7 +143,11 @@ def count_screen(app) -> QuestionScreen:
         _("Count the votes now?"),
         _("Count the votes"),
         go,
-        details=_("The count is made from the ballot store and checked against every other count of the day."),
+        details=_(
+            "The count is made from the ballot store and checked against every other count of the day. "
+            "The slips lie in the Audit Box in the order people voted: before the box is opened, "
+            "mix them — shake the closed box, pour the slips out, stir them."
+        ),
     )
 
 
@@ -185,6 +189,12 @@ class ResultsScreen(CompanionScreen):
                 export_box,
                 kind="primary" if copies else "normal",
                 enabled=can_export,
+                # greyed with its reason: paper before files
+                sublabel=None
+                if can_export
+                else _("Print the results first")
+                if copies == 0
+                else _("Count the votes first."),
             )
         )
         names = {str(c["number"]): c["name"] for c in res.get("candidates", [])}

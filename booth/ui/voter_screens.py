@@ -36,7 +36,7 @@ from booth.ui.drawing import fit
 from booth.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
 from booth.ui.screen import Screen
 from booth.ui.theme import font
-from booth.ui.widgets import Button, CandidateCard, Picture, ProgressBar, Toggle
+from booth.ui.widgets import Button, CandidateCard, Label, Picture, ProgressBar, Toggle
 
 #: Voter screens defined in other modules, by the core's screen name: ``booth.ui.slip_check`` adds
 #: ``slip_check`` and ``disputed`` when it is imported (``KioskApp`` imports it with ``VoterFlow``).
@@ -712,6 +712,11 @@ class PhotoScreen(VoterScreen):
         button_h = max(int(t.target * 1.2), int(t.button * 2.4))
         head, rest = L.split_top(area, int(t.title * 2.6), t.gap)
         self.head_rect = head
+        # what the photo is for, every phase: it replaces the ink, it is not tied to the vote
+        self.why_words = _("This photo replaces the ink; it is not linked to your choice")
+        why_h = Label.height_for(t, self.why_words, rest.width)
+        why, rest = L.split_top(rest, why_h, t.gap)
+        self.why_rect = why
         body, foot = L.split_bottom(rest, button_h, t.gap * 2)
         self.picture_box = body
         if self.phase == "look":
@@ -748,6 +753,7 @@ class PhotoScreen(VoterScreen):
         p.text(
             words, self.head_rect, int(t.title * 1.3), bold=True, color=p.colors.bad if self.phase == "failed" else None
         )
+        p.text(self.why_words, self.why_rect, t.body, color=p.colors.muted)
         if self.phase == "failed":
             p.text(self.error, self.picture_box, t.title)
 
@@ -755,13 +761,13 @@ class PhotoScreen(VoterScreen):
         super().draw(p)
         if self.phase == "countdown":
             n = self.count_left()
-            # small, at the bottom: the voter must still see their own face
-            d = min(self.picture_box.width, self.picture_box.height) // 4
-            box = pygame.Rect(0, 0, d, d)
-            box.midbottom = (self.picture_box.centerx, self.picture_box.bottom - p.theme.gap)
-            pygame.draw.circle(p.surface, p.colors.card_bg, box.center, d // 2)
-            pygame.draw.circle(p.surface, p.colors.fg, box.center, d // 2, max(2, p.colors.border_width))
-            p.text(data(max(1, n)), box, int(box.height * 0.7), bold=True)
+            # words in a band at the bottom ("Foto dalam 3 detik"), not a lone digit in a circle
+            # that reads like a nomor urut badge; the voter still sees their own face above it
+            words = _("Photo in {seconds} s").format(seconds=max(1, n))
+            h = Label.height_for(p.theme, words, self.picture_box.width, size="title", bold=True)
+            band = L.split_bottom(self.picture_box, h + p.theme.gap)[1]
+            p.box(band, p.colors.card_bg, radius=0)
+            p.text(words, band, p.theme.title, bold=True)
 
     def count_left(self) -> int:
         return self.app.settings.photo_countdown - int(self.app.now() - self.countdown_from)
