@@ -411,3 +411,33 @@ def test_the_new_ballot_after_a_spoil_gets_the_full_time_before_it_expires(tmp_p
     assert counts["cancelled"] == 1 and counts["spoiled"] == 1 and counts["voted"] == 0
     assert svc.voter_screen() == {"screen": "waiting"}
     booth.close()
+
+
+def test_a_ledger_written_before_spoiling_existed_still_opens_casts_and_verifies(tmp_path):
+    """A device provisioned by the previous software (ballots without the spoil column) keeps working;
+    it cannot spoil, and says so."""
+    from booth.ledger.clock import FakeClock
+    from booth.ledger.ledger import Ledger, LedgerError
+
+    state = tmp_path / "state"
+    with Ledger.create(state, clock=FakeClock()) as ledger:
+        election = "ab" * 32
+        ledger.append("election.loaded", "K01", {"election_id": election})
+    # the old schema: rebuild the ballots table with four columns (as booth-ledger-v1 first wrote it)
+    conn = sqlite3.connect(state / "ledger.db", isolation_level=None)
+    conn.executescript(
+        "DROP TRIGGER ballots_fill_once; DROP TRIGGER ballots_never_deleted; DROP TABLE ballots;"
+        "CREATE TABLE ballots (id BLOB PRIMARY KEY, filled INTEGER NOT NULL, slot BLOB NOT NULL,"
+        " sig BLOB NOT NULL) WITHOUT ROWID;"
+    )
+    conn.close()
+    with Ledger.open(state, clock=FakeClock()) as ledger:
+        ledger.add_ballot_slots(5)
+        ledger.cast_ballot(election, "1")
+        with pytest.raises(LedgerError):
+            ledger.spoil_pending("K02")
+        ledger.record_slip("slip.printed", "K01")
+        assert ledger.tally() == Counter({"1": 1}) and ledger.ballots_spoiled == 0
+    report = verify(open_source(state))
+    assert report.ok, report.problems
+    assert report.summary["ballots_spoiled"] == 0 and report.summary["tally"] == {"1": 1}

@@ -461,9 +461,14 @@ class Ledger:
             seen.add(candidate)
             ids.append(candidate)
         with self._transaction():
-            self._conn.executemany(
-                "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
-            )
+            if self._can_spoil:
+                self._conn.executemany(
+                    "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
+                )
+            else:  # a ledger written before spoiling existed keeps its four columns
+                self._conn.executemany(
+                    "INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids]
+                )
             total = self._conn.execute("SELECT count(*) FROM ballots").fetchone()[0]
             entry = self._append("ballot.slots_added", actor, {"added": count, "total": total})
         self._empty_slots.extend(ids)
