@@ -244,6 +244,7 @@ def _spoiled(day: Day, entry, when: Moment) -> None:
         day.current.cast = False
         day.current.stage = "voting"
         day.current.slip_failures = 0  # the new ballot's slip is a first print, not a reprint
+        day.current.released_at = when  # the idle timeout counts from the new ballot, not the first
         day.voted.discard(day.current.voter)
 
 

@@ -10,11 +10,18 @@ voter would have been told::
     reprint <ballot id hex> <selection>      (--slips: a slip left pending by a crash)
     cast <ballot id hex> <selection> <count>
     slip <ballot id hex>                     (--slips: record_slip returned)
+    spoil <ballot id hex> <spoiled count>    (--spoils: a disputed ballot was spoiled)
+    confirmed <ballot id hex>                (--spoils: the voter answered "Struk sesuai")
+
+With ``--spoils`` every slip is checked by its voter: about one in three is
+disputed and spoiled (``spoil_pending``), the rest confirmed
+(``answer_slip``); a ballot left pending by a kill is spoiled on restart (the
+voter disputed it while the booth was down).
 
 After ``--casts N`` casts it stops writing and waits to be killed, so some
 kills land while the booth is idle between voters.
 
-    python3 tests/crash_writer.py STATE_DIR [--casts N] [--slips]
+    python3 tests/crash_writer.py STATE_DIR [--casts N] [--slips | --spoils]
 
 It imports only the ledger, so it starts quickly.  Printing ballot IDs and
 selections is fine here: this is a test harness, not the booth.
@@ -50,6 +57,7 @@ def main(argv: list[str]) -> int:
     state_dir = Path(argv[0])
     casts = int(argv[argv.index("--casts") + 1]) if "--casts" in argv else 1_000_000_000
     slips = "--slips" in argv
+    spoils = "--spoils" in argv
 
     ledger = open_or_create(state_dir)
     if ledger.get_state("election_id") is None:
@@ -59,6 +67,9 @@ def main(argv: list[str]) -> int:
     pending = ledger.pending_slip()
     say(f"ready {ledger.ballots_cast} {pending.hex() if pending else '-'}")
 
+    if spoils and pending is not None:
+        receipt = ledger.spoil_pending("K02", {"release": "restart"})
+        say(f"spoil {receipt.ballot_id.hex()} {receipt.count}")
     if slips and pending is not None:
         # The reprint path: the voter was told the ballot is recorded but the
         # slip never printed.  Print the same ballot again, never re-cast.
@@ -75,6 +86,14 @@ def main(argv: list[str]) -> int:
         if slips:
             ledger.record_slip("slip.printed", "K01")
             say(f"slip {receipt.ballot_id.hex()}")
+        if spoils:
+            ledger.record_slip("slip.printed", "K01", forget=False)
+            if secrets.randbelow(3) == 0:
+                spoiled = ledger.spoil_pending("K02", {"release": "r"})
+                say(f"spoil {spoiled.ballot_id.hex()} {spoiled.count}")
+            else:
+                ledger.answer_slip("slip.confirmed", "pemilih")
+                say(f"confirmed {receipt.ballot_id.hex()}")
 
     say("idle")
     while True:  # the booth waits for the next voter; the test kills it

@@ -57,6 +57,7 @@ WRITER = Path(__file__).with_name("crash_writer.py")
 SEED = int(os.environ.get("BOOTH_CRASH_SEED", "20261122"))
 KILLS = int(os.environ.get("BOOTH_CRASH_KILLS", "200"))
 SLIP_KILLS = int(os.environ.get("BOOTH_CRASH_SLIP_KILLS", "40"))
+SPOIL_KILLS = int(os.environ.get("BOOTH_CRASH_SPOIL_KILLS", "40"))
 WRITER_TIMEOUT_S = 30.0
 
 pytestmark = pytest.mark.slow
@@ -416,6 +417,56 @@ def test_a_slip_lost_to_a_crash_is_reprinted_never_recast(tmp_path):
         f"{reprints} slips reprinted after a crash"
     )
     assert reprints > 0, f"no restart reprinted a slip (seed {SEED + 1}); the reprint path was not exercised"
+
+
+def test_a_spoil_cut_by_a_kill_is_all_or_nothing_and_the_booth_resumes(tmp_path):
+    """Kill -9 around the spoil of a disputed ballot: the spoiled record, its mark, the erased link and
+    ``ballot.spoiled`` are there together or not at all; nothing acknowledged is lost; verify passes."""
+    state = tmp_path / "state"
+    rng = random.Random(SEED + 2)
+    log = CrashLog(SEED + 2)
+    acknowledged: dict[str, str] = {}
+    spoiled_acked: set[str] = set()
+    spoiled_before: set[str] = set()  # spoiled in the store after the previous kill
+    restart_spoils = 0
+    for n in range(SPOIL_KILLS):
+        plan = (
+            KillPlan("acks", 0.0, acks=1)
+            if n == 0
+            else KillPlan("acks", rng.uniform(0.0, 0.006), acks=rng.randint(0, 5))
+        )
+        run = run_and_kill(state, plan, "--spoils")
+        log.runs.append(run)
+        check = lambda ok, what: _check(ok, log, what)  # noqa: E731
+        check(run.returncode == -signal.SIGKILL, f"the writer did not die by the kill (exit {run.returncode})")
+        for ballot_id, selection, _ in run.casts:
+            acknowledged[ballot_id] = selection
+        spoils = run.words("spoil")
+        # the ballot a kill left pending, disputed while the booth was down: spoiled first thing on restart
+        restart_spoils += len(run.lines) > 1 and run.lines[0].startswith("ready") and run.lines[1].startswith("spoil")
+        spoiled_acked |= {w[0] for w in spoils}
+
+        report = verify_state(state)
+        check(report.ok, "booth verify says INVALID: " + "; ".join(map(str, report.problems)))
+        with Ledger.open(state) as ledger:
+            records = {json.loads(r)["id"]: json.loads(r)["selection"] for _, r, _ in ledger.ballot_records()}
+            spoil_events = [e.payload["count"] for e in ledger.entries() if e.type == "ballot.spoiled"]
+            pending = ledger.pending_slip()
+            marks = {bid.hex() for bid, _ in ledger.spoil_marks()}
+        spoiled_now = {b for b, s in records.items() if s == "spoiled"}
+        check(spoiled_now == marks, "a spoiled record without its mark, or a mark without a spoiled record")
+        check(spoil_events == list(range(1, len(spoiled_now) + 1)), "spoiled records and ballot.spoiled events differ")
+        check(spoiled_acked <= spoiled_now, f"acknowledged spoils undone: {spoiled_acked - spoiled_now}")
+        check(spoiled_before <= spoiled_now, "a spoil stored before this kill disappeared")
+        unacknowledged = spoiled_now - spoiled_before - {w[0] for w in spoils}
+        check(len(unacknowledged) <= 1, f"{len(unacknowledged)} spoils committed in this run without acknowledgement")
+        spoiled_before = spoiled_now
+        lost = {b: s for b, s in acknowledged.items() if b not in spoiled_now and records.get(b) != s}
+        check(not lost, f"acknowledged ballots lost or changed: {lost}")
+        check(pending is None or records.get(pending.hex()) not in (None, "spoiled"), "the link outlived its spoil")
+    print(f"\n{SPOIL_KILLS} kills (seed {SEED + 2}): {len(spoiled_acked)} spoils, {restart_spoils} after a restart")
+    assert spoiled_acked, "no ballot was spoiled: the spoil path was not exercised"
+    assert restart_spoils, "no restart spoiled the ballot a kill left pending: the resume path was not exercised"
 
 
 PROVISION = (

@@ -65,7 +65,9 @@ def _to_counted(svc, station, pkg, clock):
         tok = svc.sign_in("PT-01", PINS["PT-01"])
         svc.check_in(tok, v.ref)
         release = svc.release_ballot(tok, v.ref)["release"]
-        assert station.cast(release, "1").ok and station.take_photo(release).ok
+        assert station.cast(release, "1").ok
+        station.answer_slip(release, True)  # "Struk sesuai"
+        assert station.take_photo(release).ok
     clock.set(pkg.election.closes_at.astimezone(dt.UTC))
     tok = svc.sign_in("PT-01", PINS["PT-01"])
     svc.close_polls(tok)
@@ -111,7 +113,9 @@ def test_a_power_cut_pauses_the_booth_once_no_voter_is_choosing(opened):
     station.devices.power.cut()  # mains lost while the voter is choosing: they may finish
     assert svc.status()["polls"] == "open"
     clock.advance(30)
-    assert station.cast(release, "2").ok and station.take_photo(release).ok
+    assert station.cast(release, "2").ok
+    station.answer_slip(release, True)  # "Struk sesuai"
+    assert station.take_photo(release).ok
     station.devices.power.low_battery()  # now nobody is choosing: pause safely
     assert svc.status()["polls"] == "paused"
     assert [e.payload["state"] for e in svc.ledger.entries() if e.type == "device.power"] == ["battery", "low_battery"]

@@ -23,12 +23,12 @@ def vectors() -> dict[str, dict[str, str]]:
     return {
         name: dict(line.split(": ", 1) for line in body.strip().split("\n"))
         for name, body in doc_vectors().items()
-        if name in ("event-0", "event-1", "ballot")
+        if name in ("event-0", "event-1", "ballot", "spoil-mark")
     }
 
 
 def test_the_document_has_the_event_and_ballot_vectors():
-    assert {"event-0", "event-1", "ballot"} <= set(vectors())
+    assert {"event-0", "event-1", "ballot", "spoil-mark"} <= set(vectors())
 
 
 def test_event_vectors():
@@ -87,3 +87,20 @@ def test_non_canonical_bytes_are_refused_with_one_exception_type(data):
     except NotCanonical:
         return
     assert canonical(value) == data
+
+
+def test_spoil_mark_vector():
+    """A spoiled ballot's mark and the spoiled root, as the document prints them."""
+    v = vectors()["spoil-mark"]
+    record = v["record"].encode()
+    obj = parse_canonical(record)
+    assert formats.check_ballot_shape(obj) is None and obj["selection"] == formats.SPOILED
+    assert formats.spoiled_record(election=obj["election"], ballot_id=bytes.fromhex(obj["id"])) == record
+    assert RFC8032_TEST1.sign(formats.ballot_message(record)).hex() == v["signature"]
+    assert formats.spoil_message(record) == b"booth spoiled v1\n" + record
+    assert RFC8032_TEST1.sign(formats.spoil_message(record)).hex() == v["spoil-mark"]
+    # the mark is not the ballot's own signature: a cast signature cannot pass for a spoil
+    assert RFC8032_TEST1.sign(formats.ballot_message(record)).hex() != v["spoil-mark"]
+    frontier = merkle.Frontier()
+    frontier.append(merkle.leaf_hash(record))
+    assert frontier.root().hex() == v["spoiled-root"]

@@ -407,7 +407,9 @@ def test_counts_that_do_not_reconcile_print_tidak_sesuai():
 
 def test_reconciliation_names_the_rule_that_failed():
     counts = Reconciliation(dpt=300, dptb=2, checked_in=250, voted=249, ballots_cast=248, slips_printed=248)
-    assert [c.rule_en for c in reconcile(counts, total_votes=248) if not c.ok] == ["ballots cast = voters who voted"]
+    assert [c.rule_en for c in reconcile(counts, total_votes=248) if not c.ok] == [
+        "ballots cast - spoiled = voters who voted"
+    ]
 
 
 def test_the_bars_are_proportional_to_the_votes():

@@ -4,7 +4,8 @@ A hypothesis state machine drives ``BoothService`` through its client API
 only: companions sign in with right and wrong PINs, voters are checked in
 (some twice, some unknown), ballots are released, cast (valid and invalid
 choices, stale and foreign release IDs), slips print or fail and are
-reprinted, photos are stored, fail or are skipped, releases are cancelled or
+reprinted, voters confirm or dispute their slip and companions spoil the
+disputed ballot (at most twice, then escalate), photos are stored, fail or are skipped, releases are cancelled or
 expire, the polls pause, resume, close (early with and without a reason) and
 are counted, the UPS reports power lost and back, the clock moves a little
 or a lot, and the device restarts — cleanly or as after a crash.
@@ -15,10 +16,11 @@ refusal must be a ``BoothError`` with words in both languages that logs
 nothing but the refusal itself.  After every step the ledger is read back
 from the outside and must show:
 
-* never a cast without a release, never two casts for one release, never a
-  cast while the polls are not open;
-* ballots stored == ``ballot.cast`` events == voters marked voted, and the
-  tally in the store equals the choices the model saw cast;
+* never a cast without a release, never a second cast for one release
+  unless its ballot was spoiled, never a cast while the polls are not open;
+* ballots stored == ``ballot.cast`` events == voters marked voted + spoiled
+  ballots, and the tally in the store equals the choices the model saw cast
+  and not spoiled;
 * never a release for a voter who already voted;
 * after the count, a balanced reconciliation;
 
@@ -51,7 +53,19 @@ BAD_CHOICES = ["4", "0", "blank", "", "01", " 1"]
 WHO = st.sampled_from(["signed", "signed", "signed"] + COMPANIONS)
 REASONS = ["pemilih pulang", "istirahat siang", "", "   ", "x" * 250]
 # how a voter's visit goes in ``voters_walk_through``
-PATHS = ["normal", "normal", "normal", "slip_fails", "photo_fails", "leaves", "stops_after_release", "stops_after_cast"]
+PATHS = [
+    "normal",
+    "normal",
+    "normal",
+    "slip_fails",
+    "photo_fails",
+    "leaves",
+    "stops_after_release",
+    "stops_after_cast",
+    "disputes",
+    "stops_after_spoil",
+]
+MAX_SPOILS = 2
 IDLE = 300.0
 RELEASE_TIMEOUT = 300.0
 MIN_CAST_INTERVAL = 10.0
@@ -92,6 +106,7 @@ class ElectionDay(RuleBasedStateMachine):
         self.log_current: str | None = None
         self.log_release_voter: dict[str, str] = {}
         self.log_casts: Counter = Counter()
+        self.log_spoils: Counter = Counter()
         self.log_voted: set[str] = set()
         self.log_cancelled: set[str] = set()
 
@@ -264,7 +279,7 @@ class ElectionDay(RuleBasedStateMachine):
             return
         assert voter not in self.voted, "a voter who voted was given a second ballot"
         self.releases.append(result["release"])
-        self.current = {"id": result["release"], "voter": voter, "stage": "voting", "at": self.now()}
+        self.current = {"id": result["release"], "voter": voter, "stage": "voting", "at": self.now(), "spoils": 0}
 
     @rule(
         which=st.sampled_from(["current", "current", "current", "stale", "foreign", "number", "none"]),
@@ -282,6 +297,7 @@ class ElectionDay(RuleBasedStateMachine):
         self.voted.add(self.current["voter"])
         self.tally[choice] += 1
         self.current["stage"] = "printing"
+        self.current["choice"] = choice
         self.last_cast = self.now()
 
     @rule(
@@ -294,14 +310,68 @@ class ElectionDay(RuleBasedStateMachine):
         try:
             if outcome == "printed":
                 self.call("slip_printed", lambda: self.svc.slip_printed(release), expect)
-                self.call("slip_confirmed", lambda: self.svc.slip_confirmed(release), expect)  # "Struk sesuai"
-                self.current["stage"] = "photo"
+                self.current["stage"] = "checking"  # the voter checks the slip
             else:
                 error = "kertas habis" if outcome == "failed" else "\x07" * 3
                 self.call("slip_failed", lambda: self.svc.slip_failed(release, error), expect and outcome == "failed")
                 self.current["stage"] = "print_failed"
         except _Refused:
             return
+
+    @rule(
+        which=st.sampled_from(["current", "current", "stale", "foreign"]), matches=st.sampled_from([True, True, False])
+    )
+    def answer_slip(self, which, matches):
+        """ "Struk sesuai" or "Struk tidak sesuai" on the voter's screen."""
+        release = self.release_id(which)
+        expect = self.at(release, "checking")
+        try:
+            if matches:
+                self.call("slip_confirmed", lambda: self.svc.slip_confirmed(release), expect)
+                self.current["stage"] = "photo"
+            else:
+                self.call("slip_disputed", lambda: self.svc.slip_disputed(release), expect)
+                self.current["stage"] = "disputed"
+        except _Refused:
+            return
+
+    @rule(who=WHO, which=st.sampled_from(["current", "current", "stale", "foreign"]))
+    def spoil(self, who, which):
+        """A companion spoils the disputed ballot; the same release lets the voter vote again."""
+        release = self.release_id(which)
+        who, token, valid = self.token(who)
+        expect = (
+            self.allowed(who, valid, "spoil")
+            and self.at(release, "disputed")
+            and self.current["spoils"] < MAX_SPOILS
+            and self.polls == "open"
+        )
+        try:
+            void = self.call("spoil_ballot", lambda: self.svc.spoil_ballot(token, release), expect)
+        except _Refused:
+            return
+        assert len(void["ballot_id"]) == 32 and "selection" not in void
+        self.tally[self.current["choice"]] -= 1
+        self.voted.discard(self.current["voter"])
+        self.current["spoils"] += 1
+        self.current["stage"] = "voting"
+        self.current["at"] = self.now()
+
+    @rule(who=WHO, which=st.sampled_from(["current", "current", "stale", "foreign"]))
+    def escalate(self, who, which):
+        """After two spoils a further dispute goes to the committee; the ballot stands."""
+        release = self.release_id(which)
+        who, token, valid = self.token(who)
+        expect = (
+            self.allowed(who, valid, "escalate_dispute")
+            and self.at(release, "disputed")
+            and self.current["spoils"] >= MAX_SPOILS
+        )
+        try:
+            self.call("escalate_dispute", lambda: self.svc.escalate_dispute(token, release, "tetap menyanggah"), expect)
+        except _Refused:
+            return
+        self.current["stage"] = "photo"
 
     @rule(who=WHO)
     def reprint(self, who):
@@ -474,6 +544,15 @@ class ElectionDay(RuleBasedStateMachine):
                 self.slip("current", "failed")
                 self.reprint("signed")
             self.slip("current", "printed")
+            if path in ("disputes", "stops_after_spoil"):
+                self.answer_slip("current", False)
+                self.spoil("signed", "current")
+                if path == "stops_after_spoil":
+                    return
+                self.booth.clock.advance(MIN_CAST_INTERVAL)
+                self.cast("current", choice)
+                self.slip("current", "printed")
+            self.answer_slip("current", True)
             if path == "photo_fails":
                 self.photo("current", "failed", "signed")
                 self.photo("current", "skip", "signed")
@@ -507,8 +586,9 @@ class ElectionDay(RuleBasedStateMachine):
         self.booth.restart(crash=crash)
         self.sessions.clear()
         if self.current is not None and self.polls != "packed":
-            if self.current["stage"] == "voting":
+            if self.current["stage"] == "voting" and not self.current["spoils"]:
                 self.current = None  # nobody voted on it: the device cancels it
+            # (after a spoil the same release stays open: the voter votes again)
             elif self.current["stage"] == "printing":
                 self.current["stage"] = "print_failed"  # the slip was never confirmed: reprint
 
@@ -532,30 +612,47 @@ class ElectionDay(RuleBasedStateMachine):
             elif t == "ballot.cast":
                 release = p.get("release")
                 assert release in self.log_release_voter, f"seq {entry.seq}: a cast without a release"
-                assert self.log_casts[release] == 0, f"seq {entry.seq}: a second cast for release {release}"
+                assert self.log_casts[release] == self.log_spoils[release], (
+                    f"seq {entry.seq}: a second cast for release {release} whose ballot was not spoiled"
+                )
                 assert release == self.log_current and release not in self.log_cancelled, (
                     f"seq {entry.seq}: a cast for a release that is not the open one"
                 )
                 assert self.log_polls == "open", f"seq {entry.seq}: a cast while the polls are {self.log_polls}"
                 self.log_casts[release] += 1
                 self.log_voted.add(self.log_release_voter[release])
+            elif t == "ballot.spoiled":
+                release = p.get("release")
+                assert self.log_casts[release] == self.log_spoils[release] + 1, (
+                    f"seq {entry.seq}: a spoil without a cast"
+                )
+                assert self.log_spoils[release] < MAX_SPOILS, f"seq {entry.seq}: a third spoil for release {release}"
+                assert set(p) == {"count", "release", "spoil"}, f"seq {entry.seq}: the spoil says more: {sorted(p)}"
+                self.log_spoils[release] += 1
+                self.log_voted.discard(self.log_release_voter[release])
             elif t == "ballot.release_cancelled":
-                assert self.log_casts[p["release"]] == 0, f"seq {entry.seq}: a cast release was cancelled"
+                assert self.log_casts[p["release"]] == self.log_spoils[p["release"]], (
+                    f"seq {entry.seq}: a cast release was cancelled"
+                )
                 self.log_cancelled.add(p["release"])
                 self.log_current = None
             elif t in ("voter.photo_taken", "voter.photo_skipped"):
                 self.log_current = None
             self.audited = entry.seq + 1
         cast_events = sum(self.log_casts.values())
-        assert svc.ledger.ballots_cast == cast_events == len(self.log_voted), (
+        spoils = sum(self.log_spoils.values())
+        assert svc.ledger.ballots_cast == cast_events == len(self.log_voted) + spoils, (
             svc.ledger.ballots_cast,
             cast_events,
             len(self.log_voted),
+            spoils,
         )
+        assert svc.ledger.ballots_spoiled == spoils
         assert self.log_voted == self.voted
         assert +svc.ledger.tally() == +self.tally
         counts = svc.counts()
-        assert counts["voted"] == counts["ballots_cast"] == counts["ballots_stored"] == len(self.voted)
+        assert counts["ballots_cast"] == counts["ballots_stored"] == len(self.voted) + spoils
+        assert counts["voted"] == len(self.voted) and counts["spoiled"] == counts["spoiled_stored"] == spoils
         assert svc.status()["polls"] == self.polls == self.log_polls
         if self.polls in ("counted", "packed"):
             assert svc.results()["reconciliation"]["balanced"], svc.results()["reconciliation"]

@@ -243,7 +243,8 @@ def test_the_reports_are_on_the_paper_tape_in_the_days_order(day):
 
 
 def test_the_disputed_slip_is_voided_on_paper_with_the_spoiled_ballots_id(day):
-    """OCR reads BATAL / VOID on the VOID print; its QR names the ballot the store marks spoiled."""
+    """OCR reads BATAL / VOID on the VOID print (its QR names the ballot the store marks spoiled), CETAK
+    ULANG on a reprint, and a balanced berita acara that counts the spoiled ballot apart."""
     from test_paper import TESSERACT, ocr, squash
 
     out, summary = day["out"], day["summary"]
@@ -259,6 +260,11 @@ def test_the_disputed_slip_is_voided_on_paper_with_the_spoiled_ballots_id(day):
         pytest.skip("OCR part skipped: no tesseract binary (apt-get install tesseract-ocr)")
     words = squash(ocr(Image.open(voids[0])))
     assert "BATAL" in words and "VOID" in words, words
+    # the berita acara counts it apart and still balances: SESUAI, never TIDAK SESUAI
+    report = squash(ocr(Image.open(sorted((out / "prints").glob("*-results_report.png"))[0])))
+    assert "DIBATALKAN" in report and "SESUAI" in report and "TIDAKSESUAI" not in report
+    reprint = squash(ocr(Image.open(sorted((out / "prints").glob("*-slip-reprint.png"))[0])))
+    assert "CETAKULANG" in reprint, reprint
 
 
 def test_the_documented_example_runs_and_a_wrong_expectation_exits_1_naming_it(tmp_path):

@@ -130,6 +130,25 @@ def test_the_log_says_a_ballot_was_spoiled_never_which(disputed_day):
     assert booth.svc.ledger.pending_slip() is None
 
 
+def test_the_disputed_choice_is_forgotten_so_the_spoiled_record_tells_nothing_of_the_voter(disputed_day):
+    """The log says which release had a ballot spoiled; the spoiled record must not say what it held."""
+    booth, day = disputed_day
+    spoiled_hex = day["void"]["ballot_id"]
+    records = {bid.hex(): json.loads(rec) for bid, rec, _ in booth.svc.ledger.ballot_records()}
+    assert records[spoiled_hex]["selection"] == "spoiled"
+    assert sorted(r["selection"] for r in records.values()) == ["1", "2", "3", "spoiled"]
+    booth.svc.close()
+    disputed = f'"id":"{spoiled_hex}","selection":"2"'.encode()
+    for path in (p for p in booth.state_dir.rglob("*") if p.is_file()):
+        assert disputed not in path.read_bytes(), f"the disputed choice is still in {path.name}"
+    with zipfile.ZipFile(day["bundle"]) as z:
+        for name in z.namelist():
+            assert disputed not in z.read(name), name
+        line = next(x for x in z.read("ballots.jsonl").decode().splitlines() if spoiled_hex in x)
+        assert json.loads(line.split(" ", 1)[1])["selection"] == "spoiled"
+    booth.svc = booth.svc.open(booth.state_dir, clock=booth.clock, settings=booth.settings)
+
+
 def test_a_third_dispute_is_escalated_and_the_ballot_stands(tmp_path):
     booth = ready_to_vote(tmp_path / "state")
     svc = booth.svc
@@ -310,3 +329,115 @@ def test_the_spoil_mark_is_written_in_place_so_the_store_keeps_no_order(tmp_path
     # the only copy gone is the pending-slip link, erased (and zeroed) with the spoil
     assert len(after[spoiled]) == len(before[spoiled]) - 1
     booth.close()
+
+
+# ------------------------------------------------------------------ the evening
+def test_the_recap_counts_the_spoiled_ballot_apart_and_the_bundle_verifies(tmp_path):
+    """The district receives a bundle with a spoiled ballot: accepted, its valid votes summed, spoiled apart."""
+    from booth.election_package import load_package
+    from booth.recap.registry import registration_from_package
+    from booth.recap.start import open_recap
+    from recap_days import registry_bytes, tps_package
+    from service_day import open_polls, print_zero_report, provision, walk_custody
+
+    pkg_dir = tps_package(tmp_path, pekon="Sukamaju", tps=3, seed=7)
+    booth = provision(tmp_path / "state", package_dir=pkg_dir)
+    walk_custody(booth)
+    print_zero_report(booth)
+    open_polls(booth)
+    voters = booth.svc.package.voters
+    vote(booth.svc, voters[0].ref, "1")
+    release, _ = dispute_and_spoil(booth, voters[1].ref, "3")
+    finish(booth, release, "2")
+    vote(booth.svc, voters[2].ref, "2")
+    results = close_and_count(booth)
+    token = booth.sign_in(KETUA)
+    booth.svc.results_printed(token)
+    bundle = tmp_path / "hasil.zip"
+    booth.svc.export(token, str(bundle))
+    vkey = booth.svc.ledger.key.verifier_key()
+    booth.close()
+
+    class Day:
+        registration = registration_from_package(load_package(pkg_dir), vkey)
+
+    recap = open_recap(tmp_path / "recap", workers=0)
+    try:
+        recap.import_registry(registry_bytes([Day]), by="ketua")  # type: ignore[list-item]
+        outcome = recap.submit_bundle(bundle.read_bytes(), source="upload", filename="hasil.zip", by="budi")
+        assert outcome.accepted, outcome.submission.reason_en
+        [kab] = recap.totals().areas
+        [kec] = kab.children
+        [pekon] = kec.children
+        assert pekon.tally == {"1": 1, "2": 2, "3": 0} == results["tally"]
+        assert pekon.valid == kab.valid == 3 and pekon.voted == 3
+        assert pekon.spoiled == kec.spoiled == kab.spoiled == 1
+        # the auditor's cast vote records: one per vote, none for the spoiled ballot
+        from booth.recap import nist
+
+        out = tmp_path / "exports"
+        recap.export(out)
+        cvrs = json.loads((out / nist.CVR_NAME).read_text())["CVR"]
+        spoiled = [json.loads(line.split(" ", 1)[1])["id"] for line in _bundle_lines(bundle, "ballots.jsonl")]
+        spoiled = [i for i in spoiled if i in {x.split(" ")[1] for x in _bundle_lines(bundle, "spoiled.jsonl")}]
+        assert len(cvrs) == 3 and len(spoiled) == 1
+        assert spoiled[0] not in {c["BallotAuditId"] for c in cvrs}
+    finally:
+        recap.close()
+
+
+def _bundle_lines(bundle: Path, member: str) -> list[str]:
+    with zipfile.ZipFile(bundle) as z:
+        return z.read(member).decode().splitlines()
+
+
+def test_the_new_ballot_after_a_spoil_gets_the_full_time_before_it_expires(tmp_path):
+    booth = ready_to_vote(tmp_path / "state")
+    svc = booth.svc
+    token = booth.sign_in(KETUA)
+    svc.check_in(token, "DPT-0013")
+    release = svc.release_ballot(token, "DPT-0013")["release"]
+    booth.clock.advance(250)  # the first ballot took a while
+    svc.cast(release, "1")
+    svc.slip_printed(release)
+    svc.slip_disputed(release)
+    svc.spoil_ballot(booth.sign_in(TEKNISI), release)
+    booth.clock.advance(svc.settings.release_timeout - 60)  # long after the release, not after the spoil
+    with pytest.raises(BoothError):
+        svc.expire_release(release)
+    booth.clock.advance(61)
+    svc.expire_release(release)  # the voter left: the release ends, the spoiled ballot stays apart
+    counts = svc.counts()
+    assert counts["cancelled"] == 1 and counts["spoiled"] == 1 and counts["voted"] == 0
+    assert svc.voter_screen() == {"screen": "waiting"}
+    booth.close()
+
+
+def test_a_ledger_written_before_spoiling_existed_still_opens_casts_and_verifies(tmp_path):
+    """A device provisioned by the previous software (ballots without the spoil column) keeps working;
+    it cannot spoil, and says so."""
+    from booth.ledger.clock import FakeClock
+    from booth.ledger.ledger import Ledger, LedgerError
+
+    state = tmp_path / "state"
+    with Ledger.create(state, clock=FakeClock()) as ledger:
+        election = "ab" * 32
+        ledger.append("election.loaded", "K01", {"election_id": election})
+    # the old schema: rebuild the ballots table with four columns (as booth-ledger-v1 first wrote it)
+    conn = sqlite3.connect(state / "ledger.db", isolation_level=None)
+    conn.executescript(
+        "DROP TRIGGER ballots_fill_once; DROP TRIGGER ballots_never_deleted; DROP TABLE ballots;"
+        "CREATE TABLE ballots (id BLOB PRIMARY KEY, filled INTEGER NOT NULL, slot BLOB NOT NULL,"
+        " sig BLOB NOT NULL) WITHOUT ROWID;"
+    )
+    conn.close()
+    with Ledger.open(state, clock=FakeClock()) as ledger:
+        ledger.add_ballot_slots(5)
+        ledger.cast_ballot(election, "1")
+        with pytest.raises(LedgerError):
+            ledger.spoil_pending("K02")
+        ledger.record_slip("slip.printed", "K01")
+        assert ledger.tally() == Counter({"1": 1}) and ledger.ballots_spoiled == 0
+    report = verify(open_source(state))
+    assert report.ok, report.problems
+    assert report.summary["ballots_spoiled"] == 0 and report.summary["tally"] == {"1": 1}

@@ -180,7 +180,7 @@ def vote(day: Day, number: int, *, shots: bool = False) -> None:
     shots and d.shot()
     d.step()
     assert d.screen == "slip_check", texts_of(day)
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     photo(day)
     d.tap(T("Keep photo"))
     assert d.screen == "thanks"
@@ -365,7 +365,7 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.step()
     assert d.screen == "slip_check" and svc.counts()["reprints"] == 1
     assert svc.counts()["ballots_cast"] == 2  # a reprint, never a second ballot
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     photo(day)
     d.tap(T("Keep photo"))
 
@@ -415,7 +415,7 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     day.devices.camera.fail_always()
     d.press(Nav.SELECT)
     d.step()
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     photo(day)
     assert day.app.screen.phase == "failed"
     shot()
@@ -470,6 +470,8 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.tap("usb-export")
     d.step()
     assert list((day.root / "usb-export").glob("hasil-*.zip"))
+    assert d.shows("usb-export") and not d.shows(str(day.root))  # the stick's name, never a path
+    assert d.shows("Flashdisk aman dicabut") or d.shows("can be safely removed")
     shot()
     d.tap(T("OK"))
     d.tap(T("Back"))

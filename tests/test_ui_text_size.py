@@ -95,8 +95,21 @@ def walk_and_measure(size) -> tuple[dict, set[str]]:
     return problems, pictured
 
 
-@pytest.mark.xfail(reason="the screens still shrink text to fit: being fixed screen by screen", strict=False)
-@pytest.mark.parametrize("size", RESOLUTIONS, ids=lambda s: f"{s[0]}x{s[1]}")
+# Screens that still do not hold their words at 3.0 mm, per resolution (the list the run prints):
+# the painter no longer shrinks below the minimum, so these layouts must wrap or make room.
+STILL_FAILING = {(800, 480), (720, 1280), (1024, 600)}
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(s, marks=pytest.mark.xfail(reason="layouts still being fixed", strict=True))
+        if s in STILL_FAILING
+        else s
+        for s in RESOLUTIONS
+    ],
+    ids=lambda s: f"{s[0]}x{s[1]}",
+)
 def test_every_gallery_screen_draws_its_text_at_least_3mm_tall_inside_its_box(size):
     problems, pictured = walk_and_measure(size)
     missing = [s for s in VOTER + COMPANION if s not in pictured]

@@ -56,7 +56,7 @@ def test_a_voter_votes_by_touch_and_the_ballot_is_recorded_with_its_slip_and_pho
     assert day.station.printouts[-1].kind == "slip"
     assert d.screen == "slip_check" and d.shows("Masukkan struk ke Kotak Audit")
     d.shot()
-    d.tap("Lanjut")
+    d.tap("Struk sesuai")
     assert d.screen == "photo" and d.shows("Lihat ke kamera")
     photo(day)
     assert d.shows("Ini foto Anda")
@@ -192,7 +192,7 @@ def test_the_whole_ballot_works_with_the_buttons_alone_and_speaks(booth_day):
     assert day.svc.counts()["ballots_cast"] == 1
     assert d.screen == "slip_check" and day.app.voice.history[-1].key == "slip_check"
     d.press(Nav.DOWN)
-    d.press(Nav.SELECT)  # "Lanjut"
+    d.press(Nav.SELECT)  # "Struk sesuai"
     assert d.screen == "photo"
     d.advance(day.app.settings.photo_look_s + 0.5)
     for _ in range(4):
@@ -212,7 +212,7 @@ def test_the_photo_can_be_taken_again_before_it_is_kept(booth_day):
     d.advance(1)
     d.tap("Ya, Pilih")
     d.step()
-    d.tap("Lanjut")
+    d.tap("Struk sesuai")
     photo(day)
     first = day.app.screen.jpeg
     d.tap("Ulangi foto")
@@ -293,7 +293,7 @@ def test_a_camera_failure_can_be_retried_by_the_voter(booth_day):
     d.advance(1)
     d.tap("Ya, Pilih")
     d.step()
-    d.tap("Lanjut")
+    d.tap("Struk sesuai")
     day.devices.camera.fail_next()
     photo(day)
     assert day.app.screen.phase == "failed" and d.shows("Panggil petugas")
@@ -440,7 +440,7 @@ def test_every_voter_screen_fits_at_every_size(booth_day, size):
     day.devices.printer.load_paper()
     day.station.reprint(day.token())
     d.step()
-    d.tap("Lanjut")
+    d.tap("Struk sesuai")
     day.devices.camera.fail_next()
     photo(day)
     d.tap("Coba lagi")

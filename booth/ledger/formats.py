@@ -25,13 +25,16 @@ Ballot record
     closing event) is the RFC 6962 root over ``leaf_hash(record)`` of every
     cast ballot, sorted by identifier.
 
-Spoil mark
-    A ballot whose slip the voter disputed is spoiled, not deleted: the
-    device signs ``SPOIL_CONTEXT || record`` and stores that 64-byte
-    signature in the slot's ``spoil`` column (64 zero bytes while the ballot
-    stands).  A spoiled ballot is still stored, still counted as cast, and
-    excluded from the tally.  The spoiled root (in the closing event) is the
-    RFC 6962 root over ``leaf_hash(record)`` of every spoiled ballot, sorted by
+Spoiled record and spoil mark
+    A ballot whose slip the voter disputed is spoiled, not deleted: its slot
+    is rewritten in place with the *spoiled record* (the same election and
+    identifier, ``"selection": "spoiled"``: the disputed choice is forgotten,
+    so the log's record of who disputed can never reveal it), signed as a
+    ballot, and the device signs ``SPOIL_CONTEXT || spoiled record`` into the
+    slot's ``spoil`` column (64 zero bytes while the ballot stands).  A
+    spoiled ballot is still stored, still counted as cast, and excluded from
+    the tally.  The spoiled root (in the closing event) is the RFC 6962 root
+    over ``leaf_hash(spoiled record)`` of every spoiled ballot, sorted by
     identifier.
 """
 
@@ -55,6 +58,8 @@ _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 _HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 _BALLOT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 SELECTION_RE = re.compile(r"^([1-9][0-9]?|blank)$")
+#: The selection of a spoiled record (never a voter's choice: ``cast_ballot`` refuses it).
+SPOILED = "spoiled"
 ENTRY_KEYS = frozenset({"actor", "boot", "mono_ns", "payload", "prev", "seq", "time", "type"})
 BALLOT_KEYS = frozenset({"election", "id", "selection"})
 
@@ -90,6 +95,11 @@ def ballot_record(*, election: str, ballot_id: bytes, selection: str) -> bytes:
 def ballot_message(record: bytes) -> bytes:
     """What the device signs for a ballot."""
     return BALLOT_CONTEXT + record
+
+
+def spoiled_record(*, election: str, ballot_id: bytes) -> bytes:
+    """The canonical bytes that replace a spoiled ballot's record: no choice left in it."""
+    return canonical({"election": election, "id": ballot_id.hex(), "selection": SPOILED})
 
 
 def spoil_message(record: bytes) -> bytes:
@@ -137,6 +147,8 @@ def check_ballot_shape(obj: object) -> str | None:
         return "election is not 64 lowercase hex digits"
     if not isinstance(obj["id"], str) or not _BALLOT_ID_RE.match(obj["id"]):
         return "id is not 32 lowercase hex digits"
-    if not isinstance(obj["selection"], str) or not SELECTION_RE.match(obj["selection"]):
-        return "selection is not a candidate number or 'blank'"
+    if not isinstance(obj["selection"], str) or not (
+        SELECTION_RE.match(obj["selection"]) or obj["selection"] == SPOILED
+    ):
+        return "selection is not a candidate number, 'blank' or 'spoiled'"
     return None

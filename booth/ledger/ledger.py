@@ -104,8 +104,8 @@ CREATE TRIGGER meta_fixed_d BEFORE DELETE ON meta
 CREATE TRIGGER ballots_fill_once BEFORE UPDATE ON ballots
     WHEN NOT (
         (OLD.filled = 0 AND NEW.filled = 1 AND NEW.id = OLD.id AND NEW.spoil = OLD.spoil)
-        OR (OLD.filled = 1 AND NEW.filled = 1 AND NEW.id = OLD.id AND NEW.slot = OLD.slot
-            AND NEW.sig = OLD.sig AND OLD.spoil = zeroblob(64) AND NEW.spoil != zeroblob(64))
+        OR (OLD.filled = 1 AND NEW.filled = 1 AND NEW.id = OLD.id AND length(NEW.slot) = length(OLD.slot)
+            AND OLD.spoil = zeroblob(64) AND NEW.spoil != zeroblob(64))
     )
     BEGIN SELECT RAISE(ABORT, 'a cast ballot can never change (only be spoiled, once)'); END;
 CREATE TRIGGER ballots_never_deleted BEFORE DELETE ON ballots
@@ -461,9 +461,14 @@ class Ledger:
             seen.add(candidate)
             ids.append(candidate)
         with self._transaction():
-            self._conn.executemany(
-                "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
-            )
+            if self._can_spoil:
+                self._conn.executemany(
+                    "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
+                )
+            else:  # a ledger written before spoiling existed keeps its four columns
+                self._conn.executemany(
+                    "INSERT INTO ballots VALUES (?, 0, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG) for i in ids]
+                )
             total = self._conn.execute("SELECT count(*) FROM ballots").fetchone()[0]
             entry = self._append("ballot.slots_added", actor, {"added": count, "total": total})
         self._empty_slots.extend(ids)
@@ -481,8 +486,8 @@ class Ledger:
         crash; it is then erased.
         """
         problem = formats.check_ballot_shape({"election": election, "id": "0" * 32, "selection": selection})
-        if problem:
-            raise ValueError(problem)
+        if problem or selection == formats.SPOILED:
+            raise ValueError(problem or "'spoiled' is not a choice a voter can make")
         if not self._empty_slots:
             raise NoBallotSlots("no empty ballot slot is left")
         index = self._rng.randrange(len(self._empty_slots))
@@ -539,12 +544,15 @@ class Ledger:
     def spoil_pending(self, actor: str, payload: dict[str, Any] | None = None) -> SpoilReceipt:
         """Spoil the ballot whose slip the voter disputed: mark it, erase the link, log the count.
 
-        One transaction: the ballot's spoil mark (the device's signature over
-        ``SPOIL_CONTEXT || record``, written in place into the slot's fixed-size
-        ``spoil`` column, so no page or cell moves), the erasure of the pending
-        slip, and ``ballot.spoiled`` with the running count of spoiled ballots
-        and ``payload`` — never the ballot's ID or its choice.  The ID is
-        returned once, for the VOID print.
+        One transaction: the slot rewritten in place with the *spoiled record*
+        (same election and ID, no choice: ``formats.spoiled_record``), its
+        ballot signature and its spoil mark (``SPOIL_CONTEXT || spoiled
+        record``) in the fixed-size columns, so no page or cell moves; the
+        erasure of the pending slip; and ``ballot.spoiled`` with the running
+        count of spoiled ballots and ``payload`` — never the ballot's ID or its
+        choice.  The ID is returned once, for the VOID print; the disputed
+        choice is then nowhere on the device (the paper slip shows it, in the
+        mixed audit box).
         """
         if not self._can_spoil:
             raise LedgerError("this ledger was written before spoiling existed; it cannot spoil a ballot")
@@ -554,10 +562,14 @@ class Ledger:
         slot = self._conn.execute("SELECT slot FROM ballots WHERE id=? AND filled=1", (ballot_id,)).fetchone()
         if slot is None:
             raise LedgerError("the pending slip's ballot is not in the store")
-        mark = self.key.sign(formats.spoil_message(formats.unpad_slot(slot[0])))
+        election = parse_canonical(formats.unpad_slot(slot[0]))["election"]
+        spoiled = formats.spoiled_record(election=election, ballot_id=ballot_id)
+        sig = self.key.sign(formats.ballot_message(spoiled))
+        mark = self.key.sign(formats.spoil_message(spoiled))
         with self._transaction():
             changed = self._conn.execute(
-                "UPDATE ballots SET spoil=? WHERE id=? AND filled=1 AND spoil=?", (mark, ballot_id, NOT_SPOILED)
+                "UPDATE ballots SET slot=?, sig=?, spoil=? WHERE id=? AND filled=1 AND spoil=?",
+                (formats.pad_slot(spoiled), sig, mark, ballot_id, NOT_SPOILED),
             ).rowcount
             if changed != 1:
                 raise LedgerError("the pending ballot is already spoiled")
@@ -703,7 +715,7 @@ class Ledger:
         )
 
     def spoiled_summary(self) -> tuple[int, bytes]:
-        """(number of spoiled ballots, Merkle root of their records sorted by ID)."""
+        """(number of spoiled ballots, Merkle root of their spoiled records sorted by ID)."""
         spoiled = self._spoiled_ids()
         frontier = merkle.Frontier()
         for ballot_id, record, _ in self._cast_records():

@@ -22,8 +22,9 @@ Checks, in the order they are made:
 4. every ballot: canonical record of the right shape in its slot, its
    identifier matching the slot, the loaded election, a valid signature;
    empty slots are all zero; identifiers strictly increasing in the store;
-   every spoil mark a valid signature over a stored ballot's record (a
-   spoiled ballot is kept apart from the tally);
+   every spoiled record (``"selection": "spoiled"``) carries a valid spoil
+   mark and every spoil mark belongs to a spoiled record (kept apart from the
+   tally);
 5. reconciliation: ballots stored == ``ballot.cast`` events, each cast's
    running count is the previous plus one, no cast after ``polls.closed``,
    spoiled ballots == ``ballot.spoiled`` events (each count the previous plus
@@ -843,12 +844,17 @@ def _check_ballot(
         report.add(where, "ballot signature does not verify (changed, or signed by another key)")
     facts.frontier.append(merkle.leaf_hash(record))
     facts.stored += 1
-    if mark is None:
+    spoiled = obj["selection"] == formats.SPOILED
+    if mark is None and not spoiled:
         facts.tally[obj["selection"]] += 1
         return True
-    # spoiled: kept, counted apart, never in the tally (even when its mark is bad: it was disputed)
-    if not _verify_sig(key.public_key, mark, formats.spoil_message(record)):
-        report.add(where, "spoil mark does not verify (a valid ballot marked spoiled, or signed by another key)")
+    # spoiled: kept, counted apart, never in the tally
+    if mark is None:
+        report.add(where, "a spoiled record without its spoil mark (mark removed?)")
+    elif not spoiled:
+        report.add(where, "marked spoiled but the record still holds a choice (a valid ballot marked spoiled?)")
+    elif not _verify_sig(key.public_key, mark, formats.spoil_message(record)):
+        report.add(where, "spoil mark does not verify (moved from another ballot, or signed by another key)")
     facts.spoiled += 1
     facts.spoiled_frontier.append(merkle.leaf_hash(record))
     return True

@@ -308,7 +308,14 @@ def reconcile(counts: Reconciliation, total_votes: int) -> list[Check]:
     >>> all(c.ok for c in reconcile(r, total_votes=248))
     True
     >>> [c.rule_en for c in reconcile(r, total_votes=247) if not c.ok]
-    ['ballots counted = ballots cast']
+    ['ballots counted = ballots cast - spoiled']
+
+    A disputed slip: the spoiled ballot was cast and printed, but is not a vote.
+
+    >>> r = Reconciliation(dpt=300, dptb=2, checked_in=250, voted=248, ballots_cast=249,
+    ...                    slips_printed=249, spoiled=1)
+    >>> all(c.ok for c in reconcile(r, total_votes=248))
+    True
     """
     values = {
         "dpt": counts.dpt,
@@ -321,6 +328,7 @@ def reconcile(counts: Reconciliation, total_votes: int) -> list[Check]:
         "ballots_stored": counts.ballots_stored,
         "releases": counts.releases,
         "cancelled": counts.cancelled_releases if counts.releases is not None else None,
+        "spoiled": counts.spoiled,
     }
     return [Check(id_text, en_text, ok) for _, id_text, en_text, ok in reconciliation_checks(values)]
 

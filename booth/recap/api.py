@@ -139,6 +139,8 @@ class Result:
     log_root: str  # base64
     ballots: int | None = None  # ballots in the bundle (None for a statement alone)
     events: int | None = None
+    # ballots spoiled after their voter disputed the slip: stored, not votes (None: a statement alone)
+    spoiled: int | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,7 @@ class Area:
     candidates: tuple[Candidate, ...] = ()
     children: tuple[Area, ...] = ()
     verified_tally: dict[str, int] | None = None  # a pekon's tally from verified places only
+    spoiled: int = 0  # ballots spoiled (disputed slips) in the bundles of its counted places; not votes
 
     @property
     def counted(self) -> int:

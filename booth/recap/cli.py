@@ -349,6 +349,7 @@ def area_json(a) -> dict:
         "voters": a.voted,
         "valid": a.valid,
         "verified_valid": a.verified_valid,
+        "spoiled": a.spoiled,
         "turnout": None if a.turnout is None else round(a.turnout, 4),
     }
     if a.tally is not None:

@@ -214,7 +214,9 @@ def _check_bundle_file(path: Path, by_fp: dict[str, Registration]) -> Check:
         return refuse("not_counted", election_id=reg.election_id, fingerprint=fp)
     statement = normalize_statement(statement)
     try:
-        result = _result_of(statement, reg, ballots=s["ballots_stored"], events=s["events"])
+        result = _result_of(
+            statement, reg, ballots=s["ballots_stored"], events=s["events"], spoiled=s.get("ballots_spoiled", 0)
+        )
     except (StatementError, ValueError, IndexError) as exc:
         return refuse("statement_invalid", str(exc), election_id=reg.election_id, fingerprint=fp)
     problem = _statement_against_bundle(result, s, path, reg)

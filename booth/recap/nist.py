@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booth.ledger import merkle, note
+from booth.ledger import formats, merkle, note
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
@@ -643,6 +643,10 @@ def cast_vote_records(ev: Evening) -> dict:
         c = contest_of[day.place["election_id"]]
         place = next(p for p in c.places if p["election_id"] == day.place["election_id"])
         for ballot, selection in ballots_of(day):
+            if selection == formats.SPOILED:
+                # spoiled after its voter disputed the slip: not a vote, so no CVR (its VOID print and
+                # the disputed slip carry its ID in the audit box; the bundle counts it apart)
+                continue
             records.append(
                 (
                     ballot,

@@ -49,7 +49,7 @@ class VoterSession(Device):
             "disputed": "disputed",
             "photo": "photo",
         }[current.stage]
-        out = {"screen": screen, "release": current.id}
+        out: dict[str, object] = {"screen": screen, "release": current.id}
         if current.spoils:
             out["spoils"] = current.spoils  # "your earlier ballot was cancelled; vote again"
         if current.stage == "disputed":

@@ -63,7 +63,6 @@ class KioskSettings:
     idle_prompt_s: float = 45.0  # ballot untouched this long: "are you still voting?"
     idle_call_s: float = 90.0  # then: "Panggil petugas" and the attention light
     expire_retry_s: float = 30.0  # then: ask the core to expire the release this often
-    slip_check_s: float = 20.0  # "check your slip" moves on by itself after this
     thanks_s: float = 6.0
     lost_print_s: float = 15.0  # "printing" with no print job here this long: reported as a failed slip
     confirm_guard_s: float = 0.8  # "Ya, Pilih" does nothing this soon after the choice (double presses)
@@ -139,6 +138,7 @@ class KioskApp:
         voice=None,
         surface: pygame.Surface | None = None,
     ) -> None:
+        from booth.ui import slip_check  # noqa: F401 - adds the slip-check screens to VoterFlow
         from booth.ui.voice import Voice
         from booth.ui.voter_screens import VoterFlow, VoterPrefs
 
@@ -546,6 +546,11 @@ class KioskApp:
         self.whoami = who if ok else {"id": companion_id, "name": companion_id, "role": ""}
         self.companion_stack = [CompanionHome(self)]
         self.companion_stack[-1].on_show()
+        ok, booth = self.call(self.api.voter_screen, on_error=lambda exc: True)
+        if ok and booth.get("screen") == "disputed":  # called to the booth for a disputed slip: straight to it
+            from booth.ui.slip_check import SpoilScreen
+
+            self.push(SpoilScreen(self))
 
     def close_companion(self) -> None:
         """Back to the voter's screen; the companion is signed out (the next time needs the PIN)."""

@@ -33,7 +33,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, data, error_words
-from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
+from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
 
 STATUS_WORDS = {
     "not_voted": (N_("Not voted"), "ok"),
@@ -111,7 +111,10 @@ class VoterResultsScreen(CompanionScreen):
         body, (again, dptb) = self.footer(area, 2)
         self.add(Button(_("Search again"), self.back, again, bold=False))
         self.add(Button(_("Add to the DPTb"), self.add_dptb, dptb))
-        head, rest = L.split_top(body, int(t.body * 1.9), t.gap)
+        heading = _("Results for “{query}”").format(query=self.query) if self.rows else _("Not on the voter list (DPT)")
+        head, rest = L.split_top(
+            body, Label.height_for(t, heading, body.width, bold=True, least=int(t.body * 1.9)), t.gap
+        )
         if self.rows:
             # a typed NIK stays on screen while the companion picks: masked like the rows
             query = masked_nik(self.query) if self.query.strip().isdigit() else self.query
@@ -125,7 +128,7 @@ class VoterResultsScreen(CompanionScreen):
             ListView(
                 rows,
                 rest,
-                row_height=max(t.target, int(t.body * 2.8)),
+                row_height=list_row_height(t),
                 empty=_(
                     "Search by NIK, or check the spelling with the voter's ID card. "
                     "If they are entitled to vote, add them to the DPTb."
@@ -345,7 +348,7 @@ class DptbFormScreen(CompanionScreen):
                     badge_color="warn",
                 )
             )
-        self.add(ListView(rows, body, row_height=max(t.target, int(t.body * 2.5)), columns=1 if t.portrait else 2))
+        self.add(ListView(rows, body, row_height=list_row_height(t), columns=1 if t.portrait else 2))
         ready = all(self.values[k] for k in ("nik", "name", "sex", "birth_date", "reason"))
         self.add(Button(_("Save to the DPTb"), self.save, cells[0], kind="primary", enabled=ready))
 

@@ -27,7 +27,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, data
-from booth.ui.widgets import BarChart, Button, Label, ListRow, ListView, Panel, ProgressBar
+from booth.ui.widgets import BarChart, Button, Label, ListRow, ListView, Panel, ProgressBar, list_row_height
 
 
 def _home(app):
@@ -143,7 +143,11 @@ def count_screen(app) -> QuestionScreen:
         _("Count the votes now?"),
         _("Count the votes"),
         go,
-        details=_("The count is made from the ballot store and checked against every other count of the day."),
+        details=_(
+            "The count is made from the ballot store and checked against every other count of the day. "
+            "The slips lie in the Audit Box in the order people voted: before the box is opened, "
+            "mix them — shake the closed box, pour the slips out, stir them."
+        ),
     )
 
 
@@ -185,6 +189,12 @@ class ResultsScreen(CompanionScreen):
                 export_box,
                 kind="primary" if copies else "normal",
                 enabled=can_export,
+                # greyed with its reason: paper before files
+                sublabel=None
+                if can_export
+                else _("Print the results first")
+                if copies == 0
+                else _("Count the votes first."),
             )
         )
         names = {str(c["number"]): c["name"] for c in res.get("candidates", [])}
@@ -258,10 +268,12 @@ class ExportScreen(CompanionScreen):
         if not hasattr(self, "places"):
             self.places = export_places(self.app.settings.export_dirs)
         body, cells = self.footer(area, 1)
-        head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
-        self.add(Label(_("Plug in a USB stick, then touch where to write the results."), head, align="left"))
-        rows = [ListRow(data(p.name or str(p)), data(str(p)), (lambda p=p: self.export(p))) for p in self.places]
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6)), empty=_("No USB stick found.")))
+        words = _("Plug in a USB stick, then touch where to write the results.")
+        head, rest = L.split_top(body, Label.height_for(t, words, body.width, least=int(t.body * 2.4)), t.gap)
+        self.add(Label(words, head, align="left"))
+        # the stick's name only: a companion has no use for a mount path, and it reads like an error
+        rows = [ListRow(data(p.name or "USB"), _("USB stick"), (lambda p=p: self.export(p))) for p in self.places]
+        self.add(ListView(rows, rest, row_height=list_row_height(t), empty=_("No USB stick found.")))
         self.add(Button(_("Look again"), self.on_show, cells[0]))
 
     def export(self, folder: Path):
@@ -270,15 +282,22 @@ class ExportScreen(CompanionScreen):
         target = folder / f"hasil-{short}-TPS{info['tps']:02d}.zip" if ok else folder / "hasil.zip"
 
         def job():
-            return self.app.call(self.app.api.export, self.app.token, str(target))
+            result = self.app.call(self.app.api.export, self.app.token, str(target))
+            if result[0]:
+                import os
+
+                os.sync()  # everything on the stick before "safe to remove" is shown
+            return result
 
         def then(result):
             ok, path = result
             if ok:
                 self.app.pop()
-                show_message(
-                    self.app, _("Export the results"), _("The results were written to {path}.").format(path=path)
-                )
+                words = _(
+                    "The results were written to the USB stick “{stick}” as {file}. "
+                    "The USB stick can be safely removed now."
+                ).format(stick=folder.name or "USB", file=Path(str(path)).name)
+                show_message(self.app, _("Export the results"), words)
 
         self.app.push(WorkingScreen(self.app, _("Export the results"), _("Writing the results bundle…"), job, then))
 

@@ -20,6 +20,7 @@ import pygame
 from booth.ui import layout as L
 from booth.ui.i18n import N_, _, core_words, data, error_words
 from booth.ui.screen import Screen
+from booth.ui.theme import font
 from booth.ui.widgets import Button, Keyboard, Keypad, Label, ListRow, ListView, ProgressBar, TextField
 
 # What to do next, by the kind of refusal (BoothError.code); the core's words say the cause.
@@ -87,15 +88,19 @@ class CompanionScreen(Screen):
 
     def build(self, area):
         t = self.theme
-        head_h = t.target if self.compact else max(t.target, int(t.title * 1.9))
+        # room for a title of two lines at its size (a long title wraps, it is not shrunk)
+        head_h = t.target if self.compact else max(t.target, 2 * font(t.title, True).get_linesize() + 4)
         head, body = L.split_top(area, head_h)
         self.head_rect = head
         self.title_rect = L.inset(head, t.margin, 0)
         if self.has_back:
+            # as wide as its icon and word need at the button size (never shrunk to fit)
+            words = font(t.button).size(str(_("Back")))[0]
+            icon = min(t.target - 2 * max(4, t.gap // 2), max(t.button, t.target // 2))
             back = pygame.Rect(
                 head.left + t.gap // 2,
                 head.top + (head_h - t.target) // 2,
-                max(t.target, int(t.button * 5.2)),
+                max(t.target, words + icon + 2 * max(6, t.gap) + t.gap + 4),
                 t.target,
             )
             self.add(Button(_("Back"), self.back, back, icon="back", bold=False))
@@ -117,10 +122,12 @@ class CompanionScreen(Screen):
         p.box(self.head_rect, p.colors.header_bg, radius=0)
         who = self.app.whoami
         when = local_time(self.app).strftime("%H:%M")
-        sub = data(f"{who['name']}\n{when}" if who else when)
-        left, right = L.split_right(
-            self.title_rect, min(int(self.title_rect.width * 0.3), p.theme.small * 14), p.theme.gap
-        )
+        sub = data(f"{who['name']}\n{when}" if who and not p.theme.portrait else when)
+        # (a portrait band is too narrow for the name beside a title: the home screen shows it)
+        # the companion's name and the time as wide as they are (the title wraps beside them)
+        f = font(p.theme.small)
+        need = max(f.size(line)[0] for line in str(sub).split("\n")) + 4
+        left, right = L.split_right(self.title_rect, min(int(self.title_rect.width * 0.45), need), p.theme.gap)
         p.text(self.screen_title(), left, p.theme.title, color=p.colors.header_fg, bold=True, align="left", max_lines=2)
         p.text(sub, right, p.theme.small, color=p.colors.header_fg, align="right", max_lines=2)
         self.paint_body(p)
@@ -134,7 +141,10 @@ class CompanionScreen(Screen):
     def footer(self, area: pygame.Rect, n: int = 1) -> tuple[pygame.Rect, list[pygame.Rect]]:
         """Split ``area`` into (body, ``n`` footer buttons' boxes)."""
         t = self.theme
-        body, foot = L.split_bottom(area, t.target, t.gap * 2)
+        # two lines of button words at the legible minimum, and never less than a 12 mm target
+        lines = 3 if t.portrait else 2  # (a narrow portrait button wraps to three)
+        high = max(t.target, lines * font(t.min_px, True).get_linesize() + 2 * max(6, t.gap // 2) + 2)
+        body, foot = L.split_bottom(area, high, t.gap * 2)
         return body, L.columns(foot, n, t.gap * 2)
 
 
@@ -294,7 +304,8 @@ class ChoiceScreen(CompanionScreen):
 
     def build_body(self, area):
         t = self.theme
-        prompt, rest = L.split_top(area, int(t.body * 2.2), t.gap)
+        high = Label.height_for(t, self.prompt, area.width, bold=True, least=int(t.body * 2.2))
+        prompt, rest = L.split_top(area, high, t.gap)
         self.add(Label(self.prompt, prompt, align="left", bold=True))
         rows = [ListRow(label, on_tap=(lambda v=value: self.on_pick(v))) for label, value in self.choices]
         if self.other:

@@ -1,20 +1,29 @@
 """The companion's home: where the day stands, how the devices are, and the next things to do.
 
-The left (or top) half shows the polls state, the election's short ID, the
+The left (or top) part shows the polls state, the election's short ID, the
 day's counts and the devices (printer paper, camera, power, clock); it is
-refreshed every few seconds.  The right (or bottom) half holds the actions
-that make sense *now* (:func:`actions_for`): before opening — custody,
-self-test, zero report, open polls; while voting — check in a voter, the
-voter in the booth (cancel, reprint, skip photo), pause, close; after —
-count, results, pack.  A problem with the voter in the booth comes first.
+refreshed every few seconds, and a change of state (polls, the voter in the
+booth) is announced: the state card's frame lights up and says what changed.
+The right (or bottom) part holds the actions of the phase of the day
+(:data:`SLOTS`, :func:`actions_for`), each in its own fixed place whatever the
+booth or the devices do: before opening — package, custody, self-test, zero
+report and opening; while voting — check-in, pause/resume, reprint, skip the
+photo, and apart, in red, cancel the ballot and close the polls (checking the
+package and the records wait for a quiet moment: before opening or after); after —
+count, results, pack.  An action that does not apply now is greyed in its
+place and says why when touched.
 """
 
 from __future__ import annotations
 
+import pygame
+
 from booth.hardware.power import Power
 from booth.ui import layout as L
-from booth.ui.common_screens import CompanionScreen, QuestionScreen, local_time
+from booth.ui.common_screens import CompanionScreen, QuestionScreen, local_time, show_message
+from booth.ui.drawing import fit
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data
+from booth.ui.theme import font
 from booth.ui.widgets import Button, Panel, even_text
 
 PAPER_WORDS = {
@@ -54,8 +63,7 @@ def device_lines(app) -> list[tuple]:
     if app.power_state is not None:
         words, color = POWER_WORDS.get(app.power_state, (N_("Power: unknown"), "warn"))
         lines.append((_("Power"), _(words), color))
-    lines.append((_("Clock"), data(local_time(app).strftime("%H:%M:%S")), None))
-    return lines
+    return lines  # (the clock is in the title band)
 
 
 def check_camera(app) -> None:
@@ -69,68 +77,153 @@ def check_camera(app) -> None:
         app.camera_ok = False
 
 
-def actions_for(app, status: dict) -> list[Button]:
-    """The buttons of the home screen for the day as it stands (first: the most urgent)."""
+def phase_of(status: dict) -> str:
+    """Which part of the day the home screen is laid out for: setup, voting or after."""
+    polls = status.get("polls")
+    if polls in ("open", "paused"):
+        return "voting"
+    if polls in ("closed", "counted", "packed"):
+        return "after"
+    return "setup"
+
+
+# Every action of a phase has its own place, whatever the booth or the devices do: an action that
+# does not apply now is greyed, in its place, and says why when touched.  Destructive actions sit
+# apart, in the bottom row, in the danger colour, and each asks before it acts.
+SLOTS = {
+    "setup": (["package", "custody", "self_test", "opening", "election", "verify"], []),
+    "voting": (["check_in", "pause", "reprint", "skip_photo"], ["cancel_ballot", "spoil", "close"]),
+    "after": (["count", "results", "pack", "election", "verify"], []),
+}
+
+
+class HomeAction(Button):
+    """An action in its fixed place on the home screen; greyed (and saying why) when it does not apply."""
+
+    def __init__(self, label, on_tap, *, kind: str = "normal", why_not=None, app=None) -> None:
+        super().__init__(label, on_tap, kind=kind)
+        self.why_not = why_not
+        self.app = app
+
+    def colors(self, p, pressed):
+        if self.why_not is not None and not pressed:
+            c = p.colors
+            return c.disabled_bg, c.disabled_fg, c.disabled_fg
+        return super().colors(p, pressed)
+
+    def activate(self) -> None:
+        if self.why_not is not None:
+            show_message(self.app, self.text, self.why_not)
+            return
+        super().activate()
+
+
+def actions_for(app, status: dict) -> tuple[list[HomeAction], list[HomeAction]]:
+    """The home screen's (routine, destructive) actions for the phase of the day, in their places."""
     from booth.ui import checkin_screens as C
     from booth.ui import closing_screens as X
     from booth.ui import companion_setup as S
 
     polls = status.get("polls")
     booth = (status.get("voter_screen") or {}).get("screen")
+    done = status.get("custody_done", [])
+    nxt = status.get("custody_next")
     push = app.push
-    out: list[Button] = []
 
-    def add(label, make, kind="normal"):
-        out.append(Button(label, lambda: push(make()), kind=kind))
+    def act(label, make, kind="normal", why_not=None, direct=False):
+        go = make if direct else (lambda: push(make()))
+        return HomeAction(label, go, kind=kind if why_not is None else "normal", why_not=why_not, app=app)
 
-    if booth == "print_failed":
-        add(_("Print the slip again"), lambda: C.ReprintScreen(app), "danger")
-    if polls == "unconfigured":
-        add(_("Load the election package"), lambda: S.PackageLoadScreen(app), "primary")
-    if polls == "configured":
-        nxt = status.get("custody_next")
-        if nxt in ("received", "distributed", "handed_over", "installed"):
-            add(_("Custody and installation"), lambda: S.CustodyScreen(app), "primary")
-        add(_("Hardware self-test"), lambda: S.SelfTestScreen(app))
-        if "installed" in status.get("custody_done", []):
+    def slot(key) -> HomeAction:
+        if key == "package":
+            loaded = polls != "unconfigured"
+            return act(
+                _("Load the election package"),
+                lambda: S.PackageLoadScreen(app),
+                "primary",
+                _("The election package is loaded.") if loaded else None,
+            )
+        if key == "custody":
+            open_steps = nxt in ("received", "distributed", "handed_over", "installed")
+            why = (
+                _("Load the election package first.")
+                if polls == "unconfigured"
+                else None
+                if open_steps
+                else _("Every custody step before opening is recorded.")
+            )
+            return act(_("Custody and installation"), lambda: S.CustodyScreen(app), "primary", why)
+        if key == "self_test":
+            why = _("Load the election package first.") if polls == "unconfigured" else None
+            return act(_("Hardware self-test"), lambda: S.SelfTestScreen(app), why_not=why)
+        if key == "opening":
             label = _("Open the polls") if status.get("zero_report_printed") else _("Zero report and opening")
-            add(label, lambda: S.ZeroReportScreen(app), "primary")
-    if polls in ("open", "paused"):
-        add(_("Voter check-in"), lambda: C.VoterSearchScreen(app), "primary")
-        if booth == "ballot":
-            add(_("Cancel the ballot in the booth"), lambda: C.cancel_release_screen(app), "danger")
-        if booth == "photo":
-            add(_("Skip the photo"), lambda: C.skip_photo_screen(app))
-    if polls == "open":
-        add(_("Pause voting"), lambda: X.pause_screen(app))
-    if polls == "paused":
-        out.append(Button(_("Resume voting"), lambda: X.resume(app), kind="primary"))
-    if polls in ("open", "paused"):
-        add(_("Close the polls"), lambda: X.CloseScreen(app), "danger")
-    if polls == "closed":
-        add(_("Count the votes"), lambda: X.count_screen(app), "primary")
-    if polls in ("counted", "packed"):
-        add(_("Results"), lambda: X.ResultsScreen(app), "primary")
-    if polls == "counted":
-        add(_("Pack the device"), lambda: X.PackScreen(app))
-    if status.get("election_id"):
-        add(_("Election package and candidates"), lambda: S.PackageCheckScreen(app))
-    add(_("Verify the records"), lambda: X.VerifyScreen(app))
-    return out
+            why = None if "installed" in done else _("Record the installation and self-test first.")
+            return act(label, lambda: S.ZeroReportScreen(app), "primary", why)
+        if key == "election":
+            why = None if status.get("election_id") else _("Load the election package first.")
+            return act(_("Election package and candidates"), lambda: S.PackageCheckScreen(app), why_not=why)
+        if key == "verify":
+            return act(_("Verify the records"), lambda: X.VerifyScreen(app))
+        if key == "check_in":
+            why = _("Voting is paused: resume voting first.") if polls == "paused" else None
+            return act(_("Voter check-in"), lambda: C.VoterSearchScreen(app), "primary", why)
+        if key == "pause":
+            if polls == "paused":
+                return act(_("Resume voting"), lambda: X.resume(app), "primary", direct=True)
+            return act(_("Pause voting"), lambda: X.pause_screen(app))
+        if key == "reprint":
+            why = None if booth == "print_failed" else _("No slip is waiting to be printed again.")
+            return act(_("Print the slip again"), lambda: C.ReprintScreen(app), "primary", why)
+        if key == "skip_photo":
+            why = None if booth == "photo" else _("No voter is at the photo step.")
+            return act(_("Skip the photo"), lambda: C.skip_photo_screen(app), why_not=why)
+        if key == "spoil":
+            from booth.ui.slip_check import SpoilScreen
+
+            why = None if booth == "disputed" else _("No voter disputes a slip.")
+            return act(_("Slip disputed"), lambda: SpoilScreen(app), "danger", why)
+        if key == "cancel_ballot":
+            why = None if booth == "ballot" else _("No ballot is open in the booth.")
+            return act(_("Cancel the ballot in the booth"), lambda: C.cancel_release_screen(app), "danger", why)
+        if key == "close":
+            return act(_("Close the polls"), lambda: X.CloseScreen(app), "danger")
+        if key == "count":
+            why = None if polls == "closed" else _("The votes are counted.")
+            return act(_("Count the votes"), lambda: X.count_screen(app), "primary", why)
+        if key == "results":
+            why = None if polls in ("counted", "packed") else _("Count the votes first.")
+            return act(_("Results"), lambda: X.ResultsScreen(app), "primary", why)
+        if key == "pack":
+            why = (
+                None
+                if polls == "counted"
+                else _("The device is packed.")
+                if polls == "packed"
+                else _("Count the votes first.")
+            )
+            return act(_("Pack the device"), lambda: X.PackScreen(app), why_not=why)
+        raise ValueError(f"no home action {key!r}")
+
+    routine, destructive = SLOTS[phase_of(status)]
+    return [slot(k) for k in routine], [slot(k) for k in destructive]
 
 
 class CompanionHome(CompanionScreen):
-    """Home: state, counts, devices, and what to do next."""
+    """Home: state, counts, devices, and what to do next — every action in its own fixed place."""
 
     name = "companion_home"
     title = N_("Companion home")
     has_back = False
+    ANNOUNCE_S = 12.0  # how long a change of the day's state stays highlighted
 
     def __init__(self, app) -> None:
         super().__init__(app)
         self.status: dict = {}
         self.refreshed = float("-inf")
         self._actions_key = None
+        self.announced: tuple | None = None  # (words, until) of the last change of state
+        self._last_state: tuple | None = None
 
     def state_key(self):
         s = self.status
@@ -145,53 +238,139 @@ class CompanionHome(CompanionScreen):
     def on_show(self):
         self.refresh()
 
+    def needs_layout(self, size) -> bool:
+        # a finger is down on an action: the status refresh must not swap the buttons under it
+        # (the lift would land on a new button and choose nothing); relayout after the lift
+        if self._down is not None and tuple(size) == self.size and self._built_for is not None:
+            return False
+        return super().needs_layout(size)
+
     def refresh(self) -> None:
         ok, st = self.app.call(self.app.api.status, on_error=lambda exc: True)
         if ok:
             self.status = st
         check_camera(self.app)
         self.refreshed = self.app.now()
+        state = (self.status.get("polls"), (self.status.get("voter_screen") or {}).get("screen"))
+        if self._last_state is not None and state != self._last_state:
+            self.announced = (self.change_words(self._last_state, state), self.app.now() + self.ANNOUNCE_S)
+        self._last_state = state
+
+    def change_words(self, before: tuple, after: tuple):
+        """What changed, in words, for the highlighted line under the state."""
+        if before[0] != after[0]:
+            return _("Changed: {state}").format(state=core_words(self.status.get("polls_words") or {}))
+        booth = {
+            "ballot": N_("A voter is at the ballot"),
+            "print_failed": N_("The slip did not print"),
+            "photo": N_("A voter is at the photo step"),
+            "printing": N_("A slip is printing"),
+        }.get(after[1] or "", N_("The booth is free"))
+        return _("Booth: {state}").format(state=_(booth))
 
     def update(self, now):
         if now - self.refreshed >= self.app.settings.status_interval:
             self.refresh()
 
+    def build(self, area):
+        super().build(area)
+        t = self.theme
+        # Sign out and the language in the title band: the body keeps its height for the day's words
+        head = self.head_rect
+        h = t.target
+        top = head.top + (head.height - h) // 2
+        words = font(t.button).size(str(_("Sign out")))[0] + 2 * max(6, t.gap) + 4
+        sign_out = pygame.Rect(head.left + t.gap // 2, top, max(t.target, words), h)
+        who_w = self.who_width(t)
+        self.add(Button(_("Sign out"), self.app.close_companion, sign_out, bold=False))
+        right = head.right - who_w - t.gap
+        if not t.portrait:  # (a portrait band is too narrow: the language goes under the counts)
+            lang = self.language_button(t)
+            lang.rect = pygame.Rect(right - self.language_width(t), top, self.language_width(t), h)
+            self.add(lang)
+            right = lang.rect.left
+        title_w = right - sign_out.right - 2 * t.gap
+        self.title_rect = pygame.Rect(sign_out.right + t.gap, head.top, title_w, head.height)
+        self.who_rect = pygame.Rect(head.right - who_w - t.gap // 2, head.top, who_w, head.height)
+
+    def language_button(self, t) -> Button:
+        other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
+        return Button(
+            data(LANGUAGE_NAMES[other]), lambda: self.app.set_companion_language(other), icon="globe", bold=False
+        )
+
+    def language_width(self, t) -> int:
+        other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
+        words = font(t.button).size(LANGUAGE_NAMES[other])[0]
+        return words + 2 * max(6, t.gap) + t.gap + max(t.button, t.target // 2) + 4
+
+    def who_width(self, t) -> int:
+        who = self.app.whoami
+        f = font(t.small)
+        return max(f.size(str(who["name"]))[0] if who else 0, f.size("00:00")[0]) + 4
+
     def build_body(self, area):
         t = self.theme
-        role = (self.app.whoami or {}).get("role")
-        body, foot = self.footer(area, 3 if role == "ketua" else 2)
-        other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
-        self.add(Button(_("Sign out"), self.app.close_companion, foot[0], bold=False))
-        self.add(
-            Button(
-                data(LANGUAGE_NAMES[other]),
-                lambda: self.app.set_companion_language(other),
-                foot[1],
-                icon="globe",
-                bold=False,
-            )
-        )
-        if role == "ketua":
-            self.add(Button(_("Exit the kiosk"), self.ask_exit, foot[2], kind="danger", bold=False))
+        body = area
+        routine, destructive = actions_for(self.app, self.status)
+        if (self.app.whoami or {}).get("role") == "ketua":
+            destructive.append(HomeAction(_("Exit the kiosk"), self.ask_exit, kind="danger", app=self.app))
+        col_w = ((body.width if t.portrait else int(body.width * 0.58)) - t.gap) // 2
+        inner_w = col_w - 2 * max(6, t.gap)
+        lines = 1
+        for b in routine + destructive:
+            room = pygame.Rect(0, 0, inner_w, 10**4)  # lines needed at the smallest legible size
+            lines = max(lines, len(fit(str(b.text), t.min_px, True, room, min_px=t.min_px)[1]))
+        row_h = max(t.target, lines * font(t.button, True).get_linesize() + 2 * max(4, t.gap // 2) + 2)
+        n_routine = -(-len(routine) // 2)
+        n_danger = -(-len(destructive) // 2)
+        apart = t.gap * 3 if destructive else 0  # the destructive row stands apart
+        rows = n_routine + n_danger
+        if rows * row_h + (rows - 1) * t.gap + apart > body.height:  # (the words shrink, to the minimum)
+            row_h = max(t.target, (body.height - (rows - 1) * t.gap - apart) // rows)
+        acts_h = rows * row_h + (rows - 1) * t.gap + apart
         if t.portrait:
-            info, acts = L.split_top(body, int(body.height * 0.42), t.gap * 2)
+            info, acts = L.split_bottom(body, min(acts_h, body.height * 2 // 3), t.gap * 2)
         else:
-            info, acts = L.split_left(body, int(body.width * 0.42), t.gap * 2)
-        state_box, rest = L.split_top(info, max(t.target, int(t.body * 3.4)), t.gap)
+            info, acts = L.split_left(body, body.width - 2 * col_w - t.gap - t.gap * 2, t.gap * 2)
+        if t.portrait:
+            info, lang_row = L.split_bottom(info, t.target, t.gap * 2)
+            lang = self.language_button(t)
+            lang.rect = L.split_left(lang_row, min(lang_row.width, self.language_width(t)))[0]
+            self.add(lang)
+        state_box, rest = L.split_top(info, self.state_height(t, info), t.gap)
         self.state_box = state_box
         self.add(Panel(lambda: self.count_lines() + device_lines(self.app), rest))
-        buttons = actions_for(self.app, self.status)
-        for cols in (1, 2, 3):
-            n_rows = -(-len(buttons) // cols)
-            row_h = (acts.height - t.gap * (n_rows - 1)) // max(1, n_rows)
-            if row_h >= t.target:
-                break
-        row_h = min(int(t.target * 1.25), row_h)
-        cells = L.grid(L.split_top(acts, n_rows * row_h + (n_rows - 1) * t.gap)[0], len(buttons), cols, t.gap)
-        for b, cell in zip(buttons, cells, strict=True):
-            b.rect = cell
-            self.add(b)
-        even_text(buttons, t)
+        y = acts.top
+        for i in range(0, len(routine), 2):
+            row = pygame.Rect(acts.left, y, acts.width, row_h)
+            for b, cell in zip(routine[i : i + 2], L.columns(row, 2, t.gap), strict=False):
+                b.rect = cell
+                self.add(b)
+            y += row_h + t.gap
+        y += apart - t.gap + t.gap
+        for i in range(0, len(destructive), 2):
+            row = pygame.Rect(acts.left, y, acts.width, row_h)
+            for b, cell in zip(destructive[i : i + 2], L.columns(row, 2, t.gap), strict=False):
+                b.rect = cell
+                self.add(b)
+            y += row_h + t.gap
+        even_text(routine + destructive, t, max_lines=lines)
+
+    def paint(self, p):
+        p.box(self.head_rect, p.colors.header_bg, radius=0)
+        who = self.app.whoami
+        when = local_time(self.app).strftime("%H:%M")
+        p.text(self.screen_title(), self.title_rect, p.theme.title, color=p.colors.header_fg, bold=True, align="left")
+        sub = data(f"{who['name']}\n{when}" if who else when)
+        p.text(sub, self.who_rect, p.theme.small, color=p.colors.header_fg, align="right", max_lines=2)
+        self.paint_body(p)
+
+    @staticmethod
+    def state_height(t, info) -> int:
+        """The state card: the polls state (two lines), the election ID, the announced change."""
+        line = font(t.body, True).get_linesize()
+        return min(info.height // 2, 2 * line + 3 * font(t.small).get_linesize() + t.gap)
 
     def count_lines(self) -> list[tuple]:
         c = self.status.get("counts", {})
@@ -210,12 +389,19 @@ class CompanionHome(CompanionScreen):
         t = p.theme
         s = self.status
         box = self.state_box
-        p.box(box, p.colors.card_bg, border=p.colors.border)
-        top, bottom = L.split_top(L.inset(box, t.gap, 2), int((box.height - 4) * 0.55))
+        fresh = self.announced is not None and self.app.now() < self.announced[1]
+        # a change of state is announced: the card's frame in the focus colour, the change in words
+        p.box(box, p.colors.card_bg, border=p.colors.focus if fresh else p.colors.border, width=6 if fresh else None)
+        parts = []
         if s.get("polls_words"):
-            p.text(core_words(s["polls_words"]), top, t.body, bold=True, align="left", max_lines=2)
+            parts.append((core_words(s["polls_words"]), t.body, True, p.colors.fg))
         short = s.get("election_short_id")
-        p.text(_("Election ID {id}").format(id=short) if short else _("No election"), bottom, t.small, align="left")
+        parts.append(
+            (_("Election ID {id}").format(id=short) if short else _("No election"), t.small, False, p.colors.fg)
+        )
+        if fresh:
+            parts.append((self.announced[0], t.small, True, p.colors.warn))
+        p.column(L.inset(box, t.gap, 4), parts, gap=0)
 
     def ask_exit(self):
         self.app.push(

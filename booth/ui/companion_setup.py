@@ -33,7 +33,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, core_words, data
-from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture
+from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
 
 CUSTODY_WORDS = {
     "received": N_("Received"),
@@ -105,10 +105,11 @@ class CustodyScreen(CompanionScreen):
             self.add(Label(_("Custody is up to date."), form, bold=True))
             self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
             return
-        head, form = L.split_top(form, int(t.body * 2.2), t.gap)
-        self.add(
-            Label(_("Next step: {stage}").format(stage=_(CUSTODY_WORDS[self.next])), head, bold=True, align="left")
+        words = _("Next step: {stage}").format(stage=_(CUSTODY_WORDS[self.next]))
+        head, form = L.split_top(
+            form, Label.height_for(t, words, form.width, bold=True, least=int(t.body * 2.2)), t.gap
         )
+        self.add(Label(words, head, bold=True, align="left"))
         rows = []
         if self.next in NO_PIN_STAGES and self.app.token is None:
             who = data(self.companion["name"]) if self.companion else _("Touch to choose")
@@ -136,7 +137,7 @@ class CustodyScreen(CompanionScreen):
                     badge_color="warn",
                 )
             )
-        self.add(ListView(rows, form, row_height=max(t.target, int(t.body * 2.6))))
+        self.add(ListView(rows, form, row_height=list_row_height(t)))
         ready = (
             (self.next not in NO_PIN_STAGES or self.app.token or self.companion)
             and (self.next != "installed" or self.app.last_self_test is not None)
@@ -313,14 +314,15 @@ class PackageLoadScreen(CompanionScreen):
         if not hasattr(self, "found"):
             self.found = find_packages(self.app.settings.package_dirs)
         body, cells = self.footer(area, 1)
-        head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
-        self.add(Label(_("Plug in the committee's USB stick, then touch the package."), head, align="left"))
+        words = _("Plug in the committee's USB stick, then touch the package.")
+        head, rest = L.split_top(body, Label.height_for(t, words, body.width, least=int(t.body * 2.4)), t.gap)
+        self.add(Label(words, head, align="left"))
         rows = [ListRow(data(p.name), data(str(p.parent)), (lambda p=p: self.load(p))) for p in self.found]
         self.add(
             ListView(
                 rows,
                 rest,
-                row_height=max(t.target, int(t.body * 2.6)),
+                row_height=list_row_height(t),
                 empty=_("No election package found. Check the USB stick."),
             )
         )
@@ -518,8 +520,11 @@ class ButtonTestScreen(CompanionScreen):
     def build_body(self, area):
         t = self.theme
         body, cells = self.footer(area, 1)
-        head, rest = L.split_top(body, int(t.body * 2.4), t.gap)
-        self.add(Label(_("Press each button on the booth once."), head, bold=True, align="left"))
+        words = _("Press each button on the booth once.")
+        head, rest = L.split_top(
+            body, Label.height_for(t, words, body.width, bold=True, least=int(t.body * 2.4)), t.gap
+        )
+        self.add(Label(words, head, bold=True, align="left"))
         self.boxes = L.grid(rest, len(BUTTON_WORDS), 3 if not t.portrait else 2, t.gap * 2)
         self.add(Button(_("Done"), self.back, cells[0], kind="primary"))
 

@@ -1,7 +1,8 @@
 """Drawing one frame: text that fits its box, shapes, pictures — and a record of what was drawn.
 
 Every text a screen draws goes through :meth:`Painter.text`, which wraps and,
-if needed, shrinks it to fit its box, and records a
+if needed, shrinks it to fit its box — never below the theme's legible minimum
+(3.0 mm capitals on the panel, :attr:`Theme.min_px`) — and records a
 :class:`TextItem`: the words, where, whether they were translated words, data
 or the core's words, whether they still did not fit (``clipped``), and what
 landed on the glass: the ink box of every rendered line (``ink``, before the
@@ -88,12 +89,32 @@ def _rendered(line: str, px: int, bold: bool, color) -> tuple[pygame.Surface, py
     return hit
 
 
-def wrap(text: str, px: int, bold: bool, width: int) -> list[str] | None:
-    """``text`` broken into lines no wider than ``width`` at ``px``; None if a word is too wide."""
+def _pieces(word: str, f, width: int) -> list[str]:
+    """A word too wide for a line (a file name, an ID) cut into pieces that fit, after a - / _ . if
+    it can be."""
+    out: list[str] = []
+    while word:
+        cut = len(word)
+        while cut > 1 and f.size(word[:cut])[0] > width:
+            cut -= 1
+        if cut < len(word):
+            soft = max(word.rfind(ch, 0, cut) for ch in "-/_.")
+            if soft > 0:
+                cut = soft + 1
+        out.append(word[:cut])
+        word = word[cut:]
+    return out
+
+
+def wrap(text: str, px: int, bold: bool, width: int, *, break_words: bool = False) -> list[str] | None:
+    """``text`` broken into lines no wider than ``width`` at ``px``; None if a word is too wide
+    (unless ``break_words``: then such a word is cut into pieces, see :func:`_pieces`)."""
     f = font(px, bold)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         words = paragraph.split(" ")
+        if break_words:
+            words = [piece for w in words for piece in (_pieces(w, f, width) if f.size(w)[0] > width else [w])]
         line = ""
         for word in words:
             trial = word if not line else f"{line} {word}"
@@ -137,7 +158,14 @@ def _remember_fits(fn):
 
 @_remember_fits
 def fit(
-    text: str, px: int, bold: bool, box: pygame.Rect, *, max_lines: int | None = None, min_px: int = MIN_TEXT_PX
+    text: str,
+    px: int,
+    bold: bool,
+    box: pygame.Rect,
+    *,
+    max_lines: int | None = None,
+    min_px: int = MIN_TEXT_PX,
+    break_words: bool = True,
 ) -> tuple[int, list[str], bool]:
     """The largest size <= ``px`` at which ``text`` fits ``box`` (wrapped); (px, lines, clipped)."""
     size = int(px)
@@ -148,7 +176,13 @@ def fit(
             if height <= box.height and (max_lines is None or len(lines) <= max_lines):
                 return size, lines, False
         if size <= min_px:
-            return size, lines or [text], True
+            # at the smallest legible size a word wider than the box (a file name, an ID) is cut,
+            # rather than the text being cut off at the box's edge
+            cut = wrap(text, size, bold, box.width, break_words=break_words)
+            lines = cut or [text]
+            height = len(lines) * font(size, bold).get_linesize()
+            fits = cut is not None and height <= box.height and (max_lines is None or len(lines) <= max_lines)
+            return size, lines, not fits
         size = max(min_px, int(size * 0.92))
 
 
@@ -178,13 +212,17 @@ class Painter:
         valign: str = "center",
         max_lines: int | None = None,
         min_px: int | None = None,
+        break_words: bool = True,
     ) -> TextItem:
-        """Draw ``value`` inside ``box``, wrapped and shrunk to fit; record it (and its ink)."""
+        """Draw ``value`` inside ``box``, wrapped and shrunk to fit (never below the legible
+        minimum: text that still does not fit is ``clipped``, for the layout to be fixed); record it."""
         box = pygame.Rect(box)
         color = self.colors.fg if color is None else color
-        floor = min_px or MIN_TEXT_PX
-        start = px or self.theme.body
-        size, lines, clipped = fit(str(value), start, bold, box, max_lines=max_lines, min_px=floor)
+        floor = max(self.theme.min_px, min_px or 0)
+        start = max(floor, px or self.theme.body)
+        size, lines, clipped = fit(
+            str(value), start, bold, box, max_lines=max_lines, min_px=floor, break_words=break_words
+        )
         item = TextItem(
             str(value),
             box,
@@ -232,7 +270,8 @@ class Painter:
         y = box.top
         for text, px, bold, color in parts:
             room = pygame.Rect(box.left, y, box.width, max(0, box.bottom - y))
-            size, lines, _clipped = fit(str(text), px, bold, room)
+            floor = self.theme.min_px
+            size, lines, _clipped = fit(str(text), max(px, floor), bold, room, min_px=floor)
             height = min(room.height, len(lines) * font(size, bold).get_linesize())
             self.text(
                 text,

@@ -20,7 +20,7 @@ from booth.errors import LockedOut, WrongPin
 from booth.ui import layout as L
 from booth.ui.common_screens import CompanionScreen, role_words, show_message
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data, error_words
-from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField
+from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField, list_row_height
 
 MIN_PIN = 6
 MAX_PIN = 12
@@ -69,8 +69,10 @@ class SignInScreen(CompanionScreen):
             )
         )
         if self.message is not None:
-            msg, body = L.split_top(body, int(t.body * 2.6), t.gap)
-            self.add(Label(error_words(self.message), msg, color="bad", bold=True, align="left"))
+            words = error_words(self.message)
+            high = Label.height_for(t, words, body.width, bold=True, least=int(t.body * 2.6))
+            msg, body = L.split_top(body, high, t.gap)
+            self.add(Label(words, msg, color="bad", bold=True, align="left"))
         if not self.status.get("election_id"):
             words, rest = L.split_top(body, int(body.height * 0.5), t.gap)
             self.add(Label(_("No election package is loaded yet."), words, size="title", bold=True))
@@ -114,7 +116,7 @@ class SignInScreen(CompanionScreen):
                     data(c["name"]), role_words(c["role"]), (lambda c=c: self.pick(c)), badge=badge, badge_color=color
                 )
             )
-        self.add(ListView(rows, rest, row_height=max(t.target, int(t.body * 2.6))))
+        self.add(ListView(rows, rest, row_height=list_row_height(t)))
 
     def pick(self, companion: dict) -> None:
         if companion["has_pin"]:

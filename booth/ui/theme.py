@@ -137,12 +137,13 @@ class Theme:
         short = min(w, h)
         scale = self.TEXT_SCALE_LARGE if large_text else 1.0
         base = max(self.mm(4.0), short * 0.045)
+        # No size is ever below the legible minimum: "small" text is only as small as that.
         self.min_px = px_for_cap_mm(MIN_CAP_MM, self.dpi)
         self.ballot_min_px = px_for_cap_mm(BALLOT_MIN_CAP_MM, self.dpi)
-        self.body = round(base * scale)
-        self.small = max(14, round(base * 0.75 * scale))
-        self.title = round(base * 1.3 * scale)
-        self.button = round(base * 1.1 * scale)
+        self.body = max(self.min_px, round(base * scale))
+        self.small = max(self.min_px, round(base * 0.75 * scale))
+        self.title = max(self.min_px, round(base * 1.3 * scale))
+        self.button = max(self.min_px, round(base * 1.1 * scale))
         self.target = max(MIN_TARGET_PX, round(self.mm(MIN_TARGET_MM)))
         self.gap = max(6, round(self.mm(2.0)))
         self.margin = max(8, round(self.mm(3.0)))

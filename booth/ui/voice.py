@@ -47,7 +47,7 @@ PROMPTS = {
     ),
     "printing": N_("Please wait, your slip is being printed"),
     "print_failed": N_("The slip did not print. Your vote is recorded. Please call a companion."),
-    "slip_check": N_("Check your slip, then put it in the audit box"),
+    "slip_check": N_("Check your slip. Does it show your choice?"),
     "photo_look": N_("Look at the camera"),
     "photo_review": N_("This is your photo. Press select to keep it, or back to take it again."),
     "photo_failed": N_("The camera has a problem. Please call a companion."),

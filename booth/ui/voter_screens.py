@@ -1,18 +1,20 @@
 """What the voter sees, from "Menunggu petugas" to "Terima kasih".
 
 The core decides where the voter is (``api.voter_screen()``: waiting, ballot,
-printing, print_failed, photo, paused, closed, not_open); :class:`VoterFlow`
-adds the steps that live only on the glass — the confirmation ("Anda memilih
-Nomor Urut 2. Benar?"), "check your slip", the thank-you — and picks the
-screen.  Nothing is cast without "Ya, Pilih": the only call to
-``station.cast`` is in :meth:`VoterFlow.confirm`.
+printing, print_failed, slip_check, disputed, photo, paused, closed, not_open);
+:class:`VoterFlow` adds the steps that live only on the glass — the
+confirmation ("Anda memilih Nomor Urut 2. Benar?"), the thank-you — and picks
+the screen (the slip check and the disputed slip: ``booth.ui.slip_check``).
+Nothing is cast without "Ya, Pilih": the only call to ``station.cast`` is in
+:meth:`VoterFlow.confirm`.
 
 The day of one voter::
 
     waiting --(companion releases)--> ballot --touch a card--> confirm
     confirm --Tidak, Ulangi--> ballot
-    confirm --Ya, Pilih--> printing --slip ok--> slip_check --> photo --> thanks --> waiting
+    confirm --Ya, Pilih--> printing --slip ok--> slip_check --Struk sesuai--> photo --> thanks --> waiting
                                     --printer fault--> print_failed --(companion reprints)--> slip_check
+    slip_check --Struk tidak sesuai--> disputed --(companion spoils, PIN)--> ballot (the same release)
     ballot, untouched --> "are you still voting?" --> "Panggil petugas" --> (expired / cancelled) waiting
 
 A voter's text size, contrast, language and voice are theirs alone: they
@@ -30,9 +32,15 @@ from booth.errors import BoothError, NotAllowed, TooSoon
 from booth.hardware.camera import CameraError
 from booth.hardware.controls import Nav
 from booth.ui import layout as L
+from booth.ui.drawing import fit
 from booth.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, data, error_words, gettext_in
 from booth.ui.screen import Screen
-from booth.ui.widgets import Button, CandidateCard, Picture, ProgressBar, Toggle
+from booth.ui.theme import font
+from booth.ui.widgets import Button, CandidateCard, Label, Picture, ProgressBar, Toggle
+
+#: Voter screens defined in other modules, by the core's screen name: ``booth.ui.slip_check`` adds
+#: ``slip_check`` and ``disputed`` when it is imported (``KioskApp`` imports it with ``VoterFlow``).
+OTHER_SCREENS: dict[str, type[Screen]] = {}
 
 
 @dataclass
@@ -54,7 +62,7 @@ class VoterFlow:
         self.release: str | None = None  # the release of the voter now in the booth
         self.choice: str | None = None  # touched, not yet confirmed
         self.casting: dict | None = None  # confirmed: {"release", "selection", "retry_at"}
-        self.slip_seen: set[str] = set()
+        self.spoils_told = 0  # spoils of this release the voter was told about ("choose again")
         self.photo_reached: set[str] = set()
         self.thanks_until = 0.0
         self.error: tuple | None = None  # (words, until) a short notice on the voter's screen
@@ -114,16 +122,20 @@ class VoterFlow:
         if s == "ballot":
             if release != self.release:
                 self.start_voter(release)
+            spoils = int(self.core.get("spoils") or 0)
+            if spoils > self.spoils_told:  # back on the ballot after a companion spoiled the disputed one
+                self.spoils_told = spoils
+                self.error = (_("Your earlier ballot was cancelled. Please choose again."), now + 10.0)
             if self.choice is not None:
                 return ("confirm", release, self.choice)
             return ("ballot", release)
-        if s in ("printing", "print_failed"):
+        if s in ("printing", "print_failed", "slip_check", "disputed"):
             self.release = release
             return (s, release)
         if s == "photo":
             self.release = release
             self.photo_reached.add(release)
-            return ("photo", release) if release in self.slip_seen else ("slip_check", release)
+            return ("photo", release)
         if self.release is not None:  # the voter's release is over (voted, expired or cancelled)
             if self.release in self.photo_reached:
                 self.thanks_until = now + self.app.settings.thanks_s
@@ -139,6 +151,7 @@ class VoterFlow:
         """A new voter: fresh settings, nothing chosen."""
         self.release = release
         self.choice = None
+        self.spoils_told = 0
         self.app.prefs = VoterPrefs(language=self.app.settings.language)
         self.app.showing_focus = False
 
@@ -150,13 +163,14 @@ class VoterFlow:
         self.app.station.show_state()
 
     def _make(self, key: tuple) -> Screen:
+        if key[0] in OTHER_SCREENS:
+            return OTHER_SCREENS[key[0]](self.app)
         cls = {
             "waiting": WaitingScreen,
             "ballot": BallotScreen,
             "confirm": ConfirmScreen,
             "printing": PrintingScreen,
             "print_failed": PrintFailedScreen,
-            "slip_check": SlipCheckScreen,
             "photo": PhotoScreen,
             "thanks": ThanksScreen,
             "paused": PausedScreen,
@@ -207,10 +221,6 @@ class VoterFlow:
         if self.casting and self.casting["retry_at"] is not None and now >= self.casting["retry_at"]:
             self.casting["retry_at"] = None
             self.app.later(self._cast)
-
-    def slip_checked(self) -> None:
-        if self.release is not None:
-            self.slip_seen.add(self.release)
 
     def show_error(self, exc) -> None:
         self.error = (error_words(exc), self.app.now() + 8.0)
@@ -347,31 +357,69 @@ class AccessBar:
             Toggle(_("Sound"), lambda: prefs().voice, flip("voice"), icon="speaker", speech="sound"),
         ]
 
+    def needs(self, theme) -> list[int]:
+        """Each toggle's width: its words at the legible size, and a 12 mm target at least."""
+        f = font(theme.small, True)
+        return [max(theme.target, f.size(str(t.text))[0] + 2 * max(4, theme.gap // 2) + 4) for t in self.toggles]
+
+    def rows_for(self, theme, width: int, gap: int) -> int:
+        """One row of toggles, or two where the words do not fit across (a narrow portrait panel)."""
+        return 1 if sum(self.needs(theme)) + gap * (len(self.toggles) - 1) <= width else 2
+
+    def height(self, theme, width: int, gap: int) -> int:
+        rows = self.rows_for(theme, width, gap)
+        return rows * theme.target + (rows - 1) * gap
+
     def place(self, rect: pygame.Rect, gap: int) -> None:
-        for t, cell in zip(self.toggles, L.columns(rect, len(self.toggles), gap), strict=True):
-            t.rect = cell
-            self.screen.add(t)
+        """The toggles across ``rect`` (in two rows if need be), each as wide as its words need at
+        the legible size, the room left over shared out evenly: "Bahasa Indonesia" is never shrunk."""
+        theme = self.screen.theme
+        rows = self.rows_for(theme, rect.width, gap)
+        per_row = -(-len(self.toggles) // rows)
+        for r, row in enumerate(L.rows(rect, rows, gap)):
+            toggles = self.toggles[r * per_row : (r + 1) * per_row]
+            need = self.needs(theme)[r * per_row : (r + 1) * per_row]
+            spare = max(0, row.width - gap * (len(need) - 1) - sum(need))
+            x = float(row.left)
+            for t, w in zip(toggles, need, strict=True):
+                w += spare / len(need)
+                t.rect = pygame.Rect(round(x), row.top, round(w), row.height)
+                x += w + gap
+                self.screen.add(t)
 
 
-def ballot_grid(area: pygame.Rect, n: int, gap: int, name_px: int) -> tuple[int, list[pygame.Rect]]:
-    """Columns and card boxes for ``n`` candidates: the arrangement with the biggest photos whose
-    names still read at ``name_px`` (a name box narrower than ten letters counts against it)."""
-    best: tuple[float, int, list[pygame.Rect]] | None = None
-    for cols in range(1, n + 1):
-        cells = L.grid(area, n, cols, gap)
-        w, h = cells[0].width, cells[0].height
-        if w > h * 1.25:  # a wide card: photo on the left, number and name on the right
-            photo_w = min(h * 0.8, w / 2)
-            photo = min(photo_w, h * 0.75)
-            name_w = w - photo_w
-        else:  # a tall card: photo on top, number and name below
-            photo = min(w, h * 0.7 * 0.75)
-            name_w = w - min(w / 3, h * 0.3)
-        score = photo * min(1.0, name_w / (name_px * 7))
-        if best is None or score > best[0]:
-            best = (score, cols, cells)
+def ballot_grid(area: pygame.Rect, names: list[str], gap: int, theme) -> tuple[list[pygame.Rect], int, tuple]:
+    """Card boxes, the names' text size and a tall card's (name band, number above) for ``names``
+    (a blank card has the name ""): the arrangement with the biggest photos among those where every
+    name reads at the ballot's size (``theme.body``, at least 4.0 mm capitals; larger in large-text
+    mode, which so gets fewer, bigger cards: bigger photos and names together)."""
+    want = max(theme.body, round(theme.ballot_min_px * (theme.TEXT_SCALE_LARGE if theme.large_text else 1.0)))
+    pad = max(4, theme.gap // 2)
+    best: tuple[tuple, list[pygame.Rect], int, tuple] | None = None
+    for cols in range(1, len(names) + 1):
+        cells = L.grid(area, len(names), cols, gap)
+        probe = CandidateCard(0, "", None, lambda: None, cells[0])
+        variants: list[tuple[int | None, bool]] = [(None, False), (None, True)]
+        if not probe.horizontal:  # a tall card may give its photo's foot to a long name
+            inner_h = cells[0].height - 2 * pad
+            variants += [(round(inner_h * f), above) for f in (0.36, 0.42, 0.48, 0.55) for above in (False, True)]
+        for band_h, above in variants:
+            probe.band_h, probe.number_above = band_h, above
+            photo_box, _num, name_box, _align = probe.boxes(pad)
+            size, fits = want, True
+            for name in (n for n in names if n):
+                px, _lines, clipped = fit(
+                    name, want, True, name_box, max_lines=3, min_px=theme.ballot_min_px, break_words=False
+                )
+                size, fits = min(size, px), fits and not clipped
+            photo = min(photo_box.width, photo_box.height * 3 / 4)  # portraits are 3:4
+            big = min(cells[0].size) >= theme.target  # a 12 mm target first, then legible names
+            # large text: the names as large as asked first (then the biggest photos with them)
+            score = (big, fits, size >= 0.8 * want or not theme.large_text, photo * size / want)
+            if best is None or score > best[0]:
+                best = (score, cells, size, (band_h, above))
     assert best is not None  # n >= 1 gives at least one arrangement
-    return best[1], best[2]
+    return best[1], best[2], best[3]
 
 
 class BallotScreen(VoterScreen):
@@ -388,15 +436,17 @@ class BallotScreen(VoterScreen):
 
     def build(self, area):
         t = self.theme
-        head, rest = L.split_top(area, int(t.title * 2.4))
+        # the band as high in large-text mode as without: its larger words must not cost the photos
+        head, rest = L.split_top(area, int(t.variant(large_text=False).title * 2.4))
         self.head_rect = head
         rest = L.inset(rest, t.margin)
-        cards_box, bar = L.split_bottom(rest, t.target, t.gap * 2)
         self.access = AccessBar(self)
+        cards_box, bar = L.split_bottom(rest, self.access.height(t, rest.width, t.gap), t.gap * 2)
         options = [(str(c["number"]), c["number"], c["name"]) for c in self.flow.candidates]
         if self.flow.allow_blank:
             options.append(("blank", "", ""))
-        _, cells = ballot_grid(cards_box, max(1, len(options)), t.gap * 2, t.body)
+        names = [name for _sel, _number, name in options] or [""]
+        cells, name_px, (band_h, above) = ballot_grid(cards_box, names, t.gap * 2, t)
         self.cards = []
         for (sel, number, name), cell in zip(options, cells, strict=False):
             card = CandidateCard(
@@ -410,11 +460,8 @@ class BallotScreen(VoterScreen):
             if sel == "blank":
                 card.speech = "candidate_blank"
             self.cards.append(self.add(card))
-        named = [c for c in self.cards if c.blank_words is None]
-        if named:
-            size = min(c.name_size(t) for c in named)
-            for c in named:
-                c.name_px = size
+        for c in self.cards:  # every name at one size, every card alike: none looks more important
+            c.name_px, c.band_h, c.number_above = name_px, band_h, above
         self.access.place(bar, t.gap)
 
     def paint(self, p):
@@ -548,7 +595,15 @@ class ConfirmScreen(VoterScreen):
             p.image(self.app.candidate_photo(self.candidate["number"]) or pygame.Surface((3, 4)), photo_box)
             num_box, name_box = L.split_top(text_box, int(text_box.height * 0.55))
             p.text(data(self.candidate["number"]), num_box, int(num_box.height * 0.9), bold=True, align="left")
-            p.text(data(self.candidate["name"]), name_box, t.title, bold=True, align="left", valign="top")
+            p.text(
+                data(self.candidate["name"]),
+                name_box,
+                max(t.title, t.ballot_min_px),
+                bold=True,
+                align="left",
+                valign="top",
+                min_px=t.ballot_min_px,
+            )
 
     def on_show(self):
         self.app.say(f"confirm_{self.flow.choice}")
@@ -629,40 +684,6 @@ class PrintFailedScreen(VoterScreen):
         )
 
 
-class SlipCheckScreen(VoterScreen):
-    """Check the slip, then put it in the audit box."""
-
-    name = "slip_check"
-    speech = "slip_check"
-
-    def build(self, area):
-        t = self.theme
-        area = L.inset(area, t.margin)
-        _body, foot = L.split_bottom(area, max(int(t.target * 1.3), int(t.button * 2.6)), t.gap)
-        self.add(
-            Button(_("Continue"), self.go_on, L.centered(foot, int(area.width * 0.8), foot.height), kind="primary")
-        )
-
-    def paint(self, p):
-        t = p.theme
-        area = L.inset(pygame.Rect(0, 0, *self.size), t.margin * 2)
-        area, _foot = L.split_bottom(area, max(int(t.target * 1.3), int(t.button * 2.6)) + t.gap * 2)
-        top, bottom = L.split_top(area, area.height // 2, t.gap)
-        p.text(_("Check your slip: it shows your choice."), top, t.title, valign="bottom")
-        p.text(_("Put the slip in the Audit Box"), bottom, int(t.title * 1.4), bold=True, valign="top")
-
-    def go_on(self):
-        self.flow.slip_checked()
-        self.app.after_action()
-
-    def back(self):
-        pass
-
-    def update(self, now):
-        if now - self.shown_at >= self.app.settings.slip_check_s:
-            self.go_on()
-
-
 class PhotoScreen(VoterScreen):
     """Photo instead of ink: look at the camera, countdown, see the photo, keep it or take it again."""
 
@@ -691,6 +712,11 @@ class PhotoScreen(VoterScreen):
         button_h = max(int(t.target * 1.2), int(t.button * 2.4))
         head, rest = L.split_top(area, int(t.title * 2.6), t.gap)
         self.head_rect = head
+        # what the photo is for, every phase: it replaces the ink, it is not tied to the vote
+        self.why_words = _("This photo replaces the ink; it is not linked to your choice")
+        why_h = Label.height_for(t, self.why_words, rest.width)
+        why, rest = L.split_top(rest, why_h, t.gap)
+        self.why_rect = why
         body, foot = L.split_bottom(rest, button_h, t.gap * 2)
         self.picture_box = body
         if self.phase == "look":
@@ -727,6 +753,7 @@ class PhotoScreen(VoterScreen):
         p.text(
             words, self.head_rect, int(t.title * 1.3), bold=True, color=p.colors.bad if self.phase == "failed" else None
         )
+        p.text(self.why_words, self.why_rect, t.body, color=p.colors.muted)
         if self.phase == "failed":
             p.text(self.error, self.picture_box, t.title)
 
@@ -734,13 +761,13 @@ class PhotoScreen(VoterScreen):
         super().draw(p)
         if self.phase == "countdown":
             n = self.count_left()
-            # small, at the bottom: the voter must still see their own face
-            d = min(self.picture_box.width, self.picture_box.height) // 4
-            box = pygame.Rect(0, 0, d, d)
-            box.midbottom = (self.picture_box.centerx, self.picture_box.bottom - p.theme.gap)
-            p.circle(box.center, d // 2, p.colors.card_bg)
-            p.circle(box.center, d // 2, p.colors.fg, max(2, p.colors.border_width))
-            p.text(data(max(1, n)), box, int(box.height * 0.7), bold=True)
+            # words in a band at the bottom ("Foto dalam 3 detik"), not a lone digit in a circle
+            # that reads like a nomor urut badge; the voter still sees their own face above it
+            words = _("Photo in {seconds} s").format(seconds=max(1, n))
+            h = Label.height_for(p.theme, words, self.picture_box.width, size="title", bold=True)
+            band = L.split_bottom(self.picture_box, h + p.theme.gap)[1]
+            p.box(band, p.colors.card_bg, radius=0)
+            p.text(words, band, p.theme.title, bold=True)
 
     def count_left(self) -> int:
         return self.app.settings.photo_countdown - int(self.app.now() - self.countdown_from)

@@ -22,6 +22,7 @@ import pygame
 from booth.ui import layout as L
 from booth.ui.drawing import Painter, fit
 from booth.ui.i18n import _, data
+from booth.ui.theme import font
 
 
 class Widget:
@@ -71,6 +72,16 @@ class Label(Widget):
         self.size, self.bold, self.align, self.valign = size, bold, align, valign
         self.color = color
         self.max_lines = max_lines
+
+    @staticmethod
+    def height_for(theme, text, width: int, *, size: str = "body", bold: bool = False, least: int = 0) -> int:
+        """The height ``text`` needs in a box ``width`` wide at the theme's ``size`` (wrapped, never
+        shrunk), and at least ``least``: layouts size their heads with it."""
+        from booth.ui.drawing import wrap
+
+        px = getattr(theme, size)
+        lines = wrap(str(text), px, bold, max(1, width), break_words=True) or [str(text)]
+        return max(least, len(lines) * font(px, bold).get_linesize() + 2)
 
     @property
     def label(self) -> str:
@@ -176,7 +187,10 @@ def even_text(buttons: list[Button], theme, *, max_lines: int = 2) -> None:
     labelled = [b for b in buttons if b.text and not b.sublabel]
     if not labelled:
         return
-    size = min(fit(str(b.text), theme.button, b.bold, b.text_box(theme), max_lines=max_lines)[0] for b in labelled)
+    size = min(
+        fit(str(b.text), theme.button, b.bold, b.text_box(theme), max_lines=max_lines, min_px=theme.min_px)[0]
+        for b in labelled
+    )
     for b in labelled:
         b.px = size
 
@@ -192,7 +206,9 @@ class Toggle(Button):
         bg, fg, border = self.colors(p, pressed)
         p.box(self.rect, bg, border=border)
         inner = L.inset(self.rect, max(4, p.theme.gap // 2), max(3, p.theme.gap // 3))
-        icon_box, text_box = L.split_top(inner, int(inner.height * 0.45))
+        # the words get the height of their line at the legible size; the icon the rest
+        words_h = font(p.theme.small, True).get_linesize()
+        icon_box, text_box = L.split_top(inner, max(0, inner.height - words_h))
         p.icon(self.icon, L.centered(icon_box, icon_box.height, icon_box.height), fg)
         p.text(self.text, text_box, p.theme.small, color=fg, bold=self.is_on(), max_lines=1)
         if focused:
@@ -238,6 +254,12 @@ class CandidateCard(Widget):
         self.blank_words = blank_words  # the words of a blank-vote card (no number, no photo)
         self.speech = f"candidate_{number}"
         self.name_px: int | None = None  # set by the ballot so every name has the same size
+        self.band_h: int | None = None  # a tall card's number-and-name band, set by the ballot
+        self.number_above = False  # a tall card's number above its name (the name the band's width)
+
+    def target_h(self) -> int:
+        """The number's height when it sits above the name in a ballot-sized band."""
+        return max(24, self.rect.height // 6)
 
     @property
     def label(self) -> str:
@@ -256,19 +278,21 @@ class CandidateCard(Widget):
         if self.horizontal:
             photo_w = min(int(inner.height * 0.8), inner.width // 2)
             photo_box, rest = L.split_left(inner, photo_w, pad)
-            num_box, name_box = L.split_top(rest, int(rest.height * 0.55))
+            if rest.height >= rest.width * 0.6 or self.number_above:  # the number above the name
+                num_box, name_box = L.split_top(rest, int(rest.height * (0.4 if self.number_above else 0.55)))
+            else:  # a low card: the number beside the name, the name the card's whole height
+                num_box, name_box = L.split_left(rest, min(rest.height, rest.width // 4), pad)
             return photo_box, num_box, name_box, "left"
-        photo_box, band = L.split_top(inner, min(int(inner.height * 0.68), int(inner.width * 4 / 3)), pad)
-        if band.width < 180:  # a narrow card: number above the name
-            num_box, name_box = L.split_top(band, int(band.height * 0.5))
+        photo_h = min(int(inner.height * 0.68), int(inner.width * 4 / 3))
+        if self.band_h is not None:  # the ballot gives the names the room they need at its size
+            photo_h = min(photo_h, inner.height - self.band_h - pad)
+        photo_box, band = L.split_top(inner, photo_h, pad)
+        if band.width < 180 or self.number_above:  # a narrow card: number above the name
+            num_h = int(band.height * 0.5) if self.band_h is None else min(int(band.height * 0.5), self.target_h())
+            num_box, name_box = L.split_top(band, num_h)
             return photo_box, num_box, name_box, "center"
-        num_box, name_box = L.split_left(band, min(band.width // 3, int(band.height * 0.9)), pad)
+        num_box, name_box = L.split_left(band, min(band.width // 4, int(band.height * 0.9)), pad)
         return photo_box, num_box, name_box, "left"
-
-    def name_size(self, theme) -> int:
-        """The size the name fits at (the ballot draws every name at the smallest of these)."""
-        _photo, _num, name_box, _align = self.boxes(max(4, theme.gap // 2))
-        return fit(str(self.name), theme.body, True, name_box, max_lines=3)[0]
 
     def draw(self, p, *, pressed=False, focused=False):
         c = p.colors
@@ -291,7 +315,15 @@ class CandidateCard(Widget):
                 align="left" if align == "left" else "center",
             )
             p.text(
-                data(self.name), name_box, self.name_px or p.theme.body, color=fg, bold=True, align=align, max_lines=3
+                data(self.name),
+                name_box,
+                self.name_px or p.theme.body,
+                color=fg,
+                bold=True,
+                align=align,
+                max_lines=3,
+                min_px=p.theme.ballot_min_px,
+                break_words=False,  # a candidate's name is never cut inside a word
             )
         if focused:
             p.focus_ring(self.rect)
@@ -464,10 +496,14 @@ class ListRow(Button):
         self.badge = badge
         self.badge_color = badge_color
 
+    @staticmethod
+    def pad(theme) -> tuple[int, int]:
+        return theme.gap, max(3, theme.gap // 2)
+
     def draw(self, p, *, pressed=False, focused=False):
         bg, fg, border = self.colors(p, pressed)
         p.box(self.rect, bg, border=border)
-        inner = L.inset(self.rect, p.theme.gap, max(3, p.theme.gap // 2))
+        inner = L.inset(self.rect, *self.pad(p.theme))
         if self.badge:
             inner, badge_box = L.split_right(inner, min(inner.width // 3, p.theme.body * 7), p.theme.gap)
             p.text(
@@ -479,13 +515,25 @@ class ListRow(Button):
                 color=fg if pressed else getattr(p.colors, self.badge_color),
             )
         if self.detail:
-            top, bottom = L.split_top(inner, int(inner.height * 0.55))
-            p.text(self.text, top, p.theme.body, color=fg, bold=True, align="left", max_lines=1)
-            p.text(self.detail, bottom, p.theme.small, color=fg, align="left", max_lines=1)
+            # the title as tall as its line needs, the detail gets the rest (at least its line)
+            t = p.theme
+            title_h = font(t.body, True).get_linesize()
+            spare = max(0, inner.height - title_h - font(t.small).get_linesize())
+            top, bottom = L.split_top(inner, title_h + spare // 2)
+            p.text(self.text, top, t.body, color=fg, bold=True, align="left", max_lines=1)
+            p.text(self.detail, bottom, t.small, color=fg, align="left", valign="top" if spare else "center")
         else:
             p.text(self.text, inner, p.theme.body, color=fg, bold=True, align="left")
         if focused:
             p.focus_ring(self.rect)
+
+
+def list_row_height(theme, *, detail: bool = True) -> int:
+    """A list row tall enough for its title (and detail line) at legible sizes, and a 12 mm target."""
+    need = font(theme.body, True).get_linesize() + 2 * ListRow.pad(theme)[1] + 2
+    if detail:
+        need += font(theme.small).get_linesize()
+    return max(theme.target, need)
 
 
 class ListView(Widget):
@@ -636,13 +684,20 @@ class Picture(Widget):
             p.text(self.missing, L.inset(self.rect, p.theme.gap), p.theme.body, color=p.colors.disabled_fg)
 
 
+def _wrapped(text: str, px: int, bold: bool, width: int, break_words: bool) -> list[str] | None:
+    from booth.ui.drawing import wrap
+
+    return wrap(text, px, bold, width, break_words=break_words)
+
+
 class Panel(Widget):
     """A box of "name: value" lines (status, details), each line a (label, value, colour) triple."""
 
     @staticmethod
     def height_for(theme, lines: int, *, title: bool = False) -> int:
         """The height that shows ``lines`` lines at body size (for layouts that fit the box to its content)."""
-        return int(theme.body * 1.45 * lines + (theme.body * 1.5 if title else 0) + theme.gap * 2 + 2)
+        line = font(theme.body, True).get_linesize()
+        return int(line * lines + (line + theme.gap // 2 if title else 0) + theme.gap * 2 + 2)
 
     def __init__(self, lines: Callable[[], list[tuple]], rect=None, *, title=None) -> None:
         super().__init__(rect)
@@ -651,33 +706,47 @@ class Panel(Widget):
 
     def draw(self, p, *, pressed=False, focused=False):
         p.box(self.rect, p.colors.card_bg, border=p.colors.border)
-        inner = L.inset(self.rect, p.theme.gap)
+        t = p.theme
+        inner = L.inset(self.rect, t.gap)
         if self.title is not None:
-            head, inner = L.split_top(inner, int(p.theme.body * 1.5))
-            p.text(self.title, head, p.theme.body, bold=True, align="left")
+            head, inner = L.split_top(inner, font(t.body, True).get_linesize() + t.gap // 2)
+            p.text(self.title, head, t.body, bold=True, align="left")
         lines = self.lines()
         if not lines:
             return
-        line_h = min(int(p.theme.body * 1.45), max(1, inner.height // len(lines)))
-        px = min(p.theme.body, int(line_h / 1.25))
-        boxes = []
-        for i in range(len(lines)):
-            row = pygame.Rect(inner.left, inner.top + i * line_h, inner.width, line_h)
-            boxes.append(L.split_left(row, int(row.width * 0.45), p.theme.gap))
-        # One size for all names and one for all values, so the lines read as a table; a line
-        # much longer than the others shrinks (or wraps) alone rather than shrinking them all.
-        floor = int(px * 0.8)
-        name_px = max(
-            floor,
-            min(fit(str(line[0]), px, False, box[0], max_lines=1)[0] for line, box in zip(lines, boxes, strict=True)),
-        )
-        value_px = max(
-            floor,
-            min(fit(str(line[1]), px, True, box[1], max_lines=1)[0] for line, box in zip(lines, boxes, strict=True)),
-        )
-        for (name, value, *color), (left, right) in zip(lines, boxes, strict=True):
-            if right.bottom > inner.bottom + 1:
-                break
-            p.text(name, left, name_px, align="left", color=p.colors.muted)
+        px, name_w, rows = self.table(t, lines, inner)
+        y = inner.top
+        for (name, value, *color), (name_lines, value_lines) in zip(lines, rows, strict=True):
+            h = max(name_lines, value_lines) * font(px, True).get_linesize()
+            # a table that does not fit runs past the panel (and the text-size test fails) rather
+            # than shrink below the legible minimum
+            left = pygame.Rect(inner.left, y, name_w, h)
+            right = pygame.Rect(inner.left + name_w + t.gap, y, inner.width - name_w - t.gap, h)
+            p.text(name, left, px, align="left", valign="top", color=p.colors.muted, min_px=px)
             col = getattr(p.colors, color[0]) if color and color[0] else p.colors.fg
-            p.text(value, right, value_px, align="left", bold=True, color=col)
+            p.text(value, right, px, align="left", valign="top", bold=True, color=col, min_px=px)
+            y += h
+
+    @staticmethod
+    def table(theme, lines, inner) -> tuple[int, int, list[tuple[int, int]]]:
+        """(text size, name column width, lines per row): the largest size from body down to the
+        legible minimum at which every row fits, names and values wrapping to a second line if need be."""
+        px = theme.body
+        while True:
+            f_name, f_value = font(px), font(px, True)
+            widest = max(f_name.size(str(line[0]))[0] for line in lines)
+            widest_value = max(f_value.size(str(line[1]))[0] for line in lines)
+            # names get up to 45% of the width, or more where the values are short
+            name_w = min(widest + 2, max(int(inner.width * 0.45), inner.width - widest_value - theme.gap))
+            value_w = max(1, inner.width - name_w - theme.gap)
+            last = px <= theme.min_px  # (only at the minimum is a too-wide word cut)
+            rows, whole = [], True
+            for line in lines:
+                name_lines = _wrapped(str(line[0]), px, False, name_w, last)
+                value_lines = _wrapped(str(line[1]), px, True, value_w, last)
+                whole = whole and name_lines is not None and value_lines is not None
+                rows.append((len(name_lines or [1, 1]), len(value_lines or [1, 1])))
+            height = sum(max(r) for r in rows) * f_value.get_linesize()
+            if (whole and height <= inner.height) or last:
+                return px, name_w, rows
+            px = max(theme.min_px, int(px * 0.92))

@@ -178,7 +178,7 @@ def _voter_screens(s, day, shot) -> None:
     shot()  # printing
     d.step()
     shot()  # slip_check
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))
     shot("photo-look")
     d.advance(day.app.settings.photo_look_s + 0.5)
     shot("photo-countdown")

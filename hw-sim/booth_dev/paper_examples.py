@@ -179,8 +179,8 @@ def example_results_report(
             dptb=3,
             checked_in=total + 2,
             voted=total,
-            ballots_cast=total,
-            slips_printed=total,
+            ballots_cast=total + 1,  # one voter disputed a slip: that ballot was spoiled, they voted again
+            slips_printed=total + 1,
             reprints=2,
             cancelled_releases=2,
             refused_repeat_voters=1,
