@@ -111,7 +111,7 @@ def test_a_button_press_draws_the_focus_ring_and_the_sound_switch_and_nothing_el
     assert same_pixels(app.surface, full_drawing(app))
 
 
-def test_the_photo_countdown_redraws_the_picture_and_its_number_alone(booth_day):
+def test_the_photo_countdown_redraws_the_picture_and_its_words_alone(booth_day):
     day = booth_day(stage="open")
     d, app = day.drv, day.app
     day.release(0)
@@ -120,7 +120,7 @@ def test_the_photo_countdown_redraws_the_picture_and_its_number_alone(booth_day)
     d.advance(1)
     d.tap(T("Yes, choose"))
     d.step()
-    d.tap(T("Continue"))
+    d.tap(T("The slip is correct"))  # "Struk sesuai"
     assert d.screen == "photo"
     d.advance(app.settings.photo_look_s + 0.5)  # the countdown starts
     d.step()

@@ -137,12 +137,12 @@ def _remember_fits(fn):
     """Keep :func:`fit`'s answers: a screen asks for the same words in the same box every frame,
     and wrapping measures each word again (a third of a frame's time before)."""
 
-    def cached(text, px, bold, box, *, max_lines=None, min_px=MIN_TEXT_PX):
+    def cached(text, px, bold, box, *, max_lines=None, min_px=MIN_TEXT_PX, break_words=True):
         box = box if isinstance(box, pygame.Rect) else pygame.Rect(box)
-        key = (text, int(px), bool(bold), box.width, box.height, max_lines, min_px)
+        key = (text, int(px), bool(bold), box.width, box.height, max_lines, min_px, bool(break_words))
         hit = _fit_cache.get(key)
         if hit is None:
-            hit = fn(text, px, bold, box, max_lines=max_lines, min_px=min_px)
+            hit = fn(text, px, bold, box, max_lines=max_lines, min_px=min_px, break_words=break_words)
             hit = (hit[0], tuple(hit[1]), hit[2])
             _fit_cache[key] = hit
             if len(_fit_cache) > _FIT_CACHE_SIZE:
