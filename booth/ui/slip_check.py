@@ -168,6 +168,8 @@ class SpoilScreen(CompanionScreen):
                 self.spoil,
                 details=_("This cannot be undone. The voter then votes again with the same release."),
                 danger=True,
+                # not "Batal": beside "Batalkan surat suara ini" a tired companion could take it for it
+                no_label=_("Keep the ballot"),
             )
         )
 
