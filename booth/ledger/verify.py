@@ -45,7 +45,6 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from booth.ledger import formats, merkle, note
@@ -300,11 +299,7 @@ def open_source(path: Path) -> Source:
 def _verify_sig(public_key: Ed25519PublicKey, sig: bytes, message: bytes) -> bool:
     if len(sig) != formats.SIGNATURE_BYTES:
         return False
-    try:
-        public_key.verify(sig, message)
-        return True
-    except InvalidSignature:
-        return False
+    return note.verify_signature(public_key, sig, message)
 
 
 def _ballot_signatures(path: Path, out: Connection) -> None:
