@@ -57,13 +57,8 @@ def status_mb(pid: int, field: str) -> float | None:
 
 def reference_mb(code: str) -> float:
     """Peak RSS of a small Python program that prints its own VmHWM."""
-    program = (
-        code
-        + "\nfrom pathlib import Path\n"
-        + (
-            "print([l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')][0].split()[1])"
-        )
-    )
+    tail = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"  # KiB on Linux
+    program = code + "\n" + tail
     out = subprocess.run([sys.executable, "-c", program], env=ENV, capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 

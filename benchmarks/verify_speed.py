@@ -31,13 +31,16 @@ import pstats
 import secrets
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cryptography
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.ledger.bundle import write_bundle
@@ -211,6 +214,62 @@ def profile(path: Path, top: int = 15) -> None:
         print(f"     {tottime:8.2f}s {100 * tottime / total:5.1f}% {calls:10,}  {where}")
 
 
+def binding_rates(rounds: int = 4, seconds: float = 1.0) -> dict[str, list[float]]:
+    """Ed25519 verifications per CPU second for each binding, measured in alternating rounds.
+
+    Both bindings verify the same 256 signatures (same key bytes) in turns A, B, A, B...: on a
+    machine shared with other work a neighbour's burst then slows both alike. PyNaCl (libsodium)
+    is measured only when it is installed (``pip install pynacl``).
+    """
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    raw_public = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    pairs = [(key.sign(m), m) for m in (secrets.token_bytes(64) for _ in range(256))]
+
+    def with_cryptography() -> None:
+        for sig, message in pairs:
+            public.verify(sig, message)
+
+    runners: dict[str, Callable[[], None]] = {f"cryptography {cryptography.__version__}": with_cryptography}
+    try:
+        import nacl
+        import nacl.signing
+    except ImportError:
+        pass
+    else:
+        nacl_key = nacl.signing.VerifyKey(raw_public)
+
+        def with_pynacl() -> None:
+            for sig, message in pairs:
+                nacl_key.verify(message, sig)
+
+        runners[f"PyNaCl {nacl.__version__}"] = with_pynacl
+    rates: dict[str, list[float]] = {name: [] for name in runners}
+    for run in runners.values():
+        run()  # warm-up
+    for _ in range(rounds):
+        for name, run in runners.items():
+            done, c0 = 0, time.process_time()
+            while time.process_time() - c0 < seconds:
+                run()
+                done += len(pairs)
+            rates[name].append(done / (time.process_time() - c0))
+    return rates
+
+
+def print_binding_rates() -> None:
+    """The side-by-side figures: median and range per binding, and the ratio of the medians."""
+    rates = binding_rates()
+    print("  Ed25519 bindings side by side (verifications per CPU second, alternating 1 s rounds):")
+    medians = {}
+    for name, values in rates.items():
+        medians[name] = statistics.median(values)
+        print(f"     {name:28} median {medians[name]:8,.0f}/s  (rounds {min(values):,.0f} .. {max(values):,.0f})")
+    if len(medians) == 2:
+        (a, ra), (b, rb) = medians.items()
+        print(f"     {b} / {a} = {rb / ra:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ballots", type=int, default=100_000)
@@ -218,7 +277,13 @@ def main() -> int:
         "--cache", type=Path, default=None, help="fixture directory (default /tmp/booth-verify-bench-<ballots>)"
     )
     parser.add_argument("--profile", action="store_true", help="also profile the in-process verify")
+    parser.add_argument(
+        "--bindings-only", action="store_true", help="only compare the Ed25519 bindings (no fixture is built)"
+    )
     args = parser.parse_args()
+    if args.bindings_only:
+        print_binding_rates()
+        return 0
     cache = args.cache or Path(tempfile.gettempdir()) / f"booth-verify-bench-{args.ballots}"
 
     print(
@@ -226,6 +291,7 @@ def main() -> int:
         f"Python {platform.python_version()}  SQLite {sqlite3.sqlite_version}  "
         f"cryptography {cryptography.__version__}"
     )
+    print_binding_rates()
     fixture = build_fixture(cache, args.ballots)
     state, bundle = fixture / "state", fixture / "bundle.zip"
     sigs = count_signatures(state)
