@@ -57,7 +57,12 @@ def status_mb(pid: int, field: str) -> float | None:
 
 def reference_mb(code: str) -> float:
     """Peak RSS of a small Python program that prints its own VmHWM."""
-    tail = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"  # KiB on Linux
+    # VmHWM, not getrusage's ru_maxrss: on Linux that survives exec, so it would report the parent
+    tail = (
+        "from pathlib import Path\n"
+        "hwm = [x for x in Path('/proc/self/status').read_text().splitlines() if x.startswith('VmHWM')]\n"
+        "print(hwm[0].split()[1])"
+    )
     program = code + "\n" + tail
     out = subprocess.run([sys.executable, "-c", program], env=ENV, capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
