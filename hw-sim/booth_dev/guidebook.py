@@ -7,8 +7,9 @@
    (:class:`~booth.ui.app.KioskApp`) driven headless frame by frame by
    :class:`~booth.ui.driver.KioskDriver` (the steps follow ``full_day`` in
    ``tests/test_ui_support.py``): sign-in with the PIN, the companion home,
-   the self-test, checking a voter in, the ballot, the confirmation, paper
-   running out mid-slip, the results.  The screens are Indonesian (what the
+   the self-test, checking a voter in, the ballot, the confirmation, the
+   slip check, a disputed slip spoiled by the companion, paper running out
+   mid-slip, the results.  The screens are Indonesian (what the
    booth shows by default) at 720x1280, the panel of the appliance.
 2. **Printed items.**  The simulator's scenario runner
    (``hw-sim/booth_sim/day/runner.py``, the demo day) writes every printed item as
@@ -64,6 +65,7 @@ PRINTS = {
     "print-self-test.png": "self_test",
     "print-zero-report.png": "zero_report",
     "print-slip.png": "slip",
+    "print-slip-void.png": "slip_void",
     "print-results-report.png": "results_report",
     "print-custody-slip.png": "custody_slip",
 }
@@ -75,6 +77,9 @@ SCREENS = (
     "companion-results.png",
     "voter-ballot.png",
     "voter-confirm.png",
+    "voter-slip-check.png",
+    "voter-disputed.png",
+    "companion-spoil.png",
     "voter-print-failed.png",
 )
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
@@ -255,8 +260,27 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     d.advance(1)
     d.tap(t("Yes, choose"))
     d.step()
+    # the voter says the slip is wrong: the companion spoils it (VOID print), the voter votes again
+    shot("voter-slip-check.png", "slip_check")
+    d.tap(t("The slip is NOT correct"))
+    shot("voter-disputed.png", "disputed")
+    d.press(Nav.COMPANION)
+    d.tap(next(c.name for c in pkg.companions if c.id == "PT-01"))
+    d.type(_pin("PT-01"))
+    d.tap(t("Sign in"))
+    shot("companion-spoil.png", "spoil")
+    d.tap(t("Spoil this ballot"))
+    expect("question")
+    d.tap(t("Spoil this ballot"))
+    d.step(2)
+    expect("ballot")
+    d.advance(svc.settings.min_cast_interval + 1)
+    d.tap(next(c.name for c in pkg.candidates if c.number == 2))
+    d.advance(1)
+    d.tap(t("Yes, choose"))
+    d.step()
     expect("slip_check")
-    d.tap(t("Continue"))
+    d.tap(t("The slip is correct"))
     photo()
     # --- voter 2: the paper runs out in the middle of the slip --------------------------------
     day.clock.advance(60)
@@ -274,7 +298,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     d.tap(t("Continue"))
     d.step()
     expect("slip_check")
-    d.tap(t("Continue"))
+    d.tap(t("The slip is correct"))
     photo()
     # --- closing early (the simulated day is short), counting, results, export, packing --------
     day.clock.advance(60)
@@ -330,8 +354,9 @@ def write_prints(images: Path, printouts: list, work: Path, stream) -> str:
         found = {}
         source = "the kiosk day's simulated printer"
     for name, kind in PRINTS.items():
-        if kind in found:
-            shutil.copyfile(found[kind], images / name)
+        ran = found.get(kind) or found.get(kind.replace("_", "-"))  # the runner names slip_void slip-void
+        if ran is not None:
+            shutil.copyfile(ran, images / name)
             continue
         item = next((p for p in printouts if p.kind == kind), None)
         if item is None:
