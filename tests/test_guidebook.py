@@ -28,6 +28,9 @@ needs_poppler = pytest.mark.skipif(
 )
 SOURCE = Path(__file__).resolve().parent.parent / "docs" / "guidebook"
 EXPECTED = {
+    "companion-no-package.png",
+    "companion-package-load.png",
+    "companion-package-check.png",
     "companion-home.png",
     "companion-pin.png",
     "companion-self-test.png",

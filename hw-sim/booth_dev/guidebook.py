@@ -70,6 +70,9 @@ PRINTS = {
     "print-custody-slip.png": "custody_slip",
 }
 SCREENS = (
+    "companion-no-package.png",
+    "companion-package-load.png",
+    "companion-package-check.png",
     "companion-home.png",
     "companion-pin.png",
     "companion-self-test.png",
@@ -151,13 +154,6 @@ def simulate_screens(images: Path, work: Path) -> list:
     svc = BoothService.provision(work / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10))
     devices = open_devices(None)
     station = Station(svc, devices)
-    # Setting the scene through the API (the guidebook's own screens come after): package, custody, PINs.
-    svc.load_election(str(pkg_dir))
-    svc.record_custody("received", companion_id="PT-02", place="Kecamatan Pagelaran")
-    svc.record_custody("distributed", companion_id="PT-02", place="Jalan ke pekon")
-    for c in pkg.companions:
-        svc.set_first_pin(c.id, _pin(c.id))
-    svc.record_custody("handed_over", token=svc.sign_in("PT-01", _pin("PT-01")), place="Balai Pekon")
     export_dir = work / "usb-export"
     export_dir.mkdir()
     settings = KioskSettings(
@@ -165,6 +161,18 @@ def simulate_screens(images: Path, work: Path) -> list:
     )
     app = KioskApp(svc, station, devices, SCREEN_SIZE, clock=clock, settings=settings)
     d = KioskDriver(app)
+    try:
+        _load_package(app, d, pkg_dir, images, Nav)
+    except BaseException:
+        devices.close()
+        svc.close()
+        raise
+    # Setting the scene through the API (the guidebook's own screens come after): custody, PINs.
+    svc.record_custody("received", companion_id="PT-02", place="Kecamatan Pagelaran")
+    svc.record_custody("distributed", companion_id="PT-02", place="Jalan ke pekon")
+    for c in pkg.companions:
+        svc.set_first_pin(c.id, _pin(c.id))
+    svc.record_custody("handed_over", token=svc.sign_in("PT-01", _pin("PT-01")), place="Balai Pekon")
     day = _Day(svc, station, devices, clock, pkg, app, d)
     try:
         _run_day(day, images, Nav, export_dir)
@@ -172,6 +180,26 @@ def simulate_screens(images: Path, work: Path) -> list:
         devices.close()
         svc.close()
     return list(station.printouts)
+
+
+def _load_package(app: KioskApp, d: KioskDriver, pkg_dir: Path, images: Path, Nav) -> None:
+    """The first screen of a new device: no package yet; the USB stick's package, checked and compared."""
+
+    def shot(name: str, screen: str) -> None:
+        if d.screen != screen:
+            raise GuidebookError(f"{name}: expected the screen {screen!r}, the kiosk shows {d.screen!r}")
+        app.save_screenshot(images / name)
+
+    d.step()
+    d.press(Nav.COMPANION)
+    shot("companion-no-package.png", "sign_in")
+    d.tap(_t("Load the election package"))
+    shot("companion-package-load.png", "package_load")
+    d.tap(pkg_dir.name)
+    d.step(3)
+    shot("companion-package-check.png", "package_check")
+    d.tap(_t("It matches the paper"))
+    d.step()
 
 
 def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
