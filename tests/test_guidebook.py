@@ -28,6 +28,7 @@ needs_poppler = pytest.mark.skipif(
 )
 SOURCE = Path(__file__).resolve().parent.parent / "docs" / "guidebook"
 EXPECTED = {
+    "companion-reprint.png",
     "companion-no-package.png",
     "companion-package-load.png",
     "companion-package-check.png",

@@ -84,6 +84,7 @@ SCREENS = (
     "voter-disputed.png",
     "companion-spoil.png",
     "voter-print-failed.png",
+    "companion-reprint.png",
 )
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
@@ -322,6 +323,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     shot("voter-print-failed.png", "print_failed")
     sign_in()
     d.tap(t("Print the slip again"))
+    shot("companion-reprint.png", "reprint")
     _sim_printer(day).load_paper()
     d.tap(t("Continue"))
     d.step()
