@@ -28,6 +28,10 @@ needs_poppler = pytest.mark.skipif(
 )
 SOURCE = Path(__file__).resolve().parent.parent / "docs" / "guidebook"
 EXPECTED = {
+    "companion-reprint.png",
+    "companion-no-package.png",
+    "companion-package-load.png",
+    "companion-package-check.png",
     "companion-home.png",
     "companion-pin.png",
     "companion-self-test.png",
@@ -36,6 +40,10 @@ EXPECTED = {
     "voter-ballot.png",
     "voter-confirm.png",
     "voter-print-failed.png",
+    "voter-slip-check.png",
+    "voter-disputed.png",
+    "companion-spoil.png",
+    "print-slip-void.png",
     "print-self-test.png",
     "print-zero-report.png",
     "print-slip.png",
@@ -98,7 +106,8 @@ def test_every_image_the_guidebook_shows_is_generated(built):
     for name in guidebook.PRINTS:
         with Image.open(out / "images" / name) as im:
             # 48 mm of 58 mm paper at 203 dpi; a slip is short (about 46 mm), a report a long strip
-            assert im.width == 384 and im.height > (300 if name == "print-slip.png" else 600), name
+            short = name in ("print-slip.png", "print-slip-void.png")
+            assert im.width == 384 and im.height > (300 if short else 600), name
     assert "printed items" in said
 
 

@@ -95,3 +95,29 @@ def test_the_photo_step_says_what_the_photo_is_for_and_counts_down_in_words(boot
     assert d.shows("Foto dalam 3 detik")
     lone_digits = [t for t in d.texts() if t.strip() in {"1", "2", "3"}]
     assert lone_digits == []  # nothing on the photo screen looks like a nomor urut
+
+
+def test_large_text_enlarges_the_names_and_keeps_the_photos_at_800x480_and_720x1280(booth_day):
+    for size in ((800, 480), (720, 1280)):
+        day = booth_day(stage="open", size=size)
+        d = day.drv
+        day.release(0)
+        d.step()
+        names = {c.name for c in day.pkg.candidates}
+
+        def measured(day=day, names=names):
+            frame = day.app.frame
+            px = min(i.px for i in frame.items if i.text in names)
+            pad = max(4, day.app.theme_for(day.app.screen).gap // 2)
+            photos = [c.boxes(pad)[0] for c in day.app.screen.cards]
+            return px, min(min(b.size) for b in photos)
+
+        normal_px, normal_photo = measured()
+        theme = day.app.theme_for(day.app.screen)
+        assert theme.cap_mm(normal_px, True) >= 4.0  # never the 12 px names of before
+        d.tap(T("Large text"))
+        large_px, large_photo = measured()
+        assert large_px > normal_px, size
+        # the photos do not shrink much for the names (at 800x480 the larger names still cost the
+        # three photos about a tenth: not yet "photos and names larger together" there)
+        assert large_photo >= normal_photo * 0.85, size

@@ -189,6 +189,9 @@ class VoterScreen(CompanionScreen):
     def build_body(self, area):
         t = self.theme
         body, (no, yes) = self.footer(area, 2)
+        # the release button has the longer words: it gets the wider share of the footer
+        no = pygame.Rect(no.left, no.top, int((yes.right - no.left) * 0.38), no.height)
+        yes = pygame.Rect(no.right + t.gap * 2, yes.top, yes.right - no.right - t.gap * 2, yes.height)
         self.add(Button(_("Not this person"), self.back, no, bold=False))
         if self.person["status"] == "voted":
             self.add(Button(_("Check: already voted"), lambda: release_for(self.app, self.person), yes, kind="danger"))
@@ -348,7 +351,8 @@ class DptbFormScreen(CompanionScreen):
                     badge_color="warn",
                 )
             )
-        self.add(ListView(rows, body, row_height=list_row_height(t), columns=1 if t.portrait else 2))
+        # every field on one page (one detail line each): the companion sees the whole form
+        self.add(ListView(rows, body, row_height=list_row_height(t, detail_lines=1), columns=1 if t.portrait else 2))
         ready = all(self.values[k] for k in ("nik", "name", "sex", "birth_date", "reason"))
         self.add(Button(_("Save to the DPTb"), self.save, cells[0], kind="primary", enabled=ready))
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pygame
+
 from booth.ui import layout as L
 from booth.ui.common_screens import (
     ChoiceScreen,
@@ -189,14 +191,13 @@ class ResultsScreen(CompanionScreen):
                 export_box,
                 kind="primary" if copies else "normal",
                 enabled=can_export,
-                # greyed with its reason: paper before files
-                sublabel=None
-                if can_export
-                else _("Print the results first")
-                if copies == 0
-                else _("Count the votes first."),
             )
         )
+        if not can_export:  # greyed with its reason, right above it: paper before files
+            why = _("Print the results first") if copies == 0 else _("Count the votes first.")
+            body, reason = L.split_bottom(body, Label.height_for(t, why, export_box.width), t.gap)
+            reason = pygame.Rect(export_box.left, reason.top, export_box.width, reason.height)
+            self.add(Label(why, reason, color="muted", align="left"))
         names = {str(c["number"]): c["name"] for c in res.get("candidates", [])}
         bars = [(k if k != "blank" else "–", names.get(k, str(_("Blank vote"))), v) for k, v in res["tally"].items()]
         chart, info = L.split_bottom(body, Panel.height_for(t, 3), t.gap * 2)

@@ -90,6 +90,8 @@ class CompanionScreen(Screen):
         t = self.theme
         # room for a title of two lines at its size (a long title wraps, it is not shrunk)
         head_h = t.target if self.compact else max(t.target, 2 * font(t.title, True).get_linesize() + 4)
+        if t.portrait and not self.compact:  # a narrow band beside the back button: three short lines
+            head_h = max(head_h, 3 * font(t.min_px, True).get_linesize() + 4)
         head, body = L.split_top(area, head_h)
         self.head_rect = head
         self.title_rect = L.inset(head, t.margin, 0)
@@ -128,7 +130,10 @@ class CompanionScreen(Screen):
         f = font(p.theme.small)
         need = max(f.size(line)[0] for line in str(sub).split("\n")) + 4
         left, right = L.split_right(self.title_rect, min(int(self.title_rect.width * 0.45), need), p.theme.gap)
-        p.text(self.screen_title(), left, p.theme.title, color=p.colors.header_fg, bold=True, align="left", max_lines=2)
+        lines = 3 if p.theme.portrait else 2
+        p.text(
+            self.screen_title(), left, p.theme.title, color=p.colors.header_fg, bold=True, align="left", max_lines=lines
+        )
         p.text(sub, right, p.theme.small, color=p.colors.header_fg, align="right", max_lines=2)
         self.paint_body(p)
 
@@ -262,7 +267,10 @@ class TextEntryScreen(CompanionScreen):
     def build_body(self, area):
         t = self.theme
         gap = max(3, t.gap // 2)
-        field, rest = L.split_top(area, t.target, gap)
+        high = t.target
+        if self.hint is not None:  # the hint, wrapped at its size, fits the field
+            high = max(high, Label.height_for(t, self.hint, area.width - 2 * t.gap) + 2 * t.gap)
+        field, rest = L.split_top(area, high, gap)
         self.add(TextField(lambda: self.value, field, placeholder=self.hint))  # the hint shows until typing
         done = self.done_label or _("Done")
         if self.mode == "text":

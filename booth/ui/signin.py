@@ -20,6 +20,7 @@ from booth.errors import LockedOut, WrongPin
 from booth.ui import layout as L
 from booth.ui.common_screens import CompanionScreen, role_words, show_message
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data, error_words
+from booth.ui.theme import font
 from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField, list_row_height
 
 MIN_PIN = 6
@@ -97,7 +98,9 @@ class SignInScreen(CompanionScreen):
         if not any(c["has_pin"] for c in self.companions) and self.status.get("polls") == "configured":
             extra.append(Button(_("Load another package"), lambda: self.app.push(PackageLoadScreen(self.app))))
         if extra:
-            body, strip = L.split_bottom(body, t.target, t.gap * 2)
+            lines = 3 if t.portrait else 2  # button words at the legible size, wrapped
+            high = max(t.target, lines * font(t.min_px, True).get_linesize() + 2 * max(6, t.gap // 2) + 2)
+            body, strip = L.split_bottom(body, high, t.gap * 2)
             for b, cell in zip(extra, L.columns(strip, len(extra), t.gap * 2), strict=True):
                 b.rect = cell
                 self.add(b)

@@ -382,9 +382,9 @@ class AccessBar:
             spare = max(0, row.width - gap * (len(need) - 1) - sum(need))
             x = float(row.left)
             for t, w in zip(toggles, need, strict=True):
-                w += spare / len(need)
-                t.rect = pygame.Rect(round(x), row.top, round(w), row.height)
-                x += w + gap
+                width = w + spare / len(need)
+                t.rect = pygame.Rect(round(x), row.top, round(width), row.height)
+                x += width + gap
                 self.screen.add(t)
 
 

@@ -519,7 +519,8 @@ class ListRow(Button):
             t = p.theme
             title_h = font(t.body, True).get_linesize()
             spare = max(0, inner.height - title_h - font(t.small).get_linesize())
-            top, bottom = L.split_top(inner, title_h + spare // 2)
+            one_line = font(t.small).size(str(self.detail))[0] <= inner.width
+            top, bottom = L.split_top(inner, title_h + (spare // 2 if one_line else 0))
             p.text(self.text, top, t.body, color=fg, bold=True, align="left", max_lines=1)
             p.text(self.detail, bottom, t.small, color=fg, align="left", valign="top" if spare else "center")
         else:
@@ -528,11 +529,12 @@ class ListRow(Button):
             p.focus_ring(self.rect)
 
 
-def list_row_height(theme, *, detail: bool = True) -> int:
-    """A list row tall enough for its title (and detail line) at legible sizes, and a 12 mm target."""
+def list_row_height(theme, *, detail: bool = True, detail_lines: int | None = None) -> int:
+    """A list row tall enough for its title (and detail lines) at legible sizes, and a 12 mm target;
+    a portrait panel is narrow but tall: room for a detail of two lines unless ``detail_lines``."""
     need = font(theme.body, True).get_linesize() + 2 * ListRow.pad(theme)[1] + 2
     if detail:
-        need += font(theme.small).get_linesize()
+        need += font(theme.small).get_linesize() * (detail_lines or (2 if theme.portrait else 1))
     return max(theme.target, need)
 
 
@@ -709,7 +711,7 @@ class Panel(Widget):
         t = p.theme
         inner = L.inset(self.rect, t.gap)
         if self.title is not None:
-            head, inner = L.split_top(inner, font(t.body, True).get_linesize() + t.gap // 2)
+            head, inner = L.split_top(inner, Label.height_for(t, self.title, inner.width, bold=True) + t.gap // 2)
             p.text(self.title, head, t.body, bold=True, align="left")
         lines = self.lines()
         if not lines:

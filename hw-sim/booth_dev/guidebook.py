@@ -7,8 +7,9 @@
    (:class:`~booth.ui.app.KioskApp`) driven headless frame by frame by
    :class:`~booth.ui.driver.KioskDriver` (the steps follow ``full_day`` in
    ``tests/test_ui_support.py``): sign-in with the PIN, the companion home,
-   the self-test, checking a voter in, the ballot, the confirmation, paper
-   running out mid-slip, the results.  The screens are Indonesian (what the
+   the self-test, checking a voter in, the ballot, the confirmation, the
+   slip check, a disputed slip spoiled by the companion, paper running out
+   mid-slip, the results.  The screens are Indonesian (what the
    booth shows by default) at 720x1280, the panel of the appliance.
 2. **Printed items.**  The simulator's scenario runner
    (``hw-sim/booth_sim/day/runner.py``, the demo day) writes every printed item as
@@ -64,10 +65,14 @@ PRINTS = {
     "print-self-test.png": "self_test",
     "print-zero-report.png": "zero_report",
     "print-slip.png": "slip",
+    "print-slip-void.png": "slip_void",
     "print-results-report.png": "results_report",
     "print-custody-slip.png": "custody_slip",
 }
 SCREENS = (
+    "companion-no-package.png",
+    "companion-package-load.png",
+    "companion-package-check.png",
     "companion-home.png",
     "companion-pin.png",
     "companion-self-test.png",
@@ -75,7 +80,11 @@ SCREENS = (
     "companion-results.png",
     "voter-ballot.png",
     "voter-confirm.png",
+    "voter-slip-check.png",
+    "voter-disputed.png",
+    "companion-spoil.png",
     "voter-print-failed.png",
+    "companion-reprint.png",
 )
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
@@ -146,13 +155,6 @@ def simulate_screens(images: Path, work: Path) -> list:
     svc = BoothService.provision(work / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10))
     devices = open_devices(None)
     station = Station(svc, devices)
-    # Setting the scene through the API (the guidebook's own screens come after): package, custody, PINs.
-    svc.load_election(str(pkg_dir))
-    svc.record_custody("received", companion_id="PT-02", place="Kecamatan Pagelaran")
-    svc.record_custody("distributed", companion_id="PT-02", place="Jalan ke pekon")
-    for c in pkg.companions:
-        svc.set_first_pin(c.id, _pin(c.id))
-    svc.record_custody("handed_over", token=svc.sign_in("PT-01", _pin("PT-01")), place="Balai Pekon")
     export_dir = work / "usb-export"
     export_dir.mkdir()
     settings = KioskSettings(
@@ -160,6 +162,18 @@ def simulate_screens(images: Path, work: Path) -> list:
     )
     app = KioskApp(svc, station, devices, SCREEN_SIZE, clock=clock, settings=settings)
     d = KioskDriver(app)
+    try:
+        _load_package(app, d, pkg_dir, images, Nav)
+    except BaseException:
+        devices.close()
+        svc.close()
+        raise
+    # Setting the scene through the API (the guidebook's own screens come after): custody, PINs.
+    svc.record_custody("received", companion_id="PT-02", place="Kecamatan Pagelaran")
+    svc.record_custody("distributed", companion_id="PT-02", place="Jalan ke pekon")
+    for c in pkg.companions:
+        svc.set_first_pin(c.id, _pin(c.id))
+    svc.record_custody("handed_over", token=svc.sign_in("PT-01", _pin("PT-01")), place="Balai Pekon")
     day = _Day(svc, station, devices, clock, pkg, app, d)
     try:
         _run_day(day, images, Nav, export_dir)
@@ -167,6 +181,26 @@ def simulate_screens(images: Path, work: Path) -> list:
         devices.close()
         svc.close()
     return list(station.printouts)
+
+
+def _load_package(app: KioskApp, d: KioskDriver, pkg_dir: Path, images: Path, Nav) -> None:
+    """The first screen of a new device: no package yet; the USB stick's package, checked and compared."""
+
+    def shot(name: str, screen: str) -> None:
+        if d.screen != screen:
+            raise GuidebookError(f"{name}: expected the screen {screen!r}, the kiosk shows {d.screen!r}")
+        app.save_screenshot(images / name)
+
+    d.step()
+    d.press(Nav.COMPANION)
+    shot("companion-no-package.png", "sign_in")
+    d.tap(_t("Load the election package"))
+    shot("companion-package-load.png", "package_load")
+    d.tap(pkg_dir.name)
+    d.step(3)
+    shot("companion-package-check.png", "package_check")
+    d.tap(_t("It matches the paper"))
+    d.step()
 
 
 def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
@@ -255,8 +289,27 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     d.advance(1)
     d.tap(t("Yes, choose"))
     d.step()
+    # the voter says the slip is wrong: the companion spoils it (VOID print), the voter votes again
+    shot("voter-slip-check.png", "slip_check")
+    d.tap(t("The slip is NOT correct"))
+    shot("voter-disputed.png", "disputed")
+    d.press(Nav.COMPANION)
+    d.tap(next(c.name for c in pkg.companions if c.id == "PT-01"))
+    d.type(_pin("PT-01"))
+    d.tap(t("Sign in"))
+    shot("companion-spoil.png", "spoil")
+    d.tap(t("Spoil this ballot"))
+    expect("question")
+    d.tap(t("Spoil this ballot"))
+    d.step(2)
+    expect("ballot")
+    d.advance(svc.settings.min_cast_interval + 1)
+    d.tap(next(c.name for c in pkg.candidates if c.number == 2))
+    d.advance(1)
+    d.tap(t("Yes, choose"))
+    d.step()
     expect("slip_check")
-    d.tap(t("Continue"))
+    d.tap(t("The slip is correct"))
     photo()
     # --- voter 2: the paper runs out in the middle of the slip --------------------------------
     day.clock.advance(60)
@@ -270,11 +323,12 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     shot("voter-print-failed.png", "print_failed")
     sign_in()
     d.tap(t("Print the slip again"))
+    shot("companion-reprint.png", "reprint")
     _sim_printer(day).load_paper()
     d.tap(t("Continue"))
     d.step()
     expect("slip_check")
-    d.tap(t("Continue"))
+    d.tap(t("The slip is correct"))
     photo()
     # --- closing early (the simulated day is short), counting, results, export, packing --------
     day.clock.advance(60)
@@ -330,8 +384,9 @@ def write_prints(images: Path, printouts: list, work: Path, stream) -> str:
         found = {}
         source = "the kiosk day's simulated printer"
     for name, kind in PRINTS.items():
-        if kind in found:
-            shutil.copyfile(found[kind], images / name)
+        ran = found.get(kind) or found.get(kind.replace("_", "-"))  # the runner names slip_void slip-void
+        if ran is not None:
+            shutil.copyfile(ran, images / name)
             continue
         item = next((p for p in printouts if p.kind == kind), None)
         if item is None:

@@ -222,14 +222,14 @@ def frame(scene: Scene, picture: Path | None, number: int, total: int):
     caption_h = 150
     left_w = 560
     if picture is not None:
-        with Image.open(picture) as pic:
-            pic = pic.convert("RGB")
-            room = (left_w - 40, FRAME[1] - caption_h - 40)
-            scale = min(room[0] / pic.width, room[1] / pic.height)
-            pic = pic.resize((max(1, int(pic.width * scale)), max(1, int(pic.height * scale))), Image.LANCZOS)
-            x, y = 20 + (room[0] - pic.width) // 2, 20 + (room[1] - pic.height) // 2
-            draw.rectangle((x - 2, y - 2, x + pic.width + 1, y + pic.height + 1), outline=(150, 150, 150))
-            im.paste(pic, (x, y))
+        with Image.open(picture) as opened:
+            rgb = opened.convert("RGB")
+        room = (left_w - 40, FRAME[1] - caption_h - 40)
+        scale = min(room[0] / rgb.width, room[1] / rgb.height)
+        pic = rgb.resize((max(1, int(rgb.width * scale)), max(1, int(rgb.height * scale))), Image.Resampling.LANCZOS)
+        x, y = 20 + (room[0] - pic.width) // 2, 20 + (room[1] - pic.height) // 2
+        draw.rectangle((x - 2, y - 2, x + pic.width + 1, y + pic.height + 1), outline=(150, 150, 150))
+        im.paste(pic, (x, y))
         text_x = left_w + 20
     else:
         text_x = 80
