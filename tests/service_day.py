@@ -220,12 +220,13 @@ def cloned_booth(state_dir: Path, *, opened: bool = True) -> Booth:
         print_zero_report(booth)
         if opened:
             open_polls(booth)
-        when = booth.clock.now()
+        when, mono = booth.clock.now(), booth.clock.monotonic_ns()
         booth.close()
-        _TEMPLATES[kind] = (folder, when)
-    folder, when = _TEMPLATES[kind]
+        _TEMPLATES[kind] = (folder, when, mono)
+    folder, when, mono = _TEMPLATES[kind]
     shutil.copytree(folder, state_dir)
     clock = FakeClock(when)
+    clock._mono = mono  # the same boot goes on: its monotonic clock never goes back (booth verify checks)
     svc = BoothService.open(Path(state_dir), clock=clock, settings=SETTINGS)
     return Booth(svc, clock, Path(state_dir), demo_package()[0], SETTINGS)
 
