@@ -166,10 +166,10 @@ class CustodyScreen(CompanionScreen):
     def clock_words(self) -> str:
         shown = local_time(self.app).strftime("%H:%M")
         if self.clock is None:
-            return _("{time} — touch to compare with your watch").format(time=data(shown))
+            return _("{time} — touch to check").format(time=data(shown))
         if "matches" in self.clock:
             return _("Matches the watch ({time})").format(time=data(shown))
-        return _("Watch says {watch}; device says {time}").format(watch=data(self.clock["watch"]), time=data(shown))
+        return _("Watch {watch}, device {time}").format(watch=data(self.clock["watch"]), time=data(shown))
 
     def check_clock(self):
         """Device time against the companion's watch: the log keeps both and the difference."""
