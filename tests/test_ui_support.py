@@ -239,6 +239,7 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     shot()
     d.tap(T("Load the election package"))
     assert d.screen == "package_load" and d.shows(day.pkg_dir.name)
+    assert not any("/" in text for text in d.texts()), d.texts()  # folders by name, never a path
     shot()
     d.tap(day.pkg_dir.name)
     assert d.screen == "working"

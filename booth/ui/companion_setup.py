@@ -32,6 +32,7 @@ from booth.ui.common_screens import (
     role_words,
     show_message,
 )
+from booth.ui.drawing import font
 from booth.ui.i18n import N_, _, core_words, data
 from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
 
@@ -317,7 +318,15 @@ class PackageLoadScreen(CompanionScreen):
         words = _("Plug in the committee's USB stick, then touch the package.")
         head, rest = L.split_top(body, Label.height_for(t, words, body.width, least=int(t.body * 2.4)), t.gap)
         self.add(Label(words, head, align="left"))
-        rows = [ListRow(data(p.name), data(str(p.parent)), (lambda p=p: self.load(p))) for p in self.found]
+        # the folder's own name, never a path (/media/..., /dev/shm/...): a companion knows the stick
+        rows = [
+            ListRow(
+                data(p.name),
+                _("In the folder “{folder}”").format(folder=data(p.parent.name or "/")),
+                (lambda p=p: self.load(p)),
+            )
+            for p in self.found
+        ]
         self.add(
             ListView(
                 rows,
@@ -364,7 +373,18 @@ class PackageCheckScreen(CompanionScreen):
         body, cells = self.footer(area, 1)
         self.add(Button(_("It matches the paper"), self.back, cells[0], kind="primary"))
         if t.portrait:
-            top, cands = L.split_top(body, int(body.height * 0.42), t.gap * 2)
+            # as high as its wrapped lines need (the title and the village take several lines
+            # on a narrow panel), so nothing is drawn over the candidates below it
+            title = _("Compare with the committee's paper")
+            value_width = int(body.width * 0.55)
+            line = font(t.body, True).get_linesize()
+            wrapped = sum(
+                max(1, round((Label.height_for(t, str(value), value_width, bold=True) - 2) / line))
+                for _label, value, _tone in self.info_lines()
+            )
+            title_lines = max(1, round((Label.height_for(t, title, body.width - 2 * t.gap, bold=True) - 2) / line))
+            need = Panel.height_for(t, wrapped + title_lines - 1, title=True) + t.gap
+            top, cands = L.split_top(body, min(need, int(body.height * 0.62)), t.gap * 2)
         else:
             top, cands = L.split_left(body, int(body.width * 0.5), t.gap * 2)
         self.add(Panel(self.info_lines, top, title=_("Compare with the committee's paper")))
