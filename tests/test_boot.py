@@ -175,15 +175,7 @@ def vote(count):
         except AlreadyVoted:
             continue
         release = client.release_ballot(token, voter.ref)["release"]
-        while True:
-            try:
-                slip = client.cast(release, str(1 + len(voted) % 3))
-                break
-            except TooSoon as exc:  # the kiosk says "Mohon tunggu" and tries again
-                time.sleep(exc.details["wait_seconds"] + 0.1)
-        client.slip_printed(release)
-        client.slip_confirmed(release)  # "Struk sesuai"
-        client.store_photo(release, photo())
+        slip = cast(release, str(1 + len(voted) % 3))
         voted.append({"voter": voter.ref, "selection": slip["selection"]})
     return {"voted": voted, "status": client.status()}
 
@@ -210,7 +202,7 @@ def cast(release, selection):  # finish an open session as the kiosk would: cast
         try:
             slip = client.cast(release, selection)
             break
-        except TooSoon as exc:
+        except TooSoon as exc:  # the kiosk says "Mohon tunggu" and tries again
             time.sleep(exc.details["wait_seconds"] + 0.1)
     client.slip_printed(release)
     client.slip_confirmed(release)  # "Struk sesuai"

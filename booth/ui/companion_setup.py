@@ -32,7 +32,7 @@ from booth.ui.common_screens import (
     role_words,
     show_message,
 )
-from booth.ui.drawing import font
+from booth.ui.drawing import wrap
 from booth.ui.i18n import N_, _, core_words, data
 from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
 
@@ -377,12 +377,11 @@ class PackageCheckScreen(CompanionScreen):
             # on a narrow panel), so nothing is drawn over the candidates below it
             title = _("Compare with the committee's paper")
             value_width = int(body.width * 0.55)
-            line = font(t.body, True).get_linesize()
             wrapped = sum(
-                max(1, round((Label.height_for(t, str(value), value_width, bold=True) - 2) / line))
+                len(wrap(str(value), t.body, True, value_width, break_words=True) or [value])
                 for _label, value, _tone in self.info_lines()
             )
-            title_lines = max(1, round((Label.height_for(t, title, body.width - 2 * t.gap, bold=True) - 2) / line))
+            title_lines = len(wrap(title, t.body, True, body.width - 2 * t.gap, break_words=True) or [title])
             need = Panel.height_for(t, wrapped + title_lines - 1, title=True) + t.gap
             top, cands = L.split_top(body, min(need, int(body.height * 0.62)), t.gap * 2)
         else:
