@@ -324,4 +324,6 @@ IGNORED: dict[str, str] = {
     "voter.photo_viewed": "an audit record of who looked at a photo",
     "hardware.fault": "an audit record; faults are handled where they happen",
     "report.printed": "an audit record of a printed report",
+    "station.checkpoint_seen": "what this device saw of another: read by booth.station.watch.seen_by",
+    "station.peer_alarm": "an audit record of another device caught going back or replaced",
 }

@@ -85,6 +85,17 @@ _TYPES = [
     EventType("hardware.self_test", "Uji perangkat keras", "Hardware self-test"),
     EventType("hardware.fault", "Gangguan perangkat keras", "Hardware fault"),
     EventType("report.printed", "Laporan dicetak", "Report printed"),
+    # station: the devices watch each other (booth.station.watch)
+    EventType(
+        "station.checkpoint_seen",
+        "Checkpoint perangkat lain dilihat dan ditandatangani bersama",
+        "Another device's checkpoint seen and cosigned",
+    ),
+    EventType(
+        "station.peer_alarm",
+        "Perangkat lain tidak cocok dengan yang dilihat sebelumnya",
+        "Another device does not match what was seen of it before",
+    ),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

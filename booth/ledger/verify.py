@@ -14,6 +14,9 @@ Checks, in the order they are made:
 2. every event: stored in sequence with no gap, canonical JSON of the right
    shape, a known event type, ``prev`` equal to the previous leaf hash, a valid
    Ed25519 signature; the first event is ``ledger.created`` naming this key;
+   a ``station.checkpoint_seen`` record holds another device's checkpoint signed
+   by the key it names, this device's valid cosignature on it, and a consistency
+   proof that it extends the record before of the same device;
 3. every checkpoint: exactly one per log size, signed by the device, whose
    root equals the RFC 6962 root recomputed over the events up to that size;
    every *known* checkpoint (printed on a report, given with ``--checkpoint``)
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import multiprocessing
 import sqlite3
@@ -56,7 +60,7 @@ from booth.ledger import formats, merkle, note
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
-from booth.ledger.keys import fingerprint, origin_for, short_fingerprint
+from booth.ledger.keys import fingerprint, origin_for, raw_public, short_fingerprint
 from booth.ledger.timeline import TimeWalk
 
 MAX_PROBLEMS = 20
@@ -474,6 +478,8 @@ class _EventFacts:
     slots_prepared: int = 0
     sealed: bool = False
     types_seen: Counter[str] = field(default_factory=Counter)
+    # station.checkpoint_seen: the last (size, root) recorded of each other device, by its key
+    peers: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -756,7 +762,90 @@ def _follow_event(
             report.add(where, f"closing count {payload.get('ballots')!r} differs from {facts.casts} casts before it")
     elif etype == "polls.packed":
         facts.sealed = True
+    elif etype == "station.checkpoint_seen":
+        _follow_peer_record(report, where, payload, facts, key)
     facts.types_seen[etype] += 1
+
+
+def _follow_peer_record(
+    report: Report, where: str, payload: dict[str, Any], facts: _EventFacts, key: _DeviceKey
+) -> None:
+    """A ``station.checkpoint_seen`` record: another device's checkpoint, as that device signed it,
+    this device's cosignature on it, and a consistency proof from the record of it before.
+
+    So a device's own log cannot say it saw another device go back and keep quiet about it: the
+    records of one peer key form one growing history, each proven to extend the one before.
+    """
+    peer, text, line = payload.get("peer"), payload.get("checkpoint"), payload.get("cosignature")
+    size, root, since, proof = payload.get("size"), payload.get("root"), payload.get("since"), payload.get("proof")
+    hashes = _hex_hashes(proof)
+    if not (
+        isinstance(peer, str)
+        and isinstance(text, str)
+        and isinstance(line, str)
+        and isinstance(size, int)
+        and isinstance(since, int)
+        and isinstance(root, str)
+        and hashes is not None
+    ):
+        report.add(where, "checkpoint_seen record without peer, checkpoint, size, root, since, proof or cosignature")
+        return
+    try:
+        name, public_key = note.parse_verifier_key(peer)
+        cp = note.open_checkpoint(text, name, public_key)
+    except note.NoteError as exc:
+        report.add(where, f"the seen checkpoint is not signed by the device key it names ({exc})")
+        return
+    if cp.size != size or cp.root_hash.hex() != root:
+        report.add(where, "the recorded size or root differs from the seen checkpoint")
+    if not _cosignature_verifies(line, text, key):
+        report.add(where, "this device's cosignature on the seen checkpoint does not verify")
+    prev_size, prev_root = facts.peers.get(peer, (0, merkle.EMPTY_ROOT))
+    if since != prev_size:
+        report.add(
+            where, f"recorded as seen since size {since}, but the record before of this device is at {prev_size}"
+        )
+    elif not merkle.verify_consistency(prev_size, cp.size, prev_root, cp.root_hash, hashes):
+        report.add(
+            where,
+            f"the seen checkpoint (size {cp.size}) does not extend the one recorded before (size {prev_size}): "
+            "a rollback recorded as if nothing happened",
+        )
+    facts.peers[peer] = (cp.size, cp.root_hash)
+
+
+def _hex_hashes(values: object) -> list[bytes] | None:
+    if not isinstance(values, list):
+        return None
+    out = []
+    for value in values:
+        if not (isinstance(value, str) and len(value) == 64 and value == value.lower()):
+            return None
+        try:
+            out.append(bytes.fromhex(value))
+        except ValueError:
+            return None
+    return out
+
+
+def _cosignature_verifies(line: str, checkpoint_note: str, key: _DeviceKey) -> bool:
+    """Whether ``line`` is this device's C2SP tlog-cosignature/v1 on the checkpoint (docs/ledger-format.md).
+
+    ``— <origin> base64(key ID (4) || u64 big-endian time (8) || Ed25519 signature (64))``, key ID
+    ``SHA-256(origin || 0x0A || 0x04 || public key)[:4]``, signed message
+    ``cosignature/v1\\ntime <time>\\n`` + the checkpoint's note text.
+    """
+    prefix = f"{note.SIGNATURE_PREFIX}{key.name} "
+    if not line.startswith(prefix):
+        return False
+    raw = note._b64decode(line[len(prefix) :])
+    at = checkpoint_note.rfind("\n\n")
+    if raw is None or len(raw) != 76 or at < 0:
+        return False
+    key_id = hashlib.sha256(key.name.encode() + b"\n\x04" + raw_public(key.public_key)).digest()[:4]
+    body = checkpoint_note[: at + 1]
+    message = f"cosignature/v1\ntime {int.from_bytes(raw[4:12], 'big')}\n{body}".encode()
+    return raw[:4] == key_id and _verify_sig(key.public_key, raw[12:], message)
 
 
 # --------------------------------------------------------------- 4. ballots
