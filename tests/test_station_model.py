@@ -152,3 +152,26 @@ def test_the_models_docstring_examples_hold():
     from booth_sim import station_model
 
     assert doctest.testmod(station_model).failed == 0
+
+
+def test_the_benchmark_prints_each_station_beside_its_ideal_and_one_json_line():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "station_throughput.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--runs", "2", "--voters", "200", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    assert [r["booths"] for r in figures["rows"]] == [1, 2, 3, 6]
+    for row in figures["rows"]:
+        assert row["ideal_per_hour"] == round(ideal(Station(booths=row["booths"])).per_hour, 1)
+        assert 0.8 < row["share_of_ideal"] < 1.2
+    assert set(figures["target"]) == {"hours", "share", "day_wait", "crowded_wait"}
+    assert "ideal" in out and "PASS" in out
