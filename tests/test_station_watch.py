@@ -331,31 +331,46 @@ KEY = note.verifier_key(ORIGIN, DEVICE.public_key())
 
 
 def _signed(leaves: list[bytes]) -> str:
+    """A checkpoint of ``leaves`` signed by DEVICE."""
     return note.sign_checkpoint(note.Checkpoint(ORIGIN, len(leaves), merkle.root(leaves)), ORIGIN, DEVICE)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     history=st.lists(st.binary(max_size=8), min_size=1, max_size=40),
     seen_at=st.integers(1, 40),
-    rewrite=st.booleans(),
+    change=st.sampled_from(["none", "rewrite", "cut", "replace"]),
+    cut=st.integers(1, 40),
     grown=st.lists(st.binary(max_size=8), max_size=10),
 )
-def test_detect_finds_nothing_exactly_when_the_log_extends_what_was_seen(history, seen_at, rewrite, grown):
+def test_detect_finds_nothing_exactly_when_the_log_extends_what_was_seen(history, seen_at, change, cut, grown):
     leaves = [merkle.leaf_hash(b"e" + h) for h in history]
     seen_at = min(seen_at, len(leaves))
     seen = Seen(
         "bilik-2", KEY, seen_at, merkle.root(leaves[:seen_at]), _signed(leaves[:seen_at]), "", "booth/meja", "t"
     )
     now = list(leaves)
-    if rewrite:  # one event at or before the seen size was changed
+    key, signer = KEY, DEVICE
+    if change == "rewrite":  # one event at or before the seen size was changed, the log went on
         now[seen_at - 1] = merkle.leaf_hash(b"changed")
-    now += [merkle.leaf_hash(b"g" + g) for g in grown]
-    findings = detect(_signed(now), KEY, [seen], lambda old: merkle.consistency_proof(now, old))
-    assert (findings == []) == (not rewrite)
-    if rewrite:
-        expected = "rewritten" if len(now) == seen_at else "inconsistent"
-        assert [f.reason for f in findings] == [expected]
+        now += [merkle.leaf_hash(b"g" + g) for g in grown]
+    elif change == "cut":  # put back to an earlier copy
+        now = now[: min(cut, seen_at) - 1]
+    elif change == "replace":  # another device in its place
+        signer = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+        key = note.verifier_key(ORIGIN, signer.public_key())
+    else:
+        now += [merkle.leaf_hash(b"g" + g) for g in grown]
+    current = note.sign_checkpoint(note.Checkpoint(ORIGIN, len(now), merkle.root(now)), ORIGIN, signer)
+    findings = detect(current, key, [seen], lambda old: merkle.consistency_proof(now, old))
+    expected = {
+        "none": [],
+        "rewrite": ["rewritten" if len(now) == seen_at else "inconsistent"],
+        "cut": ["smaller"],
+        "replace": ["replaced"],
+    }[change]
+    assert [f.reason for f in findings] == expected
+    assert all(f.id and f.en and "bilik-2" in f.id + f.en for f in findings)
 
 
 def test_detect_names_an_unsigned_checkpoint_and_judges_nothing_else():
