@@ -7,8 +7,8 @@ A voter walks through four stages, each a pool of servers with one FIFO queue in
            -> walk back to the desk -> [photo instead of ink: the desk's camera] -> leave
 
 * **Check-in** (registration + verification) is done at the desk by ``checkin_clerks``
-  companions (2 by default: the two KPPS members who receive voters at the registration table),
-  each working the desk's check-in screen in turn.  A voter refused at the desk (already voted)
+  companions (2 by default, as a TPS seats two members at its registration table), each
+  working the desk's check-in screen in turn.  A voter refused at the desk (already voted)
   leaves from there.
 * **Release**: as soon as a booth is free and a checked-in voter waits, the desk releases that
   booth to the voter who waited longest (the booth that has been free longest goes first).  The
@@ -30,8 +30,8 @@ Human timings (:class:`Timings`, all in seconds) are assumptions, stated here wi
   a few metres of a village hall; slow for the elderly.
 * **In the booth** (touch a photo, confirm, slip prints, slip check, slip into the audit box,
   leave): lognormal, median 35 s, sigma 0.45 (90% between 17 and 73 s).  One race of a few
-  candidates with photos; the India EVM and Brazil urna run at about a voter a minute with more
-  to do.  4% are assisted voters (elderly, disabled, with a pendamping): their booth time is 2.2
+  candidates with photos, touched once and confirmed once; the slip prints in a few seconds and
+  is shown until the voter answers.  4% are assisted voters (elderly, disabled, with a pendamping): their booth time is 2.2
   times as long.  0.5% dispute the slip: a companion spoils the ballot and they vote again,
   +75 s median.
 * **Walk back to the desk**: triangular 3 / 6 / 15 s.
