@@ -31,9 +31,9 @@ Human timings (:class:`Timings`, all in seconds) are assumptions, stated here wi
 * **In the booth** (touch a photo, confirm, slip prints, slip check, slip into the audit box,
   leave): lognormal, median 35 s, sigma 0.45 (90% between 17 and 73 s).  One race of a few
   candidates with photos, touched once and confirmed once; the slip prints in a few seconds and
-  is shown until the voter answers.  4% are assisted voters (elderly, disabled, with a pendamping): their booth time is 2.2
-  times as long.  0.5% dispute the slip: a companion spoils the ballot and they vote again,
-  +75 s median.
+  is shown until the voter answers.  4% are assisted voters (elderly, disabled, with a
+  pendamping): their booth time is 2.2 times as long.  0.5% dispute the slip: a companion
+  spoils the ballot and they vote again, +75 s median.
 * **Walk back to the desk**: triangular 3 / 6 / 15 s.
 * **Photo instead of ink**: lognormal, median 7 s, sigma 0.3 (stand still, capture, keep);
   3% need a second take (eyes closed, blur), +7 s.
