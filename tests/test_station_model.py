@@ -175,3 +175,18 @@ def test_the_benchmark_prints_each_station_beside_its_ideal_and_one_json_line():
         assert 0.8 < row["share_of_ideal"] < 1.2
     assert set(figures["target"]) == {"hours", "share", "day_wait", "crowded_wait"}
     assert "ideal" in out and "PASS" in out
+
+
+def test_the_days_timeline_is_what_each_device_does_in_time_order_and_names_no_voter():
+    from booth_sim.station_model import Step, timeline
+
+    day = simulate(Station(booths=3), arrivals(400, seed=8))
+    steps = timeline(day)
+    assert [s.at for s in steps] == sorted(s.at for s in steps)
+    assert len(steps) == 4 * day.served + day.refused
+    assert {f.name for f in dataclasses.fields(Step)} == {"at", "device", "action", "booth"}
+    for booth in ("bilik-1", "bilik-2", "bilik-3"):
+        released = sum(1 for s in steps if s.action == "release" and s.booth == booth)
+        cast = sum(1 for s in steps if s.action == "cast" and s.device == booth)
+        assert released == cast > 0
+    assert {s.device for s in steps if s.action in ("check_in", "refuse", "release", "photo")} == {"meja"}

@@ -378,3 +378,64 @@ def test_detect_names_an_unsigned_checkpoint_and_judges_nothing_else():
     forged = note.sign_checkpoint(note.Checkpoint(ORIGIN, 1, merkle.root(leaves)), ORIGIN, Ed25519PrivateKey.generate())
     (finding,) = detect(forged, KEY, [], lambda old: [])
     assert finding.reason == "unsigned" and "tidak ditandatangani" in finding.id
+
+
+def test_a_modelled_station_day_replayed_on_a_desk_and_three_booths_reconciles_and_watches(tmp_path):
+    """The station model's day (hw-sim/booth_sim/station_model.py) written into four real ledgers,
+    the devices watching each other every 15 minutes of it."""
+    from booth_sim.station_model import Station as ModelStation
+    from booth_sim.station_model import arrivals, simulate, timeline
+
+    day = simulate(ModelStation(booths=3), arrivals(60, hours=1, seed=12))
+    clock = FakeClock(OPENING)
+    labels = ["meja", "bilik-1", "bilik-2", "bilik-3"]
+    devices = {label: Ledger.create(tmp_path / label, clock=clock) for label in labels}
+    try:
+        for label in labels[1:]:
+            devices[label].append("election.loaded", "panitia", {"election_id": ELECTION, "candidates": 3})
+            devices[label].add_ballot_slots(100, actor="K01")
+        next_watch, elapsed = 15 * 60, 0.0
+        for step in timeline(day) + [None]:
+            at = step.at if step else day.last_out + 1
+            while next_watch <= at:  # a watching round: everyone asks everyone else
+                clock.advance(next_watch - elapsed)
+                elapsed = next_watch
+                for watcher, ledger in devices.items():
+                    for label, other in devices.items():
+                        if label != watcher:
+                            watch(ledger, label, offer(other, last_seen_size(ledger, label)))
+                next_watch += 15 * 60
+            if step is None:
+                break
+            clock.advance(step.at - elapsed)
+            elapsed = step.at
+            device = devices[step.device]
+            if step.action == "check_in":
+                device.append("voter.checked_in", "K01", {})
+            elif step.action == "refuse":
+                device.append("voter.refused", "K01", {})
+            elif step.action == "release":
+                device.append("ballot.released", "K01", {"booth": step.booth})
+            elif step.action == "cast":
+                device.cast_ballot(ELECTION, "2", actor="system", payload={})
+                device.record_slip("slip.printed", "system")
+            else:
+                device.append("voter.photo_taken", "K02", {})
+        # Each booth recorded exactly the voters the model sent to it; releases = casts per booth.
+        desk_releases = [e.payload["booth"] for e in devices["meja"].entries() if e.type == "ballot.released"]
+        for label in labels[1:]:
+            visits = sum(1 for b, _, _ in day.booth_visits if f"bilik-{b}" == label)
+            assert devices[label].ballots_cast == visits == desk_releases.count(label) > 0
+        assert sum(devices[label].ballots_cast for label in labels[1:]) == day.served
+        # Everyone saw everyone, nothing went back, and all four logs verify.
+        for label, ledger in devices.items():
+            records = [seen_by(devices[w])[label] for w in labels if w != label]
+            assert (
+                detect(ledger.latest_checkpoint(), ledger.key.verifier_key(), records, ledger.consistency_proof) == []
+            )
+            report = verify_device(ledger)
+            assert report.ok, report.problems
+            assert report.summary["event_types"][SEEN_EVENT] >= 3 * 3
+    finally:
+        for ledger in devices.values():
+            ledger.close()

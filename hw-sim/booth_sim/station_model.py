@@ -332,6 +332,41 @@ class Day:
         return self.busy_s[stage] / (servers * self.last_out) if self.last_out else 0.0
 
 
+@dataclass(frozen=True, order=True)
+class Step:
+    """One thing a device does in the day, ``at`` seconds after opening (for replaying a day on real ledgers)."""
+
+    at: float
+    device: str  # "meja" or "bilik-N"
+    action: str  # "check_in", "refuse", "release", "cast", "photo"
+    booth: str | None = None  # the booth released to (release) or voted in (cast)
+
+
+def timeline(day: Day) -> list[Step]:
+    """The day as the devices see it, in time order: what the desk and each booth do, and when.
+
+    No step names a voter: a replay writes into real ledgers, and what the desk knows of a voter
+    (check-in, photo) is never joined to what a booth records (the cast) by anything but the clock.
+    The cast is taken as the moment the voter steps out of the booth.
+    """
+    steps = []
+    for v in day.voters:
+        assert v.checked_in is not None
+        if v.refused:
+            steps.append(Step(v.checked_in, "meja", "refuse"))
+            continue
+        assert v.released is not None and v.booth_left is not None and v.photo_started is not None
+        assert v.left is not None
+        booth = f"bilik-{v.booth}"
+        steps += [
+            Step(v.checked_in, "meja", "check_in"),
+            Step(v.released, "meja", "release", booth),
+            Step(v.booth_left, booth, "cast", booth),
+            Step(v.left, "meja", "photo"),
+        ]
+    return sorted(steps)
+
+
 def percentile(sorted_values: Sequence[float], share: float) -> float:
     """The nearest-rank percentile of already sorted values (0 for none).
 
