@@ -326,4 +326,5 @@ IGNORED: dict[str, str] = {
     "report.printed": "an audit record of a printed report",
     "station.checkpoint_seen": "what this device saw of another: read by booth.station.watch.seen_by",
     "station.peer_alarm": "an audit record of another device caught going back or replaced",
+    "station.peer_replaced": "read by booth.station.watch (paired_keys, seen_by), not by the day",
 }

@@ -25,6 +25,7 @@ from booth.ledger.ledger import Ledger
 from booth.ledger.verify import DatabaseSource, verify
 from booth.station.watch import (
     ALARM_EVENT,
+    REPLACED_EVENT,
     SEEN_EVENT,
     BadOffer,
     PeerAlarm,
@@ -33,6 +34,7 @@ from booth.station.watch import (
     detect,
     last_seen_size,
     offer,
+    replace_device,
     seen_by,
     watch,
 )
@@ -439,3 +441,70 @@ def test_a_modelled_station_day_replayed_on_a_desk_and_three_booths_reconciles_a
     finally:
         for ledger in devices.values():
             ledger.close()
+
+
+def test_a_booth_that_fails_mid_day_is_replaced_cleanly_and_the_old_one_is_refused_after(station, tmp_path):
+    for _ in range(4):
+        station.round()
+    # 09:00 bilik-1's screen breaks: its last state is watched (cosigned), it is shut down, a
+    # spare is provisioned, and the desk and bilik-2 log the replacement.
+    station.watch_all()
+    old = station.devices["bilik-1"]
+    old_key, old_size = old.key.verifier_key(), old.size
+    station.power_off("bilik-1")
+    shutil.move(tmp_path / "bilik-1", tmp_path / "bilik-1-broken")
+    spare = station.devices["bilik-1"] = Ledger.create(tmp_path / "bilik-1", clock=station.clock)
+    spare.append("election.loaded", "panitia", {"election_id": ELECTION, "candidates": 3})
+    spare.add_ballot_slots(300, actor="K01")
+    for watcher in ("meja", "bilik-2"):
+        replace_device(station.devices[watcher], "bilik-1", spare.key.verifier_key(), actor="K01", reason="layar rusak")
+    station.alarms.clear()
+    for _ in range(2):
+        station.round()
+    assert station.alarms == []
+    assert seen_by(station.devices["meja"])["bilik-1"].key == spare.key.verifier_key()
+    # The broken booth, switched on again, is not taken back at its place.
+    broken = Ledger.open(tmp_path / "bilik-1-broken", clock=station.clock)
+    try:
+        with pytest.raises(PeerAlarm) as refused:
+            watch(station.devices["meja"], "bilik-1", offer(broken, 0))
+        assert refused.value.findings[0].reason == "replaced" and "Perangkat bilik-1 diganti" in refused.value.id
+        assert broken.size == old_size
+    finally:
+        broken.close()
+    replaced = [e for e in station.devices["meja"].entries() if e.type == REPLACED_EVENT]
+    assert [(e.payload["old"], e.payload["reason"], e.actor) for e in replaced] == [(old_key, "layar rusak", "K01")]
+    # Both histories of bilik-1 are recorded at the desk, each a consistent chain: the log verifies.
+    assert verify_device(station.devices["meja"]).ok
+
+
+@pytest.mark.parametrize(
+    "new_key, reason, words",
+    [
+        ("not a key", "layar rusak", "tidak dikenali"),
+        (None, "layar rusak", "sudah memakai kunci"),
+        ("spare", "  ", "Tulis alasan"),
+    ],
+)
+def test_a_replacement_without_a_new_key_or_a_reason_is_refused_and_logs_nothing(
+    station, tmp_path, new_key, reason, words
+):
+    station.round()
+    desk = station.devices["meja"]
+    if new_key is None:
+        new_key = station.devices["bilik-1"].key.verifier_key()
+    elif new_key == "spare":
+        new_key = Ledger.create(tmp_path / "spare", clock=station.clock).key.verifier_key()
+    size = desk.size
+    with pytest.raises(BadOffer) as refused:
+        replace_device(desk, "bilik-1", new_key, actor="K01", reason=reason)
+    assert words in refused.value.id and refused.value.en
+    assert desk.size == size
+
+
+def test_the_modules_docstring_example_holds():
+    import doctest
+
+    from booth.station import watch as module
+
+    assert doctest.testmod(module).failed == 0

@@ -96,6 +96,11 @@ _TYPES = [
         "Perangkat lain tidak cocok dengan yang dilihat sebelumnya",
         "Another device does not match what was seen of it before",
     ),
+    EventType(
+        "station.peer_replaced",
+        "Perangkat lain di TPS diganti (dicatat petugas)",
+        "Another device of the station replaced (logged by a companion)",
+    ),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -46,6 +46,7 @@ from booth.witness.cosign import cosign, cosigner_verifier_key
 
 SEEN_EVENT = "station.checkpoint_seen"
 ALARM_EVENT = "station.peer_alarm"
+REPLACED_EVENT = "station.peer_replaced"
 
 #: What can be wrong with a device, by the name logged in ``station.peer_alarm``.
 REASONS = ("replaced", "smaller", "rewritten", "inconsistent", "unsigned")
@@ -277,10 +278,15 @@ def _fp(verifier_key: str) -> str:
 
 # ------------------------------------------------------------------ the watcher's side
 def seen_by(ledger: Ledger) -> dict[str, Seen]:
-    """The latest record this device keeps of each other device, by the station's label."""
+    """The latest record this device keeps of each other device, by the station's label.
+
+    A logged replacement (:func:`replace_device`) ends the record of the device it replaced.
+    """
     latest: dict[str, Seen] = {}
     for entry in ledger.entries():
-        if entry.type == SEEN_EVENT:
+        if entry.type == REPLACED_EVENT:
+            latest.pop(entry.payload["label"], None)
+        elif entry.type == SEEN_EVENT:
             p = entry.payload
             latest[p["label"]] = Seen(
                 label=p["label"],
@@ -293,6 +299,40 @@ def seen_by(ledger: Ledger) -> dict[str, Seen]:
                 time=entry.time,
             )
     return latest
+
+
+def paired_keys(ledger: Ledger) -> dict[str, str]:
+    """The key each place in the station must present now: from the last replacement logged here."""
+    return {e.payload["label"]: e.payload["new"] for e in ledger.entries() if e.type == REPLACED_EVENT}
+
+
+def replace_device(ledger: Ledger, label: str, new_key: str, *, actor: str, reason: str) -> int:
+    """Log, on this device, that the device at ``label`` was replaced by the one with ``new_key``.
+
+    For a booth that failed mid-day: watch its last state first if it still answers (so its
+    final checkpoint is cosigned and recorded), close and export its ledger, pair the new booth,
+    then every other device of the station logs the replacement here, with the companion's
+    ``actor`` and ``reason`` ("layar rusak").  From then on the record of the old device is
+    closed, the new key is the one expected at ``label``, and the old device offering itself
+    again is an alarm.  Returns the event's seq; :class:`BadOffer` (nothing logged) for a key
+    that is not a verifier key, the key already expected there, or no reason.
+    """
+    try:
+        keys.load_verifier_key(new_key)
+    except note.NoteError:
+        raise BadOffer("Kunci perangkat baru tidak dikenali", "The new device's key is not a verifier key") from None
+    seen = seen_by(ledger).get(label)
+    current = paired_keys(ledger).get(label) or (seen.key if seen else None)
+    if new_key == current:
+        raise BadOffer(
+            f"Perangkat {label} sudah memakai kunci {_fp(new_key)}", f"Device {label} already has key {_fp(new_key)}"
+        )
+    if not reason.strip():
+        raise BadOffer("Tulis alasan penggantian perangkat", "Give the reason the device is replaced")
+    entry = ledger.append(
+        REPLACED_EVENT, actor, {"label": label, "old": current, "new": new_key, "reason": reason.strip()}
+    )
+    return entry.seq
 
 
 def last_seen_size(ledger: Ledger, label: str) -> int:
@@ -311,13 +351,15 @@ def watch(ledger: Ledger, label: str, data: bytes, *, expected_key: str | None =
 
     ``label`` is the station's name for the device ("meja", "bilik-2"); ``expected_key`` its
     key from pairing, checked when this device has no record of it yet (after that the record's
-    key is the one expected).  Returns the cosignature line for the device to keep.  Raises
-    :class:`BadOffer` (nothing recorded) or :class:`PeerAlarm` (a ``station.peer_alarm`` event
-    recorded, the old record kept).  An offer of the very checkpoint already recorded is not
-    recorded again; its old cosignature is returned.
+    key is the one expected; a replacement logged here names the key expected instead).
+    Returns the cosignature line for the device to keep.  Raises :class:`BadOffer` (nothing
+    recorded) or :class:`PeerAlarm` (a ``station.peer_alarm`` event recorded, the old record
+    kept).  An offer of the very checkpoint already recorded is not recorded again; its old
+    cosignature is returned.
     """
     got = read_offer(data)
     previous = seen_by(ledger).get(label)
+    expected_key = paired_keys(ledger).get(label, expected_key)
     if previous is None:
         since, prev_root = 0, merkle.EMPTY_ROOT
         findings = []
