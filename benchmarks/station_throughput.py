@@ -84,6 +84,11 @@ def main() -> int:
         f"station throughput: {args.voters} voters, {args.runs} seeded runs per row "
         f"(desk: {args.checkin} check-in, 1 photo)"
     )
+    one = ideal(Station(booths=1, checkin_clerks=args.checkin)).stages
+    print(
+        f"  ideal = the least of: check-in {one['checkin']:.1f}/h, photo {one['photo']:.1f}/h, "
+        f"booths {one['booths']:.1f}/h each (from the timings' means)"
+    )
     print(
         "  booths | voters/h (ideal, bottleneck, share) | h for all | day wait max/p95 | crowded 3 h max/p95, last out"
     )
