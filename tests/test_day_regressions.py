@@ -119,3 +119,23 @@ def test_a_power_cut_pauses_the_booth_once_no_voter_is_choosing(opened):
     station.devices.power.low_battery()  # now nobody is choosing: pause safely
     assert svc.status()["polls"] == "paused"
     assert [e.payload["state"] for e in svc.ledger.entries() if e.type == "device.power"] == ["battery", "low_battery"]
+
+
+def test_a_session_left_behind_ends_when_the_next_companion_signs_in(opened):
+    """A kiosk restarted mid-morning leaves its companion's session behind, photo key unlocked.
+
+    It must not live all day: the next sign-in after the idle timeout ends it, logged "idle",
+    and its token no longer works, while a session still in use stays."""
+    svc, _station, _pkg, clock, _ = opened
+    forgotten = svc.sign_in("PT-02", PINS["PT-02"])
+    clock.advance(SETTINGS.companion_idle_timeout / 2)
+    in_use = svc.sign_in("PT-03", PINS["PT-03"])
+    clock.advance(SETTINGS.companion_idle_timeout / 2 + 1)
+    svc.whoami(in_use)  # PT-03 is still at the screen
+    svc.sign_in("PT-01", PINS["PT-01"])
+    assert len(svc._sessions) == 2  # PT-03's and PT-01's; PT-02's was ended
+    logouts = [e.payload for e in svc.ledger.entries() if e.type == "companion.logout"]
+    assert logouts == [{"companion": "PT-02", "reason": "idle"}]
+    with pytest.raises(NotSignedIn):
+        svc.whoami(forgotten)
+    assert svc.whoami(in_use)["id"] == "PT-03"

@@ -111,6 +111,31 @@ def parse_fake_clock(text: str):
     return FakeClock(when.astimezone(dt.UTC), boot=f"fake-{os.getpid()}-{time.monotonic_ns()}")
 
 
+# glibc's M_MMAP_THRESHOLD (malloc.h).
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_BYTES = 128 * 1024
+
+
+def return_large_buffers_to_the_system() -> bool:
+    """Keep glibc from holding on to the 16 MB that every PIN check borrows.
+
+    Each sign-in runs scrypt twice (the PIN hash, then the photo vault's key), each borrowing
+    128 * r * N = 16 MB.  glibc serves a first allocation that large with mmap and gives it
+    back, but then raises its mmap threshold to that size, so every later one comes from the
+    heap and stays resident for the rest of the day: the ledger service sat 16 MB higher than
+    it needed after the first companion signed in (``benchmarks/service_memory.py``).  Fixing the
+    threshold at glibc's own default (128 KiB) turns off that adjustment: a large buffer is
+    mapped and unmapped each time.  Returns False where the C library is not glibc.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES))
+    except (OSError, AttributeError):
+        return False
+
+
 def run_ledger(
     state_dir: str,
     socket_path: str | None,
@@ -124,6 +149,7 @@ def run_ledger(
 ) -> int:
     """``booth service ledger``: serve the booth until SIGTERM; the exit code for systemd."""
     setup_logging()
+    return_large_buffers_to_the_system()
     notifier = Notifier.from_environment()
     bound: Path | None = None
     try:

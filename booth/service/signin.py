@@ -75,10 +75,23 @@ class SignIn(Device):
                 secret = self._vault.unlock(c.id, pin)
             except VaultError:
                 secret = None  # photos stay closed to this companion; voting goes on
+        self._end_idle_sessions()
         token = secrets.token_urlsafe(24)
         self._sessions[token] = Session(c.id, c.role, self.clock.monotonic_ns(), secret)
         self._append("companion.login", c.id, {"companion": c.id})
         return token
+
+    def _end_idle_sessions(self) -> None:
+        """End every session idle past the timeout, as its next use would (logged "idle").
+
+        A session nobody uses again (the kiosk restarted, a screen left for another) would
+        otherwise hold its companion's unlocked photo key in memory for the rest of the day."""
+        now = self.clock.monotonic_ns()
+        limit = self.settings.companion_idle_timeout * 1e9
+        for token, session in list(self._sessions.items()):
+            if now - session.last_seen > limit:
+                del self._sessions[token]
+                self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "idle"})
 
     def sign_out(self, token: str) -> None:
         if not isinstance(token, str):
