@@ -167,3 +167,12 @@ def test_nothing_else_in_booth_imports_the_audit():
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             assert not any(n.startswith("booth.audit") for n in names), path
+
+
+def test_the_examples_in_the_audit_docstrings_hold():
+    import doctest
+    import importlib
+
+    for path in sorted((ROOT / "booth" / "audit").glob("*.py")):
+        module = importlib.import_module(f"booth.audit.{path.stem}" if path.stem != "__init__" else "booth.audit")
+        assert doctest.testmod(module).failed == 0, module.__name__
