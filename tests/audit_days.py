@@ -15,7 +15,7 @@ import random
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,8 +39,14 @@ def fast_dir() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def closed_day(state: Path, votes: dict[str, int], *, spoil: int = 0, seed: int = 1) -> Paper:
-    """A booth's day with exactly these votes (and ``spoil`` spoiled ballots); its audit box, shuffled."""
+def closed_day(
+    state: Path, votes: dict[str, int], *, spoil: int = 0, seed: int = 1, altered: int = 0, to: str = "1"
+) -> Paper:
+    """A booth's day with exactly these votes (and ``spoil`` spoiled ballots); its audit box, shuffled.
+
+    ``altered``: that many ballots not for ``to`` are *recorded* for ``to`` while their slips show
+    the voter's choice (a device that prints one thing and signs another).
+    """
     rng = random.Random(seed)
     clock = FakeClock()
     box: Paper = []
@@ -55,7 +61,10 @@ def closed_day(state: Path, votes: dict[str, int], *, spoil: int = 0, seed: int 
                 receipt = ledger.cast_ballot(ELECTION, choice, actor="K01", payload={})
                 ledger.spoil_pending("K01", {})
                 box.append(("void", receipt.ballot_id.hex(), None))
-            receipt = ledger.cast_ballot(ELECTION, choice, actor="K01", payload={})
+            recorded = choice
+            if altered and choice != to:
+                recorded, altered = to, altered - 1
+            receipt = ledger.cast_ballot(ELECTION, recorded, actor="K01", payload={})
             ledger.record_slip("slip.printed", "system")
             box.append(("slip", receipt.ballot_id.hex(), choice))
         ledger.close_ballot_box("K01", {"reason": None})
@@ -68,8 +77,20 @@ def start(tmp: Path, states: list[Path], risk_limit: str = "0.05", name: str = "
     return AuditRecord.create(tmp / name, read_contest(states), Decimal(risk_limit), clock=lambda: next(times))
 
 
-def audit(record: AuditRecord, boxes: list[Paper], *, seed: int = 5, max_rounds: int = 6) -> str:
-    """Run the audit to its end the way the committee would; the outcome the record finishes with."""
+def audit(
+    record: AuditRecord,
+    boxes: Sequence[Sequence[object]],
+    *,
+    seed: int = 5,
+    max_rounds: int = 6,
+    read: Callable[[object], tuple[str, str, str | None]] | None = None,
+) -> str:
+    """Run the audit to its end the way the committee would; the outcome the record finishes with.
+
+    ``boxes`` hold what lies in each box, top to bottom; ``read`` turns one pulled item into what the
+    auditor records, (kind, ballot ID, choice) -- by default the items are those tuples already.
+    """
+    read = read or (lambda item: item)  # type: ignore[assignment,return-value]
     rng = random.Random(seed)
     state = record.state
     if state.universe is None:
@@ -80,12 +101,12 @@ def audit(record: AuditRecord, boxes: list[Paper], *, seed: int = 5, max_rounds:
         dice = "".join(rng.choice("0123456789") for _ in range(20))
         record.step("round.seeded", {"round": len(state.rounds) + 1, "dice": dice})
         for box, position in state.unread(state.rounds[-1].number):
-            kind, ballot_id, choice = boxes[int(box) - 1][position - 1]
+            kind, ballot_id, choice = read(boxes[int(box) - 1][position - 1])
             inputs = {"box": box, "position": position, "kind": kind, "ballot_id": ballot_id}
             record.step("slip.read", {**inputs, "choice": choice, "how": "qr"})
     if state.finished is None:
         for label, paper in enumerate(boxes, start=1):
-            counts = Counter(choice if kind == "slip" else "void" for kind, _, choice in paper)
+            counts = Counter(choice if kind == "slip" else "void" for kind, _, choice in map(read, paper))
             record.step("hand.counted", {"box": str(label), "counts": dict(counts)})
     assert state.finished is not None
     return str(state.finished["outcome"])

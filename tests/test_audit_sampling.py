@@ -118,3 +118,11 @@ def test_the_pull_list_goes_box_by_box_top_to_bottom_and_counts_a_slip_drawn_twi
     boxes = [Box("1", 3), Box("2", 3)]
     picks = [sampling.Pick(1, "2", 3), sampling.Pick(2, "1", 2), sampling.Pick(3, "2", 3), sampling.Pick(4, "2", 1)]
     assert sampling.pull_list(picks, boxes) == [("1", 2, 1), ("2", 1, 1), ("2", 3, 2)]
+
+
+@given(dice, box_lists.filter(lambda boxes: all(b.slips for b in boxes)), st.integers(min_value=1, max_value=40))
+def test_each_draw_lies_where_counting_the_boxes_end_to_end_puts_it(digits, boxes, n):
+    seed = sampling.round_seed(digits, CHECKPOINT)
+    total = sum(b.slips for b in boxes)
+    expected = [sampling.locate(i, boxes) for i in sampling.rivest_draws(seed, 1, total, n)]
+    assert [(p.box, p.position) for p in sampling.draw(seed, boxes, n)] == expected

@@ -59,6 +59,7 @@ def started(village, tmp_path: Path, *, risk_limit: str = "0.05") -> audit_recor
     return audit_days.start(tmp_path, [root / "b1", root / "b2.zip"], risk_limit)
 
 
+@pytest.mark.slow  # a process per command (~15 s)
 def test_the_committee_runs_the_audit_from_the_command_line_to_its_end(village, tmp_path):
     root, b1, b2 = village
     rec = tmp_path / "audit.jsonl"
@@ -256,3 +257,19 @@ def test_the_audit_refuses_to_start_from_records_that_do_not_verify_or_were_neve
     done = booth("audit", "start", str(tmp_path / "a.jsonl"), str(bad))
     assert done.returncode == 1 and "TIDAK" not in done.stdout and "records are invalid" in done.stderr
     assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_docs_audit_md_names_every_audit_command_and_every_discrepancy_class():
+    from booth.cli import build_parser
+
+    doc = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    audit = build_parser()._subparsers._group_actions[0].choices["audit"]
+    for name in audit._subparsers._group_actions[0].choices:
+        assert f"booth audit {name}" in doc, name
+    for cls in ("match", "overstatement_1", "overstatement_2", "understatement_1", "understatement_2"):
+        assert f"`{cls}" in doc
+    for cls in ("spoiled_void", "void_for_counted_ballot", "slip_for_spoiled_ballot"):
+        assert f"`{cls}`" in doc
+    for cls in ("slip_without_cvr", "duplicate_slip", "cvr_without_slip"):
+        assert f"`{cls}`" in doc
+    assert "booth audit" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -35,7 +35,9 @@ ke-137 dari atas" -- box 2, the 137th slip from the top.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -150,14 +152,19 @@ def locate(index: int, boxes: Sequence[Box]) -> tuple[str, int]:
 
 
 def draw(seed: str, boxes: Sequence[Box], count: int) -> list[Pick]:
-    """The round's ``count`` draws, in draw order (a slip may come twice: with replacement)."""
-    total = sum(b.slips for b in boxes)
-    if total <= 0:
+    """The round's ``count`` draws, in draw order (a slip may come twice: with replacement).
+
+    Same as :func:`locate` for each draw, by bisection over the boxes' running totals (a
+    kabupaten has a thousand boxes).
+    """
+    ends = list(itertools.accumulate(b.slips for b in boxes))
+    if not ends or ends[-1] <= 0:
         raise ValueError("no slips to draw from")
     picks = []
-    for i, index in enumerate(rivest_draws(seed, 1, total, count), start=1):
-        label, position = locate(index, boxes)
-        picks.append(Pick(i, label, position))
+    for i, index in enumerate(rivest_draws(seed, 1, ends[-1], count), start=1):
+        at = bisect.bisect_left(ends, index)
+        before = ends[at - 1] if at else 0
+        picks.append(Pick(i, boxes[at].label, index - before))
     return picks
 
 
