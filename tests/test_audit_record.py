@@ -197,3 +197,23 @@ def test_the_audit_key_of_another_record_cannot_append(finished, tmp_path):
     stranger = DeviceKey.create(tmp_path / "other.key")
     with pytest.raises(audit_record.StepRefused, match="not this record's"):
         audit_record.AuditRecord(copy, stranger)
+
+
+def test_the_berita_acara_shows_counts_figures_and_the_records_head_and_no_ballot(finished, tmp_path):
+    path, _, (b1, b2), _ = finished
+    png, pdf = tmp_path / "ba.png", tmp_path / "ba.pdf"
+    done = booth("audit", "report", str(path), "--png", str(png), "--pdf", str(pdf))
+    assert done.returncode == 0, done.stderr
+    state = audit_record.replay(path)
+    assert "HASIL DIKONFIRMASI oleh sampel" in done.stdout
+    assert f"head {state.head[:8]} {state.head[8:16]}" in done.stdout
+    assert "no. 1: 270, no. 2: 200, no. 3: 70" in done.stdout  # choices as counts
+    ids = {ballot_id for box in (b1, b2) for _, ballot_id, _ in box}
+    assert not any(i[:8] in done.stdout.lower() for i in ids)
+    from PIL import Image
+
+    assert Image.open(png).width == 384 and pdf.read_bytes().startswith(b"%PDF")
+    # the head as printed, in its groups of eight, is what `check --head` takes
+    printed = f"{state.head[:8]} {state.head[8:16]} {state.head[16:24]}"
+    assert booth("audit", "check", str(path), "--head", printed).returncode == 0
+    assert booth("audit", "check", str(path), "--head", "00000000 11111111").returncode == 1

@@ -273,3 +273,17 @@ def test_docs_audit_md_names_every_audit_command_and_every_discrepancy_class():
     for cls in ("slip_without_cvr", "duplicate_slip", "cvr_without_slip"):
         assert f"`{cls}`" in doc
     assert "booth audit" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_tied_contest_goes_straight_to_the_hand_count(tmp_path):
+    with audit_days.fast_dir() as tmp:
+        paper = audit_days.closed_day(tmp / "tie", {"1": 40, "2": 40, "3": 5}, seed=4)
+        record = audit_days.start(tmp_path, [tmp / "tie"])
+    assert record.step("paper.counted", {"counts": {"1": 85}})["first_round_size"] == -1
+    assert "hitung manual semua struk" in record.state.next_step()
+    with pytest.raises(StepRefused, match="hitung manual|count by hand"):
+        record.step("round.seeded", {"round": 1, "dice": "12345678901234567890"})
+    counts = {"1": 41, "2": 39, "3": 5}  # the paper breaks the tie
+    record.step("hand.counted", {"box": "1", "counts": counts})
+    assert record.state.finished["outcome"] == "changed_by_hand_count"  # a tie is no reported winner to confirm
+    assert len(paper) == 85

@@ -244,6 +244,28 @@ def _print_status(state) -> None:
         print(line)
 
 
+def _cmd_report(args) -> int:
+    from booth.audit import report
+    from booth.audit.record import RecordInvalid, replay
+    from booth.paper.layout import to_png
+
+    try:
+        state = replay(Path(args.record))
+        if args.png:
+            to_png(report.render(state), args.png)
+        if args.pdf:
+            report.write_pdf(state, Path(args.pdf))
+    except (RecordInvalid, OSError) as exc:
+        return _fail(exc)
+    for title, rows in report.report_sections(state):
+        print(title)
+        for indonesian, english in rows:
+            print(f"  {indonesian} / {english}")
+    for path in filter(None, (args.pdf, args.png)):
+        print(f"ditulis / written: {path}")
+    return 0
+
+
 def _cmd_check(args) -> int:
     from booth.audit.record import check
 
@@ -325,6 +347,12 @@ def register(sub) -> None:
     p = asub.add_parser("status", help="the risk so far and the next step")
     p.add_argument("record")
     p.set_defaults(func=_cmd_status)
+
+    p = asub.add_parser("report", help="the berita acara of the audit: counts and figures, printable PNG and PDF")
+    p.add_argument("record")
+    p.add_argument("--pdf", help="write it as PDF here")
+    p.add_argument("--png", help="write it as a 384-dot printable PNG here")
+    p.set_defaults(func=_cmd_report)
 
     p = asub.add_parser("check", help="re-derive every sample and risk figure of a record (exit 0 when it reproduces)")
     p.add_argument("record")

@@ -207,6 +207,11 @@ class AuditState:
                 f"hitung manual semua struk, kotak {', '.join(left)} (booth audit hand-count) / "
                 f"count every slip by hand, box {', '.join(left)} (booth audit hand-count)"
             )
+        if not self.rounds and _first_round_size(self) == risk.FULL_HAND_COUNT:
+            return (
+                "tidak ada sampel yang cukup: hitung manual semua struk (booth audit hand-count) / "
+                "no sample can do: count every slip by hand (booth audit hand-count)"
+            )
         if not self.rounds or self._decision() == "next_round":
             return (
                 f"lempar dadu untuk putaran {len(self.rounds) + 1} (booth audit seed) / "
@@ -536,17 +541,20 @@ def _derive_finished(state: AuditState, body: Mapping[str, Any]) -> dict[str, An
             paper.update({k: v for k, v in sheet.items() if k.isdigit()})
         tally = {c: paper.get(c, 0) for c in reported.tally}
         hand = risk.Outcome(tally, sum(sum(s.values()) for s in state.hand_counts.values()))
-        same = hand.winner == reported.winner and hand.margin_votes > 0
+        paper_winner = hand.winner if hand.margin_votes > 0 else None  # None: a tie
+        same = paper_winner == (reported.winner if reported.margin_votes > 0 else None)
         result = {
             "outcome": "confirmed_by_hand_count" if same else "changed_by_hand_count",
             "paper_tally": tally,
-            "paper_winner": hand.winner if hand.margin_votes > 0 else None,
+            "paper_winner": paper_winner,
         }
     else:
         if state._decision() != "stop":
             raise StepRefused("batas risiko belum terpenuhi / the risk limit is not met yet")
         result = {"outcome": "confirmed_by_sample", "risk": _dec(state.risk_so_far())}
-    result.update(reported_tally=dict(reported.tally), reported_winner=reported.winner)
+    result.update(
+        reported_tally=dict(reported.tally), reported_winner=reported.winner if reported.margin_votes > 0 else None
+    )
     state.finished = result
     return result
 
@@ -665,7 +673,8 @@ def check(path: Path, head: str | None = None) -> tuple[bool, str]:
         return False, str(exc)
     except OSError as exc:
         return False, f"tidak terbaca / unreadable: {exc}"
-    if head is not None and (len(head) < 8 or not state.head.startswith(head.lower())):
+    head = None if head is None else "".join(head.split()).lower()  # as printed: in groups of 8
+    if head is not None and (len(head) < 8 or not state.head.startswith(head)):
         return False, (
             f"head catatan {state.head[:16]} bukan yang tercetak {head} (dipotong atau diganti?) / "
             f"the record's head {state.head[:16]} is not the printed {head} (cut short or replaced?)"

@@ -80,3 +80,120 @@ def status_lines(state: AuditState) -> list[str]:
         f"head {state.head[:16]} ({state.seq} entri / entries)"
     )
     return lines
+
+
+def _rounds(state: AuditState) -> list[tuple[str, str]]:
+    rows = []
+    for rnd in state.rounds:
+        measured = rnd.measured or {}
+        decision = {
+            "stop": ("selesai", "stop"),
+            "next_round": ("putaran berikutnya", "next round"),
+            "full_hand_count": ("hitung manual", "full hand count"),
+        }.get(str(measured.get("decision")), ("belum diukur", "not measured"))
+        risk_text = _pct(Decimal(measured["risk"])) if "risk" in measured else "-"
+        rows.append(
+            (
+                f"Putaran {rnd.number}: {rnd.size} tarikan, dadu {rnd.dice}, risiko {risk_text}, {decision[0]}",
+                f"Round {rnd.number}: {rnd.size} draws, dice {rnd.dice}, risk {risk_text}, {decision[1]}",
+            )
+        )
+    return rows
+
+
+def report_sections(state: AuditState) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The berita acara's content, (section, [(Indonesian, English)]): counts and figures, never a ballot."""
+    assert state.contest is not None
+    contest = state.contest
+    boxes = []
+    for box in contest.boxes:
+        paper = "-" if state.paper is None else str(state.paper[box.label])
+        boxes.append(
+            (
+                f"Kotak {box.label}: catatan {box.slips}, kertas {paper} (perangkat {box.fingerprint[:16]})",
+                f"Box {box.label}: records {box.slips}, paper {paper} (device {box.fingerprint[:16]})",
+            )
+        )
+    tally = ", ".join(f"no. {c}: {n}" for c, n in contest.tally().items())
+    found: Counter[str] = Counter()
+    for place in state.draws():
+        if state.reading_for(*place) is not None:
+            found["cvr_without_slip" if state.is_phantom(*place) else state.readings[place].cls] += 1
+    classes = [(f"{CLASS_LABELS[c][0]}: {n}", f"{CLASS_LABELS[c][1]}: {n}") for c, n in sorted(found.items())] or [
+        ("belum ada struk dicatat", "no slip recorded yet")
+    ]
+    outcome = state.finished["outcome"] if state.finished else None
+    verdict = {
+        "confirmed_by_sample": ("HASIL DIKONFIRMASI oleh sampel", "Outcome confirmed by the sample"),
+        "confirmed_by_hand_count": ("HASIL DIKONFIRMASI oleh hitung manual", "Outcome confirmed by the hand count"),
+        "changed_by_hand_count": ("HASIL BERBEDA menurut hitung manual", "The hand count gives another outcome"),
+        None: ("Audit belum selesai", "The audit is not finished"),
+    }[outcome]
+    result = [verdict]
+    if state.finished and "paper_tally" in state.finished:
+        paper_tally = ", ".join(f"no. {c}: {n}" for c, n in state.finished["paper_tally"].items())
+        result.append((f"Perolehan kertas: {paper_tally}", "Paper tally"))
+    return [
+        ("Pemilihan / election", [(contest.election_id[:16], f"batas risiko / risk limit {_pct(state.risk_limit)}")]),
+        ("Kotak / boxes", boxes),
+        ("Perolehan tercatat / reported tally", [(tally, f"margin {_pct(state.outcome().diluted_margin)}")]),
+        ("Putaran / rounds", _rounds(state) or [("belum ada putaran", "no round yet")]),
+        ("Struk yang dicatat / slips recorded", classes),
+        ("Hasil / result", result),
+        (
+            "Catatan audit / audit record",
+            [
+                (f"sidik jari {state.fingerprint}", "fingerprint"),
+                (f"head {state.head[:8]} {state.head[8:16]}", f"{state.head[16:24]} {state.head[24:32]}"),
+                ("periksa: booth audit check FILE --head HEAD", "check: booth audit check FILE --head HEAD"),
+            ],
+        ),
+    ]
+
+
+def render(state: AuditState, signers: tuple[str, ...] = ("Ketua panitia", "Saksi", "Saksi", "Auditor")):
+    """The berita acara of the audit as a 384-dot image for the thermal printer."""
+    from booth.paper.layout import BODY, MONO, SMALL, TITLE, Page
+
+    page = Page()
+    page.text("BERITA ACARA AUDIT STRUK", TITLE, align="center")
+    page.text("Risk-limiting audit report", SMALL, align="center")
+    for title, rows in report_sections(state):
+        page.rule()
+        page.text(title, BODY)
+        for indonesian, english in rows:
+            page.bilingual(indonesian, english, style=MONO if indonesian.startswith(("head", "sidik")) else SMALL)
+    page.rule()
+    page.signatures([(who, "") for who in signers])
+    return page.render()
+
+
+def write_pdf(state: AuditState, path) -> None:
+    """The berita acara on A4 (fpdf2), the same sections as the printed one, with room to sign."""
+    from fpdf import FPDF
+
+    from booth import fonts
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_font("DejaVu", "", str(fonts.font_path(fonts.REGULAR)))
+    pdf.add_font("DejaVu", "B", str(fonts.font_path(fonts.BOLD)))
+    pdf.set_creator("booth audit")
+    pdf.set_title("Berita acara audit struk")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.cell(0, 9, "Berita Acara Audit Struk", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(0, 6, "Risk-limiting audit report", new_x="LMARGIN", new_y="NEXT")
+    for title, rows in report_sections(state):
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        for indonesian, english in rows:
+            pdf.multi_cell(0, 5, f"{indonesian}  —  {english}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    for who in ("Ketua panitia / committee chair", "Saksi / witness", "Saksi / witness", "Auditor"):
+        pdf.cell(90, 16, "", border="B")
+        pdf.ln(17)
+        pdf.cell(0, 5, who, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
