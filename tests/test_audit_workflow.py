@@ -287,3 +287,42 @@ def test_a_tied_contest_goes_straight_to_the_hand_count(tmp_path):
     record.step("hand.counted", {"box": "1", "counts": counts})
     assert record.state.finished["outcome"] == "changed_by_hand_count"  # a tie is no reported winner to confirm
     assert len(paper) == 85
+
+
+@pytest.mark.slow  # three counted days and a process per command (~12 s)
+def test_the_committee_starts_a_villages_audit_from_the_district_recap(tmp_path):
+    from recap_days import counted_day, registry_bytes, scratch, tps_package
+
+    root = scratch()
+    try:
+        pk1 = tps_package(root, pekon="Sukamaju", tps=1, seed=11)
+        pk2 = tps_package(root, pekon="Sukamaju", tps=2, seed=12)
+        pk3 = tps_package(root, pekon="Waluyojati", tps=1, kecamatan="Gadingrejo", seed=13)
+        days = [
+            counted_day(root / "a", pk1, ["1", "1", "2", "1"]),
+            counted_day(root / "b", pk2, ["3", "1", "2", "1", "1"]),
+            counted_day(root / "c", pk3, ["2", "1", "3"]),
+        ]
+        for i, day in enumerate(days):
+            (root / f"tps{i + 1}-hasil.zip").write_bytes(day.bundle)
+        (root / "registry.json").write_bytes(registry_bytes(days))
+        data = tmp_path / "rekap"
+        assert booth("recap", "device", "import", "--data", str(data), str(root / "registry.json")).returncode == 0
+        files = [str(root / f"tps{i}-hasil.zip") for i in (1, 2)]  # Sukamaju's bundles; Waluyojati's is late
+        assert booth("recap", "ingest", "--data", str(data), *files).returncode == 0
+        # two packages (one per TPS) are one contest because the registry puts both TPS in one pekon
+        rec = tmp_path / "audit.jsonl"
+        done = booth("audit", "start", str(rec), "--recap", str(data), "--pekon", "sukamaju")
+        assert done.returncode == 0, done.stderr
+        assert "TPS 01 Sukamaju" in done.stdout and "TPS 02 Sukamaju" in done.stdout
+        assert "1: 6, 2: 2, 3: 1" in done.stdout
+        # without the recap, the same bundles need the committee to say they are one contest
+        refused = booth("audit", "start", str(tmp_path / "b.jsonl"), *files)
+        assert refused.returncode == 1 and "--several-elections" in refused.stderr
+        ok = booth("audit", "start", str(tmp_path / "c.jsonl"), *files, "--several-elections")
+        assert ok.returncode == 0, ok.stderr
+        # a village whose bundle has not arrived cannot be audited yet
+        late = booth("audit", "start", str(tmp_path / "d.jsonl"), "--recap", str(data), "--pekon", "Waluyojati")
+        assert late.returncode == 1 and "exactly one" in late.stderr
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -53,12 +53,24 @@ def _open(args):
 
 def _cmd_start(args) -> int:
     from booth.audit import risk
-    from booth.audit.contest import AuditRefused, read_contest
+    from booth.audit.contest import AuditRefused, read_contest, read_contest_from_recap
     from booth.audit.record import AuditRecord, StepRefused
 
     try:
         limit = risk.parse_fraction(args.risk_limit, "batas risiko / risk limit")
-        contest = read_contest([Path(p) for p in args.sources])
+        if args.recap:
+            if not args.pekon or args.sources:
+                raise AuditRefused(
+                    "dengan --recap beri --pekon NAMA, tanpa berkas / with --recap give --pekon NAME and no files"
+                )
+            contest = read_contest_from_recap(Path(args.recap), args.pekon)
+        elif not args.sources:
+            raise AuditRefused(
+                "beri bundel atau folder setiap bilik, atau --recap DATA --pekon NAMA / "
+                "give each booth's bundle or state directory, or --recap DATA --pekon NAME"
+            )
+        else:
+            contest = read_contest([Path(p) for p in args.sources], several_elections=args.several_elections)
         record = AuditRecord.create(Path(args.record), contest, limit, key_path=_key_path(args))
     except (risk.BadFraction, AuditRefused, StepRefused, OSError) as exc:
         return _fail(exc, 2 if isinstance(exc, risk.BadFraction) else 1)
@@ -310,7 +322,14 @@ def register(sub) -> None:
         return p
 
     p = with_record(asub.add_parser("start", help="start an audit from booths' bundles or state directories"))
-    p.add_argument("sources", nargs="+", help="one bundle (.zip) or state directory per booth: box 1, 2, ...")
+    p.add_argument("sources", nargs="*", help="one bundle (.zip) or state directory per booth: box 1, 2, ...")
+    p.add_argument("--recap", metavar="DATA", help="take the bundles from the district recap's data folder")
+    p.add_argument("--pekon", help="with --recap: the village whose polling places are one contest")
+    p.add_argument(
+        "--several-elections",
+        action="store_true",
+        help="the bundles are one contest's polling places, each with its own election package",
+    )
     p.add_argument("--risk-limit", default="5%", help="risk limit (default 5%%)")
     p.set_defaults(func=_cmd_start)
 

@@ -179,15 +179,19 @@ class Contest:
     """Every box of one contest, and the outcome they report together."""
 
     boxes: Sequence[BoxRecords]
+    #: The boxes come from several election packages (one per TPS) of one village's contest:
+    #: said by the committee (``--several-elections``) or by the recap's registry (one pekon).
+    several_elections: bool = False
 
     def __post_init__(self) -> None:
         if not self.boxes:
             raise AuditRefused("tidak ada kotak / no box to audit")
         elections = {b.election_id for b in self.boxes}
-        if len(elections) > 1:
+        if len(elections) > 1 and not self.several_elections:
             raise AuditRefused(
-                "catatan dari pemilihan yang berbeda; satu audit untuk satu pemilihan / "
-                "records of different elections; one audit is for one contest"
+                "catatan dari pemilihan yang berbeda; satu audit untuk satu pemilihan (bila ini TPS-TPS satu "
+                "pekon, beri --several-elections) / records of different elections; one audit is for one "
+                "contest (if these are one pekon's polling places, give --several-elections)"
             )
         if len({(b.candidates, b.allow_blank) for b in self.boxes}) > 1:
             raise AuditRefused(
@@ -203,7 +207,9 @@ class Contest:
 
     @property
     def election_id(self) -> str:
-        return self.boxes[0].election_id
+        """The election ID, or for a contest over several packages the first, "+N"."""
+        ids = sorted({b.election_id for b in self.boxes})
+        return ids[0] if len(ids) == 1 else f"{ids[0]}+{len(ids) - 1}"
 
     @property
     def choices(self) -> list[str]:
@@ -236,6 +242,52 @@ class Contest:
         return [b.to_json() for b in self.boxes]
 
 
-def read_contest(paths: Sequence[Path]) -> Contest:
+def read_contest(paths: Sequence[Path], *, several_elections: bool = False) -> Contest:
     """Boxes 1, 2, ... from the bundles or state directories, in the order given."""
-    return Contest([read_box(Path(p), str(i)) for i, p in enumerate(paths, start=1)])
+    boxes = [read_box(Path(p), str(i)) for i, p in enumerate(paths, start=1)]
+    return Contest(boxes, several_elections=several_elections)
+
+
+def read_contest_from_recap(data_dir: Path, pekon: str) -> Contest:
+    """One pekon's contest from the district recap: the accepted bundle of every TPS registered there.
+
+    The recap keeps every bundle it received (by SHA-256); each is verified
+    again here with booth's verifier, like any other.  Refused when a TPS of
+    the pekon has no accepted bundle yet, or two (a conflict the recap must
+    resolve first).  Reads the recap's SQLite store only (a PostgreSQL recap:
+    export the bundles and give them as files).
+    """
+    import tempfile
+    from dataclasses import replace
+
+    from booth.recap.store import SqliteStore
+
+    db = Path(data_dir) / "recap.sqlite"
+    if not db.is_file():
+        raise AuditRefused(f"{data_dir}: bukan folder rekap / not a recap data folder (no recap.sqlite)")
+    store = SqliteStore(db)
+    try:
+        places = sorted(
+            (r for r in store.registrations() if r.pekon.casefold() == pekon.casefold()),
+            key=lambda r: (r.kecamatan, r.tps),
+        )
+        if not places:
+            raise AuditRefused(f"tidak ada TPS terdaftar di pekon {pekon} / no polling place registered in {pekon}")
+        accepted = [s for s in store.submissions() if s.kind == "bundle" and s.status == "accepted"]
+        boxes = []
+        with tempfile.TemporaryDirectory(prefix="booth-audit-") as tmp:
+            for label, reg in enumerate(places, start=1):
+                bundles = {s.sha256: s for s in accepted if s.fingerprint == reg.fingerprint}
+                if len(bundles) != 1:
+                    raise AuditRefused(
+                        f"{reg.place_label}: {len(bundles)} bundel diterima, harus tepat satu / "
+                        f"{len(bundles)} accepted bundles, there must be exactly one"
+                    )
+                (sub,) = bundles.values()
+                path = Path(tmp) / f"{label}-{sub.sha256[:12]}.zip"
+                path.write_bytes(store.get_blob(sub.sha256))
+                box = read_box(path, str(label))
+                boxes.append(replace(box, source=f"{reg.place_label} ({sub.filename or box.source})"))
+    finally:
+        store.close()
+    return Contest(boxes, several_elections=True)

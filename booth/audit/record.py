@@ -81,7 +81,7 @@ GENESIS = "0" * 64
 
 #: The input members of each step's body; every other member is derived and re-derived by ``check``.
 INPUTS: dict[str, tuple[str, ...]] = {
-    "audit.started": ("format", "public_key", "risk_limit", "gamma", "boxes"),
+    "audit.started": ("format", "public_key", "risk_limit", "gamma", "several_elections", "boxes"),
     "paper.counted": ("counts",),
     "round.seeded": ("round", "dice"),
     "slip.read": ("box", "position", "kind", "ballot_id", "choice", "how"),
@@ -263,8 +263,10 @@ def _derive_started(state: AuditState, body: Mapping[str, Any]) -> dict[str, Any
                 f"CVR kotak {box.label} tidak sesuai akar surat suaranya / "
                 f"box {box.label}'s CVRs do not give its ballot root"
             )
+    if not isinstance(body["several_elections"], bool):
+        raise StepRefused("several_elections harus true/false / several_elections must be true or false")
     try:
-        contest = Contest(boxes)
+        contest = Contest(boxes, several_elections=body["several_elections"])
     except AuditRefused as exc:
         raise StepRefused(str(exc)) from None
     try:
@@ -719,6 +721,7 @@ class AuditRecord:
             "public_key": base64.b64encode(raw_public(key.public_key)).decode(),
             "risk_limit": _dec(risk_limit),
             "gamma": _dec(risk.GAMMA),
+            "several_elections": contest.several_elections,
             "boxes": contest.to_json(),
         }
         state = AuditState()
