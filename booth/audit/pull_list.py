@@ -21,7 +21,7 @@ from PIL import Image
 
 from booth.audit.record import AuditState
 from booth.audit.sampling import pull_list as order_pulls
-from booth.paper.layout import BODY, BODY_BOLD, MONO, SMALL, TITLE, Column, Page, to_png
+from booth.paper.layout import BODY_BOLD, MONO, SMALL, TITLE, Column, Page, to_png
 
 
 @dataclass(frozen=True)
@@ -66,24 +66,32 @@ def render(state: AuditState, round_number: int) -> Image.Image:
     page.bilingual(f"Dadu: {rnd.dice}", "Dice digits", style=MONO)
     page.bilingual(f"Catatan audit {state.fingerprint}", "Audit record fingerprint", style=MONO)
     page.rule()
-    current = None
-    rows: list[list[str | tuple[str, str]]] = []
-    for item in items(state, round_number):
-        if item.box != current:
-            if rows:
-                page.table([Column(None, "left", BODY), Column(90, "right", BODY_BOLD)], rows, lines=False)
-                rows = []
-            current = item.box
-            page.space(4)
-            page.text(f"KOTAK {item.box} · BOX {item.box}", BODY_BOLD, invert=True)
-        label: str | tuple[str, str] = f"struk ke-{item.position}"
-        if item.phantom:
-            label = (f"struk ke-{item.position}", "tidak ada di kotak / not in the box")
-        rows.append([label, f"x{item.times}" if item.times > 1 else "[ ]"])
-    if rows:
-        page.table([Column(None, "left", BODY), Column(90, "right", BODY_BOLD)], rows, lines=False)
+    per_row = 3  # three places to a row: paper is the booth's consumable
+    columns = [Column(None, "left", BODY_BOLD) for _ in range(per_row)]
+    listed = items(state, round_number)
+    for box in dict.fromkeys(item.box for item in listed):
+        in_box = [item for item in listed if item.box == box and not item.phantom]
+        page.space(4)
+        page.text(f"KOTAK {box} · BOX {box}", BODY_BOLD, invert=True)
+        cells = [f"{item.position}" + (f" x{item.times}" if item.times > 1 else "") for item in in_box]
+        rows = [
+            cells[i : i + per_row] + [""] * (per_row - len(cells[i : i + per_row]))
+            for i in range(0, len(cells), per_row)
+        ]
+        page.table(columns, rows, lines=False)
+        phantoms = [item for item in listed if item.box == box and item.phantom]
+        if phantoms:
+            page.bilingual(
+                "Tidak ada di kotak (dihitung terburuk): " + ", ".join(str(p.position) for p in phantoms),
+                "Not in the box (count as worst cases)",
+                style=SMALL,
+            )
     page.rule()
-    page.bilingual("Dihitung dari atas kotak", "Counted from the top of the box", style=SMALL)
+    page.bilingual(
+        "Nomor = struk ke-N dihitung dari atas kotak; xN = terambil N kali",
+        "Number = the Nth slip from the top of the box; xN = drawn N times",
+        style=SMALL,
+    )
     return page.render()
 
 
