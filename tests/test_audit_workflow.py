@@ -184,6 +184,9 @@ def test_the_hand_count_sheet_is_compared_with_the_records_and_decides_the_outco
     _, b1, b2 = village
     record = started(village, tmp_path)
     record.step("paper.counted", {"counts": {"1": 297, "2": 250}})
+    sheets = record.path.with_name("sheets.pdf")
+    done = booth("audit", "count-sheet", str(record.path), "--pdf", str(sheets))
+    assert done.returncode == 0 and sheets.read_bytes().startswith(b"%PDF")
     sheet1 = {"1": 150, "2": 100, "3": 40, "blank": 5, "void": 2}
     assert record.step("hand.counted", {"box": "1", "counts": sheet1})["differences"] == {}
     derived = record.step("hand.counted", {"box": "2", "counts": {"1": 119, "2": 101, "3": 30}})

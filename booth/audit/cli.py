@@ -238,6 +238,19 @@ def _cmd_hand_count(args) -> int:
     return 0
 
 
+def _cmd_count_sheet(args) -> int:
+    from booth.audit import report
+    from booth.audit.record import RecordInvalid, replay
+
+    try:
+        state = replay(Path(args.record))
+        report.write_count_sheet_pdf(state, Path(args.pdf))
+    except (RecordInvalid, OSError) as exc:
+        return _fail(exc)
+    print(f"Lembar hitung manual / hand count sheets ({len(state.contest.boxes)} kotak / boxes): {args.pdf}")
+    return 0
+
+
 def _cmd_status(args) -> int:
     from booth.audit.record import RecordInvalid, replay
 
@@ -362,6 +375,11 @@ def register(sub) -> None:
     p.add_argument("--box", required=True)
     p.add_argument("--count", action="append", metavar="CHOICE=N", help="e.g. 1=120, blank=3, void=1; repeat")
     p.set_defaults(func=_cmd_hand_count)
+
+    p = asub.add_parser("count-sheet", help="the hand count's sheets, a page per box, as PDF")
+    p.add_argument("record")
+    p.add_argument("--pdf", required=True, help="write the sheets here")
+    p.set_defaults(func=_cmd_count_sheet)
 
     p = asub.add_parser("status", help="the risk so far and the next step")
     p.add_argument("record")

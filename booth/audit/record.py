@@ -204,8 +204,9 @@ class AuditState:
         if self.hand_counts or self._decision() == "full_hand_count":
             left = [b for b in self.universe if b not in self.hand_counts]
             return (
-                f"hitung manual semua struk, kotak {', '.join(left)} (booth audit hand-count) / "
-                f"count every slip by hand, box {', '.join(left)} (booth audit hand-count)"
+                f"hitung manual semua struk, kotak {', '.join(left)} (lembar: booth audit count-sheet; "
+                f"lalu booth audit hand-count) / count every slip by hand, box {', '.join(left)} "
+                "(sheets: booth audit count-sheet; then booth audit hand-count)"
             )
         if not self.rounds and _first_round_size(self) == risk.FULL_HAND_COUNT:
             return (

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
+
+from PIL import Image
 
 from booth.audit.record import AuditState
 
@@ -151,7 +154,7 @@ def report_sections(state: AuditState) -> list[tuple[str, list[tuple[str, str]]]
     ]
 
 
-def render(state: AuditState, signers: tuple[str, ...] = ("Ketua panitia", "Saksi", "Saksi", "Auditor")):
+def render(state: AuditState, signers: tuple[str, ...] = ("Ketua panitia", "Saksi", "Saksi", "Auditor")) -> Image.Image:
     """The berita acara of the audit as a 384-dot image for the thermal printer."""
     from booth.paper.layout import BODY, MONO, SMALL, TITLE, Page
 
@@ -168,7 +171,7 @@ def render(state: AuditState, signers: tuple[str, ...] = ("Ketua panitia", "Saks
     return page.render()
 
 
-def write_pdf(state: AuditState, path) -> None:
+def write_pdf(state: AuditState, path: Path) -> None:
     """The berita acara on A4 (fpdf2), the same sections as the printed one, with room to sign."""
     from fpdf import FPDF
 
@@ -196,4 +199,47 @@ def write_pdf(state: AuditState, path) -> None:
         pdf.cell(90, 16, "", border="B")
         pdf.ln(17)
         pdf.cell(0, 5, who, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+def write_count_sheet_pdf(state: AuditState, path: Path) -> None:
+    """The hand count's sheet: a page per box, a row per choice (and VOID prints) to write the count in.
+
+    The records' counts are not on it: the people counting write what the paper says,
+    and ``booth audit hand-count`` then compares their numbers with the records.
+    """
+    from fpdf import FPDF
+
+    from booth import fonts
+
+    assert state.contest is not None
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_font("DejaVu", "", str(fonts.font_path(fonts.REGULAR)))
+    pdf.add_font("DejaVu", "B", str(fonts.font_path(fonts.BOLD)))
+    pdf.set_creator("booth audit")
+    pdf.set_title("Lembar hitung manual struk")
+    rows = [(f"Nomor urut {c}", f"candidate no. {c}", c) for c in state.contest.choices if c.isdigit()]
+    if "blank" in state.contest.choices:
+        rows.append(("Suara kosong", "blank vote", "blank"))
+    rows.append(("Cetakan BATAL", "VOID print", "void"))
+    for box in state.contest.boxes:
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 15)
+        pdf.cell(0, 9, f"Lembar Hitung Manual — Kotak {box.label}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.cell(0, 6, f"Hand count sheet — box {box.label}: {box.source}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, f"Catatan audit / audit record {state.fingerprint}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        for indonesian, english, key in rows:
+            pdf.cell(90, 12, f"{indonesian} / {english}", border=1)
+            pdf.cell(60, 12, "", border=1)
+            pdf.cell(30, 12, f"--count {key}=", border=1)
+            pdf.ln()
+        pdf.cell(90, 12, "Jumlah struk / slips in all", border=1)
+        pdf.cell(60, 12, "", border=1)
+        pdf.ln(20)
+        for who in ("Penghitung / counted by", "Saksi / witness"):
+            pdf.cell(90, 14, "", border="B")
+            pdf.ln(15)
+            pdf.cell(0, 5, who, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
