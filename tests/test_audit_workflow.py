@@ -25,7 +25,6 @@ from booth.audit import record as audit_record
 from booth.audit.contest import AuditRefused, read_contest
 from booth.audit.record import StepRefused
 from booth.ledger.bundle import write_bundle
-from booth.ledger.keys import DeviceKey
 from booth.ledger.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,12 +102,16 @@ def test_the_committee_runs_the_audit_from_the_command_line_to_its_end(village, 
         done = booth(*args)
         assert done.returncode == 0, done.stderr
         assert "sesuai / matches its record" in done.stdout or "VOID print" in done.stdout
-    # (the rest of the list the same way, through the same steps without a process each)
-    record = audit_record.AuditRecord(rec, DeviceKey.load(tmp_path / "audit.key"))
-    for box, position in record.state.unread():
+    # the rest with the scanner: it types each QR code's text and Enter, the reader types the choice
+    lines = ["BOOTH1:Q:NOT-A-SLIP"]  # a QR of something else: refused, the same place asked again
+    for box, position in audit_record.replay(rec).unread():
         kind, ballot_id, choice = (b1, b2)[int(box) - 1][position - 1]
-        inputs = {"box": box, "position": position, "kind": kind, "ballot_id": ballot_id}
-        record.step("slip.read", {**inputs, "choice": choice, "how": "qr"})
+        lines.append(f"BOOTH1:{'B' if kind == 'slip' else 'V'}:7F3A91C20B4E:{ballot_id.upper()}")
+        if kind == "slip":
+            lines.append("kosong" if choice == "blank" else choice)
+    done = booth("audit", "record", str(rec), "--scan", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("DITOLAK / REFUSED") == 1
     status = booth("audit", "status", str(rec))
     assert "OUTCOME CONFIRMED by the sample" in status.stdout
     assert booth("audit", "check", str(rec)).returncode == 0

@@ -183,7 +183,11 @@ def _cmd_pull_list(args) -> int:
 def _cmd_record(args) -> int:
     from booth.audit.record import RecordInvalid, StepRefused, parse_slip_qr
 
+    if args.scan:
+        return _scan(args)
     try:
+        if args.box is None or args.position is None:
+            raise StepRefused("beri --box dan --position, atau --scan / give --box and --position, or --scan")
         if args.qr is not None:
             kind, ballot_id, how = (*parse_slip_qr(args.qr), "qr")
         elif args.nothing:
@@ -212,6 +216,51 @@ def _cmd_record(args) -> int:
     words = CLASS_WORDS.get(derived["class"], derived["class"])
     print(f"kotak / box {args.box}, struk ke- / slip {args.position}: {words}")
     _print_status(record.state)
+    return 0
+
+
+def _scan(args) -> int:
+    """``record --scan``: the pull list place by place; a QR scanner (a keyboard to the laptop) or typing.
+
+    For each unread place: the QR text (or the ballot ID typed; an empty line: no slip
+    there), then for a slip the nomor urut read off it.  Each answer is recorded at
+    once, so stopping (end of input) keeps everything recorded so far.
+    """
+    from booth.audit.record import RecordInvalid, StepRefused, parse_slip_qr
+
+    try:
+        record = _open(args)
+    except (StepRefused, RecordInvalid, OSError, ValueError) as exc:
+        return _fail(exc)
+    state = record.state
+    try:
+        while state.rounds and state.unread(state.rounds[-1].number):
+            box, position = state.unread(state.rounds[-1].number)[0]
+            print(f"kotak {box}, struk ke-{position} dari atas / box {box}, slip {position} from the top")
+            line = input("  QR atau ID (kosong = tidak ada struk) / QR or ID (empty = no slip): ").strip()
+            try:
+                if not line:
+                    kind, ballot_id, how = "none", None, "typed"
+                elif line.upper().startswith("BOOTH1:"):
+                    kind, ballot_id, how = (*parse_slip_qr(line), "qr")
+                else:
+                    kind, ballot_id, how = "slip", line.replace("-", "").replace(" ", "").lower(), "typed"
+                choice = None
+                if kind == "slip":
+                    answer = input("  pilihan (nomor urut, blank, batal) / choice (number, blank, void): ").strip()
+                    if answer.lower() in ("batal", "void"):
+                        kind = "void"
+                    else:
+                        choice = {"kosong": "blank"}.get(answer.lower(), answer.lower())
+                inputs = {"box": box, "position": position, "kind": kind, "ballot_id": ballot_id}
+                derived = record.step("slip.read", {**inputs, "choice": choice, "how": how})
+            except StepRefused as exc:
+                print(f"  DITOLAK / REFUSED: {exc}")
+                continue
+            print("  " + CLASS_WORDS.get(derived["class"], derived["class"]))
+    except EOFError:
+        print()
+    _print_status(state)
     return 0
 
 
@@ -362,8 +411,11 @@ def register(sub) -> None:
     p.set_defaults(func=_cmd_pull_list)
 
     p = with_record(asub.add_parser("record", help="record one pulled slip: its QR text or typed ID, and the choice"))
-    p.add_argument("--box", required=True)
-    p.add_argument("--position", required=True, type=int, help="the place from the top, as on the pull list")
+    p.add_argument("--box")
+    p.add_argument("--position", type=int, help="the place from the top, as on the pull list")
+    p.add_argument(
+        "--scan", action="store_true", help="go through the pull list: read each QR (a scanner types it) or ID"
+    )
     p.add_argument("--qr", help="the QR text scanned off the slip (BOOTH1:B:... or BOOTH1:V:...)")
     p.add_argument("--ballot-id", help="the ballot ID typed off the slip (32 hex digits, or the 16 printed)")
     p.add_argument("--void", action="store_true", help="with --ballot-id: the paper is a VOID (BATAL) print")
