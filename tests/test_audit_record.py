@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import audit_days
 from booth.audit import record as audit_record
@@ -217,3 +219,17 @@ def test_the_berita_acara_shows_counts_figures_and_the_records_head_and_no_ballo
     printed = f"{state.head[:8]} {state.head[8:16]} {state.head[16:24]}"
     assert booth("audit", "check", str(path), "--head", printed).returncode == 0
     assert booth("audit", "check", str(path), "--head", "00000000 11111111").returncode == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_damaged_record_is_reported_as_not_reproducing_never_a_crash(finished, tmp_path, data):
+    path, _, _, _ = finished
+    damaged = bytearray(path.read_bytes())
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+        at = data.draw(st.integers(min_value=0, max_value=len(damaged) - 1))
+        damaged[at] = data.draw(st.integers(min_value=0, max_value=255).filter(lambda b, at=at: b != damaged[at]))
+    copy = tmp_path / "damaged.jsonl"
+    copy.write_bytes(bytes(damaged))
+    ok, words = audit_record.check(copy)
+    assert not ok and words
