@@ -332,3 +332,18 @@ def test_the_committee_starts_a_villages_audit_from_the_district_recap(tmp_path)
         assert late.returncode == 1 and "exactly one" in late.stderr
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_second_start_or_a_missing_key_is_refused_in_words(village, tmp_path):
+    root, _, _ = village
+    rec = tmp_path / "audit.jsonl"
+    assert booth("audit", "start", str(rec), str(root / "b2.zip")).returncode == 0
+    again = booth("audit", "start", str(rec), str(root / "b2.zip"))
+    assert again.returncode == 1 and "sudah ada" in again.stderr and "exists" in again.stderr
+    (tmp_path / "audit.key").rename(tmp_path / "elsewhere.key")
+    lost = booth("audit", "boxes", str(rec), "--count", "1=250")
+    assert lost.returncode == 1 and "tidak terbaca" in lost.stderr and "Traceback" not in lost.stderr
+    found = booth("audit", "boxes", str(rec), "--count", "1=250", "--key", str(tmp_path / "elsewhere.key"))
+    assert found.returncode == 0, found.stderr
+    bad = booth("audit", "boxes", str(rec), "--count", "1=lots", "--key", str(tmp_path / "elsewhere.key"))
+    assert bad.returncode == 1 and "KUNCI=JUMLAH" in bad.stderr

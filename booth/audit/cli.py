@@ -45,10 +45,17 @@ def _key_path(args) -> Path:
 
 
 def _open(args):
-    from booth.audit.record import AuditRecord
-    from booth.ledger.keys import DeviceKey
+    from booth.audit.record import AuditRecord, StepRefused
+    from booth.ledger.keys import DeviceKey, KeyFileError
 
-    return AuditRecord(Path(args.record), DeviceKey.load(_key_path(args)))
+    try:
+        key = DeviceKey.load(_key_path(args))
+    except KeyFileError:
+        raise StepRefused(
+            f"kunci audit {_key_path(args)} tidak terbaca; beri --key / "
+            f"the audit key {_key_path(args)} cannot be read; give --key"
+        ) from None
+    return AuditRecord(Path(args.record), key)
 
 
 def _cmd_start(args) -> int:
@@ -103,11 +110,12 @@ def _cmd_boxes(args) -> int:
     from booth.audit.record import RecordInvalid, StepRefused
 
     try:
+        counts = _counts(args.count, "hitungan / the counts")
         record = _open(args)
-        if not args.count:
+        if not counts:
             _print_boxes(record.state)
             return 0
-        derived = record.step("paper.counted", {"counts": _counts(args.count, "hitungan / the counts")})
+        derived = record.step("paper.counted", {"counts": counts})
     except (StepRefused, RecordInvalid, OSError, ValueError) as exc:
         return _fail(exc)
     for label, diff in derived["differences"].items():

@@ -716,6 +716,10 @@ class AuditRecord:
         if path.exists():
             raise StepRefused(f"{path} sudah ada / {path} exists already")
         key_path = key_path or path.with_name(path.stem + ".key")
+        if key_path.exists():
+            raise StepRefused(
+                f"{key_path} sudah ada: satu kunci untuk satu audit / {key_path} exists: one key for one audit"
+            )
         key = DeviceKey.create(key_path, private_key=private_key)
         body = {
             "format": RECORD_FORMAT,
