@@ -48,6 +48,18 @@ def test_arlos_own_test_contests_give_its_sample_sizes():
         assert risk.comparison_sample_size(margin, D("0.1")) == expected
 
 
+def test_after_a_one_vote_overstatement_the_next_round_brings_the_sample_to_arlos_stopping_size():
+    # test_supersimple.py's o1_stopping_size: contests A-D at a 10% risk limit, one 1-vote overstatement found
+    for margin, drawn, stopping in [
+        (D("0.2"), 27, 38),
+        (D("0.1"), 54, 76),
+        (D("0.15"), 36, 51),
+        (D(2) / D(15), 40, 57),
+    ]:
+        more = risk.next_round_size(margin, D("0.1"), drawn, Discrepancies(o1=D(1)))
+        assert drawn + more == stopping
+
+
 def test_arlos_p_values_for_a_clean_sample_and_one_overstatement():
     # contest A of Arlo's test: margin 0.2, 27 draws; 0.06507 clean, 0.12534 +- 0.001 with one 1-vote overstatement
     assert abs(risk.kaplan_markov_risk(D("0.2"), [0] * 27) - D("0.06507")) < D("0.00001")
