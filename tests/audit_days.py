@@ -11,6 +11,7 @@ or counts every box by hand when the audit says so.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import random
 import shutil
 import tempfile
@@ -18,6 +19,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.audit.contest import read_contest
 from booth.audit.record import AuditRecord
@@ -52,7 +55,9 @@ def closed_day(
     box: Paper = []
     choices = [c for c, n in votes.items() for _ in range(n)]
     rng.shuffle(choices)
-    with Ledger.create(state, clock=clock) as ledger:
+    # a fixed device key and ballot IDs: the same day every run, so the same checkpoint and the same sample
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"audit-day-{seed}".encode()).digest())
+    with Ledger.create(state, clock=clock, rng=random.Random(seed), device_key=key) as ledger:
         ledger.append("election.loaded", "panitia", {"election_id": ELECTION, "candidates": 3, "allow_blank": True})
         ledger.add_ballot_slots(len(choices) + spoil + 20, actor="K01")
         for i, choice in enumerate(choices):

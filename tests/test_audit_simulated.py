@@ -44,8 +44,8 @@ def from_print(item):
 def days():
     with audit_days.fast_dir() as tmp:
         clean = audit_days.closed_day(tmp / "clean", {"1": 160, "2": 110, "3": 28, "blank": 2}, seed=11)
-        # the device recorded no. 1 on 24 ballots whose slips show the voter's no. 2 or 3
-        altered = audit_days.closed_day(tmp / "altered", {"1": 140, "2": 125, "3": 35}, seed=12, altered=24)
+        # the device recorded no. 1 on 60 ballots whose slips show the voter's no. 2 or 3
+        altered = audit_days.closed_day(tmp / "altered", {"1": 140, "2": 125, "3": 35}, seed=12, altered=60)
         yield tmp, clean, altered
 
 
@@ -75,8 +75,8 @@ def test_on_a_clean_day_the_audit_stops_within_the_expected_sample(days, tmp_pat
 def test_slips_swapped_between_ballots_make_the_audit_escalate(days, tmp_path):
     root, clean, _ = days
     box = list(clean)
-    winners = [i for i, (k, _, c) in enumerate(box) if k == "slip" and c == "1"][:30]
-    losers = [i for i, (k, _, c) in enumerate(box) if k == "slip" and c == "2"][:30]
+    winners = [i for i, (k, _, c) in enumerate(box) if k == "slip" and c == "1"][:60]
+    losers = [i for i, (k, _, c) in enumerate(box) if k == "slip" and c == "2"][:60]
     for w, loser in zip(winners, losers, strict=True):  # each pair's papers show the other's choice
         (kw, iw, cw), (kl, il, cl) = box[w], box[loser]
         box[w], box[loser] = (kw, iw, cl), (kl, il, cw)
@@ -89,7 +89,7 @@ def test_slips_swapped_between_ballots_make_the_audit_escalate(days, tmp_path):
 
 def test_slips_missing_from_the_box_make_the_audit_escalate(days, tmp_path):
     root, clean, _ = days
-    box = clean[:-30]  # thirty slips never reached the box
+    box = clean[:-60]  # sixty slips never reached the box
     record = audit_days.start(tmp_path, [root / "clean"])
     measured = first_round(record, box)
     assert measured["decision"] != "stop"
@@ -99,7 +99,7 @@ def test_slips_missing_from_the_box_make_the_audit_escalate(days, tmp_path):
 def test_records_altered_after_printing_make_the_audit_escalate_and_the_hand_count_finds_the_truth(days, tmp_path):
     root, _, altered = days
     record = audit_days.start(tmp_path, [root / "altered"])
-    assert record.state.contest.tally()["1"] == 164  # 140 + 24 moved by the device
+    assert record.state.contest.tally()["1"] == 200  # 140 + 60 moved by the device
     measured = first_round(record, altered)
     assert measured["decision"] != "stop"
     assert measured["counts"]["o1"] + measured["counts"]["o2"] >= 1

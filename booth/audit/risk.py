@@ -39,10 +39,14 @@ CORLA use :data:`GAMMA` = 1.03905) and ``U = 2 gamma / m``, the risk after
     P = prod_i (1 - 1/U) / (1 - e_i / (2 gamma))
 
 (Stark 2010, eq. for the Kaplan-Markov P-value; Arlo's ``compute_risk``).  The
-audit stops when ``P <= alpha``, the risk limit.  In counts of discrepancies
-for two candidates, ``o1, o2`` over- and ``u1, u2`` understatements::
+audit stops when ``P <= alpha``, the risk limit.  As Arlo does today, an
+**understatement** (``e_i < 0``: the paper favours the winner more than the
+record) counts as ``e_i = 0``: it is recorded and reported, but never lowers
+the risk -- a misread slip cannot buy confidence, and the bound only grows, so
+it stays a valid risk limit.  In counts of overstatements for two candidates,
+``o1, o2``::
 
-    P = (1 - 1/U)^n / ((1 - 1/(2g))^o1 (1 - 1/g)^o2 (1 + 1/(2g))^u1 (1 + 1/g)^u2)
+    P = (1 - 1/U)^n / ((1 - 1/(2g))^o1 (1 - 1/g)^o2)
 
 Sample sizes (Arlo's ``nMin`` and ``get_sample_sizes``)::
 
@@ -53,8 +57,9 @@ with, before any slip is drawn, Arlo's documented error assumptions
 (:data:`ARLO_RATES`): one-vote over- and understatements at 1 in 1,000
 ballots, two-vote ones at 1 in 10,000.  Arlo first sizes the sample from those
 rates, ``n0 = ceil(ln alpha / (ln(1 - m/(2g)) - r1 ln(1 - 1/(2g)) - ...))``,
-rounds the expected *one*-vote counts at ``n0`` up to whole ballots, keeps the
-two-vote ones as rates (under one ballot), and puts them in ``nMin``.  That
+rounds the expected one-vote counts at ``n0`` up and the two-vote ones to the
+nearest whole ballot, and puts them in ``nMin``.  After a round the rates are
+the overstatements observed so far (understatements left out, as in the risk).  That
 gives Arlo's 170 slips at a 4% margin and a 5% risk limit, 136 at 5% and 68
 at 10%; with no discrepancy at all, 125 and 63 suffice (:func:`clean_sample_size`).
 
@@ -72,7 +77,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 
 #: Arlo's error inflation ("This gamma is used in Stark's tool, AGI, and CORLA").
 GAMMA = Decimal("1.03905")
@@ -216,12 +221,12 @@ def comparison_sample_size(
         if per_draw >= 0:
             return FULL_HAND_COUNT
         n0 = (risk_limit.ln() / per_draw).to_integral_value(ROUND_CEILING)
-        # Arlo rounds the expected one-vote counts up to whole ballots, the two-vote ones stay rates
+        # Arlo rounds the expected one-vote counts up, the two-vote ones to the nearest whole ballot
         expected = Discrepancies(
             o1=(rates.o1 * n0).to_integral_value(ROUND_CEILING),
-            o2=rates.o2,
+            o2=(rates.o2 * n0).to_integral_value(ROUND_HALF_UP),
             u1=(rates.u1 * n0).to_integral_value(ROUND_CEILING),
-            u2=rates.u2,
+            u2=(rates.u2 * n0).to_integral_value(ROUND_HALF_UP),
         )
     return n_min(margin, risk_limit, expected, gamma)
 
@@ -237,7 +242,8 @@ def next_round_size(margin: Decimal, risk_limit: Decimal, drawn: int, found: Dis
     """
     if drawn <= 0:
         return comparison_sample_size(margin, risk_limit)
-    rates = Discrepancies(found.o1 / drawn, found.o2 / drawn, found.u1 / drawn, found.u2 / drawn)
+    # understatements left out: they do not lower the risk (kaplan_markov_risk), so they cannot shorten the audit
+    rates = Discrepancies(found.o1 / drawn, found.o2 / drawn)
     total = comparison_sample_size(margin, risk_limit, rates)
     if total == FULL_HAND_COUNT:
         return FULL_HAND_COUNT
@@ -266,7 +272,7 @@ def kaplan_markov_risk(margin: Decimal, overstatements: Iterable[Decimal | int],
         shrink = one - margin / (2 * gamma)  # = 1 - 1/U
         risk = one
         for e in overstatements:
-            denominator = one - Decimal(e) / (2 * gamma)
+            denominator = one - max(Decimal(e), Decimal(0)) / (2 * gamma)  # understatements count as 0
             risk = risk * shrink / denominator
     return min(risk, one)
 
