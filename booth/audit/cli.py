@@ -304,7 +304,8 @@ def _cmd_count_sheet(args) -> int:
         report.write_count_sheet_pdf(state, Path(args.pdf))
     except (RecordInvalid, OSError) as exc:
         return _fail(exc)
-    print(f"Lembar hitung manual / hand count sheets ({len(state.contest.boxes)} kotak / boxes): {args.pdf}")
+    boxes = len(state.contest.boxes) if state.contest is not None else 0
+    print(f"Lembar hitung manual / hand count sheets ({boxes} kotak / boxes): {args.pdf}")
     return 0
 
 
