@@ -194,3 +194,12 @@ def test_the_examples_in_the_audit_docstrings_hold():
     for path in sorted((ROOT / "booth" / "audit").glob("*.py")):
         module = importlib.import_module(f"booth.audit.{path.stem}" if path.stem != "__init__" else "booth.audit")
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_a_margin_too_thin_for_any_sample_says_count_every_slip():
+    done = booth("audit", "sample-size", "--margin", "0.1%", "--risk-limit", "5%")
+    assert done.returncode == 1 and "hitung manual semua struk" in done.stderr
+    capped = booth("audit", "sample-size", "--margin", "0.1%", "--risk-limit", "5%", "--ballots", "900")
+    assert capped.returncode == 0 and capped.stdout.strip().splitlines()[-1] == "900"
+    small = booth("audit", "sample-size", "--margin", "5%", "--risk-limit", "5%", "--ballots", "100")
+    assert small.stdout.strip().splitlines()[-1] == "100"  # 136 > 100 slips: all of them

@@ -31,6 +31,17 @@ def _cmd_sample_size(args) -> int:
         )
         print(f"  tanpa selisih / if no slip differs: {clean}")
         print("  dengan asumsi Arlo (selisih 1 suara 1/1000, 2 suara 1/10000) / with Arlo's error assumptions:")
+    if args.ballots is not None and (n == risk.FULL_HAND_COUNT or n >= args.ballots):
+        print(f"  = semua struk, hitung manual / every slip: a full hand count ({args.ballots})")
+        n = args.ballots
+    elif n == risk.FULL_HAND_COUNT:
+        print(
+            "booth audit: pada margin ini tidak ada sampel yang cukup: hitung manual semua struk "
+            "(beri --ballots N untuk jumlahnya) / at this margin no sample can do: count every slip by hand "
+            "(give --ballots N for the number)",
+            file=sys.stderr,
+        )
+        return 1
     print(n)
     return 0
 
@@ -385,6 +396,7 @@ def register(sub) -> None:
     p.add_argument("--margin", required=True, help="diluted margin: 0.05 or 5%%")
     p.add_argument("--risk-limit", required=True, help="risk limit: 0.05 or 5%%")
     p.add_argument("--kind", choices=("comparison", "polling"), default="comparison")
+    p.add_argument("--ballots", type=int, help="slips in the contest: caps the figure (a full hand count)")
     p.set_defaults(func=_cmd_sample_size)
 
     def with_record(p):
