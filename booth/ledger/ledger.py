@@ -17,11 +17,13 @@ Rules this module keeps, and why:
 * **No order in the ballot store.**  Ballot slots with random identifiers are
   made *before* voting (``add_ballot_slots``), each a fixed size; a cast fills a
   uniformly random empty slot in place.  So neither SQL order, page layout nor
-  cell position within a page says anything about cast order.  After every
-  commit the WAL is checkpointed and truncated, so the WAL never holds a
-  history of which page changed when; ``locking_mode=EXCLUSIVE`` keeps the
-  WAL index in process memory instead of a ``-shm`` file; ``secure_delete``
-  zeroes anything freed.
+  cell position within a page says anything about cast order.  The WAL never
+  holds a history of which ballot page changed when: between calls it holds
+  at most one cast and nothing that was erased (``WAL_RULES``: the WAL is
+  checkpointed and truncated before a second cast, and right after any other
+  change of the ballot store or the pending slip); ``locking_mode=EXCLUSIVE``
+  keeps the WAL index in process memory instead of a ``-shm`` file;
+  ``secure_delete`` zeroes anything freed.
 * **Append-only.**  SQLite triggers refuse UPDATE and DELETE of events,
   checkpoints and metadata, and any change of a filled ballot slot.  A file
   edited behind SQLite's back is caught by ``booth verify``.
@@ -111,6 +113,30 @@ CREATE TRIGGER ballots_fill_once BEFORE UPDATE ON ballots
 CREATE TRIGGER ballots_never_deleted BEFORE DELETE ON ballots
     BEGIN SELECT RAISE(ABORT, 'ballots are never deleted'); END;
 """
+
+#: What each kind of write transaction does with the WAL: (scrub before it if a
+#: cast is still in the WAL, scrub after it).  A scrub is a checkpoint + truncate.
+#:
+#: * ``plain``: events, checkpoints, device state.  The log is ordered anyway,
+#:   so its pages may stay in the WAL; and a WAL that already has frames costs
+#:   the next commit one fsync instead of two (SQLite syncs the header of a
+#:   fresh WAL before the first frame).
+#: * ``cast``: fills one ballot slot.  Its pages may stay until the slip is
+#:   answered: they tell which slot was filled last, which the pending slip
+#:   names anyway.  So the voter waits for one durable commit, not for the
+#:   checkpoint too.  A cast still in the WAL is scrubbed before another cast,
+#:   so the files never hold two.
+#: * ``ballots``: other changes of the ballot store (slots added).
+#: * ``erase``: forgets the pending slip (answered, spoiled, or printed with
+#:   ``forget``): the erased ID is out of the files before the call returns.
+#: * ``batch``: many changes in one commit (fixtures, demo data).
+WAL_RULES: dict[str, tuple[bool, bool]] = {
+    "plain": (False, False),
+    "cast": (True, False),
+    "ballots": (False, True),
+    "erase": (False, True),
+    "batch": (False, True),
+}
 
 EMPTY_SLOT = bytes(formats.BALLOT_SLOT_BYTES)
 EMPTY_SIG = bytes(formats.SIGNATURE_BYTES)
@@ -258,6 +284,8 @@ class Ledger:
         self.key = key
         self.clock = clock
         self._batch_depth = 0
+        # A cast's pages still in the WAL (see WAL_RULES); open() scrubs whatever a crash left.
+        self._cast_in_wal = False
         self._load_state()
 
     # ---------------------------------------------------------------- opening
@@ -371,19 +399,28 @@ class Ledger:
 
     # ----------------------------------------------------------- transactions
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, kind: str = "plain") -> Iterator[None]:
+        """One durable commit; the WAL is scrubbed before and after as ``WAL_RULES[kind]`` says."""
         if self._batch_depth:
             yield
             return
+        scrub_before, scrub_after = WAL_RULES[kind]
+        if scrub_before and self._cast_in_wal:
+            self._scrub_wal()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
             self._conn.execute("ROLLBACK")
             self._load_state()
+            if kind != "plain":  # pages of the rolled-back change may lie beyond the WAL's end
+                self._scrub_wal()
             raise
         self._conn.execute("COMMIT")
-        self._scrub_wal()
+        if scrub_after:
+            self._scrub_wal()
+        elif kind == "cast":
+            self._cast_in_wal = True
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -391,7 +428,7 @@ class Ledger:
 
         Never used on the voter's path: there every cast is its own commit.
         """
-        with self._transaction():
+        with self._transaction("batch"):
             self._batch_depth += 1
             try:
                 yield
@@ -404,6 +441,7 @@ class Ledger:
         busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             raise LedgerError("could not checkpoint the WAL (database busy)")
+        self._cast_in_wal = False
 
     # ----------------------------------------------------------------- writing
     def _append(self, type: str, actor: str, payload: dict[str, Any]) -> Entry:
@@ -460,7 +498,7 @@ class Ledger:
                 continue
             seen.add(candidate)
             ids.append(candidate)
-        with self._transaction():
+        with self._transaction("ballots"):
             if self._can_spoil:
                 self._conn.executemany(
                     "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
@@ -494,7 +532,7 @@ class Ledger:
         ballot_id = self._empty_slots[index]
         record = formats.ballot_record(election=election, ballot_id=ballot_id, selection=selection)
         sig = self.key.sign(formats.ballot_message(record))
-        with self._transaction():
+        with self._transaction("cast"):
             changed = self._conn.execute(
                 "UPDATE ballots SET filled=1, slot=?, sig=? WHERE id=? AND filled=0",
                 (formats.pad_slot(record), sig, ballot_id),
@@ -520,7 +558,7 @@ class Ledger:
         """
         if type not in ("slip.printed", "slip.reprinted"):
             raise ValueError("record_slip takes slip.printed or slip.reprinted")
-        with self._transaction():
+        with self._transaction("erase" if forget else "plain"):
             entry = self._append(type, actor, payload or {})
             if forget:
                 self._conn.execute("DELETE FROM pending_slip")
@@ -534,7 +572,7 @@ class Ledger:
         """
         if type not in SLIP_ANSWERS:
             raise ValueError(f"answer_slip takes one of {', '.join(SLIP_ANSWERS)}")
-        with self._transaction():
+        with self._transaction("erase"):
             if self.pending_slip() is None:
                 raise NoPendingSlip("no slip is waiting for its voter's answer")
             entry = self._append(type, actor, payload or {})
@@ -566,7 +604,7 @@ class Ledger:
         spoiled = formats.spoiled_record(election=election, ballot_id=ballot_id)
         sig = self.key.sign(formats.ballot_message(spoiled))
         mark = self.key.sign(formats.spoil_message(spoiled))
-        with self._transaction():
+        with self._transaction("erase"):
             changed = self._conn.execute(
                 "UPDATE ballots SET slot=?, sig=?, spoil=? WHERE id=? AND filled=1 AND spoil=?",
                 (formats.pad_slot(spoiled), sig, mark, ballot_id, NOT_SPOILED),
