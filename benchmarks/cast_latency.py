@@ -397,6 +397,11 @@ def main() -> int:
 
         sig_cast = signatures_cast / len(cast_ns)
         sig_voter = signatures_voter / len(cast_ns)
+        one_signature = statistics.median(sign_ns) / 1e6 / sig_cast
+        print(
+            f"     (one signature {one_signature:.3f} ms = {one_signature / f_med:.2f}x the floor: what dropping"
+            " one of them would save)"
+        )
         print()
         print(
             f"  signatures per cast: {sig_cast:g}   per voter: {sig_voter:g}   floor: 1"
@@ -418,6 +423,7 @@ def main() -> int:
             "p99_ratio": round(c99 / f99, 3),
             "voter_median_ratio": round(v_med / f_med, 3),
             "signatures_per_cast": sig_cast,
+            "signature_ms": round(one_signature, 4),
             "signatures_per_voter": sig_voter,
             "signatures_per_floor": 1,
             "signature_count_method": "proxy around the device's Ed25519 private key counting sign()",

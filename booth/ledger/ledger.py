@@ -44,6 +44,7 @@ tables, triggers and transaction boundaries.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -192,7 +193,16 @@ class Entry:
 
     @classmethod
     def from_row(cls, entry: bytes, sig: bytes) -> Entry:
-        obj = parse_canonical(entry)
+        """An event as read back from the database (its bytes checked to be canonical)."""
+        return cls._of(parse_canonical(entry), entry, sig)
+
+    @classmethod
+    def _written(cls, entry: bytes, sig: bytes) -> Entry:
+        """The event just appended: its bytes came out of ``canonical`` a moment ago, so a plain decode will do."""
+        return cls._of(json.loads(entry), entry, sig)
+
+    @classmethod
+    def _of(cls, obj: dict[str, Any], entry: bytes, sig: bytes) -> Entry:
         return cls(
             seq=obj["seq"],
             time=obj["time"],
@@ -472,7 +482,7 @@ class Ledger:
         )
         if type == SEAL_EVENT:
             self._sealed = True
-        return Entry.from_row(raw, sig)
+        return Entry._written(raw, sig)
 
     def append(
         self, type: str, actor: str, payload: dict[str, Any] | None = None, *, state: dict[str, Any] | None = None
