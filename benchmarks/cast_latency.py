@@ -538,8 +538,11 @@ def main() -> int:
                 fsync_count_method="strace -f -y -e trace=fsync,fdatasync over the voter sequence in a child",
             )
         print()
-        print("  the commit alone under each journal mode SQLite offers (one small row, same pragmas otherwise):")
-        modes = compare_journal_modes(work, min(args.casts, 100))
+        print(
+            "  the commit alone under each journal mode SQLite offers (one small row, same pragmas otherwise;"
+            " timed one mode after another, so the fsyncs are the figure to trust):"
+        )
+        modes = compare_journal_modes(work, min(args.casts, 50))
         for mode, sync, durable, median_ms, per_commit in modes:
             synced = "?" if per_commit is None else f"{per_commit:g}"
             print(
