@@ -31,10 +31,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from booth.ledger.clock import FakeClock
 from booth.ledger.ledger import Ledger
 from ledger_days import ELECTION
+from service_day import fast_tmp
 
 BALLOTS = 2000
 LIMIT = 0.05
@@ -292,3 +296,71 @@ def test_a_second_cast_never_joins_the_first_in_the_wal(tmp_path):
         assert _new_in_wal(ledger, state) == {first.ballot_id}
         second = ledger.cast_ballot(ELECTION, "2")
         assert _new_in_wal(ledger, state) == {second.ballot_id}
+
+
+class WalBetweenCalls(RuleBasedStateMachine):
+    """Any order of the ledger's writes: between calls the WAL tells at most the pending slip's ballot.
+
+    And right after the pending slip is erased (answered, spoiled, or printed
+    with ``forget``) the WAL is empty.  The steps are the ledger calls of the
+    day in any order the ledger accepts, including ones the service never
+    makes (two casts with no answer between).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = fast_tmp("booth-wal-") / "state"
+        self.ledger = Ledger.create(self.state, clock=FakeClock(), rng=random.Random(SEED))
+        self.ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        self.ledger.add_ballot_slots(40)
+        self.erased = False
+
+    def teardown(self) -> None:
+        self.ledger.close()
+        shutil.rmtree(self.state.parent, ignore_errors=True)
+
+    @rule(type=st.sampled_from(["ballot.released", "voter.photo_taken", "companion.login", "slip.disputed"]))
+    def plain_event(self, type):
+        self.ledger.append(type, "K01", {"release": "R0001"})
+        self.erased = False
+
+    @precondition(lambda self: self.ledger.empty_slots > 0)
+    @rule(choice=st.sampled_from("123"))
+    def cast(self, choice):
+        self.ledger.cast_ballot(ELECTION, choice, actor="pemilih", payload={"release": "R0001"})
+        self.erased = False
+
+    @rule(forget=st.booleans())
+    def slip_printed(self, forget):
+        self.ledger.record_slip("slip.printed", "system", {"release": "R0001"}, forget=forget)
+        self.erased = forget
+
+    @precondition(lambda self: self.ledger.pending_slip() is not None)
+    @rule()
+    def slip_confirmed(self):
+        self.ledger.answer_slip("slip.confirmed", "pemilih", {"release": "R0001"})
+        self.erased = True
+
+    @precondition(lambda self: self.ledger.pending_slip() is not None)
+    @rule()
+    def spoil(self):
+        self.ledger.spoil_pending("K02", {"release": "R0001"})
+        self.erased = True
+
+    @rule(count=st.integers(1, 5))
+    def slots_added(self, count):
+        self.ledger.add_ballot_slots(count)
+        self.erased = False
+
+    @invariant()
+    def the_wal_tells_at_most_the_pending_ballot(self):
+        pending = self.ledger.pending_slip()
+        assert _new_in_wal(self.ledger, self.state) <= ({pending} if pending else set())
+        if self.erased:
+            assert not any(_wal(self.state)), "the WAL keeps pages after the pending slip was erased"
+
+
+WalBetweenCalls.TestCase.settings = settings(
+    max_examples=30, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+TestWalBetweenCalls = WalBetweenCalls.TestCase
