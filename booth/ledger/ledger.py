@@ -224,6 +224,7 @@ class SpoilReceipt:
     ballot_id: bytes
     count: int
     seq: int
+    entry: Entry  # the ballot.spoiled event, for the caller's view of the day
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ class CastReceipt:
     ballot_id: bytes
     count: int
     seq: int
+    entry: Entry  # the ballot.cast event, so the caller need not read it back
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -556,7 +558,7 @@ class Ledger:
         self._empty_slots[index] = self._empty_slots[-1]
         self._empty_slots.pop()
         self._cast = count
-        return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
+        return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq, entry=entry)
 
     def record_slip(
         self, type: str, actor: str, payload: dict[str, Any] | None = None, *, forget: bool = True
@@ -625,7 +627,7 @@ class Ledger:
             count = self._spoiled + 1
             entry = self._append(SPOIL_EVENT, actor, {**(payload or {}), "count": count})
         self._spoiled = count
-        return SpoilReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
+        return SpoilReceipt(ballot_id=ballot_id, count=count, seq=entry.seq, entry=entry)
 
     def pending_slip(self) -> bytes | None:
         """The ballot ID whose paper slip has not printed yet, if any."""
