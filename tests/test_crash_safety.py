@@ -22,6 +22,8 @@ the voter would check:
 SIGKILL leaves the operating system's page cache alone, so this tests process
 crashes and the ledger's transaction boundaries; it does not pull the plug on
 the disk (that is what ``synchronous=FULL`` is for, asserted at every open).
+The last test checks that other half under strace: whatever a ledger call
+wrote to the database or its WAL is synced before the call returns.
 
 The kill schedule comes from a fixed seed (``BOOTH_CRASH_SEED``, printed on
 failure); ``BOOTH_CRASH_KILLS`` changes how many kills the long scenario makes.
@@ -35,6 +37,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -530,3 +533,78 @@ def test_a_power_cut_while_provisioning_leaves_a_device_that_can_be_provisioned_
 def _check(ok: bool, log: CrashLog, what: str, number: int | None = None) -> None:
     if not ok:
         pytest.fail(log.fail_text(what, number), pytrace=False)
+
+
+# ---------------------------------------------------- power loss: what is synced
+SYNCED_DAY = """
+import os, sys
+from pathlib import Path
+from booth.ledger.ledger import Ledger
+
+def mark(edge, name):
+    os.access(f"/booth-test-mark-{edge}-{name}", os.F_OK)
+
+ledger = Ledger.create(Path(sys.argv[1]))
+ledger.append("election.loaded", "K01", {"election_id": "e1ec7104" * 8})
+ledger.add_ballot_slots(40)
+calls = {
+    "release": lambda r: ledger.append("ballot.released", "K01", {"release": r, "voter": "V" + r}),
+    "cast": lambda r: ledger.cast_ballot("e1ec7104" * 8, "2", actor="pemilih", payload={"release": r}),
+    "printed": lambda r: ledger.record_slip("slip.printed", "system", {"release": r}, forget=False),
+    "confirmed": lambda r: ledger.answer_slip("slip.confirmed", "pemilih", {"release": r}),
+    "photo": lambda r: ledger.append("voter.photo_taken", "system", {"voter": "V" + r, "release": r}),
+}
+for n in range(20):
+    for name, call in calls.items():
+        mark("start", name)
+        call(f"R{n:04d}")
+        mark("end", name)
+ledger.close()
+"""
+
+
+def test_whatever_a_call_wrote_is_on_the_disk_before_it_returns(tmp_path):
+    """Power loss: every byte a ledger call writes to ledger.db or its WAL is synced before the call returns.
+
+    SIGKILL (above) leaves the page cache alone; a power cut does not.  So the
+    system calls of twenty voters' ledger writes (release, cast, slip printed,
+    "Struk sesuai", photo) are traced: in each call, the last write to each
+    file is followed by an fsync/fdatasync of that file.  The cast that lets
+    its checkpoint wait for the slip's answer still syncs its own commit.
+    """
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed (apt-get install strace)")
+    out = tmp_path / "trace.txt"
+    proc = subprocess.run(
+        [strace, "-f", "-y", "-e", "trace=pwrite64,write,fsync,fdatasync,access", "-o", str(out)]
+        + [sys.executable, "-c", SYNCED_DAY, str(tmp_path / "state")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0 and "ptrace" in proc.stderr:
+        pytest.skip(f"strace cannot trace here: {proc.stderr.strip()[-200:]}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    calls: Counter = Counter()
+    unsynced: set[str] = set()
+    current = None
+    for line in out.read_text().splitlines():
+        mark = re.search(r'access\("/booth-test-mark-(start|end)-(\w+)"', line)
+        if mark:
+            if mark.group(1) == "start":
+                current, unsynced = mark.group(2), set()
+            else:
+                assert not unsynced, f"{current} returned with unsynced writes to {sorted(unsynced)}"
+                calls[current] += 1
+                current = None
+            continue
+        op = re.search(r"\b(pwrite64|write|fsync|fdatasync)\(\d+<([^>]*)>", line)
+        if current is None or op is None or not Path(op.group(2)).name.startswith("ledger.db"):
+            continue
+        name = Path(op.group(2)).name
+        if op.group(1) in ("pwrite64", "write"):
+            unsynced.add(name)
+        else:
+            unsynced.discard(name)
+    assert calls == {name: 20 for name in ("release", "cast", "printed", "confirmed", "photo")}

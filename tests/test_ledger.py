@@ -186,3 +186,22 @@ def test_only_one_writer_can_hold_the_ledger(tmp_path):
         ledger.append("device.started", "system", {})
         with pytest.raises((sqlite3.OperationalError, LedgerError)):
             Ledger.open(tmp_path / "state").append("device.started", "system", {})
+
+
+def test_the_voter_waits_for_one_durable_commit_not_for_the_checkpoint(tmp_path):
+    """The cast commits once and returns; the WAL checkpoint waits until the voter has answered the slip."""
+    with Ledger.create(tmp_path / "state", clock=FakeClock()) as ledger:
+        ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        ledger.add_ballot_slots(5)
+        ledger.append("ballot.released", "K01", {"release": "R0001", "voter": "V001"})
+        statements: list[str] = []
+        ledger.connection.set_trace_callback(statements.append)
+        ledger.cast_ballot(ELECTION, "2", actor="pemilih", payload={"release": "R0001"})
+        ledger.connection.set_trace_callback(None)
+        assert statements.count("COMMIT") == 1
+        assert not [s for s in statements if "wal_checkpoint" in s]
+        assert ledger.pending_slip() is not None
+        ledger.connection.set_trace_callback(statements.append)
+        ledger.answer_slip("slip.confirmed", "pemilih", {"release": "R0001"})
+        ledger.connection.set_trace_callback(None)
+        assert [s for s in statements if "wal_checkpoint" in s] == ["PRAGMA wal_checkpoint(TRUNCATE)"]

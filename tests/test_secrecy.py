@@ -31,10 +31,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from booth.ledger.clock import FakeClock
 from booth.ledger.ledger import Ledger
 from ledger_days import ELECTION
+from service_day import fast_tmp
 
 BALLOTS = 2000
 LIMIT = 0.05
@@ -225,3 +229,138 @@ def test_after_a_power_cut_neither_verify_nor_a_restart_leaves_a_trace_of_the_la
     Ledger.open(crashed).close()
     assert not (crashed / "ledger.db-wal").exists() or (crashed / "ledger.db-wal").stat().st_size == 0
     assert not (crashed / "ledger.db-shm").exists()
+
+
+# ------------------------------------------------- the WAL between voters
+def _db(state: Path) -> bytes:
+    return (state / "ledger.db").read_bytes()
+
+
+def _wal(state: Path) -> bytes:
+    wal = state / "ledger.db-wal"
+    return wal.read_bytes() if wal.exists() else b""
+
+
+def _files(state: Path) -> bytes:
+    """The database and its WAL as they lie on disk."""
+    return _db(state) + _wal(state)
+
+
+def _new_in_wal(ledger: Ledger, state: Path) -> set[bytes]:
+    """Ballots the WAL holds that the database file does not: what a copy of the files says was cast last.
+
+    A WAL frame is a whole page, so it also shows the ballots cast earlier in
+    that page; those are in the database file too and tell nothing new.
+    """
+    db, wal = _db(state), _wal(state)
+    return {bid for bid, _, sig in ledger.ballot_records() if sig in wal and sig not in db}
+
+
+def test_between_voters_the_wal_holds_only_the_last_cast_and_nothing_erased(tmp_path):
+    """Forty voters as on the day: release, cast, slip printed, "Struk sesuai", photo.
+
+    Right after a cast the WAL may still hold that cast's pages (the cast does
+    not wait for the checkpoint; the pending slip names that ballot anyway):
+    a copy of the files tells which ballot was cast last, never which before.
+    Once the voter has answered, the WAL is empty and the ballot's ID is in
+    the files exactly as often as before it was cast: in its slot, no longer
+    in the erased pending slip.
+    """
+    state = tmp_path / "state"
+    rng = random.Random(7)
+    with Ledger.create(state, clock=FakeClock(), rng=random.Random(SEED)) as ledger:
+        ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        ledger.add_ballot_slots(60)
+        for n in range(40):
+            release = f"R{n + 1:04d}"
+            ledger.append("ballot.released", "K01", {"release": release, "voter": f"V{n:03d}"})
+            before = _files(state)
+            receipt = ledger.cast_ballot(ELECTION, rng.choice("123"), actor="pemilih", payload={"release": release})
+            new = _new_in_wal(ledger, state)
+            assert new <= {receipt.ballot_id}, f"voter {n}: the WAL tells {len(new)} ballots cast last"
+            ledger.record_slip("slip.printed", "system", {"release": release}, forget=False)
+            ledger.answer_slip("slip.confirmed", "pemilih", {"release": release})
+            assert _wal(state) == b"", f"voter {n}: the WAL keeps pages after the slip was answered"
+            bid = receipt.ballot_id
+            assert _files(state).count(bid) == before.count(bid), f"voter {n}: the erased pending slip is still on disk"
+            ledger.append("voter.photo_taken", "system", {"voter": f"V{n:03d}", "release": release})
+
+
+def test_a_second_cast_never_joins_the_first_in_the_wal(tmp_path):
+    """Two casts with no answer between (a slip never answered): the first is folded in before the second."""
+    state = tmp_path / "state"
+    with Ledger.create(state, clock=FakeClock(), rng=random.Random(SEED)) as ledger:
+        ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        ledger.add_ballot_slots(10)
+        first = ledger.cast_ballot(ELECTION, "1")
+        assert _new_in_wal(ledger, state) == {first.ballot_id}
+        second = ledger.cast_ballot(ELECTION, "2")
+        assert _new_in_wal(ledger, state) == {second.ballot_id}
+
+
+class WalBetweenCalls(RuleBasedStateMachine):
+    """Any order of the ledger's writes: between calls the WAL tells at most the pending slip's ballot.
+
+    And right after the pending slip is erased (answered, spoiled, or printed
+    with ``forget``) the WAL is empty.  The steps are the ledger calls of the
+    day in any order the ledger accepts, including ones the service never
+    makes (two casts with no answer between).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = fast_tmp("booth-wal-") / "state"
+        self.ledger = Ledger.create(self.state, clock=FakeClock(), rng=random.Random(SEED))
+        self.ledger.append("election.loaded", "panitia", {"election_id": ELECTION})
+        self.ledger.add_ballot_slots(40)
+        self.erased = False
+
+    def teardown(self) -> None:
+        self.ledger.close()
+        shutil.rmtree(self.state.parent, ignore_errors=True)
+
+    @rule(type=st.sampled_from(["ballot.released", "voter.photo_taken", "companion.login", "slip.disputed"]))
+    def plain_event(self, type):
+        self.ledger.append(type, "K01", {"release": "R0001"})
+        self.erased = False
+
+    @precondition(lambda self: self.ledger.empty_slots > 0)
+    @rule(choice=st.sampled_from("123"))
+    def cast(self, choice):
+        self.ledger.cast_ballot(ELECTION, choice, actor="pemilih", payload={"release": "R0001"})
+        self.erased = False
+
+    @rule(forget=st.booleans())
+    def slip_printed(self, forget):
+        self.ledger.record_slip("slip.printed", "system", {"release": "R0001"}, forget=forget)
+        self.erased = forget
+
+    @precondition(lambda self: self.ledger.pending_slip() is not None)
+    @rule()
+    def slip_confirmed(self):
+        self.ledger.answer_slip("slip.confirmed", "pemilih", {"release": "R0001"})
+        self.erased = True
+
+    @precondition(lambda self: self.ledger.pending_slip() is not None)
+    @rule()
+    def spoil(self):
+        self.ledger.spoil_pending("K02", {"release": "R0001"})
+        self.erased = True
+
+    @rule(count=st.integers(1, 5))
+    def slots_added(self, count):
+        self.ledger.add_ballot_slots(count)
+        self.erased = False
+
+    @invariant()
+    def the_wal_tells_at_most_the_pending_ballot(self):
+        pending = self.ledger.pending_slip()
+        assert _new_in_wal(self.ledger, self.state) <= ({pending} if pending else set())
+        if self.erased:
+            assert not any(_wal(self.state)), "the WAL keeps pages after the pending slip was erased"
+
+
+WalBetweenCalls.TestCase.settings = settings(
+    max_examples=30, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+TestWalBetweenCalls = WalBetweenCalls.TestCase

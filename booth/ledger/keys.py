@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -54,15 +55,17 @@ class KeyFileError(Exception):
 class DeviceKey:
     private_key: Ed25519PrivateKey
 
-    @property
+    # Cached: every event's checkpoint names the origin, and deriving it (public
+    # key, raw bytes, SHA-256) cost more than a tenth of a cast.
+    @functools.cached_property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         return fingerprint(self.public_key)
 
-    @property
+    @functools.cached_property
     def origin(self) -> str:
         return origin_for(self.public_key)
 

@@ -17,11 +17,13 @@ Rules this module keeps, and why:
 * **No order in the ballot store.**  Ballot slots with random identifiers are
   made *before* voting (``add_ballot_slots``), each a fixed size; a cast fills a
   uniformly random empty slot in place.  So neither SQL order, page layout nor
-  cell position within a page says anything about cast order.  After every
-  commit the WAL is checkpointed and truncated, so the WAL never holds a
-  history of which page changed when; ``locking_mode=EXCLUSIVE`` keeps the
-  WAL index in process memory instead of a ``-shm`` file; ``secure_delete``
-  zeroes anything freed.
+  cell position within a page says anything about cast order.  The WAL never
+  holds a history of which ballot page changed when: between calls it holds
+  at most one cast and nothing that was erased (``WAL_RULES``: the WAL is
+  checkpointed and truncated before a second cast, and right after any other
+  change of the ballot store or the pending slip); ``locking_mode=EXCLUSIVE``
+  keeps the WAL index in process memory instead of a ``-shm`` file;
+  ``secure_delete`` zeroes anything freed.
 * **Append-only.**  SQLite triggers refuse UPDATE and DELETE of events,
   checkpoints and metadata, and any change of a filled ballot slot.  A file
   edited behind SQLite's back is caught by ``booth verify``.
@@ -42,6 +44,7 @@ tables, triggers and transaction boundaries.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -112,6 +115,30 @@ CREATE TRIGGER ballots_never_deleted BEFORE DELETE ON ballots
     BEGIN SELECT RAISE(ABORT, 'ballots are never deleted'); END;
 """
 
+#: What each kind of write transaction does with the WAL: (scrub before it if a
+#: cast is still in the WAL, scrub after it).  A scrub is a checkpoint + truncate.
+#:
+#: * ``plain``: events, checkpoints, device state.  The log is ordered anyway,
+#:   so its pages may stay in the WAL; and a WAL that already has frames costs
+#:   the next commit one fsync instead of two (SQLite syncs the header of a
+#:   fresh WAL before the first frame).
+#: * ``cast``: fills one ballot slot.  Its pages may stay until the slip is
+#:   answered: they tell which slot was filled last, which the pending slip
+#:   names anyway.  So the voter waits for one durable commit, not for the
+#:   checkpoint too.  A cast still in the WAL is scrubbed before another cast,
+#:   so the files never hold two.
+#: * ``ballots``: other changes of the ballot store (slots added).
+#: * ``erase``: forgets the pending slip (answered, spoiled, or printed with
+#:   ``forget``): the erased ID is out of the files before the call returns.
+#: * ``batch``: many changes in one commit (fixtures, demo data).
+WAL_RULES: dict[str, tuple[bool, bool]] = {
+    "plain": (False, False),
+    "cast": (True, False),
+    "ballots": (False, True),
+    "erase": (False, True),
+    "batch": (False, True),
+}
+
 EMPTY_SLOT = bytes(formats.BALLOT_SLOT_BYTES)
 EMPTY_SIG = bytes(formats.SIGNATURE_BYTES)
 NOT_SPOILED = bytes(formats.SIGNATURE_BYTES)
@@ -166,7 +193,16 @@ class Entry:
 
     @classmethod
     def from_row(cls, entry: bytes, sig: bytes) -> Entry:
-        obj = parse_canonical(entry)
+        """An event as read back from the database (its bytes checked to be canonical)."""
+        return cls._of(parse_canonical(entry), entry, sig)
+
+    @classmethod
+    def _written(cls, entry: bytes, sig: bytes) -> Entry:
+        """The event just appended: its bytes came out of ``canonical`` a moment ago, so a plain decode will do."""
+        return cls._of(json.loads(entry), entry, sig)
+
+    @classmethod
+    def _of(cls, obj: dict[str, Any], entry: bytes, sig: bytes) -> Entry:
         return cls(
             seq=obj["seq"],
             time=obj["time"],
@@ -188,6 +224,7 @@ class SpoilReceipt:
     ballot_id: bytes
     count: int
     seq: int
+    entry: Entry  # the ballot.spoiled event, for the caller's view of the day
 
 
 @dataclass(frozen=True)
@@ -197,6 +234,7 @@ class CastReceipt:
     ballot_id: bytes
     count: int
     seq: int
+    entry: Entry  # the ballot.cast event, so the caller need not read it back
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -258,6 +296,8 @@ class Ledger:
         self.key = key
         self.clock = clock
         self._batch_depth = 0
+        # A cast's pages still in the WAL (see WAL_RULES); open() scrubs whatever a crash left.
+        self._cast_in_wal = False
         self._load_state()
 
     # ---------------------------------------------------------------- opening
@@ -371,19 +411,28 @@ class Ledger:
 
     # ----------------------------------------------------------- transactions
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, kind: str = "plain") -> Iterator[None]:
+        """One durable commit; the WAL is scrubbed before and after as ``WAL_RULES[kind]`` says."""
         if self._batch_depth:
             yield
             return
+        scrub_before, scrub_after = WAL_RULES[kind]
+        if scrub_before and self._cast_in_wal:
+            self._scrub_wal()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
             self._conn.execute("ROLLBACK")
             self._load_state()
+            if kind != "plain":  # pages of the rolled-back change may lie beyond the WAL's end
+                self._scrub_wal()
             raise
         self._conn.execute("COMMIT")
-        self._scrub_wal()
+        if scrub_after:
+            self._scrub_wal()
+        elif kind == "cast":
+            self._cast_in_wal = True
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -391,7 +440,7 @@ class Ledger:
 
         Never used on the voter's path: there every cast is its own commit.
         """
-        with self._transaction():
+        with self._transaction("batch"):
             self._batch_depth += 1
             try:
                 yield
@@ -404,6 +453,7 @@ class Ledger:
         busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             raise LedgerError("could not checkpoint the WAL (database busy)")
+        self._cast_in_wal = False
 
     # ----------------------------------------------------------------- writing
     def _append(self, type: str, actor: str, payload: dict[str, Any]) -> Entry:
@@ -434,7 +484,7 @@ class Ledger:
         )
         if type == SEAL_EVENT:
             self._sealed = True
-        return Entry.from_row(raw, sig)
+        return Entry._written(raw, sig)
 
     def append(
         self, type: str, actor: str, payload: dict[str, Any] | None = None, *, state: dict[str, Any] | None = None
@@ -460,7 +510,7 @@ class Ledger:
                 continue
             seen.add(candidate)
             ids.append(candidate)
-        with self._transaction():
+        with self._transaction("ballots"):
             if self._can_spoil:
                 self._conn.executemany(
                     "INSERT INTO ballots VALUES (?, 0, ?, ?, ?)", [(i, EMPTY_SLOT, EMPTY_SIG, NOT_SPOILED) for i in ids]
@@ -494,7 +544,7 @@ class Ledger:
         ballot_id = self._empty_slots[index]
         record = formats.ballot_record(election=election, ballot_id=ballot_id, selection=selection)
         sig = self.key.sign(formats.ballot_message(record))
-        with self._transaction():
+        with self._transaction("cast"):
             changed = self._conn.execute(
                 "UPDATE ballots SET filled=1, slot=?, sig=? WHERE id=? AND filled=0",
                 (formats.pad_slot(record), sig, ballot_id),
@@ -508,7 +558,7 @@ class Ledger:
         self._empty_slots[index] = self._empty_slots[-1]
         self._empty_slots.pop()
         self._cast = count
-        return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
+        return CastReceipt(ballot_id=ballot_id, count=count, seq=entry.seq, entry=entry)
 
     def record_slip(
         self, type: str, actor: str, payload: dict[str, Any] | None = None, *, forget: bool = True
@@ -520,7 +570,7 @@ class Ledger:
         """
         if type not in ("slip.printed", "slip.reprinted"):
             raise ValueError("record_slip takes slip.printed or slip.reprinted")
-        with self._transaction():
+        with self._transaction("erase" if forget else "plain"):
             entry = self._append(type, actor, payload or {})
             if forget:
                 self._conn.execute("DELETE FROM pending_slip")
@@ -534,7 +584,7 @@ class Ledger:
         """
         if type not in SLIP_ANSWERS:
             raise ValueError(f"answer_slip takes one of {', '.join(SLIP_ANSWERS)}")
-        with self._transaction():
+        with self._transaction("erase"):
             if self.pending_slip() is None:
                 raise NoPendingSlip("no slip is waiting for its voter's answer")
             entry = self._append(type, actor, payload or {})
@@ -566,7 +616,7 @@ class Ledger:
         spoiled = formats.spoiled_record(election=election, ballot_id=ballot_id)
         sig = self.key.sign(formats.ballot_message(spoiled))
         mark = self.key.sign(formats.spoil_message(spoiled))
-        with self._transaction():
+        with self._transaction("erase"):
             changed = self._conn.execute(
                 "UPDATE ballots SET slot=?, sig=?, spoil=? WHERE id=? AND filled=1 AND spoil=?",
                 (formats.pad_slot(spoiled), sig, mark, ballot_id, NOT_SPOILED),
@@ -577,7 +627,7 @@ class Ledger:
             count = self._spoiled + 1
             entry = self._append(SPOIL_EVENT, actor, {**(payload or {}), "count": count})
         self._spoiled = count
-        return SpoilReceipt(ballot_id=ballot_id, count=count, seq=entry.seq)
+        return SpoilReceipt(ballot_id=ballot_id, count=count, seq=entry.seq, entry=entry)
 
     def pending_slip(self) -> bytes | None:
         """The ballot ID whose paper slip has not printed yet, if any."""

@@ -100,7 +100,7 @@ class VoterSession(Device):
             if wait > 0:
                 raise refuse("too_soon", words={"seconds": int(wait) + 1}, wait_seconds=wait)
         receipt = self.ledger.cast_ballot(pkg.election_id, selection, actor="pemilih", payload={"release": release_id})
-        self._fold_latest()
+        self.day.apply(receipt.entry)
         return self._slip(receipt.ballot_id, selection)
 
     def _slip(self, ballot_id: bytes, selection: str) -> dict:
@@ -154,7 +154,7 @@ class VoterSession(Device):
         if record is None:
             raise refuse("no_pending_slip")
         receipt = self.ledger.spoil_pending(s.companion, {"release": release_id, "spoil": current.spoils + 1})
-        self._fold_latest()
+        self.day.apply(receipt.entry)
         void = self._slip(receipt.ballot_id, record["selection"])
         # the VOID print shows the ballot ID, never the choice: the companion need not see it
         for key in ("selection", "candidate_number", "candidate_name"):
