@@ -34,13 +34,15 @@ def link_command() -> list[str]:
 class Device:
     """One device's link: its files, its process, its client."""
 
-    def __init__(self, root: Path, label: str, role: str) -> None:
+    def __init__(self, root: Path, label: str, role: str, device_key: Path | None = None) -> None:
         self.label = label
         self.role = role
         self.dir = root / label
         self.dir.mkdir(parents=True)
-        DeviceKey.create(self.dir / "device.key")
-        self.fingerprint = transport.write_credentials(self.dir / "device.key", self.dir / "credentials", label)
+        if device_key is None:  # a device of its own; or the key of a ledger the test runs
+            device_key = self.dir / "device.key"
+            DeviceKey.create(device_key)
+        self.fingerprint = transport.write_credentials(device_key, self.dir / "credentials", label)
         self.state = self.dir / "link"
         self.config = self.dir / "link.toml"
         self.control = self.dir / "control.sock"
@@ -125,12 +127,13 @@ class Device:
 class StationLinks:
     """A desk ("meja") and booths ("bilik-1" ...) with pinned keys, started as link processes."""
 
-    def __init__(self, booths: int = 3, *, beat: float = 0.2) -> None:
+    def __init__(self, booths: int = 3, *, beat: float = 0.2, keys: dict[str, Path] | None = None) -> None:
         # Unix socket paths are limited to 108 bytes: a short directory, not pytest's tmp_path.
         self.root = Path(tempfile.mkdtemp(prefix="sl", dir="/tmp"))
         self.beat = beat
-        self.desk = Device(self.root, "meja", "desk")
-        self.booths = [Device(self.root, f"bilik-{i}", "booth") for i in range(1, booths + 1)]
+        keys = keys or {}
+        self.desk = Device(self.root, "meja", "desk", keys.get("meja"))
+        self.booths = [Device(self.root, f"bilik-{i}", "booth", keys.get(f"bilik-{i}")) for i in range(1, booths + 1)]
         self.desk.write_config(self.booths, listen="127.0.0.1:0", beat=beat)
 
     def start(self, *, via: dict[str, int] | None = None) -> StationLinks:
