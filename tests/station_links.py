@@ -67,7 +67,7 @@ class Device:
             ]
         self.config.write_text("\n".join(lines) + "\n")
 
-    def start(self) -> Device:
+    def start(self, *extra: str) -> Device:
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "hw-sim"), env.get("PYTHONPATH", "")])
@@ -80,6 +80,7 @@ class Device:
             str(self.config),
             "--control",
             str(self.control),
+            *extra,
         ]
         log = open(self.log, "ab")  # noqa: SIM115 (the process keeps it)
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, env=env, text=True)

@@ -8,8 +8,11 @@ every message arrived once, in order, and the desk shows who is free, busy or of
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import ssl
+import subprocess
 import time
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from hypothesis import strategies as st
 from booth.ledger.canonical import canonical
 from booth.station import transport
 from booth.station.link import ControlError, LinkClient
-from station_links import CuttingProxy, StationLinks
+from station_links import ROOT, CuttingProxy, StationLinks, link_command
 
 
 @pytest.fixture
@@ -266,6 +269,95 @@ def test_a_booth_claiming_another_booths_name_is_refused(station):
     sock.sendall(transport.encode({"t": "hello", "v": 1, "label": "bilik-2", "role": "booth", "received": 0}))
     assert _closed(sock)
     _wait_log(station.desk, "The device calls itself bilik-2 (booth), paired as bilik-1 (booth)")
+
+
+HELLO_1 = {"t": "hello", "v": 1, "label": "bilik-1", "role": "booth", "received": 0}
+
+
+def _framed(body: bytes) -> bytes:
+    return len(body).to_bytes(4, "big") + body
+
+
+@pytest.mark.parametrize(
+    "frame, reason",
+    [
+        (b"\0\0\0\x05hello", "The frame is not canonical JSON"),
+        (transport.encode({"t": "shell", "cmd": "rm"}), "Unknown kind of message: 'shell'"),
+        (
+            transport.encode({"t": "hello", "v": 1, "label": "bilik-1", "role": "booth", "received": 0}),
+            "A second hello",
+        ),
+        (transport.encode({"t": "ack", "id": 99}), "bilik-1 acks message 99, never sent"),
+        (_framed(b'{"id":1,"kind":"release","payload":"%%%%","t":"msg"}'), "The payload is not base64"),
+    ],
+    ids=["not-json", "unknown-kind", "second-hello", "ack-never-sent", "bad-base64"],
+)
+def test_a_bad_frame_from_a_paired_booth_closes_its_link_with_the_reason_and_nothing_else(station, frame, reason):
+    booth = station.booth("bilik-1")
+    booth.stop()
+    pins = [transport.load_pin("meja", station.desk.certificate)]
+    sock = _raw_tls(booth.dir / "credentials", pins, station.desk.port)
+    sock.sendall(transport.encode({"t": "hello", "v": 1, "label": "bilik-1", "role": "booth", "received": 0}))
+    assert _read_message(sock)["t"] == "hello"
+    sock.sendall(frame)
+    assert _closed(sock)
+    _wait_log(station.desk, reason)
+    assert station.desk.process.poll() is None
+    assert station.desk.client.take(wait=0) is None  # nothing reached the desk's application
+    station.desk.client.send("bilik-3", "release", b"the others go on")
+    assert station.booth("bilik-3").client.take(wait=10)["payload"] == b"the others go on"
+
+
+def test_a_booth_that_hangs_is_shown_offline_within_three_beats(station):
+    booth = station.booth("bilik-1")
+    station.wait_status("bilik-1", "free")
+    booth.process.send_signal(signal.SIGSTOP)  # the TCP link stays up; the beats stop
+    try:
+        started = time.monotonic()
+        station.wait_status("bilik-1", "offline", timeout=10)
+        assert time.monotonic() - started < 3 * station.beat + 2
+    finally:
+        booth.process.send_signal(signal.SIGCONT)
+    station.wait_status("bilik-1", "free", timeout=20)
+
+
+def test_only_the_allowed_user_may_use_the_control_socket():
+    links = StationLinks(booths=1)
+    try:
+        links.desk.start("--allow-uid", str(os.getuid() + 4242))
+        with pytest.raises(ControlError) as refused:
+            links.desk.client.status()
+        assert refused.value.code == "peer_refused"
+    finally:
+        links.close()
+
+
+def _run_link(device, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "hw-sim")]))
+    argv = [*link_command(), "--state", str(device.state), "--config", str(device.config)]
+    argv += ["--control", str(device.control), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_a_bad_configuration_is_refused_with_what_is_wrong_before_anything_starts():
+    links = StationLinks(booths=1)
+    try:
+        desk, booth = links.desk, links.booths[0]
+        desk.write_config([booth], listen="0.0.0.0:7443")
+        result = _run_link(desk, "--role", "desk")
+        assert result.returncode == 2 and "not to every interface" in result.stderr
+        desk.write_config([booth], listen="127.0.0.1:0")
+        result = _run_link(desk, "--role", "booth")
+        assert result.returncode == 2 and "role is 'desk' but the link was started as 'booth'" in result.stderr
+        desk.config.write_text(desk.config.read_text().replace(booth.fingerprint, "00" * 32))
+        result = _run_link(desk, "--role", "desk")
+        assert result.returncode == 2 and "The fingerprint of bilik-1 does not match" in result.stderr
+        booth.write_config([desk, desk], desk="127.0.0.1:9")
+        result = _run_link(booth, "--role", "booth")
+        assert result.returncode == 2
+        assert not desk.control.exists() and not booth.control.exists()  # nothing started
+    finally:
+        links.close()
 
 
 def test_the_application_socket_refuses_bad_requests_in_words(station):
