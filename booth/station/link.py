@@ -69,7 +69,8 @@ MAX_BACKOFF = 10.0  # the longest pause between a booth's attempts to reach the 
 WINDOW = 8  # messages sent and not yet acked, at most: a cut link loses little in flight
 MAX_LINKS = 16  # TCP connections at once (6 booths, and room for ones that are going away)
 MAX_WAIT = 30  # the longest ``take(wait=...)``
-DESK_STATUS = ("offline", "free", "busy")
+#: What the desk shows of a booth; a booth shows its desk as "online" or "offline".
+BOOTH_STATUS = ("offline", "free", "busy")
 
 
 def utc_now() -> str:
