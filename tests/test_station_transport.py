@@ -8,11 +8,13 @@ every message arrived once, in order, and the desk shows who is free, busy or of
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -96,12 +98,19 @@ def test_the_desk_shows_which_booth_is_free_busy_or_offline_and_since_when(stati
 def test_a_booth_killed_mid_exchange_and_restarted_loses_nothing_and_gets_nothing_twice(station):
     booth = station.booth("bilik-2")
     station.wait_status("bilik-2", "free")
-    for n in range(1, 201):
-        station.desk.client.send("bilik-2", "release", token("bilik-2", n))
-    got = take_all(booth.client, 60)
-    booth.kill()  # the link process dies while messages are in flight and one is unconfirmed
-    for n in range(201, 221):
-        station.desk.client.send("bilik-2", "release", token("bilik-2", n))  # queued while it is down
+
+    def desk_releases():  # the desk's application, releasing while the booth's link dies
+        with contextlib.closing(LinkClient(station.desk.control)) as desk:
+            for n in range(1, 221):
+                desk.send("bilik-2", "release", token("bilik-2", n) * 100)
+
+    sender = threading.Thread(target=desk_releases)
+    sender.start()
+    got = take_all(booth.client, 25)
+    booth.kill()  # SIGKILL: messages in flight, one taken and not confirmed
+    assert sender.is_alive(), "the desk had finished sending: the kill would not be mid-exchange"
+    sender.join(timeout=60)
+    assert station.desk.status()["peers"]["bilik-2"]["queued"] > 0  # waiting for the booth
     booth.start()
     got += take_all(booth.client, 220 - len(got), timeout=60)
     ids = [m["id"] for m in got]
@@ -110,7 +119,7 @@ def test_a_booth_killed_mid_exchange_and_restarted_loses_nothing_and_gets_nothin
     unique = list(dict.fromkeys(ids))
     assert unique == list(range(1, 221)), ids
     assert len(ids) - len(unique) <= 1
-    assert [m["payload"] for m in got if m["id"] == 137][0] == token("bilik-2", 137)
+    assert [m["payload"] for m in got if m["id"] == 137][0] == token("bilik-2", 137) * 100
     assert booth.client.take(wait=1) is None
 
 
