@@ -20,7 +20,7 @@ from booth.ledger.clock import FakeClock
 from booth.ledger.ledger import Ledger
 from booth.station.watch import SEEN_EVENT, cosigner_key, detect, last_seen_size, offer, seen_by, watch
 from booth.witness.cosign import check_cosignature
-from station_links import StationLinks
+from booth_sim.station_links import StationLinks
 
 ELECTION = "e1" * 32
 OPENING = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)

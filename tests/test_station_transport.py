@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from booth.ledger.canonical import canonical
 from booth.station import transport
 from booth.station.link import ControlError, LinkClient
-from station_links import ROOT, CuttingProxy, StationLinks, link_command
+from booth_sim.station_links import ROOT, CuttingProxy, StationLinks, link_command
 
 
 @pytest.fixture

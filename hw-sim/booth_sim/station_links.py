@@ -3,7 +3,8 @@
 Each device gets a device key, its link credentials (``booth station link-credentials``), a TOML
 configuration pinning its peers and a control socket; :class:`StationLinks` starts
 ``python -m booth station link`` for each, kills and restarts them, and gives each a
-:class:`booth.station.link.LinkClient`.  Used by tests/test_station_transport.py.
+:class:`booth.station.link.LinkClient`.  Used by tests/test_station_transport.py,
+tests/test_station_link_watch.py and benchmarks/station_link.py.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from booth.ledger.keys import DeviceKey
 from booth.station import transport
 from booth.station.link import LinkClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the source tree: hw-sim/booth_sim/../..
 
 
 def link_command() -> list[str]:
