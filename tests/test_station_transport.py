@@ -14,11 +14,14 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -367,6 +370,29 @@ def test_a_bad_configuration_is_refused_with_what_is_wrong_before_anything_start
         assert not desk.control.exists() and not booth.control.exists()  # nothing started
     finally:
         links.close()
+
+
+def test_link_credentials_are_made_from_the_device_key_and_the_link_stops_cleanly(tmp_path, station):
+    from booth.ledger.keys import DeviceKey
+
+    key = DeviceKey.create(tmp_path / "device.key")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "hw-sim")]))
+    argv = [sys.executable, "-m", "booth", "station", "link-credentials", "--device-key", str(tmp_path / "device.key")]
+    result = subprocess.run(
+        [*argv, "--out", str(tmp_path / "cred"), "--label", "bilik-4"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == key.fingerprint  # what the companion compares at pairing
+    assert (tmp_path / "cred" / "link.key").stat().st_mode & 0o777 == 0o600
+    pin = transport.load_pin("bilik-4", tmp_path / "cred" / "device.pem", key.fingerprint)
+    link_cert = x509.load_pem_x509_certificates((tmp_path / "cred" / "link.pem").read_bytes())[0]
+    assert transport.identify_peer(link_cert.public_bytes(serialization.Encoding.DER), [pin]) == pin
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    # the link's own key, not the device key
+    assert link_cert.public_key().public_bytes(*raw) != key.public_key.public_bytes(*raw)
+    assert b"PRIVATE" not in (tmp_path / "cred" / "link.pem").read_bytes()
+    # SIGTERM, as systemd stops it: a clean exit.
+    assert station.booth("bilik-3").stop() == 0
 
 
 def test_the_application_socket_refuses_bad_requests_in_words(station):
