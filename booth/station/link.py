@@ -261,15 +261,24 @@ class Session:
             "link to %s up (it holds up to %d, we hold up to %d)", peer, hello["received"], store.last_received(peer)
         )
         link.connected(self)
-        writer = asyncio.create_task(self.write_loop())
+        # Reading and writing go on side by side; whichever stops first (the link dropped, a bad
+        # frame, a silent peer) ends the session with its reason.
+        tasks = [asyncio.create_task(self.read_loop()), asyncio.create_task(self.write_loop())]
         try:
-            while True:
-                message = await self.read(link.config.beat * 3)
-                await self.handle(message)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # raises the reason
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def read_loop(self) -> None:
+        while True:
+            message = await self.read(self.link.config.beat * 3)  # three beats of silence: offline
+            await self.handle(message)
 
     async def write_loop(self) -> None:
         link, peer = self.link, self.pin.label
