@@ -174,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     from booth.audit import cli as audit_cli
 
     audit_cli.register(sub)
+    from booth.station import link_cli
+
+    link_cli.register(sub)
     p = sub.add_parser(
         "screens",
         help="draw every kiosk screen into OUT (the gallery: `booth screens docs/screens`)",

@@ -45,6 +45,14 @@ SLOW: dict[str, str | dict[str, str]] = {
     "tests/test_sim_day.py": "the demo day on the simulated booth (~50 s to build)",
     "tests/test_guidebook.py": "builds the guidebook from a simulated day, PDFs included",
     "tests/test_ui_gallery.py": "every kiosk screen at one size, both languages",
+    "tests/test_station_link_store.py": {
+        "TestDeskToBooth::runTest": "link.db under lost acks and kills, stateful (11 s)"
+    },
+    "tests/test_station_link_watch.py": "a morning of watching over real link processes (30 s)",
+    "tests/test_station_transport.py": {
+        "test_a_link_cut_during_sends_delivers_every_message_once_in_order": "a proxy cutting links (13 s)",
+        "test_a_message_changed_in_one_field_is_refused_or_still_well_formed": "frame fuzzing (12 s)",
+    },
     "tests/test_api_wire.py": {
         "test_every_frame_is_answered_with_a_result_or_a_documented_error": "frame fuzzing (41 s)",
     },

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 UNITS = Path(__file__).resolve().parent.parent / "systemd"
-SERVICE_FILES = ("booth-ledger.socket", "booth-ledger.service", "booth-kiosk.service")
+SERVICE_FILES = ("booth-ledger.socket", "booth-ledger.service", "booth-kiosk.service", "booth-station-link.service")
 INSTALLED_BOOTH = "/opt/booth/bin/booth"
 
 # Exposure limits from the appliance issue (systemd-analyze security, 0 = locked down, 10 = exposed).
 LEDGER_EXPOSURE_LIMIT = 1.0
 KIOSK_EXPOSURE_LIMIT = 2.0
+LINK_EXPOSURE_LIMIT = 1.5  # on the network by design: AF_INET, no PrivateNetwork
 
 needs_analyze = pytest.mark.skipif(
     shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed (Debian package: systemd)"
@@ -91,6 +92,34 @@ def test_the_kiosk_service_is_locked_down(checkable_units):
     assert level <= KIOSK_EXPOSURE_LIMIT, report
 
 
+@needs_analyze
+def test_the_station_link_is_locked_down(checkable_units):
+    level, report = exposure(checkable_units / "booth-station-link.service")
+    print(f"booth-station-link.service exposure {level} (limit {LINK_EXPOSURE_LIMIT})")
+    assert level <= LINK_EXPOSURE_LIMIT, report
+
+
+def test_the_station_link_is_its_own_user_on_the_station_network_only_and_cannot_see_the_keys():
+    s = unit_settings("booth-station-link.service")
+    assert s["Service", "Type"] == ["notify"] and s["Service", "WatchdogSec"]
+    assert s["Service", "Restart"] == ["on-failure"]
+    assert s["Service", "User"] == ["booth-link"] and s["Service", "Group"] == ["booth-link-api"]
+    assert s["Service", "StateDirectory"] == ["booth-link"] and s["Service", "StateDirectoryMode"] == ["0700"]
+    assert "-/var/lib/booth" in s["Service", "InaccessiblePaths"]  # the device key and the ledger
+    assert s["Service", "IPAddressDeny"] == ["any"]
+    allowed = s["Service", "IPAddressAllow"][0].split()
+    assert "0.0.0.0/0" not in allowed and "any" not in allowed  # no internet
+    assert s["Service", "RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
+    assert s["Service", "CapabilityBoundingSet"] == [""]  # a port above 1024: no capability
+    assert s["Service", "PrivateDevices"] == ["yes"] and s["Service", "LimitCORE"] == ["0"]
+    exec_start = s["Service", "ExecStart"][0]
+    assert "station link" in exec_start and "--control /run/booth-link/control.sock" in exec_start
+    assert "--allow-user booth-ledger" in exec_start and "device.key" not in exec_start
+    members = [line.split() for line in (UNITS / "booth.conf").read_text().splitlines() if line.startswith("m ")]
+    assert ["m", "booth-ledger", "booth-link-api"] in members
+    assert ["m", "booth-kiosk", "booth-link-api"] not in members
+
+
 def test_the_ledger_has_no_devices_no_network_and_owns_the_state_directory():
     s = unit_settings("booth-ledger.service")
     assert s["Service", "Type"] == ["notify"] and s["Service", "WatchdogSec"]
@@ -142,6 +171,7 @@ def test_the_users_file_creates_both_users(tmp_path):
     assert result.returncode == 0, result.stderr
     said = result.stdout + result.stderr  # systemd-sysusers reports on stderr
     assert "Creating user 'booth-ledger'" in said and "Creating user 'booth-kiosk'" in said
+    assert "Creating user 'booth-link'" in said
 
 
 def test_the_state_directory_is_private_to_the_ledger():
