@@ -347,3 +347,44 @@ def test_a_second_start_or_a_missing_key_is_refused_in_words(village, tmp_path):
     assert found.returncode == 0, found.stderr
     bad = booth("audit", "boxes", str(rec), "--count", "1=lots", "--key", str(tmp_path / "elsewhere.key"))
     assert bad.returncode == 1 and "KUNCI=JUMLAH" in bad.stderr
+
+
+def _camera_photo(slip: Image.Image, path: Path) -> Path:
+    """The pulled slip on the table as a camera sees it: on wood-grey, turned a little, JPEG."""
+    table = Image.new("L", (slip.width + 400, slip.height + 400), 150)
+    table.paste(slip.convert("L"), (200, 200))
+    table.rotate(7, resample=Image.Resampling.BICUBIC, fillcolor=150).resize(
+        (table.width * 3 // 2, table.height * 3 // 2), Image.Resampling.BICUBIC
+    ).save(path, "JPEG", quality=85)
+    return path
+
+
+@pytest.mark.slow  # a process per command (~10 s)
+def test_a_pulled_slip_is_recorded_from_a_photo_of_it_and_a_photo_without_one_is_refused(village, tmp_path):
+    import audit_paper
+
+    _, b1, _ = village
+    record = started(village, tmp_path)
+    record.step("paper.counted", {"counts": {"1": 297, "2": 250}})
+    record.step("round.seeded", {"round": 1, "dice": "27182818284590452353"})
+    box, position = next(p for p in record.state.unread() if p[0] == "1" and b1[p[1] - 1][0] == "slip")
+    kind, ballot_id, choice = b1[position - 1]
+    rec = tmp_path / "audit.jsonl"
+    photo = _camera_photo(audit_paper.print_item(kind, ballot_id, choice), tmp_path / "slip.jpg")
+    place = ["audit", "record", str(rec), "--box", box, "--position", str(position)]
+
+    blank = tmp_path / "meja.jpg"
+    Image.new("L", (800, 600), 150).save(blank, "JPEG")
+    text = tmp_path / "catatan.jpg"
+    text.write_text("bukan foto")
+    before = rec.read_bytes()
+    for bad, words in ((blank, "tidak memuat tepat satu QR struk"), (text, "Bukan foto atau pindaian")):
+        refused = booth(*place, "--photo", str(bad), "--choice", choice)
+        assert refused.returncode == 1 and words in refused.stderr, refused.stderr
+    assert rec.read_bytes() == before
+
+    done = booth(*place, "--photo", str(photo), "--choice", choice)
+    assert done.returncode == 0, done.stderr
+    assert "sesuai / matches its record" in done.stdout
+    assert booth("audit", "check", str(rec)).returncode == 0
+    assert '"how":"photo"' in rec.read_text() and ballot_id in rec.read_text()

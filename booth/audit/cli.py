@@ -199,6 +199,46 @@ def _cmd_pull_list(args) -> int:
     return 0
 
 
+def _slip_in_photo(path: str) -> tuple[str, str]:
+    """(kind, ballot ID) of the one slip QR in a photo of the pulled slip (a camera, a phone).
+
+    The photo is hostile until checked: its size before reading, then the recap's photo checks
+    (format, pixels) and decoding with zxing-cpp; exactly one booth slip or VOID QR must be in it.
+    """
+    from booth.audit.record import StepRefused, parse_slip_qr
+    from booth.recap.api import MAX_PHOTO_BYTES
+    from booth.recap.photos import PhotoError, statements_in_image
+
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_PHOTO_BYTES:
+            raise StepRefused(
+                f"foto terlalu besar: {size:,} byte (batas {MAX_PHOTO_BYTES // 2**20} MB) / "
+                f"the photo is too large: {size:,} bytes (limit {MAX_PHOTO_BYTES // 2**20} MB)"
+            )
+        found = statements_in_image(file.read_bytes())
+    except PhotoError as exc:
+        if exc.code in ("not_an_image", "too_large"):
+            raise StepRefused(f"{exc.id} / {exc.en}") from None
+        found = []
+    slips = []
+    for text in found:
+        try:
+            slips.append(parse_slip_qr(text))
+        except StepRefused:
+            continue
+    if len(set(slips)) != 1:
+        raise StepRefused(
+            "foto ini tidak memuat tepat satu QR struk; foto satu struk saja, dari dekat dan terang / "
+            "this photo does not show exactly one slip's QR; photograph one slip, close and well lit"
+            if not slips
+            else "foto ini memuat QR beberapa struk; foto satu struk saja / "
+            "this photo shows several slips' QR codes; photograph one slip at a time"
+        )
+    return slips[0]
+
+
 def _cmd_record(args) -> int:
     from booth.audit.record import RecordInvalid, StepRefused, parse_slip_qr
 
@@ -209,13 +249,16 @@ def _cmd_record(args) -> int:
             raise StepRefused("beri --box dan --position, atau --scan / give --box and --position, or --scan")
         if args.qr is not None:
             kind, ballot_id, how = (*parse_slip_qr(args.qr), "qr")
+        elif args.photo is not None:
+            kind, ballot_id, how = (*_slip_in_photo(args.photo), "photo")
         elif args.nothing:
             kind, ballot_id, how = "none", None, "typed"
         elif args.ballot_id:
             kind, ballot_id, how = ("void" if args.void else "slip"), args.ballot_id.replace("-", "").lower(), "typed"
         else:
             raise StepRefused(
-                "beri --qr TEKS, --ballot-id ID atau --nothing / give --qr TEXT, --ballot-id ID or --nothing"
+                "beri --qr TEKS, --photo FOTO, --ballot-id ID atau --nothing / "
+                "give --qr TEXT, --photo PHOTO, --ballot-id ID or --nothing"
             )
         choice = None if kind != "slip" else args.choice
         if kind == "slip" and choice is None:
@@ -438,6 +481,7 @@ def register(sub) -> None:
         "--scan", action="store_true", help="go through the pull list: read each QR (a scanner types it) or ID"
     )
     p.add_argument("--qr", help="the QR text scanned off the slip (BOOTH1:B:... or BOOTH1:V:...)")
+    p.add_argument("--photo", help="a photo of the pulled slip (camera or phone): its QR is read from it")
     p.add_argument("--ballot-id", help="the ballot ID typed off the slip (32 hex digits, or the 16 printed)")
     p.add_argument("--void", action="store_true", help="with --ballot-id: the paper is a VOID (BATAL) print")
     p.add_argument("--nothing", action="store_true", help="there is no slip at that place")

@@ -90,7 +90,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "audit.finished": (),
 }
 READ_KINDS = ("slip", "void", "none")
-READ_HOW = ("qr", "typed")
+READ_HOW = ("qr", "photo", "typed")
 WORST = (2, Decimal(2))
 
 
