@@ -228,3 +228,68 @@ def test_booth_verify_takes_a_number_of_workers(day, capsys):
     with pytest.raises(SystemExit):
         main(["verify", str(day), "--workers", "0"])
     assert "must be a whole number of 1 or more" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------ the shortcuts
+# The verifier skips the JSON parse for records and lines exactly as booth writes them; whatever
+# the shortcut accepts must be what the full parse accepts, with the same values.
+HEX = "0123456789abcdef"
+texts = st.one_of(
+    st.text(alphabet=HEX, min_size=30, max_size=66),
+    st.sampled_from(["1", "2", "12", "99", "0", "01", "100", "blank", "spoiled", "Blank", "é", 'a"b', "a\\b", "\n"]),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(election=texts, ballot_id=texts, selection=texts, layout=st.sampled_from(["canonical", "spaced", "unsorted"]))
+def test_a_ballot_record_the_shortcut_accepts_is_one_the_full_parse_accepts(election, ballot_id, selection, layout):
+    import json
+
+    from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
+    from booth.ledger.verify import PLAIN_BALLOT
+
+    value = {"election": election, "id": ballot_id, "selection": selection}
+    if layout == "canonical":
+        record = canonical(value)
+    elif layout == "spaced":
+        record = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+    else:
+        record = json.dumps(dict(reversed(value.items())), ensure_ascii=False, separators=(",", ":")).encode()
+    plain = PLAIN_BALLOT.fullmatch(record)
+    try:
+        parsed = parse_canonical(record)
+        full_ok = formats.check_ballot_shape(parsed) is None
+    except NotCanonical:
+        full_ok = False
+    if plain is not None:
+        assert full_ok
+        assert (plain[1].decode(), plain[2].decode(), plain[3].decode()) == (election, ballot_id, selection)
+    elif layout == "canonical" and full_ok:
+        # only a value ending in a newline, which the shape check's regex ($) lets through, takes the full parse
+        assert any(v.endswith("\n") for v in (election, ballot_id, selection))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list('ab+/=\n"\\\t\x00—é ')), max_size=40),
+    size=st.one_of(st.integers(min_value=0, max_value=10**6), st.integers(min_value=-5, max_value=-1)),
+    layout=st.sampled_from(["written", "unsorted", "ascii"]),
+)
+def test_a_checkpoint_line_the_shortcut_reads_reads_as_its_json(text, size, layout):
+    import json
+
+    from booth.ledger.verify import _PLAIN_CHECKPOINT_LINE
+
+    value = {"note": text, "size": size}
+    if layout == "written":
+        line = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    elif layout == "unsorted":
+        line = json.dumps({"size": size, "note": text}, ensure_ascii=False, separators=(",", ":")).encode()
+    else:
+        line = json.dumps(value, separators=(",", ":")).encode()
+    plain = _PLAIN_CHECKPOINT_LINE.fullmatch(line)
+    if plain is not None:
+        assert (int(plain[2]), plain[1].replace(b"\\n", b"\n").decode()) == (size, text)
+    if layout == "written" and size >= 0 and not set(text) & set('"\\\t\x00'):
+        assert plain is not None  # the lines booth writes take the shortcut

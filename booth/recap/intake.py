@@ -29,6 +29,12 @@ from booth.recap.api import MAX_BUNDLE_BYTES, MAX_STATEMENT_BYTES, Registration,
 from booth.results import HEADER as RESULTS_HEADER
 from booth.results import StatementError, open_statement
 
+#: How many processes check a bundle's signatures (``booth.ledger.verify``'s ``workers``): None, the
+#: default, is one per core for a large bundle; a worker of the recap's local pool sets its share
+#: of the cores (``booth.recap.core.LocalQueue``), so that the pool and the verifier do not both
+#: take every core.  A polling place's bundle (a few hundred ballots) is checked in one process.
+VERIFY_WORKERS: int | None = None
+
 #: code -> (Indonesian, English): the words every page and the CLI show for a refusal.
 REASONS: dict[str, tuple[str, str]] = {
     "too_large": ("Berkas terlalu besar", "The file is too large"),
@@ -196,7 +202,7 @@ def _check_bundle_file(path: Path, by_fp: dict[str, Registration]) -> Check:
     if reg is None:
         return refuse("unknown_device", fp[:16], fingerprint=fp)
     try:
-        report = verify(open_source(path), expected_fingerprint=fp)
+        report = verify(open_source(path), expected_fingerprint=fp, workers=VERIFY_WORKERS)
     except Unreadable as exc:
         return refuse("unreadable", str(exc).replace(str(path), "bundle"), fingerprint=fp)
     s = report.summary
