@@ -293,3 +293,47 @@ def test_a_checkpoint_line_the_shortcut_reads_reads_as_its_json(text, size, layo
         assert (int(plain[2]), plain[1].replace(b"\\n", b"\n").decode()) == (size, text)
     if layout == "written" and size >= 0 and not set(text) & set('"\\\t\x00'):
         assert plain is not None  # the lines booth writes take the shortcut
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=True)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(alphabet='ab"é\n', max_size=2), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=json_values,
+    sort_keys=st.booleans(),
+    compact=st.booleans(),
+    ascii_only=st.booleans(),
+    cut=st.integers(min_value=0, max_value=3),
+)
+def test_the_quick_canonical_parse_decides_as_the_full_one(value, sort_keys, compact, ascii_only, cut):
+    import json
+
+    from booth.ledger import canonical as canonical_module
+
+    text = json.dumps(
+        value, sort_keys=sort_keys, ensure_ascii=ascii_only, separators=(",", ":") if compact else None
+    ).encode()
+    data = text[: len(text) - cut] if cut < 3 else text + b" "
+
+    def outcome() -> tuple:
+        try:
+            return ("value", canonical_module.parse_canonical(data))
+        except canonical_module.NotCanonical as exc:
+            return ("refused", str(exc))
+
+    quick = outcome()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(canonical_module, "_C_ENCODE", None)  # the full parse only
+        full = outcome()
+    assert repr(quick) == repr(full)
