@@ -337,3 +337,32 @@ def test_the_quick_canonical_parse_decides_as_the_full_one(value, sort_keys, com
         m.setattr(canonical_module, "_C_ENCODE", None)  # the full parse only
         full = outcome()
     assert repr(quick) == repr(full)
+
+
+def test_the_recap_anchors_the_statement_in_the_root_the_verifier_hands_back(tmp_path):
+    """The recap no longer reads the bundle's checkpoints twice: the verifier gives the root at the statement's size."""
+    import dataclasses
+    import json as json_module
+
+    from booth.recap import intake, registry
+    from recap_days import counted_day, tps_package
+
+    pkg = tps_package(tmp_path, pekon="Sukamaju", tps=1, voters=12, seed=5, candidates=2)
+    day = counted_day(tmp_path / "tps1", pkg, ["1", "2", "1"])
+    regs = registry.read_registry(
+        json_module.dumps({"format": "booth-recap-registry-v1", "devices": [day.registration]}).encode(),
+        at="",
+        by="test",
+    )
+    check = intake.check_bundle(day.bundle, regs)
+    assert check.ok, check.words
+    result, reg = check.result, regs[0]
+    (tmp_path / "hasil.zip").write_bytes(day.bundle)
+    summary = verify(open_source(tmp_path / "hasil.zip"), roots_at=[result.log_size, 10**6]).summary
+    assert summary["roots_at"] == {result.log_size: result.log_root}  # a size the log never reaches is absent
+    assert "roots_at" not in verify(open_source(tmp_path / "hasil.zip")).summary  # only when asked
+    assert intake._statement_against_bundle(result, summary, reg) == ""
+    other_root = dataclasses.replace(result, log_root=base64.b64encode(bytes(32)).decode())
+    assert "root differs" in intake._statement_against_bundle(other_root, summary, reg)
+    beyond = dataclasses.replace(result, log_size=10**6)
+    assert intake._statement_against_bundle(beyond, summary, reg) == "no checkpoint of the log has size 1000000"

@@ -651,6 +651,7 @@ def verify(
     *,
     stop_at_first: bool = False,
     workers: int | None = None,
+    roots_at: Iterable[int] = (),
 ) -> Report:
     """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input.
 
@@ -659,12 +660,16 @@ def verify(
     ``workers``: how many processes check the signatures (1: all in this
     process); by default one per usable core when the ledger holds at least
     ``WORKER_MIN_BALLOTS`` ballot slots.  The report is the same either way.
+    ``roots_at``: log sizes whose root the summary should give (``roots_at``:
+    size -> base64 root, for the sizes the log reaches), so that a caller
+    holding a statement of the log at some size need not read the log again.
     """
     known = list(known_checkpoints)
+    wanted = frozenset(roots_at)
     report = Report(source=source.name, stop_at_first=stop_at_first)
     parallel = False
     try:
-        parallel = _verify(source, report, known, expected_fingerprint, workers)
+        parallel = _verify(source, report, known, expected_fingerprint, workers, wanted)
     except _Stop:
         pass
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -678,7 +683,7 @@ def verify(
         # A walk in one process stops once 20 problems are listed, before the later steps;
         # with the signatures answered later, this walk may have gone further. A report this
         # damaged is made again in one process, so that it reads the same.
-        return verify(open_source(source.path), known, expected_fingerprint, workers=1)
+        return verify(open_source(source.path), known, expected_fingerprint, workers=1, roots_at=wanted)
     return report
 
 
@@ -729,7 +734,12 @@ class _BallotFacts:
 
 
 def _verify(
-    source: Source, report: Report, known_texts: list[str], expected_fp: str | None, workers: int | None
+    source: Source,
+    report: Report,
+    known_texts: list[str],
+    expected_fp: str | None,
+    workers: int | None,
+    wanted: frozenset[int] = frozenset(),
 ) -> bool:
     """The five steps; True when worker processes checked the signatures."""
     report.summary["kind"] = source.kind
@@ -738,15 +748,18 @@ def _verify(
         return False
     sigs = _signature_checker(source, report, key.public_key, workers)
     try:
-        _walk(source, report, known_texts, key, sigs)
+        _walk(source, report, known_texts, key, sigs, wanted)
         sigs.finish()
     finally:
         sigs.close()
     return sigs.workers > 0
 
 
-def _walk(source: Source, report: Report, known_texts: list[str], key: _DeviceKey, sigs: Signatures) -> None:
+def _walk(
+    source: Source, report: Report, known_texts: list[str], key: _DeviceKey, sigs: Signatures, wanted: frozenset[int]
+) -> None:
     checkpoints = _CheckpointWalk(source.checkpoints(), _known_checkpoints(report, known_texts, key), key, sigs)
+    checkpoints.wanted = wanted
     events = _check_events(source, report, key, checkpoints, sigs)
     if events is None:
         return
@@ -758,6 +771,7 @@ def _walk(source: Source, report: Report, known_texts: list[str], key: _DeviceKe
         events=events.frontier.size,
         root=base64.b64encode(events.frontier.root()).decode(),
         latest_checkpoint=checkpoints.latest_note,
+        **({"roots_at": checkpoints.roots} if wanted else {}),
         ballots_stored=stored.stored,
         ballot_cast_events=events.casts,
         slots=stored.slots if source.kind == "database" else source.declared_slots(),
@@ -825,6 +839,9 @@ class _CheckpointWalk:
         sigs: Signatures,
     ) -> None:
         self._sigs = sigs
+        #: log sizes whose root the caller wants, and those roots (base64)
+        self.wanted: frozenset[int] = frozenset()
+        self.roots: dict[int, str] = {}
         self._stored = stored
         self._pending = next(stored, None)
         self._known = known
@@ -867,6 +884,8 @@ class _CheckpointWalk:
                 # worker), and only a failed one goes through the full parse, which says what is wrong
                 self._sigs.check(signed[0], signed[1], self._judge, self._pending[1], (size, root))
             self._advance()
+        if size in self.wanted:
+            self.roots[size] = base64.b64encode(root or frontier.root()).decode("ascii")
         if size in self._known:
             root = root or frontier.root()
             for number, known_root in self._known.pop(size):
