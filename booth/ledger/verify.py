@@ -4,7 +4,9 @@ This module reads rows and lines and re-derives every hash, chain link,
 signature and root from ``docs/ledger-format.md`` (via ``formats``,
 ``merkle`` and ``note``).  It never asks the writer (``booth.ledger.ledger``)
 whether something is right.  It streams: memory stays flat however long the
-day was.
+day was.  For a large ledger the signatures (most of the work) are checked by
+worker processes, one per core (``booth.ledger.sigworker``), while this process
+walks the log; the report is the same as from one process (see ``verify``).
 
 Checks, in the order they are made:
 
