@@ -461,7 +461,8 @@ class _SignatureWorkers:
         try:
             for _ in range(count):
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "booth.ledger.sigworker"],
+                    # -P: the current directory is not put first on the worker's path
+                    [sys.executable, "-P", "-m", "booth.ledger.sigworker"],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     env=env,
