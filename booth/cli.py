@@ -80,7 +80,7 @@ def _cmd_verify(args) -> int:
             print(f"booth verify: cannot read checkpoint {path}: {exc}", file=sys.stderr)
             return 2
     try:
-        report = verify(open_source(Path(args.path)), known, args.fingerprint)
+        report = verify(open_source(Path(args.path)), known, args.fingerprint, workers=args.workers)
     except Unreadable as exc:
         if args.json:
             print(json.dumps({"source": args.path, "valid": False, "unreadable": str(exc)}))
@@ -92,6 +92,18 @@ def _cmd_verify(args) -> int:
     else:
         print(format_report(report))
     return 0 if report.ok else 1
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"harus bilangan bulat 1 atau lebih / must be a whole number of 1 or more: {text!r}"
+        )
+    return value
 
 
 def _cmd_export(args) -> int:
@@ -145,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a known (printed) checkpoint the log must be consistent with; repeatable",
     )
     p.add_argument("--fingerprint", help="the device fingerprint from paper (prefix is enough)")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="processes checking signatures (default: one per core for a large ledger; 1: this process only)",
+    )
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("export", help="write the export bundle of a state directory")

@@ -214,12 +214,12 @@ def test_the_command_line_exits_1_and_names_the_first_problem(day, tmp_path, cap
     assert main(["verify", str(day)]) == 0
 
 
-def test_the_full_check_with_its_second_process_finds_a_re_signed_ballot(day, tmp_path):
-    """``booth verify`` checks ballot signatures in a worker process beside the log walk."""
+def test_the_full_check_with_its_worker_processes_finds_a_re_signed_ballot(day, tmp_path):
+    """``booth verify`` can hand the signatures to worker processes beside the log walk."""
     attacker = Ed25519PrivateKey.generate()
     ((ballot_id, slot),) = rows(day, "SELECT id, slot FROM ballots WHERE filled=1 ORDER BY random() LIMIT 1")
     sig = attacker.sign(formats.ballot_message(formats.unpad_slot(slot)))
     path = tampered(day, tmp_path, ("UPDATE ballots SET sig=? WHERE id=?", (sig, ballot_id)))
-    report = verify(DatabaseSource(path))  # the default, full check
+    report = verify(DatabaseSource(path), workers=2)  # the full check, signatures in two workers
     assert [p.what for p in report.problems] == ["ballot signature does not verify (changed, or signed by another key)"]
     assert report.problems[0].where == f"ballot {ballot_id.hex()[:12]}"

@@ -284,20 +284,25 @@ class Frontier:
         h = bytes(leaf_hash)
         # Each trailing 1 bit of the old size is a perfect subtree of the
         # same height as the one being carried: merge them, like adding 1.
+        # (node_hash written out: the verifier appends every event and ballot.)
         n = self._size
-        while n & 1:
-            h = node_hash(self._hashes.pop(), h)
-            n >>= 1
+        if n & 1:
+            hashes, sha256 = self._hashes, hashlib.sha256
+            while n & 1:
+                h = sha256(_NODE_PREFIX + hashes.pop() + h).digest()
+                n >>= 1
         self._hashes.append(h)
         self._size += 1
 
     def root(self) -> bytes:
         """The Merkle Tree Hash of all leaves appended so far (``EMPTY_ROOT`` if none)."""
-        if not self._hashes:
+        hashes = self._hashes
+        if not hashes:
             return EMPTY_ROOT
-        r = self._hashes[-1]
-        for h in reversed(self._hashes[:-1]):
-            r = node_hash(h, r)
+        r = hashes[-1]
+        sha256 = hashlib.sha256
+        for i in range(len(hashes) - 2, -1, -1):  # node_hash(hashes[i], r), written out
+            r = sha256(_NODE_PREFIX + hashes[i] + r).digest()
         return r
 
     def copy(self) -> Frontier:

@@ -4,7 +4,9 @@ This module reads rows and lines and re-derives every hash, chain link,
 signature and root from ``docs/ledger-format.md`` (via ``formats``,
 ``merkle`` and ``note``).  It never asks the writer (``booth.ledger.ledger``)
 whether something is right.  It streams: memory stays flat however long the
-day was.
+day was.  For a large ledger the signatures (most of the work) are checked by
+worker processes, one per core (``booth.ledger.sigworker``), while this process
+walks the log; the report is the same as from one process (see ``verify``).
 
 Checks, in the order they are made:
 
@@ -42,21 +44,26 @@ import base64
 import binascii
 import hashlib
 import json
-import multiprocessing
+import os
+import re
+import select
 import sqlite3
+import struct
+import subprocess
+import sys
 import zipfile
 import zlib
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+import nacl.bindings
+import nacl.exceptions
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from booth.ledger import formats, merkle, note
+from booth.ledger import formats, merkle, note, sigworker
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
@@ -95,16 +102,44 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     stop_at_first: bool = False
+    # Every check made so far has a position in the order of the walk; a problem found
+    # later (a signature answered by a worker process) is put back at its check's place.
+    _position: int = field(default=0, repr=False, compare=False)
+    _positions: list[int] = field(default_factory=list, repr=False, compare=False)
+    _late: list[tuple[int, Problem]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def add(self, where: str, what: str) -> None:
+        self._position += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(where, what))
+            self._positions.append(self._position)
         if self.stop_at_first:
             raise _Stop()
+
+    def reserve(self) -> int:
+        """The place of a check whose answer comes later (see :meth:`add_at`)."""
+        self._position += 1
+        return self._position
+
+    def add_at(self, position: int, where: str, what: str) -> None:
+        """A problem of the check made at ``position`` (from :meth:`reserve`), found later."""
+        self._late.append((position, Problem(where, what)))
+        if len(self._late) > 4 * MAX_PROBLEMS:  # only the first ones by position can be listed
+            self._late = sorted(self._late, key=lambda late: late[0])[:MAX_PROBLEMS]
+
+    def merge_late(self) -> None:
+        """Put the problems found later at their places; the first 20 in the walk's order are kept."""
+        if not self._late:
+            return
+        ordered = sorted([*zip(self._positions, self.problems, strict=True), *self._late], key=lambda item: item[0])
+        ordered = ordered[:MAX_PROBLEMS]
+        self.problems = [problem for _, problem in ordered]
+        self._positions = [position for position, _ in ordered]
+        self._late = []
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -259,6 +294,13 @@ class BundleSource:
 
     def checkpoints(self) -> Iterator[tuple[int, str]]:
         for line in self._lines("checkpoints.jsonl"):
+            plain = _PLAIN_CHECKPOINT_LINE.fullmatch(line)
+            if plain is not None:
+                try:
+                    yield int(plain[2]), plain[1].replace(b"\\n", b"\n").decode("utf-8")
+                    continue
+                except UnicodeDecodeError:
+                    pass  # the JSON decode below refuses it the same way
             try:
                 obj = _JSON.decode(line.decode("utf-8"))
                 yield int(obj["size"]), str(obj["note"])
@@ -268,6 +310,10 @@ class BundleSource:
     def ballots(self) -> Iterator[tuple[bytes, int, bytes, bytes]]:
         for line in self._lines("ballots.jsonl"):
             sig, record = _split_signed_line(line)
+            plain = PLAIN_BALLOT.fullmatch(record)  # the ID without a JSON parse (the record is checked later)
+            if plain is not None:
+                yield bytes.fromhex(plain[2].decode()), 1, record, sig
+                continue
             try:
                 ballot_id = bytes.fromhex(json.loads(record)["id"])
             except (ValueError, KeyError, TypeError):
@@ -293,6 +339,12 @@ class BundleSource:
     def close(self) -> None:
         self._zip.close()
 
+
+# A checkpoint line as write_bundle writes it: {"note": text whose only escape is \n, "size": n}.
+# For such a line this is what the JSON decode gives, without it (JSON refuses raw control
+# characters in a string, and so does the class below); any other line is decoded as JSON.
+# (Possessive quantifiers: no backtracking, four times faster than the plain alternation.)
+_PLAIN_CHECKPOINT_LINE = re.compile(rb'\{"note":"((?:[^"\\\x00-\x1f]++|\\n)*+)","size":(0|[1-9][0-9]{0,18})\}')
 
 # One decoder for the bundle's JSON lines (json.loads would sniff each line's encoding).
 _JSON = json.JSONDecoder()
@@ -336,39 +388,239 @@ def _verify_sig(public_key: Ed25519PublicKey, sig: bytes, message: bytes) -> boo
     return note.verify_signature(public_key, sig, message)
 
 
-def _ballot_signatures(path: Path, out: Connection) -> None:
-    """Worker process: check every cast ballot's signature; send the IDs that fail.
+# ------------------------------------------------------- signature checks
+#: Ed25519 signatures are most of the work; the walk hands each one to a checker with
+#: what to say if it fails: ``on_fail(add, a, b)``, where ``add(where, what)`` reports.
+OnFail = Callable[[Callable[[str, str], None], Any, Any], None]
 
-    The ballots' signatures do not depend on the event chain, so they are
-    checked beside it, on a second core, while the main process walks the log.
-    Sends None if anything goes wrong; the main process then checks them itself.
+
+def _say(add: Callable[[str, str], None], where: str, what: str) -> None:
+    add(where, what)
+
+
+class _InlineSignatures:
+    """Each signature checked at once, in this process (small inputs, ``stop_at_first``, one core)."""
+
+    workers = 0
+
+    def __init__(self, report: Report, public_key: Ed25519PublicKey) -> None:
+        self._add = report.add
+        self._public = note._raw_public(public_key)
+
+    def check(self, sig: bytes, message: bytes, on_fail: OnFail, a: Any, b: Any) -> None:
+        # note.verify_signature's libsodium call (as the workers make it), without its three
+        # Python frames: this runs once per event, checkpoint and ballot
+        if len(sig) == formats.SIGNATURE_BYTES:
+            try:
+                _crypto_sign_open(sig + message, self._public)
+                return
+            except _Forged:
+                pass
+        on_fail(self._add, a, b)
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Worker:
+    """One signature worker process (``booth.ledger.sigworker``) and the batches it holds."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        assert proc.stdin is not None and proc.stdout is not None
+        self.to_fd = proc.stdin.fileno()
+        self.from_fd = proc.stdout.fileno()
+        self.received = b""
+        #: batches sent and not yet answered, oldest first: (payload, what each item says when it fails)
+        self.batches: deque[tuple[bytes, list[tuple[int, OnFail, Any, Any]]]] = deque()
+        self.alive = True
+
+
+class _SignatureWorkers:
+    """Signatures sent in batches to worker processes, one per core, while this process walks the log.
+
+    Every check reserves its place in the report's order of checks (``Report.reserve``), so
+    a signature found bad later is listed exactly where the walk in one process would list
+    it.  A worker that dies takes nothing with it: its unanswered batches are checked here.
     """
-    result = None
-    try:
-        source = open_source(path)
+
+    #: a batch is sent when it holds this many bytes (about 9 ms of signatures on x86: the
+    #: per-batch cost, two system calls, is noise), and each worker holds at most two
+    #: (one it works on, one waiting in its pipe), so the pipes never fill and memory is bounded
+    BATCH_BYTES = 32 * 1024
+    DEPTH = 2
+
+    def __init__(self, report: Report, public_key: Ed25519PublicKey, count: int) -> None:
+        self._report = report
+        self._public = note._raw_public(public_key)
+        self._items: list[bytes] = []
+        self._meta: list[tuple[int, OnFail, Any, Any]] = []
+        self._size = 0
+        self._workers: list[_Worker] = []
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
         try:
-            _, public_key = note.parse_verifier_key(source.verifier_key())
-            bad = []
-            for ballot_id, filled, slot, sig in source.ballots():
-                if filled != 1 or not isinstance(slot, bytes) or not isinstance(sig, bytes):
-                    continue
-                record = formats.unpad_slot(slot) if source.padded_ballots else slot
-                if not _verify_sig(public_key, sig, formats.ballot_message(record)):
-                    bad.append(ballot_id)
-            result = bad
-        finally:
-            source.close()
-    except Exception:  # noqa: BLE001 - any trouble: the main process checks in-process
-        result = None
-    out.send(result)
-    out.close()
+            for _ in range(count):
+                proc = subprocess.Popen(
+                    # -P: the current directory is not put first on the worker's path
+                    [sys.executable, "-P", "-m", "booth.ledger.sigworker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    env=env,
+                )
+                self._workers.append(_Worker(proc))
+                self._write(self._workers[-1], self._public)
+        except OSError:
+            self.close()
+            raise
+        self.workers = len(self._workers)
+
+    # -- the walk's side
+    def check(self, sig: bytes, message: bytes, on_fail: OnFail, a: Any, b: Any) -> None:
+        report = self._report
+        report._position += 1  # Report.reserve(), written out: once per signature
+        if len(sig) != formats.SIGNATURE_BYTES:
+            on_fail(self._adder(report._position), a, b)
+            return
+        self._items += (_ITEM_LENGTH(64 + len(message)), sig, message)  # sigworker.item(), in pieces
+        self._meta.append((report._position, on_fail, a, b))
+        self._size += 68 + len(message)
+        if self._size >= self.BATCH_BYTES:
+            self._send()
+
+    def finish(self) -> None:
+        """Every signature handed over so far checked and its failure, if any, reported."""
+        if self._items:
+            self._send()
+        for worker in self._workers:
+            while worker.batches:
+                self._receive(worker, block=True)
+
+    def close(self) -> None:
+        """Stop the workers (after ``finish``, or on the way out of a damaged input)."""
+        for worker in self._workers:
+            try:
+                if worker.alive:
+                    self._write(worker, _END)
+                worker.proc.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        for worker in self._workers:
+            try:
+                worker.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.proc.kill()
+                worker.proc.wait()
+            worker.proc.stdout.close()  # type: ignore[union-attr]
+        self._workers = []
+
+    # -- the workers' side
+    def _adder(self, position: int) -> Callable[[str, str], None]:
+        return lambda where, what: self._report.add_at(position, where, what)
+
+    def _send(self) -> None:
+        payload = b"".join(self._items)
+        meta = self._meta
+        self._items, self._meta, self._size = [], [], 0
+        self._poll()
+        while True:
+            alive = [w for w in self._workers if w.alive]
+            if not alive:
+                self._failed(sigworker.failures(payload, self._public), meta)  # no worker left: here
+                return
+            worker = min(alive, key=lambda w: len(w.batches))
+            if len(worker.batches) < self.DEPTH:
+                break
+            self._wait(alive)
+        worker.batches.append((payload, meta))
+        try:
+            self._write(worker, sigworker._LENGTH.pack(len(payload)) + payload)
+        except OSError:
+            self._lost(worker)
+
+    def _poll(self) -> None:
+        """Take in the answers that are already there (never waits)."""
+        busy = [w for w in self._workers if w.alive and w.batches]
+        if busy:
+            ready, _, _ = select.select([w.from_fd for w in busy], [], [], 0)
+            for worker in busy:
+                if worker.from_fd in ready:
+                    self._receive(worker, block=False)
+
+    def _wait(self, workers: list[_Worker]) -> None:
+        ready, _, _ = select.select([w.from_fd for w in workers], [], [])
+        for worker in workers:
+            if worker.from_fd in ready:
+                self._receive(worker, block=False)
+
+    def _receive(self, worker: _Worker, *, block: bool) -> None:
+        """Read what the worker has answered; with ``block``, until its oldest batch is answered."""
+        while worker.alive and worker.batches:
+            try:
+                chunk = os.read(worker.from_fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._lost(worker)
+                return
+            worker.received += chunk
+            while worker.batches and len(worker.received) >= 4:
+                (count,) = sigworker._LENGTH.unpack_from(worker.received)
+                if len(worker.received) < 4 + 4 * count:
+                    break
+                bad = list(struct.unpack_from(f">{count}I", worker.received, 4))
+                worker.received = worker.received[4 + 4 * count :]
+                _, meta = worker.batches.popleft()
+                self._failed(bad, meta)
+            if not block:
+                return
+
+    def _lost(self, worker: _Worker) -> None:
+        """A worker died: the batches it had are checked here."""
+        worker.alive = False
+        while worker.batches:
+            payload, meta = worker.batches.popleft()
+            self._failed(sigworker.failures(payload, self._public), meta)
+
+    def _failed(self, bad: list[int], meta: list[tuple[int, OnFail, Any, Any]]) -> None:
+        for index in bad:
+            if 0 <= index < len(meta):
+                position, on_fail, a, b = meta[index]
+                on_fail(self._adder(position), a, b)
+
+    @staticmethod
+    def _write(worker: _Worker, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(worker.to_fd, view) :]
 
 
-# Below this many ballot slots the signatures are checked in this process: a forked
-# worker's start, page faults and second reading of the ballots cost more CPU than the
-# overlap saves (a village's 250 ballots are 30 ms of signatures; measured with
+#: what the walk hands its signatures to
+Signatures = _InlineSignatures | _SignatureWorkers
+
+_crypto_sign_open = nacl.bindings.crypto_sign_open
+_Forged = nacl.exceptions.BadSignatureError
+_END = sigworker._LENGTH.pack(0)
+_ITEM_LENGTH = sigworker._LENGTH.pack
+# where ``python -m booth.ledger.sigworker`` finds this package, however the verifier was started
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+# Below this many ballot slots the signatures are checked in this process: starting the
+# worker processes (about 30 ms of CPU each) and handing them the messages cost more than
+# they save (a village's 250 ballots are 30 ms of signatures; measured with
 # benchmarks/recap_ingest.py, the recap's per-bundle cost).
 WORKER_MIN_BALLOTS = 2_000
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask), else ``os.cpu_count()``."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _few_ballots(source: Source) -> bool:
@@ -381,43 +633,22 @@ def _few_ballots(source: Source) -> bool:
     return isinstance(declared, int) and declared < WORKER_MIN_BALLOTS
 
 
-class _BallotSignatureCheck:
-    """The ballot signatures, checked in a forked worker when that is possible."""
-
-    def __init__(self, source: Source | None) -> None:
-        self._proc: BaseProcess | None = None
-        self._pipe: Connection | None = None
-        path = getattr(source, "path", None)
-        if source is None or path is None or _few_ballots(source):
-            return
+def _signature_checker(
+    source: Source, report: Report, public_key: Ed25519PublicKey, workers: int | None
+) -> _InlineSignatures | _SignatureWorkers:
+    """Workers for a large input on several cores (or when asked for), else checks in this process."""
+    if report.stop_at_first:  # the first problem, quickly and in order
+        count = 1
+    elif workers is None:
+        count = 1 if _few_ballots(source) else usable_cores()
+    else:
+        count = workers
+    if count > 1:
         try:
-            ctx = multiprocessing.get_context("fork")
-            self._pipe, child = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_ballot_signatures, args=(path, child), daemon=True)
-            self._proc.start()
-            child.close()
-        except (OSError, ValueError):
-            self._proc = self._pipe = None
-
-    def bad_ids(self) -> set[bytes] | None:
-        """The IDs whose signature failed, or None if the worker could not tell."""
-        if self._proc is None or self._pipe is None:
-            return None
-        try:
-            result = self._pipe.recv()
-        except (EOFError, OSError):
-            result = None
-        self.stop()
-        return None if result is None else set(result)
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.join(timeout=5)
-            if self._proc.is_alive():
-                self._proc.kill()
-            if self._pipe is not None:
-                self._pipe.close()
-            self._proc = None
+            return _SignatureWorkers(report, public_key, count)
+        except OSError:
+            pass  # no processes to be had: all here, only slower
+    return _InlineSignatures(report, public_key)
 
 
 def verify(
@@ -426,17 +657,26 @@ def verify(
     expected_fingerprint: str | None = None,
     *,
     stop_at_first: bool = False,
+    workers: int | None = None,
+    roots_at: Iterable[int] = (),
 ) -> Report:
     """Verify ``source`` (see module docstring); raises :class:`Unreadable` for unreadable input.
 
     With ``stop_at_first`` the check ends at the first problem found (faster
     when only valid/invalid matters); otherwise up to 20 problems are listed.
+    ``workers``: how many processes check the signatures (1: all in this
+    process); by default one per usable core when the ledger holds at least
+    ``WORKER_MIN_BALLOTS`` ballot slots.  The report is the same either way.
+    ``roots_at``: log sizes whose root the summary should give (``roots_at``:
+    size -> base64 root, for the sizes the log reaches), so that a caller
+    holding a statement of the log at some size need not read the log again.
     """
+    known = list(known_checkpoints)
+    wanted = frozenset(roots_at)
     report = Report(source=source.name, stop_at_first=stop_at_first)
-    # (stop_at_first wants the first problem quickly and in order: no worker)
-    ballots = _BallotSignatureCheck(source) if not stop_at_first else _BallotSignatureCheck(None)
+    parallel = False
     try:
-        _verify(source, report, list(known_checkpoints), expected_fingerprint, ballots)
+        parallel = _verify(source, report, known, expected_fingerprint, workers, wanted)
     except _Stop:
         pass
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -444,8 +684,13 @@ def verify(
     except _ZIP_FAILURES as exc:
         raise Unreadable(f"the bundle is damaged and cannot be read: {exc!r}") from None
     finally:
-        ballots.stop()
         source.close()
+    report.merge_late()
+    if parallel and len(report.problems) >= MAX_PROBLEMS and source.path is not None:
+        # A walk in one process stops once 20 problems are listed, before the later steps;
+        # with the signatures answered later, this walk may have gone further. A report this
+        # damaged is made again in one process, so that it reads the same.
+        return verify(open_source(source.path), known, expected_fingerprint, workers=1, roots_at=wanted)
     return report
 
 
@@ -498,17 +743,36 @@ class _BallotFacts:
 
 
 def _verify(
-    source: Source, report: Report, known_texts: list[str], expected_fp: str | None, ballots: _BallotSignatureCheck
-) -> None:
+    source: Source,
+    report: Report,
+    known_texts: list[str],
+    expected_fp: str | None,
+    workers: int | None,
+    wanted: frozenset[int] = frozenset(),
+) -> bool:
+    """The five steps; True when worker processes checked the signatures."""
     report.summary["kind"] = source.kind
     key = _check_device_key(source, report, expected_fp)
     if key is None:
-        return
-    checkpoints = _CheckpointWalk(source.checkpoints(), _known_checkpoints(report, known_texts, key), key)
-    events = _check_events(source, report, key, checkpoints)
+        return False
+    sigs = _signature_checker(source, report, key.public_key, workers)
+    try:
+        _walk(source, report, known_texts, key, sigs, wanted)
+        sigs.finish()
+    finally:
+        sigs.close()
+    return sigs.workers > 0
+
+
+def _walk(
+    source: Source, report: Report, known_texts: list[str], key: _DeviceKey, sigs: Signatures, wanted: frozenset[int]
+) -> None:
+    checkpoints = _CheckpointWalk(source.checkpoints(), _known_checkpoints(report, known_texts, key), key, sigs)
+    checkpoints.wanted = wanted
+    events = _check_events(source, report, key, checkpoints, sigs)
     if events is None:
         return
-    stored = _check_ballots(source, report, key, events.election_id, ballots.bad_ids())
+    stored = _check_ballots(source, report, key, events.election_id, sigs)
     if stored is None:
         return
     _reconcile(source, report, events, stored)
@@ -516,6 +780,7 @@ def _verify(
         events=events.frontier.size,
         root=base64.b64encode(events.frontier.root()).decode(),
         latest_checkpoint=checkpoints.latest_note,
+        **({"roots_at": checkpoints.roots} if wanted else {}),
         ballots_stored=stored.stored,
         ballot_cast_events=events.casts,
         slots=stored.slots if source.kind == "database" else source.declared_slots(),
@@ -576,8 +841,16 @@ class _CheckpointWalk:
     """Step 3, walked beside the events: the stored checkpoints, then the known ones."""
 
     def __init__(
-        self, stored: Iterator[tuple[int, str]], known: dict[int, list[tuple[int, bytes]]], key: _DeviceKey
+        self,
+        stored: Iterator[tuple[int, str]],
+        known: dict[int, list[tuple[int, bytes]]],
+        key: _DeviceKey,
+        sigs: Signatures,
     ) -> None:
+        self._sigs = sigs
+        #: log sizes whose root the caller wants, and those roots (base64)
+        self.wanted: frozenset[int] = frozenset()
+        self.roots: dict[int, str] = {}
         self._stored = stored
         self._pending = next(stored, None)
         self._known = known
@@ -612,40 +885,58 @@ class _CheckpointWalk:
         else:
             self.latest_note = self._pending[1]
             root = frontier.root()
-            if not self._is_the_expected_note(self._pending[1], size, root):
-                try:
-                    cp = note.open_checkpoint(self._pending[1], self._key.name, self._key.public_key)
-                except note.NoteError as exc:
-                    report.add(f"checkpoint {size}", f"does not verify: {exc}")
-                else:
-                    if cp.size != size or cp.root_hash != root:
-                        report.add(f"checkpoint {size}", "its tree size or root does not match the events")
+            signed = self._expected_note(self._pending[1], size, root)
+            if signed is None:
+                self._judge(report.add, self._pending[1], (size, root))
+            else:
+                # the note is the expected one up to its signature: that is checked (here or by a
+                # worker), and only a failed one goes through the full parse, which says what is wrong
+                self._sigs.check(signed[0], signed[1], self._judge, self._pending[1], (size, root))
             self._advance()
+        if size in self.wanted:
+            self.roots[size] = base64.b64encode(root or frontier.root()).decode("ascii")
         if size in self._known:
             root = root or frontier.root()
             for number, known_root in self._known.pop(size):
                 if known_root != root:
                     report.add(f"known checkpoint {number}", f"inconsistent with the log at size {size}")
 
-    def _is_the_expected_note(self, text: str, size: int, root: bytes) -> bool:
-        """Whether ``text`` is this device's signed checkpoint of ``size`` and ``root``, exactly.
+    def _judge(self, add: Callable[[str, str], None], text: str, size_root: tuple[int, bytes]) -> None:
+        """The full parse of a stored checkpoint note, naming what is wrong with it."""
+        size, root = size_root
+        try:
+            cp = note.open_checkpoint(text, self._key.name, self._key.public_key)
+        except note.NoteError as exc:
+            add(f"checkpoint {size}", f"does not verify: {exc}")
+        else:
+            if cp.size != size or cp.root_hash != root:
+                add(f"checkpoint {size}", "its tree size or root does not match the events")
 
-        True only for the note booth writes (no extension lines, one signature by the
-        device key, canonical base64, the signature valid); anything else returns False
-        and is judged by the full parse, so no note is accepted here that
+    def _expected_note(self, text: str, size: int, root: bytes) -> tuple[bytes, bytes] | None:
+        """(signature, signed body) when ``text`` is this device's checkpoint of ``size`` and ``root`` but for
+        the signature's validity, else None.
+
+        Only the note booth writes qualifies (no extension lines, one signature by the
+        device key, canonical base64); anything else is judged by the full parse, and so is
+        a qualifying note whose signature fails, so no note is accepted here that
         ``note.open_checkpoint`` with the root comparison would refuse.
         """
-        body = f"{self._key.name}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
+        body = f"{self._key.name}\n{size}\n{binascii.b2a_base64(root, newline=False).decode('ascii')}\n"
         head = body + self._signature_head
         if not (text.startswith(head) and text.endswith("\n")):
-            return False
+            return None
         encoded = text[len(head) : -1]
-        if "\n" in encoded:
-            return False
-        raw = note._b64decode(encoded)
-        if raw is None or len(raw) != note.KEY_ID_SIZE + 64 or raw[: note.KEY_ID_SIZE] != self._key_id:
-            return False
-        return _verify_sig(self._key.public_key, raw[note.KEY_ID_SIZE :], body.encode("utf-8"))
+        # note._b64decode's test, in two C calls: whatever decodes (leniently) to bytes whose
+        # encoding is the text itself is canonical standard base64, and nothing else does
+        try:
+            raw = binascii.a2b_base64(encoded)
+        except (binascii.Error, ValueError):
+            return None
+        if binascii.b2a_base64(raw, newline=False).decode("ascii") != encoded:
+            return None
+        if len(raw) != note.KEY_ID_SIZE + 64 or raw[: note.KEY_ID_SIZE] != self._key_id:
+            return None
+        return raw[note.KEY_ID_SIZE :], body.encode("utf-8")
 
     def finish(self, report: Report, log_size: int) -> None:
         """After the last event: nothing stored or known may reach past the log (truncation)."""
@@ -660,13 +951,15 @@ class _CheckpointWalk:
 
 
 # ---------------------------------------------------------------- 2. events
-def _check_events(source: Source, report: Report, key: _DeviceKey, checkpoints: _CheckpointWalk) -> _EventFacts | None:
+def _check_events(
+    source: Source, report: Report, key: _DeviceKey, checkpoints: _CheckpointWalk, sigs: Signatures
+) -> _EventFacts | None:
     """Step 2 (with step 3 beside it): every event in order, chained, signed, of a known type."""
     facts = _EventFacts()
     times = TimeWalk()
     for index, row in enumerate(source.events()):
         where = f"event {index}"
-        obj = _read_event(report, where, index, row, facts.prev, key)
+        obj = _read_event(report, where, index, row, facts.prev, sigs)
         if obj is None:
             return None
         _follow_event(report, where, index, obj, facts, key)
@@ -686,7 +979,7 @@ def _check_events(source: Source, report: Report, key: _DeviceKey, checkpoints: 
 
 
 def _read_event(
-    report: Report, where: str, index: int, row: tuple[Any, ...], prev: str, key: _DeviceKey
+    report: Report, where: str, index: int, row: tuple[Any, ...], prev: str, sigs: Signatures
 ) -> dict[str, Any] | None:
     """One stored event: its parsed entry, or None when it cannot be read (the walk stops)."""
     row_seq, row_type, entry, sig = row
@@ -714,8 +1007,9 @@ def _read_event(
         report.add(where, f"entry says it is number {obj['seq']} (moved or reordered)")
     if obj["prev"] != prev:
         report.add(where, "chain broken: prev is not the hash of the event before (changed, deleted or reordered)")
-    if not _verify_sig(key.public_key, sig, formats.event_message(entry)):
-        report.add(where, "signature does not verify (changed, or signed by another key)")
+    sigs.check(
+        sig, formats.event_message(entry), _say, where, "signature does not verify (changed, or signed by another key)"
+    )
     etype = obj["type"]
     if etype not in EVENT_TYPES:
         report.add(where, f"unknown event type {etype!r}")
@@ -850,7 +1144,7 @@ def _cosignature_verifies(line: str, checkpoint_note: str, key: _DeviceKey) -> b
 
 # --------------------------------------------------------------- 4. ballots
 def _check_ballots(
-    source: Source, report: Report, key: _DeviceKey, election_id: object, bad_signatures: set[bytes] | None
+    source: Source, report: Report, key: _DeviceKey, election_id: object, sigs: Signatures
 ) -> _BallotFacts | None:
     """Step 4: every slot of the store; None when the report filled up on the way."""
     facts = _BallotFacts()
@@ -864,7 +1158,7 @@ def _check_ballots(
             facts.marks[ballot_id] = mark
     for row in source.ballots():
         facts.slots += 1
-        counted = _check_ballot(source, report, key, election_id, bad_signatures, row, facts)
+        counted = _check_ballot(source, report, key, election_id, sigs, row, facts)
         if counted and len(report.problems) >= MAX_PROBLEMS:
             return None
     for ballot_id in sorted(facts.marks):
@@ -877,15 +1171,11 @@ def _check_ballot(
     report: Report,
     key: _DeviceKey,
     election_id: object,
-    bad_signatures: set[bytes] | None,
+    sigs: Signatures,
     row: tuple[Any, ...],
     facts: _BallotFacts,
 ) -> bool:
-    """One slot: blank, or a signed canonical record of this election.  True when it counted.
-
-    ``bad_signatures`` holds the IDs the worker process found badly signed;
-    None means the worker could not tell, so each signature is checked here.
-    """
+    """One slot: blank, or a signed canonical record of this election.  True when it counted."""
     ballot_id, filled, slot, sig = row
     if not (
         isinstance(ballot_id, bytes) and isinstance(filled, int) and isinstance(slot, bytes) and isinstance(sig, bytes)
@@ -909,31 +1199,36 @@ def _check_ballot(
         record = formats.unpad_slot(slot)
         if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record) :].strip(b" "):
             report.add(where, "slot padding is wrong")
-    try:
-        obj = parse_canonical(record)
-    except NotCanonical as exc:
-        report.add(where, f"record is not canonical JSON ({exc})")
-        return False
-    shape = formats.check_ballot_shape(obj)
-    if shape:
-        report.add(where, shape)
-        return False
-    if obj["id"] != ballot_id.hex():
+    plain = PLAIN_BALLOT.fullmatch(record)
+    if plain is not None:
+        election, record_id, selection = plain[1].decode(), plain[2].decode(), plain[3].decode()
+    else:
+        try:
+            obj = parse_canonical(record)
+        except NotCanonical as exc:
+            report.add(where, f"record is not canonical JSON ({exc})")
+            return False
+        shape = formats.check_ballot_shape(obj)
+        if shape:
+            report.add(where, shape)
+            return False
+        election, record_id, selection = obj["election"], obj["id"], obj["selection"]
+    if record_id != ballot_id.hex():
         report.add(where, "record's identifier differs from its slot (swapped?)")
-    if obj["election"] != election_id:
+    if election != election_id:
         report.add(where, "ballot belongs to another election")
-    signed = (
-        ballot_id not in bad_signatures
-        if bad_signatures is not None
-        else _verify_sig(key.public_key, sig, formats.ballot_message(record))
+    sigs.check(
+        sig,
+        formats.ballot_message(record),
+        _say,
+        where,
+        "ballot signature does not verify (changed, or signed by another key)",
     )
-    if not signed:
-        report.add(where, "ballot signature does not verify (changed, or signed by another key)")
     facts.frontier.append(merkle.leaf_hash(record))
     facts.stored += 1
-    spoiled = obj["selection"] == formats.SPOILED
+    spoiled = selection == formats.SPOILED
     if mark is None and not spoiled:
-        facts.tally[obj["selection"]] += 1
+        facts.tally[selection] += 1
         return True
     # spoiled: kept, counted apart, never in the tally
     if mark is None:
@@ -945,6 +1240,16 @@ def _check_ballot(
     facts.spoiled += 1
     facts.spoiled_frontier.append(merkle.leaf_hash(record))
     return True
+
+
+#: A ballot record as booth writes it: hex election and identifier, a candidate number,
+#: ``blank`` or ``spoiled``.  Bytes that match are by construction the canonical JSON of a
+#: record that ``formats.check_ballot_shape`` accepts (keys sorted, nothing to escape), so
+#: the parse and re-encoding are skipped for them; anything else takes the full parse,
+#: which says what is wrong (tests/test_verify_parallel.py checks the two agree).
+PLAIN_BALLOT = re.compile(
+    rb'\{"election":"([0-9a-f]{64})","id":"([0-9a-f]{32})","selection":"([1-9][0-9]?|blank|spoiled)"\}'
+)
 
 
 # -------------------------------------------------------- 5. reconciliation

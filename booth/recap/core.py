@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from booth.ledger.verify import usable_cores
 from booth.qr_parts import QRPartsError, join
 from booth.recap import intake, registry
 from booth.recap.api import (
@@ -81,7 +82,9 @@ class InlineQueue(JobQueue):
 _WORKER_RECAPS: dict[tuple, Recap] = {}
 
 
-def _process_in_worker(data_dir: str, database: str | None, submission_id: int) -> str:
+def _process_in_worker(data_dir: str, database: str | None, submission_id: int, verify_workers: int = 1) -> str:
+    # this pool's share of the cores for a large bundle's signatures (the pool already spreads the bundles)
+    intake.VERIFY_WORKERS = verify_workers
     key = (data_dir, database)
     if key not in _WORKER_RECAPS:
         _WORKER_RECAPS[key] = Recap.open(Path(data_dir), database=database)
@@ -97,12 +100,15 @@ class LocalQueue(JobQueue):
         self._args = (str(data_dir), database)
         # spawn: the web server's threads and open connections are not copied into workers
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self._verify_workers = max(1, usable_cores() // max(1, workers))
         self._futures: dict[int, Future] = {}
         self._lock = threading.Lock()
 
     def enqueue(self, submission_id: int) -> None:
         with self._lock:
-            self._futures[submission_id] = self._pool.submit(_process_in_worker, *self._args, submission_id)
+            self._futures[submission_id] = self._pool.submit(
+                _process_in_worker, *self._args, submission_id, self._verify_workers
+            )
 
     def wait(self, submission_ids: Sequence[int], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
