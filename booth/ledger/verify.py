@@ -52,7 +52,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from booth.ledger import formats, merkle, note
+from booth.ledger import formats, merkle, note, station_log
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
@@ -474,6 +474,7 @@ class _EventFacts:
     slots_prepared: int = 0
     sealed: bool = False
     types_seen: Counter[str] = field(default_factory=Counter)
+    station: station_log.StationFacts = field(default_factory=station_log.StationFacts)
 
 
 @dataclass
@@ -756,6 +757,8 @@ def _follow_event(
             report.add(where, f"closing count {payload.get('ballots')!r} differs from {facts.casts} casts before it")
     elif etype == "polls.packed":
         facts.sealed = True
+    if etype in station_log.WATCHED:  # a polling station's desk and booths (docs/station.md)
+        station_log.follow(report.add, where, etype, payload, facts.station)
     facts.types_seen[etype] += 1
 
 

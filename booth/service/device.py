@@ -22,6 +22,7 @@ from booth.ledger.clock import utc_text
 from booth.ledger.keys import short_fingerprint
 from booth.ledger.ledger import Entry, Ledger
 from booth.refusals import refuse
+from booth.station import roles
 
 ELECTION_DIR = "election"
 VAULT_NAME = "vault.db"
@@ -105,7 +106,8 @@ class Device:
         from booth.voter_search import VoterIndex
 
         try:
-            pkg = load_package(self.state_dir / ELECTION_DIR)
+            # a booth's copy leaves out the DPT: it keeps no voter roll (booth.station.roles)
+            pkg = load_package(self.state_dir / ELECTION_DIR, voter_roll=self.day.role != roles.BOOTH)
         except PackageError as exc:
             raise RuntimeError(f"the stored election package no longer loads: {exc}") from None
         if pkg.election_id != self.day.election_id:
@@ -228,6 +230,13 @@ class Device:
             raise refuse("role_not_allowed", words={"role": session.role}, action=action)
         self._check_device(states=states, transition=transition, needs=needs)
         return session
+
+    def _check_role(self, act: str) -> None:
+        """The guard's role half: a booth keeps no voters, a desk no ballots, a single device no
+        station (``booth.station.roles.NOT_FOR_ROLE``); checked before anything else of the act."""
+        reason = roles.refusal_for(self.day.role, act)
+        if reason is not None:
+            raise refuse(reason, words={"act": act}, role=self.day.role, act=act)
 
     def _check_device(
         self, *, states: Collection[str] | None = None, transition: str | None = None, needs: Iterable[str] = ()

@@ -1,0 +1,321 @@
+"""A polling station of a check-in desk and booths: roles, pairing, and releases as signed tokens.
+
+Scenarios from the day (issue #12): a voter released to booth 2 votes there; a replayed token, a
+forged one, one for another booth, an expired one are each refused with the reason and change
+nothing; the desk cancels a release after its timeout and the booth, back, refuses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from booth.errors import BoothError
+from booth.ledger.keys import DeviceKey
+from booth.ledger.verify import DatabaseSource, verify
+from booth.station import release as msg
+from service_day import JPEG, KETUA, demo_package, ready_to_vote, vote
+from station_day import STATION_SETTINGS, make_device, open_station, pair
+
+
+@pytest.fixture
+def station(tmp_path):
+    st = open_station(tmp_path, booths=3)
+    yield st
+    st.close()
+
+
+def refused(call, *args) -> BoothError:
+    with pytest.raises(BoothError) as info:
+        call(*args)
+    return info.value
+
+
+def log_size(device) -> int:
+    return device.svc.ledger.size
+
+
+def verified(device):
+    report = verify(DatabaseSource(conn=device.svc.ledger.connection))
+    assert report.ok, report.problems
+    return report
+
+
+# ------------------------------------------------------------------ roles
+def test_an_all_in_one_device_is_single_and_its_first_event_is_as_before(tmp_path):
+    booth = ready_to_vote(tmp_path / "single")
+    assert booth.svc.status()["role"] == "single"
+    assert "role" not in booth.svc.ledger.entry(0).payload
+    err = refused(booth.svc.accept_release, b"{}")
+    assert err.message_en == "A single device is not paired with a desk or other booths"
+    vote(booth.svc, "DPT-0001", "2")  # the day as always
+
+
+def test_each_device_of_a_station_shows_its_role(station):
+    assert station.desk.svc.status()["role_words"] == ("Meja pendaftaran", "Check-in desk")
+    assert station.booths[1].svc.status()["role_words"] == ("Bilik suara", "Voting booth")
+    assert station.booths[1].svc.ledger.entry(0).payload["role"] == "booth"
+
+
+def test_a_booth_keeps_no_voter_roll_and_no_photo(station):
+    booth = station.booths[1]
+    assert not (booth.state_dir / "election" / "dpt.csv").exists()
+    assert not (booth.state_dir / "vault.db").exists()
+    assert booth.svc.counts()["dpt"] == 0
+    token = booth.sign_in(KETUA)
+    before = log_size(booth)
+    for call, args in [
+        (booth.svc.check_in, (token, "DPT-0001")),
+        (booth.svc.search_voters, (token, "Siti")),
+        (booth.svc.release_ballot, (token, "DPT-0001")),
+        (booth.svc.view_photo, (token, "DPT-0001")),
+    ]:
+        err = refused(call, *args)
+        assert err.message_id == "Bilik suara tidak menyimpan data pemilih: lakukan di meja pendaftaran"
+    assert log_size(booth) == before
+    # restarted, it still reads its package without the DPT
+    booth.restart()
+    assert booth.svc.package.voters == () and booth.svc.package.election_id == demo_package()[2].election_id
+
+
+def test_a_desk_keeps_no_ballot(station):
+    desk = station.desk
+    assert desk.svc.ledger.empty_slots == 0 and desk.svc.ledger.ballots_cast == 0
+    token = desk.sign_in(KETUA)
+    desk.svc.check_in(token, "DPT-0001")
+    err = refused(desk.svc.release_ballot, token, "DPT-0001")
+    assert err.message_en == "The check-in desk keeps no ballots: the voter votes in a booth"
+    err = refused(desk.svc.cast, "R0001", "1")
+    assert err.message_id.startswith("Meja pendaftaran tidak menyimpan surat suara")
+    station.vote("DPT-0001", booth=1, choice="1")
+    assert desk.svc.ledger.ballots_cast == 0 and desk.svc.ledger.empty_slots == 0
+
+
+# ------------------------------------------------------------------ pairing
+def test_pairing_needs_the_code_the_other_screen_shows(tmp_path):
+    st = open_station(tmp_path, booths=1)
+    clock = st.clock
+    spare = make_device(tmp_path / "spare", "booth", clock, STATION_SETTINGS)
+    desk_key = st.desk.svc.ledger.key.verifier_key()
+    # a key swapped on the way: the desk sees an intruder's key, so its code differs from the booth's
+    intruder = DeviceKey.create(tmp_path / "intruder.key")
+    code_on_spare = spare.svc.pairing_code(desk_key)["code"]
+    token = st.token()
+    before = log_size(st.desk)
+    err = refused(st.desk.svc.pair_booth, token, 2, intruder.verifier_key(), code_on_spare)
+    assert err.message_en == "The pairing code differs from the other device's screen: do not pair"
+    assert log_size(st.desk) == before
+    pair(st.desk, spare, 2)
+    assert st.desk.svc.day.booths[2]["fingerprint"] == spare.svc.ledger.key.fingerprint
+    err = refused(spare.svc.pair_desk, spare.sign_in(KETUA), desk_key, 2, code_on_spare)
+    assert err.message_en == "This booth is already paired with its desk"
+    spare.close()
+    st.close()
+
+
+# ------------------------------------------------------------------ releases
+def test_a_voter_released_to_booth_2_votes_there_and_the_desk_learns_it(station):
+    desk, booth2 = station.desk.svc, station.booths[2].svc
+    release = station.release("DPT-0007", booth=2)
+    assert b"DPT-0007" not in release["token"]  # the token names no voter
+    body = msg.peek("release", release["token"])
+    assert body["booth"] == booth2.ledger.key.fingerprint
+    assert body["desk"] == desk.ledger.key.fingerprint
+    assert booth2.voter_screen()["screen"] == "waiting"
+    booth2.accept_release(release["token"])
+    assert booth2.voter_screen() == {"screen": "ballot", "release": release["release"]}
+    slip = booth2.cast(release["release"], "3")
+    assert slip["candidate_number"] == 3
+    booth2.slip_printed(release["release"])
+    booth2.slip_confirmed(release["release"])
+    assert booth2.voter_screen()["screen"] == "waiting"  # the photo is at the desk
+    returned = desk.release_returned(booth2.release_outcome(release["release"]))
+    assert returned == {
+        "release": release["release"],
+        "booth": 2,
+        "outcome": "cast",
+        "photo": True,
+        "after_cancel": False,
+    }
+    desk.station_photo(release["release"], JPEG)
+    assert "DPT-0007" in desk.day.voted
+    err = refused(desk.check_in, station.token(), "DPT-0007")
+    assert err.code == "already_voted"
+    assert booth2.ledger.tally() == {"3": 1}
+    assert station.booths[1].svc.ledger.ballots_cast == 0
+    for device in station.devices():
+        verified(device)
+
+
+def test_a_replayed_token_is_refused_and_changes_nothing(station):
+    release = station.vote("DPT-0001", booth=1, choice="1")
+    booth = station.booths[1]
+    before = log_size(booth)
+    err = refused(booth.svc.accept_release, release["token"])
+    assert (err.message_id, err.message_en) == (
+        "Izin memilih ini sudah dipakai: satu izin, satu suara",
+        "This release was already used: one release, one ballot",
+    )
+    assert log_size(booth) == before and booth.svc.ledger.ballots_cast == 1
+    # the same outcome sent again (a retry after a dropped link) changes nothing at the desk
+    desk_before = log_size(station.desk)
+    again = station.desk.svc.release_returned(booth.svc.release_outcome(release["release"]))
+    assert again["outcome"] == "cast" and log_size(station.desk) == desk_before
+
+
+def test_a_forged_token_is_refused(station, tmp_path):
+    booth = station.booths[1]
+    real = station.release("DPT-0002", booth=1)
+    body = msg.peek("release", real["token"])
+    stranger = DeviceKey.create(tmp_path / "stranger.key")
+    before = log_size(booth)
+    # signed by another key, naming our desk
+    err = refused(booth.svc.accept_release, msg.sign("release", {**body, "release": "0" * 16}, stranger))
+    assert err.message_en == "The release is not from this station's desk: refused"
+    # our desk's signature, a changed expiry
+    tampered = real["token"].replace(body["expires"].encode(), b"2099-01-01T00:00:00.000000Z")
+    err = refused(booth.svc.accept_release, tampered)
+    assert err.message_en == "The release is not from this station's desk: refused"
+    # not a token at all
+    err = refused(booth.svc.accept_release, b"\x00" * 40)
+    assert err.message_en == "The release cannot be read"
+    assert log_size(booth) == before and booth.svc.voter_screen()["screen"] == "waiting"
+    booth.svc.accept_release(real["token"])  # the real one still works
+
+
+def test_a_token_for_another_booth_is_refused(station):
+    release = station.release("DPT-0003", booth=2)
+    before = log_size(station.booths[3])
+    err = refused(station.booths[3].svc.accept_release, release["token"])
+    assert (err.message_id, err.message_en) == (
+        "Izin memilih ini untuk bilik lain",
+        "This release is for another booth",
+    )
+    assert log_size(station.booths[3]) == before
+    station.finish(release, "2")  # booth 2 takes it
+
+
+def test_an_expired_token_is_refused_with_the_time(station):
+    release = station.release("DPT-0004", booth=1)
+    station.clock.advance(STATION_SETTINGS.release_timeout + 1)
+    booth = station.booths[1]
+    before = log_size(booth)
+    err = refused(booth.svc.accept_release, release["token"])
+    assert err.message_en.startswith("The release expired (at ")
+    assert "minta izin baru di meja" in err.message_id
+    assert log_size(booth) == before
+
+
+def test_the_desk_cancels_after_the_timeout_and_the_booth_back_refuses_the_stale_token(station):
+    desk = station.desk.svc
+    release = station.release("DPT-0005", booth=2)  # booth 2 is unreachable: the token never arrives
+    err = refused(desk.cancel_station_release, station.token(), release["release"], "bilik 2 mati")
+    assert err.message_en == "Not timed out yet"
+    station.clock.advance(STATION_SETTINGS.release_timeout + 1)
+    cancelled = desk.cancel_station_release(station.token(), release["release"], "bilik 2 mati")
+    # the voter goes to booth 3 instead
+    station.finish(desk.issue_release(station.token(), "DPT-0005", 3), "1")
+    # booth 2 comes back: the desk's notice, then the stale token, arrive
+    booth2 = station.booths[2]
+    booth2.restart()
+    assert booth2.svc.release_revoked(cancelled["notice"]) == {"release": release["release"], "revoked": True}
+    before = log_size(booth2)
+    err = refused(booth2.svc.accept_release, release["token"])
+    assert err.message_en == "This release was cancelled by the desk"
+    assert log_size(booth2) == before and booth2.svc.ledger.ballots_cast == 0
+    counts = desk.counts()
+    assert (counts["releases"], counts["voted"], counts["cancelled"]) == (2, 1, 1)
+
+
+def test_a_booth_that_died_mid_vote_cancels_on_restart_and_returns_the_cancel(station):
+    desk = station.desk.svc
+    release = station.release("DPT-0006", booth=1)
+    booth = station.booths[1]
+    booth.svc.accept_release(release["token"])
+    booth.restart(crash=True)  # the power cut before the voter chose
+    assert booth.svc.voter_screen()["screen"] == "waiting"
+    returned = desk.release_returned(booth.svc.release_outcome(release["release"]))
+    assert returned["outcome"] == "cancelled" and "DPT-0006" not in desk.day.voted
+    err = refused(booth.svc.accept_release, release["token"])
+    assert err.message_en == "This release was already used: one release, one ballot"
+    station.vote("DPT-0006", booth=1, choice="2")  # released again, the voter votes once
+    assert booth.svc.ledger.ballots_cast == 1 and desk.counts()["voted"] == 1
+
+
+def test_a_cast_the_desk_had_given_up_on_is_recorded_for_the_committee(station):
+    desk = station.desk.svc
+    release = station.release("DPT-0008", booth=1)
+    booth = station.booths[1].svc
+    booth.accept_release(release["token"])
+    booth.cast(release["release"], "1")
+    booth.slip_printed(release["release"])
+    booth.slip_confirmed(release["release"])
+    station.clock.advance(STATION_SETTINGS.release_timeout + 1)  # the outcome never reached the desk
+    desk.cancel_station_release(station.token(), release["release"], "tidak ada kabar")
+    returned = desk.release_returned(booth.release_outcome(release["release"]))
+    assert returned["outcome"] == "cast" and returned["after_cancel"] is True
+    assert desk.counts()["voted"] == 1 and desk.counts()["cancelled"] == 0
+
+
+def test_spoil_and_revote_consumes_one_release(station):
+    release = station.release("DPT-0009", booth=3)
+    booth = station.booths[3].svc
+    booth.accept_release(release["token"])
+    rid = release["release"]
+    booth.cast(rid, "1")
+    booth.slip_printed(rid)
+    booth.slip_disputed(rid)
+    booth.spoil_ballot(station.booths[3].sign_in(KETUA), rid)
+    booth.cast(rid, "2")
+    booth.slip_printed(rid)
+    booth.slip_confirmed(rid)
+    returned = station.desk.svc.release_returned(booth.release_outcome(rid))
+    assert returned["outcome"] == "cast"
+    assert station.desk.svc.day.issued[rid].spoils == 1
+    assert booth.counts()["ballots_stored"] == 2 and booth.counts()["spoiled"] == 1
+    verified(station.booths[3])
+
+
+def test_a_booth_may_not_take_a_second_voter_and_the_desk_not_send_one(station):
+    station.release("DPT-0010", booth=1)
+    err = refused(station.desk.svc.issue_release, station.token(), "DPT-0010", 2)
+    assert err.message_en == "This voter has already been released to a booth"
+    station.desk.svc.check_in(station.token(), "DPT-0011")
+    err = refused(station.desk.svc.issue_release, station.token(), "DPT-0011", 1)
+    assert err.message_en == "Booth 1 is still in use by another voter"
+    err = refused(station.desk.svc.issue_release, station.token(), "DPT-0011", 5)
+    assert err.message_en == "Booth 5 is not paired"
+
+
+def test_the_verifier_catches_a_cast_without_a_release_in_a_booths_log(station):
+    """A booth's log where a ballot was cast with no release accepted: the verifier names it."""
+    from booth.ledger import station_log
+
+    problems = []
+    facts = station_log.StationFacts()
+
+    def add(where, what):
+        problems.append(what)
+
+    station_log.follow(add, "event 0", "ledger.created", {"role": "booth"}, facts)
+    station_log.follow(add, "event 5", "ballot.cast", {"release": "ab" * 8, "count": 1}, facts)
+    assert problems == ["a ballot cast without an open release from the desk"]
+    for device in station.devices():
+        assert verified(device).summary["events"] == log_size(device)
+
+
+def test_a_station_day_verifies_on_every_device_and_reconciles(station):
+    voters = [f"DPT-{n:04d}" for n in range(20, 29)]
+    for i, voter in enumerate(voters):
+        station.vote(voter, booth=1 + i % 3, choice=str(1 + i % 3))
+        station.clock.advance(30)
+    desk = station.desk.svc
+    per_booth = {n: sum(1 for r in desk.day.issued.values() if r.booth == n) for n in station.booths}
+    for n, booth in station.booths.items():
+        assert booth.svc.counts()["releases"] == per_booth[n] == booth.svc.ledger.ballots_cast == 3
+    assert desk.counts()["voted"] == len(voters) == desk.counts()["photos"]
+    station.clock.set(station.clock.now() + dt.timedelta(hours=12))
+    for device in station.devices():
+        device.svc.close_polls(device.sign_in(KETUA))
+        verified(device)
