@@ -430,4 +430,5 @@ IGNORED: dict[str, str] = {
     "voter.photo_viewed": "an audit record of who looked at a photo",
     "hardware.fault": "an audit record; faults are handled where they happen",
     "report.printed": "an audit record of a printed report",
+    "station.results": "the desk's record of its booths' closings, for the committee",
 }

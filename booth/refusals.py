@@ -302,6 +302,17 @@ REFUSALS: dict[str, Refusal] = {
         "Pembatalan bukan dari meja pendaftaran TPS ini: ditolak",
         "The cancel notice is not from this station's desk: refused",
     ),
+    "booth_closing_missing": Refusal(
+        NotAllowed, "Hasil bilik {booth} belum diserahkan ke meja", "Booth {booth}'s results have not reached the desk"
+    ),
+    "booth_closing_forged": Refusal(
+        NotAllowed,
+        "Hasil bilik {booth} tidak ditandatangani bilik yang dipasangkan: ditolak",
+        "Booth {booth}'s results are not signed by the paired booth: refused",
+    ),
+    "booth_closing_other_election": Refusal(
+        NotAllowed, "Hasil bilik {booth} untuk pemilihan lain", "Booth {booth}'s results are for another election"
+    ),
     # --- what a person typed
     "bad_field": Refusal(
         BadInput,

@@ -15,7 +15,7 @@ from booth.errors import BoothError
 from booth.ledger.keys import DeviceKey
 from booth.ledger.verify import DatabaseSource, verify
 from booth.station import release as msg
-from service_day import JPEG, KETUA, demo_package, ready_to_vote, vote
+from service_day import JPEG, KETUA, closes_at, demo_package, ready_to_vote, vote
 from station_day import STATION_SETTINGS, make_device, open_station, pair
 
 
@@ -62,7 +62,7 @@ def test_a_booth_keeps_no_voter_roll_and_no_photo(station):
     booth = station.booths[1]
     assert not (booth.state_dir / "election" / "dpt.csv").exists()
     assert not (booth.state_dir / "vault.db").exists()
-    assert booth.svc.counts()["dpt"] == 0
+    assert booth.svc.counts()["dpt"] is None and booth.svc.counts()["voted"] == 0
     token = booth.sign_in(KETUA)
     before = log_size(booth)
     for call, args in [
@@ -319,3 +319,58 @@ def test_a_station_day_verifies_on_every_device_and_reconciles(station):
     for device in station.devices():
         device.svc.close_polls(device.sign_in(KETUA))
         verified(device)
+
+
+# ------------------------------------------------------------------ the station's results
+def _close_and_count(station) -> dict[int, str]:
+    station.clock.set(closes_at() + dt.timedelta(minutes=1))
+    closings = {}
+    for n, booth in station.booths.items():
+        token = booth.sign_in(KETUA)
+        booth.svc.close_polls(token)
+        booth.svc.count(token)
+        closings[n] = booth.svc.results()["statement"]
+    station.desk.svc.close_polls(station.token())
+    return closings
+
+
+def test_the_desk_collects_each_booths_closing_into_one_station_result(station):
+    plan = {1: ["1"] * 7 + ["2"] * 5, 2: ["3"] * 6 + ["1"] * 6, 3: ["2", "3"]}
+    voter = iter(f"DPT-{n:04d}" for n in range(40, 80))
+    for booth, choices in plan.items():
+        for choice in choices:
+            station.vote(next(voter), booth=booth, choice=choice)
+    left = station.release(next(voter), booth=3)  # a voter who walks away at booth 3
+    station.booths[3].svc.accept_release(left["token"])
+    station.booths[3].svc.cancel_release(station.booths[3].sign_in(KETUA), left["release"], "pemilih pulang")
+    station.desk.svc.release_returned(station.booths[3].svc.release_outcome(left["release"]))
+    for booth in station.booths.values():  # each booth balances on its own, knowing no voter
+        assert booth.svc.counts()["dpt"] is None
+    closings = _close_and_count(station)
+    for booth in station.booths.values():
+        assert booth.svc.results()["reconciliation"]["balanced"]
+        assert "\nvoters " in closings[1] and " of -\n" in booth.svc.results()["statement"]
+    summary = station.desk.svc.station_results(station.token(), closings)
+    assert summary["tally"] == {"1": 13, "2": 6, "3": 7} and summary["votes"] == 26
+    assert summary["balanced"]
+    # booth 3 served two voters: its tally only in the total, with the next smallest booth beside it
+    assert summary["merged"] == [1, 3]
+    assert summary["booths"][3]["tally"] is None and summary["booths"][3]["in_total_only"]
+    assert summary["booths"][2]["tally"] == {"1": 6, "2": 0, "3": 6}
+    assert summary["booths"][3]["releases"] == {"issued": 3, "cast": 2, "cancelled": 1, "out": 0, "spoils": 0}
+    logged = station.desk.svc.ledger.entry(station.desk.svc.ledger.size - 1)
+    assert logged.type == "station.results" and "3" in logged.payload["statements"]
+    verified(station.desk)
+
+
+def test_a_closing_not_signed_by_the_paired_booth_is_refused(station):
+    station.vote("DPT-0090", booth=1, choice="1")
+    closings = _close_and_count(station)
+    token = station.token()
+    before = log_size(station.desk)
+    swapped = {**closings, 2: closings[1]}  # booth 1's statement handed in as booth 2's
+    err = refused(station.desk.svc.station_results, token, swapped)
+    assert err.message_en == "Booth 2's results are not signed by the paired booth: refused"
+    err = refused(station.desk.svc.station_results, token, {1: closings[1]})
+    assert err.message_en == "Booth 2's results have not reached the desk"
+    assert log_size(station.desk) == before

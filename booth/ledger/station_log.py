@@ -40,9 +40,11 @@ WATCHED = frozenset(
         "station.release_returned",
         "station.release_cancelled",
         "station.release_revoked",
+        "station.results",
     }
 )
 _DESK_EVENTS = {
+    "station.results",
     "station.booth_paired",
     "station.release_issued",
     "station.release_returned",

@@ -263,6 +263,27 @@ class Device:
 
     # -------------------------------------------------- what every room reads
     def counts(self) -> dict:
+        """The day's counts; at a station each device gives only what it can know.
+
+        A booth knows no voter: ``dpt``, ``dptb``, ``photos`` … are None, ``checked_in`` is the
+        releases it accepted and ``voted`` the releases that ended in a cast.  A desk keeps no
+        ballot: the store's counts are None, ``ballots_cast`` and ``spoiled`` are what its booths
+        reported.  ``booth.tally.reconcile`` leaves out every rule whose counts are None.
+        """
+        counts = self._all_counts()
+        d = self.day
+        if d.role == roles.BOOTH:
+            ended = [o for o in d.outcomes.values() if o["outcome"] == "cast"]
+            counts.update(dict.fromkeys(("dpt", "dptb", "refused", "photos", "photos_skipped")))
+            counts.update(checked_in=len(d.accepted), voted=len(ended) + bool(d.current and d.current.cast))
+        elif d.role == roles.DESK:
+            keep_out = ("ballots_stored", "slips_printed", "slip_failures", "reprints", "spoiled_stored")
+            counts.update(dict.fromkeys(keep_out + ("disputes", "escalations")))
+            spoils = sum(r.spoils for r in d.issued.values())
+            counts.update(ballots_cast=d.casts + spoils, spoiled=spoils)
+        return counts
+
+    def _all_counts(self) -> dict:
         d = self.day
         return {
             "dpt": len(self.package.voters) if self.package else 0,

@@ -241,6 +241,52 @@ class Station(Device):
                 raise refuse("photo_not_stored", words={"why": exc}) from None
         self._append("voter.photo_taken", "system", {"voter": issued.voter, "release": issued.id})
 
+    def station_results(self, token: str, closings: dict) -> dict:
+        """At the desk, after closing: each paired booth's signed results statement -> the station's results.
+
+        ``closings`` maps booth number -> the statement text (``results()["statement"]`` of that
+        booth, after its count).  Each is checked against the booth key the desk paired; beside it
+        the desk puts its own releases to that booth (``booth.station.summary``).  Logged as
+        ``station.results`` with each statement's SHA-256 and the total (never a small booth's tally).
+        """
+        import hashlib
+
+        from booth.results import StatementError, open_statement
+        from booth.station.summary import station_summary
+
+        self._check_role("station_results")
+        s = self._require("count", token, states=(polls.CLOSED, polls.COUNTED))
+        if not isinstance(closings, dict):
+            raise refuse("booth_closing_missing", words={"booth": "?"})
+        rows: dict[int, dict] = {}
+        digests: dict[str, str] = {}
+        for number, paired in sorted(self.day.booths.items()):
+            text = closings.get(number)
+            if not isinstance(text, str) or len(text) > 8192:
+                raise refuse("booth_closing_missing", words={"booth": number})
+            try:
+                statement = open_statement(text, paired["verifier_key"])
+            except StatementError:
+                raise refuse("booth_closing_forged", words={"booth": number}) from None
+            if statement.election_id != self.package.election_id:
+                raise refuse("booth_closing_other_election", words={"booth": number})
+            mine = [r for r in self.day.issued.values() if r.booth == number]
+            states = {state: sum(1 for r in mine if r.state == state) for state in ("out", "cast", "cancelled")}
+            rows[number] = {
+                "tally": statement.tally,
+                "issued": len(mine),
+                **states,
+                "spoils": sum(r.spoils for r in mine),
+            }
+            digests[str(number)] = hashlib.sha256(text.encode()).hexdigest()
+        summary = station_summary(rows)
+        self._append(
+            "station.results",
+            s.companion,
+            {"statements": digests, "tally": summary["tally"], "balanced": summary["balanced"]},
+        )
+        return summary
+
     # ------------------------------------------------------------ a booth
     def accept_release(self, token: bytes) -> dict:
         """At a booth: open the ballot for the release ``token`` from the desk, or refuse it with the reason.

@@ -40,7 +40,14 @@ _DESK_ONLY = "role_desk_only"
 _BOOTH_ONLY = "role_booth_only"
 
 #: The station's own acts (booth.service.station), each for one role only.
-DESK_ACTS = ("pair_booth", "issue_release", "release_returned", "cancel_station_release", "station_photo")
+DESK_ACTS = (
+    "pair_booth",
+    "issue_release",
+    "release_returned",
+    "cancel_station_release",
+    "station_photo",
+    "station_results",
+)
 BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked")
 
 #: Acts of both a desk and a booth.
