@@ -305,6 +305,63 @@ def test_the_verifier_catches_a_cast_without_a_release_in_a_booths_log(station):
         assert verified(device).summary["events"] == log_size(device)
 
 
+def test_the_verifier_checks_each_recorded_token_against_the_paired_desk_key(station, tmp_path):
+    """A booth's key alone cannot make up a release: the token in its log must be the desk's."""
+    from booth.ledger import station_log
+
+    booth = station.booths[1].svc
+    station.vote("DPT-0030", booth=1, choice="2")
+    entries = list(booth.ledger.entries())
+    created, paired = entries[0], next(e for e in entries if e.type == "station.desk_paired")
+    accepted = next(e for e in entries if e.type == "station.release_accepted")
+    body = msg.peek("release", accepted.payload["token"].encode())
+    made_up = msg.sign("release", body, DeviceKey.create(tmp_path / "booth-made.key")).decode()
+
+    def problems_with(token: str) -> list[str]:
+        found: list[str] = []
+        facts = station_log.StationFacts()
+        for entry, payload in ((created, created.payload), (paired, paired.payload)):
+            station_log.follow(lambda w, p: found.append(p), "e", entry.type, payload, facts)
+        station_log.follow(
+            lambda w, p: found.append(p), "e", accepted.type, {**accepted.payload, "token": token}, facts
+        )
+        return found
+
+    assert problems_with(accepted.payload["token"]) == []
+    assert problems_with(made_up) == ["the recorded release token is not signed by the paired desk"]
+    other = msg.sign("release", {**body, "release": "1" * 16}, station.desk.svc.ledger.key).decode()
+    assert problems_with(other) == ["the recorded release token is for another release"]
+
+
+def test_the_desk_shows_each_booth_free_or_busy_and_does_not_close_with_a_release_out(station):
+    release = station.release("DPT-0031", booth=2)
+    booths = station.desk.svc.status()["booths"]
+    assert booths["2"]["state"] == "busy" and booths["2"]["release_expires"] == release["expires"]
+    assert booths["1"]["state"] == "free" and booths["3"]["state"] == "free"
+    err = refused(station.desk.svc.close_polls, station.token(), "hujan deras, TPS ditutup")
+    assert err.message_en == "Finish the voter in the booth first"
+    station.finish(release, "1")
+    assert station.desk.svc.status()["booths"]["2"]["state"] == "free"
+    station.desk.svc.close_polls(station.token(), "hujan deras, TPS ditutup")
+
+
+def test_booth_device_init_records_the_role(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "booth", "device", "init", str(tmp_path / "b"), "--role", "booth"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "peran / role: Bilik suara / Voting booth" in out
+    from booth.ledger.ledger import Ledger
+
+    with Ledger.open(tmp_path / "b") as ledger:
+        assert ledger.entry(0).payload["role"] == "booth"
+
+
 def test_a_station_day_verifies_on_every_device_and_reconciles(station):
     voters = [f"DPT-{n:04d}" for n in range(20, 29)]
     for i, voter in enumerate(voters):

@@ -4,8 +4,8 @@ A hypothesis state machine drives four real devices (each its own ledger in a te
 one shared clock) through their acts only: the desk checks voters in and releases them to a
 booth; tokens are delivered to the right booth, to the wrong one, twice, late; voters vote,
 dispute and revote, or walk away; booths return their outcomes (or not, or twice); the desk
-cancels releases after their timeout and its notices reach the booths (or not); booths lose
-power; the clock moves.  Every refusal must have words in both languages and log nothing.
+cancels releases after their timeout and its notices reach the booths (or not); booths and the
+desk lose power; the clock moves.  Every refusal must have words in both languages and log nothing.
 After every step, read back from each device's log:
 
 * never a cast without a release accepted from the desk for *that* booth;
@@ -175,6 +175,10 @@ class StationDay(RuleBasedStateMachine):
     @rule(booth=BOOTHS, crash=st.booleans())
     def booth_loses_power(self, booth: int, crash: bool) -> None:
         self.booth(booth).restart(crash=crash)
+
+    @rule(crash=st.booleans())
+    def desk_loses_power(self, crash: bool) -> None:
+        self.st.desk.restart(crash=crash)
 
     @rule(seconds=st.sampled_from([5, 60, 200, STATION_SETTINGS.release_timeout + 1]))
     def time_passes(self, seconds: float) -> None:

@@ -11,16 +11,56 @@ all-in-one device).  Walking the log in order, :func:`follow` holds:
   release it issued, once; a cancel only for a release it issued;
 * an **all-in-one** device has no station events at all.
 
-The booth's ``station.release_accepted`` keeps the desk's signed token, so the release can be
-checked again against the desk's key pinned in ``station.desk_paired``
-(``booth.station.release.read``).
+The booth's ``station.release_accepted`` keeps the desk's signed token, and the verifier checks
+it again against the desk's key pinned in ``station.desk_paired`` (:func:`token_problem`): a
+booth's key alone cannot make up a release.  The signed bytes of every station message are
+defined once, here (:func:`station_message`); ``booth.station.release`` signs and reads them.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from booth.ledger import note
+from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
+from booth.ledger.keys import fingerprint
+
+
+def station_message(kind: str, body: dict[str, Any]) -> bytes:
+    """The bytes a station message of ``kind`` signs (``booth.station.release``; docs/station.md)::
+
+    "booth station <kind> v1\n" || canonical(body)
+    """
+    return f"booth station {kind} v1\n".encode() + canonical(body)
+
+
+def token_problem(
+    token: object, release: object, booth_fp: str, desk_fp: str, desk_key: Ed25519PublicKey
+) -> str | None:
+    """What is wrong with the release token a booth recorded, or None: it must be the desk's
+    signed release of ``release`` for this booth (checked again from the log alone)."""
+    try:
+        obj = parse_canonical(token.encode()) if isinstance(token, str) else None
+        body, sig = (obj["body"], base64.b64decode(obj["sig"], validate=True)) if isinstance(obj, dict) else (None, b"")
+    except (NotCanonical, KeyError, TypeError, binascii.Error, ValueError):
+        return "the recorded release token cannot be read"
+    if not isinstance(body, dict) or body.get("release") != release:
+        return "the recorded release token is for another release"
+    if body.get("booth") != booth_fp or body.get("desk") != desk_fp:
+        return "the recorded release token names another booth or desk"
+    try:
+        desk_key.verify(sig, station_message("release", body))
+    except (InvalidSignature, ValueError):
+        return "the recorded release token is not signed by the paired desk"
+    return None
+
 
 #: The event types :func:`follow` looks at (the verifier calls it for these only).
 WATCHED = frozenset(
@@ -56,7 +96,10 @@ _BOOTH_EVENTS = {"station.desk_paired", "station.release_accepted", "station.rel
 @dataclass
 class StationFacts:
     role: str = "single"
+    fingerprint: str = ""  # this device's, from ledger.created
     paired: bool = False
+    desk_fp: str = ""
+    desk_key: Ed25519PublicKey | None = None
     accepted: set[str] = field(default_factory=set)
     current: str | None = None  # a booth: the release being voted under
     valid: dict[str, int] = field(default_factory=dict)  # a booth: release -> valid ballots (casts - spoils)
@@ -71,6 +114,7 @@ def follow(add: Callable[[str, str], None], where: str, etype: str, payload: dic
         if role not in ("desk", "booth", "single"):
             add(where, f"unknown device role {role!r}")
         f.role = role if isinstance(role, str) else "single"
+        f.fingerprint = str(payload.get("fingerprint", ""))
         return
     if etype.startswith("station.") and f.role == "single":
         add(where, f"{etype} in the log of a device that is not part of a station")
@@ -90,6 +134,14 @@ def _follow_booth(
         if f.paired:
             add(where, "the booth was paired with a desk twice")
         f.paired = True
+        try:
+            _, f.desk_key = note.parse_verifier_key(str(payload.get("verifier_key", "")))
+        except note.NoteError:
+            add(where, "the desk's verifier key cannot be read")
+            return
+        f.desk_fp = str(payload.get("desk", ""))
+        if fingerprint(f.desk_key) != f.desk_fp:
+            add(where, "the desk's key and fingerprint differ")
     elif etype == "station.release_accepted":
         if not f.paired:
             add(where, "a release accepted before the booth was paired with its desk")
@@ -97,6 +149,10 @@ def _follow_booth(
             add(where, f"release {release!r} accepted a second time (a replayed token)")
         if f.current is not None:
             add(where, "a release accepted while another was still open")
+        if f.desk_key is not None:
+            problem = token_problem(payload.get("token"), release, f.fingerprint, f.desk_fp, f.desk_key)
+            if problem:
+                add(where, problem)
         f.accepted.add(release)  # type: ignore[arg-type]
         f.current = release
         f.valid[release] = 0  # type: ignore[index]

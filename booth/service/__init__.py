@@ -115,4 +115,17 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Stat
             "sealed": self.ledger.sealed,
             "log_size": self.ledger.size,
             "time": utc_text(self._now()),
+            **({"booths": self._booths_status()} if d.role == roles.DESK else {}),
         }
+
+    def _booths_status(self) -> dict:
+        """At a desk: each paired booth, free or busy (a release out to it, until when)."""
+        out = {}
+        for number, paired in sorted(self.day.booths.items()):
+            busy = next((r for r in self.day.issued.values() if r.booth == number and r.state == "out"), None)
+            out[str(number)] = {
+                "device": short_fingerprint(paired["fingerprint"]),
+                "state": "busy" if busy else "free",
+                "release_expires": busy.expires if busy else None,
+            }
+        return out

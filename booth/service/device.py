@@ -57,7 +57,11 @@ PRECONDITIONS: dict[str, tuple[Callable[[Device], bool], str]] = {
     "ballot_store_empty": (lambda d: not d.ledger.ballots_cast, "ballot_store_not_empty"),
     "zero_report_printed": (lambda d: d.day.zero_report_printed, "zero_report_first"),
     "no_voter_choosing": (lambda d: d.day.current is None or d.day.current.stage != "voting", "voter_choosing"),
-    "no_voter_in_booth": (lambda d: d.day.current is None, "voter_still_voting"),
+    "no_voter_in_booth": (
+        # at a station's desk: no release still out to a booth
+        lambda d: d.day.current is None and not any(r.state == "out" for r in d.day.issued.values()),
+        "voter_still_voting",
+    ),
     "before_handover": (lambda d: not d.day.pins_set, "package_after_handover"),
     "results_printed": (lambda d: d.day.results_printed > 0, "results_report_first"),
     "exported": (lambda d: d.day.exports > 0, "export_first"),

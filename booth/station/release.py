@@ -53,6 +53,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
 from booth.ledger.keys import DeviceKey
+from booth.ledger.station_log import station_message
 
 #: The largest message either side reads (a release is about 330 bytes).
 MAX_MESSAGE_BYTES = 2048
@@ -100,8 +101,9 @@ def release_body(release: str, election: str, desk: str, booth: str, *, issued: 
 
 
 def message(kind: str, body: dict) -> bytes:
-    """The bytes the sender signs: the context line of ``kind`` and the canonical body."""
-    return f"booth station {kind} v1\n".encode() + canonical(body)
+    """The bytes the sender signs: the context line of ``kind`` and the canonical body
+    (defined once, in the ledger's layer, where ``booth verify`` checks a booth's tokens again)."""
+    return station_message(kind, body)
 
 
 def sign(kind: str, body: dict, key: DeviceKey) -> bytes:
