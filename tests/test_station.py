@@ -431,3 +431,30 @@ def test_a_closing_not_signed_by_the_paired_booth_is_refused(station):
     err = refused(station.desk.svc.station_results, token, {1: closings[1]})
     assert err.message_en == "Booth 2's results have not reached the desk"
     assert log_size(station.desk) == before
+
+
+def test_the_station_modules_examples_run():
+    import doctest
+
+    from booth.station import release, roles, summary
+
+    for module in (roles, release, summary):
+        assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_at_the_desk_a_voter_in_a_booth_shows_as_such_and_may_refuse_the_photo(station):
+    release = station.release("DPT-0050", booth=1)
+    token = station.token()
+    assert station.desk.svc.check_in(token, "DPT-0050")["status"] == "in_booth"
+    booth = station.booths[1].svc
+    booth.accept_release(release["token"])
+    booth.cast(release["release"], "2")
+    booth.slip_printed(release["release"])
+    booth.slip_confirmed(release["release"])
+    assert station.desk.svc.release_returned(booth.release_outcome(release["release"]))["photo"] is True
+    err = refused(station.desk.svc.station_skip_photo, token, release["release"], " ")
+    assert err.code == "bad_input"
+    station.desk.svc.station_skip_photo(token, release["release"], "pemilih menolak difoto")
+    assert station.desk.svc.counts()["photos_skipped"] == 1
+    err = refused(station.desk.svc.station_photo, release["release"], JPEG)
+    assert err.message_en == "This step is out of order"

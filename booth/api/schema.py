@@ -244,6 +244,7 @@ NOT_SERVED = {
             "release_returned",
             "cancel_station_release",
             "station_photo",
+            "station_skip_photo",
             "station_results",
             "accept_release",
             "release_outcome",

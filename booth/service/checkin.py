@@ -30,7 +30,8 @@ class CheckIn(Device):
             "voted"
             if v.ref in self.day.voted
             else "in_booth"
-            if self.day.current and self.day.current.voter == v.ref
+            if (self.day.current and self.day.current.voter == v.ref)
+            or any(r.voter == v.ref and r.state == "out" for r in self.day.issued.values())
             else "checked_in"
             if v.ref in self.day.checked_in
             else "not_voted"

@@ -287,6 +287,20 @@ class Station(Device):
         )
         return summary
 
+    def station_skip_photo(self, token: str, release_id: str, reason: str) -> None:
+        """At the desk: no photo for this voter (refused, or the camera is out), with the companion's reason."""
+        self._check_role("station_skip_photo")
+        s = self._require("skip_photo", token)
+        check_text(reason, "alasan", "reason", 200, required=True)
+        issued = self.day.issued.get(release_id) if isinstance(release_id, str) else None
+        if issued is None or issued.state != "cast":
+            raise refuse("no_release")
+        if issued.photo_done:
+            raise refuse("out_of_order", stage="done")
+        self._append(
+            "voter.photo_skipped", s.companion, {"voter": issued.voter, "release": issued.id, "reason": reason}
+        )
+
     # ------------------------------------------------------------ a booth
     def accept_release(self, token: bytes) -> dict:
         """At a booth: open the ballot for the release ``token`` from the desk, or refuse it with the reason.

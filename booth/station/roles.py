@@ -46,6 +46,7 @@ DESK_ACTS = (
     "release_returned",
     "cancel_station_release",
     "station_photo",
+    "station_skip_photo",
     "station_results",
 )
 BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked")
