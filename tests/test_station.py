@@ -458,3 +458,27 @@ def test_at_the_desk_a_voter_in_a_booth_shows_as_such_and_may_refuse_the_photo(s
     assert station.desk.svc.counts()["photos_skipped"] == 1
     err = refused(station.desk.svc.station_photo, release["release"], JPEG)
     assert err.message_en == "This step is out of order"
+
+
+def test_the_documented_station_vectors_are_what_the_code_signs_and_reads():
+    import re
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "station.md").read_text("utf-8")
+    body = re.search(r"^```vector station-release\n(.*?)^```$", doc, re.M | re.S).group(1)
+    v = {k.strip(): val.strip() for k, _, val in (line.partition(":") for line in body.splitlines())}
+    seeds = (
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+    )
+    desk, booth = (DeviceKey(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(s))) for s in seeds)
+    assert (desk.fingerprint, booth.fingerprint) == (v["desk-fingerprint"], v["booth-fingerprint"])
+    assert msg.pairing_code(desk.fingerprint, booth.fingerprint) == v["pairing-code"]
+    for kind, signer in (("release", desk), ("outcome", booth)):
+        token = v[kind].encode()
+        body = msg.read(kind, token, signer.public_key)
+        assert msg.sign(kind, body, signer) == token  # Ed25519 is deterministic: the same bytes
+        with pytest.raises(msg.MessageRefused):
+            msg.read(kind, token, (booth if signer is desk else desk).public_key)
