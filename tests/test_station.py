@@ -15,7 +15,7 @@ from booth.errors import BoothError
 from booth.ledger.keys import DeviceKey
 from booth.ledger.verify import DatabaseSource, verify
 from booth.station import release as msg
-from service_day import JPEG, KETUA, closes_at, demo_package, ready_to_vote, vote
+from service_day import JPEG, KETUA, closes_at, demo_package, ready_to_vote, vote, walk_custody
 from station_day import STATION_SETTINGS, make_device, open_station, pair
 
 
@@ -482,3 +482,29 @@ def test_the_documented_station_vectors_are_what_the_code_signs_and_reads():
         assert msg.sign(kind, body, signer) == token  # Ed25519 is deterministic: the same bytes
         with pytest.raises(msg.MessageRefused):
             msg.read(kind, token, (booth if signer is desk else desk).public_key)
+
+
+def test_a_booth_that_failed_is_replaced_by_a_new_one_paired_under_its_number(station, tmp_path):
+    desk = station.desk.svc
+    stuck = station.release("DPT-0060", booth=2)  # booth 2's screen dies before the token arrives
+    spare = make_device(tmp_path / "spare", "booth", station.clock, STATION_SETTINGS)
+    err = refused(pair, station.desk, spare, 2)
+    assert err.message_en == "Booth 2 is still in use by another voter"
+    station.clock.advance(STATION_SETTINGS.release_timeout + 1)
+    desk.cancel_station_release(station.token(), stuck["release"], "bilik 2 rusak")
+    old_fingerprint = desk.day.booths[2]["fingerprint"]
+    pair(station.desk, spare, 2)
+    paired = desk.ledger.entry(desk.ledger.size - 1)
+    assert paired.type == "station.booth_paired" and paired.payload["replaces"] == old_fingerprint
+    # the old booth's stale token means nothing to the new one
+    walk_custody(spare)
+    token = spare.sign_in(KETUA)
+    spare.svc.zero_report(token)  # its own zero report, mid-day, for the witnesses
+    spare.svc.zero_report_printed(token)
+    spare.svc.open_polls(token)
+    err = refused(spare.svc.accept_release, stuck["token"])
+    assert err.message_en == "This release is for another booth"
+    station.booths[2] = spare
+    station.vote("DPT-0060", booth=2, choice="3")
+    assert spare.svc.ledger.tally() == {"3": 1} and desk.counts()["voted"] == 1
+    verified(station.desk)
