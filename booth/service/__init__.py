@@ -15,7 +15,11 @@ Who may call what:
 * companions, after ``sign_in`` with their PIN: everything else, as the role
   table in ``booth.companions.PERMISSIONS`` allows, each logged with their ID;
 * the committee: ``load_election`` (the package carries its signature) and
-  ``committee_reset`` (a reset file signed with the committee key).
+  ``committee_reset`` (a reset file signed with the committee key);
+* at a polling station of a desk and booths (``booth.station``, ``docs/station.md``), the other
+  device, through bytes signed with its pinned key: ``accept_release``, ``release_revoked`` at a
+  booth, ``release_returned`` at the desk.  What each role refuses is one table,
+  ``booth.station.roles.NOT_FOR_ROLE``.
 
 Every refusal is a ``booth.errors.BoothError`` with Indonesian and English
 words from one table (``booth.refusals.REFUSALS``), and changes nothing.
