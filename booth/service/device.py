@@ -269,8 +269,9 @@ class Device:
     def counts(self) -> dict:
         """The day's counts; at a station each device gives only what it can know.
 
-        A booth knows no voter: ``dpt``, ``dptb``, ``photos`` … are None, ``checked_in`` is the
-        releases it accepted and ``voted`` the releases that ended in a cast.  A desk keeps no
+        A booth knows no voter: ``dpt``, ``dptb``, ``photos``, ``photos_skipped`` are None, ``refused``
+        is 0 (it refuses nobody), ``checked_in`` is the releases it accepted and ``voted`` the
+        releases that ended in a cast.  A desk keeps no
         ballot: the store's counts are None, ``ballots_cast`` and ``spoiled`` are what its booths
         reported.  ``booth.tally.reconcile`` leaves out every rule whose counts are None.
         """
@@ -278,7 +279,7 @@ class Device:
         d = self.day
         if d.role == roles.BOOTH:
             ended = [o for o in d.outcomes.values() if o["outcome"] == "cast"]
-            counts.update(dict.fromkeys(("dpt", "dptb", "refused", "photos", "photos_skipped")))
+            counts.update(dict.fromkeys(("dpt", "dptb", "photos", "photos_skipped")))  # refused: none, ever
             counts.update(checked_in=len(d.accepted), voted=len(ended) + bool(d.current and d.current.cast))
         elif d.role == roles.DESK:
             keep_out = ("ballots_stored", "slips_printed", "slip_failures", "reprints", "spoiled_stored")
