@@ -508,3 +508,19 @@ def test_a_booth_that_failed_is_replaced_by_a_new_one_paired_under_its_number(st
     station.vote("DPT-0060", booth=2, choice="3")
     assert spare.svc.ledger.tally() == {"3": 1} and desk.counts()["voted"] == 1
     verified(station.desk)
+
+
+def test_the_reports_of_a_station_say_which_device_printed_them(station, tmp_path):
+    from booth.kiosk.printouts import zero_report_image
+
+    single = ready_to_vote(tmp_path / "single")
+    assert "station_device" not in single.svc._report_base("zero")  # all-in-one: its paper as before
+    booth = station.booths[2]
+    assert booth.svc._report_base("zero")["station_device"] == ("Bilik suara 2", "Booth 2")
+    assert station.desk.svc._report_base("zero")["station_device"] == ("Meja pendaftaran", "Check-in desk")
+    # the paper is one line pair longer than the same report without the device named
+    data = booth.svc._report_base("zero")
+    data["opening"] = "x"
+    with_device = zero_report_image(data).size[1]
+    data.pop("station_device")
+    assert with_device > zero_report_image(data).size[1]

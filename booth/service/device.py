@@ -387,6 +387,11 @@ class Device:
             counts=self.counts(),
             by_sex=self._counts_by_sex(),
         )
+        if self.day.role == roles.DESK:  # a station's device says which one printed the report
+            info["station_device"] = roles.role_words(roles.DESK)
+        elif self.day.role == roles.BOOTH:
+            number = self.day.desk["booth"] if self.day.desk else "?"
+            info["station_device"] = (f"Bilik suara {number}", f"Booth {number}")
         return info
 
     def _counts_by_sex(self) -> dict[str, dict[str, int]]:
