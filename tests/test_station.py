@@ -256,6 +256,9 @@ def test_a_cast_the_desk_had_given_up_on_is_recorded_for_the_committee(station):
     returned = desk.release_returned(booth.release_outcome(release["release"]))
     assert returned["outcome"] == "cast" and returned["after_cancel"] is True
     assert desk.counts()["voted"] == 1 and desk.counts()["cancelled"] == 0
+    # the station's results say so, for the committee
+    summary = desk.station_results(station.token(), _close_and_count(station))
+    assert summary["booths"][1]["checks"]["no_cast_after_cancel"] is False and not summary["balanced"]
 
 
 def test_spoil_and_revote_consumes_one_release(station):
@@ -414,7 +417,14 @@ def test_the_desk_collects_each_booths_closing_into_one_station_result(station):
     assert summary["merged"] == [1, 3]
     assert summary["booths"][3]["tally"] is None and summary["booths"][3]["in_total_only"]
     assert summary["booths"][2]["tally"] == {"1": 6, "2": 0, "3": 6}
-    assert summary["booths"][3]["releases"] == {"issued": 3, "cast": 2, "cancelled": 1, "out": 0, "spoils": 0}
+    assert summary["booths"][3]["releases"] == {
+        "issued": 3,
+        "cast": 2,
+        "cancelled": 1,
+        "out": 0,
+        "spoils": 0,
+        "after_cancel": 0,
+    }
     logged = station.desk.svc.ledger.entry(station.desk.svc.ledger.size - 1)
     assert logged.type == "station.results" and "3" in logged.payload["statements"]
     verified(station.desk)

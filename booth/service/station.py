@@ -277,6 +277,7 @@ class Station(Device):
                 "issued": len(mine),
                 **states,
                 "spoils": sum(r.spoils for r in mine),
+                "after_cancel": sum(r.after_cancel for r in mine),
             }
             digests[str(number)] = hashlib.sha256(text.encode()).hexdigest()
         summary = station_summary(rows)

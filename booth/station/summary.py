@@ -6,7 +6,9 @@ and puts beside it what the desk itself knows of that booth: releases issued, en
 cancelled, still out, and the spoils the booth reported.  Per booth it must hold that
 
 * releases issued = releases cast + releases cancelled (none still out), and
-* the booth's valid votes (its statement's total) = the releases that ended in a cast there.
+* the booth's valid votes (its statement's total) = the releases that ended in a cast there, and
+* no release ended in a cast after the desk had cancelled it (the voter may have voted twice:
+  the committee decides).
 
 **Small counts expose voters**: a booth that served few voters has its tally shown only inside
 the station's total.  :func:`merged_booths` decides which, so that no hidden booth's tally can be
@@ -56,12 +58,14 @@ def station_summary(booths: dict[int, dict], small: int = SMALL_BOOTH) -> dict:
         checks = {
             "releases_accounted": row["issued"] == row["cast"] + row["cancelled"] and row["out"] == 0,
             "votes_equal_releases_cast": votes == row["cast"],
+            # a cast the desk had given up on: that voter may have been released twice
+            "no_cast_after_cancel": row.get("after_cancel", 0) == 0,
         }
         rows[n] = {
             "tally": None if n in merged else dict(row["tally"]),
             "in_total_only": n in merged,
             "votes": None if n in merged else votes,
-            "releases": {k: row[k] for k in ("issued", "cast", "cancelled", "out", "spoils")},
+            "releases": {k: row.get(k, 0) for k in ("issued", "cast", "cancelled", "out", "spoils", "after_cancel")},
             "checks": checks,
             "balanced": all(checks.values()),
         }
