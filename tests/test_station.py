@@ -16,12 +16,12 @@ from booth.ledger.keys import DeviceKey
 from booth.ledger.verify import DatabaseSource, verify
 from booth.station import release as msg
 from service_day import JPEG, KETUA, closes_at, demo_package, ready_to_vote, vote, walk_custody
-from station_day import STATION_SETTINGS, make_device, open_station, pair
+from station_day import STATION_SETTINGS, cloned_station, make_device, open_station, pair
 
 
 @pytest.fixture
 def station(tmp_path):
-    st = open_station(tmp_path, booths=3)
+    st = cloned_station(tmp_path, booths=3)  # a copy of one station built per test process
     yield st
     st.close()
 
