@@ -15,14 +15,19 @@ from pathlib import Path
 def _cmd_device_init(args) -> int:
     from booth.ledger.keys import short_fingerprint
     from booth.ledger.ledger import Ledger, LedgerError
+    from booth.station.roles import role_words
 
     try:
-        ledger = Ledger.create(Path(args.state), note_text=args.note or "")
+        ledger = Ledger.create(
+            Path(args.state), note_text=args.note or "", role=None if args.role == "single" else args.role
+        )
     except LedgerError as exc:
         print(f"booth: {exc}", file=sys.stderr)
         return 1
     with ledger:
         print(f"Perangkat disiapkan / device provisioned: {args.state}")
+        role_id, role_en = role_words(args.role)
+        print(f"  peran / role: {role_id} / {role_en}")
         print(f"  sidik jari / fingerprint: {short_fingerprint(ledger.key.fingerprint)}")
         print(f"  kunci verifikasi / verifier key: {ledger.key.verifier_key()}")
     return 0
@@ -138,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("init", help="create the device key and an empty ledger in STATE")
     p.add_argument("state")
     p.add_argument("--note", help="free note recorded in the first event")
+    p.add_argument(
+        "--role",
+        choices=("single", "desk", "booth"),
+        default="single",
+        help="single (all-in-one, the default), or a polling station's check-in desk or booth (docs/station.md)",
+    )
     p.set_defaults(func=_cmd_device_init)
     p = dsub.add_parser("pin-committee-key", help="only accept election packages signed by this committee key")
     p.add_argument("state")

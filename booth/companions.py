@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "add_dptb": frozenset({"ketua", "anggota"}),
     "release": frozenset({"ketua", "teknisi", "anggota"}),
     "cancel_release": frozenset({"ketua", "teknisi", "anggota"}),
+    "pair_station": frozenset({"ketua", "teknisi"}),
     "reprint": frozenset({"ketua", "teknisi"}),
     "spoil": frozenset({"ketua", "teknisi", "anggota"}),
     "escalate_dispute": frozenset({"ketua", "teknisi", "anggota"}),

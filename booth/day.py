@@ -44,6 +44,22 @@ class Release:
 
 
 @dataclass
+class StationRelease:
+    """At a desk: a release token issued for one voter to one booth, and what became of it."""
+
+    id: str
+    voter: str
+    booth: int
+    expires: str  # UTC text, as in the token
+    issued_at: Moment
+    state: str = "out"  # out -> cast | cancelled (returned by the booth, or cancelled at the desk)
+    spoils: int = 0
+    returned: bool = False  # the booth's signed outcome arrived (a desk cancel alone is not a return)
+    after_cancel: bool = False  # the booth cast under a release the desk had already cancelled
+    photo_done: bool = False
+
+
+@dataclass
 class CustodyStep:
     stage: str
     time: str
@@ -91,6 +107,14 @@ class Day:
     photos_purged: bool = False
     reset_nonces: set[str] = field(default_factory=set)
     size: int = 0
+    # --- the polling station (booth.station; docs/station.md)
+    role: str = "single"  # single | desk | booth, from ledger.created
+    desk: dict | None = None  # a booth: its station's desk (fingerprint, verifier_key, booth number)
+    booths: dict[int, dict] = field(default_factory=dict)  # a desk: booth number -> fingerprint, verifier_key
+    accepted: set[str] = field(default_factory=set)  # a booth: release IDs accepted (each once, ever)
+    revoked: set[str] = field(default_factory=set)  # a booth: release IDs the desk cancelled before use
+    outcomes: dict[str, dict] = field(default_factory=dict)  # a booth: release -> {"outcome", "spoils"}
+    issued: dict[str, StationRelease] = field(default_factory=dict)  # a desk: release -> what became of it
 
     @property
     def custody_done(self) -> list[str]:
@@ -114,6 +138,10 @@ class Day:
 
 # ------------------------------------------------------------ the handlers
 # Each takes (day, entry, when); ``entry.payload`` is the event's signed payload.
+def _created(day: Day, entry, when: Moment) -> None:
+    day.role = entry.payload.get("role", "single")
+
+
 def _election_loaded(day: Day, entry, when: Moment) -> None:
     day.election_id = entry.payload["election_id"]
     day.zero_report_printed = False  # a new package needs its own zero report
@@ -197,7 +225,16 @@ def _released(day: Day, entry, when: Moment) -> None:
 
 def _release_cancelled(day: Day, entry, when: Moment) -> None:
     day.cancellations += 1
+    if day.role == "booth" and day.current is not None:
+        day.outcomes[day.current.id] = {"outcome": "cancelled", "spoils": day.current.spoils}
     day.current = None
+
+
+def _booth_done(day: Day) -> None:
+    """A booth's session ends with the slip check: the photo is taken at the desk as the voter leaves."""
+    if day.role == "booth" and day.current is not None:
+        day.outcomes[day.current.id] = {"outcome": "cast", "spoils": day.current.spoils}
+        day.current = None
 
 
 def _cast(day: Day, entry, when: Moment) -> None:
@@ -206,7 +243,8 @@ def _cast(day: Day, entry, when: Moment) -> None:
     if day.current is not None:
         day.current.cast = True
         day.current.stage = "printing"
-        day.voted.add(day.current.voter)
+        if day.current.voter:  # a booth's release names no voter
+            day.voted.add(day.current.voter)
 
 
 def _slip_failed(day: Day, entry, when: Moment) -> None:
@@ -227,6 +265,7 @@ def _slip_confirmed(day: Day, entry, when: Moment) -> None:
     day.slips_confirmed += 1
     if day.current is not None:
         day.current.stage = "photo"
+    _booth_done(day)
 
 
 def _slip_disputed(day: Day, entry, when: Moment) -> None:
@@ -252,6 +291,7 @@ def _dispute_escalated(day: Day, entry, when: Moment) -> None:
     day.escalations += 1
     if day.current is not None:
         day.current.stage = "photo"
+    _booth_done(day)
 
 
 def _photo_failed(day: Day, entry, when: Moment) -> None:
@@ -261,11 +301,70 @@ def _photo_failed(day: Day, entry, when: Moment) -> None:
 def _photo_taken(day: Day, entry, when: Moment) -> None:
     day.photos += 1
     day.current = None  # the voter's session ends with the photo
+    issued = day.issued.get(entry.payload.get("release", ""))
+    if issued is not None:  # at a desk: the photo as the voter leaves
+        issued.photo_done = True
 
 
 def _photo_skipped(day: Day, entry, when: Moment) -> None:
     day.photos_skipped += 1
     day.current = None
+    issued = day.issued.get(entry.payload.get("release", ""))
+    if issued is not None:
+        issued.photo_done = True
+
+
+# --- the polling station: a booth's side
+def _desk_paired(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.desk = {"fingerprint": p["desk"], "verifier_key": p["verifier_key"], "booth": p["booth"]}
+
+
+def _release_accepted(day: Day, entry, when: Moment) -> None:
+    release = entry.payload["release"]
+    day.releases += 1
+    day.accepted.add(release)
+    day.current = Release(release, "", when)  # no voter: a booth knows nothing about voters
+
+
+def _release_revoked(day: Day, entry, when: Moment) -> None:
+    day.revoked.add(entry.payload["release"])
+
+
+# --- the polling station: the desk's side
+def _booth_paired(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.booths[p["booth"]] = {"fingerprint": p["fingerprint"], "verifier_key": p["verifier_key"]}
+
+
+def _release_issued(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.releases += 1
+    day.issued[p["release"]] = StationRelease(p["release"], p["voter"], p["booth"], p["expires"], when)
+
+
+def _release_returned(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    issued = day.issued[p["release"]]
+    issued.returned = True
+    issued.spoils = p.get("spoils", 0)
+    if p["outcome"] == "cast":
+        if issued.state == "cancelled":  # the booth voted before the desk's cancel reached it
+            issued.after_cancel = True
+            day.cancellations -= 1
+        issued.state = "cast"
+        day.casts += 1
+        day.voted.add(issued.voter)
+    elif issued.state == "out":
+        issued.state = "cancelled"
+        day.cancellations += 1
+
+
+def _station_release_cancelled(day: Day, entry, when: Moment) -> None:
+    issued = day.issued[entry.payload["release"]]
+    if issued.state == "out":
+        issued.state = "cancelled"
+        day.cancellations += 1
 
 
 def _photos_purged(day: Day, entry, when: Moment) -> None:
@@ -276,6 +375,7 @@ Handler = Callable[[Day, Any, Moment], None]
 
 #: What each event type (``booth.ledger.event_types.EVENT_TYPES``) changes in the day.
 HANDLERS: dict[str, Handler] = {
+    "ledger.created": _created,
     "election.loaded": _election_loaded,
     **{f"custody.{stage}": _custody_step for stage in polls.CUSTODY_ORDER},
     "hardware.self_test": _self_test,
@@ -306,11 +406,17 @@ HANDLERS: dict[str, Handler] = {
     "voter.photo_taken": _photo_taken,
     "voter.photo_skipped": _photo_skipped,
     "photos.purged": _photos_purged,
+    "station.desk_paired": _desk_paired,
+    "station.release_accepted": _release_accepted,
+    "station.release_revoked": _release_revoked,
+    "station.booth_paired": _booth_paired,
+    "station.release_issued": _release_issued,
+    "station.release_returned": _release_returned,
+    "station.release_cancelled": _station_release_cancelled,
 }
 
 #: Event types that change nothing the rules read (beyond the polls state), and why.
 IGNORED: dict[str, str] = {
-    "ledger.created": "the device's first event: the key is the ledger's, not the day's",
     "device.started": "a boot note: the day resumes where the events before it left it",
     "device.recovered": "a recovery note: the open session is resolved by the events written with it",
     "device.committee_key": "the pinned committee key is kept in the ledger's state (get_state)",
@@ -327,4 +433,5 @@ IGNORED: dict[str, str] = {
     "station.checkpoint_seen": "what this device saw of another: read by booth.station.watch.seen_by",
     "station.peer_alarm": "an audit record of another device caught going back or replaced",
     "station.peer_replaced": "read by booth.station.watch (paired_keys, seen_by), not by the day",
+    "station.results": "the desk's record of its booths' closings, for the committee",
 }

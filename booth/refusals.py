@@ -203,6 +203,116 @@ REFUSALS: dict[str, Refusal] = {
     "not_a_photo": Refusal(BadInput, "Foto tidak sah", "Not a photo"),
     "photo_not_stored": Refusal(BadInput, "Foto tidak bisa disimpan", "Photo not stored: {why}"),
     "not_timed_out": Refusal(NotAllowed, "Belum waktunya dibatalkan", "Not timed out yet"),
+    # --- the polling station: what each role keeps (booth.station.roles)
+    "role_booth_no_voters": Refusal(
+        NotAllowed,
+        "Bilik suara tidak menyimpan data pemilih: lakukan di meja pendaftaran",
+        "A booth keeps no voters: do this at the check-in desk",
+    ),
+    "role_desk_no_ballots": Refusal(
+        NotAllowed,
+        "Meja pendaftaran tidak menyimpan surat suara: pemilih memilih di bilik suara",
+        "The check-in desk keeps no ballots: the voter votes in a booth",
+    ),
+    "role_not_in_station": Refusal(
+        NotAllowed,
+        "Perangkat tunggal tidak dipasangkan dengan meja atau bilik lain",
+        "A single device is not paired with a desk or other booths",
+    ),
+    "role_desk_only": Refusal(
+        NotAllowed, "Hanya meja pendaftaran yang melakukan ini", "Only the check-in desk does this"
+    ),
+    "role_booth_only": Refusal(NotAllowed, "Hanya bilik suara yang melakukan ini", "Only a booth does this"),
+    # --- the polling station: pairing and releases (booth.service.station, booth.station.release)
+    "peer_key_unreadable": Refusal(
+        BadInput, "Kunci perangkat pasangan tidak terbaca", "The other device's key cannot be read"
+    ),
+    "pairing_code_wrong": Refusal(
+        BadInput,
+        "Kode pemasangan tidak sama dengan layar perangkat lain: jangan pasangkan",
+        "The pairing code differs from the other device's screen: do not pair",
+    ),
+    "booth_number": Refusal(BadInput, "Nomor bilik harus 1 sampai {max}", "The booth number must be 1 to {max}"),
+    "pairing_key_in_use": Refusal(
+        NotAllowed,
+        "Kunci ini sudah dipakai perangkat lain di TPS ini",
+        "This key already belongs to another device of this station",
+    ),
+    "desk_already_paired": Refusal(
+        NotAllowed, "Bilik ini sudah dipasangkan dengan meja pendaftaran", "This booth is already paired with its desk"
+    ),
+    "station_not_paired": Refusal(
+        NotAllowed, "Bilik ini belum dipasangkan dengan meja pendaftaran", "This booth is not paired with a desk yet"
+    ),
+    "booth_not_paired": Refusal(NotAllowed, "Bilik {booth} belum dipasangkan", "Booth {booth} is not paired"),
+    "booth_busy": Refusal(
+        NotAllowed, "Bilik {booth} masih dipakai pemilih lain", "Booth {booth} is still in use by another voter"
+    ),
+    "voter_has_release": Refusal(
+        NotAllowed, "Pemilih ini sudah diizinkan ke bilik suara", "This voter has already been released to a booth"
+    ),
+    "release_unreadable": Refusal(BadInput, "Izin memilih tidak terbaca", "The release cannot be read"),
+    "release_forged": Refusal(
+        NotAllowed,
+        "Izin memilih bukan dari meja pendaftaran TPS ini: ditolak",
+        "The release is not from this station's desk: refused",
+    ),
+    "release_other_booth": Refusal(
+        NotAllowed, "Izin memilih ini untuk bilik lain", "This release is for another booth"
+    ),
+    "release_other_desk": Refusal(
+        NotAllowed, "Pesan ini untuk meja pendaftaran lain", "This message is for another desk"
+    ),
+    "release_other_election": Refusal(
+        NotAllowed, "Izin memilih ini untuk pemilihan lain", "This release is for another election"
+    ),
+    "release_used": Refusal(
+        NotAllowed,
+        "Izin memilih ini sudah dipakai: satu izin, satu suara",
+        "This release was already used: one release, one ballot",
+    ),
+    "release_revoked": Refusal(
+        NotAllowed, "Izin memilih ini sudah dibatalkan meja pendaftaran", "This release was cancelled by the desk"
+    ),
+    "release_expired": Refusal(
+        NotAllowed,
+        "Izin memilih sudah kedaluwarsa (pukul {expires} UTC): minta izin baru di meja",
+        "The release expired (at {expires} UTC): ask the desk for a new one",
+    ),
+    "release_unknown": Refusal(
+        NotAllowed, "Meja pendaftaran tidak pernah memberikan izin ini", "The desk never issued this release"
+    ),
+    "release_not_out": Refusal(
+        NotAllowed, "Izin memilih ini sudah selesai atau dibatalkan", "This release is already finished or cancelled"
+    ),
+    "release_not_done": Refusal(
+        NotAllowed, "Izin memilih ini belum selesai di bilik ini", "This release is not finished at this booth"
+    ),
+    "outcome_unreadable": Refusal(BadInput, "Laporan bilik tidak terbaca", "The booth's report cannot be read"),
+    "outcome_forged": Refusal(
+        NotAllowed,
+        "Laporan bilik tidak ditandatangani bilik yang dipasangkan: ditolak",
+        "The booth's report is not signed by the paired booth: refused",
+    ),
+    "cancel_unreadable": Refusal(
+        BadInput, "Pembatalan dari meja tidak terbaca", "The desk's cancel notice cannot be read"
+    ),
+    "cancel_forged": Refusal(
+        NotAllowed,
+        "Pembatalan bukan dari meja pendaftaran TPS ini: ditolak",
+        "The cancel notice is not from this station's desk: refused",
+    ),
+    "booth_closing_missing": Refusal(
+        NotAllowed, "Hasil bilik {booth} belum diserahkan ke meja", "Booth {booth}'s results have not reached the desk"
+    ),
+    "booth_closing_forged": Refusal(
+        NotAllowed,
+        "Hasil bilik {booth} tidak ditandatangani bilik yang dipasangkan: ditolak",
+        "Booth {booth}'s results are not signed by the paired booth: refused",
+    ),
+    "booth_closing_other_election": Refusal(
+        NotAllowed, "Hasil bilik {booth} untuk pemilihan lain", "Booth {booth}'s results are for another election"
+    ),
     # --- what a person typed
     "bad_field": Refusal(
         BadInput,

@@ -68,7 +68,8 @@ def results_statement(ledger, package, tally: dict, reconciliation: dict, checkp
     counts = reconciliation["counts"]
     lines += [
         f"total {sum(tally.values())}",
-        f"voters {counts['voted']} of {counts['dpt'] + counts['dptb']}",
+        # a station's booth keeps no voter roll: "of -"
+        f"voters {counts['voted']} of {'-' if counts['dpt'] is None else counts['dpt'] + counts['dptb']}",
         f"balanced {'yes' if reconciliation['balanced'] else 'no'}",
     ]
     return note.sign_note("\n".join(lines) + "\n", ledger.key.origin, ledger.key.private_key)

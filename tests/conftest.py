@@ -96,7 +96,11 @@ SLOW: dict[str, str | dict[str, str]] = {
         "test_the_wal_keeps_no_history_of_casts": "the same day",
         "test_each_ballot_fills_a_slot_laid_out_before_voting_began": "the same day",
         "test_no_ballot_record_contains_a_time_or_counter": "the same day",
+        "test_no_file_of_a_booth_names_a_voter": "a station day of 45 voters (~13 s to build)",
+        "test_no_file_of_the_desk_holds_a_ballot": "the same station day",
+        "test_a_booths_ballots_lie_where_their_slots_were_laid_out_before_voting": "the same station day",
     },
+    "tests/test_station_stateful.py": "a desk and three booths as a state machine, hypothesis (~30 s)",
     "tests/test_service_rules_stateful.py": {
         "TestElectionDayRules::runTest": "the day's rules as a state machine, hypothesis (65 s)",
     },

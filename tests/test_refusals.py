@@ -20,6 +20,8 @@ from booth.committee_reset import make_reset
 from booth.errors import BoothError, NotAllowed
 from booth.refusals import REFUSALS, markdown_table, refuse
 from booth.service.device import PRECONDITIONS
+from booth.station import release
+from booth.station.roles import NOT_FOR_ROLE
 from service_day import JPEG, KETUA, PINS, closes_at, demo_package, ready_to_vote, vote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,9 @@ def test_the_core_writes_no_refusal_words_of_its_own():
 
 def test_every_reason_raised_is_in_the_table_with_its_words_filled_and_every_reason_is_used():
     used = {reason for _, reason in PRECONDITIONS.values()} | {"wrong_polls_state"}
+    # the role guard's table, and the station messages' own refusals (booth.station)
+    used |= {reason for acts in NOT_FOR_ROLE.values() for reason in acts.values()}
+    used |= set(release.UNREADABLE.values()) | set(release.FORGED.values())
     for name, call in _refuse_calls():
         if not (call.args and isinstance(call.args[0], ast.Constant)):
             continue  # the guard's refuse(reason) of a PRECONDITIONS entry

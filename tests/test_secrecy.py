@@ -23,6 +23,7 @@ the same measures find the order in a naive store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -364,3 +365,94 @@ WalBetweenCalls.TestCase.settings = settings(
     max_examples=30, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 TestWalBetweenCalls = WalBetweenCalls.TestCase
+
+
+# --------------------------------------------- a polling station of a desk and booths (issue #12)
+# The desk knows voter -> release -> booth and holds no ballot; a booth knows that a release was
+# used, holds the ballots in its order-free store, and knows no voter.  Nothing stored on either
+# links a voter to a ballot; the controls show each search finds what it looks for where it is.
+STATION_VOTERS = 45
+
+
+@pytest.fixture(scope="module")
+def station_day(tmp_path_factory):
+    from service_day import KETUA, closes_at
+    from station_day import open_station
+
+    root = tmp_path_factory.mktemp("station-secrecy")
+    st = open_station(root, booths=3)
+    layouts = {}
+    for n, booth in st.booths.items():
+        before = (booth.state_dir / "ledger.db").read_bytes()
+        ids = [bid for (bid,) in booth.svc.ledger.connection.execute("SELECT id FROM ballots")]
+        layouts[n] = {bid: before.find(bid) for bid in ids}
+    rng = random.Random(12)
+    voters = [v for v in st.desk.svc.package.voters[:STATION_VOTERS]]
+    for i, voter in enumerate(voters):
+        release = st.release(voter.ref, booth=1 + i % 3)
+        booth = st.booths[release["booth"]]
+        if i == 7:  # one voter disputes the slip and votes again under the same release
+            booth.svc.accept_release(release["token"])
+            booth.svc.cast(release["release"], "1")
+            booth.svc.slip_printed(release["release"])
+            booth.svc.slip_disputed(release["release"])
+            booth.svc.spoil_ballot(booth.sign_in(KETUA), release["release"])
+            booth.svc.cast(release["release"], "2")
+            booth.svc.slip_printed(release["release"])
+            booth.svc.slip_confirmed(release["release"])
+            st.desk.svc.release_returned(booth.svc.release_outcome(release["release"]))
+            st.desk.svc.station_photo(release["release"], b"\xff\xd8\xff\xe0" + bytes(64) + b"\xff\xd9")
+        else:
+            st.finish(release, rng.choice("123"))
+        st.clock.advance(rng.randint(20, 90))
+    st.clock.set(closes_at() + dt.timedelta(minutes=1))
+    ballots = {}
+    for n, booth in st.booths.items():
+        ballots[n] = {bid: sig for bid, _, sig in booth.svc.ledger.ballot_records()}
+    for device in st.devices():
+        device.svc.close_polls(device.sign_in(KETUA))
+    st.close()
+    return st, voters, ballots, layouts
+
+
+def _all_bytes(state: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(state.rglob("*")) if p.is_file())
+
+
+def test_no_file_of_a_booth_names_a_voter(station_day):
+    st, voters, _, _ = station_day
+    for n, booth in st.booths.items():
+        blob = _all_bytes(booth.state_dir)
+        for v in voters:
+            for what in (v.ref, v.nik, v.name):
+                assert what.encode() not in blob, f"booth {n} holds {what!r}"
+    # control: the desk holds them (the voter list, and the log of who was released)
+    desk = _all_bytes(st.desk.state_dir)
+    assert all(v.ref.encode() in desk and v.nik.encode() in desk for v in voters)
+
+
+def test_no_file_of_the_desk_holds_a_ballot(station_day):
+    st, _, ballots, _ = station_day
+    desk = _all_bytes(st.desk.state_dir)
+    for n, signed in ballots.items():
+        assert len(signed) == STATION_VOTERS // 3 + (n == 2)  # booth 2 keeps the spoiled ballot too
+        for ballot_id, sig in signed.items():
+            for what in (ballot_id, ballot_id.hex().encode(), sig):
+                assert what not in desk, f"the desk holds a ballot of booth {n}"
+        # control: the booth holds them
+        booth = _all_bytes(st.booths[n].state_dir)
+        assert all(bid in booth and sig in booth for bid, sig in signed.items())
+
+
+def test_a_booths_ballots_lie_where_their_slots_were_laid_out_before_voting(station_day):
+    """The cast order a booth's log shows (release after release) cannot be matched to its ballots."""
+    st, _, ballots, layouts = station_day
+    for n, booth in st.booths.items():
+        after = (booth.state_dir / "ledger.db").read_bytes()
+        moved = [bid for bid in ballots[n] if after.find(bid) != layouts[n][bid]]
+        assert not moved, f"booth {n}: {len(moved)} ballots are not where their empty slot was"
+        files = {p.name: p.stat().st_size for p in booth.state_dir.iterdir()}
+        assert files.get("ledger.db-wal", 0) == 0 and "ledger.db-shm" not in files
+        conn = sqlite3.connect(f"file:{booth.state_dir / 'ledger.db'}?mode=ro", uri=True)
+        assert conn.execute("SELECT count(*) FROM pending_slip").fetchone()[0] == 0
+        conn.close()

@@ -41,7 +41,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +171,7 @@ class Place:
     ketua: str | None = None
     teknisi: str | None = None
     release: str | None = None
+    extra: dict = field(default_factory=dict)  # a station's desk and booth: the other side's keys and messages
 
     @property
     def svc(self):
@@ -199,6 +200,8 @@ def place(name: str) -> Place:
     if name in _PLACES:
         return _PLACES[name]
     folder = _root() / name
+    if name in ("desk", "booth"):
+        return _station_places()[name]
     if name == "configured":
         p = Place(provision(folder, pins=False))
     elif name == "handed_over":
@@ -238,6 +241,36 @@ def place(name: str) -> Place:
     _VALID_TOKENS.update(t for t in (p.ketua, p.teknisi) if t)
     _PLACES[name] = p
     return p
+
+
+def _station_places() -> dict[str, Place]:
+    """A polling station's ``desk`` (DPT-0001 voted at booth 1, DPT-0003 voted at booth 2 and waits
+    for the photo, DPT-0002 checked in) and its ``booth`` 1 (idle), with a spare booth's key."""
+    from station_day import cloned_station, make_device
+
+    st = cloned_station(_root() / "station", booths=2)
+    st.vote("DPT-0001", booth=1, choice="1")
+    photo_due = st.release("DPT-0003", booth=2)
+    booth2 = st.booths[2].svc
+    booth2.accept_release(photo_due["token"])
+    booth2.cast(photo_due["release"], "2")
+    booth2.slip_printed(photo_due["release"])
+    booth2.slip_confirmed(photo_due["release"])
+    st.desk.svc.release_returned(booth2.release_outcome(photo_due["release"]))
+    st.desk.svc.check_in(st.token(), "DPT-0002")
+    spare = make_device(_root() / "spare", "booth", st.clock)
+    desk = Place(st.desk, release=photo_due["release"], extra={"spare": spare.svc.ledger.key.verifier_key()})
+    booth = Place(st.booths[1], extra={"desk": st.desk.svc.ledger.key.verifier_key()})
+    for place_, device in ((desk, st.desk), (booth, st.booths[1])):
+        place_.ketua, place_.teknisi = device.sign_in(KETUA), device.sign_in(TEKNISI)
+        _VALID_TOKENS.update((place_.ketua, place_.teknisi))
+    st.booths[2].close()
+    spare.close()
+    _PLACES.update(desk=desk, booth=booth)
+    return {"desk": desk, "booth": booth}
+
+
+BOOTH_NUMBERS = GARBAGE.filter(lambda v: not (isinstance(v, int) and 1 <= v <= 6))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -322,6 +355,53 @@ STAGES = ("received", "distributed", "handed_over", "installed")
 SELECTIONS = ("1", "2", "3")
 
 CASES = [
+    # a polling station's desk and booth (booth.service.station): garbage messages and arguments
+    Case("pairing_code peer_verifier_key", "desk", lambda p, g: p.svc.pairing_code(g), GARBAGE),
+    Case("pair_booth token", "desk", lambda p, g: p.svc.pair_booth(g, 3, p.extra["spare"], "000 000"), TOKENS),
+    Case("pair_booth number", "desk", lambda p, g: p.svc.pair_booth(p.ketua, g, p.extra["spare"], "1"), BOOTH_NUMBERS),
+    Case("pair_booth booth_verifier_key", "desk", lambda p, g: p.svc.pair_booth(p.ketua, 3, g, "1"), GARBAGE),
+    Case("pair_booth code", "desk", lambda p, g: p.svc.pair_booth(p.ketua, 3, p.extra["spare"], g), GARBAGE),
+    Case("issue_release token", "desk", lambda p, g: p.svc.issue_release(g, "DPT-0002", 1), TOKENS),
+    Case("issue_release voter_ref", "desk", lambda p, g: p.svc.issue_release(p.ketua, g, 1), ids("DPT-0002")),
+    Case("issue_release booth", "desk", lambda p, g: p.svc.issue_release(p.ketua, "DPT-0002", g), BOOTH_NUMBERS),
+    Case("release_returned outcome", "desk", lambda p, g: p.svc.release_returned(g), GARBAGE),
+    Case(
+        "cancel_station_release token",
+        "desk",
+        lambda p, g: p.svc.cancel_station_release(g, p.release, "mati"),
+        TOKENS,
+    ),
+    Case(
+        "cancel_station_release release_id",
+        "desk",
+        lambda p, g: p.svc.cancel_station_release(p.ketua, g, "mati"),
+        GARBAGE,
+    ),
+    Case(
+        "cancel_station_release reason",
+        "desk",
+        lambda p, g: p.svc.cancel_station_release(p.ketua, p.release, g),
+        bad_text(200, required=True),
+    ),
+    Case("station_photo release_id", "desk", lambda p, g: p.svc.station_photo(g, JPEG), ids()),
+    Case("station_photo jpeg", "desk", lambda p, g: p.svc.station_photo(p.release, g), NOT_A_JPEG),
+    Case("station_skip_photo token", "desk", lambda p, g: p.svc.station_skip_photo(g, p.release, "menolak"), TOKENS),
+    Case("station_skip_photo release_id", "desk", lambda p, g: p.svc.station_skip_photo(p.ketua, g, "menolak"), ids()),
+    Case(
+        "station_skip_photo reason",
+        "desk",
+        lambda p, g: p.svc.station_skip_photo(p.ketua, p.release, g),
+        bad_text(200, required=True),
+    ),
+    Case("station_results token", "desk", lambda p, g: p.svc.station_results(g, {}), TOKENS),
+    Case("station_results closings", "desk", lambda p, g: p.svc.station_results(p.ketua, g), GARBAGE),
+    Case("pair_desk token", "booth", lambda p, g: p.svc.pair_desk(g, p.extra["desk"], 1, "1"), TOKENS),
+    Case("pair_desk desk_verifier_key", "booth", lambda p, g: p.svc.pair_desk(p.ketua, g, 1, "1"), GARBAGE),
+    Case("pair_desk number", "booth", lambda p, g: p.svc.pair_desk(p.ketua, p.extra["desk"], g, "1"), GARBAGE),
+    Case("pair_desk code", "booth", lambda p, g: p.svc.pair_desk(p.ketua, p.extra["desk"], 1, g), GARBAGE),
+    Case("accept_release token", "booth", lambda p, g: p.svc.accept_release(g), GARBAGE),
+    Case("release_outcome release_id", "booth", lambda p, g: p.svc.release_outcome(g), GARBAGE),
+    Case("release_revoked notice", "booth", lambda p, g: p.svc.release_revoked(g), GARBAGE),
     # companions and the committee
     Case("sign_in companion_id", "idle", lambda p, g: p.svc.sign_in(g, PINS[KETUA]), ids(*COMPANION_IDS)),
     Case("sign_in pin", "idle", lambda p, g: p.svc.sign_in("PT-03", g), ids(PINS["PT-03"]), WRONG_PIN_EVENTS),

@@ -233,6 +233,24 @@ NOT_SERVED = {
     "close": "the service's own lifecycle",
     "open": "the service's own lifecycle",
     "provision": "the service's own lifecycle",
+    **{
+        name: "a polling station's desk<->booth message: carried by the station's transport "
+        "(issue #12 item 3), not yet by the kiosk's socket"
+        for name in (
+            "pairing_code",
+            "pair_booth",
+            "pair_desk",
+            "issue_release",
+            "release_returned",
+            "cancel_station_release",
+            "station_photo",
+            "station_skip_photo",
+            "station_results",
+            "accept_release",
+            "release_outcome",
+            "release_revoked",
+        )
+    },
 }
 #: Parameters of served methods that a client may not pass.
 NOT_SERVED_PARAMS = {

@@ -518,10 +518,20 @@ class Content:
     photos: dict[str, bytes] = field(default_factory=dict)
 
 
-def check_content(files: Mapping[str, bytes], problems: list[PackageProblem]) -> Content:
-    """Validate everything except the manifest and signature."""
+def check_content(files: Mapping[str, bytes], problems: list[PackageProblem], *, voter_roll: bool = True) -> Content:
+    """Validate everything except the manifest and signature.
+
+    Without ``voter_roll`` (a polling station's booth, which keeps no voter roll) the DPT must be
+    absent and the voters are none.
+    """
     content = Content()
-    for required in (ELECTION_FILE, DPT_FILE):
+    if not voter_roll:
+        if DPT_FILE in files:
+            problems.append(
+                PackageProblem(DPT_FILE, None, "a booth keeps no voter roll", "bilik suara tidak menyimpan DPT")
+            )
+        content.voters = []
+    for required in (ELECTION_FILE, DPT_FILE) if voter_roll else (ELECTION_FILE,):
         if required not in files:
             problems.append(PackageProblem(required, None, "the file is missing", "berkas tidak ada"))
     if ELECTION_FILE in files:
@@ -531,7 +541,7 @@ def check_content(files: Mapping[str, bytes], problems: list[PackageProblem]) ->
     # An unsigned package gets one "not signed" problem (from the manifest check), not three.
     content.committee = _parse_committee(files.get(COMMITTEE_FILE), problems, report_missing=MANIFEST_FILE in files)
 
-    if DPT_FILE in files:
+    if DPT_FILE in files and voter_roll:
         reference = content.election.date if content.election else _FALLBACK_REFERENCE
         try:
             content.voters = parse_dpt(files[DPT_FILE], reference_date=reference)

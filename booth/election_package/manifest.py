@@ -22,6 +22,7 @@ from booth.election_package.checks import check_content
 from booth.election_package.files import name_problem, read_package_files
 from booth.election_package.model import (
     COMMITTEE_FILE,
+    DPT_FILE,
     MANIFEST_FILE,
     MANIFEST_FORMAT,
     SIGNATURE_DOMAIN,
@@ -48,15 +49,24 @@ def make_manifest(files: Mapping[str, bytes]) -> bytes:
 
 
 def check_manifest(
-    files: Mapping[str, bytes], committee: CommitteeKeys | None, trusted: bytes | None, problems: list[PackageProblem]
+    files: Mapping[str, bytes],
+    committee: CommitteeKeys | None,
+    trusted: bytes | None,
+    problems: list[PackageProblem],
+    *,
+    may_be_absent: tuple[str, ...] = (),
 ) -> tuple[bytes, bytes] | None:
-    """Verify manifest.json, manifest.sig and every listed hash; return (manifest, signature)."""
+    """Verify manifest.json, manifest.sig and every listed hash; return (manifest, signature).
+
+    A file named in ``may_be_absent`` (a booth's copy leaves out the DPT) may be missing; when it
+    is there it must still match the manifest.
+    """
     read = _read_manifest(files, problems)
     if read is None:
         return None
     manifest, listed = read
     signature = _check_signature(files[SIGNATURE_FILE], manifest, committee, trusted, problems)
-    _check_listed_files(files, listed, problems)
+    _check_listed_files(files, {n: e for n, e in listed.items() if n in files or n not in may_be_absent}, problems)
     return (manifest, signature) if signature is not None else None
 
 
@@ -230,7 +240,9 @@ def trusted_bytes(key: Any) -> bytes | None:
 # --- the loader -------------------------------------------------------------
 
 
-def load_package(path: str | os.PathLike, trusted_committee_key: Any = None) -> ElectionPackage:
+def load_package(
+    path: str | os.PathLike, trusted_committee_key: Any = None, *, voter_roll: bool = True
+) -> ElectionPackage:
     """Read, verify and validate an election package folder or .zip; never writes anything.
 
     Verifies the committee's signature over the manifest and every file's
@@ -238,11 +250,17 @@ def load_package(path: str | os.PathLike, trusted_committee_key: Any = None) -> 
     raw 32 bytes or base64) also that the package was signed by that key.
     Validates election.json, committee.json, the DPT, and the candidate
     photos.  Raises :class:`PackageError` listing every problem found.
+
+    ``voter_roll=False`` reads a booth's stored copy, which leaves out the DPT
+    (a booth of a polling station keeps no voter roll): the manifest still names
+    it, so the election ID is the same; the package has no voters.
     """
     trusted = trusted_bytes(trusted_committee_key)
     files, problems = read_package_files(path)
-    content = check_content(files, problems)
-    signed = check_manifest(files, content.committee, trusted, problems)
+    content = check_content(files, problems, voter_roll=voter_roll)
+    signed = check_manifest(
+        files, content.committee, trusted, problems, may_be_absent=() if voter_roll else (DPT_FILE,)
+    )
     if problems:
         raise PackageError(problems)
     assert signed is not None and content.election is not None and content.committee is not None

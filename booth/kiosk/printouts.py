@@ -71,6 +71,7 @@ def header(info: dict) -> ElectionHeader:
         election_id=info["election_id"],
         election_short_id=info["short_id"],
         provinsi=info.get("provinsi", ""),
+        station_device=tuple(info["station_device"]) if info.get("station_device") else None,
     )
 
 

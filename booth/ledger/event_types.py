@@ -7,7 +7,9 @@ unknown type as a problem.
 
 Secrecy: no event type carries a ballot identifier or a selection.  A cast is
 recorded as ``ballot.cast`` with the running count only, a spoil as
-``ballot.spoiled`` with the running count of spoiled ballots only.
+``ballot.spoiled`` with the running count of spoiled ballots only.  At a
+polling station of a desk and booths, the desk's ``station.*`` events name
+the voter and the release, the booth's name the release only.
 """
 
 from __future__ import annotations
@@ -81,6 +83,21 @@ _TYPES = [
     EventType("voter.photo_skipped", "Foto pemilih dilewati (dengan alasan)", "Voter photo skipped (with a reason)"),
     EventType("voter.photo_viewed", "Foto pemilih dilihat petugas", "Voter photo viewed by a companion"),
     EventType("photos.purged", "Foto pemilih dimusnahkan", "Voter photos destroyed"),
+    # the polling station: a desk and its booths (docs/station.md); never a voter on a booth
+    EventType("station.booth_paired", "Bilik suara dipasangkan ke meja", "Booth paired with this desk"),
+    EventType("station.desk_paired", "Meja pendaftaran dipasangkan", "Check-in desk paired with this booth"),
+    EventType("station.release_issued", "Izin memilih diberikan ke satu bilik", "Release issued to one booth"),
+    EventType("station.release_accepted", "Izin memilih dari meja diterima", "Release from the desk accepted"),
+    EventType(
+        "station.release_returned", "Bilik melaporkan izin memilih selesai", "Booth returned the release's outcome"
+    ),
+    EventType(
+        "station.release_cancelled",
+        "Izin memilih dibatalkan di meja (waktu habis)",
+        "Release cancelled at the desk (timed out)",
+    ),
+    EventType("station.release_revoked", "Izin memilih dicabut oleh meja", "Release revoked by the desk before use"),
+    EventType("station.results", "Hasil TPS dari semua bilik dihimpun", "Station results collected from every booth"),
     # hardware and reports
     EventType("hardware.self_test", "Uji perangkat keras", "Hardware self-test"),
     EventType("hardware.fault", "Gangguan perangkat keras", "Hardware fault"),

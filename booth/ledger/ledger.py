@@ -72,6 +72,9 @@ CAST_EVENT = "ballot.cast"
 SPOIL_EVENT = "ballot.spoiled"
 #: What may end the pending slip's life besides a spoil (the voter's answer, or the companion's escalation).
 SLIP_ANSWERS = ("slip.confirmed", "slip.dispute_escalated")
+#: The roles a device of a polling station is provisioned with (``ledger.created``'s ``role``); an
+#: all-in-one device has none.
+STATION_ROLES = ("desk", "booth")
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -310,12 +313,18 @@ class Ledger:
         note_text: str = "",
         rng: random.Random | None = None,
         device_key: Ed25519PrivateKey | None = None,
+        role: str | None = None,
     ) -> Ledger:
         """Provision a new device: make the key, the database and the first event.
 
         ``rng`` and ``device_key`` fix what is otherwise random (ballot IDs and slots, the
         device's key) for repeatable documentation and tests; a real device never passes them.
+        ``role`` (``"desk"`` or ``"booth"`` of a polling station, see ``docs/station.md``) goes
+        into the first event, so a device is never provisioned without the role it was made for;
+        an all-in-one device passes none and its first event is as it always was.
         """
+        if role is not None and role not in STATION_ROLES:
+            raise ValueError(f"a device's role is one of {', '.join(STATION_ROLES)} (or none: all-in-one)")
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
@@ -334,16 +343,15 @@ class Ledger:
             [("format", formats.FORMAT_VERSION), ("origin", key.origin), ("verifier_key", key.verifier_key())],
         )
         ledger = cls(state_dir, conn, key, clock or SystemClock(), rng)
-        ledger._append(
-            "ledger.created",
-            "system",
-            {
-                "fingerprint": key.fingerprint,
-                "format": formats.FORMAT_VERSION,
-                "verifier_key": key.verifier_key(),
-                "note": note_text,
-            },
-        )
+        created: dict[str, Any] = {
+            "fingerprint": key.fingerprint,
+            "format": formats.FORMAT_VERSION,
+            "verifier_key": key.verifier_key(),
+            "note": note_text,
+        }
+        if role is not None:
+            created["role"] = role
+        ledger._append("ledger.created", "system", created)
         conn.execute("COMMIT")
         ledger._scrub_wal()
         return ledger

@@ -63,7 +63,7 @@ import nacl.bindings
 import nacl.exceptions
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from booth.ledger import formats, merkle, note, sigworker
+from booth.ledger import formats, merkle, note, sigworker, station_log
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, parse_canonical
 from booth.ledger.event_types import EVENT_TYPES
@@ -725,6 +725,7 @@ class _EventFacts:
     types_seen: Counter[str] = field(default_factory=Counter)
     # station.checkpoint_seen: the last (size, root) recorded of each other device, by its key
     peers: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    station: station_log.StationFacts = field(default_factory=station_log.StationFacts)
 
 
 @dataclass
@@ -1058,6 +1059,8 @@ def _follow_event(
         facts.sealed = True
     elif etype == "station.checkpoint_seen":
         _follow_peer_record(report, where, payload, facts, key)
+    if etype in station_log.WATCHED:  # a polling station's desk and booths (docs/station.md)
+        station_log.follow(report.add, where, etype, payload, facts.station)
     facts.types_seen[etype] += 1
 
 

@@ -88,6 +88,9 @@ class ElectionHeader:
     election_id: str
     election_short_id: str
     provinsi: str = ""
+    #: At a polling station of a desk and booths: which device printed it, (Indonesian, English),
+    #: e.g. ("Bilik suara 2", "Booth 2"); None on an all-in-one device (nothing printed).
+    station_device: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not _HEX64.fullmatch(self.election_id):
@@ -601,6 +604,9 @@ def _election(page: Page, election: ElectionHeader, *, with_hours: bool = True) 
         place += f", {election.provinsi}"
     page.text(place, BODY, align="center")
     page.text(f"TPS {election.tps:02d}", HEADING, align="center")
+    if election.station_device is not None:
+        page.text(election.station_device[0], BODY_BOLD, align="center")
+        page.text(election.station_device[1], SMALL, align="center")
     page.space(4)
     page.row(("Tanggal", "Date"), tanggal(election.date), right_style=BODY_BOLD)
     if with_hours:

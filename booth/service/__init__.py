@@ -15,7 +15,11 @@ Who may call what:
 * companions, after ``sign_in`` with their PIN: everything else, as the role
   table in ``booth.companions.PERMISSIONS`` allows, each logged with their ID;
 * the committee: ``load_election`` (the package carries its signature) and
-  ``committee_reset`` (a reset file signed with the committee key).
+  ``committee_reset`` (a reset file signed with the committee key);
+* at a polling station of a desk and booths (``booth.station``, ``docs/station.md``), the other
+  device, through bytes signed with its pinned key: ``accept_release``, ``release_revoked`` at a
+  booth, ``release_returned`` at the desk.  What each role refuses is one table,
+  ``booth.station.roles.NOT_FOR_ROLE``.
 
 Every refusal is a ``booth.errors.BoothError`` with Indonesian and English
 words from one table (``booth.refusals.REFUSALS``), and changes nothing.
@@ -31,6 +35,7 @@ The acts live in rooms named from the day, each a module of this package:
 ``checkin``            finding and verifying voters, the DPTb, the earlier photo
 ``voter_session``      release -> cast -> slip -> photo instead of ink
 ``counting``           count, results report, export bundle, packing, verify
+``station``            a polling station's desk and booths: pairing, releases, outcomes
 =====================  ===========================================================
 """
 
@@ -48,21 +53,42 @@ from booth.service.device import ELECTION_DIR, PRECONDITIONS, VAULT_NAME, Sessio
 from booth.service.polling import Polling
 from booth.service.setup import Setup
 from booth.service.signin import SignIn
+from booth.service.station import Station
 from booth.service.voter_session import VoterSession
+from booth.station import roles
 
 __all__ = ["ELECTION_DIR", "PRECONDITIONS", "VAULT_NAME", "BoothService", "Session", "Settings"]
 
 
-class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting):
+class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Station):
     """The ledger service's API for one device (one state directory)."""
 
     @classmethod
     def provision(
-        cls, state_dir: Path, *, clock=None, settings: Settings | None = None, rng=None, device_key=None
+        cls,
+        state_dir: Path,
+        *,
+        clock=None,
+        settings: Settings | None = None,
+        rng=None,
+        device_key=None,
+        role: str = roles.SINGLE,
     ) -> BoothService:
-        """A new device: key, empty ledger (``rng``, ``device_key``: see ``Ledger.create``)."""
+        """A new device: key, empty ledger (``rng``, ``device_key``: see ``Ledger.create``).
+
+        ``role``: ``"single"`` (the all-in-one device, the default), or the ``"desk"`` or a
+        ``"booth"`` of a polling station (``booth.station.roles``), recorded in the first event.
+        """
+        if role not in roles.ROLES:
+            raise ValueError(f"role must be one of {', '.join(roles.ROLES)}, not {role!r}")
         return cls(
-            Ledger.create(Path(state_dir), clock=clock or SystemClock(), rng=rng, device_key=device_key),
+            Ledger.create(
+                Path(state_dir),
+                clock=clock or SystemClock(),
+                rng=rng,
+                device_key=device_key,
+                role=None if role == roles.SINGLE else role,
+            ),
             settings=settings,
         )
 
@@ -79,6 +105,8 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting):
             "polls": d.polls,
             "polls_words": polls.STATE_WORDS[d.polls],
             "device": short_fingerprint(self.ledger.key.fingerprint),
+            "role": d.role,
+            "role_words": roles.role_words(d.role),
             "election_id": d.election_id,
             "election_short_id": pkg.short_id if pkg else None,
             "election_title": pkg.election.title if pkg else None,
@@ -91,4 +119,17 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting):
             "sealed": self.ledger.sealed,
             "log_size": self.ledger.size,
             "time": utc_text(self._now()),
+            **({"booths": self._booths_status()} if d.role == roles.DESK else {}),
         }
+
+    def _booths_status(self) -> dict:
+        """At a desk: each paired booth, free or busy (a release out to it, until when)."""
+        out = {}
+        for number, paired in sorted(self.day.booths.items()):
+            busy = next((r for r in self.day.issued.values() if r.booth == number and r.state == "out"), None)
+            out[str(number)] = {
+                "device": short_fingerprint(paired["fingerprint"]),
+                "state": "busy" if busy else "free",
+                "release_expires": busy.expires if busy else None,
+            }
+        return out

@@ -15,6 +15,7 @@ class CheckIn(Device):
     """Registration and verification of voters (the four steps' first two)."""
 
     def search_voters(self, token: str, query: str, limit: int = 10) -> list[dict]:
+        self._check_role("search_voters")
         self._require("check_in", token)
         if not isinstance(query, str) or not query.strip() or len(query) > 100 or not is_text(query):
             raise refuse("search_query")
@@ -29,7 +30,8 @@ class CheckIn(Device):
             "voted"
             if v.ref in self.day.voted
             else "in_booth"
-            if self.day.current and self.day.current.voter == v.ref
+            if (self.day.current and self.day.current.voter == v.ref)
+            or any(r.voter == v.ref and r.state == "out" for r in self.day.issued.values())
             else "checked_in"
             if v.ref in self.day.checked_in
             else "not_voted"
@@ -50,6 +52,7 @@ class CheckIn(Device):
 
     def check_in(self, token: str, voter_ref: str) -> dict:
         """Verification: the companion confirms the person; a voter who voted is refused."""
+        self._check_role("check_in")
         s = self._require("check_in", token, states=polls.ACTS["check_in"])
         v = self._voter(voter_ref)
         if v.ref in self.day.voted:
@@ -76,6 +79,7 @@ class CheckIn(Device):
         """Add a voter who is not on the DPT to the DPTb, with the reason (logged)."""
         from booth.nik import InvalidNik, clean_nik, nik_mismatches, parse_nik
 
+        self._check_role("add_dptb")
         s = self._require("add_dptb", token, states=polls.ACTS["add_dptb"])
         pkg = self._need_package()
         if not isinstance(nik, str) or len(nik) > 40 or not is_text(nik):
@@ -133,6 +137,7 @@ class CheckIn(Device):
         """The earlier photo of a voter, for the double-vote check (logged)."""
         from booth.ledger.vault import VaultError
 
+        self._check_role("view_photo")
         s = self._require("view_photo", token)
         v = self._voter(voter_ref)
         if s.secret is None or self._vault is None:

@@ -21,7 +21,7 @@ class Counting(Custody):
         s = self._require("count", token, transition="count", needs=("package_loaded",))
         pkg = self._need_package()
         tally = tally_from_store(self.ledger.tally(), pkg)
-        rec = reconcile({**self.counts(), "votes_counted": sum(tally.values())})
+        rec = reconcile({**self.counts(), "votes_counted": self._votes_counted(tally)})
         self._append("polls.counted", s.companion, {"tally": tally, "reconciliation": rec})
         self._append("custody.counting", s.companion, {"place": self._place(), "note": ""})
         return self.results()
@@ -35,7 +35,7 @@ class Counting(Custody):
             raise refuse("not_counted")
         base = self._report_base("results")
         base["tally"] = self.day.tally
-        base["reconciliation"] = reconcile({**self.counts(), "votes_counted": sum(self.day.tally.values())})
+        base["reconciliation"] = reconcile({**self.counts(), "votes_counted": self._votes_counted(self.day.tally)})
         base["statement"] = results_statement(
             self.ledger,
             self.package,
@@ -45,6 +45,10 @@ class Counting(Custody):
         )
         base["copies_printed"] = self.day.results_printed
         return base
+
+    def _votes_counted(self, tally: dict) -> int | None:
+        """The votes the store counted; None at a desk, which has no store (its booths count)."""
+        return None if self.day.role == "desk" else sum(tally.values())
 
     def results_printed(self, token: str) -> None:
         s = self._require("results_report", token, states=polls.ACTS["results_printed"])

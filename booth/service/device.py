@@ -22,6 +22,7 @@ from booth.ledger.clock import utc_text
 from booth.ledger.keys import short_fingerprint
 from booth.ledger.ledger import Entry, Ledger
 from booth.refusals import refuse
+from booth.station import roles
 
 ELECTION_DIR = "election"
 VAULT_NAME = "vault.db"
@@ -56,7 +57,11 @@ PRECONDITIONS: dict[str, tuple[Callable[[Device], bool], str]] = {
     "ballot_store_empty": (lambda d: not d.ledger.ballots_cast, "ballot_store_not_empty"),
     "zero_report_printed": (lambda d: d.day.zero_report_printed, "zero_report_first"),
     "no_voter_choosing": (lambda d: d.day.current is None or d.day.current.stage != "voting", "voter_choosing"),
-    "no_voter_in_booth": (lambda d: d.day.current is None, "voter_still_voting"),
+    "no_voter_in_booth": (
+        # at a station's desk: no release still out to a booth
+        lambda d: d.day.current is None and not any(r.state == "out" for r in d.day.issued.values()),
+        "voter_still_voting",
+    ),
     "before_handover": (lambda d: not d.day.pins_set, "package_after_handover"),
     "results_printed": (lambda d: d.day.results_printed > 0, "results_report_first"),
     "exported": (lambda d: d.day.exports > 0, "export_first"),
@@ -105,7 +110,8 @@ class Device:
         from booth.voter_search import VoterIndex
 
         try:
-            pkg = load_package(self.state_dir / ELECTION_DIR)
+            # a booth's copy leaves out the DPT: it keeps no voter roll (booth.station.roles)
+            pkg = load_package(self.state_dir / ELECTION_DIR, voter_roll=self.day.role != roles.BOOTH)
         except PackageError as exc:
             raise RuntimeError(f"the stored election package no longer loads: {exc}") from None
         if pkg.election_id != self.day.election_id:
@@ -229,6 +235,13 @@ class Device:
         self._check_device(states=states, transition=transition, needs=needs)
         return session
 
+    def _check_role(self, act: str) -> None:
+        """The guard's role half: a booth keeps no voters, a desk no ballots, a single device no
+        station (``booth.station.roles.NOT_FOR_ROLE``); checked before anything else of the act."""
+        reason = roles.refusal_for(self.day.role, act)
+        if reason is not None:
+            raise refuse(reason, words={"act": act}, role=self.day.role, act=act)
+
     def _check_device(
         self, *, states: Collection[str] | None = None, transition: str | None = None, needs: Iterable[str] = ()
     ) -> None:
@@ -254,6 +267,28 @@ class Device:
 
     # -------------------------------------------------- what every room reads
     def counts(self) -> dict:
+        """The day's counts; at a station each device gives only what it can know.
+
+        A booth knows no voter: ``dpt``, ``dptb``, ``photos``, ``photos_skipped`` are None, ``refused``
+        is 0 (it refuses nobody), ``checked_in`` is the releases it accepted and ``voted`` the
+        releases that ended in a cast.  A desk keeps no
+        ballot: the store's counts are None, ``ballots_cast`` and ``spoiled`` are what its booths
+        reported.  ``booth.tally.reconcile`` leaves out every rule whose counts are None.
+        """
+        counts = self._all_counts()
+        d = self.day
+        if d.role == roles.BOOTH:
+            ended = [o for o in d.outcomes.values() if o["outcome"] == "cast"]
+            counts.update(dict.fromkeys(("dpt", "dptb", "photos", "photos_skipped")))  # refused: none, ever
+            counts.update(checked_in=len(d.accepted), voted=len(ended) + bool(d.current and d.current.cast))
+        elif d.role == roles.DESK:
+            keep_out = ("ballots_stored", "slips_printed", "slip_failures", "reprints", "spoiled_stored")
+            counts.update(dict.fromkeys(keep_out + ("disputes", "escalations")))
+            spoils = sum(r.spoils for r in d.issued.values())
+            counts.update(ballots_cast=d.casts + spoils, spoiled=spoils)
+        return counts
+
+    def _all_counts(self) -> dict:
         d = self.day
         return {
             "dpt": len(self.package.voters) if self.package else 0,
@@ -352,6 +387,11 @@ class Device:
             counts=self.counts(),
             by_sex=self._counts_by_sex(),
         )
+        if self.day.role == roles.DESK:  # a station's device says which one printed the report
+            info["station_device"] = roles.role_words(roles.DESK)
+        elif self.day.role == roles.BOOTH:
+            number = self.day.desk["booth"] if self.day.desk else "?"
+            info["station_device"] = (f"Bilik suara {number}", f"Booth {number}")
         return info
 
     def _counts_by_sex(self) -> dict[str, dict[str, int]]:

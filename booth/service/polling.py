@@ -7,6 +7,7 @@ from booth.refusals import refuse
 from booth.results import opening_statement
 from booth.service.checks import check_text
 from booth.service.device import Device
+from booth.station import roles
 
 
 class Polling(Device):
@@ -37,7 +38,7 @@ class Polling(Device):
         )
         pkg = self._need_package()
         slots = max(self.settings.min_slots, int(len(pkg.voters) * (1 + self.settings.slot_margin)))
-        if self.ledger.empty_slots < slots:
+        if self.day.role != roles.DESK and self.ledger.empty_slots < slots:  # a desk holds no ballot
             self.ledger.add_ballot_slots(slots - self.ledger.empty_slots, actor=s.companion)
             self._fold_latest()
         self._append("polls.opened", s.companion, {})

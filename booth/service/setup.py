@@ -10,6 +10,7 @@ from booth import polls
 from booth.refusals import refuse
 from booth.service.checks import is_text
 from booth.service.device import ELECTION_DIR, Device
+from booth.station import roles
 
 
 class Setup(Device):
@@ -21,7 +22,7 @@ class Setup(Device):
         Allowed before any companion has set a PIN (it is the committee's act at
         the warehouse); a corrected package may replace it until then.
         """
-        from booth.election_package import PackageError, load_package
+        from booth.election_package import DPT_FILE, PackageError, load_package
 
         if (
             not isinstance(package_path, str)
@@ -50,6 +51,8 @@ class Setup(Device):
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         for name, data in _package_files(Path(package_path)).items():
+            if name == DPT_FILE and self.day.role == roles.BOOTH:
+                continue  # a booth keeps no voter roll: checked above with the rest, then left behind
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         shutil.rmtree(target, ignore_errors=True)
@@ -68,7 +71,8 @@ class Setup(Device):
         )
         self.package = None
         self._load_stored_package()
-        self._new_vault()
+        if self.day.role != roles.BOOTH:  # a booth keeps no photo: the desk takes it as the voter leaves
+            self._new_vault()
         return self.election_info()
 
     def _pinned_committee_key(self):

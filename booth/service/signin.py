@@ -7,6 +7,7 @@ import secrets
 from booth import companions as comp
 from booth.refusals import refuse
 from booth.service.device import Device, Session
+from booth.station import roles
 
 
 class SignIn(Device):
@@ -28,6 +29,18 @@ class SignIn(Device):
         problem = comp.check_pin_format(pin)
         if problem:
             raise refuse("weak_new_pin", words={"problem": problem})
+        if self.day.role == roles.BOOTH:  # a booth keeps no photo vault: the PIN alone
+            if token is not None:
+                self._require("enroll", token)
+            elif "activated" in self.day.custody_done:
+                raise refuse("enrol_needs_ketua")
+            self._append(
+                "companion.pin_set",
+                c.id,
+                {"companion": c.id},
+                state={f"pin:{c.id}": comp.hash_pin(pin, n=self.settings.pin_scrypt_n)},
+            )
+            return
         secret = self._enroll_secret
         if token is not None:
             secret = self._require("enroll", token).secret

@@ -58,6 +58,7 @@ class VoterSession(Device):
 
     def release_ballot(self, token: str, voter_ref: str) -> dict:
         """Voting step: release exactly one ballot for one checked-in voter."""
+        self._check_role("release_ballot")
         s = self._require("release", token, states=polls.ACTS["release_ballot"])
         v = self._voter(voter_ref)
         if self.day.current is not None:
@@ -85,6 +86,7 @@ class VoterSession(Device):
 
     def cast(self, release_id: str, selection: str) -> dict:
         """Record the voter's confirmed choice; return the paper slip's data."""
+        self._check_role("cast")
         self._current(release_id, "voting")
         if self.day.polls not in polls.ACTS["cast"]:
             raise refuse("voting_not_open")
@@ -119,6 +121,7 @@ class VoterSession(Device):
 
     def slip_printed(self, release_id: str) -> None:
         """The kiosk confirms the slip came out whole (after a print or a reprint)."""
+        self._check_role("slip_printed")
         current = self._current(release_id, ("printing",))
         kind = "slip.reprinted" if current.slip_failures else "slip.printed"
         actor = self._reprint_by if current.slip_failures and self._reprint_by else "system"
@@ -128,11 +131,13 @@ class VoterSession(Device):
 
     def slip_confirmed(self, release_id: str) -> None:
         """The voter touched "Struk sesuai": the slip shows their choice; forget which ballot it was."""
+        self._check_role("slip_confirmed")
         self._current(release_id, "checking")
         self.day.apply(self.ledger.answer_slip("slip.confirmed", "pemilih", {"release": release_id}))
 
     def slip_disputed(self, release_id: str) -> None:
         """The voter touched "Struk tidak sesuai": log it and call a companion (the ballot stands until spoiled)."""
+        self._check_role("slip_disputed")
         current = self._current(release_id, "checking")
         self._append("slip.disputed", "pemilih", {"release": release_id, "dispute": current.disputes + 1})
 
@@ -144,6 +149,7 @@ class VoterSession(Device):
         never the ballot.  Refused after :data:`MAX_SPOILS` spoils for this voter
         (the companion escalates instead).
         """
+        self._check_role("spoil_ballot")
         s = self._require("spoil", token)
         current = self._current(release_id, "disputed")
         if current.spoils >= MAX_SPOILS:
@@ -164,6 +170,7 @@ class VoterSession(Device):
 
     def escalate_dispute(self, token: str, release_id: str, note: str) -> None:
         """A further dispute after the spoils allowed: logged for the committee; the ballot stands."""
+        self._check_role("escalate_dispute")
         s = self._require("escalate_dispute", token)
         check_text(note, "catatan", "note", 200, required=True)
         current = self._current(release_id, "disputed")
@@ -178,12 +185,14 @@ class VoterSession(Device):
 
     def slip_failed(self, release_id: str, error: str) -> None:
         """The print failed (paper out, jam, offline): wait for a companion to reprint."""
+        self._check_role("slip_failed")
         self._current(release_id, ("printing",))
         check_text(error, "kesalahan", "error", 200)
         self._append("slip.print_failed", "system", {"release": release_id, "error": error})
 
     def reprint_slip(self, token: str) -> dict:
         """A companion reprints the slip of the ballot just cast (logged); never a second cast."""
+        self._check_role("reprint_slip")
         s = self._require("reprint", token)
         current = self.day.current
         if current is None or current.stage != "print_failed":
@@ -202,6 +211,7 @@ class VoterSession(Device):
         """Photo instead of ink: stored encrypted under the voter's record, never the ballot's."""
         from booth.ledger.vault import VaultError
 
+        self._check_role("store_photo")
         current = self._current(release_id, "photo")
         if self._vault is None:
             raise refuse("vault_not_ready")
@@ -220,11 +230,13 @@ class VoterSession(Device):
         self._append("voter.photo_taken", "system", {"voter": current.voter, "release": release_id})
 
     def photo_failed(self, release_id: str, error: str) -> None:
+        self._check_role("photo_failed")
         self._current(release_id, "photo")
         check_text(error, "kesalahan", "error", 200)
         self._append("voter.photo_failed", "system", {"release": release_id, "error": error})
 
     def skip_photo(self, token: str, release_id: str, reason: str) -> None:
+        self._check_role("skip_photo")
         s = self._require("skip_photo", token)
         check_text(reason, "alasan", "reason", 200, required=True)
         current = self._current(release_id, "photo")
@@ -234,6 +246,7 @@ class VoterSession(Device):
 
     def cancel_release(self, token: str, release_id: str, reason: str) -> None:
         """Cancel a release the voter did not use (voter left); logged, the voter may come back."""
+        self._check_role("cancel_release")
         s = self._require("cancel_release", token)
         check_text(reason, "alasan", "reason", 200, required=True)
         self._current(release_id, "voting")
@@ -241,6 +254,7 @@ class VoterSession(Device):
 
     def expire_release(self, release_id: str) -> None:
         """The kiosk's idle timer: a release unused for ``release_timeout`` is cancelled."""
+        self._check_role("expire_release")
         current = self._current(release_id, "voting")
         age = self._since(current.released_at)
         if age < self.settings.release_timeout:

@@ -1,0 +1,404 @@
+"""The polling station: a desk pairs booths and releases voters to them; a booth votes only on a release.
+
+The desk's side::
+
+    pair_booth(token, 2, booth_key, code)        the booth's key pinned as booth 2 (both screens: one code)
+    issue_release(token, "DPT-0007", 2)          a signed single-use token for booth 2 (no voter in it)
+    release_returned(outcome_bytes)              booth 2 says: cast (or cancelled); the voter has voted
+    station_photo(release, jpeg)                 the photo instead of ink, as the voter leaves
+    cancel_station_release(token, release, why)  after its timeout; the notice for the booth comes back
+
+The booth's side::
+
+    pair_desk(token, desk_key, 2, code)          the desk's key pinned; this booth is number 2
+    accept_release(token_bytes)                  only from that desk, only for itself, unexpired, once
+    ... cast, slip, check: booth.service.voter_session as on a single device ...
+    release_outcome(release)                     the signed outcome for the desk
+    release_revoked(notice_bytes)                the desk cancelled a release this booth never used
+
+Every message is bytes (``booth.station.release``), so a transport can carry them later.  Every
+refusal has its words in ``booth.refusals`` and changes nothing.  The one rule of the station:
+a booth casts only under a release it accepted, each release once; the desk counts a voter as
+voted only on the booth's signed word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from booth import polls
+from booth.ledger import keys
+from booth.ledger.clock import parse_utc_text, utc_text
+from booth.refusals import refuse
+from booth.service.checks import check_text
+from booth.service.device import Device
+from booth.station import release as msg
+
+#: A station has at most this many booths (issue #12: a desk and up to 6 booths).
+MAX_BOOTHS = 6
+
+
+def _peer_key(verifier_key: object):
+    """(fingerprint, public key) of a peer's C2SP verifier key text, or the refusal."""
+    if not isinstance(verifier_key, str) or len(verifier_key) > 200:
+        raise refuse("peer_key_unreadable")
+    try:
+        _, public_key = keys.load_verifier_key(verifier_key)
+    except (ValueError, TypeError):
+        raise refuse("peer_key_unreadable") from None
+    return keys.fingerprint(public_key), public_key
+
+
+class Station(Device):
+    """The acts of a desk and of a booth of one polling station (``booth.station.roles``)."""
+
+    # ------------------------------------------------------------ pairing
+    def pairing_code(self, peer_verifier_key: str) -> dict:
+        """The code this device shows for pairing with ``peer_verifier_key`` (the other screen shows its own)."""
+        self._check_role("pairing_code")
+        peer_fp, _ = _peer_key(peer_verifier_key)
+        own = self.ledger.key.fingerprint
+        desk, booth = (own, peer_fp) if self.day.role == "desk" else (peer_fp, own)
+        return {"code": msg.pairing_code(desk, booth), "peer": keys.short_fingerprint(peer_fp)}
+
+    def _check_code(self, code: object, desk_fp: str, booth_fp: str) -> str:
+        if not isinstance(code, str) or len(code) > 20:
+            raise refuse("pairing_code_wrong")
+        wanted = msg.pairing_code(desk_fp, booth_fp)
+        if code.replace(" ", "").replace("-", "") != wanted.replace(" ", ""):
+            raise refuse("pairing_code_wrong")
+        return wanted
+
+    def pair_booth(self, token: str, number: int, booth_verifier_key: str, code: str) -> dict:
+        """At the desk: pin a booth's key as booth ``number``; ``code`` is what the booth's screen shows.
+
+        A number paired before may be paired again with a new booth (a replacement, logged) when no
+        release is out to it.
+        """
+        self._check_role("pair_booth")
+        s = self._require("pair_station", token)
+        self._check_device()
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= MAX_BOOTHS:
+            raise refuse("booth_number", words={"max": MAX_BOOTHS})
+        fp, _ = _peer_key(booth_verifier_key)
+        if fp == self.ledger.key.fingerprint or any(
+            b["fingerprint"] == fp for n, b in self.day.booths.items() if n != number
+        ):
+            raise refuse("pairing_key_in_use")
+        if any(r.booth == number and r.state == "out" for r in self.day.issued.values()):
+            raise refuse("booth_busy", words={"booth": number})
+        wanted = self._check_code(code, self.ledger.key.fingerprint, fp)
+        replaces = self.day.booths.get(number, {}).get("fingerprint")
+        payload = {"booth": number, "fingerprint": fp, "verifier_key": booth_verifier_key, "code": wanted}
+        if replaces and replaces != fp:
+            payload["replaces"] = replaces
+        self._append("station.booth_paired", s.companion, payload)
+        return {"booth": number, "device": keys.short_fingerprint(fp), "code": wanted}
+
+    def pair_desk(self, token: str, desk_verifier_key: str, number: int, code: str) -> dict:
+        """At a booth: pin the station's desk key (once); ``code`` is what the desk's screen shows."""
+        self._check_role("pair_desk")
+        s = self._require("pair_station", token)
+        self._check_device()
+        if self.day.desk is not None:
+            raise refuse("desk_already_paired")
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= MAX_BOOTHS:
+            raise refuse("booth_number", words={"max": MAX_BOOTHS})
+        fp, _ = _peer_key(desk_verifier_key)
+        if fp == self.ledger.key.fingerprint:
+            raise refuse("pairing_key_in_use")
+        wanted = self._check_code(code, fp, self.ledger.key.fingerprint)
+        self._append(
+            "station.desk_paired",
+            s.companion,
+            {"desk": fp, "verifier_key": desk_verifier_key, "booth": number, "code": wanted},
+        )
+        return {"booth": number, "desk": keys.short_fingerprint(fp), "code": wanted}
+
+    # ------------------------------------------------------------ the desk
+    def issue_release(self, token: str, voter_ref: str, booth: int) -> dict:
+        """At the desk: release one checked-in voter to booth ``booth``; returns the token for that booth.
+
+        The token names the booth's key, the election, a random release ID and an expiry
+        (``Settings.release_timeout``) — never the voter.  The desk's log keeps which voter it was.
+        """
+        self._check_role("issue_release")
+        s = self._require("release", token, states=polls.ACTS["release_ballot"])
+        v = self._voter(voter_ref)
+        if v.ref in self.day.voted:
+            raise refuse("already_voted", voter=v.ref)
+        if v.ref not in self.day.checked_in:
+            raise refuse("verify_first")
+        if any(r.voter == v.ref and r.state == "out" for r in self.day.issued.values()):
+            raise refuse("voter_has_release")
+        paired = self.day.booths.get(booth) if isinstance(booth, int) and not isinstance(booth, bool) else None
+        if paired is None:
+            raise refuse("booth_not_paired", words={"booth": str(booth)[:4]})
+        if any(r.booth == booth and r.state == "out" for r in self.day.issued.values()):
+            raise refuse("booth_busy", words={"booth": booth})
+        now = self._now()
+        expires = now + dt.timedelta(seconds=min(self.settings.release_timeout, msg.MAX_LIFETIME_SECONDS))
+        release_id = msg.new_release_id()
+        body = msg.release_body(
+            release_id,
+            self.package.election_id,
+            self.ledger.key.fingerprint,
+            paired["fingerprint"],
+            issued=utc_text(now),
+            expires=utc_text(expires),
+        )
+        signed = msg.sign("release", body, self.ledger.key)
+        self._append(
+            "station.release_issued",
+            s.companion,
+            {"release": release_id, "voter": v.ref, "booth": booth, "expires": body["expires"]},
+        )
+        return {"release": release_id, "booth": booth, "expires": body["expires"], "token": signed}
+
+    def release_returned(self, outcome: bytes) -> dict:
+        """At the desk: a booth's signed outcome of a release (cast or cancelled) arrives.
+
+        Sent twice (a retry after a dropped link), it changes nothing the second time.  A cast
+        under a release the desk had already cancelled is recorded with ``after_cancel`` for the
+        committee: the voter may have voted twice, and the station's report says so.
+        """
+        self._check_role("release_returned")
+        self._check_device()
+        body = self._station_message("outcome", outcome)
+        issued = self.day.issued.get(body["release"])
+        if issued is None:
+            raise refuse("release_unknown")
+        if self.day.booths[issued.booth]["fingerprint"] != body["booth"]:
+            raise refuse("release_other_booth")
+        if issued.returned:
+            return self._returned(issued)
+        self._append(
+            "station.release_returned",
+            "system",
+            {"release": issued.id, "booth": issued.booth, "outcome": body["outcome"], "spoils": body["spoils"]},
+        )
+        return self._returned(self.day.issued[issued.id])
+
+    def _returned(self, issued) -> dict:
+        return {
+            "release": issued.id,
+            "booth": issued.booth,
+            "outcome": issued.state,
+            "photo": issued.state == "cast" and not issued.photo_done,
+            "after_cancel": issued.after_cancel,
+        }
+
+    def cancel_station_release(self, token: str, release_id: str, reason: str) -> dict:
+        """At the desk, after a release's timeout: cancel it; returns the notice for its booth.
+
+        The voter may then be released again, to another booth.  Before the timeout the booth may
+        still be using it, so the desk waits (refused with the time left).
+        """
+        self._check_role("cancel_station_release")
+        s = self._require("cancel_release", token)
+        check_text(reason, "alasan", "reason", 200, required=True)
+        issued = self.day.issued.get(release_id) if isinstance(release_id, str) else None
+        if issued is None:
+            raise refuse("release_unknown")
+        if issued.state != "out":
+            raise refuse("release_not_out")
+        left = (parse_utc_text(issued.expires) - self._now()).total_seconds()
+        if left > 0:
+            raise refuse("not_timed_out", wait_seconds=left)
+        booth_fp = self.day.booths[issued.booth]["fingerprint"]
+        body = {
+            "booth": booth_fp,
+            "desk": self.ledger.key.fingerprint,
+            "election": self.package.election_id,
+            "release": issued.id,
+            "reason": reason.strip(),
+        }
+        notice = msg.sign("cancel", body, self.ledger.key)
+        self._append(
+            "station.release_cancelled", s.companion, {"release": issued.id, "booth": issued.booth, "reason": reason}
+        )
+        return {"release": issued.id, "booth": issued.booth, "notice": notice}
+
+    def station_photo(self, release_id: str, jpeg: bytes) -> None:
+        """At the desk: the photo instead of ink of the voter whose booth said "cast" (sealed in the vault)."""
+        from booth.ledger.vault import VaultError
+
+        self._check_role("station_photo")
+        self._check_device()
+        issued = self.day.issued.get(release_id) if isinstance(release_id, str) else None
+        if issued is None or issued.state != "cast":
+            raise refuse("no_release")
+        if issued.photo_done:
+            raise refuse("out_of_order", stage="done")
+        if self._vault is None:
+            raise refuse("vault_not_ready")
+        if not isinstance(jpeg, (bytes, bytearray)):
+            raise refuse("not_a_photo")
+        if not self._vault.has_photo(issued.voter):
+            try:
+                self._vault.store_photo(issued.voter, bytes(jpeg))
+            except VaultError as exc:
+                raise refuse("photo_not_stored", words={"why": exc}) from None
+        self._append("voter.photo_taken", "system", {"voter": issued.voter, "release": issued.id})
+
+    def station_results(self, token: str, closings: dict) -> dict:
+        """At the desk, after closing: each paired booth's signed results statement -> the station's results.
+
+        ``closings`` maps booth number -> the statement text (``results()["statement"]`` of that
+        booth, after its count).  Each is checked against the booth key the desk paired; beside it
+        the desk puts its own releases to that booth (``booth.station.summary``).  Logged as
+        ``station.results`` with each statement's SHA-256 and the total (never a small booth's tally).
+        """
+        import hashlib
+
+        from booth.results import StatementError, open_statement
+        from booth.station.summary import station_summary
+
+        self._check_role("station_results")
+        s = self._require("count", token, states=(polls.CLOSED, polls.COUNTED))
+        if not isinstance(closings, dict):
+            raise refuse("booth_closing_missing", words={"booth": "?"})
+        rows: dict[int, dict] = {}
+        digests: dict[str, str] = {}
+        for number, paired in sorted(self.day.booths.items()):
+            text = closings.get(number)
+            if not isinstance(text, str) or len(text) > 8192:
+                raise refuse("booth_closing_missing", words={"booth": number})
+            try:
+                statement = open_statement(text, paired["verifier_key"])
+            except StatementError:
+                raise refuse("booth_closing_forged", words={"booth": number}) from None
+            if statement.election_id != self.package.election_id:
+                raise refuse("booth_closing_other_election", words={"booth": number})
+            mine = [r for r in self.day.issued.values() if r.booth == number]
+            states = {state: sum(1 for r in mine if r.state == state) for state in ("out", "cast", "cancelled")}
+            rows[number] = {
+                "tally": statement.tally,
+                "issued": len(mine),
+                **states,
+                "spoils": sum(r.spoils for r in mine),
+                "after_cancel": sum(r.after_cancel for r in mine),
+            }
+            digests[str(number)] = hashlib.sha256(text.encode()).hexdigest()
+        summary = station_summary(rows)
+        self._append(
+            "station.results",
+            s.companion,
+            {"statements": digests, "tally": summary["tally"], "balanced": summary["balanced"]},
+        )
+        return summary
+
+    def station_skip_photo(self, token: str, release_id: str, reason: str) -> None:
+        """At the desk: no photo for this voter (refused, or the camera is out), with the companion's reason."""
+        self._check_role("station_skip_photo")
+        s = self._require("skip_photo", token)
+        check_text(reason, "alasan", "reason", 200, required=True)
+        issued = self.day.issued.get(release_id) if isinstance(release_id, str) else None
+        if issued is None or issued.state != "cast":
+            raise refuse("no_release")
+        if issued.photo_done:
+            raise refuse("out_of_order", stage="done")
+        self._append(
+            "voter.photo_skipped", s.companion, {"voter": issued.voter, "release": issued.id, "reason": reason}
+        )
+
+    # ------------------------------------------------------------ a booth
+    def accept_release(self, token: bytes) -> dict:
+        """At a booth: open the ballot for the release ``token`` from the desk, or refuse it with the reason.
+
+        In this order: it reads; this booth is paired; it is signed by the paired desk; it is for
+        this booth and this election; it was never used here and never revoked; it has not
+        expired; the polls are open and nobody is voting.  Then ``station.release_accepted``
+        (the release ID, never a voter) and the voter sees the ballot.
+        """
+        self._check_role("accept_release")
+        self._check_device()
+        desk = self.day.desk
+        body = self._station_message("release", token)
+        if body["booth"] != self.ledger.key.fingerprint:
+            raise refuse("release_other_booth")
+        if body["election"] != (self.package.election_id if self.package else None):
+            raise refuse("release_other_election")
+        if body["release"] in self.day.accepted:
+            raise refuse("release_used")
+        if body["release"] in self.day.revoked:
+            raise refuse("release_revoked")
+        expires, issued = parse_utc_text(body["expires"]), parse_utc_text(body["issued"])
+        if (expires - issued).total_seconds() > msg.MAX_LIFETIME_SECONDS or expires <= issued:
+            raise refuse("release_unreadable")
+        if self._now() >= expires:
+            raise refuse("release_expired", words={"expires": body["expires"][11:16]})
+        if self.day.polls not in polls.ACTS["cast"]:
+            raise refuse("voting_not_open")
+        if self.day.current is not None:
+            raise refuse("voter_in_booth")
+        if self.ledger.empty_slots < 5:
+            self.ledger.add_ballot_slots(self.settings.min_slots, actor="system")
+            self._fold_latest()
+        assert desk is not None  # _station_message refused an unpaired booth
+        self._append(
+            "station.release_accepted",
+            "system",
+            {
+                "release": body["release"],
+                "desk": desk["fingerprint"],
+                "expires": body["expires"],
+                "token": token.decode(),
+            },
+        )
+        return {"release": body["release"], "expires": body["expires"]}
+
+    def release_outcome(self, release_id: str) -> bytes:
+        """At a booth: the signed outcome of a finished release (cast or cancelled) for the desk; the same each time."""
+        self._check_role("release_outcome")
+        outcome = self.day.outcomes.get(release_id) if isinstance(release_id, str) else None
+        if outcome is None or self.day.desk is None:
+            raise refuse("release_not_done")
+        body = {
+            "booth": self.ledger.key.fingerprint,
+            "desk": self.day.desk["fingerprint"],
+            "election": self.package.election_id,
+            "release": release_id,
+            "outcome": outcome["outcome"],
+            "spoils": outcome["spoils"],
+        }
+        return msg.sign("outcome", body, self.ledger.key)
+
+    def release_revoked(self, notice: bytes) -> dict:
+        """At a booth: the desk's notice that it cancelled a release; this booth will refuse its token.
+
+        A release this booth already used is not revoked: its outcome stands and goes to the desk.
+        """
+        self._check_role("release_revoked")
+        self._check_device()
+        body = self._station_message("cancel", notice)
+        if body["booth"] != self.ledger.key.fingerprint:
+            raise refuse("release_other_booth")
+        if body["release"] in self.day.accepted:
+            raise refuse("release_used")
+        if body["release"] not in self.day.revoked:
+            self._append("station.release_revoked", "system", {"release": body["release"], "reason": body["reason"]})
+        return {"release": body["release"], "revoked": True}
+
+    # ------------------------------------------------------------ both
+    def _station_message(self, kind: str, data: object) -> dict:
+        """A message from the paired peer: read, and signed by the key pinned for its sender."""
+        try:
+            if kind == "outcome":  # to the desk, from one of its booths
+                body = msg.peek(kind, data)
+                if body["desk"] != self.ledger.key.fingerprint:
+                    raise refuse("release_other_desk")
+                sender = next((b for b in self.day.booths.values() if b["fingerprint"] == body["booth"]), None)
+                if sender is None:
+                    raise refuse("booth_not_paired", words={"booth": keys.short_fingerprint(body["booth"])})
+            else:  # to a booth, from its desk
+                if self.day.desk is None:
+                    raise refuse("station_not_paired")
+                sender = self.day.desk
+            _, public_key = keys.load_verifier_key(sender["verifier_key"])
+            body = msg.read(kind, data, public_key)
+        except msg.MessageRefused as exc:
+            raise refuse(exc.reason) from None
+        if kind != "outcome" and body["desk"] != sender["fingerprint"]:
+            raise refuse("release_forged")  # signed by our desk's key, yet naming another desk
+        return body
