@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,3 +105,38 @@ def test_spoil_mark_vector():
     frontier = merkle.Frontier()
     frontier.append(merkle.leaf_hash(record))
     assert frontier.root().hex() == v["spoiled-root"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("selection", "1\n"),  # "$" would have let a trailing newline through
+        ("selection", "blank\n"),
+        ("selection", "١"),  # an Arabic-Indic one
+        ("id", "ab" * 16 + "\n"),
+        ("election", "cd" * 32 + "\n"),
+    ],
+)
+def test_a_ballot_record_with_a_newline_or_foreign_digits_in_a_field_is_malformed(field, value):
+    good = {"election": "cd" * 32, "id": "ab" * 16, "selection": "1"}
+    assert formats.check_ballot_shape(good) is None
+    assert formats.check_ballot_shape({**good, field: value}) is not None
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("time", "2025-11-14T07:00:00.000000Z\n"), ("time", "٢٠٢٥-11-14T07:00:00.000000Z"), ("prev", "00" * 32 + "\n")],
+)
+def test_an_event_with_a_newline_or_foreign_digits_in_its_time_or_prev_is_malformed(field, value):
+    good = {
+        "actor": "system",
+        "boot": "b1",
+        "mono_ns": 0,
+        "payload": {},
+        "prev": "00" * 32,
+        "seq": 0,
+        "time": "2025-11-14T07:00:00.000000Z",
+        "type": "ledger.created",
+    }
+    assert formats.check_entry_shape(good) is None
+    assert formats.check_entry_shape({**good, field: value}) is not None

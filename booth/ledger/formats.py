@@ -54,10 +54,12 @@ BALLOT_ID_BYTES = 16
 BALLOT_SLOT_BYTES = 192
 SIGNATURE_BYTES = 64
 
-_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
-_HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
-_BALLOT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-SELECTION_RE = re.compile(r"^([1-9][0-9]?|blank)$")
+# \Z, not $: "$" also matches before a final newline, so "1\n" would pass as a selection; and
+# [0-9], not \d, which in a str pattern matches every script's digits ("٢٠٢٥" as a year).
+_TIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z\Z")
+_HEX64_RE = re.compile(r"^[0-9a-f]{64}\Z")
+_BALLOT_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
+SELECTION_RE = re.compile(r"^([1-9][0-9]?|blank)\Z")
 #: The selection of a spoiled record (never a voter's choice: ``cast_ballot`` refuses it).
 SPOILED = "spoiled"
 ENTRY_KEYS = frozenset({"actor", "boot", "mono_ns", "payload", "prev", "seq", "time", "type"})

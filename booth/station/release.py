@@ -62,7 +62,7 @@ MAX_LIFETIME_SECONDS = 30 * 60
 
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 _COMMON = {"booth": _HEX64, "desk": _HEX64, "election": _HEX64, "release": _HEX16}
 
 #: kind -> the body's fields and what each must look like (a compiled pattern, or the values allowed).
