@@ -79,7 +79,7 @@ def status_lines(device_rows: list[tuple], count_rows: list[tuple]) -> list[tupl
     """
     trouble = [row for row in device_rows if row[2] != "ok"]
     if not trouble:
-        return [*count_rows, (_("Devices"), _("All ready"), "ok")]
+        return [*count_rows, (_("Devices"), _("Ready"), "ok")]
     fine = [row for row in device_rows if row[2] == "ok"]
     return [*trouble, *count_rows, *fine]
 

@@ -837,9 +837,9 @@ class Panel(Widget):
         """(text size, name column width, lines per row): the largest size from body down to the
         legible minimum at which every row fits, names and values wrapping to a second line if need be.
 
-        The name column gets up to 45% of the width, or more where the values are short; where the
-        table does not fit so, the name column is moved to the width (one of the names' own) that
-        takes the fewest lines.
+        The name column gets up to 45% of the width, or more where the values are short; where a
+        row wraps so, the name column is moved to the width (one of the names' own) that takes the
+        fewest lines, no word cut.
         """
         px = theme.body
         gap = theme.gap
@@ -865,7 +865,7 @@ class Panel(Widget):
 
             name_w = min(widest + 2, max(int(inner.width * 0.45), inner.width - widest_value - gap))
             whole, total, rows = rows_at(name_w)
-            if total * f_value.get_linesize() > inner.height:
+            if total > len(lines):  # a row wraps: the name column moved to where fewest lines wrap
                 tries = {min(f_name.size(str(line[0]))[0] + 2, inner.width - gap - 1) for line in lines}
                 for w in sorted(tries, reverse=True):
                     w_whole, w_total, w_rows = rows_at(w)
