@@ -49,6 +49,12 @@ EXPECTED = {
     "print-slip.png",
     "print-results-report.png",
     "print-custody-slip.png",
+    # every fault's companion screen (issue #11 item 5)
+    "voter-camera-failed.png",
+    "companion-skip-photo.png",
+    "companion-cancel-ballot.png",
+    "companion-pin-locked.png",
+    "companion-power-cut.png",
 }
 
 

@@ -113,3 +113,14 @@ def test_a_frame_shows_the_days_zero_report_and_its_caption(short_video, tmp_pat
                 ["tesseract", str(still), "-", "--psm", "3"], capture_output=True, text=True, check=True
             ).stdout
             assert "Laporan nol" in text or "LAPORAN NOL" in text.upper(), text[:300]
+
+
+def test_the_demo_day_makes_every_scenes_picture_the_slip_check_and_the_dispute_too(short_video):
+    """No scene is left out: the kiosk voter checks the slip and one disputes it ("Struk tidak
+    sesuai"), so the slip-check, dispute and spoil scenes have their pictures."""
+    _out, _path, said = short_video
+    sources = [s.source for s in video.SCENES]
+    for scene in ("screen:slip_check", "screen:disputed", "print:slip_void"):
+        assert scene in sources
+    assert sources.index("screen:slip_check") < sources.index("screen:disputed") < sources.index("print:slip_void")
+    assert "left out" not in said, said

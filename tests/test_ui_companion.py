@@ -161,7 +161,7 @@ def test_a_bad_dptb_entry_gets_the_cores_words_and_changes_nothing(booth_day):
     d.tap(T("Done"))
     d.tap(T("Sex"))
     d.tap(T("Female"))  # the NIK says male (day 12, not 52)
-    d.tap(T("Date of birth (YYYY-MM-DD)"))
+    d.tap(T("Date of birth"))
     d.type("1990-05-12")
     d.tap(T("Done"))
     d.tap(T("Reason"))
@@ -234,7 +234,7 @@ def test_companion_screens_use_the_companions_language_and_the_voter_keeps_the_d
     d = day.drv
     sign_in(day)
     d.tap("English")
-    assert d.shows("Companion home") and d.shows("Voter check-in")
+    assert d.shows("Voter check-in") and d.shows("Devices")  # (a portrait band has no title)
     d.tap("Sign out")
     assert d.shows("Menunggu petugas")
     d.press(Nav.COMPANION)
@@ -300,3 +300,39 @@ def test_the_kiosk_never_opens_the_ledger_or_the_core():
     ).stdout
     loaded = eval(out.strip().splitlines()[-1])
     assert not [m for m in loaded if m.startswith(("booth.ledger", "booth.service", "booth.day", "booth.polls"))]
+
+
+@pytest.mark.parametrize("size", [(800, 480), (720, 1280)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_home_buttons_keep_their_places_when_voting_pauses_and_the_printer_cover_opens(booth_day, size):
+    """A tired companion finds every action where it always is: pausing turns "Jeda" into
+    "Lanjutkan" in the same place, and a printer in trouble changes the status box (its first
+    line, in red), never the buttons."""
+    from booth.ui.companion_home import HomeAction
+    from booth.ui.widgets import Panel
+
+    day = booth_day(stage="open", size=size)
+    d = day.drv
+    sign_in(day)
+
+    def places():
+        return [tuple(w.rect) for w in day.app.screen.widgets if isinstance(w, HomeAction)]
+
+    before = places()
+    assert len(before) >= 7 and d.shows(T("Devices"))
+    d.tap(T("Pause voting"))
+    d.tap(T("Break"))
+    d.step()
+    assert day.svc.status()["polls"] == "paused" and d.screen == "companion_home"
+    assert places() == before and d.target(T("Resume voting"))
+    day.devices.printer.open_cover()
+    d.advance(day.app.settings.status_interval + 1)
+    d.step()
+    assert places() == before
+    status = next(w for w in day.app.screen.widgets if isinstance(w, Panel))
+    inside = [t for t in day.app.frame.items if status.rect.contains(t.rect) and t.text]
+    top = min(t.rect.top for t in inside)
+    assert T("Printer cover open") in [t.text for t in inside if t.rect.top == top], d.texts()
+    day.devices.printer.close_cover()
+    d.tap(T("Resume voting"))
+    d.step()
+    assert day.svc.status()["polls"] == "open" and places() == before

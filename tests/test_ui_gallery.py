@@ -125,5 +125,11 @@ def test_booth_sim_screens_drives_the_kiosk_voters_vote_by_touch_and_buttons(tmp
     assert {e["by"] for e in voted.values()} == {"touch", "buttons"}
     assert any(e["screen"] == "print_failed" for e in index)  # the paper ran out mid-slip
     assert any(e["screen"] == "photo-failed" for e in index)  # the camera failed
+    # every voter checks the slip on the kiosk; the disputing voter touches "Struk tidak sesuai"
+    checked = {e["step"] for e in index if e["screen"] == "slip_check"}
+    assert set(voted) <= checked
+    disputed = [e for e in index if e["screen"] == "disputed"]
+    assert len(disputed) == summary["counts"]["spoiled"]
+    assert any("Panggil petugas" in t for t in disputed[0]["texts"])
     for f in ("010-voter-ballot.png", max(names)):
         assert pygame.image.load(str(screens / f)).get_size() == (720, 1280)

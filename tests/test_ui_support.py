@@ -399,7 +399,7 @@ def full_day(day: Day, *, shots: bool = True) -> None:
     d.tap(T("Done"))
     d.tap(T("Sex"))
     d.tap(T("Male"))
-    d.tap(T("Date of birth (YYYY-MM-DD)"))
+    d.tap(T("Date of birth"))
     d.type("1990-05-12")
     d.tap(T("Done"))
     d.tap(T("Reason"))

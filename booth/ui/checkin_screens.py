@@ -33,7 +33,17 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, data, error_words
-from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
+from booth.ui.widgets import (
+    Button,
+    Label,
+    ListRow,
+    ListView,
+    Panel,
+    Picture,
+    detail_lines,
+    list_row_height,
+    rows_height,
+)
 
 STATUS_WORDS = {
     "not_voted": (N_("Not voted"), "ok"),
@@ -204,11 +214,16 @@ class VoterScreen(CompanionScreen):
                     kind="primary",
                 )
             )
-        panel, toggle = L.split_bottom(body, t.target, t.gap * 2)
-        toggle = L.split_right(toggle, min(toggle.width, max(t.target * 4, t.button * 9)))[1]
+        toggle_w = max(t.target * 4, t.button * 9)
+        if t.portrait:
+            panel, toggle = L.split_bottom(body, t.target, t.gap * 2)
+            toggle = L.split_right(toggle, min(toggle.width, toggle_w))[1]
+        else:  # (beside the panel: a low landscape panel keeps its height for the details)
+            panel, side = L.split_right(body, min(body.width // 3, toggle_w), t.gap * 2)
+            toggle = L.split_bottom(side, t.target)[1]
         words = _("Hide details") if self.details else _("Show details")
         self.add(Button(words, self.toggle_details, toggle, bold=False))
-        self.add(Panel(self.lines, panel, title=_("Compare with the ID card (KTP)")))
+        self.add(Panel(self.lines, panel, title=_("Compare with the ID card (KTP)"), pages=True))
 
     def toggle_details(self) -> None:
         self.details = not self.details
@@ -331,10 +346,16 @@ class DptbFormScreen(CompanionScreen):
         ("reason", N_("Reason"), "reason", 200),
     ]
 
+    # The form's rows, in reading order: RT and RW side by side (three digits each); each row as
+    # high as its words need (a long reason wraps, never shrinks), so every field is on one page.
+    PORTRAIT_ROWS = (("nik",), ("name",), ("sex",), ("birth_date",), ("address",), ("rt", "rw"), ("reason",))
+    LANDSCAPE_COLUMNS = ((("nik",), ("name",), ("sex",), ("birth_date",)), (("address",), ("rt", "rw"), ("reason",)))
+    ROW_LABELS = {"birth_date": N_("Date of birth")}  # (the entry screen shows the format too)
+
     def build_body(self, area):
         t = self.theme
         body, cells = self.footer(area, 1)
-        rows = []
+        rows = {}
         for key, label, kind, limit in self.FIELDS:
             value = self.values[key]
             shown = (
@@ -342,17 +363,34 @@ class DptbFormScreen(CompanionScreen):
                 if value
                 else _("Touch to fill in")
             )
-            rows.append(
-                ListRow(
-                    _(label),
-                    shown,
-                    (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
-                    badge=None if value or key in ("address", "rt", "rw") else _("Needed"),
-                    badge_color="warn",
-                )
+            rows[key] = ListRow(
+                _(self.ROW_LABELS.get(key, label)),
+                shown,
+                (lambda k=key, lb=label, kd=kind, lim=limit: self.edit(k, lb, kd, lim)),
+                badge=None if value or key in ("address", "rt", "rw") else _("Needed"),
+                badge_color="warn",
             )
-        # every field on one page (one detail line each): the companion sees the whole form
-        self.add(ListView(rows, body, row_height=list_row_height(t, detail_lines=1), columns=1 if t.portrait else 2))
+        gap = max(4, t.gap // 2)
+        columns = (self.PORTRAIT_ROWS,) if t.portrait else self.LANDSCAPE_COLUMNS
+        placed = []
+        for column, box in zip(columns, L.columns(body, len(columns), t.gap * 2), strict=True):
+            y = box.top
+            for keys in column:
+                cell_w = (box.width - gap * (len(keys) - 1)) // len(keys)
+                lines = max(detail_lines(t, rows[k], cell_w) for k in keys)
+                row = pygame.Rect(box.left, y, box.width, list_row_height(t, detail_lines=max(1, lines)))
+                for k, cell in zip(keys, L.columns(row, len(keys), gap), strict=True):
+                    rows[k].rect = cell
+                    placed.append(rows[k])
+                y = row.bottom + gap
+        if all(body.contains(r.rect) for r in placed):
+            for r in placed:
+                self.add(r)
+        else:  # (long values on a small panel: a page at a time rather than words cut off)
+            in_order = [rows[key] for key, *_rest in self.FIELDS]
+            width = body.width if t.portrait else (body.width - t.gap * 2) // 2
+            height = rows_height(t, in_order, width)
+            self.add(ListView(in_order, body, row_height=height, columns=1 if t.portrait else 2))
         ready = all(self.values[k] for k in ("nik", "name", "sex", "birth_date", "reason"))
         self.add(Button(_("Save to the DPTb"), self.save, cells[0], kind="primary", enabled=ready))
 

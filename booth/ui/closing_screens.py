@@ -200,7 +200,9 @@ class ResultsScreen(CompanionScreen):
             self.add(Label(why, reason, color="muted", align="left"))
         names = {str(c["number"]): c["name"] for c in res.get("candidates", [])}
         bars = [(k if k != "blank" else "–", names.get(k, str(_("Blank vote"))), v) for k, v in res["tally"].items()]
-        chart, info = L.split_bottom(body, Panel.height_for(t, 3), t.gap * 2)
+        # the summary as high as its lines wrap to (never shrunk); the chart gets the rest
+        need = Panel.needed_height(t, self.summary_lines(), body.width)
+        chart, info = L.split_bottom(body, min(need, body.height // 2), t.gap * 2)
         self.add(BarChart(bars, chart))
         self.add(Panel(self.summary_lines, info))
 

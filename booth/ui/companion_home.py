@@ -66,6 +66,24 @@ def device_lines(app) -> list[tuple]:
     return lines  # (the clock is in the title band)
 
 
+def status_lines(device_rows: list[tuple], count_rows: list[tuple]) -> list[tuple]:
+    """The home panel's lines, the most urgent first: a device that needs a hand, then the counts;
+    devices that are all fine make one green line (a small panel keeps room for the counts).
+
+    >>> ok = [("Printer", "Paper OK", "ok"), ("Camera", "Ready", "ok")]
+    >>> [line[0] for line in status_lines(ok, [("DPT", "60", None)])]
+    ['DPT', 'Perangkat']
+    >>> out = [("Printer", "Paper out", "bad"), ("Camera", "Ready", "ok")]
+    >>> [line[0] for line in status_lines(out, [("DPT", "60", None)])]
+    ['Printer', 'DPT', 'Camera']
+    """
+    trouble = [row for row in device_rows if row[2] != "ok"]
+    if not trouble:
+        return [*count_rows, (_("Devices"), _("Ready"), "ok")]
+    fine = [row for row in device_rows if row[2] == "ok"]
+    return [*trouble, *count_rows, *fine]
+
+
 def check_camera(app) -> None:
     """Ask the camera for a preview frame (every few seconds on the home screen)."""
     from booth.hardware.camera import CameraError
@@ -209,6 +227,20 @@ def actions_for(app, status: dict) -> tuple[list[HomeAction], list[HomeAction]]:
     return [slot(k) for k in routine], [slot(k) for k in destructive]
 
 
+BOOTH_WORDS = {
+    "ballot": N_("A voter is at the ballot"),
+    "print_failed": N_("The slip did not print"),
+    "photo": N_("A voter is at the photo step"),
+    "printing": N_("A slip is printing"),
+}
+BOOTH_FREE = N_("The booth is free")
+SHORT_LANGUAGE_NAMES = {"id": "Indonesia", "en": "English"}  # (a narrow title band; never translated)
+
+# Labels an action's place may show in its phase (the grid is sized for every one, so a button
+# never moves when its words change: "Jeda" becomes "Lanjutkan" in the same place).
+OTHER_LABELS = (N_("Resume voting"), N_("Pause voting"), N_("Open the polls"), N_("Zero report and opening"))
+
+
 class CompanionHome(CompanionScreen):
     """Home: state, counts, devices, and what to do next — every action in its own fixed place."""
 
@@ -257,16 +289,17 @@ class CompanionHome(CompanionScreen):
         self._last_state = state
 
     def change_words(self, before: tuple, after: tuple):
-        """What changed, in words, for the highlighted line under the state."""
+        """What changed, in words, for the highlighted line under the state (a new polls state is
+        the card's first line already: the line only says it just changed)."""
         if before[0] != after[0]:
-            return _("Changed: {state}").format(state=core_words(self.status.get("polls_words") or {}))
-        booth = {
-            "ballot": N_("A voter is at the ballot"),
-            "print_failed": N_("The slip did not print"),
-            "photo": N_("A voter is at the photo step"),
-            "printing": N_("A slip is printing"),
-        }.get(after[1] or "", N_("The booth is free"))
-        return _("Booth: {state}").format(state=_(booth))
+            return _("Just changed")
+        return _("Booth: {state}").format(state=_(BOOTH_WORDS.get(after[1] or "", BOOTH_FREE)))
+
+    @staticmethod
+    def every_change_words() -> list[str]:
+        """Every line :meth:`change_words` can say (the state card keeps room for the longest)."""
+        booth = [*BOOTH_WORDS.values(), BOOTH_FREE]
+        return [_("Just changed"), *(_("Booth: {state}").format(state=_(w)) for w in booth)]
 
     def update(self, now):
         if now - self.refreshed >= self.app.settings.status_interval:
@@ -284,24 +317,29 @@ class CompanionHome(CompanionScreen):
         who_w = self.who_width(t)
         self.add(Button(_("Sign out"), self.app.close_companion, sign_out, bold=False))
         right = head.right - who_w - t.gap
-        if not t.portrait:  # (a portrait band is too narrow: the language goes under the counts)
-            lang = self.language_button(t)
+        short = t.portrait and self.language_width(t) > right - sign_out.right - 2 * t.gap
+        lang = self.language_button(t, short=short)  # (short: "Indonesia", beside the name and the clock)
+        if t.portrait:
+            # a portrait band has no room for a title beside the language: the home screen's body
+            # needs every line for the day's words, and its state card says where the day stands
+            lang.rect = pygame.Rect(sign_out.right + t.gap, top, self.language_width(t, short), h)
+            right = sign_out.right + t.gap
+        else:
             lang.rect = pygame.Rect(right - self.language_width(t), top, self.language_width(t), h)
-            self.add(lang)
             right = lang.rect.left
-        title_w = right - sign_out.right - 2 * t.gap
+        self.add(lang)
+        title_w = max(0, right - sign_out.right - 2 * t.gap)
         self.title_rect = pygame.Rect(sign_out.right + t.gap, head.top, title_w, head.height)
         self.who_rect = pygame.Rect(head.right - who_w - t.gap // 2, head.top, who_w, head.height)
 
-    def language_button(self, t) -> Button:
+    def language_button(self, t, *, short: bool = False) -> Button:
         other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
-        return Button(
-            data(LANGUAGE_NAMES[other]), lambda: self.app.set_companion_language(other), icon="globe", bold=False
-        )
+        names = SHORT_LANGUAGE_NAMES if short else LANGUAGE_NAMES
+        return Button(data(names[other]), lambda: self.app.set_companion_language(other), icon="globe", bold=False)
 
-    def language_width(self, t) -> int:
+    def language_width(self, t, short: bool = False) -> int:
         other = [lang for lang in LANGUAGES if lang != self.app.companion_language][0]
-        words = font(t.button).size(LANGUAGE_NAMES[other])[0]
+        words = font(t.button).size((SHORT_LANGUAGE_NAMES if short else LANGUAGE_NAMES)[other])[0]
         return words + 2 * max(6, t.gap) + t.gap + max(t.button, t.target // 2) + 4
 
     def who_width(self, t) -> int:
@@ -315,32 +353,42 @@ class CompanionHome(CompanionScreen):
         routine, destructive = actions_for(self.app, self.status)
         if (self.app.whoami or {}).get("role") == "ketua":
             destructive.append(HomeAction(_("Exit the kiosk"), self.ask_exit, kind="danger", app=self.app))
-        col_w = ((body.width if t.portrait else int(body.width * 0.58)) - t.gap) // 2
-        inner_w = col_w - 2 * max(6, t.gap)
-        lines = 1
-        for b in routine + destructive:
-            room = pygame.Rect(0, 0, inner_w, 10**4)  # lines needed at the smallest legible size
-            lines = max(lines, len(fit(str(b.text), t.min_px, True, room, min_px=t.min_px)[1]))
-        row_h = max(t.target, lines * font(t.button, True).get_linesize() + 2 * max(4, t.gap // 2) + 2)
-        n_routine = -(-len(routine) // 2)
-        n_danger = -(-len(destructive) // 2)
+        buttons = routine + destructive
+        labels = [str(b.text) for b in buttons] + [str(_(w)) for w in OTHER_LABELS]
         apart = t.gap * 3 if destructive else 0  # the destructive row stands apart
-        rows = n_routine + n_danger
-        if rows * row_h + (rows - 1) * t.gap + apart > body.height:  # (the words shrink, to the minimum)
-            row_h = max(t.target, (body.height - (rows - 1) * t.gap - apart) // rows)
-        acts_h = rows * row_h + (rows - 1) * t.gap + apart
+        rows = -(-len(routine) // 2) + -(-len(destructive) // 2)
+
+        def grid(col_w: int, bold: bool) -> tuple[int, int]:
+            """(lines per label, row height) of a two-column grid ``col_w`` wide per column."""
+            room = pygame.Rect(0, 0, col_w - 2 * max(6, t.gap), 10**4)
+            lines = max(len(fit(w, t.min_px, bold, room, min_px=t.min_px)[1]) for w in labels)
+            # (three lines are set at the minimum size: a row no higher than they need)
+            px = t.button if lines < 3 else t.min_px
+            row_h = max(t.target, lines * font(px, bold).get_linesize() + 2 * max(4, t.gap // 2) + 2)
+            return lines, row_h
+
+        # The grid's words are never shrunk below the minimum: on a small landscape panel the labels
+        # go regular weight, then the grid widens (the day's words beside it narrow), until every
+        # row fits the height at its size.
+        shares = (0.58,) if t.portrait else (0.58, 0.61, 0.64, 0.67)
+        room_h = body.height * 2 // 3 if t.portrait else body.height
+        plans = [(share, bold) for share in shares for bold in (True, False)]
+        for share, bold in plans:
+            width = body.width if t.portrait else int(body.width * share)
+            col_w = (width - t.gap) // 2
+            lines, row_h = grid(col_w, bold)
+            acts_h = rows * row_h + (rows - 1) * t.gap + apart
+            if acts_h <= room_h:
+                break
+        for b in buttons:
+            b.bold = bold
         if t.portrait:
             info, acts = L.split_bottom(body, min(acts_h, body.height * 2 // 3), t.gap * 2)
         else:
             info, acts = L.split_left(body, body.width - 2 * col_w - t.gap - t.gap * 2, t.gap * 2)
-        if t.portrait:
-            info, lang_row = L.split_bottom(info, t.target, t.gap * 2)
-            lang = self.language_button(t)
-            lang.rect = L.split_left(lang_row, min(lang_row.width, self.language_width(t)))[0]
-            self.add(lang)
         state_box, rest = L.split_top(info, self.state_height(t, info), t.gap)
         self.state_box = state_box
-        self.add(Panel(lambda: self.count_lines() + device_lines(self.app), rest))
+        self.add(Panel(lambda: status_lines(device_lines(self.app), self.count_lines()), rest, pages=True))
         y = acts.top
         for i in range(0, len(routine), 2):
             row = pygame.Rect(acts.left, y, acts.width, row_h)
@@ -348,29 +396,52 @@ class CompanionHome(CompanionScreen):
                 b.rect = cell
                 self.add(b)
             y += row_h + t.gap
-        y += apart - t.gap + t.gap
+        y += apart
         for i in range(0, len(destructive), 2):
             row = pygame.Rect(acts.left, y, acts.width, row_h)
             for b, cell in zip(destructive[i : i + 2], L.columns(row, 2, t.gap), strict=False):
                 b.rect = cell
                 self.add(b)
             y += row_h + t.gap
-        even_text(routine + destructive, t, max_lines=lines)
+        even_text(buttons, t, max_lines=lines)
 
     def paint(self, p):
         p.box(self.head_rect, p.colors.header_bg, radius=0)
         who = self.app.whoami
         when = local_time(self.app).strftime("%H:%M")
-        p.text(self.screen_title(), self.title_rect, p.theme.title, color=p.colors.header_fg, bold=True, align="left")
+        if self.title_rect.width:
+            title = self.screen_title()
+            p.text(title, self.title_rect, p.theme.title, color=p.colors.header_fg, bold=True, align="left")
         sub = data(f"{who['name']}\n{when}" if who else when)
         p.text(sub, self.who_rect, p.theme.small, color=p.colors.header_fg, align="right", max_lines=2)
         self.paint_body(p)
 
-    @staticmethod
-    def state_height(t, info) -> int:
-        """The state card: the polls state (two lines), the election ID, the announced change."""
-        line = font(t.body, True).get_linesize()
-        return min(info.height // 2, 2 * line + 3 * font(t.small).get_linesize() + t.gap)
+    def state_parts(self, t, colors) -> list[tuple]:
+        """The state card's lines: the polls state, the election ID (and the announced change)."""
+        s = self.status
+        parts: list[tuple] = []
+        if s.get("polls_words"):
+            parts.append((core_words(s["polls_words"]), t.body, True, colors.fg))
+        short = s.get("election_short_id")
+        parts.append((_("Election ID {id}").format(id=short) if short else _("No election"), t.small, False, colors.fg))
+        return parts
+
+    def state_height(self, t, info) -> int:
+        """The state card as high as its wrapped lines, with room kept for the longest change it
+        may announce (so nothing under it moves when a change is announced)."""
+        width = info.width - 2 * t.gap
+        need = 0
+        for text, px, bold, _color in self.state_parts(t, t.colors):
+            need += (
+                len(fit(str(text), px, bold, pygame.Rect(0, 0, width, 10**4), min_px=t.min_px)[1])
+                * font(px, bold).get_linesize()
+            )
+        change = max(
+            len(fit(str(w), t.small, True, pygame.Rect(0, 0, width, 10**4), min_px=t.min_px)[1])
+            for w in self.every_change_words()
+        )
+        need += change * font(t.small, True).get_linesize()
+        return min(info.height // 2, need + 8 + 2)
 
     def count_lines(self) -> list[tuple]:
         c = self.status.get("counts", {})
@@ -387,18 +458,11 @@ class CompanionHome(CompanionScreen):
 
     def paint_body(self, p):
         t = p.theme
-        s = self.status
         box = self.state_box
         fresh = self.announced is not None and self.app.now() < self.announced[1]
         # a change of state is announced: the card's frame in the focus colour, the change in words
         p.box(box, p.colors.card_bg, border=p.colors.focus if fresh else p.colors.border, width=6 if fresh else None)
-        parts = []
-        if s.get("polls_words"):
-            parts.append((core_words(s["polls_words"]), t.body, True, p.colors.fg))
-        short = s.get("election_short_id")
-        parts.append(
-            (_("Election ID {id}").format(id=short) if short else _("No election"), t.small, False, p.colors.fg)
-        )
+        parts = self.state_parts(t, p.colors)
         if fresh:
             parts.append((self.announced[0], t.small, True, p.colors.warn))
         p.column(L.inset(box, t.gap, 4), parts, gap=0)

@@ -32,9 +32,8 @@ from booth.ui.common_screens import (
     role_words,
     show_message,
 )
-from booth.ui.drawing import wrap
 from booth.ui.i18n import N_, _, core_words, data
-from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height
+from booth.ui.widgets import Button, Label, ListRow, ListView, Panel, Picture, list_row_height, rows_height, stack_rows
 
 CUSTODY_WORDS = {
     "received": N_("Received"),
@@ -138,7 +137,11 @@ class CustodyScreen(CompanionScreen):
                     badge_color="warn",
                 )
             )
-        self.add(ListView(rows, form, row_height=list_row_height(t)))
+        if stack_rows(t, rows, form):  # each row as high as its words (the clock's check wraps)
+            for row in rows:
+                self.add(row)
+        else:
+            self.add(ListView(rows, form, row_height=rows_height(t, rows, form.width)))
         ready = (
             (self.next not in NO_PIN_STAGES or self.app.token or self.companion)
             and (self.next != "installed" or self.app.last_self_test is not None)
@@ -376,17 +379,13 @@ class PackageCheckScreen(CompanionScreen):
             # as high as its wrapped lines need (the title and the village take several lines
             # on a narrow panel), so nothing is drawn over the candidates below it
             title = _("Compare with the committee's paper")
-            value_width = int(body.width * 0.55)
-            wrapped = sum(
-                len(wrap(str(value), t.body, True, value_width, break_words=True) or [value])
-                for _label, value, _tone in self.info_lines()
-            )
-            title_lines = len(wrap(title, t.body, True, body.width - 2 * t.gap, break_words=True) or [title])
-            need = Panel.height_for(t, wrapped + title_lines - 1, title=True) + t.gap
+            title_h = Label.height_for(t, title, body.width - 2 * t.gap, bold=True) + t.gap // 2
+            need = Panel.needed_height(t, self.info_lines(), body.width) + title_h
             top, cands = L.split_top(body, min(need, int(body.height * 0.62)), t.gap * 2)
         else:
-            top, cands = L.split_left(body, int(body.width * 0.5), t.gap * 2)
-        self.add(Panel(self.info_lines, top, title=_("Compare with the committee's paper")))
+            top, cands = L.split_left(body, int(body.width * 0.58), t.gap * 2)
+        # (on a small panel the last lines go on a second page, turned by a touch: never shrunk)
+        self.add(Panel(self.info_lines, top, title=_("Compare with the committee's paper"), pages=True))
         self.cands_box = cands
 
     def info_lines(self):

@@ -19,6 +19,7 @@ import pygame
 from booth.errors import LockedOut, WrongPin
 from booth.ui import layout as L
 from booth.ui.common_screens import CompanionScreen, role_words, show_message
+from booth.ui.drawing import fit
 from booth.ui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, core_words, data, error_words
 from booth.ui.theme import font
 from booth.ui.widgets import Button, Keypad, Label, ListRow, ListView, TextField, list_row_height
@@ -98,8 +99,11 @@ class SignInScreen(CompanionScreen):
         if not any(c["has_pin"] for c in self.companions) and self.status.get("polls") == "configured":
             extra.append(Button(_("Load another package"), lambda: self.app.push(PackageLoadScreen(self.app))))
         if extra:
-            lines = 3 if t.portrait else 2  # button words at the legible size, wrapped
-            high = max(t.target, lines * font(t.min_px, True).get_linesize() + 2 * max(6, t.gap // 2) + 2)
+            # as high as the longest label needs at the legible size, wrapped in its cell
+            cell_w = (body.width - t.gap * 2 * (len(extra) - 1)) // len(extra) - 2 * max(6, t.gap)
+            room = pygame.Rect(0, 0, max(1, cell_w), 10**4)
+            lines = max(len(fit(str(b.text), t.min_px, True, room, min_px=t.min_px)[1]) for b in extra)
+            high = max(t.target, lines * font(t.min_px, True).get_linesize() + 2 * max(4, t.gap // 2) + 2)
             body, strip = L.split_bottom(body, high, t.gap * 2)
             for b, cell in zip(extra, L.columns(strip, len(extra), t.gap * 2), strict=True):
                 b.rect = cell

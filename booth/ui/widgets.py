@@ -504,29 +504,33 @@ class ListRow(Button):
         bg, fg, border = self.colors(p, pressed)
         p.box(self.rect, bg, border=border)
         inner = L.inset(self.rect, *self.pad(p.theme))
-        if self.badge:
-            inner, badge_box = L.split_right(inner, min(inner.width // 3, p.theme.body * 7), p.theme.gap)
-            p.text(
-                self.badge,
-                badge_box,
-                p.theme.small,
-                bold=True,
-                align="right",
-                color=fg if pressed else getattr(p.colors, self.badge_color),
-            )
+        t = p.theme
         if self.detail:
-            # the title as tall as its line needs, the detail gets the rest (at least its line)
-            t = p.theme
+            # the title as tall as its line needs (the badge at its right), the detail gets the
+            # rest of the row's width and height (at least its line)
             title_h = font(t.body, True).get_linesize()
             spare = max(0, inner.height - title_h - font(t.small).get_linesize())
             one_line = font(t.small).size(str(self.detail))[0] <= inner.width
             top, bottom = L.split_top(inner, title_h + (spare // 2 if one_line else 0))
+            if self.badge:
+                top = self._badge(p, top, fg, pressed)
             p.text(self.text, top, t.body, color=fg, bold=True, align="left", max_lines=1)
             p.text(self.detail, bottom, t.small, color=fg, align="left", valign="top" if spare else "center")
         else:
-            p.text(self.text, inner, p.theme.body, color=fg, bold=True, align="left")
+            if self.badge:
+                inner = self._badge(p, inner, fg, pressed)
+            p.text(self.text, inner, t.body, color=fg, bold=True, align="left")
         if focused:
             p.focus_ring(self.rect)
+
+    def _badge(self, p, box: pygame.Rect, fg, pressed: bool) -> pygame.Rect:
+        """Draw the badge at the right of ``box``; return what is left of it for the title."""
+        t = p.theme
+        need = font(t.small, True).size(str(self.badge))[0] + 4
+        box, badge_box = L.split_right(box, min(max(box.width // 3, need), box.width * 2 // 3), t.gap)
+        color = fg if pressed else getattr(p.colors, self.badge_color)
+        p.text(self.badge, badge_box, t.small, bold=True, align="right", color=color)
+        return box
 
 
 def list_row_height(theme, *, detail: bool = True, detail_lines: int | None = None) -> int:
@@ -536,6 +540,36 @@ def list_row_height(theme, *, detail: bool = True, detail_lines: int | None = No
     if detail:
         need += font(theme.small).get_linesize() * (detail_lines or (2 if theme.portrait else 1))
     return max(theme.target, need)
+
+
+def detail_lines(theme, row: ListRow, width: int) -> int:
+    """How many lines ``row``'s detail takes in a row ``width`` wide."""
+    if not row.detail:
+        return 0
+    inner = width - 2 * ListRow.pad(theme)[0]  # (the badge is on the title's line)
+    room = pygame.Rect(0, 0, max(1, inner), 10**4)
+    return len(fit(str(row.detail), theme.small, False, room, min_px=theme.min_px)[1])
+
+
+def rows_height(theme, rows: list[ListRow], width: int) -> int:
+    """:func:`list_row_height` for ``rows`` in a list ``width`` wide: as many detail lines as the
+    longest detail needs (a detail wraps, it is never shrunk below the minimum)."""
+    need = max([1, *(detail_lines(theme, row, width) for row in rows)])
+    return list_row_height(theme, detail_lines=max(need, 2 if theme.portrait else 1))
+
+
+def stack_rows(theme, rows: list[ListRow], box: pygame.Rect, *, gap: int | None = None) -> bool:
+    """Place ``rows`` one under the other in ``box``, each as high as its own detail needs;
+    False (and nothing placed) if they do not all fit: then a :class:`ListView` pages them."""
+    gap = max(4, theme.gap // 2) if gap is None else gap
+    heights = [list_row_height(theme, detail_lines=max(1, detail_lines(theme, r, box.width))) for r in rows]
+    if sum(heights) + gap * (len(rows) - 1) > box.height:
+        return False
+    y = box.top
+    for row, h in zip(rows, heights, strict=True):
+        row.rect = pygame.Rect(box.left, y, box.width, h)
+        y += h + gap
+    return True
 
 
 class ListView(Widget):
@@ -635,7 +669,11 @@ class ProgressBar(Widget):
 
 
 class BarChart(Widget):
-    """One row per candidate: the big number, the name above a bar, the count at the bar's end."""
+    """One row per candidate: the big number, the name and the count on a line above the bar.
+
+    The name and the count take one line at the legible size (the count at the right, bold);
+    the bar gets the rest of the row, so a small panel draws a thinner bar, never smaller words.
+    """
 
     def __init__(self, bars: list[tuple[str, str, int]], rect=None) -> None:
         super().__init__(rect)
@@ -644,29 +682,26 @@ class BarChart(Widget):
     def draw(self, p, *, pressed=False, focused=False):
         if not self.bars:
             return
-        gap = p.theme.gap
+        t = p.theme
+        gap = t.gap
         n = len(self.bars)
-        row_h = min((self.rect.height - gap * (n - 1)) // n, int(p.theme.target * 1.6))
+        row_h = min((self.rect.height - gap * (n - 1)) // n, int(t.target * 1.6))
         area = L.split_top(self.rect, n * row_h + (n - 1) * gap)[0]
         top = max(1, max(v for _, _, v in self.bars))
         for (number, name, votes), slot in zip(self.bars, L.rows(area, n, gap), strict=False):
             num_box, rest = L.split_left(slot, min(slot.height, slot.width // 5), gap)
             p.text(data(number), num_box, int(slot.height * 0.75), bold=True)
-            name_box, bar_box = L.split_top(rest, int(rest.height * 0.45))
-            p.text(data(name), name_box, p.theme.body, align="left", max_lines=1)
-            bar_area, count_box = L.split_right(bar_box, max(p.theme.body * 3, bar_box.width // 6), gap)
-            bar = pygame.Rect(
-                bar_area.left,
-                bar_area.top + bar_area.height // 8,
-                round(bar_area.width * votes / top),
-                bar_area.height * 3 // 4,
-            )
-            p.box(
-                pygame.Rect(bar_area.left, bar.top, bar_area.width, bar.height), None, border=p.colors.border, width=1
-            )
+            line = max(font(t.body, True).get_linesize(), int(rest.height * 0.55))
+            words, bar_box = L.split_top(rest, min(line, rest.height))
+            count_w = max(font(t.title, True).size(str(top))[0], font(t.body, True).size("0000")[0]) + 4
+            name_box, count_box = L.split_right(words, count_w, gap)
+            p.text(data(name), name_box, t.body, align="left", max_lines=1)
+            p.text(data(votes), count_box, t.title, bold=True, align="right")
+            bar_area = L.inset(bar_box, 0, max(1, bar_box.height // 8))
+            bar = pygame.Rect(bar_area.left, bar_area.top, round(bar_area.width * votes / top), bar_area.height)
+            p.box(bar_area, None, border=p.colors.border, width=1)
             if bar.width:
                 p.box(bar, p.colors.primary_bg, radius=4)
-            p.text(data(votes), count_box, p.theme.title, bold=True, align="left")
 
 
 class Picture(Widget):
@@ -693,7 +728,13 @@ def _wrapped(text: str, px: int, bold: bool, width: int, break_words: bool) -> l
 
 
 class Panel(Widget):
-    """A box of "name: value" lines (status, details), each line a (label, value, colour) triple."""
+    """A box of "name: value" lines (status, details), each line a (label, value, colour) triple.
+
+    A panel made with ``pages=True`` never runs past its box: the lines that do not fit at the
+    legible minimum go on a next page, the last line says so ("Sentuh: lanjut 1/2"), and a
+    touch on the panel turns the page.  Without it, a table that does not fit is drawn cut at the
+    box (and the text-size test names it) rather than shrunk below the minimum.
+    """
 
     @staticmethod
     def height_for(theme, lines: int, *, title: bool = False) -> int:
@@ -701,13 +742,37 @@ class Panel(Widget):
         line = font(theme.body, True).get_linesize()
         return int(line * lines + (line + theme.gap // 2 if title else 0) + theme.gap * 2 + 2)
 
-    def __init__(self, lines: Callable[[], list[tuple]], rect=None, *, title=None) -> None:
+    @staticmethod
+    def needed_height(theme, lines: list[tuple], width: int) -> int:
+        """The height a panel ``width`` wide needs to show ``lines`` whole at the body size."""
+        if not lines:
+            return Panel.height_for(theme, 1)
+        inner = pygame.Rect(0, 0, max(1, width - 2 * theme.gap), 10**5)
+        px, _name_w, rows = Panel.table(theme, lines, inner)
+        return sum(max(r) for r in rows) * font(px, True).get_linesize() + theme.gap * 2 + 2
+
+    def __init__(self, lines: Callable[[], list[tuple]], rect=None, *, title=None, pages: bool = False) -> None:
         super().__init__(rect)
         self.lines = lines
         self.title = title
+        self.pages = pages
+        self.page = 0
+        self.page_count = 1  # (known after a draw)
+
+    @property
+    def label(self) -> str:
+        return str(_("Next page")) if self.page_count > 1 else ""
+
+    def activate(self) -> None:
+        self.page = (self.page + 1) % max(1, self.page_count)
+
+    def _paged(self, count: int) -> None:
+        # a panel of several pages is a target: a touch turns the page
+        self.page_count = count
+        self.tappable = self.focusable = count > 1
 
     def draw(self, p, *, pressed=False, focused=False):
-        p.box(self.rect, p.colors.card_bg, border=p.colors.border)
+        p.box(self.rect, p.colors.pressed_bg if pressed else p.colors.card_bg, border=p.colors.border)
         t = p.theme
         inner = L.inset(self.rect, t.gap)
         if self.title is not None:
@@ -715,40 +780,98 @@ class Panel(Widget):
             p.text(self.title, head, t.body, bold=True, align="left")
         lines = self.lines()
         if not lines:
+            self._paged(1)
             return
         px, name_w, rows = self.table(t, lines, inner)
+        line_h = font(px, True).get_linesize()
+        heights = [max(r) * line_h for r in rows]
+        shown = list(range(len(lines)))
+        self._paged(1)
+        if self.pages and sum(heights) > inner.height:
+            pages = self.split_pages(heights, inner.height - line_h)
+            self._paged(len(pages))
+            self.page %= self.page_count
+            shown = pages[self.page]
         y = inner.top
-        for (name, value, *color), (name_lines, value_lines) in zip(lines, rows, strict=True):
-            h = max(name_lines, value_lines) * font(px, True).get_linesize()
-            # a table that does not fit runs past the panel (and the text-size test fails) rather
-            # than shrink below the legible minimum
-            left = pygame.Rect(inner.left, y, name_w, h)
-            right = pygame.Rect(inner.left + name_w + t.gap, y, inner.width - name_w - t.gap, h)
+        for i in shown:
+            (name, value, *color), h = lines[i], heights[i]
+            # (clipped to the panel: a table that does not fit is cut here, where the test sees it)
+            left = pygame.Rect(inner.left, y, name_w, h).clip(inner)
+            right = pygame.Rect(inner.left + name_w + t.gap, y, inner.width - name_w - t.gap, h).clip(inner)
             p.text(name, left, px, align="left", valign="top", color=p.colors.muted, min_px=px)
             col = getattr(p.colors, color[0]) if color and color[0] else p.colors.fg
             p.text(value, right, px, align="left", valign="top", bold=True, color=col, min_px=px)
             y += h
+        if self.page_count > 1:
+            more = _("Touch: more {page}/{pages}").format(page=self.page + 1, pages=self.page_count)
+            p.text(
+                more,
+                pygame.Rect(inner.left, inner.bottom - line_h, inner.width, line_h),
+                px,
+                align="left",
+                color=p.colors.focus if focused else p.colors.muted,
+                min_px=px,
+            )
+        if focused:
+            p.focus_ring(self.rect)
+
+    @staticmethod
+    def split_pages(heights: list[int], room: int) -> list[list[int]]:
+        """The row indexes of each page: as many whole rows as fit in ``room`` (at least one).
+
+        >>> Panel.split_pages([26, 52, 26, 26], 80)
+        [[0, 1], [2, 3]]
+        """
+        pages: list[list[int]] = [[]]
+        used = 0
+        for i, h in enumerate(heights):
+            if pages[-1] and used + h > room:
+                pages.append([])
+                used = 0
+            pages[-1].append(i)
+            used += h
+        return pages
 
     @staticmethod
     def table(theme, lines, inner) -> tuple[int, int, list[tuple[int, int]]]:
         """(text size, name column width, lines per row): the largest size from body down to the
-        legible minimum at which every row fits, names and values wrapping to a second line if need be."""
+        legible minimum at which every row fits, names and values wrapping to a second line if need be.
+
+        The name column gets up to 45% of the width, or more where the values are short; where a
+        row wraps so, the name column is moved to the width (one of the names' own) that takes the
+        fewest lines, no word cut.
+        """
         px = theme.body
+        gap = theme.gap
         while True:
             f_name, f_value = font(px), font(px, True)
             widest = max(f_name.size(str(line[0]))[0] for line in lines)
             widest_value = max(f_value.size(str(line[1]))[0] for line in lines)
-            # names get up to 45% of the width, or more where the values are short
-            name_w = min(widest + 2, max(int(inner.width * 0.45), inner.width - widest_value - theme.gap))
-            value_w = max(1, inner.width - name_w - theme.gap)
             last = px <= theme.min_px  # (only at the minimum is a too-wide word cut)
-            rows, whole = [], True
-            for line in lines:
-                name_lines = _wrapped(str(line[0]), px, False, name_w, last)
-                value_lines = _wrapped(str(line[1]), px, True, value_w, last)
-                whole = whole and name_lines is not None and value_lines is not None
-                rows.append((len(name_lines or [1, 1]), len(value_lines or [1, 1])))
-            height = sum(max(r) for r in rows) * f_value.get_linesize()
+
+            def rows_at(name_w: int, px=px, last=last) -> tuple[bool, int, list[tuple[int, int]]]:
+                """(no word cut, lines in all, lines per row) with the name column ``name_w`` wide."""
+                value_w = max(1, inner.width - name_w - gap)
+                rows, whole = [], True
+                for line in lines:
+                    name_lines = _wrapped(str(line[0]), px, False, name_w, False)
+                    value_lines = _wrapped(str(line[1]), px, True, value_w, False)
+                    whole = whole and name_lines is not None and value_lines is not None
+                    if last:  # a word too wide for its column is cut (rather than run out)
+                        name_lines = name_lines or _wrapped(str(line[0]), px, False, name_w, True)
+                        value_lines = value_lines or _wrapped(str(line[1]), px, True, value_w, True)
+                    rows.append((len(name_lines or [1, 1]), len(value_lines or [1, 1])))
+                return whole, sum(max(r) for r in rows), rows
+
+            name_w = min(widest + 2, max(int(inner.width * 0.45), inner.width - widest_value - gap))
+            whole, total, rows = rows_at(name_w)
+            if total > len(lines):  # a row wraps: the name column moved to where fewest lines wrap
+                tries = {min(f_name.size(str(line[0]))[0] + 2, inner.width - gap - 1) for line in lines}
+                for w in sorted(tries, reverse=True):
+                    w_whole, w_total, w_rows = rows_at(w)
+                    if w_whole and w_total < total:
+                        name_w, total, rows = w, w_total, w_rows
+            height = total * f_value.get_linesize()
             if (whole and height <= inner.height) or last:
                 return px, name_w, rows
             px = max(theme.min_px, int(px * 0.92))

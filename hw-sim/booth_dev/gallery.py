@@ -374,8 +374,9 @@ class _KioskVoter:
 
     The runner still plays the companions (check-in, release, reprint, skipping
     the photo) and the faults.  The voter touches their candidate's card and "Ya, Pilih"; the
-    kiosk's own Station casts and prints; the voter checks the slip ("Lanjut") and the photo
-    screen takes the photo ("Simpan foto").  Every ``buttons_every``-th voter does all of it with
+    kiosk's own Station casts and prints; the voter checks the slip ("Struk sesuai", or "Struk tidak
+    sesuai" for a voter the scenario has dispute it: :meth:`answer_slip`) and the photo screen takes
+    the photo ("Simpan foto").  Every ``buttons_every``-th voter does all of it with
     the panel's buttons only: DOWN until the focus ring is on the target, then SELECT.
     """
 
@@ -449,6 +450,23 @@ class _KioskVoter:
             self.shot("print_failed", by=by, choice=choice)
         return outcome
 
+    def answer_slip(self, release: str, matches: bool) -> None:
+        """The voter reads the slip: "Struk sesuai" (the first target) or "Struk tidak sesuai" (the
+        second); a dispute leaves the booth on its "disputed" screen, calling a companion."""
+        from booth_sim.day.runner import DayStopped
+
+        d, app = self.drv, self.drv.app
+        self._attach()
+        if d.screen != "slip_check":
+            raise DayStopped(f"the kiosk shows {d.screen!r}, not the slip check")
+        self.shot("slip_check", by=self.by)
+        self._use(app.screen.targets()[0 if matches else 1])
+        d.step()
+        if not matches:
+            if d.screen != "disputed":
+                raise DayStopped(f"the kiosk shows {d.screen!r} after the dispute, not the call for a companion")
+            self.shot("disputed", by=self.by)
+
     def take_photo(self, release: str):
         from booth.kiosk.station import Outcome
         from booth_sim.day.runner import DayStopped
@@ -456,7 +474,8 @@ class _KioskVoter:
         d, app = self.drv, self.drv.app
         self._attach()
         if d.screen == "slip_check":
-            self._use(app.screen.targets()[0])  # "Lanjut": the slip is in the audit box
+            self.shot("slip_check", by=self.by)
+            self._use(app.screen.targets()[0])  # "Struk sesuai": the slip is in the audit box
             d.step()
         if d.screen != "photo":
             raise DayStopped(f"the kiosk shows {d.screen!r}, not the photo")
@@ -485,7 +504,8 @@ def scenario_screens(scenario, out: str | Path, *, size=(720, 1280), stream=None
 
     The companions, the clock and the faults are the runner's; each voter who votes does it on
     the kiosk (:class:`_KioskVoter`): ``NNN-voter-ballot``, ``-confirm``, ``-print_failed`` (if the
-    slip failed), ``-photo-failed`` (if the camera failed) and ``-thanks``.  ``out/screens/index.json``
+    slip failed), ``-slip_check``, ``-disputed`` (a voter who disputes the slip), ``-photo-failed``
+    (if the camera failed) and ``-thanks``.  ``out/screens/index.json``
     lists every shot with the texts the kiosk drew on it.  Returns ``booth sim``'s exit code
     (2: output refused).
 

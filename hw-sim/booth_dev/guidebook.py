@@ -85,6 +85,11 @@ SCREENS = (
     "companion-spoil.png",
     "voter-print-failed.png",
     "companion-reprint.png",
+    "voter-camera-failed.png",
+    "companion-skip-photo.png",
+    "companion-cancel-ballot.png",
+    "companion-pin-locked.png",
+    "companion-power-cut.png",
 )
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
@@ -243,6 +248,15 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
         d.step()
         d.tap(t("Keep photo"))
 
+    def photo_until_it_fails() -> None:
+        expect("photo")
+        d.advance(day.app.settings.photo_look_s + 0.5)
+        for _i in range(day.app.settings.photo_countdown + 1):
+            d.advance(1)
+        d.step()
+        if getattr(day.app.screen, "phase", None) != "failed":
+            raise GuidebookError("the camera failure did not show on the photo step")
+
     def check_in(query: str, name: str, results_shot: str | None = None) -> None:
         d.tap(t("Voter check-in"))
         d.type(query)
@@ -330,6 +344,70 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     expect("slip_check")
     d.tap(t("The slip is correct"))
     photo()
+    # --- voter 3: the camera fails at the photo step; the companion skips the photo ------------
+    v3, v4 = pkg.voters[2], pkg.voters[3]
+    day.clock.advance(60)
+    sign_in()
+    check_in(v3.nik, v3.name)
+    d.tap(pkg.candidates[2].name)
+    d.advance(1)
+    day.devices.camera.fail_always()
+    d.tap(t("Yes, choose"))
+    d.step()
+    expect("slip_check")
+    d.tap(t("The slip is correct"))
+    photo_until_it_fails()
+    shot("voter-camera-failed.png", "photo")
+    sign_in()
+    d.tap(t("Skip the photo"))
+    shot("companion-skip-photo.png", "choice")
+    d.tap(t("The camera does not work"))
+    day.devices.camera.fail_always(False)
+    expect("thanks")
+    # --- a released ballot nobody used: the voter left the booth, the companion cancels it ------
+    day.clock.advance(60)
+    sign_in()
+    check_in(v4.nik, v4.name)
+    sign_in()
+    d.tap(t("Cancel the ballot in the booth"))
+    shot("companion-cancel-ballot.png", "choice")
+    d.tap(t("The voter left the booth without voting"))
+    d.tap(t("OK"))
+    expect("companion_home")
+    # --- a PIN locked after too many wrong tries (through the core, with its waits) -----------
+    from booth.errors import BoothError
+
+    locked = next(c for c in pkg.companions if c.id == "PT-03")
+    for _i in range(60):
+        try:
+            svc.sign_in(locked.id, "111111")
+        except BoothError as exc:
+            if exc.details.get("locked"):
+                break
+            day.clock.advance(exc.details.get("wait_seconds", 0) + 1)
+    d.tap(t("Sign out"))
+    d.press(Nav.COMPANION)
+    expect("sign_in")
+    d.tap(locked.name)
+    shot("companion-pin-locked.png", "pin")
+    d.tap(t("Back"))
+    d.tap(t("Back"))  # (out of the sign-in: the booth waits for a voter)
+    # --- a power cut: on the battery, then the battery runs low and the booth pauses itself ---
+    day.station.watch_power()
+    power = day.devices.power
+    power.cut()
+    d.step()
+    power.low_battery()
+    d.step()
+    sign_in()
+    d.step()
+    if svc.status()["polls"] != "paused":
+        raise GuidebookError("the low battery did not pause the booth")
+    shot("companion-power-cut.png", "companion_home")
+    power.restore()
+    d.step()
+    d.tap(t("Resume voting"))
+    d.tap(t("Sign out"))
     # --- closing early (the simulated day is short), counting, results, export, packing --------
     day.clock.advance(60)
     sign_in()

@@ -111,12 +111,29 @@ SCENES: tuple[Scene, ...] = (
         "and put in the audit box.",
     ),
     Scene(
+        "screen:slip_check",
+        "Periksa struk",
+        "Layar meminta pemilih memeriksa struk: nomor urut di struk harus sama dengan pilihannya. Pemilih "
+        "menekan Struk sesuai, atau Struk tidak sesuai.",
+        "The screen asks the voter to check the slip: the ballot number on it must be the one they chose. The "
+        "voter presses The slip is correct, or The slip is NOT correct.",
+    ),
+    Scene(
+        "screen:disputed",
+        "Struk disanggah",
+        "Jika struk tidak sesuai, pemilih menekan Struk tidak sesuai. Booth memanggil petugas. Struk itu tidak "
+        "dimasukkan ke Kotak Audit, tetapi diserahkan kepada petugas. Pemilih tidak perlu menyebut pilihannya.",
+        "If the slip is wrong, the voter presses The slip is NOT correct. The booth calls a companion. That slip "
+        "does not go in the audit box: the voter hands it to the companion. The voter never has to say what they "
+        "chose.",
+    ),
+    Scene(
         "print:slip_void",
-        "Struk tidak sesuai",
-        "Jika struk tidak sesuai, pemilih menekan Struk tidak sesuai. Petugas masuk dengan PIN dan membatalkan "
-        "surat suara itu. Struk BATAL tercetak. Kedua kertas masuk Kotak Audit, lalu pemilih memilih lagi.",
-        "If the slip is wrong, the voter presses The slip is wrong. A companion signs in with the PIN and spoils "
-        "that ballot. A VOID slip prints. Both papers go in the audit box, and the voter votes again.",
+        "Pembatalan",
+        "Petugas masuk dengan PIN dan membatalkan surat suara itu. Struk BATAL tercetak dengan ID surat suara yang "
+        "sama. Kedua kertas masuk Kotak Audit, lalu pemilih memilih lagi.",
+        "A companion signs in with the PIN and spoils that ballot. A VOID slip prints with the same ballot ID. "
+        "Both papers go in the audit box, and the voter votes again.",
     ),
     Scene(
         "screen:thanks",
