@@ -43,7 +43,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # the pieces of the simulated day, imported when it runs (pygame, the simulator)
     from booth.election_package import ElectionPackage
@@ -53,6 +53,8 @@ if TYPE_CHECKING:  # the pieces of the simulated day, imported when it runs (pyg
     from booth.service import BoothService
     from booth.ui.app import KioskApp
     from booth.ui.driver import KioskDriver
+    from booth_sim.camera import SimCamera
+    from booth_sim.power import SimPower
     from booth_sim.printer import SimPrinter
 
 REPO = Path(__file__).resolve().parents[2]  # hw-sim/booth_dev/guidebook.py -> the checkout
@@ -351,7 +353,8 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     check_in(v3.nik, v3.name)
     d.tap(pkg.candidates[2].name)
     d.advance(1)
-    day.devices.camera.fail_always()
+    camera = cast("SimCamera", day.devices.camera)  # the simulator's camera has the fault switch
+    camera.fail_always()
     d.tap(t("Yes, choose"))
     d.step()
     expect("slip_check")
@@ -362,7 +365,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     d.tap(t("Skip the photo"))
     shot("companion-skip-photo.png", "choice")
     d.tap(t("The camera does not work"))
-    day.devices.camera.fail_always(False)
+    camera.fail_always(False)
     expect("thanks")
     # --- a released ballot nobody used: the voter left the booth, the companion cancels it ------
     day.clock.advance(60)
@@ -394,7 +397,7 @@ def _run_day(day: _Day, images: Path, Nav, export_dir: Path) -> None:
     d.tap(t("Back"))  # (out of the sign-in: the booth waits for a voter)
     # --- a power cut: on the battery, then the battery runs low and the booth pauses itself ---
     day.station.watch_power()
-    power = day.devices.power
+    power = cast("SimPower", day.devices.power)  # the simulator's power monitor has the switches
     power.cut()
     d.step()
     power.low_battery()
