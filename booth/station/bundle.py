@@ -39,6 +39,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ from booth.ledger import note
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
 from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
 from booth.ledger.station_log import station_message
-from booth.ledger.verify import _ZIP_FAILURES, BundleSource, Report, Unreadable, verify
+from booth.ledger.verify import BundleSource, Report, Unreadable, verify
 from booth.station.summary import merged_booths
 
 STATION_FORMAT = "booth-station-v1"
@@ -59,6 +60,8 @@ RESULTS = "station-results.json"
 DESK = "desk.zip"
 MAX_BOOTHS = 6
 _BOOTH = re.compile(r"booth-([1-9])\.zip")
+# What zipfile raises for a damaged archive (as booth.ledger.verify catches for a bundle).
+_ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 def booth_member(number: int) -> str:
