@@ -24,7 +24,7 @@ from booth.ledger.station_log import station_message
 from booth.ledger.verify import Unreadable
 from booth.station.bundle import DESK, RESULTS, booth_member, is_station_bundle, verify_station, write_station_bundle
 from service_day import KETUA, closes_at
-from station_day import cloned_station, open_station
+from station_day import STATION_SETTINGS, cloned_station, open_station
 
 CHOICES = {1: ["1"] * 7 + ["2"] * 5, 2: ["3"] * 6 + ["1"] * 6, 3: ["2", "3"]}
 
@@ -160,3 +160,23 @@ def test_a_hostile_station_zip_is_refused_before_anything_is_read(evening, tmp_p
     with pytest.raises(Unreadable, match="unexpected member"):
         verify_station(path)
     assert RESULTS  # the member names are the module's
+
+
+def test_a_cast_after_the_desk_gave_up_on_its_release_is_named_in_the_station_check(tmp_path):
+    st = cloned_station(tmp_path / "devices", booths=3)
+    first = st.release("DPT-0011", booth=1)
+    booth = st.booths[1].svc
+    booth.accept_release(first["token"])
+    booth.cast(first["release"], "1")
+    booth.slip_printed(first["release"])
+    booth.slip_confirmed(first["release"])  # ... and the outcome never reaches the desk
+    st.clock.advance(STATION_SETTINGS.release_timeout + 1)
+    st.desk.svc.cancel_station_release(st.token(), first["release"], "bilik 1 tidak menjawab")
+    st.finish(st.desk.svc.issue_release(st.token(), "DPT-0011", 2), "2")  # the same voter, again, at booth 2
+    st.desk.svc.release_returned(booth.release_outcome(first["release"]))  # booth 1 is back: "cast"
+    parts = close_and_export(st, tmp_path / "exports")
+    st.close()
+    assert not parts["summary"]["balanced"]
+    report = verify_station(station_zip(tmp_path / "station.zip", parts))
+    assert all(r.ok for r in report.inner.values())  # every device's log is sound on its own
+    assert report.problems == ["booth 1: 1 release(s) cast after the desk had cancelled them (voted twice?)"]

@@ -24,7 +24,7 @@ desk collects the closings into the station's results and the station bundle (``
 
 Writes into ``--out``: ``state/`` (every device), ``election/`` (the demo package and its DEMO
 committee keys), ``results.zip``, ``summary.json``, ``prints/`` (zero reports, slips, the VOID,
-results reports, per device) and ``log.txt``.
+each booth's results report) and ``log.txt``.
 """
 
 from __future__ import annotations
@@ -340,8 +340,8 @@ class StationDay:
         self.desk.svc.close_polls(token)
         station = self.desk.svc.station_results(token, closings)
         self.desk.svc.count(token)
-        res = self.desk.svc.results()
-        self.printed("meja", "results_report", printouts.results_report_image(res))
+        # Not printed: a single device's results report at the desk (it has no ballots: it would read
+        # "TIDAK SESUAI"); the printed station report is not built yet (docs/station.md).
         self.desk.svc.results_printed(token)
         desk_bundle = Path(self.desk.svc.export(token, str(exports / "desk.zip"))).read_bytes()
         path = write_station_bundle(
