@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
@@ -97,6 +98,11 @@ def test_a_good_station_bundle_verifies_per_booth_and_in_total(evening, tmp_path
     assert "HASIL / RESULT: SAH / VALID" in out.stdout
     assert "Bilik / booth 3: izin / releases 3 = dipakai / cast 2 + dibatalkan / cancelled 1" in out.stdout
     assert "hanya di total / in the total only" in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "booth", "verify", "--json", str(path)], capture_output=True, text=True, check=False
+    )
+    as_json = json.loads(out.stdout)
+    assert as_json["kind"] == "station" and as_json["valid"] and as_json["summary"]["tally"]["1"] == 13
 
 
 def test_a_booths_bundle_swapped_for_another_stations_is_refused(evening, tmp_path):
@@ -180,3 +186,24 @@ def test_a_cast_after_the_desk_gave_up_on_its_release_is_named_in_the_station_ch
     report = verify_station(station_zip(tmp_path / "station.zip", parts))
     assert all(r.ok for r in report.inner.values())  # every device's log is sound on its own
     assert report.problems == ["booth 1: 1 release(s) cast after the desk had cancelled them (voted twice?)"]
+
+
+def test_nothing_in_the_station_bundle_links_a_voter_to_a_ballot(evening, tmp_path):
+    """The desk's bundle knows voter -> release -> booth, a booth's knows release -> that a ballot was
+    cast; no voter is in a booth's bundle and no ballot ID, slip or choice in the desk's."""
+    _, parts = evening
+    with zipfile.ZipFile(io.BytesIO(parts["desk"])) as z:
+        desk_text = b"".join(z.read(name) for name in z.namelist())
+        voters = {
+            json.loads(line.split(b" ", 1)[1])["payload"]["voter"]
+            for line in z.read("events.jsonl").splitlines()
+            if b'"station.release_issued"' in line
+        }
+    assert len(voters) == 27  # 26 who voted and the one who walked away
+    for n, data in parts["booths"].items():
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            booth_text = b"".join(z.read(name) for name in z.namelist())
+            ballot_ids = [json.loads(line.split(b" ", 1)[1])["id"] for line in z.read("ballots.jsonl").splitlines()]
+        assert ballot_ids == sorted(ballot_ids)  # the store's order, never the casts'
+        assert not [v for v in voters if v.encode() in booth_text], f"booth {n} holds a voter"
+        assert not [b for b in ballot_ids if b.encode() in desk_text or b[:8].upper().encode() in desk_text]
