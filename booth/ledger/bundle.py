@@ -108,6 +108,7 @@ def check_zip_limits(
     z: zipfile.ZipFile,
     allowed: Callable[[str], bool] | None = None,
     required: tuple[str, ...] = REQUIRED_MEMBERS,
+    what: str = "a booth bundle",
 ) -> None:
     """Refuse zip bombs, path tricks, links, encryption and strange members before reading any.
 
@@ -128,7 +129,7 @@ def check_zip_limits(
             raise UnsafeBundle(f"the member {name[:80]!r} appears twice")
         names.add(name)
         if not allowed(name):
-            raise UnsafeBundle(f"unexpected member {name[:80]!r} (not part of a booth bundle)")
+            raise UnsafeBundle(f"unexpected member {name[:80]!r} (not part of {what})")
         if info.flag_bits & 0x1:
             raise UnsafeBundle(f"the member {name} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):

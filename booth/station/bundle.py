@@ -205,7 +205,7 @@ def verify_station(path: Path, *, workers: int | None = None) -> StationReport:
     try:
         with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory(prefix="booth-station-") as folder:
             try:
-                check_zip_limits(z, _station_member, (MANIFEST, DESK, RESULTS))
+                check_zip_limits(z, _station_member, (MANIFEST, DESK, RESULTS), "a station bundle")
             except UnsafeBundle as exc:
                 raise Unreadable(f"{path} is refused: {exc}") from None
             manifest = _manifest(z.read(MANIFEST))
