@@ -47,7 +47,7 @@ from booth.service import BoothService, Settings
 SUMMARY_FORMAT = "booth-station-demo-summary-v1"
 SHARE_WHO_COME = 0.8  # of the DPT (a Pilkades turnout is often 75-85%)
 DISPUTE_AT = 3  # the 3rd voter of booth 2 disputes the slip
-DISPUTE_BOOTH, LOST_BOOTH = 2, 3
+DISPUTE_BOOTH, LOST_BOOTH = 2, 3  # with two booths, booth 2 is the one lost
 
 
 def _jpeg() -> bytes:
@@ -279,21 +279,22 @@ class StationDay:
             raise AssertionError(f"{ref} was checked in twice")
 
     def _lost_booth(self, ref: str, choice: str) -> None:
-        """Booth 3 drops off just as a voter is released to it: timeout, cancel, another booth."""
+        """Booth 3 (of two, booth 2) drops off just as a voter is released to it: timeout, cancel, booth 1."""
         desk = self.desk
         token = desk.token()
         desk.svc.check_in(token, ref)
-        release = desk.svc.issue_release(token, ref, LOST_BOOTH)  # the token never reaches booth 3
-        self.events[LOST_BOOTH]["releases"] += 1
+        lost_n = min(LOST_BOOTH, self.booths)
+        release = desk.svc.issue_release(token, ref, lost_n)  # the token never reaches that booth
+        self.events[lost_n]["releases"] += 1
         self.say(
             "meja",
-            f"izin ke bilik {LOST_BOOTH}, tetapi bilik {LOST_BOOTH} terputus dari jaringan",
-            f"released to booth {LOST_BOOTH}, but booth {LOST_BOOTH} dropped off the network",
+            f"izin ke bilik {lost_n}, tetapi bilik {lost_n} terputus dari jaringan",
+            f"released to booth {lost_n}, but booth {lost_n} dropped off the network",
         )
         timeout = desk.svc.settings.release_timeout
         self.clock.advance(timeout + 1)
         cancelled = desk.svc.cancel_station_release(desk.token(), release["release"], "bilik tidak menjawab")
-        self.events[LOST_BOOTH]["cancels"] += 1
+        self.events[lost_n]["cancels"] += 1
         self.say(
             "meja",
             f"izin dibatalkan setelah {timeout:g} s; pemilih diarahkan ke bilik 1",
@@ -304,7 +305,7 @@ class StationDay:
         self.booth(1).svc.accept_release(again["token"])
         self._vote(again, choice)
         desk.svc.station_photo(again["release"], self.jpeg)
-        lost = self.booth(LOST_BOOTH)
+        lost = self.booth(lost_n)
         lost.svc.release_revoked(cancelled["notice"])
         try:
             lost.svc.accept_release(release["token"])
