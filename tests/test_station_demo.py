@@ -8,6 +8,7 @@ on its own with ``booth verify``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import subprocess
@@ -16,15 +17,18 @@ from pathlib import Path
 
 import pytest
 
+from booth.cli import main
 from booth.station.bundle import verify_station
 from booth_sim.day.station_demo import run_station_demo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """``booth demo --booths 3 --voters 60 --seed 7 --out DIR``, through the command line's parser."""
     out = tmp_path_factory.mktemp("station-demo") / "out"
     stream = io.StringIO()
-    code = run_station_demo(out, booths=3, voters=60, seed=7, stream=stream)
+    with contextlib.redirect_stdout(stream):
+        code = main(["demo", "--booths", "3", "--voters", "60", "--seed", "7", "--out", str(out)])
     return out, code, stream.getvalue(), json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
