@@ -18,12 +18,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from booth.ledger.canonical import canonical, parse_canonical
 from booth.ledger.keys import DeviceKey
 from booth.ledger.station_log import station_message
 from booth.ledger.verify import Unreadable
-from booth.station.bundle import DESK, RESULTS, booth_member, is_station_bundle, verify_station, write_station_bundle
+from booth.station.bundle import (
+    DESK,
+    RESULTS,
+    booth_member,
+    is_station_bundle,
+    read_manifest,
+    verify_station,
+    write_station_bundle,
+)
 from service_day import KETUA, closes_at
 from station_day import STATION_SETTINGS, cloned_station, open_station
 
@@ -158,6 +168,14 @@ def test_a_damaged_inner_bundle_stops_the_station_checks(evening, tmp_path):
     assert not report.ok and "booth-1.zip" in report.problems[0] and "cross-checks were not made" in report.problems[0]
 
 
+def test_the_station_bundles_examples_run():
+    import doctest
+
+    from booth.station import bundle
+
+    assert doctest.testmod(bundle).failed == 0
+
+
 def test_a_hostile_station_zip_is_refused_before_anything_is_read(evening, tmp_path):
     _, parts = evening
     path = station_zip(tmp_path / "station.zip", parts)
@@ -207,3 +225,34 @@ def test_nothing_in_the_station_bundle_links_a_voter_to_a_ballot(evening, tmp_pa
         assert ballot_ids == sorted(ballot_ids)  # the store's order, never the casts'
         assert not [v for v in voters if v.encode() in booth_text], f"booth {n} holds a voter"
         assert not [b for b in ballot_ids if b.encode() in desk_text or b[:8].upper().encode() in desk_text]
+
+
+json_values = hs.recursive(
+    hs.none() | hs.booleans() | hs.integers(-10, 10) | hs.text(max_size=8),
+    lambda inner: hs.lists(inner, max_size=4) | hs.dictionaries(hs.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(
+    hs.one_of(
+        hs.binary(max_size=200),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        hs.fixed_dictionaries(
+            {
+                "booths": hs.lists(hs.integers(0, 7), max_size=7) | json_values,
+                "desk": hs.just("desk.zip"),
+                "format": hs.just("booth-station-v1"),
+            },
+            optional={"results": hs.just("station-results.json"), "extra": json_values},
+        ).map(canonical),
+    )
+)
+def test_a_station_manifest_reads_or_is_refused_in_words(data):
+    try:
+        manifest = read_manifest(data)
+    except Unreadable as exc:
+        assert "station.json" in str(exc)
+    else:
+        assert manifest["booths"] == sorted(set(manifest["booths"])) and 1 <= len(manifest["booths"]) <= 6
+        assert all(type(n) is int and 1 <= n <= 6 for n in manifest["booths"])

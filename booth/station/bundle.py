@@ -208,7 +208,7 @@ def verify_station(path: Path, *, workers: int | None = None) -> StationReport:
                 check_zip_limits(z, _station_member, (MANIFEST, DESK, RESULTS), "a station bundle")
             except UnsafeBundle as exc:
                 raise Unreadable(f"{path} is refused: {exc}") from None
-            manifest = _manifest(z.read(MANIFEST))
+            manifest = read_manifest(z.read(MANIFEST))
             booths = manifest["booths"]
             for name in [DESK, *(booth_member(n) for n in booths)]:
                 if name not in z.namelist():
@@ -252,7 +252,17 @@ def _verify_inner(name: str, target: Path, workers: int | None) -> Report:
     return inner_report
 
 
-def _manifest(data: bytes) -> dict[str, Any]:
+def read_manifest(data: bytes) -> dict[str, Any]:
+    """``station.json``'s manifest; :class:`Unreadable`, saying why, for anything else.
+
+    >>> text = b'{"booths":[1,2],"desk":"desk.zip","format":"booth-station-v1","results":"station-results.json"}'
+    >>> read_manifest(text)["booths"]
+    [1, 2]
+    >>> read_manifest(text.replace(b"[1,2]", b"[2,1]"))
+    Traceback (most recent call last):
+    ...
+    booth.ledger.verify.Unreadable: station.json does not have the shape of a station manifest
+    """
     try:
         obj = parse_canonical(data)
     except NotCanonical as exc:
