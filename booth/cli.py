@@ -85,6 +85,10 @@ def _cmd_verify(args) -> int:
             print(f"booth verify: cannot read checkpoint {path}: {exc}", file=sys.stderr)
             return 2
     try:
+        from booth.station.bundle import is_station_bundle
+
+        if is_station_bundle(Path(args.path)):
+            return _verify_station(args)
         report = verify(open_source(Path(args.path)), known, args.fingerprint, workers=args.workers)
     except Unreadable as exc:
         if args.json:
@@ -96,6 +100,21 @@ def _cmd_verify(args) -> int:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
+    return 0 if report.ok else 1
+
+
+def _verify_station(args) -> int:
+    """``booth verify STATION.zip``: every inner bundle, then the station's cross-checks (docs/station.md)."""
+    from booth.station.bundle import format_station_report, verify_station
+
+    if args.checkpoint or args.fingerprint:
+        print("booth verify: --checkpoint and --fingerprint are for one device's bundle", file=sys.stderr)
+        return 2
+    report = verify_station(Path(args.path), workers=args.workers)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_station_report(report))
     return 0 if report.ok else 1
 
 

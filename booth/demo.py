@@ -4,7 +4,8 @@
 about 300 voters and every fault the field knows) through the scenario runner,
 the same as ``booth sim`` would, into ``demo-out/`` by default.  With a display
 and the simulator window available it opens the window instead; otherwise it
-runs headless and says so.
+runs headless and says so.  ``booth demo --booths 3`` runs a polling station's day instead (a
+check-in desk and three booths, each its own ledger; ``booth_sim.day.station_demo``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,16 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
         f"Demo Pilkakon Pekon Sukamaju: {scenario.voters_who_vote()} suara / votes, tanpa jendela / headless ({why})\n"
     )
     return run_day(scenario, out, stream=stream)
+
+
+def run_station_day(out: Path, *, booths: int, voters: int = 300, seed: int = 2025, stream: TextIO) -> int:
+    """``booth demo --booths N``: a station day of a check-in desk and N booths, headless
+    (``booth_sim.day.station_demo``); its ``results.zip`` is the station bundle."""
+    from booth_sim.day.station_demo import run_station_demo
+
+    if not _voters_ok(voters, stream):
+        return 2
+    return run_station_demo(out, booths=booths, voters=voters, seed=seed, stream=stream)
 
 
 def write_demo_scenario(path: Path, *, voters: int = 300, seed: int = 2025, stream: TextIO) -> int:

@@ -11,6 +11,12 @@ def _cmd_demo(args) -> int:
 
     if args.write_scenario:
         return write_demo_scenario(Path(args.write_scenario), voters=args.voters, seed=args.seed, stream=sys.stdout)
+    if args.booths is not None:
+        from booth.demo import run_station_day
+
+        return run_station_day(
+            Path(args.out), booths=args.booths, voters=args.voters, seed=args.seed, stream=sys.stdout
+        )
     return run_demo(Path(args.out), voters=args.voters, seed=args.seed, headless=args.headless, stream=sys.stdout)
 
 
@@ -20,6 +26,13 @@ def register(sub) -> None:
     p.add_argument("--headless", action="store_true", help="no window even if a display is present")
     p.add_argument("--voters", type=int, default=300, help="voters on the demo DPT (default 300; 30 to 2000)")
     p.add_argument("--seed", type=int, default=2025, help="seed of the fictional voters and their choices")
+    p.add_argument(
+        "--booths",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a polling station: a check-in desk and N booths (2 to 6), headless (docs/station.md)",
+    )
     p.add_argument(
         "--write-scenario",
         metavar="FILE",

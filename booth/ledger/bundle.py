@@ -26,6 +26,7 @@ import re
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,16 +96,28 @@ OPTIONAL_MEMBERS = ("spoiled.jsonl",)
 _EXTRA_NAME = re.compile(r"extra/[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
+def _bundle_member(name: str) -> bool:
+    return name in REQUIRED_MEMBERS or name in OPTIONAL_MEMBERS or bool(_EXTRA_NAME.fullmatch(name))
+
+
 class UnsafeBundle(ValueError):
     """A zip that is not a bundle's shape or breaks a hard limit: nothing in it is read."""
 
 
-def check_zip_limits(z: zipfile.ZipFile) -> None:
+def check_zip_limits(
+    z: zipfile.ZipFile,
+    allowed: Callable[[str], bool] | None = None,
+    required: tuple[str, ...] = REQUIRED_MEMBERS,
+    what: str = "a booth bundle",
+) -> None:
     """Refuse zip bombs, path tricks, links, encryption and strange members before reading any.
 
     Checks the central directory only (sizes as declared; reading a member with
-    :mod:`zipfile` then fails if the data is longer than declared).
+    :mod:`zipfile` then fails if the data is longer than declared).  ``allowed`` and
+    ``required`` name another zip's members (the station bundle's); by default a bundle's.
     """
+    if allowed is None:
+        allowed = _bundle_member
     infos = z.infolist()
     if len(infos) > MAX_MEMBERS:
         raise UnsafeBundle(f"the zip has {len(infos)} members (a bundle has at most {MAX_MEMBERS})")
@@ -115,8 +128,8 @@ def check_zip_limits(z: zipfile.ZipFile) -> None:
         if name in names:
             raise UnsafeBundle(f"the member {name[:80]!r} appears twice")
         names.add(name)
-        if name not in REQUIRED_MEMBERS and name not in OPTIONAL_MEMBERS and not _EXTRA_NAME.fullmatch(name):
-            raise UnsafeBundle(f"unexpected member {name[:80]!r} (not part of a booth bundle)")
+        if not allowed(name):
+            raise UnsafeBundle(f"unexpected member {name[:80]!r} (not part of {what})")
         if info.flag_bits & 0x1:
             raise UnsafeBundle(f"the member {name} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -133,7 +146,7 @@ def check_zip_limits(z: zipfile.ZipFile) -> None:
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise UnsafeBundle(f"the bundle unpacks to {total} bytes (limit {MAX_TOTAL_BYTES})")
-    missing = [m for m in REQUIRED_MEMBERS if m not in names]
+    missing = [m for m in required if m not in names]
     if missing:
         raise UnsafeBundle(f"the bundle lacks {', '.join(missing)}")
 

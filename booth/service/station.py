@@ -286,7 +286,36 @@ class Station(Device):
             s.companion,
             {"statements": digests, "tally": summary["tally"], "balanced": summary["balanced"]},
         )
+        summary["document"] = self._signed_station_results(summary, digests)
         return summary
+
+    def _signed_station_results(self, summary: dict, digests: dict[str, str]) -> str:
+        """The station's results signed by the desk's key, for the station bundle (docs/station.md):
+        the total, each booth's releases and statement digest, never a merged booth's tally."""
+        import base64
+
+        from booth.ledger.canonical import canonical
+        from booth.ledger.station_log import station_message
+
+        body = {
+            "balanced": summary["balanced"],
+            "booths": {
+                str(n): {
+                    "fingerprint": self.day.booths[n]["fingerprint"],
+                    "releases": row["releases"],
+                    "statement": digests[str(n)],
+                    "tally": row["tally"],
+                }
+                for n, row in summary["booths"].items()
+            },
+            "desk": self.ledger.key.fingerprint,
+            "election": self.package.election_id,
+            "merged": summary["merged"],
+            "tally": summary["tally"],
+            "votes": summary["votes"],
+        }
+        sig = base64.b64encode(self.ledger.key.sign(station_message("results", body))).decode()
+        return canonical({"body": body, "sig": sig}).decode()
 
     def station_skip_photo(self, token: str, release_id: str, reason: str) -> None:
         """At the desk: no photo for this voter (refused, or the camera is out), with the companion's reason."""
