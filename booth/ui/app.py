@@ -416,7 +416,7 @@ class KioskApp:
                 self._lively_until = now + self.settings.lively_s
             self._changed_alone_at = now
         self._glass, self._glass_screen = dry.ops, screen
-        if fresh and rects and rects[0].size == self.size:
+        if rects and rects[0].size == self.size:  # a new screen (or one drawn whole again)
             self.later(lambda: self.ready_pressed(screen, dry, theme))
         number = self.frame.number + (1 if rects else 0)
         self.frame = Frame(number, screen.name, dry.items, rects)
