@@ -88,13 +88,16 @@ def ms(values: list[float]) -> str:
     return f"median {median(values) * 1e3:7.2f} ms   p95 {p95(values) * 1e3:7.2f} ms"
 
 
-def bare_frames(display: pygame.Surface, frames: int) -> list[float]:
-    """The reference: blit one prepared full-screen picture and flip."""
+def bare_frames(display: pygame.Surface, frames: int, *, pause: float = 0.0) -> list[float]:
+    """The reference: blit one prepared full-screen picture and flip (``pause``: seconds asleep
+    before each, as the kiosk sleeps before a finger comes)."""
     picture = pygame.Surface(display.get_size()).convert()
     picture.fill((240, 236, 228))
     pygame.draw.circle(picture, (16, 80, 100), (360, 640), 300)
     times = []
     for _i in range(frames):
+        if pause:
+            time.sleep(pause)
         t = time.perf_counter()
         display.blit(picture, (0, 0))
         pygame.display.flip()
@@ -125,7 +128,9 @@ def steps(app: KioskApp, frames: int, *, whole: bool = False, first: bool = Fals
     return times, shown
 
 
-def finger_frames(app: KioskApp, drv: KioskDriver, name: str, count: int, *, first: bool) -> list[float]:
+def finger_frames(
+    app: KioskApp, drv: KioskDriver, name: str, count: int, *, first: bool, pause: float = 0.0
+) -> list[float]:
     """The step that draws a finger's pressed look on a card (the finger then slides off: nothing
     chosen); ``first``: the first press on that card since the ballot was first shown (nothing kept
     from an earlier drawing: the ballot is drawn new, and after it is on the glass the kiosk draws
@@ -138,6 +143,8 @@ def finger_frames(app: KioskApp, drv: KioskDriver, name: str, count: int, *, fir
             app.looks.clear()
             app.redraw()
             app.step()
+        if pause:
+            time.sleep(pause)
         card = drv.target(name).rect
         app.feed(drv._event("down", card.center))
         t = time.perf_counter()
@@ -215,6 +222,9 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--touches", type=int, default=50)
     parser.add_argument("--idle-seconds", type=float, default=30.0, help="each of the four idle runs (default 30)")
+    parser.add_argument(
+        "--pause-ms", type=float, default=50.0, help="asleep before each finger of the paused figures (default 50)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args(argv)
     out: dict = {"size": list(SIZE)}
@@ -293,6 +303,25 @@ def main(argv=None) -> int:
     print(
         "ballot: finger down, card pressed before".ljust(44)
         + f"{ms(again)}   = {out['ballot_frame_ratio_pressed_before']:.1f}x the bare frame"
+    )
+
+    # A real finger comes after the kiosk slept (a voter reads the names for seconds): caches and
+    # the core's clock have cooled. The same frames after a pause, beside a bare frame after one.
+    pause = args.pause_ms / 1e3
+    bare_paused = bare_frames(display, args.touches, pause=pause)
+    pressed_paused = finger_frames(app, drv, candidate, args.touches, first=True, pause=pause)
+    again_paused = finger_frames(app, drv, candidate, args.touches, first=False, pause=pause)
+    out["bare_frame_after_pause_ms"] = median(bare_paused) * 1e3
+    out["ballot_frame_ratio_after_pause"] = median(pressed_paused) / median(bare_paused)
+    out["ballot_frame_ratio_pressed_before_after_pause"] = median(again_paused) / median(bare_paused)
+    print(f"\nafter {args.pause_ms:.0f} ms asleep: bare frame".ljust(44) + ms(bare_paused))
+    print(
+        "ballot: finger down, first time".ljust(44) + f"{ms(pressed_paused)}   = "
+        f"{out['ballot_frame_ratio_after_pause']:.1f}x the bare frame after the same pause"
+    )
+    print(
+        "ballot: finger down, card pressed before".ljust(44) + f"{ms(again_paused)}   = "
+        f"{out['ballot_frame_ratio_pressed_before_after_pause']:.1f}x"
     )
 
     down_up, down = touches(app, drv, candidate, args.touches)

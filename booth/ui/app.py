@@ -181,6 +181,7 @@ class KioskApp:
         self.drawn = RegionCache(int(self.settings.drawn_cache_screens * self.size[0] * self.size[1]))
         self.looks = Looks()  # widgets' recorded looks: a dry run copies them (see booth.ui.frames)
         self._scratch: pygame.Surface | None = None  # where pressed looks are drawn ahead (ready_pressed)
+        self._readied: tuple | None = None  # the screen and frame whose pressed looks were drawn ahead
         self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
         self._woken: list = []  # the pygame event that ended a sleep, handled first on the next step
         self.power_state = None
@@ -433,6 +434,10 @@ class KioskApp:
         """
         if dry.ops is not self._glass:
             return  # another frame came first: its own step draws what it needs
+        readied = (screen, self.drawn.cleared, tuple(op.key for op in dry.ops))
+        if readied == self._readied:
+            return  # this very screen was readied before (the ballot again after "No, go back")
+        self._readied = readied
         if self._scratch is None or self._scratch.get_size() != self.size:
             self._scratch = pygame.Surface(self.size, 0, self.surface)
         painter = Painter(self._scratch, theme)

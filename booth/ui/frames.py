@@ -294,6 +294,7 @@ class RegionCache:
         self._pixels = 0
         self.hits = 0
         self.misses = 0
+        self.cleared = 0  # how many times emptied (what was drawn ahead is gone with it)
         self.base: tuple[list[Op], pygame.Surface] | None = None  # the last whole screen drawn
 
     def whole(self, ops: list[Op], pixels: pygame.Surface) -> None:
@@ -342,3 +343,4 @@ class RegionCache:
         self._entries.clear()
         self._pixels = 0
         self.base = None
+        self.cleared += 1
