@@ -10,6 +10,14 @@ clipped to them) and the display updated; a region drawn before exactly so is
 one blit from the :class:`RegionCache`.  A screen that did not change costs one
 dry run and no pixels, no flip; a finger on a button redraws the button.
 
+The dry run itself is cheap where widgets say what their look depends on
+(``Widget.look_key``: candidate cards, buttons, toggles): each look is recorded
+once (:class:`Looks`) and copied on later dry runs.  Once a new screen is on the
+glass the kiosk draws each candidate card's pressed look ahead into the region
+cache (``KioskApp.ready_pressed``), under the very keys the finger-down step will
+compute: the first finger on a card is one blit of that card and an update of
+its rectangle, with no card drawn at all.
+
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
 status line its text.  The one rule for screen code: draw through the
