@@ -187,6 +187,7 @@ class Button(Widget):
         return (
             "button",
             tuple(self.rect),
+            type(self.text),  # words (a catalogue message) or data: the text record says which
             str(self.text),
             self.sublabel and str(self.sublabel),
             self.kind,
@@ -239,7 +240,15 @@ class Toggle(Button):
     def look_key(self):
         if type(self) is not Toggle:
             return None
-        return ("toggle", tuple(self.rect), str(self.text), self.icon, self.enabled, bool(self.is_on()))
+        return (
+            "toggle",
+            tuple(self.rect),
+            type(self.text),
+            str(self.text),
+            self.icon,
+            self.enabled,
+            bool(self.is_on()),
+        )
 
     def colors(self, p, pressed):
         c = p.colors
