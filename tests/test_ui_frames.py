@@ -374,3 +374,50 @@ def test_every_drawing_call_of_the_painter_is_recorded_by_the_dry_run():
     }
     missing = drawing - made_of_others - set(vars(RecordingPainter))
     assert not missing, f"record these in booth.ui.frames.RecordingPainter: {sorted(missing)}"
+
+
+def test_the_first_finger_on_a_card_after_the_ballot_appears_is_one_blit_of_its_pressed_look(booth_day, monkeypatch):
+    """The pressed look of every card is drawn ahead once the new ballot is on the glass: the
+    voter's first touch draws no card at all (not on the dry run, not on the glass), it blits the
+    look kept for it and shows only that card's rectangle; the glass is still a full drawing."""
+    from booth.ui.widgets import CandidateCard
+
+    day = booth_day(stage="open", finger=True)
+    d, app = day.drv, day.app
+    day.release(0)
+    d.step()
+    assert d.screen == "ballot"
+    card = d.target("SUPARNO")
+    drawn_cards = []
+    real_draw = CandidateCard.draw
+    monkeypatch.setattr(
+        CandidateCard, "draw", lambda self, p, **kw: (drawn_cards.append(self.name), real_draw(self, p, **kw))[1]
+    )
+    hits, misses = app.drawn.hits, app.drawn.misses
+
+    app.feed(d._event("down", card.rect.center))
+    d.step()
+    assert drawn_cards == []  # every card's look, pressed or not, was recorded before
+    assert (app.drawn.hits, app.drawn.misses) == (hits + 1, misses)  # one blit, nothing drawn
+    assert app.frame.rects and all(card.rect.inflate(16, 16).contains(r) for r in app.frame.rects)
+    monkeypatch.setattr(CandidateCard, "draw", real_draw)
+    assert same_pixels(app.surface, full_drawing(app))  # it is the pressed look, nothing stale
+
+    app.feed(d._event("up", card.rect.center))
+    d.step()
+    assert d.screen == "confirm" and d.shows("SUPARNO")
+
+
+def test_a_widget_s_recorded_look_follows_what_it_shows(booth_day):
+    """Looks are kept by what a widget shows (Widget.look_key): a voter who turns on large text
+    gets new cards, a switched toggle its new look, another voter's language its words."""
+    day = booth_day(stage="open")
+    d, app = day.drv, day.app
+    day.release(0)
+    d.step()
+    for label in (T("Large text"), T("Contrast"), T("Sound")):
+        d.tap(label)
+        assert d.screen == "ballot" and same_pixels(app.surface, full_drawing(app)), label
+    d.tap("English")
+    assert d.shows("Touch the photo of the candidate you choose")
+    assert same_pixels(app.surface, full_drawing(app))

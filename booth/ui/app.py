@@ -47,7 +47,7 @@ from booth.hardware.controls import Nav
 from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
-from booth.ui.frames import Op, RecordingPainter, RegionCache, changed_rects, replay
+from booth.ui.frames import Looks, Op, RecordingPainter, RegionCache, changed_rects, replay
 from booth.ui.theme import Theme
 from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
@@ -179,6 +179,9 @@ class KioskApp:
         self._lively_until = 0.0  # until then frames come at ``fps`` (see _draw)
         self._changed_alone_at = -1e9  # when the screen last changed by itself
         self.drawn = RegionCache(int(self.settings.drawn_cache_screens * self.size[0] * self.size[1]))
+        self.looks = Looks()  # widgets' recorded looks: a dry run copies them (see booth.ui.frames)
+        self._scratch: pygame.Surface | None = None  # where pressed looks are drawn ahead (ready_pressed)
+        self._readied: tuple | None = None  # the screen and frame whose pressed looks were drawn ahead
         self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
         self._woken: list = []  # the pygame event that ended a sleep, handled first on the next step
         self.power_state = None
@@ -385,7 +388,7 @@ class KioskApp:
             screen.layout(self.size)
             fresh = True
         theme = self.theme_for(screen)
-        dry = RecordingPainter(theme, self.size)
+        dry = RecordingPainter(theme, self.size, self.looks)
         screen.draw(dry)
         rects = changed_rects(None if fresh else self._glass, dry.ops, self.size)
         if rects:
@@ -414,9 +417,42 @@ class KioskApp:
                 self._lively_until = now + self.settings.lively_s
             self._changed_alone_at = now
         self._glass, self._glass_screen = dry.ops, screen
+        if rects and rects[0].size == self.size:  # a new screen (or one drawn whole again)
+            self.later(lambda: self.ready_pressed(screen, dry, theme))
         number = self.frame.number + (1 if rects else 0)
         self.frame = Frame(number, screen.name, dry.items, rects)
         return rects
+
+    def ready_pressed(self, screen, dry: RecordingPainter, theme) -> None:
+        """Draw ahead, after a new screen is on the glass, the pressed look of each of its targets
+        that asks for it (``ready_pressed``: the candidate cards) into the region cache: a finger
+        on a card is then one blit of that card and an update of its rectangle, the first time too.
+
+        The regions and keys are those the finger-down step will find (the same dry-run record
+        with that one widget's operations pressed), so a look drawn ahead is only ever shown where
+        the step's own comparison asks for exactly it.
+        """
+        if dry.ops is not self._glass:
+            return  # another frame came first: its own step draws what it needs
+        readied = (screen, self.drawn.cleared, tuple(op.key for op in dry.ops))
+        if readied == self._readied:
+            return  # this very screen was readied before (the ballot again after "No, go back")
+        self._readied = readied
+        if self._scratch is None or self._scratch.get_size() != self.size:
+            self._scratch = pygame.Surface(self.size, 0, self.surface)
+        painter = Painter(self._scratch, theme)
+        for w in screen.targets():
+            segment = dry.segments.get(id(w))
+            if not getattr(w, "ready_pressed", False) or not w.enabled or segment is None:
+                continue
+            start, end, _w = segment
+            ops = dry.ops[:start] + dry.look_of(w, pressed=True) + dry.ops[end:]
+            for rect in changed_rects(dry.ops, ops, self.size):
+                key, keep = self.drawn.key(rect, ops)
+                if rect.size == self.size or self.drawn.has(key):
+                    continue
+                replay(ops, painter, rect)
+                self.drawn.put(key, self._scratch.subsurface(rect).copy(), keep)
 
     def redraw(self) -> None:
         """Draw the whole screen again on the next step (e.g. after something else drew on the surface)."""

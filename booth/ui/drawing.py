@@ -285,6 +285,10 @@ class Painter:
             y += height + gap
         return y
 
+    def widget(self, w, *, pressed: bool = False, focused: bool = False) -> None:
+        """Draw widget ``w`` (a dry run records it once per look: see :mod:`booth.ui.frames`)."""
+        w.draw(self, pressed=pressed, focused=focused)
+
     # --------------------------------------------------------------- shapes
     def fill(self, color) -> None:
         self.surface.fill(color)

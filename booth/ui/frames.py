@@ -10,6 +10,14 @@ clipped to them) and the display updated; a region drawn before exactly so is
 one blit from the :class:`RegionCache`.  A screen that did not change costs one
 dry run and no pixels, no flip; a finger on a button redraws the button.
 
+The dry run itself is cheap where widgets say what their look depends on
+(``Widget.look_key``: candidate cards, buttons, toggles): each look is recorded
+once (:class:`Looks`) and copied on later dry runs.  Once a new screen is on the
+glass the kiosk draws each candidate card's pressed look ahead into the region
+cache (``KioskApp.ready_pressed``), under the very keys the finger-down step will
+compute: the first finger on a card is one blit of that card and an update of
+its rectangle, with no card drawn at all.
+
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
 status line its text.  The one rule for screen code: draw through the
@@ -28,7 +36,6 @@ screens' code for it).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -58,6 +65,38 @@ class Op:
 _texts: dict[tuple, object] = {}  # a text call's arguments -> the real painter's record of it
 
 
+def _copy_item(item):
+    """A text record's copy with its own box (``dataclasses.replace`` costs 15 us a text, here 1)."""
+    new = object.__new__(type(item))
+    new.__dict__.update(item.__dict__)
+    new.rect = pygame.Rect(item.rect)
+    return new
+
+
+class Looks:
+    """The recorded drawing of widgets that say what their look depends on (``Widget.look_key``),
+    by that key, pressed or not, focused or not, theme and language: a dry run records such a
+    widget once per look (a list copy afterwards), not again on every step.  At most ``most``."""
+
+    def __init__(self, most: int = 512) -> None:
+        self.most = most
+        self._looks: OrderedDict[tuple, tuple[list[Op], list]] = OrderedDict()
+
+    def get(self, key: tuple):
+        hit = self._looks.get(key)
+        if hit is not None:
+            self._looks.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple, ops: list[Op], items: list) -> None:
+        self._looks[key] = (ops, items)
+        if len(self._looks) > self.most:
+            self._looks.popitem(last=False)
+
+    def clear(self) -> None:
+        self._looks.clear()
+
+
 def _color(c) -> tuple | None:
     return None if c is None else tuple(pygame.Color(c))
 
@@ -69,10 +108,39 @@ class RecordingPainter(Painter):
     record (:attr:`items`: sizes, boxes, clipping) is the real painter's.
     """
 
-    def __init__(self, theme: Theme, size: tuple[int, int]) -> None:
+    def __init__(self, theme: Theme, size: tuple[int, int], looks: Looks | None = None) -> None:
         super().__init__(pygame.Surface((1, 1)), theme)
         self.size = (int(size[0]), int(size[1]))
         self.ops: list[Op] = []
+        self.looks = looks
+        self.segments: dict[int, tuple[int, int, object]] = {}  # id(widget) -> (first op, end, widget)
+
+    def widget(self, w, *, pressed: bool = False, focused: bool = False) -> None:
+        """Record ``w``'s drawing, from :class:`Looks` when it was recorded so before."""
+        start = len(self.ops)
+        looks = self.looks
+        look = w.look_key() if looks is not None else None
+        if looks is None or look is None:
+            w.draw(self, pressed=pressed, focused=focused)
+        else:
+            from booth.ui.i18n import language
+
+            key = (look, pressed, focused, id(self.theme), language())
+            hit = looks.get(key)
+            if hit is None:
+                first_item = len(self.items)
+                w.draw(self, pressed=pressed, focused=focused)
+                looks.put(key, self.ops[start:], [_copy_item(i) for i in self.items[first_item:]])
+            else:
+                self.ops.extend(hit[0])
+                self.items.extend(_copy_item(i) for i in hit[1])
+        self.segments[id(w)] = (start, len(self.ops), w)
+
+    def look_of(self, w, *, pressed: bool) -> list[Op]:
+        """The operations ``w`` records with the finger on it (``pressed``) or not (no focus ring)."""
+        rec = RecordingPainter(self.theme, self.size, self.looks)
+        rec.widget(w, pressed=pressed)
+        return rec.ops
 
     def _note(self, key: tuple, rect, keep=None, *, call: tuple = ()) -> None:
         self.ops.append(Op(key, pygame.Rect(rect), keep, call))
@@ -96,11 +164,11 @@ class RecordingPainter(Painter):
         item = _texts.get(call)
         if item is None:
             item = super().text(value, box, px, color=color, bold=bold, align=align, valign=valign, **kw)
-            _texts[call] = dataclasses.replace(item, rect=pygame.Rect(item.rect))
+            _texts[call] = _copy_item(item)
             if len(_texts) > 2000:
                 _texts.pop(next(iter(_texts)))
         else:
-            item = dataclasses.replace(item, rect=pygame.Rect(item.rect))
+            item = _copy_item(item)
             self.items.append(item)
         redo = (Painter.text, (value, box, px), dict(color=color, bold=bold, align=align, valign=valign, **kw))
         self._note(("text", *call[1:]), item.rect, call=redo)
@@ -234,6 +302,7 @@ class RegionCache:
         self._pixels = 0
         self.hits = 0
         self.misses = 0
+        self.cleared = 0  # how many times emptied (what was drawn ahead is gone with it)
         self.base: tuple[list[Op], pygame.Surface] | None = None  # the last whole screen drawn
 
     def whole(self, ops: list[Op], pixels: pygame.Surface) -> None:
@@ -264,6 +333,10 @@ class RegionCache:
         self.hits += 1
         return hit[0]
 
+    def has(self, key: tuple) -> bool:
+        """Kept already (not counted as a hit or a miss)."""
+        return key in self._entries
+
     def put(self, key: tuple, pixels: pygame.Surface, keep: list) -> None:
         size = pixels.get_width() * pixels.get_height()
         if size > self.budget_px or key in self._entries:
@@ -278,3 +351,4 @@ class RegionCache:
         self._entries.clear()
         self._pixels = 0
         self.base = None
+        self.cleared += 1

@@ -103,10 +103,10 @@ class Screen:
     def _draw_widget(self, p: Painter, w: Widget, focused) -> None:
         if not w.visible:
             return
-        w.draw(p, pressed=w is self._down and self._down_on, focused=w is focused)
+        p.widget(w, pressed=w is self._down and self._down_on, focused=w is focused)
         for child in w.children():
             if child.visible:
-                child.draw(p, pressed=child is self._down and self._down_on, focused=child is focused)
+                p.widget(child, pressed=child is self._down and self._down_on, focused=child is focused)
 
     def paint(self, p: Painter) -> None:
         """Per-frame drawing under the widgets (override)."""

@@ -47,6 +47,13 @@ class Widget:
     def draw(self, p: Painter, *, pressed: bool = False, focused: bool = False) -> None:
         pass
 
+    def look_key(self) -> tuple | None:
+        """Everything :meth:`draw` depends on besides ``pressed``, ``focused``, the theme and the
+        language, or None (the default: drawn again on every dry run).  A widget that gives a key
+        is recorded once per look (:class:`booth.ui.frames.Looks`): a key that leaves something
+        out would keep an old look on the glass."""
+        return None
+
     def activate(self) -> None:
         pass
 
@@ -174,6 +181,22 @@ class Button(Widget):
         if focused:
             p.focus_ring(self.rect)
 
+    def look_key(self):
+        if type(self) is not Button:  # a kind of button may draw more than a button's words
+            return None
+        return (
+            "button",
+            tuple(self.rect),
+            type(self.text),  # words (a catalogue message) or data: the text record says which
+            str(self.text),
+            self.sublabel and str(self.sublabel),
+            self.kind,
+            self.icon,
+            self.enabled,
+            self.px,
+            self.bold,
+        )
+
     def text_box(self, theme) -> pygame.Rect:
         inner = L.inset(self.rect, max(6, theme.gap), max(4, theme.gap // 2))
         if self.icon and self.text:
@@ -214,6 +237,19 @@ class Toggle(Button):
         if focused:
             p.focus_ring(self.rect)
 
+    def look_key(self):
+        if type(self) is not Toggle:
+            return None
+        return (
+            "toggle",
+            tuple(self.rect),
+            type(self.text),
+            str(self.text),
+            self.icon,
+            self.enabled,
+            bool(self.is_on()),
+        )
+
     def colors(self, p, pressed):
         c = p.colors
         if pressed:
@@ -233,6 +269,7 @@ class CandidateCard(Widget):
 
     tappable = True
     focusable = True
+    ready_pressed = True  # the kiosk draws its pressed look ahead (KioskApp.ready_pressed)
 
     def __init__(
         self,
@@ -327,6 +364,23 @@ class CandidateCard(Widget):
             )
         if focused:
             p.focus_ring(self.rect)
+
+    def look_key(self):
+        if type(self) is not CandidateCard:
+            return None
+        words = None if self.blank_words is None else str(self.blank_words)
+        return (
+            "candidate",
+            tuple(self.rect),
+            str(self.number),
+            self.name,
+            id(self.photo),
+            self.selected,
+            words,
+            self.name_px,
+            self.band_h,
+            self.number_above,
+        )
 
     def _photo(self, p, box):
         if self.photo is not None:
