@@ -325,8 +325,11 @@ class LedgerServer:
         with self._clients_lock:
             clients, threads = list(self._clients), list(self._threads)
         for conn in clients:
+            # Only the reading side: a client waiting for a request wakes up (end of stream) and
+            # hangs up, while one whose answer is ready (the InternalError of the failure that
+            # stopped us) still sends it; closing both sides raced that answer under load.
             with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+                conn.shutdown(socket.SHUT_RD)
         while True:  # requests that arrived too late are told to come back
             try:
                 job = self._jobs.get_nowait()
