@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from booth.audit import sampling
@@ -97,8 +97,24 @@ def chi_square(counts: Counter[int], cells: int, draws: int) -> float:
 CRITICAL_29 = 58.30
 
 
-@settings(max_examples=10, deadline=None)
-@given(dice)
+# Fixed rolls, not Hypothesis's: a chi-square bound is exceeded by chance now and then (0.1 % a
+# roll at this bound), so random rolls made the test fail one CI run in a few dozen.  These rolls
+# are arbitrary (typed once), and the test is the same on every run.
+FIXED_ROLLS = [
+    "31415926535897932384",
+    "27182818284590452353",
+    "16180339887498948482",
+    "14142135623730950488",
+    "00000000000000000000",
+    "99999999999999999999",
+    "12345678901234567890",
+    "60221407600000000000",
+    "66260701500000000000",
+    "29979245800000000000",
+]
+
+
+@pytest.mark.parametrize("digits", FIXED_ROLLS)
 def test_every_slip_is_equally_likely(digits):
     draws = 6_000
     counts = Counter(sampling.rivest_draws(sampling.round_seed(digits, CHECKPOINT), 1, 30, draws))
