@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import sqlite3
 from pathlib import Path
 
 from booth.ledger.clock import FakeClock
@@ -37,3 +38,25 @@ def voting_day(
 def copy_state(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def tampered(day: Path, tmp: Path, *sql: tuple) -> Path:
+    """A copy of the state directory with raw SQL applied, triggers dropped first."""
+    target = tmp / f"copy{random.random()}"
+    shutil.copytree(day, target)
+    conn = sqlite3.connect(target / "ledger.db", isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    for statement, *params in sql:
+        conn.execute(statement, *params)
+    conn.close()
+    return target
+
+
+def rows(day: Path, query: str) -> list:
+    """The rows of a read-only query on a state directory's ledger."""
+    conn = sqlite3.connect(f"file:{day / 'ledger.db'}?mode=ro", uri=True)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()

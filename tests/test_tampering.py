@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from booth.ledger import formats
 from booth.ledger.canonical import canonical
 from booth.ledger.ledger import Ledger
 from booth.ledger.verify import DatabaseSource, verify
-from ledger_days import ELECTION, voting_day
+from ledger_days import ELECTION, rows, tampered, voting_day
 
 VOTERS = 200
 
@@ -38,27 +37,6 @@ def day(tmp_path_factory) -> Path:
 def final_checkpoint(day) -> str:
     with Ledger.open(day) as ledger:
         return ledger.latest_checkpoint()
-
-
-def tampered(day: Path, tmp: Path, *sql: tuple) -> Path:
-    """A copy of the state directory with raw SQL applied, triggers dropped first."""
-    target = tmp / f"copy{random.random()}"
-    shutil.copytree(day, target)
-    conn = sqlite3.connect(target / "ledger.db", isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
-    for statement, *params in sql:
-        conn.execute(statement, *params)
-    conn.close()
-    return target
-
-
-def rows(day: Path, query: str) -> list:
-    conn = sqlite3.connect(f"file:{day / 'ledger.db'}?mode=ro", uri=True)
-    try:
-        return conn.execute(query).fetchall()
-    finally:
-        conn.close()
 
 
 def assert_detected(path: Path, known: list[str] = ()) -> str:

@@ -12,9 +12,7 @@ worker that dies loses nothing.
 from __future__ import annotations
 
 import base64
-import random
 import shutil
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from booth.ledger import verify as verify_module
 from booth.ledger.bundle import write_bundle
 from booth.ledger.ledger import Ledger
 from booth.ledger.verify import Report, _SignatureWorkers, open_source, verify
-from ledger_days import voting_day
+from ledger_days import rows, tampered, voting_day
 
 VOTERS = 120
 ATTACKER = Ed25519PrivateKey.generate()
@@ -42,27 +40,6 @@ def day(tmp_path_factory) -> Path:
     state = tmp_path_factory.mktemp("parallel") / "state"
     voting_day(state, voters=VOTERS, slots=VOTERS + 8)
     return state
-
-
-def copy_with(day: Path, tmp: Path, *sql: tuple) -> Path:
-    """A copy of the state directory with raw SQL applied behind SQLite's triggers."""
-    target = tmp / f"copy{random.random()}"
-    shutil.copytree(day, target)
-    conn = sqlite3.connect(target / "ledger.db", isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
-    for statement, *params in sql:
-        conn.execute(statement, *params)
-    conn.close()
-    return target
-
-
-def rows(state: Path, query: str) -> list:
-    conn = sqlite3.connect(f"file:{state / 'ledger.db'}?mode=ro", uri=True)
-    try:
-        return conn.execute(query).fetchall()
-    finally:
-        conn.close()
 
 
 STARTED: list[int] = []
@@ -107,7 +84,7 @@ def test_a_clean_day_reads_the_same_with_one_and_with_several_workers(day):
 
 
 def test_a_forged_event_signature_in_the_middle_is_found_by_the_workers(day, tmp_path):
-    path = copy_with(day, tmp_path, forged_event(day, VOTERS // 2))
+    path = tampered(day, tmp_path, forged_event(day, VOTERS // 2))
     one, two = reports(path, (1, 2))
     assert one == two
     assert [(p["where"], p["what"]) for p in two["problems"]] == [(f"event {VOTERS // 2}", SIG_PROBLEM)]
@@ -115,7 +92,7 @@ def test_a_forged_event_signature_in_the_middle_is_found_by_the_workers(day, tmp
 
 def test_a_forged_ballot_signature_in_the_middle_is_found_by_the_workers(day, tmp_path):
     forge, ballot_id = forged_ballot(day, VOTERS // 2)
-    path = copy_with(day, tmp_path, forge)
+    path = tampered(day, tmp_path, forge)
     one, two = reports(path, (1, 2))
     assert one == two
     assert [(p["where"], p["what"]) for p in two["problems"]] == [(f"ballot {ballot_id.hex()[:12]}", BALLOT_PROBLEM)]
@@ -128,7 +105,7 @@ def test_a_checkpoint_re_signed_by_another_key_is_named_as_the_full_parse_names_
     body = text.split("\n\n", 1)[0] + "\n"
     forged = raw[: note.KEY_ID_SIZE] + ATTACKER.sign(body.encode())
     new_text = f"{head}\n{line.rsplit(' ', 1)[0]} {base64.b64encode(forged).decode()}\n"
-    path = copy_with(day, tmp_path, ("UPDATE checkpoints SET note=? WHERE size=?", (new_text, size)))
+    path = tampered(day, tmp_path, ("UPDATE checkpoints SET note=? WHERE size=?", (new_text, size)))
     one, two = reports(path, (1, 2))
     assert one == two
     assert len(two["problems"]) == 1 and two["problems"][0]["where"] == f"checkpoint {size}"
@@ -138,7 +115,7 @@ def test_a_checkpoint_re_signed_by_another_key_is_named_as_the_full_parse_names_
 def test_problems_found_later_keep_the_order_of_the_walk(day, tmp_path):
     """A bad signature early, a broken field later: the signature is still listed first."""
     forge, ballot_id = forged_ballot(day, 3)
-    path = copy_with(
+    path = tampered(
         day,
         tmp_path,
         forged_event(day, 10),
@@ -155,7 +132,7 @@ def test_problems_found_later_keep_the_order_of_the_walk(day, tmp_path):
 def test_a_day_signed_by_another_key_throughout_gives_the_same_first_twenty_problems(day, tmp_path):
     """Past 20 problems the walk in one process stops early: the report must not differ."""
     forges = [forged_event(day, seq) for seq in range(5, VOTERS)]
-    path = copy_with(day, tmp_path, *forges)
+    path = tampered(day, tmp_path, *forges)
     one, two = reports(path, (1, 2))
     assert one == two
     assert len(two["problems"]) == verify_module.MAX_PROBLEMS
@@ -163,7 +140,7 @@ def test_a_day_signed_by_another_key_throughout_gives_the_same_first_twenty_prob
 
 
 def test_the_bundle_reads_the_same_and_its_forged_ballot_is_found(day, tmp_path):
-    with Ledger.open(copy_with(day, tmp_path)) as ledger:
+    with Ledger.open(tampered(day, tmp_path)) as ledger:
         write_bundle(ledger, tmp_path / "hasil.zip")
     with zipfile.ZipFile(tmp_path / "hasil.zip") as z:
         members = {name: z.read(name) for name in z.namelist()}
@@ -188,7 +165,7 @@ def test_the_bundle_reads_the_same_and_its_forged_ballot_is_found(day, tmp_path)
 )
 def test_any_forged_signatures_read_the_same_with_one_and_two_workers(day, tmp_path_factory, events, ballots):
     forges = [forged_event(day, seq) for seq in sorted(events)] + [forged_ballot(day, i)[0] for i in sorted(ballots)]
-    path = copy_with(day, tmp_path_factory.mktemp("forged"), *forges)
+    path = tampered(day, tmp_path_factory.mktemp("forged"), *forges)
     one, two = reports(path, (1, 2))
     assert one == two
     assert len(one["problems"]) == min(len(events) + len(ballots), verify_module.MAX_PROBLEMS)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from booth.api.wire import SMALL_FRAME, BadParams, KiB, MiB, base64_size, shown_name
+from booth.station.roles import BOOTH_ACTS, DESK_ACTS, STATION_ACTS
 
 #: Largest voter photo ``store_photo`` accepts (decoded bytes): the photo vault's own limit
 #: (``booth.ledger.vault.MAX_PHOTO_BYTES``, checked by the tests; not imported, so that the
@@ -236,20 +237,7 @@ NOT_SERVED = {
     **{
         name: "a polling station's desk<->booth message: carried by the station's transport "
         "(issue #12 item 3), not yet by the kiosk's socket"
-        for name in (
-            "pairing_code",
-            "pair_booth",
-            "pair_desk",
-            "issue_release",
-            "release_returned",
-            "cancel_station_release",
-            "station_photo",
-            "station_skip_photo",
-            "station_results",
-            "accept_release",
-            "release_outcome",
-            "release_revoked",
-        )
+        for name in STATION_ACTS + DESK_ACTS + BOOTH_ACTS
     },
 }
 #: Parameters of served methods that a client may not pass.

@@ -20,13 +20,14 @@ Voter photos are never in a bundle.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,22 @@ if TYPE_CHECKING:
     from booth.ledger.ledger import Ledger
 
 BUNDLE_FORMAT = "booth-bundle-v1"
+
+
+@contextlib.contextmanager
+def atomic_zip(path: Path, prefix: str) -> Iterator[zipfile.ZipFile]:
+    """A zip written beside ``path`` and moved over it only once it is whole and on disk."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            yield z
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def write_bundle(ledger: Ledger, path: Path, extra: dict[str, bytes] | None = None) -> Path:
@@ -54,32 +71,23 @@ def write_bundle(ledger: Ledger, path: Path, extra: dict[str, bytes] | None = No
         "slots": slots,
         "extra": sorted(extra),
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bundle-", suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            z.writestr("bundle.json", canonical(header))
-            z.writestr("device.pub", ledger.key.verifier_key() + "\n")
-            with z.open("events.jsonl", "w") as out:
-                for entry, sig in conn.execute("SELECT entry, sig FROM events ORDER BY seq"):
-                    out.write(base64.b64encode(sig) + b" " + entry + b"\n")
-            with z.open("checkpoints.jsonl", "w") as out:
-                for size, text in conn.execute("SELECT size, note FROM checkpoints ORDER BY size"):
-                    out.write(canonical({"note": text, "size": size}) + b"\n")
-            with z.open("ballots.jsonl", "w") as out:
-                for _, record, sig in ledger.ballot_records():
-                    out.write(base64.b64encode(sig) + b" " + record + b"\n")
-            with z.open("spoiled.jsonl", "w") as out:
-                for ballot_id, mark in ledger.spoil_marks():
-                    out.write(base64.b64encode(mark) + b" " + ballot_id.hex().encode() + b"\n")
-            for name, data in sorted(extra.items()):
-                z.writestr("extra/" + name, data)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_zip(path, ".bundle-") as z:
+        z.writestr("bundle.json", canonical(header))
+        z.writestr("device.pub", ledger.key.verifier_key() + "\n")
+        with z.open("events.jsonl", "w") as out:
+            for entry, sig in conn.execute("SELECT entry, sig FROM events ORDER BY seq"):
+                out.write(base64.b64encode(sig) + b" " + entry + b"\n")
+        with z.open("checkpoints.jsonl", "w") as out:
+            for size, text in conn.execute("SELECT size, note FROM checkpoints ORDER BY size"):
+                out.write(canonical({"note": text, "size": size}) + b"\n")
+        with z.open("ballots.jsonl", "w") as out:
+            for _, record, sig in ledger.ballot_records():
+                out.write(base64.b64encode(sig) + b" " + record + b"\n")
+        with z.open("spoiled.jsonl", "w") as out:
+            for ballot_id, mark in ledger.spoil_marks():
+                out.write(base64.b64encode(mark) + b" " + ballot_id.hex().encode() + b"\n")
+        for name, data in sorted(extra.items()):
+            z.writestr("extra/" + name, data)
     return path
 
 

@@ -208,15 +208,21 @@ class Device:
         session = self._sessions.get(token) if isinstance(token, str) else None
         if session is None:
             raise refuse("not_signed_in")
-        idle = (self.clock.monotonic_ns() - session.last_seen) / 1e9
-        if idle > self.settings.companion_idle_timeout:
-            del self._sessions[token]  # type: ignore[arg-type]  # found above, so a str
-            self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "idle"})
+        if self._end_if_idle(token, session):  # type: ignore[arg-type]  # found above, so a str
             raise refuse("session_idle")
         session.last_seen = self.clock.monotonic_ns()
         if self._dptb_sealed and session.secret is not None:
             self._open_sealed_dptb(session.secret)
         return session
+
+    def _end_if_idle(self, token: str, session: Session) -> bool:
+        """End ``session`` if it has been idle past the timeout (logged "idle"); whether it was."""
+        idle = (self.clock.monotonic_ns() - session.last_seen) / 1e9
+        if idle <= self.settings.companion_idle_timeout:
+            return False
+        del self._sessions[token]
+        self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "idle"})
+        return True
 
     def _require(
         self,

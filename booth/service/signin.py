@@ -99,12 +99,8 @@ class SignIn(Device):
 
         A session nobody uses again (the kiosk restarted, a screen left for another) would
         otherwise hold its companion's unlocked photo key in memory for the rest of the day."""
-        now = self.clock.monotonic_ns()
-        limit = self.settings.companion_idle_timeout * 1e9
         for token, session in list(self._sessions.items()):
-            if now - session.last_seen > limit:
-                del self._sessions[token]
-                self._append("companion.logout", session.companion, {"companion": session.companion, "reason": "idle"})
+            self._end_if_idle(token, session)
 
     def sign_out(self, token: str) -> None:
         if not isinstance(token, str):

@@ -35,7 +35,6 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import re
 import tempfile
 import zipfile
@@ -48,7 +47,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from booth.ledger import note
-from booth.ledger.bundle import UnsafeBundle, check_zip_limits
+from booth.ledger.bundle import UnsafeBundle, atomic_zip, check_zip_limits
 from booth.ledger.canonical import NotCanonical, canonical, parse_canonical
 from booth.ledger.station_log import station_message
 from booth.ledger.verify import BundleSource, Report, Unreadable, verify
@@ -79,22 +78,13 @@ def write_station_bundle(path: Path, *, desk: bytes, booths: dict[int, bytes], r
     if not booths or any(not 1 <= n <= MAX_BOOTHS for n in booths):
         raise ValueError(f"a station has booths numbered 1 to {MAX_BOOTHS}")
     manifest = {"booths": sorted(booths), "desk": DESK, "format": STATION_FORMAT, "results": RESULTS}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".station-", suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            z.writestr(MANIFEST, canonical(manifest))
-            # the inner bundles are deflated already: stored as they are
-            z.writestr(DESK, desk, compress_type=zipfile.ZIP_STORED)
-            for n, data in sorted(booths.items()):
-                z.writestr(booth_member(n), data, compress_type=zipfile.ZIP_STORED)
-            z.writestr(RESULTS, results if isinstance(results, bytes) else results.encode())
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_zip(path, ".station-") as z:
+        z.writestr(MANIFEST, canonical(manifest))
+        # the inner bundles are deflated already: stored as they are
+        z.writestr(DESK, desk, compress_type=zipfile.ZIP_STORED)
+        for n, data in sorted(booths.items()):
+            z.writestr(booth_member(n), data, compress_type=zipfile.ZIP_STORED)
+        z.writestr(RESULTS, results if isinstance(results, bytes) else results.encode())
     return path
 
 
