@@ -76,6 +76,7 @@ def test_the_day_is_told_and_printed_per_device(demo):
     assert sum("bilik-2-slip_void" in p for p in prints) == 1
     assert sum("zero_report" in p for p in prints) == 4
     assert sum("results_report" in p for p in prints) == 3  # each booth's; none of the desk
+    assert [p for p in prints if "station_report" in p] == [prints[-1]]  # the desk's, once, last
     assert sorted(p.name for p in (out / "state").iterdir()) == ["booth-1", "booth-2", "booth-3", "desk"]
     assert not (out / "state" / "booth-1" / "vault.db").exists()  # a booth keeps no photo
 

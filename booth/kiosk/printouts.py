@@ -24,11 +24,14 @@ from booth.paper import (
     SelfTestData,
     Signer,
     SlipData,
+    StationBooth,
+    StationReportData,
     ZeroReportData,
     render_custody_slip,
     render_results_report,
     render_self_test,
     render_slip,
+    render_station_report,
     render_zero_report,
     slip_qr_payload,
     void_slip,
@@ -181,6 +184,57 @@ def results_report_image(data: dict, copy: int = 1, paper: Paper = PAPER_58):
         ),
         paper,
     )
+
+
+def station_report_image(data: dict, station: dict, copy: int = 1, paper: Paper = PAPER_58):
+    """The desk's station results report, from the desk's ``BoothService.results`` (the election,
+    its fingerprint and checkpoint) and its ``station_results`` (the station's and each booth's
+    figures, and the signed ``document``, printed as its QR text: ``booth.station.results_qr``).
+
+    A booth merged into the total (``station["booths"][n]["tally"]`` is None) prints no tally."""
+    from booth.station.results_qr import qr_text
+
+    def votes(tally: dict) -> tuple[CandidateVotes, ...]:
+        return tuple(CandidateVotes(k["number"], k["name"], tally.get(str(k["number"]), 0)) for k in data["candidates"])
+
+    signed = _signed_body(station["document"])
+    booths = tuple(
+        StationBooth(
+            number=int(n),
+            fingerprint=signed["booths"][str(n)]["fingerprint"],
+            issued=row["releases"]["issued"],
+            cast=row["releases"]["cast"],
+            cancelled=row["releases"]["cancelled"],
+            spoils=row["releases"]["spoils"],
+            out=row["releases"]["out"],
+            after_cancel=row["releases"]["after_cancel"],
+            results=None if row["tally"] is None else votes(row["tally"]),
+            balanced=row["balanced"],
+        )
+        for n, row in sorted(station["booths"].items(), key=lambda item: int(item[0]))
+    )
+    return render_station_report(
+        StationReportData(
+            election=header(data),
+            desk_fingerprint=data["device"],
+            results=votes(station["tally"]),
+            booths=booths,
+            balanced=station["balanced"],
+            qr_payload=qr_text(station["document"]),
+            checkpoint=data["checkpoint"],
+            printed_at=_local(data, data["printed_at"]),
+            ketua_name=_ketua(data),
+            copy_number=copy,
+            members=_members(data),
+        ),
+        paper,
+    )
+
+
+def _signed_body(document: str) -> dict:
+    from booth.ledger.canonical import parse_canonical
+
+    return parse_canonical(document.encode())["body"]
 
 
 def paper_of(printer) -> Paper:

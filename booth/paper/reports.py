@@ -13,6 +13,9 @@ witness from the district may need it.
   votes with bars and percentages, the reconciliation of voters, ballots and
   slips (:func:`reconcile`), the final checkpoint, and a QR code signed by the
   device that a witness scans and checks with ``booth``.
+* :func:`render_station_report` — **BERITA ACARA HASIL TPS**, printed by a
+  station's desk: the station's votes, each booth's releases and votes (a small
+  booth only in the total), and the desk's signed station results as QR.
 * :func:`render_custody_slip` — **TANDA TERIMA / JEJAK SERAH TERIMA**: the
   custody trail so far, with the latest checkpoint.
 * :func:`render_self_test` — **UJI PERANGKAT**: OK/GAGAL per device and a test
@@ -233,6 +236,55 @@ class ResultsReportData:
     def total_votes(self) -> int:
         """Every ballot counted: candidate votes plus blank votes."""
         return self.candidate_votes + (self.blank_votes or 0)
+
+
+@dataclass(frozen=True)
+class StationBooth:
+    """One booth's lines on the station results report (its releases from the desk's records).
+
+    ``results`` is None for a booth merged into the station's total (fewer than
+    ``booth.station.summary.SMALL_BOOTH`` valid votes, or merged with one): its tally is never
+    printed on its own.
+    """
+
+    number: int
+    fingerprint: str
+    issued: int
+    cast: int
+    cancelled: int
+    spoils: int
+    out: int = 0
+    after_cancel: int = 0
+    results: tuple[CandidateVotes, ...] | None = None
+    balanced: bool = True
+
+
+@dataclass(frozen=True)
+class StationReportData:
+    """The station results report (BERITA ACARA HASIL TPS), printed by the desk once per station.
+
+    ``results`` is the station's total; ``booths`` each booth's releases and, unless merged, its
+    votes.  ``qr_payload`` is the desk's signed station results document in its QR text
+    (``booth.station.results_qr``); ``checkpoint`` the desk's latest signed checkpoint note.
+    """
+
+    election: ElectionHeader
+    desk_fingerprint: str
+    results: tuple[CandidateVotes, ...]
+    booths: tuple[StationBooth, ...]
+    balanced: bool
+    qr_payload: str
+    checkpoint: str
+    printed_at: datetime
+    ketua_name: str = ""
+    ketua_title: str = "Ketua KPPS"
+    copy_number: int = 1
+    members: tuple[Signer, ...] = ()
+
+    @property
+    def votes(self) -> int:
+        """Valid votes at the station (every booth's)."""
+        return sum(c.votes for c in self.results)
 
 
 @dataclass(frozen=True)
@@ -488,6 +540,80 @@ def render_results_report(data: ResultsReportData, paper: Paper = PAPER_58) -> I
     )
 
     _verification_code(page, data.election, data.device_fingerprint, data.checkpoint, full_text=True)
+    _printed(page, data.printed_at)
+    _signatures(page, data.results, data.ketua_title, data.ketua_name, data.members)
+    _footer(page, data.copy_number)
+    return page.render()
+
+
+def render_station_report(data: StationReportData, paper: Paper = PAPER_58) -> Image.Image:
+    """Lay out the station results report: the station's total, then each booth, then the signed QR.
+
+    I. the station's votes per candidate (bars, percentages), II. per booth its number and
+    fingerprint, releases issued, cast, cancelled (and still out), slips disputed, the check
+    "izin = dipakai + dibatalkan" and its votes per candidate, or, for a booth merged into the total
+    (small counts expose voters), the words that its votes are only in the total; III. the verdict;
+    the desk's signed station results as QR code(s) (regions ``qr``, ``qr-i``), the verification
+    code, signatures.  Regions ``booth-N`` hold each booth's lines.
+    """
+    page = Page(paper)
+    _title(page, "BERITA ACARA", "Station results: the desk and its booths", data.copy_number, subtitle="HASIL TPS")
+    _election(page, data.election)
+    page.row(("Bilik suara", "Booths"), str(len(data.booths)), right_style=BODY_BOLD)
+
+    _section(page, "I. PEROLEHAN SUARA TPS", "Votes per candidate, all booths")
+    with page.region("total"):
+        _candidate_table(page, data.results, bars=True)
+        page.rule(pad=4)
+        page.table_row([_LABEL, _VOTES], [("Jumlah suara sah TPS", "Valid votes at the station"), str(data.votes)])
+
+    _section(page, "II. PER BILIK SUARA", "Per booth: releases from the desk and votes")
+    for booth in data.booths:
+        with page.region(f"booth-{booth.number}"):
+            page.space(6)
+            page.text(f"Bilik {booth.number} / Booth {booth.number}", HEADING)
+            page.text(short_hex(booth.fingerprint), SMALL_MONO)
+            rows = [
+                ("issued", ("Izin dari meja", "Releases issued"), booth.issued),
+                ("cast", ("Izin dipakai (suara)", "Ended in a cast"), booth.cast),
+                ("cancelled", ("Izin dibatalkan", "Cancelled"), booth.cancelled),
+                ("spoils", ("Struk disanggah", "Spoiled: slip disputed"), booth.spoils),
+            ]
+            if booth.out:
+                rows.append(("out", ("Izin belum kembali", "Still out"), booth.out))
+            if booth.after_cancel:
+                rows.append(("after_cancel", ("Dipakai setelah dibatalkan", "Cast after a cancel"), booth.after_cancel))
+            for key, label, value in rows:  # region booth-N-<key>: one row, read back by the tests
+                with page.region(f"booth-{booth.number}-{key}"):
+                    page.table_row([_LABEL, _VOTES], [label, str(value)])
+            accounted = booth.issued == booth.cast + booth.cancelled and booth.out == 0
+            page.table_row(
+                [Column(None, "left", BODY), Column(60, "right", BODY_BOLD)],
+                [("Izin = dipakai + dibatalkan", "Releases = cast + cancelled"), "YA" if accounted else "TIDAK"],
+                invert=not accounted,
+            )
+            if booth.results is None:
+                page.text("Suara bilik ini hanya dalam jumlah TPS (sedikit pemilih).", BODY_BOLD)
+                page.text("Its votes are only in the station total (few voters).", SMALL)
+            else:
+                _candidate_table(page, booth.results)
+        page.rule(dashed=True, pad=4)
+
+    _section(page, "III. REKONSILIASI", "Every booth's releases and votes agree with the desk")
+    with page.region("verdict"):
+        if data.balanced:
+            page.text("SESUAI", TITLE, align="center", invert=True)
+            page.text("The counts agree", SMALL, align="center")
+        else:
+            page.text("TIDAK SESUAI", TITLE, align="center", invert=True)
+            page.text("The counts do NOT agree — see the booths marked TIDAK", SMALL, align="center")
+
+    _section(page, "QR HASIL TPS UNTUK SAKSI", "Station results QR code, signed by the desk")
+    print_statement(page, data.qr_payload)
+    page.text("Ditandatangani kunci meja; periksa dengan booth.", BODY, align="center")
+    page.text("Signed by the desk's key; check it with booth.", SMALL, align="center")
+
+    _verification_code(page, data.election, data.desk_fingerprint, data.checkpoint)
     _printed(page, data.printed_at)
     _signatures(page, data.results, data.ketua_title, data.ketua_name, data.members)
     _footer(page, data.copy_number)

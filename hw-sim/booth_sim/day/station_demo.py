@@ -342,7 +342,8 @@ class StationDay:
         station = self.desk.svc.station_results(token, closings)
         self.desk.svc.count(token)
         # Not printed: a single device's results report at the desk (it has no ballots: it would read
-        # "TIDAK SESUAI"); the printed station report is not built yet (docs/station.md).
+        # "TIDAK SESUAI"); the desk prints the station's results report instead.
+        self.printed(self.desk.name, "station_report", printouts.station_report_image(self.desk.svc.results(), station))
         self.desk.svc.results_printed(token)
         desk_bundle = Path(self.desk.svc.export(token, str(exports / "desk.zip"))).read_bytes()
         path = write_station_bundle(
