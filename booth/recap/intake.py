@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import os
 import tempfile
 import zipfile
@@ -62,6 +63,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "statement_mismatch": (
         "Pernyataan hasil tidak sesuai dengan surat suara di bundel",
         "The results statement does not match the ballots in the bundle",
+    ),
+    "station_invalid": (
+        "Bundel TPS tidak sah (meja dan bilik tidak cocok)",
+        "The station bundle does not verify (desk and booths disagree)",
+    ),
+    "booth_elsewhere": (
+        "Bilik dalam bundel TPS terdaftar untuk TPS lain",
+        "A booth in the station bundle is registered for another polling place",
     ),
     "not_a_statement": ("Bukan QR laporan hasil booth", "Not the QR code of a booth results report"),
     "zero_report_qr": (
@@ -184,6 +193,10 @@ def check_bundle(data: bytes, registrations: Iterable[Registration], *, workdir:
 
 
 def _check_bundle_file(path: Path, by_fp: dict[str, Registration]) -> Check:
+    from booth.station.bundle import is_station_bundle
+
+    if is_station_bundle(path):
+        return _check_station_file(path, by_fp)
     # the registry first (cheap): a foreign device's bundle is not worth verifying
     try:
         with zipfile.ZipFile(path) as z:
@@ -257,3 +270,68 @@ def _statement_against_bundle(result: Result, summary: dict, reg: Registration) 
             return ""
         return "the statement's log root differs from the log's checkpoint at that size"
     return f"no checkpoint of the log has size {result.log_size}"
+
+
+def _check_station_file(path: Path, by_fp: dict[str, Registration]) -> Check:
+    """A station bundle (a desk and its booths, ``station.json`` inside): ONE polling place.
+
+    The registered device is the desk: its key, the one the committee registered for the polling
+    place, signed the pairing of each booth and the station's results, so the booths need no
+    registration of their own (a booth replaced on the day is paired at the desk, not at the
+    district).  A booth whose key *is* registered for another polling place (another election
+    package) is refused: one device counts for one place.  Everything else is
+    ``booth.station.bundle.verify_station``'s (the one verifier on every inner bundle, then the
+    station's cross-checks); the totals are the station's, from the booths' verified stores."""
+    from booth.station.bundle import DESK, RESULTS, verify_station
+
+    try:
+        with zipfile.ZipFile(path) as z, zipfile.ZipFile(io.BytesIO(z.read(DESK))) as desk:
+            device_pub = desk.read("device.pub").decode("utf-8").strip()
+            document = z.read(RESULTS).decode("utf-8")
+        _, public = note.parse_verifier_key(device_pub)
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError, EOFError, ValueError) as exc:
+        return refuse("not_a_bundle", f"station bundle: {type(exc).__name__}")
+    fp = fingerprint(public)
+    reg = by_fp.get(fp)
+    if reg is None:
+        return refuse("unknown_device", f"desk {fp[:16]}", fingerprint=fp)
+    try:
+        report = verify_station(path, workers=VERIFY_WORKERS)
+    except Unreadable as exc:
+        return refuse("unreadable", str(exc).replace(str(path), "bundle"), fingerprint=fp)
+    where = {"election_id": reg.election_id, "fingerprint": fp}
+    bad = next(((name, r) for name, r in report.inner.items() if not r.ok), None)
+    if bad is not None:
+        return refuse("invalid", f"{bad[0]}: {bad[1].problems[0]}", **where)
+    if report.problems:
+        return refuse("station_invalid", report.problems[0], **where)
+    s = report.summary
+    if s.get("election_id") != reg.election_id:
+        return refuse("other_election", f"{str(s.get('election_id'))[:16]}… ≠ {reg.election_id[:16]}…", **where)
+    for n, row in sorted(s["booths"].items()):
+        elsewhere = by_fp.get(row["fingerprint"])
+        if elsewhere is not None and elsewhere.election_id != reg.election_id:
+            return refuse("booth_elsewhere", f"booth {n}: {elsewhere.place_label}", **where)
+    desk_summary = report.inner[DESK].summary
+    if "station.results" not in desk_summary.get("event_types", {}):
+        return refuse("not_counted", "the desk did not collect the booths' closings", **where)
+    tally = {str(c.number): 0 for c in reg.candidates}
+    if reg.allow_blank:
+        tally["blank"] = 0
+    tally.update(s["tally"])
+    inner = list(report.inner.values())
+    result = Result(
+        statement=document,
+        statement_sha256=sha256_hex(document),
+        tally=tally,
+        total=s["votes"],
+        voted=sum(row["releases"]["cast"] for row in s["booths"].values()),
+        eligible=reg.dpt + desk_summary.get("event_types", {}).get("voter.dptb_added", 0),
+        balanced=True,
+        log_size=desk_summary["events"],
+        log_root=desk_summary["root"],
+        ballots=sum(r.summary.get("ballots_stored", 0) for r in inner),
+        events=sum(r.summary.get("events", 0) for r in inner),
+        spoiled=sum(r.summary.get("ballots_spoiled", 0) for r in inner),
+    )
+    return Check(True, result, reg.election_id, fp)
