@@ -14,6 +14,9 @@ import zipfile
 
 import pytest
 import zxingcpp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from booth import qr_parts
 from booth.kiosk.printouts import station_report_image
@@ -146,3 +149,76 @@ def test_the_station_qr_texts_examples_run():
     from booth.station import results_qr
 
     assert doctest.testmod(results_qr).failed == 0
+
+
+def _signed(body: dict, key) -> str:
+    import base64
+
+    from booth.ledger.canonical import canonical
+    from booth.ledger.station_log import station_message
+
+    return canonical(
+        {"body": body, "sig": base64.b64encode(key.sign(station_message("results", body))).decode()}
+    ).decode()
+
+
+_hex64 = hs.binary(min_size=32, max_size=32).map(bytes.hex)
+_tally = hs.dictionaries(hs.sampled_from(["1", "2", "3", "4", "5", "blank"]), hs.integers(0, 800), max_size=6)
+_booth = hs.fixed_dictionaries(
+    {
+        "fingerprint": _hex64,
+        "statement": _hex64,
+        "releases": hs.fixed_dictionaries(
+            {k: hs.integers(0, 800) for k in ("issued", "cast", "cancelled", "out", "spoils", "after_cancel")}
+        ),
+        "tally": hs.none() | _tally,
+    }
+)
+_bodies = hs.fixed_dictionaries(
+    {
+        "balanced": hs.booleans(),
+        "booths": hs.dictionaries(hs.integers(1, 6).map(str), _booth, min_size=1, max_size=6),
+        "desk": _hex64,
+        "election": _hex64,
+        "merged": hs.lists(hs.integers(1, 6), max_size=6),
+        "tally": _tally,
+        "votes": hs.integers(0, 4800),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_bodies)
+def test_any_station_results_document_reads_back_from_its_qr_text_byte_for_byte(body):
+    from booth.ledger.keys import DeviceKey
+
+    key = DeviceKey(Ed25519PrivateKey.generate())
+    document = _signed(body, key)
+    text = qr_text(document)
+    assert read_qr_text(text) == document
+    assert open_qr_text(text, key.verifier_key()) == body
+
+
+def test_six_booths_of_five_candidates_fit_three_codes_on_58_mm():
+    from booth.ledger.keys import DeviceKey
+    from booth.paper.layout import PAPER_58
+    from booth.paper.qr import MAX_PARTS, plan
+
+    five = {str(c): 100 + 37 * c for c in range(1, 6)}
+    row = {
+        "fingerprint": "ab" * 32,
+        "statement": "cd" * 32,
+        "releases": {"issued": 560, "cast": 555, "cancelled": 5, "out": 0, "spoils": 3, "after_cancel": 0},
+        "tally": five,
+    }
+    body = {
+        "balanced": True,
+        "booths": {str(n): row for n in range(1, 7)},
+        "desk": "ef" * 32,
+        "election": "01" * 32,
+        "merged": [],
+        "tally": {k: 6 * v for k, v in five.items()},
+        "votes": 6 * sum(five.values()),
+    }
+    text = qr_text(_signed(body, DeviceKey(Ed25519PrivateKey.generate())))
+    assert len(plan(text, PAPER_58).parts) <= MAX_PARTS  # QrTooLong if not

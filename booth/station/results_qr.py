@@ -19,8 +19,9 @@ refused rather than printed wrong::
     <booth> <fingerprint> <statement digest> <issued> <cast> <cancelled> <out> <spoils> <after_cancel> <tally or ->
     s <the desk's Ed25519 signature, base64>
 
-(one booth line per booth, in ascending order; a booth's tally is ``1=6,2=0,3=6``, or ``-`` when
-it is merged into the total).
+(one booth line per booth, in ascending order; a booth's tally is ``6,0,6`` when it has exactly
+the choices of the station's total, in their order, else ``1=6,3=6`` (``=`` when empty), or ``-``
+when it is merged into the total).
 
 >>> row = {"fingerprint": "ab" * 32, "statement": "cd" * 32, "tally": None, "releases": {"after_cancel": 0,
 ...        "cancelled": 0, "cast": 3, "issued": 3, "out": 0, "spoils": 0}}
@@ -104,6 +105,26 @@ def _read_tally(words: list[str]) -> dict[str, int]:
     return tally
 
 
+def _booth_tally_words(tally: object, total: object) -> list[str]:
+    """A booth's votes: bare, in the order of the total's choices, when it has exactly those."""
+    words = _tally_words(tally)
+    if isinstance(tally, dict) and isinstance(total, dict) and total and sorted(tally) == sorted(total):
+        return [word.partition("=")[2] for word in words]
+    return words
+
+
+def _read_booth_tally(word: str, total_words: list[str]) -> dict[str, int]:
+    if word == "=":
+        return {}
+    if "=" in word:
+        return _read_tally(word.split(","))
+    choices = sorted(w.partition("=")[0] for w in total_words)
+    values = word.split(",")
+    if len(values) != len(choices):
+        raise StationQrError(f"a booth's votes do not match the station's choices: {word!r}")
+    return {choice: _number(value) for choice, value in zip(choices, values, strict=True)}
+
+
 def qr_text(document: str | bytes) -> str:
     """The station results document (canonical JSON) as the short text its QR prints."""
     try:
@@ -133,7 +154,7 @@ def qr_text(document: str | bytes) -> str:
             raise StationQrError(f"booth {key}: not a booth's row of this version")
         if set(row["releases"]) != set(_RELEASES):
             raise StationQrError(f"booth {key}: not a booth's releases of this version")
-        tally = "-" if row["tally"] is None else ",".join(_tally_words(row["tally"]))
+        tally = "-" if row["tally"] is None else ",".join(_booth_tally_words(row["tally"], body["tally"]))
         words = [key, _b64u(row["fingerprint"]), _b64u(row["statement"])]
         words += [_count(row["releases"][k]) for k in _RELEASES]
         lines.append(" ".join([*words, tally or "="]))
@@ -171,7 +192,7 @@ def read_qr_text(text: str) -> str:
         if len(words) != 10 or words[0] in booths:
             raise StationQrError(f"not a booth's line: {line[:40]!r}")
         releases = dict(zip(_RELEASES, (_number(w) for w in words[3:9]), strict=True))
-        tally = None if words[9] == "-" else _read_tally([] if words[9] == "=" else words[9].split(","))
+        tally = None if words[9] == "-" else _read_booth_tally(words[9], fields["t"])
         booths[str(_number(words[0]))] = {
             "fingerprint": _hex(words[1]),
             "releases": releases,
