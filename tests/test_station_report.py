@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from booth import qr_parts
+from booth.hardware.devices import open_devices
 from booth.kiosk.printouts import station_report_image
+from booth.kiosk.station import Station
 from booth.paper import PAPER_80, render_station_report
 from booth.paper.layout import MARGIN, WIDTH
 from booth.station.bundle import RESULTS, verify_station, write_station_bundle
@@ -38,6 +40,9 @@ def evening(tmp_path_factory):
     desk_key = st.desk.svc.ledger.key.verifier_key()
     booth_key = st.booths[1].svc.ledger.key.verifier_key()
     data = st.desk.svc.results()
+    kiosk = Station(st.desk.svc, open_devices(None))  # the desk's kiosk, its simulated printer
+    printed = kiosk.print_station_results(st.token(), parts["summary"])
+    copies = (data["copies_printed"], st.desk.svc.results()["copies_printed"])
     st.close()
     bundle = write_station_bundle(
         root / "STATION.zip", desk=parts["desk"], booths=parts["booths"], results=parts["results"]
@@ -49,6 +54,7 @@ def evening(tmp_path_factory):
         "desk_key": desk_key,
         "booth_key": booth_key,
         "bundle": bundle,
+        "kiosk": (printed, kiosk.printouts, copies),
     }
 
 
@@ -222,3 +228,10 @@ def test_six_booths_of_five_candidates_fit_three_codes_on_58_mm():
     }
     text = qr_text(_signed(body, DeviceKey(Ed25519PrivateKey.generate())))
     assert len(plan(text, PAPER_58).parts) <= MAX_PARTS  # QrTooLong if not
+
+
+def test_the_desks_kiosk_prints_the_station_report_as_another_copy(evening):
+    outcome, printouts, (before, after) = evening["kiosk"]
+    assert outcome.ok and [p.kind for p in printouts] == ["station_report"]
+    assert after == before + 1  # recorded as printed, like the results report
+    assert read_qr_text(scanned(printouts[0].image)) == evening["summary"]["document"]

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Printout:
-    kind: str  # "slip", "slip_void", "zero_report", "results_report", "custody_slip", "self_test"
+    kind: str  # "slip", "slip_void", "zero_report", "results_report", "station_report", "custody_slip", "self_test"
     image: Image.Image
 
 
@@ -141,6 +141,20 @@ class Station:
                 "results_report",
                 printouts.results_report_image(data, copy=copy, paper=printouts.paper_of(self.devices.printer)),
             )
+        except PrinterError as exc:
+            return Outcome(False, exc)
+        self.api.results_printed(token)
+        return Outcome(True, data=data)
+
+    def print_station_results(self, token: str, station: dict) -> Outcome:
+        """At a station's desk: print the station results report from what ``station_results``
+        returned (the desk collects the closings once; "print another copy" calls this again)."""
+        self.api.whoami(token)  # a signed-in companion, checked before any paper moves
+        data = self.api.results()
+        copy = data["copies_printed"] + 1
+        paper = printouts.paper_of(self.devices.printer)
+        try:
+            self._print("station_report", printouts.station_report_image(data, station, copy=copy, paper=paper))
         except PrinterError as exc:
             return Outcome(False, exc)
         self.api.results_printed(token)
