@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import pygame
 
 from booth.ui.drawing import Painter
+from booth.ui.i18n import language
 from booth.ui.theme import Theme
 
 
@@ -117,24 +118,23 @@ class RecordingPainter(Painter):
 
     def widget(self, w, *, pressed: bool = False, focused: bool = False) -> None:
         """Record ``w``'s drawing, from :class:`Looks` when it was recorded so before."""
-        start = len(self.ops)
+        ops = self.ops
+        start = len(ops)
         looks = self.looks
-        look = w.look_key() if looks is not None else None
-        if looks is None or look is None:
+        look = None if looks is None else w.look_key()
+        if look is None:
             w.draw(self, pressed=pressed, focused=focused)
         else:
-            from booth.ui.i18n import language
-
             key = (look, pressed, focused, id(self.theme), language())
             hit = looks.get(key)
             if hit is None:
                 first_item = len(self.items)
                 w.draw(self, pressed=pressed, focused=focused)
-                looks.put(key, self.ops[start:], [_copy_item(i) for i in self.items[first_item:]])
+                looks.put(key, ops[start:], [_copy_item(i) for i in self.items[first_item:]])
             else:
-                self.ops.extend(hit[0])
-                self.items.extend(_copy_item(i) for i in hit[1])
-        self.segments[id(w)] = (start, len(self.ops), w)
+                ops.extend(hit[0])
+                self.items.extend(map(_copy_item, hit[1]))
+        self.segments[id(w)] = (start, len(ops), w)
 
     def look_of(self, w, *, pressed: bool) -> list[Op]:
         """The operations ``w`` records with the finger on it (``pressed``) or not (no focus ring)."""
