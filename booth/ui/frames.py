@@ -122,7 +122,7 @@ class RecordingPainter(Painter):
         start = len(ops)
         looks = self.looks
         look = None if looks is None else w.look_key()
-        if look is None:
+        if looks is None or look is None:
             w.draw(self, pressed=pressed, focused=focused)
         else:
             key = (look, pressed, focused, id(self.theme), language())
