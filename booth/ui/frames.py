@@ -13,10 +13,11 @@ dry run and no pixels, no flip; a finger on a button redraws the button.
 The dry run itself is cheap where widgets say what their look depends on
 (``Widget.look_key``: candidate cards, buttons, toggles): each look is recorded
 once (:class:`Looks`) and copied on later dry runs.  Once a new screen is on the
-glass the kiosk draws each candidate card's pressed look ahead into the region
-cache (``KioskApp.ready_pressed``), under the very keys the finger-down step will
-compute: the first finger on a card is one blit of that card and an update of
-its rectangle, with no card drawn at all.
+glass the kiosk draws the pressed look of each candidate card and of each key of
+the keyboard and the PIN pad ahead into the region cache
+(``KioskApp.ready_pressed``), under the very keys the finger-down step will
+compute: the first finger on a card or a key is one blit of it and an update of
+its rectangle, with nothing drawn at all.
 
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
