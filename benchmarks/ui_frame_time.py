@@ -20,6 +20,11 @@ screens (the voter search with a name typed; the results list):
   on that card after the ballot was drawn new, nothing kept from before) — ``ballot_frame_ratio`` in ``--json``
   is this frame's median over the bare frame's (target <= 1.5x): it is the frame
   a voter's touch costs; the new-screen ratio is printed beside it;
+- **finger on the check-in screens**: the same frame for a key of the voter
+  search's keyboard (``checkin_search_frame_ratio``) and a row of the results
+  (``checkin_results_frame_ratio``): first time (the screen drawn new just
+  before; nothing of these is drawn ahead) and pressed before — the drawn frame
+  of each screen beside the same bare frame;
 - **touch -> redrawn**: finger down and up on a candidate, one step each as a
   real tap, until the confirmation screen is on the glass, and the finger down
   alone until its pressed look is on the glass; reference: two bare frames, one.
@@ -264,6 +269,20 @@ def main(argv=None) -> int:
         print(f"{label} shown before".ljust(48) + f"{ms(whole)}   = {median(whole) / median(bare):.1f}x (one blit)")
         print(f"{label} unchanged".ljust(48) + f"{ms(same)}   = {median(same) / median(bare):.1f}x (nothing drawn)")
 
+    def finger_figures(label: str, key: str, target: str) -> None:
+        """A finger on a target of this screen (it slides off: nothing chosen): the frame of its
+        pressed look, the first time (the screen drawn new just before) and pressed before."""
+        first = finger_frames(app, drv, target, args.touches, first=True)
+        again = finger_frames(app, drv, target, args.touches, first=False)
+        out[f"{key}_frame_ratio"] = median(first) / median(bare)
+        out[f"{key}_frame_ratio_pressed_before"] = median(again) / median(bare)
+        verdict = "PASS" if out[f"{key}_frame_ratio"] <= 1.5 else "MISS"
+        print(
+            f"{label}, first".ljust(48) + f"{ms(first)}   = {out[f'{key}_frame_ratio']:.1f}x"
+            f"   target <= 1.5x: {verdict}"
+        )
+        print(f"{label}, again".ljust(48) + f"{ms(again)}   = {out[f'{key}_frame_ratio_pressed_before']:.1f}x")
+
     def idle(screen: str) -> None:
         idle_app = KioskApp(booth.service, booth.station, booth.devices, SIZE, settings=booth.settings, surface=display)
         idle_app.step()
@@ -341,9 +360,11 @@ def main(argv=None) -> int:
     drv.type(booth.package.voters[1].name.split()[0])
     print()
     screen_figures(f"{app.frame.screen}, name typed:", "checkin_search")
+    finger_figures(f"{app.frame.screen}: finger on the key K", "checkin_search", "K")
     drv.tap(str(_("Search")))
     print()
     screen_figures(f"{app.frame.screen}:", "checkin_results")
+    finger_figures(f"{app.frame.screen}: finger on a voter", "checkin_results", booth.package.voters[1].name)
 
     # idle: the real loop on the real clock (the benchmark's booth keeps its own fake clock)
     idle("ballot")

@@ -421,3 +421,38 @@ def test_a_widget_s_recorded_look_follows_what_it_shows(booth_day):
     d.tap("English")
     assert d.shows("Touch the photo of the candidate you choose")
     assert same_pixels(app.surface, full_drawing(app))
+
+
+def test_a_companion_s_first_finger_on_a_key_is_one_blit_and_the_letter_shows_at_once(booth_day):
+    """The keyboard's and the PIN pad's keys have their pressed looks drawn ahead as the ballot's
+    cards: the first finger on a key after the screen appears draws nothing (one region-cache
+    hit, no miss), and the letter it types is on the next frame, nothing stale."""
+    from test_ui_support import pin_of
+
+    day = booth_day(stage="open", finger=True)
+    d, app = day.drv, day.app
+    d.press(Nav.COMPANION)
+    d.tap(next(c.name for c in day.pkg.companions if c.id == "PT-01"))
+    key = d.target("7", exact=True)  # the PIN pad, just drawn new
+    hits, misses = app.drawn.hits, app.drawn.misses
+    app.feed(d._event("down", key.rect.center))
+    d.step()
+    assert (app.drawn.hits, app.drawn.misses) == (hits + 1, misses)
+    assert app.frame.rects and all(key.rect.inflate(16, 16).contains(r) for r in app.frame.rects)
+    assert same_pixels(app.surface, full_drawing(app))
+    app.feed(d._event("up", key.rect.center))
+    d.step()
+    assert same_pixels(app.surface, full_drawing(app))  # one dot more in the PIN field
+    d.tap(T("Delete"))
+    d.type(pin_of("PT-01"))
+    d.tap(T("Sign in"))
+    d.tap(T("Voter check-in"))
+    key = d.target("K", exact=True)
+    hits, misses = app.drawn.hits, app.drawn.misses
+    app.feed(d._event("down", key.rect.center))
+    d.step()
+    assert (app.drawn.hits, app.drawn.misses) == (hits + 1, misses)
+    assert same_pixels(app.surface, full_drawing(app))
+    app.feed(d._event("up", key.rect.center))
+    d.step()
+    assert d.shows("K") and same_pixels(app.surface, full_drawing(app))

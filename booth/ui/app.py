@@ -425,7 +425,7 @@ class KioskApp:
 
     def ready_pressed(self, screen, dry: RecordingPainter, theme) -> None:
         """Draw ahead, after a new screen is on the glass, the pressed look of each of its targets
-        that asks for it (``ready_pressed``: the candidate cards) into the region cache: a finger
+        that asks for it (``ready_pressed``: the candidate cards, the keys) into the region cache: a finger
         on a card is then one blit of that card and an update of its rectangle, the first time too.
 
         The regions and keys are those the finger-down step will find (the same dry-run record

@@ -13,10 +13,11 @@ dry run and no pixels, no flip; a finger on a button redraws the button.
 The dry run itself is cheap where widgets say what their look depends on
 (``Widget.look_key``: candidate cards, buttons, toggles): each look is recorded
 once (:class:`Looks`) and copied on later dry runs.  Once a new screen is on the
-glass the kiosk draws each candidate card's pressed look ahead into the region
-cache (``KioskApp.ready_pressed``), under the very keys the finger-down step will
-compute: the first finger on a card is one blit of that card and an update of
-its rectangle, with no card drawn at all.
+glass the kiosk draws the pressed look of each candidate card and of each key of
+the keyboard and the PIN pad ahead into the region cache
+(``KioskApp.ready_pressed``), under the very keys the finger-down step will
+compute: the first finger on a card or a key is one blit of it and an update of
+its rectangle, with nothing drawn at all.
 
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
@@ -43,6 +44,7 @@ from dataclasses import dataclass
 import pygame
 
 from booth.ui.drawing import Painter
+from booth.ui.i18n import language
 from booth.ui.theme import Theme
 
 
@@ -117,24 +119,23 @@ class RecordingPainter(Painter):
 
     def widget(self, w, *, pressed: bool = False, focused: bool = False) -> None:
         """Record ``w``'s drawing, from :class:`Looks` when it was recorded so before."""
-        start = len(self.ops)
+        ops = self.ops
+        start = len(ops)
         looks = self.looks
-        look = w.look_key() if looks is not None else None
+        look = None if looks is None else w.look_key()
         if looks is None or look is None:
             w.draw(self, pressed=pressed, focused=focused)
         else:
-            from booth.ui.i18n import language
-
             key = (look, pressed, focused, id(self.theme), language())
             hit = looks.get(key)
             if hit is None:
                 first_item = len(self.items)
                 w.draw(self, pressed=pressed, focused=focused)
-                looks.put(key, self.ops[start:], [_copy_item(i) for i in self.items[first_item:]])
+                looks.put(key, ops[start:], [_copy_item(i) for i in self.items[first_item:]])
             else:
-                self.ops.extend(hit[0])
-                self.items.extend(_copy_item(i) for i in hit[1])
-        self.segments[id(w)] = (start, len(self.ops), w)
+                ops.extend(hit[0])
+                self.items.extend(map(_copy_item, hit[1]))
+        self.segments[id(w)] = (start, len(ops), w)
 
     def look_of(self, w, *, pressed: bool) -> list[Op]:
         """The operations ``w`` records with the finger on it (``pressed``) or not (no focus ring)."""

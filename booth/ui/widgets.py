@@ -30,6 +30,7 @@ class Widget:
 
     tappable = False
     focusable = False
+    ready_pressed = False  # the kiosk draws its pressed look ahead (KioskApp.ready_pressed)
 
     def __init__(self, rect=None) -> None:
         self.rect = pygame.Rect(rect or (0, 0, 0, 0))
@@ -444,6 +445,7 @@ class Keypad(Widget):
                 b = Button(go_label, lambda: self.on_key("go"), kind="primary")
             else:
                 b = Button(data(k), functools.partial(self.on_key, k))
+            b.ready_pressed = True  # its pressed look drawn ahead, as a candidate card's
             self.keys.append(b)
         self.layout(self.rect)
 
@@ -497,7 +499,9 @@ class Keyboard(Widget):
 
     def _key(self, ch: str) -> Button:
         if ch not in self._keys:
-            self._keys[ch] = Button(data(ch), functools.partial(self.on_key, ch))
+            key = Button(data(ch), functools.partial(self.on_key, ch))
+            key.ready_pressed = True  # its pressed look drawn ahead, as a candidate card's
+            self._keys[ch] = key
         return self._keys[ch]
 
     def rows_for(self, width: int) -> list[str]:
