@@ -130,6 +130,7 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Stat
             out[str(number)] = {
                 "device": short_fingerprint(paired["fingerprint"]),
                 "state": "busy" if busy else "free",
+                "release": busy.id if busy else None,
                 "release_expires": busy.expires if busy else None,
             }
         return out
