@@ -7,7 +7,9 @@ from booth.kiosk.booth_board import SimulatedBoard
 from test_ui_support import make_day
 
 
-def paired_desk_and_booths(root, pkg, *, size=(800, 480), language="id", booths=3, rng=None, device_key=None):
+def paired_desk_and_booths(
+    root, pkg, *, size=(800, 480), language="id", booths=3, rng=None, device_key=None, booth_keys=None
+):
     """(desk day, [booth days]): every device open, booth N paired with the desk as number N; the
     desk's board says every booth is free since opening, and a release the desk issues is carried
     to its booth's ``accept_release`` (what the link and the relay do on the appliance)."""
@@ -16,7 +18,8 @@ def paired_desk_and_booths(root, pkg, *, size=(800, 480), language="id", booths=
     )
     days = []
     for n in range(1, booths + 1):
-        b = make_day(root / f"booth-{n}", pkg, stage="open", size=size, language=language, role="booth")
+        key = booth_keys[n - 1] if booth_keys else None
+        b = make_day(root / f"booth-{n}", pkg, stage="open", size=size, language=language, role="booth", device_key=key)
         b.clock.set(desk.clock.now())
         dk, bk = desk.svc.ledger.key.verifier_key(), b.svc.ledger.key.verifier_key()
         desk.svc.pair_booth(desk.token(), n, bk, b.svc.pairing_code(dk)["code"])

@@ -21,7 +21,7 @@ the companion with its reason (:func:`show_refused_release`).
 from __future__ import annotations
 
 from booth.ui import layout as L
-from booth.ui.common_screens import ChoiceScreen, CompanionScreen, ErrorScreen, local_hhmm
+from booth.ui.common_screens import ChoiceScreen, CompanionScreen, ErrorScreen, local_hhmm, paint_problem
 from booth.ui.i18n import N_, _, data, error_words, gettext_in
 from booth.ui.widgets import Button
 
@@ -100,7 +100,7 @@ class BoothChoiceScreen(CompanionScreen):
             since = local_hhmm(self.app, r["since"]) if r["since"] else ""
             sub = _("{status} since {time}").format(status=_(words_), time=since) if since else _(words_)
             if self.overdue(r):
-                sub = _("timed out: tap to cancel")
+                sub = _("timed out: cancel")
             kind = "primary" if r["number"] == self.chosen else ("danger" if r["status"] == "offline" else "normal")
             self.add(
                 Button(
@@ -267,6 +267,14 @@ class ReleaseRefusedScreen(ErrorScreen):
 
     name = "release_refused"
 
+    def paint_body(self, p):
+        paint_problem(
+            p,
+            self.body,
+            error_words(self.exc),
+            [(_("Send the voter back to the desk: the desk releases them again."), p.theme.body, False, None)],
+        )
+
 
 def show_refused_release(app, exc) -> None:
     """The booth refused a release: its reason for the companion (the voter goes back to the desk).
@@ -277,5 +285,5 @@ def show_refused_release(app, exc) -> None:
     if app.mode == "companion" and app.companion_stack:
         app.push(ReleaseRefusedScreen(app, exc, title=_("The booth refused the release")))
         return
-    words = _("Release refused: {why} Please go back to the desk.").format(why=error_words(exc))
+    words = _("{why}. Back to the desk, please.").format(why=error_words(exc))
     app.voter.error = (words, app.now() + 15.0)
