@@ -71,7 +71,7 @@ PRINTS = {
     "print-results-report.png": "results_report",
     "print-custody-slip.png": "custody_slip",
 }
-SCREENS = (
+SCREENS: tuple[str, ...] = (
     "companion-no-package.png",
     "companion-package-load.png",
     "companion-package-check.png",
