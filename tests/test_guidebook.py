@@ -64,6 +64,7 @@ EXPECTED = {
     "station-cancel.png",
     "station-booth-waiting.png",
     "station-release-refused.png",
+    "station-photo.png",
 }
 
 

@@ -61,6 +61,8 @@ STATION = [
     "release_booth-timed-out",
     "release_booth-cancel",
     "pairing-desk",
+    "companion_home-desk",
+    "station_photo",
     "waiting-booth",
     "waiting-booth-refused",
     "pairing-booth",

@@ -119,3 +119,24 @@ def test_pairing_shows_the_same_code_on_both_screens_and_pairs(tmp_path, demo_pk
         for d in (desk, booth):
             d.devices.close()
             d.svc.close()
+
+
+def test_the_voter_back_from_the_booth_has_the_photo_taken_at_the_desk(station):
+    desk, booths = station
+    v = _to_booth_choice(desk)
+    desk.drv.tap(T("Booth {number}").format(number=2))  # the companion chooses booth 2 instead of 1
+    desk.drv.tap(T("Release to booth {number}").format(number=2))
+    b = booths[1]
+    rid = next(iter(desk.svc.day.issued))
+    b.svc.cast(rid, "1")
+    b.svc.slip_printed(rid)
+    b.svc.slip_confirmed(rid)
+    desk.svc.release_returned(b.svc.release_outcome(rid))  # what the relay carries back
+    desk.drv.tap(T("Next voter"))
+    assert desk.drv.screen == "companion_home"
+    desk.drv.advance(desk.app.settings.status_interval + 0.5)  # the home's next look at the core
+    desk.drv.tap(T("Photo as the voter leaves"))
+    assert desk.drv.screen == "station_photo" and "Pemilih dari bilik 2" in texts_of(desk)
+    desk.drv.tap(T("Voter from booth {number}").format(number=2))
+    assert desk.svc.day.issued[rid].photo_done and v.ref in desk.svc.day.voted
+    assert "Belum ada pemilih yang kembali dari bilik." in texts_of(desk)

@@ -287,3 +287,88 @@ def show_refused_release(app, exc) -> None:
         return
     words = _("{why}. Back to the desk, please.").format(why=error_words(exc))
     app.voter.error = (words, app.now() + 15.0)
+
+
+# ------------------------------------------------------------ the photo as the voter leaves
+class LeavingPhotoScreen(CompanionScreen):
+    """At the desk: the voters back from their booths, by booth; a touch takes that voter's photo
+    instead of ink (``station_photo``); a camera that fails offers "skip the photo" with a reason."""
+
+    name = "station_photo"
+    title = N_("Photo as the voter leaves")
+
+    REFRESH_S = 2.0
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.due = photos_due(app)
+        self._looked = app.now()
+
+    def state_key(self):
+        return tuple(d["release"] for d in self.due)
+
+    def build_body(self, area):
+        t = self.theme
+        body, (back,) = self.footer(area, 1)
+        self.add(Button(_("Back"), self.back, back, kind="primary" if not self.due else "normal", bold=False))
+        prompt, grid = L.split_top(body, t.target, t.gap)
+        self.prompt_rect = prompt
+        if not self.due:
+            return
+        # up to six voters at once (a station has six booths), each a button of a third of the grid
+        cells = [c for row in L.rows(grid, 3, t.gap) for c in L.columns(row, 2, t.gap * 2)]
+        for d, cell in zip(self.due, cells, strict=False):
+            self.add(
+                Button(
+                    _("Voter from booth {number}").format(number=d["booth"]),
+                    lambda d=d: self.take(d),
+                    cell,
+                    kind="primary",
+                    icon="camera",
+                )
+            )
+
+    def paint_body(self, p):
+        words = _("Touch the booth the voter came from.") if self.due else _("No voter is back from a booth.")
+        p.text(words, self.prompt_rect, p.theme.body, align="left")
+
+    def take(self, due: dict) -> None:
+        from booth.hardware.camera import CameraError
+
+        try:
+            jpeg = self.app.devices.camera.capture_jpeg()
+        except CameraError:
+            self.app.push(skip_station_photo_screen(self.app, due, self))
+            return
+        ok, _r = self.app.call(self.app.api.station_photo, due["release"], jpeg)
+        self.due = photos_due(self.app)
+
+    def update(self, now: float) -> None:
+        if now - self._looked >= self.REFRESH_S:
+            self._looked = now
+            self.due = photos_due(self.app)
+
+    def wake_at(self, now: float) -> float | None:
+        return self._looked + self.REFRESH_S
+
+
+def photos_due(app) -> list[dict]:
+    ok, status = app.call(app.api.status, on_error=lambda exc: True)
+    return list(status.get("photos_due", [])) if ok else []
+
+
+def skip_station_photo_screen(app, due: dict, then: LeavingPhotoScreen) -> ChoiceScreen:
+    from booth.ui.checkin_screens import SKIP_PHOTO_REASONS
+
+    def pick(reason):
+        ok, _r = app.call(app.api.station_skip_photo, app.token, due["release"], str(reason))
+        app.pop()
+        then.due = photos_due(app)
+
+    return ChoiceScreen(
+        app,
+        _("Skip the photo"),
+        _("The camera took no photo. Why is the photo skipped?"),
+        [(_(r), str(_(r))) for r in SKIP_PHOTO_REASONS],
+        pick,
+    )

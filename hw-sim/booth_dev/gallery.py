@@ -289,6 +289,25 @@ def _station_screens(s, root: Path, size, lang: str, demo, device_key, camera_fo
         desk.app.push(PairingScreen(desk.app, booths[2].svc.ledger.key.verifier_key(), 3))
         d.step()
         shot("pairing-desk")
+        desk.app.go_home()
+        d.step()
+        # a voter released to booth 1 votes there and comes back to the desk for the photo
+        board.set(1, "free", desk.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        x = desk.pkg.voters[2]
+        s.check_in_and_release(desk, x.nik, x.name)
+        d.tap(T("Booth {number}").format(number=1))
+        d.tap(T("Release to booth {number}").format(number=1))
+        rid = next(r for r in desk.svc.day.issued.values() if r.booth == 1).id
+        one = booths[0]
+        one.svc.cast(rid, "1")
+        one.svc.slip_printed(rid)
+        one.svc.slip_confirmed(rid)
+        desk.svc.release_returned(one.svc.release_outcome(rid))
+        d.tap(T("Next voter"))
+        d.advance(desk.app.settings.status_interval + 0.5)
+        shot("companion_home-desk")
+        d.tap(T("Photo as the voter leaves"))
+        shot("station_photo")
         b = booths[2]
         bshot = camera_for(b.drv)
         b.drv.shot = bshot

@@ -104,6 +104,7 @@ STATION_SCREENS = {
     "release_booth-cancel": "station-cancel.png",
     "waiting-booth": "station-booth-waiting.png",
     "release_refused": "station-release-refused.png",
+    "station_photo": "station-photo.png",
 }
 SCREENS = SCREENS + tuple(STATION_SCREENS.values())
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
