@@ -15,7 +15,12 @@ def _cmd_demo(args) -> int:
         from booth.demo import run_station_day
 
         return run_station_day(
-            Path(args.out), booths=args.booths, voters=args.voters, seed=args.seed, stream=sys.stdout
+            Path(args.out),
+            booths=args.booths,
+            voters=args.voters,
+            seed=args.seed,
+            stream=sys.stdout,
+            screens=args.screens,
         )
     return run_demo(Path(args.out), voters=args.voters, seed=args.seed, headless=args.headless, stream=sys.stdout)
 
@@ -32,6 +37,11 @@ def register(sub) -> None:
         default=None,
         metavar="N",
         help="a polling station: a check-in desk and N booths (2 to 6), headless (docs/station.md)",
+    )
+    p.add_argument(
+        "--screens",
+        action="store_true",
+        help="with --booths: the desk's and every booth's screens side by side at the day's moments, into OUT/screens/",
     )
     p.add_argument(
         "--write-scenario",

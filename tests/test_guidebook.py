@@ -55,6 +55,16 @@ EXPECTED = {
     "companion-cancel-ballot.png",
     "companion-pin-locked.png",
     "companion-power-cut.png",
+    # the polling station: a desk and its booths (issue #12 item 7)
+    "station-pairing-desk.png",
+    "station-pairing-booth.png",
+    "station-release-booth.png",
+    "station-go-to-booth.png",
+    "station-timed-out.png",
+    "station-cancel.png",
+    "station-booth-waiting.png",
+    "station-release-refused.png",
+    "station-photo.png",
 }
 
 

@@ -54,6 +54,20 @@ COMPANION = [
     "results",
     "verify",
 ]
+# the polling station's screens (booth.ui.station_screens): a desk, and a booth, paired
+STATION = [
+    "release_booth",
+    "go_to_booth",
+    "release_booth-timed-out",
+    "release_booth-cancel",
+    "pairing-desk",
+    "companion_home-desk",
+    "station_photo",
+    "waiting-booth",
+    "waiting-booth-refused",
+    "pairing-booth",
+    "release_refused",
+]
 
 
 def test_the_gallery_has_every_screen_in_both_languages_and_a_page_that_shows_them(tmp_path):
@@ -62,7 +76,7 @@ def test_the_gallery_has_every_screen_in_both_languages_and_a_page_that_shows_th
     for lang in ("id", "en"):
         files = sorted((tmp_path / "800x480" / lang).glob("*.png"))
         names[lang] = [f.stem.split("-", 1)[1] for f in files]
-        missing = [s for s in VOTER + COMPANION if s not in names[lang]]
+        missing = [s for s in VOTER + COMPANION + STATION if s not in names[lang]]
         assert not missing, f"{lang}: no picture of {missing}"
         for f in files:
             assert pygame.image.load(str(f)).get_size() == (800, 480)

@@ -91,6 +91,7 @@ def make_day(
     language: str = "id",
     rng=None,
     device_key=None,
+    role: str = "single",
 ) -> Day:
     """A booth brought to ``stage`` (one of STAGES) through the API, with a kiosk on it.
 
@@ -99,7 +100,7 @@ def make_day(
     pkg_dir, pkg = demo_pkg
     clock = FakeClock(pkg.election.opens_at.astimezone(dt.UTC) - dt.timedelta(days=2))
     svc = BoothService.provision(
-        root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10), rng=rng, device_key=device_key
+        root / "state", clock=clock, settings=Settings(pin_scrypt_n=2**10), rng=rng, device_key=device_key, role=role
     )
     devices = open_devices(None)
     station = Station(svc, devices)

@@ -34,7 +34,7 @@ from booth_dev.gallery import LANGUAGES, RESOLUTIONS, gallery_booths, walk_scree
 
 BALLOT_SCREENS = {"ballot", "confirm"}
 # every screen the gallery must show (tests/test_ui_gallery.py lists the pictures)
-from test_ui_gallery import COMPANION, VOTER  # noqa: E402
+from test_ui_gallery import COMPANION, STATION, VOTER  # noqa: E402
 
 TOLERANCE_PX = 1  # antialiasing may put a faint pixel on the box's edge
 
@@ -98,7 +98,7 @@ def walk_and_measure(size) -> tuple[dict, set[str]]:
 @pytest.mark.parametrize("size", RESOLUTIONS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_gallery_screen_draws_its_text_at_least_3mm_tall_inside_its_box(size):
     problems, pictured = walk_and_measure(size)
-    missing = [s for s in VOTER + COMPANION if s not in pictured]
+    missing = [s for s in VOTER + COMPANION + STATION if s not in pictured]
     assert not missing, f"the walk did not reach {missing}"
     report = "\n".join(f"{screen}:\n  " + "\n  ".join(sorted(found)) for screen, found in sorted(problems.items()))
     assert not problems, f"{size[0]}x{size[1]}:\n{report}"

@@ -119,8 +119,14 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Stat
             "sealed": self.ledger.sealed,
             "log_size": self.ledger.size,
             "time": utc_text(self._now()),
-            **({"booths": self._booths_status()} if d.role == roles.DESK else {}),
+            **({"booths": self._booths_status(), "photos_due": self._photos_due()} if d.role == roles.DESK else {}),
         }
+
+    def _photos_due(self) -> list[dict]:
+        """At a desk: the releases whose booth said "cast" and whose voter has no photo yet (no names:
+        the companion sees the person coming back from booth N)."""
+        due = [r for r in self.day.issued.values() if r.state == "cast" and not r.photo_done]
+        return [{"release": r.id, "booth": r.booth} for r in due]
 
     def _booths_status(self) -> dict:
         """At a desk: each paired booth, free or busy (a release out to it, until when)."""
@@ -130,6 +136,7 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Stat
             out[str(number)] = {
                 "device": short_fingerprint(paired["fingerprint"]),
                 "state": "busy" if busy else "free",
+                "release": busy.id if busy else None,
                 "release_expires": busy.expires if busy else None,
             }
         return out

@@ -194,6 +194,13 @@ class KioskApp:
             log.warning("no power monitor, the booth runs without one: %s (%s)", exc, type(exc).__name__)
             self.power_state = None
         self.voter = VoterFlow(self)
+        # the polling station (booth.ui.station_screens): a desk's board of its booths (the link's
+        # status) and, in the simulator, the hands that carry a release or a cancel notice to a
+        # booth (on the appliance the station relay carries them from the ledger)
+        self.booth_board = None
+        self.on_release = None  # (booth number, token bytes) -> None
+        self.on_cancel = None  # (booth number, notice bytes) -> None
+        self._role: str | None = None
 
     # ------------------------------------------------------------- display
     @staticmethod
@@ -566,6 +573,15 @@ class KioskApp:
         self.note_activity()
         self.companion_stack = [SignInScreen(self)]
         self.companion_stack[-1].on_show()
+
+    def device_role(self) -> str:
+        """``desk``, ``booth`` or ``single`` (chosen at provisioning; asked of the core once)."""
+        if self._role is None:
+            ok, status = self.call(self.api.status, on_error=lambda exc: True)
+            if not ok:
+                return "single"  # not known yet (the service restarts): asked again next time
+            self._role = str(status.get("role") or "single")
+        return self._role
 
     def show_sign_in(self, *, message=None) -> None:
         from booth.ui.signin import SignInScreen

@@ -169,6 +169,11 @@ def release_for(app, voter: dict) -> None:
     ok, _row = app.call(app.api.check_in, app.token, voter["ref"], on_error=refused)
     if not ok:
         return
+    if app.device_role() == "desk":  # the voter goes to one of the station's booths
+        from booth.ui.station_screens import release_to_booth
+
+        release_to_booth(app, voter)
+        return
     ok, _rel = app.call(app.api.release_ballot, app.token, voter["ref"])
     if ok:
         app.close_companion()

@@ -193,6 +193,11 @@ def actions_for(app, status: dict) -> tuple[list[HomeAction], list[HomeAction]]:
         if key == "reprint":
             why = None if booth == "print_failed" else _("No slip is waiting to be printed again.")
             return act(_("Print the slip again"), lambda: C.ReprintScreen(app), "primary", why)
+        if key == "skip_photo" and status.get("role") == "desk":  # the photo is taken at the desk
+            from booth.ui.station_screens import LeavingPhotoScreen
+
+            why = None if status.get("photos_due") else _("No voter is back from a booth.")
+            return act(_("Photo as the voter leaves"), lambda: LeavingPhotoScreen(app), "primary", why)
         if key == "skip_photo":
             why = None if booth == "photo" else _("No voter is at the photo step.")
             return act(_("Skip the photo"), lambda: C.skip_photo_screen(app), why_not=why)
@@ -265,6 +270,7 @@ class CompanionHome(CompanionScreen):
             s.get("custody_next"),
             s.get("zero_report_printed"),
             tuple(s.get("custody_done", [])),
+            bool(s.get("photos_due")),  # a desk: a voter is back from a booth for the photo
         )
 
     def on_show(self):

@@ -280,11 +280,13 @@ class WaitingScreen(VoterScreen):
     name = "waiting"
 
     def paint(self, p):
+        # a station's booth opens only on the desk's release (booth.ui.station_screens)
+        words = N_("Waiting for the desk") if self.app.device_role() == "booth" else N_("Waiting for a companion")
         area = L.inset(pygame.Rect(0, 0, *self.size), p.theme.margin * 2)
         top, rest = L.split_top(area, int(area.height * 0.45))
-        p.text(gettext_in("id", "Waiting for a companion"), top, int(p.theme.title * 1.7), bold=True, valign="bottom")
+        p.text(gettext_in("id", words), top, int(p.theme.title * 1.7), bold=True, valign="bottom")
         mid, low = L.split_top(rest, int(rest.height * 0.35))
-        p.text(gettext_in("en", "Waiting for a companion"), mid, p.theme.title, color=p.colors.muted)
+        p.text(gettext_in("en", words), mid, p.theme.title, color=p.colors.muted)
         if self.flow.election:
             p.text(data(self.flow.election.get("title", "")), low, p.theme.small, color=p.colors.muted, valign="bottom")
 

@@ -227,6 +227,114 @@ def _five_candidates(s, day, shot) -> None:
     shot("ballot-5-candidates-large-text")
 
 
+def booth_keys(count: int = 3):
+    """Fixed keys of the station walk's booths (their fingerprints and pairing codes are on screens)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return [
+        Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"booth screen gallery: booth {n}".encode()).digest())
+        for n in range(1, count + 1)
+    ]
+
+
+def _station_screens(s, root: Path, size, lang: str, demo, device_key, camera_for) -> None:
+    """The polling station: the desk's booths and its release, pairing, a booth waiting and refusing."""
+    import datetime as dt
+    import random
+
+    from booth.errors import BoothError
+    from booth.ui.station_screens import PairingScreen, show_refused_release
+
+    sys.path.insert(0, str(Path(s.__file__).parent))
+    from station_ui import paired_desk_and_booths  # type: ignore[import-not-found]  # tests/, beside test_ui_support
+
+    desk, booths = paired_desk_and_booths(
+        root,
+        demo,
+        size=size,
+        language=lang,
+        rng=random.Random(f"station-{lang}"),
+        device_key=device_key,
+        booth_keys=booth_keys(),
+    )
+    try:
+        d, T = desk.drv, s.T
+        shot = camera_for(d)
+        d.shot = shot
+        board = desk.app.booth_board
+        opened = desk.clock.now()
+        board.set(1, "busy", (opened + dt.timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        board.set(3, "offline", (opened + dt.timedelta(minutes=7)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        desk.clock.advance(600)
+        v = desk.pkg.voters[0]
+        s.sign_in(desk)
+        s.check_in_and_release(desk, v.nik, v.name)
+        shot("release_booth")
+        d.tap(T("Release to booth {number}").format(number=2))
+        shot("go_to_booth")
+        # booth 2 drops off; after the timeout the desk offers to cancel its release
+        board.set(2, "offline", desk.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        desk.clock.advance(desk.svc.settings.release_timeout + 5)
+        d.step()  # the companion's screens closed, untouched that long: signed in again
+        s.sign_in(desk)
+        w = desk.pkg.voters[1]
+        s.check_in_and_release(desk, w.nik, w.name)
+        shot("release_booth-timed-out")
+        d.tap(T("Booth {number}").format(number=2))
+        shot("release_booth-cancel")
+        d.tap(T("Back"))
+        d.tap(T("Back"))
+        desk.app.push(PairingScreen(desk.app, booths[2].svc.ledger.key.verifier_key(), 3))
+        d.step()
+        shot("pairing-desk")
+        desk.app.go_home()
+        d.step()
+        # a voter released to booth 1 votes there and comes back to the desk for the photo
+        board.set(1, "free", desk.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        x = desk.pkg.voters[2]
+        s.check_in_and_release(desk, x.nik, x.name)
+        d.tap(T("Booth {number}").format(number=1))
+        d.tap(T("Release to booth {number}").format(number=1))
+        rid = next(r for r in desk.svc.day.issued.values() if r.booth == 1).id
+        one = booths[0]
+        one.svc.cast(rid, "1")
+        one.svc.slip_printed(rid)
+        one.svc.slip_confirmed(rid)
+        desk.svc.release_returned(one.svc.release_outcome(rid))
+        d.tap(T("Next voter"))
+        d.advance(desk.app.settings.status_interval + 0.5)
+        shot("companion_home-desk")
+        d.tap(T("Photo as the voter leaves"))
+        shot("station_photo")
+        b = booths[2]
+        bshot = camera_for(b.drv)
+        b.drv.shot = bshot
+        b.drv.step()
+        bshot("waiting-booth")
+        try:
+            b.svc.accept_release(b"not a release")
+        except BoothError as exc:
+            show_refused_release(b.app, exc)
+        b.drv.step()
+        bshot("waiting-booth-refused")
+        s.sign_in(b)
+        b.app.push(PairingScreen(b.app, desk.svc.ledger.key.verifier_key(), 3))
+        b.drv.step()
+        bshot("pairing-booth")
+        try:
+            b.svc.accept_release(b"not a release")
+        except BoothError as exc:
+            show_refused_release(b.app, exc)
+        b.drv.step()
+        bshot("release_refused")
+    finally:
+        for day in (desk, *booths):
+            day.devices.close()
+            day.svc.close()
+
+
 def walk_screens(work: Path, size, lang: str, demo, five, device_key, camera_for) -> None:
     """Drive a kiosk of ``size`` in ``lang`` through the gallery's three walks (the whole day, the
     voter's screens, the five-candidate ballot), in fresh booths under ``work``.
@@ -265,6 +373,9 @@ def walk_screens(work: Path, size, lang: str, demo, five, device_key, camera_for
         finally:
             day.devices.close()
             day.svc.close()
+    root = work / f"{res}-{lang}-station"
+    root.mkdir()
+    _station_screens(s, root, size, lang, demo, device_key, camera_for)
 
 
 @contextmanager

@@ -71,7 +71,7 @@ PRINTS = {
     "print-results-report.png": "results_report",
     "print-custody-slip.png": "custody_slip",
 }
-SCREENS = (
+SCREENS: tuple[str, ...] = (
     "companion-no-package.png",
     "companion-package-load.png",
     "companion-package-check.png",
@@ -93,6 +93,20 @@ SCREENS = (
     "companion-pin-locked.png",
     "companion-power-cut.png",
 )
+# the polling station's screens (a desk and three booths, booth_dev.gallery's station walk):
+# the walk's caption -> the guidebook image
+STATION_SCREENS = {
+    "pairing-desk": "station-pairing-desk.png",
+    "pairing-booth": "station-pairing-booth.png",
+    "release_booth": "station-release-booth.png",
+    "go_to_booth": "station-go-to-booth.png",
+    "release_booth-timed-out": "station-timed-out.png",
+    "release_booth-cancel": "station-cancel.png",
+    "waiting-booth": "station-booth-waiting.png",
+    "release_refused": "station-release-refused.png",
+    "station_photo": "station-photo.png",
+}
+SCREENS = SCREENS + tuple(STATION_SCREENS.values())
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
 
@@ -703,6 +717,27 @@ def _image(pdf, path: Path, alt: str) -> None:
     pdf.ln(3)
 
 
+def simulate_station_screens(images: Path, work: Path) -> None:
+    """A desk and three booths, each its own kiosk and ledger, paired: the station's screens."""
+    from booth.demo_election import make_demo_package
+    from booth.election_package import load_package
+    from booth_dev import gallery
+
+    pkg_dir, _keys = make_demo_package(work / "usb", voters=60)
+    demo = (pkg_dir, load_package(pkg_dir))
+
+    def camera_for(drv):
+        def shot(caption=None):
+            name = STATION_SCREENS.get(caption or "")
+            if name is not None:
+                drv.app.save_screenshot(images / name)
+
+        return shot
+
+    (work / "station").mkdir()
+    gallery._station_screens(gallery._support(), work / "station", SCREEN_SIZE, "id", demo, None, camera_for)
+
+
 # ------------------------------------------------------------------ the command
 def build(out_dir: Path, *, stream=sys.stdout, compress: bool = True) -> dict:
     """Images and PDFs into ``out_dir`` (which holds id.md and en.md; copied from docs/guidebook if not)."""
@@ -719,6 +754,8 @@ def build(out_dir: Path, *, stream=sys.stdout, compress: bool = True) -> dict:
         work = Path(tmp)
         (work / "day").mkdir()
         printouts = simulate_screens(images, work / "day")
+        (work / "station").mkdir()
+        simulate_station_screens(images, work / "station")
         source = write_prints(images, printouts, work, stream)
     stream.write(
         f"booth guidebook: {len(SCREENS)} screens (the kiosk, simulated day), "

@@ -89,6 +89,8 @@ class StationDay:
     prints: list[tuple[str, str, Any]] = field(default_factory=list)  # (device, kind, image)
     choices: dict[str, int] = field(default_factory=dict)
     events: dict[int, dict[str, int]] = field(default_factory=dict)
+    tiles: Any = None  # booth_sim.day.station_screens.StationTiles with --screens
+    shots_left: int = 2  # releases pictured (the first ones)
 
     # ------------------------------------------------------------------ the story
     def say(self, device: str, id_text: str, en_text: str) -> None:
@@ -230,9 +232,18 @@ class StationDay:
         }
 
     def _release(self, ref: str, booth: int) -> dict:
+        pictured = self.tiles is not None and self.shots_left > 0
+        if pictured:
+            self.shots_left -= 1
+            self.tiles.desk_choosing(ref, booth)
+            self.tiles.shot(f"desk-chooses-booth-{booth}")
         release = self.desk.svc.issue_release(self.desk.token(), ref, booth)
         self.events[booth]["releases"] += 1
         self.booth(booth).svc.accept_release(release["token"])
+        if pictured:
+            self.tiles.desk_released(booth)
+            self.tiles.shot(f"booth-{booth}-ballot")
+            self.tiles.desk_idle()
         return release
 
     def _vote(self, release: dict, choice: str, *, dispute: bool = False, other: str = "1") -> None:
@@ -293,6 +304,11 @@ class StationDay:
         )
         timeout = desk.svc.settings.release_timeout
         self.clock.advance(timeout + 1)
+        if self.tiles is not None:
+            self.tiles.offline.add(lost_n)
+            self.tiles.desk_choosing(ref, 1)
+            self.tiles.shot(f"booth-{lost_n}-offline-timed-out")
+            self.tiles.desk_idle()
         cancelled = desk.svc.cancel_station_release(desk.token(), release["release"], "bilik tidak menjawab")
         self.events[lost_n]["cancels"] += 1
         self.say(
@@ -310,6 +326,10 @@ class StationDay:
         try:
             lost.svc.accept_release(release["token"])
         except BoothError as exc:
+            if self.tiles is not None:
+                self.tiles.offline.discard(lost_n)
+                self.tiles.booth_refused(lost_n, exc)
+                self.tiles.shot(f"booth-{lost_n}-refuses-the-stale-release")
             self.say(
                 lost.name,
                 f"kembali tersambung: izin lama ditolak ({exc.message_id})",
@@ -368,8 +388,11 @@ class StationDay:
         }
 
 
-def run_station_demo(out: Path, *, booths: int, voters: int, seed: int, stream: TextIO) -> int:
-    """The station day into ``out`` (an empty folder or an earlier demo's); returns the exit code."""
+def run_station_demo(out: Path, *, booths: int, voters: int, seed: int, stream: TextIO, screens: bool = False) -> int:
+    """The station day into ``out`` (an empty folder or an earlier demo's); returns the exit code.
+
+    ``screens``: every device's kiosk is drawn at the day's telling moments, side by side, into
+    ``out/screens/`` (``booth_sim.day.station_screens``)."""
     from booth.paper import to_png
     from booth_sim.day.runner import OutputRefused, prepare_output
 
@@ -387,9 +410,20 @@ def run_station_demo(out: Path, *, booths: int, voters: int, seed: int, stream: 
     work = Path(tempfile.mkdtemp(prefix="booth-station-demo-", dir=shm if shm.is_dir() else None))
     try:
         day.setup(work / "state")
+        if screens:
+            from booth_sim.day.station_screens import StationTiles
+
+            day.tiles = StationTiles(day, out / "screens")
+            day.tiles.shot("polls-open")
         summary: dict[str, Any] = {"format": SUMMARY_FORMAT, "booths_count": booths, "seed": seed}
         summary.update(day.run_day())
         summary.update(day.close(work))
+        if day.tiles is not None:
+            day.tiles.shot("closed")
+            day.tiles.close()
+            (out / "screens" / "screens.json").write_text(
+                json.dumps(day.tiles.seen, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         for d in day.devices.values():
             d.svc.close()
         shutil.copytree(work / "state", out / "state")
