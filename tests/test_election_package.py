@@ -725,3 +725,21 @@ def test_a_photo_checker_that_cannot_run_refuses_every_photo_in_words(package, d
     photos = {p.file for p in error.problems if "photo checker failed" in p.message_en}
     assert photos == {f"photos/{p.name}" for p in (package / "photos").iterdir()}
     assert all("pemeriksa foto gagal" in p.message_id for p in error.problems if p.file in photos)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=20), st.binary(max_size=200), max_size=5))
+def test_the_photo_checkers_frames_carry_every_photo_and_answer_for_each(photos):
+    import struct
+
+    request = b"".join(
+        struct.pack(">I", len(k)) + k + struct.pack(">I", len(v)) + v
+        for k, v in ((name.encode("utf-8"), data) for name, data in photos.items())
+    )
+    answer = json.loads(checks.check_photos_answer(request))
+    assert set(answer) == set(photos)
+    for problems in answer.values():  # random bytes are never a sane photo: each refused, in words
+        assert problems and all(en and id_ for en, id_ in problems)
+    if request:
+        with pytest.raises((ValueError, struct.error)):
+            checks.check_photos_answer(request[:-1])  # a frame cut short is an error, never a pass

@@ -1,6 +1,6 @@
 """The child that checks a package's photos for the ledger service (``isolate_photo_checks``).
 
-Reads the photos as JSON ``{name: base64}`` on stdin, writes ``{name: [[en, id], ...]}`` (each
+Reads the photos as length-prefixed frames on stdin, writes ``{name: [[en, id], ...]}`` (each
 photo's problems, in the words of ``checks._check_photo``) on stdout, and exits: Pillow's memory
 goes with it.
 """
