@@ -198,6 +198,8 @@ def main() -> None:
         if kiosk.poll() is not None:
             raise SystemExit(f"the kiosk exited ({kiosk.returncode}):\n{kiosk_log.read_text()[-2000:]}")
         peak = {"ledger": status_mb(ledger.pid, "VmHWM"), "kiosk": status_mb(kiosk.pid, "VmHWM")}
+        # The package's photos are checked in a child: Pillow must never be mapped in the service.
+        pillow_in_ledger = "/PIL/" in Path(f"/proc/{ledger.pid}/maps").read_text()
     finally:
         stop.set()
         for proc in (kiosk, ledger):
@@ -224,11 +226,13 @@ def main() -> None:
             f"  {name:6s} peak RSS {peak[name]:.0f} MB (target <= {TARGETS_MB[name]} MB); "
             f"RSS at the first voter {first:.0f} MB, at the end {last:.0f} MB"
         )
+    print(f"  Pillow loaded in the ledger service: {'yes' if pillow_in_ledger else 'no'} (photo check: a child)")
     if args.json:
         print(
             json.dumps(
                 {
                     "voters": voted,
+                    "pillow_in_ledger": pillow_in_ledger,
                     "kiosk_peak_rss_mb": round(peak["kiosk"] or 0, 1),
                     "ledger_peak_rss_mb": round(peak["ledger"] or 0, 1),
                     "kiosk_target_mb": TARGETS_MB["kiosk"],

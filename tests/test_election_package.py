@@ -23,6 +23,7 @@ from booth.election_package import (
     SIGNATURE_DOMAIN,
     CommitteeKeyPair,
     PackageError,
+    checks,
     load_key_pair,
     load_package,
     make_manifest,
@@ -346,6 +347,14 @@ def jpeg_bytes(size) -> bytes:
     return out.getvalue()
 
 
+@pytest.fixture(params=["in-process", "in-a-child"])
+def photo_checks(request, monkeypatch):
+    """The photo checks run here (the committee's laptop) or in a child (the ledger service)."""
+    if request.param == "in-a-child":
+        monkeypatch.setattr(checks, "_isolated_photo_checks", True)
+    return request.param
+
+
 @pytest.mark.parametrize(
     "make, words",
     [
@@ -357,7 +366,7 @@ def jpeg_bytes(size) -> bytes:
     ],
     ids=["not-an-image", "png-named-jpg", "too-small", "too-wide", "truncated"],
 )
-def test_a_candidate_photo_that_is_not_a_sane_image_is_refused(package, demo, make, words):
+def test_a_candidate_photo_that_is_not_a_sane_image_is_refused(package, demo, make, words, photo_checks):
     photo = package / "photos" / "2.jpg"
     photo.write_bytes(make(photo.read_bytes()))
     with pytest.raises(PackageError) as caught:
@@ -393,7 +402,7 @@ def png_bomb(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
-def test_a_decompression_bomb_photo_is_refused_as_too_large_in_words(package, demo):
+def test_a_decompression_bomb_photo_is_refused_as_too_large_in_words(package, demo, photo_checks):
     bomb = png_bomb(20_000, 20_000)  # 400 million pixels
     assert len(bomb) < 200_000  # it passes the file-size limit: only its pixels give it away
     for old in (package / "photos").glob("2.*"):
@@ -686,3 +695,51 @@ def test_make_manifest_lists_every_file_but_the_manifest_and_signature(demo):
     manifest = json.loads(make_manifest(files))
     assert sorted(manifest["files"]) == sorted(set(files) - {"manifest.json", "manifest.sig"})
     assert make_manifest(files) == (demo[0] / "manifest.json").read_bytes()
+
+
+def test_the_ledger_service_checks_the_photos_without_loading_pillow(demo):
+    """Issue #15: Pillow's memory stays out of the ledger service; its photos are still checked."""
+    program = (
+        "import sys\n"
+        "from booth.api.start import isolate_photo_checks\n"
+        "from booth.election_package import load_package\n"
+        "isolate_photo_checks()\n"
+        "package = load_package(sys.argv[1])\n"
+        "assert package.candidates and all(package.photo_of(c) for c in package.candidates)\n"
+        "print('PIL' in sys.modules)\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", program, str(demo[0])], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_a_photo_checker_that_cannot_run_refuses_every_photo_in_words(package, demo, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(checks, "_isolated_photo_checks", True)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    error = refused(package)
+    photos = {p.file for p in error.problems if "photo checker failed" in p.message_en}
+    assert photos == {f"photos/{p.name}" for p in (package / "photos").iterdir()}
+    assert all("pemeriksa foto gagal" in p.message_id for p in error.problems if p.file in photos)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=20), st.binary(max_size=200), max_size=5))
+def test_the_photo_checkers_frames_carry_every_photo_and_answer_for_each(photos):
+    import struct
+
+    request = b"".join(
+        struct.pack(">I", len(k)) + k + struct.pack(">I", len(v)) + v
+        for k, v in ((name.encode("utf-8"), data) for name, data in photos.items())
+    )
+    answer = json.loads(checks.check_photos_answer(request))
+    assert set(answer) == set(photos)
+    for problems in answer.values():  # random bytes are never a sane photo: each refused, in words
+        assert problems and all(en and id_ for en, id_ in problems)
+    if request:
+        with pytest.raises((ValueError, struct.error)):
+            checks.check_photos_answer(request[:-1])  # a frame cut short is an error, never a pass

@@ -175,6 +175,14 @@ def test_the_benchmark_prints_each_station_beside_its_ideal_and_one_json_line():
         assert 0.8 < row["share_of_ideal"] < 1.2
     assert set(figures["target"]) == {"hours", "share", "day_wait", "crowded_wait"}
     assert "ideal" in out and "PASS" in out
+    assert figures["issue_target"] in ("MET", "NOT MET")
+    # A crowded morning: what a committee can do, each option its own station, same voters.
+    options = {(o["booths"], o["checkin"]): o for o in figures["crowded_options"]}
+    assert set(options) == {(3, 2), (3, 3), (4, 2), (4, 3)}
+    for (booths, checkin), o in options.items():
+        assert o["ideal_per_hour"] == round(ideal(Station(booths=booths, checkin_clerks=checkin)).per_hour, 1)
+    assert options[(3, 2)]["crowded_max_wait_min"] == figures["rows"][2]["crowded_max_wait_min"]
+    assert options[(4, 3)]["crowded_max_wait_min"] <= options[(3, 2)]["crowded_max_wait_min"]
 
 
 def test_the_days_timeline_is_what_each_device_does_in_time_order_and_names_no_voter():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from booth.api.schema import FAKE_CLOCK_METHODS, METHODS
 from booth.api.server import LedgerServer
+from booth.election_package.checks import isolate_photo_checks
 from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, listen_fds, watchdog_interval
 
@@ -150,6 +151,7 @@ def run_ledger(
     """``booth service ledger``: serve the booth until SIGTERM; the exit code for systemd."""
     setup_logging()
     return_large_buffers_to_the_system()
+    isolate_photo_checks()  # Pillow stays out of the service: the photos are checked in a child
     notifier = Notifier.from_environment()
     bound: Path | None = None
     try:

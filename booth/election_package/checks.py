@@ -7,7 +7,11 @@ anything is refused; the manifest and the signature are ``manifest``'s.
 from __future__ import annotations
 
 import io
+import json
 import re
+import struct
+import subprocess
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -434,6 +438,93 @@ def _parse_committee(
     return CommitteeKeys(keys["sign_key"], keys["seal_key"])
 
 
+_isolated_photo_checks = False
+
+
+def isolate_photo_checks() -> None:
+    """Check a package's photos in a short-lived child process from now on, not in this one.
+
+    The ledger service calls this as it starts: the photo check needs Pillow (about 4 MB of
+    resident code and data once loaded, never given back), and the service needs it for
+    nothing else.  The child runs the very same checks (``_check_photo``) and reports the
+    same problems; a child that cannot run or answer refuses every photo, in words.
+    """
+    global _isolated_photo_checks
+    _isolated_photo_checks = True
+
+
+def _check_photos(photos: dict[str, bytes]) -> dict[str, list[PackageProblem]]:
+    """The problems of each photo (name -> problems), in this process or a child (above)."""
+    if not photos:
+        return {}
+    if _isolated_photo_checks:
+        return _check_photos_in_child(photos)
+    found: dict[str, list[PackageProblem]] = {}
+    for name, data in photos.items():
+        found[name] = []
+        _check_photo(name, data, found[name])
+    return found
+
+
+PHOTO_CHECK_TIMEOUT_S = 120
+
+
+def _check_photos_in_child(photos: dict[str, bytes]) -> dict[str, list[PackageProblem]]:
+    # Length-prefixed frames, not base64 in JSON: one copy of the photos, not nearly three.
+    request = b"".join(
+        struct.pack(">I", len(key)) + key + struct.pack(">I", len(data)) + data
+        for key, data in ((name.encode("utf-8"), data) for name, data in photos.items())
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "booth.election_package.photo_check"],
+            input=request,
+            capture_output=True,
+            timeout=PHOTO_CHECK_TIMEOUT_S,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"exit {done.returncode}")
+        answer = json.loads(done.stdout)
+        found = {name: [PackageProblem(name, None, str(en), str(id_)) for en, id_ in answer[name]] for name in photos}
+    except (OSError, subprocess.SubprocessError, RuntimeError, ValueError, KeyError, TypeError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        return {
+            name: [
+                PackageProblem(
+                    name,
+                    None,
+                    f"could not be checked: the photo checker failed ({reason})",
+                    f"tidak dapat diperiksa: pemeriksa foto gagal ({reason})",
+                )
+            ]
+            for name in photos
+        }
+    return found
+
+
+def check_photos_answer(request: bytes) -> bytes:
+    """The child's side: photos as frames (name length, name, data length, data) in,
+    JSON ``{name: [[en, id], ...]}`` out."""
+    photos: dict[str, bytes] = {}
+    at = 0
+    while at < len(request):
+        (size,) = struct.unpack_from(">I", request, at)
+        name = request[at + 4 : at + 4 + size].decode("utf-8")
+        at += 4 + size
+        (size,) = struct.unpack_from(">I", request, at)
+        photos[name] = request[at + 4 : at + 4 + size]
+        if len(photos[name]) != size:
+            raise ValueError("a photo frame is cut short")
+        at += 4 + size
+    answer = {}
+    for name, data in photos.items():
+        problems: list[PackageProblem] = []
+        _check_photo(name, data, problems)
+        answer[name] = [[p.message_en, p.message_id] for p in problems]
+    return json.dumps(answer).encode("ascii")
+
+
 def _check_photo(name: str, data: bytes, problems: list[PackageProblem]) -> None:
     from PIL import Image  # only the loader needs Pillow
 
@@ -566,6 +657,8 @@ def check_content(files: Mapping[str, bytes], problems: list[PackageProblem], *,
                     f"foto calon nomor {number} tidak ada di photos/",
                 )
             )
+    checked = {full: files[full] for photo, full in present.items() if content.candidates is None or photo in wanted}
+    photo_problems = _check_photos(checked)
     for photo, full in present.items():
         if content.candidates is not None and photo not in wanted:
             problems.append(
@@ -577,6 +670,6 @@ def check_content(files: Mapping[str, bytes], problems: list[PackageProblem], *,
                 )
             )
             continue
-        _check_photo(full, files[full], problems)
+        problems.extend(photo_problems.get(full, ()))
         content.photos[photo] = files[full]
     return content
