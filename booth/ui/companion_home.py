@@ -451,16 +451,26 @@ class CompanionHome(CompanionScreen):
 
     def count_lines(self) -> list[tuple]:
         c = self.status.get("counts", {})
-        slips_short = c.get("slips_printed", 0) != c.get("ballots_cast", 0)
-        return [
-            (_("DPT + DPTb"), data(f"{c.get('dpt', 0)} + {c.get('dptb', 0)}"), None),
-            (_("Checked in / voted"), data(f"{c.get('checked_in', 0)} / {c.get('voted', 0)}"), None),
-            (
-                _("Ballots / slips"),
-                data(f"{c.get('ballots_stored', 0)} / {c.get('slips_printed', 0)}"),
-                "bad" if slips_short else None,
-            ),
-        ]
+        role = self.status.get("role")
+        if role == "booth":  # a booth knows no voter: the releases it took and the ballots it holds
+            lines = [(_("Releases taken / cast"), data(f"{c.get('checked_in', 0)} / {c.get('voted', 0)}"), None)]
+        else:
+            lines = [
+                (_("DPT + DPTb"), data(f"{c.get('dpt', 0)} + {c.get('dptb', 0)}"), None),
+                (_("Checked in / voted"), data(f"{c.get('checked_in', 0)} / {c.get('voted', 0)}"), None),
+            ]
+        if role == "desk":  # a desk holds no ballot: what its booths reported
+            lines.append((_("Cast at the booths"), data(str(c.get("ballots_cast") or 0)), None))
+        else:
+            slips_short = c.get("slips_printed", 0) != c.get("ballots_cast", 0)
+            lines.append(
+                (
+                    _("Ballots / slips"),
+                    data(f"{c.get('ballots_stored', 0)} / {c.get('slips_printed', 0)}"),
+                    "bad" if slips_short else None,
+                )
+            )
+        return lines
 
     def paint_body(self, p):
         t = p.theme
