@@ -182,3 +182,69 @@ def test_replayed_forged_stale_and_misdirected_tokens_are_refused_with_their_rea
     assert st.booths[1].client.counts()["ballots_cast"] == 1
     assert st.desk.client.counts()["voted"] == 1
     assert len(day.booths[1].refused) == 1 and len(day.booths[2].refused) == 2 and len(day.booths[3].refused) == 1
+
+
+def watch_round(day) -> list[tuple[str, str, dict]]:
+    """Every device asks every other one for its checkpoint; the answers are cosigned and recorded.
+
+    Returns (watcher, watched, watch_peer's result) for each cosignature made."""
+    for n, relay in day.booths.items():
+        day.desk.ask_checkpoint(f"bilik-{n}")
+        relay.ask_checkpoint("meja")
+    relays = {"meja": day.desk, **{f"bilik-{n}": r for n, r in day.booths.items()}}
+    made = []
+    for _ in range(3):  # asks answered, then the offers judged: whatever order the links bring them in
+        for name, relay in relays.items():
+            while (got := relay.pump(wait=1)) is not None:
+                assert "refused" not in got, got
+                if got["kind"] == "watch.offer":
+                    made.append((name, got["from"], got["result"]))
+    assert len(made) == 2 * len(day.booths), made
+    return made
+
+
+def test_cosignatures_flow_during_the_day_and_verify(day):
+    from booth.ledger import keys
+    from booth.witness.cosign import check_cosignature, cosigner_verifier_key
+
+    def cosigner(device) -> str:
+        origin, public_key = keys.load_verifier_key(device.verifier_key())
+        return cosigner_verifier_key(origin, public_key)
+
+    devices = {"meja": day.st.desk, **{f"bilik-{n}": d for n, d in day.st.booths.items()}}
+    day.vote("DPT-0111", 1, "2")
+    first = watch_round(day)
+    day.vote("DPT-0112", 2, "3")
+    second = watch_round(day)
+    for watcher, watched, result in first + second:
+        check_cosignature(result["checkpoint"], result["cosignature"], cosigner(devices[watcher]))
+        assert result["checkpoint"].startswith(keys.load_verifier_key(devices[watched].verifier_key())[0])
+    sizes = {(w, d): r["size"] for w, d, r in second}
+    assert all(sizes[(w, d)] > r["size"] for w, d, r in first if d == "bilik-2" or w == "bilik-2")
+    seen = day.st.desk.client.peers_seen()
+    assert sorted(seen) == ["bilik-1", "bilik-2", "bilik-3"]
+    for n in day.booths:
+        assert day.st.booths[n].client.peers_seen()["meja"]["size"] == sizes[(f"bilik-{n}", "meja")]
+
+
+def test_a_booth_rolled_back_to_an_earlier_copy_is_caught_by_the_desk(day):
+    booth = day.st.booths[1]
+    booth.stop()
+    copy = booth.ledger.workdir / "state-copy"
+    shutil.copytree(booth.ledger.state, copy)  # the earlier copy, taken mid-day
+    booth.restart(day.st.now)
+    day.booths[1].ledger = booth.client
+    day.vote("DPT-0121", 1, "1")
+    day.vote("DPT-0122", 1, "2")
+    watch_round(day)  # the desk has seen booth 1 with both ballots
+    booth.stop()
+    shutil.rmtree(booth.ledger.state)
+    shutil.copytree(copy, booth.ledger.state)  # put back: the two ballots are gone from it
+    booth.restart(day.st.now)
+    day.booths[1].ledger = booth.client
+    day.desk.ask_checkpoint("bilik-1")
+    assert "offered" in day.at_booth(1)["result"]
+    caught = day.at_desk()
+    assert "bilik-1" in caught["refused"] and "Alarm" in caught["refused"], caught
+    assert booth.client.counts()["ballots_cast"] == 0
+    assert day.st.desk.client.counts()["voted"] == 2  # the desk's record stands

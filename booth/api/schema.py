@@ -254,6 +254,9 @@ METHODS: dict[str, Method] = _table(
     Method("accept_release", (blob("token", STATION_MESSAGE_BYTES),)),
     Method("release_outcome", (RELEASE,), result="bytes"),
     Method("release_revoked", (blob("notice", STATION_MESSAGE_BYTES),)),
+    Method("checkpoint_offer", (integer("since", 0, 10**9),), result="bytes"),
+    Method("watch_peer", (text("label", 8, pattern=r"meja|bilik-[1-6]"), blob("offer", 16 * KiB))),
+    Method("peers_seen"),
     # --- checking
     Method("verify_ledger", (MAYBE_TOKEN,)),
     # --- the device

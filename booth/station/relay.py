@@ -15,6 +15,9 @@ carries was signed by one ledger and is checked by the other.  It runs as a thre
 What arrives, by kind of message (``take`` hands each out until the next ``take`` confirms it):
 
 * at the desk, ``outcome`` from a booth -> ``release_returned`` (the voter has voted, or not);
+* on any device, ``watch.ask`` -> ``checkpoint_offer`` sent back as ``watch.offer``, and
+  ``watch.offer`` -> ``watch_peer``: cosigned and recorded, or a rolled-back or replaced peer's
+  alarm logged and refused with its finding (booth.station.watch);
 * at a booth, ``release`` -> ``accept_release`` (the booth says ``busy`` on its link), then the
   kiosk's ballot; ``cancel`` -> ``release_revoked``; a cancel of a release this booth already
   used is answered with that release's outcome, so the desk hears the cast after all.
@@ -70,6 +73,15 @@ class Relay:
         self.link.set_state("free")
         return int(message)
 
+    def ask_checkpoint(self, peer: str) -> int:
+        """Ask ``peer`` (``meja``, ``bilik-2``) for its checkpoint since the size this device saw last.
+
+        Its offer comes back as ``watch.offer`` and :meth:`pump` has it judged, cosigned and
+        recorded by this device's ledger (``watch_peer``), or the alarm logged.
+        """
+        since = int(self.ledger.peers_seen().get(peer, {}).get("size", 0))
+        return int(self.link.send(peer, "watch.ask", str(since).encode()))
+
     # --- what the link delivers
     def pump(self, wait: int = 0) -> dict | None:
         """Take one message from the link and give it to the ledger; what happened, or None if none came.
@@ -101,6 +113,12 @@ class Relay:
 
     def _deliver(self, message: dict) -> Any:
         kind, payload = message["kind"], message["payload"]
+        if kind == "watch.ask":  # a peer asks for this device's checkpoint
+            since = int(payload) if payload.isdigit() and len(payload) <= 10 else 0
+            offer = self.ledger.checkpoint_offer(since)
+            return {"offered": int(self.link.send(message["from"], "watch.offer", offer))}
+        if kind == "watch.offer":  # the peer's checkpoint: judged and cosigned by this device's ledger
+            return self.ledger.watch_peer(message["from"], payload)
         if self.role == "desk" and kind == "outcome":
             return self.ledger.release_returned(payload)
         if self.role == "booth" and kind == "release":
