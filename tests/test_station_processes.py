@@ -248,3 +248,49 @@ def test_a_booth_rolled_back_to_an_earlier_copy_is_caught_by_the_desk(day):
     assert "bilik-1" in caught["refused"] and "Alarm" in caught["refused"], caught
     assert booth.client.counts()["ballots_cast"] == 0
     assert day.st.desk.client.counts()["voted"] == 2  # the desk's record stands
+
+
+def start_relay(day, n: int) -> subprocess.Popen:
+    """``booth station relay`` for booth ``n``, a process of its own (as under systemd)."""
+    argv = [sys.executable, "-m", "booth", "station", "relay", "--role", "booth", "--watch-every", "0"]
+    argv += ["--socket", str(day.st.booths[n].ledger.socket), "--control", str(day.links.booth(f"bilik-{n}").control)]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process
+
+
+def wait_for(check, timeout: float = 20.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if got := check():
+            return got
+        time.sleep(0.1)
+    raise AssertionError("never happened")
+
+
+def test_the_relay_process_killed_at_any_time_loses_nothing_and_doubles_nothing(day):
+    booth = day.st.booths[1].client
+    relay = start_relay(day, 1)
+    try:
+        for i in range(3):
+            release = day.st.release(f"DPT-02{i:02d}", 1)
+            day.desk.send_release(release)
+            if i == 1:  # kill -9 of the relay with the token on its way; systemd starts it again
+                relay.kill()
+                relay.wait(timeout=10)
+                relay = start_relay(day, 1)
+            wanted = release["release"]
+            wait_for(lambda wanted=wanted: booth.voter_screen().get("release") == wanted or None)
+            day.st.cast_at_booth(1, release["release"], "2")
+            day.booths[1].send_outcome(release["release"])
+            assert day.at_desk()["result"]["outcome"] == "cast"
+        day.desk.send_release(release)  # the last token again: the relay process has it refused
+        wait_for(lambda: day.links.desk.status()["peers"]["bilik-1"]["queued"] == 0 or None)
+        assert booth.voter_screen() == {"screen": "waiting"}
+        assert booth.counts()["ballots_cast"] == 3
+        assert day.st.desk.client.counts()["voted"] == 3
+    finally:
+        relay.kill()
+        relay.wait(timeout=10)

@@ -164,3 +164,27 @@ def _release_of(payload: bytes) -> str | None:
         return str(msg.peek("cancel", payload)["release"])
     except (msg.MessageRefused, KeyError, TypeError, ValueError):
         return None
+
+
+def run(relay: Relay, *, watch_every: float = 60.0, stop=None) -> None:
+    """``booth station relay``: pump until ``stop()`` says so, and every ``watch_every`` seconds ask
+    each peer of the link for its checkpoint.  A ledger or link that does not answer (restarting)
+    is waited for; what it had not dealt with comes again."""
+    import time
+
+    next_watch = time.monotonic() + watch_every
+    while stop is None or not stop():
+        try:
+            relay.pump(wait=1)
+            if watch_every > 0 and time.monotonic() >= next_watch:
+                next_watch = time.monotonic() + watch_every
+                for peer in relay.link.status()["peers"]:
+                    relay.ask_checkpoint(peer)
+        except (ConnectionError, OSError) as exc:
+            log.warning("link not answering (%s); trying again", exc)
+            time.sleep(0.5)
+        except BoothError as exc:
+            if not _unavailable(exc):
+                raise
+            log.warning("ledger not answering (%s); trying again", exc.message_en)
+            time.sleep(0.5)
