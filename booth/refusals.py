@@ -241,6 +241,14 @@ REFUSALS: dict[str, Refusal] = {
     "desk_already_paired": Refusal(
         NotAllowed, "Bilik ini sudah dipasangkan dengan meja pendaftaran", "This booth is already paired with its desk"
     ),
+    "peer_alarm": Refusal(
+        NotAllowed,
+        "Peringatan, perangkat {label} tidak cocok dengan yang terlihat sebelumnya: {why_id}",
+        "Alarm: device {label} does not match what was seen of it before: {why_en}",
+    ),
+    "offer_unreadable": Refusal(
+        BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"
+    ),
     "station_not_paired": Refusal(
         NotAllowed, "Bilik ini belum dipasangkan dengan meja pendaftaran", "This booth is not paired with a desk yet"
     ),

@@ -20,7 +20,7 @@
 # What it does (each step idempotent: running it twice changes nothing more):
 #   /opt/booth                     venv with --system-site-packages (so Raspberry Pi OS's
 #                                  python3-picamera2 and python3-lgpio are visible), booth in it
-#   /usr/lib/systemd/system/       booth-ledger.socket, booth-ledger.service, booth-kiosk.service, booth-station-link.service (not enabled)
+#   /usr/lib/systemd/system/       booth-ledger.socket, booth-ledger.service, booth-kiosk.service, booth-station-link.service, booth-station-relay.service (not enabled)
 #   /usr/lib/sysusers.d/booth.conf users booth-ledger, booth-kiosk, group booth-api (created now)
 #   /usr/lib/tmpfiles.d/booth.conf /var/lib/booth 0700 booth-ledger (created now)
 #   /etc/booth/hardware.toml       hardware configuration (checked with booth's own loader)
@@ -61,7 +61,7 @@ die() { echo "install-booth: $*" >&2; exit 1; }
 [ -d "$root" ] || die "$root is not a directory"
 [ -x "$root/usr/bin/python3" ] || die "$root has no /usr/bin/python3 (install python3 and python3-venv)"
 [ -e "$booth_src" ] || die "$booth_src does not exist"
-for f in booth-ledger.socket booth-ledger.service booth-kiosk.service booth-station-link.service booth.conf booth-tmpfiles.conf; do
+for f in booth-ledger.socket booth-ledger.service booth-kiosk.service booth-station-link.service booth-station-relay.service booth.conf booth-tmpfiles.conf; do
   [ -f "$units/$f" ] || die "missing $units/$f"
 done
 
@@ -112,7 +112,7 @@ in_root "$venv/bin/booth" --help >/dev/null
 # --- users, directories, units
 install -D -m 0644 "$units/booth.conf" "$root/usr/lib/sysusers.d/booth.conf"
 install -D -m 0644 "$units/booth-tmpfiles.conf" "$root/usr/lib/tmpfiles.d/booth.conf"
-for unit in booth-ledger.socket booth-ledger.service booth-kiosk.service booth-station-link.service; do  # the link: installed, enabled only on a station's devices
+for unit in booth-ledger.socket booth-ledger.service booth-kiosk.service booth-station-link.service booth-station-relay.service; do  # the link and relay: installed, enabled only on a station's devices
   install -D -m 0644 "$units/$unit" "$root/usr/lib/systemd/system/$unit"
 done
 say "creating users and the state directory"

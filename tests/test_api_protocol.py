@@ -24,7 +24,7 @@ from booth.api.schema import METHODS, NOT_SERVED, NOT_SERVED_PARAMS, Method, Par
 from booth.service import BoothService
 
 # What each kind of parameter in the table arrives as in Python, once the schema let it through.
-PYTHON_TYPE = {"text": str, "int": int, "bytes": bytes, "labels": dict}
+PYTHON_TYPE = {"text": str, "int": int, "bytes": bytes, "labels": dict, "statements": dict}
 # What each kind of result in the table is to the caller.
 RESULT_TYPE = {"none": type(None), "bytes": bytes}
 

@@ -15,13 +15,20 @@ from pathlib import Path
 import pytest
 
 UNITS = Path(__file__).resolve().parent.parent / "systemd"
-SERVICE_FILES = ("booth-ledger.socket", "booth-ledger.service", "booth-kiosk.service", "booth-station-link.service")
+SERVICE_FILES = (
+    "booth-ledger.socket",
+    "booth-ledger.service",
+    "booth-kiosk.service",
+    "booth-station-link.service",
+    "booth-station-relay.service",
+)
 INSTALLED_BOOTH = "/opt/booth/bin/booth"
 
 # Exposure limits from the appliance issue (systemd-analyze security, 0 = locked down, 10 = exposed).
 LEDGER_EXPOSURE_LIMIT = 1.0
 KIOSK_EXPOSURE_LIMIT = 2.0
 LINK_EXPOSURE_LIMIT = 1.5  # on the network by design: AF_INET, no PrivateNetwork
+RELAY_EXPOSURE_LIMIT = 1.0  # two Unix sockets only
 
 needs_analyze = pytest.mark.skipif(
     shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed (Debian package: systemd)"
@@ -115,6 +122,7 @@ def test_the_station_link_is_its_own_user_on_the_station_network_only_and_cannot
     exec_start = s["Service", "ExecStart"][0]
     assert "station link" in exec_start and "--control /run/booth-link/control.sock" in exec_start
     assert "--allow-user booth-ledger" in exec_start and "device.key" not in exec_start
+    assert "--allow-user booth-relay" in exec_start
     members = [line.split() for line in (UNITS / "booth.conf").read_text().splitlines() if line.startswith("m ")]
     assert ["m", "booth-ledger", "booth-link-api"] in members
     assert ["m", "booth-kiosk", "booth-link-api"] not in members
@@ -181,3 +189,25 @@ def test_the_state_directory_is_private_to_the_ledger():
         if line and not line.startswith("#")
     ]
     assert ["d", "/var/lib/booth", "0700", "booth-ledger", "booth-ledger", "-"] in lines
+
+
+@needs_analyze
+def test_the_station_relay_is_locked_down(checkable_units):
+    level, report = exposure(checkable_units / "booth-station-relay.service")
+    print(f"booth-station-relay.service exposure {level} (limit {RELAY_EXPOSURE_LIMIT})")
+    assert level <= RELAY_EXPOSURE_LIMIT, report
+
+
+def test_the_station_relay_reaches_only_the_two_sockets_and_sees_no_key():
+    s = unit_settings("booth-station-relay.service")
+    assert s["Service", "User"] == ["booth-relay"] and s["Service", "Restart"] == ["always"]
+    assert s["Service", "PrivateNetwork"] == ["yes"] and s["Service", "RestrictAddressFamilies"] == ["AF_UNIX"]
+    assert "-/var/lib/booth" in s["Service", "InaccessiblePaths"][0].split()
+    assert "-/var/lib/booth-link" in s["Service", "InaccessiblePaths"][0].split()
+    assert s["Service", "CapabilityBoundingSet"] == [""] and ("Service", "StateDirectory") not in s
+    exec_start = s["Service", "ExecStart"][0]
+    assert "station relay" in exec_start and "--socket /run/booth/api.sock" in exec_start
+    assert "--control /run/booth-link/control.sock" in exec_start
+    members = [line.split() for line in (UNITS / "booth.conf").read_text().splitlines() if line.startswith("m ")]
+    assert ["m", "booth-relay", "booth-api"] in members and ["m", "booth-relay", "booth-link-api"] in members
+    assert "--allow-user booth-relay" in unit_settings("booth-ledger.service")["Service", "ExecStart"][0]

@@ -41,7 +41,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from booth.api.schema import ALL_METHODS, Method
+from booth.api.schema import ALL_METHODS, Method, decode_result
 from booth.api.wire import (
     PROTOCOL_ERRORS,
     RESPONSE_LIMIT,
@@ -237,9 +237,7 @@ class BoothClient:
             self.close()
             raise LedgerUnavailable("Jawaban tidak cocok", "The answer does not match the request")
         result = response.get("result")
-        if spec is not None and spec.result == "bytes" and isinstance(result, str):
-            return base64.b64decode(result)
-        return result
+        return decode_result(spec, result) if spec is not None else result
 
 
 def _decode(body: bytes) -> dict:

@@ -38,6 +38,7 @@ PROBLEM_WORDS = {
     "bad_text": ("berisi huruf yang tidak boleh", "contains characters that are not allowed"),
     "bad_base64": ("bukan base64 yang sah", "is not valid base64"),
     "too_many_items": ("terlalu banyak isian", "has too many items"),
+    "bad_booth_number": ("bukan nomor bilik 1-6", "is not a booth number 1-6"),
 }
 
 
@@ -62,7 +63,9 @@ class Param:
     kinds: ``text`` (a string of at most ``max`` characters, optionally
     matching ``pattern``), ``int`` (``min``..``max``), ``bytes`` (base64 of at
     most ``max`` bytes), ``labels`` (an object of at most ``max`` text -> text
-    items, e.g. self-test results).
+    items, e.g. self-test results), ``statements`` (an object of booth number
+    "1".."6" -> a booth's signed results statement of at most ``max``
+    characters; the booth gets the numbers as ints).
     """
 
     name: str
@@ -82,12 +85,17 @@ class Method:
     name: str
     params: tuple[Param, ...] = ()
     result: str = "json"  # "json", "bytes" (base64 on the wire) or "none"
+    #: Fields of a JSON result that are bytes in Python and base64 on the wire (a signed token).
+    bytes_fields: tuple[str, ...] = ()
     special: bool = False  # client and server adapt the arguments: see _SPECIAL in both modules
     doc: str = ""
 
     @property
     def frame_limit(self) -> int:
-        return SMALL_FRAME + sum(base64_size(p.max) for p in self.params if p.kind == "bytes")
+        extra = sum(base64_size(p.max) for p in self.params if p.kind == "bytes")
+        # a statement's newlines and quotes are escaped in JSON: at most twice its length
+        extra += sum(2 * p.max * MAX_BOOTHS for p in self.params if p.kind == "statements")
+        return SMALL_FRAME + extra
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -107,6 +115,10 @@ def blob(name: str, max: int) -> Param:
     return Param(name, "bytes", max)
 
 
+def statements(name: str) -> Param:
+    return Param(name, "statements", STATEMENT_CHARS)
+
+
 def labels(name: str, *, optional: bool = False, nullable: bool = False, kw: bool = False) -> Param:
     return Param(name, "labels", 32, required=not optional, nullable=nullable, keyword_only=kw)
 
@@ -122,6 +134,13 @@ RELEASE = text("release_id", 32, pattern=_ID)
 ERROR = text("error", 200)
 LABEL_KEY_MAX, LABEL_VALUE_MAX = 64, 200
 EXPORT_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.zip"
+#: The station's limits (booth.service.station.MAX_BOOTHS, booth.station.release.MAX_MESSAGE_BYTES,
+#: the statement size station_results reads; the tests hold them equal, without importing the core).
+MAX_BOOTHS = 6
+STATION_MESSAGE_BYTES = 2048
+STATEMENT_CHARS = 8192
+VERIFIER_KEY = text("peer_verifier_key", 200)
+PAIRING_CODE = text("code", 20)
 
 
 def _table(*methods: Method) -> dict[str, Method]:
@@ -222,6 +241,22 @@ METHODS: dict[str, Method] = _table(
     Method("skip_photo", (TOKEN, RELEASE, text("reason", 200)), result="none"),
     Method("cancel_release", (TOKEN, RELEASE, text("reason", 200)), result="none"),
     Method("expire_release", (RELEASE,), result="none"),
+    # --- the polling station (booth.service.station; each act for one role, the others refused)
+    Method("pairing_code", (VERIFIER_KEY,)),
+    Method("pair_booth", (TOKEN, integer("number", 1, MAX_BOOTHS), text("booth_verifier_key", 200), PAIRING_CODE)),
+    Method("pair_desk", (TOKEN, text("desk_verifier_key", 200), integer("number", 1, MAX_BOOTHS), PAIRING_CODE)),
+    Method("issue_release", (TOKEN, VOTER, integer("booth", 1, MAX_BOOTHS)), bytes_fields=("token",)),
+    Method("release_returned", (blob("outcome", STATION_MESSAGE_BYTES),)),
+    Method("cancel_station_release", (TOKEN, RELEASE, text("reason", 200)), bytes_fields=("notice",)),
+    Method("station_photo", (RELEASE, blob("jpeg", PHOTO_BYTES)), result="none"),
+    Method("station_skip_photo", (TOKEN, RELEASE, text("reason", 200)), result="none"),
+    Method("station_results", (TOKEN, statements("closings"))),
+    Method("accept_release", (blob("token", STATION_MESSAGE_BYTES),)),
+    Method("release_outcome", (RELEASE,), result="bytes"),
+    Method("release_revoked", (blob("notice", STATION_MESSAGE_BYTES),)),
+    Method("checkpoint_offer", (integer("since", 0, 10**9),), result="bytes"),
+    Method("watch_peer", (text("label", 8, pattern=r"meja|bilik-[1-6]"), blob("offer", 16 * KiB))),
+    Method("peers_seen"),
     # --- checking
     Method("verify_ledger", (MAYBE_TOKEN,)),
     # --- the device
@@ -234,12 +269,8 @@ NOT_SERVED = {
     "close": "the service's own lifecycle",
     "open": "the service's own lifecycle",
     "provision": "the service's own lifecycle",
-    **{
-        name: "a polling station's desk<->booth message: carried by the station's transport "
-        "(issue #12 item 3), not yet by the kiosk's socket"
-        for name in STATION_ACTS + DESK_ACTS + BOOTH_ACTS
-    },
 }
+assert set(STATION_ACTS + DESK_ACTS + BOOTH_ACTS) <= set(METHODS), "every station act is served"
 #: Parameters of served methods that a client may not pass.
 NOT_SERVED_PARAMS = {
     ("load_election", "trusted_committee_key"): "a UI must not choose which committee it trusts",
@@ -317,8 +348,27 @@ def _check_labels(method: str, p: Param, value) -> dict:
     return dict(value)
 
 
+def _check_statements(method: str, p: Param, value) -> dict:
+    if not isinstance(value, dict):
+        raise bad_param(method, p.name, "wrong_type", expected="object")
+    if len(value) > MAX_BOOTHS:
+        raise bad_param(method, p.name, "too_many_items", limit=MAX_BOOTHS)
+    out = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[1-9]", key) or int(key) > MAX_BOOTHS:
+            raise bad_param(method, p.name, "bad_booth_number")
+        out[int(key)] = _check_text(method, p, item, p.max)
+    return out
+
+
 #: One checker per parameter kind (see :class:`Param`).
-_CHECKS = {"text": _check_pattern, "int": _check_int, "bytes": _check_bytes, "labels": _check_labels}
+_CHECKS = {
+    "text": _check_pattern,
+    "int": _check_int,
+    "bytes": _check_bytes,
+    "labels": _check_labels,
+    "statements": _check_statements,
+}
 
 
 def check_value(method: str, p: Param, value):
@@ -361,4 +411,20 @@ def encode_result(method: Method, value):
         return base64.b64encode(value).decode("ascii")
     if method.result == "none":
         return None
+    if method.bytes_fields and isinstance(value, dict):
+        return {
+            k: base64.b64encode(v).decode("ascii") if k in method.bytes_fields and isinstance(v, bytes) else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def decode_result(method: Method, value):
+    """A result as the caller gets it: bytes from base64 (the client's half of :func:`encode_result`)."""
+    if method.result == "bytes" and isinstance(value, str):
+        return base64.b64decode(value)
+    if method.bytes_fields and isinstance(value, dict):
+        return {
+            k: base64.b64decode(v) if k in method.bytes_fields and isinstance(v, str) else v for k, v in value.items()
+        }
     return value

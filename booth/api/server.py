@@ -156,7 +156,7 @@ class LedgerServer:
                 )
             kwargs = check_params(method, request.params)
             result = self._in_booth(method, kwargs)
-            return {"id": request_id, "result": encode_result(method, result)}
+            return {"id": request_id, "result": result}  # encoded in the booth thread
         except BoothError as exc:
             return {"id": request_id, "error": exc.to_json()}
 
@@ -181,6 +181,7 @@ class LedgerServer:
                 result = _SPECIAL[method.name](self, **job.kwargs)
             else:
                 result = getattr(self.service, method.name)(**job.kwargs)
+            result = encode_result(method, result)
             if method.result == "json":
                 json.dumps(result, allow_nan=False)  # fail here, inside the guard, not mid-send
             job.result = result

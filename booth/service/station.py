@@ -409,6 +409,58 @@ class Station(Device):
             self._append("station.release_revoked", "system", {"release": body["release"], "reason": body["reason"]})
         return {"release": body["release"], "revoked": True}
 
+    # ------------------------------------------------------------ watching each other (booth.station.watch)
+    def checkpoint_offer(self, since: int) -> bytes:
+        """This device's latest checkpoint, with the proof that it extends the tree of size ``since``."""
+        from booth.station import watch
+
+        self._check_role("checkpoint_offer")
+        return watch.offer(self.ledger, since)
+
+    def peers_seen(self) -> dict:
+        """What this device last saw of each other device: ``{label: {"size", "device", "time"}}``."""
+        from booth.station import watch
+
+        self._check_role("peers_seen")
+        return {
+            label: {"size": s.size, "device": keys.short_fingerprint(watch._fp(s.key)), "time": s.time}
+            for label, s in watch.seen_by(self.ledger).items()
+        }
+
+    def watch_peer(self, label: str, offer: bytes) -> dict:
+        """Judge ``label``'s offer against what was seen of it, then cosign and record it (or log the alarm).
+
+        ``label`` is the link's name of the device: ``meja`` for a booth's desk, ``bilik-N`` for the
+        desk's booth N; its key from pairing is the one expected.  A rolled-back, rewritten or
+        replaced device is refused with the finding's words, and ``station.peer_alarm`` is logged.
+        """
+        from booth.station import watch
+
+        self._check_role("watch_peer")
+        self._check_device()
+        expected = self._paired_key(label)
+        size = self.ledger.size
+        try:
+            line = watch.watch(self.ledger, label, offer, expected_key=expected)
+        except watch.PeerAlarm as alarm:
+            self._fold_latest()
+            raise refuse("peer_alarm", words={"label": label, "why_id": alarm.id, "why_en": alarm.en}) from None
+        except watch.BadOffer as bad:
+            raise refuse("offer_unreadable", words={"label": label, "why_id": bad.id, "why_en": bad.en}) from None
+        if self.ledger.size > size:
+            self._fold_latest()
+        seen = watch.seen_by(self.ledger)[label]
+        return {"label": label, "size": seen.size, "checkpoint": seen.checkpoint, "cosignature": line}
+
+    def _paired_key(self, label: str) -> str:
+        if self.day.role == "booth" and label == "meja" and self.day.desk is not None:
+            return self.day.desk["verifier_key"]
+        if self.day.role == "desk" and label.startswith("bilik-") and label[6:].isdigit():
+            paired = self.day.booths.get(int(label[6:]))
+            if paired is not None:
+                return paired["verifier_key"]
+        raise refuse("station_not_paired")
+
     # ------------------------------------------------------------ both
     def _station_message(self, kind: str, data: object) -> dict:
         """A message from the paired peer: read, and signed by the key pinned for its sender."""

@@ -178,6 +178,20 @@ def _cmd_credentials(args) -> int:
     return 0
 
 
+def _cmd_relay(args) -> int:
+    import logging
+
+    from booth.api.client import BoothClient
+    from booth.station.link import LinkClient
+    from booth.station.relay import Relay, run
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    relay = Relay(BoothClient(args.socket, timeout=60), LinkClient(args.control, timeout=40), args.role)
+    print("ready", flush=True)
+    run(relay, watch_every=args.watch_every)
+    return 0
+
+
 def register(sub) -> None:
     """Add ``station link`` and ``station link-credentials`` to the top-level subcommands."""
     station = sub.add_parser("station", help="TPS dengan meja dan bilik / a station of a desk and booths")
@@ -190,6 +204,14 @@ def register(sub) -> None:
     p.add_argument("--allow-uid", type=int, action="append", help="a UID that may use the control socket")
     p.add_argument("--allow-user", action="append", help="a user that may use the control socket")
     p.set_defaults(func=_cmd_link)
+    p = ssub.add_parser(
+        "relay", help="carry this device's station messages between its ledger socket and its link (holds no key)"
+    )
+    p.add_argument("--socket", required=True, help="the ledger service's socket (/run/booth/api.sock)")
+    p.add_argument("--control", required=True, help="the link's control socket (/run/booth-link/control.sock)")
+    p.add_argument("--role", required=True, choices=("desk", "booth"))
+    p.add_argument("--watch-every", type=float, default=60.0, metavar="SECONDS", help="ask the peers' checkpoints")
+    p.set_defaults(func=_cmd_relay)
     p = ssub.add_parser("link-credentials", help="make the link's key and certificate from the device key")
     p.add_argument("--device-key", required=True, help="the device key (STATE/device.key)")
     p.add_argument("--out", required=True, help="the folder for link.key, link.pem, device.pem")
