@@ -453,7 +453,9 @@ class CompanionHome(CompanionScreen):
         c = self.status.get("counts", {})
         role = self.status.get("role")
         if role == "booth":  # a booth knows no voter: the releases it took and the ballots it holds
-            lines = [(_("Releases taken / cast"), data(f"{c.get('checked_in', 0)} / {c.get('voted', 0)}"), None)]
+            lines: list[tuple] = [
+                (_("Releases taken / cast"), data(f"{c.get('checked_in', 0)} / {c.get('voted', 0)}"), None)
+            ]
         else:
             lines = [
                 (_("DPT + DPTb"), data(f"{c.get('dpt', 0)} + {c.get('dptb', 0)}"), None),
