@@ -146,6 +146,11 @@ def check_entry_shape(obj: object) -> str | None:
         and _HEX64_RE.match(prev)
     ):
         return None
+    return entry_shape_problem(obj)
+
+
+def entry_shape_problem(obj: object) -> str | None:
+    """The named checks of :func:`check_entry_shape`, one by one: what is wrong, or None."""
     if not isinstance(obj, dict) or set(obj) != ENTRY_KEYS:
         return "entry does not have exactly the fields actor, boot, mono_ns, payload, prev, seq, time, type"
     if not isinstance(obj["seq"], int) or isinstance(obj["seq"], bool) or obj["seq"] < 0:
