@@ -140,3 +140,62 @@ def test_an_event_with_a_newline_or_foreign_digits_in_its_time_or_prev_is_malfor
     }
     assert formats.check_entry_shape(good) is None
     assert formats.check_entry_shape({**good, field: value}) is not None
+
+
+GOOD_ENTRY = {
+    "actor": "system",
+    "boot": "b1",
+    "mono_ns": 0,
+    "payload": {},
+    "prev": "00" * 32,
+    "seq": 0,
+    "time": "2025-11-14T07:00:00.000000Z",
+    "type": "ledger.created",
+}
+# what a damaged or forged entry's fields may hold instead: every JSON kind, and the near misses
+ODD_FIELD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.sampled_from(["", "K01", "00" * 32, "AB" * 32, "0" * 63, "2025-11-14T07:00:00Z", "2025-11-14T07:00:00.000000Z"]),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(sorted(GOOD_ENTRY)), ODD_FIELD_VALUES, max_size=8),
+    st.sets(st.sampled_from([*sorted(GOOD_ENTRY), "extra"]), max_size=2),
+)
+def test_the_quick_entry_shape_check_accepts_exactly_what_the_named_checks_accept(changes, dropped):
+    # A verifier night: every event goes through the one-expression check first; a damaged entry
+    # must be refused by it and named by the checks one by one, never let through.
+    entry = {k: v for k, v in {**GOOD_ENTRY, **changes}.items() if k not in dropped}
+    if "extra" in dropped:
+        entry["extra"] = 1
+    assert formats.check_entry_shape(entry) == formats.entry_shape_problem(entry)
+
+
+def test_a_boolean_sequence_number_or_a_list_for_an_entry_is_named():
+    assert formats.check_entry_shape({**GOOD_ENTRY, "seq": True}) == "seq is not a non-negative integer"
+    assert formats.check_entry_shape({**GOOD_ENTRY, "mono_ns": False}) == "mono_ns is not a non-negative integer"
+    assert formats.check_entry_shape([GOOD_ENTRY]) is not None
+    assert formats.check_entry_shape(GOOD_ENTRY) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a":"\\u00e9"}',  # the same text with an escape booth never writes
+        b'{"a":"\xc3\xa9"} ',
+        b'{"a":"\xe9"}',  # Latin-1, not UTF-8
+        b'{"a":"\xed\xa0\x80"}',  # an encoded lone surrogate
+        b'{"a":1,"a":1}',
+        b'{"a":9007199254740992}',
+    ],
+)
+def test_an_entry_that_decodes_to_canonical_text_only_by_another_encoding_is_refused(data):
+    assert parse_canonical(b'{"a":"\xc3\xa9"}') == {"a": "é"}
+    with pytest.raises(NotCanonical):
+        parse_canonical(data)

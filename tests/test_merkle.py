@@ -451,3 +451,16 @@ def test_the_module_examples_run():
     import doctest
 
     assert doctest.testmod(merkle).failed == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=70))
+def test_appending_entries_as_leaves_gives_the_same_tree_as_hashing_them_first(entries):
+    # the verifier appends every event and ballot with append_leaf: the tree must be the one the
+    # device's checkpoints sign, at every size
+    one, other = Frontier(), Frontier()
+    for data in entries:
+        assert one.append_leaf(data) == leaf_hash(data)
+        other.append(leaf_hash(data))
+        assert one.root() == other.root() and one.to_bytes() == other.to_bytes()
+    assert one.root() == root([leaf_hash(d) for d in entries])

@@ -126,7 +126,9 @@ def parse_canonical(data: bytes) -> Any:
         try:
             text = data.decode("utf-8")
             value, end = _SCAN(text, 0)
-            if end == len(text) and "".join(_C_ENCODE(value, 0)).encode("utf-8") == data:
+            # compared as text: ``text`` is the strict UTF-8 decoding of ``data``, so it is equal
+            # to the re-encoding exactly when its UTF-8 bytes are (one encode fewer per record)
+            if end == len(text) and "".join(_C_ENCODE(value, 0)) == text:
                 return value
         except Exception:  # noqa: BLE001 - whatever it is, the full parse below names it
             pass

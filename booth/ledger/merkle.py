@@ -294,6 +294,25 @@ class Frontier:
         self._hashes.append(h)
         self._size += 1
 
+    def append_leaf(self, data: bytes) -> bytes:
+        """Hash ``data`` into the next leaf (:func:`leaf_hash`), append it and return its hash.
+
+        The same as ``append(leaf_hash(data))`` in one call, without re-checking a hash made
+        here: the verifier appends every event and ballot this way.
+        """
+        if self._size == self.MAX_SIZE:
+            raise ValueError("frontier is full")
+        sha256 = hashlib.sha256
+        leaf = h = sha256(_LEAF_PREFIX + data).digest()
+        n = self._size
+        hashes = self._hashes
+        while n & 1:
+            h = sha256(_NODE_PREFIX + hashes.pop() + h).digest()
+            n >>= 1
+        hashes.append(h)
+        self._size += 1
+        return leaf
+
     def root(self) -> bytes:
         """The Merkle Tree Hash of all leaves appended so far (``EMPTY_ROOT`` if none)."""
         hashes = self._hashes

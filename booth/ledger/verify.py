@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import os
@@ -182,7 +183,7 @@ class DatabaseSource:
         try:
             self._conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             # damaged TEXT must become a reported problem, not a UnicodeDecodeError
-            self._conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
+            self._conn.text_factory = _TEXT_OF_BYTES
             self._conn.execute("PRAGMA query_only=ON")
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.OperationalError as exc:
@@ -237,6 +238,10 @@ class DatabaseSource:
 
 
 _CHUNK = 256 * 1024
+
+# damaged TEXT read as text with U+FFFD in place of what is not UTF-8 (a C call, no Python frame
+# per value: two per event)
+_TEXT_OF_BYTES = functools.partial(bytes.decode, encoding="utf-8", errors="replace")
 
 
 class BundleSource:
@@ -965,9 +970,7 @@ def _check_events(
             return None
         _follow_event(report, where, index, obj, facts, key)
         times.follow(report.add, where, index, obj)
-        leaf = merkle.leaf_hash(row[2])
-        facts.frontier.append(leaf)
-        facts.prev = leaf.hex()
+        facts.prev = facts.frontier.append_leaf(row[2]).hex()
         checkpoints.at_size(report, where, facts.frontier)
         if len(report.problems) >= MAX_PROBLEMS:
             return None
@@ -1169,6 +1172,19 @@ def _check_ballots(
     return facts
 
 
+def _ballot_where(ballot_id: bytes) -> str:
+    """Where a ballot's problem is: made only when there is one (the walk passes every ballot)."""
+    return f"ballot {ballot_id.hex()[:12] or '?'}"
+
+
+def _say_ballot(add: Callable[[str, str], None], ballot_id: bytes, what: str) -> None:
+    add(_ballot_where(ballot_id), what)
+
+
+_BLANK_SLOT = bytes(formats.BALLOT_SLOT_BYTES)
+_BLANK_SIGNATURE = bytes(formats.SIGNATURE_BYTES)
+
+
 def _check_ballot(
     source: Source,
     report: Report,
@@ -1185,23 +1201,22 @@ def _check_ballot(
     ):
         report.add(f"ballot slot {facts.slots}", "stored with the wrong column types (damaged)")
         return False
-    where = f"ballot {ballot_id.hex()[:12] or '?'}"
     if ballot_id <= facts.last_id:
-        report.add(where, "ballot identifiers are not unique and sorted")
+        report.add(_ballot_where(ballot_id), "ballot identifiers are not unique and sorted")
     facts.last_id = ballot_id
     if filled == 0:
-        if slot != bytes(formats.BALLOT_SLOT_BYTES) or sig != bytes(formats.SIGNATURE_BYTES):
-            report.add(where, "an empty slot is not blank")
+        if slot != _BLANK_SLOT or sig != _BLANK_SIGNATURE:
+            report.add(_ballot_where(ballot_id), "an empty slot is not blank")
         return False
     mark = facts.marks.pop(ballot_id, None)
     if filled != 1:
-        report.add(where, "slot state is neither empty nor filled")
+        report.add(_ballot_where(ballot_id), "slot state is neither empty nor filled")
         return False
     record = slot
     if source.padded_ballots:
         record = formats.unpad_slot(slot)
         if len(slot) != formats.BALLOT_SLOT_BYTES or slot[len(record) :].strip(b" "):
-            report.add(where, "slot padding is wrong")
+            report.add(_ballot_where(ballot_id), "slot padding is wrong")
     plain = PLAIN_BALLOT.fullmatch(record)
     if plain is not None:
         election, record_id, selection = plain[1].decode(), plain[2].decode(), plain[3].decode()
@@ -1209,25 +1224,25 @@ def _check_ballot(
         try:
             obj = parse_canonical(record)
         except NotCanonical as exc:
-            report.add(where, f"record is not canonical JSON ({exc})")
+            report.add(_ballot_where(ballot_id), f"record is not canonical JSON ({exc})")
             return False
         shape = formats.check_ballot_shape(obj)
         if shape:
-            report.add(where, shape)
+            report.add(_ballot_where(ballot_id), shape)
             return False
         election, record_id, selection = obj["election"], obj["id"], obj["selection"]
     if record_id != ballot_id.hex():
-        report.add(where, "record's identifier differs from its slot (swapped?)")
+        report.add(_ballot_where(ballot_id), "record's identifier differs from its slot (swapped?)")
     if election != election_id:
-        report.add(where, "ballot belongs to another election")
+        report.add(_ballot_where(ballot_id), "ballot belongs to another election")
     sigs.check(
         sig,
         formats.ballot_message(record),
-        _say,
-        where,
+        _say_ballot,
+        ballot_id,
         "ballot signature does not verify (changed, or signed by another key)",
     )
-    facts.frontier.append(merkle.leaf_hash(record))
+    facts.frontier.append_leaf(record)
     facts.stored += 1
     spoiled = selection == formats.SPOILED
     if mark is None and not spoiled:
@@ -1235,13 +1250,18 @@ def _check_ballot(
         return True
     # spoiled: kept, counted apart, never in the tally
     if mark is None:
-        report.add(where, "a spoiled record without its spoil mark (mark removed?)")
+        report.add(_ballot_where(ballot_id), "a spoiled record without its spoil mark (mark removed?)")
     elif not spoiled:
-        report.add(where, "marked spoiled but the record still holds a choice (a valid ballot marked spoiled?)")
+        report.add(
+            _ballot_where(ballot_id),
+            "marked spoiled but the record still holds a choice (a valid ballot marked spoiled?)",
+        )
     elif not _verify_sig(key.public_key, mark, formats.spoil_message(record)):
-        report.add(where, "spoil mark does not verify (moved from another ballot, or signed by another key)")
+        report.add(
+            _ballot_where(ballot_id), "spoil mark does not verify (moved from another ballot, or signed by another key)"
+        )
     facts.spoiled += 1
-    facts.spoiled_frontier.append(merkle.leaf_hash(record))
+    facts.spoiled_frontier.append_leaf(record)
     return True
 
 
