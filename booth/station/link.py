@@ -487,6 +487,12 @@ class Link:
         _pid, uid, _gid = struct.unpack("3i", creds)
         try:
             if uid not in self.config.allow_uids:
+                # the refusal answers the first request: closing before it is read would let the
+                # client's write fail (EPIPE) and lose the reason
+                with contextlib.suppress(asyncio.IncompleteReadError, asyncio.TimeoutError, OSError):
+                    prefix = await asyncio.wait_for(reader.readexactly(4), 5)
+                    length = min(int.from_bytes(prefix, "big"), 2 * transport.MAX_FRAME)
+                    await asyncio.wait_for(reader.readexactly(length), 5)
                 writer.write(
                     _control_frame(_error("peer_refused", "Pengguna ini tidak diizinkan", "This user is not allowed"))
                 )
