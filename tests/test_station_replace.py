@@ -82,9 +82,20 @@ def replaced(tmp_path_factory):
     st.desk.svc.count(token)
     st.desk.svc.results_printed(token)
     desk = Path(st.desk.svc.export(token, str(exports / "desk.zip"))).read_bytes()
+    desk_data = st.desk.svc.results()
+    desk_key = st.desk.svc.ledger.key.verifier_key()
     parts = {"desk": desk, "booths": bundles, "results": summary["document"], "replaced": {2: [old_bundle]}}
     st.close()
-    return {"root": root, "parts": parts, "summary": summary, "old": old_fingerprint, "closings": closings, "st": st}
+    return {
+        "root": root,
+        "parts": parts,
+        "summary": summary,
+        "old": old_fingerprint,
+        "closings": closings,
+        "st": st,
+        "desk_data": desk_data,
+        "desk_key": desk_key,
+    }
 
 
 def choices_made() -> dict[str, int]:
@@ -158,3 +169,28 @@ def test_a_station_bundle_leaving_out_the_replaced_booths_closing_is_refused(rep
     swapped = {**replaced["parts"], "booths": {**replaced["parts"]["booths"], 2: old}, "replaced": {2: [old]}}
     report = verify_station(write_station_bundle(tmp_path / "swapped.zip", **swapped))
     assert "booth-2.zip is not the booth the desk paired as booth 2 (another station's booth?)" in report.problems
+
+
+def test_the_printed_station_report_carries_the_replaced_booth_in_its_signed_qr(replaced, tmp_path):
+    import zxingcpp
+
+    from booth import qr_parts
+    from booth.kiosk.printouts import station_report_image
+    from booth.station.results_qr import open_qr_text, qr_text, read_qr_text
+
+    document = replaced["summary"]["document"]
+    text = qr_text(document)
+    old_line = next(line for line in text.splitlines() if line.startswith("r "))
+    booth_2 = next(line for line in text.splitlines() if line.startswith("2 "))
+    assert text.splitlines().index(old_line) == text.splitlines().index(booth_2) + 1  # right under booth 2
+    assert read_qr_text(text) == document  # the same bytes as the bundle's
+    image = station_report_image(replaced["desk_data"], replaced["summary"])
+    image.save(tmp_path / "station-report-replaced.png")
+    found = [r.text for r in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)]
+    body = open_qr_text(qr_parts.join(found), replaced["desk_key"])
+    assert body["booths"]["2"]["replaced"] == [
+        {
+            "fingerprint": replaced["old"],
+            "statement": json.loads(document)["body"]["booths"]["2"]["replaced"][0]["statement"],
+        }
+    ]
