@@ -25,6 +25,7 @@ from booth.service import BoothService
 from booth.station.bundle import booth_member, read_manifest, verify_station, write_station_bundle
 from service_day import KETUA, Booth, closes_at, demo_package, walk_custody
 from station_day import STATION_SETTINGS, make_device, open_station, pair
+from test_paper import needs_ocr, ocr, region, squash
 
 VOTES = {1: ["1", "2", "1"], 2: ["3", "3", "1", "2", "3"], 3: ["2", "2"]}  # booth 2: the old device
 AFTER = {1: ["1"], 2: ["1", "2", "2"], 3: ["3"]}  # booth 2: the spare
@@ -186,6 +187,11 @@ def test_the_printed_station_report_carries_the_replaced_booth_in_its_signed_qr(
     assert read_qr_text(text) == document  # the same bytes as the bundle's
     image = station_report_image(replaced["desk_data"], replaced["summary"])
     image.save(tmp_path / "station-report-replaced.png")
+    regions = image.info["regions"]
+    assert "booth-2-replaced-1" in regions and not any(
+        r.startswith(("booth-1-replaced", "booth-3-replaced")) for r in regions
+    )
+    assert regions["booth-2"][0] < regions["booth-2-replaced-1"][0] < regions["booth-2-issued"][0]
     found = [r.text for r in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)]
     body = open_qr_text(qr_parts.join(found), replaced["desk_key"])
     assert body["booths"]["2"]["replaced"] == [
@@ -194,3 +200,12 @@ def test_the_printed_station_report_carries_the_replaced_booth_in_its_signed_qr(
             "statement": json.loads(document)["body"]["booths"]["2"]["replaced"][0]["statement"],
         }
     ]
+
+
+@needs_ocr
+def test_the_printed_report_says_which_device_booth_2_replaced(replaced):
+    from booth.kiosk.printouts import station_report_image
+
+    image = station_report_image(replaced["desk_data"], replaced["summary"])
+    read = squash(ocr(region(image, "booth-2-replaced-1")))
+    assert "PERANGKATSEBELUMNYADIGANTI" in read and "EARLIERDEVICEREPLACED" in read
