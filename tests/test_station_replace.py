@@ -57,6 +57,7 @@ def replaced(tmp_path_factory):
     st.desk.svc.cancel_station_release(st.token(), stuck["release"], "layar bilik 2 rusak")
     old = st.booths[2]
     old_fingerprint = old.svc.ledger.key.fingerprint
+    old_key = old.svc.ledger.key.verifier_key()
     old_statement, old_bundle = closing(old, exports, "booth-2-old", reason="layar rusak, diganti")
     old.close()
     spare = make_device(root / "devices" / "spare", "booth", st.clock, STATION_SETTINGS)
@@ -96,6 +97,7 @@ def replaced(tmp_path_factory):
         "st": st,
         "desk_data": desk_data,
         "desk_key": desk_key,
+        "old_key": old_key,
     }
 
 
@@ -209,3 +211,32 @@ def test_the_printed_report_says_which_device_booth_2_replaced(replaced):
     image = station_report_image(replaced["desk_data"], replaced["summary"])
     read = squash(ocr(region(image, "booth-2-replaced-1")))
     assert "PERANGKATSEBELUMNYADIGANTI" in read and "EARLIERDEVICEREPLACED" in read
+
+
+def test_the_recap_counts_the_replaced_station_as_one_place_and_checks_the_old_device_too(replaced, tmp_path):
+    from booth.recap.start import open_recap
+    from recap_days import scratch, tps_package
+    from test_recap_core import Clock
+
+    data = write_station_bundle(tmp_path / "station.zip", **replaced["parts"]).read_bytes()
+    for registered_elsewhere in (False, True):
+        r = open_recap(
+            tmp_path / f"recap-{registered_elsewhere}",
+            workers=0,
+            clock=Clock(dt.datetime(2025, 11, 16, 13, 30, tzinfo=dt.UTC)),
+        )
+        try:
+            r.register_device(replaced["desk_key"], demo_package()[0], by="ketua")
+            if registered_elsewhere:  # the broken booth 2 was once registered for another TPS
+                r.register_device(
+                    replaced["old_key"], tps_package(scratch(), pekon="Sidoharjo", tps=2, seed=7), by="ketua"
+                )
+            outcome = r.submit_bundle(data, filename="STATION.zip")
+            if registered_elsewhere:
+                assert outcome.refused and outcome.submission.reason_code == "booth_elsewhere"
+                assert "booth 2" in outcome.submission.reason_en
+            else:
+                assert not outcome.refused, outcome.submission.reason_en
+                assert {k: v for k, v in outcome.submission.result.tally.items() if v} == choices_made()
+        finally:
+            r.close()
