@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from booth.errors import BoothError
 from booth.service import BoothService
@@ -26,6 +28,7 @@ from booth.station.bundle import booth_member, read_manifest, verify_station, wr
 from service_day import KETUA, Booth, closes_at, demo_package, walk_custody
 from station_day import STATION_SETTINGS, make_device, open_station, pair
 from test_paper import needs_ocr, ocr, region, squash
+from test_station_report import _booth, _hex64, _signed
 
 VOTES = {1: ["1", "2", "1"], 2: ["3", "3", "1", "2", "3"], 3: ["2", "2"]}  # booth 2: the old device
 AFTER = {1: ["1"], 2: ["1", "2", "2"], 3: ["3"]}  # booth 2: the spare
@@ -240,3 +243,26 @@ def test_the_recap_counts_the_replaced_station_as_one_place_and_checks_the_old_d
                 assert {k: v for k, v in outcome.submission.result.tally.items() if v} == choices_made()
         finally:
             r.close()
+
+
+_replaced = hs.lists(hs.fixed_dictionaries({"fingerprint": _hex64, "statement": _hex64}), min_size=1, max_size=2)
+_booth_maybe_replaced = hs.tuples(_booth, hs.none() | _replaced).map(
+    lambda pair: pair[0] if pair[1] is None else {**pair[0], "replaced": pair[1]}
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(hs.dictionaries(hs.integers(1, 6).map(str), _booth_maybe_replaced, min_size=1, max_size=6))
+def test_any_station_results_with_replaced_booths_reads_back_from_its_qr_text_byte_for_byte(booths):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from booth.ledger.keys import DeviceKey
+    from booth.station.results_qr import open_qr_text, qr_text, read_qr_text
+
+    key = DeviceKey(Ed25519PrivateKey.generate())
+    body = {"balanced": True, "booths": booths, "desk": "ab" * 32, "election": "cd" * 32, "merged": [],
+            "tally": {"1": 3}, "votes": 3}  # fmt: skip
+    document = _signed(body, key)
+    text = qr_text(document)
+    assert read_qr_text(text) == document
+    assert open_qr_text(text, key.verifier_key()) == body
