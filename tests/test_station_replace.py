@@ -160,6 +160,9 @@ def test_the_station_bundle_with_both_booth_2s_verifies(replaced, tmp_path):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "booth-2-r1.zip: SAH / VALID" in out.stdout
+    assert f"diganti / replaced: booth-2-r1.zip = perangkat sebelumnya / earlier device {replaced['old'][:16]}" in (
+        out.stdout
+    )
 
 
 def test_a_station_bundle_leaving_out_the_replaced_booths_closing_is_refused(replaced, tmp_path):

@@ -515,6 +515,11 @@ def format_station_report(report: StationReport) -> str:
                 f"  Bilik / booth {n}: izin / releases {rel['issued']} = dipakai / cast {rel['cast']}"
                 f" + dibatalkan / cancelled {rel['cancelled']} (disanggah / spoiled {rel['spoils']}); {shown}"
             )
+            for k, earlier in enumerate(row.get("replaced", []), start=1):
+                lines.append(
+                    f"    diganti / replaced: {booth_member(n, k)} = perangkat sebelumnya / earlier device "
+                    f"{earlier['fingerprint'][:16]} (dihitung di atas / counted above)"
+                )
     if report.ok:
         lines.append("HASIL / RESULT: SAH / VALID")
     else:
