@@ -110,7 +110,8 @@ class Day:
     # --- the polling station (booth.station; docs/station.md)
     role: str = "single"  # single | desk | booth, from ledger.created
     desk: dict | None = None  # a booth: its station's desk (fingerprint, verifier_key, booth number)
-    booths: dict[int, dict] = field(default_factory=dict)  # a desk: booth number -> fingerprint, verifier_key
+    # a desk: booth number -> fingerprint, verifier_key (and "replaced": the earlier devices, oldest first)
+    booths: dict[int, dict] = field(default_factory=dict)
     accepted: set[str] = field(default_factory=set)  # a booth: release IDs accepted (each once, ever)
     revoked: set[str] = field(default_factory=set)  # a booth: release IDs the desk cancelled before use
     outcomes: dict[str, dict] = field(default_factory=dict)  # a booth: release -> {"outcome", "spoils"}
@@ -334,7 +335,17 @@ def _release_revoked(day: Day, entry, when: Moment) -> None:
 # --- the polling station: the desk's side
 def _booth_paired(day: Day, entry, when: Moment) -> None:
     p = entry.payload
+    before = day.booths.get(p["booth"])
+    replaced: list[dict] = []
+    if before is not None and before["fingerprint"] != p["fingerprint"]:
+        # a replacement: the old device's closing still belongs to this number (its key kept for it)
+        old = {"fingerprint": before["fingerprint"], "verifier_key": before["verifier_key"]}
+        replaced = [*before.get("replaced", []), old]
+    elif before is not None:
+        replaced = list(before.get("replaced", []))
     day.booths[p["booth"]] = {"fingerprint": p["fingerprint"], "verifier_key": p["verifier_key"]}
+    if replaced:
+        day.booths[p["booth"]]["replaced"] = replaced
 
 
 def _release_issued(day: Day, entry, when: Moment) -> None:

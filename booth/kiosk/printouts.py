@@ -210,6 +210,7 @@ def station_report_image(data: dict, station: dict, copy: int = 1, paper: Paper 
             after_cancel=row["releases"]["after_cancel"],
             results=None if row["tally"] is None else votes(row["tally"]),
             balanced=row["balanced"],
+            replaced=tuple(old["fingerprint"] for old in signed["booths"][str(n)].get("replaced", [])),
         )
         for n, row in sorted(station["booths"].items(), key=lambda item: int(item[0]))
     )

@@ -256,6 +256,8 @@ class StationBooth:
     out: int = 0
     after_cancel: int = 0
     results: tuple[CandidateVotes, ...] | None = None
+    #: a booth replaced mid-day: the fingerprints of its earlier devices (their releases and votes are in the figures)
+    replaced: tuple[str, ...] = ()
     balanced: bool = True
 
 
@@ -573,6 +575,11 @@ def render_station_report(data: StationReportData, paper: Paper = PAPER_58) -> I
             page.space(6)
             page.text(f"Bilik {booth.number} / Booth {booth.number}", HEADING)
             page.text(short_hex(booth.fingerprint), SMALL_MONO)
+            for k, old in enumerate(booth.replaced, start=1):
+                with page.region(f"booth-{booth.number}-replaced-{k}"):
+                    page.text("Perangkat sebelumnya (diganti):", SMALL)
+                    page.text("Earlier device (replaced):", SMALL)
+                    page.text(short_hex(old), SMALL_MONO)
             rows = [
                 ("issued", ("Izin dari meja", "Releases issued"), booth.issued),
                 ("cast", ("Izin dipakai (suara)", "Ended in a cast"), booth.cast),

@@ -309,9 +309,11 @@ def _check_station_file(path: Path, by_fp: dict[str, Registration]) -> Check:
     if s.get("election_id") != reg.election_id:
         return refuse("other_election", f"{str(s.get('election_id'))[:16]}… ≠ {reg.election_id[:16]}…", **where)
     for n, row in sorted(s["booths"].items()):
-        elsewhere = by_fp.get(row["fingerprint"])
-        if elsewhere is not None and elsewhere.election_id != reg.election_id:
-            return refuse("booth_elsewhere", f"booth {n}: {elsewhere.place_label}", **where)
+        # a booth replaced mid-day: its earlier devices are this station's too
+        for device in [row["fingerprint"], *(old["fingerprint"] for old in row.get("replaced", []))]:
+            elsewhere = by_fp.get(device)
+            if elsewhere is not None and elsewhere.election_id != reg.election_id:
+                return refuse("booth_elsewhere", f"booth {n}: {elsewhere.place_label}", **where)
     desk_summary = report.inner[DESK].summary
     if "station.results" not in desk_summary.get("event_types", {}):
         return refuse("not_counted", "the desk did not collect the booths' closings", **where)

@@ -245,7 +245,10 @@ class Station(Device):
         """At the desk, after closing: each paired booth's signed results statement -> the station's results.
 
         ``closings`` maps booth number -> the statement text (``results()["statement"]`` of that
-        booth, after its count).  Each is checked against the booth key the desk paired; beside it
+        booth, after its count); for a booth replaced mid-day, the list of its devices' statements
+        in the order they were paired (the replaced ones first, each checked against its own key,
+        their tallies added under the one number; their digests logged as ``"2-r1"`` ...).
+        Each is checked against the booth key the desk paired; beside it
         the desk puts its own releases to that booth (``booth.station.summary``).  Logged as
         ``station.results`` with each statement's SHA-256 and the total (never a small booth's tally).
         """
@@ -261,25 +264,35 @@ class Station(Device):
         rows: dict[int, dict] = {}
         digests: dict[str, str] = {}
         for number, paired in sorted(self.day.booths.items()):
-            text = closings.get(number)
-            if not isinstance(text, str) or len(text) > 8192:
+            # a booth replaced mid-day: its earlier devices' closings first (oldest first), then its own
+            devices = [*paired.get("replaced", []), paired]
+            given = closings.get(number)
+            texts = [given] if isinstance(given, str) else given
+            if not isinstance(texts, list) or len(texts) != len(devices):
                 raise refuse("booth_closing_missing", words={"booth": number})
-            try:
-                statement = open_statement(text, paired["verifier_key"])
-            except StatementError:
-                raise refuse("booth_closing_forged", words={"booth": number}) from None
-            if statement.election_id != self.package.election_id:
-                raise refuse("booth_closing_other_election", words={"booth": number})
+            tally: dict[str, int] = {}
+            for k, (text, device) in enumerate(zip(texts, devices, strict=True)):
+                if not isinstance(text, str) or len(text) > 8192:
+                    raise refuse("booth_closing_missing", words={"booth": number})
+                try:
+                    statement = open_statement(text, device["verifier_key"])
+                except StatementError:
+                    raise refuse("booth_closing_forged", words={"booth": number}) from None
+                if statement.election_id != self.package.election_id:
+                    raise refuse("booth_closing_other_election", words={"booth": number})
+                for candidate, votes in statement.tally.items():
+                    tally[candidate] = tally.get(candidate, 0) + votes
+                key = str(number) if k == len(devices) - 1 else f"{number}-r{k + 1}"
+                digests[key] = hashlib.sha256(text.encode()).hexdigest()
             mine = [r for r in self.day.issued.values() if r.booth == number]
             states = {state: sum(1 for r in mine if r.state == state) for state in ("out", "cast", "cancelled")}
             rows[number] = {
-                "tally": statement.tally,
+                "tally": tally,
                 "issued": len(mine),
                 **states,
                 "spoils": sum(r.spoils for r in mine),
                 "after_cancel": sum(r.after_cancel for r in mine),
             }
-            digests[str(number)] = hashlib.sha256(text.encode()).hexdigest()
         summary = station_summary(rows)
         self._append(
             "station.results",
@@ -305,6 +318,16 @@ class Station(Device):
                     "releases": row["releases"],
                     "statement": digests[str(n)],
                     "tally": row["tally"],
+                    **(
+                        {
+                            "replaced": [
+                                {"fingerprint": old["fingerprint"], "statement": digests[f"{n}-r{k}"]}
+                                for k, old in enumerate(self.day.booths[n]["replaced"], start=1)
+                            ]
+                        }
+                        if self.day.booths[n].get("replaced")
+                        else {}
+                    ),
                 }
                 for n, row in summary["booths"].items()
             },

@@ -6,6 +6,9 @@ Layout (docs/station.md, "The station bundle"; docs/ledger-format.md, "Station b
                             "results": "station-results.json"}
     desk.zip               the desk's signed export bundle (booth/ledger/bundle.py)
     booth-1.zip ...        each booth's signed export bundle, under the number the desk paired it as
+    booth-2-r1.zip ...     a booth replaced mid-day: the closing of the device that was booth 2
+                           first (r1, then r2 ...; the manifest says how many: "replaced": {"2": 1},
+                           present only when a booth was replaced)
     station-results.json   the desk's signed station results (``BoothService.station_results``'s
                            ``document``: {"body": {...}, "sig": Ed25519 of "booth station results v1\\n"
                            || canonical(body)})
@@ -17,8 +20,9 @@ station's cross-checks, from the verified logs and stores alone:
 
 * the desk is a ``desk`` and each booth a ``booth`` (their first events);
 * each booth is the one the desk paired under its number, and was paired with this desk;
-* every booth the desk paired is in the bundle;
-* per booth, releases issued at the desk = releases that ended in a cast there + releases
+* every booth the desk paired is in the bundle, and every device it paired under a number and
+  later replaced (each under the number, in the order paired);
+* per booth device, releases issued at the desk = releases that ended in a cast there + releases
   cancelled (at the desk after the timeout, or at the booth), none cast after the desk cancelled
   it, and the booth's valid ballots = its releases cast (its spoils are the rest of its store);
 * the desk's outcomes per booth are the booth's;
@@ -58,31 +62,56 @@ MANIFEST = "station.json"
 RESULTS = "station-results.json"
 DESK = "desk.zip"
 MAX_BOOTHS = 6
-_BOOTH = re.compile(r"booth-([1-9])\.zip")
+_BOOTH = re.compile(r"booth-([1-9])(-r[1-9])?\.zip")
 # What zipfile raises for a damaged archive (as booth.ledger.verify catches for a bundle).
 _ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
-def booth_member(number: int) -> str:
-    return f"booth-{number}.zip"
+def booth_member(number: int, replaced: int = 0) -> str:
+    """The member of booth ``number``'s bundle; ``replaced`` = k for the k-th device replaced there."""
+    return f"booth-{number}-r{replaced}.zip" if replaced else f"booth-{number}.zip"
+
+
+def _booth_members(manifest: dict[str, Any]) -> list[tuple[int, list[str]]]:
+    """Per booth number, its devices' members in the order they were paired (the current one last)."""
+    earlier = manifest.get("replaced", {})
+    return [
+        (n, [*(booth_member(n, k) for k in range(1, earlier.get(str(n), 0) + 1)), booth_member(n)])
+        for n in manifest["booths"]
+    ]
 
 
 def _station_member(name: str) -> bool:
     return name in (MANIFEST, RESULTS, DESK) or bool(_BOOTH.fullmatch(name))
 
 
-def write_station_bundle(path: Path, *, desk: bytes, booths: dict[int, bytes], results: str | bytes) -> Path:
+def write_station_bundle(
+    path: Path,
+    *,
+    desk: bytes,
+    booths: dict[int, bytes],
+    results: str | bytes,
+    replaced: dict[int, list[bytes]] | None = None,
+) -> Path:
     """Write the station bundle at ``path`` atomically from the devices' bundles (bytes, as a
-    transport would carry them) and the desk's signed results document."""
+    transport would carry them) and the desk's signed results document.  ``replaced`` maps a booth
+    number to the bundles of the devices replaced there, in the order they were paired."""
     path = Path(path)
+    replaced = {n: list(v) for n, v in (replaced or {}).items() if v}
     if not booths or any(not 1 <= n <= MAX_BOOTHS for n in booths):
         raise ValueError(f"a station has booths numbered 1 to {MAX_BOOTHS}")
-    manifest = {"booths": sorted(booths), "desk": DESK, "format": STATION_FORMAT, "results": RESULTS}
+    if any(n not in booths or len(v) > 9 for n, v in replaced.items()):
+        raise ValueError("a replaced booth is one of the station's booths, replaced at most 9 times")
+    manifest: dict[str, Any] = {"booths": sorted(booths), "desk": DESK, "format": STATION_FORMAT, "results": RESULTS}
+    if replaced:
+        manifest["replaced"] = {str(n): len(v) for n, v in sorted(replaced.items())}
     with atomic_zip(path, ".station-") as z:
         z.writestr(MANIFEST, canonical(manifest))
         # the inner bundles are deflated already: stored as they are
         z.writestr(DESK, desk, compress_type=zipfile.ZIP_STORED)
         for n, data in sorted(booths.items()):
+            for k, earlier in enumerate(replaced.get(n, []), start=1):
+                z.writestr(booth_member(n, k), earlier, compress_type=zipfile.ZIP_STORED)
             z.writestr(booth_member(n), data, compress_type=zipfile.ZIP_STORED)
         z.writestr(RESULTS, results if isinstance(results, bytes) else results.encode())
     return path
@@ -130,8 +159,10 @@ class _Log:
     role: str = "single"
     fingerprint: str = ""
     paired: dict[int, str] = field(default_factory=dict)  # desk: booth number -> fingerprint
+    history: dict[int, list[str]] = field(default_factory=dict)  # desk: booth number -> every device paired, in order
     desk_paired: dict[str, Any] | None = None  # booth: its station.desk_paired payload
     issued: dict[str, int] = field(default_factory=dict)  # desk: release -> booth
+    issued_to: dict[str, str] = field(default_factory=dict)  # desk: release -> the booth device paired then
     desk_cancelled: set[str] = field(default_factory=set)
     returned: dict[str, tuple[str, int]] = field(default_factory=dict)  # desk: release -> (outcome, spoils)
     results: dict[str, Any] | None = None  # desk: the last station.results payload
@@ -156,10 +187,14 @@ def _read_log(path: Path) -> _Log:
                 log.role, log.fingerprint = p.get("role", "single"), p.get("fingerprint", "")
             elif etype == "station.booth_paired":
                 log.paired[p["booth"]] = p["fingerprint"]
+                devices = log.history.setdefault(p["booth"], [])
+                if not devices or devices[-1] != p["fingerprint"]:
+                    devices.append(p["fingerprint"])
             elif etype == "station.desk_paired":
                 log.desk_paired = p
             elif etype == "station.release_issued":
                 log.issued[release] = p["booth"]
+                log.issued_to[release] = log.paired.get(p["booth"], "")
             elif etype == "station.release_cancelled":
                 log.desk_cancelled.add(release)
             elif etype == "station.release_returned":
@@ -199,15 +234,16 @@ def verify_station(path: Path, *, workers: int | None = None) -> StationReport:
             except UnsafeBundle as exc:
                 raise Unreadable(f"{path} is refused: {exc}") from None
             manifest = read_manifest(z.read(MANIFEST))
-            booths = manifest["booths"]
-            for name in [DESK, *(booth_member(n) for n in booths)]:
+            booths = _booth_members(manifest)
+            members = [DESK, *(name for _, names in booths for name in names)]
+            for name in members:
                 if name not in z.namelist():
                     raise Unreadable(f"{path}: the manifest names {name}, which is not in the zip")
-            extra = sorted(set(z.namelist()) - {MANIFEST, DESK, RESULTS, *(booth_member(n) for n in booths)})
+            extra = sorted(set(z.namelist()) - {MANIFEST, RESULTS, *members})
             if extra:
                 raise Unreadable(f"{path}: {', '.join(extra)} not named in the manifest")
             inner: dict[str, Path] = {}
-            for name in [DESK, *(booth_member(n) for n in booths)]:
+            for name in members:
                 target = Path(folder) / name
                 target.write_bytes(z.read(name))
                 inner[name] = target
@@ -260,8 +296,19 @@ def read_manifest(data: bytes) -> dict[str, Any]:
     if not isinstance(obj, dict) or obj.get("format") != STATION_FORMAT:
         raise Unreadable(f"station.json is not a {STATION_FORMAT} manifest")
     booths = obj.get("booths")
+    replaced = obj.get("replaced", {})
     if (
-        set(obj) != {"booths", "desk", "format", "results"}
+        set(obj) - {"replaced"} != {"booths", "desk", "format", "results"}
+        or not isinstance(replaced, dict)
+        or ("replaced" in obj and not replaced)
+        or not isinstance(booths, list)
+        or any(
+            not isinstance(k, int)
+            or isinstance(k, bool)
+            or not 1 <= k <= 9
+            or not any(str(n) == n_text for n in booths)
+            for n_text, k in replaced.items()
+        )
         or obj["desk"] != DESK
         or obj["results"] != RESULTS
         or not isinstance(booths, list)
@@ -273,61 +320,51 @@ def read_manifest(data: bytes) -> dict[str, Any]:
     return obj
 
 
-def _cross_check(report: StationReport, inner: dict[str, Path], booths: list[int], document: bytes) -> None:
+def _cross_check(
+    report: StationReport, inner: dict[str, Path], booths: list[tuple[int, list[str]]], document: bytes
+) -> None:
     add = report.problems.append
     desk = _read_log(inner[DESK])
-    logs = {n: _read_log(inner[booth_member(n)]) for n in booths}
     desk_report = report.inner[DESK]
     if desk.role != "desk":
         add(f"desk.zip is not a check-in desk's bundle (its role is {desk.role})")
-    for n in sorted(set(desk.paired) - set(booths)):
+    numbers = [n for n, _ in booths]
+    for n in sorted(set(desk.paired) - set(numbers)):
         add(f"booth {n}, paired at the desk, is missing from the station bundle / bilik {n} tidak ada")
     total: Counter[str] = Counter()
     rows: dict[int, dict[str, Any]] = {}
-    for n in booths:
-        log, name = logs[n], booth_member(n)
-        booth_summary = report.inner[name].summary
-        total.update(booth_summary.get("tally", {}))
-        if log.role != "booth":
-            add(f"{name} is not a booth's bundle (its role is {log.role})")
-            continue
-        if desk.paired.get(n) != log.fingerprint:
-            add(f"{name} is not the booth the desk paired as booth {n} (another station's booth?)")
-        paired = log.desk_paired or {}
-        if paired.get("desk") != desk.fingerprint:
-            add(f"{name} was paired with another desk, not this station's")
-        elif paired.get("booth") != n:
-            add(f"{name} was paired as booth {paired.get('booth')}, not booth {n}")
-        issued = {r for r, b in desk.issued.items() if b == n}
-        cast = log.cast_releases()
-        cancelled = (log.booth_cancelled | {r for r in desk.desk_cancelled if r in issued}) - cast
-        if log.accepted - issued:
-            add(f"booth {n} accepted {len(log.accepted - issued)} release(s) the desk never issued to it")
-        if len(issued) != len(cast) + len(cancelled) or not (cast | cancelled) <= issued:
+    for n, names in booths:
+        paired_here = desk.history.get(n, [])
+        if len(paired_here) > len(names):
+            missing = [booth_member(n, k) for k in range(len(names), len(paired_here))]
             add(
-                f"booth {n}: releases issued {len(issued)} != cast {len(cast)} + cancelled {len(cancelled)} "
-                f"/ izin {len(issued)} != dipakai {len(cast)} + dibatalkan {len(cancelled)}"
+                f"booth {n} was replaced at the desk ({len(paired_here)} devices paired as booth {n}): "
+                f"the closing of the replaced device ({', '.join(missing)}) is missing from the station bundle "
+                f"/ hasil bilik {n} yang diganti tidak ada"
             )
-        after_cancel = cast & desk.desk_cancelled
-        if after_cancel:
-            add(f"booth {n}: {len(after_cancel)} release(s) cast after the desk had cancelled them (voted twice?)")
-        if booth_summary.get("ballots_valid") != len(cast):
-            add(f"booth {n}: {booth_summary.get('ballots_valid')} valid ballots but {len(cast)} releases cast")
-        desk_cast = {r for r, (outcome, _) in desk.returned.items() if outcome == "cast" and r in issued}
-        if desk_cast != cast:
-            add(f"booth {n}: the desk's outcomes ({len(desk_cast)} cast) differ from the booth's ({len(cast)} cast)")
-        statement = _statement(inner[name])
+        row: dict[str, Any] = {"tally": Counter(), "releases": Counter(), "replaced": []}
+        for k, name in enumerate(names):
+            current = k == len(names) - 1
+            found = _check_booth_device(report, desk, n, name, _read_log(inner[name]), inner[name], k, len(names))
+            if found is None:
+                continue
+            tally, releases, fingerprint, statement = found
+            total.update(tally)
+            row["tally"].update(tally)
+            row["releases"].update(releases)
+            if current:
+                row["fingerprint"], row["statement"] = fingerprint, statement
+            else:
+                row["replaced"].append({"fingerprint": fingerprint, "statement": statement})
+        if "fingerprint" not in row:
+            continue
         rows[n] = {
-            "fingerprint": log.fingerprint,
-            "tally": booth_summary.get("tally", {}),
-            "statement": hashlib.sha256(statement.encode()).hexdigest() if statement is not None else None,
-            "releases": {
-                "issued": len(issued),
-                "cast": len(cast),
-                "cancelled": len(cancelled),
-                "spoils": booth_summary.get("ballots_spoiled", 0),
-            },
+            "fingerprint": row["fingerprint"],
+            "tally": dict(row["tally"]),
+            "statement": row["statement"],
+            "releases": {what: row["releases"][what] for what in ("issued", "cast", "cancelled", "spoils")},
             "balanced": True,
+            **({"replaced": row["replaced"]} if row["replaced"] else {}),
         }
     source = BundleSource(inner[DESK])
     try:
@@ -347,6 +384,60 @@ def _cross_check(report: StationReport, inner: dict[str, Path], booths: list[int
             for n, row in rows.items()
         },
     }
+
+
+def _check_booth_device(
+    report: StationReport, desk: _Log, n: int, name: str, log: _Log, path: Path, k: int, devices: int
+) -> tuple[dict[str, int], dict[str, int], str, str | None] | None:
+    """One device that was booth ``n`` (the ``k``-th paired there, of ``devices``): its releases
+    reconciled with the desk's releases to it while it was booth ``n``; its tally, releases,
+    fingerprint and statement digest (None when it is not a booth at all)."""
+    add = report.problems.append
+    booth_summary = report.inner[name].summary
+    if log.role != "booth":
+        add(f"{name} is not a booth's bundle (its role is {log.role})")
+        return None
+    paired_here = desk.history.get(n, [])
+    expected = paired_here[k] if k < len(paired_here) else None
+    if k == devices - 1 and desk.paired.get(n) != log.fingerprint:
+        add(f"{name} is not the booth the desk paired as booth {n} (another station's booth?)")
+    elif k < devices - 1 and expected != log.fingerprint:
+        add(f"{name} is not the device the desk paired as booth {n} before its replacement no. {k + 1}")
+    paired = log.desk_paired or {}
+    if paired.get("desk") != desk.fingerprint:
+        add(f"{name} was paired with another desk, not this station's")
+    elif paired.get("booth") != n:
+        add(f"{name} was paired as booth {paired.get('booth')}, not booth {n}")
+    # the releases the desk issued to the device it had paired in this place (the last one: the booth now)
+    slot = desk.paired.get(n) if k == devices - 1 else expected
+    issued = {r for r, b in desk.issued.items() if b == n and desk.issued_to.get(r) == slot}
+    cast = log.cast_releases()
+    cancelled = (log.booth_cancelled | {r for r in desk.desk_cancelled if r in issued}) - cast
+    who = f"booth {n}" if devices == 1 else f"booth {n} ({name})"
+    if log.accepted - issued:
+        add(f"{who} accepted {len(log.accepted - issued)} release(s) the desk never issued to it")
+    if len(issued) != len(cast) + len(cancelled) or not (cast | cancelled) <= issued:
+        add(
+            f"{who}: releases issued {len(issued)} != cast {len(cast)} + cancelled {len(cancelled)} "
+            f"/ izin {len(issued)} != dipakai {len(cast)} + dibatalkan {len(cancelled)}"
+        )
+    after_cancel = cast & desk.desk_cancelled
+    if after_cancel:
+        add(f"{who}: {len(after_cancel)} release(s) cast after the desk had cancelled them (voted twice?)")
+    if booth_summary.get("ballots_valid") != len(cast):
+        add(f"{who}: {booth_summary.get('ballots_valid')} valid ballots but {len(cast)} releases cast")
+    desk_cast = {r for r, (outcome, _) in desk.returned.items() if outcome == "cast" and r in issued}
+    if desk_cast != cast:
+        add(f"{who}: the desk's outcomes ({len(desk_cast)} cast) differ from the booth's ({len(cast)} cast)")
+    statement = _statement(path)
+    releases = {
+        "issued": len(issued),
+        "cast": len(cast),
+        "cancelled": len(cancelled),
+        "spoils": booth_summary.get("ballots_spoiled", 0),
+    }
+    digest = hashlib.sha256(statement.encode()).hexdigest() if statement is not None else None
+    return booth_summary.get("tally", {}), releases, log.fingerprint, digest
 
 
 def _check_results(
@@ -369,6 +460,9 @@ def _check_results(
         for n, row in rows.items():
             if logged.get("statements", {}).get(str(n)) != row["statement"]:
                 add(f"booth {n}'s results statement is not the one the desk collected")
+            for k, old in enumerate(row.get("replaced", []), start=1):
+                if logged.get("statements", {}).get(f"{n}-r{k}") != old["statement"]:
+                    add(f"the results statement of {booth_member(n, k)} is not the one the desk collected")
     try:
         obj = parse_canonical(document)
         body, sig = obj["body"], base64.b64decode(obj["sig"], validate=True)
@@ -390,6 +484,8 @@ def _check_results(
             continue
         if said.get("fingerprint") != row["fingerprint"]:
             add(f"station-results.json names another device as booth {n}")
+        if said.get("replaced", []) != row.get("replaced", []):
+            add(f"station-results.json names other replaced devices (or closings) for booth {n} than the bundle holds")
         releases = said.get("releases", {})
         for what in ("issued", "cast", "cancelled"):
             if releases.get(what) != row["releases"][what]:
@@ -419,6 +515,11 @@ def format_station_report(report: StationReport) -> str:
                 f"  Bilik / booth {n}: izin / releases {rel['issued']} = dipakai / cast {rel['cast']}"
                 f" + dibatalkan / cancelled {rel['cancelled']} (disanggah / spoiled {rel['spoils']}); {shown}"
             )
+            for k, earlier in enumerate(row.get("replaced", []), start=1):
+                lines.append(
+                    f"    diganti / replaced: {booth_member(n, k)} = perangkat sebelumnya / earlier device "
+                    f"{earlier['fingerprint'][:16]} (dihitung di atas / counted above)"
+                )
     if report.ok:
         lines.append("HASIL / RESULT: SAH / VALID")
     else:

@@ -17,6 +17,7 @@ refused rather than printed wrong::
     m <booth> ...                      the merged booths (tallies only in the total)
     b <1 or 0>                         balanced
     <booth> <fingerprint> <statement digest> <issued> <cast> <cancelled> <out> <spoils> <after_cancel> <tally or ->
+    r <fingerprint> <statement digest>  after its booth's line: a device replaced there, in pairing order
     s <the desk's Ed25519 signature, base64>
 
 (one booth line per booth, in ascending order; a booth's tally is ``6,0,6`` when it has exactly
@@ -46,6 +47,7 @@ from booth.ledger.canonical import canonical, parse_canonical
 HEADER = "booth station results v1"
 _RELEASES = ("issued", "cast", "cancelled", "out", "spoils", "after_cancel")
 _BOOTH_KEYS = {"fingerprint", "releases", "statement", "tally"}
+_REPLACED_KEYS = {"fingerprint", "statement"}
 _BODY_KEYS = {"balanced", "booths", "desk", "election", "merged", "tally", "votes"}
 _CHOICE = re.compile(r"[0-9a-z_]{1,16}\Z")
 _NUMBER = re.compile(r"(0|[1-9][0-9]{0,8})\Z")
@@ -150,14 +152,22 @@ def qr_text(document: str | bytes) -> str:
         raise StationQrError("a station results document without booths")
     for key in sorted(booths, key=lambda k: _number(k) if isinstance(k, str) else -1):
         row = booths[key]
-        if not isinstance(row, dict) or set(row) != _BOOTH_KEYS or not isinstance(row["releases"], dict):
+        if not isinstance(row, dict) or set(row) - {"replaced"} != _BOOTH_KEYS or not isinstance(row["releases"], dict):
             raise StationQrError(f"booth {key}: not a booth's row of this version")
+        replaced = row.get("replaced", [])
+        if "replaced" in row and (
+            not isinstance(replaced, list)
+            or not replaced
+            or any(not isinstance(old, dict) or set(old) != _REPLACED_KEYS for old in replaced)
+        ):
+            raise StationQrError(f"booth {key}: not a replaced booth's devices of this version")
         if set(row["releases"]) != set(_RELEASES):
             raise StationQrError(f"booth {key}: not a booth's releases of this version")
         tally = "-" if row["tally"] is None else ",".join(_booth_tally_words(row["tally"], body["tally"]))
         words = [key, _b64u(row["fingerprint"]), _b64u(row["statement"])]
         words += [_count(row["releases"][k]) for k in _RELEASES]
         lines.append(" ".join([*words, tally or "="]))
+        lines += [f"r {_b64u(old['fingerprint'])} {_b64u(old['statement'])}" for old in replaced]
     if not isinstance(sig, str) or not re.fullmatch(r"[A-Za-z0-9+/]{86}==", sig):
         raise StationQrError("not an Ed25519 signature in base64")
     lines.append(f"s {sig}")
@@ -189,6 +199,10 @@ def read_qr_text(text: str) -> str:
     booths: dict[str, Any] = {}
     for line in lines[7:-1]:
         words = line.split(" ")
+        if words[0] == "r" and len(words) == 3 and booths:
+            last = booths[next(reversed(booths))]
+            last.setdefault("replaced", []).append({"fingerprint": _hex(words[1]), "statement": _hex(words[2])})
+            continue
         if len(words) != 10 or words[0] in booths:
             raise StationQrError(f"not a booth's line: {line[:40]!r}")
         releases = dict(zip(_RELEASES, (_number(w) for w in words[3:9]), strict=True))
