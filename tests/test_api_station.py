@@ -111,6 +111,9 @@ def test_station_params_are_typed_and_bounded_before_the_booth_sees_them(station
             ("station_results", {"token": "t", "closings": {"7": "x"}}, "bad_booth_number"),
             ("station_results", {"token": "t", "closings": {"1": "x" * (STATEMENT_CHARS + 1)}}, "too_long"),
             ("station_results", {"token": "t", "closings": ["x"]}, "wrong_type"),
+            ("station_results", {"token": "t", "closings": {"2": []}}, "wrong_type"),
+            ("station_results", {"token": "t", "closings": {"2": ["x"] * 4}}, "too_many_items"),
+            ("station_results", {"token": "t", "closings": {"2": ["x", 7]}}, "wrong_type"),
             ("pair_desk", {"token": "t", "desk_verifier_key": "k", "number": 1, "code": "1" * 21}, "too_long"),
         ]
         before = station.booths[1].client.counts()

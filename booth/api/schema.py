@@ -94,7 +94,7 @@ class Method:
     def frame_limit(self) -> int:
         extra = sum(base64_size(p.max) for p in self.params if p.kind == "bytes")
         # a statement's newlines and quotes are escaped in JSON: at most twice its length
-        extra += sum(2 * p.max * MAX_BOOTHS for p in self.params if p.kind == "statements")
+        extra += sum(2 * p.max * MAX_BOOTHS * DEVICES_PER_BOOTH for p in self.params if p.kind == "statements")
         return SMALL_FRAME + extra
 
     def param(self, name: str) -> Param:
@@ -139,6 +139,8 @@ EXPORT_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.zip"
 MAX_BOOTHS = 6
 STATION_MESSAGE_BYTES = 2048
 STATEMENT_CHARS = 8192
+#: a booth number's closings: the devices replaced under it (oldest first), then the current one
+DEVICES_PER_BOOTH = 3
 VERIFIER_KEY = text("peer_verifier_key", 200)
 PAIRING_CODE = text("code", 20)
 
@@ -357,7 +359,14 @@ def _check_statements(method: str, p: Param, value) -> dict:
     for key, item in value.items():
         if not isinstance(key, str) or not re.fullmatch(r"[1-9]", key) or int(key) > MAX_BOOTHS:
             raise bad_param(method, p.name, "bad_booth_number")
-        out[int(key)] = _check_text(method, p, item, p.max)
+        if isinstance(item, list):  # a booth replaced mid-day: every device's closing, oldest first
+            if not item:
+                raise bad_param(method, p.name, "wrong_type", expected="text")
+            if len(item) > DEVICES_PER_BOOTH:
+                raise bad_param(method, p.name, "too_many_items", limit=DEVICES_PER_BOOTH)
+            out[int(key)] = [_check_text(method, p, one, p.max) for one in item]
+        else:
+            out[int(key)] = _check_text(method, p, item, p.max)
     return out
 
 
