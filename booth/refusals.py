@@ -246,6 +246,11 @@ REFUSALS: dict[str, Refusal] = {
         "Peringatan, perangkat {label} tidak cocok dengan yang terlihat sebelumnya: {why_id}",
         "Alarm: device {label} does not match what was seen of it before: {why_en}",
     ),
+    "checkpoint_size": Refusal(
+        BadInput,
+        "Ukuran log yang terakhir dilihat harus bilangan 0 atau lebih",
+        "The size seen last must be a number 0 or more",
+    ),
     "offer_unreadable": Refusal(
         BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"
     ),

@@ -402,6 +402,9 @@ CASES = [
     Case("accept_release token", "booth", lambda p, g: p.svc.accept_release(g), GARBAGE),
     Case("release_outcome release_id", "booth", lambda p, g: p.svc.release_outcome(g), GARBAGE),
     Case("release_revoked notice", "booth", lambda p, g: p.svc.release_revoked(g), GARBAGE),
+    Case("checkpoint_offer since", "booth", lambda p, g: p.svc.checkpoint_offer(g), GARBAGE, may_answer=True),
+    Case("watch_peer label", "booth", lambda p, g: p.svc.watch_peer(g, b"offer"), GARBAGE),
+    Case("watch_peer offer", "booth", lambda p, g: p.svc.watch_peer("meja", g), GARBAGE),
     # companions and the committee
     Case("sign_in companion_id", "idle", lambda p, g: p.svc.sign_in(g, PINS[KETUA]), ids(*COMPANION_IDS)),
     Case("sign_in pin", "idle", lambda p, g: p.svc.sign_in("PT-03", g), ids(PINS["PT-03"]), WRONG_PIN_EVENTS),
@@ -568,6 +571,7 @@ def test_every_method_that_takes_arguments_is_fuzzed():
 
     no_arguments = {
         "status",
+        "peers_seen",
         "counts",
         "election_info",
         "custody_trail",

@@ -355,7 +355,7 @@ def _check_statements(method: str, p: Param, value) -> dict:
         raise bad_param(method, p.name, "wrong_type", expected="object")
     if len(value) > MAX_BOOTHS:
         raise bad_param(method, p.name, "too_many_items", limit=MAX_BOOTHS)
-    out = {}
+    out: dict[int, str | list[str]] = {}
     for key, item in value.items():
         if not isinstance(key, str) or not re.fullmatch(r"[1-9]", key) or int(key) > MAX_BOOTHS:
             raise bad_param(method, p.name, "bad_booth_number")

@@ -438,6 +438,8 @@ class Station(Device):
         from booth.station import watch
 
         self._check_role("checkpoint_offer")
+        if type(since) is not int or since < 0:  # noqa: E721  (a bool is not a size)
+            raise refuse("checkpoint_size")
         return watch.offer(self.ledger, since)
 
     def peers_seen(self) -> dict:

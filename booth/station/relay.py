@@ -142,7 +142,7 @@ class Relay:
 
 
 class _Unexpected(BoothError):
-    code = "bad_input"
+    code = "station_message_unexpected"  # its own code: a client rebuilding "bad_input" must not get this class
 
     def __init__(self, kind: str, role: str) -> None:
         super().__init__(

@@ -33,6 +33,7 @@ from booth.ui.common_screens import (
     show_message,
 )
 from booth.ui.i18n import N_, _, data, error_words
+from booth.ui.photo_reasons import SKIP_PHOTO_REASONS
 from booth.ui.widgets import (
     Button,
     Label,
@@ -543,9 +544,6 @@ def cancel_release_screen(app) -> ChoiceScreen:
         [(_(r), str(_(r))) for r in CANCEL_REASONS],
         pick,
     )
-
-
-SKIP_PHOTO_REASONS = [N_("The camera does not work"), N_("The voter refused the photo")]
 
 
 def skip_photo_screen(app) -> ChoiceScreen:

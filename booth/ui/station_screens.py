@@ -358,7 +358,7 @@ def photos_due(app) -> list[dict]:
 
 
 def skip_station_photo_screen(app, due: dict, then: LeavingPhotoScreen) -> ChoiceScreen:
-    from booth.ui.checkin_screens import SKIP_PHOTO_REASONS
+    from booth.ui.photo_reasons import SKIP_PHOTO_REASONS
 
     def pick(reason):
         ok, _r = app.call(app.api.station_skip_photo, app.token, due["release"], str(reason))
