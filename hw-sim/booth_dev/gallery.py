@@ -308,26 +308,27 @@ def _station_screens(s, root: Path, size, lang: str, demo, device_key, camera_fo
         shot("companion_home-desk")
         d.tap(T("Photo as the voter leaves"))
         shot("station_photo")
+
+        def refuse_a_release(b) -> None:
+            """The booth is handed bytes that are no release: it refuses them, with the reason on screen."""
+            try:
+                b.svc.accept_release(b"not a release")
+            except BoothError as exc:
+                show_refused_release(b.app, exc)
+            b.drv.step()
+
         b = booths[2]
         bshot = camera_for(b.drv)
         b.drv.shot = bshot
         b.drv.step()
         bshot("waiting-booth")
-        try:
-            b.svc.accept_release(b"not a release")
-        except BoothError as exc:
-            show_refused_release(b.app, exc)
-        b.drv.step()
+        refuse_a_release(b)
         bshot("waiting-booth-refused")
         s.sign_in(b)
         b.app.push(PairingScreen(b.app, desk.svc.ledger.key.verifier_key(), 3))
         b.drv.step()
         bshot("pairing-booth")
-        try:
-            b.svc.accept_release(b"not a release")
-        except BoothError as exc:
-            show_refused_release(b.app, exc)
-        b.drv.step()
+        refuse_a_release(b)
         bshot("release_refused")
     finally:
         for day in (desk, *booths):
