@@ -248,8 +248,8 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "checkpoint_size": Refusal(
         BadInput,
-        "Ukuran log yang terakhir dilihat harus bilangan 0 atau lebih",
-        "The size seen last must be a number 0 or more",
+        "Ukuran log yang terakhir dilihat harus bilangan 0 sampai {max}",
+        "The size seen last must be a number 0 to {max}",
     ),
     "offer_unreadable": Refusal(
         BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"

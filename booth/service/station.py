@@ -36,6 +36,8 @@ from booth.station import release as msg
 
 #: A station has at most this many booths (issue #12: a desk and up to 6 booths).
 MAX_BOOTHS = 6
+#: the largest log size a watcher may say it saw (the socket's bound on checkpoint_offer's ``since``)
+MAX_LOG_SIZE = 10**9
 
 
 def _peer_key(verifier_key: object):
@@ -438,8 +440,8 @@ class Station(Device):
         from booth.station import watch
 
         self._check_role("checkpoint_offer")
-        if type(since) is not int or since < 0:  # noqa: E721  (a bool is not a size)
-            raise refuse("checkpoint_size")
+        if type(since) is not int or not 0 <= since <= MAX_LOG_SIZE:  # noqa: E721  (a bool is not a size)
+            raise refuse("checkpoint_size", words={"max": MAX_LOG_SIZE})
         return watch.offer(self.ledger, since)
 
     def peers_seen(self) -> dict:
