@@ -116,6 +116,9 @@ class Day:
     revoked: set[str] = field(default_factory=set)  # a booth: release IDs the desk cancelled before use
     outcomes: dict[str, dict] = field(default_factory=dict)  # a booth: release -> {"outcome", "spoils"}
     issued: dict[str, StationRelease] = field(default_factory=dict)  # a desk: release -> what became of it
+    #: What this device's log says must go out on the link, in log order (``station_outbox``):
+    #: {"index" (the event's seq), "kind" (release | cancel | outcome), "booth" or "release", "payload"}.
+    outbox: list[dict] = field(default_factory=list)
 
     @property
     def custody_done(self) -> list[str]:
@@ -228,13 +231,15 @@ def _release_cancelled(day: Day, entry, when: Moment) -> None:
     day.cancellations += 1
     if day.role == "booth" and day.current is not None:
         day.outcomes[day.current.id] = {"outcome": "cancelled", "spoils": day.current.spoils}
+        day.outbox.append({"index": entry.seq, "kind": "outcome", "release": day.current.id})
     day.current = None
 
 
-def _booth_done(day: Day) -> None:
+def _booth_done(day: Day, entry) -> None:
     """A booth's session ends with the slip check: the photo is taken at the desk as the voter leaves."""
     if day.role == "booth" and day.current is not None:
         day.outcomes[day.current.id] = {"outcome": "cast", "spoils": day.current.spoils}
+        day.outbox.append({"index": entry.seq, "kind": "outcome", "release": day.current.id})
         day.current = None
 
 
@@ -266,7 +271,7 @@ def _slip_confirmed(day: Day, entry, when: Moment) -> None:
     day.slips_confirmed += 1
     if day.current is not None:
         day.current.stage = "photo"
-    _booth_done(day)
+    _booth_done(day, entry)
 
 
 def _slip_disputed(day: Day, entry, when: Moment) -> None:
@@ -292,7 +297,7 @@ def _dispute_escalated(day: Day, entry, when: Moment) -> None:
     day.escalations += 1
     if day.current is not None:
         day.current.stage = "photo"
-    _booth_done(day)
+    _booth_done(day, entry)
 
 
 def _photo_failed(day: Day, entry, when: Moment) -> None:
@@ -352,6 +357,8 @@ def _release_issued(day: Day, entry, when: Moment) -> None:
     p = entry.payload
     day.releases += 1
     day.issued[p["release"]] = StationRelease(p["release"], p["voter"], p["booth"], p["expires"], when)
+    if "token" in p:  # the signed token for the booth (no voter in it)
+        day.outbox.append({"index": entry.seq, "kind": "release", "booth": p["booth"], "payload": p["token"]})
 
 
 def _release_returned(day: Day, entry, when: Moment) -> None:
@@ -373,6 +380,10 @@ def _release_returned(day: Day, entry, when: Moment) -> None:
 
 def _station_release_cancelled(day: Day, entry, when: Moment) -> None:
     issued = day.issued[entry.payload["release"]]
+    if "notice" in entry.payload:  # the signed notice for the booth
+        day.outbox.append(
+            {"index": entry.seq, "kind": "cancel", "booth": issued.booth, "payload": entry.payload["notice"]}
+        )
     if issued.state == "out":
         issued.state = "cancelled"
         day.cancellations += 1

@@ -154,3 +154,34 @@ class DeskToBooth(RuleBasedStateMachine):
 
 TestDeskToBooth = DeskToBooth.TestCase
 TestDeskToBooth.settings = settings(max_examples=30, stateful_step_count=30, deadline=None)
+
+
+def test_a_send_with_a_ref_already_queued_is_the_same_message_even_after_a_restart(tmp_path):
+    outbox = LinkStore(tmp_path / "link.db")
+    assert outbox.queue("bilik-2", "release", b"T17", ref="release:17") == 1
+    assert outbox.queue("bilik-2", "release", b"T17", ref="release:17") == 1  # the relay sent it again
+    assert outbox.queue("bilik-3", "release", b"T17", ref="release:17") == 1  # another peer: its own queue
+    assert outbox.queue("bilik-2", "cancel", b"C17", ref="cancel:21") == 2
+    assert outbox.queue("bilik-2", "watch.ask", b"0") == 3  # no ref: always queued
+    outbox.acked_through("bilik-2", 3)
+    outbox.close()
+    again = LinkStore(tmp_path / "link.db")  # the link restarted; the ack does not forget the ref
+    assert again.queue("bilik-2", "release", b"T17", ref="release:17") == 1
+    assert again.unacked("bilik-2") == [] and again.last_queued("bilik-2") == 3
+
+
+def test_a_link_db_from_before_refs_gets_the_column_and_keeps_its_messages(tmp_path):
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "link.db")
+    old.executescript(
+        "CREATE TABLE outbox (peer TEXT NOT NULL, id INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,"
+        " queued TEXT NOT NULL, acked TEXT, PRIMARY KEY (peer, id)) WITHOUT ROWID;"
+        "INSERT INTO outbox VALUES ('bilik-1', 1, 'release', X'5431', '2026-12-07T08:00:00Z', NULL);"
+    )
+    old.commit()
+    old.close()
+    store = LinkStore(tmp_path / "link.db")
+    assert store.unacked("bilik-1") == [(1, "release", b"T1")]
+    assert store.queue("bilik-1", "release", b"T2", ref="release:9") == 2
+    assert store.queue("bilik-1", "release", b"T2", ref="release:9") == 2

@@ -53,11 +53,11 @@ class Day:
 
     def vote(self, voter: str, booth: int, choice: str) -> str:
         release = self.st.release(voter, booth)
-        self.desk.send_release(release)
+        self.desk.sync_outbox()  # the desk's relay: what the ledger issued goes onto the link
         got = self.at_booth(booth)
         assert got["result"]["release"] == release["release"], got
         self.st.cast_at_booth(booth, release["release"], choice)
-        self.booths[booth].send_outcome(release["release"])
+        self.booths[booth].sync_outbox()  # the booth's relay: the signed outcome
         assert self.at_desk()["result"]["outcome"] == "cast"
         self.st.photo(release["release"])
         return release["release"]
@@ -110,22 +110,25 @@ def test_a_station_day_of_30_voters_through_the_processes_reconciles_and_its_bun
 
 def test_a_booth_ledger_killed_mid_session_comes_back_and_the_voter_is_counted_once(day):
     release = day.st.release("DPT-0101", 2)
-    day.desk.send_release(release)
+    day.desk.sync_outbox()
     day.at_booth(2)
     day.st.booths[2].kill()  # kill -9 with the voter at the ballot, before the cast
     day.st.booths[2].restart(day.st.now)  # systemd restarts it: the open release is cancelled
     day.booths[2].ledger = day.st.booths[2].client
-    day.booths[2].send_outcome(release["release"])
-    day.booths[2].send_outcome(release["release"])  # the relay, restarted, sends it again
+    day.booths[2].sync_outbox()
+    day.booths[2].sync_outbox()  # the relay, restarted, sends from 0 again: the link queues nothing new
     assert day.at_desk()["result"]["outcome"] == "cancelled"
+    assert day.desk.pump(wait=1) is None
+    outcome = day.st.booths[2].client.release_outcome(release["release"])
+    day.links.booth("bilik-2").client.send("meja", "outcome", outcome)  # told twice anyway (no ref)
     assert day.at_desk()["result"]["outcome"] == "cancelled"  # the same answer, nothing changed
     again = day.st.desk.client.issue_release(day.st.desk.token(), "DPT-0101", 3)  # sent to booth 3
-    day.desk.send_release(again)
+    day.desk.sync_outbox()
     day.at_booth(3)
     day.st.cast_at_booth(3, again["release"], "1")
-    day.booths[3].send_outcome(again["release"])
+    day.booths[3].sync_outbox()
     assert day.at_desk()["result"]["outcome"] == "cast"
-    day.desk.send_release(release)  # the first token, replayed at booth 2: refused
+    day.links.desk.client.send("bilik-2", "release", release["token"])  # the first token, replayed: refused
     assert day.at_booth(2)["refused"]
     assert day.st.desk.client.counts()["voted"] == 1
     assert day.st.booths[2].client.counts()["ballots_cast"] == 0
@@ -136,13 +139,13 @@ def test_a_release_sent_while_the_booths_link_is_down_is_delivered_once_when_it_
     day.links.booth("bilik-1").kill()
     day.links.wait_status("bilik-1", "offline")
     release = day.st.release("DPT-0102", 1)
-    day.desk.send_release(release)  # queued at the desk
+    day.desk.sync_outbox()  # queued at the desk
     day.links.booth("bilik-1").start()
     day.booths[1].link = day.links.booth("bilik-1").client
     assert day.at_booth(1)["result"]["release"] == release["release"]
     assert day.booths[1].pump(wait=1) is None  # once
     day.st.cast_at_booth(1, release["release"], "2")
-    day.booths[1].send_outcome(release["release"])
+    day.booths[1].sync_outbox()
     assert day.at_desk()["result"]["outcome"] == "cast"
     assert day.st.booths[1].client.counts()["ballots_cast"] == 1
 
@@ -153,10 +156,11 @@ def test_replayed_forged_stale_and_misdirected_tokens_are_refused_with_their_rea
     assert first
     # replayed: the same token sent again over the link
     used = st.release("DPT-0104", 3)
-    day.desk.send_release(used)
+    day.desk.sync_outbox()
     day.at_booth(3)
     st.cast_at_booth(3, used["release"], "3")
-    day.desk.send_release(used)
+    day.desk.sync_outbox()  # the relay again: the same ref, nothing sent
+    day.links.desk.client.send("bilik-3", "release", used["token"])  # replayed by hand
     assert day.at_booth(3)["refused"] == "This release was already used: one release, one ballot"
     # for another booth: booth 2's token sent to booth 1
     other = st.release("DPT-0105", 2)
@@ -174,9 +178,10 @@ def test_replayed_forged_stale_and_misdirected_tokens_are_refused_with_their_rea
     # stale: cancelled at the desk after its timeout, the notice reaches booth 2 first
     st.advance(301)
     cancelled = st.desk.client.cancel_station_release(st.desk.token(), other["release"], "bilik tidak menjawab")
-    day.desk.send_cancel(cancelled)
+    # (by hand, not the desk's relay: the race where the notice overtakes its token)
+    day.links.desk.client.send("bilik-2", "cancel", cancelled["notice"])
     assert day.at_booth(2)["result"]["revoked"] is True
-    day.desk.send_release(other)
+    day.links.desk.client.send("bilik-2", "release", other["token"])
     assert day.at_booth(2)["refused"]
     assert st.booths[2].client.counts()["ballots_cast"] == 0
     assert st.booths[1].client.counts()["ballots_cast"] == 1
@@ -276,7 +281,7 @@ def test_the_relay_process_killed_at_any_time_loses_nothing_and_doubles_nothing(
     try:
         for i in range(3):
             release = day.st.release(f"DPT-02{i:02d}", 1)
-            day.desk.send_release(release)
+            day.desk.sync_outbox()
             if i == 1:  # kill -9 of the relay with the token on its way; systemd starts it again
                 relay.kill()
                 relay.wait(timeout=10)
@@ -284,9 +289,8 @@ def test_the_relay_process_killed_at_any_time_loses_nothing_and_doubles_nothing(
             wanted = release["release"]
             wait_for(lambda wanted=wanted: booth.voter_screen().get("release") == wanted or None)
             day.st.cast_at_booth(1, release["release"], "2")
-            day.booths[1].send_outcome(release["release"])
-            assert day.at_desk()["result"]["outcome"] == "cast"
-        day.desk.send_release(release)  # the last token again: the relay process has it refused
+            assert day.at_desk()["result"]["outcome"] == "cast"  # the relay process sent the outcome
+        day.links.desk.client.send("bilik-1", "release", release["token"])  # the last token again: refused
         wait_for(lambda: day.links.desk.status()["peers"]["bilik-1"]["queued"] == 0 or None)
         assert booth.voter_screen() == {"screen": "waiting"}
         assert booth.counts()["ballots_cast"] == 3

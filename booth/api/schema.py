@@ -259,6 +259,7 @@ METHODS: dict[str, Method] = _table(
     Method("checkpoint_offer", (integer("since", 0, 10**9),), result="bytes"),
     Method("watch_peer", (text("label", 8, pattern=r"meja|bilik-[1-6]"), blob("offer", 16 * KiB))),
     Method("peers_seen"),
+    Method("station_outbox", (integer("after", 0, 10**9),), bytes_fields=("payload",)),
     # --- checking
     Method("verify_ledger", (MAYBE_TOKEN,)),
     # --- the device
@@ -420,6 +421,8 @@ def encode_result(method: Method, value):
         return base64.b64encode(value).decode("ascii")
     if method.result == "none":
         return None
+    if method.bytes_fields and isinstance(value, list):  # a list of items (station_outbox)
+        return [encode_result(method, item) for item in value]
     if method.bytes_fields and isinstance(value, dict):
         return {
             k: base64.b64encode(v).decode("ascii") if k in method.bytes_fields and isinstance(v, bytes) else v
@@ -432,6 +435,8 @@ def decode_result(method: Method, value):
     """A result as the caller gets it: bytes from base64 (the client's half of :func:`encode_result`)."""
     if method.result == "bytes" and isinstance(value, str):
         return base64.b64decode(value)
+    if method.bytes_fields and isinstance(value, list):
+        return [decode_result(method, item) for item in value]
     if method.bytes_fields and isinstance(value, dict):
         return {
             k: base64.b64decode(v) if k in method.bytes_fields and isinstance(v, str) else v for k, v in value.items()

@@ -38,6 +38,8 @@ from booth.station import release as msg
 MAX_BOOTHS = 6
 #: the largest log size a watcher may say it saw (the socket's bound on checkpoint_offer's ``since``)
 MAX_LOG_SIZE = 10**9
+#: At most this many items in one ``station_outbox`` answer (the relay asks again after the last).
+OUTBOX_LIMIT = 50
 
 
 def _peer_key(verifier_key: object):
@@ -153,7 +155,13 @@ class Station(Device):
         self._append(
             "station.release_issued",
             s.companion,
-            {"release": release_id, "voter": v.ref, "booth": booth, "expires": body["expires"]},
+            {
+                "release": release_id,
+                "voter": v.ref,
+                "booth": booth,
+                "expires": body["expires"],
+                "token": signed.decode(),
+            },
         )
         return {"release": release_id, "booth": booth, "expires": body["expires"], "token": signed}
 
@@ -217,7 +225,9 @@ class Station(Device):
         }
         notice = msg.sign("cancel", body, self.ledger.key)
         self._append(
-            "station.release_cancelled", s.companion, {"release": issued.id, "booth": issued.booth, "reason": reason}
+            "station.release_cancelled",
+            s.companion,
+            {"release": issued.id, "booth": issued.booth, "reason": reason, "notice": notice.decode()},
         )
         return {"release": issued.id, "booth": issued.booth, "notice": notice}
 
@@ -417,6 +427,29 @@ class Station(Device):
             "spoils": outcome["spoils"],
         }
         return msg.sign("outcome", body, self.ledger.key)
+
+    def station_outbox(self, after: int) -> list[dict]:
+        """What this device's log says must go out on the link after log index ``after``, in log order.
+
+        Each: ``index`` (the event's position), ``to`` (``bilik-2``, ``meja``), ``kind`` (``release``,
+        ``cancel``, ``outcome``), ``ref`` (``"release:17"``: the link queues one ref once) and the
+        signed ``payload``; at most :data:`OUTBOX_LIMIT` at a time.  Read from the log's own events,
+        so a relay that restarts (or a device that rebooted) asks again and misses nothing.
+        """
+        self._check_role("station_outbox")
+        items: list[dict] = []
+        for item in self.day.outbox:
+            if item["index"] <= after:
+                continue
+            if len(items) == OUTBOX_LIMIT:
+                break
+            if item["kind"] == "outcome":
+                to, payload = "meja", self.release_outcome(item["release"])
+            else:
+                to, payload = f"bilik-{item['booth']}", item["payload"].encode()
+            ref = f"{item['kind']}:{item['index']}"
+            items.append({"index": item["index"], "to": to, "kind": item["kind"], "ref": ref, "payload": payload})
+        return items
 
     def release_revoked(self, notice: bytes) -> dict:
         """At a booth: the desk's notice that it cancelled a release; this booth will refuse its token.

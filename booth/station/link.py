@@ -47,6 +47,7 @@ import datetime
 import logging
 import os
 import random
+import re
 import socket
 import sqlite3
 import ssl
@@ -88,10 +89,12 @@ class ControlError(Exception):
 
 
 # ------------------------------------------------------------------ link.db
+#: An idempotency reference of ``send`` (the relay's ``"<kind>:<log index>"``).
+REF = re.compile(r"[a-z0-9:._-]{1,64}")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     peer TEXT NOT NULL, id INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,
-    queued TEXT NOT NULL, acked TEXT, PRIMARY KEY (peer, id)) WITHOUT ROWID;
+    queued TEXT NOT NULL, acked TEXT, ref TEXT, PRIMARY KEY (peer, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inbox (
     peer TEXT NOT NULL, id INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,
     received TEXT NOT NULL, done TEXT, PRIMARY KEY (peer, id)) WITHOUT ROWID;
@@ -108,14 +111,23 @@ class LinkStore:
         self.db.execute("PRAGMA synchronous=FULL")
         assert self.db.execute("PRAGMA synchronous").fetchone()[0] == 2
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(outbox)")}
+        if "ref" not in columns:  # a link.db from before idempotent sends
+            self.db.execute("ALTER TABLE outbox ADD COLUMN ref TEXT")
+        self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_ref ON outbox (peer, ref) WHERE ref IS NOT NULL")
 
-    def queue(self, peer: str, kind: str, payload: bytes) -> int:
+    def queue(self, peer: str, kind: str, payload: bytes, ref: str | None = None) -> int:
+        """Queue one message for ``peer``; a ``ref`` already queued for that peer: its ID, no second copy."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            if ref is not None:
+                row = self.db.execute("SELECT id FROM outbox WHERE peer = ? AND ref = ?", (peer, ref)).fetchone()
+                if row is not None:
+                    return int(row[0])
             (last,) = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE peer = ?", (peer,)).fetchone()
             self.db.execute(
-                "INSERT INTO outbox (peer, id, kind, payload, queued) VALUES (?, ?, ?, ?, ?)",
-                (peer, last + 1, kind, payload, self.now()),
+                "INSERT INTO outbox (peer, id, kind, payload, queued, ref) VALUES (?, ?, ?, ?, ?, ?)",
+                (peer, last + 1, kind, payload, self.now(), ref),
             )
         return int(last) + 1
 
@@ -534,7 +546,7 @@ class Link:
         if not isinstance(request, dict) or not isinstance(request.get("op"), str):
             raise ControlError("bad_frame", "Permintaan tanpa op", "The request has no op")
         op = request["op"]
-        if op == "send" and set(request) == {"op", "to", "kind", "payload"}:
+        if op == "send" and set(request) in ({"op", "to", "kind", "payload"}, {"op", "to", "kind", "payload", "ref"}):
             to = request["to"]
             if to not in self.peers:
                 raise ControlError(
@@ -546,7 +558,10 @@ class Link:
                 payload = transport.decode_payload(request["payload"])
             except FrameError as exc:
                 raise ControlError("bad_params", exc.id, exc.en) from None
-            msg_id = self.store.queue(to, request["kind"], payload)
+            ref = request.get("ref")
+            if ref is not None and not (isinstance(ref, str) and REF.fullmatch(ref)):
+                raise ControlError("bad_params", "ref: 1-64 huruf a-z 0-9 : . _ -", "ref: 1-64 of a-z 0-9 : . _ -")
+            msg_id = self.store.queue(to, request["kind"], payload, ref)
             self.peers[to].wake.set()
             return {"ok": True, "id": msg_id}
         if op == "take" and set(request) == {"op", "wait", "done"}:
@@ -654,11 +669,16 @@ class LinkClient:
             raise ControlError(error["code"], error["id"], error["en"])
         return answer
 
-    def send(self, to: str, kind: str, payload: bytes) -> int:
-        """Queue ``payload`` for ``to``; returns its message ID (it is on disk when this returns)."""
-        return int(
-            self._call({"op": "send", "to": to, "kind": kind, "payload": transport.encode_payload(payload)})["id"]
-        )
+    def send(self, to: str, kind: str, payload: bytes, ref: str | None = None) -> int:
+        """Queue ``payload`` for ``to``; returns its message ID (it is on disk when this returns).
+
+        With ``ref`` (``"release:17"``), a second send of the same ref to the same peer queues
+        nothing and returns the first one's ID: a sender that restarts may simply send again.
+        """
+        request = {"op": "send", "to": to, "kind": kind, "payload": transport.encode_payload(payload)}
+        if ref is not None:
+            request["ref"] = ref
+        return int(self._call(request)["id"])
 
     def take(self, wait: int = 0) -> dict[str, Any] | None:
         """The next message for this device (``from``, ``id``, ``kind``, ``payload`` bytes), or None.

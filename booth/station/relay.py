@@ -41,6 +41,7 @@ from booth.errors import BoothError
 log = logging.getLogger("booth.station.relay")
 
 DESK_LABEL = "meja"
+OUTBOX_BATCH = 50  # booth.service.station.OUTBOX_LIMIT: a full answer means ask again
 
 
 def booth_label(number: int) -> str:
@@ -81,6 +82,23 @@ class Relay:
         """
         since = int(self.ledger.peers_seen().get(peer, {}).get("size", 0))
         return int(self.link.send(peer, "watch.ask", str(since).encode()))
+
+    def sync_outbox(self, after: int = 0) -> int:
+        """Put on the link what this device's ledger says must go out after log index ``after``.
+
+        Each item goes with ``ref = "<kind>:<log index>"``, so a send the link already queued is a
+        no-op: after a restart (kill -9 between two sends) the relay simply starts again from 0.
+        Returns the last log index sent (the caller may keep it in memory as its cursor).
+        """
+        while True:
+            items = self.ledger.station_outbox(after)
+            for item in items:
+                self.link.send(item["to"], item["kind"], item["payload"], ref=item["ref"])
+                after = int(item["index"])
+            if len(items) < OUTBOX_BATCH:
+                if items and items[-1]["kind"] == "outcome" and self.role == "booth":
+                    self.link.set_state("free")  # the voter is done: the desk may release the next
+                return after
 
     # --- what the link delivers
     def pump(self, wait: int = 0) -> dict | None:
@@ -173,9 +191,12 @@ def run(relay: Relay, *, watch_every: float = 60.0, stop=None) -> None:
     import time
 
     next_watch = time.monotonic() + watch_every
+    cursor = 0  # in memory only: a restarted relay sends from 0 again, and the link's refs make that a no-op
     while stop is None or not stop():
         try:
-            relay.pump(wait=1)
+            cursor = relay.sync_outbox(cursor)
+            if relay.pump(wait=0) is None:
+                time.sleep(0.5)
             if watch_every > 0 and time.monotonic() >= next_watch:
                 next_watch = time.monotonic() + watch_every
                 for peer in relay.link.status()["peers"]:

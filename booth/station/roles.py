@@ -52,7 +52,7 @@ DESK_ACTS = (
 BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked")
 
 #: Acts of both a desk and a booth.
-STATION_ACTS = ("pairing_code", "checkpoint_offer", "watch_peer", "peers_seen")
+STATION_ACTS = ("pairing_code", "checkpoint_offer", "watch_peer", "peers_seen", "station_outbox")
 
 #: role -> {act (a BoothService method) -> refusal reason (booth.refusals.REFUSALS)}.
 NOT_FOR_ROLE: dict[str, dict[str, str]] = {
