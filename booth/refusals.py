@@ -251,6 +251,11 @@ REFUSALS: dict[str, Refusal] = {
         "Ukuran log yang terakhir dilihat harus bilangan 0 sampai {max}",
         "The size seen last must be a number 0 to {max}",
     ),
+    "outbox_after": Refusal(
+        BadInput,
+        "Nomor urut log yang terakhir dikirim harus bilangan 0 sampai {max}",
+        "The log index sent last must be a number 0 to {max}",
+    ),
     "offer_unreadable": Refusal(
         BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"
     ),

@@ -403,6 +403,8 @@ CASES = [
     Case("release_outcome release_id", "booth", lambda p, g: p.svc.release_outcome(g), GARBAGE),
     Case("release_revoked notice", "booth", lambda p, g: p.svc.release_revoked(g), GARBAGE),
     Case("checkpoint_offer since", "booth", lambda p, g: p.svc.checkpoint_offer(g), GARBAGE, may_answer=True),
+    Case("station_outbox after (desk)", "desk", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
+    Case("station_outbox after (booth)", "booth", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
     Case("watch_peer label", "booth", lambda p, g: p.svc.watch_peer(g, b"offer"), GARBAGE),
     Case("watch_peer offer", "booth", lambda p, g: p.svc.watch_peer("meja", g), GARBAGE),
     # companions and the committee
