@@ -181,6 +181,10 @@ def test_a_clean_day_has_no_faults_and_an_unknown_fault_is_refused(tmp_path):
         assert run_station_demo(tmp_path / "x", booths=2, voters=30, seed=3, stream=stream, faults=faults) == 2
         assert said in stream.getvalue()
         assert not (tmp_path / "x").exists()
+    stream = io.StringIO()
+    with contextlib.redirect_stdout(stream):  # the command line's --faults is the same list
+        code = main(["demo", "--booths", "3", "--faults", "drop,quake", "--out", str(tmp_path / "x")])
+    assert code == 2 and "unknown fault 'quake'" in stream.getvalue() and not (tmp_path / "x").exists()
 
 
 def test_a_station_needs_two_to_six_booths(tmp_path):

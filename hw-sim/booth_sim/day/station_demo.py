@@ -17,6 +17,18 @@ field, each said in ``log.txt``:
   is released to it; the desk waits out the release's timeout, cancels it, releases the voter to
   another booth, and booth 3, back, gets the cancel notice and refuses the stale token.
 
+and the faults per device of ``--faults`` (all by default, each said in ``log.txt`` and listed in
+``summary.json``'s ``faults``):
+
+* ``power``: booth 2 loses power with a voter at the curtain; restarted from its state directory it
+  cancels the release nobody voted on, the desk hears it and releases the voter again;
+* ``replace`` (three booths or more): booth 1 dies as a voter is released to it; the desk cancels
+  after the timeout, booth 1 is closed early, counted and exported (``booth-1-r1.zip``), a spare is
+  paired as booth 1 and serves the rest of the day; both closings go into the station's results;
+* ``desk-power``: the desk loses power with voters in the booths; reopened from disk, the releases
+  out still stand;
+* ``drop``: the cancel after the timeout at booth 3 above.
+
 A voter the model refuses at the desk is replayed as a voter who already voted coming back:
 refused with the earlier photo.  After closing, every booth counts, prints and exports; the
 desk collects the closings into the station's results and the station bundle (``results.zip``,

@@ -37,7 +37,7 @@ class StationTiles:
         self.count = 0
         self.seen: dict[str, dict[str, list[str]]] = {}  # caption -> device -> the texts on its glass
         self.apps: dict = {}  # device name -> its KioskApp
-        self._devices = []
+        self._devices: list = []  # the simulated hardware of every kiosk made, closed at the end
         self._size = size
         for name in day.devices:
             self.reopened(name)
@@ -134,6 +134,8 @@ class StationTiles:
             col, row = (0, 0) if i == 0 else (1 + (i - 1) % per_row, (i - 1) // per_row)
             x, y = 10 + col * (w + 10), 10 + row * (h + CAPTION_H + 10)
             label = name.replace("meja", "meja / desk").replace("bilik-", "bilik / booth ")
+            if name != "meja" and getattr(self.day, "replaced", {}).get(int(name.rsplit("-", 1)[1])):
+                label += " - pengganti / spare"  # a booth replaced mid-day: the spare's kiosk
             page.blit(self._font.render(label, True, INK), (x, y + 4))
             page.blit(surf, (x, y + CAPTION_H))
         self.count += 1
