@@ -20,10 +20,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from booth.cli import main
 from booth.station.bundle import verify_station
-from booth_sim.day.station_demo import run_station_demo
+from booth_sim.day.station_demo import FAULTS, FaultsRefused, parse_faults, run_station_demo
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +194,21 @@ def test_a_station_needs_two_to_six_booths(tmp_path):
     assert run_station_demo(Path(tmp_path / "out"), booths=7, voters=60, seed=1, stream=stream) == 2
     assert "--booths must be from 2 to 6" in stream.getvalue()
     assert not (tmp_path / "out").exists()
+
+
+@given(
+    hs.lists(hs.sampled_from([*FAULTS, "none", "fire", "Power", ""]), max_size=6),
+    hs.integers(2, 6),
+)
+def test_any_faults_list_is_taken_as_named_or_refused_whole(names, booths):
+    text = ",".join(names)
+    wanted = {n for n in names if n}
+    try:
+        chosen = parse_faults(text, booths)
+    except FaultsRefused as exc:
+        # refused: an unknown name, "none" among others, nothing named, or replace with two booths
+        assert (not wanted or wanted - set(FAULTS) or (booths < 3 and "replace" in wanted)) and " / " in str(exc)
+    else:
+        assert chosen == (frozenset() if wanted == {"none"} else frozenset(wanted))  # "none": a clean day
+        assert booths >= 3 or "replace" not in chosen
+    assert parse_faults(None, booths) == frozenset(n for n, least in FAULTS.items() if booths >= least)
