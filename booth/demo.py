@@ -74,16 +74,24 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
 
 
 def run_station_day(
-    out: Path, *, booths: int, voters: int = 300, seed: int = 2025, stream: TextIO, screens: bool = False
+    out: Path,
+    *,
+    booths: int,
+    voters: int = 300,
+    seed: int = 2025,
+    stream: TextIO,
+    screens: bool = False,
+    faults: str | None = None,
 ) -> int:
     """``booth demo --booths N``: a station day of a check-in desk and N booths, headless
     (``booth_sim.day.station_demo``); its ``results.zip`` is the station bundle; ``screens``: every
-    device's kiosk side by side at the day's moments, into ``out/screens/``."""
+    device's kiosk side by side at the day's moments, into ``out/screens/``; ``faults``: ``--faults``
+    (power, drop, replace, desk-power; ``none``; ``None``: all the number of booths allows)."""
     from booth_sim.day.station_demo import run_station_demo
 
     if not _voters_ok(voters, stream):
         return 2
-    return run_station_demo(out, booths=booths, voters=voters, seed=seed, stream=stream, screens=screens)
+    return run_station_demo(out, booths=booths, voters=voters, seed=seed, stream=stream, screens=screens, faults=faults)
 
 
 def write_demo_scenario(path: Path, *, voters: int = 300, seed: int = 2025, stream: TextIO) -> int:
