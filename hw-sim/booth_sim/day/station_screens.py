@@ -23,14 +23,28 @@ BG = (38, 42, 48)
 INK = (235, 235, 235)
 
 
+def open_kiosks(day, size=TILE) -> tuple[dict, dict]:
+    """One kiosk per device of ``day`` (a set-up StationDay), each on its own simulated hardware:
+    ({name: KioskApp}, {name: Devices}), the desk first; used by the tiles and the station window."""
+    from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
+    from booth.ui.app import KioskApp, KioskSettings
+
+    apps, hardware = {}, {}
+    for name, device in day.devices.items():
+        hw = hardware[name] = open_devices(None)
+        apps[name] = KioskApp(
+            device.svc, Station(device.svc, hw), hw, size, clock=day.clock, settings=KioskSettings(poll_interval=0)
+        )
+    return apps, hardware
+
+
 class StationTiles:
     """One headless kiosk per device of a :class:`~booth_sim.day.station_demo.StationDay`."""
 
     def __init__(self, day, folder: Path, *, size=TILE) -> None:
-        from booth.hardware.devices import open_devices
         from booth.kiosk.booth_board import SimulatedBoard
-        from booth.kiosk.station import Station
-        from booth.ui.app import KioskApp, KioskSettings, init_pygame
+        from booth.ui.app import init_pygame
 
         init_pygame()
         self.day = day
@@ -38,14 +52,8 @@ class StationTiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
         self.seen: dict[str, dict[str, list[str]]] = {}  # caption -> device -> the texts on its glass
-        self.apps: dict[str, KioskApp] = {}
-        self._devices = []
-        for name, device in day.devices.items():
-            hw = open_devices(None)
-            self._devices.append(hw)
-            self.apps[name] = KioskApp(
-                device.svc, Station(device.svc, hw), hw, size, clock=day.clock, settings=KioskSettings(poll_interval=0)
-            )
+        self.apps, self.hardware = open_kiosks(day, size)
+        self._devices = list(self.hardware.values())
         self.board = SimulatedBoard()
         self.desk.booth_board = self.board
         self.offline: set[int] = set()
