@@ -71,6 +71,8 @@ def test_a_voter_checked_in_at_the_desk_votes_at_booth_1_and_the_desk_sees_it_fr
     vote_on_tile(win, "bilik-1", 2)
     for _ in range(3):
         win.step()
+    win.click_control("bilik-1:select")  # the tester looks at booth 1's printer tape
+    assert win.selected == "bilik-1" and len(win.tapes["bilik-1"]) == 1  # the slip
     win.save_screenshot(tmp_path / "shots" / "2-voted.png")
     booth1 = win.day.booth(1).svc
     assert booth1.counts()["ballots_cast"] == 1
@@ -78,6 +80,24 @@ def test_a_voter_checked_in_at_the_desk_votes_at_booth_1_and_the_desk_sees_it_fr
     assert win.day.desk.svc.status()["booths"]["1"]["state"] == "free"
     assert [item["kind"] for item in win.relays["meja"].done] == ["outcome"]
     assert win.day.booth(2).svc.counts()["ballots_cast"] == 0
+    # back at the desk: the photo as the voter leaves, then the mains cut there (the UPS carries on)
+    win.tap("meja", T("Next voter"))
+    win.clock.advance(win.apps["meja"].settings.status_interval + 0.5)
+    win.step()
+    win.tap("meja", T("Photo as the voter leaves"))
+    win.tap("meja", T("Voter from booth {number}").format(number=1))
+    assert v.ref in win.day.desk.svc.day.voted
+    win.click_control("meja:power")
+    win.tap("meja", T("Back"))
+    win.clock.advance(win.apps["meja"].settings.status_interval + 0.5)
+    win.step()
+    win.step()
+    assert win.apps["meja"].power_state == "battery"
+    assert "baterai" in words(win, "meja").lower(), words(win, "meja")
+    win.save_screenshot(tmp_path / "shots" / "3-desk-on-battery.png")
+    win.click_control("meja:power")
+    win.step()
+    assert win.apps["meja"].power_state == "mains"
 
 
 def test_a_booth_off_the_network_holds_the_release_and_the_desk_cancels_after_the_timeout(win, tmp_path):

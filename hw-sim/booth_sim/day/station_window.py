@@ -4,8 +4,9 @@
 station day's (:meth:`booth_sim.day.station_demo.StationDay.setup`: each its own ledger, provisioned,
 opened and paired); each kiosk (:class:`~booth.ui.app.KioskApp`) is drawn as a scaled tile, the
 desk left, the booths right, and a click on a tile is a touch at that place of that kiosk's glass.
-Under each tile: its three LEDs, a "Pendamping" button (the companion's push-button)
-and, at a booth, the network switch (link down / up).  On the right: the station clock (with a
+Under each tile: its three LEDs, a "Pendamping" button (the companion's push-button),
+the mains switch (power cut: the device runs on its UPS battery, as its kiosk shows; restore) and,
+at a booth, the network switch (link down / up).  On the right: the station clock (with a
 jump past a release's timeout) and the printer tape of the selected device (click a tile's caption).
 
 Messages between the devices go as on the appliance: each device's :class:`~booth.station.relay.Relay`
@@ -36,10 +37,11 @@ import pygame
 from booth.hardware.controls import Nav
 from booth_sim.day.window import BG, DIM, INK, KEY, KEY_ON, LED_COLOURS, Control, TickingClock, _fit, _pil_to_surface
 
-SCALE = 0.55
+SCALE = 0.55  # each 800x480 kiosk as a tile; 5 or 6 booths: SMALL_SCALE (the window fits 1080 lines)
+SMALL_SCALE = 0.45
 GAP = 10
 CAPTION_H = 26
-UNDER_H = 40  # the row of LEDs and switches under a tile
+UNDER_H = 72  # the rows of LEDs and switches under a tile
 PANEL_W = 300
 CLOCK_JUMP_S = 301.0  # just past the release timeout (Settings.release_timeout, 300 s)
 OFFLINE = (200, 70, 60)
@@ -107,7 +109,7 @@ class WindowLink:
 class StationWindow:
     """The desk and the booths of a set-up station day, each kiosk a tile of one pygame window."""
 
-    def __init__(self, day, *, ticking: bool = True, scale: float = SCALE) -> None:
+    def __init__(self, day, *, ticking: bool = True, scale: float | None = None) -> None:
         from booth.kiosk.booth_board import SimulatedBoard
         from booth.station.relay import Relay
         from booth.ui.app import init_pygame
@@ -118,7 +120,7 @@ class StationWindow:
         self.clock = day.clock
         self.ticker = TickingClock(day.clock)
         self.ticker.running = ticking
-        self.scale = scale
+        self.scale = scale or (SCALE if day.booths <= 4 else SMALL_SCALE)
         self.apps, self.hardware = open_kiosks(day)
         self.board = SimulatedBoard({n: "free" for n in range(1, day.booths + 1)}, since=_now(day.clock))
         self.apps["meja"].booth_board = self.board
@@ -139,6 +141,7 @@ class StationWindow:
         pygame.display.set_caption("booth — TPS: meja + bilik / station: desk + booths")
         self._font = pygame.font.Font(None, 24)
         self._small = pygame.font.Font(None, 19)
+        self.power_out: set[str] = set()  # devices whose mains is cut (on the UPS battery)
         self.controls = self._layout_controls(right)
         self._pressed_on: str | None = None  # the tile a mouse button went down on (its drag and lift go there)
         self.quit = False
@@ -159,7 +162,7 @@ class StationWindow:
     # ------------------------------------------------------------------ layout
     def _layout_tiles(self) -> dict[str, pygame.Rect]:
         w, h = (int(v * self.scale) for v in self.apps["meja"].size)
-        rows = 3 if self.day.booths > 2 else 2
+        rows = 3 if self.day.booths > 4 else 2  # the booths in columns of two (three for 5 or 6)
         tiles = {}
         for i, name in enumerate(self.apps):
             col, row = (0, 0) if i == 0 else (1 + (i - 1) // rows, (i - 1) % rows)
@@ -176,8 +179,17 @@ class StationWindow:
                 Control(
                     f"{name}:companion",
                     "Pendamping",
-                    pygame.Rect(tile.x + 104, y, 110, 28),
+                    pygame.Rect(tile.x + 100, y, 96, 28),
                     functools.partial(self.hardware[name].panel.press, Nav.COMPANION),
+                )
+            )
+            controls.append(
+                Control(
+                    f"{name}:power",
+                    "Listrik / power",
+                    pygame.Rect(tile.x + 204, y, tile.w - 204, 28),
+                    functools.partial(self.switch_power, name),
+                    functools.partial(self.power_out.__contains__, name),
                 )
             )
             if name != "meja":
@@ -185,7 +197,7 @@ class StationWindow:
                     Control(
                         f"{name}:link",
                         "Jaringan / link",
-                        pygame.Rect(tile.x + 222, y, tile.w - 222, 28),
+                        pygame.Rect(tile.x + 100, y + 34, tile.w - 100, 28),
                         functools.partial(self.wire.switch, name),
                         functools.partial(self.wire.down.__contains__, name),
                     )
@@ -210,6 +222,15 @@ class StationWindow:
     def jump_clock(self) -> None:
         """The station's clock past a release's timeout (the desk may then cancel it)."""
         self.clock.advance(CLOCK_JUMP_S)
+
+    def switch_power(self, name: str) -> None:
+        """The mains at ``name``: cut (the device goes on its UPS battery, as the kiosk shows) or back."""
+        power = self.hardware[name].power
+        if name in self.power_out:
+            power.restore()
+        else:
+            power.cut()
+        self.power_out.symmetric_difference_update({name})
 
     def click_at(self, pos: tuple[int, int]) -> None:
         """A mouse click at a window position, then a frame each for the press and the lift."""
@@ -334,7 +355,7 @@ class StationWindow:
             colour = KEY_ON if name == self.selected else INK
             self._text(f"{caption}   [{app.frame.screen}]", (tile.x + 2, tile.y - CAPTION_H + 6), colour)
             if name in self.wire.down:
-                self._text("TERPUTUS / OFFLINE", (tile.right - 170, tile.y - CAPTION_H + 6), OFFLINE)
+                self._text("TERPUTUS", (tile.right - 84, tile.y - CAPTION_H + 6), OFFLINE)
             leds = self.hardware[name].panel.leds()
             for i, led in enumerate(("ready", "busy", "attention")):
                 state = leds.get(led, "off")
@@ -345,11 +366,13 @@ class StationWindow:
             if c.name.endswith(":select"):
                 continue
             on = bool(c.lit and c.lit())
-            link = c.name.endswith(":link")
+            link = c.name.endswith((":link", ":power"))
             pygame.draw.rect(self.display, (OFFLINE if link else KEY_ON) if on else KEY, c.rect, border_radius=6)
             text = c.label
-            if link:
+            if c.name.endswith(":link"):
                 text = "Jaringan PUTUS / link DOWN" if on else "Jaringan: nyala / link up"
+            elif c.name.endswith(":power"):
+                text = "Listrik PADAM / CUT" if on else "Listrik / mains: on"
             label = self._small.render(text, True, INK)
             self.display.blit(label, label.get_rect(center=c.rect.center))
         self._draw_panel()
