@@ -149,3 +149,31 @@ def test_booth_demo_with_booths_opens_the_station_window_with_a_display_and_not_
     stream = io.StringIO()
     assert run_station_day(tmp_path / "h", booths=7, stream=stream, headless=False) == 2  # headless, refused there
     assert len(opened) == 1 and "--booths must be from 2 to 6" in stream.getvalue()
+
+
+def test_a_booth_switched_off_comes_back_from_its_state_on_disk_and_serves_the_next_voter(win, tmp_path):
+    old = win.day.booth(2).svc
+    win.click_control("bilik-2:device")  # the power is gone, the UPS too: booth 2 is dark
+    win.step()
+    assert win.board.booths()[2].status == "offline" and screen(win, "meja") == "waiting"
+    win.save_screenshot(tmp_path / "shots" / "4-booth-2-off.png")
+    sign_in_at_desk(win)
+    check_in(win, win.day.package.voters[2])
+    assert "Izinkan ke bilik 1" in words(win, "meja")  # the dark booth is not offered
+    win.tap("meja", T("Release to booth {number}").format(number=1))
+    win.step()
+    vote_on_tile(win, "bilik-1", 1)
+    win.click_control("bilik-2:device")  # on again: its ledger reopened from its state folder
+    win.step()
+    assert win.day.booth(2).svc is not old and win.board.booths()[2].status == "free"
+    win.tap("meja", T("Next voter"))
+    check_in(win, win.day.package.voters[3])
+    win.tap("meja", T("Booth {number}").format(number=2))
+    win.tap("meja", T("Release to booth {number}").format(number=2))
+    win.step()
+    vote_on_tile(win, "bilik-2", 3)
+    for _ in range(3):
+        win.step()
+    assert [win.day.booth(n).svc.counts()["ballots_cast"] for n in (1, 2)] == [1, 1]
+    assert [item["kind"] for item in win.relays["meja"].done] == ["outcome", "outcome"]
+    assert win.board.booths()[2].status == "free"

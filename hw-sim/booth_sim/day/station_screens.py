@@ -26,17 +26,20 @@ INK = (235, 235, 235)
 def open_kiosks(day, size=TILE) -> tuple[dict, dict]:
     """One kiosk per device of ``day`` (a set-up StationDay), each on its own simulated hardware:
     ({name: KioskApp}, {name: Devices}), the desk first; used by the tiles and the station window."""
+    apps, hardware = {}, {}
+    for name, device in day.devices.items():
+        apps[name], hardware[name] = open_kiosk(device.svc, day.clock, size)
+    return apps, hardware
+
+
+def open_kiosk(svc, clock, size=TILE):
+    """(KioskApp, Devices): one device's kiosk on ``svc`` and new simulated hardware."""
     from booth.hardware.devices import open_devices
     from booth.kiosk.station import Station
     from booth.ui.app import KioskApp, KioskSettings
 
-    apps, hardware = {}, {}
-    for name, device in day.devices.items():
-        hw = hardware[name] = open_devices(None)
-        apps[name] = KioskApp(
-            device.svc, Station(device.svc, hw), hw, size, clock=day.clock, settings=KioskSettings(poll_interval=0)
-        )
-    return apps, hardware
+    hw = open_devices(None)
+    return KioskApp(svc, Station(svc, hw), hw, size, clock=clock, settings=KioskSettings(poll_interval=0)), hw
 
 
 class StationTiles:

@@ -5,8 +5,9 @@ station day's (:meth:`booth_sim.day.station_demo.StationDay.setup`: each its own
 opened and paired); each kiosk (:class:`~booth.ui.app.KioskApp`) is drawn as a scaled tile, the
 desk left, the booths right, and a click on a tile is a touch at that place of that kiosk's glass.
 Under each tile: its three LEDs, a "Pendamping" button (the companion's push-button),
-the mains switch (power cut: the device runs on its UPS battery, as its kiosk shows; restore) and,
-at a booth, the network switch (link down / up).  On the right: the station clock (with a
+the mains switch (power cut: the device runs on its UPS battery, as its kiosk shows; restore),
+the off switch (the UPS gone too: the ledger service stops; on again, it is reopened from its state
+folder on disk) and, at a booth, the network switch (link down / up).  On the right: the station clock (with a
 jump past a release's timeout) and the printer tape of the selected device (click a tile's caption).
 
 Messages between the devices go as on the appliance: each device's :class:`~booth.station.relay.Relay`
@@ -59,13 +60,14 @@ class Wire:
     board: Any  # the desk's SimulatedBoard: what the desk's link would report of each booth
     air: list[dict] = field(default_factory=list)
     down: set[str] = field(default_factory=set)
+    off: set[str] = field(default_factory=set)  # devices switched off (their link with them)
     states: dict[str, str] = field(default_factory=dict)  # booth label -> "free" / "busy" (its link's word)
     refs: set[tuple[str, str]] = field(default_factory=set)
     count: int = 0
 
     def show(self, label: str) -> None:
         if label.startswith("bilik-"):
-            status = "offline" if label in self.down else self.states.get(label, "free")
+            status = "offline" if label in self.down | self.off else self.states.get(label, "free")
             self.board.set(int(label.split("-")[1]), status, _now(self.clock))
 
     def switch(self, label: str) -> None:
@@ -93,7 +95,7 @@ class WindowLink:
 
     def take(self, wait: int = 0) -> dict | None:
         for m in self.wire.air:
-            if m["to"] == self.label and not {m["from"], m["to"]} & self.wire.down:
+            if m["to"] == self.label and not {m["from"], m["to"]} & (self.wire.down | self.wire.off):
                 self.wire.air.remove(m)
                 return m
         return None
@@ -180,7 +182,16 @@ class StationWindow:
                     f"{name}:companion",
                     "Pendamping",
                     pygame.Rect(tile.x + 100, y, 96, 28),
-                    functools.partial(self.hardware[name].panel.press, Nav.COMPANION),
+                    functools.partial(self.press_companion, name),
+                )
+            )
+            controls.append(
+                Control(
+                    f"{name}:device",
+                    "Mati / off",
+                    pygame.Rect(tile.x, y + 34, 96, 28),
+                    functools.partial(self.switch_device, name),
+                    functools.partial(self.wire.off.__contains__, name),
                 )
             )
             controls.append(
@@ -223,14 +234,47 @@ class StationWindow:
         """The station's clock past a release's timeout (the desk may then cancel it)."""
         self.clock.advance(CLOCK_JUMP_S)
 
+    def press_companion(self, name: str) -> None:
+        """The companion's push-button on ``name`` (nothing while it is switched off)."""
+        if name not in self.wire.off:
+            self.hardware[name].panel.press(Nav.COMPANION)
+
     def switch_power(self, name: str) -> None:
         """The mains at ``name``: cut (the device goes on its UPS battery, as the kiosk shows) or back."""
+        if name in self.wire.off:
+            return
         power = self.hardware[name].power
         if name in self.power_out:
             power.restore()
         else:
             power.cut()
         self.power_out.symmetric_difference_update({name})
+
+    def switch_device(self, name: str) -> None:
+        """The device switched off (no UPS left: its ledger service stops, its kiosk goes dark, its link
+        with it), or on again: the service reopened from its state folder on disk, a new kiosk on it,
+        its relay sending its outbox from the start (the link's refs make what it had sent a no-op)."""
+        from booth.service import BoothService
+        from booth.station.relay import Relay
+        from booth_sim.day.station_screens import open_kiosk
+
+        d = self.day.devices[name]
+        if name not in self.wire.off:
+            self.hardware[name].close()
+            d.svc.close()
+            self.wire.off.add(name)
+            self.power_out.discard(name)
+        else:
+            d.svc = BoothService.open(d.state, clock=self.clock, settings=d.svc.settings)
+            d.signed_in.clear()
+            self.apps[name], self.hardware[name] = open_kiosk(d.svc, self.clock)
+            if name == "meja":
+                self.apps[name].booth_board = self.board
+            self.tape_seen[name] = 0
+            self.relays[name] = Relay(d.svc, WindowLink(self.wire, name), self.relays[name].role)
+            self.cursors[name] = 0
+            self.wire.off.discard(name)
+        self.wire.show(name)
 
     def click_at(self, pos: tuple[int, int]) -> None:
         """A mouse click at a window position, then a frame each for the press and the lift."""
@@ -297,9 +341,10 @@ class StationWindow:
 
     def carry(self) -> None:
         """Each relay: its ledger's outbox onto the link, then what the link holds for it into its ledger."""
-        for name, relay in self.relays.items():
+        on = {name: relay for name, relay in self.relays.items() if name not in self.wire.off}
+        for name, relay in on.items():
             self.cursors[name] = relay.sync_outbox(self.cursors[name])
-        for relay in self.relays.values():
+        for relay in on.values():
             while relay.pump() is not None:
                 pass
 
@@ -308,8 +353,9 @@ class StationWindow:
         for event in pygame.event.get():
             self.handle(event)
         self.carry()
-        for app in self.apps.values():
-            app.step()
+        for name, app in self.apps.items():
+            if name not in self.wire.off:
+                app.step()
         self._collect_tapes()
         self._draw()
         pygame.display.flip()
@@ -327,10 +373,10 @@ class StationWindow:
         return path
 
     def close(self) -> None:
-        for hw in self.hardware.values():
-            hw.close()
-        for d in self.day.devices.values():
-            d.svc.close()
+        for name, hw in self.hardware.items():
+            if name not in self.wire.off:  # a device switched off is closed already
+                hw.close()
+                self.day.devices[name].svc.close()
         if self.work is not None:
             shutil.rmtree(self.work, ignore_errors=True)
 
@@ -350,13 +396,17 @@ class StationWindow:
         blink_on = int(time.monotonic() * 2) % 2 == 0
         for name, tile in self.tiles.items():
             app = self.apps[name]
-            self.display.blit(pygame.transform.smoothscale(app.surface, tile.size), tile.topleft)
+            if name in self.wire.off:
+                pygame.draw.rect(self.display, (8, 8, 8), tile)
+                self._text("MATI / OFF", (tile.centerx - 44, tile.centery - 8), DIM)
+            else:
+                self.display.blit(pygame.transform.smoothscale(app.surface, tile.size), tile.topleft)
             caption = name.replace("meja", "meja / desk").replace("bilik-", "bilik / booth ")
             colour = KEY_ON if name == self.selected else INK
             self._text(f"{caption}   [{app.frame.screen}]", (tile.x + 2, tile.y - CAPTION_H + 6), colour)
-            if name in self.wire.down:
+            if name in self.wire.down | self.wire.off:
                 self._text("TERPUTUS", (tile.right - 84, tile.y - CAPTION_H + 6), OFFLINE)
-            leds = self.hardware[name].panel.leds()
+            leds = {} if name in self.wire.off else self.hardware[name].panel.leds()
             for i, led in enumerate(("ready", "busy", "attention")):
                 state = leds.get(led, "off")
                 on = state == "on" or (state == "blinking" and blink_on)
@@ -366,11 +416,13 @@ class StationWindow:
             if c.name.endswith(":select"):
                 continue
             on = bool(c.lit and c.lit())
-            link = c.name.endswith((":link", ":power"))
+            link = c.name.endswith((":link", ":power", ":device"))
             pygame.draw.rect(self.display, (OFFLINE if link else KEY_ON) if on else KEY, c.rect, border_radius=6)
             text = c.label
             if c.name.endswith(":link"):
                 text = "Jaringan PUTUS / link DOWN" if on else "Jaringan: nyala / link up"
+            elif c.name.endswith(":device"):
+                text = "MATI / OFF" if on else "Matikan / off"
             elif c.name.endswith(":power"):
                 text = "Listrik PADAM / CUT" if on else "Listrik / mains: on"
             label = self._small.render(text, True, INK)
@@ -386,7 +438,7 @@ class StationWindow:
         for cid, pin in pins:
             self._text(f"PIN {cid}: {pin}", (x0, y), DIM, small=True)
             y += 18
-        held = [m for m in self.wire.air if {m["from"], m["to"]} & self.wire.down]
+        held = [m for m in self.wire.air if {m["from"], m["to"]} & (self.wire.down | self.wire.off)]
         self._text(f"pesan tertahan / messages held: {len(held)}", (x0, y + 4), DIM, small=True)
         top = y + 30
         area = pygame.Rect(x0, top + 20, PANEL_W - GAP, self.size[1] - top - 30)
