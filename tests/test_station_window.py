@@ -177,3 +177,29 @@ def test_a_booth_switched_off_comes_back_from_its_state_on_disk_and_serves_the_n
     assert [win.day.booth(n).svc.counts()["ballots_cast"] for n in (1, 2)] == [1, 1]
     assert [item["kind"] for item in win.relays["meja"].done] == ["outcome", "outcome"]
     assert win.board.booths()[2].status == "free"
+
+
+def test_a_booth_switched_off_mid_ballot_sends_the_release_back_cancelled_and_the_voter_votes_after(win):
+    v = win.day.package.voters[4]
+    sign_in_at_desk(win)
+    check_in(win, v)
+    win.tap("meja", T("Release to booth {number}").format(number=1))
+    win.step()
+    assert screen(win, "bilik-1") == "ballot"
+    win.click_control("bilik-1:device")  # off with the ballot open, before the voter touched it
+    win.step()
+    win.click_control("bilik-1:device")  # on again: the reopened booth ends the interrupted release
+    win.step()
+    win.step()
+    assert screen(win, "bilik-1") == "waiting"
+    assert [(x["kind"], x["result"]["outcome"]) for x in win.relays["meja"].done] == [("outcome", "cancelled")]
+    assert win.board.booths()[1].status == "free" and v.ref not in win.day.desk.svc.day.voted
+    win.tap("meja", T("Next voter"))
+    check_in(win, v)  # the companion releases the same voter again
+    win.tap("meja", T("Release to booth {number}").format(number=1))
+    win.step()
+    vote_on_tile(win, "bilik-1", 2)
+    for _ in range(3):
+        win.step()
+    assert win.day.booth(1).svc.counts()["ballots_cast"] == 1
+    assert [x["result"]["outcome"] for x in win.relays["meja"].done] == ["cancelled", "cast"]
