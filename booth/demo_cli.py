@@ -22,6 +22,7 @@ def _cmd_demo(args) -> int:
             stream=sys.stdout,
             screens=args.screens,
             faults=args.faults,
+            headless=args.headless,
         )
     return run_demo(Path(args.out), voters=args.voters, seed=args.seed, headless=args.headless, stream=sys.stdout)
 
@@ -37,7 +38,8 @@ def register(sub) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="a polling station: a check-in desk and N booths (2 to 6), headless (docs/station.md)",
+        help="a polling station: a check-in desk and N booths (2 to 6); in the station window with a display"
+        " (else headless; docs/station.md)",
     )
     p.add_argument(
         "--screens",

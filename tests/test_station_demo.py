@@ -33,8 +33,12 @@ def demo(tmp_path_factory):
     """``booth demo --booths 3 --voters 60 --seed 7 --out DIR``, through the command line's parser."""
     out = tmp_path_factory.mktemp("station-demo") / "out"
     stream = io.StringIO()
+    screenless = pytest.MonkeyPatch()  # headless even at a desk with a screen (else the station window opens)
+    screenless.delenv("DISPLAY", raising=False)
+    screenless.delenv("WAYLAND_DISPLAY", raising=False)
     with contextlib.redirect_stdout(stream):
         code = main(["demo", "--booths", "3", "--voters", "60", "--seed", "7", "--out", str(out)])
+    screenless.undo()
     return out, code, stream.getvalue(), json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 

@@ -23,6 +23,25 @@ BG = (38, 42, 48)
 INK = (235, 235, 235)
 
 
+def open_kiosks(day, size=TILE) -> tuple[dict, dict]:
+    """One kiosk per device of ``day`` (a set-up StationDay), each on its own simulated hardware:
+    ({name: KioskApp}, {name: Devices}), the desk first; used by the tiles and the station window."""
+    apps, hardware = {}, {}
+    for name, device in day.devices.items():
+        apps[name], hardware[name] = open_kiosk(device.svc, day.clock, size)
+    return apps, hardware
+
+
+def open_kiosk(svc, clock, size=TILE):
+    """(KioskApp, Devices): one device's kiosk on ``svc`` and new simulated hardware."""
+    from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
+    from booth.ui.app import KioskApp, KioskSettings
+
+    hw = open_devices(None)
+    return KioskApp(svc, Station(svc, hw), hw, size, clock=clock, settings=KioskSettings(poll_interval=0)), hw
+
+
 class StationTiles:
     """One headless kiosk per device of a :class:`~booth_sim.day.station_demo.StationDay`."""
 
@@ -48,18 +67,9 @@ class StationTiles:
 
     def reopened(self, name: str) -> None:
         """The kiosk of device ``name`` (again: after a power cut or for a spare), on its service now."""
-        from booth.hardware.devices import open_devices
-        from booth.kiosk.station import Station
-        from booth.ui.app import KioskApp, KioskSettings
-
-        device = self.day.devices[name]
-        hw = open_devices(None)
-        self._devices.append(hw)
         board = getattr(self.apps.get(name), "booth_board", None)
-        self.apps[name] = KioskApp(
-            device.svc, Station(device.svc, hw), hw, self._size, clock=self.day.clock,
-            settings=KioskSettings(poll_interval=0),
-        )  # fmt: skip
+        self.apps[name], hw = open_kiosk(self.day.devices[name].svc, self.day.clock, self._size)
+        self._devices.append(hw)
         if board is not None:
             self.apps[name].booth_board = board
 
