@@ -8,11 +8,12 @@ count survives restarts: it is recomputed from the log.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import secrets
 from dataclasses import dataclass
+
+from booth.kdf import scrypt
 
 ROLES = {
     "ketua": ("Ketua KPPS / koordinator", "Coordinator"),
@@ -67,7 +68,7 @@ def check_pin_format(pin: str) -> str | None:
 def hash_pin(pin: str, *, n: int = SCRYPT_N) -> str:
     """A self-describing scrypt hash: JSON with salt, parameters and hash."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = scrypt(pin.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     return json.dumps(
         {
             "alg": "scrypt",
@@ -85,7 +86,7 @@ def pin_matches(pin: str, stored: str) -> bool:
         rec = json.loads(stored)
         salt = base64.b64decode(rec["salt"])
         expected = base64.b64decode(rec["hash"])
-        digest = hashlib.scrypt(pin.encode(), salt=salt, n=rec["n"], r=rec["r"], p=rec["p"], dklen=32)
+        digest = scrypt(pin.encode(), salt=salt, n=rec["n"], r=rec["r"], p=rec["p"], dklen=32)
     except (ValueError, KeyError, TypeError):
         return False
     return hmac.compare_digest(digest, expected)

@@ -16,6 +16,7 @@ from pathlib import Path
 from booth.api.schema import FAKE_CLOCK_METHODS, METHODS
 from booth.api.server import LedgerServer
 from booth.election_package.checks import isolate_photo_checks
+from booth.kdf import isolate_scrypt
 from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, listen_fds, watchdog_interval
 
@@ -152,6 +153,7 @@ def run_ledger(
     setup_logging()
     return_large_buffers_to_the_system()
     isolate_photo_checks()  # Pillow stays out of the service: the photos are checked in a child
+    isolate_scrypt()  # and each PIN's scrypt (16 MiB) runs in a short-lived child, gone with it
     notifier = Notifier.from_environment()
     bound: Path | None = None
     try:
