@@ -117,7 +117,7 @@ class Day:
     outcomes: dict[str, dict] = field(default_factory=dict)  # a booth: release -> {"outcome", "spoils"}
     issued: dict[str, StationRelease] = field(default_factory=dict)  # a desk: release -> what became of it
     #: What this device's log says must go out on the link, in log order (``station_outbox``):
-    #: {"index" (the event's seq), "kind" (release | cancel | outcome), "booth" or "release", "payload"}.
+    #: {"index" (the event's seq), "kind" (release | cancel | outcome | roster), "booth" or "release", "payload"}.
     outbox: list[dict] = field(default_factory=list)
     #: a booth: the station's booths in the desk's last roster (number -> fingerprint, verifier_key),
     #: and that roster's version; a desk: the version of the roster it sends (booth.station.roster).

@@ -10,10 +10,15 @@ booth 2 replaced at the desk reaches booth 1 as a new roster, and the old booth 
 
 from __future__ import annotations
 
+import functools
 import shutil
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from booth.errors import BoothError
 from booth.ledger import keys
@@ -196,3 +201,25 @@ def test_a_roster_not_signed_by_the_desk_or_older_changes_nothing(net):
     (latest,) = [i for i in st.desk.svc.station_outbox(0) if i["to"] == "bilik-1"][-1:]
     assert booth.roster_accept(latest["payload"])["logged"] is False  # the same version again
     assert booth.ledger.size == size
+
+
+@functools.cache
+def _keys():
+    from booth.ledger.keys import DeviceKey
+
+    root = Path(tempfile.mkdtemp(prefix="roster"))
+    return DeviceKey.create(root / "desk.key"), DeviceKey.create(root / "booth.key")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=hs.data())
+def test_a_roster_changed_in_any_byte_is_refused(data):
+    desk, booth_key = _keys()
+    booths = {1: {"fingerprint": booth_key.fingerprint, "verifier_key": booth_key.verifier_key()}}
+    good = station_roster.sign(desk, desk.fingerprint, booths, 7)
+    assert station_roster.read(good, desk.public_key)["version"] == 7
+    at = data.draw(hs.integers(0, len(good) - 1))
+    byte = data.draw(hs.integers(0, 255).filter(lambda b: b != good[at]))
+    bad = good[:at] + bytes([byte]) + good[at + 1 :]
+    with pytest.raises(station_roster.RosterRefused):
+        station_roster.read(bad, desk.public_key)
