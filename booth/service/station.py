@@ -476,7 +476,9 @@ class Station(Device):
         try:
             body = station_roster.read(roster, desk_key)
         except station_roster.RosterRefused as exc:
-            raise refuse(f"roster_{exc}") from None
+            if str(exc) == "forged":
+                raise refuse("roster_forged") from None
+            raise refuse("roster_unreadable") from None
         if body["desk"] != self.day.desk["fingerprint"]:
             raise refuse("roster_forged")
         mine = body["booths"].get(str(self.day.desk["booth"]))
