@@ -74,16 +74,32 @@ def run_demo(out: Path, *, voters: int = 300, seed: int = 2025, headless: bool =
 
 
 def run_station_day(
-    out: Path, *, booths: int, voters: int = 300, seed: int = 2025, stream: TextIO, screens: bool = False
+    out: Path,
+    *,
+    booths: int,
+    voters: int = 300,
+    seed: int = 2025,
+    stream: TextIO,
+    screens: bool = False,
+    faults: str | None = None,
+    headless: bool = True,
 ) -> int:
     """``booth demo --booths N``: a station day of a check-in desk and N booths, headless
     (``booth_sim.day.station_demo``); its ``results.zip`` is the station bundle; ``screens``: every
-    device's kiosk side by side at the day's moments, into ``out/screens/``."""
+    device's kiosk side by side at the day's moments, into ``out/screens/``; ``faults``: ``--faults``
+    (power, drop, replace, desk-power; ``none``; ``None``: all the number of booths allows).  With a
+    display (not ``headless``, no ``screens``, no ``faults``) the station window opens instead
+    (``booth_sim.day.station_window``): the tester plays the companions and the voters at the desk
+    and the booths with the mouse."""
     from booth_sim.day.station_demo import run_station_demo
 
     if not _voters_ok(voters, stream):
         return 2
-    return run_station_demo(out, booths=booths, voters=voters, seed=seed, stream=stream, screens=screens)
+    window, why = window_available(headless or screens or faults is not None)
+    if window:
+        station_window = importlib.import_module("booth_sim.day.station_window")
+        return int(station_window.run(out, booths=booths, voters=voters, seed=seed))
+    return run_station_demo(out, booths=booths, voters=voters, seed=seed, stream=stream, screens=screens, faults=faults)
 
 
 def write_demo_scenario(path: Path, *, voters: int = 300, seed: int = 2025, stream: TextIO) -> int:

@@ -21,6 +21,8 @@ def _cmd_demo(args) -> int:
             seed=args.seed,
             stream=sys.stdout,
             screens=args.screens,
+            faults=args.faults,
+            headless=args.headless,
         )
     return run_demo(Path(args.out), voters=args.voters, seed=args.seed, headless=args.headless, stream=sys.stdout)
 
@@ -36,12 +38,20 @@ def register(sub) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="a polling station: a check-in desk and N booths (2 to 6), headless (docs/station.md)",
+        help="a polling station: a check-in desk and N booths (2 to 6); in the station window with a display"
+        " (else headless; docs/station.md)",
     )
     p.add_argument(
         "--screens",
         action="store_true",
         help="with --booths: the desk's and every booth's screens side by side at the day's moments, into OUT/screens/",
+    )
+    p.add_argument(
+        "--faults",
+        default=None,
+        metavar="LIST",
+        help="with --booths: the faults of the day, of power,drop,replace,desk-power (comma-separated), or none;"
+        " default: all the number of booths allows (replace needs 3)",
     )
     p.add_argument(
         "--write-scenario",

@@ -251,13 +251,13 @@ REFUSALS: dict[str, Refusal] = {
         "Ukuran log yang terakhir dilihat harus bilangan 0 sampai {max}",
         "The size seen last must be a number 0 to {max}",
     ),
-    "offer_unreadable": Refusal(
-        BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"
-    ),
     "outbox_after": Refusal(
         BadInput,
-        "Indeks log terakhir yang terkirim harus bilangan 0 sampai {max}",
+        "Nomor urut log yang terakhir dikirim harus bilangan 0 sampai {max}",
         "The log index sent last must be a number 0 to {max}",
+    ),
+    "offer_unreadable": Refusal(
+        BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"
     ),
     "roster_unreadable": Refusal(
         BadInput, "Daftar bilik dari meja tidak terbaca", "The desk's roster of booths cannot be read"

@@ -49,7 +49,7 @@ SLOW: dict[str, str | dict[str, str]] = {
         "TestDeskToBooth::runTest": "link.db under lost acks and kills, stateful (11 s)"
     },
     "tests/test_station_link_watch.py": "a morning of watching over real link processes (30 s)",
-    "tests/test_station_demo.py": "a station day of a desk and 3 booths, 48 voters (8-15 s to build)",
+    "tests/test_station_demo.py": "a station day of a desk and 3 booths, 48 voters, every fault (10-30 s to build)",
     "tests/test_station_transport.py": {
         "test_a_link_cut_during_sends_delivers_every_message_once_in_order": "a proxy cutting links (13 s)",
         "test_a_message_changed_in_one_field_is_refused_or_still_well_formed": "frame fuzzing (12 s)",

@@ -403,10 +403,11 @@ CASES = [
     Case("release_outcome release_id", "booth", lambda p, g: p.svc.release_outcome(g), GARBAGE),
     Case("release_revoked notice", "booth", lambda p, g: p.svc.release_revoked(g), GARBAGE),
     Case("checkpoint_offer since", "booth", lambda p, g: p.svc.checkpoint_offer(g), GARBAGE, may_answer=True),
+    Case("station_outbox after (desk)", "desk", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
+    Case("station_outbox after (booth)", "booth", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
     Case("watch_peer label", "booth", lambda p, g: p.svc.watch_peer(g, b"offer"), GARBAGE),
     Case("watch_peer offer", "booth", lambda p, g: p.svc.watch_peer("meja", g), GARBAGE),
     Case("roster_accept roster", "booth", lambda p, g: p.svc.roster_accept(g), GARBAGE),
-    Case("station_outbox after", "desk", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
     # companions and the committee
     Case("sign_in companion_id", "idle", lambda p, g: p.svc.sign_in(g, PINS[KETUA]), ids(*COMPANION_IDS)),
     Case("sign_in pin", "idle", lambda p, g: p.svc.sign_in("PT-03", g), ids(PINS["PT-03"]), WRONG_PIN_EVENTS),

@@ -3,7 +3,8 @@ ledger, drawn side by side at the day's moments (``booth_sim.day.station_screens
 
 What a person checks in ``screens/``: the desk chooses a free booth and tells the voter where to
 go while that booth shows the ballot and the others wait for the desk; the lost booth is offline
-and its release timed out at the desk; back, it refuses the stale release and says why.
+and its release timed out at the desk; back, it refuses the stale release and says why; booth 1,
+replaced by a spare mid-day, shows the waiting voter's ballot on the new device.
 """
 
 from __future__ import annotations
@@ -46,3 +47,7 @@ def test_the_station_demo_draws_the_desk_and_each_booth_on_its_own_screen(tmp_pa
     assert all("Menunggu izin dari meja" in words(ballot, f"bilik-{m}") for m in others)
     assert "waktu habis: batalkan" in words("offline-timed-out", "meja")
     assert "Silakan kembali ke meja" in words("refuses-the-stale-release", "bilik-3")
+    # booth 1 died mid-day: the spare, paired as booth 1, takes the voter who waited
+    assert any("booth-1-replaced-by-a-spare" in s for s in shots)
+    assert "Silakan ke bilik 1" in words("booth-1-replaced-by-a-spare", "meja")
+    assert "Menunggu izin dari meja" not in words("booth-1-replaced-by-a-spare", "bilik-1")

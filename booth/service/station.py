@@ -439,7 +439,7 @@ class Station(Device):
         so a relay that restarts (or a device that rebooted) asks again and misses nothing.
         """
         self._check_role("station_outbox")
-        if type(after) is not int or not 0 <= after <= MAX_LOG_SIZE:  # noqa: E721  (a bool is no log index)
+        if type(after) is not int or not 0 <= after <= MAX_LOG_SIZE:  # noqa: E721  (a bool is not an index)
             raise refuse("outbox_after", words={"max": MAX_LOG_SIZE})
         items: list[dict] = []
         for item in self.day.outbox:

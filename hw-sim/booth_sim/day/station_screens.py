@@ -23,14 +23,31 @@ BG = (38, 42, 48)
 INK = (235, 235, 235)
 
 
+def open_kiosks(day, size=TILE) -> tuple[dict, dict]:
+    """One kiosk per device of ``day`` (a set-up StationDay), each on its own simulated hardware:
+    ({name: KioskApp}, {name: Devices}), the desk first; used by the tiles and the station window."""
+    apps, hardware = {}, {}
+    for name, device in day.devices.items():
+        apps[name], hardware[name] = open_kiosk(device.svc, day.clock, size)
+    return apps, hardware
+
+
+def open_kiosk(svc, clock, size=TILE):
+    """(KioskApp, Devices): one device's kiosk on ``svc`` and new simulated hardware."""
+    from booth.hardware.devices import open_devices
+    from booth.kiosk.station import Station
+    from booth.ui.app import KioskApp, KioskSettings
+
+    hw = open_devices(None)
+    return KioskApp(svc, Station(svc, hw), hw, size, clock=clock, settings=KioskSettings(poll_interval=0)), hw
+
+
 class StationTiles:
     """One headless kiosk per device of a :class:`~booth_sim.day.station_demo.StationDay`."""
 
     def __init__(self, day, folder: Path, *, size=TILE) -> None:
-        from booth.hardware.devices import open_devices
         from booth.kiosk.booth_board import SimulatedBoard
-        from booth.kiosk.station import Station
-        from booth.ui.app import KioskApp, KioskSettings, init_pygame
+        from booth.ui.app import init_pygame
 
         init_pygame()
         self.day = day
@@ -38,18 +55,23 @@ class StationTiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
         self.seen: dict[str, dict[str, list[str]]] = {}  # caption -> device -> the texts on its glass
-        self.apps: dict[str, KioskApp] = {}
-        self._devices = []
-        for name, device in day.devices.items():
-            hw = open_devices(None)
-            self._devices.append(hw)
-            self.apps[name] = KioskApp(
-                device.svc, Station(device.svc, hw), hw, size, clock=day.clock, settings=KioskSettings(poll_interval=0)
-            )
+        self.apps: dict = {}  # device name -> its KioskApp
+        self._devices: list = []  # the simulated hardware of every kiosk made, closed at the end
+        self._size = size
+        for name in day.devices:
+            self.reopened(name)
         self.board = SimulatedBoard()
         self.desk.booth_board = self.board
         self.offline: set[int] = set()
         self._font = pygame.font.Font(None, 26)
+
+    def reopened(self, name: str) -> None:
+        """The kiosk of device ``name`` (again: after a power cut or for a spare), on its service now."""
+        board = getattr(self.apps.get(name), "booth_board", None)
+        self.apps[name], hw = open_kiosk(self.day.devices[name].svc, self.day.clock, self._size)
+        self._devices.append(hw)
+        if board is not None:
+            self.apps[name].booth_board = board
 
     @property
     def desk(self):
@@ -122,6 +144,8 @@ class StationTiles:
             col, row = (0, 0) if i == 0 else (1 + (i - 1) % per_row, (i - 1) // per_row)
             x, y = 10 + col * (w + 10), 10 + row * (h + CAPTION_H + 10)
             label = name.replace("meja", "meja / desk").replace("bilik-", "bilik / booth ")
+            if name != "meja" and getattr(self.day, "replaced", {}).get(int(name.rsplit("-", 1)[1])):
+                label += " - pengganti / spare"  # a booth replaced mid-day: the spare's kiosk
             page.blit(self._font.render(label, True, INK), (x, y + 4))
             page.blit(surf, (x, y + CAPTION_H))
         self.count += 1
