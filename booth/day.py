@@ -117,8 +117,12 @@ class Day:
     outcomes: dict[str, dict] = field(default_factory=dict)  # a booth: release -> {"outcome", "spoils"}
     issued: dict[str, StationRelease] = field(default_factory=dict)  # a desk: release -> what became of it
     #: What this device's log says must go out on the link, in log order (``station_outbox``):
-    #: {"index" (the event's seq), "kind" (release | cancel | outcome), "booth" or "release", "payload"}.
+    #: {"index" (the event's seq), "kind" (release | cancel | outcome | roster), "booth" or "release", "payload"}.
     outbox: list[dict] = field(default_factory=list)
+    #: a booth: the station's booths in the desk's last roster (number -> fingerprint, verifier_key),
+    #: and that roster's version; a desk: the version of the roster it sends (booth.station.roster).
+    roster: dict[int, dict] = field(default_factory=dict)
+    roster_version: int = 0
 
     @property
     def custody_done(self) -> list[str]:
@@ -326,6 +330,12 @@ def _desk_paired(day: Day, entry, when: Moment) -> None:
     day.desk = {"fingerprint": p["desk"], "verifier_key": p["verifier_key"], "booth": p["booth"]}
 
 
+def _roster(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.roster_version = p["version"]
+    day.roster = {int(n): dict(b) for n, b in p["booths"].items()}
+
+
 def _release_accepted(day: Day, entry, when: Moment) -> None:
     release = entry.payload["release"]
     day.releases += 1
@@ -351,6 +361,10 @@ def _booth_paired(day: Day, entry, when: Moment) -> None:
     day.booths[p["booth"]] = {"fingerprint": p["fingerprint"], "verifier_key": p["verifier_key"]}
     if replaced:
         day.booths[p["booth"]]["replaced"] = replaced
+    # every paired booth hears the new roster (booth.station.roster): whom it may watch, by which key
+    day.roster_version = entry.seq
+    for number in sorted(day.booths):
+        day.outbox.append({"index": entry.seq, "kind": "roster", "booth": number})
 
 
 def _release_issued(day: Day, entry, when: Moment) -> None:
@@ -429,6 +443,7 @@ HANDLERS: dict[str, Handler] = {
     "voter.photo_skipped": _photo_skipped,
     "photos.purged": _photos_purged,
     "station.desk_paired": _desk_paired,
+    "station.roster": _roster,
     "station.release_accepted": _release_accepted,
     "station.release_revoked": _release_revoked,
     "station.booth_paired": _booth_paired,

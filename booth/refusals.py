@@ -259,6 +259,19 @@ REFUSALS: dict[str, Refusal] = {
     "offer_unreadable": Refusal(
         BadInput, "Titik periksa {label} tidak terbaca: {why_id}", "{label}'s checkpoint cannot be read: {why_en}"
     ),
+    "roster_unreadable": Refusal(
+        BadInput, "Daftar bilik dari meja tidak terbaca", "The desk's roster of booths cannot be read"
+    ),
+    "roster_forged": Refusal(
+        NotAllowed,
+        "Daftar bilik tidak ditandatangani meja yang dipasangkan",
+        "The roster of booths is not signed by the paired desk",
+    ),
+    "roster_not_me": Refusal(
+        NotAllowed,
+        "Daftar bilik dari meja tidak menyebut bilik ini dengan kuncinya",
+        "The desk's roster does not name this booth with its key",
+    ),
     "station_not_paired": Refusal(
         NotAllowed, "Bilik ini belum dipasangkan dengan meja pendaftaran", "This booth is not paired with a desk yet"
     ),

@@ -407,6 +407,7 @@ CASES = [
     Case("station_outbox after (booth)", "booth", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
     Case("watch_peer label", "booth", lambda p, g: p.svc.watch_peer(g, b"offer"), GARBAGE),
     Case("watch_peer offer", "booth", lambda p, g: p.svc.watch_peer("meja", g), GARBAGE),
+    Case("roster_accept roster", "booth", lambda p, g: p.svc.roster_accept(g), GARBAGE),
     # companions and the committee
     Case("sign_in companion_id", "idle", lambda p, g: p.svc.sign_in(g, PINS[KETUA]), ids(*COMPANION_IDS)),
     Case("sign_in pin", "idle", lambda p, g: p.svc.sign_in("PT-03", g), ids(PINS["PT-03"]), WRONG_PIN_EVENTS),
@@ -574,6 +575,7 @@ def test_every_method_that_takes_arguments_is_fuzzed():
     no_arguments = {
         "status",
         "peers_seen",
+        "station_peers",
         "counts",
         "election_info",
         "custody_trail",

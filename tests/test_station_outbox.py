@@ -34,11 +34,14 @@ class FakeLink:
 
 def test_the_desks_outbox_lists_each_token_and_cancel_in_log_order_and_survives_a_restart(tmp_path):
     st = open_station(tmp_path, booths=2)
+    paired = st.desk.svc.station_outbox(0)  # each pairing: the roster to every booth paired so far
+    rosters = [("bilik-1", "roster"), ("bilik-1", "roster"), ("bilik-2", "roster")]
+    assert [(i["to"], i["kind"]) for i in paired] == rosters
     first = st.release("DPT-0001", booth=1)
     second = st.release("DPT-0002", booth=2)
     st.clock.advance(301)
     cancelled = st.desk.svc.cancel_station_release(st.token(), second["release"], "pemilih pergi")
-    items = st.desk.svc.station_outbox(0)
+    items = st.desk.svc.station_outbox(paired[-1]["index"])
     assert [(i["to"], i["kind"]) for i in items] == [
         ("bilik-1", "release"),
         ("bilik-2", "release"),
@@ -48,7 +51,7 @@ def test_the_desks_outbox_lists_each_token_and_cancel_in_log_order_and_survives_
     assert [i["ref"] for i in items] == [f"{i['kind']}:{i['index']}" for i in items]
     assert st.desk.svc.station_outbox(items[1]["index"]) == items[2:]
     st.restart()
-    assert st.desk.svc.station_outbox(0) == items  # read again from the log's own events
+    assert st.desk.svc.station_outbox(0) == paired + items  # read again from the log's own events
 
 
 def test_a_booths_outbox_holds_the_signed_outcome_of_each_voter_done(tmp_path):
@@ -65,6 +68,7 @@ def test_the_outbox_travels_as_base64_and_comes_back_as_bytes(tmp_path):
     st = open_station(tmp_path, booths=1)
     st.release("DPT-0001", booth=1)
     items = st.desk.svc.station_outbox(0)
+    assert [i["kind"] for i in items] == ["roster", "release"]
     method = METHODS["station_outbox"]
     wire = encode_result(method, items)
     assert isinstance(wire[0]["payload"], str)
@@ -97,6 +101,8 @@ def test_a_relay_killed_between_two_sends_and_restarted_queues_every_token_once(
     link.send = real_send
     Relay(st.desk.svc, link, "desk").sync_outbox()  # restarted: from 0, no state of its own
     Relay(st.desk.svc, link, "desk").sync_outbox()  # and again: nothing new
-    assert sorted(peer for peer, *_ in link.queued) == ["bilik-1", "bilik-2", "bilik-3"]
-    for peer, _kind, payload, _ in link.queued:  # each booth takes its token once
+    releases = [(peer, payload) for peer, kind, payload, _ in link.queued if kind == "release"]
+    assert sorted(peer for peer, _ in releases) == ["bilik-1", "bilik-2", "bilik-3"]
+    assert len(link.queued) == len(releases) + 6  # and the rosters: 1 + 2 + 3 after the three pairings
+    for peer, payload in releases:  # each booth takes its token once
         st.booths[int(peer[-1])].svc.accept_release(payload)

@@ -39,6 +39,10 @@ class Day:
         self.booths = {
             n: Relay(d.client, self.links.booth(f"bilik-{n}").client, "booth") for n, d in self.st.booths.items()
         }
+        self.desk.sync_outbox()  # the desk's roster after each pairing: booth n gets one per pairing from n on
+        for n in self.booths:
+            for _ in range(booths - n + 1):
+                assert self.at_booth(n)["kind"] == "roster"
 
     def at_booth(self, n: int) -> dict:
         """The booth's relay takes what its link brought (the release) into its ledger."""
@@ -189,23 +193,43 @@ def test_replayed_forged_stale_and_misdirected_tokens_are_refused_with_their_rea
     assert len(day.booths[1].refused) == 1 and len(day.booths[2].refused) == 2 and len(day.booths[3].refused) == 1
 
 
+def carry(day, until, timeout: float = 30.0) -> list[tuple[str, dict]]:
+    """Every relay pumps what its link brought until ``until(got)`` (whatever order the links bring it in)."""
+    import time
+
+    relays = {"meja": day.desk, **{f"bilik-{n}": r for n, r in day.booths.items()}}
+    got: list[tuple[str, dict]] = []
+    deadline = time.monotonic() + timeout
+    while not until(got):
+        assert time.monotonic() < deadline, got
+        moved = False
+        for name, relay in relays.items():
+            while (outcome := relay.pump(wait=0)) is not None:
+                got.append((name, outcome))
+                moved = True
+        if not moved:
+            time.sleep(0.05)
+    return got
+
+
 def watch_round(day) -> list[tuple[str, str, dict]]:
-    """Every device asks every other one for its checkpoint; the answers are cosigned and recorded.
+    """Every device asks every other one for its checkpoint (a booth its sibling booths through the
+    desk); the answers are cosigned and recorded.
 
     Returns (watcher, watched, watch_peer's result) for each cosignature made."""
-    for n, relay in day.booths.items():
-        day.desk.ask_checkpoint(f"bilik-{n}")
-        relay.ask_checkpoint("meja")
-    relays = {"meja": day.desk, **{f"bilik-{n}": r for n, r in day.booths.items()}}
-    made = []
-    for _ in range(3):  # asks answered, then the offers judged: whatever order the links bring them in
-        for name, relay in relays.items():
-            while (got := relay.pump(wait=1)) is not None:
-                assert "refused" not in got, got
-                if got["kind"] == "watch.offer":
-                    made.append((name, got["from"], got["result"]))
-    assert len(made) == 2 * len(day.booths), made
-    return made
+    relays = [day.desk, *day.booths.values()]
+    for relay in relays:
+        for peer in relay.watched():
+            relay.ask_checkpoint(peer)
+    wanted = len(relays) * (len(relays) - 1)
+
+    def judged(got):
+        offers = [(w, o.get("result") or {}) for w, o in got if o["kind"].endswith("watch.offer")]
+        return [(w, r["label"], r) for w, r in offers if "cosignature" in r]  # at the desk, forwarded ones too
+
+    got = carry(day, lambda got: len(judged(got)) == wanted)
+    assert not [o for _, o in got if "refused" in o], got
+    return judged(got)
 
 
 def test_cosignatures_flow_during_the_day_and_verify(day):
@@ -228,11 +252,13 @@ def test_cosignatures_flow_during_the_day_and_verify(day):
     assert all(sizes[(w, d)] > r["size"] for w, d, r in first if d == "bilik-2" or w == "bilik-2")
     seen = day.st.desk.client.peers_seen()
     assert sorted(seen) == ["bilik-1", "bilik-2", "bilik-3"]
-    for n in day.booths:
-        assert day.st.booths[n].client.peers_seen()["meja"]["size"] == sizes[(f"bilik-{n}", "meja")]
+    for n in day.booths:  # each booth saw the desk and its two sibling booths
+        seen = day.st.booths[n].client.peers_seen()
+        assert sorted(seen) == sorted({"meja", "bilik-1", "bilik-2", "bilik-3"} - {f"bilik-{n}"})
+        assert all(seen[d]["size"] == sizes[(f"bilik-{n}", d)] for d in seen)
 
 
-def test_a_booth_rolled_back_to_an_earlier_copy_is_caught_by_the_desk(day):
+def test_a_booth_rolled_back_to_an_earlier_copy_is_caught_by_the_desk_and_by_another_booth(day):
     booth = day.st.booths[1]
     booth.stop()
     copy = booth.ledger.workdir / "state-copy"
@@ -251,6 +277,11 @@ def test_a_booth_rolled_back_to_an_earlier_copy_is_caught_by_the_desk(day):
     assert "offered" in day.at_booth(1)["result"]
     caught = day.at_desk()
     assert "bilik-1" in caught["refused"] and "Alarm" in caught["refused"], caught
+    day.booths[2].ask_checkpoint("bilik-1")  # booth 2 asks too, through the desk
+    got = carry(day, lambda got: any(w == "bilik-2" for w, _ in got))
+    (caught,) = [o for w, o in got if w == "bilik-2"]
+    assert "bilik-1" in caught["refused"] and "went back" in caught["refused"], caught
+    assert [o["result"]["to"] for w, o in got if w == "meja"] == ["bilik-1", "bilik-2"]  # the desk carried it
     assert booth.client.counts()["ballots_cast"] == 0
     assert day.st.desk.client.counts()["voted"] == 2  # the desk's record stands
 

@@ -259,6 +259,8 @@ METHODS: dict[str, Method] = _table(
     Method("checkpoint_offer", (integer("since", 0, 10**9),), result="bytes"),
     Method("watch_peer", (text("label", 8, pattern=r"meja|bilik-[1-6]"), blob("offer", 16 * KiB))),
     Method("peers_seen"),
+    Method("station_peers"),
+    Method("roster_accept", (blob("roster", 4 * KiB),)),
     Method("station_outbox", (integer("after", 0, 10**9),), bytes_fields=("payload",)),
     # --- checking
     Method("verify_ledger", (MAYBE_TOKEN,)),

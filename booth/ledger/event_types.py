@@ -86,6 +86,9 @@ _TYPES = [
     # the polling station: a desk and its booths (docs/station.md); never a voter on a booth
     EventType("station.booth_paired", "Bilik suara dipasangkan ke meja", "Booth paired with this desk"),
     EventType("station.desk_paired", "Meja pendaftaran dipasangkan", "Check-in desk paired with this booth"),
+    EventType(
+        "station.roster", "Daftar bilik TPS dari meja diterima", "The station's roster of booths received from the desk"
+    ),
     EventType("station.release_issued", "Izin memilih diberikan ke satu bilik", "Release issued to one booth"),
     EventType("station.release_accepted", "Izin memilih dari meja diterima", "Release from the desk accepted"),
     EventType(

@@ -33,6 +33,7 @@ from booth.refusals import refuse
 from booth.service.checks import check_text
 from booth.service.device import Device
 from booth.station import release as msg
+from booth.station import roster as station_roster
 
 #: A station has at most this many booths (issue #12: a desk and up to 6 booths).
 MAX_BOOTHS = 6
@@ -432,7 +433,8 @@ class Station(Device):
         """What this device's log says must go out on the link after log index ``after``, in log order.
 
         Each: ``index`` (the event's position), ``to`` (``bilik-2``, ``meja``), ``kind`` (``release``,
-        ``cancel``, ``outcome``), ``ref`` (``"release:17"``: the link queues one ref once) and the
+        ``cancel``, ``outcome``, ``roster``: the desk's latest after each pairing),
+        ``ref`` (``"release:17"``: the link queues one ref once) and the
         signed ``payload``; at most :data:`OUTBOX_LIMIT` at a time.  Read from the log's own events,
         so a relay that restarts (or a device that rebooted) asks again and misses nothing.
         """
@@ -447,11 +449,69 @@ class Station(Device):
                 break
             if item["kind"] == "outcome":
                 to, payload = "meja", self.release_outcome(item["release"])
+            elif item["kind"] == "roster":  # always the latest roster: a booth keeps the highest version
+                to = f"bilik-{item['booth']}"
+                payload = station_roster.sign(
+                    self.ledger.key, self.ledger.key.fingerprint, self.day.booths, self.day.roster_version
+                )
             else:
                 to, payload = f"bilik-{item['booth']}", item["payload"].encode()
             ref = f"{item['kind']}:{item['index']}"
             items.append({"index": item["index"], "to": to, "kind": item["kind"], "ref": ref, "payload": payload})
         return items
+
+    def roster_accept(self, roster: bytes) -> dict:
+        """At a booth: the desk's signed roster (booth.station.roster): the sibling booths it may watch.
+
+        Logged once per version (an older or the same version changes nothing); a sibling whose
+        key changed since the last roster is logged as replaced, so its old device is an alarm.
+        """
+        from booth.station import watch
+
+        self._check_role("roster_accept")
+        self._check_device()
+        if self.day.desk is None:
+            raise refuse("station_not_paired")
+        _, desk_key = keys.load_verifier_key(self.day.desk["verifier_key"])
+        try:
+            body = station_roster.read(roster, desk_key)
+        except station_roster.RosterRefused as exc:
+            if str(exc) == "forged":
+                raise refuse("roster_forged") from None
+            raise refuse("roster_unreadable") from None
+        if body["desk"] != self.day.desk["fingerprint"]:
+            raise refuse("roster_forged")
+        mine = body["booths"].get(str(self.day.desk["booth"]))
+        if mine is None or mine["fingerprint"] != self.ledger.key.fingerprint:
+            raise refuse("roster_not_me")
+        if body["version"] <= self.day.roster_version:
+            return {"version": self.day.roster_version, "booths": sorted(self.day.roster), "logged": False}
+        before = dict(self.day.roster)
+        self._append("station.roster", "system", {"version": body["version"], "booths": body["booths"]})
+        for number, entry in sorted(body["booths"].items()):
+            old = before.get(int(number))
+            if old is not None and old["verifier_key"] != entry["verifier_key"]:
+                watch.replace_device(
+                    self.ledger,
+                    f"bilik-{number}",
+                    entry["verifier_key"],
+                    actor="system",
+                    reason=f"daftar bilik dari meja, versi {body['version']}",
+                )
+                self._fold_latest()
+        return {"version": body["version"], "booths": sorted(int(n) for n in body["booths"]), "logged": True}
+
+    def station_peers(self) -> dict:
+        """The devices this one watches, by the link's label, with the short fingerprint expected of each:
+        a desk its paired booths; a booth its desk and its sibling booths from the desk's roster."""
+        self._check_role("station_peers")
+        if self.day.role == "desk":
+            expected = {f"bilik-{n}": b["fingerprint"] for n, b in sorted(self.day.booths.items())}
+        else:
+            expected = {"meja": self.day.desk["fingerprint"]} if self.day.desk is not None else {}
+            own = self.day.desk["booth"] if self.day.desk is not None else None
+            expected.update({f"bilik-{n}": b["fingerprint"] for n, b in sorted(self.day.roster.items()) if n != own})
+        return {label: keys.short_fingerprint(fp) for label, fp in expected.items()}
 
     def release_revoked(self, notice: bytes) -> dict:
         """At a booth: the desk's notice that it cancelled a release; this booth will refuse its token.
@@ -517,8 +577,13 @@ class Station(Device):
     def _paired_key(self, label: str) -> str:
         if self.day.role == "booth" and label == "meja" and self.day.desk is not None:
             return self.day.desk["verifier_key"]
-        if self.day.role == "desk" and label.startswith("bilik-") and label[6:].isdigit():
-            paired = self.day.booths.get(int(label[6:]))
+        if isinstance(label, str) and label.startswith("bilik-") and label[6:].isdigit() and len(label) <= 8:
+            number = int(label[6:])
+            if self.day.role == "desk":
+                paired = self.day.booths.get(number)
+            else:  # a sibling booth: its key from the desk's roster, never this booth itself
+                own = self.day.desk["booth"] if self.day.desk is not None else None
+                paired = self.day.roster.get(number) if number != own else None
             if paired is not None:
                 return paired["verifier_key"]
         raise refuse("station_not_paired")

@@ -18,6 +18,11 @@ What arrives, by kind of message (``take`` hands each out until the next ``take`
 * on any device, ``watch.ask`` -> ``checkpoint_offer`` sent back as ``watch.offer``, and
   ``watch.offer`` -> ``watch_peer``: cosigned and recorded, or a rolled-back or replaced peer's
   alarm logged and refused with its finding (booth.station.watch);
+* booth <-> booth through the desk: a booth's ``via.watch.ask`` / ``via.watch.offer`` (payload
+  ``"bilik-M\n"`` + the ask or offer) is forwarded by the desk's relay to booth M with the sender's
+  label in its place, never into the desk's ledger; the booth answers it as above.  The desk
+  cannot forge what it carries: an offer is a checkpoint signed by the booth's key, judged against
+  the key in the desk's signed roster (``roster`` -> ``roster_accept``, booth.station.roster);
 * at a booth, ``release`` -> ``accept_release`` (the booth says ``busy`` on its link), then the
   kiosk's ballot; ``cancel`` -> ``release_revoked``; a cancel of a release this booth already
   used is answered with that release's outcome, so the desk hears the cast after all.
@@ -33,6 +38,7 @@ final answer: it is confirmed, counted in :attr:`Relay.refused` with its words, 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +47,8 @@ from booth.errors import BoothError
 log = logging.getLogger("booth.station.relay")
 
 DESK_LABEL = "meja"
+VIA = ("via.watch.ask", "via.watch.offer")  # booth <-> booth, carried by the desk
+_BOOTH_LABEL = re.compile(r"bilik-[1-6]")
 OUTBOX_BATCH = 50  # booth.service.station.OUTBOX_LIMIT: a full answer means ask again
 
 
@@ -81,6 +89,8 @@ class Relay:
         recorded by this device's ledger (``watch_peer``), or the alarm logged.
         """
         since = int(self.ledger.peers_seen().get(peer, {}).get("size", 0))
+        if self.role == "booth" and peer != DESK_LABEL:  # a sibling booth: through the desk
+            return int(self.link.send(DESK_LABEL, "via.watch.ask", f"{peer}\n{since}".encode()))
         return int(self.link.send(peer, "watch.ask", str(since).encode()))
 
     def sync_outbox(self, after: int = 0) -> int:
@@ -131,6 +141,10 @@ class Relay:
 
     def _deliver(self, message: dict) -> Any:
         kind, payload = message["kind"], message["payload"]
+        if kind in VIA:
+            return self._via(message)
+        if self.role == "booth" and kind == "roster":
+            return self.ledger.roster_accept(payload)
         if kind == "watch.ask":  # a peer asks for this device's checkpoint
             since = int(payload) if payload.isdigit() and len(payload) <= 10 else 0
             offer = self.ledger.checkpoint_offer(since)
@@ -157,6 +171,28 @@ class Relay:
                 self.link.send(DESK_LABEL, "outcome", outcome)
                 return {"release": release, "revoked": False, "outcome_sent": True}
         raise _Unexpected(kind, self.role)
+
+    def _via(self, message: dict) -> Any:
+        """A booth's ask or offer for another booth: forwarded at the desk, answered or judged at a booth."""
+        kind, payload = message["kind"], message["payload"]
+        label, _, inner = payload.partition(b"\n")
+        other = label.decode("ascii", "replace")
+        if not _BOOTH_LABEL.fullmatch(other):
+            raise _Unexpected(kind, self.role)
+        if self.role == "desk":  # carry it on; the desk's ledger is not asked anything
+            if other == message["from"]:
+                raise _Unexpected(kind, self.role)
+            forwarded = message["from"].encode() + b"\n" + inner
+            return {"forwarded": int(self.link.send(other, kind, forwarded)), "to": other}
+        if kind == "via.watch.ask":  # a sibling asks for this booth's checkpoint
+            since = int(inner) if inner.isdigit() and len(inner) <= 10 else 0
+            offer = self.ledger.checkpoint_offer(since)
+            return {"offered": int(self.link.send(DESK_LABEL, "via.watch.offer", label + b"\n" + offer)), "to": other}
+        return self.ledger.watch_peer(other, inner)  # a sibling's offer: judged against the roster's key
+
+    def watched(self) -> list[str]:
+        """The labels this device watches (its ledger's ``station_peers``: for a booth, its siblings too)."""
+        return list(self.ledger.station_peers())
 
 
 class _Unexpected(BoothError):
@@ -199,7 +235,7 @@ def run(relay: Relay, *, watch_every: float = 60.0, stop=None) -> None:
                 time.sleep(0.5)
             if watch_every > 0 and time.monotonic() >= next_watch:
                 next_watch = time.monotonic() + watch_every
-                for peer in relay.link.status()["peers"]:
+                for peer in relay.watched():
                     relay.ask_checkpoint(peer)
         except (ConnectionError, OSError) as exc:
             log.warning("link not answering (%s); trying again", exc)

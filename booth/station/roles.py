@@ -49,10 +49,10 @@ DESK_ACTS = (
     "station_skip_photo",
     "station_results",
 )
-BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked")
+BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked", "roster_accept")
 
 #: Acts of both a desk and a booth.
-STATION_ACTS = ("pairing_code", "checkpoint_offer", "watch_peer", "peers_seen", "station_outbox")
+STATION_ACTS = ("pairing_code", "checkpoint_offer", "watch_peer", "peers_seen", "station_outbox", "station_peers")
 
 #: role -> {act (a BoothService method) -> refusal reason (booth.refusals.REFUSALS)}.
 NOT_FOR_ROLE: dict[str, dict[str, str]] = {
