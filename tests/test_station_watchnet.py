@@ -10,11 +10,13 @@ booth 2 replaced at the desk reaches booth 1 as a new roster, and the old booth 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import shutil
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -22,12 +24,13 @@ from hypothesis import strategies as hs
 
 from booth.errors import BoothError
 from booth.ledger import keys
+from booth.ledger.clock import FakeClock
 from booth.service import BoothService
 from booth.station import roster as station_roster
 from booth.station.relay import Relay
 from booth.witness.cosign import check_cosignature, cosigner_verifier_key
-from service_day import KETUA
-from station_day import make_device, open_station
+from service_day import KETUA, opens_at, walk_custody
+from station_day import make_device, open_station, pair
 
 
 class Bus:
@@ -223,3 +226,33 @@ def test_a_roster_changed_in_any_byte_is_refused(data):
     bad = good[:at] + bytes([byte]) + good[at + 1 :]
     with pytest.raises(station_roster.RosterRefused):
         station_roster.read(bad, desk.public_key)
+
+
+def test_a_roster_sent_before_the_booth_typed_the_desks_code_still_reaches_it(tmp_path):
+    """At the last booth the desk's side of the pairing is done first and the roster goes out at
+    once, before the companion at the booth has typed the desk's code: the booth's relay keeps it
+    and hands it over as soon as the booth is paired (the desk sends no other roster that day)."""
+    clock = FakeClock(opens_at() - dt.timedelta(days=2))
+    desk = make_device(tmp_path / "desk", "desk", clock)
+    booths = {n: make_device(tmp_path / f"booth-{n}", "booth", clock) for n in (1, 2)}
+    for device in [desk, *booths.values()]:
+        walk_custody(device)
+    pair(desk, booths[1], 1)
+    st = SimpleNamespace(desk=desk, booths=booths)
+    net = Net(st)
+    net.flow()
+    desk_key, booth_key = desk.svc.ledger.key.verifier_key(), booths[2].svc.ledger.key.verifier_key()
+    shown_by_booth = booths[2].svc.pairing_code(desk_key)["code"]
+    shown_by_desk = desk.svc.pairing_code(booth_key)["code"]
+    desk.svc.pair_booth(desk.sign_in(KETUA), 2, booth_key, shown_by_booth)
+    net.flow()  # booth 2 is not paired yet: it refuses the roster, its relay keeps it
+    assert not [e for e in booths[2].svc.ledger.entries() if e.type == "station.roster"]
+    assert net.relays["bilik-2"].early_roster is not None
+    booths[2].svc.pair_desk(booths[2].sign_in(KETUA), desk_key, 2, shown_by_desk)
+    net.flow()
+    rosters = [e for e in booths[2].svc.ledger.entries() if e.type == "station.roster"]
+    assert len(rosters) == 1 and sorted(rosters[0].payload["booths"]) == ["1", "2"]
+    assert net.relays["bilik-2"].early_roster is None
+    assert "bilik-1" in booths[2].svc.station_peers()
+    for device in [desk, *booths.values()]:
+        device.svc.close()

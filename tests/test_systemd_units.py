@@ -151,6 +151,7 @@ def test_the_kiosk_cannot_see_the_state_directory_and_has_no_network():
     # the device's own hardware configuration, never the all-simulated default
     assert s["Service", "ExecStart"] == [
         f"{INSTALLED_BOOTH} kiosk --socket /run/booth/api.sock --hardware /etc/booth/hardware.toml"
+        " --board /run/booth-board/board.json"
     ]
     assert s["Service", "DevicePolicy"] == ["closed"]
     allowed = " ".join(s["Service", "DeviceAllow"])
@@ -211,3 +212,8 @@ def test_the_station_relay_reaches_only_the_two_sockets_and_sees_no_key():
     members = [line.split() for line in (UNITS / "booth.conf").read_text().splitlines() if line.startswith("m ")]
     assert ["m", "booth-relay", "booth-api"] in members and ["m", "booth-relay", "booth-link-api"] in members
     assert "--allow-user booth-relay" in unit_settings("booth-ledger.service")["Service", "ExecStart"][0]
+    # at the desk it writes the booths' board into its own runtime directory, which only the kiosk
+    # may read besides it (the kiosk is kept off the link's control socket)
+    assert "--board /run/booth-board/board.json" in exec_start
+    assert s["Service", "RuntimeDirectory"] == ["booth-board"] and s["Service", "RuntimeDirectoryMode"] == ["0750"]
+    assert ["m", "booth-kiosk", "booth-relay"] in members and ["m", "booth-kiosk", "booth-link-api"] not in members

@@ -188,7 +188,7 @@ def _cmd_relay(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     relay = Relay(BoothClient(args.socket, timeout=60), LinkClient(args.control, timeout=40), args.role)
     print("ready", flush=True)
-    run(relay, watch_every=args.watch_every)
+    run(relay, watch_every=args.watch_every, board=Path(args.board) if args.board else None)
     return 0
 
 
@@ -211,6 +211,11 @@ def register(sub) -> None:
     p.add_argument("--control", required=True, help="the link's control socket (/run/booth-link/control.sock)")
     p.add_argument("--role", required=True, choices=("desk", "booth"))
     p.add_argument("--watch-every", type=float, default=60.0, metavar="SECONDS", help="ask the peers' checkpoints")
+    p.add_argument(
+        "--board",
+        metavar="PATH",
+        help="at the desk: write the booths' board (free / busy / offline) here every second, for the kiosk",
+    )
     p.set_defaults(func=_cmd_relay)
     p = ssub.add_parser("link-credentials", help="make the link's key and certificate from the device key")
     p.add_argument("--device-key", required=True, help="the device key (STATE/device.key)")

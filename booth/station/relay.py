@@ -66,6 +66,10 @@ class Relay:
     role: str  # "desk" or "booth"
     refused: list[dict] = field(default_factory=list)  # what the ledger refused, with its reason
     done: list[dict] = field(default_factory=list)  # what the ledger accepted
+    # A roster that came before this booth's own pairing was logged (the desk pairs first and
+    # sends it at once): kept, the latest only, and offered again on every sync_outbox until the
+    # booth is paired, since the desk sends a roster only when a pairing changes it.
+    early_roster: bytes | None = None
 
     # --- what the kiosk hands over
     def send_release(self, release: dict) -> int:
@@ -100,6 +104,8 @@ class Relay:
         no-op: after a restart (kill -9 between two sends) the relay simply starts again from 0.
         Returns the last log index sent (the caller may keep it in memory as its cursor).
         """
+        if self.early_roster is not None:
+            self._retry_early_roster()
         while True:
             items = self.ledger.station_outbox(after)
             for item in items:
@@ -109,6 +115,18 @@ class Relay:
                 if items and items[-1]["kind"] == "outcome" and self.role == "booth":
                     self.link.set_state("free")  # the voter is done: the desk may release the next
                 return after
+
+    def _retry_early_roster(self) -> None:
+        try:
+            result = self.ledger.roster_accept(self.early_roster)
+        except BoothError as exc:
+            if _unavailable(exc) or _not_paired_yet(exc):
+                return  # later: the ledger is back, or the booth is paired
+            log.warning("ledger refused the roster kept from before pairing: %s", exc.message_en)
+            self.refused.append({"kind": "roster", "from": DESK_LABEL, "refused": exc.message_en, "id": exc.message_id})
+        else:
+            self.done.append({"kind": "roster", "from": DESK_LABEL, "result": result})
+        self.early_roster = None
 
     # --- what the link delivers
     def pump(self, wait: int = 0) -> dict | None:
@@ -133,6 +151,8 @@ class Relay:
                 "id": exc.message_id,
             }
             log.warning("ledger refused %s from %s: %s", message["kind"], message["from"], exc.message_en)
+            if message["kind"] == "roster" and _not_paired_yet(exc):
+                self.early_roster = message["payload"]
             self.refused.append(outcome)
             return outcome
         outcome = {"kind": message["kind"], "from": message["from"], "result": result}
@@ -204,6 +224,13 @@ class _Unexpected(BoothError):
         )
 
 
+def _not_paired_yet(exc: BoothError) -> bool:
+    """The booth's ledger refused because this booth is not paired with its desk yet."""
+    from booth.refusals import REFUSALS
+
+    return exc.message_en == REFUSALS["station_not_paired"].en_text
+
+
 def _unavailable(exc: BoothError) -> bool:
     """The ledger did not deal with it (restarting, or gone): try again, never a final refusal."""
     from booth.api.wire import InternalError, LedgerUnavailable
@@ -220,17 +247,25 @@ def _release_of(payload: bytes) -> str | None:
         return None
 
 
-def run(relay: Relay, *, watch_every: float = 60.0, stop=None) -> None:
+def run(relay: Relay, *, watch_every: float = 60.0, stop=None, board=None) -> None:
     """``booth station relay``: pump until ``stop()`` says so, and every ``watch_every`` seconds ask
     each peer of the link for its checkpoint.  A ledger or link that does not answer (restarting)
-    is waited for; what it had not dealt with comes again."""
+    is waited for; what it had not dealt with comes again.  At the desk, ``board`` (a path): the
+    link's view of the booths written there every second for the kiosk
+    (``booth.kiosk.booth_board.FileBoard``; the kiosk has no way onto the link itself)."""
     import time
 
     next_watch = time.monotonic() + watch_every
+    next_board = 0.0
     cursor = 0  # in memory only: a restarted relay sends from 0 again, and the link's refs make that a no-op
     while stop is None or not stop():
         try:
             cursor = relay.sync_outbox(cursor)
+            if board is not None and relay.role == "desk" and time.monotonic() >= next_board:
+                from booth.station.board import write_board
+
+                next_board = time.monotonic() + 1.0
+                write_board(board, relay.link.status())
             if relay.pump(wait=0) is None:
                 time.sleep(0.5)
             if watch_every > 0 and time.monotonic() >= next_watch:

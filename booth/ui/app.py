@@ -39,6 +39,7 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -50,6 +51,9 @@ from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
 from booth.ui.frames import Looks, Op, RecordingPainter, RegionCache, changed_rects, replay
 from booth.ui.theme import Theme
 from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
+
+if TYPE_CHECKING:
+    from booth.kiosk.booth_board import BoothBoard
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +201,7 @@ class KioskApp:
         # the polling station (booth.ui.station_screens): a desk's board of its booths (the link's
         # status) and, in the simulator, the hands that carry a release or a cancel notice to a
         # booth (on the appliance the station relay carries them from the ledger)
-        self.booth_board = None
+        self.booth_board: BoothBoard | None = None
         self.on_release = None  # (booth number, token bytes) -> None
         self.on_cancel = None  # (booth number, notice bytes) -> None
         self._role: str | None = None

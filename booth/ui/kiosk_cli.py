@@ -152,6 +152,10 @@ def _cmd_kiosk(args) -> int:
         os.environ.setdefault("SDL_VIDEO_CENTERED", "1")
     surface = KioskApp.open_display(args.size, windowed=args.windowed)
     app = KioskApp(api, Station(api, devices), devices, surface.get_size(), settings=settings, surface=surface)
+    if args.board:
+        from booth.kiosk.booth_board import FileBoard
+
+        app.booth_board = FileBoard(args.board)  # a desk: which booth is free, as its relay writes it
     notifier = Notifier.from_environment()
     try:
         run_supervised(app, api, notifier, watchdog_interval())
@@ -360,6 +364,11 @@ def register(subparsers) -> None:
         help="screen size, e.g. 720x1280, 800x480, 1024x600 (default: the display's)",
     )
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
+    p.add_argument(
+        "--board",
+        metavar="PATH",
+        help="at a station's desk: the booths' board the relay writes (/run/booth-board/board.json)",
+    )
     p.add_argument("--hardware", metavar="TOML", help="hardware.toml (default: every device simulated)")
     p.add_argument("--language", choices=("id", "en"), default="id", help="default language (default: id)")
     p.add_argument("--dpi", type=float, default=None, help="the panel's pixels per inch (default: from the size)")
