@@ -119,6 +119,8 @@ class Day:
     #: What this device's log says must go out on the link, in log order (``station_outbox``):
     #: {"index" (the event's seq), "kind" (release | cancel | outcome), "booth" or "release", "payload"}.
     outbox: list[dict] = field(default_factory=list)
+    #: A desk: the closings its booths sent over the link, device fingerprint -> {"booth", "statement"}.
+    closings: dict[str, dict] = field(default_factory=dict)
 
     @property
     def custody_done(self) -> list[str]:
@@ -175,6 +177,8 @@ def _polls_closed(day: Day, entry, when: Moment) -> None:
 def _polls_counted(day: Day, entry, when: Moment) -> None:
     day.tally = entry.payload.get("tally")
     day.counted_size = entry.seq + 1
+    if day.role == "booth":  # its signed results statement goes to the desk (station_outbox)
+        day.outbox.append({"index": entry.seq, "kind": "closing"})
 
 
 def _results_printed(day: Day, entry, when: Moment) -> None:
@@ -361,6 +365,11 @@ def _release_issued(day: Day, entry, when: Moment) -> None:
         day.outbox.append({"index": entry.seq, "kind": "release", "booth": p["booth"], "payload": p["token"]})
 
 
+def _closing_received(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.closings[p["device"]] = {"booth": p["booth"], "statement": p["statement"]}
+
+
 def _release_returned(day: Day, entry, when: Moment) -> None:
     p = entry.payload
     issued = day.issued[p["release"]]
@@ -435,6 +444,7 @@ HANDLERS: dict[str, Handler] = {
     "station.release_issued": _release_issued,
     "station.release_returned": _release_returned,
     "station.release_cancelled": _station_release_cancelled,
+    "station.closing_received": _closing_received,
 }
 
 #: Event types that change nothing the rules read (beyond the polls state), and why.

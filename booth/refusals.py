@@ -246,6 +246,11 @@ REFUSALS: dict[str, Refusal] = {
         "Peringatan, perangkat {label} tidak cocok dengan yang terlihat sebelumnya: {why_id}",
         "Alarm: device {label} does not match what was seen of it before: {why_en}",
     ),
+    "outbox_index": Refusal(
+        BadInput,
+        "Nomor urut log yang terakhir dikirim harus bilangan 0 sampai {max}",
+        "The log index sent last must be a number 0 to {max}",
+    ),
     "checkpoint_size": Refusal(
         BadInput,
         "Ukuran log yang terakhir dilihat harus bilangan 0 sampai {max}",
@@ -322,6 +327,14 @@ REFUSALS: dict[str, Refusal] = {
         NotAllowed,
         "Hasil bilik {booth} tidak ditandatangani bilik yang dipasangkan: ditolak",
         "Booth {booth}'s results are not signed by the paired booth: refused",
+    ),
+    "closing_unreadable": Refusal(
+        BadInput, "Hasil bilik yang dikirim tidak terbaca", "The booth's results sent to the desk cannot be read"
+    ),
+    "closing_not_paired": Refusal(
+        NotAllowed,
+        "Hasil ini bukan dari bilik yang dipasangkan ke meja ini: ditolak",
+        "These results are not from a booth paired with this desk: refused",
     ),
     "booth_closing_other_election": Refusal(
         NotAllowed, "Hasil bilik {booth} untuk pemilihan lain", "Booth {booth}'s results are for another election"

@@ -365,6 +365,7 @@ CASES = [
     Case("issue_release voter_ref", "desk", lambda p, g: p.svc.issue_release(p.ketua, g, 1), ids("DPT-0002")),
     Case("issue_release booth", "desk", lambda p, g: p.svc.issue_release(p.ketua, "DPT-0002", g), BOOTH_NUMBERS),
     Case("release_returned outcome", "desk", lambda p, g: p.svc.release_returned(g), GARBAGE),
+    Case("closing_received statement", "desk", lambda p, g: p.svc.closing_received(g), GARBAGE),
     Case(
         "cancel_station_release token",
         "desk",
@@ -403,6 +404,7 @@ CASES = [
     Case("release_outcome release_id", "booth", lambda p, g: p.svc.release_outcome(g), GARBAGE),
     Case("release_revoked notice", "booth", lambda p, g: p.svc.release_revoked(g), GARBAGE),
     Case("checkpoint_offer since", "booth", lambda p, g: p.svc.checkpoint_offer(g), GARBAGE, may_answer=True),
+    Case("station_outbox after", "booth", lambda p, g: p.svc.station_outbox(g), GARBAGE, may_answer=True),
     Case("watch_peer label", "booth", lambda p, g: p.svc.watch_peer(g, b"offer"), GARBAGE),
     Case("watch_peer offer", "booth", lambda p, g: p.svc.watch_peer("meja", g), GARBAGE),
     # companions and the committee

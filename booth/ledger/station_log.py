@@ -81,10 +81,12 @@ WATCHED = frozenset(
         "station.release_cancelled",
         "station.release_revoked",
         "station.results",
+        "station.closing_received",
     }
 )
 _DESK_EVENTS = {
     "station.results",
+    "station.closing_received",
     "station.booth_paired",
     "station.release_issued",
     "station.release_returned",
