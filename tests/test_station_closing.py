@@ -8,6 +8,8 @@ station results are built from what came over the link (docs/station.md, "The st
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 
@@ -63,7 +65,7 @@ def test_a_booth_that_counted_sends_its_signed_results_to_the_desk(evening):
     assert closing_item(st, 1) == item  # asked again (a restarted relay): the same bytes, the same ref
 
 
-def test_the_desk_builds_the_station_results_from_the_closings_that_came_over_the_link(evening):
+def test_the_desk_builds_the_station_results_from_the_closings_that_came_over_the_link(evening, tmp_path):
     st = evening
     handed = {n: count_booth(st, n)["statement"] for n in (1, 2)}
     link = OneMessageLink(
@@ -84,6 +86,11 @@ def test_the_desk_builds_the_station_results_from_the_closings_that_came_over_th
     assert [e.payload["statement"] for e in received] == [handed[1], handed[2]]
     same = st.desk.svc.station_results(token, handed)  # handed in by hand: the very same results
     assert same["document"] == summary["document"]
+    st.desk.svc.count(token)
+    st.desk.svc.results_printed(token)
+    desk_zip = st.desk.svc.export(token, str(tmp_path / "desk.zip"))
+    verified = subprocess.run([sys.executable, "-m", "booth", "verify", desk_zip], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr  # the verifier follows the new event
 
 
 def test_the_same_closing_twice_is_received_once(evening):
@@ -124,3 +131,26 @@ def test_a_closing_signed_by_no_booth_of_this_desk_or_unreadable_is_refused_and_
     assert st.desk.svc.ledger.size == size
     with pytest.raises(BoothError):
         st.booths[1].svc.closing_received(foreign)  # a booth takes no closings
+
+
+def test_the_verifier_refuses_a_closing_from_an_unpaired_device_or_with_a_digest_not_its_own():
+    import hashlib
+
+    from booth.ledger.station_log import StationFacts, follow
+
+    problems: list[str] = []
+    facts = StationFacts(role="desk")
+    follow(
+        lambda where, p: problems.append(p), "desk", "station.booth_paired", {"booth": 1, "fingerprint": "aa"}, facts
+    )
+    text = "a statement"
+    good = {"booth": 1, "device": "aa", "statement": text, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    follow(lambda where, p: problems.append(p), "desk", "station.closing_received", good, facts)
+    assert problems == []
+    for bad in ({**good, "device": "bb"}, {**good, "booth": 2}, {**good, "sha256": "00" * 32}):
+        follow(lambda where, p: problems.append(p), "desk", "station.closing_received", bad, facts)
+    assert problems == [
+        "a closing received from a device the desk never paired as booth 1",
+        "a closing received from a device the desk never paired as booth 2",
+        "a closing received whose SHA-256 is not its statement's",
+    ]
