@@ -123,6 +123,8 @@ class Day:
     #: and that roster's version; a desk: the version of the roster it sends (booth.station.roster).
     roster: dict[int, dict] = field(default_factory=dict)
     roster_version: int = 0
+    #: A desk: the closings its booths sent over the link, device fingerprint -> {"booth", "statement"}.
+    closings: dict[str, dict] = field(default_factory=dict)
 
     @property
     def custody_done(self) -> list[str]:
@@ -179,6 +181,8 @@ def _polls_closed(day: Day, entry, when: Moment) -> None:
 def _polls_counted(day: Day, entry, when: Moment) -> None:
     day.tally = entry.payload.get("tally")
     day.counted_size = entry.seq + 1
+    if day.role == "booth":  # its signed results statement goes to the desk (station_outbox)
+        day.outbox.append({"index": entry.seq, "kind": "closing"})
 
 
 def _results_printed(day: Day, entry, when: Moment) -> None:
@@ -375,6 +379,11 @@ def _release_issued(day: Day, entry, when: Moment) -> None:
         day.outbox.append({"index": entry.seq, "kind": "release", "booth": p["booth"], "payload": p["token"]})
 
 
+def _closing_received(day: Day, entry, when: Moment) -> None:
+    p = entry.payload
+    day.closings[p["device"]] = {"booth": p["booth"], "statement": p["statement"]}
+
+
 def _release_returned(day: Day, entry, when: Moment) -> None:
     p = entry.payload
     issued = day.issued[p["release"]]
@@ -450,6 +459,7 @@ HANDLERS: dict[str, Handler] = {
     "station.release_issued": _release_issued,
     "station.release_returned": _release_returned,
     "station.release_cancelled": _station_release_cancelled,
+    "station.closing_received": _closing_received,
 }
 
 #: Event types that change nothing the rules read (beyond the polls state), and why.

@@ -341,6 +341,14 @@ REFUSALS: dict[str, Refusal] = {
         "Hasil bilik {booth} tidak ditandatangani bilik yang dipasangkan: ditolak",
         "Booth {booth}'s results are not signed by the paired booth: refused",
     ),
+    "closing_unreadable": Refusal(
+        BadInput, "Hasil bilik yang dikirim tidak terbaca", "The booth's results sent to the desk cannot be read"
+    ),
+    "closing_not_paired": Refusal(
+        NotAllowed,
+        "Hasil ini bukan dari bilik yang dipasangkan ke meja ini: ditolak",
+        "These results are not from a booth paired with this desk: refused",
+    ),
     "booth_closing_other_election": Refusal(
         NotAllowed, "Hasil bilik {booth} untuk pemilihan lain", "Booth {booth}'s results are for another election"
     ),

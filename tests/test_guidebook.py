@@ -65,6 +65,8 @@ EXPECTED = {
     "station-booth-waiting.png",
     "station-release-refused.png",
     "station-photo.png",
+    "station-closing.png",
+    "station-closing-refused.png",
 }
 
 

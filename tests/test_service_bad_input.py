@@ -365,6 +365,7 @@ CASES = [
     Case("issue_release voter_ref", "desk", lambda p, g: p.svc.issue_release(p.ketua, g, 1), ids("DPT-0002")),
     Case("issue_release booth", "desk", lambda p, g: p.svc.issue_release(p.ketua, "DPT-0002", g), BOOTH_NUMBERS),
     Case("release_returned outcome", "desk", lambda p, g: p.svc.release_returned(g), GARBAGE),
+    Case("closing_received statement", "desk", lambda p, g: p.svc.closing_received(g), GARBAGE),
     Case(
         "cancel_station_release token",
         "desk",

@@ -91,8 +91,13 @@ def test_a_station_day_of_30_voters_through_the_processes_reconciles_and_its_bun
     st = day.st
     assert st.desk.client.counts()["voted"] == 30
     closings = st.close_and_collect()
+    for n in st.booths:  # each booth's relay sends its closing; the desk's relay takes it in
+        day.booths[n].sync_outbox()
+    got = sorted(day.at_desk()["result"]["booth"] for _ in st.booths)
+    assert got == [1, 2, 3]
     token = st.desk.token()
-    summary = st.desk.client.station_results(token, {str(n): t for n, t in closings.items()})
+    summary = st.desk.client.station_results(token, {})  # nothing handed in: what came over the link
+    assert sorted(summary["booths"]) == ["1", "2", "3"] and len(closings) == 3
     made = {c: sum(v.count(c) for v in choices.values()) for c in ("1", "2", "3")}
     assert {k: v for k, v in summary["tally"].items() if k in made} == made
     assert summary["balanced"]

@@ -67,6 +67,9 @@ STATION = [
     "waiting-booth-refused",
     "pairing-booth",
     "release_refused",
+    "station_closing",
+    "station_closing-refused",
+    "station_closing-printed",
 ]
 
 

@@ -3,10 +3,13 @@ the booth waits for the desk and opens the ballot on the release, refusals are s
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from booth.errors import BoothError
 from booth.ui.station_screens import show_refused_release
+from service_day import closes_at
 from station_ui import paired_desk_and_booths
 from test_ui_support import T, check_in_and_release, fast_root, sign_in, texts_of
 
@@ -140,3 +143,52 @@ def test_the_voter_back_from_the_booth_has_the_photo_taken_at_the_desk(station):
     desk.drv.tap(T("Voter from booth {number}").format(number=2))
     assert desk.svc.day.issued[rid].photo_done and v.ref in desk.svc.day.voted
     assert "Belum ada pemilih yang kembali dari bilik." in texts_of(desk)
+
+
+def _close_and_count(day) -> None:
+    token = day.token()
+    day.svc.close_polls(token, None)
+    day.svc.count(token)
+
+
+def test_the_desk_prints_the_station_report_once_every_booths_closing_has_come(station):
+    desk, booths = station
+    rid = None
+    _to_booth_choice(desk)
+    desk.drv.tap(T("Release to booth {number}").format(number=1))
+    rid = next(iter(desk.svc.day.issued))
+    b = booths[0]
+    b.svc.cast(rid, "1")
+    b.svc.slip_printed(rid)
+    b.svc.slip_confirmed(rid)
+    desk.svc.release_returned(b.svc.release_outcome(rid))
+    desk.svc.station_skip_photo(desk.token(), rid, "kamera rusak")
+    for day in (*booths, desk):
+        day.clock.set(closes_at() + dt.timedelta(minutes=1))
+    for day in booths[:2]:  # booths 1 and 2 count; their closings come over the link
+        _close_and_count(day)
+        (item,) = [i for i in day.svc.station_outbox(0) if i["kind"] == "closing"]
+        desk.svc.closing_received(item["payload"])
+    desk.svc.close_polls(desk.token(), None)
+    desk.drv.tap(T("Next voter"))
+    desk.drv.advance(desk.app.settings.status_interval + 0.5)
+    desk.drv.tap(T("Station results"))
+    assert desk.drv.screen == "station_closing"
+    shown = texts_of(desk)
+    assert "Bilik 1: hasil diterima" in shown and "Bilik 3: menunggu hasilnya" in shown
+    desk.drv.tap(T("Print the station results report"))  # booth 3's closing has not come: refused
+    desk.drv.advance(1)
+    assert "Hasil bilik 3 belum diserahkan ke meja" in texts_of(desk)
+    assert not [p for p in desk.station.printouts if p.kind == "station_report"]
+    desk.drv.tap(T("Back"))
+    assert desk.drv.screen == "station_closing"
+    _close_and_count(booths[2])
+    (item,) = [i for i in booths[2].svc.station_outbox(0) if i["kind"] == "closing"]
+    desk.svc.closing_received(item["payload"])
+    desk.drv.advance(3)
+    assert "Bilik 3: hasil diterima" in texts_of(desk)
+    desk.drv.tap(T("Print the station results report"))
+    desk.drv.advance(1)
+    (report,) = [p for p in desk.station.printouts if p.kind == "station_report"]
+    assert report.image.height > 400
+    assert desk.svc.results()["copies_printed"] == 1

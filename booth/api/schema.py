@@ -253,6 +253,7 @@ METHODS: dict[str, Method] = _table(
     Method("station_photo", (RELEASE, blob("jpeg", PHOTO_BYTES)), result="none"),
     Method("station_skip_photo", (TOKEN, RELEASE, text("reason", 200)), result="none"),
     Method("station_results", (TOKEN, statements("closings"))),
+    Method("closing_received", (blob("statement", STATEMENT_CHARS),)),
     Method("accept_release", (blob("token", STATION_MESSAGE_BYTES),)),
     Method("release_outcome", (RELEASE,), result="bytes"),
     Method("release_revoked", (blob("notice", STATION_MESSAGE_BYTES),)),

@@ -100,6 +100,9 @@ _TYPES = [
         "Release cancelled at the desk (timed out)",
     ),
     EventType("station.release_revoked", "Izin memilih dicabut oleh meja", "Release revoked by the desk before use"),
+    EventType(
+        "station.closing_received", "Hasil satu bilik diterima di meja", "One booth's results received at the desk"
+    ),
     EventType("station.results", "Hasil TPS dari semua bilik dihimpun", "Station results collected from every booth"),
     # hardware and reports
     EventType("hardware.self_test", "Uji perangkat keras", "Hardware self-test"),

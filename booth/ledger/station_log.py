@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,10 +82,12 @@ WATCHED = frozenset(
         "station.release_cancelled",
         "station.release_revoked",
         "station.results",
+        "station.closing_received",
     }
 )
 _DESK_EVENTS = {
     "station.results",
+    "station.closing_received",
     "station.booth_paired",
     "station.release_issued",
     "station.release_returned",
@@ -105,6 +108,7 @@ class StationFacts:
     valid: dict[str, int] = field(default_factory=dict)  # a booth: release -> valid ballots (casts - spoils)
     issued: set[str] = field(default_factory=set)
     returned: set[str] = field(default_factory=set)
+    booths: dict[str, int] = field(default_factory=dict)  # a desk: each paired device's fingerprint -> its number
 
 
 def follow(add: Callable[[str, str], None], where: str, etype: str, payload: dict[str, Any], f: StationFacts) -> None:
@@ -185,5 +189,13 @@ def _follow_desk(
         elif release in f.returned:
             add(where, f"the outcome of release {release!r} recorded twice")
         f.returned.add(release)  # type: ignore[arg-type]
+    elif etype == "station.booth_paired":
+        f.booths[str(payload.get("fingerprint", ""))] = payload.get("booth")  # type: ignore[assignment]
+    elif etype == "station.closing_received":
+        statement = payload.get("statement")
+        if f.booths.get(str(payload.get("device", ""))) != payload.get("booth"):
+            add(where, f"a closing received from a device the desk never paired as booth {payload.get('booth')!r}")
+        elif not isinstance(statement, str) or hashlib.sha256(statement.encode()).hexdigest() != payload.get("sha256"):
+            add(where, "a closing received whose SHA-256 is not its statement's")
     elif etype == "station.release_cancelled" and release not in f.issued:
         add(where, f"release {release!r} cancelled, but this desk never issued it")

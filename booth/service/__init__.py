@@ -129,7 +129,7 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Stat
         return [{"release": r.id, "booth": r.booth} for r in due]
 
     def _booths_status(self) -> dict:
-        """At a desk: each paired booth, free or busy (a release out to it, until when)."""
+        """At a desk: each paired booth, free or busy (a release out to it, until when), its closing received or not."""
         out = {}
         for number, paired in sorted(self.day.booths.items()):
             busy = next((r for r in self.day.issued.values() if r.booth == number and r.state == "out"), None)
@@ -138,5 +138,9 @@ class BoothService(Setup, SignIn, Polling, CheckIn, VoterSession, Counting, Stat
                 "state": "busy" if busy else "free",
                 "release": busy.id if busy else None,
                 "release_expires": busy.expires if busy else None,
+                # its closing over the link (closing_received): every device paired as this booth
+                "closing": "received"
+                if all(d["fingerprint"] in self.day.closings for d in [*paired.get("replaced", []), paired])
+                else "waiting",
             }
         return out

@@ -280,6 +280,9 @@ class Station(Device):
             # a booth replaced mid-day: its earlier devices' closings first (oldest first), then its own
             devices = [*paired.get("replaced", []), paired]
             given = closings.get(number)
+            if given is None:  # not handed in: the closings its devices sent over the link (closing_received)
+                sent = [self.day.closings.get(d["fingerprint"], {}).get("statement") for d in devices]
+                given = sent if all(sent) else None
             texts = [given] if isinstance(given, str) else given
             if not isinstance(texts, list) or len(texts) != len(devices):
                 raise refuse("booth_closing_missing", words={"booth": number})
@@ -413,6 +416,48 @@ class Station(Device):
         )
         return {"release": body["release"], "expires": body["expires"]}
 
+    def closing_received(self, statement: bytes) -> dict:
+        """At the desk: a booth's signed results statement, sent over the link once that booth counted.
+
+        Checked against every booth key the desk paired (a replaced device's too), so it is known
+        whose it is; logged as ``station.closing_received`` (booth, device, statement, SHA-256) and
+        kept for :meth:`station_results`.  The same statement again changes nothing.
+        """
+        import hashlib
+
+        from booth.results import StatementError, open_statement
+
+        self._check_role("closing_received")
+        self._check_device()
+        if not isinstance(statement, (bytes, bytearray)) or len(statement) > 8192:
+            raise refuse("closing_unreadable")
+        try:
+            text = bytes(statement).decode("utf-8")
+        except UnicodeDecodeError:
+            raise refuse("closing_unreadable") from None
+        for number, paired in sorted(self.day.booths.items()):
+            for device in [*paired.get("replaced", []), paired]:
+                try:
+                    opened = open_statement(text, device["verifier_key"])
+                except (StatementError, ValueError):
+                    continue
+                if opened.election_id != self.package.election_id:
+                    raise refuse("booth_closing_other_election", words={"booth": number})
+                fingerprint = device["fingerprint"]
+                if self.day.closings.get(fingerprint, {}).get("statement") != text:
+                    self._append(
+                        "station.closing_received",
+                        "system",
+                        {
+                            "booth": number,
+                            "device": fingerprint,
+                            "statement": text,
+                            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                        },
+                    )
+                return {"booth": number, "device": keys.short_fingerprint(fingerprint), "received": True}
+        raise refuse("closing_not_paired")
+
     def release_outcome(self, release_id: str) -> bytes:
         """At a booth: the signed outcome of a finished release (cast or cancelled) for the desk; the same each time."""
         self._check_role("release_outcome")
@@ -433,7 +478,7 @@ class Station(Device):
         """What this device's log says must go out on the link after log index ``after``, in log order.
 
         Each: ``index`` (the event's position), ``to`` (``bilik-2``, ``meja``), ``kind`` (``release``,
-        ``cancel``, ``outcome``, ``roster``: the desk's latest after each pairing),
+        ``cancel``, ``outcome``, ``roster``: the desk's latest after each pairing, ``closing``),
         ``ref`` (``"release:17"``: the link queues one ref once) and the
         signed ``payload``; at most :data:`OUTBOX_LIMIT` at a time.  Read from the log's own events,
         so a relay that restarts (or a device that rebooted) asks again and misses nothing.
@@ -454,6 +499,9 @@ class Station(Device):
                 payload = station_roster.sign(
                     self.ledger.key, self.ledger.key.fingerprint, self.day.booths, self.day.roster_version
                 )
+            elif item["kind"] == "closing":  # the booth's signed results statement, the same each time
+                results = getattr(self, "results")()  # noqa: B009  (booth.service.counting's, in the one BoothService)
+                to, payload = "meja", results["statement"].encode()
             else:
                 to, payload = f"bilik-{item['booth']}", item["payload"].encode()
             ref = f"{item['kind']}:{item['index']}"

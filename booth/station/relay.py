@@ -15,6 +15,7 @@ carries was signed by one ledger and is checked by the other.  It runs as a thre
 What arrives, by kind of message (``take`` hands each out until the next ``take`` confirms it):
 
 * at the desk, ``outcome`` from a booth -> ``release_returned`` (the voter has voted, or not);
+  ``closing`` (the booth's signed results statement, sent once it has counted) -> ``closing_received``;
 * on any device, ``watch.ask`` -> ``checkpoint_offer`` sent back as ``watch.offer``, and
   ``watch.offer`` -> ``watch_peer``: cosigned and recorded, or a rolled-back or replaced peer's
   alarm logged and refused with its finding (booth.station.watch);
@@ -173,6 +174,8 @@ class Relay:
             return self.ledger.watch_peer(message["from"], payload)
         if self.role == "desk" and kind == "outcome":
             return self.ledger.release_returned(payload)
+        if self.role == "desk" and kind == "closing":  # a booth's signed results statement, after its count
+            return self.ledger.closing_received(payload)
         if self.role == "booth" and kind == "release":
             accepted = self.ledger.accept_release(payload)
             self.link.set_state("busy")

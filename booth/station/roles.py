@@ -48,6 +48,7 @@ DESK_ACTS = (
     "station_photo",
     "station_skip_photo",
     "station_results",
+    "closing_received",
 )
 BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked", "roster_accept")
 

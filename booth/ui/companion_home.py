@@ -214,6 +214,11 @@ def actions_for(app, status: dict) -> tuple[list[HomeAction], list[HomeAction]]:
         if key == "count":
             why = None if polls == "closed" else _("The votes are counted.")
             return act(_("Count the votes"), lambda: X.count_screen(app), "primary", why)
+        if key == "results" and status.get("role") == "desk":  # the station's results, from its booths
+            from booth.ui.station_closing import StationClosingScreen
+
+            why = None if polls in ("closed", "counted", "packed") else _("Close the polls first.")
+            return act(_("Station results"), lambda: StationClosingScreen(app), "primary", why)
         if key == "results":
             why = None if polls in ("counted", "packed") else _("Count the votes first.")
             return act(_("Results"), lambda: X.ResultsScreen(app), "primary", why)

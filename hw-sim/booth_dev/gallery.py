@@ -330,10 +330,54 @@ def _station_screens(s, root: Path, size, lang: str, demo, device_key, camera_fo
         bshot("pairing-booth")
         refuse_a_release(b)
         bshot("release_refused")
+        _station_closing(s, desk, booths, rid)
     finally:
         for day in (desk, *booths):
             day.devices.close()
             day.svc.close()
+
+
+def _station_closing(s, desk, booths, rid: str) -> None:
+    """The evening at the desk: booths 1 and 3 closings have come over the link, booth 2's not yet."""
+    import datetime as dt
+
+    from service_day import closes_at  # type: ignore[import-not-found]  # tests/, beside test_ui_support
+
+    d, T, shot = desk.drv, s.T, desk.drv.shot
+    desk.svc.station_skip_photo(desk.token(), rid, "kamera rusak")
+    for day in (*booths, desk):
+        day.clock.set(closes_at() + dt.timedelta(minutes=1))
+
+    def count_and_send(booth) -> None:
+        token = booth.token()
+        booth.svc.close_polls(token, None)
+        booth.svc.count(token)
+        for item in booth.svc.station_outbox(0):  # what the booth's relay carries to the desk
+            if item["kind"] == "closing":
+                desk.svc.closing_received(item["payload"])
+
+    two = booths[1]  # its companion cancels the ballot left open (the outcome goes to the desk)
+    held = two.svc.day.current.id
+    two.svc.cancel_release(two.token(), held, "pemilih pergi tanpa memilih")
+    desk.svc.release_returned(two.svc.release_outcome(held))
+    for booth in (booths[0], booths[2]):  # booth 2 has not counted yet
+        count_and_send(booth)
+    desk.svc.close_polls(desk.token(), None)
+    desk.app.go_home()
+    d.advance(desk.app.settings.status_interval + 0.5)
+    if d.screen != "companion_home":  # the evening's first look: signed in again
+        s.sign_in(desk)
+    d.tap(T("Station results"))
+    shot("station_closing")
+    d.tap(T("Print the station results report"))
+    d.advance(1)
+    shot("station_closing-refused")
+    d.tap(T("Back"))
+    count_and_send(two)
+    d.advance(3)
+    d.tap(T("Print the station results report"))
+    d.advance(1)
+    shot("station_closing-printed")
 
 
 def walk_screens(work: Path, size, lang: str, demo, five, device_key, camera_for) -> None:

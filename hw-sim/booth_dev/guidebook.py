@@ -105,6 +105,8 @@ STATION_SCREENS = {
     "waiting-booth": "station-booth-waiting.png",
     "release_refused": "station-release-refused.png",
     "station_photo": "station-photo.png",
+    "station_closing": "station-closing.png",
+    "station_closing-refused": "station-closing-refused.png",
 }
 SCREENS = SCREENS + tuple(STATION_SCREENS.values())
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
