@@ -336,6 +336,24 @@ REFUSALS: dict[str, Refusal] = {
     "booth_closing_missing": Refusal(
         NotAllowed, "Hasil bilik {booth} belum diserahkan ke meja", "Booth {booth}'s results have not reached the desk"
     ),
+    "station_export_folder": Refusal(
+        BadInput, "Flashdisk untuk bundel TPS tidak ditemukan", "The USB stick for the station bundle is not there"
+    ),
+    "booth_bundle_missing": Refusal(
+        NotAllowed,
+        "Bundel hasil bilik {booth} tidak ada di flashdisk{also_id}",
+        "Booth {booth}'s results bundle is not on the USB stick{also_en}",
+    ),
+    "booth_bundle_damaged": Refusal(
+        NotAllowed,
+        "Bundel hasil bilik {booth} ({file}) rusak: ekspor lagi dari bilik itu",
+        "Booth {booth}'s results bundle ({file}) is damaged: export it again at that booth",
+    ),
+    "station_export_failed": Refusal(
+        BadInput,
+        "Bundel TPS tidak bisa ditulis atau tidak sah: {why}",
+        "The station bundle could not be written or does not verify: {why}",
+    ),
     "booth_closing_forged": Refusal(
         NotAllowed,
         "Hasil bilik {booth} tidak ditandatangani bilik yang dipasangkan: ditolak",

@@ -366,6 +366,13 @@ CASES = [
     Case("issue_release booth", "desk", lambda p, g: p.svc.issue_release(p.ketua, "DPT-0002", g), BOOTH_NUMBERS),
     Case("release_returned outcome", "desk", lambda p, g: p.svc.release_returned(g), GARBAGE),
     Case("closing_received statement", "desk", lambda p, g: p.svc.closing_received(g), GARBAGE),
+    Case("export_station token", "desk", lambda p, g: p.svc.export_station(g, str(_root())), TOKENS),
+    Case(
+        "export_station folder",
+        "desk",
+        lambda p, g: p.svc.export_station(p.ketua, g),
+        GARBAGE | st.sampled_from(["", ".", "/", "/dev/null", "/nonexistent", "/media/usb/" + "x" * 5000]),
+    ),
     Case(
         "cancel_station_release token",
         "desk",

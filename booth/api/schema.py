@@ -254,6 +254,7 @@ METHODS: dict[str, Method] = _table(
     Method("station_skip_photo", (TOKEN, RELEASE, text("reason", 200)), result="none"),
     Method("station_results", (TOKEN, statements("closings"))),
     Method("closing_received", (blob("statement", STATEMENT_CHARS),)),
+    Method("export_station", (TOKEN, text("folder", 4096))),
     Method("accept_release", (blob("token", STATION_MESSAGE_BYTES),)),
     Method("release_outcome", (RELEASE,), result="bytes"),
     Method("release_revoked", (blob("notice", STATION_MESSAGE_BYTES),)),

@@ -104,6 +104,7 @@ _TYPES = [
         "station.closing_received", "Hasil satu bilik diterima di meja", "One booth's results received at the desk"
     ),
     EventType("station.results", "Hasil TPS dari semua bilik dihimpun", "Station results collected from every booth"),
+    EventType("station.exported", "Bundel TPS diekspor", "Station bundle exported"),
     # hardware and reports
     EventType("hardware.self_test", "Uji perangkat keras", "Hardware self-test"),
     EventType("hardware.fault", "Gangguan perangkat keras", "Hardware fault"),

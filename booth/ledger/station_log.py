@@ -83,10 +83,12 @@ WATCHED = frozenset(
         "station.release_revoked",
         "station.results",
         "station.closing_received",
+        "station.exported",
     }
 )
 _DESK_EVENTS = {
     "station.results",
+    "station.exported",
     "station.closing_received",
     "station.booth_paired",
     "station.release_issued",

@@ -356,6 +356,98 @@ class Station(Device):
         sig = base64.b64encode(self.ledger.key.sign(station_message("results", body))).decode()
         return canonical({"body": body, "sig": sig}).decode()
 
+    def export_station(self, token: str, folder: str) -> str:
+        """At the desk, after the station's results are printed: the station bundle onto the USB stick.
+
+        ``folder`` is the stick, holding the bundle every booth exported there (``hasil-...zip``).
+        Each is identified by its ``device.pub`` against the booth keys this desk paired (a
+        replaced device's too) and verified in full; the closings are the statements in them
+        (``station_results``), the desk's own bundle is its ledger now, and the station bundle
+        (``booth.station.bundle``) is verified by the station check ``booth verify`` makes before
+        it is moved into ``folder`` as ``TPSnn-<election>.zip``.  Logged as ``station.exported``.
+        A booth's bundle missing, foreign or damaged is refused naming that booth; nothing is written.
+        """
+        import hashlib
+        import os
+        import tempfile
+        from pathlib import Path
+
+        from booth.ledger.bundle import write_bundle
+        from booth.ledger.verify import BundleSource, Unreadable, verify
+        from booth.station import bundle as station_bundle
+        from booth.station import export as stick
+
+        self._check_role("export_station")
+        s = self._require("export", token, states=polls.ACTS["export"], needs=("results_printed",))
+        if not isinstance(folder, str) or not folder or len(folder) > 4096 or not Path(folder).is_dir():
+            raise refuse("station_export_folder")
+        found = stick.scan(Path(folder))
+        also_id = f"; berkas rusak: {', '.join(found.unreadable)}" if found.unreadable else ""
+        also_en = f"; damaged files: {', '.join(found.unreadable)}" if found.unreadable else ""
+        chosen: dict[int, list[Path]] = {}
+        for number, paired in sorted(self.day.booths.items()):
+            chosen[number] = []
+            for device in [*paired.get("replaced", []), paired]:
+                files = found.by_device.get(device["fingerprint"])
+                if not files:
+                    raise refuse(
+                        "booth_bundle_missing", words={"booth": number, "also_id": also_id, "also_en": also_en}
+                    )
+                chosen[number].append(files[0])
+        closings: dict[int, list[str]] = {}
+        for number, files in chosen.items():
+            closings[number] = []
+            for path in files:
+                try:
+                    source = BundleSource(path)
+                    try:
+                        good = verify(source, workers=0).ok
+                    finally:
+                        source.close()
+                    statement = station_bundle._statement(path)
+                except (Unreadable, OSError, ValueError, KeyError):
+                    good, statement = False, None
+                if not good or statement is None:
+                    raise refuse("booth_bundle_damaged", words={"booth": number, "file": path.name[:80]})
+                closings[number].append(statement)
+        summary = self.station_results(token, closings)  # logged: station.results, as the report printed it
+        info = self.election_info()
+        name = f"TPS{info['tps']:02d}-{info['short_id']}.zip"
+        with tempfile.TemporaryDirectory(prefix="booth-station-export-") as tmp:
+            desk = write_bundle(self.ledger, Path(tmp) / "desk.zip", getattr(self, "_bundle_extras")())  # noqa: B009
+            written = station_bundle.write_station_bundle(
+                Path(tmp) / name,
+                desk=desk.read_bytes(),
+                booths={n: files[-1].read_bytes() for n, files in chosen.items()},
+                replaced={n: [f.read_bytes() for f in files[:-1]] for n, files in chosen.items() if len(files) > 1},
+                results=summary["document"],
+            )
+            try:
+                report = station_bundle.verify_station(written, workers=0)
+            except Unreadable as exc:
+                raise refuse("station_export_failed", words={"why": str(exc)[:200]}) from None
+            if not report.ok:
+                raise refuse("station_export_failed", words={"why": "; ".join(report.problems)[:200]})
+            data = written.read_bytes()
+            target = Path(folder) / name
+            try:
+                fd, part = tempfile.mkstemp(dir=folder, prefix=".station-", suffix=".tmp")
+                try:
+                    with os.fdopen(fd, "wb") as out:
+                        out.write(data)  # the very bytes that verified
+                        out.flush()
+                        os.fsync(out.fileno())
+                    os.replace(part, target)
+                finally:
+                    if os.path.exists(part):
+                        os.unlink(part)
+                if hashlib.sha256(target.read_bytes()).digest() != hashlib.sha256(data).digest():
+                    raise OSError(5, "the stick gave back other bytes")
+            except OSError as exc:
+                raise refuse("station_export_failed", words={"why": exc.strerror or str(exc)}) from None
+        self._append("station.exported", s.companion, {"file": name, "booths": sorted(chosen)})
+        return str(target)
+
     def station_skip_photo(self, token: str, release_id: str, reason: str) -> None:
         """At the desk: no photo for this voter (refused, or the camera is out), with the companion's reason."""
         self._check_role("station_skip_photo")

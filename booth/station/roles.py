@@ -49,6 +49,7 @@ DESK_ACTS = (
     "station_skip_photo",
     "station_results",
     "closing_received",
+    "export_station",
 )
 BOOTH_ACTS = ("pair_desk", "accept_release", "release_outcome", "release_revoked", "roster_accept")
 
