@@ -149,3 +149,29 @@ def test_the_desk_builds_the_station_results_from_the_booths_closings(station):
     assert summary["votes"] >= 2
     assert json.loads(summary["document"])["body"]["votes"] == summary["votes"]
     station.set_time(station.now + dt.timedelta(minutes=1))
+
+
+def test_the_desk_exports_the_station_bundle_from_the_booths_bundles_on_its_stick(station, tmp_path):
+    """The ledger service sees no stick: the kiosk carries the stick's zips to it and writes the answer back."""
+    import subprocess
+    import sys
+
+    if station.desk.client.status()["polls"] != "counted":
+        station.close_and_collect()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    desk, booth = station.desk, station.booths[1]
+    token = desk.token()
+    desk.client.results_printed(token)
+    with pytest.raises(BoothError) as refused:  # booth 1 has not exported onto this stick yet
+        desk.client.export_station(token, str(stick))
+    assert refused.value.message_en == "Booth 1's results bundle is not on the USB stick"
+    assert list(stick.iterdir()) == []
+    booth_token = booth.token()
+    booth.client.results_printed(booth_token)
+    booth.client.export(booth_token, str(stick / "hasil-bilik-1.zip"))
+    path = Path(desk.client.export_station(token, str(stick)))
+    assert path.parent == stick and path.name.startswith("TPS01-")
+    assert sorted(p.name for p in stick.iterdir()) == sorted(["hasil-bilik-1.zip", path.name])
+    out = subprocess.run([sys.executable, "-m", "booth", "verify", str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

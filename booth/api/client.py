@@ -284,6 +284,26 @@ def _export(self: BoothClient, token: str, out_path: str) -> str:
     return str(out)
 
 
+def _export_station(self: BoothClient, token: str, folder: str) -> str:
+    """Export the station bundle: the stick's bundles go to the service, its station bundle onto the stick."""
+    from booth.station.stick import pack_stick
+
+    where = Path(folder)
+    if not where.is_dir():
+        from booth.refusals import refuse
+
+        raise refuse("station_export_folder")
+    result = self.call("export_station", token=token, stick_zip=pack_stick(where))
+    out = where / Path(result["file"]).name
+    tmp = out.with_name(f".{out.name}.part")
+    with open(tmp, "wb") as f:
+        f.write(base64.b64decode(result["bundle"]))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, out)
+    return str(out)
+
+
 def _fake_clock_advance(self: BoothClient, seconds: int) -> str:
     """(Test servers only) move the service's fake clock forward."""
     return self.call("fake_clock_advance", seconds=seconds)
@@ -297,6 +317,7 @@ def _fake_clock_set(self: BoothClient, utc: str) -> str:
 _SPECIAL = {
     "load_election": _load_election,
     "export": _export,
+    "export_station": _export_station,
     "fake_clock_advance": _fake_clock_advance,
     "fake_clock_set": _fake_clock_set,
 }

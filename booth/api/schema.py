@@ -25,6 +25,8 @@ from booth.station.roles import BOOTH_ACTS, DESK_ACTS, STATION_ACTS
 PHOTO_BYTES = 2 * MiB
 #: Largest election package ``load_election`` accepts (the zip, decoded bytes).
 PACKAGE_BYTES = 16 * MiB
+#: the booths' bundles from the desk's USB stick, in one request (booth.station.stick.STICK_BYTES)
+STICK_BYTES = 24 * MiB
 
 PROBLEM_WORDS = {
     # problem: (Indonesian, English)
@@ -254,7 +256,13 @@ METHODS: dict[str, Method] = _table(
     Method("station_skip_photo", (TOKEN, RELEASE, text("reason", 200)), result="none"),
     Method("station_results", (TOKEN, statements("closings"))),
     Method("closing_received", (blob("statement", STATEMENT_CHARS),)),
-    Method("export_station", (TOKEN, text("folder", 4096))),
+    Method(
+        "export_station",
+        (TOKEN, blob("stick_zip", STICK_BYTES)),
+        special=True,
+        doc="the kiosk sends the stick's bundles (booth.station.stick.pack_stick); the station bundle "
+        "is returned and the client writes it on the stick",
+    ),
     Method("accept_release", (blob("token", STATION_MESSAGE_BYTES),)),
     Method("release_outcome", (RELEASE,), result="bytes"),
     Method("release_revoked", (blob("notice", STATION_MESSAGE_BYTES),)),

@@ -380,6 +380,20 @@ def _serve_export(server: LedgerServer, token: str, file_name: str) -> dict:
     return {"file": file_name, "bundle": base64.b64encode(path.read_bytes()).decode("ascii")}
 
 
+def _serve_export_station(server: LedgerServer, token: str, stick_zip: bytes) -> dict:
+    # The kiosk read the stick; the ledger service only ever opens this private copy.
+    from booth.refusals import refuse
+    from booth.station.stick import unpack_stick
+
+    with tempfile.TemporaryDirectory(prefix="booth-stick-") as tmp:
+        try:
+            unpack_stick(stick_zip, Path(tmp))
+        except ValueError:
+            raise refuse("station_export_folder") from None
+        path = Path(server.service.export_station(token, tmp))
+        return {"file": path.name, "bundle": base64.b64encode(path.read_bytes()).decode("ascii")}
+
+
 def _serve_fake_clock_advance(server: LedgerServer, seconds: int) -> str:
     server.clock.advance(seconds)
     return server.clock.now().isoformat()
@@ -399,6 +413,7 @@ def _serve_fake_clock_set(server: LedgerServer, utc: str) -> str:
 _SPECIAL: dict[str, Callable] = {
     "load_election": _serve_load_election,
     "export": _serve_export,
+    "export_station": _serve_export_station,
     "fake_clock_advance": _serve_fake_clock_advance,
     "fake_clock_set": _serve_fake_clock_set,
 }

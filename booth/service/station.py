@@ -362,55 +362,25 @@ class Station(Device):
         ``folder`` is the stick, holding the bundle every booth exported there (``hasil-...zip``).
         Each is identified by its ``device.pub`` against the booth keys this desk paired (a
         replaced device's too) and verified in full; the closings are the statements in them
-        (``station_results``), the desk's own bundle is its ledger now, and the station bundle
-        (``booth.station.bundle``) is verified by the station check ``booth verify`` makes before
-        it is moved into ``folder`` as ``TPSnn-<election>.zip``.  Logged as ``station.exported``.
-        A booth's bundle missing, foreign or damaged is refused naming that booth; nothing is written.
+        (``station_results``, logged again), the desk's own bundle is its ledger now, and the
+        station bundle (``booth.station.bundle``) is verified by the station check ``booth verify``
+        makes before it is moved into ``folder`` as ``TPSnn-<election>.zip``.  Logged as
+        ``station.exported``.  A booth's bundle missing, foreign or damaged is refused naming that
+        booth, and nothing is written.
         """
-        import hashlib
-        import os
         import tempfile
         from pathlib import Path
 
         from booth.ledger.bundle import write_bundle
-        from booth.ledger.verify import BundleSource, Unreadable, verify
         from booth.station import bundle as station_bundle
-        from booth.station import export as stick
 
         self._check_role("export_station")
         s = self._require("export", token, states=polls.ACTS["export"], needs=("results_printed",))
         if not isinstance(folder, str) or not folder or len(folder) > 4096 or not Path(folder).is_dir():
             raise refuse("station_export_folder")
-        found = stick.scan(Path(folder))
-        also_id = f"; berkas rusak: {', '.join(found.unreadable)}" if found.unreadable else ""
-        also_en = f"; damaged files: {', '.join(found.unreadable)}" if found.unreadable else ""
-        chosen: dict[int, list[Path]] = {}
-        for number, paired in sorted(self.day.booths.items()):
-            chosen[number] = []
-            for device in [*paired.get("replaced", []), paired]:
-                files = found.by_device.get(device["fingerprint"])
-                if not files:
-                    raise refuse(
-                        "booth_bundle_missing", words={"booth": number, "also_id": also_id, "also_en": also_en}
-                    )
-                chosen[number].append(files[0])
-        closings: dict[int, list[str]] = {}
-        for number, files in chosen.items():
-            closings[number] = []
-            for path in files:
-                try:
-                    source = BundleSource(path)
-                    try:
-                        good = verify(source, workers=0).ok
-                    finally:
-                        source.close()
-                    statement = station_bundle._statement(path)
-                except (Unreadable, OSError, ValueError, KeyError):
-                    good, statement = False, None
-                if not good or statement is None:
-                    raise refuse("booth_bundle_damaged", words={"booth": number, "file": path.name[:80]})
-                closings[number].append(statement)
-        summary = self.station_results(token, closings)  # logged: station.results, as the report printed it
+        chosen = self._booth_bundles(Path(folder))
+        closings = {n: [self._checked_booth_bundle(n, path) for path in files] for n, files in chosen.items()}
+        summary = self.station_results(token, closings)
         info = self.election_info()
         name = f"TPS{info['tps']:02d}-{info['short_id']}.zip"
         with tempfile.TemporaryDirectory(prefix="booth-station-export-") as tmp:
@@ -424,29 +394,50 @@ class Station(Device):
             )
             try:
                 report = station_bundle.verify_station(written, workers=0)
-            except Unreadable as exc:
+            except Exception as exc:  # noqa: BLE001  (Unreadable: what it says is the reason)
                 raise refuse("station_export_failed", words={"why": str(exc)[:200]}) from None
             if not report.ok:
                 raise refuse("station_export_failed", words={"why": "; ".join(report.problems)[:200]})
-            data = written.read_bytes()
-            target = Path(folder) / name
-            try:
-                fd, part = tempfile.mkstemp(dir=folder, prefix=".station-", suffix=".tmp")
-                try:
-                    with os.fdopen(fd, "wb") as out:
-                        out.write(data)  # the very bytes that verified
-                        out.flush()
-                        os.fsync(out.fileno())
-                    os.replace(part, target)
-                finally:
-                    if os.path.exists(part):
-                        os.unlink(part)
-                if hashlib.sha256(target.read_bytes()).digest() != hashlib.sha256(data).digest():
-                    raise OSError(5, "the stick gave back other bytes")
-            except OSError as exc:
-                raise refuse("station_export_failed", words={"why": exc.strerror or str(exc)}) from None
+            target = _write_verified(written.read_bytes(), Path(folder) / name)
         self._append("station.exported", s.companion, {"file": name, "booths": sorted(chosen)})
         return str(target)
+
+    def _booth_bundles(self, folder) -> dict[int, list]:
+        """Per paired booth, its devices' bundle files on the stick (replaced devices first), or the refusal."""
+        from booth.station import export as stick
+
+        found = stick.scan(folder)
+        also_id = f"; berkas rusak: {', '.join(found.unreadable)}" if found.unreadable else ""
+        also_en = f"; damaged files: {', '.join(found.unreadable)}" if found.unreadable else ""
+        chosen: dict[int, list] = {}
+        for number, paired in sorted(self.day.booths.items()):
+            chosen[number] = []
+            for device in [*paired.get("replaced", []), paired]:
+                files = found.by_device.get(device["fingerprint"])
+                if not files:
+                    raise refuse(
+                        "booth_bundle_missing", words={"booth": number, "also_id": also_id, "also_en": also_en}
+                    )
+                chosen[number].append(files[0])
+        return chosen
+
+    def _checked_booth_bundle(self, number: int, path) -> str:
+        """The results statement of booth ``number``'s bundle at ``path`` once it verifies in full."""
+        from booth.ledger.verify import BundleSource, Unreadable, verify
+        from booth.station.bundle import booth_statement
+
+        try:
+            source = BundleSource(path)
+            try:
+                good = verify(source, workers=0).ok
+            finally:
+                source.close()
+            statement = booth_statement(path)
+        except (Unreadable, OSError, ValueError, KeyError):
+            good, statement = False, None
+        if not good or statement is None:
+            raise refuse("booth_bundle_damaged", words={"booth": number, "file": path.name[:80]})
+        return statement
 
     def station_skip_photo(self, token: str, release_id: str, reason: str) -> None:
         """At the desk: no photo for this voter (refused, or the camera is out), with the companion's reason."""
@@ -750,3 +741,27 @@ class Station(Device):
         if kind != "outcome" and body["desk"] != sender["fingerprint"]:
             raise refuse("release_forged")  # signed by our desk's key, yet naming another desk
         return body
+
+
+def _write_verified(data: bytes, target):
+    """``data`` at ``target`` atomically (a hidden part file, synced, then renamed), read back to check."""
+    import hashlib
+    import os
+    import tempfile
+
+    try:
+        fd, part = tempfile.mkstemp(dir=target.parent, prefix=".station-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)  # the very bytes that verified
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(part, target)
+        finally:
+            if os.path.exists(part):
+                os.unlink(part)
+        if hashlib.sha256(target.read_bytes()).digest() != hashlib.sha256(data).digest():
+            raise OSError(5, "the stick gave back other bytes")
+    except OSError as exc:
+        raise refuse("station_export_failed", words={"why": exc.strerror or str(exc)}) from None
+    return target

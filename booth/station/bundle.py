@@ -214,7 +214,8 @@ def _read_log(path: Path) -> _Log:
     return log
 
 
-def _statement(path: Path) -> str | None:
+def booth_statement(path: Path) -> str | None:
+    """The results statement a device's bundle carries (``extra/results.txt``), or None."""
     with zipfile.ZipFile(path) as z:
         try:
             return z.read("extra/results.txt").decode("utf-8")
@@ -429,7 +430,7 @@ def _check_booth_device(
     desk_cast = {r for r, (outcome, _) in desk.returned.items() if outcome == "cast" and r in issued}
     if desk_cast != cast:
         add(f"{who}: the desk's outcomes ({len(desk_cast)} cast) differ from the booth's ({len(cast)} cast)")
-    statement = _statement(path)
+    statement = booth_statement(path)
     releases = {
         "issued": len(issued),
         "cast": len(cast),

@@ -1,7 +1,7 @@
 """The desk reads the booths' bundles off a USB stick for the station bundle (``export_station``).
 
-The stick is hostile: only the folder's own regular ``.zip`` files are looked at (no links, no
-sub-folders), at most :data:`MAX_FILES` of them, each at most :data:`MAX_FILE_BYTES`; each is
+The stick is hostile: only the folder's own regular ``.zip`` files are looked at
+(``booth.station.stick.candidates``: no links, no sub-folders, a bounded number and size); each is
 opened only after the bundle's hard limits (``check_zip_limits``) and identified by its
 ``device.pub`` alone.  A station bundle already on the stick (an earlier export) is skipped.
 Which device a bundle is from is decided here; whether it verifies, by the one verifier.
@@ -9,19 +9,13 @@ Which device a bundle is from is decided here; whether it verifies, by the one v
 
 from __future__ import annotations
 
-import os
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth.ledger import keys
 from booth.ledger.bundle import UnsafeBundle, check_zip_limits
-
-#: At most this many entries of the folder are looked at (a stick holds a handful of bundles).
-MAX_FILES = 64
-#: A real day's bundle is under 5 MB; anything far larger is not a booth's bundle.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+from booth.station.stick import MAX_FILE_BYTES, candidates
 
 
 @dataclass
@@ -49,18 +43,7 @@ def _device_of(path: Path) -> str | None:
 def scan(folder: Path) -> Found:
     """The booth bundles in ``folder`` by device (newest file first), and the names of unreadable zips."""
     found = Found()
-    entries = []
-    with os.scandir(folder) as it:
-        for k, entry in enumerate(it):
-            if k >= MAX_FILES:
-                break
-            if not entry.name.lower().endswith(".zip") or entry.name.startswith("."):
-                continue
-            info = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(info.st_mode):
-                continue
-            entries.append((info.st_mtime_ns, entry.name, info.st_size))
-    for _, name, size in sorted(entries, reverse=True):
+    for name, size in candidates(folder):
         path = Path(folder) / name
         if size > MAX_FILE_BYTES:
             found.unreadable.append(name[:80])
