@@ -192,3 +192,41 @@ def test_the_desk_prints_the_station_report_once_every_booths_closing_has_come(s
     (report,) = [p for p in desk.station.printouts if p.kind == "station_report"]
     assert report.image.height > 400
     assert desk.svc.results()["copies_printed"] == 1
+
+
+def test_after_the_report_the_desk_writes_the_station_bundle_onto_the_stick_with_every_booths_bundle(station):
+    from pathlib import Path
+
+    desk, booths = station
+    for day in (*booths, desk):
+        day.clock.set(closes_at() + dt.timedelta(minutes=1))
+    for day in booths:
+        _close_and_count(day)
+        (item,) = [i for i in day.svc.station_outbox(0) if i["kind"] == "closing"]
+        desk.svc.closing_received(item["payload"])
+    desk.svc.close_polls(desk.token(), None)
+    sign_in(desk)
+    desk.drv.advance(desk.app.settings.status_interval + 0.5)
+    desk.drv.tap(T("Station results"))
+    assert T("Export the station bundle") not in texts_of(desk)  # not before the report is on paper
+    desk.drv.tap(T("Print the station results report"))
+    desk.drv.advance(1)
+    stick = Path(desk.app.settings.export_dirs[0])
+    for n, day in enumerate(booths[:2], start=1):  # booth 3's companion has not come with the stick yet
+        token = day.token()
+        day.svc.results_printed(token)
+        day.svc.export(token, str(stick / f"hasil-bilik-{n}.zip"))
+    desk.drv.tap(T("Export the station bundle"))
+    assert desk.drv.screen == "station_export"
+    desk.drv.tap(stick.name)
+    desk.drv.advance(1)
+    assert "Bundel hasil bilik 3 tidak ada di flashdisk" in texts_of(desk)
+    assert not list(stick.glob("TPS*.zip"))
+    desk.drv.tap(T("Back"))
+    token = booths[2].token()
+    booths[2].svc.results_printed(token)
+    booths[2].svc.export(token, str(stick / "hasil-bilik-3.zip"))
+    desk.drv.tap(stick.name)
+    desk.drv.advance(1)
+    (written,) = stick.glob("TPS*.zip")
+    assert f"sebagai {written.name}. Flashdisk aman dicabut" in texts_of(desk)

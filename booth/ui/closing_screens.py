@@ -261,6 +261,7 @@ class ExportScreen(CompanionScreen):
 
     name = "export"
     title = N_("Export the results")
+    prompt = N_("Plug in a USB stick, then touch where to write the results.")
 
     def on_show(self):
         self.places = export_places(self.app.settings.export_dirs)
@@ -271,7 +272,7 @@ class ExportScreen(CompanionScreen):
         if not hasattr(self, "places"):
             self.places = export_places(self.app.settings.export_dirs)
         body, cells = self.footer(area, 1)
-        words = _("Plug in a USB stick, then touch where to write the results.")
+        words = _(self.prompt)
         head, rest = L.split_top(body, Label.height_for(t, words, body.width, least=int(t.body * 2.4)), t.gap)
         self.add(Label(words, head, align="left"))
         # the stick's name only: a companion has no use for a mount path, and it reads like an error

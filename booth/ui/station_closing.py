@@ -6,13 +6,19 @@ booth's signed results statement comes over the link once it has counted: ``clos
 (``station_results`` with nothing handed in: what came over the link), counts at the desk if it
 has not yet, and prints the station's results report (``Station.print_station_results``), again
 for another copy.  A booth whose closing has not come refuses it with that booth's number, and
-nothing is printed.
+nothing is printed.  Once printed, "Ekspor bundel TPS" (:class:`StationExportScreen`) writes the
+station bundle onto the USB stick holding every booth's bundle (``export_station``), chosen the
+way a booth's export chooses its stick (``export_places``); the file's name is shown, or the
+refusal naming the booth whose bundle is missing or damaged.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from booth.ui import layout as L
-from booth.ui.common_screens import CompanionScreen, ErrorScreen, WorkingScreen
+from booth.ui.closing_screens import ExportScreen
+from booth.ui.common_screens import CompanionScreen, ErrorScreen, WorkingScreen, show_message
 from booth.ui.i18n import N_, _
 from booth.ui.widgets import Button, Label
 
@@ -47,12 +53,14 @@ class StationClosingScreen(CompanionScreen):
 
     def build_body(self, area):
         t = self.theme
-        body, (back, print_box) = self.footer(area, 2)
-        self.add(Button(_("Back"), self.back, back, bold=False))
+        body, cells = self.footer(area, 3 if self.printed else 2)
+        self.add(Button(_("Back"), self.back, cells[0], bold=False))
         waiting = [r["number"] for r in self.rows if r["closing"] != "received"]
         label = _("Print the station results report") if not self.printed else _("Print another copy")
         kind = "primary" if not waiting and not self.printed else "normal"
-        self.add(Button(label, self.print_report, print_box, kind=kind))
+        self.add(Button(label, self.print_report, cells[1], kind=kind))
+        if self.printed:  # the station bundle: once the report is on paper
+            self.add(Button(_("Export the station bundle"), self.export, cells[2], kind="primary"))
         lines = L.rows(body, max(len(self.rows), 6), t.gap)
         for row, line in zip(self.rows, lines, strict=False):
             words, color = CLOSING_WORDS.get(row["closing"], CLOSING_WORDS["waiting"])
@@ -88,6 +96,9 @@ class StationClosingScreen(CompanionScreen):
 
         self.app.push(WorkingScreen(self.app, _("Station results"), _("Printing the results report…"), job, then))
 
+    def export(self) -> None:
+        self.app.push(StationExportScreen(self.app))
+
     def update(self, now: float) -> None:
         if now - self._looked >= self.REFRESH_S:
             self._looked = now
@@ -95,3 +106,34 @@ class StationClosingScreen(CompanionScreen):
 
     def wake_at(self, now: float) -> float | None:
         return self._looked + self.REFRESH_S
+
+
+class StationExportScreen(ExportScreen):
+    """The station bundle onto the USB stick that holds every booth's results bundle."""
+
+    name = "station_export"
+    title = N_("Export the station bundle")
+    prompt = N_("Plug in the USB stick with every booth's results bundle, then touch it.")
+
+    def export(self, folder: Path):
+        def job():
+            result = self.app.call(self.app.api.export_station, self.app.token, str(folder))
+            if result[0]:
+                import os
+
+                os.sync()  # everything on the stick before "safe to remove" is shown
+            return result
+
+        def then(result):
+            ok, path = result
+            if ok:
+                self.app.pop()
+                words = _(
+                    "The station bundle was written to the USB stick “{stick}” as {file}. "
+                    "The USB stick can be safely removed now."
+                ).format(stick=folder.name or "USB", file=Path(str(path)).name)
+                show_message(self.app, _("Export the station bundle"), words)
+
+        self.app.push(
+            WorkingScreen(self.app, _("Export the station bundle"), _("Writing the station bundle…"), job, then)
+        )
