@@ -70,6 +70,9 @@ STATION = [
     "station_closing",
     "station_closing-refused",
     "station_closing-printed",
+    "station_export",
+    "station_export-refused",
+    "station_export-written",
 ]
 
 

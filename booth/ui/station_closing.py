@@ -53,14 +53,15 @@ class StationClosingScreen(CompanionScreen):
 
     def build_body(self, area):
         t = self.theme
-        body, cells = self.footer(area, 3 if self.printed else 2)
-        self.add(Button(_("Back"), self.back, cells[0], bold=False))
+        body, (back, print_box) = self.footer(area, 2)
+        self.add(Button(_("Back"), self.back, back, bold=False))
         waiting = [r["number"] for r in self.rows if r["closing"] != "received"]
         label = _("Print the station results report") if not self.printed else _("Print another copy")
         kind = "primary" if not waiting and not self.printed else "normal"
-        self.add(Button(label, self.print_report, cells[1], kind=kind))
-        if self.printed:  # the station bundle: once the report is on paper
-            self.add(Button(_("Export the station bundle"), self.export, cells[2], kind="primary"))
+        self.add(Button(label, self.print_report, print_box, kind=kind))
+        if self.printed:  # the station bundle, once the report is on paper: a whole row above the footer
+            body, export_box = L.split_bottom(body, back.height, t.gap * 2)
+            self.add(Button(_("Export the station bundle"), self.export, export_box, kind="primary"))
         lines = L.rows(body, max(len(self.rows), 6), t.gap)
         for row, line in zip(self.rows, lines, strict=False):
             words, color = CLOSING_WORDS.get(row["closing"], CLOSING_WORDS["waiting"])

@@ -378,6 +378,33 @@ def _station_closing(s, desk, booths, rid: str) -> None:
     d.tap(T("Print the station results report"))
     d.advance(1)
     shot("station_closing-printed")
+    _station_export(s, desk, booths)
+
+
+def _station_export(s, desk, booths) -> None:
+    """The station bundle onto the desk's stick: refused while booth 3's bundle is not on it, then written."""
+    from pathlib import Path
+
+    d, T, shot = desk.drv, s.T, desk.drv.shot
+    stick = Path(desk.app.settings.export_dirs[0])
+
+    def export_at(n: int, booth) -> None:
+        token = booth.token()
+        booth.svc.results_printed(token)
+        booth.svc.export(token, str(stick / f"hasil-bilik-{n}.zip"))
+
+    for n, booth in enumerate(booths[:2], start=1):
+        export_at(n, booth)
+    d.tap(T("Export the station bundle"))
+    shot("station_export")
+    d.tap(stick.name)
+    d.advance(1)
+    shot("station_export-refused")
+    d.tap(T("Back"))
+    export_at(3, booths[2])
+    d.tap(stick.name)
+    d.advance(1)
+    shot("station_export-written")
 
 
 def walk_screens(work: Path, size, lang: str, demo, five, device_key, camera_for) -> None:
