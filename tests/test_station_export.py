@@ -10,12 +10,15 @@ nothing is written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from booth.errors import BoothError
 from booth.recap.start import open_recap
@@ -146,3 +149,56 @@ def test_only_a_signed_in_desk_after_its_report_exports_the_station(evening, tmp
     assert err.value.message_en == "The USB stick for the station bundle is not there"
     with pytest.raises(BoothError):
         st.booths[1].svc.export_station(st.booths[1].sign_in(KETUA), str(stick))  # a booth has no station
+
+
+def test_a_link_on_the_stick_is_no_booths_bundle(evening, tmp_path):
+    st, stick, files = evening
+    folder = copy_stick(stick, tmp_path / "stick", hasil_bilik_1=None)
+    (folder / "hasil-bilik-1.zip").symlink_to(files[1])  # the bundle is there, but only as a link
+    err = refused(st, folder)
+    assert err.message_en == "Booth 1's results bundle is not on the USB stick"
+
+
+def test_the_kiosk_carries_the_sticks_zips_and_the_service_takes_plain_names_only(evening, tmp_path):
+    import io
+    import zipfile
+
+    from booth.station.stick import pack_stick, unpack_stick
+
+    _, stick, files = evening
+    packed = pack_stick(stick)
+    names = zipfile.ZipFile(io.BytesIO(packed)).namelist()
+    assert sorted(names) == sorted(f.name for f in files.values())
+    tricky = io.BytesIO()
+    with zipfile.ZipFile(tricky, "w") as z:
+        z.writestr("../keluar.zip", b"x")
+        z.writestr("/etc/passwd.zip", b"x")
+        z.writestr("sub/dalam.zip", b"x")
+        z.writestr("hasil-1.zip", b"a bundle")
+    inside = tmp_path / "private"
+    inside.mkdir()
+    unpack_stick(tricky.getvalue(), inside)
+    assert [p.name for p in inside.iterdir()] == ["hasil-1.zip"] and not (tmp_path / "keluar.zip").exists()
+    with pytest.raises(ValueError):
+        unpack_stick(b"not a zip", inside)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=hs.binary(max_size=2048), cut=hs.integers(min_value=0, max_value=4096))
+def test_whatever_bytes_reach_the_service_nothing_lands_outside_its_folder(tmp_path, data, cut):
+    import io
+    import uuid
+    import zipfile
+
+    from booth.station.stick import unpack_stick
+
+    inside = tmp_path / uuid.uuid4().hex
+    inside.mkdir()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("hasil.zip", data)
+    for blob in (data, out.getvalue()[:cut]):
+        with contextlib.suppress(ValueError):
+            unpack_stick(blob, inside)
+    assert {p.parent for p in inside.rglob("*")} <= {inside}
+    assert all(p.suffix == ".zip" for p in inside.iterdir())
