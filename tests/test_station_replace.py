@@ -269,3 +269,25 @@ def test_any_station_results_with_replaced_booths_reads_back_from_its_qr_text_by
     text = qr_text(document)
     assert read_qr_text(text) == document
     assert open_qr_text(text, key.verifier_key()) == body
+
+
+def test_the_desk_exports_the_station_with_the_replaced_booths_bundle_from_the_stick(replaced):
+    """Both booth 2s' bundles are on the stick: the station bundle carries the old one as booth-2-r1.zip."""
+    import zipfile
+
+    from booth.service import BoothService
+    from service_day import Booth, demo_package
+
+    st, root = replaced["st"], replaced["root"]
+    svc = BoothService.open(root / "devices" / "desk", clock=st.clock, settings=STATION_SETTINGS)
+    desk = Booth(svc, st.clock, root / "devices" / "desk", demo_package()[0], STATION_SETTINGS)
+    try:
+        path = Path(svc.export_station(desk.sign_in(KETUA), str(root / "exports")))
+    finally:
+        svc.close()
+    with zipfile.ZipFile(path) as z:
+        assert read_manifest(z.read("station.json"))["replaced"] == {"2": 1}
+        assert z.read(booth_member(2, 1)) == replaced["parts"]["replaced"][2][0]
+    report = verify_station(path)
+    assert report.ok, report.problems
+    assert report.summary["tally"] == replaced["summary"]["tally"]
