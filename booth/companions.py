@@ -13,7 +13,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from booth.kdf import scrypt
+from booth.ledger.kdf import scrypt
 
 ROLES = {
     "ketua": ("Ketua KPPS / koordinator", "Coordinator"),

@@ -1,6 +1,6 @@
 """scrypt in a child process gives the very key scrypt gives here, and refuses what scrypt refuses.
 
-The ledger service runs each PIN's scrypt in a short-lived child (booth.kdf, issue #15's memory
+The ledger service runs each PIN's scrypt in a short-lived child (booth.ledger.kdf, issue #15's memory
 target): a companion's PIN set before the switch must still sign in after it, and the photo
 vault's key must be the same key the vault was wrapped with (RFC 7914 scrypt, as the
 ``cryptography`` package derived it before).
@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booth import companions, kdf
-from booth.ledger import vault
+from booth import companions
+from booth.ledger import kdf, vault
 
 
 @pytest.fixture

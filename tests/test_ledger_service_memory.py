@@ -42,7 +42,8 @@ def test_the_pin_checks_leave_no_16_mb_behind_in_the_ledger_service():
 
 PEAK_PROGRAM = """
 import sys
-from booth import companions, kdf
+from booth import companions
+from booth.ledger import kdf
 from booth.ledger import vault
 if sys.argv[1] == "service":
     kdf.isolate_scrypt()  # as booth service ledger does when it starts

@@ -16,7 +16,7 @@ from pathlib import Path
 from booth.api.schema import FAKE_CLOCK_METHODS, METHODS
 from booth.api.server import LedgerServer
 from booth.election_package.checks import isolate_photo_checks
-from booth.kdf import isolate_scrypt
+from booth.ledger.kdf import isolate_scrypt
 from booth.logs import setup_logging
 from booth.systemd_notify import Notifier, listen_fds, watchdog_interval
 

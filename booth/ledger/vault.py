@@ -55,8 +55,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from booth.kdf import scrypt
 from booth.ledger.canonical import canonical
+from booth.ledger.kdf import scrypt
 
 FORMAT = "booth photo vault v1"
 PHOTO_INFO = b"booth photo v1"
@@ -371,7 +371,7 @@ def _open_sealed(
 def _pin_key(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     # NFC so that the same PIN typed on two keyboards gives the same key.
     data = unicodedata.normalize("NFC", pin).encode("utf-8")
-    # In a short-lived child in the ledger service (booth.kdf): its 16 MiB go away with it.
+    # In a short-lived child in the ledger service (booth.ledger.kdf): its 16 MiB go away with it.
     return scrypt(data, salt=salt, n=n, r=r, p=p, dklen=KEY_BYTES, maxmem=128 * (n * r + r * (p + 2)) + (1 << 20))
 
 

@@ -36,7 +36,18 @@ from typing import Any
 import pygame
 
 from booth.hardware.controls import Nav
-from booth_sim.day.window import BG, DIM, INK, KEY, KEY_ON, LED_COLOURS, Control, TickingClock, _fit, _pil_to_surface
+from booth_sim.day.window import (
+    BG,
+    DIM,
+    INK,
+    KEY,
+    KEY_ON,
+    LED_COLOURS,
+    Control,
+    TickingClock,
+    fit_within,
+    pil_to_surface,
+)
 
 SCALE = 0.55  # each 800x480 kiosk as a tile; 5 or 6 booths: SMALL_SCALE (the window fits 1080 lines)
 SMALL_SCALE = 0.45
@@ -385,7 +396,7 @@ class StationWindow:
         for name, hw in self.hardware.items():
             printed = getattr(hw.printer, "printed", [])
             for image in printed[self.tape_seen[name] :]:
-                self.tapes[name].append(_pil_to_surface(image))
+                self.tapes[name].append(pil_to_surface(image))
             self.tape_seen[name] = len(printed)
 
     def _text(self, text, pos, colour=INK, small=False) -> None:
@@ -448,7 +459,7 @@ class StationWindow:
         self.display.set_clip(area)
         y = area.bottom
         for image in reversed(tape):
-            img = _fit(image, (area.w - 8, 10_000))
+            img = fit_within(image, (area.w - 8, 10_000))
             y -= img.get_height() + 12
             self.display.blit(img, (area.x + 4, y))
             if y < area.y:

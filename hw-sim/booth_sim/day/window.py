@@ -393,7 +393,7 @@ class SimWindow:
         except Exception as exc:  # noqa: BLE001 - any camera failure is shown, not raised
             self.camera_view, self.camera_error = None, type(exc).__name__
             return
-        self.camera_view = _pil_to_surface(image.convert("RGB"))
+        self.camera_view = pil_to_surface(image.convert("RGB"))
         self.camera_error = ""
 
     # ------------------------------------------------------------------ drawing the panel
@@ -448,7 +448,7 @@ class SimWindow:
         self._text("Kamera / camera", (x0, top), DIM, small=True)
         pygame.draw.rect(self.display, (20, 20, 20), cam)
         if self.camera_view is not None:
-            view = _fit(self.camera_view, cam.size)
+            view = fit_within(self.camera_view, cam.size)
             self.display.blit(view, view.get_rect(center=cam.center))
         else:
             self._text("GAGAL / FAILED", (cam.x + 40, cam.centery - 8), (240, 90, 80))
@@ -462,7 +462,7 @@ class SimWindow:
         self.display.set_clip(area)
         y = area.bottom + self.tape_scroll  # the newest item at the bottom, as paper comes out
         for image, torn in reversed(self.tape):
-            img = _fit(image, (area.w - 8, 10_000))
+            img = fit_within(image, (area.w - 8, 10_000))
             y -= img.get_height() + 14
             if y > area.bottom:
                 continue
@@ -551,16 +551,16 @@ def _font_file():
         return None
 
 
-def _pil_to_surface(image) -> pygame.Surface:
+def pil_to_surface(image) -> pygame.Surface:
     image = image.convert("RGB")
     return pygame.image.frombytes(image.tobytes(), image.size, "RGB")
 
 
 def _tape_surface(image) -> pygame.Surface:
-    return _pil_to_surface(image)
+    return pil_to_surface(image)
 
 
-def _fit(surface: pygame.Surface, box: tuple[int, int]) -> pygame.Surface:
+def fit_within(surface: pygame.Surface, box: tuple[int, int]) -> pygame.Surface:
     w, h = surface.get_size()
     scale = min(box[0] / w, box[1] / h)
     return pygame.transform.smoothscale(surface, (max(1, int(w * scale)), max(1, int(h * scale))))
