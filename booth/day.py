@@ -481,4 +481,5 @@ IGNORED: dict[str, str] = {
     "station.peer_alarm": "an audit record of another device caught going back or replaced",
     "station.peer_replaced": "read by booth.station.watch (paired_keys, seen_by), not by the day",
     "station.results": "the desk's record of its booths' closings, for the committee",
+    "station.exported": "where the station bundle was written and which booths it holds, for the committee",
 }
