@@ -240,6 +240,27 @@ class ResultsScreen(CompanionScreen):
         self.app.push(WorkingScreen(self.app, _("Results"), _("Printing the results report…"), job, then))
 
 
+def write_to_stick(app, folder: Path, call: tuple, title: str, working: str, written: str) -> None:
+    """Run ``call`` (the API method and its arguments: an export onto ``folder``) behind a working
+    screen; once it wrote, the stick is synced and ``written`` (with ``{stick}`` and ``{file}``) shown."""
+
+    def job():
+        result = app.call(*call)
+        if result[0]:
+            import os
+
+            os.sync()  # everything on the stick before "safe to remove" is shown
+        return result
+
+    def then(result):
+        ok, path = result
+        if ok:
+            app.pop()
+            show_message(app, title, written.format(stick=folder.name or "USB", file=Path(str(path)).name))
+
+    app.push(WorkingScreen(app, title, working, job, then))
+
+
 def export_places(folders) -> list[Path]:
     """Writable folders to export to: each configured folder's mounted sticks (one level down), or itself."""
     import os
@@ -285,25 +306,17 @@ class ExportScreen(CompanionScreen):
         short = info["short_id"] if ok else "booth"
         target = folder / f"hasil-{short}-TPS{info['tps']:02d}.zip" if ok else folder / "hasil.zip"
 
-        def job():
-            result = self.app.call(self.app.api.export, self.app.token, str(target))
-            if result[0]:
-                import os
-
-                os.sync()  # everything on the stick before "safe to remove" is shown
-            return result
-
-        def then(result):
-            ok, path = result
-            if ok:
-                self.app.pop()
-                words = _(
-                    "The results were written to the USB stick “{stick}” as {file}. "
-                    "The USB stick can be safely removed now."
-                ).format(stick=folder.name or "USB", file=Path(str(path)).name)
-                show_message(self.app, _("Export the results"), words)
-
-        self.app.push(WorkingScreen(self.app, _("Export the results"), _("Writing the results bundle…"), job, then))
+        write_to_stick(
+            self.app,
+            folder,
+            (self.app.api.export, self.app.token, str(target)),
+            _("Export the results"),
+            _("Writing the results bundle…"),
+            _(
+                "The results were written to the USB stick “{stick}” as {file}. "
+                "The USB stick can be safely removed now."
+            ),
+        )
 
 
 # ------------------------------------------------------------------ pack

@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from booth.ui import layout as L
-from booth.ui.closing_screens import ExportScreen
-from booth.ui.common_screens import CompanionScreen, ErrorScreen, WorkingScreen, show_message
+from booth.ui.closing_screens import ExportScreen, write_to_stick
+from booth.ui.common_screens import CompanionScreen, ErrorScreen, WorkingScreen
 from booth.ui.i18n import N_, _
 from booth.ui.widgets import Button, Label
 
@@ -117,24 +117,14 @@ class StationExportScreen(ExportScreen):
     prompt = N_("Plug in the USB stick with every booth's results bundle, then touch it.")
 
     def export(self, folder: Path):
-        def job():
-            result = self.app.call(self.app.api.export_station, self.app.token, str(folder))
-            if result[0]:
-                import os
-
-                os.sync()  # everything on the stick before "safe to remove" is shown
-            return result
-
-        def then(result):
-            ok, path = result
-            if ok:
-                self.app.pop()
-                words = _(
-                    "The station bundle was written to the USB stick “{stick}” as {file}. "
-                    "The USB stick can be safely removed now."
-                ).format(stick=folder.name or "USB", file=Path(str(path)).name)
-                show_message(self.app, _("Export the station bundle"), words)
-
-        self.app.push(
-            WorkingScreen(self.app, _("Export the station bundle"), _("Writing the station bundle…"), job, then)
+        write_to_stick(
+            self.app,
+            folder,
+            (self.app.api.export_station, self.app.token, str(folder)),
+            _("Export the station bundle"),
+            _("Writing the station bundle…"),
+            _(
+                "The station bundle was written to the USB stick “{stick}” as {file}. "
+                "The USB stick can be safely removed now."
+            ),
         )
