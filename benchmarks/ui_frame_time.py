@@ -122,6 +122,7 @@ def steps(app: KioskApp, frames: int, *, whole: bool = False, first: bool = Fals
         if first:
             app.drawn.clear()
             app.looks.clear()
+            app.frames.clear()
         if whole:
             app.redraw()
         on_glass.clear()
@@ -146,6 +147,7 @@ def finger_frames(
         if first:
             app.drawn.clear()
             app.looks.clear()
+            app.frames.clear()
             app.redraw()
             app.step()
         if pause:

@@ -25,6 +25,7 @@ voters, every fault) is that module's own, as is the simulated day of ``tests/te
 """
 
 import contextlib
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -33,6 +34,10 @@ import pytest
 
 # tests import their shared scenario builders (tests/ledger_days.py, ...) by name
 sys.path.insert(0, str(Path(__file__).parent))
+
+# every frame the kiosk takes from its memo of whole dry runs is checked against a fresh dry run
+# (booth.ui.frames.FrameMemo): a screen's or a widget's key that leaves something out fails a test
+os.environ.setdefault("BOOTH_UI_CHECK_FRAMES", "1")
 
 #: The slow tests, measured (``pytest --durations=60 -n 2``, this 2-core machine shared with other
 #: work; seconds are that run's): a whole file (its shared day) or one test.  They get the ``slow``

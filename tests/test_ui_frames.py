@@ -393,11 +393,13 @@ def test_the_first_finger_on_a_card_after_the_ballot_appears_is_one_blit_of_its_
     monkeypatch.setattr(
         CandidateCard, "draw", lambda self, p, **kw: (drawn_cards.append(self.name), real_draw(self, p, **kw))[1]
     )
-    hits, misses = app.drawn.hits, app.drawn.misses
+    hits, misses, kept = app.drawn.hits, app.drawn.misses, app.frames.hits
+    app.check_frames = False  # as on the appliance (the tests' fresh dry run would draw the cards)
 
     app.feed(d._event("down", card.rect.center))
     d.step()
     assert drawn_cards == []  # every card's look, pressed or not, was recorded before
+    assert app.frames.hits == kept + 1  # the whole dry run, kept when the pressed look was drawn ahead
     assert (app.drawn.hits, app.drawn.misses) == (hits + 1, misses)  # one blit, nothing drawn
     assert app.frame.rects and all(card.rect.inflate(16, 16).contains(r) for r in app.frame.rects)
     monkeypatch.setattr(CandidateCard, "draw", real_draw)
@@ -456,3 +458,86 @@ def test_a_companion_s_first_finger_on_a_key_is_one_blit_and_the_letter_shows_at
     app.feed(d._event("up", key.rect.center))
     d.step()
     assert d.shows("K") and same_pixels(app.surface, full_drawing(app))
+
+
+def test_a_key_typed_on_the_voter_search_runs_no_dry_run_of_the_screen(booth_day, monkeypatch):
+    """The check-in desk's search screen has some forty keys: a finger on one of them takes the
+    whole frame's record kept when its pressed look was drawn ahead (no dry run of the screen, no
+    drawing), and the letter it types shows on the next frame exactly as a full drawing would."""
+    from booth.ui.screen import Screen
+    from test_ui_support import pin_of
+
+    day = booth_day(stage="open", finger=True)
+    d, app = day.drv, day.app
+    d.press(Nav.COMPANION)
+    d.tap(next(c.name for c in day.pkg.companions if c.id == "PT-01"))
+    d.type(pin_of("PT-01"))
+    d.tap(T("Sign in"))
+    d.tap(T("Voter check-in"))
+    d.type("SI")
+    d.step()
+    assert d.screen == "voter_search" and d.shows("SI")
+    key = d.target("T", exact=True)
+    app.check_frames = False  # as on the appliance (the tests' check runs a fresh dry run)
+    runs: list[str] = []
+    real_draw = Screen.draw
+    monkeypatch.setattr(Screen, "draw", lambda self, p: (runs.append(self.name), real_draw(self, p))[1])
+    kept, hits, misses = app.frames.hits, app.drawn.hits, app.drawn.misses
+    app.feed(d._event("down", key.rect.center))
+    d.step()
+    assert runs == [] and app.frames.hits == kept + 1  # the screen's frame came from the memo
+    assert (app.drawn.hits, app.drawn.misses) == (hits + 1, misses)  # and its pixels from the cache
+    assert app.frame.rects and all(key.rect.inflate(16, 16).contains(r) for r in app.frame.rects)
+    assert same_pixels(app.surface, full_drawing(app))
+    app.feed(d._event("up", key.rect.center))
+    d.step()
+    assert d.shows("SIT") and same_pixels(app.surface, full_drawing(app))
+    # the letter typed, the keys' pressed frames were made ready for "SIT" too: the next finger
+    key = d.target("I", exact=True)
+    runs.clear()
+    kept = app.frames.hits
+    app.feed(d._event("down", key.rect.center))
+    d.step()
+    assert runs == [] and app.frames.hits == kept + 1
+    assert same_pixels(app.surface, full_drawing(app))
+
+
+def test_a_frame_key_that_leaves_something_out_is_caught_by_the_tests_check(booth_day, monkeypatch):
+    """The memo trusts each screen's paint_key: one that forgets what it draws (here the ballot's
+    "are you still voting?" banner) would leave the old ballot on the glass.  With
+    BOOTH_UI_CHECK_FRAMES=1, as in every test, the kiosk compares each kept frame with a fresh
+    dry run and stops on the first difference, naming the screen."""
+    from booth.ui.voter_screens import BallotScreen, VoterScreen
+
+    monkeypatch.setattr(BallotScreen, "paint_key", VoterScreen.paint_key)  # idle_stage left out
+    day = booth_day(stage="open")
+    d, app = day.drv, day.app
+    assert app.check_frames
+    day.release(0)
+    d.step()
+    assert d.screen == "ballot"
+    with pytest.raises(AssertionError, match="'ballot': its frame key leaves out something it draws"):
+        for _i in range(100):
+            d.advance(0.5)  # the banner comes at 45 s
+
+
+def test_a_screen_that_draws_more_than_its_parent_without_saying_on_what_gets_no_frame_key(booth_day):
+    """A screen that paints its body (or draws) itself, but inherits its parent's paint_key, is
+    run afresh on every step: its parent's key cannot know what it added."""
+    from booth.ui.common_screens import CompanionScreen
+
+    class Clock(CompanionScreen):
+        name = "clock"
+
+        def paint_body(self, p):
+            p.text(str(self.app.now()), self.head_rect, p.theme.body)
+
+    class KnownClock(Clock):
+        def paint_key(self):
+            return (super().paint_key(), str(self.app.now()))
+
+    day = booth_day(stage="open")
+    for screen_type, keyed in ((CompanionScreen, True), (Clock, False), (KnownClock, True)):
+        screen = screen_type(day.app)
+        screen.layout(day.app.size)
+        assert (screen.frame_key() is not None) is keyed, screen_type.__name__

@@ -48,7 +48,7 @@ from booth.hardware.controls import Nav
 from booth.ui import i18n
 from booth.ui.drawing import Painter, TextItem
 from booth.ui.events import DEV_KEYS, Press, Touch, from_pygame
-from booth.ui.frames import Looks, Op, RecordingPainter, RegionCache, changed_rects, replay
+from booth.ui.frames import FrameMemo, Looks, Op, RecordingPainter, RegionCache, rects_between, replay, same_record
 from booth.ui.theme import Theme
 from booth.ui.wakeup import DEVICE_DRIVERS, InputWaiter
 
@@ -184,6 +184,9 @@ class KioskApp:
         self._changed_alone_at = -1e9  # when the screen last changed by itself
         self.drawn = RegionCache(int(self.settings.drawn_cache_screens * self.size[0] * self.size[1]))
         self.looks = Looks()  # widgets' recorded looks: a dry run copies them (see booth.ui.frames)
+        self.frames = FrameMemo()  # whole dry runs, by the screens' frame keys (see booth.ui.frames)
+        #: every frame taken from the memo checked against a fresh dry run (the tests set it)
+        self.check_frames = os.environ.get("BOOTH_UI_CHECK_FRAMES") == "1"
         self._scratch: pygame.Surface | None = None  # where pressed looks are drawn ahead (ready_pressed)
         self._readied: tuple | None = None  # the screen and frame whose pressed looks were drawn ahead
         self._waiter: InputWaiter | None = None  # what wait() sleeps on (made by the first wait)
@@ -399,13 +402,12 @@ class KioskApp:
             screen.layout(self.size)
             fresh = True
         theme = self.theme_for(screen)
-        dry = RecordingPainter(theme, self.size, self.looks)
-        screen.draw(dry)
-        rects = changed_rects(None if fresh else self._glass, dry.ops, self.size)
+        dry = self._record(screen, theme)
+        rects = rects_between(None if fresh else self._glass, dry, self.size)
         if rects:
             painter = Painter(self.surface, theme)
             for rect in rects:
-                key, keep = self.drawn.key(rect, dry.ops)
+                key, keep = dry.region_key(rect)
                 pixels = self.drawn.get(key, rect)
                 if pixels is not None:  # drawn before exactly so: one blit
                     self.surface.blit(pixels, rect)
@@ -428,11 +430,36 @@ class KioskApp:
                 self._lively_until = now + self.settings.lively_s
             self._changed_alone_at = now
         self._glass, self._glass_screen = dry.ops, screen
-        if rects and rects[0].size == self.size:  # a new screen (or one drawn whole again)
+        if rects and (rects[0].size == self.size or (touched and screen._down is None)):
+            # a new screen (or one drawn whole again), or one a finger changed and left (a letter
+            # typed): the pressed looks of its cards and keys, ready for the next finger
             self.later(lambda: self.ready_pressed(screen, dry, theme))
         number = self.frame.number + (1 if rects else 0)
         self.frame = Frame(number, screen.name, dry.items, rects)
         return rects
+
+    def _frame_key(self, screen, theme, **pressed) -> tuple | None:
+        key = screen.frame_key(**pressed)
+        return None if key is None else (key, id(theme), i18n.language())
+
+    def _record(self, screen, theme) -> RecordingPainter:
+        """The dry run of ``screen``'s next frame: kept from an earlier step when the screen says
+        its frame looks as it did then (``Screen.frame_key``), else run now (and kept if it can be)."""
+        key = self._frame_key(screen, theme)
+        kept = None if key is None else self.frames.get(key)
+        if kept is not None and not self.check_frames:
+            return kept
+        # (checking: every widget recorded afresh too, so a widget's look kept wrong shows as well)
+        dry = RecordingPainter(theme, self.size, None if kept is not None else self.looks)
+        screen.draw(dry)
+        if kept is not None:  # BOOTH_UI_CHECK_FRAMES=1 (the tests): the kept record must be this one
+            wrong = same_record(kept, dry)
+            if wrong is not None:
+                raise AssertionError(f"screen {screen.name!r}: its frame key leaves out something it draws: {wrong}")
+            return kept
+        if key is not None:
+            self.frames.put(key, dry)
+        return dry
 
     def ready_pressed(self, screen, dry: RecordingPainter, theme) -> None:
         """Draw ahead, after a new screen is on the glass, the pressed look of each of its targets
@@ -441,11 +468,13 @@ class KioskApp:
 
         The regions and keys are those the finger-down step will find (the same dry-run record
         with that one widget's operations pressed), so a look drawn ahead is only ever shown where
-        the step's own comparison asks for exactly it.
+        the step's own comparison asks for exactly it.  When the screen can say what its frames
+        depend on, that record is kept (:class:`FrameMemo`) under the frame key the finger-down
+        step computes: that step then runs no dry run either.
         """
         if dry.ops is not self._glass:
             return  # another frame came first: its own step draws what it needs
-        readied = (screen, self.drawn.cleared, tuple(op.key for op in dry.ops))
+        readied = (screen, self.drawn.cleared, id(dry.ops))
         if readied == self._readied:
             return  # this very screen was readied before (the ballot again after "No, go back")
         self._readied = readied
@@ -453,17 +482,20 @@ class KioskApp:
             self._scratch = pygame.Surface(self.size, 0, self.surface)
         painter = Painter(self._scratch, theme)
         for w in screen.targets():
-            segment = dry.segments.get(id(w))
-            if not getattr(w, "ready_pressed", False) or not w.enabled or segment is None:
+            if not getattr(w, "ready_pressed", False) or not w.enabled or id(w) not in dry.segments:
                 continue
-            start, end, _w = segment
-            ops = dry.ops[:start] + dry.look_of(w, pressed=True) + dry.ops[end:]
-            for rect in changed_rects(dry.ops, ops, self.size):
-                key, keep = self.drawn.key(rect, ops)
-                if rect.size == self.size or self.drawn.has(key):
+            key = self._frame_key(screen, theme, pressed=w)
+            pressed = None if key is None else self.frames.get(key)
+            if pressed is None:
+                pressed = dry.with_pressed(w)
+                if key is not None:
+                    self.frames.put(key, pressed)
+            for rect in rects_between(dry.ops, pressed, self.size):
+                region, keep = pressed.region_key(rect)
+                if rect.size == self.size or self.drawn.has(region):
                     continue
-                replay(ops, painter, rect)
-                self.drawn.put(key, self._scratch.subsurface(rect).copy(), keep)
+                replay(pressed.ops, painter, rect)
+                self.drawn.put(region, self._scratch.subsurface(rect).copy(), keep)
 
     def redraw(self) -> None:
         """Draw the whole screen again on the next step (e.g. after something else drew on the surface)."""

@@ -140,6 +140,13 @@ class CompanionScreen(Screen):
     def paint_body(self, p) -> None:
         """Per-frame drawing of the body (override)."""
 
+    def paint_key(self):
+        # the title band: its words, the companion's name and the minute (a screen that paints its
+        # body itself says what that depends on in its own paint_key, or gets none)
+        title, who = self.screen_title(), self.app.whoami
+        when = local_time(self.app).strftime("%H:%M")
+        return ("companion", type(title), str(title), who and who.get("name"), when)
+
     def back(self):
         self.app.pop()
 

@@ -19,6 +19,15 @@ the keyboard and the PIN pad ahead into the region cache
 compute: the first finger on a card or a key is one blit of it and an update of
 its rectangle, with nothing drawn at all.
 
+Where a screen can also say what its own drawing depends on (``Screen.paint_key``:
+the ballot, the check-in screens and most companion screens) and every widget on it
+has a look key, the whole dry run is kept (:class:`FrameMemo`) under the screen's
+frame key (``Screen.frame_key``: that key and each widget's look, pressed and
+focused): a step on which the screen looks as on an earlier step costs its frame
+key, not a dry run.  The pressed frames drawn ahead are kept so too, so the first
+finger on a card or a key runs no dry run either.  In the tests
+(``BOOTH_UI_CHECK_FRAMES=1``) every kept frame is compared with a fresh dry run.
+
 Every screen gets this without declaring what it animates: a countdown redraws
 its number, a camera preview its picture (each preview is a new surface), a
 status line its text.  The one rule for screen code: draw through the
@@ -115,12 +124,17 @@ class RecordingPainter(Painter):
         self.size = (int(size[0]), int(size[1]))
         self.ops: list[Op] = []
         self.looks = looks
-        self.segments: dict[int, tuple[int, int, object]] = {}  # id(widget) -> (first op, end, widget)
+        #: id(widget) -> (its first op, end, the widget, its first text item, end)
+        self.segments: dict[int, tuple[int, int, object, int, int]] = {}
+        #: when this record is kept whole (:class:`FrameMemo`): what it was found to differ in
+        #: from earlier records, and the region cache's key of each region, worked out once
+        self.rects_from: dict[int, tuple[list[Op], list[pygame.Rect]]] = {}
+        self.region_keys: dict[tuple, tuple[tuple, list]] = {}
 
     def widget(self, w, *, pressed: bool = False, focused: bool = False) -> None:
         """Record ``w``'s drawing, from :class:`Looks` when it was recorded so before."""
         ops = self.ops
-        start = len(ops)
+        start, first_text = len(ops), len(self.items)
         looks = self.looks
         look = None if looks is None else w.look_key()
         if looks is None or look is None:
@@ -129,19 +143,47 @@ class RecordingPainter(Painter):
             key = (look, pressed, focused, id(self.theme), language())
             hit = looks.get(key)
             if hit is None:
-                first_item = len(self.items)
                 w.draw(self, pressed=pressed, focused=focused)
-                looks.put(key, ops[start:], [_copy_item(i) for i in self.items[first_item:]])
+                looks.put(key, ops[start:], [_copy_item(i) for i in self.items[first_text:]])
             else:
                 ops.extend(hit[0])
                 self.items.extend(map(_copy_item, hit[1]))
-        self.segments[id(w)] = (start, len(ops), w)
+        self.segments[id(w)] = (start, len(ops), w, first_text, len(self.items))
 
     def look_of(self, w, *, pressed: bool) -> list[Op]:
         """The operations ``w`` records with the finger on it (``pressed``) or not (no focus ring)."""
+        return self._look_of(w, pressed)[0]
+
+    def _look_of(self, w, pressed: bool) -> tuple[list[Op], list]:
         rec = RecordingPainter(self.theme, self.size, self.looks)
         rec.widget(w, pressed=pressed)
-        return rec.ops
+        return rec.ops, rec.items
+
+    def with_pressed(self, w) -> RecordingPainter:
+        """This frame's record with the finger on ``w`` (a widget of it, drawn without its focus
+        ring): the record a dry run of the screen makes once the finger is down on it."""
+        start, end, _w, first_text, end_text = self.segments[id(w)]
+        ops, items = self._look_of(w, True)
+        rec = RecordingPainter(self.theme, self.size, self.looks)
+        rec.ops = self.ops[:start] + ops + self.ops[end:]
+        rec.items = self.items[:first_text] + items + self.items[end_text:]
+        shift, shift_text = len(ops) - (end - start), len(items) - (end_text - first_text)
+        for wid, (a, b, other, c, d) in self.segments.items():
+            if wid == id(w):
+                rec.segments[wid] = (start, start + len(ops), other, first_text, first_text + len(items))
+            elif a >= end:
+                rec.segments[wid] = (a + shift, b + shift, other, c + shift_text, d + shift_text)
+            else:
+                rec.segments[wid] = (a, b, other, c, d)
+        return rec
+
+    def region_key(self, rect: pygame.Rect) -> tuple[tuple, list]:
+        """:meth:`RegionCache.key` of ``rect`` under this record's operations (once per region)."""
+        where = tuple(rect)
+        hit = self.region_keys.get(where)
+        if hit is None:
+            hit = self.region_keys[where] = RegionCache.key(rect, self.ops)
+        return hit
 
     def _note(self, key: tuple, rect, keep=None, *, call: tuple = ()) -> None:
         self.ops.append(Op(key, pygame.Rect(rect), keep, call))
@@ -221,6 +263,73 @@ class RecordingPainter(Painter):
             box.inflate(grow, grow),
             call=(Painter.icon, (name, box, color), {}),
         )
+
+
+class FrameMemo:
+    """Whole dry runs, by what the screen says its frame depends on (``Screen.frame_key``).
+
+    A step on which the screen and each of its widgets look as they did on an earlier step
+    (the ballot after "No, go back", a card pressed, the waiting screen between voters, a
+    step on which nothing changed) takes that step's record instead of running the screen's
+    drawing again: its frame key, a few tuples, replaces the dry run.  Screens that cannot
+    say what their drawing depends on give no key and are drawn as before.  The kiosk
+    checks every record taken from here against a fresh dry run when
+    ``BOOTH_UI_CHECK_FRAMES=1`` (the tests set it): a key that leaves something out fails
+    there, not on the glass.  At most ``most`` records (oldest out).
+    """
+
+    def __init__(self, most: int = 160) -> None:
+        self.most = most
+        self._records: OrderedDict[tuple, RecordingPainter] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: tuple) -> RecordingPainter | None:
+        rec = self._records.get(key)
+        if rec is not None:
+            self._records.move_to_end(key)
+            self.hits += 1
+        return rec
+
+    def has(self, key: tuple) -> bool:
+        return key in self._records
+
+    def put(self, key: tuple, rec: RecordingPainter) -> None:
+        self._records[key] = rec
+        if len(self._records) > self.most:
+            self._records.popitem(last=False)
+
+    def clear(self) -> None:
+        self._records.clear()
+
+
+def rects_between(old: list[Op] | None, new: RecordingPainter, size: tuple[int, int]) -> list[pygame.Rect]:
+    """:func:`changed_rects` from the frame ``old`` to the record ``new``, worked out once per
+    pair of records (``new`` keeps it; the records are kept whole by :class:`FrameMemo`)."""
+    if old is None:
+        return [pygame.Rect(0, 0, *size)]
+    if old is new.ops:
+        return []
+    hit = new.rects_from.get(id(old))
+    if hit is not None and hit[0] is old:
+        return [r.copy() for r in hit[1]]
+    rects = changed_rects(old, new.ops, size)
+    if len(new.rects_from) >= 16:
+        new.rects_from.clear()
+    new.rects_from[id(old)] = (old, [r.copy() for r in rects])
+    return rects
+
+
+def same_record(a: RecordingPainter, b: RecordingPainter) -> str | None:
+    """None when two records draw the same frame (operations and texts), else what differs."""
+    if [op.key for op in a.ops] != [op.key for op in b.ops]:
+        old = {op.key for op in a.ops}
+        new = [op.key for op in b.ops if op.key not in old]
+        return f"the drawing differs: {new[:3]!r}"
+    texts_a = [(i.text, tuple(i.rect)) for i in a.items]
+    texts_b = [(i.text, tuple(i.rect)) for i in b.items]
+    if texts_a != texts_b:
+        return f"the texts differ: {[t for t in texts_b if t not in texts_a][:3]!r}"
+    return None
 
 
 def replay(ops: list[Op], painter: Painter, rect: pygame.Rect) -> None:

@@ -30,6 +30,26 @@ from booth.ui.events import Press, Touch
 from booth.ui.i18n import _  # noqa: F401 - used by subclasses via this module in examples
 from booth.ui.widgets import Button, Widget  # noqa: F401
 
+_covers: dict[type, bool] = {}
+
+
+def _key_covers_drawing(cls: type) -> bool:
+    """``cls.paint_key`` is defined where ``draw``, ``paint`` and ``paint_body`` are, or in a
+    subclass of each: a screen that draws more than its parent without saying what that depends
+    on gets no frame key, so its frames are never taken from the memo."""
+    known = _covers.get(cls)
+    if known is None:
+
+        def owner(name: str) -> type | None:
+            return next((c for c in cls.__mro__ if name in c.__dict__), None)
+
+        key_owner = owner("paint_key")
+        known = key_owner is not None and all(
+            o is None or issubclass(key_owner, o) for o in map(owner, ("draw", "paint", "paint_body"))
+        )
+        _covers[cls] = known
+    return known
+
 
 class Screen:
     """Base class of every kiosk screen (see the module docstring)."""
@@ -110,6 +130,39 @@ class Screen:
 
     def paint(self, p: Painter) -> None:
         """Per-frame drawing under the widgets (override)."""
+
+    def paint_key(self) -> tuple | None:
+        """Everything :meth:`paint` (and what an own :meth:`draw` adds to the widgets) depends on
+        besides the layout, the theme and the language, or None (the default: the screen is run
+        afresh on every step).  A screen that gives a key is recorded once per look
+        (:class:`booth.ui.frames.FrameMemo`): a key that leaves something out would keep an old
+        frame on the glass (the tests check every kept frame against a fresh dry run)."""
+        return None
+
+    def frame_key(self, *, pressed: Widget | None | bool = True) -> tuple | None:
+        """What this screen's next frame depends on: its :meth:`paint_key` and each widget's
+        look (``Widget.look_key``), pressed and focused; None when any part cannot say.
+        ``pressed``: the frame with the finger on that widget instead of where it is now."""
+        own = self.paint_key() if _key_covers_drawing(type(self)) else None
+        if own is None:
+            return None
+        down = (self._down if self._down_on else None) if pressed is True else pressed
+        focused = self.focused()
+        looks: list = [own]
+        for w in self.widgets:
+            if not w.visible:
+                continue
+            look = w.look_key()
+            if look is None:
+                return None
+            looks.append((look, w is down, w is focused))
+            for child in w.children():
+                if child.visible:
+                    look = child.look_key()
+                    if look is None:
+                        return None
+                    looks.append((look, child is down, child is focused))
+        return (type(self), self._built_for, tuple(looks))
 
     def header(self, p: Painter, rect: pygame.Rect, title, *, subtitle=None) -> None:
         """The coloured title band most screens start with."""

@@ -261,6 +261,10 @@ class VoterScreen(Screen):
         else:
             p.text(title, area, int(p.theme.title * 1.6), bold=True, color=color)
 
+    def paint_key(self):
+        # a notice from the core shows until its time is up: such a frame is drawn afresh
+        return None if self.flow.error is not None else ("voter",)
+
     def notice(self, p) -> None:
         """A short notice from the core (e.g. a refusal) across the bottom."""
         err = self.flow.error
@@ -479,6 +483,10 @@ class BallotScreen(VoterScreen):
     def draw(self, p):
         super().draw(p)
         self.idle_banner(p)
+
+    def paint_key(self):
+        voter = super().paint_key()  # (the head's words are the layout's and the language's)
+        return None if voter is None else (voter, self.idle_stage)
 
     def on_nav(self, nav):
         self.app.prefs.voice = True  # a voter using the buttons hears the prompts

@@ -53,6 +53,8 @@ class Widget:
         language, or None (the default: drawn again on every dry run).  A widget that gives a key
         is recorded once per look (:class:`booth.ui.frames.Looks`): a key that leaves something
         out would keep an old look on the glass."""
+        if type(self).draw is Widget.draw:  # draws nothing itself (a keyboard: its keys draw)
+            return ("nothing",)
         return None
 
     def activate(self) -> None:
@@ -94,6 +96,23 @@ class Label(Widget):
     @property
     def label(self) -> str:
         return str(self.text)
+
+    def look_key(self):
+        if type(self) is not Label:
+            return None
+        text = self.text() if callable(self.text) else self.text
+        return (
+            "label",
+            tuple(self.rect),
+            type(text),
+            str(text),
+            self.size,
+            self.bold,
+            self.align,
+            self.valign,
+            self.color,
+            self.max_lines,
+        )
 
     def draw(self, p, *, pressed=False, focused=False):
         text = self.text() if callable(self.text) else self.text
@@ -405,6 +424,12 @@ class TextField(Widget):
     def label(self) -> str:
         return self.value()
 
+    def look_key(self):
+        if type(self) is not TextField:
+            return None
+        hint = self.placeholder
+        return ("field", tuple(self.rect), self.value(), self.secret, type(hint), hint and str(hint))
+
     def draw(self, p, *, pressed=False, focused=False):
         p.box(self.rect, p.colors.card_bg, border=p.colors.border)
         inner = L.inset(self.rect, p.theme.gap)
@@ -548,6 +573,8 @@ class Keyboard(Widget):
 class ListRow(Button):
     """One row of a list: a title line and a detail line, with an optional status badge."""
 
+    ready_pressed = True  # its pressed look drawn ahead (the voters found, picked by a finger)
+
     def __init__(self, title, detail=None, on_tap=None, *, badge=None, badge_color: str = "muted") -> None:
         super().__init__(title, on_tap, kind="normal", bold=True)
         self.detail = detail
@@ -557,6 +584,25 @@ class ListRow(Button):
     @staticmethod
     def pad(theme) -> tuple[int, int]:
         return theme.gap, max(3, theme.gap // 2)
+
+    def look_key(self):
+        if type(self) is not ListRow:
+            return None
+        detail, badge = self.detail, self.badge
+        return (
+            "row",
+            tuple(self.rect),
+            type(self.text),
+            str(self.text),
+            type(detail),
+            detail and str(detail),
+            type(badge),
+            badge and str(badge),
+            self.badge_color,
+            self.kind,
+            self.enabled,
+            self.bold,
+        )
 
     def draw(self, p, *, pressed=False, focused=False):
         bg, fg, border = self.colors(p, pressed)
@@ -690,6 +736,12 @@ class ListView(Widget):
             self.next.enabled = (self.page + 1) * len(self._slots) < len(self.rows)
             out += [self.prev, self.next]
         return out
+
+    def look_key(self):
+        if type(self) is not ListView:
+            return None
+        empty = self.empty if not self.rows else None
+        return ("list", tuple(self.rect), type(empty), empty and str(empty))
 
     def draw(self, p, *, pressed=False, focused=False):
         if not self.rows and self.empty is not None:
