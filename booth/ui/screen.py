@@ -149,20 +149,30 @@ class Screen:
         down = (self._down if self._down_on else None) if pressed is True else pressed
         focused = self.focused()
         looks: list = [own]
+        append = looks.append
+        down_at = focused_at = 0  # which look is pressed, which focused (0: none)
         for w in self.widgets:
             if not w.visible:
                 continue
             look = w.look_key()
             if look is None:
                 return None
-            looks.append((look, w is down, w is focused))
+            append(look)
+            if w is down:
+                down_at = len(looks)
+            if w is focused:
+                focused_at = len(looks)
             for child in w.children():
                 if child.visible:
                     look = child.look_key()
                     if look is None:
                         return None
-                    looks.append((look, child is down, child is focused))
-        return (type(self), self._built_for, tuple(looks))
+                    append(look)
+                    if child is down:
+                        down_at = len(looks)
+                    if child is focused:
+                        focused_at = len(looks)
+        return (type(self), self._built_for, down_at, focused_at, tuple(looks))
 
     def header(self, p: Painter, rect: pygame.Rect, title, *, subtitle=None) -> None:
         """The coloured title band most screens start with."""

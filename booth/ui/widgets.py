@@ -21,7 +21,7 @@ import pygame
 
 from booth.ui import layout as L
 from booth.ui.drawing import Painter, fit
-from booth.ui.i18n import _, data
+from booth.ui.i18n import _, data, language
 from booth.ui.theme import font
 
 
@@ -31,6 +31,11 @@ class Widget:
     tappable = False
     focusable = False
     ready_pressed = False  # the kiosk draws its pressed look ahead (KioskApp.ready_pressed)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # whatever is set may change how the widget looks: a look key kept for it is forgotten
+        self.__dict__.pop("_look", None)
+        object.__setattr__(self, name, value)
 
     def __init__(self, rect=None) -> None:
         self.rect = pygame.Rect(rect or (0, 0, 0, 0))
@@ -204,9 +209,16 @@ class Button(Widget):
     def look_key(self):
         if type(self) is not Button:  # a kind of button may draw more than a button's words
             return None
-        return (
+        # A keyboard's forty keys are asked on every step: each key's look key is kept (the same
+        # tuple, so comparing frame keys is comparing identities) until an attribute of the button
+        # is set (Widget.__setattr__), its box moves or the language changes.
+        where, words = tuple(self.rect), language()
+        kept = self.__dict__.get("_look")
+        if kept is not None and kept[0] == where and kept[1] == words:
+            return kept[2]
+        key = (
             "button",
-            tuple(self.rect),
+            where,
             type(self.text),  # words (a catalogue message) or data: the text record says which
             str(self.text),
             self.sublabel and str(self.sublabel),
@@ -216,6 +228,8 @@ class Button(Widget):
             self.px,
             self.bold,
         )
+        self.__dict__["_look"] = (where, words, key)
+        return key
 
     def text_box(self, theme) -> pygame.Rect:
         inner = L.inset(self.rect, max(6, theme.gap), max(4, theme.gap // 2))
