@@ -1108,7 +1108,7 @@ def _read_event(
     except NotCanonical as exc:
         report.add(where, f"entry is not canonical JSON ({exc})")
         return None
-    shape = formats.check_entry_shape(obj)
+    shape = formats.check_entry_shape(obj, prev)  # prev: always 64 lowercase hex digits
     if shape:
         report.add(where, shape)
         return None
