@@ -427,15 +427,35 @@ def _say(add: Callable[[str, str], None], where: str, what: str) -> None:
 
 
 class _InlineSignatures:
-    """Each signature checked at once, in this process (small inputs, ``stop_at_first``, one core)."""
+    """The signatures checked in this process (small inputs, ``stop_at_first``, one core).
+
+    In order, each at once, for ``stop_at_first`` and for a report made again in one process;
+    otherwise a few dozen at a time (``BATCH``), each check keeping its place in the report's
+    order (``Report.reserve``) as with the workers: libsodium's code and tables stay in the
+    caches through a run of checks instead of being pushed out by the walk between every two
+    (measured with benchmarks/recap_ingest.py, the recap's bundle check: the walk and the
+    signatures cost less when not interleaved one by one).
+    """
 
     workers = 0
+    BATCH = 64
 
-    def __init__(self, report: Report, public_key: Ed25519PublicKey) -> None:
+    def __init__(self, report: Report, public_key: Ed25519PublicKey, *, batched: bool = False) -> None:
+        self._report = report
         self._add = report.add
         self._public = note._raw_public(public_key)
+        #: problems of signatures are found later than the walk's (put back in place by Report.merge_late)
+        self.deferred = batched
+        self._queue: list[tuple[int, bytes, bytes, OnFail, Any, Any]] = []
 
     def check(self, sig: bytes, message: bytes, on_fail: OnFail, a: Any, b: Any) -> None:
+        if self.deferred:
+            report = self._report
+            report._position += 1  # Report.reserve(), written out: once per signature
+            self._queue.append((report._position, sig, message, on_fail, a, b))
+            if len(self._queue) >= self.BATCH:
+                self._check_queued()
+            return
         # note.verify_signature's libsodium call (as the workers make it), without its three
         # Python frames: this runs once per event, checkpoint and ballot
         if len(sig) == formats.SIGNATURE_BYTES:
@@ -446,11 +466,26 @@ class _InlineSignatures:
                 pass
         on_fail(self._add, a, b)
 
+    def _check_queued(self) -> None:
+        queue, self._queue = self._queue, []
+        public = self._public
+        for position, sig, message, on_fail, a, b in queue:
+            if len(sig) == formats.SIGNATURE_BYTES:
+                try:
+                    _crypto_sign_open(sig + message, public)
+                    continue
+                except _Forged:
+                    pass
+            on_fail(self._adder(position), a, b)
+
+    def _adder(self, position: int) -> Callable[[str, str], None]:
+        return lambda where, what: self._report.add_at(position, where, what)
+
     def finish(self) -> None:
-        pass
+        self._check_queued()
 
     def close(self) -> None:
-        pass
+        self._queue = []
 
 
 class _Worker:
@@ -505,6 +540,7 @@ class _SignatureWorkers:
             self.close()
             raise
         self.workers = len(self._workers)
+        self.deferred = True
 
     # -- the walk's side
     def check(self, sig: bytes, message: bytes, on_fail: OnFail, a: Any, b: Any) -> None:
@@ -662,9 +698,10 @@ def _few_ballots(source: Source) -> bool:
 
 
 def _signature_checker(
-    source: Source, report: Report, public_key: Ed25519PublicKey, workers: int | None
+    source: Source, report: Report, public_key: Ed25519PublicKey, workers: int | None, in_order: bool = False
 ) -> _InlineSignatures | _SignatureWorkers:
-    """Workers for a large input on several cores (or when asked for), else checks in this process."""
+    """Workers for a large input on several cores (or when asked for), else checks in this process
+    (in batches, unless the report must be made in order: ``stop_at_first``, or made again)."""
     if report.stop_at_first:  # the first problem, quickly and in order
         count = 1
     elif workers is None:
@@ -676,7 +713,9 @@ def _signature_checker(
             return _SignatureWorkers(report, public_key, count)
         except OSError:
             pass  # no processes to be had: all here, only slower
-    return _InlineSignatures(report, public_key)
+    # batched only where the report can be made again in order (verify: past 20 problems)
+    batched = not (in_order or report.stop_at_first) and source.path is not None
+    return _InlineSignatures(report, public_key, batched=batched)
 
 
 def verify(
@@ -699,12 +738,23 @@ def verify(
     size -> base64 root, for the sizes the log reaches), so that a caller
     holding a statement of the log at some size need not read the log again.
     """
-    known = list(known_checkpoints)
-    wanted = frozenset(roots_at)
+    return _report(source, list(known_checkpoints), expected_fingerprint, stop_at_first, workers, frozenset(roots_at))
+
+
+def _report(
+    source: Source,
+    known: list[str],
+    expected_fingerprint: str | None,
+    stop_at_first: bool,
+    workers: int | None,
+    wanted: frozenset[int],
+    in_order: bool = False,
+) -> Report:
+    """``verify``; ``in_order``: every signature checked as the walk meets it, in this process."""
     report = Report(source=source.name, stop_at_first=stop_at_first)
-    parallel = False
+    deferred = False
     try:
-        parallel = _verify(source, report, known, expected_fingerprint, workers, wanted)
+        deferred = _verify(source, report, known, expected_fingerprint, workers, wanted, in_order)
     except _Stop:
         pass
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -714,11 +764,11 @@ def verify(
     finally:
         source.close()
     report.merge_late()
-    if parallel and len(report.problems) >= MAX_PROBLEMS and source.path is not None:
+    if deferred and len(report.problems) >= MAX_PROBLEMS and source.path is not None:
         # A walk in one process stops once 20 problems are listed, before the later steps;
         # with the signatures answered later, this walk may have gone further. A report this
-        # damaged is made again in one process, so that it reads the same.
-        return verify(open_source(source.path), known, expected_fingerprint, workers=1, roots_at=wanted)
+        # damaged is made again in one process and in order, so that it reads the same.
+        return _report(open_source(source.path), known, expected_fingerprint, False, 1, wanted, in_order=True)
     return report
 
 
@@ -778,19 +828,20 @@ def _verify(
     expected_fp: str | None,
     workers: int | None,
     wanted: frozenset[int] = frozenset(),
+    in_order: bool = False,
 ) -> bool:
-    """The five steps; True when worker processes checked the signatures."""
+    """The five steps; True when the signatures were answered later than the walk met them."""
     report.summary["kind"] = source.kind
     key = _check_device_key(source, report, expected_fp)
     if key is None:
         return False
-    sigs = _signature_checker(source, report, key.public_key, workers)
+    sigs = _signature_checker(source, report, key.public_key, workers, in_order)
     try:
         _walk(source, report, known_texts, key, sigs, wanted)
         sigs.finish()
     finally:
         sigs.close()
-    return sigs.workers > 0
+    return sigs.deferred
 
 
 def _walk(
