@@ -175,6 +175,9 @@ def test_the_quick_entry_shape_check_accepts_exactly_what_the_named_checks_accep
     if "extra" in dropped:
         entry["extra"] = 1
     assert formats.check_entry_shape(entry) == formats.entry_shape_problem(entry)
+    # told the leaf hash the entry should name (as the verifier is), it answers the same
+    for expected in ("00" * 32, "ab" * 32):
+        assert formats.check_entry_shape(entry, expected) == formats.entry_shape_problem(entry)
 
 
 def test_a_boolean_sequence_number_or_a_list_for_an_entry_is_named():

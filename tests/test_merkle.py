@@ -374,6 +374,18 @@ def test_a_frontier_has_the_tree_root_at_every_size_and_survives_bytes(leaves):
         assert again == f and again.root() == f.root() and again.to_bytes() == stored
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=40))
+def test_a_frontier_fed_entries_hashes_them_as_leaf_hash_and_node_hash_do(entries):
+    """The verifier's append_leaf (hashers copied, not started) gives the leaves and roots of the spec's functions."""
+    by_entry, by_leaf = Frontier(), Frontier()
+    for n, entry in enumerate(entries, start=1):
+        assert by_entry.append_leaf(entry) == leaf_hash(entry)
+        by_leaf.append(leaf_hash(entry))
+        assert by_entry == by_leaf
+        assert by_entry.root() == root([leaf_hash(e) for e in entries[:n]])
+
+
 @given(st.binary(max_size=200))
 def test_frontier_bytes_either_round_trip_exactly_or_are_refused(data):
     try:

@@ -57,12 +57,21 @@ def count_workers(monkeypatch):
     monkeypatch.setattr(_SignatureWorkers, "__init__", counting)
 
 
+def in_order(path: Path) -> dict:
+    """The report of the walk in one process checking each signature as it meets it."""
+    return verify_module._report(open_source(path), [], None, False, 1, frozenset(), in_order=True).to_json()
+
+
 def reports(path: Path, workers=(1, 2, 3)) -> list[dict]:
+    """The report made with each number of workers (1: in this process, a batch of signatures at a
+    time), each the same as the walk's in order, one signature at a time."""
     made = []
     for n in workers:
         STARTED.clear()
         made.append(verify(open_source(path), workers=n).to_json())
         assert STARTED[:1] == ([n] if n > 1 else []), "the signatures were not checked by worker processes"
+    STARTED.clear()
+    assert all(report == in_order(path) for report in made), "checked in batches or by workers, the report differs"
     return made
 
 

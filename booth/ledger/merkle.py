@@ -41,6 +41,11 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
+# SHA-256 already fed its prefix byte: the frontier copies these rather than start a hash and
+# concatenate (leaf_hash and node_hash's bytes exactly, about 15% less per hash; the verifier
+# makes six or so per event)
+_LEAF_HASHER = hashlib.sha256(_LEAF_PREFIX)
+_NODE_HASHER = hashlib.sha256(_NODE_PREFIX)
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -302,12 +307,16 @@ class Frontier:
         """
         if self._size == self.MAX_SIZE:
             raise ValueError("frontier is full")
-        sha256 = hashlib.sha256
-        leaf = h = sha256(_LEAF_PREFIX + data).digest()
+        hasher = _LEAF_HASHER.copy()
+        hasher.update(data)
+        leaf = h = hasher.digest()
         n = self._size
         hashes = self._hashes
         while n & 1:
-            h = sha256(_NODE_PREFIX + hashes.pop() + h).digest()
+            hasher = _NODE_HASHER.copy()
+            hasher.update(hashes.pop())
+            hasher.update(h)
+            h = hasher.digest()
             n >>= 1
         hashes.append(h)
         self._size += 1
@@ -319,9 +328,12 @@ class Frontier:
         if not hashes:
             return EMPTY_ROOT
         r = hashes[-1]
-        sha256 = hashlib.sha256
+        copy = _NODE_HASHER.copy
         for i in range(len(hashes) - 2, -1, -1):  # node_hash(hashes[i], r), written out
-            r = sha256(_NODE_PREFIX + hashes[i] + r).digest()
+            hasher = copy()
+            hasher.update(hashes[i])
+            hasher.update(r)
+            r = hasher.digest()
         return r
 
     def copy(self) -> Frontier:

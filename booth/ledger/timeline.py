@@ -45,20 +45,13 @@ def gap_words(seconds: float) -> str:
 
 
 @dataclass
-class _Last:
-    index: int
-    boot: str
-    mono_ns: int
-    text: str
-
-
-@dataclass
 class TimeWalk:
     """Follow the events in order; ``problems`` go to the report, ``warnings`` are listed."""
 
     warnings: list[dict[str, Any]] = field(default_factory=list)
     boots: int = 0
-    _last: _Last | None = None
+    #: the event before: (index, boot, mono_ns, time), a plain tuple (made once per event)
+    _last: tuple[int, str, int, str] | None = None
 
     def follow(self, add: Callable[[str, str], None], where: str, index: int, entry: dict[str, Any]) -> None:
         """One well-formed entry (``formats.check_entry_shape`` passed: ``time`` has the fixed
@@ -66,34 +59,38 @@ class TimeWalk:
         only where one goes back, to say by how much)."""
         text, boot, mono = entry["time"], entry["boot"], entry["mono_ns"]
         last = self._last
-        if last is None or boot != last.boot:
+        if last is not None and boot == last[1] and mono >= last[2] and text >= last[3]:
+            # the same boot, neither clock gone back: the walk's common case, nothing to say
+            self._last = (index, boot, mono, text)
+            return
+        if last is None or boot != last[1]:
             self.boots += 1
         when: dt.datetime | None = None
         before: dt.datetime | None = None
-        if last is not None and text < last.text:
+        if last is not None and text < last[3]:
             try:
-                when, before = _parse(text), _parse(last.text)
+                when, before = _parse(text), _parse(last[3])
             except ValueError:
                 add(where, f"time {text!r} is not a real date")
                 return
-        if last is not None and boot == last.boot:
-            if mono < last.mono_ns:
-                add(where, f"the monotonic clock goes back within one boot (after event {last.index}): log edited")
+        if last is not None and boot == last[1]:
+            if mono < last[2]:
+                add(where, f"the monotonic clock goes back within one boot (after event {last[0]}): log edited")
             elif when is not None and before is not None:
                 add(
                     where,
                     f"time {text} is {gap_words((before - when).total_seconds())} before event "
-                    f"{last.index} of the same boot: the log was edited or the clock set mid-day",
+                    f"{last[0]} of the same boot: the log was edited or the clock set mid-day",
                 )
         elif last is not None and when is not None and before is not None:
             gap = (before - when).total_seconds()
             self.warnings.append(
                 {
                     "event": index,
-                    "after_event": last.index,
+                    "after_event": last[0],
                     "gap_s": round(gap, 3),
-                    "what": f"event {index} (a new boot) is dated {gap_words(gap)} before event {last.index}, "
+                    "what": f"event {index} (a new boot) is dated {gap_words(gap)} before event {last[0]}, "
                     f"the last of the boot before: the clock was behind after the restart",
                 }
             )
-        self._last = _Last(index, boot, mono, text)
+        self._last = (index, boot, mono, text)

@@ -214,6 +214,10 @@ class DatabaseSource:
     def checkpoints(self) -> Iterator[tuple[int, str]]:
         yield from self._conn.execute("SELECT size, note FROM checkpoints ORDER BY size")
 
+    def stored_checkpoints(self) -> Iterator[tuple[int, str]]:
+        """What the walk reads: the rows as stored (see ``BundleSource.stored_checkpoints``)."""
+        return self.checkpoints()
+
     def ballots(self) -> Iterator[tuple[bytes, int, bytes, bytes]]:
         yield from self._conn.execute("SELECT id, filled, slot, sig FROM ballots ORDER BY id")
 
@@ -293,24 +297,24 @@ class BundleSource:
         return self._zip.read("device.pub").decode("utf-8", "replace").strip()
 
     def events(self) -> Iterator[tuple[int, str | None, bytes, bytes]]:
+        a2b_base64 = binascii.a2b_base64
         for index, line in enumerate(self._lines("events.jsonl")):
-            sig, entry = _split_signed_line(line)
+            # _split_signed_line, written out: once per event
+            head, _, entry = line.partition(b" ")
+            try:
+                sig = a2b_base64(head, strict_mode=True)
+            except (binascii.Error, ValueError):
+                sig = b""
             yield index, None, entry, sig
 
     def checkpoints(self) -> Iterator[tuple[int, str]]:
         for line in self._lines("checkpoints.jsonl"):
-            plain = _PLAIN_CHECKPOINT_LINE.fullmatch(line)
-            if plain is not None:
-                try:
-                    yield int(plain[2]), plain[1].replace(b"\\n", b"\n").decode("utf-8")
-                    continue
-                except UnicodeDecodeError:
-                    pass  # the JSON decode below refuses it the same way
-            try:
-                obj = _JSON.decode(line.decode("utf-8"))
-                yield int(obj["size"]), str(obj["note"])
-            except (ValueError, KeyError, TypeError):
-                yield -1, ""
+            yield checkpoint_row(line)
+
+    def stored_checkpoints(self) -> Iterator[bytes]:
+        """The lines of ``checkpoints.jsonl`` as stored: the walk reads each as :func:`checkpoint_row`
+        does only when it is not the line it expects (``_CheckpointWalk``)."""
+        yield from self._lines("checkpoints.jsonl")
 
     def ballots(self) -> Iterator[tuple[bytes, int, bytes, bytes]]:
         for line in self._lines("ballots.jsonl"):
@@ -351,14 +355,33 @@ class BundleSource:
 # (Possessive quantifiers: no backtracking, four times faster than the plain alternation.)
 _PLAIN_CHECKPOINT_LINE = re.compile(rb'\{"note":"((?:[^"\\\x00-\x1f]++|\\n)*+)","size":(0|[1-9][0-9]{0,18})\}')
 
+# A key name that canonical JSON writes as itself: printable ASCII but '"' and '\\'.
+_JSON_SAFE_NAME = re.compile(r"[!#-\[\]-~]+")
+
 # One decoder for the bundle's JSON lines (json.loads would sniff each line's encoding).
 _JSON = json.JSONDecoder()
+
+
+def checkpoint_row(line: bytes) -> tuple[int, str]:
+    """A line of ``checkpoints.jsonl`` as (size, note text); (-1, "") when it is not one."""
+    plain = _PLAIN_CHECKPOINT_LINE.fullmatch(line)
+    if plain is not None:
+        try:
+            return int(plain[2]), plain[1].replace(b"\\n", b"\n").decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # the JSON decode below refuses it the same way
+    try:
+        obj = _JSON.decode(line.decode("utf-8"))
+        return int(obj["size"]), str(obj["note"])
+    except (ValueError, KeyError, TypeError):
+        return -1, ""
 
 
 def _split_signed_line(line: bytes) -> tuple[bytes, bytes]:
     head, _, rest = line.partition(b" ")
     try:
-        return base64.b64decode(head, validate=True), rest
+        # base64.b64decode(head, validate=True) without its two Python frames (one per line)
+        return binascii.a2b_base64(head, strict_mode=True), rest
     except (binascii.Error, ValueError):
         return b"", rest
 
@@ -404,15 +427,35 @@ def _say(add: Callable[[str, str], None], where: str, what: str) -> None:
 
 
 class _InlineSignatures:
-    """Each signature checked at once, in this process (small inputs, ``stop_at_first``, one core)."""
+    """The signatures checked in this process (small inputs, ``stop_at_first``, one core).
+
+    In order, each at once, for ``stop_at_first`` and for a report made again in one process;
+    otherwise a few dozen at a time (``BATCH``), each check keeping its place in the report's
+    order (``Report.reserve``) as with the workers: libsodium's code and tables stay in the
+    caches through a run of checks instead of being pushed out by the walk between every two
+    (measured with benchmarks/recap_ingest.py, the recap's bundle check: the walk and the
+    signatures cost less when not interleaved one by one).
+    """
 
     workers = 0
+    BATCH = 64
 
-    def __init__(self, report: Report, public_key: Ed25519PublicKey) -> None:
+    def __init__(self, report: Report, public_key: Ed25519PublicKey, *, batched: bool = False) -> None:
+        self._report = report
         self._add = report.add
         self._public = note._raw_public(public_key)
+        #: problems of signatures are found later than the walk's (put back in place by Report.merge_late)
+        self.deferred = batched
+        self._queue: list[tuple[int, bytes, bytes, OnFail, Any, Any]] = []
 
     def check(self, sig: bytes, message: bytes, on_fail: OnFail, a: Any, b: Any) -> None:
+        if self.deferred:
+            report = self._report
+            report._position += 1  # Report.reserve(), written out: once per signature
+            self._queue.append((report._position, sig, message, on_fail, a, b))
+            if len(self._queue) >= self.BATCH:
+                self._check_queued()
+            return
         # note.verify_signature's libsodium call (as the workers make it), without its three
         # Python frames: this runs once per event, checkpoint and ballot
         if len(sig) == formats.SIGNATURE_BYTES:
@@ -423,11 +466,26 @@ class _InlineSignatures:
                 pass
         on_fail(self._add, a, b)
 
+    def _check_queued(self) -> None:
+        queue, self._queue = self._queue, []
+        public = self._public
+        for position, sig, message, on_fail, a, b in queue:
+            if len(sig) == formats.SIGNATURE_BYTES:
+                try:
+                    _crypto_sign_open(sig + message, public)
+                    continue
+                except _Forged:
+                    pass
+            on_fail(self._adder(position), a, b)
+
+    def _adder(self, position: int) -> Callable[[str, str], None]:
+        return lambda where, what: self._report.add_at(position, where, what)
+
     def finish(self) -> None:
-        pass
+        self._check_queued()
 
     def close(self) -> None:
-        pass
+        self._queue = []
 
 
 class _Worker:
@@ -482,6 +540,7 @@ class _SignatureWorkers:
             self.close()
             raise
         self.workers = len(self._workers)
+        self.deferred = True
 
     # -- the walk's side
     def check(self, sig: bytes, message: bytes, on_fail: OnFail, a: Any, b: Any) -> None:
@@ -639,9 +698,10 @@ def _few_ballots(source: Source) -> bool:
 
 
 def _signature_checker(
-    source: Source, report: Report, public_key: Ed25519PublicKey, workers: int | None
+    source: Source, report: Report, public_key: Ed25519PublicKey, workers: int | None, in_order: bool = False
 ) -> _InlineSignatures | _SignatureWorkers:
-    """Workers for a large input on several cores (or when asked for), else checks in this process."""
+    """Workers for a large input on several cores (or when asked for), else checks in this process
+    (in batches, unless the report must be made in order: ``stop_at_first``, or made again)."""
     if report.stop_at_first:  # the first problem, quickly and in order
         count = 1
     elif workers is None:
@@ -653,7 +713,9 @@ def _signature_checker(
             return _SignatureWorkers(report, public_key, count)
         except OSError:
             pass  # no processes to be had: all here, only slower
-    return _InlineSignatures(report, public_key)
+    # batched only where the report can be made again in order (verify: past 20 problems)
+    batched = not (in_order or report.stop_at_first) and source.path is not None
+    return _InlineSignatures(report, public_key, batched=batched)
 
 
 def verify(
@@ -676,12 +738,23 @@ def verify(
     size -> base64 root, for the sizes the log reaches), so that a caller
     holding a statement of the log at some size need not read the log again.
     """
-    known = list(known_checkpoints)
-    wanted = frozenset(roots_at)
+    return _report(source, list(known_checkpoints), expected_fingerprint, stop_at_first, workers, frozenset(roots_at))
+
+
+def _report(
+    source: Source,
+    known: list[str],
+    expected_fingerprint: str | None,
+    stop_at_first: bool,
+    workers: int | None,
+    wanted: frozenset[int],
+    in_order: bool = False,
+) -> Report:
+    """``verify``; ``in_order``: every signature checked as the walk meets it, in this process."""
     report = Report(source=source.name, stop_at_first=stop_at_first)
-    parallel = False
+    deferred = False
     try:
-        parallel = _verify(source, report, known, expected_fingerprint, workers, wanted)
+        deferred = _verify(source, report, known, expected_fingerprint, workers, wanted, in_order)
     except _Stop:
         pass
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -691,11 +764,11 @@ def verify(
     finally:
         source.close()
     report.merge_late()
-    if parallel and len(report.problems) >= MAX_PROBLEMS and source.path is not None:
+    if deferred and len(report.problems) >= MAX_PROBLEMS and source.path is not None:
         # A walk in one process stops once 20 problems are listed, before the later steps;
         # with the signatures answered later, this walk may have gone further. A report this
-        # damaged is made again in one process, so that it reads the same.
-        return verify(open_source(source.path), known, expected_fingerprint, workers=1, roots_at=wanted)
+        # damaged is made again in one process and in order, so that it reads the same.
+        return _report(open_source(source.path), known, expected_fingerprint, False, 1, wanted, in_order=True)
     return report
 
 
@@ -755,25 +828,26 @@ def _verify(
     expected_fp: str | None,
     workers: int | None,
     wanted: frozenset[int] = frozenset(),
+    in_order: bool = False,
 ) -> bool:
-    """The five steps; True when worker processes checked the signatures."""
+    """The five steps; True when the signatures were answered later than the walk met them."""
     report.summary["kind"] = source.kind
     key = _check_device_key(source, report, expected_fp)
     if key is None:
         return False
-    sigs = _signature_checker(source, report, key.public_key, workers)
+    sigs = _signature_checker(source, report, key.public_key, workers, in_order)
     try:
         _walk(source, report, known_texts, key, sigs, wanted)
         sigs.finish()
     finally:
         sigs.close()
-    return sigs.workers > 0
+    return sigs.deferred
 
 
 def _walk(
     source: Source, report: Report, known_texts: list[str], key: _DeviceKey, sigs: Signatures, wanted: frozenset[int]
 ) -> None:
-    checkpoints = _CheckpointWalk(source.checkpoints(), _known_checkpoints(report, known_texts, key), key, sigs)
+    checkpoints = _CheckpointWalk(source.stored_checkpoints(), _known_checkpoints(report, known_texts, key), key, sigs)
     checkpoints.wanted = wanted
     events = _check_events(source, report, key, checkpoints, sigs)
     if events is None:
@@ -848,7 +922,7 @@ class _CheckpointWalk:
 
     def __init__(
         self,
-        stored: Iterator[tuple[int, str]],
+        stored: Iterator[bytes] | Iterator[tuple[int, str]],
         known: dict[int, list[tuple[int, bytes]]],
         key: _DeviceKey,
         sigs: Signatures,
@@ -857,11 +931,12 @@ class _CheckpointWalk:
         #: log sizes whose root the caller wants, and those roots (base64)
         self.wanted: frozenset[int] = frozenset()
         self.roots: dict[int, str] = {}
-        self._stored = stored
-        self._pending = next(stored, None)
+        #: a bundle's lines (bytes) or a database's rows (size, note), read into rows when needed
+        self._stored: Iterator[Any] = stored
+        self._pending: Any = next(stored, None)
         self._known = known
         self._key = key
-        self.latest_note: str | None = None
+        self._latest: bytes | str | None = None
         # A checkpoint the device wrote is exactly "origin\nsize\nroot\n" + one signature
         # line: with the root computed here anyway, the expected note is known up to the
         # signature, so it is compared as text and its one signature verified (below), and
@@ -870,6 +945,23 @@ class _CheckpointWalk:
         # verifier's own cost next to the signatures: issue #9's 1.2x target.)
         self._signature_head = f"\n{note.SIGNATURE_PREFIX}{key.name} "
         self._key_id = note.key_id(key.name, key.public_key)
+        # In a bundle, the same for the whole line as write_bundle writes it (canonical JSON of
+        # {"note", "size"}), compared as bytes: no regex, unescaping or decoding per checkpoint.
+        # Only for a key name that JSON writes as itself (printable ASCII but '"' and '\\').
+        self._line_parts: tuple[bytes, bytes, bytes] | None = None
+        if _JSON_SAFE_NAME.fullmatch(key.name):
+            name = key.name.encode("ascii")
+            self._line_parts = (
+                b'{"note":"' + name + b"\\n",  # then the size, \n, the root
+                b"\\n\\n" + note.SIGNATURE_PREFIX.encode("utf-8") + name + b" ",  # then the signature
+                name + b"\n",  # the signed body: this, then the size, \n, the root, \n
+            )
+
+    @property
+    def latest_note(self) -> str | None:
+        """The note of the last stored checkpoint found at a log size (the summary's)."""
+        latest = self._latest
+        return checkpoint_row(latest)[1] if isinstance(latest, bytes) else latest
 
     def _advance(self) -> None:
         self._pending = next(self._stored, None)
@@ -878,19 +970,36 @@ class _CheckpointWalk:
         """The log has just grown to ``frontier.size``: exactly one stored checkpoint must match it."""
         size = frontier.size
         root = None
+        pending = self._pending
+        if type(pending) is bytes:
+            root = frontier.root()
+            signed = self._expected_line(pending, size, root)
+            if signed is not None:
+                # the line booth writes for this size and root, up to the signature's validity: the
+                # checks below would read it into exactly the note _expected_note accepts
+                self._latest = pending
+                self._sigs.check(signed[0], signed[1], self._judge_line, pending, (size, root))
+                self._pending = next(self._stored, None)  # _advance(), written out: once per event
+                if size in self.wanted or size in self._known:
+                    self._after(report, size, root, frontier)
+                return
+            self._pending = checkpoint_row(pending)
+        self._read_rows()
         while self._pending is not None and not (
             isinstance(self._pending[0], int) and isinstance(self._pending[1], str)
         ):
             report.add("checkpoints", "a checkpoint is stored with the wrong column types (damaged)")
             self._advance()
+            self._read_rows()
         while self._pending is not None and self._pending[0] < size:
             report.add(f"checkpoint {self._pending[0]}", "stored out of order or duplicated")
             self._advance()
+            self._read_rows()
         if self._pending is None or self._pending[0] != size:
             report.add(where, f"no checkpoint for log size {size}")
         else:
-            self.latest_note = self._pending[1]
-            root = frontier.root()
+            self._latest = self._pending[1]
+            root = root or frontier.root()
             signed = self._expected_note(self._pending[1], size, root)
             if signed is None:
                 self._judge(report.add, self._pending[1], (size, root))
@@ -899,6 +1008,15 @@ class _CheckpointWalk:
                 # worker), and only a failed one goes through the full parse, which says what is wrong
                 self._sigs.check(signed[0], signed[1], self._judge, self._pending[1], (size, root))
             self._advance()
+        self._after(report, size, root, frontier)
+
+    def _read_rows(self) -> None:
+        """A bundle's pending line read as a row (size, note), as the checks below take it."""
+        if type(self._pending) is bytes:
+            self._pending = checkpoint_row(self._pending)
+
+    def _after(self, report: Report, size: int, root: bytes | None, frontier: merkle.Frontier) -> None:
+        """The root handed back at a wanted size, and the known checkpoints of this size."""
         if size in self.wanted:
             self.roots[size] = base64.b64encode(root or frontier.root()).decode("ascii")
         if size in self._known:
@@ -906,6 +1024,40 @@ class _CheckpointWalk:
             for number, known_root in self._known.pop(size):
                 if known_root != root:
                     report.add(f"known checkpoint {number}", f"inconsistent with the log at size {size}")
+
+    def _expected_line(self, line: bytes, size: int, root: bytes) -> tuple[bytes, bytes] | None:
+        """(signature, signed body) when ``line`` is the bundle line of this device's checkpoint of
+        ``size`` and ``root`` but for the signature's validity, else None.
+
+        That line is ``{"note":"<name>\\n<size>\\n<root>\\n\\n— <name> <base64>\\n","size":<size>}``
+        with the base64 in its canonical spelling of the key ID and a signature: exactly the
+        lines that :func:`checkpoint_row` reads into a note :meth:`_expected_note` accepts with
+        the same signature and body (tests/test_verify_shortcuts.py compares the two).
+        """
+        parts = self._line_parts
+        if parts is None:
+            return None
+        decimal = b"%d" % size
+        encoded_root = binascii.b2a_base64(root, newline=False)
+        head = parts[0] + decimal + b"\\n" + encoded_root + parts[1]
+        tail = b'\\n","size":' + decimal + b"}"
+        if not (line.startswith(head) and line.endswith(tail)) or len(line) <= len(head) + len(tail):
+            return None
+        encoded = line[len(head) : -len(tail)]
+        try:
+            raw = binascii.a2b_base64(encoded)
+        except (binascii.Error, ValueError):
+            return None
+        # a2b_base64 skips what is not base64: only its canonical spelling encodes back to itself
+        if binascii.b2a_base64(raw, newline=False) != encoded:
+            return None
+        if len(raw) != note.KEY_ID_SIZE + 64 or raw[: note.KEY_ID_SIZE] != self._key_id:
+            return None
+        return raw[note.KEY_ID_SIZE :], parts[2] + decimal + b"\n" + encoded_root + b"\n"
+
+    def _judge_line(self, add: Callable[[str, str], None], line: bytes, size_root: tuple[int, bytes]) -> None:
+        """:meth:`_judge` of a bundle line whose signature failed: the same note, read from the line."""
+        self._judge(add, checkpoint_row(line)[1], size_root)
 
     def _judge(self, add: Callable[[str, str], None], text: str, size_root: tuple[int, bytes]) -> None:
         """The full parse of a stored checkpoint note, naming what is wrong with it."""
@@ -946,9 +1098,11 @@ class _CheckpointWalk:
 
     def finish(self, report: Report, log_size: int) -> None:
         """After the last event: nothing stored or known may reach past the log (truncation)."""
+        self._read_rows()
         while self._pending is not None:
             report.add(f"checkpoint {self._pending[0]}", "refers to events that are not in the log (truncated?)")
             self._advance()
+            self._read_rows()
         for size, entries in sorted(self._known.items()):
             for number, _ in entries:
                 report.add(
@@ -963,15 +1117,17 @@ def _check_events(
     """Step 2 (with step 3 beside it): every event in order, chained, signed, of a known type."""
     facts = _EventFacts()
     times = TimeWalk()
+    # bound once: the loop runs once per event
+    add, follow_times, append_leaf, at_size = report.add, times.follow, facts.frontier.append_leaf, checkpoints.at_size
     for index, row in enumerate(source.events()):
         where = f"event {index}"
         obj = _read_event(report, where, index, row, facts.prev, sigs)
         if obj is None:
             return None
         _follow_event(report, where, index, obj, facts, key)
-        times.follow(report.add, where, index, obj)
-        facts.prev = facts.frontier.append_leaf(row[2]).hex()
-        checkpoints.at_size(report, where, facts.frontier)
+        follow_times(add, where, index, obj)
+        facts.prev = append_leaf(row[2]).hex()
+        at_size(report, where, facts.frontier)
         if len(report.problems) >= MAX_PROBLEMS:
             return None
     if facts.frontier.size == 0:
@@ -1003,7 +1159,7 @@ def _read_event(
     except NotCanonical as exc:
         report.add(where, f"entry is not canonical JSON ({exc})")
         return None
-    shape = formats.check_entry_shape(obj)
+    shape = formats.check_entry_shape(obj, prev)  # prev: always 64 lowercase hex digits
     if shape:
         report.add(where, shape)
         return None
@@ -1011,8 +1167,9 @@ def _read_event(
         report.add(where, f"entry says it is number {obj['seq']} (moved or reordered)")
     if obj["prev"] != prev:
         report.add(where, "chain broken: prev is not the hash of the event before (changed, deleted or reordered)")
+    # formats.event_message(entry), written out: once per event
     sigs.check(
-        sig, formats.event_message(entry), _say, where, "signature does not verify (changed, or signed by another key)"
+        sig, _EVENT_CONTEXT + entry, _say, where, "signature does not verify (changed, or signed by another key)"
     )
     etype = obj["type"]
     if etype not in EVENT_TYPES:
@@ -1181,6 +1338,7 @@ def _say_ballot(add: Callable[[str, str], None], ballot_id: bytes, what: str) ->
     add(_ballot_where(ballot_id), what)
 
 
+_EVENT_CONTEXT = formats.EVENT_CONTEXT
 _BLANK_SLOT = bytes(formats.BALLOT_SLOT_BYTES)
 _BLANK_SIGNATURE = bytes(formats.SIGNATURE_BYTES)
 
