@@ -341,8 +341,10 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "booth_bundle_missing": Refusal(
         NotAllowed,
-        "Bundel hasil bilik {booth} tidak ada di flashdisk{also_id}",
-        "Booth {booth}'s results bundle is not on the USB stick{also_en}",
+        "Bundel hasil bilik {booth} tidak ada di flashdisk: di bilik itu, pilih “Ekspor hasil” ke flashdisk ini"
+        "{also_id}",
+        "Booth {booth}'s results bundle is not on the USB stick: at that booth, choose “Export the results” onto "
+        "this stick{also_en}",
     ),
     "booth_bundle_damaged": Refusal(
         NotAllowed,

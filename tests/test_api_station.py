@@ -22,6 +22,10 @@ from booth.errors import BoothError, NotAllowed
 from station_processes import ProcessStation
 from test_api_server import raw_call, raw_connect
 
+#: what the refusal of a booth bundle missing from the stick tells the companion to do
+EXPORT_AT_THE_BOOTH_ID = ": di bilik itu, pilih “Ekspor hasil” ke flashdisk ini"
+EXPORT_AT_THE_BOOTH_EN = ": at that booth, choose “Export the results” onto this stick"
+
 
 @pytest.fixture(scope="module")
 def station():
@@ -165,7 +169,7 @@ def test_the_desk_exports_the_station_bundle_from_the_booths_bundles_on_its_stic
     desk.client.results_printed(token)
     with pytest.raises(BoothError) as refused:  # booth 1 has not exported onto this stick yet
         desk.client.export_station(token, str(stick))
-    assert refused.value.message_en == "Booth 1's results bundle is not on the USB stick"
+    assert refused.value.message_en == "Booth 1's results bundle is not on the USB stick" + EXPORT_AT_THE_BOOTH_EN
     assert list(stick.iterdir()) == []
     booth_token = booth.token()
     booth.client.results_printed(booth_token)

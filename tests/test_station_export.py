@@ -27,6 +27,10 @@ from station_day import cloned_station
 from test_recap_core import Clock
 from test_station_bundle import day
 
+#: what the refusal of a booth bundle missing from the stick tells the companion to do
+EXPORT_AT_THE_BOOTH_ID = ": di bilik itu, pilih “Ekspor hasil” ke flashdisk ini"
+EXPORT_AT_THE_BOOTH_EN = ": at that booth, choose “Export the results” onto this stick"
+
 
 def close_booths(st, stick: Path) -> dict[int, Path]:
     """Each booth closes, counts, prints and exports onto the stick; the desk prints the station report."""
@@ -109,8 +113,8 @@ def test_the_desk_writes_the_station_bundle_that_booth_verify_and_the_recap_acce
 def test_a_booth_whose_bundle_is_not_on_the_stick_is_refused_by_its_number(evening, tmp_path):
     st, stick, _ = evening
     err = refused(st, copy_stick(stick, tmp_path / "stick", hasil_bilik_2=None))
-    assert err.message_id == "Bundel hasil bilik 2 tidak ada di flashdisk"
-    assert err.message_en == "Booth 2's results bundle is not on the USB stick"
+    assert err.message_id == "Bundel hasil bilik 2 tidak ada di flashdisk" + EXPORT_AT_THE_BOOTH_ID
+    assert err.message_en == "Booth 2's results bundle is not on the USB stick" + EXPORT_AT_THE_BOOTH_EN
 
 
 def test_a_bundle_from_another_station_in_place_of_booth_1_is_refused(evening, tmp_path):
@@ -122,14 +126,17 @@ def test_a_bundle_from_another_station_in_place_of_booth_1_is_refused(evening, t
     finally:
         other.close()
     err = refused(st, copy_stick(stick, tmp_path / "stick", hasil_bilik_1=foreign))
-    assert err.message_en == "Booth 1's results bundle is not on the USB stick"
+    assert err.message_en == "Booth 1's results bundle is not on the USB stick" + EXPORT_AT_THE_BOOTH_EN
 
 
 def test_a_booth_bundle_cut_short_is_refused_naming_the_booth_and_the_file(evening, tmp_path):
     st, stick, files = evening
     data = files[3].read_bytes()
     err = refused(st, copy_stick(stick, tmp_path / "stick", hasil_bilik_3=data[: len(data) // 2]))
-    assert err.message_id == "Bundel hasil bilik 3 tidak ada di flashdisk; berkas rusak: hasil-bilik-3.zip"
+    assert (
+        err.message_id
+        == "Bundel hasil bilik 3 tidak ada di flashdisk" + EXPORT_AT_THE_BOOTH_ID + "; berkas rusak: hasil-bilik-3.zip"
+    )
 
 
 def test_a_booth_bundle_whose_log_was_changed_is_refused_as_damaged(evening, tmp_path):
@@ -156,7 +163,7 @@ def test_a_link_on_the_stick_is_no_booths_bundle(evening, tmp_path):
     folder = copy_stick(stick, tmp_path / "stick", hasil_bilik_1=None)
     (folder / "hasil-bilik-1.zip").symlink_to(files[1])  # the bundle is there, but only as a link
     err = refused(st, folder)
-    assert err.message_en == "Booth 1's results bundle is not on the USB stick"
+    assert err.message_en == "Booth 1's results bundle is not on the USB stick" + EXPORT_AT_THE_BOOTH_EN
 
 
 def test_the_kiosk_carries_the_sticks_zips_and_the_service_takes_plain_names_only(evening, tmp_path):
