@@ -155,9 +155,11 @@ def test_on_the_day_a_slip_lost_to_paper_out_is_reprinted_marked_and_the_torn_pi
         reprint = station.printouts[-1].image
         assert "CETAKULANGKE1" in squash(ocr(region(reprint, "reprint")))
         ballot = again.data["slip"]["ballot_id"]
-        # a random ID: OCR may take the mono font's dotted 0 for "@", so 90 % of it must read back
+        # a random ID: OCR may take the mono font's dotted 0 for "@" and, on an unlucky ID, a C for
+        # a 2 or a 6 (CI, 8 December: "4E102C20..." read as "4E16226..."), so 80 % of it must read
+        # back; another random ID reads back at 30-50 % (0 of 300 tried reach 75 %)
         read = as_hex(ocr(region(reprint, "ballot_id", MARGIN + QR_WIDTH, WIDTH)).replace("@", "0"))
-        assert fuzzy_contains(read, short_ballot_id(ballot).replace("-", ""))
+        assert fuzzy_contains(read, short_ballot_id(ballot).replace("-", ""), min_ratio=0.8)
         assert piece.height < reprint.height  # torn: the choice never printed on it
         assert [t.decode() for t in qr_texts(piece.convert("L"))] == [t.decode() for t in qr_texts(reprint)]
     finally:
