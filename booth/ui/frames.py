@@ -49,6 +49,7 @@ from __future__ import annotations
 import difflib
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import pygame
 
@@ -84,28 +85,40 @@ def _copy_item(item):
     return new
 
 
-class Looks:
+class _Recent:
+    """At most ``most`` entries by key; the one asked for least recently goes first."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._kept: OrderedDict[tuple, Any] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: tuple) -> Any:
+        hit = self._kept.get(key)
+        if hit is not None:
+            self._kept.move_to_end(key)
+            self.hits += 1
+        return hit
+
+    def _keep(self, key: tuple, value: Any) -> None:
+        self._kept[key] = value
+        if len(self._kept) > self.most:
+            self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+class Looks(_Recent):
     """The recorded drawing of widgets that say what their look depends on (``Widget.look_key``),
     by that key, pressed or not, focused or not, theme and language: a dry run records such a
     widget once per look (a list copy afterwards), not again on every step.  At most ``most``."""
 
     def __init__(self, most: int = 512) -> None:
-        self.most = most
-        self._looks: OrderedDict[tuple, tuple[list[Op], list]] = OrderedDict()
-
-    def get(self, key: tuple):
-        hit = self._looks.get(key)
-        if hit is not None:
-            self._looks.move_to_end(key)
-        return hit
+        super().__init__(most)
 
     def put(self, key: tuple, ops: list[Op], items: list) -> None:
-        self._looks[key] = (ops, items)
-        if len(self._looks) > self.most:
-            self._looks.popitem(last=False)
-
-    def clear(self) -> None:
-        self._looks.clear()
+        self._keep(key, (ops, items))
 
 
 def _color(c) -> tuple | None:
@@ -150,11 +163,9 @@ class RecordingPainter(Painter):
                 self.items.extend(map(_copy_item, hit[1]))
         self.segments[id(w)] = (start, len(ops), w, first_text, len(self.items))
 
-    def look_of(self, w, *, pressed: bool) -> list[Op]:
-        """The operations ``w`` records with the finger on it (``pressed``) or not (no focus ring)."""
-        return self._look_of(w, pressed)[0]
-
     def _look_of(self, w, pressed: bool) -> tuple[list[Op], list]:
+        """The operations and texts ``w`` records with the finger on it (``pressed``) or not (no
+        focus ring)."""
         rec = RecordingPainter(self.theme, self.size, self.looks)
         rec.widget(w, pressed=pressed)
         return rec.ops, rec.items
@@ -265,7 +276,7 @@ class RecordingPainter(Painter):
         )
 
 
-class FrameMemo:
+class FrameMemo(_Recent):
     """Whole dry runs, by what the screen says its frame depends on (``Screen.frame_key``).
 
     A step on which the screen and each of its widgets look as they did on an earlier step
@@ -279,27 +290,10 @@ class FrameMemo:
     """
 
     def __init__(self, most: int = 160) -> None:
-        self.most = most
-        self._records: OrderedDict[tuple, RecordingPainter] = OrderedDict()
-        self.hits = 0
-
-    def get(self, key: tuple) -> RecordingPainter | None:
-        rec = self._records.get(key)
-        if rec is not None:
-            self._records.move_to_end(key)
-            self.hits += 1
-        return rec
-
-    def has(self, key: tuple) -> bool:
-        return key in self._records
+        super().__init__(most)
 
     def put(self, key: tuple, rec: RecordingPainter) -> None:
-        self._records[key] = rec
-        if len(self._records) > self.most:
-            self._records.popitem(last=False)
-
-    def clear(self) -> None:
-        self._records.clear()
+        self._keep(key, rec)
 
 
 def rects_between(old: list[Op] | None, new: RecordingPainter, size: tuple[int, int]) -> list[pygame.Rect]:

@@ -117,16 +117,18 @@ class Screen:
         p.fill(p.colors.bg)
         self.paint(p)
         focused = self.focused()
-        for w in self.widgets:
-            self._draw_widget(p, w, focused)
+        for w in self.drawn_widgets():
+            p.widget(w, pressed=w is self._down and self._down_on, focused=w is focused)
 
-    def _draw_widget(self, p: Painter, w: Widget, focused) -> None:
-        if not w.visible:
-            return
-        p.widget(w, pressed=w is self._down and self._down_on, focused=w is focused)
-        for child in w.children():
-            if child.visible:
-                p.widget(child, pressed=child is self._down and self._down_on, focused=child is focused)
+    def drawn_widgets(self):
+        """The widgets a frame draws, in the order it draws them: each visible one, then its
+        visible children (what :meth:`draw` draws and :meth:`frame_key` describes)."""
+        for w in self.widgets:
+            if w.visible:
+                yield w
+                for child in w.children():
+                    if child.visible:
+                        yield child
 
     def paint(self, p: Painter) -> None:
         """Per-frame drawing under the widgets (override)."""
@@ -151,9 +153,7 @@ class Screen:
         looks: list = [own]
         append = looks.append
         down_at = focused_at = 0  # which look is pressed, which focused (0: none)
-        for w in self.widgets:
-            if not w.visible:
-                continue
+        for w in self.drawn_widgets():
             look = w.look_key()
             if look is None:
                 return None
@@ -162,16 +162,6 @@ class Screen:
                 down_at = len(looks)
             if w is focused:
                 focused_at = len(looks)
-            for child in w.children():
-                if child.visible:
-                    look = child.look_key()
-                    if look is None:
-                        return None
-                    append(look)
-                    if child is down:
-                        down_at = len(looks)
-                    if child is focused:
-                        focused_at = len(looks)
         return (type(self), self._built_for, down_at, focused_at, tuple(looks))
 
     def header(self, p: Painter, rect: pygame.Rect, title, *, subtitle=None) -> None:
